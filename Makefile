@@ -1,0 +1,158 @@
+# Proteus build. `make` builds every app for both architectures:
+#   build/<arch>/<app>.elf      one kernel + one app (Multiboot 1 and PVH entries)
+#   build/<arch>/<app>.pvh.elf  the same image without the Multiboot header, so
+#                               that QEMU boots it through PVH (protocol-facts 3.2)
+# `make run` and `make check` first install missing Debian packages
+# (scripts/install-deps.sh). See README for the rest of the targets.
+
+ARCHES := x86_64 i386
+APPS := $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard apps/*/*.c)))))
+ARCH ?= x86_64
+APP ?= hello
+BUILD := build
+Q := @
+
+HOST_CC := gcc
+GCC_INCLUDE := $(shell $(HOST_CC) -print-file-name=include)
+
+# Kernel sources: everything generic plus arch/x86 (shared) and arch/x86/<arch>.
+KERNEL_C := $(wildcard kernel/*.c lib/*.c pv/*/*.c drivers/*/*.c arch/x86/*.c)
+# kernel/libc/ is newlib glue, built as app code (see below).
+KERNEL_S := $(wildcard arch/x86/*.S arch/x86/boot/*.S)
+
+WARN := -Wall -Wextra -Wno-unused-parameter -Wstrict-prototypes -Wmissing-prototypes \
+        -Wshadow -Wpointer-arith -Wundef -Werror
+BASE_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pic -fno-pie \
+        -fno-stack-protector -fno-omit-frame-pointer -fno-strict-aliasing \
+        -fcf-protection=none -fno-asynchronous-unwind-tables \
+        -fno-tree-loop-distribute-patterns --param=min-pagesize=0 -MMD -MP
+
+.PHONY: all run check bench deps clean distclean unit boot-tests $(ARCHES)
+all: $(ARCHES)
+
+deps:
+	$(Q)./scripts/install-deps.sh
+
+# ----------------------------------------------------------------- per app --
+# $(1) = arch, $(2) = app. One image: the kernel, the newlib glue, the app's
+# objects, newlib and libgcc.
+define APP_template
+$(1)_$(2)_OBJS := $$(patsubst %.c,$$($(1)_DIR)/%.o,$$(wildcard apps/$(2)/*.c)) $$($(1)_DIR)/apps/$(2)/appname.o
+$$($(1)_DIR)/$(2).elf: $$($(1)_DIR)/kernel.o $$($(1)_DIR)/kernel.ld $$($(1)_DIR)/newlib/.built \
+        $$($(1)_LIBC) $$($(1)_$(2)_OBJS) scripts/check-image.py
+	@echo "  LINK    $(1)/$(2).elf"
+	$(Q)ld -m $$($(1)_LDEMU) -nostdlib -z max-page-size=4096 -z noexecstack \
+	    --no-warn-rwx-segments -T $$($(1)_DIR)/kernel.ld -o $$@ \
+	    $$($(1)_DIR)/kernel.o $$($(1)_LIBC) $$($(1)_$(2)_OBJS) \
+	    --start-group $$($(1)_NEWLIB)/lib/libc.a $$($(1)_NEWLIB)/lib/libm.a $$($(1)_LIBGCC) --end-group
+	$(Q)python3 scripts/check-image.py $$@
+endef
+
+# ---------------------------------------------------------------- per arch --
+# $(1) = arch. Kernel objects are combined into one relocatable kernel.o whose
+# string functions are renamed (lib/kernel.syms): the kernel's copies never
+# touch SSE registers, so an interrupt cannot clobber the app's; the app keeps
+# newlib's own.
+define ARCH_template
+$(1)_DIR := $(BUILD)/$(1)
+include config/$(1).mk
+-include config/local.mk
+$(1)_CONFIG := $$(foreach v,$$(filter CONFIG_%,$$(.VARIABLES)),-D$$(v)=$$($$(v)))
+$(1)_NEWLIB := $$($(1)_DIR)/newlib/$$(if $$(filter x86_64,$(1)),x86_64-elf,i686-elf)
+$(1)_MFLAGS := $$(if $$(filter x86_64,$(1)),-m64 -mno-red-zone,-m32 -march=i686)
+$(1)_LDEMU := $$(if $$(filter x86_64,$(1)),elf_x86_64,elf_i386)
+$(1)_INC := -nostdinc -isystem $(GCC_INCLUDE) -isystem $$($(1)_DIR)/hdr -Iinclude -Iarch/x86/include
+$(1)_KCFLAGS := $(BASE_CFLAGS) $$($(1)_MFLAGS) -Wa,--noexecstack -mgeneral-regs-only $$($(1)_INC) $$($(1)_CONFIG) -D__KERNEL__
+$(1)_ACFLAGS := $(BASE_CFLAGS) $$($(1)_MFLAGS) -nostdinc -isystem $$($(1)_NEWLIB)/include \
+        -isystem $(GCC_INCLUDE) -Iinclude -Iarch/x86/include $$($(1)_CONFIG) \
+        -D_POSIX_TIMERS=200112L -D_POSIX_MONOTONIC_CLOCK=200112L
+$(1)_LIBGCC := $$(shell $(HOST_CC) $$(if $$(filter x86_64,$(1)),-m64,-m32) -print-libgcc-file-name)
+
+$(1)_KOBJS := $$(patsubst %,$$($(1)_DIR)/obj/%.o,$(KERNEL_C) $(KERNEL_S) \
+        $$(wildcard arch/x86/$(1)/*.c arch/x86/$(1)/*.S))
+
+$(1): $$(foreach a,$(APPS),$$($(1)_DIR)/$$(a).elf $$($(1)_DIR)/$$(a).pvh.elf)
+
+$$($(1)_DIR)/hdr/xen:
+	$(Q)mkdir -p $$(dir $$@)
+	$(Q)test -d /usr/include/xen/arch-x86 || { echo "Xen headers missing: run scripts/install-deps.sh" >&2; exit 1; }
+	$(Q)ln -sfn /usr/include/xen $$@
+
+$$($(1)_DIR)/newlib/.built:
+	$(Q)mkdir -p $$($(1)_DIR)
+	$(Q)./scripts/build-newlib.sh $(1) $$($(1)_DIR)
+
+$$($(1)_DIR)/obj/%.c.o: %.c | $$($(1)_DIR)/hdr/xen
+	$(Q)mkdir -p $$(dir $$@)
+	@echo "  CC      $(1)/$$<"
+	$(Q)$(HOST_CC) $$($(1)_KCFLAGS) -c $$< -o $$@
+
+$$($(1)_DIR)/obj/%.S.o: %.S | $$($(1)_DIR)/hdr/xen
+	$(Q)mkdir -p $$(dir $$@)
+	@echo "  AS      $(1)/$$<"
+	$(Q)$(HOST_CC) $$($(1)_KCFLAGS) -D__ASSEMBLER__ -c $$< -o $$@
+
+$$($(1)_DIR)/kernel.ld: arch/x86/kernel.ld
+	$(Q)mkdir -p $$(dir $$@)
+	$(Q)$(HOST_CC) $$($(1)_MFLAGS) -E -P -x c $$< -o $$@
+
+$$($(1)_DIR)/kernel.o: $$($(1)_KOBJS) lib/kernel.syms
+	@echo "  LD      $(1)/kernel.o"
+	$(Q)ld -m $$($(1)_LDEMU) -r -o $$@.tmp $$($(1)_KOBJS)
+	$(Q)objcopy --redefine-syms=lib/kernel.syms $$@.tmp $$@
+	$(Q)rm -f $$@.tmp
+
+# newlib's syscall glue: kernel code by role, app code by build (newlib's
+# headers and errno), linked into every image beside kernel.o.
+$(1)_LIBC := $$(patsubst %.c,$$($(1)_DIR)/%.o,$$(wildcard kernel/libc/*.c))
+$$($(1)_DIR)/kernel/libc/%.o: kernel/libc/%.c $$($(1)_DIR)/newlib/.built
+	$(Q)mkdir -p $$(dir $$@)
+	@echo "  CC      $(1)/$$<"
+	$(Q)$(HOST_CC) $$($(1)_ACFLAGS) -c $$< -o $$@
+
+# argv[0]: the app's name, one small generated object per app.
+$$($(1)_DIR)/apps/%/appname.o:
+	$(Q)mkdir -p $$(dir $$@)
+	$(Q)echo 'const char proteus_app_name[] = "$$*";' | $(HOST_CC) $$($(1)_MFLAGS) -x c -c - -o $$@
+
+$$($(1)_DIR)/apps/%.o: apps/%.c $$($(1)_DIR)/newlib/.built
+	$(Q)mkdir -p $$(dir $$@)
+	@echo "  CC      $(1)/$$<"
+	$(Q)$(HOST_CC) $$($(1)_ACFLAGS) -c $$< -o $$@
+
+$$(foreach a,$(APPS),$$(eval $$(call APP_template,$(1),$$(a))))
+
+$$($(1)_DIR)/%.pvh.elf: $$($(1)_DIR)/%.elf
+	$(Q)python3 scripts/mkpvh.py $$< $$@
+
+-include $$(shell find $$($(1)_DIR)/obj $$($(1)_DIR)/apps $$($(1)_DIR)/kernel -name '*.d' 2>/dev/null)
+endef
+
+$(foreach a,$(ARCHES),$(eval $(call ARCH_template,$(a))))
+
+.SECONDARY:
+
+# ------------------------------------------------------------------ running --
+QEMU_NATIVE := -display none -no-reboot -serial stdio \
+        -device isa-debug-exit,iobase=0xf4,iosize=4
+run: deps
+	$(Q)$(MAKE) --no-print-directory $(ARCH)
+	@echo "  QEMU    build/$(ARCH)/$(APP).elf (Ctrl-A X quits)"
+	$(Q)qemu-system-$(if $(filter i386,$(ARCH)),i386,x86_64) $(QEMU_NATIVE) -m 128 \
+	    -kernel build/$(ARCH)/$(APP).elf $(if $(ARGS),-append "$(ARGS)"); \
+	    rc=$$?; echo "  EXIT    guest status $$(( (rc - 1) / 2 )) (qemu $$rc)"
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)./tests/run-all.sh
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)./tests/bench/run.sh
+
+clean:
+	rm -rf $(foreach a,$(ARCHES),$(BUILD)/$(a)/obj $(BUILD)/$(a)/apps $(BUILD)/$(a)/*.elf \
+	    $(BUILD)/$(a)/*.o $(BUILD)/$(a)/*.ld) $(BUILD)/host
+
+distclean:
+	rm -rf $(BUILD)

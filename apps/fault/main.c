@@ -1,0 +1,41 @@
+/*
+ * fault: an appliance that crashes on purpose, so the boot tests can check
+ * that a faulting app gets a full report and a failure status instead of a
+ * hang or a reboot. The first argument picks the fault (default: null).
+ */
+#include <stdio.h>
+#include <string.h>
+
+static volatile int zero;
+
+/* Each call takes 512 bytes of stack; a depth far past any stack size
+ * runs into the guard page below it. */
+static int __attribute__((noinline)) recurse(int n)
+{
+    volatile char pad[512];
+    pad[0] = (char)n;
+    if (n > 1000000)
+        return pad[0];
+    return recurse(n + 1) + pad[0];
+}
+
+int main(int argc, char **argv)
+{
+    const char *kind = argc > 1 ? argv[1] : "null";
+    printf("fault: causing a '%s' fault\n", kind);
+    fflush(stdout);
+    if (!strcmp(kind, "null"))
+        return *(volatile int *)0;
+    if (!strcmp(kind, "ud"))
+        __asm__ __volatile__("ud2");
+    if (!strcmp(kind, "div"))
+        return 1 / zero;
+    if (!strcmp(kind, "stack"))
+        return recurse(0);
+    if (!strcmp(kind, "write-text")) {
+        *(volatile unsigned char *)(void *)main = 0xcc;
+        return 0;
+    }
+    printf("fault: unknown kind '%s' (null, ud, div, stack, write-text)\n", kind);
+    return 2;
+}

@@ -1,0 +1,29 @@
+/*
+ * Stack backtraces by frame pointer (the kernel and apps are built with
+ * -fno-omit-frame-pointer): each frame starts with the caller's frame
+ * pointer and, above it, the return address. Every frame is checked to be
+ * mapped before it is read, so a corrupt chain ends the walk, not the report.
+ * Turn addresses into lines with: addr2line -f -e build/<arch>/<app>.elf ADDR
+ */
+#include <proteus/panic.h>
+#include <proteus/printk.h>
+#include <proteus/vm.h>
+
+#define BACKTRACE_MAX 24
+
+void backtrace_print(unsigned long fp)
+{
+    for (int depth = 1; depth <= BACKTRACE_MAX; depth++) {
+        if (fp == 0 || fp % sizeof(long) || !vm_probe(fp) || !vm_probe(fp + 2 * sizeof(long) - 1))
+            return;
+        const unsigned long *frame = (const unsigned long *)fp;
+        unsigned long ret = frame[1];
+        if (ret == 0)
+            return;
+        printk("  #%d 0x%lx\n", depth, ret);
+        if (frame[0] <= fp)   /* stacks grow down: callers' frames are higher */
+            return;
+        fp = frame[0];
+    }
+    printk("  ... (stopped after %d frames)\n", BACKTRACE_MAX);
+}

@@ -1,0 +1,80 @@
+/*
+ * Reading the CPU's features once at boot, and turning on the FPU and SSE
+ * for the app (the kernel itself is built without them). CPUID bits:
+ * SDM Vol. 2A, CPUID, tables 3-10 (leaf 1 ECX), 3-11 (leaf 1 EDX);
+ * leaf 0x80000001 EDX bit 20 NX, bit 29 LM; 0x80000007 EDX bit 8 invariant
+ * TSC. FPU/SSE enabling: SDM Vol. 3A, 9.2 and 13.1.
+ */
+#include <arch/cpu.h>
+#include <arch/x86.h>
+#include <proteus/pvops.h>
+#include <proteus/string.h>
+
+struct cpu_features cpu_features;
+
+void cpu_detect(void)
+{
+    struct cpu_features *f = &cpu_features;
+    struct cpuid_regs r;
+
+    cpuid(0, &r);
+    f->max_leaf = r.eax;
+    memcpy(f->vendor + 0, &r.ebx, 4);
+    memcpy(f->vendor + 4, &r.edx, 4);
+    memcpy(f->vendor + 8, &r.ecx, 4);
+    f->vendor[12] = '\0';
+
+    if (f->max_leaf >= 1) {
+        cpuid(1, &r);
+        f->stepping = r.eax & 0xf;
+        f->model = (r.eax >> 4) & 0xf;
+        f->family = (r.eax >> 8) & 0xf;
+        if (f->family == 0xf)
+            f->family += (r.eax >> 20) & 0xff;
+        if (f->family >= 6)
+            f->model |= ((r.eax >> 16) & 0xf) << 4;
+        f->fpu = r.edx & (1 << 0);
+        f->pse = r.edx & (1 << 3);
+        f->tsc = r.edx & (1 << 4);
+        f->msr = r.edx & (1 << 5);
+        f->pae = r.edx & (1 << 6);
+        f->apic = r.edx & (1 << 9);
+        f->pge = r.edx & (1 << 13);
+        f->fxsr = r.edx & (1 << 24);
+        f->sse = r.edx & (1 << 25);
+        f->sse2 = r.edx & (1 << 26);
+        f->x2apic = r.ecx & (1 << 21);
+        f->tsc_deadline = r.ecx & (1 << 24);
+        f->hypervisor = r.ecx & (1u << 31);
+    }
+
+    cpuid(0x80000000, &r);
+    f->max_ext_leaf = r.eax >= 0x80000000 && r.eax < 0x8000ffff ? r.eax : 0;
+    if (f->max_ext_leaf >= 0x80000001) {
+        cpuid(0x80000001, &r);
+        f->nx = r.edx & (1 << 20);
+        f->lm = r.edx & (1 << 29);
+    }
+    if (f->max_ext_leaf >= 0x80000004) {
+        for (u32 i = 0; i < 3; i++) {
+            cpuid(0x80000002 + i, &r);
+            memcpy(f->brand + 16 * i, &r, 16);
+        }
+        f->brand[48] = '\0';
+    }
+    if (f->max_ext_leaf >= 0x80000007) {
+        cpuid(0x80000007, &r);
+        f->invariant_tsc = r.edx & (1 << 8);
+    }
+}
+
+void cpu_enable_fpu(void)
+{
+    unsigned long cr0 = read_cr0();
+    cr0 &= ~(X86_CR0_EM | X86_CR0_TS);
+    cr0 |= X86_CR0_MP | X86_CR0_NE;
+    write_cr0(cr0);
+    __asm__ __volatile__("fninit");
+    if (cpu_features.fxsr && cpu_features.sse)
+        write_cr4(read_cr4() | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT);
+}

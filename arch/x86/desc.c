@@ -1,0 +1,141 @@
+/*
+ * Descriptor tables: each CPU's GDT and TSS, and the one IDT. Built in
+ * memory here and handed to the platform through the cpu ops, so the same
+ * code serves native hardware (lgdt/ltr/lidt) and, later, hypervisors that
+ * take these tables through calls. SDM Vol. 3A, 3.5.1 (GDT), 6.10 (IDT),
+ * 7.2 and 8.7 (TSS).
+ */
+#include <arch/cpu.h>
+#include <arch/desc.h>
+#include <arch/percpu_gdt.h>
+#include <proteus/percpu.h>
+#include <proteus/pvops.h>
+#include <proteus/string.h>
+
+struct cpu_local cpu_locals[MAX_CPUS];
+static struct seg_desc gdts[MAX_CPUS][GDT_ENTRIES] __aligned(16);
+static struct gate_desc idt[256] __aligned(16);
+
+/* A separate stack for the double fault (x86_64: IST 1), so that a kernel
+ * stack overflow, which faults again while pushing the #PF frame, is still
+ * reported instead of ending in a triple fault. */
+static u8 df_stack[MAX_CPUS][8192] __aligned(16);
+
+extern char trap_stubs[];
+#define TRAP_STUB_SIZE 16
+
+static void reload_segments(void)
+{
+#ifdef __x86_64__
+    __asm__ __volatile__("pushq %0\n\t"
+                         "leaq 1f(%%rip), %%rax\n\t"
+                         "pushq %%rax\n\t"
+                         "lretq\n"
+                         "1:\n\t"
+                         "mov %1, %%ds\n\t"
+                         "mov %1, %%es\n\t"
+                         "mov %1, %%ss\n\t"
+                         ::"i"(KERNEL_CS), "r"(KERNEL_DS) : "rax", "memory");
+#else
+    __asm__ __volatile__("ljmp %0, $1f\n"
+                         "1:\n\t"
+                         "mov %1, %%ds\n\t"
+                         "mov %1, %%es\n\t"
+                         "mov %1, %%ss\n\t"
+                         "mov %1, %%fs\n\t"
+                         ::"i"(KERNEL_CS), "r"(KERNEL_DS) : "memory");
+#endif
+}
+
+/* A 16-byte (x86_64) or 8-byte (i386) system descriptor for a TSS or LDT. */
+static void write_system_desc(struct seg_desc *gdt, unsigned idx, unsigned long base, u32 limit,
+                              u32 type)
+{
+    struct seg_desc d[2];
+    d[0] = seg_desc_make((u32)base, limit, type, false, 0, 0);
+#ifdef __x86_64__
+    d[1].lo = (u32)((u64)base >> 32);
+    d[1].hi = 0;
+    write_gdt_entry(gdt, idx, d, 16);
+#else
+    write_gdt_entry(gdt, idx, d, 8);
+#endif
+}
+
+void cpu_tables_init(unsigned cpu)
+{
+    struct cpu_local *c = &cpu_locals[cpu];
+    struct seg_desc *gdt = gdts[cpu];
+    const u32 flat = 0xfffff;
+    struct seg_desc d;
+
+    c->self = c;
+    c->id = cpu;
+    memset(gdt, 0, sizeof(gdts[cpu]));
+#ifdef __x86_64__
+    d = seg_desc_make(0, flat, SEG_CODE_RX, true, 0, DESC_L | DESC_G);
+    write_gdt_entry(gdt, GDT_KERNEL_CS, &d, 8);
+    d = seg_desc_make(0, flat, SEG_CODE_RX, true, 3, DESC_L | DESC_G);
+    write_gdt_entry(gdt, GDT_USER_CS64, &d, 8);
+#else
+    d = seg_desc_make(0, flat, SEG_CODE_RX, true, 0, DESC_DB | DESC_G);
+    write_gdt_entry(gdt, GDT_KERNEL_CS, &d, 8);
+    d = seg_desc_make((u32)(uintptr_t)c, sizeof(*c) - 1, SEG_DATA_RW, true, 0, DESC_DB);
+    write_gdt_entry(gdt, GDT_PERCPU, &d, 8);
+#endif
+    d = seg_desc_make(0, flat, SEG_DATA_RW, true, 0, DESC_DB | DESC_G);
+    write_gdt_entry(gdt, GDT_KERNEL_DS, &d, 8);
+    d = seg_desc_make(0, flat, SEG_CODE_RX, true, 3, DESC_DB | DESC_G);
+    write_gdt_entry(gdt, GDT_USER_CS32, &d, 8);
+    d = seg_desc_make(0, flat, SEG_DATA_RW, true, 3, DESC_DB | DESC_G);
+    write_gdt_entry(gdt, GDT_USER_DS, &d, 8);
+
+    struct desc_ptr gdtr = { sizeof(gdts[cpu]) - 1, (unsigned long)gdt };
+    load_gdt(&gdtr);
+    reload_segments();
+
+    /* No I/O bitmap: its offset points past the TSS limit. */
+    memset(&c->tss, 0, sizeof(c->tss));
+    c->tss.iomap_base = sizeof(c->tss);
+#ifdef __x86_64__
+    c->tss.ist[0] = (u64)(uintptr_t)&df_stack[cpu][sizeof(df_stack[cpu])];
+#else
+    c->tss.ss0 = KERNEL_DS;
+#endif
+    write_system_desc(gdt, GDT_TSS, (unsigned long)&c->tss, sizeof(c->tss) - 1, SYS_TSS_AVAIL);
+    load_tr(TSS_SEL);
+    percpu_init(cpu);
+}
+
+/* The GDT of a CPU, for the LDT code and for `monitor`. */
+struct seg_desc *cpu_gdt(unsigned cpu)
+{
+    return gdts[cpu];
+}
+
+void cpu_set_ldt_desc(unsigned cpu, const void *base, unsigned entries)
+{
+    if (entries)
+        write_system_desc(gdts[cpu], GDT_LDT, (unsigned long)base, entries * 8 - 1, SYS_LDT);
+}
+
+void traps_init(void)
+{
+    for (unsigned v = 0; v < 256; v++) {
+        unsigned long addr = (unsigned long)trap_stubs + v * TRAP_STUB_SIZE;
+        struct gate_desc g;
+        memset(&g, 0, sizeof(g));
+        g.offset_lo = (u16)addr;
+        g.selector = KERNEL_CS;
+        g.type_attr = 0x80 | SYS_INTR_GATE;   /* present, DPL 0 */
+        g.offset_mid = (u16)(addr >> 16);
+#ifdef __x86_64__
+        g.offset_hi = (u32)(addr >> 32);
+        if (v == 8)
+            g.ist = 1;
+#endif
+        write_idt_entry(idt, v, &g);
+    }
+    struct desc_ptr idtr = { sizeof(idt) - 1, (unsigned long)idt };
+    load_idt(&idtr);
+}

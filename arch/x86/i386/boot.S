@@ -1,0 +1,68 @@
+/*
+ * i386 start of day for the Multiboot 1 and PVH entries. Both arrive in
+ * 32-bit protected mode with paging off; the kernel runs its first C code
+ * that way (addresses are physical and the image is linked at its physical
+ * address) and turns paging on in C once it knows whether the CPU has PAE.
+ *
+ * boot_entry(kind, magic, info): see arch/x86/x86_64/boot.S.
+ */
+#include <arch/boot.h>
+
+    .section .boot.text, "ax"
+
+    .globl mb1_entry
+mb1_entry:
+    cli
+    mov $BOOT_ENTRY_MB1, %ebp
+    mov %eax, %esi
+    jmp start32
+
+    .globl pvh_entry
+pvh_entry:
+    cli
+    mov $BOOT_ENTRY_PVH, %ebp
+    mov (%ebx), %esi
+    jmp start32
+
+start32:
+    lgdt boot_gdtr
+    mov $0x10, %eax
+    mov %eax, %ds
+    mov %eax, %es
+    mov %eax, %ss
+    mov %eax, %fs
+    mov %eax, %gs
+    ljmp $0x08, $1f
+1:
+    cld
+    mov $__bss_start, %edi
+    mov $__bss_end, %ecx
+    sub %edi, %ecx
+    shr $2, %ecx
+    xor %eax, %eax
+    rep stosl
+    mov $boot_stack_top, %esp
+    push %ebx               /* info */
+    push %esi               /* magic */
+    push %ebp               /* kind */
+    xor %ebp, %ebp          /* a zero frame pointer ends the backtrace */
+    call boot_entry
+2:  hlt
+    jmp 2b
+
+    .section .rodata
+    .balign 8
+boot_gdt:
+    .quad 0
+    .quad 0x00cf9a000000ffff    /* 0x08: flat 32-bit code */
+    .quad 0x00cf92000000ffff    /* 0x10: flat data */
+boot_gdt_end:
+boot_gdtr:
+    .word boot_gdt_end - boot_gdt - 1
+    .long boot_gdt
+
+    .section .bss
+    .balign 4096
+    .globl boot_stack_bottom, boot_stack_top
+boot_stack_bottom: .space 16384
+boot_stack_top:

@@ -1,0 +1,19 @@
+/*
+ * Which entry path started the kernel; shared by the assembly stubs and C.
+ * protocol-facts 0 lists the paths and how each is recognised.
+ */
+#ifndef ARCH_BOOT_H
+#define ARCH_BOOT_H
+
+#define BOOT_ENTRY_MB1 1
+#define BOOT_ENTRY_PVH 2
+
+#define MB1_BOOT_MAGIC 0x2badb002   /* EAX at a Multiboot 1 entry */
+#define PVH_START_MAGIC 0x336ec578  /* first word of hvm_start_info */
+
+#ifndef __ASSEMBLER__
+#include <proteus/types.h>
+void boot_entry(u32 kind, u32 magic, u32 info);
+#endif
+
+#endif

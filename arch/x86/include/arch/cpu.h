@@ -1,0 +1,40 @@
+/*
+ * CPU features Proteus cares about, read once at boot from CPUID
+ * (SDM Vol. 2A, CPUID: leaf 1 ECX/EDX, leaf 0x80000001 EDX), and the arch
+ * set-up calls made by the boot sequence.
+ */
+#ifndef ARCH_CPU_H
+#define ARCH_CPU_H
+
+#include <proteus/types.h>
+
+struct cpu_features {
+    char vendor[13];
+    char brand[49];
+    u32 family, model, stepping;
+    u32 max_leaf, max_ext_leaf;
+    bool fpu, tsc, msr, pae, pse, apic, pge, fxsr, sse, sse2;
+    bool x2apic, tsc_deadline, hypervisor;
+    bool nx, lm, invariant_tsc;
+};
+
+extern struct cpu_features cpu_features;
+
+void cpu_detect(void);          /* fill cpu_features */
+void cpu_enable_fpu(void);      /* x87 and SSE for the app */
+void cpu_tables_init(unsigned cpu);  /* GDT, TSS, per-CPU segment */
+void traps_init(void);          /* IDT */
+
+/* Vectors. 0-31 are exceptions; device interrupts start at 0x20. */
+#define VEC_IRQ_BASE 0x20      /* legacy ISA IRQ n -> 0x20 + n */
+#define VEC_TIMER 0xf0         /* the one-shot platform timer */
+#define VEC_SPURIOUS 0xff
+
+typedef void (*irq_handler_t)(unsigned vector, void *ctx);
+int irq_register(unsigned vector, irq_handler_t fn, void *ctx, const char *name);
+void irq_dispatch(unsigned vector);
+const char *irq_name(unsigned vector);
+extern u64 irq_counts[256];
+extern u64 spurious_count;
+
+#endif

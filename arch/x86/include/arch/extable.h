@@ -1,0 +1,23 @@
+/*
+ * Exception fixups: a table of (faulting instruction, continuation) pairs.
+ * An instruction that may fault on purpose (rdmsr of an MSR that may not
+ * exist) is listed here; the trap handler resumes at its continuation
+ * instead of reporting a fault.
+ */
+#ifndef ARCH_EXTABLE_H
+#define ARCH_EXTABLE_H
+
+#ifdef __ASSEMBLER__
+#ifdef __x86_64__
+#define EXTABLE(insn, fixup) .pushsection __extable, "a"; .balign 8; .quad insn, fixup; .popsection
+#else
+#define EXTABLE(insn, fixup) .pushsection __extable, "a"; .balign 4; .long insn, fixup; .popsection
+#endif
+#else
+struct extable_entry {
+    unsigned long insn, fixup;
+};
+unsigned long extable_find(unsigned long ip);
+#endif
+
+#endif

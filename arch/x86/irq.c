@@ -1,0 +1,62 @@
+/*
+ * The device-vector table: which handler runs for vectors 0x20-0xff, and
+ * how often each fired. A vector with no handler is reported once and
+ * survived (acknowledged, counted), never fatal.
+ */
+#include <arch/cpu.h>
+#include <proteus/errno.h>
+#include <proteus/percpu.h>
+#include <proteus/printk.h>
+#include <proteus/pvops.h>
+
+struct irq_slot {
+    irq_handler_t fn;
+    void *ctx;
+    const char *name;
+};
+
+static struct irq_slot slots[256];
+u64 irq_counts[256];
+u64 spurious_count;
+static bool reported[256];
+
+int irq_register(unsigned vector, irq_handler_t fn, void *ctx, const char *name)
+{
+    if (vector < 32 || vector > 255)
+        return -EINVAL;
+    if (slots[vector].fn)
+        return -EBUSY;
+    slots[vector].ctx = ctx;
+    slots[vector].name = name;
+    WRITE_ONCE(slots[vector].fn, fn);
+    return 0;
+}
+
+const char *irq_name(unsigned vector)
+{
+    return vector < 256 ? slots[vector].name : NULL;
+}
+
+void irq_dispatch(unsigned vector)
+{
+    struct cpu_local *c = this_cpu();
+
+    irq_counts[vector]++;
+    if (vector == VEC_SPURIOUS) {
+        /* SDM Vol. 3A, 11.9: a spurious vector needs no EOI. */
+        spurious_count++;
+        return;
+    }
+    c->irq_depth++;
+    if (slots[vector].fn) {
+        slots[vector].fn(vector, slots[vector].ctx);
+    } else {
+        if (!reported[vector]) {
+            reported[vector] = true;
+            printk("irq: unexpected interrupt on vector 0x%x (no handler): acknowledged and ignored\n",
+                   vector);
+        }
+        irqchip_eoi(vector);
+    }
+    c->irq_depth--;
+}

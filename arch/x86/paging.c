@@ -1,0 +1,348 @@
+/*
+ * Page tables for the three x86 paging modes Proteus uses, behind one walk:
+ *   4-level   x86_64: PML4, PDPT, PD, PT; 512 entries of 8 bytes each
+ *   pae       i386 with PAE: a 4-entry PDPT, then PD and PT of 512 x 8 bytes
+ *   2-level   i386 without PAE: PD and PT of 1024 x 4 bytes (no NX)
+ * Level 1 is always the page table; a large page is a level-2 entry with PS
+ * set (2 MiB, or 4 MiB in 2-level mode with PSE). SDM Vol. 3A, 4.3-4.5.
+ *
+ * Every write goes through the mmu ops (pt_set_entry and the alloc/release
+ * notices), so a personality that must validate page-table pages, as Xen PV
+ * does, sees each one before it is used.
+ */
+#include <arch/cpu.h>
+#include <arch/paging.h>
+#include <arch/x86.h>
+#include <proteus/errno.h>
+#include <proteus/panic.h>
+#include <proteus/printk.h>
+#include <proteus/pvops.h>
+#include <proteus/string.h>
+#include <proteus/vm.h>
+
+unsigned paging_entry_size = 8;
+int paging_levels = 4;
+static bool nx_ok, large_ok;
+static paddr_t root;
+
+const char *vm_paging_name(void)
+{
+    return paging_levels == 4 ? "4-level" : paging_levels == 3 ? "pae" : "2-level";
+}
+
+bool vm_nx_enabled(void)
+{
+    return nx_ok;
+}
+
+static unsigned level_shift(int level)
+{
+    if (paging_levels == 2)
+        return level == 1 ? 12 : 22;
+    return 12 + 9 * (unsigned)(level - 1);
+}
+
+static unsigned level_index(vaddr_t va, int level)
+{
+    unsigned n = paging_levels == 2 ? 1024 : (paging_levels == 3 && level == 3) ? 4 : 512;
+    return (unsigned)((u64)va >> level_shift(level)) & (n - 1);
+}
+
+static u64 addr_mask(void)
+{
+    return paging_levels == 2 ? 0xfffff000ULL : PTE_ADDR_MASK;
+}
+
+static void *entry_ptr(paddr_t table, unsigned idx)
+{
+    return (u8 *)phys_to_virt(table) + idx * paging_entry_size;
+}
+
+static u64 table_entry(paddr_t table, int level)
+{
+    if (paging_levels == 3 && level == 3)
+        return table | PTE_P;   /* PDPTEs take no other flags (SDM table 4-8) */
+    return table | PTE_P | PTE_W;
+}
+
+static u64 leaf_entry(paddr_t pa, unsigned prot, bool large)
+{
+    u64 e = pa | PTE_P;
+    if (prot & VM_WRITE)
+        e |= PTE_W;
+    if (prot & VM_USER)
+        e |= PTE_U;
+    if (prot & VM_UNCACHED)
+        e |= PTE_PCD | PTE_PWT;
+    if (!(prot & VM_EXEC) && nx_ok)
+        e |= PTE_NX;
+    if (large)
+        e |= PTE_PS;
+    return e;
+}
+
+static bool va_ok(vaddr_t va)
+{
+#ifdef __x86_64__
+    /* canonical, lower half: the kernel uses no upper-half addresses */
+    return va < 0x0000800000000000UL;
+#else
+    (void)va;
+    return true;
+#endif
+}
+
+/* Find the entry for `va` at `level`, creating tables on the way if asked.
+ * -ENOENT: a table is missing; -EBUSY: a large page covers va above `level`. */
+static int walk(vaddr_t va, int level, bool create, void **entryp)
+{
+    paddr_t table = root;
+    for (int l = paging_levels; l > level; l--) {
+        void *e = entry_ptr(table, level_index(va, l));
+        u64 v = pt_read_entry(e, l);
+        if (!(v & PTE_P)) {
+            if (!create)
+                return -ENOENT;
+            paddr_t t = page_alloc(PAGE_DIRECT | PAGE_ZERO);
+            if (!t)
+                return -ENOMEM;
+            pt_alloc_notice(t, l - 1);
+            pt_set_entry(e, table_entry(t, l), l);
+            v = table_entry(t, l);
+        } else if (v & PTE_PS && l == 2) {
+            return -EBUSY;
+        }
+        table = v & addr_mask();
+    }
+    *entryp = entry_ptr(table, level_index(va, level));
+    return 0;
+}
+
+static int map_one(vaddr_t va, paddr_t pa, unsigned prot, bool large)
+{
+    int level = large ? 2 : 1;
+    void *e;
+    int err = walk(va, level, true, &e);
+    if (err)
+        return err;
+    if (pt_read_entry(e, level) & PTE_P)
+        return -EEXIST;
+    pt_set_entry(e, leaf_entry(pa, prot, large), level);
+    return 0;
+}
+
+int vm_map(vaddr_t va, paddr_t pa, size_t len, unsigned prot)
+{
+    if ((va | pa | len) & (PAGE_SIZE - 1) || !va_ok(va) || !va_ok(va + len - 1) || va + len < va)
+        return -EINVAL;
+    if (paging_levels == 2 && pa + len > 0x100000000ULL)
+        return -EINVAL;   /* 2-level entries hold 32-bit frame addresses */
+    for (size_t off = 0; off < len; off += PAGE_SIZE)
+        if (vm_probe(va + off))
+            return -EEXIST;
+    mmu_lazy_enter();
+    int err = 0;
+    size_t off;
+    for (off = 0; off < len && !err; off += PAGE_SIZE)
+        err = map_one(va + off, pa + off, prot, false);
+    mmu_lazy_leave();
+    if (err && off > PAGE_SIZE)
+        vm_unmap(va, off - PAGE_SIZE);   /* undo the part that was mapped */
+    return err;
+}
+
+/* Visit each present leaf in [va, va+len): fn gets the entry and its level. */
+static int for_each_leaf(vaddr_t va, size_t len, int (*fn)(void *e, int level, vaddr_t va, void *arg),
+                         void *arg)
+{
+    if ((va | len) & (PAGE_SIZE - 1))
+        return -EINVAL;
+    int ret = 0;
+    mmu_lazy_enter();
+    for (size_t off = 0; off < len; off += PAGE_SIZE) {
+        void *e;
+        int err = walk(va + off, 1, false, &e);
+        if (err == -ENOENT)
+            continue;
+        if (err) {
+            ret = err;   /* large pages are not split */
+            break;
+        }
+        if (pt_read_entry(e, 1) & PTE_P) {
+            err = fn(e, 1, va + off, arg);
+            if (err) {
+                ret = err;
+                break;
+            }
+        }
+    }
+    mmu_lazy_leave();
+    return ret;
+}
+
+static int unmap_leaf(void *e, int level, vaddr_t va, void *arg)
+{
+    pt_clear_entry(e, level);
+    flush_tlb_one(va);
+    return 0;
+}
+
+int vm_unmap(vaddr_t va, size_t len)
+{
+    return for_each_leaf(va, len, unmap_leaf, NULL);
+}
+
+static int protect_leaf(void *e, int level, vaddr_t va, void *arg)
+{
+    u64 old = pt_read_entry(e, level);
+    pt_set_entry(e, leaf_entry(old & addr_mask(), *(unsigned *)arg, false), level);
+    flush_tlb_one(va);
+    return 0;
+}
+
+int vm_protect(vaddr_t va, size_t len, unsigned prot)
+{
+    return for_each_leaf(va, len, protect_leaf, &prot);
+}
+
+int vm_translate(vaddr_t va, paddr_t *pa, u64 *entry, int *level)
+{
+    if (!va_ok(va))
+        return -EINVAL;
+    paddr_t table = root;
+    for (int l = paging_levels; l >= 1; l--) {
+        u64 v = pt_read_entry(entry_ptr(table, level_index(va, l)), l);
+        if (!(v & PTE_P))
+            return -ENOENT;
+        if (l == 1 || (l == 2 && (v & PTE_PS))) {
+            u64 size = 1ULL << level_shift(l);
+            u64 base = l == 1 ? v & addr_mask() : v & addr_mask() & ~(size - 1);
+            if (pa)
+                *pa = base | ((u64)va & (size - 1));
+            if (entry)
+                *entry = v;
+            if (level)
+                *level = l;
+            return 0;
+        }
+        table = v & addr_mask();
+    }
+    return -ENOENT;
+}
+
+bool vm_probe(vaddr_t va)
+{
+    if (!root)
+        return true;   /* before vm_init: the boot identity map */
+    return vm_translate(va, NULL, NULL, NULL) == 0;
+}
+
+/* Map a range, with large pages wherever alignment allows. */
+static void map_range(vaddr_t va, paddr_t pa, u64 len, unsigned prot, bool allow_large)
+{
+    u64 large = 1ULL << level_shift(2);
+    while (len) {
+        bool big = allow_large && large_ok && !(va & (large - 1)) && !(pa & (large - 1)) &&
+                   len >= large;
+        int err = map_one(va, pa, prot, big);
+        if (err && err != -EEXIST)
+            panic("vm: mapping 0x%lx -> 0x%llx failed: %s (%d)", (unsigned long)va,
+                  (unsigned long long)pa, errno_name(-err), err);
+        u64 step = big ? large : PAGE_SIZE;
+        va += step;
+        pa += step;
+        len -= step;
+    }
+}
+
+/* Map [lo, hi) of the direct map, leaving out the kernel image. */
+static void map_direct(u64 lo, u64 hi, u64 img_lo, u64 img_hi)
+{
+    if (lo < img_lo)
+        map_range(lo, lo, MIN(hi, img_lo) - lo, VM_READ | VM_WRITE, true);
+    if (hi > img_hi)
+        map_range(MAX(lo, img_hi), MAX(lo, img_hi), hi - MAX(lo, img_hi), VM_READ | VM_WRITE, true);
+}
+
+extern char __image_start[], __text_start[], __text_end[], __rodata_start[], __rodata_end[],
+    __data_start[], __bss_end[];
+
+static void enable_nx(void)
+{
+    u64 efer;
+    int err = rdmsr_safe(MSR_EFER, &efer);
+    if (!err)
+        err = wrmsr_safe(MSR_EFER, efer | EFER_NXE);
+    if (err) {
+        printk("vm: enabling NX through EFER (MSR 0x%x) failed: %d; running without NX\n",
+               MSR_EFER, err);
+        nx_ok = false;
+    }
+}
+
+void vm_init(const struct memmap *m)
+{
+#ifdef __x86_64__
+    paging_levels = 4;
+    nx_ok = cpu_features.nx;
+    large_ok = true;
+#else
+    paging_levels = cpu_features.pae ? 3 : 2;
+    nx_ok = cpu_features.pae && cpu_features.nx;
+    large_ok = cpu_features.pae || cpu_features.pse;
+#endif
+    paging_entry_size = paging_levels == 2 ? 4 : 8;
+    if (nx_ok)
+        enable_nx();
+
+    root = page_alloc(PAGE_DIRECT | PAGE_ZERO);
+    if (!root)
+        panic("vm: no memory for the top-level page table");
+    pt_alloc_notice(root, paging_levels);
+    if (paging_levels == 3) {
+        /* All four PDPTEs exist from the start: a PAE CPU caches them when
+         * CR3 is loaded (SDM 4.4.1), so they are never changed afterwards. */
+        for (int i = 0; i < 4; i++) {
+            paddr_t pd = page_alloc(PAGE_DIRECT | PAGE_ZERO);
+            if (!pd)
+                panic("vm: no memory for page directories");
+            pt_alloc_notice(pd, 2);
+            pt_set_entry(entry_ptr(root, i), table_entry(pd, 3), 3);
+        }
+    }
+
+    u64 img_lo = (uintptr_t)__image_start, img_hi = ALIGN_UP((uintptr_t)__bss_end, PAGE_SIZE);
+    mmu_lazy_enter();
+    map_range((uintptr_t)__text_start, (uintptr_t)__text_start,
+              ALIGN_UP((uintptr_t)__text_end, PAGE_SIZE) - (uintptr_t)__text_start,
+              VM_READ | VM_EXEC, false);
+    map_range((uintptr_t)__rodata_start, (uintptr_t)__rodata_start,
+              ALIGN_UP((uintptr_t)__rodata_end, PAGE_SIZE) - (uintptr_t)__rodata_start, VM_READ,
+              false);
+    map_range((uintptr_t)__data_start, (uintptr_t)__data_start,
+              img_hi - (uintptr_t)__data_start, VM_READ | VM_WRITE, false);
+
+    /* Low memory (BIOS data, EBDA, ROMs: where ACPI tables are found)
+     * except page 0, then RAM and ACPI regions above 1 MiB. */
+    map_direct(PAGE_SIZE, 0x100000, img_lo, img_hi);
+    u64 limit = VM_DIRECT_LIMIT;
+    if (paging_levels == 2 && limit > 0x100000000ULL)
+        limit = 0x100000000ULL;
+    for (unsigned i = 0; i < m->n; i++) {
+        const struct mem_region *r = &m->r[i];
+        if (r->type != MEM_USABLE && r->type != MEM_ACPI && r->type != MEM_NVS)
+            continue;
+        u64 lo = MAX(r->base, 0x100000ULL), hi = MIN(r->base + r->len, limit);
+        if (lo < hi)
+            map_direct(ALIGN_DOWN(lo, PAGE_SIZE), ALIGN_UP(hi, PAGE_SIZE), img_lo, img_hi);
+    }
+    mmu_lazy_leave();
+
+    if (paging_levels != 4) {
+        unsigned long cr4 = read_cr4();
+        cr4 |= paging_levels == 3 ? X86_CR4_PAE : (large_ok ? X86_CR4_PSE : 0);
+        write_cr4(cr4);
+    }
+    write_pt_base(root);
+    write_cr0(read_cr0() | X86_CR0_PG | X86_CR0_WP);
+}

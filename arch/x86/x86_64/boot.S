@@ -1,0 +1,133 @@
+/*
+ * x86_64 start of day for the Multiboot 1 and PVH entries. Both arrive in
+ * 32-bit protected mode with paging off (protocol-facts 0), so this file
+ * clears the BSS, builds a throw-away identity map of the low 4 GiB with
+ * 2 MiB pages, enters long mode and calls boot_entry() in C, which builds the
+ * real page tables. SDM Vol. 3A, 9.8.5 (initializing IA-32e mode).
+ *
+ * boot_entry(kind, magic, info): kind says which entry ran; magic and info
+ * are what the loader handed over (EAX/EBX for Multiboot, the start_info's
+ * first word and EBX for PVH); C checks them and reports a mismatch.
+ */
+#include <arch/boot.h>
+
+#define CR0_PE 0x1
+#define CR0_PG 0x80000000
+#define CR4_PAE 0x20
+#define MSR_EFER 0xc0000080
+#define EFER_LME 0x100
+#define PTE_P_W 0x3
+#define PTE_PS 0x80
+
+    .section .boot.text, "ax"
+    .code32
+
+    .globl mb1_entry
+mb1_entry:
+    cli
+    mov $BOOT_ENTRY_MB1, %ebp
+    mov %eax, %esi
+    jmp start32
+
+    .globl pvh_entry
+pvh_entry:
+    cli
+    mov $BOOT_ENTRY_PVH, %ebp
+    mov (%ebx), %esi
+    jmp start32
+
+start32:
+    /* Our own GDT before touching a segment register: the loader's may be
+     * gone (protocol-facts 3.3: GDTR undefined). */
+    lgdt boot_gdtr
+    mov $0x10, %eax
+    mov %eax, %ds
+    mov %eax, %es
+    mov %eax, %ss
+    mov %eax, %fs
+    mov %eax, %gs
+    ljmp $0x18, $1f
+1:
+    /* Zero the BSS; it holds the page tables and stack used next. */
+    cld
+    mov $__bss_start, %edi
+    mov $__bss_end, %ecx
+    sub %edi, %ecx
+    shr $2, %ecx
+    xor %eax, %eax
+    rep stosl
+    mov $boot_stack_top, %esp
+
+    /* PML4[0] -> PDPT; PDPT[0..3] -> four directories of 2 MiB pages. */
+    mov $boot_pdpt, %eax
+    or $PTE_P_W, %eax
+    mov %eax, boot_pml4
+    xor %ecx, %ecx
+2:  mov %ecx, %eax
+    shl $12, %eax
+    add $boot_pd, %eax
+    or $PTE_P_W, %eax
+    mov %eax, boot_pdpt(, %ecx, 8)
+    inc %ecx
+    cmp $4, %ecx
+    jne 2b
+    xor %ecx, %ecx
+3:  mov %ecx, %eax
+    shl $21, %eax
+    or $(PTE_P_W | PTE_PS), %eax
+    mov %eax, boot_pd(, %ecx, 8)
+    inc %ecx
+    cmp $2048, %ecx
+    jne 3b
+
+    mov %cr4, %eax
+    or $CR4_PAE, %eax
+    mov %eax, %cr4
+    mov $boot_pml4, %eax
+    mov %eax, %cr3
+    mov $MSR_EFER, %ecx
+    rdmsr
+    or $EFER_LME, %eax
+    wrmsr
+    mov %cr0, %eax
+    or $(CR0_PG | CR0_PE), %eax
+    mov %eax, %cr0
+    ljmp $0x08, $start64
+
+    .code64
+start64:
+    xor %eax, %eax
+    mov %eax, %ds
+    mov %eax, %es
+    mov %eax, %ss
+    mov %eax, %fs
+    mov %eax, %gs
+    mov $boot_stack_top, %rsp
+    mov %ebp, %edi          /* kind */
+    mov %esi, %esi          /* magic, zero-extended */
+    mov %ebx, %edx          /* info, zero-extended */
+    xor %ebp, %ebp          /* a zero frame pointer ends the backtrace */
+    call boot_entry
+4:  hlt
+    jmp 4b
+
+    .section .rodata
+    .balign 8
+boot_gdt:
+    .quad 0
+    .quad 0x00af9a000000ffff    /* 0x08: 64-bit code */
+    .quad 0x00cf92000000ffff    /* 0x10: flat data */
+    .quad 0x00cf9a000000ffff    /* 0x18: flat 32-bit code */
+boot_gdt_end:
+boot_gdtr:
+    .word boot_gdt_end - boot_gdt - 1
+    .long boot_gdt
+
+    .section .bss
+    .balign 4096
+boot_pml4: .space 4096
+boot_pdpt: .space 4096
+boot_pd: .space 4 * 4096
+    .globl boot_stack_bottom, boot_stack_top
+boot_stack_bottom: .space 16384
+boot_stack_top:

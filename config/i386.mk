@@ -1,0 +1,9 @@
+# Default build configuration for i386. Plain make fragments: each CONFIG_
+# variable becomes a -D flag for C and assembly (see config/README).
+CONFIG_ARCH_BITS := 32
+CONFIG_MAIN_STACK_PAGES := 16
+# The heap's virtual window on i386 (frames may come from above 4 GiB).
+CONFIG_HEAP_MAX_MB := 1024
+CONFIG_SERIAL_PORT := 0x3f8
+CONFIG_SERIAL_BAUD := 115200
+CONFIG_DEBUG_EXIT_PORT := 0xf4

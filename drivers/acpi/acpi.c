@@ -1,0 +1,170 @@
+/*
+ * Just enough ACPI to find tables and to power off: the RSDP, the RSDT or
+ * XSDT, the FADT's PM1 control blocks, and the \_S5 sleep type from the
+ * DSDT. Every table is checksummed before it is trusted; a bad one is
+ * reported and skipped. ACPI 6.5: 5.2.5 (RSDP), 5.2.6 (header), 5.2.7-8
+ * (RSDT/XSDT), 5.2.9 (FADT), 7.4.2 (\_Sx packages), 20.2.5 (AML encoding).
+ */
+#include <drivers/acpi.h>
+#include <proteus/errno.h>
+#include <proteus/printk.h>
+#include <proteus/pvops.h>
+#include <proteus/string.h>
+#include <proteus/vm.h>
+
+struct acpi_header {
+    char sig[4];
+    u32 length;
+    u8 revision, checksum;
+    char oem_id[6], oem_table_id[8];
+    u32 oem_revision, creator_id, creator_revision;
+} __packed;
+
+static const struct acpi_header *root_table;
+static bool root_is_xsdt;
+static bool disabled = true;
+
+bool acpi_disabled(void)
+{
+    return disabled;
+}
+
+static bool checksum_ok(const void *p, size_t len)
+{
+    u8 sum = 0;
+    for (size_t i = 0; i < len; i++)
+        sum += ((const u8 *)p)[i];
+    return sum == 0;
+}
+
+/* Map a table (it may sit in memory the e820 map calls reserved). */
+static const struct acpi_header *map_table(paddr_t pa)
+{
+    const struct acpi_header *h = vm_map_mmio(pa, sizeof(*h));
+    if (!h)
+        return NULL;
+    if (h->length < sizeof(*h) || h->length > (1u << 20)) {
+        printk("acpi: table at 0x%llx has implausible length %u: ignored\n",
+               (unsigned long long)pa, h->length);
+        return NULL;
+    }
+    if (!vm_map_mmio(pa, h->length))
+        return NULL;
+    if (!checksum_ok(h, h->length)) {
+        printk("acpi: table %.4s at 0x%llx fails its checksum: ignored\n", h->sig,
+               (unsigned long long)pa);
+        return NULL;
+    }
+    return h;
+}
+
+static paddr_t scan_rsdp(paddr_t lo, paddr_t hi)
+{
+    for (paddr_t p = lo; p + 20 <= hi; p += 16) {
+        const char *c = phys_to_virt(p);
+        if (!memcmp(c, "RSD PTR ", 8) && checksum_ok(c, 20))
+            return p;
+    }
+    return 0;
+}
+
+int acpi_init(paddr_t rsdp, paddr_t ebda)
+{
+    if (!rsdp) {
+        /* The first KiB of the EBDA, then the BIOS area (ACPI 5.2.5.1). */
+        if (ebda >= 0x80000 && ebda < 0xa0000)
+            rsdp = scan_rsdp(ebda, ebda + 1024);
+        if (!rsdp)
+            rsdp = scan_rsdp(0xe0000, 0x100000);
+    }
+    if (!rsdp)
+        return -ENODEV;
+    const u8 *r = vm_map_mmio(rsdp, 36);
+    if (!r || memcmp(r, "RSD PTR ", 8) || !checksum_ok(r, 20)) {
+        printk("acpi: RSDP at 0x%llx is not valid: ACPI not used\n", (unsigned long long)rsdp);
+        return -ENODEV;
+    }
+    u8 revision = r[15];
+    u32 rsdt;
+    u64 xsdt;
+    memcpy(&rsdt, r + 16, 4);
+    memcpy(&xsdt, r + 24, 8);
+    if (revision >= 2 && xsdt && checksum_ok(r, 36)) {
+        root_table = map_table(xsdt);
+        root_is_xsdt = root_table != NULL;
+    }
+    if (!root_table)
+        root_table = map_table(rsdt);
+    if (!root_table || (memcmp(root_table->sig, root_is_xsdt ? "XSDT" : "RSDT", 4))) {
+        printk("acpi: no valid RSDT/XSDT: ACPI not used\n");
+        root_table = NULL;
+        return -ENODEV;
+    }
+    disabled = false;
+    return 0;
+}
+
+const void *acpi_find_table(const char *sig)
+{
+    if (!root_table)
+        return NULL;
+    size_t esize = root_is_xsdt ? 8 : 4;
+    size_t n = (root_table->length - sizeof(*root_table)) / esize;
+    const u8 *entries = (const u8 *)(root_table + 1);
+    for (size_t i = 0; i < n; i++) {
+        u64 pa = 0;
+        memcpy(&pa, entries + i * esize, esize);
+        const struct acpi_header *h = map_table(pa);
+        if (h && !memcmp(h->sig, sig, 4))
+            return h;
+    }
+    return NULL;
+}
+
+/* The first value of the \_S5_ package in AML: SLP_TYPa. -1 if not found. */
+static int find_s5_type(const struct acpi_header *dsdt)
+{
+    const u8 *aml = (const u8 *)dsdt, *end = aml + dsdt->length;
+    for (const u8 *p = aml + sizeof(*dsdt); p + 8 < end; p++) {
+        if (memcmp(p, "_S5_", 4) || p[4] != 0x12)   /* NameString, PackageOp */
+            continue;
+        if (!(p[-1] == 0x08 || (p[-2] == 0x08 && p[-1] == '\\')))   /* NameOp */
+            continue;
+        const u8 *q = p + 5;
+        q += (*q >> 6) + 1;   /* PkgLength: lead byte bits 7:6 = extra bytes */
+        q++;                  /* NumElements */
+        if (q >= end)
+            return -1;
+        if (*q == 0x0a && q + 1 < end)   /* BytePrefix */
+            return q[1];
+        if (*q == 0x00 || *q == 0x01)    /* ZeroOp, OneOp */
+            return *q;
+        return *q;
+    }
+    return -1;
+}
+
+void acpi_poweroff(void)
+{
+    const u8 *fadt = acpi_find_table("FACP");
+    if (!fadt)
+        return;
+    const struct acpi_header *fh = (const void *)fadt;
+    u32 dsdt32, pm1a, pm1b;
+    u64 dsdt64 = 0;
+    memcpy(&dsdt32, fadt + 40, 4);
+    memcpy(&pm1a, fadt + 64, 4);
+    memcpy(&pm1b, fadt + 68, 4);
+    if (fh->length >= 148)
+        memcpy(&dsdt64, fadt + 140, 8);
+    const struct acpi_header *dsdt = map_table(dsdt64 ? dsdt64 : dsdt32);
+    int slp_typ = dsdt ? find_s5_type(dsdt) : -1;
+    if (slp_typ < 0 || !pm1a || pm1a > 0xffff) {
+        printk("acpi: no usable \\_S5 or PM1a control block: cannot power off\n");
+        return;
+    }
+    /* PM1 control register: SLP_TYP bits 12:10, SLP_EN bit 13. */
+    outw((u16)pm1a, (u16)((slp_typ & 7) << 10 | 1 << 13));
+    if (pm1b && pm1b <= 0xffff)
+        outw((u16)pm1b, (u16)((slp_typ & 7) << 10 | 1 << 13));
+}

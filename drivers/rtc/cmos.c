@@ -1,0 +1,86 @@
+/*
+ * The CMOS real-time clock, read once at boot for the wall clock. Registers
+ * (Motorola MC146818A datasheet; the same map on every PC): 0x00 seconds,
+ * 0x02 minutes, 0x04 hours, 0x07 day, 0x08 month, 0x09 year, 0x32 century
+ * (by convention, ACPI FADT "century" field), status A bit 7 = update in
+ * progress, status B bit 2 = binary (else BCD), bit 1 = 24-hour.
+ */
+#include <drivers/cmos_rtc.h>
+#include <proteus/pvops.h>
+
+#define CMOS_INDEX 0x70
+#define CMOS_DATA 0x71
+
+static u8 cmos_read(u8 reg)
+{
+    outb(CMOS_INDEX, reg);   /* bit 7 clear: NMI stays enabled */
+    return inb(CMOS_DATA);
+}
+
+static unsigned bcd(u8 v)
+{
+    return (v & 0x0f) + (v >> 4) * 10;
+}
+
+/* Howard Hinnant's days-from-civil algorithm (public domain description). */
+s64 days_from_civil(s64 y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    s64 era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (s64)doe - 719468;
+}
+
+struct rtc_time {
+    u8 sec, min, hour, day, mon, year, century;
+};
+
+static void read_raw(struct rtc_time *t)
+{
+    /* Wait out an update in progress (at most ~2 ms), bounded. */
+    for (int spin = 0; spin < 1000000 && (cmos_read(0x0a) & 0x80); spin++)
+        ;
+    t->sec = cmos_read(0x00);
+    t->min = cmos_read(0x02);
+    t->hour = cmos_read(0x04);
+    t->day = cmos_read(0x07);
+    t->mon = cmos_read(0x08);
+    t->year = cmos_read(0x09);
+    t->century = cmos_read(0x32);
+}
+
+s64 cmos_rtc_read_unix(void)
+{
+    struct rtc_time a, b;
+    /* Read until two reads agree, so a rollover between fields is not seen. */
+    read_raw(&a);
+    for (int tries = 0; tries < 5; tries++) {
+        read_raw(&b);
+        if (a.sec == b.sec && a.min == b.min && a.hour == b.hour && a.day == b.day &&
+            a.mon == b.mon && a.year == b.year)
+            break;
+        a = b;
+    }
+    u8 status_b = cmos_read(0x0b);
+    bool pm = !(status_b & 0x02) && (b.hour & 0x80);
+    b.hour &= 0x7f;
+    unsigned sec = b.sec, min = b.min, hour = b.hour, day = b.day, mon = b.mon, year = b.year,
+             cent = b.century;
+    if (!(status_b & 0x04)) {
+        sec = bcd(b.sec);
+        min = bcd(b.min);
+        hour = bcd(b.hour);
+        day = bcd(b.day);
+        mon = bcd(b.mon);
+        year = bcd(b.year);
+        cent = bcd(b.century);
+    }
+    if (!(status_b & 0x02))
+        hour = hour % 12 + (pm ? 12 : 0);
+    unsigned full_year = (cent >= 19 && cent <= 30) ? cent * 100 + year : 2000 + year;
+    if (sec > 59 || min > 59 || hour > 23 || day < 1 || day > 31 || mon < 1 || mon > 12)
+        return -1;
+    return days_from_civil(full_year, mon, day) * 86400 + hour * 3600 + min * 60 + sec;
+}

@@ -1,0 +1,28 @@
+/*
+ * The 8254 programmable interval timer, used only as a known-rate clock to
+ * measure the TSC and the local APIC timer against. Channel 2 is used
+ * because its gate and output are readable through port 0x61, so the wait
+ * needs no interrupt. Intel 82C54 datasheet (control word, mode 0); port
+ * 0x61 bits: bit 0 gate 2, bit 1 speaker enable, bit 5 OUT2.
+ */
+#include <drivers/pit.h>
+#include <proteus/pvops.h>
+
+#define PIT_CH2 0x42
+#define PIT_CMD 0x43
+#define PORT_B 0x61
+
+void pit_wait_ticks(u16 ticks)
+{
+    u8 b = inb(PORT_B);
+    outb(PORT_B, (u8)((b & ~0x02) | 0x01));   /* gate on, speaker off */
+    outb(PIT_CMD, 0xb0);                      /* channel 2, lo/hi, mode 0, binary */
+    outb(PIT_CH2, (u8)ticks);
+    outb(PIT_CH2, (u8)(ticks >> 8));
+    /* OUT2 rises when the count reaches zero; bound the wait in case the
+     * PIT is absent (a hypervisor without one reads 0xff, which also ends
+     * the loop at once). */
+    for (u32 spin = 0; spin < 50000000 && !(inb(PORT_B) & 0x20); spin++)
+        ;
+    outb(PORT_B, b);
+}

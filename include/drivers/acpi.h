@@ -1,0 +1,13 @@
+/* ACPI tables as far as Proteus uses them (drivers/acpi/acpi.c). */
+#ifndef DRIVERS_ACPI_H
+#define DRIVERS_ACPI_H
+#include <proteus/types.h>
+/* Find the tables: `rsdp` from the boot protocol (PVH gives it), or 0 to
+ * search the EBDA at `ebda` and the BIOS area. Returns 0 or -ENODEV. */
+int acpi_init(paddr_t rsdp, paddr_t ebda);
+/* A table by signature ("FACP", "APIC", ...), or NULL. */
+const void *acpi_find_table(const char *sig);
+/* Enter S5 (soft off). Returns only if that failed. */
+void acpi_poweroff(void);
+bool acpi_disabled(void);
+#endif

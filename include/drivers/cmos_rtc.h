@@ -1,0 +1,9 @@
+/* The MC146818-compatible CMOS real-time clock (drivers/rtc/cmos.c). */
+#ifndef DRIVERS_CMOS_RTC_H
+#define DRIVERS_CMOS_RTC_H
+#include <proteus/types.h>
+/* Seconds since the Unix epoch, or -1 if the clock reads as nonsense. */
+s64 cmos_rtc_read_unix(void);
+/* Days since 1970-01-01 for a proleptic Gregorian date (pure, host-tested). */
+s64 days_from_civil(s64 y, unsigned m, unsigned d);
+#endif

@@ -1,0 +1,8 @@
+/* The 8254 PIT as a reference clock (drivers/timer/pit.c). */
+#ifndef DRIVERS_PIT_H
+#define DRIVERS_PIT_H
+#include <proteus/types.h>
+#define PIT_HZ 1193182
+/* Busy-wait `ticks` PIT ticks on channel 2, gated through port 0x61. */
+void pit_wait_ticks(u16 ticks);
+#endif

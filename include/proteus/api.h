@@ -1,0 +1,25 @@
+/*
+ * The kernel's interface to the app side of the image: newlib's syscall
+ * glue (kernel/libc/) and apps that want more than POSIX. Only plain C
+ * types, so that it compiles both in the kernel and against newlib.
+ */
+#ifndef PROTEUS_API_H
+#define PROTEUS_API_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+long proteus_console_write(const char *buf, size_t len);
+/* Blocks until at least one byte arrives; returns the count. */
+long proteus_console_read(char *buf, size_t len);
+/* Move the heap break by `delta`; the old break, or (void *)-1 with *err
+ * set to a negative errno. */
+void *proteus_sbrk(long delta, int *err);
+uint64_t proteus_clock_ns(void);              /* monotonic, since boot */
+uint64_t proteus_wallclock_ns(void);          /* Unix time */
+void proteus_sleep_until_ns(uint64_t deadline);
+__attribute__((noreturn)) void proteus_exit(int status);
+/* The TSC value read at the first C instruction of boot (for `make bench`). */
+uint64_t proteus_boot_tsc(void);
+
+#endif

@@ -1,0 +1,26 @@
+/*
+ * What the boot loader told the kernel, copied out of the loader's
+ * structures at once (they live in memory the allocator will reuse) and
+ * checked on the way: the command line, the memory map and the ACPI RSDP.
+ */
+#ifndef PROTEUS_BOOTINFO_H
+#define PROTEUS_BOOTINFO_H
+
+#include <proteus/cmdline.h>
+#include <proteus/memmap.h>
+
+struct boot_info {
+    unsigned entry;            /* BOOT_ENTRY_* (arch/boot.h) */
+    const char *protocol;      /* "multiboot", "pvh" */
+    char cmdline[CMDLINE_MAX];
+    bool cmdline_truncated;
+    struct memmap mem;
+    paddr_t rsdp;              /* 0: search for it */
+    paddr_t ebda;              /* BIOS extended data area, read from page 0 */
+};
+
+/* Fill `bi` from the loader's data; returns 0 or a negative errno after
+ * printing what was wrong. */
+int bootinfo_parse(struct boot_info *bi, u32 entry, u32 magic, u32 info);
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * The boot command line: `[kernel options] [-- app arguments]`. Kernel
+ * options are words `key` or `key=value`; everything after the first `--`
+ * becomes the app's argv[1..]. Double quotes group words with spaces.
+ * Pure code: host unit tests compile kernel/cmdline.c unchanged.
+ */
+#ifndef PROTEUS_CMDLINE_H
+#define PROTEUS_CMDLINE_H
+
+#include <proteus/types.h>
+
+#define CMDLINE_MAX 1024
+#define CMDLINE_MAX_OPTS 32
+#define CMDLINE_MAX_ARGS 32
+
+struct cmdline {
+    char buf[CMDLINE_MAX];
+    const char *opts[CMDLINE_MAX_OPTS];
+    unsigned nopts;
+    const char *args[CMDLINE_MAX_ARGS];   /* app arguments, argv[1..] */
+    unsigned nargs;
+    bool truncated;                       /* line or a table was too long */
+};
+
+/* Split `line` into options and app arguments. With `skip_first`, the first
+ * word (the image name a Multiboot loader puts first) is dropped. */
+void cmdline_parse(struct cmdline *c, const char *line, bool skip_first);
+
+/* The value of option `key`: "" for a bare `key`, NULL when absent. The
+ * last occurrence wins, as on Linux. */
+const char *cmdline_get(const struct cmdline *c, const char *key);
+
+/* Parse a size with an optional K/M/G suffix; -1 on malformed input. */
+int cmdline_parse_size(const char *s, u64 *out);
+
+#endif

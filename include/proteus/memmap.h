@@ -1,0 +1,47 @@
+/*
+ * The physical memory map, as E820-style regions. Boot code adds what the
+ * loader reported (Multiboot mmap, PVH memmap); memmap_normalize() turns that
+ * into sorted, non-overlapping regions where reserved memory always wins over
+ * RAM and usable RAM is trimmed to whole pages. Pure code, host-tested.
+ */
+#ifndef PROTEUS_MEMMAP_H
+#define PROTEUS_MEMMAP_H
+
+#include <proteus/types.h>
+
+/* E820 / Multiboot / PVH region types (ACPI spec 6.5, table 15-374). */
+enum {
+    MEM_USABLE = 1,
+    MEM_RESERVED = 2,
+    MEM_ACPI = 3,
+    MEM_NVS = 4,
+    MEM_UNUSABLE = 5,
+    MEM_DISABLED = 6,
+    MEM_PMEM = 7,
+};
+
+#define MEMMAP_MAX 128
+
+struct mem_region {
+    u64 base;
+    u64 len;
+    u32 type;
+};
+
+struct memmap {
+    struct mem_region r[MEMMAP_MAX];
+    unsigned n;
+    unsigned dropped;   /* entries lost because the table was full, or empty */
+};
+
+void memmap_init(struct memmap *m);
+/* Record a region as reported; zero-length and wrapping entries are
+ * dropped (and counted). */
+void memmap_add(struct memmap *m, u64 base, u64 len, u32 type);
+void memmap_normalize(struct memmap *m);
+/* Remove [base, base+len) from usable RAM (a `mem=` limit, a hole). */
+void memmap_limit(struct memmap *m, u64 top);
+u64 memmap_usable_bytes(const struct memmap *m, u64 from);
+const char *memmap_type_name(u32 type);
+
+#endif

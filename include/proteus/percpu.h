@@ -1,0 +1,34 @@
+/*
+ * Per-CPU data. Each CPU's area starts with a pointer to itself and is
+ * reached through the GS segment (x86_64: the GS base; i386: a GDT segment
+ * whose base is the area), so this_cpu() is one load on every CPU.
+ */
+#ifndef PROTEUS_PERCPU_H
+#define PROTEUS_PERCPU_H
+
+#include <proteus/types.h>
+#include <arch/tss.h>
+
+#define MAX_CPUS 1
+
+struct cpu_local {
+    struct cpu_local *self;    /* must stay first: this_cpu() reads %gs:0 */
+    unsigned id;               /* kernel's CPU number */
+    unsigned irq_depth;        /* nesting of interrupt handlers */
+    bool in_panic;
+    struct tss tss;
+};
+
+extern struct cpu_local cpu_locals[MAX_CPUS];
+
+static inline struct cpu_local *this_cpu(void)
+{
+    struct cpu_local *c;
+    __asm__("mov %%gs:0, %0" : "=r"(c));
+    return c;
+}
+
+/* Point this CPU's GS at its area (arch/x86/percpu.c). */
+void percpu_init(unsigned cpu);
+
+#endif

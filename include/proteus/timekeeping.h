@@ -1,0 +1,39 @@
+/*
+ * Clock arithmetic shared by every clock source: scaling a cycle count to
+ * nanoseconds with a 32-bit multiplier and a shift, as pvclock does
+ * (protocol-facts 2.7). Pure code, host-tested.
+ */
+#ifndef PROTEUS_TIMEKEEPING_H
+#define PROTEUS_TIMEKEEPING_H
+
+#include <proteus/types.h>
+
+#define NSEC_PER_SEC 1000000000ULL
+
+struct clock_scale {
+    u32 mult;
+    u32 shift;
+};
+
+/* (a * mult) >> shift with a 96-bit intermediate, on i386 as well. */
+static inline u64 mul_u64_u32_shr(u64 a, u32 mult, unsigned shift)
+{
+    u64 lo = (a & 0xffffffffULL) * mult;
+    u64 hi = (a >> 32) * mult;
+    return (lo >> shift) + (shift >= 32 ? hi >> (shift - 32) : hi << (32 - shift));
+}
+
+/* The scale that turns cycles at `hz` into nanoseconds. */
+static inline struct clock_scale clock_scale_for(u64 hz)
+{
+    struct clock_scale s = { 0, 32 };
+    for (;; s.shift--) {
+        u64 m = (NSEC_PER_SEC << s.shift) / hz;
+        if (m <= 0xffffffffULL || s.shift == 0) {
+            s.mult = (u32)m;
+            return s;
+        }
+    }
+}
+
+#endif

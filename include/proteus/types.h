@@ -1,0 +1,59 @@
+/*
+ * Fixed-width types and small helpers shared by every kernel file. The kernel
+ * is freestanding, so it takes only GCC's own <stdint.h>/<stddef.h>/<stdbool.h>
+ * and never newlib's headers (those belong to the app side of the image).
+ */
+#ifndef PROTEUS_TYPES_H
+#define PROTEUS_TYPES_H
+
+#include <stdint.h>
+#include <stddef.h>
+#include <stdbool.h>
+#include <stdarg.h>
+
+typedef uint8_t u8;
+typedef uint16_t u16;
+typedef uint32_t u32;
+typedef uint64_t u64;
+typedef int8_t s8;
+typedef int16_t s16;
+typedef int32_t s32;
+typedef int64_t s64;
+
+/* Physical addresses are 64-bit on both architectures: i386 with PAE reaches
+ * RAM above 4 GiB, so a physical address never fits in a pointer there. */
+typedef u64 paddr_t;
+typedef uintptr_t vaddr_t;
+
+#define PAGE_SHIFT 12
+#define PAGE_SIZE (1UL << PAGE_SHIFT)
+#define PAGE_MASK (~(PAGE_SIZE - 1))
+
+#define ALIGN_UP(x, a) (((x) + ((a) - 1)) & ~((__typeof__(x))(a) - 1))
+#define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a) - 1))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+
+#define __noreturn __attribute__((noreturn))
+#define __packed __attribute__((packed))
+#define __aligned(n) __attribute__((aligned(n)))
+#define __unused __attribute__((unused))
+#define __printf(a, b) __attribute__((format(printf, a, b)))
+#define __section(s) __attribute__((section(s)))
+#define __used __attribute__((used))
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+#define BUILD_BUG_ON(c) _Static_assert(!(c), #c)
+
+/* Build-time configuration as C expressions: `if (IS_ENABLED(CONFIG_X))`
+ * keeps both branches compiled and type-checked (style.md, point 6). */
+#define IS_ENABLED(opt) (opt)
+
+#define barrier() __asm__ __volatile__("" ::: "memory")
+#define READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))
+#define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
+
+#endif

@@ -1,0 +1,76 @@
+/*
+ * Virtual memory: the kernel's one address space and how to change it.
+ *
+ *   direct map   physical memory at VA == PA (x86_64: all RAM; i386: RAM
+ *                below 3 GiB), where the kernel image, page tables and boot
+ *                data live; page 0 is never mapped, so NULL faults
+ *   heap window  the app's sbrk heap, backed by frames from anywhere
+ *                (above 4 GiB too), grown on demand
+ *   stack window stacks, each with an unmapped guard page below it
+ *   MMIO         device registers, mapped uncached at VA == PA on request
+ */
+#ifndef PROTEUS_VM_H
+#define PROTEUS_VM_H
+
+#include <proteus/types.h>
+#include <proteus/memmap.h>
+
+#define VM_READ 0x1
+#define VM_WRITE 0x2
+#define VM_EXEC 0x4
+#define VM_USER 0x8
+#define VM_UNCACHED 0x10
+
+#ifdef __x86_64__
+#define VM_HEAP_BASE 0x0000010000000000UL   /* 1 TiB */
+#define VM_STACK_BASE 0x0000020000000000UL
+#define VM_STACK_END 0x0000030000000000UL
+#define VM_DIRECT_LIMIT 0x0000008000000000ULL   /* 512 GiB of RAM */
+#else
+#define VM_HEAP_BASE 0xc0000000UL
+#define VM_STACK_BASE 0xe0000000UL
+#define VM_STACK_END 0xe8000000UL
+#define VM_DIRECT_LIMIT 0xc0000000ULL
+#endif
+
+/* Build the kernel's page tables from the memory map and switch to them. */
+void vm_init(const struct memmap *m);
+const char *vm_paging_name(void);   /* "4-level", "pae", "2-level" */
+bool vm_nx_enabled(void);
+
+/* Map [va, va+len) to [pa, pa+len) with 4 KiB pages. -EEXIST if any page
+ * is already mapped (nothing changed), -ENOMEM if a table cannot be
+ * allocated, -EINVAL for unaligned or non-canonical input. */
+int vm_map(vaddr_t va, paddr_t pa, size_t len, unsigned prot);
+int vm_unmap(vaddr_t va, size_t len);
+int vm_protect(vaddr_t va, size_t len, unsigned prot);
+bool vm_probe(vaddr_t va);
+/* The physical address `va` maps to and its leaf entry; -ENOENT if none. */
+int vm_translate(vaddr_t va, paddr_t *pa, u64 *entry, int *level);
+void *vm_map_mmio(paddr_t pa, size_t len);
+
+/* Physical <-> virtual for the direct map. */
+static inline void *phys_to_virt(paddr_t pa) { return (void *)(uintptr_t)pa; }
+static inline paddr_t virt_to_phys_direct(const void *va) { return (paddr_t)(uintptr_t)va; }
+
+/* Page frames (kernel/page_alloc.c). PAGE_DIRECT: must lie in the direct
+ * map (page tables, kernel data); otherwise any frame, highest first. */
+#define PAGE_DIRECT 0x1
+#define PAGE_ZERO 0x2
+paddr_t page_alloc(unsigned flags);
+void page_free(paddr_t pa);
+void page_alloc_init(const struct memmap *m);
+void page_alloc_stats(u64 *free_pages, u64 *total_pages);
+paddr_t page_highest_frame(void);
+
+/* A stack of `pages` pages in the stack window with an unmapped guard page
+ * below it; returns its top, or 0. `owner` names it in fault reports. */
+vaddr_t vm_stack_alloc(size_t pages, const char *owner);
+const char *vm_guard_owner(vaddr_t va);
+
+/* The heap behind sbrk: grow or shrink by `delta` bytes; returns the old
+ * break, or (vaddr_t)-1 with *err set (-ENOMEM). */
+vaddr_t vm_heap_sbrk(long delta, int *err);
+vaddr_t vm_heap_break(void);
+
+#endif

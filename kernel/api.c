@@ -1,0 +1,61 @@
+/*
+ * The kernel side of include/proteus/api.h.
+ */
+#include <proteus/api.h>
+#include <proteus/errno.h>
+#include <proteus/printk.h>
+#include <proteus/pvops.h>
+#include <proteus/timer.h>
+#include <proteus/vm.h>
+
+extern u64 boot_tsc;
+
+long proteus_console_write(const char *buf, size_t len)
+{
+    console_write(buf, len);
+    return (long)len;
+}
+
+long proteus_console_read(char *buf, size_t len)
+{
+    if (len == 0)
+        return 0;
+    for (;;) {
+        int n = console_read(buf, len);
+        if (n > 0)
+            return n;
+        /* A polled console has no interrupt to wait for: look again in 1 ms. */
+        timer_sleep_until(clock_ns() + 1000000);
+    }
+}
+
+void *proteus_sbrk(long delta, int *err)
+{
+    return (void *)vm_heap_sbrk(delta, err);
+}
+
+uint64_t proteus_clock_ns(void)
+{
+    return clock_ns();
+}
+
+uint64_t proteus_wallclock_ns(void)
+{
+    return wallclock_at_boot_ns() + clock_ns();
+}
+
+void proteus_sleep_until_ns(uint64_t deadline)
+{
+    timer_sleep_until(deadline);
+}
+
+void proteus_exit(int status)
+{
+    printk("proteus: exit status %d\n", status);
+    machine_exit(status);
+}
+
+uint64_t proteus_boot_tsc(void)
+{
+    return boot_tsc;
+}

@@ -1,0 +1,144 @@
+/*
+ * Reading the loader's boot information: Multiboot 1 (protocol-facts 3.3)
+ * or PVH's hvm_start_info (protocol-facts 3.1). Both sit in low memory
+ * that is identity-mapped at this point. Lengths and counts come from
+ * outside the kernel, so each is bounded before it is used.
+ */
+#include <arch/boot.h>
+#include <proteus/bootinfo.h>
+#include <proteus/errno.h>
+#include <proteus/printk.h>
+#include <proteus/string.h>
+#include <proteus/vm.h>
+
+/* Multiboot 1 information structure, the fields used. */
+struct mb1_info {
+    u32 flags;
+    u32 mem_lower, mem_upper;     /* flag bit 0, KiB */
+    u32 boot_device;
+    u32 cmdline;                  /* flag bit 2 */
+    u32 mods_count, mods_addr;
+    u32 syms[4];
+    u32 mmap_length, mmap_addr;   /* flag bit 6 */
+} __packed;
+
+struct mb1_mmap_entry {
+    u32 size;                     /* of the rest of the entry */
+    u64 base, len;
+    u32 type;
+} __packed;
+
+/* hvm_start_info (Xen public arch-x86/hvm/start_info.h). */
+struct pvh_start_info {
+    u32 magic, version, flags, nr_modules;
+    u64 modlist_paddr, cmdline_paddr, rsdp_paddr, memmap_paddr;
+    u32 memmap_entries, reserved;
+} __packed;
+
+struct pvh_memmap_entry {
+    u64 addr, size;
+    u32 type, reserved;
+} __packed;
+
+#define MAX_BOOT_ADDR 0x100000000ULL   /* loaders place everything below 4 GiB */
+
+static void copy_cmdline(struct boot_info *bi, u64 pa)
+{
+    bi->cmdline[0] = '\0';
+    if (!pa || pa >= MAX_BOOT_ADDR)
+        return;
+    const char *s = phys_to_virt(pa);
+    size_t n = 0;
+    while (s[n] && n < CMDLINE_MAX - 1) {
+        bi->cmdline[n] = s[n];
+        n++;
+    }
+    bi->cmdline[n] = '\0';
+    bi->cmdline_truncated = s[n] != '\0';
+}
+
+static int parse_mb1(struct boot_info *bi, u32 info_pa)
+{
+    if (!info_pa) {
+        printk("boot: Multiboot info pointer is NULL\n");
+        return -EINVAL;
+    }
+    const struct mb1_info *mb = phys_to_virt(info_pa);
+    bi->protocol = "multiboot";
+    if (mb->flags & (1 << 2))
+        copy_cmdline(bi, mb->cmdline);
+    if (mb->flags & (1 << 6)) {
+        u64 off = 0;
+        unsigned count = 0;
+        while (off + sizeof(u32) <= mb->mmap_length && count < MEMMAP_MAX) {
+            const struct mb1_mmap_entry *e = phys_to_virt((u64)mb->mmap_addr + off);
+            if (e->size < 20 || off + 4 + e->size > mb->mmap_length) {
+                printk("boot: Multiboot memory map entry %u has bad size %u: map cut short\n",
+                       count, e->size);
+                break;
+            }
+            memmap_add(&bi->mem, e->base, e->len, e->type);
+            off += 4 + e->size;
+            count++;
+        }
+    } else if (mb->flags & (1 << 0)) {
+        printk("boot: no Multiboot memory map; using mem_lower/mem_upper\n");
+        memmap_add(&bi->mem, 0, (u64)mb->mem_lower * 1024, MEM_USABLE);
+        memmap_add(&bi->mem, 0x100000, (u64)mb->mem_upper * 1024, MEM_USABLE);
+    } else {
+        printk("boot: the Multiboot loader gave no memory information (flags 0x%x)\n", mb->flags);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+static int parse_pvh(struct boot_info *bi, u32 info_pa)
+{
+    const struct pvh_start_info *si = phys_to_virt(info_pa);
+    bi->protocol = "pvh";
+    copy_cmdline(bi, si->cmdline_paddr);
+    bi->rsdp = si->rsdp_paddr < MAX_BOOT_ADDR ? si->rsdp_paddr : 0;
+    if (si->version < 1 || si->memmap_entries == 0 || !si->memmap_paddr ||
+        si->memmap_paddr >= MAX_BOOT_ADDR) {
+        printk("boot: PVH start info (version %u) carries no memory map\n", si->version);
+        return -EINVAL;
+    }
+    unsigned n = si->memmap_entries;
+    if (n > MEMMAP_MAX) {
+        printk("boot: PVH memory map has %u entries; using the first %u\n", n, MEMMAP_MAX);
+        n = MEMMAP_MAX;
+    }
+    const struct pvh_memmap_entry *e = phys_to_virt(si->memmap_paddr);
+    for (unsigned i = 0; i < n; i++)
+        memmap_add(&bi->mem, e[i].addr, e[i].size, e[i].type);
+    return 0;
+}
+
+int bootinfo_parse(struct boot_info *bi, u32 entry, u32 magic, u32 info)
+{
+    memset(bi, 0, sizeof(*bi));
+    memmap_init(&bi->mem);
+    bi->entry = entry;
+    int err;
+    if (entry == BOOT_ENTRY_MB1 && magic == MB1_BOOT_MAGIC) {
+        err = parse_mb1(bi, info);
+    } else if (entry == BOOT_ENTRY_PVH && magic == PVH_START_MAGIC) {
+        err = parse_pvh(bi, info);
+    } else {
+        printk("boot: unknown boot entry: entered at %s with magic 0x%08x, which is neither "
+               "Multiboot (0x%08x in EAX) nor PVH (0x%08x at EBX)\n",
+               entry == BOOT_ENTRY_PVH ? "the PVH entry" : "the Multiboot entry", magic,
+               MB1_BOOT_MAGIC, PVH_START_MAGIC);
+        return -EINVAL;
+    }
+    if (err)
+        return err;
+    /* The BIOS keeps the EBDA's segment at 0x40e, in page 0, which is
+     * unmapped once the kernel's page tables are in (NULL must fault). */
+    bi->ebda = (paddr_t)*(const volatile u16 *)phys_to_virt(0x40e) << 4;
+    if (bi->mem.dropped)
+        printk("boot: %u memory-map entries were empty, wrapped or beyond %u and were ignored\n",
+               bi->mem.dropped, MEMMAP_MAX);
+    memmap_normalize(&bi->mem);
+    return 0;
+}

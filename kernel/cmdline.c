@@ -1,0 +1,128 @@
+/*
+ * Command-line splitting. Kept free of platform calls so that the host
+ * tests (tests/unit/test_cmdline.c) exercise exactly this code.
+ */
+#include <proteus/cmdline.h>
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Copy the next word of `*src` into `*dst` (NUL-terminated), honouring
+ * double quotes. Returns false when there is no further word. */
+static bool next_word(const char **src, char **dst, char *end)
+{
+    const char *s = *src;
+    char *d = *dst;
+
+    while (is_space(*s))
+        s++;
+    if (!*s)
+        return false;
+    bool quoted = false;
+    while (*s && (quoted || !is_space(*s))) {
+        if (*s == '"') {
+            quoted = !quoted;
+            s++;
+            continue;
+        }
+        if (d + 1 >= end)
+            return false;
+        *d++ = *s++;
+    }
+    if (d >= end)
+        return false;
+    *d++ = '\0';
+    *src = s;
+    *dst = d;
+    return true;
+}
+
+void cmdline_parse(struct cmdline *c, const char *line, bool skip_first)
+{
+    char *d = c->buf, *end = c->buf + sizeof(c->buf);
+    bool in_args = false;
+
+    c->nopts = c->nargs = 0;
+    c->truncated = false;
+    if (!line)
+        return;
+    for (unsigned i = 0; line[i]; i++) {
+        if (i >= CMDLINE_MAX - 1) {
+            c->truncated = true;
+            break;
+        }
+    }
+    for (bool first = true;; first = false) {
+        char *word = d;
+        const char *before = line;
+        if (!next_word(&line, &d, end)) {
+            /* out of buffer with input left, or simply the end */
+            while (is_space(*before))
+                before++;
+            if (*before)
+                c->truncated = true;
+            break;
+        }
+        if (first && skip_first)
+            continue;
+        if (!in_args && word[0] == '-' && word[1] == '-' && word[2] == '\0') {
+            in_args = true;
+            continue;
+        }
+        if (in_args) {
+            if (c->nargs < CMDLINE_MAX_ARGS)
+                c->args[c->nargs++] = word;
+            else
+                c->truncated = true;
+        } else {
+            if (c->nopts < CMDLINE_MAX_OPTS)
+                c->opts[c->nopts++] = word;
+            else
+                c->truncated = true;
+        }
+    }
+}
+
+const char *cmdline_get(const struct cmdline *c, const char *key)
+{
+    const char *found = NULL;
+    for (unsigned i = 0; i < c->nopts; i++) {
+        const char *o = c->opts[i], *k = key;
+        while (*k && *o == *k)
+            o++, k++;
+        if (*k)
+            continue;
+        if (*o == '\0')
+            found = o;
+        else if (*o == '=')
+            found = o + 1;
+    }
+    return found;
+}
+
+int cmdline_parse_size(const char *s, u64 *out)
+{
+    u64 v = 0;
+    if (!s || *s < '0' || *s > '9')
+        return -1;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        if (v > (~0ULL - 9) / 10)
+            return -1;
+        v = v * 10 + (u64)(*s - '0');
+    }
+    unsigned shift = 0;
+    switch (*s) {
+    case 'k': case 'K': shift = 10; s++; break;
+    case 'm': case 'M': shift = 20; s++; break;
+    case 'g': case 'G': shift = 30; s++; break;
+    default: break;
+    }
+    if (*s)
+        return -1;
+    if (shift && v > (~0ULL >> shift))
+        return -1;
+    *out = v << shift;
+    return 0;
+}

@@ -1,0 +1,174 @@
+/*
+ * newlib's system calls, implemented on the kernel API. newlib is built
+ * with --disable-newlib-supplied-syscalls and calls these by name. This
+ * file is compiled as app code (newlib's headers and errno), not kernel
+ * code. A call Proteus does not provide fails with ENOSYS; it never faults.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/times.h>
+#include <time.h>
+#include <unistd.h>
+#include <proteus/api.h>
+
+#undef errno
+extern int errno;
+
+/* newlib, built for a bare *-elf target, calls these under their POSIX
+ * names (write, not _write); _exit keeps its underscore. */
+int gettimeofday(struct timeval *tv, void *tz);
+int kill(int pid, int sig);
+int wait(int *status);
+int fstat(int fd, struct stat *st);
+int stat(const char *path, struct stat *st);
+int open(const char *path, int flags, ...);
+void _init(void);
+void _fini(void);
+
+_READ_WRITE_RETURN_TYPE write(int fd, const void *buf, size_t len)
+{
+    if (fd != 1 && fd != 2) {
+        errno = EBADF;
+        return -1;
+    }
+    return (_READ_WRITE_RETURN_TYPE)proteus_console_write(buf, len);
+}
+
+_READ_WRITE_RETURN_TYPE read(int fd, void *buf, size_t len)
+{
+    if (fd != 0) {
+        errno = EBADF;
+        return -1;
+    }
+    return (_READ_WRITE_RETURN_TYPE)proteus_console_read(buf, len);
+}
+
+void *sbrk(ptrdiff_t incr)
+{
+    int err;
+    void *old = proteus_sbrk((long)incr, &err);
+    if (old == (void *)-1)
+        errno = -err;
+    return old;
+}
+
+void _exit(int status)
+{
+    proteus_exit(status);
+}
+
+int close(int fd)
+{
+    if (fd >= 0 && fd <= 2)
+        return 0;
+    errno = EBADF;
+    return -1;
+}
+
+int fstat(int fd, struct stat *st)
+{
+    if (fd < 0 || fd > 2) {
+        errno = EBADF;
+        return -1;
+    }
+    st->st_mode = S_IFCHR;   /* a terminal: newlib line-buffers stdout */
+    return 0;
+}
+
+int isatty(int fd)
+{
+    if (fd >= 0 && fd <= 2)
+        return 1;
+    errno = EBADF;
+    return 0;
+}
+
+off_t lseek(int fd, off_t off, int whence)
+{
+    errno = (fd >= 0 && fd <= 2) ? ESPIPE : EBADF;
+    return -1;
+}
+
+pid_t getpid(void)
+{
+    return 1;
+}
+
+int clock_gettime(clockid_t id, struct timespec *ts)
+{
+    uint64_t ns;
+    if (!ts) {
+        errno = EFAULT;
+        return -1;
+    }
+    if (id == CLOCK_MONOTONIC) {
+        ns = proteus_clock_ns();
+    } else if (id == CLOCK_REALTIME) {
+        ns = proteus_wallclock_ns();
+    } else {
+        errno = EINVAL;
+        return -1;
+    }
+    ts->tv_sec = (time_t)(ns / 1000000000u);
+    ts->tv_nsec = (long)(ns % 1000000000u);
+    return 0;
+}
+
+int clock_getres(clockid_t id, struct timespec *ts)
+{
+    if (id != CLOCK_MONOTONIC && id != CLOCK_REALTIME) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (ts) {
+        ts->tv_sec = 0;
+        ts->tv_nsec = 1;
+    }
+    return 0;
+}
+
+int gettimeofday(struct timeval *tv, void *tz)
+{
+    if (tv) {
+        uint64_t ns = proteus_wallclock_ns();
+        tv->tv_sec = (time_t)(ns / 1000000000u);
+        tv->tv_usec = (suseconds_t)(ns % 1000000000u / 1000u);
+    }
+    return 0;
+}
+
+int nanosleep(const struct timespec *req, struct timespec *rem)
+{
+    if (!req || req->tv_nsec < 0 || req->tv_nsec >= 1000000000L || req->tv_sec < 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    uint64_t now = proteus_clock_ns();
+    uint64_t delta = (uint64_t)req->tv_sec * 1000000000u + (uint64_t)req->tv_nsec;
+    uint64_t deadline = now + delta < now ? UINT64_MAX : now + delta;
+    proteus_sleep_until_ns(deadline);
+    if (rem) {
+        rem->tv_sec = 0;
+        rem->tv_nsec = 0;
+    }
+    return 0;
+}
+
+/* Not provided: one app, no files, no processes. */
+#define NOT_PROVIDED(ret) do { errno = ENOSYS; return ret; } while (0)
+int open(const char *path, int flags, ...) { NOT_PROVIDED(-1); }
+int kill(int pid, int sig) { NOT_PROVIDED(-1); }
+int link(const char *old, const char *new_name) { NOT_PROVIDED(-1); }
+int unlink(const char *path) { NOT_PROVIDED(-1); }
+int stat(const char *path, struct stat *st) { NOT_PROVIDED(-1); }
+pid_t fork(void) { NOT_PROVIDED(-1); }
+int execve(const char *path, char *const argv[], char *const envp[]) { NOT_PROVIDED(-1); }
+int wait(int *status) { NOT_PROVIDED(-1); }
+clock_t times(struct tms *t) { NOT_PROVIDED((clock_t)-1); }
+
+/* __libc_init_array calls these around the constructors; Proteus has no
+ * crti/crtn, so there is nothing for them to do. */
+void _init(void) {}
+void _fini(void) {}

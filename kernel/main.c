@@ -1,0 +1,152 @@
+/*
+ * The boot sequence, from the first C instruction to the app's main().
+ * The order matters: the personality before any platform operation, the
+ * console before any message, the memory map before the allocator, page
+ * tables before the heap, the interrupt controller before the timer.
+ */
+#include <arch/boot.h>
+#include <arch/cpu.h>
+#include <arch/x86.h>
+#include <drivers/acpi.h>
+#include <proteus/bootinfo.h>
+#include <proteus/cmdline.h>
+#include <proteus/errno.h>
+#include <proteus/panic.h>
+#include <proteus/personality.h>
+#include <proteus/printk.h>
+#include <proteus/pvops.h>
+#include <proteus/string.h>
+#include <proteus/timer.h>
+#include <proteus/vm.h>
+
+u64 boot_tsc;
+static struct boot_info boot_info;
+static struct cmdline cmdline;
+static bool acpi_off;
+
+extern const char proteus_app_name[];
+extern void __libc_init_array(void);
+extern int main(int argc, char **argv, char **envp);
+extern __noreturn void exit(int status);
+
+/* Kernel options. Anything else before `--` is reported and ignored. */
+static const char *const known_options[] = { "quiet", "mem", "acpi" };
+
+static void apply_options(void)
+{
+    for (unsigned i = 0; i < cmdline.nopts; i++) {
+        const char *o = cmdline.opts[i];
+        bool known = false;
+        for (unsigned k = 0; k < ARRAY_SIZE(known_options) && !known; k++) {
+            size_t n = strlen(known_options[k]);
+            known = !strncmp(o, known_options[k], n) && (o[n] == '\0' || o[n] == '=');
+        }
+        if (!known)
+            printk("proteus: unknown kernel option '%s' (ignored)\n", o);
+    }
+    if (cmdline.truncated || boot_info.cmdline_truncated)
+        printk("proteus: the command line is too long; the rest was ignored\n");
+    printk_quiet = cmdline_get(&cmdline, "quiet") != NULL;
+
+    const char *mem = cmdline_get(&cmdline, "mem");
+    u64 limit;
+    if (mem && (cmdline_parse_size(mem, &limit) || limit < 0x200000))
+        printk("proteus: mem=%s is not a size of at least 2M (ignored)\n", mem);
+    else if (mem)
+        memmap_limit(&boot_info.mem, limit);
+
+    const char *acpi = cmdline_get(&cmdline, "acpi");
+    if (acpi && !strcmp(acpi, "off"))
+        acpi_off = true;
+    else if (acpi)
+        printk("proteus: acpi=%s is not understood; use acpi=off (ignored)\n", acpi);
+}
+
+static void print_memory_map(void)
+{
+    const struct memmap *m = &boot_info.mem;
+    for (unsigned i = 0; i < m->n; i++)
+        pr_info("  mem 0x%010llx-0x%010llx %s\n", (unsigned long long)m->r[i].base,
+                (unsigned long long)(m->r[i].base + m->r[i].len - 1),
+                memmap_type_name(m->r[i].type));
+}
+
+static __noreturn void app_start(void)
+{
+    static char *argv[CMDLINE_MAX_ARGS + 2];
+    static char *envp[1];
+    int argc = 0;
+
+    argv[argc++] = (char *)proteus_app_name;
+    for (unsigned i = 0; i < cmdline.nargs; i++)
+        argv[argc++] = (char *)cmdline.args[i];
+    argv[argc] = NULL;
+
+    __libc_init_array();
+    exit(main(argc, argv, envp));
+}
+
+static __noreturn void run_on_stack(vaddr_t top, __noreturn void (*fn)(void))
+{
+#ifdef __x86_64__
+    __asm__ __volatile__("mov %0, %%rsp\n\txor %%ebp, %%ebp\n\tcall *%1\n\tud2"
+                         ::"r"(top), "r"(fn) : "memory");
+#else
+    __asm__ __volatile__("mov %0, %%esp\n\txor %%ebp, %%ebp\n\tcall *%1\n\tud2"
+                         ::"r"(top), "r"(fn) : "memory");
+#endif
+    __builtin_unreachable();
+}
+
+void boot_entry(u32 kind, u32 magic, u32 info)
+{
+    boot_tsc = x86_rdtsc();
+    const struct personality *p = platform_select(NULL);
+    console_init();
+
+    if (bootinfo_parse(&boot_info, kind, magic, info)) {
+        printk("proteus: cannot boot without valid boot information\n");
+        machine_exit(PANIC_EXIT_STATUS);
+    }
+    cmdline_parse(&cmdline, boot_info.cmdline, boot_info.entry == BOOT_ENTRY_MB1);
+    apply_options();
+
+    cpu_detect();
+    cpu_tables_init(0);
+    traps_init();
+
+    print_memory_map();
+    u64 usable = memmap_usable_bytes(&boot_info.mem, 0x100000);
+    if (usable == 0) {
+        printk("proteus: the memory map has no usable RAM above 1 MiB; cannot continue\n");
+        machine_exit(PANIC_EXIT_STATUS);
+    }
+    page_alloc_init(&boot_info.mem);
+    vm_init(&boot_info.mem);
+    cpu_enable_fpu();
+
+    if (!acpi_off && acpi_init(boot_info.rsdp, boot_info.ebda))
+        pr_info("acpi: no ACPI tables found\n");
+
+    int err = irqchip_init();
+    if (err)
+        panic("interrupt controller (%s) failed to start: %s", pv_ops.apic.name, errno_name(err));
+    timer_init();
+    if (time_init())
+        panic("time (%s) failed to start", pv_ops.time.name);
+    irq_enable();
+
+    platform_print_boot_line();
+    u64 free_pages, total_pages;
+    page_alloc_stats(&free_pages, &total_pages);
+    printk("proteus: boot=%s paging=%s nx=%s memory=%llu KiB free=%llu KiB cpu=\"%s\"\n",
+           boot_info.protocol, vm_paging_name(), vm_nx_enabled() ? "on" : "off",
+           (unsigned long long)total_pages * 4, (unsigned long long)free_pages * 4,
+           cpu_features.brand[0] ? cpu_features.brand : cpu_features.vendor);
+    (void)p;
+
+    vaddr_t stack = vm_stack_alloc(CONFIG_MAIN_STACK_PAGES, "the app's main thread");
+    if (!stack)
+        panic("no memory for the app's stack (%d pages)", CONFIG_MAIN_STACK_PAGES);
+    run_on_stack(stack, app_start);
+}

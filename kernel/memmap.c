@@ -1,0 +1,143 @@
+/*
+ * Memory-map normalisation. Firmware maps overlap, arrive unsorted and
+ * split RAM at odd boundaries; the allocator wants clean page ranges.
+ * The method is a sweep over every region boundary: each elementary
+ * interval takes the strongest type covering it (any non-RAM type beats
+ * RAM, because handing out a reserved page corrupts something), then equal
+ * neighbours merge and RAM shrinks to whole pages.
+ */
+#include <proteus/memmap.h>
+
+void memmap_init(struct memmap *m)
+{
+    m->n = 0;
+    m->dropped = 0;
+}
+
+void memmap_add(struct memmap *m, u64 base, u64 len, u32 type)
+{
+    if (len == 0 || base + len < base || m->n >= MEMMAP_MAX) {
+        m->dropped++;
+        return;
+    }
+    m->r[m->n].base = base;
+    m->r[m->n].len = len;
+    m->r[m->n].type = type;
+    m->n++;
+}
+
+/* Strength of a type when regions overlap: RAM is weakest; unknown types
+ * count as reserved. */
+static unsigned strength(u32 type)
+{
+    if (type == MEM_USABLE)
+        return 1;
+    if (type >= MEM_RESERVED && type <= MEM_PMEM)
+        return 1 + type;
+    return 1 + MEM_RESERVED;
+}
+
+static void sort_u64(u64 *v, unsigned n)
+{
+    for (unsigned i = 1; i < n; i++) {
+        u64 x = v[i];
+        unsigned j = i;
+        for (; j > 0 && v[j - 1] > x; j--)
+            v[j] = v[j - 1];
+        v[j] = x;
+    }
+}
+
+void memmap_normalize(struct memmap *m)
+{
+    u64 edges[2 * MEMMAP_MAX];
+    struct mem_region out[MEMMAP_MAX];
+    unsigned ne = 0, no = 0;
+
+    for (unsigned i = 0; i < m->n; i++) {
+        edges[ne++] = m->r[i].base;
+        edges[ne++] = m->r[i].base + m->r[i].len;
+    }
+    sort_u64(edges, ne);
+
+    for (unsigned e = 0; e + 1 < ne; e++) {
+        u64 lo = edges[e], hi = edges[e + 1];
+        if (lo == hi)
+            continue;
+        u32 type = 0;
+        for (unsigned i = 0; i < m->n; i++) {
+            const struct mem_region *r = &m->r[i];
+            if (r->base <= lo && r->base + r->len >= hi &&
+                (type == 0 || strength(r->type) > strength(type)))
+                type = r->type;
+        }
+        if (type == 0)
+            continue;   /* a hole between regions */
+        if (no && out[no - 1].type == type && out[no - 1].base + out[no - 1].len == lo) {
+            out[no - 1].len += hi - lo;
+        } else if (no < MEMMAP_MAX) {
+            out[no].base = lo;
+            out[no].len = hi - lo;
+            out[no].type = type;
+            no++;
+        } else {
+            m->dropped++;
+        }
+    }
+
+    /* Usable RAM: whole pages only. */
+    m->n = 0;
+    for (unsigned i = 0; i < no; i++) {
+        struct mem_region r = out[i];
+        if (r.type == MEM_USABLE) {
+            u64 lo = ALIGN_UP(r.base, (u64)PAGE_SIZE);
+            u64 hi = ALIGN_DOWN(r.base + r.len, (u64)PAGE_SIZE);
+            if (hi <= lo)
+                continue;
+            r.base = lo;
+            r.len = hi - lo;
+        }
+        m->r[m->n++] = r;
+    }
+}
+
+void memmap_limit(struct memmap *m, u64 top)
+{
+    unsigned k = 0;
+    for (unsigned i = 0; i < m->n; i++) {
+        struct mem_region r = m->r[i];
+        if (r.type == MEM_USABLE) {
+            if (r.base >= top)
+                continue;
+            if (r.base + r.len > top)
+                r.len = top - r.base;
+        }
+        m->r[k++] = r;
+    }
+    m->n = k;
+}
+
+u64 memmap_usable_bytes(const struct memmap *m, u64 from)
+{
+    u64 total = 0;
+    for (unsigned i = 0; i < m->n; i++) {
+        const struct mem_region *r = &m->r[i];
+        if (r->type != MEM_USABLE || r->base + r->len <= from)
+            continue;
+        u64 lo = r->base < from ? from : r->base;
+        total += r->base + r->len - lo;
+    }
+    return total;
+}
+
+const char *memmap_type_name(u32 type)
+{
+    static const char *const names[] = {
+        [MEM_USABLE] = "usable",   [MEM_RESERVED] = "reserved", [MEM_ACPI] = "ACPI data",
+        [MEM_NVS] = "ACPI NVS",    [MEM_UNUSABLE] = "unusable", [MEM_DISABLED] = "disabled",
+        [MEM_PMEM] = "persistent",
+    };
+    if (type < ARRAY_SIZE(names) && names[type])
+        return names[type];
+    return "unknown";
+}

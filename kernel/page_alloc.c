@@ -1,0 +1,96 @@
+/*
+ * The kernel's page-frame allocator: kernel/pmm.c's bitmap, placed in RAM
+ * at boot and guarded by a lock. Frames for the direct map come bottom-up
+ * (low memory is what every mode can reach); all others come top-down, so
+ * the heap uses memory above 4 GiB first and keeps low memory for tables.
+ */
+#include <proteus/errno.h>
+#include <proteus/panic.h>
+#include <proteus/pmm.h>
+#include <proteus/printk.h>
+#include <proteus/spinlock.h>
+#include <proteus/string.h>
+#include <proteus/vm.h>
+
+static struct pmm pmm;
+static spinlock_t pmm_lock = SPINLOCK_INIT;
+static paddr_t direct_limit;
+
+extern char __image_start[], __bss_end[];
+
+/* Where the bitmap goes: the first usable stretch above the image, inside
+ * the boot identity map (below 4 GiB), big enough for it. */
+static paddr_t place_bitmap(const struct memmap *m, size_t bytes)
+{
+    paddr_t img_lo = (uintptr_t)__image_start, img_hi = ALIGN_UP((uintptr_t)__bss_end, PAGE_SIZE);
+    for (unsigned i = 0; i < m->n; i++) {
+        const struct mem_region *r = &m->r[i];
+        if (r->type != MEM_USABLE)
+            continue;
+        paddr_t lo = MAX(r->base, (paddr_t)PAGE_SIZE), hi = MIN(r->base + r->len, direct_limit);
+        if (lo < img_hi && hi > img_lo) {
+            /* skip the image: try above it, then below it */
+            if (hi - MIN(hi, img_hi) >= bytes)
+                return img_hi;
+            hi = img_lo;
+        }
+        if (hi > lo && hi - lo >= bytes)
+            return lo;
+    }
+    return 0;
+}
+
+void page_alloc_init(const struct memmap *m)
+{
+    paddr_t top = 0;
+    for (unsigned i = 0; i < m->n; i++)
+        if (m->r[i].type == MEM_USABLE)
+            top = MAX(top, m->r[i].base + m->r[i].len);
+    direct_limit = MIN((paddr_t)VM_DIRECT_LIMIT, (paddr_t)0x100000000ULL);
+
+    u64 nframes = top >> PAGE_SHIFT;
+    size_t bytes = ALIGN_UP(pmm_bitmap_bytes(nframes), PAGE_SIZE);
+    paddr_t at = place_bitmap(m, bytes);
+    if (!at)
+        panic("page_alloc: no room for a %zu-byte frame bitmap below 4 GiB", bytes);
+    pmm_init(&pmm, phys_to_virt(at), nframes);
+    for (unsigned i = 0; i < m->n; i++)
+        if (m->r[i].type == MEM_USABLE)
+            pmm_add_free(&pmm, m->r[i].base, m->r[i].len);
+    pmm_reserve(&pmm, (uintptr_t)__image_start, (uintptr_t)__bss_end - (uintptr_t)__image_start);
+    pmm_reserve(&pmm, at, bytes);
+    direct_limit = VM_DIRECT_LIMIT;
+}
+
+paddr_t page_alloc(unsigned flags)
+{
+    unsigned long irq = spin_lock_irqsave(&pmm_lock);
+    paddr_t pa = (flags & PAGE_DIRECT) ? pmm_alloc(&pmm, direct_limit, false)
+                                       : pmm_alloc(&pmm, 0, true);
+    spin_unlock_irqrestore(&pmm_lock, irq);
+    if (pa && (flags & PAGE_ZERO)) {
+        if (flags & PAGE_DIRECT)
+            memset(phys_to_virt(pa), 0, PAGE_SIZE);
+    }
+    return pa;
+}
+
+void page_free(paddr_t pa)
+{
+    unsigned long irq = spin_lock_irqsave(&pmm_lock);
+    int err = pmm_free(&pmm, pa);
+    spin_unlock_irqrestore(&pmm_lock, irq);
+    if (err)
+        panic("page_free: bad free of frame 0x%llx (%s)", (unsigned long long)pa, errno_name(-err));
+}
+
+void page_alloc_stats(u64 *free_pages, u64 *total_pages)
+{
+    *free_pages = pmm.free;
+    *total_pages = pmm.total;
+}
+
+paddr_t page_highest_frame(void)
+{
+    return (paddr_t)pmm.nframes << PAGE_SHIFT;
+}

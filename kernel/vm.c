@@ -1,0 +1,145 @@
+/*
+ * The parts of the address space the kernel hands out at run time: stacks
+ * with guard pages, the app's heap, and MMIO windows. Page tables
+ * themselves are arch/x86/paging.c's business; this file decides where
+ * things go and which frames back them.
+ */
+#include <proteus/errno.h>
+#include <proteus/panic.h>
+#include <proteus/printk.h>
+#include <proteus/spinlock.h>
+#include <proteus/vm.h>
+
+#define MAX_GUARDS 64
+
+struct guard {
+    vaddr_t page;
+    const char *owner;
+};
+
+static spinlock_t vm_lock = SPINLOCK_INIT;
+static vaddr_t stack_next = VM_STACK_BASE;
+static struct guard guards[MAX_GUARDS];
+static unsigned nguards;
+static vaddr_t heap_brk = VM_HEAP_BASE;
+static const vaddr_t heap_limit = VM_HEAP_BASE + (vaddr_t)CONFIG_HEAP_MAX_MB * 1024 * 1024;
+
+/* Back [va, va+len) with fresh frames from anywhere; undo on failure. */
+static int back_with_frames(vaddr_t va, size_t len, unsigned prot)
+{
+    for (size_t off = 0; off < len; off += PAGE_SIZE) {
+        paddr_t pa = page_alloc(0);
+        int err = pa ? vm_map(va + off, pa, PAGE_SIZE, prot) : -ENOMEM;
+        if (err) {
+            if (pa)
+                page_free(pa);
+            for (size_t back = 0; back < off; back += PAGE_SIZE) {
+                paddr_t old;
+                if (vm_translate(va + back, &old, NULL, NULL) == 0) {
+                    vm_unmap(va + back, PAGE_SIZE);
+                    page_free(old);
+                }
+            }
+            return err;
+        }
+    }
+    return 0;
+}
+
+static void release_frames(vaddr_t va, size_t len)
+{
+    for (size_t off = 0; off < len; off += PAGE_SIZE) {
+        paddr_t pa;
+        if (vm_translate(va + off, &pa, NULL, NULL) == 0) {
+            vm_unmap(va + off, PAGE_SIZE);
+            page_free(pa);
+        }
+    }
+}
+
+vaddr_t vm_stack_alloc(size_t pages, const char *owner)
+{
+    size_t len = pages * PAGE_SIZE;
+    unsigned long irq = spin_lock_irqsave(&vm_lock);
+    if (nguards == MAX_GUARDS || stack_next + len + PAGE_SIZE > VM_STACK_END) {
+        spin_unlock_irqrestore(&vm_lock, irq);
+        return 0;
+    }
+    vaddr_t guard = stack_next;
+    stack_next += len + PAGE_SIZE;
+    guards[nguards].page = guard;
+    guards[nguards].owner = owner;
+    nguards++;
+    spin_unlock_irqrestore(&vm_lock, irq);
+
+    /* The guard page stays unmapped: running off the stack faults there. */
+    if (back_with_frames(guard + PAGE_SIZE, len, VM_READ | VM_WRITE))
+        return 0;
+    return guard + PAGE_SIZE + len;
+}
+
+const char *vm_guard_owner(vaddr_t va)
+{
+    for (unsigned i = 0; i < nguards; i++)
+        if (va >= guards[i].page && va < guards[i].page + PAGE_SIZE)
+            return guards[i].owner;
+    return NULL;
+}
+
+vaddr_t vm_heap_break(void)
+{
+    return heap_brk;
+}
+
+vaddr_t vm_heap_sbrk(long delta, int *err)
+{
+    unsigned long irq = spin_lock_irqsave(&vm_lock);
+    vaddr_t old = heap_brk, new_brk = old + (vaddr_t)delta;
+    *err = 0;
+    if ((delta > 0 && (new_brk < old || new_brk > heap_limit)) ||
+        (delta < 0 && (new_brk > old || new_brk < VM_HEAP_BASE))) {
+        spin_unlock_irqrestore(&vm_lock, irq);
+        *err = -ENOMEM;
+        return (vaddr_t)-1;
+    }
+    vaddr_t mapped_end = ALIGN_UP(old, PAGE_SIZE), want_end = ALIGN_UP(new_brk, PAGE_SIZE);
+    if (want_end > mapped_end) {
+        int e = back_with_frames(mapped_end, want_end - mapped_end, VM_READ | VM_WRITE);
+        if (e) {
+            spin_unlock_irqrestore(&vm_lock, irq);
+            *err = e;
+            return (vaddr_t)-1;
+        }
+    } else if (want_end < mapped_end) {
+        release_frames(want_end, mapped_end - want_end);
+    }
+    heap_brk = new_brk;
+    spin_unlock_irqrestore(&vm_lock, irq);
+    return old;
+}
+
+void *vm_map_mmio(paddr_t pa, size_t len)
+{
+    paddr_t lo = ALIGN_DOWN(pa, (paddr_t)PAGE_SIZE), hi = ALIGN_UP(pa + len, (paddr_t)PAGE_SIZE);
+    vaddr_t va = (vaddr_t)lo;
+    if ((paddr_t)va != lo || (va < VM_STACK_END && va + (hi - lo) > VM_HEAP_BASE)) {
+        printk("vm: MMIO at 0x%llx cannot be mapped at its own address\n", (unsigned long long)pa);
+        return NULL;
+    }
+    for (paddr_t p = lo; p < hi; p += PAGE_SIZE) {
+        paddr_t cur;
+        if (vm_translate((vaddr_t)p, &cur, NULL, NULL) == 0) {
+            if (cur != p) {
+                printk("vm: MMIO at 0x%llx collides with a mapping\n", (unsigned long long)p);
+                return NULL;
+            }
+            continue;   /* already mapped, e.g. by an earlier request */
+        }
+        int err = vm_map((vaddr_t)p, p, PAGE_SIZE, VM_READ | VM_WRITE | VM_UNCACHED);
+        if (err) {
+            printk("vm: mapping MMIO 0x%llx failed: %s\n", (unsigned long long)p, errno_name(err));
+            return NULL;
+        }
+    }
+    return (void *)(uintptr_t)pa;
+}

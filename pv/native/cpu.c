@@ -1,0 +1,139 @@
+/*
+ * Native cpu ops: each operation is the instruction itself.
+ */
+#include "native.h"
+#include <arch/percpu_gdt.h>
+#include <arch/x86.h>
+#include <proteus/percpu.h>
+#include <proteus/string.h>
+
+static void native_cpuid(u32 leaf, u32 sub, struct cpuid_regs *r)
+{
+    x86_cpuid(leaf, sub, &r->eax, &r->ebx, &r->ecx, &r->edx);
+}
+
+static unsigned long native_read_cr0(void) { return x86_read_cr0(); }
+static void native_write_cr0(unsigned long v) { x86_write_cr0(v); }
+static unsigned long native_read_cr2(void) { return x86_read_cr2(); }
+static unsigned long native_read_cr4(void) { return x86_read_cr4(); }
+static void native_write_cr4(unsigned long v) { x86_write_cr4(v); }
+
+static unsigned long native_read_dr(int reg)
+{
+    unsigned long v = 0;
+    switch (reg) {
+    case 0: __asm__ __volatile__("mov %%db0, %0" : "=r"(v)); break;
+    case 1: __asm__ __volatile__("mov %%db1, %0" : "=r"(v)); break;
+    case 2: __asm__ __volatile__("mov %%db2, %0" : "=r"(v)); break;
+    case 3: __asm__ __volatile__("mov %%db3, %0" : "=r"(v)); break;
+    case 6: __asm__ __volatile__("mov %%db6, %0" : "=r"(v)); break;
+    case 7: __asm__ __volatile__("mov %%db7, %0" : "=r"(v)); break;
+    default: break;
+    }
+    return v;
+}
+
+static void native_write_dr(int reg, unsigned long v)
+{
+    switch (reg) {
+    case 0: __asm__ __volatile__("mov %0, %%db0" ::"r"(v)); break;
+    case 1: __asm__ __volatile__("mov %0, %%db1" ::"r"(v)); break;
+    case 2: __asm__ __volatile__("mov %0, %%db2" ::"r"(v)); break;
+    case 3: __asm__ __volatile__("mov %0, %%db3" ::"r"(v)); break;
+    case 6: __asm__ __volatile__("mov %0, %%db6" ::"r"(v)); break;
+    case 7: __asm__ __volatile__("mov %0, %%db7" ::"r"(v)); break;
+    default: break;
+    }
+}
+
+static u64 native_read_tsc(void) { return x86_rdtsc(); }
+
+static void native_load_gdt(const struct desc_ptr *p)
+{
+    __asm__ __volatile__("lgdt %0" ::"m"(*p) : "memory");
+}
+
+static void native_load_idt(const struct desc_ptr *p)
+{
+    __asm__ __volatile__("lidt %0" ::"m"(*p) : "memory");
+}
+
+static void native_load_tr(u16 sel)
+{
+    __asm__ __volatile__("ltr %0" ::"r"(sel) : "memory");
+}
+
+static void native_load_ldt(const struct seg_desc *ldt, unsigned entries)
+{
+    /* The LDT is named by a system descriptor in this CPU's GDT. */
+    u16 sel = 0;
+    if (entries) {
+        cpu_set_ldt_desc(this_cpu()->id, ldt, entries);
+        sel = LDT_SEL;
+    }
+    __asm__ __volatile__("lldt %0" ::"r"(sel) : "memory");
+}
+
+static void native_write_gdt_entry(struct seg_desc *gdt, unsigned idx, const void *d, unsigned size)
+{
+    memcpy(&gdt[idx], d, size);
+}
+
+static void native_write_ldt_entry(struct seg_desc *ldt, unsigned idx, struct seg_desc d)
+{
+    ldt[idx] = d;
+}
+
+static void native_write_idt_entry(struct gate_desc *idt, unsigned vec, const struct gate_desc *g)
+{
+    idt[vec] = *g;
+}
+
+static void native_set_kernel_stack(unsigned long sp0)
+{
+#ifdef __x86_64__
+    this_cpu()->tss.rsp[0] = sp0;
+#else
+    this_cpu()->tss.esp0 = (u32)sp0;
+#endif
+}
+
+static u32 native_io_in(u16 port, int size)
+{
+    return size == 1 ? x86_inb(port) : size == 2 ? x86_inw(port) : x86_inl(port);
+}
+
+static void native_io_out(u16 port, int size, u32 v)
+{
+    if (size == 1)
+        x86_outb(port, (u8)v);
+    else if (size == 2)
+        x86_outw(port, (u16)v);
+    else
+        x86_outl(port, v);
+}
+
+const struct pv_cpu_ops native_cpu_ops = {
+    .name = "native",
+    .cpuid = native_cpuid,
+    .read_cr0 = native_read_cr0,
+    .write_cr0 = native_write_cr0,
+    .read_cr2 = native_read_cr2,
+    .read_cr4 = native_read_cr4,
+    .write_cr4 = native_write_cr4,
+    .read_dr = native_read_dr,
+    .write_dr = native_write_dr,
+    .read_msr = x86_rdmsr_safe,
+    .write_msr = x86_wrmsr_safe,
+    .read_tsc = native_read_tsc,
+    .load_gdt = native_load_gdt,
+    .load_idt = native_load_idt,
+    .load_tr = native_load_tr,
+    .load_ldt = native_load_ldt,
+    .write_gdt_entry = native_write_gdt_entry,
+    .write_ldt_entry = native_write_ldt_entry,
+    .write_idt_entry = native_write_idt_entry,
+    .set_kernel_stack = native_set_kernel_stack,
+    .io_in = native_io_in,
+    .io_out = native_io_out,
+};

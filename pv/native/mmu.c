@@ -1,0 +1,93 @@
+/*
+ * Native mmu ops: page tables are ordinary memory written directly, so
+ * the page-table notices and the lazy mode cost nothing here; they exist
+ * for personalities that must see or batch every update.
+ *
+ * A PAE entry is 8 bytes but i386 stores 4 at a time, so the halves are
+ * ordered to never expose a present entry with a stale other half: a new
+ * present entry gets its high half first; a cleared one loses its low half
+ * (which holds P) first. SDM Vol. 3A, 4.4 and 8.1.1 (atomicity of stores).
+ */
+#include "native.h"
+#include <arch/paging.h>
+#include <arch/x86.h>
+
+static void native_pt_notice(paddr_t table, int level)
+{
+}
+
+static void native_set_entry(void *p, u64 v, int level)
+{
+    if (paging_entry_size == 4) {
+        *(volatile u32 *)p = (u32)v;
+        return;
+    }
+#ifdef __x86_64__
+    *(volatile u64 *)p = v;
+#else
+    volatile u32 *half = p;
+    if (v & PTE_P) {
+        half[1] = (u32)(v >> 32);
+        barrier();
+        half[0] = (u32)v;
+    } else {
+        half[0] = (u32)v;
+        barrier();
+        half[1] = (u32)(v >> 32);
+    }
+#endif
+}
+
+static u64 native_read_entry(const void *p, int level)
+{
+    if (paging_entry_size == 4)
+        return *(const volatile u32 *)p;
+#ifdef __x86_64__
+    return *(const volatile u64 *)p;
+#else
+    const volatile u32 *half = p;
+    u32 lo, hi;
+    do {
+        hi = half[1];
+        lo = half[0];
+    } while (hi != half[1]);
+    return (u64)hi << 32 | lo;
+#endif
+}
+
+static paddr_t native_read_pt_base(void) { return x86_read_cr3() & ~0xfffUL; }
+static void native_write_pt_base(paddr_t root) { x86_write_cr3((unsigned long)root); }
+static void native_flush_one(vaddr_t va) { x86_invlpg(va); }
+static void native_flush_all(void) { x86_write_cr3(x86_read_cr3()); }
+
+static void native_flush_global(void)
+{
+    /* Toggling CR4.PGE flushes global entries too (SDM 4.10.4.1). */
+    unsigned long cr4 = x86_read_cr4();
+    if (cr4 & X86_CR4_PGE) {
+        x86_write_cr4(cr4 & ~X86_CR4_PGE);
+        x86_write_cr4(cr4);
+    } else {
+        native_flush_all();
+    }
+}
+
+static void native_lazy_nop(void)
+{
+}
+
+const struct pv_mmu_ops native_mmu_ops = {
+    .name = "native",
+    .alloc_pt = native_pt_notice,
+    .release_pt = native_pt_notice,
+    .set_entry = native_set_entry,
+    .read_entry = native_read_entry,
+    .read_pt_base = native_read_pt_base,
+    .write_pt_base = native_write_pt_base,
+    .flush_tlb_one = native_flush_one,
+    .flush_tlb_all = native_flush_all,
+    .flush_tlb_global = native_flush_global,
+    .lazy_enter = native_lazy_nop,
+    .lazy_flush = native_lazy_nop,
+    .lazy_leave = native_lazy_nop,
+};

@@ -1,0 +1,20 @@
+/*
+ * The native personality's tables, shared between its files. Other
+ * personalities start from these (copying native_ops) and override only
+ * what they change (style.md, point 1).
+ */
+#ifndef PV_NATIVE_H
+#define PV_NATIVE_H
+
+#include <proteus/pvops.h>
+
+extern const struct pv_cpu_ops native_cpu_ops;
+extern const struct pv_irq_ops native_irq_ops;
+extern const struct pv_mmu_ops native_mmu_ops;
+extern const struct pv_apic_ops native_xapic_ops;
+extern const struct pv_time_ops native_time_ops;
+extern const struct pv_vcpu_ops native_vcpu_ops;
+extern const struct pv_console_ops native_serial_console_ops;
+extern const struct pv_power_ops native_power_ops;
+
+#endif

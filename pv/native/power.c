@@ -1,0 +1,27 @@
+/*
+ * Native power: ending the machine with a status. First QEMU's
+ * isa-debug-exit device (QEMU then exits with 2*status+1; writing to the
+ * port does nothing on hardware without it), then ACPI soft-off, then a
+ * halt with interrupts off and a last message, so the end is never silent.
+ */
+#include "native.h"
+#include <arch/x86.h>
+#include <drivers/acpi.h>
+#include <proteus/printk.h>
+
+static __noreturn void native_exit(int status)
+{
+    x86_outb(CONFIG_DEBUG_EXIT_PORT, (u8)status);
+    if (!acpi_disabled())
+        acpi_poweroff();
+    printk("proteus: no way to power off: halted (exit status %d)\n", status);
+    for (;;) {
+        x86_cli();
+        x86_hlt();
+    }
+}
+
+const struct pv_power_ops native_power_ops = {
+    .name = "native",
+    .exit = native_exit,
+};

@@ -1,0 +1,115 @@
+/*
+ * Native time: the TSC is the clock and the local APIC timer, in one-shot
+ * mode, is the timer. The TSC rate comes from CPUID leaf 0x15 (or 0x16) when
+ * the CPU reports it, else it is measured against the PIT for 10 ms. The
+ * wall clock is the CMOS RTC read once at boot. SDM Vol. 3B, 18.7.3
+ * (determining the TSC frequency); Vol. 2A, CPUID leaves 15H and 16H.
+ */
+#include "native.h"
+#include <arch/cpu.h>
+#include <drivers/cmos_rtc.h>
+#include <drivers/pit.h>
+#include <drivers/xapic.h>
+#include <proteus/printk.h>
+#include <proteus/timekeeping.h>
+
+static u64 tsc0, hz, boot_wall_ns;
+static struct clock_scale scale;
+static const char *hz_source = "none";
+
+static u64 tsc_from_cpuid(void)
+{
+    struct cpuid_regs r;
+    if (cpu_features.max_leaf >= 0x15) {
+        cpuid(0x15, &r);
+        if (r.eax && r.ebx && r.ecx) {
+            hz_source = "CPUID 0x15";
+            return (u64)r.ecx * r.ebx / r.eax;
+        }
+    }
+    if (cpu_features.max_leaf >= 0x16) {
+        cpuid(0x16, &r);
+        if (r.eax & 0xffff) {
+            hz_source = "CPUID 0x16";
+            return (u64)(r.eax & 0xffff) * 1000000;
+        }
+    }
+    return 0;
+}
+
+static u64 tsc_from_pit(void)
+{
+    /* Three 10 ms windows; the shortest is the least disturbed by the
+     * host (an emulator may deschedule us in the middle of one). */
+    u64 best = ~0ULL;
+    for (int i = 0; i < 3; i++) {
+        u64 t0 = read_tsc();
+        pit_wait_ticks(PIT_HZ / 100);
+        u64 d = read_tsc() - t0;
+        if (d < best)
+            best = d;
+    }
+    hz_source = "PIT";
+    return best * 100;
+}
+
+static u64 native_clock_ns(void)
+{
+    return mul_u64_u32_shr(read_tsc() - tsc0, scale.mult, scale.shift);
+}
+
+static u64 native_wallclock_at_boot_ns(void)
+{
+    return boot_wall_ns;
+}
+
+static void native_arm_oneshot(u64 deadline)
+{
+    if (deadline == 0) {
+        xapic_timer_arm_ns(0);
+        return;
+    }
+    u64 now = native_clock_ns();
+    xapic_timer_arm_ns(deadline > now ? deadline - now : 1);
+}
+
+static u64 native_tsc_hz(void)
+{
+    return hz;
+}
+
+static int native_time_init(void)
+{
+    tsc0 = read_tsc();
+    hz = tsc_from_cpuid();
+    if (!hz)
+        hz = tsc_from_pit();
+    if (hz < 1000000) {
+        printk("time: TSC rate %llu Hz from %s is implausible\n", (unsigned long long)hz, hz_source);
+        return -1;
+    }
+    scale = clock_scale_for(hz);
+    pr_info("time: TSC %llu.%03llu MHz (from %s)\n", (unsigned long long)(hz / 1000000),
+            (unsigned long long)(hz / 1000 % 1000), hz_source);
+
+    s64 rtc = cmos_rtc_read_unix();
+    if (rtc < 0)
+        printk("time: the CMOS clock reads nonsense; wall clock starts at 1970\n");
+    else
+        boot_wall_ns = (u64)rtc * NSEC_PER_SEC - native_clock_ns();
+
+    if (xapic_timer_calibrate(hz, VEC_TIMER))
+        return -1;
+    pr_info("time: local APIC timer %llu kHz, one-shot\n",
+            (unsigned long long)(xapic_timer_hz() / 1000));
+    return 0;
+}
+
+const struct pv_time_ops native_time_ops = {
+    .name = "tsc",
+    .init = native_time_init,
+    .clock_ns = native_clock_ns,
+    .wallclock_at_boot_ns = native_wallclock_at_boot_ns,
+    .arm_oneshot = native_arm_oneshot,
+    .tsc_hz = native_tsc_hz,
+};

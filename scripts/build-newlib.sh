@@ -1,0 +1,57 @@
+#!/bin/sh
+# Builds newlib 3.3 from Debian's newlib-source tarball for one architecture,
+# with the host's own gcc and binutils (no cross toolchain exists in Debian for
+# *-elf targets, and none is needed: the code is freestanding). The result is
+# installed under build/<arch>/newlib and reused until `make distclean`.
+#
+#   usage: build-newlib.sh <i386|x86_64> <build-dir>
+set -eu
+
+arch=$1
+out=$(cd "$2" && pwd)
+tarball=/usr/src/newlib/newlib-3.3.0.tar.xz
+stamp=$out/newlib/.built
+
+[ -f "$stamp" ] && exit 0
+[ -f "$tarball" ] || { echo "build-newlib: $tarball missing (package newlib-source)" >&2; exit 1; }
+
+case $arch in
+x86_64)
+    target=x86_64-elf
+    cc="gcc -m64"; as="as --64"; ld="ld -m elf_x86_64"
+    cflags="-O2 -g -ffreestanding -fno-stack-protector -fno-pic -fno-pie -mno-red-zone"
+    ;;
+i386)
+    target=i686-elf
+    cc="gcc -m32"; as="as --32"; ld="ld -m elf_i386"
+    cflags="-O2 -g -ffreestanding -fno-stack-protector -fno-pic -fno-pie -march=i686"
+    ;;
+*) echo "build-newlib: unknown arch '$arch'" >&2; exit 1 ;;
+esac
+
+work=$out/newlib-build
+rm -rf "$work" "$out/newlib"
+mkdir -p "$work"
+echo "  NEWLIB  $arch (about a minute, once)"
+tar -C "$work" -xJf "$tarball"
+src=$(find "$work" -mindepth 1 -maxdepth 1 -type d | head -n1)
+mkdir -p "$work/obj"
+cd "$work/obj"
+# newlib's configure insists on *_FOR_TARGET tools; the host's gcc and binutils
+# produce the right object format when given -m32/-m64.
+"$src/configure" --target=$target --prefix="$out/newlib" \
+    --disable-multilib --disable-newlib-supplied-syscalls \
+    --enable-newlib-io-long-long --enable-newlib-io-c99-formats \
+    --disable-nls \
+    CC_FOR_TARGET="$cc" AR_FOR_TARGET=ar RANLIB_FOR_TARGET=ranlib \
+    AS_FOR_TARGET="$as" LD_FOR_TARGET="$ld" NM_FOR_TARGET=nm \
+    OBJDUMP_FOR_TARGET=objdump READELF_FOR_TARGET=readelf \
+    CFLAGS_FOR_TARGET="$cflags" >"$work/configure.log" 2>&1 \
+    || { echo "build-newlib: configure failed, see $work/configure.log" >&2; exit 1; }
+make -j"$(nproc)" all-target-newlib >"$work/build.log" 2>&1 \
+    || { tail -30 "$work/build.log" >&2; echo "build-newlib: build failed, see $work/build.log" >&2; exit 1; }
+make install-target-newlib >"$work/install.log" 2>&1 \
+    || { echo "build-newlib: install failed, see $work/install.log" >&2; exit 1; }
+# Keep only the installed headers and archives; the object tree is large.
+rm -rf "$work"
+touch "$stamp"

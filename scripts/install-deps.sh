@@ -1,0 +1,33 @@
+#!/bin/sh
+# Installs the Debian 12 packages Proteus needs to build and test, and nothing
+# else. `make run` and `make check` call this first, so a fresh machine needs no
+# manual set-up. Only missing packages are installed; an up-to-date machine costs
+# one dpkg query. Run as root (or with sudo available).
+#
+#   gcc, binutils, make      the toolchain (Debian's; nothing prebuilt is fetched)
+#   gcc-multilib             -m32 support: i386 libgcc for 64-bit division etc.
+#   newlib-source            newlib 3.3 tarball under /usr/src/newlib, built per arch
+#   xz-utils                 to unpack that tarball
+#   libxen-dev               Xen's public headers (/usr/include/xen) for the PV personality
+#   qemu-system-x86          the machine every boot test runs on
+#   python3                  the boot-test runner and small build helpers
+set -eu
+
+PKGS="gcc binutils make gcc-multilib newlib-source xz-utils libxen-dev qemu-system-x86 python3"
+
+missing=""
+for p in $PKGS; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+
+[ -z "$missing" ] && exit 0
+
+echo "install-deps: installing:$missing"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -q --no-install-recommends $missing

@@ -1,0 +1,302 @@
+#!/usr/bin/env python3
+"""Proteus boot-test runner.
+
+Boots every run of the table (tests/boot/tests.cfg) under QEMU, then checks the
+serial console against the row's regexes and the guest exit status, which the
+guest reports by writing N to the isa-debug-exit port 0xf4 (QEMU then exits
+with 2N+1). It is the one runner for `make check`, CI and manual use, so that a
+test is added by adding a row, never by writing shell. Python 3 stdlib only.
+"""
+import argparse
+import configparser
+import os
+import re
+import shlex
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TABLE = os.path.join(REPO, 'tests', 'boot', 'tests.cfg')
+
+# Field defaults; cpu defaults per arch. The table documents the fields.
+DEFAULTS = {'machine': 'pc', 'boot': 'multiboot', 'mem': '64', 'accel': 'tcg',
+            'append': '', 'extra': '', 'timeout': '20', 'expect_status': '0',
+            'expect': '', 'reject': '', 'platform': ''}
+FIELDS = set(DEFAULTS) | {'image', 'arch', 'cpu'}
+DEFAULT_CPU = {'x86_64': 'qemu64', 'i386': 'qemu32'}
+QEMU = {'x86_64': 'qemu-system-x86_64', 'i386': 'qemu-system-i386'}
+COMMON = ['-display', 'none', '-no-reboot', '-serial', 'stdio',
+          '-device', 'isa-debug-exit,iobase=0xf4,iosize=4']
+# Under this nested KVM, -cpu host and -cpu max fail ("failed to set MSR 0x10a").
+KVM_CPU = {'max': 'host,-arch-capabilities'}
+# QEMU's own start-up errors (it then exits 1, which looks like guest status 0).
+QEMU_ERROR = re.compile(r'^qemu(-system-\S+)?: (?!warning)', re.M)
+TAIL = 40
+LIVE = set()               # QEMUs running now: killed if the runner is stopped
+
+
+class TableError(Exception):
+    pass
+
+
+@dataclass
+class Run:
+    name: str
+    arch: str
+    image: str
+    accel: str
+    cmd: list
+    timeout: float
+    status: int
+    expect: list
+    reject: list
+
+
+@dataclass
+class Result:
+    result: str            # PASS, FAIL, TIMEOUT or SKIP
+    secs: float = None     # None: QEMU never ran
+    reason: str = ''
+    output: str = ''
+    broken: bool = False   # the test could not run at all
+
+
+def regexes(name, key, text):
+    """One regex per non-blank line of a field."""
+    try:
+        return [re.compile(l, re.M) for l in text.splitlines() if l.strip()]
+    except re.error as e:
+        raise TableError(f'[{name}]: {key}: bad regex: {e}')
+
+
+def load_table(path, build_dir):
+    """Parse the table and expand each row into its runs (one per accel)."""
+    cp = configparser.ConfigParser(interpolation=None, empty_lines_in_values=False)
+    try:
+        if not cp.read(path):
+            raise TableError(f'cannot read {path}')
+    except configparser.Error as e:
+        raise TableError(str(e))
+    runs = []
+    for name in cp.sections():
+        t = dict(DEFAULTS, **cp[name])
+
+        def check(ok, msg):
+            if not ok:
+                raise TableError(f'[{name}]: {msg}')
+        check(not set(t) - FIELDS, f'unknown field(s) {sorted(set(t) - FIELDS)}')
+        check(t.get('image'), 'no image')
+        check(t.get('arch') in QEMU, f"arch must be one of {sorted(QEMU)}")
+        check(t['machine'] in ('pc', 'microvm'), 'machine must be pc or microvm')
+        check(t['boot'] in ('multiboot', 'pvh'), 'boot must be multiboot or pvh')
+        check(t['machine'] != 'microvm' or t['boot'] == 'pvh', 'microvm needs boot = pvh')
+        check(t['accel'] in ('tcg', 'kvm', 'both'), 'accel must be tcg, kvm or both')
+        try:
+            timeout, status = float(t['timeout']), int(t['expect_status'], 0)
+        except ValueError:
+            raise TableError(f'[{name}]: timeout and expect_status must be numbers')
+        expect, reject = regexes(name, 'expect', t['expect']), regexes(name, 'reject', t['reject'])
+        arch = t['arch']
+        image = os.path.join(build_dir, arch,
+                             t['image'] + ('.pvh.elf' if t['boot'] == 'pvh' else '.elf'))
+        for accel in ('tcg', 'kvm') if t['accel'] == 'both' else (t['accel'],):
+            cpu = t.get('cpu') or DEFAULT_CPU[arch]
+            cpu = KVM_CPU.get(cpu, cpu) if accel == 'kvm' else cpu
+            cmd = [QEMU[arch], '-accel', accel, '-M', t['machine'], '-m', t['mem'],
+                   '-cpu', cpu, *COMMON, '-kernel', image]
+            if t['append']:
+                cmd += ['-append', t['append']]
+            cmd += shlex.split(t['extra'])
+            runs.append(Run(f'{name}-{accel}', arch, image, accel, cmd, timeout, status, expect, reject))
+    return runs
+
+
+def kill(p):
+    """SIGKILL a QEMU and anything in its process group."""
+    try:
+        os.killpg(p.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def qemu(cmd, timeout):
+    """Run QEMU with no stdin; kill its whole process group at the timeout.
+    Returns (returncode or None on timeout, console text, stderr text)."""
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, start_new_session=True)
+    LIVE.add(p)
+    try:
+        out, err = p.communicate(timeout=timeout)
+        rc = p.returncode
+    except subprocess.TimeoutExpired:
+        kill(p)
+        out, err = p.communicate()
+        rc = None
+    finally:
+        LIVE.discard(p)
+    text = lambda b: b.decode('utf-8', errors='replace').replace('\r', '')
+    return rc, text(out), text(err)
+
+
+def boot(run):
+    """Boot one run and judge it."""
+    if not os.path.isfile(run.image):
+        return Result('FAIL', reason=f'image {run.image} missing (not built?)', broken=True)
+    t0 = time.monotonic()
+    try:
+        rc, console, err = qemu(run.cmd, run.timeout)
+    except OSError as e:
+        return Result('FAIL', reason=f'cannot start {run.cmd[0]}: {e.strerror}', broken=True)
+    secs = time.monotonic() - t0
+    output = console + (f'--- QEMU stderr ---\n{err}' if err else '')
+    if rc is None:
+        return Result('TIMEOUT', secs, f'killed after {run.timeout:g} s', output)
+    why = []
+    qemu_error = QEMU_ERROR.search(err)
+    if rc == 1 and qemu_error:
+        line = err[qemu_error.start():].splitlines()[0]
+        return Result('FAIL', secs, f'QEMU failed: {line}', output, broken=True)
+    if rc < 0:
+        why.append(f'QEMU killed by signal {-rc}: no guest status')
+    elif rc % 2 == 0:
+        why.append(f'QEMU exited {rc}: no guest status (reset or halt without a port 0xf4 write?)')
+    elif (rc - 1) // 2 != run.status:
+        why.append(f'status {(rc - 1) // 2}, expected {run.status}')
+    why += [f'missing /{rx.pattern}/' for rx in run.expect if not rx.search(console)]
+    why += [f'rejected /{rx.pattern}/ found' for rx in run.reject if rx.search(console)]
+    return Result('FAIL' if why else 'PASS', secs, '; '.join(why), output)
+
+
+def pvh_stub():
+    """A minimal 32-bit ELF with only a PVH entry note; its code writes 0x21 to
+    port 0xf4. It proves KVM runs guest code without relying on the kernel
+    under test (a broken kernel must fail its kvm rows, not skip them)."""
+    base, note_off = 0x100000, 52 + 2 * 32          # after the ELF and program headers
+    code_off = note_off + 20
+    entry = base + code_off
+    code = bytes([0xb0, 0x21, 0xe6, 0xf4, 0xf4, 0xeb, 0xfd])   # mov al,0x21; out 0xf4,al; 1: hlt; jmp 1b
+    size = code_off + len(code)
+    ehdr = struct.pack('<4s5B7xHHIIIIIHHHHHH', b'\x7fELF', 1, 1, 1, 0, 0,
+                       2, 3, 1, entry, 52, 0, 0, 52, 32, 2, 0, 0, 0)
+    load = struct.pack('<8I', 1, 0, base, base, size, size, 5, 0x1000)        # PT_LOAD
+    note = struct.pack('<8I', 4, note_off, base + note_off, base + note_off, 20, 20, 4, 4)  # PT_NOTE
+    xen = struct.pack('<3I4sI', 4, 4, 18, b'Xen\0', entry)   # XEN_ELFNOTE_PHYS32_ENTRY
+    return ehdr + load + note + xen + code
+
+
+def probe_kvm():
+    """Return None if KVM boots a guest, else the reason it cannot be used."""
+    if not os.path.exists('/dev/kvm'):
+        return '/dev/kvm missing'
+    if not os.access('/dev/kvm', os.R_OK | os.W_OK):
+        return '/dev/kvm not accessible'
+    with tempfile.NamedTemporaryFile(suffix='.elf') as f:
+        f.write(pvh_stub())
+        f.flush()
+        cmd = [QEMU['x86_64'], '-accel', 'kvm', '-M', 'microvm', '-m', '64',
+               '-cpu', KVM_CPU['max'], *COMMON, '-kernel', f.name]
+        try:
+            rc, _, err = qemu(cmd, 15)
+        except OSError as e:
+            return f'cannot start {cmd[0]}: {e.strerror}'
+    if rc == 2 * 0x21 + 1:
+        return None
+    detail = err.strip().splitlines()[-1] if err.strip() else 'no message'
+    return 'probe timed out' if rc is None else f'probe boot failed (exit {rc}: {detail})'
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    ap.add_argument('--arch', choices=sorted(QEMU), help='only runs of this arch')
+    ap.add_argument('--filter', metavar='REGEX', help='only runs whose name matches REGEX')
+    ap.add_argument('--list', action='store_true', help='list the selected runs and exit')
+    ap.add_argument('-j', type=int, default=2, metavar='N', help='parallel runs (default 2)')
+    ap.add_argument('--build-dir', default=os.path.join(REPO, 'build'),
+                    help='where build/<arch>/<app>.elf live (default: build)')
+    ap.add_argument('--table', default=TABLE, help='test table (default: tests/boot/tests.cfg)')
+    ap.add_argument('--verbose', action='store_true',
+                    help='print the whole console output of failures (and commands with --list)')
+    args = ap.parse_args()
+
+    try:
+        runs = load_table(args.table, args.build_dir)
+    except TableError as e:
+        print(f'{args.table}: {e}', file=sys.stderr)
+        return 2
+    runs = [r for r in runs
+            if (not args.arch or r.arch == args.arch)
+            and (not args.filter or re.search(args.filter, r.name))]
+    if args.list:
+        for r in runs:
+            print(f'{r.name:32} {shlex.join(r.cmd)}' if args.verbose else r.name)
+        return 0
+    if not runs:
+        print('no tests selected', file=sys.stderr)
+        return 2
+
+    kvm_problem = None
+    if any(r.accel == 'kvm' for r in runs):
+        kvm_problem = probe_kvm()
+        print('KVM: usable' if kvm_problem is None else
+              f'KVM: not usable ({kvm_problem}); kvm runs are skipped', flush=True)
+
+    lock = threading.Lock()
+    stopping = threading.Event()
+
+    def one(run):
+        if run.accel == 'kvm' and kvm_problem:
+            res = Result('SKIP', reason=f'KVM not usable: {kvm_problem}')
+        else:
+            res = boot(run)
+        if stopping.is_set():
+            return res
+        with lock:   # one block per run, even with -j
+            line = f'{res.result:5} {run.name}' + (f' ({res.secs:.2f} s)' if res.secs is not None else '')
+            print(line + (f': {res.reason}' if res.reason else ''))
+            if res.result in ('FAIL', 'TIMEOUT') and res.secs is not None:
+                print(f'    $ {shlex.join(run.cmd)}')
+                lines = res.output.rstrip('\n').split('\n') if res.output else []
+                shown = lines if args.verbose else lines[-TAIL:]
+                print(f'    output ({"all" if len(shown) == len(lines) else "last %d" % len(shown)}'
+                      f' of {len(lines)} lines):')
+                # Indented, so that a guest's own "N passed" line never looks like ours.
+                for l in shown:
+                    print('    | ' + l)
+            sys.stdout.flush()
+        return res
+
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    pool = ThreadPoolExecutor(max_workers=max(1, args.j))
+    try:
+        results = list(pool.map(one, runs))
+    except KeyboardInterrupt:   # Ctrl-C or SIGTERM: stop QEMUs, start no more
+        stopping.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        for p in list(LIVE):
+            kill(p)
+        print('interrupted', file=sys.stderr)
+        return 130
+    pool.shutdown()
+
+    out_dir = os.path.join(args.build_dir, 'test-results')
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, 'boot.txt'), 'w') as f:
+        f.writelines(f'{r.name} {res.result} {res.secs or 0:.2f}\n' for r, res in zip(runs, results))
+
+    count = lambda *kinds: sum(res.result in kinds for res in results)
+    passed, failed, skipped = count('PASS'), count('FAIL', 'TIMEOUT'), count('SKIP')
+    print(f'{passed} passed, {failed} failed' + (f', {skipped} skipped' if skipped else ''))
+    if any(res.broken for res in results):
+        return 2
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
