@@ -13,6 +13,9 @@ BUILD := build
 Q := @
 
 HOST_CC := gcc
+# App code sees newlib's headers as an *-elf compiler would: not Linux
+# (scripts/build-newlib.sh explains).
+UNDEF_HOST := -U__linux__ -U__linux -Ulinux -U__gnu_linux__ -U__unix__ -U__unix -Uunix
 GCC_INCLUDE := $(shell $(HOST_CC) -print-file-name=include)
 
 # Kernel sources: everything generic plus arch/x86 (shared) and arch/x86/<arch>.
@@ -65,7 +68,7 @@ $(1)_INC := -nostdinc -isystem $(GCC_INCLUDE) -isystem $$($(1)_DIR)/hdr -Iinclud
 $(1)_KCFLAGS := $(BASE_CFLAGS) $$($(1)_MFLAGS) -Wa,--noexecstack -mgeneral-regs-only $$($(1)_INC) $$($(1)_CONFIG) -D__KERNEL__
 $(1)_ACFLAGS := $(BASE_CFLAGS) $$($(1)_MFLAGS) -nostdinc -isystem $$($(1)_NEWLIB)/include \
         -isystem $(GCC_INCLUDE) -Iinclude -Iarch/x86/include $$($(1)_CONFIG) \
-        -D_POSIX_TIMERS=200112L -D_POSIX_MONOTONIC_CLOCK=200112L
+        -D_POSIX_TIMERS=200112L -D_POSIX_MONOTONIC_CLOCK=200112L $(UNDEF_HOST)
 $(1)_LIBGCC := $$(shell $(HOST_CC) $$(if $$(filter x86_64,$(1)),-m64,-m32) -print-libgcc-file-name)
 
 $(1)_KOBJS := $$(patsubst %,$$($(1)_DIR)/obj/%.o,$(KERNEL_C) $(KERNEL_S) \
@@ -78,7 +81,7 @@ $$($(1)_DIR)/hdr/xen:
 	$(Q)test -d /usr/include/xen/arch-x86 || { echo "Xen headers missing: run scripts/install-deps.sh" >&2; exit 1; }
 	$(Q)ln -sfn /usr/include/xen $$@
 
-$$($(1)_DIR)/newlib/.built:
+$$($(1)_DIR)/newlib/.built: scripts/build-newlib.sh
 	$(Q)mkdir -p $$($(1)_DIR)
 	$(Q)./scripts/build-newlib.sh $(1) $$($(1)_DIR)
 
@@ -94,7 +97,7 @@ $$($(1)_DIR)/obj/%.S.o: %.S | $$($(1)_DIR)/hdr/xen
 
 $$($(1)_DIR)/kernel.ld: arch/x86/kernel.ld
 	$(Q)mkdir -p $$(dir $$@)
-	$(Q)$(HOST_CC) $$($(1)_MFLAGS) -E -P -x c $$< -o $$@
+	$(Q)$(HOST_CC) $$($(1)_MFLAGS) -Ui386 -E -P -x c $$< -o $$@
 
 $$($(1)_DIR)/kernel.o: $$($(1)_KOBJS) lib/kernel.syms
 	@echo "  LD      $(1)/kernel.o"

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Builds newlib 3.3 from Debian's newlib-source tarball for one architecture,
-# with the host's own gcc and binutils (no cross toolchain exists in Debian for
+# with the host's own gcc and binutils, (no cross toolchain exists in Debian for
 # *-elf targets, and none is needed: the code is freestanding). The result is
 # installed under build/<arch>/newlib and reused until `make distclean`.
 #
@@ -12,19 +12,24 @@ out=$(cd "$2" && pwd)
 tarball=/usr/src/newlib/newlib-3.3.0.tar.xz
 stamp=$out/newlib/.built
 
-[ -f "$stamp" ] && exit 0
 [ -f "$tarball" ] || { echo "build-newlib: $tarball missing (package newlib-source)" >&2; exit 1; }
+
+# The host gcc targets Linux and predefines __linux__ and __unix__, which
+# would make newlib's headers pick glibc-compatible settings (large-file
+# stdio, dynamic reentrancy). An *-elf cross compiler defines neither, so
+# take them away. Apps are compiled with the same flags (Makefile).
+undef_host="-U__linux__ -U__linux -Ulinux -U__gnu_linux__ -U__unix__ -U__unix -Uunix"
 
 case $arch in
 x86_64)
     target=x86_64-elf
     cc="gcc -m64"; as="as --64"; ld="ld -m elf_x86_64"
-    cflags="-O2 -g -ffreestanding -fno-stack-protector -fno-pic -fno-pie -mno-red-zone"
+    cflags="-O2 -g -ffreestanding -fno-stack-protector -fno-pic -fno-pie -mno-red-zone $undef_host"
     ;;
 i386)
     target=i686-elf
     cc="gcc -m32"; as="as --32"; ld="ld -m elf_i386"
-    cflags="-O2 -g -ffreestanding -fno-stack-protector -fno-pic -fno-pie -march=i686"
+    cflags="-O2 -g -ffreestanding -fno-stack-protector -fno-pic -fno-pie -march=i686 $undef_host"
     ;;
 *) echo "build-newlib: unknown arch '$arch'" >&2; exit 1 ;;
 esac

@@ -16,10 +16,13 @@ struct cpu_local cpu_locals[MAX_CPUS];
 static struct seg_desc gdts[MAX_CPUS][GDT_ENTRIES] __aligned(16);
 static struct gate_desc idt[256] __aligned(16);
 
-/* A separate stack for the double fault (x86_64: IST 1), so that a kernel
- * stack overflow, which faults again while pushing the #PF frame, is still
- * reported instead of ending in a triple fault. */
+#ifdef __x86_64__
+/* A separate stack for the double fault (IST 1), so that a stack overflow,
+ * which faults again while pushing the #PF frame, is still reported instead
+ * of ending in a triple fault. i386 would need a task gate for the same;
+ * it does not have one yet, so an overflow there ends in a reset. */
 static u8 df_stack[MAX_CPUS][8192] __aligned(16);
+#endif
 
 extern char trap_stubs[];
 #define TRAP_STUB_SIZE 16

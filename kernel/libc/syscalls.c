@@ -13,8 +13,18 @@
 #include <unistd.h>
 #include <proteus/api.h>
 
+/* Two errno variables matter: the app reads its reentrancy structure's
+ * (the errno macro), while newlib's *_r wrappers read the plain global
+ * after calling these. Setting both serves direct calls (open(), write())
+ * and wrapped ones (fopen(), printf()) alike. */
+static void set_errno(int e)
+{
+    errno = e;
 #undef errno
-extern int errno;
+    extern int errno;
+    errno = e;
+#define errno (*__errno())
+}
 
 /* newlib, built for a bare *-elf target, calls these under their POSIX
  * names (write, not _write); _exit keeps its underscore. */
@@ -30,7 +40,7 @@ void _fini(void);
 _READ_WRITE_RETURN_TYPE write(int fd, const void *buf, size_t len)
 {
     if (fd != 1 && fd != 2) {
-        errno = EBADF;
+        set_errno(EBADF);
         return -1;
     }
     return (_READ_WRITE_RETURN_TYPE)proteus_console_write(buf, len);
@@ -39,7 +49,7 @@ _READ_WRITE_RETURN_TYPE write(int fd, const void *buf, size_t len)
 _READ_WRITE_RETURN_TYPE read(int fd, void *buf, size_t len)
 {
     if (fd != 0) {
-        errno = EBADF;
+        set_errno(EBADF);
         return -1;
     }
     return (_READ_WRITE_RETURN_TYPE)proteus_console_read(buf, len);
@@ -50,7 +60,7 @@ void *sbrk(ptrdiff_t incr)
     int err;
     void *old = proteus_sbrk((long)incr, &err);
     if (old == (void *)-1)
-        errno = -err;
+        set_errno(-err);
     return old;
 }
 
@@ -63,14 +73,14 @@ int close(int fd)
 {
     if (fd >= 0 && fd <= 2)
         return 0;
-    errno = EBADF;
+    set_errno(EBADF);
     return -1;
 }
 
 int fstat(int fd, struct stat *st)
 {
     if (fd < 0 || fd > 2) {
-        errno = EBADF;
+        set_errno(EBADF);
         return -1;
     }
     st->st_mode = S_IFCHR;   /* a terminal: newlib line-buffers stdout */
@@ -81,13 +91,13 @@ int isatty(int fd)
 {
     if (fd >= 0 && fd <= 2)
         return 1;
-    errno = EBADF;
+    set_errno(EBADF);
     return 0;
 }
 
 off_t lseek(int fd, off_t off, int whence)
 {
-    errno = (fd >= 0 && fd <= 2) ? ESPIPE : EBADF;
+    set_errno((fd >= 0 && fd <= 2) ? ESPIPE : EBADF);
     return -1;
 }
 
@@ -100,7 +110,7 @@ int clock_gettime(clockid_t id, struct timespec *ts)
 {
     uint64_t ns;
     if (!ts) {
-        errno = EFAULT;
+        set_errno(EFAULT);
         return -1;
     }
     if (id == CLOCK_MONOTONIC) {
@@ -108,7 +118,7 @@ int clock_gettime(clockid_t id, struct timespec *ts)
     } else if (id == CLOCK_REALTIME) {
         ns = proteus_wallclock_ns();
     } else {
-        errno = EINVAL;
+        set_errno(EINVAL);
         return -1;
     }
     ts->tv_sec = (time_t)(ns / 1000000000u);
@@ -119,7 +129,7 @@ int clock_gettime(clockid_t id, struct timespec *ts)
 int clock_getres(clockid_t id, struct timespec *ts)
 {
     if (id != CLOCK_MONOTONIC && id != CLOCK_REALTIME) {
-        errno = EINVAL;
+        set_errno(EINVAL);
         return -1;
     }
     if (ts) {
@@ -142,7 +152,7 @@ int gettimeofday(struct timeval *tv, void *tz)
 int nanosleep(const struct timespec *req, struct timespec *rem)
 {
     if (!req || req->tv_nsec < 0 || req->tv_nsec >= 1000000000L || req->tv_sec < 0) {
-        errno = EINVAL;
+        set_errno(EINVAL);
         return -1;
     }
     uint64_t now = proteus_clock_ns();
@@ -157,7 +167,7 @@ int nanosleep(const struct timespec *req, struct timespec *rem)
 }
 
 /* Not provided: one app, no files, no processes. */
-#define NOT_PROVIDED(ret) do { errno = ENOSYS; return ret; } while (0)
+#define NOT_PROVIDED(ret) do { set_errno(ENOSYS); return ret; } while (0)
 int open(const char *path, int flags, ...) { NOT_PROVIDED(-1); }
 int kill(int pid, int sig) { NOT_PROVIDED(-1); }
 int link(const char *old, const char *new_name) { NOT_PROVIDED(-1); }

@@ -44,7 +44,7 @@ static bool map_is(const char *file, int line, const struct memmap *mm, const st
 }
 #define MAP_IS(...)                                                              \
     ({                                                                           \
-        static const struct want w_[] = { __VA_ARGS__ };                         \
+        const struct want w_[] = { __VA_ARGS__ };                                \
         map_is(__FILE__, __LINE__, &m, w_, ARRAY_SIZE(w_));                      \
     })
 #define MAP_EMPTY() CHECK_EQ(m.n, 0)

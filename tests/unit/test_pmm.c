@@ -196,17 +196,27 @@ TEST(pmm_alloc_with_limit)
 {
     setup_all_free(1024);                       /* 4 MiB */
     CHECK_EQ(pmm_alloc(&p, MiB(1), true), MiB(1) - PAGE_SIZE);
+    setup_all_free(1024);
     CHECK_EQ(pmm_alloc(&p, MiB(1), false), 0x1000);
+
     /* "strictly below": a frame straddling an unaligned limit is out */
+    setup_all_free(1024);
     CHECK_EQ(pmm_alloc(&p, MiB(2) + 0x800, true), MiB(2) - PAGE_SIZE);
+    setup_all_free(1024);
+    CHECK_EQ(pmm_alloc(&p, 0x1fff, true), 0);
+
     /* a limit beyond the map is no limit */
+    setup_all_free(1024);
     CHECK_EQ(pmm_alloc(&p, GiB(64), true), MiB(4) - PAGE_SIZE);
+
     /* only frame 1 is below 0x2000; nothing is below 0x1000 */
-    CHECK_EQ(pmm_alloc(&p, 0x2000, false), 0);  /* frame 1 is taken already */
-    CHECK_EQ(pmm_free(&p, 0x1000), 0);
+    setup_all_free(1024);
     CHECK_EQ(pmm_alloc(&p, 0x1000, true), 0);
     CHECK_EQ(pmm_alloc(&p, 0x1000, false), 0);
     CHECK_EQ(pmm_alloc(&p, 0x2000, true), 0x1000);
+    CHECK_EQ(pmm_alloc(&p, 0x2000, false), 0);
+    CHECK_EQ(pmm_alloc(&p, 0x2000, true), 0);
+    CHECK_EQ(p.free, 1022);
 
     /* low memory exhausted: a limited request fails, an unlimited one not */
     setup_all_free(1024);
@@ -406,11 +416,15 @@ TEST(pmm_5gib_alloc_all_free_all)
         CHECK_EQ(pmm_free(&p, got[0]), -EINVAL);
     }
 
-    /* large runs: one of 1 GiB above 4 GiB is the only one that long */
-    CHECK_EQ(pmm_alloc_contig(&p, GiB(1) / PAGE_SIZE, GiB(4)), 0);
-    CHECK_EQ(pmm_alloc_contig(&p, GiB(1) / PAGE_SIZE, 0), GiB(4));
+    /* long runs, lowest first and below the limit */
+    const u64 g1 = GiB(1) / PAGE_SIZE;
+    CHECK_EQ(pmm_alloc_contig(&p, 3 * g1, 0), 0);           /* no 3 GiB run */
+    CHECK_EQ(pmm_alloc_contig(&p, g1, 0), MiB(1));
+    CHECK_EQ(pmm_alloc_contig(&p, g1, GiB(4)), GiB(1) + MiB(1));
+    CHECK_EQ(pmm_alloc_contig(&p, g1, GiB(4)), 0);          /* 1 GiB - 1.1 MiB left */
+    CHECK_EQ(pmm_alloc_contig(&p, g1, 0), GiB(4));
     CHECK_EQ(pmm_alloc(&p, 0, true), 0xbffdf000);
-    CHECK_EQ(p.free, want - GiB(1) / PAGE_SIZE - 1);
+    CHECK_EQ(p.free, want - 3 * g1 - 1);
 
     free(got);
     free(usable);

@@ -18,6 +18,9 @@ struct extable_entry {
     unsigned long insn, fixup;
 };
 unsigned long extable_find(unsigned long ip);
+/* arch/x86/probe.S */
+int probe_read_byte(const void *p, unsigned char *out);
+int probe_write_byte(void *p, unsigned char val);
 #endif
 
 #endif

@@ -1,0 +1,91 @@
+/*
+ * selftest: in-guest tests of every subsystem that exists. Each case
+ * prints PASS, FAIL or SKIP with a reason; the last line is
+ * `N passed, N failed, N skipped` and the exit status is 0 only if nothing
+ * failed. `selftest -- NAME...` runs only the cases whose names contain
+ * one of the words.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "selftest.h"
+
+enum verdict { NONE, PASS, FAIL, SKIP };
+static enum verdict verdict;
+static char reason[256];
+
+/* The first verdict a case gives stands. */
+void test_pass(void)
+{
+    if (verdict == NONE)
+        verdict = PASS;
+}
+
+void test_fail(const char *fmt, ...)
+{
+    if (verdict != NONE)
+        return;
+    verdict = FAIL;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof(reason), fmt, ap);
+    va_end(ap);
+}
+
+void test_skip(const char *fmt, ...)
+{
+    if (verdict != NONE)
+        return;
+    verdict = SKIP;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof(reason), fmt, ap);
+    va_end(ap);
+}
+
+static bool selected(const char *name, int argc, char **argv)
+{
+    if (argc <= 1)
+        return true;
+    for (int i = 1; i < argc; i++)
+        if (strstr(name, argv[i]))
+            return true;
+    return false;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct test_case *const suites[] = { platform_tests, memory_tests, libc_tests,
+                                                      time_tests };
+    int passed = 0, failed = 0, skipped = 0;
+
+    for (unsigned s = 0; s < sizeof(suites) / sizeof(suites[0]); s++) {
+        for (const struct test_case *t = suites[s]; t->name; t++) {
+            if (!selected(t->name, argc, argv))
+                continue;
+            verdict = NONE;
+            reason[0] = '\0';
+            t->run();
+            switch (verdict) {
+            case PASS:
+                printf("PASS  %s\n", t->name);
+                passed++;
+                break;
+            case SKIP:
+                printf("SKIP  %s: %s\n", t->name, reason);
+                skipped++;
+                break;
+            case FAIL:
+                printf("FAIL  %s: %s\n", t->name, reason);
+                failed++;
+                break;
+            case NONE:
+                printf("FAIL  %s: the case gave no verdict\n", t->name);
+                failed++;
+                break;
+            }
+        }
+    }
+    printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
+    return failed ? 1 : 0;
+}

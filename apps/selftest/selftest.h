@@ -1,0 +1,32 @@
+/*
+ * The selftest app's harness. A case calls exactly one of test_pass(),
+ * test_fail() or test_skip() (with a reason) and returns; a case that
+ * returns without a verdict counts as a failure. In the spirit of XTF's
+ * report.h; the boot-test runner adds CRASH and TIMEOUT from outside.
+ */
+#ifndef SELFTEST_H
+#define SELFTEST_H
+
+#include <stdbool.h>
+
+struct test_case {
+    const char *name;
+    void (*run)(void);
+};
+
+void test_pass(void);
+void test_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void test_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Fail with the expression and return from the case when `cond` is false. */
+#define CHECK(cond, ...)                                                      \
+    do {                                                                      \
+        if (!(cond)) {                                                        \
+            test_fail(__VA_ARGS__);                                           \
+            return;                                                           \
+        }                                                                     \
+    } while (0)
+
+extern const struct test_case memory_tests[], libc_tests[], time_tests[], platform_tests[];
+
+#endif

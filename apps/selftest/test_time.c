@@ -1,0 +1,74 @@
+/*
+ * Tests of time: the monotonic clock advances, nanosleep sleeps at least
+ * as long as asked and not much longer, the timer interrupt is what wakes
+ * it, and the wall clock is a plausible date.
+ */
+#include <stdint.h>
+#include <sys/time.h>
+#include <time.h>
+#include <proteus/timer.h>
+#include "selftest.h"
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void test_monotonic(void)
+{
+    uint64_t a = now_ns(), b = now_ns();
+    CHECK(b >= a, "clock went backwards: %llu then %llu", (unsigned long long)a,
+          (unsigned long long)b);
+    uint64_t prev = b;
+    for (int i = 0; i < 10000; i++) {
+        uint64_t t = now_ns();
+        CHECK(t >= prev, "clock went backwards at iteration %d", i);
+        prev = t;
+    }
+    CHECK(prev > a, "clock did not advance over 10000 reads");
+    test_pass();
+}
+
+static void test_nanosleep(void)
+{
+    uint64_t irqs = timer_interrupts;
+    struct timespec req = { 0, 50 * 1000 * 1000 };
+    uint64_t t0 = now_ns();
+    CHECK(nanosleep(&req, NULL) == 0, "nanosleep failed");
+    uint64_t slept = now_ns() - t0;
+    CHECK(slept >= 50000000u, "slept only %llu ns of 50 ms", (unsigned long long)slept);
+    /* generous upper bound: TCG on a busy host is slow, not broken */
+    CHECK(slept < 150000000u, "slept %llu ns for 50 ms", (unsigned long long)slept);
+    CHECK(timer_interrupts > irqs, "no timer interrupt during the sleep");
+    test_pass();
+}
+
+static void test_nanosleep_einval(void)
+{
+    struct timespec bad = { 0, 1000000000L };
+    CHECK(nanosleep(&bad, NULL) == -1, "tv_nsec of 1e9 was accepted");
+    test_pass();
+}
+
+static void test_wallclock(void)
+{
+    struct timeval tv;
+    CHECK(gettimeofday(&tv, NULL) == 0, "gettimeofday failed");
+    /* 2020-01-01 .. 2100-01-01: the CMOS clock was read and converted. */
+    CHECK(tv.tv_sec > 1577836800 && tv.tv_sec < 4102444800LL, "wall clock reads %lld s",
+          (long long)tv.tv_sec);
+    time_t t = time(NULL);
+    CHECK(t >= tv.tv_sec && t - tv.tv_sec < 5, "time() %lld disagrees with gettimeofday %lld",
+          (long long)t, (long long)tv.tv_sec);
+    test_pass();
+}
+
+const struct test_case time_tests[] = {
+    { "time.monotonic", test_monotonic },
+    { "time.nanosleep", test_nanosleep },
+    { "time.nanosleep_einval", test_nanosleep_einval },
+    { "time.wallclock", test_wallclock },
+    { NULL, NULL },
+};

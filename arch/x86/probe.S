@@ -1,0 +1,56 @@
+/*
+ * Reading or writing one byte at an address that may not be mapped or
+ * writable, without a fault report: the trap handler resumes at the fixup
+ * through __extable. The selftest app uses these to check page protections
+ * (NULL unmapped, kernel text read-only) from the inside.
+ *
+ *   int probe_read_byte(const void *p, u8 *out)   0, or -EFAULT (14)
+ *   int probe_write_byte(void *p, u8 val)          writes val; 0 or -EFAULT
+ */
+#include <arch/extable.h>
+
+    .section .text
+#ifdef __x86_64__
+    .globl probe_read_byte
+probe_read_byte:
+1:  movb (%rdi), %al
+    movb %al, (%rsi)
+    xor %eax, %eax
+    ret
+2:  mov $-14, %eax
+    ret
+    EXTABLE(1b, 2b)
+
+    .globl probe_write_byte
+probe_write_byte:
+    mov %esi, %eax
+3:  movb %al, (%rdi)
+    xor %eax, %eax
+    ret
+4:  mov $-14, %eax
+    ret
+    EXTABLE(3b, 4b)
+#else
+    .globl probe_read_byte
+probe_read_byte:
+    mov 4(%esp), %ecx
+1:  movb (%ecx), %al
+    mov 8(%esp), %ecx
+    movb %al, (%ecx)
+    xor %eax, %eax
+    ret
+2:  mov $-14, %eax
+    ret
+    EXTABLE(1b, 2b)
+
+    .globl probe_write_byte
+probe_write_byte:
+    mov 4(%esp), %ecx
+    mov 8(%esp), %eax
+3:  movb %al, (%ecx)
+    xor %eax, %eax
+    ret
+4:  mov $-14, %eax
+    ret
+    EXTABLE(3b, 4b)
+#endif
