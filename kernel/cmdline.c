@@ -108,9 +108,10 @@ int cmdline_parse_size(const char *s, u64 *out)
     if (!s || *s < '0' || *s > '9')
         return -1;
     for (; *s >= '0' && *s <= '9'; s++) {
-        if (v > (~0ULL - 9) / 10)
+        u64 digit = (u64)(*s - '0');
+        if (v > (~0ULL - digit) / 10)
             return -1;
-        v = v * 10 + (u64)(*s - '0');
+        v = v * 10 + digit;
     }
     unsigned shift = 0;
     switch (*s) {

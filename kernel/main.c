@@ -115,6 +115,18 @@ void boot_entry(u32 kind, u32 magic, u32 info)
     cpu_tables_init(0);
     traps_init();
 
+    /* RAM the CPU cannot address (beyond MAXPHYADDR, or above 4 GiB for
+     * 2-level paging) is left out of the map before anything uses it. */
+    u64 addressable = 1ULL << cpu_features.phys_bits;
+    if (!IS_ENABLED(CONFIG_ARCH_BITS == 64) && !cpu_features.pae)
+        addressable = 1ULL << 32;
+    if (memmap_usable_bytes(&boot_info.mem, addressable)) {
+        printk("proteus: %llu MiB of RAM lie above this CPU's %u-bit physical address limit "
+               "and are not used\n",
+               (unsigned long long)(memmap_usable_bytes(&boot_info.mem, addressable) >> 20),
+               !cpu_features.pae && !IS_ENABLED(CONFIG_ARCH_BITS == 64) ? 32 : cpu_features.phys_bits);
+        memmap_limit(&boot_info.mem, addressable);
+    }
     print_memory_map();
     u64 usable = memmap_usable_bytes(&boot_info.mem, 0x100000);
     if (usable == 0) {

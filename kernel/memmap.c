@@ -65,13 +65,16 @@ void memmap_normalize(struct memmap *m)
         if (lo == hi)
             continue;
         u32 type = 0;
+        bool covered = false;
         for (unsigned i = 0; i < m->n; i++) {
             const struct mem_region *r = &m->r[i];
             if (r->base <= lo && r->base + r->len >= hi &&
-                (type == 0 || strength(r->type) > strength(type)))
+                (!covered || strength(r->type) > strength(type))) {
                 type = r->type;
+                covered = true;
+            }
         }
-        if (type == 0)
+        if (!covered)
             continue;   /* a hole between regions */
         if (no && out[no - 1].type == type && out[no - 1].base + out[no - 1].len == lo) {
             out[no - 1].len += hi - lo;
@@ -103,6 +106,7 @@ void memmap_normalize(struct memmap *m)
 
 void memmap_limit(struct memmap *m, u64 top)
 {
+    top = ALIGN_DOWN(top, (u64)PAGE_SIZE);
     unsigned k = 0;
     for (unsigned i = 0; i < m->n; i++) {
         struct mem_region r = m->r[i];

@@ -44,6 +44,12 @@ void pmm_add_free(struct pmm *p, paddr_t base, u64 len)
             p->total++;
         }
     }
+    if (first < end) {
+        if (first < p->hint_low)
+            p->hint_low = first;
+        if (end - 1 > p->hint_high)
+            p->hint_high = end - 1;
+    }
 }
 
 void pmm_reserve(struct pmm *p, paddr_t base, u64 len)
@@ -120,9 +126,10 @@ paddr_t pmm_alloc(struct pmm *p, paddr_t limit, bool top_down)
         return 0;
     set(p, f);
     p->free--;
-    if (top_down)
+    /* A search cut short by a limit says nothing about frames above it. */
+    if (top_down && p->hint_high < end)
         p->hint_high = f;
-    else
+    else if (!top_down)
         p->hint_low = f + 1;
     return (paddr_t)f << PAGE_SHIFT;
 }

@@ -107,13 +107,14 @@ int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
                     prec = prec * 10 + (*fmt++ - '0');
             }
         }
+        int half = 0;   /* 'h' count: the value was promoted to int */
         for (;; fmt++) {
             if (*fmt == 'l')
                 lng++;
             else if (*fmt == 'z' || *fmt == 't')
                 lng = sizeof(size_t) == sizeof(long) ? 1 : 0;
             else if (*fmt == 'h')
-                ;   /* promoted to int anyway; value is truncated below */
+                half++;
             else
                 break;
         }
@@ -124,6 +125,8 @@ int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
         case 'd':
         case 'i':
             sv = lng >= 2 ? va_arg(ap, long long) : lng ? va_arg(ap, long) : va_arg(ap, int);
+            if (!lng && half)
+                sv = half >= 2 ? (signed char)sv : (short)sv;
             u = sv < 0 ? 0ULL - (unsigned long long)sv : (unsigned long long)sv;
             put_number(&o, u, sv < 0, 10, false, width, prec, left, pad);
             break;
@@ -133,6 +136,8 @@ int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
         case 'o':
             u = lng >= 2 ? va_arg(ap, unsigned long long)
                 : lng ? va_arg(ap, unsigned long) : va_arg(ap, unsigned int);
+            if (!lng && half)
+                u = half >= 2 ? (unsigned char)u : (unsigned short)u;
             put_number(&o, u, false, *fmt == 'u' ? 10 : *fmt == 'o' ? 8 : 16, *fmt == 'X',
                        width, prec, left, pad);
             break;
@@ -147,7 +152,7 @@ int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
             if (!s)
                 s = "(null)";
             size_t n = 0;
-            while (s[n] && (prec < 0 || n < (size_t)prec))
+            while ((prec < 0 || n < (size_t)prec) && s[n])
                 n++;
             put_padded(&o, s, n, width, left, ' ');
             break;

@@ -34,6 +34,7 @@ void cpu_detect(void)
         if (f->family >= 6)
             f->model |= ((r.eax >> 16) & 0xf) << 4;
         f->fpu = r.edx & (1 << 0);
+        f->pse36 = r.edx & (1 << 17);
         f->pse = r.edx & (1 << 3);
         f->tsc = r.edx & (1 << 4);
         f->msr = r.edx & (1 << 5);
@@ -61,6 +62,15 @@ void cpu_detect(void)
             memcpy(f->brand + 16 * i, &r, 16);
         }
         f->brand[48] = '\0';
+    }
+    /* MAXPHYADDR: leaf 0x80000008 EAX[7:0]; without it the SDM says 36 for
+     * a PAE CPU, but QEMU gives a CPU without PSE-36 only 32 bits, so the
+     * conservative reading is 36 with PSE-36 and 32 otherwise. */
+    f->phys_bits = f->pse36 ? 36 : 32;
+    if (f->max_ext_leaf >= 0x80000008) {
+        cpuid(0x80000008, &r);
+        if ((r.eax & 0xff) >= 32)
+            f->phys_bits = r.eax & 0xff;
     }
     if (f->max_ext_leaf >= 0x80000007) {
         cpuid(0x80000007, &r);

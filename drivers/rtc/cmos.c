@@ -84,3 +84,29 @@ s64 cmos_rtc_read_unix(void)
         return -1;
     return days_from_civil(full_year, mon, day) * 86400 + hour * 3600 + min * 60 + sec;
 }
+
+/* Register A bits 3:0 select the periodic rate: 6 = 1024 Hz. Register B
+ * bit 6 (PIE) runs the periodic timer; its interrupt line stays masked at
+ * the interrupt controller, only the PF flag (register C bit 6, cleared by
+ * reading C) is polled. MC146818A datasheet, "Periodic Interrupt". */
+bool cmos_rtc_wait_periods(unsigned n)
+{
+    u8 a = cmos_read(0x0a), b = cmos_read(0x0b);
+    outb(CMOS_INDEX, 0x0a);
+    outb(CMOS_DATA, (u8)((a & 0xf0) | 6));
+    outb(CMOS_INDEX, 0x0b);
+    outb(CMOS_DATA, (u8)(b | 0x40));
+    cmos_read(0x0c);
+    bool ok = true;
+    for (unsigned i = 0; i <= n && ok; i++) {
+        u32 spin = 0;
+        while (!(cmos_read(0x0c) & 0x40) && ++spin < 10000000)
+            ;
+        ok = spin < 10000000;
+    }
+    outb(CMOS_INDEX, 0x0b);
+    outb(CMOS_DATA, b);
+    outb(CMOS_INDEX, 0x0a);
+    outb(CMOS_DATA, a);
+    return ok;
+}

@@ -12,17 +12,23 @@
 #define PIT_CMD 0x43
 #define PORT_B 0x61
 
-void pit_wait_ticks(u16 ticks)
+bool pit_wait_ticks(u16 ticks)
 {
     u8 b = inb(PORT_B);
     outb(PORT_B, (u8)((b & ~0x02) | 0x01));   /* gate on, speaker off */
     outb(PIT_CMD, 0xb0);                      /* channel 2, lo/hi, mode 0, binary */
     outb(PIT_CH2, (u8)ticks);
     outb(PIT_CH2, (u8)(ticks >> 8));
-    /* OUT2 rises when the count reaches zero; bound the wait in case the
-     * PIT is absent (a hypervisor without one reads 0xff, which also ends
-     * the loop at once). */
-    for (u32 spin = 0; spin < 50000000 && !(inb(PORT_B) & 0x20); spin++)
+    /* In mode 0, OUT2 is low from the moment the count is written until it
+     * reaches zero. High at once means there is no PIT (a machine without
+     * one, such as QEMU's microvm, reads port 0x61 as 0xff). */
+    if (inb(PORT_B) & 0x20) {
+        outb(PORT_B, b);
+        return false;
+    }
+    u32 spin = 0;
+    while (!(inb(PORT_B) & 0x20) && ++spin < 50000000)
         ;
     outb(PORT_B, b);
+    return spin < 50000000;
 }

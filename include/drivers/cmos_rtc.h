@@ -6,4 +6,7 @@
 s64 cmos_rtc_read_unix(void);
 /* Days since 1970-01-01 for a proleptic Gregorian date (pure, host-tested). */
 s64 days_from_civil(s64 y, unsigned m, unsigned d);
+/* Busy-wait `n` periods of the RTC's 1024 Hz periodic flag; false if the
+ * flag never rises (no RTC). A reference clock where there is no PIT. */
+bool cmos_rtc_wait_periods(unsigned n);
 #endif

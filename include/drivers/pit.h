@@ -3,6 +3,7 @@
 #define DRIVERS_PIT_H
 #include <proteus/types.h>
 #define PIT_HZ 1193182
-/* Busy-wait `ticks` PIT ticks on channel 2, gated through port 0x61. */
-void pit_wait_ticks(u16 ticks);
+/* Busy-wait `ticks` PIT ticks on channel 2, gated through port 0x61.
+ * Returns false at once if there is no PIT. */
+bool pit_wait_ticks(u16 ticks);
 #endif

@@ -39,7 +39,7 @@ void memmap_init(struct memmap *m);
  * dropped (and counted). */
 void memmap_add(struct memmap *m, u64 base, u64 len, u32 type);
 void memmap_normalize(struct memmap *m);
-/* Remove [base, base+len) from usable RAM (a `mem=` limit, a hole). */
+/* Drop usable RAM at and above `top` (rounded down to a page): `mem=`. */
 void memmap_limit(struct memmap *m, u64 top);
 u64 memmap_usable_bytes(const struct memmap *m, u64 from);
 const char *memmap_type_name(u32 type);

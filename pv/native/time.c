@@ -44,13 +44,27 @@ static u64 tsc_from_pit(void)
     u64 best = ~0ULL;
     for (int i = 0; i < 3; i++) {
         u64 t0 = read_tsc();
-        pit_wait_ticks(PIT_HZ / 100);
+        if (!pit_wait_ticks(PIT_HZ / 100))
+            return 0;
         u64 d = read_tsc() - t0;
         if (d < best)
             best = d;
     }
     hz_source = "PIT";
     return best * 100;
+}
+
+static u64 tsc_from_rtc(void)
+{
+    /* No PIT: 16 periods of the RTC's 1024 Hz flag (15.6 ms), after one to
+     * synchronise with the flag's edge. */
+    if (!cmos_rtc_wait_periods(1))
+        return 0;
+    u64 t0 = read_tsc();
+    if (!cmos_rtc_wait_periods(16))
+        return 0;
+    hz_source = "RTC";
+    return (read_tsc() - t0) * 1024 / 17;
 }
 
 static u64 native_clock_ns(void)
@@ -84,6 +98,8 @@ static int native_time_init(void)
     hz = tsc_from_cpuid();
     if (!hz)
         hz = tsc_from_pit();
+    if (!hz)
+        hz = tsc_from_rtc();
     if (hz < 1000000) {
         printk("time: TSC rate %llu Hz from %s is implausible\n", (unsigned long long)hz, hz_source);
         return -1;

@@ -34,7 +34,7 @@ ORDER=(test_format test_cmdline test_memmap test_pmm)
 # Sanitizers: stop at the first error, with a clear report. Leak checking
 # needs ptrace, which some containers forbid; it is not what these tests
 # are about, so it stays off unless the caller asks for it.
-export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=0:halt_on_error=1}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=0:detect_leaks=0:halt_on_error=1:print_legend=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 passed=0 failed=0

@@ -34,6 +34,11 @@ start32:
     mov %eax, %gs
     ljmp $0x08, $1f
 1:
+    /* CR0.NE (native x87 error reporting) from the start: VMX requires it
+     * set, and a nested KVM refuses a later CR0 write that leaves it clear. */
+    mov %cr0, %eax
+    or $0x20, %eax
+    mov %eax, %cr0
     cld
     mov $__bss_start, %edi
     mov $__bss_end, %ecx

@@ -13,6 +13,7 @@
 
 #define CR0_PE 0x1
 #define CR0_PG 0x80000000
+#define CR0_NE 0x20
 #define CR4_PAE 0x20
 #define MSR_EFER 0xc0000080
 #define EFER_LME 0x100
@@ -90,7 +91,7 @@ start32:
     or $EFER_LME, %eax
     wrmsr
     mov %cr0, %eax
-    or $(CR0_PG | CR0_PE), %eax
+    or $(CR0_PG | CR0_PE | CR0_NE), %eax
     mov %eax, %cr0
     ljmp $0x08, $start64
 

@@ -15,7 +15,8 @@ struct cpu_features {
     u32 max_leaf, max_ext_leaf;
     bool fpu, tsc, msr, pae, pse, apic, pge, fxsr, sse, sse2;
     bool x2apic, tsc_deadline, hypervisor;
-    bool nx, lm, invariant_tsc;
+    bool nx, lm, invariant_tsc, pse36;
+    unsigned phys_bits;   /* MAXPHYADDR */
 };
 
 extern struct cpu_features cpu_features;
