@@ -74,7 +74,14 @@ $(1)_LIBGCC := $$(shell $(HOST_CC) $$(if $$(filter x86_64,$(1)),-m64,-m32) -prin
 $(1)_KOBJS := $$(patsubst %,$$($(1)_DIR)/obj/%.o,$(KERNEL_C) $(KERNEL_S) \
         $$(wildcard arch/x86/$(1)/*.c arch/x86/$(1)/*.S))
 
-$(1): $$(foreach a,$(APPS),$$($(1)_DIR)/$$(a).elf $$($(1)_DIR)/$$(a).pvh.elf)
+$(1): $$(foreach a,$(APPS),$$($(1)_DIR)/$$(a).elf $$($(1)_DIR)/$$(a).pvh.elf) $$($(1)_DIR)/empty.elf
+
+# The empty kernel `make bench` compares hello against.
+$$($(1)_DIR)/empty.elf: tests/bench/empty.S
+	$(Q)mkdir -p $$(dir $$@)
+	$(Q)$(HOST_CC) -m32 -c $$< -o $$@.o
+	$(Q)ld -m elf_i386 -z noexecstack -Ttext 0x100000 -e start -o $$@ $$@.o
+	$(Q)rm -f $$@.o
 
 $$($(1)_DIR)/hdr/xen:
 	$(Q)mkdir -p $$(dir $$@)

@@ -30,7 +30,7 @@ extern int main(int argc, char **argv, char **envp);
 extern __noreturn void exit(int status);
 
 /* Kernel options. Anything else before `--` is reported and ignored. */
-static const char *const known_options[] = { "quiet", "mem", "acpi" };
+static const char *const known_options[] = { "quiet", "mem", "acpi", "bench" };
 
 static void apply_options(void)
 {
@@ -82,6 +82,9 @@ static __noreturn void app_start(void)
         argv[argc++] = (char *)cmdline.args[i];
     argv[argc] = NULL;
 
+    if (cmdline_get(&cmdline, "bench"))
+        printk("proteus: bench: cycles from entry to main: %llu\n",
+               (unsigned long long)(x86_rdtsc() - boot_tsc));
     __libc_init_array();
     exit(main(argc, argv, envp));
 }

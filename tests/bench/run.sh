@@ -1,0 +1,55 @@
+#!/bin/bash
+# `make bench`: figures, not tests; nothing here passes or fails. Every
+# comparison is made in this one run on this machine (A against B), never
+# against a remembered number. Guest cycle counts use QEMU's -icount
+# shift=0, which makes the TSC advance one tick per guest instruction, so
+# they repeat exactly from run to run under TCG.
+set -u
+cd "$(dirname "$0")/../.."
+RUNS=${BENCH_RUNS:-10}
+QEMU_ARGS="-display none -no-reboot -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 -m 64"
+
+qemu_for() { [ "$1" = i386 ] && echo qemu-system-i386 || echo qemu-system-x86_64; }
+
+loaded_size() {
+    # the sum of PT_LOAD memory sizes: what the loader places in RAM
+    readelf -lW "$1" | python3 -c 'import sys; print(sum(int(l.split()[5], 16) for l in sys.stdin if l.split()[:1] == ["LOAD"]))'
+}
+
+wall() {   # wall seconds for RUNS boots of image $2 on arch $1
+    local q; q=$(qemu_for "$1")
+    local t0 t1
+    t0=$(date +%s.%N)
+    for _ in $(seq "$RUNS"); do
+        $q $QEMU_ARGS -kernel "$2" </dev/null >/dev/null 2>&1
+    done
+    t1=$(date +%s.%N)
+    echo "$t0 $t1 $RUNS" | awk '{ printf "%.4f", ($2 - $1) / $3 }'
+}
+
+echo "== image sizes"
+printf "%-26s %12s %12s\n" image "file bytes" "loaded bytes"
+for a in x86_64 i386; do
+    for img in build/$a/hello.elf build/$a/selftest.elf build/$a/empty.elf; do
+        printf "%-26s %12s %12s\n" "$img" "$(stat -c %s "$img")" "$(loaded_size "$img")"
+    done
+done
+
+echo
+echo "== guest cycles from the first C instruction to main (TCG, -icount shift=0)"
+for a in x86_64 i386; do
+    q=$(qemu_for "$a")
+    c=$($q $QEMU_ARGS -icount shift=0 -kernel build/$a/hello.elf -append "quiet bench" </dev/null 2>/dev/null \
+        | sed -n 's/.*cycles from entry to main: \([0-9]*\).*/\1/p')
+    printf "%-8s %s cycles\n" "$a" "${c:-?}"
+done
+
+echo
+echo "== whole QEMU run, hello against the empty kernel (TCG, mean of $RUNS runs)"
+printf "%-8s %12s %12s %8s\n" arch "hello s" "empty s" ratio
+for a in x86_64 i386; do
+    h=$(wall "$a" build/$a/hello.elf)
+    e=$(wall "$a" build/$a/empty.elf)
+    printf "%-8s %12s %12s %8s\n" "$a" "$h" "$e" "$(echo "$h $e" | awk '{ printf "%.3f", $1 / $2 }')"
+done
+echo "(goal: hello within 10% of the empty kernel, a ratio of at most 1.10)"
