@@ -146,18 +146,18 @@ $(foreach a,$(ARCHES),$(eval $(call ARCH_template,$(a))))
 QEMU_NATIVE := -display none -no-reboot -serial stdio \
         -device isa-debug-exit,iobase=0xf4,iosize=4
 run: deps
-	$(Q)$(MAKE) --no-print-directory $(ARCH)
+	$(Q)$(MAKE) --no-print-directory -j$(shell nproc) $(ARCH)
 	@echo "  QEMU    build/$(ARCH)/$(APP).elf (Ctrl-A X quits)"
 	$(Q)qemu-system-$(if $(filter i386,$(ARCH)),i386,x86_64) $(QEMU_NATIVE) -m 128 \
 	    -kernel build/$(ARCH)/$(APP).elf $(if $(ARGS),-append "$(ARGS)"); \
 	    rc=$$?; echo "  EXIT    guest status $$(( (rc - 1) / 2 )) (qemu $$rc)"
 
 check: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory -j$(shell nproc) all
 	$(Q)./tests/run-all.sh
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory -j$(shell nproc) all
 	$(Q)./tests/bench/run.sh
 
 clean:

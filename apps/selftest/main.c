@@ -21,25 +21,27 @@ void test_pass(void)
         verdict = PASS;
 }
 
-void test_fail(const char *fmt, ...)
+static void give(enum verdict v, const char *fmt, va_list ap)
 {
     if (verdict != NONE)
         return;
-    verdict = FAIL;
+    verdict = v;
+    vsnprintf(reason, sizeof(reason), fmt, ap);
+}
+
+void test_fail(const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(reason, sizeof(reason), fmt, ap);
+    give(FAIL, fmt, ap);
     va_end(ap);
 }
 
 void test_skip(const char *fmt, ...)
 {
-    if (verdict != NONE)
-        return;
-    verdict = SKIP;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(reason, sizeof(reason), fmt, ap);
+    give(SKIP, fmt, ap);
     va_end(ap);
 }
 
