@@ -81,20 +81,25 @@ u32 xapic_id(void)
     return regs ? xapic_read(APIC_ID) >> 24 : 0;
 }
 
-int xapic_timer_calibrate(u64 tsc_hz, unsigned vector)
+static u64 measure_tsc0;
+
+void xapic_timer_measure_begin(unsigned vector)
 {
-    if (!regs || !tsc_hz)
-        return -ENODEV;
+    if (!regs)
+        return;
     timer_vector = vector;
     xapic_write(APIC_TIMER_DIV, TIMER_DIV_16);
     xapic_write(APIC_LVT_TIMER, LVT_MASKED | vector);
-    /* Count down over 10 ms of TSC time. */
-    u64 wait = tsc_hz / 100, t0 = read_tsc();
+    measure_tsc0 = read_tsc();
     xapic_write(APIC_TIMER_INIT, 0xffffffff);
-    while (read_tsc() - t0 < wait)
-        __asm__ __volatile__("pause");
+}
+
+int xapic_timer_measure_end(u64 tsc_hz)
+{
+    if (!regs || !tsc_hz)
+        return -ENODEV;
     u32 left = xapic_read(APIC_TIMER_CUR);
-    u64 elapsed = read_tsc() - t0;
+    u64 elapsed = read_tsc() - measure_tsc0;
     xapic_write(APIC_TIMER_INIT, 0);
     u64 ticks = 0xffffffffULL - left;
     if (ticks < 100 || !elapsed) {
@@ -102,8 +107,9 @@ int xapic_timer_calibrate(u64 tsc_hz, unsigned vector)
                (unsigned long long)ticks);
         return -ENODEV;
     }
-    timer_hz = ticks * tsc_hz / elapsed;
-    xapic_write(APIC_LVT_TIMER, vector);   /* one-shot, unmasked */
+    /* ticks * tsc_hz / elapsed, split to stay within 64 bits */
+    timer_hz = ticks * (tsc_hz / 1000) / elapsed * 1000;
+    xapic_write(APIC_LVT_TIMER, timer_vector);   /* one-shot, unmasked */
     return 0;
 }
 

@@ -89,24 +89,31 @@ s64 cmos_rtc_read_unix(void)
  * bit 6 (PIE) runs the periodic timer; its interrupt line stays masked at
  * the interrupt controller, only the PF flag (register C bit 6, cleared by
  * reading C) is polled. MC146818A datasheet, "Periodic Interrupt". */
-bool cmos_rtc_wait_periods(unsigned n)
+static u8 saved_a, saved_b;
+
+void cmos_rtc_periodic_start(void)
 {
-    u8 a = cmos_read(0x0a), b = cmos_read(0x0b);
+    saved_a = cmos_read(0x0a);
+    saved_b = cmos_read(0x0b);
     outb(CMOS_INDEX, 0x0a);
-    outb(CMOS_DATA, (u8)((a & 0xf0) | 6));
+    outb(CMOS_DATA, (u8)((saved_a & 0xf0) | 6));
     outb(CMOS_INDEX, 0x0b);
-    outb(CMOS_DATA, (u8)(b | 0x40));
+    outb(CMOS_DATA, (u8)(saved_b | 0x40));
     cmos_read(0x0c);
-    bool ok = true;
-    for (unsigned i = 0; i <= n && ok; i++) {
-        u32 spin = 0;
-        while (!(cmos_read(0x0c) & 0x40) && ++spin < 10000000)
-            ;
-        ok = spin < 10000000;
-    }
+}
+
+bool cmos_rtc_wait_edge(void)
+{
+    for (u32 spin = 0; spin < 10000000; spin++)
+        if (cmos_read(0x0c) & 0x40)
+            return true;
+    return false;   /* no RTC, or it does not run */
+}
+
+void cmos_rtc_periodic_stop(void)
+{
     outb(CMOS_INDEX, 0x0b);
-    outb(CMOS_DATA, b);
+    outb(CMOS_DATA, saved_b);
     outb(CMOS_INDEX, 0x0a);
-    outb(CMOS_DATA, a);
-    return ok;
+    outb(CMOS_DATA, saved_a);
 }

@@ -6,7 +6,10 @@
 s64 cmos_rtc_read_unix(void);
 /* Days since 1970-01-01 for a proleptic Gregorian date (pure, host-tested). */
 s64 days_from_civil(s64 y, unsigned m, unsigned d);
-/* Busy-wait `n` periods of the RTC's 1024 Hz periodic flag; false if the
- * flag never rises (no RTC). A reference clock where there is no PIT. */
-bool cmos_rtc_wait_periods(unsigned n);
+/* The RTC's 1024 Hz periodic flag, polled: a reference clock where there
+ * is no PIT. wait_edge returns false if the flag never rises (no RTC). */
+#define CMOS_RTC_PERIODIC_HZ 1024
+void cmos_rtc_periodic_start(void);
+bool cmos_rtc_wait_edge(void);
+void cmos_rtc_periodic_stop(void);
 #endif

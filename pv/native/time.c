@@ -37,34 +37,31 @@ static u64 tsc_from_cpuid(void)
     return 0;
 }
 
-static u64 tsc_from_pit(void)
+/* One reference window: the PIT (5 ms), or where there is none the RTC's
+ * 1024 Hz flag (16 periods after one to find an edge). The TSC and the
+ * local APIC timer are both measured over it, so calibration costs one
+ * short wait at boot; its accuracy is a few hundred ppm (the PIT tick is
+ * 0.84 us). */
+static u64 tsc_from_reference(void)
 {
-    /* Three 10 ms windows; the shortest is the least disturbed by the
-     * host (an emulator may deschedule us in the middle of one). */
-    u64 best = ~0ULL;
-    for (int i = 0; i < 3; i++) {
-        u64 t0 = read_tsc();
-        if (!pit_wait_ticks(PIT_HZ / 100))
-            return 0;
-        u64 d = read_tsc() - t0;
-        if (d < best)
-            best = d;
-    }
-    hz_source = "PIT";
-    return best * 100;
-}
-
-static u64 tsc_from_rtc(void)
-{
-    /* No PIT: 16 periods of the RTC's 1024 Hz flag (15.6 ms), after one to
-     * synchronise with the flag's edge. */
-    if (!cmos_rtc_wait_periods(1))
-        return 0;
+    xapic_timer_measure_begin(VEC_TIMER);
     u64 t0 = read_tsc();
-    if (!cmos_rtc_wait_periods(16))
+    if (pit_wait_ticks(PIT_HZ / 200)) {
+        hz_source = "PIT";
+        return (read_tsc() - t0) * PIT_HZ / (PIT_HZ / 200);
+    }
+    cmos_rtc_periodic_start();
+    bool ok = cmos_rtc_wait_edge();
+    xapic_timer_measure_begin(VEC_TIMER);
+    t0 = read_tsc();
+    for (int i = 0; i < 16 && ok; i++)
+        ok = cmos_rtc_wait_edge();
+    u64 elapsed = read_tsc() - t0;
+    cmos_rtc_periodic_stop();
+    if (!ok)
         return 0;
     hz_source = "RTC";
-    return (read_tsc() - t0) * 1024 / 17;
+    return elapsed * CMOS_RTC_PERIODIC_HZ / 16;
 }
 
 static u64 native_clock_ns(void)
@@ -96,10 +93,14 @@ static int native_time_init(void)
 {
     tsc0 = read_tsc();
     hz = tsc_from_cpuid();
-    if (!hz)
-        hz = tsc_from_pit();
-    if (!hz)
-        hz = tsc_from_rtc();
+    if (hz) {
+        /* the rate is known: the APIC timer still needs a window */
+        xapic_timer_measure_begin(VEC_TIMER);
+        while (read_tsc() - tsc0 < hz / 500)
+            __asm__ __volatile__("pause");
+    } else {
+        hz = tsc_from_reference();
+    }
     if (hz < 1000000) {
         printk("time: TSC rate %llu Hz from %s is implausible\n", (unsigned long long)hz, hz_source);
         return -1;
@@ -114,7 +115,7 @@ static int native_time_init(void)
     else
         boot_wall_ns = (u64)rtc * NSEC_PER_SEC - native_clock_ns();
 
-    if (xapic_timer_calibrate(hz, VEC_TIMER))
+    if (xapic_timer_measure_end(hz))
         return -1;
     pr_info("time: local APIC timer %llu kHz, one-shot\n",
             (unsigned long long)(xapic_timer_hz() / 1000));

@@ -16,15 +16,22 @@ loaded_size() {
     readelf -lW "$1" | python3 -c 'import sys; print(sum(int(l.split()[5], 16) for l in sys.stdin if l.split()[:1] == ["LOAD"]))'
 }
 
-wall() {   # wall seconds for RUNS boots of image $2 on arch $1
-    local q; q=$(qemu_for "$1")
-    local t0 t1
-    t0=$(date +%s.%N)
+# Wall seconds of whole QEMU runs of two images on arch $1, alternating A
+# and B so that a change in the machine's load hits both alike; prints the
+# two medians.
+wall_pair() {
+    local q a=() b=() t0 t1
+    q=$(qemu_for "$1")
     for _ in $(seq "$RUNS"); do
-        $q $QEMU_ARGS -kernel "$2" </dev/null >/dev/null 2>&1
+        for img in "$2" "$3"; do
+            t0=$(date +%s%N)
+            $q $QEMU_ARGS -kernel "$img" </dev/null >/dev/null 2>&1
+            t1=$(date +%s%N)
+            if [ "$img" = "$2" ]; then a+=($((t1 - t0))); else b+=($((t1 - t0))); fi
+        done
     done
-    t1=$(date +%s.%N)
-    echo "$t0 $t1 $RUNS" | awk '{ printf "%.4f", ($2 - $1) / $3 }'
+    median() { printf "%s\n" "$@" | sort -n | awk '{ v[NR] = $1 } END { printf "%.4f", v[int((NR + 1) / 2)] / 1e9 }'; }
+    echo "$(median "${a[@]}") $(median "${b[@]}")"
 }
 
 echo "== image sizes"
@@ -45,11 +52,10 @@ for a in x86_64 i386; do
 done
 
 echo
-echo "== whole QEMU run, hello against the empty kernel (TCG, mean of $RUNS runs)"
+echo "== whole QEMU run, hello against the empty kernel (TCG, median of $RUNS alternating runs)"
 printf "%-8s %12s %12s %8s\n" arch "hello s" "empty s" ratio
 for a in x86_64 i386; do
-    h=$(wall "$a" build/$a/hello.elf)
-    e=$(wall "$a" build/$a/empty.elf)
+    read -r h e < <(wall_pair "$a" build/$a/hello.elf build/$a/empty.elf)
     printf "%-8s %12s %12s %8s\n" "$a" "$h" "$e" "$(echo "$h $e" | awk '{ printf "%.3f", $1 / $2 }')"
 done
 echo "(goal: hello within 10% of the empty kernel, a ratio of at most 1.10)"
