@@ -133,12 +133,13 @@ int bootinfo_parse(struct boot_info *bi, u32 entry, u32 magic, u32 info)
     }
     if (err)
         return err;
-    /* The BIOS keeps the EBDA's segment at 0x40e, in page 0, which is
-     * unmapped once the kernel's page tables are in (NULL must fault). */
-    bi->ebda = (paddr_t)*(const volatile u16 *)phys_to_virt(0x40e) << 4;
     if (bi->mem.dropped)
         printk("boot: %u memory-map entries were empty, wrapped or beyond %u and were ignored\n",
                bi->mem.dropped, MEMMAP_MAX);
     memmap_normalize(&bi->mem);
+    if (memmap_usable_bytes(&bi->mem, 0x100000) == 0) {
+        printk("boot: the memory map has no usable RAM above 1 MiB\n");
+        return -ENOMEM;
+    }
     return 0;
 }

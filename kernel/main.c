@@ -111,6 +111,9 @@ void boot_entry(u32 kind, u32 magic, u32 info)
         printk("proteus: cannot boot without valid boot information\n");
         machine_exit(PANIC_EXIT_STATUS);
     }
+    /* The BIOS keeps the EBDA's segment at 0x40e, in page 0, which is
+     * unmapped once the kernel's page tables are in (NULL must fault). */
+    boot_info.ebda = (paddr_t)*(const volatile u16 *)phys_to_virt(0x40e) << 4;
     cmdline_parse(&cmdline, boot_info.cmdline, boot_info.entry == BOOT_ENTRY_MB1);
     apply_options();
 
@@ -131,11 +134,6 @@ void boot_entry(u32 kind, u32 magic, u32 info)
         memmap_limit(&boot_info.mem, addressable);
     }
     print_memory_map();
-    u64 usable = memmap_usable_bytes(&boot_info.mem, 0x100000);
-    if (usable == 0) {
-        printk("proteus: the memory map has no usable RAM above 1 MiB; cannot continue\n");
-        machine_exit(PANIC_EXIT_STATUS);
-    }
     page_alloc_init(&boot_info.mem);
     vm_init(&boot_info.mem);
     cpu_enable_fpu();

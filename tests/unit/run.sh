@@ -28,8 +28,9 @@ declare -A KSRC=(
     [test_cmdline]="kernel/cmdline.c"
     [test_memmap]="kernel/memmap.c"
     [test_pmm]="kernel/pmm.c kernel/memmap.c"
+    [test_bootinfo]="kernel/bootinfo.c kernel/memmap.c"
 )
-ORDER=(test_format test_cmdline test_memmap test_pmm)
+ORDER=(test_format test_cmdline test_memmap test_pmm test_bootinfo)
 
 # Sanitizers: stop at the first error, with a clear report. Leak checking
 # needs ptrace, which some containers forbid; it is not what these tests

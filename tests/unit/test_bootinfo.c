@@ -1,0 +1,224 @@
+/*
+ * kernel/bootinfo.c: reading a boot loader's Multiboot 1 or PVH structures.
+ * They come from outside the kernel, so the cases here are mostly bad ones:
+ * an unknown entry, missing or malformed memory maps, oversized tables, a
+ * map without RAM above 1 MiB. Each must end in a clear message and an
+ * error code, never a read past the data. The structures live in memory
+ * mapped below 2 GiB (MAP_32BIT), because the kernel takes 32-bit physical
+ * addresses and reads them through its identity map.
+ */
+#define _GNU_SOURCE
+#include "unit.h"
+
+#include <stdarg.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <arch/boot.h>
+#include <proteus/bootinfo.h>
+#include <proteus/errno.h>
+
+/* printk, captured: the tests check that each refusal says why. */
+static char log_buf[4096];
+int printk(const char *fmt, ...)
+{
+    va_list ap;
+    size_t used = strlen(log_buf);
+    va_start(ap, fmt);
+    int n = vsnprintf(log_buf + used, sizeof(log_buf) - used, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+static u8 *low;              /* an arena below 2 GiB */
+static struct boot_info bi;
+#define ARENA 0x20000
+
+static u32 pa(const void *p) { return (u32)(uintptr_t)p; }
+
+static void reset(void)
+{
+    if (!low) {
+        low = mmap(NULL, ARENA, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT,
+                   -1, 0);
+        if (low == MAP_FAILED)
+            abort();
+    }
+    memset(low, 0, ARENA);
+    log_buf[0] = '\0';
+}
+
+/* Multiboot info at low+0, mmap at low+0x1000, cmdline at low+0x2000. */
+struct mb1 {
+    u32 flags, mem_lower, mem_upper, boot_device, cmdline, mods_count, mods_addr, syms[4];
+    u32 mmap_length, mmap_addr;
+};
+
+static void mb1_entry(u32 at, u32 size, u64 base, u64 len, u32 type)
+{
+    u8 *e = low + 0x1000 + at;
+    memcpy(e, &size, 4);
+    memcpy(e + 4, &base, 8);
+    memcpy(e + 12, &len, 8);
+    memcpy(e + 20, &type, 4);
+}
+
+static struct mb1 *mb1_good(void)
+{
+    struct mb1 *mb = (struct mb1 *)low;
+    mb->flags = (1 << 2) | (1 << 6);
+    strcpy((char *)low + 0x2000, "image.elf quiet -- a");
+    mb->cmdline = pa(low + 0x2000);
+    mb1_entry(0, 20, 0, 0x9fc00, 1);
+    mb1_entry(24, 20, 0x100000, 0x3f00000, 1);
+    mb->mmap_addr = pa(low + 0x1000);
+    mb->mmap_length = 48;
+    return mb;
+}
+
+TEST(bootinfo_multiboot_good)
+{
+    reset();
+    struct mb1 *mb = mb1_good();
+    CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_MB1, MB1_BOOT_MAGIC, pa(mb)), 0);
+    CHECK_STREQ(bi.cmdline, "image.elf quiet -- a");
+    CHECK_STREQ(bi.protocol, "multiboot");
+    CHECK_EQ(bi.mem.n, 2u);
+    CHECK_EQ(bi.mem.r[1].base, 0x100000ull);
+    CHECK_EQ(bi.mem.r[1].len, 0x3f00000ull);
+}
+
+TEST(bootinfo_unknown_entry)
+{
+    reset();
+    struct mb1 *mb = mb1_good();
+    CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_MB1, 0x12345678, pa(mb)), -EINVAL);
+    CHECK(strstr(log_buf, "unknown boot entry") != NULL);
+    CHECK(strstr(log_buf, "0x12345678") != NULL);
+    reset();
+    CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_PVH, 0, pa(low)), -EINVAL);
+    CHECK(strstr(log_buf, "unknown boot entry") != NULL);
+}
+
+TEST(bootinfo_multiboot_null_info)
+{
+    reset();
+    CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_MB1, MB1_BOOT_MAGIC, 0), -EINVAL);
+    CHECK(strstr(log_buf, "NULL") != NULL);
+}
+
+TEST(bootinfo_multiboot_no_memory_info)
+{
+    reset();
+    struct mb1 *mb = mb1_good();
+    mb->flags = 1 << 2;
+    CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_MB1, MB1_BOOT_MAGIC, pa(mb)), -EINVAL);
+    CHECK(strstr(log_buf, "no memory information") != NULL);
+}
+
+TEST(bootinfo_multiboot_mem_fields_fallback)
+{
+    reset();
+    struct mb1 *mb = mb1_good();
+    mb->flags = 1 << 0;
+    mb->mem_lower = 639;
+    mb->mem_upper = 64 * 1024;
+    CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_MB1, MB1_BOOT_MAGIC, pa(mb)), 0);
+    CHECK_EQ(memmap_usable_bytes(&bi.mem, 0x100000), 64ull << 20);
+}
+
+TEST(bootinfo_multiboot_bad_entry_size)
+{
+    reset();
+    struct mb1 *mb = mb1_good();
+    mb1_entry(24, 4, 0x100000, 0x3f00000, 1);   /* size below the 20 bytes of an entry */
+    CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_MB1, MB1_BOOT_MAGIC, pa(mb)), -ENOMEM);
+    CHECK(strstr(log_buf, "bad size 4") != NULL);
+    CHECK(strstr(log_buf, "no usable RAM above 1 MiB") != NULL);
+}
+
+TEST(bootinfo_multiboot_entry_past_length)
+{
+    reset();
+    struct mb1 *mb = mb1_good();
+    mb1_entry(24, 0x1000, 0x100000, 0x3f00000, 1);   /* claims to run past mmap_length */
+    CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_MB1, MB1_BOOT_MAGIC, pa(mb)), -ENOMEM);
+    CHECK(strstr(log_buf, "map cut short") != NULL);
+}
+
+TEST(bootinfo_no_ram_above_1m)
+{
+    reset();
+    struct mb1 *mb = mb1_good();
+    mb1_entry(24, 20, 0x100000, 0x3f00000, 2);   /* all of it reserved */
+    CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_MB1, MB1_BOOT_MAGIC, pa(mb)), -ENOMEM);
+    CHECK(strstr(log_buf, "no usable RAM above 1 MiB") != NULL);
+}
+
+TEST(bootinfo_cmdline_too_long)
+{
+    reset();
+    struct mb1 *mb = mb1_good();
+    memset(low + 0x2000, 'x', 3000);
+    low[0x2000 + 3000] = '\0';
+    CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_MB1, MB1_BOOT_MAGIC, pa(mb)), 0);
+    CHECK(bi.cmdline_truncated);
+    CHECK_EQ(strlen(bi.cmdline), (size_t)CMDLINE_MAX - 1);
+}
+
+/* PVH start info at low+0x4000, memmap at low+0x5000, cmdline at low+0x6000. */
+struct pvh {
+    u32 magic, version, flags, nr_modules;
+    u64 modlist, cmdline, rsdp, memmap;
+    u32 memmap_entries, reserved;
+};
+
+static struct pvh *pvh_good(unsigned entries)
+{
+    struct pvh *si = (struct pvh *)(low + 0x4000);
+    si->magic = PVH_START_MAGIC;
+    si->version = 1;
+    strcpy((char *)low + 0x6000, "quiet");
+    si->cmdline = pa(low + 0x6000);
+    si->rsdp = 0xf5a40;
+    si->memmap = pa(low + 0x5000);
+    si->memmap_entries = entries;
+    u64 *e = (u64 *)(low + 0x5000);
+    for (unsigned i = 0; i < entries && i < 0x2000 / 24; i++) {
+        e[3 * i] = 0x100000 + (u64)i * 0x10000;   /* addr */
+        e[3 * i + 1] = 0x10000;                   /* size */
+        e[3 * i + 2] = i % 2 ? 2 : 1;             /* type, reserved */
+    }
+    return si;
+}
+
+TEST(bootinfo_pvh_good)
+{
+    reset();
+    struct pvh *si = pvh_good(2);
+    CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_PVH, PVH_START_MAGIC, pa(si)), 0);
+    CHECK_STREQ(bi.protocol, "pvh");
+    CHECK_STREQ(bi.cmdline, "quiet");
+    CHECK_EQ(bi.rsdp, 0xf5a40ull);
+    CHECK_EQ(bi.mem.n, 2u);
+}
+
+TEST(bootinfo_pvh_no_memmap)
+{
+    reset();
+    struct pvh *si = pvh_good(2);
+    si->version = 0;
+    CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_PVH, PVH_START_MAGIC, pa(si)), -EINVAL);
+    CHECK(strstr(log_buf, "no memory map") != NULL);
+    reset();
+    si = pvh_good(0);
+    CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_PVH, PVH_START_MAGIC, pa(si)), -EINVAL);
+}
+
+TEST(bootinfo_pvh_too_many_entries)
+{
+    reset();
+    struct pvh *si = pvh_good(300);
+    CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_PVH, PVH_START_MAGIC, pa(si)), 0);
+    CHECK(strstr(log_buf, "300 entries") != NULL);
+    CHECK(bi.mem.n <= MEMMAP_MAX);
+}
