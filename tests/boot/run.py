@@ -28,12 +28,24 @@ TABLE = os.path.join(REPO, 'tests', 'boot', 'tests.cfg')
 # Field defaults; cpu defaults per arch. The table documents the fields.
 DEFAULTS = {'machine': 'pc', 'boot': 'multiboot', 'mem': '64', 'accel': 'tcg',
             'append': '', 'extra': '', 'timeout': '20', 'expect_status': '0',
-            'expect': '', 'reject': '', 'platform': ''}
+            'expect': '', 'reject': '', 'platform': '', 'end': 'status'}
 FIELDS = set(DEFAULTS) | {'image', 'arch', 'cpu'}
 DEFAULT_CPU = {'x86_64': 'qemu64', 'i386': 'qemu32'}
 QEMU = {'x86_64': 'qemu-system-x86_64', 'i386': 'qemu-system-i386'}
-COMMON = ['-display', 'none', '-no-reboot', '-serial', 'stdio',
-          '-device', 'isa-debug-exit,iobase=0xf4,iosize=4']
+COMMON = ['-display', 'none', '-serial', 'stdio']
+# A reset ends QEMU (it looks like a crash, never a pass) except in poweroff
+# runs: there QEMU's exit 0 must mean power-off, so a reset reboots instead
+# and the run times out.
+NO_REBOOT = ['-no-reboot']
+EXIT_DEVICE = ['-device', 'isa-debug-exit,iobase=0xf4,iosize=4']
+# How a run must end (field `end`):
+#   status    the guest writes its status to isa-debug-exit (QEMU exits 2N+1)
+#   poweroff  no exit device: the guest must turn the machine off itself
+#             (ACPI S5), so QEMU exits 0
+#   halt      no exit device and no way to power off: the guest must print
+#             its last words and stay halted; the runner ends it at the
+#             timeout, and that is the pass condition here alone
+ENDS = ('status', 'poweroff', 'halt')
 # Under this nested KVM, -cpu host and -cpu max fail ("failed to set MSR 0x10a").
 KVM_CPU = {'max': 'host,-arch-capabilities'}
 # QEMU's own start-up errors (it then exits 1, which looks like guest status 0).
@@ -57,6 +69,7 @@ class Run:
     status: int
     expect: list
     reject: list
+    end: str = 'status'
 
 
 @dataclass
@@ -98,6 +111,7 @@ def load_table(path, build_dir):
         check(t['boot'] in ('multiboot', 'pvh'), 'boot must be multiboot or pvh')
         check(t['machine'] != 'microvm' or t['boot'] == 'pvh', 'microvm needs boot = pvh')
         check(t['accel'] in ('tcg', 'kvm', 'both'), 'accel must be tcg, kvm or both')
+        check(t['end'] in ENDS, f'end must be one of {", ".join(ENDS)}')
         try:
             timeout, status = float(t['timeout']), int(t['expect_status'], 0)
         except ValueError:
@@ -110,11 +124,14 @@ def load_table(path, build_dir):
             cpu = t.get('cpu') or DEFAULT_CPU[arch]
             cpu = KVM_CPU.get(cpu, cpu) if accel == 'kvm' else cpu
             cmd = [QEMU[arch], '-accel', accel, '-M', t['machine'], '-m', t['mem'],
-                   '-cpu', cpu, *COMMON, '-kernel', image]
+                   '-cpu', cpu, *COMMON, *(NO_REBOOT if t['end'] != 'poweroff' else []),
+                   *(EXIT_DEVICE if t['end'] == 'status' else []),
+                   '-kernel', image]
             if t['append']:
                 cmd += ['-append', t['append']]
             cmd += shlex.split(t['extra'])
-            runs.append(Run(f'{name}-{accel}', arch, image, accel, cmd, timeout, status, expect, reject))
+            runs.append(Run(f'{name}-{accel}', arch, image, accel, cmd, timeout, status, expect,
+                            reject, t['end']))
     return runs
 
 
@@ -156,14 +173,23 @@ def boot(run):
         return Result('FAIL', reason=f'cannot start {run.cmd[0]}: {e.strerror}', broken=True)
     secs = time.monotonic() - t0
     output = console + (f'--- QEMU stderr ---\n{err}' if err else '')
+    why = []
+    if run.end == 'halt':
+        if rc is not None:
+            why.append(f'QEMU exited {rc}: the machine did not stay halted')
+        why += [f'missing /{rx.pattern}/' for rx in run.expect if not rx.search(console)]
+        why += [f'rejected /{rx.pattern}/ found' for rx in run.reject if rx.search(console)]
+        return Result('FAIL' if why else 'PASS', secs, '; '.join(why), output)
     if rc is None:
         return Result('TIMEOUT', secs, f'killed after {run.timeout:g} s', output)
-    why = []
     qemu_error = QEMU_ERROR.search(err)
     if rc == 1 and qemu_error:
         line = err[qemu_error.start():].splitlines()[0]
         return Result('FAIL', secs, f'QEMU failed: {line}', output, broken=True)
-    if rc < 0:
+    if run.end == 'poweroff':
+        if rc != 0:
+            why.append(f'QEMU exited {rc}, expected 0 (a guest power-off)')
+    elif rc < 0:
         why.append(f'QEMU killed by signal {-rc}: no guest status')
     elif rc % 2 == 0:
         why.append(f'QEMU exited {rc}: no guest status (reset or halt without a port 0xf4 write?)')
@@ -220,7 +246,7 @@ def probe_kvm():
         f.write(pvh_stub())
         f.flush()
         cmd = [QEMU['x86_64'], '-accel', 'kvm', '-M', 'microvm', '-m', '64',
-               '-cpu', KVM_CPU['max'], *COMMON, '-kernel', f.name]
+               '-cpu', KVM_CPU['max'], *COMMON, *NO_REBOOT, *EXIT_DEVICE, '-kernel', f.name]
         try:
             rc, _, err = qemu(cmd, 5)
         except OSError as e:
