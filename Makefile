@@ -69,7 +69,11 @@ $(1)_KCFLAGS := $(BASE_CFLAGS) $$($(1)_MFLAGS) -Wa,--noexecstack -mgeneral-regs-
 $(1)_ACFLAGS := $(BASE_CFLAGS) $$($(1)_MFLAGS) -nostdinc -isystem $$($(1)_NEWLIB)/include \
         -isystem $(GCC_INCLUDE) -Iinclude -Iarch/x86/include $$($(1)_CONFIG) \
         -D_POSIX_TIMERS=200112L -D_POSIX_MONOTONIC_CLOCK=200112L $(UNDEF_HOST)
-$(1)_LIBGCC := $$(shell $(HOST_CC) $$(if $$(filter x86_64,$(1)),-m64,-m32) -print-libgcc-file-name)
+# libgcc: i386 needs its 64-bit division helpers. x86_64 links none on
+# purpose: Debian's libgcc is built with the red zone, which an interrupt
+# taken at ring 0 (where apps run) would overwrite; a future need for it
+# shows up as a link error to decide on, not as silent corruption.
+$(1)_LIBGCC := $$(if $$(filter i386,$(1)),$$(shell $(HOST_CC) -m32 -print-libgcc-file-name))
 
 $(1)_KOBJS := $$(patsubst %,$$($(1)_DIR)/obj/%.o,$(KERNEL_C) $(KERNEL_S) \
         $$(wildcard arch/x86/$(1)/*.c arch/x86/$(1)/*.S))
