@@ -136,6 +136,7 @@ void boot_entry(u32 kind, u32 magic, u32 info)
     print_memory_map();
     page_alloc_init(&boot_info.mem);
     vm_init(&boot_info.mem);
+    traps_paging_ready();
     cpu_enable_fpu();
 
     if (!acpi_off && acpi_init(boot_info.rsdp, boot_info.ebda))

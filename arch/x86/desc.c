@@ -8,6 +8,7 @@
 #include <arch/cpu.h>
 #include <arch/desc.h>
 #include <arch/percpu_gdt.h>
+#include <arch/regs.h>
 #include <proteus/percpu.h>
 #include <proteus/pvops.h>
 #include <proteus/string.h>
@@ -16,12 +17,15 @@ struct cpu_local cpu_locals[MAX_CPUS];
 static struct seg_desc gdts[MAX_CPUS][GDT_ENTRIES] __aligned(16);
 static struct gate_desc idt[256] __aligned(16);
 
-#ifdef __x86_64__
-/* A separate stack for the double fault (IST 1), so that a stack overflow,
- * which faults again while pushing the #PF frame, is still reported instead
- * of ending in a triple fault. i386 would need a task gate for the same;
- * it does not have one yet, so an overflow there ends in a reset. */
+/* A separate stack for the double fault, so that a stack overflow, which
+ * faults again while pushing the #PF frame, is still reported instead of
+ * ending in a triple fault: x86_64 switches to it through IST 1; i386 has no
+ * IST and reaches it through a task gate to a TSS of its own (SDM Vol. 3A,
+ * 6.14.5 and 7.3, and the #DF entry of 6.15, which recommends a task gate). */
 static u8 df_stack[MAX_CPUS][8192] __aligned(16);
+#ifndef __x86_64__
+static struct tss df_tss[MAX_CPUS];
+extern char df_task_entry[];
 #endif
 
 extern char trap_stubs[];
@@ -106,6 +110,18 @@ void cpu_tables_init(unsigned cpu)
     c->tss.ss0 = KERNEL_DS;
 #endif
     write_system_desc(gdt, GDT_TSS, (unsigned long)&c->tss, sizeof(c->tss) - 1, SYS_TSS_AVAIL);
+#ifndef __x86_64__
+    struct tss *t = &df_tss[cpu];
+    memset(t, 0, sizeof(*t));
+    t->eip = (u32)(uintptr_t)df_task_entry;
+    t->esp = (u32)(uintptr_t)&df_stack[cpu][sizeof(df_stack[cpu])];
+    t->eflags = 0x2;   /* reserved bit 1; interrupts off */
+    t->cs = KERNEL_CS;
+    t->ds = t->es = t->ss = t->fs = KERNEL_DS;
+    t->gs = PERCPU_SEL;
+    t->iomap_base = sizeof(*t);
+    write_system_desc(gdt, GDT_DF_TSS, (unsigned long)t, sizeof(*t) - 1, SYS_TSS_AVAIL);
+#endif
     load_tr(TSS_SEL);
     percpu_init(cpu);
 }
@@ -136,9 +152,52 @@ void traps_init(void)
         g.offset_hi = (u32)(addr >> 32);
         if (v == 8)
             g.ist = 1;
+#else
+        if (v == 8) {
+            /* a task gate: only the TSS selector counts */
+            g.offset_lo = g.offset_mid = 0;
+            g.selector = DF_TSS_SEL;
+            g.type_attr = 0x80 | SYS_TASK_GATE;
+        }
 #endif
         write_idt_entry(idt, v, &g);
     }
     struct desc_ptr idtr = { sizeof(idt) - 1, (unsigned long)idt };
     load_idt(&idtr);
 }
+
+/* The double-fault task switches page tables from its TSS: give it the
+ * kernel's once they exist (i386 starts with paging off). */
+void traps_paging_ready(void)
+{
+#ifndef __x86_64__
+    for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++)
+        df_tss[cpu].cr3 = (u32)read_pt_base();
+#endif
+}
+
+#ifndef __x86_64__
+/* The CPU saved the interrupted state in the task it left (this CPU's own
+ * TSS), so the report is built from there. */
+void double_fault_task(void);
+void double_fault_task(void)
+{
+    struct cpu_local *c = &cpu_locals[0];
+    struct trap_frame f;
+    memset(&f, 0, sizeof(f));
+    f.vector = 8;
+    f.ip = c->tss.eip;
+    f.cs = c->tss.cs;
+    f.flags = c->tss.eflags;
+    f.eax = c->tss.eax;
+    f.ebx = c->tss.ebx;
+    f.ecx = c->tss.ecx;
+    f.edx = c->tss.edx;
+    f.esi = c->tss.esi;
+    f.edi = c->tss.edi;
+    f.ebp = c->tss.ebp;
+    f.sp = c->tss.esp;
+    f.ss = c->tss.ss;
+    fatal_exception(&f);
+}
+#endif

@@ -51,6 +51,13 @@ static void print_regs(const struct trap_frame *f)
 #endif
 }
 
+static void explain_guard(unsigned long cr2)
+{
+    const char *guard = vm_guard_owner(cr2);
+    if (guard)
+        printk("  the address is the guard page below the stack of %s: stack overflow\n", guard);
+}
+
 static void explain_page_fault(unsigned long error, unsigned long cr2)
 {
     /* Error-code bits, SDM Vol. 3A, 4.7, figure 4-12. */
@@ -59,12 +66,10 @@ static void explain_page_fault(unsigned long error, unsigned long cr2)
            error & 16 ? "instruction fetch" : error & 2 ? "write" : "read",
            error & 4 ? "user" : "kernel", error & 8 ? ", reserved bit set" : "",
            cr2 < PAGE_SIZE ? " (NULL pointer dereference)" : "");
-    const char *guard = vm_guard_owner(cr2);
-    if (guard)
-        printk("  the address is the guard page below the stack of %s: stack overflow\n", guard);
+    explain_guard(cr2);
 }
 
-static __noreturn void fatal_exception(struct trap_frame *f)
+__noreturn void fatal_exception(struct trap_frame *f)
 {
     unsigned long cr2 = read_cr2();
     const char *name = f->vector < 32 && exception_names[f->vector] ? exception_names[f->vector]
@@ -74,8 +79,10 @@ static __noreturn void fatal_exception(struct trap_frame *f)
            (unsigned long)f->error, (unsigned long)f->ip);
     printk("  CR2=0x%0*lx\n", (int)sizeof(long) * 2, cr2);
     print_regs(f);
-    if (f->vector == 14 || f->vector == 8)
-        explain_page_fault(f->vector == 14 ? f->error : 0, cr2);
+    if (f->vector == 14)
+        explain_page_fault(f->error, cr2);
+    else if (f->vector == 8)
+        explain_guard(cr2);   /* a fault while delivering a #PF: CR2 is its address */
     printk("backtrace:\n");
     printk("  #0 0x%lx\n", (unsigned long)f->ip);
     backtrace_print(trap_frame_fp(f));

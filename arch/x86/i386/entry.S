@@ -29,3 +29,16 @@ trap_common:
     popa
     add $8, %esp       /* vector and error code */
     iret
+
+/*
+ * The double-fault task (a task gate, arch/x86/desc.c): the CPU switched to
+ * a fresh TSS and stack and pushed the error code (always 0 for #DF) on it.
+ * There is no return: double_fault_task() reports and ends the machine.
+ */
+    .globl df_task_entry
+df_task_entry:
+    add $4, %esp            /* the error code */
+    xor %ebp, %ebp
+    call double_fault_task
+1:  hlt
+    jmp 1b

@@ -51,13 +51,16 @@ enum {
     GDT_PERCPU = 6,
     GDT_TSS = 7,   /* and 8 on x86_64 */
     GDT_LDT = 9,   /* and 10 on x86_64 */
-    GDT_ENTRIES = 11,
+    GDT_DF_TSS = 11,   /* i386: the double-fault task (x86_64 uses IST) */
+    GDT_ENTRIES = 12,
 };
 #define KERNEL_CS (GDT_KERNEL_CS << 3)
 #define KERNEL_DS (GDT_KERNEL_DS << 3)
 #define PERCPU_SEL (GDT_PERCPU << 3)
 #define TSS_SEL (GDT_TSS << 3)
 #define LDT_SEL (GDT_LDT << 3)
+#define DF_TSS_SEL (GDT_DF_TSS << 3)
+#define SYS_TASK_GATE 0x5
 
 struct desc_ptr {
     u16 limit;

@@ -30,8 +30,10 @@ static inline unsigned long trap_frame_sp(const struct trap_frame *f)
 #ifdef __x86_64__
     return f->sp;
 #else
-    if ((f->cs & 3) == 0)
-        return (unsigned long)&f->sp;   /* same ring: the CPU pushed no SS:ESP */
+    /* Same ring: the CPU pushed no SS:ESP, except for the double fault,
+     * which arrives through a task switch with ESP saved (desc.c). */
+    if ((f->cs & 3) == 0 && f->vector != 8)
+        return (unsigned long)&f->sp;
     return f->sp;
 #endif
 }
@@ -44,5 +46,8 @@ static inline unsigned long trap_frame_fp(const struct trap_frame *f)
     return f->ebp;
 #endif
 }
+
+/* Report a fatal exception and end the machine (arch/x86/traps.c). */
+__noreturn void fatal_exception(struct trap_frame *f);
 
 #endif
