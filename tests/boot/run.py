@@ -28,7 +28,8 @@ TABLE = os.path.join(REPO, 'tests', 'boot', 'tests.cfg')
 # Field defaults; cpu defaults per arch. The table documents the fields.
 DEFAULTS = {'machine': 'pc', 'boot': 'multiboot', 'mem': '64', 'accel': 'tcg',
             'append': '', 'extra': '', 'timeout': '20', 'expect_status': '0',
-            'expect': '', 'reject': '', 'platform': '', 'end': 'status'}
+            'expect': '', 'reject': '', 'platform': '', 'end': 'status',
+            'input': '', 'input_after': r'^proteus: platform='}
 FIELDS = set(DEFAULTS) | {'image', 'arch', 'cpu'}
 DEFAULT_CPU = {'x86_64': 'qemu64', 'i386': 'qemu32'}
 QEMU = {'x86_64': 'qemu-system-x86_64', 'i386': 'qemu-system-i386'}
@@ -70,6 +71,8 @@ class Run:
     expect: list
     reject: list
     end: str = 'status'
+    console_input: str = ''
+    input_after: object = None
 
 
 @dataclass
@@ -131,7 +134,9 @@ def load_table(path, build_dir):
                 cmd += ['-append', t['append']]
             cmd += shlex.split(t['extra'])
             runs.append(Run(f'{name}-{accel}', arch, image, accel, cmd, timeout, status, expect,
-                            reject, t['end']))
+                            reject, t['end'],
+                            t['input'].encode().decode('unicode_escape') if t['input'] else '',
+                            regexes(name, 'input_after', t['input_after'])[0]))
     return runs
 
 
@@ -143,22 +148,47 @@ def kill(p):
         pass
 
 
-def qemu(cmd, timeout):
-    """Run QEMU with no stdin; kill its whole process group at the timeout.
+def qemu(cmd, timeout, console_input=None, input_after=None):
+    """Run QEMU; kill its whole process group at the timeout. With
+    `console_input`, those bytes are typed on the serial console once the
+    console has printed something matching `input_after` (so the guest's
+    UART is ready and listening), and stdin is closed after them.
     Returns (returncode or None on timeout, console text, stderr text)."""
-    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, start_new_session=True)
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE if console_input else subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     LIVE.add(p)
+    out, err = bytearray(), bytearray()
+
+    def pump(src, dst, watch):
+        typed = False
+        while True:
+            chunk = src.read1(4096) if hasattr(src, 'read1') else src.read(4096)
+            if not chunk:
+                return
+            dst += chunk
+            if watch and not typed and input_after.search(dst.decode('utf-8', 'replace')):
+                typed = True
+                try:
+                    p.stdin.write(console_input.encode())
+                    p.stdin.close()
+                except OSError:
+                    pass
+
+    readers = [threading.Thread(target=pump, args=(p.stdout, out, bool(console_input)), daemon=True),
+               threading.Thread(target=pump, args=(p.stderr, err, False), daemon=True)]
+    for r in readers:
+        r.start()
     try:
-        out, err = p.communicate(timeout=timeout)
-        rc = p.returncode
+        rc = p.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         kill(p)
-        out, err = p.communicate()
+        p.wait()
         rc = None
     finally:
         LIVE.discard(p)
-    text = lambda b: b.decode('utf-8', errors='replace').replace('\r', '')
+    for r in readers:
+        r.join(5)
+    text = lambda b: bytes(b).decode('utf-8', errors='replace').replace('\r', '')
     return rc, text(out), text(err)
 
 
@@ -168,7 +198,7 @@ def boot(run):
         return Result('FAIL', reason=f'image {run.image} missing (not built?)', broken=True)
     t0 = time.monotonic()
     try:
-        rc, console, err = qemu(run.cmd, run.timeout)
+        rc, console, err = qemu(run.cmd, run.timeout, run.console_input, run.input_after)
     except OSError as e:
         return Result('FAIL', reason=f'cannot start {run.cmd[0]}: {e.strerror}', broken=True)
     secs = time.monotonic() - t0
