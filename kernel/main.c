@@ -6,7 +6,6 @@
  */
 #include <arch/boot.h>
 #include <arch/cpu.h>
-#include <arch/x86.h>
 #include <drivers/acpi.h>
 #include <proteus/bootinfo.h>
 #include <proteus/cmdline.h>
@@ -19,7 +18,8 @@
 #include <proteus/timer.h>
 #include <proteus/vm.h>
 
-u64 boot_tsc;
+/* Set by the entry stub (arch/x86/<arch>/boot.S) before anything else. */
+u64 boot_tsc __attribute__((section(".data")));
 static struct boot_info boot_info;
 static struct cmdline cmdline;
 static bool acpi_off;
@@ -83,7 +83,7 @@ static __noreturn void app_start(void)
     argv[argc] = NULL;
 
     if (cmdline_get(&cmdline, "bench"))
-        printk("proteus: bench: cycles from entry to main: %llu\n",
+        printk("proteus: bench: cycles from the first instruction to main: %llu\n",
                (unsigned long long)(read_tsc() - boot_tsc));
     __libc_init_array();
     exit(main(argc, argv, envp));
@@ -103,10 +103,6 @@ static __noreturn void run_on_stack(vaddr_t top, __noreturn void (*fn)(void))
 
 void boot_entry(u32 kind, u32 magic, u32 info)
 {
-    /* The one direct instruction in generic code: the benchmark's start
-     * mark must come before any personality is installed. rdtsc is not
-     * privileged, so it means the same on every platform. */
-    boot_tsc = x86_rdtsc();
     const struct personality *p = platform_select(NULL);
     console_init();
 

@@ -43,11 +43,11 @@ for a in x86_64 i386; do
 done
 
 echo
-echo "== guest cycles from the first C instruction to main (TCG, -icount shift=0)"
+echo "== guest cycles from the first instruction to main (TCG, -icount shift=0)"
 for a in x86_64 i386; do
     q=$(qemu_for "$a")
     c=$($q $QEMU_ARGS -icount shift=0 -kernel build/$a/hello.elf -append "quiet bench" </dev/null 2>/dev/null \
-        | sed -n 's/.*cycles from entry to main: \([0-9]*\).*/\1/p')
+        | sed -n 's/.*cycles from the first instruction to main: \([0-9]*\).*/\1/p')
     printf "%-8s %s cycles\n" "$a" "${c:-?}"
 done
 
