@@ -126,11 +126,14 @@ void xapic_timer_arm_ns(u64 delta_ns)
         xapic_write(APIC_TIMER_INIT, 0);
         return;
     }
-    /* ticks = delta * hz / 1e9, without overflowing for long delays */
-    u64 ticks = delta_ns / 1000 * (timer_hz / 1000) / 1000 + 1;
-    if (delta_ns < 1000000)
+    /* ticks = delta * hz / 1e9. Beyond a minute the count saturates (the
+     * 32-bit counter cannot go further anyway) and the caller re-arms when
+     * it fires early; below that the product fits in 64 bits. */
+    u64 ticks = 0xffffffffULL;
+    if (delta_ns < 60 * 1000000000ULL) {
         ticks = delta_ns * (timer_hz / 1000) / 1000000 + 1;
-    if (ticks > 0xffffffffULL)
-        ticks = 0xffffffffULL;   /* the caller re-arms when it fires early */
+        if (ticks > 0xffffffffULL)
+            ticks = 0xffffffffULL;
+    }
     xapic_write(APIC_TIMER_INIT, (u32)ticks);
 }
