@@ -10,6 +10,7 @@
 #include <proteus/bootinfo.h>
 #include <proteus/cmdline.h>
 #include <proteus/errno.h>
+#include <proteus/options.h>
 #include <proteus/panic.h>
 #include <proteus/personality.h>
 #include <proteus/printk.h>
@@ -30,7 +31,12 @@ extern int main(int argc, char **argv, char **envp);
 extern __noreturn void exit(int status);
 
 /* Kernel options. Anything else before `--` is reported and ignored. */
-static const char *const known_options[] = { "quiet", "mem", "acpi", "bench" };
+static const char *const known_options[] = { "quiet", "mem", "acpi", "bench", "apic" };
+
+const char *kernel_option(const char *key)
+{
+    return cmdline_get(&cmdline, key);
+}
 
 static void apply_options(void)
 {

@@ -32,6 +32,15 @@ int irq_register(unsigned vector, irq_handler_t fn, void *ctx, const char *name)
     return 0;
 }
 
+int irq_unregister(unsigned vector)
+{
+    if (vector < 32 || vector > 255 || !slots[vector].fn)
+        return -EINVAL;
+    WRITE_ONCE(slots[vector].fn, NULL);
+    slots[vector].name = NULL;
+    return 0;
+}
+
 const char *irq_name(unsigned vector)
 {
     return vector < 256 ? slots[vector].name : NULL;

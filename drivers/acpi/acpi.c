@@ -12,14 +12,6 @@
 #include <proteus/string.h>
 #include <proteus/vm.h>
 
-struct acpi_header {
-    char sig[4];
-    u32 length;
-    u8 revision, checksum;
-    char oem_id[6], oem_table_id[8];
-    u32 oem_revision, creator_id, creator_revision;
-} __packed;
-
 static const struct acpi_header *root_table;
 static bool root_is_xsdt;
 static bool disabled = true;

@@ -32,3 +32,12 @@ bool pit_wait_ticks(u16 ticks)
     outb(PORT_B, b);
     return spin < 50000000;
 }
+
+/* Channel 0, mode 0 (interrupt on terminal count): IRQ 0 rises once after
+ * `ticks`. Used by selftest to raise a real device interrupt. */
+void pit_oneshot_irq0(u16 ticks)
+{
+    outb(PIT_CMD, 0x30);   /* channel 0, lo/hi, mode 0, binary */
+    outb(0x40, (u8)ticks);
+    outb(0x40, (u8)(ticks >> 8));
+}

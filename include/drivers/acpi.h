@@ -2,6 +2,15 @@
 #ifndef DRIVERS_ACPI_H
 #define DRIVERS_ACPI_H
 #include <proteus/types.h>
+
+/* The header every ACPI table starts with (ACPI 6.5, 5.2.6). */
+struct acpi_header {
+    char sig[4];
+    u32 length;
+    u8 revision, checksum;
+    char oem_id[6], oem_table_id[8];
+    u32 oem_revision, creator_id, creator_revision;
+} __packed;
 /* Find the tables: `rsdp` from the boot protocol (PVH gives it), or 0 to
  * search the EBDA at `ebda` and the BIOS area. Returns 0 or -ENODEV. */
 int acpi_init(paddr_t rsdp, paddr_t ebda);

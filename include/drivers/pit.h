@@ -6,4 +6,5 @@
 /* Busy-wait `ticks` PIT ticks on channel 2, gated through port 0x61.
  * Returns false at once if there is no PIT. */
 bool pit_wait_ticks(u16 ticks);
+void pit_oneshot_irq0(u16 ticks);
 #endif

@@ -23,17 +23,31 @@ static inline u64 mul_u64_u32_shr(u64 a, u32 mult, unsigned shift)
     return (lo >> shift) + (shift >= 32 ? hi >> (shift - 32) : hi << (32 - shift));
 }
 
-/* The scale that turns cycles at `hz` into nanoseconds. */
-static inline struct clock_scale clock_scale_for(u64 hz)
+/* The scale that turns counts of a `from_hz` clock into counts of a
+ * `to_hz` clock: the largest shift (most precision) whose multiplier
+ * still fits 32 bits. */
+static inline struct clock_scale clock_scale_between(u64 from_hz, u64 to_hz)
 {
     struct clock_scale s = { 0, 32 };
     for (;; s.shift--) {
-        u64 m = (NSEC_PER_SEC << s.shift) / hz;
-        if (m <= 0xffffffffULL || s.shift == 0) {
-            s.mult = (u32)m;
+        if (to_hz <= (~0ULL >> s.shift)) {
+            u64 m = (to_hz << s.shift) / from_hz;
+            if (m <= 0xffffffffULL) {
+                s.mult = (u32)m;
+                return s;
+            }
+        }
+        if (s.shift == 0) {
+            s.mult = 0xffffffffu;   /* a ratio beyond 2^32: saturate */
             return s;
         }
     }
+}
+
+/* Cycles at `hz` to nanoseconds, and back. */
+static inline struct clock_scale clock_scale_for(u64 hz)
+{
+    return clock_scale_between(hz, NSEC_PER_SEC);
 }
 
 #endif

@@ -1,29 +1,105 @@
 /*
- * Native interrupt-controller ops on the local APIC in xAPIC mode. Device
- * line routing needs the IOAPIC, which is not driven yet: route_irq says
- * so (-ENODEV) rather than pretending.
+ * Native interrupt controllers: the local APIC (x2APIC when the CPU has it,
+ * unless `apic=xapic`), and for device lines either the IOAPICs the ACPI
+ * MADT lists, with its interrupt source overrides, or, without ACPI, the
+ * 8259 pair in PIC mode (through LINT0 as ExtINT).
  */
 #include "native.h"
 #include <arch/cpu.h>
+#include <drivers/acpi.h>
 #include <drivers/i8259.h>
-#include <drivers/xapic.h>
+#include <drivers/ioapic.h>
+#include <drivers/lapic.h>
+#include <drivers/madt.h>
 #include <proteus/errno.h>
+#include <proteus/options.h>
+#include <proteus/printk.h>
+#include <proteus/string.h>
+
+static struct madt_info madt;
+static bool pic_mode;
 
 static int native_apic_init(void)
 {
     /* The legacy PICs first: off the exception vectors, all masked. */
     i8259_remap_and_mask(VEC_IRQ_BASE);
-    return xapic_init();
+
+    const char *opt = kernel_option("apic");
+    if (opt && strcmp(opt, "xapic") && strcmp(opt, "x2apic"))
+        printk("apic: apic=%s is not xapic or x2apic (ignored)\n", opt);
+    int err = lapic_init(!(opt && !strcmp(opt, "xapic")));
+    if (err)
+        return err;
+    pv_ops.apic.name = lapic_mode_name();
+
+    const struct acpi_header *t = acpi_find_table("APIC");
+    if (t && madt_parse(t, t->length, &madt) == 0 && ioapic_init(&madt) > 0) {
+        pr_info("apic: %s, %u IOAPIC(s), %u interrupt source override(s)\n", lapic_mode_name(),
+                ioapic_count(), madt.n_isos);
+        return 0;
+    }
+    /* No MADT (no ACPI) or no working IOAPIC: the 8259s deliver. */
+    pic_mode = true;
+    lapic_set_lint0_extint(true);
+    printk("apic: %s; no IOAPIC found (%s): device interrupts through the 8259 (PIC mode)\n",
+           lapic_mode_name(), acpi_disabled() ? "no ACPI" : "no usable MADT");
+    return 0;
 }
 
-static void native_eoi(unsigned vector) { xapic_eoi(); }
-static int native_route_irq(unsigned irq, unsigned vector) { return -ENODEV; }
-static void native_mask_irq(unsigned irq, bool masked) { }
-static int native_send_ipi(unsigned cpu, unsigned vector) { return -ENOSYS; }
-static u32 native_cpu_id(void) { return xapic_id(); }
+static bool is_pic_vector(unsigned vector)
+{
+    return pic_mode && vector >= VEC_IRQ_BASE && vector < VEC_IRQ_BASE + 16;
+}
 
-const struct pv_apic_ops native_xapic_ops = {
-    .name = "xapic",
+static void native_eoi(unsigned vector)
+{
+    /* ExtINT deliveries never enter the local APIC's ISR: only the 8259
+     * needs its EOI (SDM Vol. 3A, 11.8.5). */
+    if (is_pic_vector(vector))
+        i8259_eoi(vector - VEC_IRQ_BASE);
+    else
+        lapic_eoi();
+}
+
+static int native_route_irq(unsigned irq, unsigned vector)
+{
+    if (irq > 15)
+        return -EINVAL;
+    if (pic_mode) {
+        if (vector != VEC_IRQ_BASE + irq)
+            return -EINVAL;   /* the 8259s' vectors are fixed by the remap */
+        i8259_mask(irq, false);
+        return 0;
+    }
+    u32 gsi;
+    bool level, low;
+    madt_isa_irq(&madt, irq, &gsi, &level, &low);
+    return ioapic_route(gsi, (u8)vector, level, low, lapic_id());
+}
+
+static void native_mask_irq(unsigned irq, bool masked)
+{
+    if (pic_mode) {
+        i8259_mask(irq, masked);
+        return;
+    }
+    u32 gsi;
+    bool level, low;
+    madt_isa_irq(&madt, irq, &gsi, &level, &low);
+    ioapic_mask(gsi, masked);
+}
+
+static int native_send_ipi(unsigned cpu, unsigned vector) { return -ENOSYS; }
+static u32 native_cpu_id(void) { return lapic_id(); }
+
+/* Whether device vectors come from the 8259 (for `monitor` and selftest). */
+bool native_pic_mode(void)
+{
+    return pic_mode;
+}
+
+const struct pv_apic_ops native_apic_ops = {
+    .name = "lapic",   /* replaced by the mode at init: xapic or x2apic */
     .init = native_apic_init,
     .eoi = native_eoi,
     .route_irq = native_route_irq,

@@ -15,7 +15,7 @@ static void native_install(void)
     pv_ops.cpu = native_cpu_ops;
     pv_ops.irq = native_irq_ops;
     pv_ops.mmu = native_mmu_ops;
-    pv_ops.apic = native_xapic_ops;
+    pv_ops.apic = native_apic_ops;
     pv_ops.time = native_time_ops;
     pv_ops.vcpu = native_vcpu_ops;
     pv_ops.console = native_serial_console_ops;

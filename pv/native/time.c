@@ -9,12 +9,12 @@
 #include <arch/cpu.h>
 #include <drivers/cmos_rtc.h>
 #include <drivers/pit.h>
-#include <drivers/xapic.h>
+#include <drivers/lapic.h>
 #include <proteus/printk.h>
 #include <proteus/timekeeping.h>
 
 static u64 tsc0, hz, boot_wall_ns;
-static struct clock_scale scale;
+static struct clock_scale scale, ns_to_tsc;
 static const char *hz_source = "none";
 
 static u64 tsc_from_cpuid(void)
@@ -44,7 +44,7 @@ static u64 tsc_from_cpuid(void)
  * 0.84 us). */
 static u64 tsc_from_reference(void)
 {
-    xapic_timer_measure_begin(VEC_TIMER);
+    lapic_timer_measure_begin(VEC_TIMER);
     u64 t0 = read_tsc();
     if (pit_wait_ticks(PIT_HZ / 200)) {
         hz_source = "PIT";
@@ -52,7 +52,7 @@ static u64 tsc_from_reference(void)
     }
     cmos_rtc_periodic_start();
     bool ok = cmos_rtc_wait_edge();
-    xapic_timer_measure_begin(VEC_TIMER);
+    lapic_timer_measure_begin(VEC_TIMER);
     t0 = read_tsc();
     for (int i = 0; i < 16 && ok; i++)
         ok = cmos_rtc_wait_edge();
@@ -76,12 +76,19 @@ static u64 native_wallclock_at_boot_ns(void)
 
 static void native_arm_oneshot(u64 deadline)
 {
+    if (lapic_timer_is_tsc_deadline()) {
+        /* 0 disarms; a deadline already passed fires at once (SDM 11.5.4.1) */
+        lapic_timer_arm_tsc(deadline ? tsc0 + mul_u64_u32_shr(deadline, ns_to_tsc.mult,
+                                                                ns_to_tsc.shift)
+                                     : 0);
+        return;
+    }
     if (deadline == 0) {
-        xapic_timer_arm_ns(0);
+        lapic_timer_arm_ns(0);
         return;
     }
     u64 now = native_clock_ns();
-    xapic_timer_arm_ns(deadline > now ? deadline - now : 1);
+    lapic_timer_arm_ns(deadline > now ? deadline - now : 1);
 }
 
 static u64 native_tsc_hz(void)
@@ -93,12 +100,12 @@ static int native_time_init(void)
 {
     tsc0 = read_tsc();
     hz = tsc_from_cpuid();
-    if (hz) {
-        /* the rate is known: the APIC timer still needs a window */
-        xapic_timer_measure_begin(VEC_TIMER);
+    if (hz && !cpu_features.tsc_deadline) {
+        /* the rate is known, but the APIC timer's still needs a window */
+        lapic_timer_measure_begin(VEC_TIMER);
         while (read_tsc() - tsc0 < hz / 500)
             __asm__ __volatile__("pause");
-    } else {
+    } else if (!hz) {
         hz = tsc_from_reference();
     }
     if (hz < 1000000) {
@@ -106,6 +113,7 @@ static int native_time_init(void)
         return -1;
     }
     scale = clock_scale_for(hz);
+    ns_to_tsc = clock_scale_between(NSEC_PER_SEC, hz);
     pr_info("time: TSC %llu.%03llu MHz (from %s)\n", (unsigned long long)(hz / 1000000),
             (unsigned long long)(hz / 1000 % 1000), hz_source);
 
@@ -115,10 +123,14 @@ static int native_time_init(void)
     else
         boot_wall_ns = (u64)rtc * NSEC_PER_SEC - native_clock_ns();
 
-    if (xapic_timer_measure_end(hz))
+    if (lapic_timer_use_tsc_deadline(VEC_TIMER) == 0) {
+        pr_info("time: local APIC timer in TSC-deadline mode\n");
+        return 0;
+    }
+    if (lapic_timer_measure_end(hz))
         return -1;
     pr_info("time: local APIC timer %llu kHz, one-shot\n",
-            (unsigned long long)(xapic_timer_hz() / 1000));
+            (unsigned long long)(lapic_timer_hz() / 1000));
     return 0;
 }
 

@@ -29,8 +29,9 @@ declare -A KSRC=(
     [test_memmap]="kernel/memmap.c"
     [test_pmm]="kernel/pmm.c kernel/memmap.c"
     [test_bootinfo]="kernel/bootinfo.c kernel/memmap.c"
+    [test_madt]="drivers/acpi/madt.c"
 )
-ORDER=(test_format test_cmdline test_memmap test_pmm test_bootinfo)
+ORDER=(test_format test_cmdline test_memmap test_pmm test_bootinfo test_madt)
 
 # Sanitizers: stop at the first error, with a clear report. Leak checking
 # needs ptrace, which some containers forbid; it is not what these tests

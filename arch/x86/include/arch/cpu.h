@@ -35,6 +35,7 @@ void traps_paging_ready(void);  /* after vm_init: the #DF task's page tables */
 typedef void (*irq_handler_t)(unsigned vector, void *ctx);
 int irq_register(unsigned vector, irq_handler_t fn, void *ctx, const char *name);
 void irq_dispatch(unsigned vector);
+int irq_unregister(unsigned vector);
 const char *irq_name(unsigned vector);
 extern u64 irq_counts[256];
 extern u64 spurious_count;

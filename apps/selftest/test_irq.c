@@ -1,0 +1,63 @@
+/*
+ * Tests of the interrupt controllers: the local APIC mode chosen, and a
+ * real device interrupt (the PIT's IRQ 0) routed through the IOAPIC, with
+ * the MADT's override (IRQ 0 -> GSI 2 on PCs), or through the 8259s in PIC
+ * mode, to a handler.
+ */
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+#include <arch/cpu.h>
+#include <drivers/lapic.h>
+#include <drivers/pit.h>
+#include <proteus/options.h>
+#include <proteus/pvops.h>
+#include "selftest.h"
+
+static void test_apic_mode(void)
+{
+    const char *opt = kernel_option("apic");
+    bool want_x2 = cpu_features.x2apic && !(opt && !strcmp(opt, "xapic"));
+    const char *want = want_x2 ? "x2apic" : "xapic";
+    CHECK(!strcmp(pv_ops.apic.name, want), "apic=%s, expected %s (CPU %s x2APIC)",
+          pv_ops.apic.name, want, cpu_features.x2apic ? "has" : "lacks");
+    CHECK(!strcmp(lapic_mode_name(), want), "driver mode %s", lapic_mode_name());
+    uint32_t ver = lapic_read(LAPIC_VERSION) & 0xff;
+    CHECK(ver >= 0x10, "local APIC version 0x%x is not an integrated APIC", ver);
+    test_pass();
+}
+
+static volatile unsigned irq0_seen;
+
+static void irq0_handler(unsigned vector, void *ctx)
+{
+    irq0_seen++;
+    irqchip_eoi(vector);
+}
+
+static void test_device_irq(void)
+{
+    unsigned vector = VEC_IRQ_BASE + 0;
+    CHECK(irq_register(vector, irq0_handler, NULL, "selftest-pit") == 0, "vector taken");
+    int err = irqchip_route(0, vector);
+    if (err) {
+        irq_unregister(vector);
+        test_fail("routing IRQ 0 failed: %d", err);
+        return;
+    }
+    irq0_seen = 0;
+    pit_oneshot_irq0(PIT_HZ / 1000);   /* 1 ms */
+    struct timespec ts = { 0, 1000000 };
+    for (int i = 0; i < 50 && !irq0_seen; i++)
+        nanosleep(&ts, NULL);
+    irqchip_mask(0, true);
+    irq_unregister(vector);
+    CHECK(irq0_seen == 1, "IRQ 0 arrived %u times in 50 ms, expected once", irq0_seen);
+    test_pass();
+}
+
+const struct test_case irq_tests[] = {
+    { "irq.apic_mode", test_apic_mode },
+    { "irq.device_interrupt", test_device_irq },
+    { NULL, NULL },
+};

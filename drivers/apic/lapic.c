@@ -1,0 +1,166 @@
+/*
+ * The local APIC, whichever register interface it uses: set-up, EOI and the
+ * timer. The timer runs one-shot, either counting down at a rate measured
+ * against the TSC (SDM Vol. 3A, 11.5.4) or, where CPUID.1:ECX[24] offers it,
+ * in TSC-deadline mode, where it fires when the TSC reaches the value in
+ * IA32_TSC_DEADLINE and needs no measured rate at all (11.5.4.1).
+ */
+#include <arch/cpu.h>
+#include <drivers/lapic.h>
+#include <proteus/errno.h>
+#include <proteus/printk.h>
+#include <proteus/pvops.h>
+
+#define SVR_ENABLE 0x100
+#define TIMER_DIV_16 0x3
+
+static const struct lapic_mode *mode;
+static u64 timer_hz;
+static unsigned timer_vector;
+static bool deadline_mode;
+static u64 measure_tsc0;
+
+int lapic_init(bool allow_x2apic)
+{
+    u64 base;
+    int err = rdmsr_safe(0x1b, &base);
+    if (err) {
+        printk("lapic: reading IA32_APIC_BASE (MSR 0x1b) failed: %s\n", errno_name(err));
+        return -ENODEV;
+    }
+    /* Firmware may hand over in x2APIC mode; then that is the only choice. */
+    bool x2 = (cpu_features.x2apic && allow_x2apic) || (base & APIC_BASE_EXTD);
+    mode = x2 ? &lapic_x2apic_mode : &lapic_xapic_mode;
+    err = mode->enable(base);
+    if (err) {
+        mode = NULL;
+        return err;
+    }
+    mode->write(LAPIC_TPR, 0);
+    mode->write(LAPIC_LVT_TIMER, LVT_MASKED);
+    mode->write(LAPIC_LVT_LINT0, LVT_MASKED);   /* the 8259s are masked: no ExtINT */
+    mode->write(LAPIC_LVT_LINT1, LVT_DM_NMI);   /* LINT1 is NMI on PCs (MP spec 5.1) */
+    mode->write(LAPIC_LVT_ERROR, LVT_MASKED);
+    mode->write(LAPIC_SVR, SVR_ENABLE | VEC_SPURIOUS);
+    return 0;
+}
+
+const char *lapic_mode_name(void)
+{
+    return mode ? mode->name : "none";
+}
+
+bool lapic_ready(void)
+{
+    return mode != NULL;
+}
+
+u32 lapic_read(unsigned reg)
+{
+    return mode ? mode->read(reg) : 0;
+}
+
+void lapic_eoi(void)
+{
+    mode->write(LAPIC_EOI, 0);
+}
+
+u32 lapic_id(void)
+{
+    return mode ? mode->id() : 0;
+}
+
+void lapic_set_lint0_extint(bool on)
+{
+    mode->write(LAPIC_LVT_LINT0, on ? LVT_DM_EXTINT : LVT_MASKED);
+}
+
+void lapic_timer_measure_begin(unsigned vector)
+{
+    if (!mode)
+        return;
+    timer_vector = vector;
+    mode->write(LAPIC_TIMER_DIV, TIMER_DIV_16);
+    mode->write(LAPIC_LVT_TIMER, LVT_MASKED | vector);
+    measure_tsc0 = read_tsc();
+    mode->write(LAPIC_TIMER_INIT, 0xffffffff);
+}
+
+int lapic_timer_measure_end(u64 tsc_hz)
+{
+    if (!mode || !tsc_hz)
+        return -ENODEV;
+    u32 left = mode->read(LAPIC_TIMER_CUR);
+    u64 elapsed = read_tsc() - measure_tsc0;
+    mode->write(LAPIC_TIMER_INIT, 0);
+    u64 ticks = 0xffffffffULL - left;
+    if (ticks < 100 || !elapsed) {
+        printk("lapic: timer did not count during calibration (%llu ticks)\n",
+               (unsigned long long)ticks);
+        return -ENODEV;
+    }
+    /* ticks * tsc_hz / elapsed, split to stay within 64 bits */
+    timer_hz = ticks * (tsc_hz / 1000) / elapsed * 1000;
+    mode->write(LAPIC_LVT_TIMER, timer_vector);   /* one-shot, unmasked */
+    return 0;
+}
+
+int lapic_timer_use_tsc_deadline(unsigned vector)
+{
+    if (!mode || !cpu_features.tsc_deadline)
+        return -ENODEV;
+    timer_vector = vector;
+    mode->write(LAPIC_TIMER_INIT, 0);   /* stop a count-down still running */
+    mode->write(LAPIC_LVT_TIMER, LVT_TIMER_TSC_DEADLINE | vector);
+    /* SDM 11.5.4.1: order the LVT write before the first deadline write. */
+    __asm__ __volatile__("mfence" ::: "memory");
+    int err = wrmsr_safe(MSR_TSC_DEADLINE, 0);
+    if (err) {
+        printk("lapic: IA32_TSC_DEADLINE (MSR 0x%x) cannot be written: %s\n", MSR_TSC_DEADLINE,
+               errno_name(err));
+        mode->write(LAPIC_LVT_TIMER, LVT_MASKED | vector);
+        return err;
+    }
+    deadline_mode = true;
+    return 0;
+}
+
+bool lapic_timer_is_tsc_deadline(void)
+{
+    return deadline_mode;
+}
+
+u64 lapic_timer_hz(void)
+{
+    return timer_hz;
+}
+
+void lapic_timer_arm_ns(u64 delta_ns)
+{
+    if (!mode || !timer_hz)
+        return;
+    if (delta_ns == 0) {
+        mode->write(LAPIC_TIMER_INIT, 0);
+        return;
+    }
+    /* ticks = delta * hz / 1e9. Beyond a minute the count saturates (the
+     * 32-bit counter cannot go further anyway) and the caller re-arms when
+     * it fires early; below that the product fits in 64 bits. */
+    u64 ticks = 0xffffffffULL;
+    if (delta_ns < 60 * 1000000000ULL) {
+        ticks = delta_ns * (timer_hz / 1000) / 1000000 + 1;
+        if (ticks > 0xffffffffULL)
+            ticks = 0xffffffffULL;
+    }
+    mode->write(LAPIC_TIMER_INIT, (u32)ticks);
+}
+
+void lapic_timer_arm_tsc(u64 tsc_deadline)
+{
+    static bool reported;
+    int err = wrmsr_safe(MSR_TSC_DEADLINE, tsc_deadline);
+    if (err && !reported) {
+        reported = true;
+        printk("lapic: writing IA32_TSC_DEADLINE failed: %s\n", errno_name(err));
+    }
+}
