@@ -5,7 +5,7 @@
 #include <proteus/errno.h>
 #include <proteus/printk.h>
 #include <proteus/pvops.h>
-#include <proteus/timer.h>
+#include <proteus/thread.h>
 #include <proteus/vm.h>
 
 extern u64 boot_tsc;
@@ -25,7 +25,7 @@ long proteus_console_read(char *buf, size_t len)
         if (n > 0)
             return n;
         /* A polled console has no interrupt to wait for: look again in 1 ms. */
-        timer_sleep_until(clock_ns() + 1000000);
+        thread_sleep_until(clock_ns() + 1000000);
     }
 }
 
@@ -46,7 +46,7 @@ uint64_t proteus_wallclock_ns(void)
 
 void proteus_sleep_until_ns(uint64_t deadline)
 {
-    timer_sleep_until(deadline);
+    thread_sleep_until(deadline);
 }
 
 void proteus_exit(int status)

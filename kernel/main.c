@@ -16,7 +16,9 @@
 #include <proteus/printk.h>
 #include <proteus/pvops.h>
 #include <proteus/string.h>
+#include <proteus/thread.h>
 #include <proteus/timer.h>
+#include <arch/thread.h>
 #include <proteus/vm.h>
 
 /* Set by the entry stub (arch/x86/<arch>/boot.S) before anything else. */
@@ -77,7 +79,7 @@ static void print_memory_map(void)
                 memmap_type_name(m->r[i].type));
 }
 
-static __noreturn void app_start(void)
+static void *app_main_thread(void *unused)
 {
     static char *argv[CMDLINE_MAX_ARGS + 2];
     static char *envp[1];
@@ -93,18 +95,6 @@ static __noreturn void app_start(void)
                (unsigned long long)(read_tsc() - boot_tsc));
     __libc_init_array();
     exit(main(argc, argv, envp));
-}
-
-static __noreturn void run_on_stack(vaddr_t top, __noreturn void (*fn)(void))
-{
-#ifdef __x86_64__
-    __asm__ __volatile__("mov %0, %%rsp\n\txor %%ebp, %%ebp\n\tcall *%1\n\tud2"
-                         ::"r"(top), "r"(fn) : "memory");
-#else
-    __asm__ __volatile__("mov %0, %%esp\n\txor %%ebp, %%ebp\n\tcall *%1\n\tud2"
-                         ::"r"(top), "r"(fn) : "memory");
-#endif
-    __builtin_unreachable();
 }
 
 void boot_entry(u32 kind, u32 magic, u32 info)
@@ -164,8 +154,6 @@ void boot_entry(u32 kind, u32 magic, u32 info)
            cpu_features.brand[0] ? cpu_features.brand : cpu_features.vendor);
     (void)p;
 
-    vaddr_t stack = vm_stack_alloc(CONFIG_MAIN_STACK_PAGES, "the app's main thread");
-    if (!stack)
-        panic("no memory for the app's stack (%d pages)", CONFIG_MAIN_STACK_PAGES);
-    run_on_stack(stack, app_start);
+    fpu_init();
+    sched_start(app_main_thread, NULL, CONFIG_MAIN_STACK_PAGES);
 }

@@ -14,7 +14,8 @@
 
 struct guard {
     vaddr_t page;
-    const char *owner;
+    size_t pages;        /* of the stack above it */
+    const char *owner;   /* NULL: a free slot */
 };
 
 static spinlock_t vm_lock = SPINLOCK_INIT;
@@ -57,31 +58,57 @@ static void release_frames(vaddr_t va, size_t len)
     }
 }
 
+/* Stack slots: [guard page][stack pages]. A freed slot is reused for a
+ * stack of the same size; otherwise the window grows upwards. */
 vaddr_t vm_stack_alloc(size_t pages, const char *owner)
 {
     size_t len = pages * PAGE_SIZE;
-    unsigned long irq = spin_lock_irqsave(&vm_lock);
-    if (nguards == MAX_GUARDS || stack_next + len + PAGE_SIZE > VM_STACK_END) {
-        spin_unlock_irqrestore(&vm_lock, irq);
+    if (pages == 0 || pages > (VM_STACK_END - VM_STACK_BASE) / PAGE_SIZE)
         return 0;
+    unsigned long irq = spin_lock_irqsave(&vm_lock);
+    int slot = -1;
+    for (unsigned i = 0; i < nguards && slot < 0; i++)
+        if (!guards[i].owner && guards[i].pages == pages)
+            slot = (int)i;
+    if (slot < 0) {
+        if (nguards == MAX_GUARDS || stack_next + len + PAGE_SIZE > VM_STACK_END) {
+            spin_unlock_irqrestore(&vm_lock, irq);
+            return 0;
+        }
+        slot = (int)nguards++;
+        guards[slot].page = stack_next;
+        guards[slot].pages = pages;
+        stack_next += len + PAGE_SIZE;
     }
-    vaddr_t guard = stack_next;
-    stack_next += len + PAGE_SIZE;
-    guards[nguards].page = guard;
-    guards[nguards].owner = owner;
-    nguards++;
+    guards[slot].owner = owner;
+    vaddr_t guard = guards[slot].page;
     spin_unlock_irqrestore(&vm_lock, irq);
 
     /* The guard page stays unmapped: running off the stack faults there. */
-    if (back_with_frames(guard + PAGE_SIZE, len, VM_READ | VM_WRITE))
+    if (back_with_frames(guard + PAGE_SIZE, len, VM_READ | VM_WRITE)) {
+        irq = spin_lock_irqsave(&vm_lock);
+        guards[slot].owner = NULL;
+        spin_unlock_irqrestore(&vm_lock, irq);
         return 0;
+    }
     return guard + PAGE_SIZE + len;
+}
+
+void vm_stack_free(vaddr_t top, size_t pages)
+{
+    vaddr_t guard = top - pages * PAGE_SIZE - PAGE_SIZE;
+    release_frames(guard + PAGE_SIZE, pages * PAGE_SIZE);
+    unsigned long irq = spin_lock_irqsave(&vm_lock);
+    for (unsigned i = 0; i < nguards; i++)
+        if (guards[i].page == guard)
+            guards[i].owner = NULL;
+    spin_unlock_irqrestore(&vm_lock, irq);
 }
 
 const char *vm_guard_owner(vaddr_t va)
 {
     for (unsigned i = 0; i < nguards; i++)
-        if (va >= guards[i].page && va < guards[i].page + PAGE_SIZE)
+        if (guards[i].owner && va >= guards[i].page && va < guards[i].page + PAGE_SIZE)
             return guards[i].owner;
     return NULL;
 }

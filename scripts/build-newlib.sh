@@ -42,11 +42,14 @@ tar -C "$work" -xJf "$tarball"
 src=$(find "$work" -mindepth 1 -maxdepth 1 -type d | head -n1)
 mkdir -p "$work/obj"
 cd "$work/obj"
+# Retargetable locking: newlib's locks (malloc, stdio, atexit) become calls to
+# __retarget_lock_*, which kernel/libc/locks.c implements with Proteus mutexes.
 # newlib's configure insists on *_FOR_TARGET tools; the host's gcc and binutils
 # produce the right object format when given -m32/-m64.
 "$src/configure" --target=$target --prefix="$out/newlib" \
     --disable-multilib --disable-newlib-supplied-syscalls \
     --enable-newlib-io-long-long --enable-newlib-io-c99-formats \
+    --enable-newlib-retargetable-locking \
     --disable-nls \
     CC_FOR_TARGET="$cc" AR_FOR_TARGET=ar RANLIB_FOR_TARGET=ranlib \
     AS_FOR_TARGET="$as" LD_FOR_TARGET="$ld" NM_FOR_TARGET=nm \

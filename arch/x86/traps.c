@@ -12,7 +12,9 @@
 #include <proteus/panic.h>
 #include <proteus/printk.h>
 #include <proteus/pvops.h>
+#include <proteus/thread.h>
 #include <proteus/vm.h>
+#include <arch/x86.h>
 
 /* SDM Vol. 3A, table 6-1. */
 static const char *const exception_names[32] = {
@@ -55,7 +57,8 @@ static void explain_guard(unsigned long cr2)
 {
     const char *guard = vm_guard_owner(cr2);
     if (guard)
-        printk("  the address is the guard page below the stack of %s: stack overflow\n", guard);
+        printk("  the address is the guard page below the stack of thread '%s': stack overflow\n",
+               guard);
 }
 
 static void explain_page_fault(unsigned long error, unsigned long cr2)
@@ -94,6 +97,7 @@ void trap_dispatch(struct trap_frame *f)
 {
     if (f->vector >= 32) {
         irq_dispatch((unsigned)f->vector);
+        sched_preempt_point(f->flags & X86_EFLAGS_IF);
         return;
     }
     if (f->vector == 13 || f->vector == 14) {

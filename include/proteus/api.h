@@ -19,7 +19,15 @@ uint64_t proteus_clock_ns(void);              /* monotonic, since boot */
 uint64_t proteus_wallclock_ns(void);          /* Unix time */
 void proteus_sleep_until_ns(uint64_t deadline);
 __attribute__((noreturn)) void proteus_exit(int status);
-/* The TSC value read at the first C instruction of boot (for `make bench`). */
+/* The TSC value read at the first instruction of boot (for `make bench`). */
 uint64_t proteus_boot_tsc(void);
+
+/* newlib's per-thread state, which the kernel keeps for each thread
+ * without knowing its layout: kernel/libc/threads.c provides these. */
+#define PROTEUS_REENT_SPACE 2048
+void *libc_default_reent(void);          /* the main thread's: newlib's own */
+void libc_reent_init(void *space);       /* a fresh one in PROTEUS_REENT_SPACE bytes */
+void libc_reent_fini(void *space);       /* flush and close its stdio */
+void libc_switch_reent(void *reent);     /* make it current (_impure_ptr) */
 
 #endif

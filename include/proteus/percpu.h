@@ -9,6 +9,8 @@
 #include <proteus/types.h>
 #include <arch/tss.h>
 
+struct thread;
+
 #define MAX_CPUS 1
 
 struct cpu_local {
@@ -16,6 +18,9 @@ struct cpu_local {
     unsigned id;               /* kernel's CPU number */
     unsigned irq_depth;        /* nesting of interrupt handlers */
     bool in_panic;
+    bool need_resched;         /* the time slice ran out */
+    struct thread *current;    /* the thread running on this CPU */
+    struct thread *idle;
     struct tss tss;
 };
 

@@ -1,14 +1,29 @@
 /*
- * Sleeping until a deadline on the one-shot platform timer. Tickless: the
- * timer is armed for the next deadline only, and an idle CPU halts.
+ * Kernel timers on the one-shot platform timer, tickless: the hardware is
+ * armed for the earliest pending deadline only, and a CPU with nothing to
+ * do halts until then. A timer's function runs in interrupt context with
+ * interrupts off; it must be short (wake a thread, set a flag).
  */
 #ifndef PROTEUS_TIMER_H
 #define PROTEUS_TIMER_H
 
-#include <proteus/types.h>
+#include <proteus/list.h>
+
+struct timer {
+    struct list node;
+    u64 deadline;                  /* clock_ns() value */
+    void (*fn)(struct timer *t);
+    bool pending;
+};
 
 void timer_init(void);
-void timer_sleep_until(u64 deadline_ns);
+void timer_setup(struct timer *t, void (*fn)(struct timer *t));
+/* Arm (or re-arm) `t` for `deadline`; a deadline in the past fires at the
+ * next timer interrupt, at once. */
+void timer_arm(struct timer *t, u64 deadline);
+/* Disarm; true if it was pending (its function will not run). */
+bool timer_cancel(struct timer *t);
+/* How many timer interrupts have been taken (statistics and tests). */
 extern u64 timer_interrupts;
 
 #endif

@@ -66,6 +66,7 @@ paddr_t page_highest_frame(void);
 /* A stack of `pages` pages in the stack window with an unmapped guard page
  * below it; returns its top, or 0. `owner` names it in fault reports. */
 vaddr_t vm_stack_alloc(size_t pages, const char *owner);
+void vm_stack_free(vaddr_t top, size_t pages);
 const char *vm_guard_owner(vaddr_t va);
 
 /* The heap behind sbrk: grow or shrink by `delta` bytes; returns the old

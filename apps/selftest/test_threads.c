@@ -1,0 +1,352 @@
+/*
+ * Tests of threads: create and join, round-robin yield order, sleeping
+ * order, mutexes and condition variables under contention, preemption
+ * that can be turned on and off, and the per-thread state switched on a
+ * context switch (errno through newlib's reentrancy structure, FPU/SSE
+ * registers, stacks with their own guard pages).
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <arch/cpu.h>
+#include <proteus/api.h>
+#include <proteus/sync.h>
+#include <proteus/thread.h>
+#include <proteus/vm.h>
+#include "selftest.h"
+
+static struct thread *spawn(const char *name, thread_fn fn, void *arg)
+{
+    int err;
+    struct thread *t = thread_create(name, fn, arg, 8, &err);
+    if (!t)
+        printf("selftest: thread_create(%s) failed: %d\n", name, err);
+    return t;
+}
+
+static void *square(void *arg)
+{
+    intptr_t v = (intptr_t)arg;
+    return (void *)(v * v);
+}
+
+static void test_create_join(void)
+{
+    struct thread *t[4];
+    for (intptr_t i = 0; i < 4; i++)
+        CHECK((t[i] = spawn("square", square, (void *)(i + 2))) != NULL, "create failed");
+    for (intptr_t i = 0; i < 4; i++) {
+        void *ret;
+        CHECK(thread_join(t[i], &ret) == 0, "join %ld failed", (long)i);
+        CHECK((intptr_t)ret == (i + 2) * (i + 2), "thread %ld returned %ld", (long)i,
+              (long)(intptr_t)ret);
+    }
+    CHECK(thread_join(thread_current(), NULL) == -EINVAL, "joining oneself was allowed");
+    test_pass();
+}
+
+static char order[32];
+static int order_len;
+
+static void *yielder(void *arg)
+{
+    for (int i = 0; i < 3; i++) {
+        order[order_len++] = *(const char *)arg;
+        thread_yield();
+    }
+    return NULL;
+}
+
+static void test_yield_order(void)
+{
+    order_len = 0;
+    struct thread *a = spawn("A", yielder, "A"), *b = spawn("B", yielder, "B"),
+                  *c = spawn("C", yielder, "C");
+    CHECK(a && b && c, "create failed");
+    thread_join(a, NULL);
+    thread_join(b, NULL);
+    thread_join(c, NULL);
+    order[order_len] = '\0';
+    CHECK(!strcmp(order, "ABCABCABC"), "round-robin order was %s", order);
+    test_pass();
+}
+
+static void *sleeper(void *arg)
+{
+    intptr_t ms = (intptr_t)arg;
+    thread_sleep_until(proteus_clock_ns() + (uint64_t)ms * 1000000u);
+    order[order_len++] = (char)('0' + ms / 10);
+    return NULL;
+}
+
+static void test_sleep_order(void)
+{
+    order_len = 0;
+    struct thread *t[3] = { spawn("s30", sleeper, (void *)30), spawn("s10", sleeper, (void *)10),
+                            spawn("s20", sleeper, (void *)20) };
+    uint64_t t0 = proteus_clock_ns();
+    for (int i = 0; i < 3; i++)
+        CHECK(t[i] && thread_join(t[i], NULL) == 0, "thread %d failed", i);
+    uint64_t took = proteus_clock_ns() - t0;
+    order[order_len] = '\0';
+    CHECK(!strcmp(order, "123"), "threads woke in order %s, expected 123", order);
+    CHECK(took >= 30000000u && took < 120000000u, "three sleeps of at most 30 ms took %llu ns",
+          (unsigned long long)took);
+    test_pass();
+}
+
+static struct mutex counter_lock;
+static long counter;
+
+static void *incrementer(void *arg)
+{
+    for (int i = 0; i < 2000; i++) {
+        mutex_lock(&counter_lock);
+        long v = counter;
+        if (i % 100 == 0)
+            thread_yield();   /* give the others a chance to collide */
+        counter = v + 1;
+        mutex_unlock(&counter_lock);
+    }
+    return NULL;
+}
+
+static void test_mutex(void)
+{
+    mutex_init(&counter_lock, false);
+    counter = 0;
+    struct thread *t[4];
+    for (int i = 0; i < 4; i++)
+        CHECK((t[i] = spawn("inc", incrementer, NULL)) != NULL, "create failed");
+    for (int i = 0; i < 4; i++)
+        thread_join(t[i], NULL);
+    CHECK(counter == 8000, "counter is %ld, expected 8000", counter);
+    CHECK(mutex_unlock(&counter_lock) == -EPERM, "unlocking a free mutex was allowed");
+    test_pass();
+}
+
+static struct mutex q_lock;
+static struct condvar q_nonempty;
+static int queue[8], q_count, consumed_sum;
+
+static void *consumer(void *arg)
+{
+    for (int got = 0; got < 20; got++) {
+        mutex_lock(&q_lock);
+        while (q_count == 0)
+            condvar_wait(&q_nonempty, &q_lock);
+        consumed_sum += queue[--q_count];
+        mutex_unlock(&q_lock);
+    }
+    return NULL;
+}
+
+static void test_condvar(void)
+{
+    mutex_init(&q_lock, false);
+    condvar_init(&q_nonempty);
+    q_count = consumed_sum = 0;
+    struct thread *c = spawn("consumer", consumer, NULL);
+    CHECK(c != NULL, "create failed");
+    for (int i = 1; i <= 20; i++) {
+        mutex_lock(&q_lock);
+        queue[q_count++] = i;
+        condvar_signal(&q_nonempty);
+        mutex_unlock(&q_lock);
+        if (i % 3 == 0)
+            thread_yield();
+        while (q_count == 8)
+            thread_yield();
+    }
+    CHECK(thread_join(c, NULL) == 0, "join failed");
+    CHECK(consumed_sum == 210, "consumed %d, expected 210", consumed_sum);
+    test_pass();
+}
+
+static volatile int spin_progress[2];
+static volatile int spin_stop;
+
+static void *spinner(void *arg)
+{
+    int me = (int)(intptr_t)arg;
+    while (!spin_stop)
+        spin_progress[me]++;   /* never yields, never sleeps */
+    return NULL;
+}
+
+static void test_preemption(void)
+{
+    spin_stop = 0;
+    spin_progress[0] = spin_progress[1] = 0;
+    thread_set_preemption(true);
+    struct thread *a = spawn("spin0", spinner, (void *)0), *b = spawn("spin1", spinner, (void *)1);
+    CHECK(a && b, "create failed");
+    /* main sleeps; the spinners share the CPU only if the slice preempts */
+    uint64_t until = proteus_clock_ns() + 100000000u;
+    while (proteus_clock_ns() < until && (!spin_progress[0] || !spin_progress[1]))
+        thread_sleep_until(proteus_clock_ns() + 5000000u);
+    int both = spin_progress[0] && spin_progress[1];
+    spin_stop = 1;
+    thread_join(a, NULL);
+    thread_join(b, NULL);
+    thread_set_preemption(false);
+    CHECK(both, "with preemption on, spinner progress was %d and %d", spin_progress[0],
+          spin_progress[1]);
+    CHECK(!thread_preemption(), "preemption did not turn off");
+    test_pass();
+}
+
+static void *set_errno(void *arg)
+{
+    errno = EDOM;
+    thread_yield();
+    return (void *)(intptr_t)(errno == EDOM);
+}
+
+static void test_errno_per_thread(void)
+{
+    errno = 0;
+    struct thread *t = spawn("errno", set_errno, NULL);
+    CHECK(t != NULL, "create failed");
+    thread_yield();
+    CHECK(errno == 0, "main's errno became %d after another thread set EDOM", errno);
+    void *ret;
+    thread_join(t, &ret);
+    CHECK(ret == (void *)1, "the thread's own errno was lost across a switch");
+    test_pass();
+}
+
+/* Holds a pattern in %xmm5 and checks it over and over while preemption
+ * switches between two such threads at arbitrary instructions: only a
+ * context switch that saves and restores SSE state keeps both intact. */
+static volatile int xmm_stop;
+
+__attribute__((target("sse2"))) static void *xmm_holder(void *arg)
+{
+    uint32_t pattern = (uint32_t)(uintptr_t)arg, bad = 0;
+    unsigned long rounds = 0;
+    while (!xmm_stop) {
+        __asm__ __volatile__(
+            "movd %[p], %%xmm5\n\t"
+            "pshufd $0, %%xmm5, %%xmm5\n\t"
+            "mov $200000, %%ecx\n"
+            "1:\n\t"
+            "movd %%xmm5, %%eax\n\t"
+            "cmp %[p], %%eax\n\t"
+            "jne 2f\n\t"
+            "dec %%ecx\n\t"
+            "jnz 1b\n\t"
+            "jmp 3f\n"
+            "2:\n\t"
+            "incl %[bad]\n"
+            "3:\n"
+            : [bad] "+m"(bad)
+            : [p] "r"(pattern)
+            : "eax", "ecx", "xmm5", "cc");
+        rounds++;
+    }
+    return (void *)(uintptr_t)(bad == 0 && rounds > 0);
+}
+
+static void test_fpu_per_thread(void)
+{
+    if (!cpu_features.sse2) {
+        test_skip("the CPU has no SSE2");
+        return;
+    }
+    uint64_t switches = thread_switches;
+    xmm_stop = 0;
+    thread_set_preemption(true);
+    struct thread *a = spawn("xmmA", xmm_holder, (void *)0x5a5a1234),
+                  *b = spawn("xmmB", xmm_holder, (void *)0x0f0f9876);
+    CHECK(a && b, "create failed");
+    thread_sleep_until(proteus_clock_ns() + 60000000u);
+    xmm_stop = 1;
+    void *ra, *rb;
+    thread_join(a, &ra);
+    thread_join(b, &rb);
+    thread_set_preemption(false);
+    CHECK(thread_switches - switches >= 4, "only %llu switches: preemption did not interleave",
+          (unsigned long long)(thread_switches - switches));
+    CHECK(ra == (void *)1 && rb == (void *)1, "an %%xmm5 pattern changed across a preemption");
+    test_pass();
+}
+
+static void *where_is_my_stack(void *arg)
+{
+    volatile int local;
+    vaddr_t page = (vaddr_t)&local & ~(vaddr_t)(PAGE_SIZE - 1);
+    while (vm_probe(page - PAGE_SIZE))
+        page -= PAGE_SIZE;
+    return (void *)vm_guard_owner(page - PAGE_SIZE);
+}
+
+static void test_thread_stack_guard(void)
+{
+    struct thread *t = spawn("guarded", where_is_my_stack, NULL);
+    CHECK(t != NULL, "create failed");
+    void *owner;
+    thread_join(t, &owner);
+    CHECK(owner && !strcmp(owner, "guarded"), "the stack's guard page belongs to %s",
+          owner ? (char *)owner : "nobody");
+    test_pass();
+}
+
+static void *allocator(void *arg)
+{
+    for (int i = 0; i < 300; i++) {
+        char *p = malloc(64 + (size_t)(i % 7) * 100);
+        if (!p)
+            return (void *)0;
+        memset(p, i, 64);
+        if (i % 25 == 0)
+            thread_yield();
+        free(p);
+    }
+    return (void *)1;
+}
+
+static void test_malloc_threads(void)
+{
+    thread_set_preemption(true);
+    struct thread *t[3];
+    for (int i = 0; i < 3; i++)
+        t[i] = spawn("malloc", allocator, NULL);
+    int ok = 1;
+    for (int i = 0; i < 3; i++) {
+        void *r = NULL;
+        if (!t[i] || thread_join(t[i], &r) || r != (void *)1)
+            ok = 0;
+    }
+    thread_set_preemption(false);
+    CHECK(ok, "malloc/free from several preempted threads failed");
+    test_pass();
+}
+
+static void test_create_bad(void)
+{
+    int err;
+    CHECK(thread_create("x", NULL, NULL, 8, &err) == NULL && err == -EINVAL,
+          "a thread without a function was created");
+    CHECK(thread_create("x", square, NULL, 0, &err) == NULL && err == -EINVAL,
+          "a thread with a 0-page stack was created");
+    test_pass();
+}
+
+const struct test_case thread_tests[] = {
+    { "threads.create_join", test_create_join },
+    { "threads.create_bad_args", test_create_bad },
+    { "threads.yield_round_robin", test_yield_order },
+    { "threads.sleep_order", test_sleep_order },
+    { "threads.mutex", test_mutex },
+    { "threads.condvar", test_condvar },
+    { "threads.preemption", test_preemption },
+    { "threads.errno_per_thread", test_errno_per_thread },
+    { "threads.fpu_per_thread", test_fpu_per_thread },
+    { "threads.stack_guard", test_thread_stack_guard },
+    { "threads.malloc_locked", test_malloc_threads },
+    { NULL, NULL },
+};

@@ -1,0 +1,55 @@
+/*
+ * Kernel threads: each with its own stack (an unmapped guard page below
+ * it), its own FPU/SSE state and its own newlib reentrancy structure, all
+ * switched on a context switch. Scheduling is round-robin; preemption by a
+ * 10 ms time slice can be turned on and off (off by default: a unikernel
+ * app usually prefers to decide when it yields).
+ */
+#ifndef PROTEUS_THREAD_H
+#define PROTEUS_THREAD_H
+
+#include <proteus/types.h>
+
+struct thread;
+typedef void *(*thread_fn)(void *arg);
+
+#define THREAD_NAME_MAX 24
+#define THREAD_DEFAULT_STACK_PAGES 16
+
+/* A new runnable thread, or NULL with *err = -ENOMEM (no memory for its
+ * stack or state) or -EINVAL (no function, or a stack of 0 pages). */
+struct thread *thread_create(const char *name, thread_fn fn, void *arg, size_t stack_pages,
+                             int *err);
+/* Wait for `t` to end; its return value (or thread_exit's) goes to *ret.
+ * Frees the thread. -EINVAL for joining oneself or a thread already
+ * joined or being joined. */
+int thread_join(struct thread *t, void **ret);
+__noreturn void thread_exit(void *ret);
+void thread_yield(void);
+void thread_sleep_until(u64 deadline_ns);
+struct thread *thread_current(void);
+const char *thread_name(const struct thread *t);
+u64 thread_id(const struct thread *t);
+
+void thread_set_preemption(bool on);
+bool thread_preemption(void);
+extern u64 thread_switches;   /* context switches since boot */
+
+/* For `monitor`: visit every thread, with interrupts off. */
+struct thread_info {
+    u64 id;
+    const char *name;
+    const char *state;
+    unsigned long stack_top;
+    size_t stack_pages;
+    u64 switches_in;
+};
+void thread_for_each(void (*fn)(const struct thread_info *ti, void *ctx), void *ctx);
+
+/* Boot: make the boot context the idle thread and run `main` as the first
+ * thread. Never returns. */
+__noreturn void sched_start(thread_fn main_fn, void *arg, size_t stack_pages);
+/* Called on the way out of an interrupt (arch/x86/traps.c). */
+void sched_preempt_point(bool interrupted_with_irqs_on);
+
+#endif

@@ -1,0 +1,130 @@
+/*
+ * Wait queues, mutexes and condition variables on top of the scheduler's
+ * block and wake (kernel/sched.c). Each object's own spinlock orders
+ * sleepers and wakers, so a wakeup between "decide to sleep" and "sleep"
+ * cannot be lost: the sleeper is on the queue before the lock drops.
+ */
+#include <proteus/errno.h>
+#include <proteus/printk.h>
+#include <proteus/sync.h>
+#include <proteus/thread.h>
+
+void sched_block_on(struct list *waiters, spinlock_t *lock);
+bool sched_wake_from(struct list *waiters);
+
+void waitq_init(struct waitq *q)
+{
+    list_init(&q->waiters);
+}
+
+void waitq_sleep(struct waitq *q, spinlock_t *lock)
+{
+    sched_block_on(&q->waiters, lock);
+}
+
+bool waitq_wake_one(struct waitq *q)
+{
+    return sched_wake_from(&q->waiters);
+}
+
+unsigned waitq_wake_all(struct waitq *q)
+{
+    unsigned n = 0;
+    while (sched_wake_from(&q->waiters))
+        n++;
+    return n;
+}
+
+void mutex_init(struct mutex *m, bool recursive)
+{
+    m->lock = (spinlock_t)SPINLOCK_INIT;
+    m->owner = NULL;
+    m->depth = 0;
+    m->recursive = recursive;
+    waitq_init(&m->waiters);
+}
+
+void mutex_lock(struct mutex *m)
+{
+    struct thread *self = thread_current();
+    unsigned long f = spin_lock_irqsave(&m->lock);
+    if (m->owner == self && m->recursive) {
+        m->depth++;
+    } else {
+        if (m->owner == self)
+            printk("mutex: thread '%s' locks a mutex it holds: deadlock\n", thread_name(self));
+        while (m->owner)
+            waitq_sleep(&m->waiters, &m->lock);
+        m->owner = self;
+        m->depth = 1;
+    }
+    spin_unlock_irqrestore(&m->lock, f);
+}
+
+bool mutex_trylock(struct mutex *m)
+{
+    struct thread *self = thread_current();
+    bool ok = false;
+    unsigned long f = spin_lock_irqsave(&m->lock);
+    if (!m->owner) {
+        m->owner = self;
+        m->depth = 1;
+        ok = true;
+    } else if (m->owner == self && m->recursive) {
+        m->depth++;
+        ok = true;
+    }
+    spin_unlock_irqrestore(&m->lock, f);
+    return ok;
+}
+
+int mutex_unlock(struct mutex *m)
+{
+    struct thread *self = thread_current();
+    unsigned long f = spin_lock_irqsave(&m->lock);
+    if (m->owner != self) {
+        spin_unlock_irqrestore(&m->lock, f);
+        printk("mutex: thread '%s' unlocks a mutex it does not hold\n", thread_name(self));
+        return -EPERM;
+    }
+    if (--m->depth == 0) {
+        m->owner = NULL;
+        waitq_wake_one(&m->waiters);
+    }
+    spin_unlock_irqrestore(&m->lock, f);
+    return 0;
+}
+
+void condvar_init(struct condvar *c)
+{
+    c->lock = (spinlock_t)SPINLOCK_INIT;
+    waitq_init(&c->waiters);
+}
+
+void condvar_wait(struct condvar *c, struct mutex *m)
+{
+    unsigned long f = spin_lock_irqsave(&c->lock);
+    /* Registered as a waiter before the mutex is released: a signal sent
+     * right after the release finds us. */
+    unsigned depth = m->depth;
+    m->depth = 1;
+    mutex_unlock(m);
+    waitq_sleep(&c->waiters, &c->lock);
+    spin_unlock_irqrestore(&c->lock, f);
+    mutex_lock(m);
+    m->depth = depth;
+}
+
+void condvar_signal(struct condvar *c)
+{
+    unsigned long f = spin_lock_irqsave(&c->lock);
+    waitq_wake_one(&c->waiters);
+    spin_unlock_irqrestore(&c->lock, f);
+}
+
+void condvar_broadcast(struct condvar *c)
+{
+    unsigned long f = spin_lock_irqsave(&c->lock);
+    waitq_wake_all(&c->waiters);
+    spin_unlock_irqrestore(&c->lock, f);
+}
