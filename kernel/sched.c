@@ -45,6 +45,8 @@ struct thread {
     struct timer sleep_timer;
     struct waitq exit_wq;
     u64 switches_in;
+    struct seg_desc *ldt;          /* NULL: no LDT; else one page */
+    unsigned ldt_used;             /* entries loaded (highest in use + 1) */
     void *reent;
     u8 fpu[FPU_STATE_SIZE] __aligned(16);
     u8 reent_space[PROTEUS_REENT_SPACE] __aligned(16);
@@ -116,6 +118,8 @@ static void schedule_locked(void)
         timer_cancel(&slice_timer);
     if (next->stack_top)
         set_kernel_stack(next->stack_top);
+    if (prev->ldt != next->ldt || prev->ldt_used != next->ldt_used)
+        load_ldt(next->ldt, next->ldt_used);
     fpu_save(prev->fpu);
     fpu_restore(next->fpu);
     libc_switch_reent(next->reent);
@@ -252,6 +256,8 @@ static void thread_free(struct thread *t)
     spin_unlock_irqrestore(&thread_lock, f);
     if (t->stack_top)
         vm_stack_free(t->stack_top, t->stack_pages);
+    if (t->ldt)
+        page_free(virt_to_phys_direct(t->ldt));
     page_free(virt_to_phys_direct(t));
 }
 
@@ -394,4 +400,23 @@ __noreturn void sched_start(thread_fn main_fn, void *arg, size_t stack_pages)
     spin_unlock(&sched_lock);
     irq_enable();
     idle_loop();
+}
+
+/* The current thread's LDT (kernel/ldt.c), created on first use when
+ * `create`; NULL if it has none (or no memory: *err = -ENOMEM). */
+struct seg_desc *sched_current_ldt(bool create, unsigned **used, int *err);
+struct seg_desc *sched_current_ldt(bool create, unsigned **used, int *err)
+{
+    struct thread *self = thread_current();
+    *used = &self->ldt_used;
+    *err = 0;
+    if (!self->ldt && create) {
+        paddr_t pa = page_alloc(PAGE_DIRECT | PAGE_ZERO);
+        if (!pa) {
+            *err = -ENOMEM;
+            return NULL;
+        }
+        self->ldt = phys_to_virt(pa);
+    }
+    return self->ldt;
 }

@@ -54,3 +54,32 @@ probe_write_byte:
     ret
     EXTABLE(3b, 4b)
 #endif
+
+/*
+ *   int probe_read_fs_byte(unsigned long offset, u8 *out)
+ * Read %fs:offset: the selftest app's check that a segment's limit holds.
+ * 0, or -EFAULT (14) after a #GP or #PF.
+ */
+#ifdef __x86_64__
+    .globl probe_read_fs_byte
+probe_read_fs_byte:
+5:  movb %fs:(%rdi), %al
+    movb %al, (%rsi)
+    xor %eax, %eax
+    ret
+6:  mov $-14, %eax
+    ret
+    EXTABLE(5b, 6b)
+#else
+    .globl probe_read_fs_byte
+probe_read_fs_byte:
+    mov 4(%esp), %ecx
+5:  movb %fs:(%ecx), %al
+    mov 8(%esp), %ecx
+    movb %al, (%ecx)
+    xor %eax, %eax
+    ret
+6:  mov $-14, %eax
+    ret
+    EXTABLE(5b, 6b)
+#endif
