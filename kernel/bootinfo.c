@@ -70,7 +70,12 @@ static int parse_mb1(struct boot_info *bi, u32 info_pa)
     if (mb->flags & (1 << 6)) {
         u64 off = 0;
         unsigned count = 0;
-        while (off + sizeof(u32) <= mb->mmap_length && count < MEMMAP_MAX) {
+        while (off + sizeof(u32) <= mb->mmap_length) {
+            if (count == MEMMAP_MAX) {
+                printk("boot: Multiboot memory map has more than %u entries; the rest are "
+                       "ignored\n", MEMMAP_MAX);
+                break;
+            }
             const struct mb1_mmap_entry *e = phys_to_virt((u64)mb->mmap_addr + off);
             if (e->size < 20 || off + 4 + e->size > mb->mmap_length) {
                 printk("boot: Multiboot memory map entry %u has bad size %u: map cut short\n",
@@ -134,8 +139,8 @@ int bootinfo_parse(struct boot_info *bi, u32 entry, u32 magic, u32 info)
     if (err)
         return err;
     if (bi->mem.dropped)
-        printk("boot: %u memory-map entries were empty, wrapped or beyond %u and were ignored\n",
-               bi->mem.dropped, MEMMAP_MAX);
+        printk("boot: %u memory-map entries wrapped past 2^64 or were beyond %u and were "
+               "ignored\n", bi->mem.dropped, MEMMAP_MAX);
     memmap_normalize(&bi->mem);
     if (memmap_usable_bytes(&bi->mem, 0x100000) == 0) {
         printk("boot: the memory map has no usable RAM above 1 MiB\n");

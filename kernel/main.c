@@ -99,7 +99,7 @@ static void *app_main_thread(void *unused)
 
 void boot_entry(u32 kind, u32 magic, u32 info)
 {
-    const struct personality *p = platform_select(NULL);
+    const struct personality *p = platform_select();
     console_init();
 
     if (bootinfo_parse(&boot_info, kind, magic, info)) {
@@ -134,15 +134,16 @@ void boot_entry(u32 kind, u32 magic, u32 info)
     traps_paging_ready();
     cpu_enable_fpu();
 
-    if (!acpi_off && acpi_init(boot_info.rsdp, boot_info.ebda))
-        pr_info("acpi: no ACPI tables found\n");
+    if (!acpi_off)
+        acpi_init(boot_info.rsdp, boot_info.ebda);   /* reports what it finds */
 
     int err = irqchip_init();
     if (err)
         panic("interrupt controller (%s) failed to start: %s", pv_ops.apic.name, errno_name(err));
     timer_init();
-    if (time_init())
-        panic("time (%s) failed to start", pv_ops.time.name);
+    err = time_init();
+    if (err)
+        panic("time (%s) failed to start: %s (%d)", pv_ops.time.name, errno_name(err), err);
     irq_enable();
 
     platform_print_boot_line();

@@ -16,7 +16,9 @@ void memmap_init(struct memmap *m)
 
 void memmap_add(struct memmap *m, u64 base, u64 len, u32 type)
 {
-    if (len == 0 || base + len < base || m->n >= MEMMAP_MAX) {
+    if (len == 0)
+        return;   /* firmware lists these (QEMU's PVH map has one); harmless */
+    if (base + len < base || m->n >= MEMMAP_MAX) {
         m->dropped++;
         return;
     }

@@ -16,11 +16,11 @@ static const struct personality *const personalities[] = {
 
 static const struct personality *current;
 
-const struct personality *platform_select(const struct boot_info *bi)
+const struct personality *platform_select(void)
 {
     for (unsigned i = 0; i < ARRAY_SIZE(personalities); i++) {
         const struct personality *p = personalities[i];
-        if (p->probe(bi)) {
+        if (p->probe()) {
             /* every personality starts from the native tables */
             native_personality.install();
             if (p != &native_personality)

@@ -6,6 +6,7 @@
  * interrupts at all.
  */
 #include <arch/cpu.h>
+#include <proteus/errno.h>
 #include <proteus/panic.h>
 #include <proteus/pvops.h>
 #include <proteus/spinlock.h>
@@ -88,5 +89,5 @@ void timer_init(void)
 {
     int err = irq_register(VEC_TIMER, timer_irq, NULL, "timer");
     if (err)
-        panic("timer: cannot register vector 0x%x: %d", VEC_TIMER, err);
+        panic("timer: cannot register vector 0x%x: %s (%d)", VEC_TIMER, errno_name(err), err);
 }

@@ -68,7 +68,7 @@ vaddr_t vm_stack_alloc(size_t pages, const char *owner)
     unsigned long irq = spin_lock_irqsave(&vm_lock);
     int slot = -1;
     for (unsigned i = 0; i < nguards && slot < 0; i++)
-        if (!guards[i].owner && guards[i].pages == pages)
+        if (!guards[i].owner && guards[i].pages == pages && pages)
             slot = (int)i;
     if (slot < 0) {
         if (nguards == MAX_GUARDS || stack_next + len + PAGE_SIZE > VM_STACK_END) {
@@ -103,6 +103,26 @@ void vm_stack_free(vaddr_t top, size_t pages)
         if (guards[i].page == guard)
             guards[i].owner = NULL;
     spin_unlock_irqrestore(&vm_lock, irq);
+}
+
+int vm_guard_add(vaddr_t page, const char *owner)
+{
+    if (page & (PAGE_SIZE - 1))
+        return -EINVAL;
+    int err = vm_unmap(page, PAGE_SIZE);
+    if (err)
+        return err;
+    unsigned long irq = spin_lock_irqsave(&vm_lock);
+    if (nguards == MAX_GUARDS) {
+        spin_unlock_irqrestore(&vm_lock, irq);
+        return -ENOSPC;
+    }
+    guards[nguards].page = page;
+    guards[nguards].pages = 0;   /* not a stack slot: never reused */
+    guards[nguards].owner = owner;
+    nguards++;
+    spin_unlock_irqrestore(&vm_lock, irq);
+    return 0;
 }
 
 const char *vm_guard_owner(vaddr_t va)
@@ -145,28 +165,79 @@ vaddr_t vm_heap_sbrk(long delta, int *err)
     return old;
 }
 
+/* MMIO mappings made so far, so that asking again (ACPI tables are looked
+ * at many times) reuses one instead of using up the window. */
+#define MAX_MMIO_MAPS 64
+struct mmio_map {
+    paddr_t pa;
+    size_t len;
+    vaddr_t va;
+};
+static struct mmio_map mmio_maps[MAX_MMIO_MAPS];
+static unsigned n_mmio_maps;
+static vaddr_t mmio_next = VM_MMIO_BASE;
+
+static bool identity_possible(paddr_t lo, paddr_t hi)
+{
+    if (hi - 1 > (paddr_t)(vaddr_t)-1)
+        return false;   /* i386: beyond 4 GiB, no such virtual address */
+    vaddr_t va = (vaddr_t)lo, end = (vaddr_t)hi;
+    return !(va < VM_MMIO_END && end > VM_HEAP_BASE);   /* not in the windows */
+}
+
+static int map_pages(vaddr_t va, paddr_t lo, paddr_t hi)
+{
+    for (paddr_t p = lo; p < hi; p += PAGE_SIZE, va += PAGE_SIZE) {
+        paddr_t cur;
+        if (vm_translate(va, &cur, NULL, NULL) == 0) {
+            if (cur != p)
+                return -EEXIST;
+            continue;   /* already mapped here, e.g. RAM in the direct map */
+        }
+        int err = vm_map(va, p, PAGE_SIZE, VM_READ | VM_WRITE | VM_UNCACHED);
+        if (err)
+            return err;
+    }
+    return 0;
+}
+
 void *vm_map_mmio(paddr_t pa, size_t len)
 {
-    paddr_t lo = ALIGN_DOWN(pa, (paddr_t)PAGE_SIZE), hi = ALIGN_UP(pa + len, (paddr_t)PAGE_SIZE);
-    vaddr_t va = (vaddr_t)lo;
-    if ((paddr_t)va != lo || (va < VM_STACK_END && va + (hi - lo) > VM_HEAP_BASE)) {
-        printk("vm: MMIO at 0x%llx cannot be mapped at its own address\n", (unsigned long long)pa);
+    if (pa < PAGE_SIZE) {
+        printk("vm: refusing to map physical page 0 (address 0x%llx): NULL must fault\n",
+               (unsigned long long)pa);
         return NULL;
     }
-    for (paddr_t p = lo; p < hi; p += PAGE_SIZE) {
-        paddr_t cur;
-        if (vm_translate((vaddr_t)p, &cur, NULL, NULL) == 0) {
-            if (cur != p) {
-                printk("vm: MMIO at 0x%llx collides with a mapping\n", (unsigned long long)p);
-                return NULL;
-            }
-            continue;   /* already mapped, e.g. by an earlier request */
-        }
-        int err = vm_map((vaddr_t)p, p, PAGE_SIZE, VM_READ | VM_WRITE | VM_UNCACHED);
-        if (err) {
-            printk("vm: mapping MMIO 0x%llx failed: %s\n", (unsigned long long)p, errno_name(err));
-            return NULL;
+    paddr_t lo = ALIGN_DOWN(pa, (paddr_t)PAGE_SIZE), hi = ALIGN_UP(pa + len, (paddr_t)PAGE_SIZE);
+    unsigned long irq = spin_lock_irqsave(&vm_lock);
+    for (unsigned i = 0; i < n_mmio_maps; i++) {
+        struct mmio_map *m = &mmio_maps[i];
+        if (lo >= m->pa && hi <= m->pa + m->len) {
+            spin_unlock_irqrestore(&vm_lock, irq);
+            return (void *)(m->va + (vaddr_t)(pa - m->pa));
         }
     }
-    return (void *)(uintptr_t)pa;
+    vaddr_t va;
+    int err;
+    if (identity_possible(lo, hi)) {
+        va = (vaddr_t)lo;
+        err = map_pages(va, lo, hi);
+    } else if (mmio_next + (hi - lo) <= VM_MMIO_END) {
+        va = mmio_next;
+        err = map_pages(va, lo, hi);
+        if (!err)
+            mmio_next += hi - lo;
+    } else {
+        err = -ENOSPC;
+        va = 0;
+    }
+    if (!err && n_mmio_maps < MAX_MMIO_MAPS)
+        mmio_maps[n_mmio_maps++] = (struct mmio_map){ lo, hi - lo, va };
+    spin_unlock_irqrestore(&vm_lock, irq);
+    if (err) {
+        printk("vm: mapping MMIO 0x%llx-0x%llx failed: %s (%d)\n", (unsigned long long)lo,
+               (unsigned long long)hi, errno_name(err), err);
+        return NULL;
+    }
+    return (void *)(va + (vaddr_t)(pa - lo));
 }

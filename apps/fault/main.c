@@ -28,8 +28,12 @@ int main(int argc, char **argv)
         return *(volatile int *)0;
     if (!strcmp(kind, "ud"))
         __asm__ __volatile__("ud2");
-    if (!strcmp(kind, "div"))
-        return 1 / zero;
+    if (!strcmp(kind, "div")) {
+        /* in asm: GCC turns 1 / x into a comparison, with no division */
+        unsigned n = 1, d = (unsigned)zero;
+        __asm__ __volatile__("xor %%edx, %%edx\n\tdivl %1" : "+a"(n) : "r"(d) : "edx", "cc");
+        return (int)n;
+    }
     if (!strcmp(kind, "stack"))
         return recurse(0);
     if (!strcmp(kind, "write-text")) {

@@ -89,6 +89,10 @@ int main(int argc, char **argv)
             }
         }
     }
+    if (passed + failed + skipped == 0) {
+        printf("FAIL  selftest: no case matches the arguments given\n");
+        failed = 1;
+    }
     printf("selftest: %d skipped\n", skipped);
     printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;

@@ -63,6 +63,17 @@ static void test_stack_guard(void)
     test_pass();
 }
 
+static void test_kernel_stack_guards(void)
+{
+    extern char boot_stack_guard[];
+    unsigned char b;
+    const char *owner = vm_guard_owner((vaddr_t)boot_stack_guard);
+    CHECK(owner && strstr(owner, "boot"), "the boot stack's guard is owned by %s",
+          owner ? owner : "nobody");
+    CHECK(probe_read_byte(boot_stack_guard, &b) == -EFAULT, "the boot stack's guard is mapped");
+    test_pass();
+}
+
 static void test_map_api(void)
 {
     vaddr_t va = VM_STACK_END - 16 * PAGE_SIZE;   /* unused end of the stack window */
@@ -166,6 +177,7 @@ const struct test_case memory_tests[] = {
     { "memory.text_readonly", test_text_readonly },
     { "memory.data_nx", test_data_nx },
     { "memory.stack_guard", test_stack_guard },
+    { "memory.kernel_stack_guards", test_kernel_stack_guards },
     { "memory.map_unmap_protect", test_map_api },
     { "memory.frame_allocator", test_frame_allocator },
     { "memory.malloc", test_malloc },

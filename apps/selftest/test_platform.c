@@ -6,6 +6,7 @@
 #include <proteus/personality.h>
 #include <proteus/pvops.h>
 #include <arch/cpu.h>
+#include <arch/extable.h>
 #include "selftest.h"
 
 /* Every group is a struct of a name followed by function pointers. */
@@ -66,6 +67,14 @@ static void test_msr_probe(void)
     test_pass();
 }
 
+static void test_gp_fixup(void)
+{
+    /* a selector far past the GDT's limit raises #GP(selector) */
+    CHECK(probe_load_fs(0xfff8) == -14, "loading selector 0xfff8 did not fault");
+    CHECK(probe_load_fs(0) == 0, "loading the null selector faulted");
+    test_pass();
+}
+
 static void test_cpuid_vendor(void)
 {
     CHECK(cpu_features.vendor[0] != '\0', "no CPU vendor string");
@@ -87,6 +96,7 @@ const struct test_case platform_tests[] = {
     { "platform.personality_native", test_personality },
     { "platform.irq_save_restore", test_irq_flags },
     { "platform.msr_probe", test_msr_probe },
+    { "platform.gp_fixup", test_gp_fixup },
     { "platform.cpuid", test_cpuid_vendor },
     { "platform.unexpected_vector", test_spurious_vector_survived },
     { NULL, NULL },

@@ -11,7 +11,10 @@
 #include <arch/regs.h>
 #include <proteus/percpu.h>
 #include <proteus/pvops.h>
+#include <proteus/errno.h>
+#include <proteus/panic.h>
 #include <proteus/string.h>
+#include <proteus/vm.h>
 
 struct cpu_local cpu_locals[MAX_CPUS];
 static struct seg_desc gdts[MAX_CPUS][GDT_ENTRIES] __aligned(16);
@@ -22,7 +25,9 @@ static struct gate_desc idt[256] __aligned(16);
  * ending in a triple fault: x86_64 switches to it through IST 1; i386 has no
  * IST and reaches it through a task gate to a TSS of its own (SDM Vol. 3A,
  * 6.14.5 and 7.3, and the #DF entry of 6.15, which recommends a task gate). */
-static u8 df_stack[MAX_CPUS][8192] __aligned(16);
+#define DF_STACK_SIZE 8192
+static u8 df_stack_area[MAX_CPUS][PAGE_SIZE + DF_STACK_SIZE] __aligned(PAGE_SIZE);
+#define df_stack_top(cpu) ((uintptr_t)&df_stack_area[cpu][PAGE_SIZE + DF_STACK_SIZE])
 #ifndef __x86_64__
 static struct tss df_tss[MAX_CPUS];
 extern char df_task_entry[];
@@ -105,7 +110,7 @@ void cpu_tables_init(unsigned cpu)
     memset(&c->tss, 0, sizeof(c->tss));
     c->tss.iomap_base = sizeof(c->tss);
 #ifdef __x86_64__
-    c->tss.ist[0] = (u64)(uintptr_t)&df_stack[cpu][sizeof(df_stack[cpu])];
+    c->tss.ist[0] = (u64)df_stack_top(cpu);
 #else
     c->tss.ss0 = KERNEL_DS;
 #endif
@@ -114,7 +119,7 @@ void cpu_tables_init(unsigned cpu)
     struct tss *t = &df_tss[cpu];
     memset(t, 0, sizeof(*t));
     t->eip = (u32)(uintptr_t)df_task_entry;
-    t->esp = (u32)(uintptr_t)&df_stack[cpu][sizeof(df_stack[cpu])];
+    t->esp = (u32)df_stack_top(cpu);
     t->eflags = 0x2;   /* reserved bit 1; interrupts off */
     t->cs = KERNEL_CS;
     t->ds = t->es = t->ss = t->fs = KERNEL_DS;
@@ -166,10 +171,17 @@ void traps_init(void)
     load_idt(&idtr);
 }
 
-/* The double-fault task switches page tables from its TSS: give it the
- * kernel's once they exist (i386 starts with paging off). */
+/* Once the kernel's page tables exist: unmap the guard pages below the
+ * boot stack and the double-fault stacks, and (i386) give the double-fault
+ * task the page tables it switches to from its TSS. */
 void traps_paging_ready(void)
 {
+    extern char boot_stack_guard[];
+    int err = vm_guard_add((vaddr_t)boot_stack_guard, "idle (the boot stack)");
+    for (unsigned cpu = 0; cpu < MAX_CPUS && !err; cpu++)
+        err = vm_guard_add((vaddr_t)df_stack_area[cpu], "the double-fault handler");
+    if (err)
+        panic("traps: cannot set up stack guard pages: %s (%d)", errno_name(err), err);
 #ifndef __x86_64__
     for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++)
         df_tss[cpu].cr3 = (u32)read_pt_base();

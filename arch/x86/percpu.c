@@ -4,6 +4,7 @@
  */
 #include <proteus/percpu.h>
 #include <proteus/pvops.h>
+#include <proteus/errno.h>
 #include <proteus/panic.h>
 #include <arch/desc.h>
 #include <arch/x86.h>
@@ -14,7 +15,7 @@ void percpu_init(unsigned cpu)
 #ifdef __x86_64__
     int err = wrmsr_safe(MSR_GS_BASE, (u64)(uintptr_t)c);
     if (err)
-        panic("percpu: writing MSR_GS_BASE (0x%x) failed: %d", MSR_GS_BASE, err);
+        panic("percpu: writing MSR_GS_BASE (0x%x) failed: %s (%d)", MSR_GS_BASE, errno_name(err), err);
 #else
     __asm__ __volatile__("mov %0, %%gs" ::"r"((u16)PERCPU_SEL) : "memory");
 #endif

@@ -83,3 +83,34 @@ probe_read_fs_byte:
     ret
     EXTABLE(5b, 6b)
 #endif
+
+/*
+ *   int probe_load_fs(u16 selector)
+ * Load %fs (then restore it): 0, or -EFAULT after the #GP a bad selector
+ * raises. Tests the exception-table path for #GP on any CPU (QEMU's TCG
+ * raises no #GP for unknown MSRs, the path x86_rdmsr_safe relies on).
+ */
+#ifdef __x86_64__
+    .globl probe_load_fs
+probe_load_fs:
+    mov %fs, %ecx
+7:  mov %di, %fs
+    mov %ecx, %fs
+    xor %eax, %eax
+    ret
+8:  mov $-14, %eax
+    ret
+    EXTABLE(7b, 8b)
+#else
+    .globl probe_load_fs
+probe_load_fs:
+    mov %fs, %ecx
+    mov 4(%esp), %eax
+7:  mov %ax, %fs
+    mov %ecx, %fs
+    xor %eax, %eax
+    ret
+8:  mov $-14, %eax
+    ret
+    EXTABLE(7b, 8b)
+#endif

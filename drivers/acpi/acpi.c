@@ -32,6 +32,11 @@ static bool checksum_ok(const void *p, size_t len)
 /* Map a table (it may sit in memory the e820 map calls reserved). */
 static const struct acpi_header *map_table(paddr_t pa)
 {
+    if (pa < PAGE_SIZE) {
+        if (pa)
+            printk("acpi: table pointer 0x%llx is in page 0: ignored\n", (unsigned long long)pa);
+        return NULL;
+    }
     const struct acpi_header *h = vm_map_mmio(pa, sizeof(*h));
     if (!h)
         return NULL;
@@ -69,8 +74,10 @@ int acpi_init(paddr_t rsdp, paddr_t ebda)
         if (!rsdp)
             rsdp = scan_rsdp(0xe0000, 0x100000);
     }
-    if (!rsdp)
+    if (!rsdp) {
+        pr_info("acpi: no RSDP found: no ACPI\n");
         return -ENODEV;
+    }
     const u8 *r = vm_map_mmio(rsdp, 36);
     if (!r || memcmp(r, "RSD PTR ", 8) || !checksum_ok(r, 20)) {
         printk("acpi: RSDP at 0x%llx is not valid: ACPI not used\n", (unsigned long long)rsdp);

@@ -7,6 +7,7 @@
  */
 #include <drivers/cmos_rtc.h>
 #include <proteus/pvops.h>
+#include <proteus/timekeeping.h>
 
 #define CMOS_INDEX 0x70
 #define CMOS_DATA 0x71
@@ -39,8 +40,9 @@ struct rtc_time {
 
 static void read_raw(struct rtc_time *t)
 {
-    /* Wait out an update in progress (at most ~2 ms), bounded. */
-    for (int spin = 0; spin < 1000000 && (cmos_read(0x0a) & 0x80); spin++)
+    /* Wait out an update in progress (it lasts under 2 ms), bounded. */
+    u64 t0 = read_tsc();
+    while ((cmos_read(0x0a) & 0x80) && read_tsc() - t0 < TSC_CYCLES_FOR_MS(5))
         ;
     t->sec = cmos_read(0x00);
     t->min = cmos_read(0x02);
@@ -104,7 +106,8 @@ void cmos_rtc_periodic_start(void)
 
 bool cmos_rtc_wait_edge(void)
 {
-    for (u32 spin = 0; spin < 10000000; spin++)
+    u64 t0 = read_tsc();
+    while (read_tsc() - t0 < TSC_CYCLES_FOR_MS(20))   /* a period is under 1 ms */
         if (cmos_read(0x0c) & 0x40)
             return true;
     return false;   /* no RTC, or it does not run */

@@ -7,6 +7,7 @@
  */
 #include <drivers/pit.h>
 #include <proteus/pvops.h>
+#include <proteus/timekeeping.h>
 
 #define PIT_CH2 0x42
 #define PIT_CMD 0x43
@@ -26,11 +27,13 @@ bool pit_wait_ticks(u16 ticks)
         outb(PORT_B, b);
         return false;
     }
-    u32 spin = 0;
-    while (!(inb(PORT_B) & 0x20) && ++spin < 50000000)
+    /* 65535 ticks are 55 ms: give up well after that */
+    u64 t0 = read_tsc();
+    bool done;
+    while (!(done = inb(PORT_B) & 0x20) && read_tsc() - t0 < TSC_CYCLES_FOR_MS(100))
         ;
     outb(PORT_B, b);
-    return spin < 50000000;
+    return done;
 }
 
 /* Channel 0, mode 0 (interrupt on terminal count): IRQ 0 rises once after

@@ -31,12 +31,12 @@ struct mem_region {
 struct memmap {
     struct mem_region r[MEMMAP_MAX];
     unsigned n;
-    unsigned dropped;   /* entries lost because the table was full, or empty */
+    unsigned dropped;   /* entries lost: wrapping past 2^64, or the table was full */
 };
 
 void memmap_init(struct memmap *m);
-/* Record a region as reported; zero-length and wrapping entries are
- * dropped (and counted). */
+/* Record a region as reported; zero-length entries are skipped, wrapping
+ * ones and those past MEMMAP_MAX are dropped and counted. */
 void memmap_add(struct memmap *m, u64 base, u64 len, u32 type);
 void memmap_normalize(struct memmap *m);
 /* Drop usable RAM at and above `top` (rounded down to a page): `mem=`. */

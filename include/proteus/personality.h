@@ -10,18 +10,19 @@
 
 #include <proteus/types.h>
 
-struct boot_info;
-
+/* Probes run before anything else (even the console), so they get no
+ * boot information: they look at the machine itself (CPUID, ROM space).
+ * Xen PV is recognised by its own entry point, not by a probe. */
 struct personality {
     const char *name;
-    bool (*probe)(const struct boot_info *bi);
+    bool (*probe)(void);
     void (*install)(void);
 };
 
 extern const struct personality native_personality;
 
 /* Choose and install; returns the chosen one. */
-const struct personality *platform_select(const struct boot_info *bi);
+const struct personality *platform_select(void);
 const struct personality *platform_current(void);
 /* The one boot line naming the implementation of every ops group. */
 void platform_print_boot_line(void);

@@ -50,4 +50,10 @@ static inline struct clock_scale clock_scale_for(u64 hz)
     return clock_scale_between(hz, NSEC_PER_SEC);
 }
 
+/* Waits on devices must end even when the device never answers, and a
+ * bound in loop iterations is no bound in time (under a hypervisor each
+ * port read can cost microseconds). Before the TSC's rate is known, bound
+ * them in TSC cycles at an assumed ceiling of 10 GHz: `ms` milliseconds on
+ * any real CPU, shorter on none. */
+#define TSC_CYCLES_FOR_MS(ms) ((u64)(ms) * 10000000ULL)
 #endif

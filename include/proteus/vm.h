@@ -7,7 +7,9 @@
  *   heap window  the app's sbrk heap, backed by frames from anywhere
  *                (above 4 GiB too), grown on demand
  *   stack window stacks, each with an unmapped guard page below it
- *   MMIO         device registers, mapped uncached at VA == PA on request
+ *   MMIO         device registers (and firmware tables outside the direct
+ *                map), mapped uncached at VA == PA where that address is
+ *                free, else in the MMIO window
  */
 #ifndef PROTEUS_VM_H
 #define PROTEUS_VM_H
@@ -25,11 +27,15 @@
 #define VM_HEAP_BASE 0x0000010000000000UL   /* 1 TiB */
 #define VM_STACK_BASE 0x0000020000000000UL
 #define VM_STACK_END 0x0000030000000000UL
+#define VM_MMIO_BASE 0x0000030000000000UL
+#define VM_MMIO_END 0x0000040000000000UL
 #define VM_DIRECT_LIMIT 0x0000008000000000ULL   /* 512 GiB of RAM */
 #else
 #define VM_HEAP_BASE 0xc0000000UL
 #define VM_STACK_BASE 0xe0000000UL
 #define VM_STACK_END 0xe8000000UL
+#define VM_MMIO_BASE 0xe8000000UL
+#define VM_MMIO_END 0xf0000000UL
 #define VM_DIRECT_LIMIT 0xc0000000ULL
 #endif
 
@@ -47,6 +53,8 @@ int vm_protect(vaddr_t va, size_t len, unsigned prot);
 bool vm_probe(vaddr_t va);
 /* The physical address `va` maps to and its leaf entry; -ENOENT if none. */
 int vm_translate(vaddr_t va, paddr_t *pa, u64 *entry, int *level);
+/* Map device memory (or a firmware table) uncached and return its
+ * address; NULL, after a message, for page 0 or when no room is left. */
 void *vm_map_mmio(paddr_t pa, size_t len);
 
 /* Physical <-> virtual for the direct map. */
@@ -68,6 +76,9 @@ paddr_t page_highest_frame(void);
 vaddr_t vm_stack_alloc(size_t pages, const char *owner);
 void vm_stack_free(vaddr_t top, size_t pages);
 const char *vm_guard_owner(vaddr_t va);
+/* Unmap `page` and name it as the guard of a stack the kernel placed
+ * itself (the boot stack, the double-fault stacks). */
+int vm_guard_add(vaddr_t page, const char *owner);
 
 /* The heap behind sbrk: grow or shrink by `delta` bytes; returns the old
  * break, or (vaddr_t)-1 with *err set (-ENOMEM). */

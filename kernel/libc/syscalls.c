@@ -155,9 +155,10 @@ int nanosleep(const struct timespec *req, struct timespec *rem)
         set_errno(EINVAL);
         return -1;
     }
-    uint64_t now = proteus_clock_ns();
-    uint64_t delta = (uint64_t)req->tv_sec * 1000000000u + (uint64_t)req->tv_nsec;
-    uint64_t deadline = now + delta < now ? UINT64_MAX : now + delta;
+    uint64_t now = proteus_clock_ns(), deadline = UINT64_MAX;
+    /* a request past 2^64 ns (584 years) sleeps forever, never briefly */
+    if ((uint64_t)req->tv_sec < (UINT64_MAX - now) / 1000000000u)
+        deadline = now + (uint64_t)req->tv_sec * 1000000000u + (uint64_t)req->tv_nsec;
     proteus_sleep_until_ns(deadline);
     if (rem) {
         rem->tv_sec = 0;

@@ -5,7 +5,7 @@
 #include "native.h"
 #include <proteus/personality.h>
 
-static bool native_probe(const struct boot_info *bi)
+static bool native_probe(void)
 {
     return true;
 }

@@ -1,15 +1,19 @@
 /*
- * Native time: the TSC is the clock and the local APIC timer, in one-shot
- * mode, is the timer. The TSC rate comes from CPUID leaf 0x15 (or 0x16) when
- * the CPU reports it, else it is measured against the PIT for 10 ms. The
- * wall clock is the CMOS RTC read once at boot. SDM Vol. 3B, 18.7.3
- * (determining the TSC frequency); Vol. 2A, CPUID leaves 15H and 16H.
+ * Native time: the TSC is the clock and the local APIC timer, one-shot
+ * (TSC-deadline mode where the CPU has it), is the timer. The TSC rate
+ * comes from CPUID (leaf 0x15, 0x16, or a hypervisor's timing leaf
+ * 0x40000010) when the CPU reports it, else it is measured over one 5 ms
+ * PIT window (or, without a PIT, 16 periods of the RTC's 1024 Hz flag),
+ * the same window that measures the APIC timer. The wall clock is the CMOS
+ * RTC read once at boot. SDM Vol. 3B, 18.7.3 (determining the TSC
+ * frequency); Vol. 2A, CPUID leaves 15H and 16H.
  */
 #include "native.h"
 #include <arch/cpu.h>
 #include <drivers/cmos_rtc.h>
 #include <drivers/pit.h>
 #include <drivers/lapic.h>
+#include <proteus/errno.h>
 #include <proteus/printk.h>
 #include <proteus/timekeeping.h>
 
@@ -25,6 +29,18 @@ static u64 tsc_from_cpuid(void)
         if (r.eax && r.ebx && r.ecx) {
             hz_source = "CPUID 0x15";
             return (u64)r.ecx * r.ebx / r.eax;
+        }
+    }
+    if (cpu_features.hypervisor) {
+        /* The hypervisor timing leaf (VMware's convention, which KVM and
+         * QEMU follow when they know the rate): EAX = TSC kHz. */
+        cpuid(0x40000000, &r);
+        if (r.eax >= 0x40000010 && r.eax < 0x40000100) {
+            cpuid(0x40000010, &r);
+            if (r.eax) {
+                hz_source = "hypervisor CPUID 0x40000010";
+                return (u64)r.eax * 1000;
+            }
         }
     }
     if (cpu_features.max_leaf >= 0x16) {
@@ -108,9 +124,17 @@ static int native_time_init(void)
     } else if (!hz) {
         hz = tsc_from_reference();
     }
-    if (hz < 1000000) {
-        printk("time: TSC rate %llu Hz from %s is implausible\n", (unsigned long long)hz, hz_source);
-        return -1;
+    if (!hz) {
+        printk("time: no CPUID rate and no reference clock (PIT or RTC) to measure the TSC\n");
+        return -ENODEV;
+    }
+    /* No CPU Proteus runs on has a TSC below 200 MHz or above 20 GHz; a
+     * reference that disagrees was disturbed (a hypervisor that delivers
+     * the RTC's periodic flag late, say) and must not become the clock. */
+    if (hz < 200000000ULL || hz > 20000000000ULL) {
+        printk("time: TSC rate %llu Hz measured against the %s is implausible; no trustworthy "
+               "clock\n", (unsigned long long)hz, hz_source);
+        return -ERANGE;
     }
     scale = clock_scale_for(hz);
     ns_to_tsc = clock_scale_between(NSEC_PER_SEC, hz);
@@ -127,8 +151,9 @@ static int native_time_init(void)
         pr_info("time: local APIC timer in TSC-deadline mode\n");
         return 0;
     }
-    if (lapic_timer_measure_end(hz))
-        return -1;
+    int err = lapic_timer_measure_end(hz);
+    if (err)
+        return err;
     pr_info("time: local APIC timer %llu kHz, one-shot\n",
             (unsigned long long)(lapic_timer_hz() / 1000));
     return 0;

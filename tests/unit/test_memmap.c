@@ -96,16 +96,16 @@ TEST(memmap_add_records_and_drops)
     CHECK_EQ(m.r[0].len, 0x1000);
     CHECK_EQ(m.r[0].type, MEM_USABLE);
 
-    memmap_add(&m, 0x5000, 0, MEM_USABLE);                      /* zero length */
+    memmap_add(&m, 0x5000, 0, MEM_USABLE);                      /* zero length: skipped */
     memmap_add(&m, 0xfffffffffffff000ULL, 0x2000, MEM_RESERVED); /* wraps past 2^64 */
     memmap_add(&m, 1, ~0ULL, MEM_USABLE);
     CHECK_EQ(m.n, 1);
-    CHECK_EQ(m.dropped, 3);
+    CHECK_EQ(m.dropped, 2);   /* a zero-length entry is harmless, not counted */
 
     /* dropped entries leave no trace in the result */
     memmap_normalize(&m);
     MAP_IS({ 0x1000, 0x1000, MEM_USABLE });
-    CHECK_EQ(m.dropped, 3);
+    CHECK_EQ(m.dropped, 2);
 
     /* the very top of the address space is still representable */
     memmap_init(&m);

@@ -73,6 +73,10 @@ boot_gdtr:
 
     .section .bss
     .balign 4096
-    .globl boot_stack_bottom, boot_stack_top
+    /* The boot stack, which the idle thread keeps, with a page below it
+     * that vm_init unmaps: an overflow faults instead of corrupting BSS. */
+    .balign 4096
+    .globl boot_stack_guard, boot_stack_bottom, boot_stack_top
+boot_stack_guard: .space 4096
 boot_stack_bottom: .space 16384
 boot_stack_top:

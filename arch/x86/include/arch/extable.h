@@ -22,6 +22,7 @@ unsigned long extable_find(unsigned long ip);
 int probe_read_byte(const void *p, unsigned char *out);
 int probe_write_byte(void *p, unsigned char val);
 int probe_read_fs_byte(unsigned long offset, unsigned char *out);
+int probe_load_fs(unsigned short selector);
 #endif
 
 #endif
