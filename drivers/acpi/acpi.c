@@ -167,3 +167,23 @@ void acpi_poweroff(void)
     if (pm1b && pm1b <= 0xffff)
         outw((u16)pm1b, (u16)((slp_typ & 7) << 10 | 1 << 13));
 }
+
+/* The ACPI power-management timer: FADT PM_TMR_BLK (offset 76) with
+ * PM_TMR_LEN 4 (offset 91), a 3.579545 MHz counter of 24 bits, or 32 with
+ * FADT flag TMR_VAL_EXT (bit 8 of the flags at offset 112). ACPI 6.5,
+ * 4.8.3.3 and table 5.9. Only I/O-port timers are used. */
+int acpi_pm_timer(u16 *port, bool *bits32)
+{
+    const u8 *fadt = acpi_find_table("FACP");
+    const struct acpi_header *fh = (const void *)fadt;
+    if (!fadt || fh->length < 116)
+        return -ENODEV;
+    u32 blk, flags;
+    memcpy(&blk, fadt + 76, 4);
+    memcpy(&flags, fadt + 112, 4);
+    if (!blk || blk > 0xfffc || fadt[91] != 4)
+        return -ENODEV;
+    *port = (u16)blk;
+    *bits32 = flags & (1u << 8);
+    return 0;
+}

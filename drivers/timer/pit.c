@@ -13,13 +13,14 @@
 #define PIT_CMD 0x43
 #define PORT_B 0x61
 
-bool pit_wait_ticks(u16 ticks)
+bool pit_wait_ticks(u16 ticks, u64 *tsc_elapsed)
 {
     u8 b = inb(PORT_B);
     outb(PORT_B, (u8)((b & ~0x02) | 0x01));   /* gate on, speaker off */
     outb(PIT_CMD, 0xb0);                      /* channel 2, lo/hi, mode 0, binary */
     outb(PIT_CH2, (u8)ticks);
     outb(PIT_CH2, (u8)(ticks >> 8));
+    u64 start = read_tsc();   /* the count runs from here */
     /* In mode 0, OUT2 is low from the moment the count is written until it
      * reaches zero. High at once means there is no PIT (a machine without
      * one, such as QEMU's microvm, reads port 0x61 as 0xff). */
@@ -28,10 +29,11 @@ bool pit_wait_ticks(u16 ticks)
         return false;
     }
     /* 65535 ticks are 55 ms: give up well after that */
-    u64 t0 = read_tsc();
     bool done;
-    while (!(done = inb(PORT_B) & 0x20) && read_tsc() - t0 < TSC_CYCLES_FOR_MS(100))
+    u64 now;
+    while (!(done = inb(PORT_B) & 0x20) && (now = read_tsc()) - start < TSC_CYCLES_FOR_MS(100))
         ;
+    *tsc_elapsed = read_tsc() - start;
     outb(PORT_B, b);
     return done;
 }

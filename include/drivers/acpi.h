@@ -19,4 +19,7 @@ const void *acpi_find_table(const char *sig);
 /* Enter S5 (soft off). Returns only if that failed. */
 void acpi_poweroff(void);
 bool acpi_disabled(void);
+#define ACPI_PM_TIMER_HZ 3579545
+/* The PM timer's I/O port and width; -ENODEV if the FADT has none. */
+int acpi_pm_timer(u16 *port, bool *bits32);
 #endif

@@ -3,8 +3,9 @@
 #define DRIVERS_PIT_H
 #include <proteus/types.h>
 #define PIT_HZ 1193182
-/* Busy-wait `ticks` PIT ticks on channel 2, gated through port 0x61.
- * Returns false at once if there is no PIT. */
-bool pit_wait_ticks(u16 ticks);
+/* Busy-wait `ticks` PIT ticks on channel 2, gated through port 0x61, and
+ * give the TSC cycles from the count's start to its end. Returns false at
+ * once if there is no PIT. */
+bool pit_wait_ticks(u16 ticks, u64 *tsc_elapsed);
 void pit_oneshot_irq0(u16 ticks);
 #endif

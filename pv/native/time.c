@@ -10,15 +10,27 @@
  */
 #include "native.h"
 #include <arch/cpu.h>
+#include <drivers/acpi.h>
 #include <drivers/cmos_rtc.h>
 #include <drivers/pit.h>
 #include <drivers/lapic.h>
 #include <proteus/errno.h>
 #include <proteus/printk.h>
 #include <proteus/timekeeping.h>
+#include <proteus/timer.h>
 
-static u64 tsc0, hz, boot_wall_ns;
-static struct clock_scale scale, ns_to_tsc;
+/* clock_ns() = base_ns + (tsc - base_tsc) scaled. Refining the rate moves
+ * the base to "now" first, so the clock stays continuous and monotonic.
+ * seq is odd while the base changes (a reader on another CPU retries). */
+static struct {
+    volatile u32 seq;
+    u64 base_tsc, base_ns;
+    struct clock_scale scale, ns_to_tsc;
+} clk;
+static u64 hz, boot_wall_ns;
+/* An exact rate from CPUID 0x15 or a hypervisor needs no refinement. */
+static bool tsc_from_cpuid_known;
+u64 tsc_refinements;   /* how often the rate was refined (selftest) */
 static const char *hz_source = "none";
 
 static u64 tsc_from_cpuid(void)
@@ -28,6 +40,7 @@ static u64 tsc_from_cpuid(void)
         cpuid(0x15, &r);
         if (r.eax && r.ebx && r.ecx) {
             hz_source = "CPUID 0x15";
+            tsc_from_cpuid_known = true;
             return (u64)r.ecx * r.ebx / r.eax;
         }
     }
@@ -39,6 +52,7 @@ static u64 tsc_from_cpuid(void)
             cpuid(0x40000010, &r);
             if (r.eax) {
                 hz_source = "hypervisor CPUID 0x40000010";
+                tsc_from_cpuid_known = true;
                 return (u64)r.eax * 1000;
             }
         }
@@ -56,23 +70,28 @@ static u64 tsc_from_cpuid(void)
 /* One reference window: the PIT (5 ms), or where there is none the RTC's
  * 1024 Hz flag (16 periods after one to find an edge). The TSC and the
  * local APIC timer are both measured over it, so calibration costs one
- * short wait at boot; its accuracy is a few hundred ppm (the PIT tick is
- * 0.84 us). */
+ * short wait at boot. Its accuracy is a few hundred ppm at best (the PIT
+ * tick is 0.84 us), which the PM-timer refinement below improves on. */
 static u64 tsc_from_reference(void)
 {
-    lapic_timer_measure_begin(VEC_TIMER);
-    u64 t0 = read_tsc();
-    if (pit_wait_ticks(PIT_HZ / 200)) {
-        hz_source = "PIT";
-        return (read_tsc() - t0) * PIT_HZ / (PIT_HZ / 200);
+    /* A short first window runs the wait once, so that the measured one
+     * does not include an emulator translating the code for the first time
+     * (seen under QEMU's TCG: 2.5 % too fast without it). */
+    u64 elapsed;
+    if (pit_wait_ticks(PIT_HZ / 2000, &elapsed)) {
+        lapic_timer_measure_begin(VEC_TIMER);
+        if (pit_wait_ticks(PIT_HZ / 200, &elapsed)) {
+            hz_source = "PIT";
+            return elapsed * PIT_HZ / (PIT_HZ / 200);
+        }
     }
     cmos_rtc_periodic_start();
     bool ok = cmos_rtc_wait_edge();
     lapic_timer_measure_begin(VEC_TIMER);
-    t0 = read_tsc();
+    u64 t0 = read_tsc();
     for (int i = 0; i < 16 && ok; i++)
         ok = cmos_rtc_wait_edge();
-    u64 elapsed = read_tsc() - t0;
+    elapsed = read_tsc() - t0;
     cmos_rtc_periodic_stop();
     if (!ok)
         return 0;
@@ -82,7 +101,50 @@ static u64 tsc_from_reference(void)
 
 static u64 native_clock_ns(void)
 {
-    return mul_u64_u32_shr(read_tsc() - tsc0, scale.mult, scale.shift);
+    u32 seq;
+    u64 ns;
+    do {
+        seq = clk.seq;
+        barrier();
+        ns = clk.base_ns + mul_u64_u32_shr(read_tsc() - clk.base_tsc, clk.scale.mult,
+                                           clk.scale.shift);
+        barrier();
+    } while ((seq & 1) || seq != clk.seq);
+    return ns;
+}
+
+static u64 ns_to_tsc(u64 ns)
+{
+    if (ns <= clk.base_ns)
+        return clk.base_tsc;
+    return clk.base_tsc + mul_u64_u32_shr(ns - clk.base_ns, clk.ns_to_tsc.mult, clk.ns_to_tsc.shift);
+}
+
+/* A new TSC rate, from now on. Interrupts off: nothing on this CPU reads
+ * the clock halfway through. */
+/* From now on, advance at `tick_hz` TSC cycles per second, starting from
+ * the clock's present value moved forward by `step_ns` (never back: the
+ * clock is monotonic). `hz` stays the TSC's measured rate; `tick_hz` may
+ * differ from it briefly while an offset is being slewed away. */
+static void set_rate_from_now(u64 tick_hz, u64 step_ns)
+{
+    unsigned long f = irq_save();
+    u64 now_tsc = read_tsc(), now_ns = native_clock_ns();
+    clk.seq++;
+    barrier();
+    clk.base_tsc = now_tsc;
+    clk.base_ns = now_ns + step_ns;
+    clk.scale = clock_scale_for(tick_hz);
+    clk.ns_to_tsc = clock_scale_between(NSEC_PER_SEC, tick_hz);
+    barrier();
+    clk.seq++;
+    irq_restore(f);
+}
+
+static void set_rate(u64 new_hz)
+{
+    hz = new_hz;
+    set_rate_from_now(new_hz, 0);
 }
 
 static u64 native_wallclock_at_boot_ns(void)
@@ -94,9 +156,7 @@ static void native_arm_oneshot(u64 deadline)
 {
     if (lapic_timer_is_tsc_deadline()) {
         /* 0 disarms; a deadline already passed fires at once (SDM 11.5.4.1) */
-        lapic_timer_arm_tsc(deadline ? tsc0 + mul_u64_u32_shr(deadline, ns_to_tsc.mult,
-                                                                ns_to_tsc.shift)
-                                     : 0);
+        lapic_timer_arm_tsc(deadline ? ns_to_tsc(deadline) : 0);
         return;
     }
     if (deadline == 0) {
@@ -104,7 +164,87 @@ static void native_arm_oneshot(u64 deadline)
         return;
     }
     u64 now = native_clock_ns();
-    lapic_timer_arm_ns(deadline > now ? deadline - now : 1);
+    u64 delta = deadline > now ? deadline - now : 1;
+    /* The count-down rate was measured over 5 ms and is off by up to a few
+     * hundred ppm: fire 0.2 % early on long waits and let the caller, who
+     * checks the clock, re-arm for the little that is left. Late is worse
+     * than early: it cannot be undone. */
+    if (delta > 1000000)
+        delta -= delta / 512;
+    lapic_timer_arm_ns(delta);
+}
+
+/*
+ * Refining the TSC rate. 5 ms against the PIT gives a rate good to a few
+ * hundred ppm: up to a millisecond over a few seconds. Where ACPI offers
+ * its PM timer (3.579545 MHz), the rate is measured again over longer and
+ * longer stretches since boot (0.5, 1, 2, 4, 8, 12, 16 s), one sample per
+ * kernel timer, and the clock takes each better rate. The 24-bit PM counter
+ * wraps every 4.7 s, so samples are never further apart than 4 s. After
+ * 16 s the error is far below 1 ppm and the timer stops (no periodic tick).
+ */
+static const u32 refine_at_ms[] = { 500, 1000, 2000, 4000, 8000, 12000, 16000 };
+static struct timer refine_timer;
+static unsigned refine_step;
+static u16 pm_port;
+static bool pm_32;
+static u32 pm_last;
+static u64 pm_total, refine_tsc0, refine_ns0;
+
+static u32 pm_read(void)
+{
+    return inl(pm_port) & (pm_32 ? 0xffffffffu : 0xffffffu);
+}
+
+/* Each sample also corrects the time the clock lost or gained before it
+ * (running at the rough rate): a clock behind the PM timer's reckoning
+ * steps forward; one ahead of it runs slower until the next sample, by
+ * just enough to meet it there. */
+static void refine(struct timer *t)
+{
+    u32 pm = pm_read();
+    u64 tsc = read_tsc(), now = native_clock_ns();
+    pm_total += (pm - pm_last) & (pm_32 ? 0xffffffffu : 0xffffffu);
+    pm_last = pm;
+    bool last = refine_step + 1 >= ARRAY_SIZE(refine_at_ms);
+    u64 next_ns = last ? 0 : (u64)(refine_at_ms[refine_step + 1] - refine_at_ms[refine_step]) * 1000000;
+    if (pm_total) {
+        u64 new_hz = (tsc - refine_tsc0) * ACPI_PM_TIMER_HZ / pm_total;
+        u64 truth = refine_ns0 + pm_total * NSEC_PER_SEC / ACPI_PM_TIMER_HZ;
+        /* The PM timer is the better clock; only nonsense (a timer that
+         * does not tick) is refused. */
+        if (new_hz > hz - hz / 5 && new_hz < hz + hz / 5) {
+            hz = new_hz;
+            if (truth >= now) {
+                set_rate_from_now(new_hz, truth - now);
+            } else if (!last && now - truth < next_ns / 10) {
+                /* ahead by d: cover next_ns - d of clock in next_ns of time */
+                u64 d = now - truth;
+                set_rate_from_now(new_hz + new_hz / (next_ns - d) * d, 0);
+            } else {
+                set_rate_from_now(new_hz, 0);
+            }
+            tsc_refinements++;
+        }
+    }
+    if (!last) {
+        refine_step++;
+        timer_arm(&refine_timer, now + next_ns);
+    } else {
+        set_rate_from_now(hz, 0);   /* end any slewing */
+    }
+}
+
+static void tsc_refine_start(void)
+{
+    if (acpi_disabled() || acpi_pm_timer(&pm_port, &pm_32))
+        return;
+    pm_last = pm_read();
+    refine_tsc0 = read_tsc();
+    refine_ns0 = native_clock_ns();
+    timer_setup(&refine_timer, refine);
+    timer_arm(&refine_timer, clock_ns() + (u64)refine_at_ms[0] * 1000000);
+    pr_info("time: refining the TSC rate against the ACPI PM timer (port 0x%x)\n", pm_port);
 }
 
 static u64 native_tsc_hz(void)
@@ -114,7 +254,7 @@ static u64 native_tsc_hz(void)
 
 static int native_time_init(void)
 {
-    tsc0 = read_tsc();
+    u64 tsc0 = read_tsc();
     hz = tsc_from_cpuid();
     if (hz && !cpu_features.tsc_deadline) {
         /* the rate is known, but the APIC timer's still needs a window */
@@ -136,8 +276,9 @@ static int native_time_init(void)
                "clock\n", (unsigned long long)hz, hz_source);
         return -ERANGE;
     }
-    scale = clock_scale_for(hz);
-    ns_to_tsc = clock_scale_between(NSEC_PER_SEC, hz);
+    clk.base_tsc = tsc0;
+    clk.base_ns = 0;
+    set_rate(hz);
     pr_info("time: TSC %llu.%03llu MHz (from %s)\n", (unsigned long long)(hz / 1000000),
             (unsigned long long)(hz / 1000 % 1000), hz_source);
 
@@ -149,13 +290,15 @@ static int native_time_init(void)
 
     if (lapic_timer_use_tsc_deadline(VEC_TIMER) == 0) {
         pr_info("time: local APIC timer in TSC-deadline mode\n");
-        return 0;
+    } else {
+        int err = lapic_timer_measure_end(hz);
+        if (err)
+            return err;
+        pr_info("time: local APIC timer %llu kHz, one-shot\n",
+                (unsigned long long)(lapic_timer_hz() / 1000));
     }
-    int err = lapic_timer_measure_end(hz);
-    if (err)
-        return err;
-    pr_info("time: local APIC timer %llu kHz, one-shot\n",
-            (unsigned long long)(lapic_timer_hz() / 1000));
+    if (!tsc_from_cpuid_known)
+        tsc_refine_start();
     return 0;
 }
 

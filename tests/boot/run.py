@@ -29,7 +29,7 @@ TABLE = os.path.join(REPO, 'tests', 'boot', 'tests.cfg')
 DEFAULTS = {'machine': 'pc', 'boot': 'multiboot', 'mem': '64', 'accel': 'tcg',
             'append': '', 'extra': '', 'timeout': '20', 'expect_status': '0',
             'expect': '', 'reject': '', 'platform': '', 'end': 'status',
-            'input': '', 'input_after': r'^proteus: platform='}
+            'input': '', 'input_after': r'^proteus: platform=', 'clock_tolerance_ms': ''}
 FIELDS = set(DEFAULTS) | {'image', 'arch', 'cpu'}
 DEFAULT_CPU = {'x86_64': 'qemu64', 'i386': 'qemu32'}
 QEMU = {'x86_64': 'qemu-system-x86_64', 'i386': 'qemu-system-i386'}
@@ -73,6 +73,7 @@ class Run:
     end: str = 'status'
     console_input: str = ''
     input_after: object = None
+    clock_tolerance_ms: float = None
 
 
 @dataclass
@@ -136,7 +137,8 @@ def load_table(path, build_dir):
             runs.append(Run(f'{name}-{accel}', arch, image, accel, cmd, timeout, status, expect,
                             reject, t['end'],
                             t['input'].encode().decode('unicode_escape') if t['input'] else '',
-                            regexes(name, 'input_after', t['input_after'])[0]))
+                            regexes(name, 'input_after', t['input_after'])[0],
+                            float(t['clock_tolerance_ms']) if t['clock_tolerance_ms'] else None))
     return runs
 
 
@@ -158,15 +160,38 @@ def qemu(cmd, timeout, console_input=None, input_after=None):
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     LIVE.add(p)
     out, err = bytearray(), bytearray()
+    # (host monotonic s, host Unix time s, line) for each console line, taken
+    # when its FIRST byte arrived: QEMU's UART model can deliver the rest of a
+    # line milliseconds later (seen after the guest was idle), while the
+    # guest has already moved on.
+    stamps = []
+    first = [None]
 
     def pump(src, dst, watch):
         typed = False
         while True:
-            chunk = src.read1(4096) if hasattr(src, 'read1') else src.read(4096)
+            chunk = os.read(src.fileno(), 4096)
             if not chunk:
                 return
-            dst += chunk
-            if watch and not typed and input_after.search(dst.decode('utf-8', 'replace')):
+            if watch is not None:
+                now = (time.monotonic(), time.time())
+                start = dst.rfind(b'\n') + 1   # where the unfinished line began
+                dst += chunk
+                pos = start
+                while True:
+                    nl = dst.find(b'\n', pos)
+                    if first[0] is None and pos < len(dst):
+                        first[0] = now
+                    if nl < 0:
+                        break
+                    t = first[0] or now
+                    stamps.append((t[0], t[1], bytes(dst[pos:nl]).decode('utf-8', 'replace').rstrip('\r')))
+                    first[0] = None
+                    pos = nl + 1
+            else:
+                dst += chunk
+            if console_input and watch and not typed and \
+                    input_after.search(dst.decode('utf-8', 'replace')):
                 typed = True
                 try:
                     p.stdin.write(console_input.encode())
@@ -174,22 +199,74 @@ def qemu(cmd, timeout, console_input=None, input_after=None):
                 except OSError:
                     pass
 
-    readers = [threading.Thread(target=pump, args=(p.stdout, out, bool(console_input)), daemon=True),
-               threading.Thread(target=pump, args=(p.stderr, err, False), daemon=True)]
+    readers = [threading.Thread(target=pump, args=(p.stdout, out, True), daemon=True),
+               threading.Thread(target=pump, args=(p.stderr, err, None), daemon=True)]
     for r in readers:
         r.start()
-    try:
-        rc = p.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
+    # A blocking wait with a timer to kill at the timeout: Popen.wait(timeout)
+    # polls, and its wakeups delay the reader threads' timestamps.
+    timed_out = threading.Event()
+
+    def expire():
+        timed_out.set()
         kill(p)
-        p.wait()
-        rc = None
+    killer = threading.Timer(timeout, expire)
+    killer.start()
+    try:
+        rc = p.wait()
     finally:
+        killer.cancel()
         LIVE.discard(p)
+    if timed_out.is_set():
+        rc = None
     for r in readers:
         r.join(5)
     text = lambda b: bytes(b).decode('utf-8', errors='replace').replace('\r', '')
-    return rc, text(out), text(err)
+    return rc, text(out), text(err), stamps
+
+
+CLOCK_MARK = re.compile(r'^clock: (start|end)$')
+CLOCK_LINE = re.compile(r'^clock: (start|end) mono=(\d+) real=(\d+) tod=(\d+)$')
+
+
+def check_clock(stamps, tol_ms):
+    """Compare the guest's clocks with the host's over each `clock: start` ..
+    `clock: end` round of apps/clockcheck. The guest prints each marker line
+    and then reads its clocks (their values follow on the next line); the
+    host takes the time the marker's first byte arrived. Each clock's
+    elapsed time must be within tol_ms of the host's in the median round
+    (one round disturbed on the host does not decide), and the wall clock
+    within 2 s of the host's (the CMOS clock it starts from counts seconds)."""
+    marks, rounds, start = {}, [], None
+    for mono_host, wall_host, line in stamps:
+        m = CLOCK_MARK.match(line)
+        if m:
+            marks[m.group(1)] = (mono_host, wall_host)
+            continue
+        m = CLOCK_LINE.match(line)
+        if not m or m.group(1) not in marks:
+            continue
+        sample = (*marks[m.group(1)], *(int(g) for g in m.groups()[1:]))
+        if m.group(1) == 'start':
+            start = sample
+        elif start:
+            rounds.append((start, sample))
+            start = None
+    if not rounds:
+        return ['clock lines missing']
+    why = []
+    names = ('CLOCK_MONOTONIC', 'CLOCK_REALTIME', 'gettimeofday')
+    for i, name in enumerate(names):
+        offs = sorted(((e[2 + i] - s[2 + i]) - (e[0] - s[0]) * 1e9) / 1e6 for s, e in rounds)
+        median = offs[len(offs) // 2]
+        if abs(median) > tol_ms:
+            why.append(f'{name} differs from the host by {median:+.3f} ms over '
+                       f'{(rounds[0][1][0] - rounds[0][0][0]):.3f} s (median of '
+                       f'{", ".join(f"{o:+.3f}" for o in offs)}; tolerance {tol_ms} ms)')
+    s0 = rounds[0][0]
+    if abs(s0[3] / 1e9 - s0[1]) > 2:
+        why.append(f'the wall clock is {s0[3] / 1e9 - s0[1]:+.1f} s off the host\'s')
+    return why
 
 
 def boot(run):
@@ -198,7 +275,7 @@ def boot(run):
         return Result('FAIL', reason=f'image {run.image} missing (not built?)', broken=True)
     t0 = time.monotonic()
     try:
-        rc, console, err = qemu(run.cmd, run.timeout, run.console_input, run.input_after)
+        rc, console, err, stamps = qemu(run.cmd, run.timeout, run.console_input, run.input_after)
     except OSError as e:
         return Result('FAIL', reason=f'cannot start {run.cmd[0]}: {e.strerror}', broken=True)
     secs = time.monotonic() - t0
@@ -227,6 +304,8 @@ def boot(run):
         why.append(f'status {(rc - 1) // 2}, expected {run.status}')
     why += [f'missing /{rx.pattern}/' for rx in run.expect if not rx.search(console)]
     why += [f'rejected /{rx.pattern}/ found' for rx in run.reject if rx.search(console)]
+    if run.clock_tolerance_ms is not None:
+        why += check_clock(stamps, run.clock_tolerance_ms)
     return Result('FAIL' if why else 'PASS', secs, '; '.join(why), output)
 
 
@@ -278,7 +357,7 @@ def probe_kvm():
         cmd = [QEMU['x86_64'], '-accel', 'kvm', '-M', 'microvm', '-m', '64',
                '-cpu', KVM_CPU['max'], *COMMON, *NO_REBOOT, *EXIT_DEVICE, '-kernel', f.name]
         try:
-            rc, _, err = qemu(cmd, 5)
+            rc, _, err, _ = qemu(cmd, 5)
         except OSError as e:
             return f'cannot start {cmd[0]}: {e.strerror}'
     if rc == 2 * 0x21 + 1:

@@ -1,0 +1,61 @@
+/*
+ * clockcheck: prints the monotonic clock, the real-time clock and
+ * gettimeofday, sleeps (2 s unless `-- SECONDS` says otherwise) with
+ * nanosleep, and prints them again; three times. The boot-test runner timestamps both
+ * lines on the host and compares the guest's elapsed times with its own
+ * (the clock_tolerance_ms field of tests/boot/tests.cfg).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/time.h>
+#include <time.h>
+
+static unsigned long long ns(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
+}
+
+/* A short marker line goes out, then the clocks are read at once: the
+ * host timestamps the marker's last byte, which left the serial port just
+ * before the reads. The values follow in a second line. */
+static void report(const char *when)
+{
+    struct timeval tv;
+    printf("clock: %s\n", when);
+    fflush(stdout);
+    unsigned long long mono = ns(CLOCK_MONOTONIC), real = ns(CLOCK_REALTIME);
+    gettimeofday(&tv, NULL);
+    unsigned long long tod = (unsigned long long)tv.tv_sec * 1000000000ull +
+                             (unsigned long long)tv.tv_usec * 1000ull;
+    printf("clock: %s mono=%llu real=%llu tod=%llu\n", when, mono, real, tod);
+    fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+    double secs = argc > 1 ? atof(argv[1]) : 2.0;
+    struct timespec req = { (time_t)secs, (long)((secs - (double)(time_t)secs) * 1e9) };
+    /* The first report is slower than the others on an emulator that
+     * translates code on first use; that time would count on one side
+     * only. A throw-away report first makes start and end cost the same. */
+    report("warmup");
+    /* The end marker follows a quiet stretch (the sleep); so does the start
+     * marker, so that whatever the host takes to notice output after
+     * silence (waking its reader) is the same on both sides. */
+    struct timespec quiet = { 0, 300000000 };
+    nanosleep(&quiet, NULL);
+    /* Three rounds: the runner takes the median, so one round disturbed on
+     * the host (a descheduled reader) does not decide the verdict. */
+    for (int round = 0; round < 3; round++) {
+        report("start");
+        if (nanosleep(&req, NULL)) {
+            printf("clockcheck: nanosleep failed\n");
+            return 1;
+        }
+        report("end");
+    }
+    printf("clockcheck: slept %.3f s three times\n", secs);
+    return 0;
+}
