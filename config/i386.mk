@@ -8,3 +8,6 @@ CONFIG_HEAP_MAX_MB := 512
 CONFIG_SERIAL_PORT := 0x3f8
 CONFIG_SERIAL_BAUD := 115200
 CONFIG_DEBUG_EXIT_PORT := 0xf4
+# Platform-ops calls go through the layer (1), or are the native instructions
+# themselves (0: only for the "no layer" image make bench compares with).
+CONFIG_PVOPS := 1

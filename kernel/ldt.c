@@ -32,7 +32,7 @@ int ldt_set_raw(unsigned entry, struct seg_desc d)
     unsigned *used;
     struct seg_desc *ldt = sched_current_ldt(true, &used, &err);
     if (ldt) {
-        write_ldt_entry(ldt, entry, d);
+        write_ldt_entry(ldt, entry, &d);
         if (entry >= *used) {
             *used = entry + 1;
             load_ldt(ldt, *used);
@@ -59,7 +59,7 @@ int ldt_clear(unsigned entry)
     struct seg_desc *ldt = sched_current_ldt(false, &used, &err);
     if (ldt && entry < *used) {
         struct seg_desc empty = { 0, 0 };
-        write_ldt_entry(ldt, entry, empty);
+        write_ldt_entry(ldt, entry, &empty);
     }
     irq_restore(f);
     return 0;

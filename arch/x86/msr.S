@@ -5,6 +5,8 @@
  *
  *   int x86_rdmsr_safe(u32 msr, u64 *val)   0, or -EIO (5) after a #GP
  *   int x86_wrmsr_safe(u32 msr, u64 val)
+ * They serve directly as the native cpu ops read_msr and write_msr, so on
+ * i386 they take their arguments in registers like every op (regparm(3)).
  */
 #include <arch/extable.h>
 
@@ -35,24 +37,27 @@ x86_wrmsr_safe:
     ret
     EXTABLE(3b, 4b)
 #else
+    /* i386: regparm(3), as every platform op: EAX, EDX, ECX */
     .globl x86_rdmsr_safe
-x86_rdmsr_safe:
-    mov 4(%esp), %ecx
+x86_rdmsr_safe:             /* EAX = msr, EDX = val */
+    push %ebx
+    mov %edx, %ebx
+    mov %eax, %ecx
 1:  rdmsr
-    mov 8(%esp), %ecx
-    mov %eax, (%ecx)
-    mov %edx, 4(%ecx)
+    mov %eax, (%ebx)
+    mov %edx, 4(%ebx)
     xor %eax, %eax
+    pop %ebx
     ret
 2:  mov $-5, %eax
+    pop %ebx
     ret
     EXTABLE(1b, 2b)
 
     .globl x86_wrmsr_safe
-x86_wrmsr_safe:
-    mov 4(%esp), %ecx
-    mov 8(%esp), %eax
-    mov 12(%esp), %edx
+x86_wrmsr_safe:             /* EAX = msr, EDX = low half, ECX = high half */
+    xchg %eax, %ecx         /* ECX = msr, EAX = high */
+    xchg %eax, %edx         /* EDX = high, EAX = low */
 3:  wrmsr
     xor %eax, %eax
     ret

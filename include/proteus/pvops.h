@@ -10,6 +10,13 @@
  * high-level form exists (load the LDT of a thread, arm a one-shot timer,
  * start a vCPU, end the machine) and low-level only where the hardware shape
  * is the natural interface (page-table entries, control registers).
+ *
+ * Every wrapper is one recorded call site (PVOP_CALL below): an indirect
+ * call through pv_ops whose address goes into the .pvpatch table, so that
+ * boot can rewrite it into a direct call to the chosen implementation, or
+ * into the native instruction itself (kernel/pvpatch.c, docs/patching.md).
+ * On i386 the operations take their arguments in registers (regparm(3):
+ * EAX, EDX, ECX), so that a call site is a bare call instruction.
  */
 #ifndef PROTEUS_PVOPS_H
 #define PROTEUS_PVOPS_H
@@ -18,119 +25,135 @@
 #include <arch/desc.h>
 #include <arch/paging.h>
 
+#ifdef __x86_64__
+#define PVOP_ABI
+#else
+#define PVOP_ABI __attribute__((regparm(3)))
+#endif
+
 struct cpuid_regs {
     u32 eax, ebx, ecx, edx;
+};
+
+struct vcpu_start_info {
+    void (*entry)(void *arg);
+    void *arg;
+    void *stack_top;
 };
 
 /* cpu: the processor's own state. MSR accessors report faults instead of
  * taking them, so a probe of an absent MSR is an error code, not a panic. */
 struct pv_cpu_ops {
     const char *name;
-    void (*cpuid)(u32 leaf, u32 subleaf, struct cpuid_regs *out);
-    unsigned long (*read_cr0)(void);
-    void (*write_cr0)(unsigned long val);
-    unsigned long (*read_cr2)(void);
-    unsigned long (*read_cr4)(void);
-    void (*write_cr4)(unsigned long val);
-    unsigned long (*read_dr)(int reg);
-    void (*write_dr)(int reg, unsigned long val);
-    int (*read_msr)(u32 msr, u64 *val);
-    int (*write_msr)(u32 msr, u64 val);
-    u64 (*read_tsc)(void);
-    void (*load_gdt)(const struct desc_ptr *gdtr);
-    void (*load_idt)(const struct desc_ptr *idtr);
-    void (*load_tr)(u16 selector);
+    void (PVOP_ABI *cpuid)(u32 leaf, u32 subleaf, struct cpuid_regs *out);
+    unsigned long (PVOP_ABI *read_cr0)(void);
+    void (PVOP_ABI *write_cr0)(unsigned long val);
+    unsigned long (PVOP_ABI *read_cr2)(void);
+    unsigned long (PVOP_ABI *read_cr4)(void);
+    void (PVOP_ABI *write_cr4)(unsigned long val);
+    unsigned long (PVOP_ABI *read_dr)(int reg);
+    void (PVOP_ABI *write_dr)(int reg, unsigned long val);
+    int (PVOP_ABI *read_msr)(u32 msr, u64 *val);
+    int (PVOP_ABI *write_msr)(u32 msr, u64 val);
+    u64 (PVOP_ABI *read_tsc)(void);
+    void (PVOP_ABI *load_gdt)(const struct desc_ptr *gdtr);
+    void (PVOP_ABI *load_idt)(const struct desc_ptr *idtr);
+    void (PVOP_ABI *load_tr)(u16 selector);
     /* Make `entries` descriptors at `ldt` the current LDT (0 entries: none).
      * Native: an LDT descriptor in the GDT and lldt; Xen: MMUEXT_SET_LDT. */
-    void (*load_ldt)(const struct seg_desc *ldt, unsigned entries);
-    void (*write_gdt_entry)(struct seg_desc *gdt, unsigned idx, const void *desc, unsigned size);
-    void (*write_ldt_entry)(struct seg_desc *ldt, unsigned idx, struct seg_desc desc);
-    void (*write_idt_entry)(struct gate_desc *idt, unsigned vec, const struct gate_desc *gate);
+    void (PVOP_ABI *load_ldt)(const struct seg_desc *ldt, unsigned entries);
+    /* One 8-byte descriptor; a 16-byte system descriptor is two writes. */
+    void (PVOP_ABI *write_gdt_entry)(struct seg_desc *gdt, unsigned idx, const struct seg_desc *d);
+    void (PVOP_ABI *write_ldt_entry)(struct seg_desc *ldt, unsigned idx, const struct seg_desc *d);
+    void (PVOP_ABI *write_idt_entry)(struct gate_desc *idt, unsigned vec, const struct gate_desc *g);
     /* The stack the CPU switches to on entry from a less privileged ring. */
-    void (*set_kernel_stack)(unsigned long sp0);
-    u32 (*io_in)(u16 port, int size);
-    void (*io_out)(u16 port, int size, u32 val);
+    void (PVOP_ABI *set_kernel_stack)(unsigned long sp0);
+    u32 (PVOP_ABI *io_in)(u16 port, int size);
+    void (PVOP_ABI *io_out)(u16 port, int size, u32 val);
 };
 
 /* irq: the interrupt flag and waiting for an interrupt. */
 struct pv_irq_ops {
     const char *name;
-    unsigned long (*save_flags)(void);
-    void (*restore_flags)(unsigned long flags);
-    void (*disable)(void);
-    void (*enable)(void);
+    unsigned long (PVOP_ABI *save_flags)(void);
+    void (PVOP_ABI *restore_flags)(unsigned long flags);
+    void (PVOP_ABI *disable)(void);
+    void (PVOP_ABI *enable)(void);
     /* Enable interrupts and wait for one, with no window in which a wakeup
      * can be lost (native: sti; hlt). */
-    void (*safe_halt)(void);
+    void (PVOP_ABI *safe_halt)(void);
 };
 
-/* mmu: page tables. Entries are always passed as 64-bit values in the
- * architecture's format; the implementation writes the width the current
- * paging mode uses. The notices let a hypervisor validate and pin a page
- * before it is used as a page table, and release it afterwards. */
+/* mmu: page tables. Entries are 64-bit values in the architecture's format;
+ * the implementation writes the width the current paging mode uses (4 bytes
+ * in 2-level mode). One op per level, as a hypervisor may treat them
+ * differently. The notices let a hypervisor validate and pin a page before
+ * it is used as a page table, and release it afterwards. */
 struct pv_mmu_ops {
     const char *name;
-    void (*alloc_pt)(paddr_t table, int level);
-    void (*release_pt)(paddr_t table, int level);
-    /* Write one entry of a table at `level` (1 = the PTE level). */
-    void (*set_entry)(void *entryp, u64 val, int level);
-    u64 (*read_entry)(const void *entryp, int level);
-    paddr_t (*read_pt_base)(void);
-    void (*write_pt_base)(paddr_t root);
-    void (*flush_tlb_one)(vaddr_t va);
-    void (*flush_tlb_all)(void);     /* every non-global entry */
-    void (*flush_tlb_global)(void);  /* global entries too */
+    void (PVOP_ABI *alloc_pt)(paddr_t table, int level);
+    void (PVOP_ABI *release_pt)(paddr_t table, int level);
+    void (PVOP_ABI *set_pte)(void *entryp, u64 val);   /* level 1 */
+    void (PVOP_ABI *set_pmd)(void *entryp, u64 val);   /* level 2 */
+    void (PVOP_ABI *set_pud)(void *entryp, u64 val);   /* level 3 */
+    void (PVOP_ABI *set_p4d)(void *entryp, u64 val);   /* level 4 */
+    u64 (PVOP_ABI *read_entry)(const void *entryp);
+    paddr_t (PVOP_ABI *read_pt_base)(void);
+    void (PVOP_ABI *write_pt_base)(paddr_t root);
+    void (PVOP_ABI *flush_tlb_one)(vaddr_t va);
+    void (PVOP_ABI *flush_tlb_all)(void);     /* every non-global entry */
+    void (PVOP_ABI *flush_tlb_global)(void);  /* global entries too */
     /* Lazy mode: updates between enter and leave may be queued; flush
      * forces queued updates out without leaving the mode. */
-    void (*lazy_enter)(void);
-    void (*lazy_flush)(void);
-    void (*lazy_leave)(void);
+    void (PVOP_ABI *lazy_enter)(void);
+    void (PVOP_ABI *lazy_flush)(void);
+    void (PVOP_ABI *lazy_leave)(void);
 };
 
 /* apic: the interrupt controller in its high-level form. Xen replaces all
  * of it with event channels, so nothing here names an APIC register. */
 struct pv_apic_ops {
     const char *name;
-    int (*init)(void);     /* bring the controller up, all lines masked */
-    void (*eoi)(unsigned vector);
-    int (*route_irq)(unsigned isa_irq, unsigned vector);  /* device line -> vector */
-    void (*mask_irq)(unsigned isa_irq, bool masked);
-    int (*send_ipi)(unsigned cpu, unsigned vector);
-    u32 (*cpu_id)(void);                                  /* this CPU's hardware id */
+    int (PVOP_ABI *init)(void);     /* bring the controller up, all lines masked */
+    void (PVOP_ABI *eoi)(unsigned vector);
+    int (PVOP_ABI *route_irq)(unsigned isa_irq, unsigned vector);   /* device line -> vector */
+    void (PVOP_ABI *mask_irq)(unsigned isa_irq, bool masked);
+    int (PVOP_ABI *send_ipi)(unsigned cpu, unsigned vector);
+    u32 (PVOP_ABI *cpu_id)(void);                                   /* this CPU's hardware id */
 };
 
 /* time: a monotonic clock and one one-shot timer per CPU. */
 struct pv_time_ops {
     const char *name;
-    int (*init)(void);     /* measure rates; after the apic group's init */
-    u64 (*clock_ns)(void);              /* nanoseconds since boot, monotonic */
-    u64 (*wallclock_at_boot_ns)(void);  /* Unix time (ns) when clock_ns was 0 */
+    int (PVOP_ABI *init)(void);     /* measure rates; after the apic group's init */
+    u64 (PVOP_ABI *clock_ns)(void);              /* nanoseconds since boot, monotonic */
+    u64 (PVOP_ABI *wallclock_at_boot_ns)(void);  /* Unix time (ns) when clock_ns was 0 */
     /* Fire the timer interrupt once when clock_ns() >= deadline; a deadline
      * in the past fires at once; 0 disarms. */
-    void (*arm_oneshot)(u64 deadline_ns);
-    u64 (*tsc_hz)(void);                /* 0 when there is no usable TSC */
+    void (PVOP_ABI *arm_oneshot)(u64 deadline_ns);
+    u64 (PVOP_ABI *tsc_hz)(void);                /* 0 when there is no usable TSC */
 };
 
 /* vcpu: bring up further virtual CPUs (one high-level operation). */
 struct pv_vcpu_ops {
     const char *name;
-    unsigned (*count)(void);
-    int (*start)(unsigned cpu, void (*entry)(void *), void *arg, void *stack_top);
+    unsigned (PVOP_ABI *count)(void);
+    int (PVOP_ABI *start)(unsigned cpu, const struct vcpu_start_info *info);
 };
 
 /* console: the boot console, byte-oriented. read() does not block. */
 struct pv_console_ops {
     const char *name;
-    void (*init)(void);    /* the first op called after install */
-    void (*write)(const char *buf, size_t len);
-    int (*read)(char *buf, size_t len);
+    void (PVOP_ABI *init)(void);    /* the first op called after install */
+    void (PVOP_ABI *write)(const char *buf, size_t len);
+    int (PVOP_ABI *read)(char *buf, size_t len);
 };
 
 /* power: end the machine. exit() reports `status` to whoever runs the
  * machine (QEMU's isa-debug-exit, a hypervisor) and never returns. */
 struct pv_power_ops {
     const char *name;
-    __noreturn void (*exit)(int status);
+    void (PVOP_ABI *exit)(int status) __attribute__((noreturn));
 };
 
 struct pv_ops {
@@ -146,92 +169,226 @@ struct pv_ops {
 
 extern struct pv_ops pv_ops;
 
+/* Every operation, for the patcher and `monitor` (kernel/pvpatch.c). */
+#define PVOP_LIST(X)                                                                    \
+    X(cpu, cpuid) X(cpu, read_cr0) X(cpu, write_cr0) X(cpu, read_cr2) X(cpu, read_cr4)   \
+    X(cpu, write_cr4) X(cpu, read_dr) X(cpu, write_dr) X(cpu, read_msr) X(cpu, write_msr) \
+    X(cpu, read_tsc) X(cpu, load_gdt) X(cpu, load_idt) X(cpu, load_tr) X(cpu, load_ldt)  \
+    X(cpu, write_gdt_entry) X(cpu, write_ldt_entry) X(cpu, write_idt_entry)              \
+    X(cpu, set_kernel_stack) X(cpu, io_in) X(cpu, io_out)                                \
+    X(irq, save_flags) X(irq, restore_flags) X(irq, disable) X(irq, enable)              \
+    X(irq, safe_halt)                                                                    \
+    X(mmu, alloc_pt) X(mmu, release_pt) X(mmu, set_pte) X(mmu, set_pmd) X(mmu, set_pud)  \
+    X(mmu, set_p4d) X(mmu, read_entry) X(mmu, read_pt_base) X(mmu, write_pt_base)        \
+    X(mmu, flush_tlb_one) X(mmu, flush_tlb_all) X(mmu, flush_tlb_global)                 \
+    X(mmu, lazy_enter) X(mmu, lazy_flush) X(mmu, lazy_leave)                             \
+    X(apic, init) X(apic, eoi) X(apic, route_irq) X(apic, mask_irq) X(apic, send_ipi)    \
+    X(apic, cpu_id)                                                                      \
+    X(time, init) X(time, clock_ns) X(time, wallclock_at_boot_ns) X(time, arm_oneshot)   \
+    X(time, tsc_hz)                                                                      \
+    X(vcpu, count) X(vcpu, start)                                                        \
+    X(console, init) X(console, write) X(console, read)                                  \
+    X(power, exit)
+
+/* ---- recorded call sites ---------------------------------------------------
+ * PVOP_CALL(member, a1, a2, a3[, a4]) calls pv_ops.member with the arguments
+ * in the registers the ABI uses (x86_64: RDI RSI RDX RCX; i386 regparm(3):
+ * EAX EDX ECX, a 64-bit value taking two in a row, low half first) and
+ * yields the raw return register(s). The call instruction is recorded in
+ * .pvpatch: {address, offset of the pointer in pv_ops, length}.
+ */
+#ifdef __x86_64__
+#define PVOP_PTR ".quad"
+#else
+#define PVOP_PTR ".long"
+#endif
+
+#define PVOP_SITE                                                                \
+    "771:\n\tcall *%[fn]\n772:\n\t"                                              \
+    ".pushsection .pvpatch, \"a\"\n\t"                                           \
+    ".balign 4\n\t" PVOP_PTR " 771b\n\t"                                         \
+    ".long %c[off]\n\t"                                                          \
+    ".long 772b - 771b\n\t"                                                      \
+    ".popsection\n"
+
+struct pvpatch_site {
+    unsigned long addr;
+    u32 offset;   /* of the function pointer in struct pv_ops */
+    u32 len;
+} __packed;
+
+#define PVOP_OFF(member) ((unsigned long)&((struct pv_ops *)0)->member)
+
+#ifdef __x86_64__
+#define PVOP_CALL(member, x1, x2, x3, x4)                                        \
+    ({                                                                           \
+        register unsigned long __a1 __asm__("rdi") = (unsigned long)(x1);        \
+        register unsigned long __a2 __asm__("rsi") = (unsigned long)(x2);        \
+        register unsigned long __a3 __asm__("rdx") = (unsigned long)(x3);        \
+        register unsigned long __a4 __asm__("rcx") = (unsigned long)(x4);        \
+        unsigned long __ret;                                                     \
+        __asm__ __volatile__(PVOP_SITE                                           \
+                             : "=a"(__ret), "+r"(__a1), "+r"(__a2), "+r"(__a3),  \
+                               "+r"(__a4)                                        \
+                             : [fn] "m"(pv_ops.member), [off] "i"(PVOP_OFF(member)) \
+                             : "r8", "r9", "r10", "r11", "memory", "cc");        \
+        (u64) __ret;                                                             \
+    })
+#else
+#define PVOP_CALL(member, x1, x2, x3, x4)                                        \
+    ({                                                                           \
+        register unsigned long __a1 __asm__("eax") = (unsigned long)(x1);        \
+        register unsigned long __a2 __asm__("edx") = (unsigned long)(x2);        \
+        register unsigned long __a3 __asm__("ecx") = (unsigned long)(x3);        \
+        (void)(x4);                                                              \
+        __asm__ __volatile__(PVOP_SITE                                           \
+                             : "+r"(__a1), "+r"(__a2), "+r"(__a3)                \
+                             : [fn] "m"(pv_ops.member), [off] "i"(PVOP_OFF(member)) \
+                             : "memory", "cc");                                  \
+        (u64) __a2 << 32 | __a1;                                                 \
+    })
+#endif
+
+/* 64-bit values as arguments: one register on x86_64, two on i386. The
+ * shapes used: (u64), (pointer, u64) and (u64, int). */
+#ifdef __x86_64__
+#define PVOP_CALL_U64(member, v) PVOP_CALL(member, v, 0, 0, 0)
+#define PVOP_CALL_P_U64(member, p, v) PVOP_CALL(member, p, v, 0, 0)
+#define PVOP_CALL_U64_I(member, v, i) PVOP_CALL(member, v, i, 0, 0)
+#else
+#define PVOP_LO(v) ((u32)(u64)(v))
+#define PVOP_HI(v) ((u32)((u64)(v) >> 32))
+#define PVOP_CALL_U64(member, v) PVOP_CALL(member, PVOP_LO(v), PVOP_HI(v), 0, 0)
+#define PVOP_CALL_P_U64(member, p, v) PVOP_CALL(member, p, PVOP_LO(v), PVOP_HI(v), 0)
+#define PVOP_CALL_U64_I(member, v, i) PVOP_CALL(member, PVOP_LO(v), PVOP_HI(v), i, 0)
+#endif
+
 /* ---- typed wrappers: the only way generic code reaches the platform ---- */
 
-static inline void cpuid_count(u32 leaf, u32 sub, struct cpuid_regs *r) { pv_ops.cpu.cpuid(leaf, sub, r); }
-static inline void cpuid(u32 leaf, struct cpuid_regs *r) { pv_ops.cpu.cpuid(leaf, 0, r); }
-static inline unsigned long read_cr0(void) { return pv_ops.cpu.read_cr0(); }
-static inline void write_cr0(unsigned long v) { pv_ops.cpu.write_cr0(v); }
-static inline unsigned long read_cr2(void) { return pv_ops.cpu.read_cr2(); }
-static inline unsigned long read_cr4(void) { return pv_ops.cpu.read_cr4(); }
-static inline void write_cr4(unsigned long v) { pv_ops.cpu.write_cr4(v); }
-static inline unsigned long read_dr(int r) { return pv_ops.cpu.read_dr(r); }
-static inline void write_dr(int r, unsigned long v) { pv_ops.cpu.write_dr(r, v); }
-static inline int rdmsr_safe(u32 msr, u64 *v) { return pv_ops.cpu.read_msr(msr, v); }
-static inline int wrmsr_safe(u32 msr, u64 v) { return pv_ops.cpu.write_msr(msr, v); }
-static inline u64 read_tsc(void) { return pv_ops.cpu.read_tsc(); }
-static inline void load_gdt(const struct desc_ptr *p) { pv_ops.cpu.load_gdt(p); }
-static inline void load_idt(const struct desc_ptr *p) { pv_ops.cpu.load_idt(p); }
-static inline void load_tr(u16 sel) { pv_ops.cpu.load_tr(sel); }
-static inline void load_ldt(const struct seg_desc *ldt, unsigned n) { pv_ops.cpu.load_ldt(ldt, n); }
-static inline void write_gdt_entry(struct seg_desc *gdt, unsigned i, const void *d, unsigned size)
+#define PV0(m) PVOP_CALL(m, 0, 0, 0, 0)
+#define PV1(m, a) PVOP_CALL(m, a, 0, 0, 0)
+#define PV2(m, a, b) PVOP_CALL(m, a, b, 0, 0)
+#define PV3(m, a, b, c) PVOP_CALL(m, a, b, c, 0)
+
+static inline void cpuid_count(u32 leaf, u32 sub, struct cpuid_regs *r) { PV3(cpu.cpuid, leaf, sub, r); }
+static inline void cpuid(u32 leaf, struct cpuid_regs *r) { PV3(cpu.cpuid, leaf, 0, r); }
+static inline unsigned long read_cr0(void) { return (unsigned long)PV0(cpu.read_cr0); }
+static inline void write_cr0(unsigned long v) { PV1(cpu.write_cr0, v); }
+static inline unsigned long read_cr2(void) { return (unsigned long)PV0(cpu.read_cr2); }
+static inline unsigned long read_cr4(void) { return (unsigned long)PV0(cpu.read_cr4); }
+static inline void write_cr4(unsigned long v) { PV1(cpu.write_cr4, v); }
+static inline unsigned long read_dr(int r) { return (unsigned long)PV1(cpu.read_dr, r); }
+static inline void write_dr(int r, unsigned long v) { PV2(cpu.write_dr, r, v); }
+static inline int rdmsr_safe(u32 msr, u64 *v) { return (int)PV2(cpu.read_msr, msr, v); }
+#ifdef __x86_64__
+static inline int wrmsr_safe(u32 msr, u64 v) { return (int)PV2(cpu.write_msr, msr, v); }
+#else
+static inline int wrmsr_safe(u32 msr, u64 v) { return (int)PV3(cpu.write_msr, msr, PVOP_LO(v), PVOP_HI(v)); }
+#endif
+static inline void load_gdt(const struct desc_ptr *p) { PV1(cpu.load_gdt, p); }
+static inline void load_idt(const struct desc_ptr *p) { PV1(cpu.load_idt, p); }
+static inline void load_tr(u16 sel) { PV1(cpu.load_tr, sel); }
+static inline void load_ldt(const struct seg_desc *ldt, unsigned n) { PV2(cpu.load_ldt, ldt, n); }
+static inline void write_gdt_entry(struct seg_desc *gdt, unsigned i, const struct seg_desc *d)
 {
-    pv_ops.cpu.write_gdt_entry(gdt, i, d, size);
+    PV3(cpu.write_gdt_entry, gdt, i, d);
 }
-static inline void write_ldt_entry(struct seg_desc *ldt, unsigned i, struct seg_desc d)
+static inline void write_ldt_entry(struct seg_desc *ldt, unsigned i, const struct seg_desc *d)
 {
-    pv_ops.cpu.write_ldt_entry(ldt, i, d);
+    PV3(cpu.write_ldt_entry, ldt, i, d);
 }
 static inline void write_idt_entry(struct gate_desc *idt, unsigned v, const struct gate_desc *g)
 {
-    pv_ops.cpu.write_idt_entry(idt, v, g);
+    PV3(cpu.write_idt_entry, idt, v, g);
 }
-static inline void set_kernel_stack(unsigned long sp0) { pv_ops.cpu.set_kernel_stack(sp0); }
-static inline u8 inb(u16 port) { return (u8)pv_ops.cpu.io_in(port, 1); }
-static inline u16 inw(u16 port) { return (u16)pv_ops.cpu.io_in(port, 2); }
-static inline u32 inl(u16 port) { return pv_ops.cpu.io_in(port, 4); }
-static inline void outb(u16 port, u8 v) { pv_ops.cpu.io_out(port, 1, v); }
-static inline void outw(u16 port, u16 v) { pv_ops.cpu.io_out(port, 2, v); }
-static inline void outl(u16 port, u32 v) { pv_ops.cpu.io_out(port, 4, v); }
+static inline void set_kernel_stack(unsigned long sp0) { PV1(cpu.set_kernel_stack, sp0); }
+static inline u8 inb(u16 port) { return (u8)PV2(cpu.io_in, port, 1); }
+static inline u16 inw(u16 port) { return (u16)PV2(cpu.io_in, port, 2); }
+static inline u32 inl(u16 port) { return (u32)PV2(cpu.io_in, port, 4); }
+static inline void outb(u16 port, u8 v) { PV3(cpu.io_out, port, 1, v); }
+static inline void outw(u16 port, u16 v) { PV3(cpu.io_out, port, 2, v); }
+static inline void outl(u16 port, u32 v) { PV3(cpu.io_out, port, 4, v); }
 
+/* The hot ones. Built with CONFIG_PVOPS=0 (`make bench` builds such an
+ * image to compare with), these become the native instructions themselves:
+ * the "no layer" baseline for the patched calls. */
+#if CONFIG_PVOPS
+static inline u64 read_tsc(void) { return PV0(cpu.read_tsc); }
 static inline unsigned long irq_save(void)
 {
-    unsigned long f = pv_ops.irq.save_flags();
-    pv_ops.irq.disable();
+    unsigned long f = (unsigned long)PV0(irq.save_flags);
+    PV0(irq.disable);
     return f;
 }
-static inline void irq_restore(unsigned long f) { pv_ops.irq.restore_flags(f); }
-static inline void irq_disable(void) { pv_ops.irq.disable(); }
-static inline void irq_enable(void) { pv_ops.irq.enable(); }
-static inline void safe_halt(void) { pv_ops.irq.safe_halt(); }
-
-static inline void pt_alloc_notice(paddr_t t, int level) { pv_ops.mmu.alloc_pt(t, level); }
-static inline void pt_release_notice(paddr_t t, int level) { pv_ops.mmu.release_pt(t, level); }
-static inline void pt_set_entry(void *p, u64 v, int level) { pv_ops.mmu.set_entry(p, v, level); }
-static inline void pt_clear_entry(void *p, int level) { pv_ops.mmu.set_entry(p, 0, level); }
-static inline u64 pt_read_entry(const void *p, int level) { return pv_ops.mmu.read_entry(p, level); }
-static inline paddr_t read_pt_base(void) { return pv_ops.mmu.read_pt_base(); }
-static inline void write_pt_base(paddr_t root) { pv_ops.mmu.write_pt_base(root); }
-static inline void flush_tlb_one(vaddr_t va) { pv_ops.mmu.flush_tlb_one(va); }
-static inline void flush_tlb_all(void) { pv_ops.mmu.flush_tlb_all(); }
-static inline void flush_tlb_global(void) { pv_ops.mmu.flush_tlb_global(); }
-static inline void mmu_lazy_enter(void) { pv_ops.mmu.lazy_enter(); }
-static inline void mmu_lazy_flush(void) { pv_ops.mmu.lazy_flush(); }
-static inline void mmu_lazy_leave(void) { pv_ops.mmu.lazy_leave(); }
-
-static inline int irqchip_init(void) { return pv_ops.apic.init(); }
-static inline void irqchip_eoi(unsigned vector) { pv_ops.apic.eoi(vector); }
-static inline int irqchip_route(unsigned irq, unsigned vector) { return pv_ops.apic.route_irq(irq, vector); }
-static inline void irqchip_mask(unsigned irq, bool m) { pv_ops.apic.mask_irq(irq, m); }
-static inline int send_ipi(unsigned cpu, unsigned vector) { return pv_ops.apic.send_ipi(cpu, vector); }
-static inline u32 hw_cpu_id(void) { return pv_ops.apic.cpu_id(); }
-
-static inline int time_init(void) { return pv_ops.time.init(); }
-static inline u64 clock_ns(void) { return pv_ops.time.clock_ns(); }
-static inline u64 wallclock_at_boot_ns(void) { return pv_ops.time.wallclock_at_boot_ns(); }
-static inline void timer_arm_oneshot(u64 deadline) { pv_ops.time.arm_oneshot(deadline); }
-static inline u64 tsc_hz(void) { return pv_ops.time.tsc_hz(); }
-
-static inline unsigned vcpu_count(void) { return pv_ops.vcpu.count(); }
-static inline int vcpu_start(unsigned cpu, void (*fn)(void *), void *arg, void *sp)
+static inline void irq_restore(unsigned long f) { PV1(irq.restore_flags, f); }
+static inline void irq_disable(void) { PV0(irq.disable); }
+static inline void irq_enable(void) { PV0(irq.enable); }
+static inline void pt_set_entry(void *p, u64 v, int level)
 {
-    return pv_ops.vcpu.start(cpu, fn, arg, sp);
+    switch (level) {
+    case 1: PVOP_CALL_P_U64(mmu.set_pte, p, v); break;
+    case 2: PVOP_CALL_P_U64(mmu.set_pmd, p, v); break;
+    case 3: PVOP_CALL_P_U64(mmu.set_pud, p, v); break;
+    default: PVOP_CALL_P_U64(mmu.set_p4d, p, v); break;
+    }
+}
+#else
+#include <arch/x86.h>
+static inline u64 read_tsc(void) { return x86_rdtsc(); }
+static inline unsigned long irq_save(void)
+{
+    unsigned long f = x86_read_flags();
+    x86_cli();
+    return f;
+}
+static inline void irq_restore(unsigned long f) { x86_write_flags(f); }
+static inline void irq_disable(void) { x86_cli(); }
+static inline void irq_enable(void) { x86_sti(); }
+void native_pt_write(void *p, u64 v);
+static inline void pt_set_entry(void *p, u64 v, int level) { native_pt_write(p, v); }
+#endif
+static inline void safe_halt(void) { PV0(irq.safe_halt); }
+
+static inline void pt_alloc_notice(paddr_t t, int level) { PVOP_CALL_U64_I(mmu.alloc_pt, t, level); }
+static inline void pt_release_notice(paddr_t t, int level) { PVOP_CALL_U64_I(mmu.release_pt, t, level); }
+static inline void pt_clear_entry(void *p, int level) { pt_set_entry(p, 0, level); }
+static inline u64 pt_read_entry(const void *p, int level) { (void)level; return PV1(mmu.read_entry, p); }
+static inline paddr_t read_pt_base(void) { return (paddr_t)PV0(mmu.read_pt_base); }
+static inline void write_pt_base(paddr_t root) { PVOP_CALL_U64(mmu.write_pt_base, root); }
+static inline void flush_tlb_one(vaddr_t va) { PV1(mmu.flush_tlb_one, va); }
+static inline void flush_tlb_all(void) { PV0(mmu.flush_tlb_all); }
+static inline void flush_tlb_global(void) { PV0(mmu.flush_tlb_global); }
+static inline void mmu_lazy_enter(void) { PV0(mmu.lazy_enter); }
+static inline void mmu_lazy_flush(void) { PV0(mmu.lazy_flush); }
+static inline void mmu_lazy_leave(void) { PV0(mmu.lazy_leave); }
+
+static inline int irqchip_init(void) { return (int)PV0(apic.init); }
+static inline void irqchip_eoi(unsigned vector) { PV1(apic.eoi, vector); }
+static inline int irqchip_route(unsigned irq, unsigned vector) { return (int)PV2(apic.route_irq, irq, vector); }
+static inline void irqchip_mask(unsigned irq, bool m) { PV2(apic.mask_irq, irq, m); }
+static inline int send_ipi(unsigned cpu, unsigned vector) { return (int)PV2(apic.send_ipi, cpu, vector); }
+static inline u32 hw_cpu_id(void) { return (u32)PV0(apic.cpu_id); }
+
+static inline int time_init(void) { return (int)PV0(time.init); }
+static inline u64 clock_ns(void) { return PV0(time.clock_ns); }
+static inline u64 wallclock_at_boot_ns(void) { return PV0(time.wallclock_at_boot_ns); }
+static inline void timer_arm_oneshot(u64 deadline) { PVOP_CALL_U64(time.arm_oneshot, deadline); }
+static inline u64 tsc_hz(void) { return PV0(time.tsc_hz); }
+
+static inline unsigned vcpu_count(void) { return (unsigned)PV0(vcpu.count); }
+static inline int vcpu_start(unsigned cpu, const struct vcpu_start_info *info)
+{
+    return (int)PV2(vcpu.start, cpu, info);
 }
 
-static inline void console_init(void) { pv_ops.console.init(); }
-static inline void console_write(const char *b, size_t n) { pv_ops.console.write(b, n); }
-static inline int console_read(char *b, size_t n) { return pv_ops.console.read(b, n); }
+static inline void console_init(void) { PV0(console.init); }
+static inline void console_write(const char *b, size_t n) { PV2(console.write, b, n); }
+static inline int console_read(char *b, size_t n) { return (int)PV2(console.read, b, n); }
 
-static inline __noreturn void machine_exit(int status) { pv_ops.power.exit(status); }
+static inline __noreturn void machine_exit(int status)
+{
+    PV1(power.exit, status);
+    __builtin_unreachable();
+}
 
 #endif

@@ -19,7 +19,7 @@
 static struct madt_info madt;
 static bool pic_mode;
 
-static int native_apic_init(void)
+static PVOP_ABI int native_apic_init(void)
 {
     /* The legacy PICs first: off the exception vectors, all masked. */
     i8259_remap_and_mask(VEC_IRQ_BASE);
@@ -51,7 +51,7 @@ static bool is_pic_vector(unsigned vector)
     return pic_mode && vector >= VEC_IRQ_BASE && vector < VEC_IRQ_BASE + 16;
 }
 
-static void native_eoi(unsigned vector)
+static PVOP_ABI void native_eoi(unsigned vector)
 {
     /* ExtINT deliveries never enter the local APIC's ISR: only the 8259
      * needs its EOI (SDM Vol. 3A, 11.8.5). */
@@ -61,7 +61,7 @@ static void native_eoi(unsigned vector)
         lapic_eoi();
 }
 
-static int native_route_irq(unsigned irq, unsigned vector)
+static PVOP_ABI int native_route_irq(unsigned irq, unsigned vector)
 {
     if (irq > 15)
         return -EINVAL;
@@ -77,7 +77,7 @@ static int native_route_irq(unsigned irq, unsigned vector)
     return ioapic_route(gsi, (u8)vector, level, low, lapic_id());
 }
 
-static void native_mask_irq(unsigned irq, bool masked)
+static PVOP_ABI void native_mask_irq(unsigned irq, bool masked)
 {
     if (pic_mode) {
         i8259_mask(irq, masked);
@@ -89,8 +89,8 @@ static void native_mask_irq(unsigned irq, bool masked)
     ioapic_mask(gsi, masked);
 }
 
-static int native_send_ipi(unsigned cpu, unsigned vector) { return -ENOSYS; }
-static u32 native_cpu_id(void) { return lapic_id(); }
+static PVOP_ABI int native_send_ipi(unsigned cpu, unsigned vector) { return -ENOSYS; }
+static PVOP_ABI u32 native_cpu_id(void) { return lapic_id(); }
 
 /* Whether device vectors come from the 8259 (for `monitor` and selftest). */
 bool native_pic_mode(void)

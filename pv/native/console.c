@@ -4,17 +4,17 @@
 #include "native.h"
 #include <drivers/ns16550.h>
 
-static void serial_write(const char *buf, size_t len)
+static PVOP_ABI void serial_write(const char *buf, size_t len)
 {
     ns16550_write(CONFIG_SERIAL_PORT, buf, len);
 }
 
-static int serial_read(char *buf, size_t len)
+static PVOP_ABI int serial_read(char *buf, size_t len)
 {
     return ns16550_read(CONFIG_SERIAL_PORT, buf, len);
 }
 
-static void native_console_init(void)
+static PVOP_ABI void native_console_init(void)
 {
     ns16550_init(CONFIG_SERIAL_PORT, CONFIG_SERIAL_BAUD);
 }

@@ -7,18 +7,18 @@
 #include <proteus/percpu.h>
 #include <proteus/string.h>
 
-static void native_cpuid(u32 leaf, u32 sub, struct cpuid_regs *r)
+static PVOP_ABI void native_cpuid(u32 leaf, u32 sub, struct cpuid_regs *r)
 {
     x86_cpuid(leaf, sub, &r->eax, &r->ebx, &r->ecx, &r->edx);
 }
 
-static unsigned long native_read_cr0(void) { return x86_read_cr0(); }
-static void native_write_cr0(unsigned long v) { x86_write_cr0(v); }
-static unsigned long native_read_cr2(void) { return x86_read_cr2(); }
-static unsigned long native_read_cr4(void) { return x86_read_cr4(); }
-static void native_write_cr4(unsigned long v) { x86_write_cr4(v); }
+static PVOP_ABI unsigned long native_read_cr0(void) { return x86_read_cr0(); }
+static PVOP_ABI void native_write_cr0(unsigned long v) { x86_write_cr0(v); }
+static PVOP_ABI unsigned long native_read_cr2(void) { return x86_read_cr2(); }
+static PVOP_ABI unsigned long native_read_cr4(void) { return x86_read_cr4(); }
+static PVOP_ABI void native_write_cr4(unsigned long v) { x86_write_cr4(v); }
 
-static unsigned long native_read_dr(int reg)
+static PVOP_ABI unsigned long native_read_dr(int reg)
 {
     unsigned long v = 0;
     switch (reg) {
@@ -33,7 +33,7 @@ static unsigned long native_read_dr(int reg)
     return v;
 }
 
-static void native_write_dr(int reg, unsigned long v)
+static PVOP_ABI void native_write_dr(int reg, unsigned long v)
 {
     switch (reg) {
     case 0: __asm__ __volatile__("mov %0, %%db0" ::"r"(v)); break;
@@ -46,24 +46,24 @@ static void native_write_dr(int reg, unsigned long v)
     }
 }
 
-static u64 native_read_tsc(void) { return x86_rdtsc(); }
+static PVOP_ABI u64 native_read_tsc(void) { return x86_rdtsc(); }
 
-static void native_load_gdt(const struct desc_ptr *p)
+static PVOP_ABI void native_load_gdt(const struct desc_ptr *p)
 {
     __asm__ __volatile__("lgdt %0" ::"m"(*p) : "memory");
 }
 
-static void native_load_idt(const struct desc_ptr *p)
+static PVOP_ABI void native_load_idt(const struct desc_ptr *p)
 {
     __asm__ __volatile__("lidt %0" ::"m"(*p) : "memory");
 }
 
-static void native_load_tr(u16 sel)
+static PVOP_ABI void native_load_tr(u16 sel)
 {
     __asm__ __volatile__("ltr %0" ::"r"(sel) : "memory");
 }
 
-static void native_load_ldt(const struct seg_desc *ldt, unsigned entries)
+static PVOP_ABI void native_load_ldt(const struct seg_desc *ldt, unsigned entries)
 {
     /* The LDT is named by a system descriptor in this CPU's GDT. */
     u16 sel = 0;
@@ -74,22 +74,22 @@ static void native_load_ldt(const struct seg_desc *ldt, unsigned entries)
     __asm__ __volatile__("lldt %0" ::"r"(sel) : "memory");
 }
 
-static void native_write_gdt_entry(struct seg_desc *gdt, unsigned idx, const void *d, unsigned size)
+static PVOP_ABI void native_write_gdt_entry(struct seg_desc *gdt, unsigned idx, const struct seg_desc *d)
 {
-    memcpy(&gdt[idx], d, size);
+    gdt[idx] = *d;
 }
 
-static void native_write_ldt_entry(struct seg_desc *ldt, unsigned idx, struct seg_desc d)
+static PVOP_ABI void native_write_ldt_entry(struct seg_desc *ldt, unsigned idx, const struct seg_desc *d)
 {
-    ldt[idx] = d;
+    ldt[idx] = *d;
 }
 
-static void native_write_idt_entry(struct gate_desc *idt, unsigned vec, const struct gate_desc *g)
+static PVOP_ABI void native_write_idt_entry(struct gate_desc *idt, unsigned vec, const struct gate_desc *g)
 {
     idt[vec] = *g;
 }
 
-static void native_set_kernel_stack(unsigned long sp0)
+static PVOP_ABI void native_set_kernel_stack(unsigned long sp0)
 {
 #ifdef __x86_64__
     this_cpu()->tss.rsp[0] = sp0;
@@ -98,12 +98,12 @@ static void native_set_kernel_stack(unsigned long sp0)
 #endif
 }
 
-static u32 native_io_in(u16 port, int size)
+static PVOP_ABI u32 native_io_in(u16 port, int size)
 {
     return size == 1 ? x86_inb(port) : size == 2 ? x86_inw(port) : x86_inl(port);
 }
 
-static void native_io_out(u16 port, int size, u32 v)
+static PVOP_ABI void native_io_out(u16 port, int size, u32 v)
 {
     if (size == 1)
         x86_outb(port, (u8)v);

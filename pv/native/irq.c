@@ -6,11 +6,11 @@
 #include "native.h"
 #include <arch/x86.h>
 
-static unsigned long native_save_flags(void) { return x86_read_flags(); }
-static void native_restore_flags(unsigned long f) { x86_write_flags(f); }
-static void native_disable(void) { x86_cli(); }
-static void native_enable(void) { x86_sti(); }
-static void native_safe_halt(void) { x86_sti_hlt(); }
+static PVOP_ABI unsigned long native_save_flags(void) { return x86_read_flags(); }
+static PVOP_ABI void native_restore_flags(unsigned long f) { x86_write_flags(f); }
+static PVOP_ABI void native_disable(void) { x86_cli(); }
+static PVOP_ABI void native_enable(void) { x86_sti(); }
+static PVOP_ABI void native_safe_halt(void) { x86_sti_hlt(); }
 
 const struct pv_irq_ops native_irq_ops = {
     .name = "native",

@@ -12,11 +12,14 @@
 #include <arch/paging.h>
 #include <arch/x86.h>
 
-static void native_pt_notice(paddr_t table, int level)
+static PVOP_ABI void native_pt_notice(paddr_t table, int level)
 {
 }
 
-static void native_set_entry(void *p, u64 v, int level)
+/* One entry, in the width of the paging mode. Exported for the image built
+ * without the layer (CONFIG_PVOPS=0), whose pt_set_entry calls it. */
+void native_pt_write(void *p, u64 v);
+void native_pt_write(void *p, u64 v)
 {
     if (paging_entry_size == 4) {
         *(volatile u32 *)p = (u32)v;
@@ -38,7 +41,12 @@ static void native_set_entry(void *p, u64 v, int level)
 #endif
 }
 
-static u64 native_read_entry(const void *p, int level)
+static PVOP_ABI void native_set_pte(void *p, u64 v) { native_pt_write(p, v); }
+static PVOP_ABI void native_set_pmd(void *p, u64 v) { native_pt_write(p, v); }
+static PVOP_ABI void native_set_pud(void *p, u64 v) { native_pt_write(p, v); }
+static PVOP_ABI void native_set_p4d(void *p, u64 v) { native_pt_write(p, v); }
+
+static PVOP_ABI u64 native_read_entry(const void *p)
 {
     if (paging_entry_size == 4)
         return *(const volatile u32 *)p;
@@ -55,12 +63,12 @@ static u64 native_read_entry(const void *p, int level)
 #endif
 }
 
-static paddr_t native_read_pt_base(void) { return x86_read_cr3() & ~0xfffUL; }
-static void native_write_pt_base(paddr_t root) { x86_write_cr3((unsigned long)root); }
-static void native_flush_one(vaddr_t va) { x86_invlpg(va); }
-static void native_flush_all(void) { x86_write_cr3(x86_read_cr3()); }
+static PVOP_ABI paddr_t native_read_pt_base(void) { return x86_read_cr3() & ~0xfffUL; }
+static PVOP_ABI void native_write_pt_base(paddr_t root) { x86_write_cr3((unsigned long)root); }
+static PVOP_ABI void native_flush_one(vaddr_t va) { x86_invlpg(va); }
+static PVOP_ABI void native_flush_all(void) { x86_write_cr3(x86_read_cr3()); }
 
-static void native_flush_global(void)
+static PVOP_ABI void native_flush_global(void)
 {
     /* Toggling CR4.PGE flushes global entries too (SDM 4.10.4.1). */
     unsigned long cr4 = x86_read_cr4();
@@ -72,7 +80,7 @@ static void native_flush_global(void)
     }
 }
 
-static void native_lazy_nop(void)
+static PVOP_ABI void native_lazy_nop(void)
 {
 }
 
@@ -80,7 +88,10 @@ const struct pv_mmu_ops native_mmu_ops = {
     .name = "native",
     .alloc_pt = native_pt_notice,
     .release_pt = native_pt_notice,
-    .set_entry = native_set_entry,
+    .set_pte = native_set_pte,
+    .set_pmd = native_set_pmd,
+    .set_pud = native_set_pud,
+    .set_p4d = native_set_p4d,
     .read_entry = native_read_entry,
     .read_pt_base = native_read_pt_base,
     .write_pt_base = native_write_pt_base,

@@ -9,7 +9,7 @@
 #include <drivers/acpi.h>
 #include <proteus/printk.h>
 
-static __noreturn void native_exit(int status)
+static PVOP_ABI __noreturn void native_exit(int status)
 {
     x86_outb(CONFIG_DEBUG_EXIT_PORT, (u8)status);
     if (!acpi_disabled())

@@ -99,7 +99,7 @@ static u64 tsc_from_reference(void)
     return elapsed * CMOS_RTC_PERIODIC_HZ / 16;
 }
 
-static u64 native_clock_ns(void)
+static PVOP_ABI u64 native_clock_ns(void)
 {
     u32 seq;
     u64 ns;
@@ -147,12 +147,12 @@ static void set_rate(u64 new_hz)
     set_rate_from_now(new_hz, 0);
 }
 
-static u64 native_wallclock_at_boot_ns(void)
+static PVOP_ABI u64 native_wallclock_at_boot_ns(void)
 {
     return boot_wall_ns;
 }
 
-static void native_arm_oneshot(u64 deadline)
+static PVOP_ABI void native_arm_oneshot(u64 deadline)
 {
     if (lapic_timer_is_tsc_deadline()) {
         /* 0 disarms; a deadline already passed fires at once (SDM 11.5.4.1) */
@@ -247,12 +247,12 @@ static void tsc_refine_start(void)
     pr_info("time: refining the TSC rate against the ACPI PM timer (port 0x%x)\n", pm_port);
 }
 
-static u64 native_tsc_hz(void)
+static PVOP_ABI u64 native_tsc_hz(void)
 {
     return hz;
 }
 
-static int native_time_init(void)
+static PVOP_ABI int native_time_init(void)
 {
     u64 tsc0 = read_tsc();
     hz = tsc_from_cpuid();

@@ -5,9 +5,9 @@
 #include "native.h"
 #include <proteus/errno.h>
 
-static unsigned native_vcpu_count(void) { return 1; }
+static PVOP_ABI unsigned native_vcpu_count(void) { return 1; }
 
-static int native_vcpu_start(unsigned cpu, void (*entry)(void *), void *arg, void *stack)
+static PVOP_ABI int native_vcpu_start(unsigned cpu, const struct vcpu_start_info *info)
 {
     return -ENOSYS;
 }

@@ -111,7 +111,12 @@ static inline u32 x86_inl(u16 port)
 /* rdmsr/wrmsr that survive a #GP: the fault handler finds the faulting
  * address in the exception table and resumes at the label after it with
  * the error register set (arch/x86/extable.c). */
+#ifdef __x86_64__
 int x86_rdmsr_safe(u32 msr, u64 *val);
 int x86_wrmsr_safe(u32 msr, u64 val);
+#else
+__attribute__((regparm(3))) int x86_rdmsr_safe(u32 msr, u64 *val);
+__attribute__((regparm(3))) int x86_wrmsr_safe(u32 msr, u64 val);
+#endif
 
 #endif
