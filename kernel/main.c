@@ -15,6 +15,7 @@
 #include <proteus/personality.h>
 #include <proteus/printk.h>
 #include <proteus/pvops.h>
+#include <proteus/pvpatch.h>
 #include <proteus/string.h>
 #include <proteus/thread.h>
 #include <proteus/timer.h>
@@ -33,7 +34,8 @@ extern int main(int argc, char **argv, char **envp);
 extern __noreturn void exit(int status);
 
 /* Kernel options. Anything else before `--` is reported and ignored. */
-static const char *const known_options[] = { "quiet", "mem", "acpi", "bench", "apic" };
+static const char *const known_options[] = { "quiet", "mem", "acpi", "bench", "apic", "pvpatch",
+                                             "pvstats" };
 
 const char *kernel_option(const char *key)
 {
@@ -68,6 +70,18 @@ static void apply_options(void)
         acpi_off = true;
     else if (acpi)
         printk("proteus: acpi=%s is not understood; use acpi=off (ignored)\n", acpi);
+}
+
+static enum pvpatch_mode patch_mode(void)
+{
+    const char *opt = cmdline_get(&cmdline, "pvpatch");
+    if (cmdline_get(&cmdline, "pvstats"))
+        return PVPATCH_STATS;
+    if (opt && !strcmp(opt, "off"))
+        return PVPATCH_OFF;
+    if (opt && strcmp(opt, "on"))
+        printk("proteus: pvpatch=%s is not on or off (ignored)\n", opt);
+    return IS_ENABLED(CONFIG_PVOPS) ? PVPATCH_ON : PVPATCH_OFF;
 }
 
 static void print_memory_map(void)
@@ -111,6 +125,9 @@ void boot_entry(u32 kind, u32 magic, u32 info)
     boot_info.ebda = (paddr_t)*(const volatile u16 *)phys_to_virt(0x40e) << 4;
     cmdline_parse(&cmdline, boot_info.cmdline, boot_info.entry == BOOT_ENTRY_MB1);
     apply_options();
+    /* Before anything else runs much, and while the text is still
+     * writable: rewrite every platform-op call site (kernel/pvpatch.c). */
+    pvpatch_apply(patch_mode());
 
     cpu_detect();
     cpu_tables_init(0);

@@ -13,10 +13,15 @@
 /* Probes run before anything else (even the console), so they get no
  * boot information: they look at the machine itself (CPUID, ROM space).
  * Xen PV is recognised by its own entry point, not by a probe. */
+struct pvpatch_directive;
+
 struct personality {
     const char *name;
     bool (*probe)(void);
     void (*install)(void);
+    /* How to patch call sites of the op at `offset` in struct pv_ops, now
+     * implemented by `impl`. NULL, or leaving *d alone: a direct call. */
+    void (*patch)(u32 offset, void *impl, struct pvpatch_directive *d);
 };
 
 extern const struct personality native_personality;

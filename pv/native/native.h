@@ -13,6 +13,10 @@ extern const struct pv_irq_ops native_irq_ops;
 extern const struct pv_mmu_ops native_mmu_ops;
 extern const struct pv_apic_ops native_apic_ops;
 bool native_pic_mode(void);
+
+extern struct pv_ops native_ops_template;
+struct pvpatch_directive;
+void native_patch(u32 offset, void *impl, struct pvpatch_directive *d);
 extern const struct pv_time_ops native_time_ops;
 extern const struct pv_vcpu_ops native_vcpu_ops;
 extern const struct pv_console_ops native_serial_console_ops;

@@ -1,0 +1,49 @@
+/*
+ * Boot-time call-site patching (kernel/pvpatch.c; docs/patching.md).
+ * Every platform-op call site is recorded in the .pvpatch table at build
+ * time; once, early at boot, each is rewritten to what the chosen
+ * personality asks for: a direct call to its implementation (the default),
+ * the native instruction bytes inline, or nothing at all.
+ */
+#ifndef PROTEUS_PVPATCH_H
+#define PROTEUS_PVPATCH_H
+
+#include <proteus/types.h>
+
+#define PVPATCH_SITE_LEN 6     /* call *abs32 / call *rel32(%rip): ff 15 + 4 bytes */
+
+enum pvpatch_kind {
+    PVPATCH_CALL,      /* a direct call to the op's implementation */
+    PVPATCH_INLINE,    /* these bytes instead of the call */
+    PVPATCH_NOP,       /* the op does nothing here: remove the call */
+};
+
+struct pvpatch_directive {
+    enum pvpatch_kind kind;
+    u8 len;
+    u8 bytes[PVPATCH_SITE_LEN];
+};
+
+enum pvpatch_mode {
+    PVPATCH_OFF,       /* pvpatch=off: keep every indirect call */
+    PVPATCH_ON,        /* the default */
+    PVPATCH_STATS,     /* pvstats: direct calls through counting thunks */
+};
+
+/* Patch every site; before the kernel's text becomes read-only. */
+void pvpatch_apply(enum pvpatch_mode mode);
+
+/* For `monitor` and selftest. */
+struct pvop_info {
+    const char *name;          /* "irq.disable" */
+    void *impl;                /* the function pv_ops holds */
+    unsigned sites;            /* recorded call sites */
+    unsigned inlined, direct, nops, unpatched;
+    u64 calls;                 /* counted with pvstats only */
+};
+unsigned pvop_count(void);
+int pvop_get(unsigned idx, struct pvop_info *out);
+enum pvpatch_mode pvpatch_mode(void);
+unsigned pvpatch_bad_sites(void);   /* sites whose bytes were not the expected call */
+
+#endif

@@ -1,0 +1,200 @@
+/*
+ * Boot-time call-site patching. Each recorded site (PVOP_CALL in
+ * include/proteus/pvops.h) is an indirect call through pv_ops, 6 bytes:
+ * FF 15 disp32 (x86_64: RIP-relative; i386: absolute). After the personality
+ * is installed, each is rewritten once, as the personality directs:
+ *
+ *   call  E8 rel32 + NOP            a direct call, same registers, same result
+ *   inline the native instruction bytes, NOP-padded (cli, sti, pushf; pop...)
+ *   nop   six NOPs: the op does nothing on this platform
+ *
+ * The text is still writable then (paging is off on i386 and the boot map
+ * is writable on x86_64), nothing runs concurrently, and a serialising
+ * CPUID after the writes makes the CPU see them (SDM Vol. 3A, 8.1.3).
+ * `pvpatch=off` keeps the indirect calls; `pvstats` sends every site
+ * through a small per-op thunk that counts calls, for `monitor`.
+ */
+#include <proteus/personality.h>
+#include <proteus/printk.h>
+#include <proteus/pvops.h>
+#include <proteus/pvpatch.h>
+#include <proteus/string.h>
+#include <arch/x86.h>
+
+extern const struct pvpatch_site __pvpatch_start[], __pvpatch_end[];
+
+struct op_state {
+    const char *name;
+    u32 offset;
+    unsigned sites, inlined, direct, nops, unpatched;
+};
+
+#define OP_ENTRY(group, op) { #group "." #op, (u32)PVOP_OFF(group.op), 0, 0, 0, 0, 0 },
+static struct op_state ops[] = { PVOP_LIST(OP_ENTRY) };
+#define NOPS ARRAY_SIZE(ops)
+
+static enum pvpatch_mode mode = PVPATCH_OFF;
+static unsigned bad_sites;
+static u64 call_counts[NOPS];
+
+/* The counting thunks live in the kernel's text (so they stay executable
+ * once the text is read-only) and are written here at boot. */
+#define THUNK_SIZE 32
+static u8 thunks[NOPS][THUNK_SIZE] __attribute__((section(".text.pvthunks"), aligned(16)));
+
+static int op_index(u32 offset)
+{
+    for (unsigned i = 0; i < NOPS; i++)
+        if (ops[i].offset == offset)
+            return (int)i;
+    return -1;
+}
+
+static void *op_impl(unsigned i)
+{
+    return *(void **)((u8 *)&pv_ops + ops[i].offset);
+}
+
+/* Is this site still the indirect call through pv_ops that it was built as? */
+static bool site_is_indirect_call(const struct pvpatch_site *s)
+{
+    const u8 *p = (const u8 *)s->addr;
+    if (s->len != PVPATCH_SITE_LEN || p[0] != 0xff || p[1] != 0x15)
+        return false;
+    s32 disp;
+    memcpy(&disp, p + 2, 4);
+#ifdef __x86_64__
+    unsigned long target = s->addr + PVPATCH_SITE_LEN + (long)disp;
+#else
+    unsigned long target = (u32)disp;
+#endif
+    return target == (unsigned long)&pv_ops + s->offset;
+}
+
+static void write_call(u8 *site, const void *target)
+{
+    s32 rel = (s32)((long)target - ((long)site + 5));
+    site[0] = 0xe8;
+    memcpy(site + 1, &rel, 4);
+    site[5] = 0x90;
+}
+
+static void write_bytes(u8 *site, const u8 *bytes, unsigned len)
+{
+    memcpy(site, bytes, len);
+    memset(site + len, 0x90, PVPATCH_SITE_LEN - len);
+}
+
+/* thunk i: count the call (64-bit counter), then jump to the op. */
+static void build_thunk(unsigned i)
+{
+    u8 *t = thunks[i];
+    u32 counter = (u32)(uintptr_t)&call_counts[i];
+    u32 fnptr = (u32)((uintptr_t)&pv_ops + ops[i].offset);
+    unsigned n = 0;
+#ifdef __x86_64__
+    t[n++] = 0x48; t[n++] = 0xff; t[n++] = 0x04; t[n++] = 0x25;   /* incq abs32 */
+    memcpy(t + n, &counter, 4); n += 4;
+    t[n++] = 0xff; t[n++] = 0x24; t[n++] = 0x25;                  /* jmp *abs32 */
+    memcpy(t + n, &fnptr, 4); n += 4;
+#else
+    t[n++] = 0x83; t[n++] = 0x05;                                 /* addl $1, abs32 */
+    memcpy(t + n, &counter, 4); n += 4;
+    t[n++] = 0x01;
+    t[n++] = 0x83; t[n++] = 0x15;                                 /* adcl $0, abs32+4 */
+    u32 high = counter + 4;
+    memcpy(t + n, &high, 4); n += 4;
+    t[n++] = 0x00;
+    t[n++] = 0xff; t[n++] = 0x25;                                 /* jmp *abs32 */
+    memcpy(t + n, &fnptr, 4); n += 4;
+#endif
+    memset(t + n, 0xcc, THUNK_SIZE - n);
+}
+
+void pvpatch_apply(enum pvpatch_mode m)
+{
+    const struct personality *p = platform_current();
+    mode = m;
+    for (const struct pvpatch_site *s = __pvpatch_start; s < __pvpatch_end; s++) {
+        int i = op_index(s->offset);
+        if (i < 0 || !site_is_indirect_call(s)) {
+            bad_sites++;
+            continue;
+        }
+        ops[i].sites++;
+        if (m == PVPATCH_OFF) {
+            ops[i].unpatched++;
+            continue;
+        }
+        u8 *site = (u8 *)s->addr;
+        if (m == PVPATCH_STATS) {
+            write_call(site, thunks[i]);
+            ops[i].direct++;
+            continue;
+        }
+        struct pvpatch_directive d = { PVPATCH_CALL, 0, { 0 } };
+        if (p && p->patch)
+            p->patch(ops[i].offset, op_impl((unsigned)i), &d);
+        if (d.kind == PVPATCH_INLINE && d.len <= PVPATCH_SITE_LEN) {
+            write_bytes(site, d.bytes, d.len);
+            ops[i].inlined++;
+        } else if (d.kind == PVPATCH_NOP) {
+            write_bytes(site, NULL, 0);
+            ops[i].nops++;
+        } else {
+            write_call(site, op_impl((unsigned)i));
+            ops[i].direct++;
+        }
+    }
+    if (m == PVPATCH_STATS)
+        for (unsigned i = 0; i < NOPS; i++)
+            build_thunk(i);
+    u32 a, b, c, d;
+    x86_cpuid(0, 0, &a, &b, &c, &d);   /* serialise: the CPU must see the new code */
+
+    unsigned total = 0, inl = 0;
+    for (unsigned i = 0; i < NOPS; i++) {
+        total += ops[i].sites;
+        inl += ops[i].inlined;
+    }
+    if (bad_sites)
+        printk("pvpatch: %u call sites are not the expected indirect call: left alone\n",
+               bad_sites);
+    pr_info("pvpatch: %u call sites, %s%s\n", total,
+            m == PVPATCH_OFF ? "left as indirect calls (pvpatch=off)"
+            : m == PVPATCH_STATS ? "direct calls through counting thunks (pvstats)"
+                                 : "patched",
+            "");
+    if (m == PVPATCH_ON)
+        pr_info("pvpatch: %u inline native instructions, %u direct calls\n", inl, total - inl);
+}
+
+unsigned pvop_count(void)
+{
+    return NOPS;
+}
+
+int pvop_get(unsigned idx, struct pvop_info *out)
+{
+    if (idx >= NOPS)
+        return -1;
+    out->name = ops[idx].name;
+    out->impl = op_impl(idx);
+    out->sites = ops[idx].sites;
+    out->inlined = ops[idx].inlined;
+    out->direct = ops[idx].direct;
+    out->nops = ops[idx].nops;
+    out->unpatched = ops[idx].unpatched;
+    out->calls = call_counts[idx];
+    return 0;
+}
+
+enum pvpatch_mode pvpatch_mode(void)
+{
+    return mode;
+}
+
+unsigned pvpatch_bad_sites(void)
+{
+    return bad_sites;
+}
