@@ -6,7 +6,7 @@
 # (scripts/install-deps.sh). See README for the rest of the targets.
 
 ARCHES := x86_64 i386
-APPS := $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard apps/*/*.c)))))
+APPS := $(or $(ONLY_APPS),$(sort $(notdir $(patsubst %/,%,$(dir $(wildcard apps/*/*.c))))))
 ARCH ?= x86_64
 APP ?= hello
 BUILD := build
@@ -41,7 +41,7 @@ deps:
 # objects, newlib and libgcc.
 define APP_template
 $(1)_$(2)_OBJS := $$(patsubst %.c,$$($(1)_DIR)/%.o,$$(wildcard apps/$(2)/*.c)) $$($(1)_DIR)/apps/$(2)/appname.o
-$$($(1)_DIR)/$(2).elf: $$($(1)_DIR)/kernel.o $$($(1)_DIR)/kernel.ld $$($(1)_DIR)/newlib/.built \
+$$($(1)_DIR)/$(2).elf: $$($(1)_DIR)/kernel.o $$($(1)_DIR)/kernel.ld $$($(1)_NEWLIB_DIR)/newlib/.built \
         $$($(1)_LIBC) $$($(1)_$(2)_OBJS) scripts/check-image.py
 	@echo "  LINK    $(1)/$(2).elf"
 	$(Q)ld -m $$($(1)_LDEMU) -nostdlib -z max-page-size=4096 -z noexecstack \
@@ -61,7 +61,10 @@ $(1)_DIR := $(BUILD)/$(1)
 include config/$(1).mk
 -include config/local.mk
 $(1)_CONFIG := $$(foreach v,$$(filter CONFIG_%,$$(.VARIABLES)),-D$$(v)=$$($$(v)))
-$(1)_NEWLIB := $$($(1)_DIR)/newlib/$$(if $$(filter x86_64,$(1)),x86_64-elf,i686-elf)
+# NEWLIB_FROM lets a variant build (make bench's no-layer image) reuse the
+# newlib already built under build/.
+$(1)_NEWLIB_DIR := $$(or $(NEWLIB_FROM),$(BUILD))/$(1)
+$(1)_NEWLIB := $$($(1)_NEWLIB_DIR)/newlib/$$(if $$(filter x86_64,$(1)),x86_64-elf,i686-elf)
 $(1)_MFLAGS := $$(if $$(filter x86_64,$(1)),-m64 -mno-red-zone,-m32 -march=i686)
 $(1)_LDEMU := $$(if $$(filter x86_64,$(1)),elf_x86_64,elf_i386)
 $(1)_INC := -nostdinc -isystem $(GCC_INCLUDE) -isystem $$($(1)_DIR)/hdr -Iinclude -Iarch/x86/include
@@ -92,9 +95,9 @@ $$($(1)_DIR)/hdr/xen:
 	$(Q)test -d /usr/include/xen/arch-x86 || { echo "Xen headers missing: run scripts/install-deps.sh" >&2; exit 1; }
 	$(Q)ln -sfn /usr/include/xen $$@
 
-$$($(1)_DIR)/newlib/.built: scripts/build-newlib.sh
-	$(Q)mkdir -p $$($(1)_DIR)
-	$(Q)./scripts/build-newlib.sh $(1) $$($(1)_DIR)
+$$($(1)_NEWLIB_DIR)/newlib/.built: scripts/build-newlib.sh
+	$(Q)mkdir -p $$($(1)_NEWLIB_DIR)
+	$(Q)./scripts/build-newlib.sh $(1) $$($(1)_NEWLIB_DIR)
 
 $$($(1)_DIR)/obj/%.c.o: %.c | $$($(1)_DIR)/hdr/xen
 	$(Q)mkdir -p $$(dir $$@)
@@ -119,7 +122,7 @@ $$($(1)_DIR)/kernel.o: $$($(1)_KOBJS) lib/kernel.syms
 # newlib's syscall glue: kernel code by role, app code by build (newlib's
 # headers and errno), linked into every image beside kernel.o.
 $(1)_LIBC := $$(patsubst %.c,$$($(1)_DIR)/%.o,$$(wildcard kernel/libc/*.c))
-$$($(1)_DIR)/kernel/libc/%.o: kernel/libc/%.c $$($(1)_DIR)/newlib/.built
+$$($(1)_DIR)/kernel/libc/%.o: kernel/libc/%.c $$($(1)_NEWLIB_DIR)/newlib/.built
 	$(Q)mkdir -p $$(dir $$@)
 	@echo "  CC      $(1)/$$<"
 	$(Q)$(HOST_CC) $$($(1)_ACFLAGS) -c $$< -o $$@
@@ -129,7 +132,7 @@ $$($(1)_DIR)/apps/%/appname.o:
 	$(Q)mkdir -p $$(dir $$@)
 	$(Q)echo 'const char proteus_app_name[] = "$$*";' | $(HOST_CC) $$($(1)_MFLAGS) -x c -c - -o $$@
 
-$$($(1)_DIR)/apps/%.o: apps/%.c $$($(1)_DIR)/newlib/.built
+$$($(1)_DIR)/apps/%.o: apps/%.c $$($(1)_NEWLIB_DIR)/newlib/.built
 	$(Q)mkdir -p $$(dir $$@)
 	@echo "  CC      $(1)/$$<"
 	$(Q)$(HOST_CC) $$($(1)_ACFLAGS) -c $$< -o $$@
@@ -162,6 +165,9 @@ check: deps
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory -j$(shell nproc) all
+	@echo "  BUILD   the no-layer variant (CONFIG_PVOPS=0) of pvbench"
+	$(Q)$(MAKE) --no-print-directory -j$(shell nproc) BUILD=build/nolayer NEWLIB_FROM=build \
+	    CONFIG_PVOPS=0 ONLY_APPS=pvbench $(ARCHES)
 	$(Q)./tests/bench/run.sh
 
 clean:

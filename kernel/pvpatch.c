@@ -4,9 +4,10 @@
  * FF 15 disp32 (x86_64: RIP-relative; i386: absolute). After the personality
  * is installed, each is rewritten once, as the personality directs:
  *
- *   call  E8 rel32 + NOP            a direct call, same registers, same result
- *   inline the native instruction bytes, NOP-padded (cli, sti, pushf; pop...)
- *   nop   six NOPs: the op does nothing on this platform
+ *   call  3E E8 rel32               a direct call, same registers, same result
+ *   inline the native instruction bytes and one multi-byte NOP (cli, sti,
+ *         pushf; pop, ...)
+ *   nop   one 6-byte NOP: the op does nothing on this platform
  *
  * The text is still writable then (paging is off on i386 and the boot map
  * is writable on x86_64), nothing runs concurrently, and a serialising
@@ -71,18 +72,38 @@ static bool site_is_indirect_call(const struct pvpatch_site *s)
     return target == (unsigned long)&pv_ops + s->offset;
 }
 
+/* A direct call that fills the 6-byte site as one instruction: E8 rel32
+ * with a DS prefix (3E), which a near call ignores. The return address is
+ * the end of the site, as before. */
 static void write_call(u8 *site, const void *target)
 {
-    s32 rel = (s32)((long)target - ((long)site + 5));
-    site[0] = 0xe8;
-    memcpy(site + 1, &rel, 4);
-    site[5] = 0x90;
+    s32 rel = (s32)((long)target - ((long)site + PVPATCH_SITE_LEN));
+    site[0] = 0x3e;
+    site[1] = 0xe8;
+    memcpy(site + 2, &rel, 4);
 }
+
+/* Padding after inline bytes: one multi-byte NOP (SDM Vol. 2B, NOP,
+ * table 4-12), so that it costs one instruction, not five. */
+static const u8 nops[6][6] = {
+    { 0 },
+    { 0x90 },
+    { 0x66, 0x90 },
+    { 0x0f, 0x1f, 0x00 },
+    { 0x0f, 0x1f, 0x40, 0x00 },
+    { 0x0f, 0x1f, 0x44, 0x00, 0x00 },
+};
 
 static void write_bytes(u8 *site, const u8 *bytes, unsigned len)
 {
     memcpy(site, bytes, len);
-    memset(site + len, 0x90, PVPATCH_SITE_LEN - len);
+    unsigned pad = PVPATCH_SITE_LEN - len;
+    if (pad == PVPATCH_SITE_LEN) {
+        static const u8 nop6[] = { 0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+        memcpy(site, nop6, 6);
+    } else {
+        memcpy(site + len, nops[pad], pad);
+    }
 }
 
 /* thunk i: count the call (64-bit counter), then jump to the op. */
@@ -139,7 +160,7 @@ void pvpatch_apply(enum pvpatch_mode m)
             write_bytes(site, d.bytes, d.len);
             ops[i].inlined++;
         } else if (d.kind == PVPATCH_NOP) {
-            write_bytes(site, NULL, 0);
+            write_bytes(site, (const u8 *)"", 0);
             ops[i].nops++;
         } else {
             write_call(site, op_impl((unsigned)i));

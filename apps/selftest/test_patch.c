@@ -42,10 +42,11 @@ static void test_site_bytes(void)
         if (m == PVPATCH_OFF)
             CHECK(b[0] == 0xff && b[1] == 0x15, "pvpatch=off, but a site reads %02x %02x", b[0], b[1]);
         else if (m == PVPATCH_STATS)
-            CHECK(b[0] == 0xe8, "pvstats, but a site reads %02x (not a direct call)", b[0]);
-        else
-            CHECK(b[0] == 0xfa && b[1] == 0x90, "patched, but an irq.disable site reads %02x %02x",
+            CHECK(b[0] == 0x3e && b[1] == 0xe8, "pvstats, but a site reads %02x %02x (not a direct call)",
                   b[0], b[1]);
+        else
+            CHECK(b[0] == 0xfa && b[1] == 0x0f && b[2] == 0x1f,
+                  "patched, but an irq.disable site reads %02x %02x %02x", b[0], b[1], b[2]);
     }
     CHECK(seen > 0, "no irq.disable site found");
     struct pvop_info info;

@@ -191,8 +191,8 @@ extern struct pv_ops pv_ops;
     X(power, exit)
 
 /* ---- recorded call sites ---------------------------------------------------
- * PVOP_CALL(member, a1, a2, a3[, a4]) calls pv_ops.member with the arguments
- * in the registers the ABI uses (x86_64: RDI RSI RDX RCX; i386 regparm(3):
+ * PVOP_CALLn(member, a1, ..., an) calls pv_ops.member with the arguments
+ * in the registers the ABI uses (x86_64: RDI RSI RDX; i386 regparm(3):
  * EAX EDX ECX, a 64-bit value taking two in a row, low half first) and
  * yields the raw return register(s). The call instruction is recorded in
  * .pvpatch: {address, offset of the pointer in pv_ops, length}.
@@ -219,56 +219,87 @@ struct pvpatch_site {
 
 #define PVOP_OFF(member) ((unsigned long)&((struct pv_ops *)0)->member)
 
+/* One macro per number of arguments, so that a site loads only the
+ * registers it passes and declares the rest clobbered (the callee may use
+ * them): an inlined `cli` then costs the `cli`, not register set-up. */
+#define PVOP_ASM(outs, ins, clobbers)                                             \
+    __asm__ __volatile__(PVOP_SITE : outs : ins : clobbers)
+#define PVOP_FN(member) [fn] "m"(pv_ops.member), [off] "i"(PVOP_OFF(member))
+
 #ifdef __x86_64__
-#define PVOP_CALL(member, x1, x2, x3, x4)                                        \
-    ({                                                                           \
-        register unsigned long __a1 __asm__("rdi") = (unsigned long)(x1);        \
-        register unsigned long __a2 __asm__("rsi") = (unsigned long)(x2);        \
-        register unsigned long __a3 __asm__("rdx") = (unsigned long)(x3);        \
-        register unsigned long __a4 __asm__("rcx") = (unsigned long)(x4);        \
-        unsigned long __ret;                                                     \
-        __asm__ __volatile__(PVOP_SITE                                           \
-                             : "=a"(__ret), "+r"(__a1), "+r"(__a2), "+r"(__a3),  \
-                               "+r"(__a4)                                        \
-                             : [fn] "m"(pv_ops.member), [off] "i"(PVOP_OFF(member)) \
-                             : "r8", "r9", "r10", "r11", "memory", "cc");        \
-        (u64) __ret;                                                             \
-    })
+#define PVOP_CLOB_BASE "r8", "r9", "r10", "r11", "memory", "cc"
+#define PVOP_CALL0(member)                                                       \
+    ({ unsigned long __r;                                                        \
+       PVOP_ASM("=a"(__r), PVOP_FN(member),                                      \
+                PVOP_COMMA("rdi", "rsi", "rdx", "rcx", PVOP_CLOB_BASE));         \
+       (u64)__r; })
+#define PVOP_CALL1(member, x1)                                                   \
+    ({ unsigned long __r;                                                        \
+       register unsigned long __a1 __asm__("rdi") = (unsigned long)(x1);         \
+       PVOP_ASM(PVOP_COMMA("=a"(__r), "+r"(__a1)), PVOP_FN(member),              \
+                PVOP_COMMA("rsi", "rdx", "rcx", PVOP_CLOB_BASE));                \
+       (u64)__r; })
+#define PVOP_CALL2(member, x1, x2)                                               \
+    ({ unsigned long __r;                                                        \
+       register unsigned long __a1 __asm__("rdi") = (unsigned long)(x1);         \
+       register unsigned long __a2 __asm__("rsi") = (unsigned long)(x2);         \
+       PVOP_ASM(PVOP_COMMA("=a"(__r), "+r"(__a1), "+r"(__a2)), PVOP_FN(member),  \
+                PVOP_COMMA("rdx", "rcx", PVOP_CLOB_BASE));                       \
+       (u64)__r; })
+#define PVOP_CALL3(member, x1, x2, x3)                                           \
+    ({ unsigned long __r;                                                        \
+       register unsigned long __a1 __asm__("rdi") = (unsigned long)(x1);         \
+       register unsigned long __a2 __asm__("rsi") = (unsigned long)(x2);         \
+       register unsigned long __a3 __asm__("rdx") = (unsigned long)(x3);         \
+       PVOP_ASM(PVOP_COMMA("=a"(__r), "+r"(__a1), "+r"(__a2), "+r"(__a3)),       \
+                PVOP_FN(member), PVOP_COMMA("rcx", PVOP_CLOB_BASE));             \
+       (u64)__r; })
 #else
-#define PVOP_CALL(member, x1, x2, x3, x4)                                        \
-    ({                                                                           \
-        register unsigned long __a1 __asm__("eax") = (unsigned long)(x1);        \
-        register unsigned long __a2 __asm__("edx") = (unsigned long)(x2);        \
-        register unsigned long __a3 __asm__("ecx") = (unsigned long)(x3);        \
-        (void)(x4);                                                              \
-        __asm__ __volatile__(PVOP_SITE                                           \
-                             : "+r"(__a1), "+r"(__a2), "+r"(__a3)                \
-                             : [fn] "m"(pv_ops.member), [off] "i"(PVOP_OFF(member)) \
-                             : "memory", "cc");                                  \
-        (u64) __a2 << 32 | __a1;                                                 \
-    })
+/* i386, regparm(3): EAX EDX ECX in, EAX (EDX:EAX for 64 bits) out. */
+#define PVOP_CALL0(member)                                                       \
+    ({ unsigned long __lo, __hi;                                                 \
+       PVOP_ASM(PVOP_COMMA("=a"(__lo), "=d"(__hi)), PVOP_FN(member),             \
+                PVOP_COMMA("ecx", "memory", "cc"));                              \
+       (u64)__hi << 32 | __lo; })
+#define PVOP_CALL1(member, x1)                                                   \
+    ({ unsigned long __lo = (unsigned long)(x1), __hi;                           \
+       PVOP_ASM(PVOP_COMMA("+a"(__lo), "=d"(__hi)), PVOP_FN(member),             \
+                PVOP_COMMA("ecx", "memory", "cc"));                              \
+       (u64)__hi << 32 | __lo; })
+#define PVOP_CALL2(member, x1, x2)                                               \
+    ({ unsigned long __lo = (unsigned long)(x1), __hi = (unsigned long)(x2);     \
+       PVOP_ASM(PVOP_COMMA("+a"(__lo), "+d"(__hi)), PVOP_FN(member),             \
+                PVOP_COMMA("ecx", "memory", "cc"));                              \
+       (u64)__hi << 32 | __lo; })
+#define PVOP_CALL3(member, x1, x2, x3)                                           \
+    ({ unsigned long __lo = (unsigned long)(x1), __hi = (unsigned long)(x2);     \
+       unsigned long __c = (unsigned long)(x3);                                  \
+       PVOP_ASM(PVOP_COMMA("+a"(__lo), "+d"(__hi), "+c"(__c)), PVOP_FN(member),  \
+                PVOP_COMMA("memory", "cc"));                                     \
+       (u64)__hi << 32 | __lo; })
 #endif
+#define PVOP_COMMA(...) __VA_ARGS__
 
 /* 64-bit values as arguments: one register on x86_64, two on i386. The
  * shapes used: (u64), (pointer, u64) and (u64, int). */
 #ifdef __x86_64__
-#define PVOP_CALL_U64(member, v) PVOP_CALL(member, v, 0, 0, 0)
-#define PVOP_CALL_P_U64(member, p, v) PVOP_CALL(member, p, v, 0, 0)
-#define PVOP_CALL_U64_I(member, v, i) PVOP_CALL(member, v, i, 0, 0)
+#define PVOP_CALL_U64(member, v) PVOP_CALL1(member, v)
+#define PVOP_CALL_P_U64(member, p, v) PVOP_CALL2(member, p, v)
+#define PVOP_CALL_U64_I(member, v, i) PVOP_CALL2(member, v, i)
 #else
 #define PVOP_LO(v) ((u32)(u64)(v))
 #define PVOP_HI(v) ((u32)((u64)(v) >> 32))
-#define PVOP_CALL_U64(member, v) PVOP_CALL(member, PVOP_LO(v), PVOP_HI(v), 0, 0)
-#define PVOP_CALL_P_U64(member, p, v) PVOP_CALL(member, p, PVOP_LO(v), PVOP_HI(v), 0)
-#define PVOP_CALL_U64_I(member, v, i) PVOP_CALL(member, PVOP_LO(v), PVOP_HI(v), i, 0)
+#define PVOP_CALL_U64(member, v) PVOP_CALL2(member, PVOP_LO(v), PVOP_HI(v))
+#define PVOP_CALL_P_U64(member, p, v) PVOP_CALL3(member, p, PVOP_LO(v), PVOP_HI(v))
+#define PVOP_CALL_U64_I(member, v, i) PVOP_CALL3(member, PVOP_LO(v), PVOP_HI(v), i)
 #endif
 
 /* ---- typed wrappers: the only way generic code reaches the platform ---- */
 
-#define PV0(m) PVOP_CALL(m, 0, 0, 0, 0)
-#define PV1(m, a) PVOP_CALL(m, a, 0, 0, 0)
-#define PV2(m, a, b) PVOP_CALL(m, a, b, 0, 0)
-#define PV3(m, a, b, c) PVOP_CALL(m, a, b, c, 0)
+#define PV0(m) PVOP_CALL0(m)
+#define PV1(m, a) PVOP_CALL1(m, a)
+#define PV2(m, a, b) PVOP_CALL2(m, a, b)
+#define PV3(m, a, b, c) PVOP_CALL3(m, a, b, c)
 
 static inline void cpuid_count(u32 leaf, u32 sub, struct cpuid_regs *r) { PV3(cpu.cpuid, leaf, sub, r); }
 static inline void cpuid(u32 leaf, struct cpuid_regs *r) { PV3(cpu.cpuid, leaf, 0, r); }
@@ -345,7 +376,14 @@ static inline void irq_restore(unsigned long f) { x86_write_flags(f); }
 static inline void irq_disable(void) { x86_cli(); }
 static inline void irq_enable(void) { x86_sti(); }
 void native_pt_write(void *p, u64 v);
-static inline void pt_set_entry(void *p, u64 v, int level) { native_pt_write(p, v); }
+static inline void pt_set_entry(void *p, u64 v, int level)
+{
+#ifdef __x86_64__
+    *(volatile u64 *)p = v;      /* 4-level entries are always 8 bytes */
+#else
+    native_pt_write(p, v);       /* PAE halves in order, or 4 bytes in 2-level mode */
+#endif
+}
 #endif
 static inline void safe_halt(void) { PV0(irq.safe_halt); }
 

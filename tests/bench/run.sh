@@ -59,3 +59,33 @@ for a in x86_64 i386; do
     printf "%-8s %12s %12s %8s\n" "$a" "$h" "$e" "$(echo "$h $e" | awk '{ printf "%.3f", $1 / $2 }')"
 done
 echo "(goal: hello within 10% of the empty kernel, a ratio of at most 1.10)"
+
+echo
+echo "== platform-op cost: (a) indirect calls (pvpatch=off), (b) patched, (c) no layer"
+echo "   (c) is pvbench built with CONFIG_PVOPS=0: the hot operations are the native"
+echo "   instructions at the call site. Two measures: guest instructions (-icount"
+echo "   shift=0, exact) and TSC cycles under plain TCG (host time, best of 5 rounds)."
+pvbench() {   # arch image options icount-flag -> "irq pte switch"
+    local q; q=$(qemu_for "$1")
+    # shellcheck disable=SC2086
+    $q $QEMU_ARGS $4 -kernel "$2" -append "quiet $3" </dev/null 2>/dev/null |
+        awk '/pvbench: irq_save_restore/ { i = $3 } /pvbench: pte_write/ { p = $3 }
+             /pvbench: thread_switch/ { s = $3 } END { print i, p, s }'
+}
+for a in x86_64 i386; do
+    for mode in "instructions:-icount shift=0" "TCG cycles:"; do
+        label=${mode%%:*}
+        flag=${mode#*:}
+        read -r ia pa sa < <(pvbench "$a" build/$a/pvbench.elf pvpatch=off "$flag")
+        read -r ib pb sb < <(pvbench "$a" build/$a/pvbench.elf "" "$flag")
+        read -r ic pc sc < <(pvbench "$a" build/nolayer/$a/pvbench.elf "" "$flag")
+        printf "%-7s %-12s %-18s %10s %10s %10s %10s\n" "$a" "$label" op "(a) indir" "(b) patch" "(c) none" "b/c"
+        for row in "irq_save+restore $ia $ib $ic" "pte_write $pa $pb $pc" "thread_switch $sa $sb $sc"; do
+            set -- $row
+            printf "%-7s %-12s %-18s %10s %10s %10s %10s\n" "" "" "$1" "$2" "$3" "$4" \
+                "$(echo "$3 $4" | awk '{ if ($2 > 0) printf "%.3f", $1 / $2; else print "-" }')"
+        done
+    done
+done
+echo "(goal: patched within 1% of no layer; padding NOPs count as instructions under"
+echo " -icount, and TCG timings vary by a few percent from run to run)"
