@@ -41,13 +41,21 @@ deps:
 # objects, newlib and libgcc.
 define APP_template
 $(1)_$(2)_OBJS := $$(patsubst %.c,$$($(1)_DIR)/%.o,$$(wildcard apps/$(2)/*.c)) $$($(1)_DIR)/apps/$(2)/appname.o
+$(1)_$(2)_LD = ld -m $$($(1)_LDEMU) -nostdlib -z max-page-size=4096 -z noexecstack \
+	    --no-warn-rwx-segments -T $$($(1)_DIR)/kernel.ld \
+	    $$($(1)_DIR)/kernel.o $$($(1)_LIBC) $$($(1)_$(2)_OBJS)
+$(1)_$(2)_LIBS = --start-group $$($(1)_NEWLIB)/lib/libc.a $$($(1)_NEWLIB)/lib/libm.a $$($(1)_LIBGCC) --end-group
+# Two links: the first gives function addresses for the symbol table
+# (scripts/mksyms.py), the second adds the table after the code.
 $$($(1)_DIR)/$(2).elf: $$($(1)_DIR)/kernel.o $$($(1)_DIR)/kernel.ld $$($(1)_NEWLIB_DIR)/newlib/.built \
-        $$($(1)_LIBC) $$($(1)_$(2)_OBJS) scripts/check-image.py
+        $$($(1)_LIBC) $$($(1)_$(2)_OBJS) scripts/check-image.py scripts/mksyms.py
 	@echo "  LINK    $(1)/$(2).elf"
-	$(Q)ld -m $$($(1)_LDEMU) -nostdlib -z max-page-size=4096 -z noexecstack \
-	    --no-warn-rwx-segments -T $$($(1)_DIR)/kernel.ld -o $$@ \
-	    $$($(1)_DIR)/kernel.o $$($(1)_LIBC) $$($(1)_$(2)_OBJS) \
-	    --start-group $$($(1)_NEWLIB)/lib/libc.a $$($(1)_NEWLIB)/lib/libm.a $$($(1)_LIBGCC) --end-group
+	$(Q)$$($(1)_$(2)_LD) -o $$@.pass1 $$($(1)_$(2)_LIBS)
+	$(Q)python3 scripts/mksyms.py gen $$@.pass1 $$($(1)_DIR)/apps/$(2)/ksyms.S
+	$(Q)$(HOST_CC) $$($(1)_MFLAGS) -c $$($(1)_DIR)/apps/$(2)/ksyms.S -o $$($(1)_DIR)/apps/$(2)/ksyms.o
+	$(Q)$$($(1)_$(2)_LD) $$($(1)_DIR)/apps/$(2)/ksyms.o -o $$@ $$($(1)_$(2)_LIBS)
+	$(Q)python3 scripts/mksyms.py verify $$@.pass1 $$@
+	$(Q)rm -f $$@.pass1
 	$(Q)python3 scripts/check-image.py $$@
 endef
 

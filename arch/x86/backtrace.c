@@ -3,9 +3,11 @@
  * -fno-omit-frame-pointer): each frame starts with the caller's frame
  * pointer and, above it, the return address. Every frame is checked to be
  * mapped before it is read, so a corrupt chain ends the walk, not the report.
- * Turn addresses into lines with: addr2line -f -e build/<arch>/<app>.elf ADDR
+ * Each address is named from the image's symbol table (kernel/ksyms.c);
+ * for file and line: addr2line -f -e build/<arch>/<app>.elf ADDR
  */
 #include <proteus/panic.h>
+#include <proteus/ksyms.h>
 #include <proteus/printk.h>
 #include <proteus/vm.h>
 
@@ -20,7 +22,12 @@ void backtrace_print(unsigned long fp)
         unsigned long ret = frame[1];
         if (ret == 0)
             return;
-        printk("  #%d 0x%lx\n", depth, ret);
+        unsigned long off;
+        const char *name = ksym_lookup(ret, &off);
+        if (name)
+            printk("  #%d 0x%lx %s+0x%lx\n", depth, ret, name, off);
+        else
+            printk("  #%d 0x%lx\n", depth, ret);
         if (frame[0] <= fp)   /* stacks grow down: callers' frames are higher */
             return;
         fp = frame[0];

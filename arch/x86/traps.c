@@ -9,6 +9,7 @@
 #include <arch/cpu.h>
 #include <arch/regs.h>
 #include <arch/extable.h>
+#include <proteus/ksyms.h>
 #include <proteus/panic.h>
 #include <proteus/printk.h>
 #include <proteus/pvops.h>
@@ -87,7 +88,12 @@ __noreturn void fatal_exception(struct trap_frame *f)
     else if (f->vector == 8)
         explain_guard(cr2);   /* a fault while delivering a #PF: CR2 is its address */
     printk("backtrace:\n");
-    printk("  #0 0x%lx\n", (unsigned long)f->ip);
+    unsigned long off;
+    const char *fn = ksym_lookup(f->ip, &off);
+    if (fn)
+        printk("  #0 0x%lx %s+0x%lx\n", (unsigned long)f->ip, fn, off);
+    else
+        printk("  #0 0x%lx\n", (unsigned long)f->ip);
     backtrace_print(trap_frame_fp(f));
     panic_end();
 }
