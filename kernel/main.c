@@ -42,6 +42,16 @@ const char *kernel_option(const char *key)
     return cmdline_get(&cmdline, key);
 }
 
+const struct memmap *boot_memmap(void)
+{
+    return &boot_info.mem;
+}
+
+const char *boot_protocol(void)
+{
+    return boot_info.protocol;
+}
+
 static void apply_options(void)
 {
     for (unsigned i = 0; i < cmdline.nopts; i++) {

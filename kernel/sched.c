@@ -106,6 +106,8 @@ static void schedule_locked(void)
         prev->state = T_RUNNING;
         return;
     }
+    if (prev == c->idle)
+        prev->state = T_RUNNABLE;   /* the idle thread is always ready */
     next->state = T_RUNNING;
     next->on_cpu = true;
     next->switches_in++;

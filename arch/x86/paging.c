@@ -346,3 +346,26 @@ void vm_init(const struct memmap *m)
     write_pt_base(root);
     write_cr0(read_cr0() | X86_CR0_PG | X86_CR0_WP);
 }
+
+/* The walk for `va`, level by level from the top, for `monitor`: how many
+ * levels were visited (the last one is the leaf, or not present). */
+int vm_walk(vaddr_t va, struct vm_walk_step steps[4])
+{
+    if (!va_ok(va) || !root)
+        return 0;
+    paddr_t table = root;
+    int n = 0;
+    for (int l = paging_levels; l >= 1; l--) {
+        unsigned idx = level_index(va, l);
+        u64 v = pt_read_entry(entry_ptr(table, idx), l);
+        steps[n].level = l;
+        steps[n].table = table;
+        steps[n].index = idx;
+        steps[n].entry = v;
+        n++;
+        if (!(v & PTE_P) || l == 1 || (l == 2 && (v & PTE_PS)))
+            break;
+        table = v & addr_mask();
+    }
+    return n;
+}

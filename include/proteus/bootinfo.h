@@ -23,4 +23,8 @@ struct boot_info {
  * printing what was wrong. */
 int bootinfo_parse(struct boot_info *bi, u32 entry, u32 magic, u32 info);
 
+/* What this boot was given, after checks and limits (kernel/main.c). */
+const struct memmap *boot_memmap(void);
+const char *boot_protocol(void);
+
 #endif

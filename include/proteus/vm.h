@@ -51,6 +51,13 @@ int vm_map(vaddr_t va, paddr_t pa, size_t len, unsigned prot);
 int vm_unmap(vaddr_t va, size_t len);
 int vm_protect(vaddr_t va, size_t len, unsigned prot);
 bool vm_probe(vaddr_t va);
+struct vm_walk_step {
+    int level;          /* 4..1; 1 is the page table */
+    paddr_t table;      /* the table read at this level */
+    unsigned index;
+    u64 entry;
+};
+int vm_walk(vaddr_t va, struct vm_walk_step steps[4]);
 /* The physical address `va` maps to and its leaf entry; -ENOENT if none. */
 int vm_translate(vaddr_t va, paddr_t *pa, u64 *entry, int *level);
 /* Map device memory (or a firmware table) uncached and return its

@@ -1,0 +1,262 @@
+/*
+ * What the monitor shows: each command reads the kernel's own structures
+ * through their interfaces and prints them for a reader learning how the
+ * machine is set up.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <arch/cpu.h>
+#include <arch/desc.h>
+#include <arch/paging.h>
+#include <arch/percpu_gdt.h>
+#include <drivers/ioapic.h>
+#include <drivers/lapic.h>
+#include <proteus/bootinfo.h>
+#include <proteus/ksyms.h>
+#include <proteus/ldt.h>
+#include <proteus/personality.h>
+#include <proteus/pvops.h>
+#include <proteus/pvpatch.h>
+#include <proteus/thread.h>
+#include <proteus/vm.h>
+#include "monitor.h"
+
+int cmd_platform(int argc, char **argv)
+{
+    printf("personality  %s\n", platform_current()->name);
+    printf("boot         %s, paging %s, NX %s\n", boot_protocol(), vm_paging_name(),
+           vm_nx_enabled() ? "on" : "off");
+    printf("cpu          %s (%s), family %u model %u stepping %u\n", cpu_features.brand,
+           cpu_features.vendor, cpu_features.family, cpu_features.model, cpu_features.stepping);
+    printf("             pae %d nx %d x2apic %d tsc-deadline %d hypervisor %d, %u physical "
+           "address bits\n",
+           cpu_features.pae, cpu_features.nx, cpu_features.x2apic, cpu_features.tsc_deadline,
+           cpu_features.hypervisor, cpu_features.phys_bits);
+    printf("groups       cpu=%s irq=%s mmu=%s apic=%s time=%s vcpu=%s console=%s power=%s\n",
+           pv_ops.cpu.name, pv_ops.irq.name, pv_ops.mmu.name, pv_ops.apic.name, pv_ops.time.name,
+           pv_ops.vcpu.name, pv_ops.console.name, pv_ops.power.name);
+    printf("tsc          %llu Hz\n", (unsigned long long)tsc_hz());
+    static const char *const modes[] = { "off: indirect calls", "on", "pvstats: counting" };
+    printf("patching     %s\n", modes[pvpatch_mode()]);
+    return 0;
+}
+
+int cmd_ops(int argc, char **argv)
+{
+    bool counted = pvpatch_mode() == PVPATCH_STATS;
+    printf("%-22s %-28s %5s %6s %6s %5s %12s\n", "op", "implementation", "sites", "inline",
+           "direct", "nop", "calls");
+    for (unsigned i = 0; i < pvop_count(); i++) {
+        struct pvop_info op;
+        pvop_get(i, &op);
+        if (argc > 1 && !strstr(op.name, argv[1]))
+            continue;
+        unsigned long off;
+        const char *fn = ksym_lookup((unsigned long)op.impl, &off);
+        char impl[40];
+        if (fn && off == 0)
+            snprintf(impl, sizeof(impl), "%s", fn);
+        else
+            snprintf(impl, sizeof(impl), "%p", op.impl);
+        char calls[24];
+        if (counted)
+            snprintf(calls, sizeof(calls), "%llu", (unsigned long long)op.calls);
+        else
+            snprintf(calls, sizeof(calls), "-");
+        printf("%-22s %-28s %5u %6u %6u %5u %12s\n", op.name, impl, op.sites, op.inlined,
+               op.direct, op.nops, calls);
+    }
+    if (!counted)
+        printf("(calls are counted when booted with pvstats; pvpatch=off leaves every site an "
+               "indirect call)\n");
+    return 0;
+}
+
+static void print_flags(uint64_t e, int leaf)
+{
+    printf("%s%s%s%s%s%s%s%s", e & PTE_P ? " P" : " -", e & PTE_W ? " W" : "", e & PTE_U ? " U" : "",
+           e & PTE_PCD ? " PCD" : "", e & PTE_A ? " A" : "", e & PTE_D ? " D" : "",
+           (e & PTE_PS) && !leaf ? " PS" : "", e & PTE_NX ? " NX" : "");
+}
+
+int cmd_pt(int argc, char **argv)
+{
+    unsigned long long va;
+    if (argc < 2 || parse_number(argv[1], &va))
+        return 1;
+    struct vm_walk_step steps[4];
+    int n = vm_walk((vaddr_t)va, steps);
+    if (n == 0) {
+        printf("pt: 0x%llx is not an address this kernel maps\n", va);
+        return 1;
+    }
+    static const char *const level_names[] = { "", "PT", "PD", "PDPT", "PML4" };
+    printf("walk of 0x%llx (%s paging):\n", va, vm_paging_name());
+    for (int i = 0; i < n; i++) {
+        const struct vm_walk_step *s = &steps[i];
+        bool leaf = s->level == 1 || (s->level == 2 && (s->entry & PTE_PS));
+        printf("  %-4s at 0x%09llx [%3u] = 0x%016llx", level_names[s->level],
+               (unsigned long long)s->table, s->index, (unsigned long long)s->entry);
+        print_flags(s->entry, 0);
+        printf("%s\n", leaf && (s->entry & PTE_P) ? (s->level == 1 ? "  (4 KiB page)" : "  (large page)") : "");
+    }
+    paddr_t pa;
+    if (vm_translate((vaddr_t)va, &pa, NULL, NULL) == 0)
+        printf("  -> physical 0x%llx\n", (unsigned long long)pa);
+    else
+        printf("  -> not mapped\n");
+    return 0;
+}
+
+int cmd_apic(int argc, char **argv)
+{
+    if (!lapic_ready()) {
+        printf("apic: no local APIC in use\n");
+        return 0;
+    }
+    static const struct { const char *name; unsigned reg; } regs[] = {
+        { "ID", LAPIC_ID }, { "version", LAPIC_VERSION }, { "TPR", LAPIC_TPR },
+        { "SVR", LAPIC_SVR }, { "LVT timer", LAPIC_LVT_TIMER }, { "LVT LINT0", LAPIC_LVT_LINT0 },
+        { "LVT LINT1", LAPIC_LVT_LINT1 }, { "LVT error", LAPIC_LVT_ERROR },
+        { "timer init", LAPIC_TIMER_INIT }, { "timer count", LAPIC_TIMER_CUR },
+        { "timer divide", LAPIC_TIMER_DIV },
+    };
+    printf("local APIC, %s mode, timer %s\n", lapic_mode_name(),
+           lapic_timer_is_tsc_deadline() ? "TSC-deadline" : "one-shot count-down");
+    for (unsigned i = 0; i < sizeof(regs) / sizeof(regs[0]); i++)
+        printf("  %-13s 0x%08x\n", regs[i].name, lapic_read(regs[i].reg));
+    for (unsigned r = 0; r < 8; r++) {
+        uint32_t isr = lapic_read(LAPIC_ISR0 + r * 0x10), irr = lapic_read(LAPIC_IRR0 + r * 0x10);
+        if (isr || irr)
+            printf("  ISR/IRR[%u]    0x%08x 0x%08x\n", r, isr, irr);
+    }
+    if (!ioapic_count()) {
+        printf("no IOAPIC in use (PIC mode)\n");
+        return 0;
+    }
+    printf("IOAPIC redirection entries in use (%u IOAPIC%s):\n", ioapic_count(),
+           ioapic_count() > 1 ? "s" : "");
+    unsigned used = 0;
+    for (uint32_t gsi = 0; gsi < 24; gsi++) {
+        uint64_t e;
+        if (ioapic_read_entry(gsi, &e) == 0 && !(e & (1u << 16))) {
+            used++;
+            printf("  GSI %2u -> vector 0x%02x, %s, active %s, APIC id %u\n", gsi,
+                   (unsigned)(e & 0xff), e & (1u << 15) ? "level" : "edge",
+                   e & (1u << 13) ? "low" : "high", (unsigned)(e >> 56));
+        }
+    }
+    if (!used)
+        printf("  (every line masked: no device interrupt is routed)\n");
+    return 0;
+}
+
+static void print_desc(unsigned idx, struct seg_desc d)
+{
+    if (!d.lo && !d.hi) {
+        printf("  [%2u] empty\n", idx);
+        return;
+    }
+    unsigned type = (d.hi >> DESC_TYPE_SHIFT) & 0xf, dpl = (d.hi >> DESC_DPL_SHIFT) & 3;
+    if (!(d.hi & DESC_S)) {
+        static const char *const sys[16] = { [2] = "LDT", [9] = "TSS (available)",
+                                             [11] = "TSS (busy)", [12] = "call gate",
+                                             [14] = "interrupt gate", [15] = "trap gate" };
+        printf("  [%2u] system: %s, base 0x%08x limit 0x%05x, DPL %u%s\n", idx,
+               sys[type] ? sys[type] : "reserved type", seg_desc_base(d), seg_desc_limit(d), dpl,
+               d.hi & DESC_P ? "" : ", not present");
+        return;
+    }
+    bool code = type & 8;
+    printf("  [%2u] %s%s%s, base 0x%08x limit 0x%08x, DPL %u, %s%s\n", idx, code ? "code" : "data",
+           code ? (type & 2 ? " readable" : " execute-only") : (type & 2 ? " writable" : " read-only"),
+           !code && (type & 4) ? " expand-down" : code && (type & 4) ? " conforming" : "",
+           seg_desc_base(d), seg_desc_limit(d), dpl,
+           d.hi & DESC_L ? "64-bit" : d.hi & DESC_DB ? "32-bit" : "16-bit",
+           d.hi & DESC_P ? "" : ", not present");
+}
+
+int cmd_gdt(int argc, char **argv)
+{
+    struct seg_desc *gdt = cpu_gdt(0);
+    printf("GDT of CPU 0 (%u entries):\n", (unsigned)GDT_ENTRIES);
+    for (unsigned i = 0; i < GDT_ENTRIES; i++) {
+        print_desc(i, gdt[i]);
+#ifdef __x86_64__
+        /* a system descriptor takes two slots in long mode */
+        if (i && (gdt[i].hi & DESC_P) && !(gdt[i].hi & DESC_S)) {
+            printf("  [%2u] (upper half: base bits 63:32 = 0x%08x)\n", i + 1, gdt[i + 1].lo);
+            i++;
+        }
+#endif
+    }
+    return 0;
+}
+
+int cmd_ldt(int argc, char **argv)
+{
+    unsigned n = ldt_entries_used();
+    printf("LDT of thread '%s': %u entr%s in use\n", thread_name(thread_current()), n,
+           n == 1 ? "y" : "ies");
+    for (unsigned i = 0; i < n; i++) {
+        struct seg_desc d;
+        ldt_get(i, &d);
+        print_desc(i, d);
+    }
+    return 0;
+}
+
+int cmd_mem(int argc, char **argv)
+{
+    const struct memmap *m = boot_memmap();
+    printf("memory map (%s):\n", boot_protocol());
+    for (unsigned i = 0; i < m->n; i++)
+        printf("  0x%010llx-0x%010llx %8llu KiB  %s\n", (unsigned long long)m->r[i].base,
+               (unsigned long long)(m->r[i].base + m->r[i].len - 1),
+               (unsigned long long)(m->r[i].len >> 10), memmap_type_name(m->r[i].type));
+    uint64_t free_pages, total;
+    page_alloc_stats(&free_pages, &total);
+    printf("page frames: %llu of %llu free (%llu KiB)\n", (unsigned long long)free_pages,
+           (unsigned long long)total, (unsigned long long)free_pages * 4);
+    printf("heap break 0x%lx (window from 0x%lx)\n", (unsigned long)vm_heap_break(),
+           (unsigned long)VM_HEAP_BASE);
+    return 0;
+}
+
+static void print_thread(const struct thread_info *t, void *ctx)
+{
+    printf("  %3llu %-20s %-9s %12llu", (unsigned long long)t->id, t->name, t->state,
+           (unsigned long long)t->switches_in);
+    if (t->stack_top)
+        printf("  stack 0x%lx-0x%lx (%zu pages)\n", t->stack_top - t->stack_pages * 4096,
+               t->stack_top, t->stack_pages);
+    else
+        printf("  boot stack\n");
+}
+
+int cmd_threads(int argc, char **argv)
+{
+    printf("  %3s %-20s %-9s %12s\n", "id", "name", "state", "switched in");
+    thread_for_each(print_thread, NULL);
+    printf("preemption %s, %llu context switches\n", thread_preemption() ? "on" : "off",
+           (unsigned long long)thread_switches);
+    return 0;
+}
+
+int cmd_irqs(int argc, char **argv)
+{
+    printf("  vector  count       handler\n");
+    unsigned shown = 0;
+    for (unsigned v = 0; v < 256; v++) {
+        if (!irq_counts[v])
+            continue;
+        shown++;
+        const char *name = v >= 32 ? irq_name(v) : NULL;
+        printf("  0x%02x %10llu       %s\n", v, (unsigned long long)irq_counts[v],
+               name ? name : v == VEC_SPURIOUS ? "(spurious)" : "(none)");
+    }
+    if (!shown)
+        printf("  (none yet: the kernel is tickless, so an idle one takes no interrupts)\n");
+    return 0;
+}
