@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <proteus/thread.h>
 
 static volatile int zero;
 
@@ -17,6 +18,11 @@ static int __attribute__((noinline)) recurse(int n)
     if (n > 1000000)
         return pad[0];
     return recurse(n + 1) + pad[0];
+}
+
+static void *overflow(void *arg)
+{
+    return (void *)(long)recurse(0);
 }
 
 int main(int argc, char **argv)
@@ -36,10 +42,20 @@ int main(int argc, char **argv)
     }
     if (!strcmp(kind, "stack"))
         return recurse(0);
+    if (!strcmp(kind, "thread-stack")) {
+        int err;
+        struct thread *t = thread_create("deep-recursion", overflow, NULL, 4, &err);
+        if (!t) {
+            printf("fault: cannot create the thread: %d\n", err);
+            return 2;
+        }
+        thread_join(t, NULL);
+        return 0;
+    }
     if (!strcmp(kind, "write-text")) {
         *(volatile unsigned char *)(void *)main = 0xcc;
         return 0;
     }
-    printf("fault: unknown kind '%s' (null, ud, div, stack, write-text)\n", kind);
+    printf("fault: unknown kind '%s' (null, ud, div, stack, thread-stack, write-text)\n", kind);
     return 2;
 }

@@ -65,7 +65,22 @@ static void test_wallclock(void)
     test_pass();
 }
 
+/* Tickless: a sleeping CPU takes the interrupt that ends the sleep and
+ * (rarely) the clock-refinement timer's, not a periodic tick. */
+static void test_tickless(void)
+{
+    uint64_t before = timer_interrupts;
+    struct timespec req = { 0, 200 * 1000 * 1000 };
+    nanosleep(&req, NULL);
+    uint64_t taken = timer_interrupts - before;
+    CHECK(taken >= 1, "no timer interrupt ended the sleep");
+    CHECK(taken <= 4, "%llu timer interrupts in a 200 ms sleep: a periodic tick?",
+          (unsigned long long)taken);
+    test_pass();
+}
+
 const struct test_case time_tests[] = {
+    { "time.tickless", test_tickless },
     { "time.monotonic", test_monotonic },
     { "time.nanosleep", test_nanosleep },
     { "time.nanosleep_einval", test_nanosleep_einval },
