@@ -169,6 +169,7 @@ run: deps
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory -j$(shell nproc) all
+	$(Q)./scripts/fetch-qemu-backport.sh $(BUILD)/qemu-backport
 	$(Q)./tests/run-all.sh
 
 bench: deps
