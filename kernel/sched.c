@@ -43,6 +43,9 @@ struct thread {
     struct list node;              /* run queue or a wait queue */
     struct list all;               /* every thread, for thread_for_each */
     struct timer sleep_timer;
+    struct timer wait_timer;       /* a timed wait on a wait queue */
+    spinlock_t *wait_lock;         /* that queue's lock, while waiting */
+    bool timed_out;
     struct waitq exit_wq;
     u64 switches_in;
     struct seg_desc *ldt;          /* NULL: no LDT; else one page */
@@ -217,6 +220,48 @@ void sched_block_on(struct list *waiters, spinlock_t *lock)
     spin_lock(lock);
 }
 
+/* A timed wait ran out: take the thread off its wait queue (under that
+ * queue's lock, as a waker would) and make it runnable. A waker that got
+ * there first has already made it runnable, and then this does nothing. */
+static void wait_timeout(struct timer *t)
+{
+    struct thread *th = container_of(t, struct thread, wait_timer);
+    spinlock_t *lock = READ_ONCE(th->wait_lock);
+    if (!lock)
+        return;
+    spin_lock(lock);
+    if (th->wait_lock == lock && th->state == T_BLOCKED && list_linked(&th->node)) {
+        list_del(&th->node);
+        th->timed_out = true;
+        spin_lock(&sched_lock);
+        enqueue(th);
+        spin_unlock(&sched_lock);
+    }
+    spin_unlock(lock);
+}
+
+/* sched_block_on with a deadline (0: none); false if it ran out. */
+bool sched_block_on_until(struct list *waiters, spinlock_t *lock, u64 deadline);
+bool sched_block_on_until(struct list *waiters, spinlock_t *lock, u64 deadline)
+{
+    struct thread *self = thread_current();
+    list_add_tail(waiters, &self->node);
+    self->wait_lock = lock;
+    self->timed_out = false;
+    spin_lock(&sched_lock);
+    self->state = T_BLOCKED;
+    if (deadline)
+        timer_arm(&self->wait_timer, deadline);
+    spin_unlock(lock);
+    schedule_locked();
+    spin_unlock(&sched_lock);
+    if (deadline)
+        timer_cancel(&self->wait_timer);
+    spin_lock(lock);
+    self->wait_lock = NULL;
+    return !self->timed_out;
+}
+
 bool sched_wake_from(struct list *waiters);
 bool sched_wake_from(struct list *waiters)
 {
@@ -242,6 +287,7 @@ static struct thread *thread_alloc(const char *name)
     t->name[n] = '\0';
     list_init(&t->node);
     timer_setup(&t->sleep_timer, sleep_wake);
+    timer_setup(&t->wait_timer, wait_timeout);
     waitq_init(&t->exit_wq);
     fpu_init_state(t->fpu);
     unsigned long f = spin_lock_irqsave(&thread_lock);

@@ -10,6 +10,7 @@
 #include <proteus/thread.h>
 
 void sched_block_on(struct list *waiters, spinlock_t *lock);
+bool sched_block_on_until(struct list *waiters, spinlock_t *lock, u64 deadline);
 bool sched_wake_from(struct list *waiters);
 
 void waitq_init(struct waitq *q)
@@ -20,6 +21,11 @@ void waitq_init(struct waitq *q)
 void waitq_sleep(struct waitq *q, spinlock_t *lock)
 {
     sched_block_on(&q->waiters, lock);
+}
+
+bool waitq_sleep_until(struct waitq *q, spinlock_t *lock, u64 deadline)
+{
+    return sched_block_on_until(&q->waiters, lock, deadline);
 }
 
 bool waitq_wake_one(struct waitq *q)
@@ -113,6 +119,19 @@ void condvar_wait(struct condvar *c, struct mutex *m)
     spin_unlock_irqrestore(&c->lock, f);
     mutex_lock(m);
     m->depth = depth;
+}
+
+int condvar_wait_until(struct condvar *c, struct mutex *m, u64 deadline)
+{
+    unsigned long f = spin_lock_irqsave(&c->lock);
+    unsigned depth = m->depth;
+    m->depth = 1;
+    mutex_unlock(m);
+    bool woken = waitq_sleep_until(&c->waiters, &c->lock, deadline);
+    spin_unlock_irqrestore(&c->lock, f);
+    mutex_lock(m);
+    m->depth = depth;
+    return woken ? 0 : -ETIMEDOUT;
 }
 
 void condvar_signal(struct condvar *c)

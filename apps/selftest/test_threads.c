@@ -166,6 +166,45 @@ static void test_condvar(void)
     test_pass();
 }
 
+static struct mutex to_lock;
+static struct condvar to_cond;
+
+static void *late_signaller(void *arg)
+{
+    thread_sleep_until(proteus_clock_ns() + 10000000u);
+    mutex_lock(&to_lock);
+    condvar_signal(&to_cond);
+    mutex_unlock(&to_lock);
+    return NULL;
+}
+
+static void test_condvar_timeout(void)
+{
+    mutex_init(&to_lock, false);
+    condvar_init(&to_cond);
+    mutex_lock(&to_lock);
+    uint64_t t0 = proteus_clock_ns();
+    int r = condvar_wait_until(&to_cond, &to_lock, t0 + 20000000u);
+    uint64_t waited = proteus_clock_ns() - t0;
+    mutex_unlock(&to_lock);
+    CHECK(r == -ETIMEDOUT, "an unsignalled wait returned %d, not -ETIMEDOUT", r);
+    CHECK(waited >= 20000000u && waited < 100000000u, "a 20 ms timed wait took %llu ns",
+          (unsigned long long)waited);
+    /* signalled before the deadline: 0, well before it */
+    struct thread *t = spawn("signaller", late_signaller, NULL);
+    CHECK(t != NULL, "create failed");
+    mutex_lock(&to_lock);
+    t0 = proteus_clock_ns();
+    r = condvar_wait_until(&to_cond, &to_lock, t0 + 2000000000u);
+    waited = proteus_clock_ns() - t0;
+    mutex_unlock(&to_lock);
+    thread_join(t, NULL);
+    CHECK(r == 0, "a signalled wait returned %d", r);
+    CHECK(waited < 1000000000u, "a wait signalled after 10 ms took %llu ns",
+          (unsigned long long)waited);
+    test_pass();
+}
+
 static volatile int spin_progress[2];
 static volatile int spin_stop;
 
@@ -343,6 +382,7 @@ const struct test_case thread_tests[] = {
     { "threads.sleep_order", test_sleep_order },
     { "threads.mutex", test_mutex },
     { "threads.condvar", test_condvar },
+    { "threads.condvar_timeout", test_condvar_timeout },
     { "threads.preemption", test_preemption },
     { "threads.errno_per_thread", test_errno_per_thread },
     { "threads.fpu_per_thread", test_fpu_per_thread },

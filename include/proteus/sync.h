@@ -20,6 +20,8 @@ void waitq_init(struct waitq *q);
 /* Sleep on `q`. `lock` is held (taken with spin_lock_irqsave, interrupts
  * off) on entry and on return; it is released while asleep. */
 void waitq_sleep(struct waitq *q, spinlock_t *lock);
+/* The same, giving up at `deadline` (clock_ns; 0: never): false if it did. */
+bool waitq_sleep_until(struct waitq *q, spinlock_t *lock, u64 deadline);
 /* Wake one or all sleepers; callable with interrupts off (also from an
  * interrupt handler, which never sleeps itself). */
 bool waitq_wake_one(struct waitq *q);
@@ -47,6 +49,9 @@ struct condvar {
 void condvar_init(struct condvar *c);
 /* Release `m`, wait for a signal, take `m` again. */
 void condvar_wait(struct condvar *c, struct mutex *m);
+/* The same, giving up at `deadline` (clock_ns): 0, or -ETIMEDOUT, with
+ * `m` held again either way. */
+int condvar_wait_until(struct condvar *c, struct mutex *m, u64 deadline);
 void condvar_signal(struct condvar *c);
 void condvar_broadcast(struct condvar *c);
 
