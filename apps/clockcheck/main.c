@@ -18,8 +18,9 @@ static unsigned long long ns(clockid_t id)
 }
 
 /* A short marker line goes out, then the clocks are read at once: the
- * host timestamps the marker's last byte, which left the serial port just
- * before the reads. The values follow in a second line. */
+ * host timestamps the marker's first byte (QEMU's UART model may hand the
+ * rest of a line over later, after the guest has moved on). The values
+ * follow in a second line. */
 static void report(const char *when)
 {
     struct timeval tv;

@@ -55,10 +55,17 @@ static PVOP_ABI void native_eoi(unsigned vector)
 {
     /* ExtINT deliveries never enter the local APIC's ISR: only the 8259
      * needs its EOI (SDM Vol. 3A, 11.8.5). */
-    if (is_pic_vector(vector))
-        i8259_eoi(vector - VEC_IRQ_BASE);
-    else
+    if (is_pic_vector(vector)) {
+        /* IRQ 7 or 15 with nothing in service was spurious: it gets no EOI
+         * (i8259_spurious acknowledges the cascade for 15 itself). */
+        unsigned irq = vector - VEC_IRQ_BASE;
+        if (i8259_spurious(irq))
+            spurious_count++;
+        else
+            i8259_eoi(irq);
+    } else {
         lapic_eoi();
+    }
 }
 
 static PVOP_ABI int native_route_irq(unsigned irq, unsigned vector)
