@@ -39,9 +39,13 @@ static unsigned bad_sites;
 static u64 call_counts[NOPS];
 
 /* The counting thunks live in the kernel's text (so they stay executable
- * once the text is read-only) and are written here at boot. */
+ * once the text is read-only; arch/x86/pvthunks.S reserves the room) and
+ * are written here at boot. */
 #define THUNK_SIZE 32
-static u8 thunks[NOPS][THUNK_SIZE] __attribute__((section(".text.pvthunks"), aligned(16)));
+#define MAX_THUNKS 64
+extern u8 pvthunks[MAX_THUNKS][THUNK_SIZE];
+#define thunks pvthunks
+BUILD_BUG_ON(NOPS > MAX_THUNKS);
 
 static int op_index(u32 offset)
 {

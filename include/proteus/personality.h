@@ -28,6 +28,8 @@ extern const struct personality native_personality;
 
 /* Choose and install; returns the chosen one. */
 const struct personality *platform_select(void);
+/* For a personality chosen by its entry path (Xen PV): install it. */
+void platform_select_entry(const struct personality *p);
 const struct personality *platform_current(void);
 /* The one boot line naming the implementation of every ops group. */
 void platform_print_boot_line(void);

@@ -1,11 +1,15 @@
 /*
  * The boot headers every Proteus image carries, for both architectures:
  * a Multiboot 1 header (with the address fields, bit 16, so that loaders
- * accept an ELF64 file: protocol-facts 3.3) and the PVH entry note
- * XEN_ELFNOTE_PHYS32_ENTRY (protocol-facts 3.1). Later personalities add
- * their Xen PV notes beside the PVH one in the same note section.
+ * accept an ELF64 file: protocol-facts 3.3), the PVH entry note
+ * XEN_ELFNOTE_PHYS32_ENTRY (protocol-facts 3.1), and the Xen PV notes
+ * (protocol-facts 2.1; Xen's public elfnote.h) that let Xen start the same
+ * file as a PV guest at xenpv_entry. VIRT_BASE and PADDR_OFFSET are 0: the
+ * image is linked at its physical address, so its PV virtual addresses are
+ * its link addresses (protocol-facts 3.4, recommendation 2).
  */
 #include <xen/elfnote.h>
+#include <xen/features.h>
 
 #define MB1_MAGIC 0x1badb002
 /* bit 0: page-aligned modules, bit 1: memory map, bit 16: address fields */
@@ -24,7 +28,8 @@ mb1_header:
     .long __bss_end         /* bss_end_addr */
     .long mb1_entry         /* entry_addr */
 
-/* An ELF note: name "Xen", a type, and a 32- or 64-bit value. */
+/* An ELF note: name "Xen", a type, and a value: a number (.long / .quad)
+ * or a string (.asciz). */
 #define XEN_NOTE(type, value_directive, value)                                 \
     .balign 4;                                                                 \
     .long 4;                   /* namesz: "Xen" and its NUL */                 \
@@ -34,10 +39,34 @@ mb1_header:
 2:  value_directive value;                                                     \
 3:  .balign 4
 
+#ifdef __x86_64__
+#define WORD .quad
+#else
+#define WORD .long
+#endif
+
     .section .note.proteus, "a", @note
     /* QEMU reads the value as a native word on ELF64: give it 8 bytes there. */
-#ifdef __x86_64__
-    XEN_NOTE(XEN_ELFNOTE_PHYS32_ENTRY, .quad, pvh_entry)
-#else
-    XEN_NOTE(XEN_ELFNOTE_PHYS32_ENTRY, .long, pvh_entry)
+    XEN_NOTE(XEN_ELFNOTE_PHYS32_ENTRY, WORD, pvh_entry)
+
+    XEN_NOTE(XEN_ELFNOTE_GUEST_OS, .asciz, "Proteus")
+    XEN_NOTE(XEN_ELFNOTE_GUEST_VERSION, .asciz, "0.1")
+    XEN_NOTE(XEN_ELFNOTE_XEN_VERSION, .asciz, "xen-3.0")   /* must start so */
+    XEN_NOTE(XEN_ELFNOTE_LOADER, .asciz, "generic")        /* GUEST_OS is not linux */
+    XEN_NOTE(XEN_ELFNOTE_VIRT_BASE, WORD, 0)
+    XEN_NOTE(XEN_ELFNOTE_PADDR_OFFSET, WORD, 0)
+    XEN_NOTE(XEN_ELFNOTE_ENTRY, WORD, xenpv_entry)         /* else Xen jumps to e_entry */
+    XEN_NOTE(XEN_ELFNOTE_HYPERCALL_PAGE, WORD, hypercall_page)
+    /* Page tables are updated through hypercalls, never written directly;
+     * dom0 is allowed (Xen refuses a dom0 kernel without this bit). */
+    XEN_NOTE(XEN_ELFNOTE_SUPPORTED_FEATURES, .long, (1 << XENFEAT_dom0))
+#ifndef __x86_64__
+    XEN_NOTE(XEN_ELFNOTE_PAE_MODE, .asciz, "yes")          /* PAE only: no 2-level PV */
 #endif
+
+    /* The page Xen fills with the hypercall stubs (pv/xen/hypercall.h). */
+    .section .text.hypercall_page, "ax"
+    .balign 4096
+    .globl hypercall_page
+hypercall_page:
+    .fill 4096, 1, 0xcc

@@ -1,0 +1,56 @@
+/*
+ * Xen hypercalls from a PV guest: a call into the hypercall page, which Xen
+ * fills at domain build (ELF note XEN_ELFNOTE_HYPERCALL_PAGE), at offset
+ * 32 * number. Arguments: x86_64 RDI RSI RDX R10 R8; i386 EBX ECX EDX ESI
+ * EDI; the result (0 or a negative Xen errno) in RAX/EAX. The stubs
+ * clobber RCX and R11 on x86_64 (SYSCALL). protocol-facts 2.2; Xen public
+ * header xen.h, "HYPERCALLS".
+ */
+#ifndef PV_XEN_HYPERCALL_H
+#define PV_XEN_HYPERCALL_H
+
+#include <proteus/types.h>
+#define __XEN_INTERFACE_VERSION__ 0x00040d00   /* Xen 4.13 and later */
+#include <xen/xen.h>
+
+extern char hypercall_page[];
+
+/* `nr` must be a constant: the call goes straight to its stub. */
+#ifdef __x86_64__
+#define xen_hypercall5(nr, a1, a2, a3, a4, a5)                                   \
+    ({                                                                           \
+        register unsigned long __r1 __asm__("rdi") = (unsigned long)(a1);        \
+        register unsigned long __r2 __asm__("rsi") = (unsigned long)(a2);        \
+        register unsigned long __r3 __asm__("rdx") = (unsigned long)(a3);        \
+        register unsigned long __r4 __asm__("r10") = (unsigned long)(a4);        \
+        register unsigned long __r5 __asm__("r8") = (unsigned long)(a5);         \
+        long __ret;                                                              \
+        __asm__ __volatile__("call hypercall_page + %c[off]"                     \
+                             : "=a"(__ret), "+r"(__r1), "+r"(__r2), "+r"(__r3),  \
+                               "+r"(__r4), "+r"(__r5)                            \
+                             : [off] "i"((nr) * 32)                              \
+                             : "rcx", "r11", "memory");                          \
+        __ret;                                                                   \
+    })
+#else
+#define xen_hypercall5(nr, a1, a2, a3, a4, a5)                                   \
+    ({                                                                           \
+        unsigned long __b = (unsigned long)(a1), __c = (unsigned long)(a2);      \
+        unsigned long __d = (unsigned long)(a3), __S = (unsigned long)(a4);      \
+        unsigned long __D = (unsigned long)(a5);                                 \
+        long __ret;                                                              \
+        __asm__ __volatile__("call hypercall_page + %c[off]"                     \
+                             : "=a"(__ret), "+b"(__b), "+c"(__c), "+d"(__d),     \
+                               "+S"(__S), "+D"(__D)                              \
+                             : [off] "i"((nr) * 32)                              \
+                             : "memory");                                        \
+        __ret;                                                                   \
+    })
+#endif
+
+#define xen_hypercall(nr, a1, a2, a3) xen_hypercall5(nr, a1, a2, a3, 0, 0)
+
+/* Xen's error numbers are Linux's; give them names in reports. */
+const char *xen_errno_name(long err);
+
+#endif

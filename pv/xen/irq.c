@@ -1,0 +1,61 @@
+/*
+ * Xen PV irq ops: a PV guest has no interrupt flag of its own to clear
+ * (cli would fault in ring 3), but the per-vCPU evtchn_upcall_mask byte in
+ * vcpu_info, which Xen reads before it delivers an event upcall. Enabling
+ * must look at evtchn_upcall_pending afterwards: an event that arrived
+ * while masked is delivered then, not lost. Halting is SCHEDOP_block, which
+ * unmasks and blocks in one step, so no wakeup falls between.
+ * protocol-facts 2.8 and 2.15; Xen's public xen.h, "struct vcpu_info".
+ */
+#include "xen.h"
+#include <arch/x86.h>
+
+static inline struct vcpu_info *vcpu(void)
+{
+    return &xen_shared_info->vcpu_info[0];
+}
+
+static PVOP_ABI unsigned long xen_save_flags(void)
+{
+    return vcpu()->evtchn_upcall_mask ? 0 : X86_EFLAGS_IF;
+}
+
+static PVOP_ABI void xen_disable(void)
+{
+    vcpu()->evtchn_upcall_mask = 1;
+    barrier();
+}
+
+static PVOP_ABI void xen_enable(void)
+{
+    struct vcpu_info *v = vcpu();
+    v->evtchn_upcall_mask = 0;
+    barrier();
+    if (READ_ONCE(v->evtchn_upcall_pending))
+        xen_events_pending();
+}
+
+static PVOP_ABI void xen_restore_flags(unsigned long f)
+{
+    if (f & X86_EFLAGS_IF)
+        xen_enable();
+    else
+        xen_disable();
+}
+
+static PVOP_ABI void xen_safe_halt(void)
+{
+    /* Blocks with events unmasked, returns with them unmasked. */
+    long err = xen_hypercall(__HYPERVISOR_sched_op, SCHEDOP_block, 0, 0);
+    (void)err;   /* can fail only with a bad argument; there is none */
+    xen_enable();
+}
+
+const struct pv_irq_ops xen_irq_ops = {
+    .name = "xen-evtchn-mask",
+    .save_flags = xen_save_flags,
+    .restore_flags = xen_restore_flags,
+    .disable = xen_disable,
+    .enable = xen_enable,
+    .safe_halt = xen_safe_halt,
+};
