@@ -11,9 +11,14 @@
 #   libxen-dev               Xen's public headers (/usr/include/xen) for the PV personality
 #   qemu-system-x86          the machine every boot test runs on
 #   python3                  the boot-test runner and small build helpers
+#   xen-hypervisor-4.17-amd64  the real Xen the Xen PV boot tests run under (only
+#                            the hypervisor image under /boot; nothing boots it)
+#   flex bison dpkg-dev      to rebuild that hypervisor with 32-bit PV for the
+#                            i386 Xen tests (scripts/build-xen-pv32.sh)
 set -eu
 
-PKGS="gcc binutils make gcc-multilib newlib-source xz-utils libxen-dev qemu-system-x86 python3"
+PKGS="gcc binutils make gcc-multilib newlib-source xz-utils libxen-dev qemu-system-x86 python3
+      xen-hypervisor-4.17-amd64 flex bison dpkg-dev"
 
 missing=""
 for p in $PKGS; do

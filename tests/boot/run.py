@@ -30,7 +30,7 @@ DEFAULTS = {'machine': 'pc', 'boot': 'multiboot', 'mem': '64', 'accel': 'tcg',
             'append': '', 'extra': '', 'timeout': '20', 'expect_status': '0',
             'expect': '', 'reject': '', 'platform': '', 'end': 'status',
             'input': '', 'input_after': r'^proteus: platform=', 'clock_tolerance_ms': '',
-            'qemu': 'system'}
+            'qemu': 'system', 'hypervisor': 'none', 'xen_args': ''}
 FIELDS = set(DEFAULTS) | {'image', 'arch', 'cpu'}
 DEFAULT_CPU = {'x86_64': 'qemu64', 'i386': 'qemu32'}
 QEMU = {'x86_64': 'qemu-system-x86_64', 'i386': 'qemu-system-i386'}
@@ -119,6 +119,7 @@ def load_table(path, build_dir):
         check(t['accel'] in ('tcg', 'kvm', 'both'), 'accel must be tcg, kvm or both')
         check(t['end'] in ENDS, f'end must be one of {", ".join(ENDS)}')
         check(t['qemu'] in ('system', 'backport'), 'qemu must be system or backport')
+        check(t['hypervisor'] in ('none', 'xen'), 'hypervisor must be none or xen')
         try:
             timeout, status = float(t['timeout']), int(t['expect_status'], 0)
         except ValueError:
@@ -142,10 +143,20 @@ def load_table(path, build_dir):
                 env = dict(os.environ, QEMU_MODULE_DIR=os.path.join(root, 'lib', 'x86_64-linux-gnu', 'qemu'))
             cmd = [binary, *data, '-accel', accel, '-M', t['machine'], '-m', t['mem'],
                    '-cpu', cpu, *COMMON, *(NO_REBOOT if t['end'] != 'poweroff' else []),
-                   *(EXIT_DEVICE if t['end'] == 'status' else []),
-                   '-kernel', image]
-            if t['append']:
-                cmd += ['-append', t['append']]
+                   *(EXIT_DEVICE if t['end'] == 'status' else [])]
+            if t['hypervisor'] == 'xen':
+                # Real Xen from QEMU's -kernel (multiboot), the image as dom0,
+                # the first multiboot module, with its own command line.
+                # i386 needs the hypervisor rebuilt with 32-bit PV.
+                xen = os.path.join(build_dir, 'xen', 'xen-4.17-pv32.elf' if arch == 'i386'
+                                   else 'xen-4.17.elf')
+                cmd[0] = QEMU['x86_64']
+                cmd += ['-kernel', xen, '-append', f'console=com1 {t["xen_args"]}'.strip(),
+                        '-initrd', f'{image} {t["append"]}'.strip()]
+            else:
+                cmd += ['-kernel', image]
+                if t['append']:
+                    cmd += ['-append', t['append']]
             cmd += shlex.split(t['extra'])
             runs.append(Run(f'{name}-{accel}', arch, image, accel, cmd, timeout, status, expect,
                             reject, t['end'],
@@ -286,8 +297,9 @@ def check_clock(stamps, tol_ms):
 
 def boot(run):
     """Boot one run and judge it."""
-    if not os.path.isfile(run.image):
-        return Result('FAIL', reason=f'image {run.image} missing (not built?)', broken=True)
+    for f in (run.image, *([run.cmd[run.cmd.index('-kernel') + 1]] if '-initrd' in run.cmd else [])):
+        if not os.path.isfile(f):
+            return Result('FAIL', reason=f'{f} missing (not built?)', broken=True)
     t0 = time.monotonic()
     try:
         rc, console, err, stamps = qemu(run.cmd, run.timeout, run.console_input, run.input_after,
