@@ -170,6 +170,7 @@ run: deps
 check: deps
 	$(Q)$(MAKE) --no-print-directory -j$(shell nproc) all $(BUILD)/xen/xen-4.17.elf
 	$(Q)./scripts/fetch-qemu-backport.sh $(BUILD)/qemu-backport
+	$(Q)./scripts/build-xen-pv32.sh $(BUILD)/xen
 	$(Q)./tests/run-all.sh
 
 # The Xen the Xen PV boot tests run under: Debian's, unpacked (QEMU's
