@@ -7,9 +7,9 @@
 #include <proteus/errno.h>
 #include <proteus/ldt.h>
 #include <proteus/pvops.h>
+#include <proteus/vm.h>
 
 struct seg_desc *sched_current_ldt(bool create, unsigned **used, int *err);
-extern char __image_start[], __image_end[];
 
 static bool long_mode(void)
 {
@@ -24,8 +24,8 @@ int ldt_set_raw(unsigned entry, struct seg_desc d)
 {
     if (entry >= LDT_ENTRIES)
         return -EINVAL;
-    int err = ldt_desc_check(d, (u32)(uintptr_t)__image_start, (u32)(uintptr_t)__image_end,
-                             long_mode());
+    /* i386: segments may reach only the heap window (include/proteus/ldt.h) */
+    int err = ldt_desc_check(d, (u32)VM_HEAP_BASE, (u32)VM_STACK_BASE, long_mode());
     if (err)
         return err;
     unsigned long f = irq_save();

@@ -50,6 +50,7 @@ struct thread {
     u64 switches_in;
     struct seg_desc *ldt;          /* NULL: no LDT; else one page */
     unsigned ldt_used;             /* entries loaded (highest in use + 1) */
+    u16 fs_sel;                    /* %fs while switched out */
     void *reent;
     u8 fpu[FPU_STATE_SIZE] __aligned(16);
     u8 reent_space[PROTEUS_REENT_SPACE] __aligned(16);
@@ -81,10 +82,16 @@ u64 thread_id(const struct thread *t)
     return t->id;
 }
 
+/* Called with sched_lock held. With preemption on, a thread that becomes
+ * runnable while another runs must get the CPU within a slice even if the
+ * running one never yields: start the slice if it is not running. */
 static void enqueue(struct thread *t)
 {
     t->state = T_RUNNABLE;
     list_add_tail(&runq, &t->node);
+    struct cpu_local *c = this_cpu();
+    if (preempt_on && c->current != c->idle && !slice_timer.pending)
+        timer_arm(&slice_timer, clock_ns() + SLICE_NS);
 }
 
 static void finish_switch(void)
@@ -123,8 +130,11 @@ static void schedule_locked(void)
         timer_cancel(&slice_timer);
     if (next->stack_top)
         set_kernel_stack(next->stack_top);
+    prev->fs_sel = arch_read_fs();
     if (prev->ldt != next->ldt || prev->ldt_used != next->ldt_used)
         load_ldt(next->ldt, next->ldt_used);
+    if (next->fs_sel != prev->fs_sel && arch_load_fs(next->fs_sel))
+        arch_load_fs(next->fs_sel = ARCH_DEFAULT_FS);
     fpu_save(prev->fpu);
     fpu_restore(next->fpu);
     libc_switch_reent(next->reent);
@@ -290,6 +300,7 @@ static struct thread *thread_alloc(const char *name)
     timer_setup(&t->wait_timer, wait_timeout);
     waitq_init(&t->exit_wq);
     fpu_init_state(t->fpu);
+    t->fs_sel = ARCH_DEFAULT_FS;
     unsigned long f = spin_lock_irqsave(&thread_lock);
     t->id = next_id++;
     list_add_tail(&all_threads, &t->all);

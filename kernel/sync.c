@@ -107,8 +107,20 @@ void condvar_init(struct condvar *c)
     waitq_init(&c->waiters);
 }
 
-void condvar_wait(struct condvar *c, struct mutex *m)
+/* The caller must hold `m`: waiting releases it. */
+static bool holds(struct mutex *m, const char *what)
 {
+    if (READ_ONCE(m->owner) == thread_current())
+        return true;
+    printk("condvar: thread '%s' calls %s without holding the mutex: refused\n",
+           thread_name(thread_current()), what);
+    return false;
+}
+
+int condvar_wait(struct condvar *c, struct mutex *m)
+{
+    if (!holds(m, "condvar_wait"))
+        return -EPERM;
     unsigned long f = spin_lock_irqsave(&c->lock);
     /* Registered as a waiter before the mutex is released: a signal sent
      * right after the release finds us. */
@@ -119,10 +131,13 @@ void condvar_wait(struct condvar *c, struct mutex *m)
     spin_unlock_irqrestore(&c->lock, f);
     mutex_lock(m);
     m->depth = depth;
+    return 0;
 }
 
 int condvar_wait_until(struct condvar *c, struct mutex *m, u64 deadline)
 {
+    if (!holds(m, "condvar_wait_until"))
+        return -EPERM;
     unsigned long f = spin_lock_irqsave(&c->lock);
     unsigned depth = m->depth;
     m->depth = 1;

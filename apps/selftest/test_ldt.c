@@ -11,6 +11,7 @@
 #include <arch/extable.h>
 #include <proteus/ldt.h>
 #include <proteus/thread.h>
+#include <proteus/vm.h>
 #include "selftest.h"
 
 static uint8_t *test_buffer(void)
@@ -157,10 +158,17 @@ static void test_refusals(void)
 #else
     struct ldt_info flat = { .entry = 4, .base = 0, .limit = 0xfffff, .contents = LDT_DATA,
                              .seg_32bit = true, .limit_in_pages = true };
-    CHECK(ldt_set(&flat) == -EINVAL, "a flat segment over the kernel image was accepted");
+    CHECK(ldt_set(&flat) == -EINVAL, "a flat segment over kernel memory was accepted");
     struct ldt_info down = { .entry = 4, .base = 0, .limit = 0, .contents = LDT_DATA_EXPAND_DOWN,
                              .seg_32bit = true };
-    CHECK(ldt_set(&down) == -EINVAL, "an expand-down segment over the kernel image was accepted");
+    CHECK(ldt_set(&down) == -EINVAL, "an expand-down segment over kernel memory was accepted");
+    /* a thread's own state (direct map) and its stack are the kernel's too */
+    struct ldt_info stack = { .entry = 4, .base = (uint32_t)VM_STACK_BASE, .limit = 0xfff,
+                              .contents = LDT_DATA, .seg_32bit = true };
+    CHECK(ldt_set(&stack) == -EINVAL, "a segment over the stack window was accepted");
+    struct ldt_info direct = { .entry = 4, .base = 0x200000, .limit = 0xfff, .contents = LDT_DATA,
+                               .seg_32bit = true };
+    CHECK(ldt_set(&direct) == -EINVAL, "a segment over the direct map was accepted");
     struct seg_desc l_bit = seg_desc_make(0, 0xff, SEG_CODE_RX, true, 3, DESC_L);
     CHECK(ldt_set_raw(4, l_bit) == -EINVAL, "a 64-bit code segment was accepted on i386");
 #endif

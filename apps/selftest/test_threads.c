@@ -238,6 +238,47 @@ static void test_preemption(void)
     test_pass();
 }
 
+static volatile int starve_stop;
+
+static void *lone_spinner(void *arg)
+{
+    while (!starve_stop)
+        ;
+    return NULL;
+}
+
+/* With preemption on, a thread that wakes while another spins alone gets
+ * the CPU within a slice (the slice must start when it becomes runnable). */
+static void test_wakeup_under_preemption(void)
+{
+    starve_stop = 0;
+    thread_set_preemption(true);
+    struct thread *t = spawn("lone", lone_spinner, NULL);
+    CHECK(t != NULL, "create failed");
+    uint64_t t0 = proteus_clock_ns();
+    thread_sleep_until(t0 + 5000000u);   /* the spinner runs alone meanwhile */
+    uint64_t late = proteus_clock_ns() - t0 - 5000000u;
+    starve_stop = 1;
+    thread_join(t, NULL);
+    thread_set_preemption(false);
+    CHECK(late < 30000000u, "woke %llu ns late behind a spinning thread", (unsigned long long)late);
+    test_pass();
+}
+
+static void test_condvar_unheld(void)
+{
+    struct mutex m;
+    struct condvar c;
+    mutex_init(&m, false);
+    condvar_init(&c);
+    CHECK(condvar_wait_until(&c, &m, proteus_clock_ns() + 1000000u) == -EPERM,
+          "waiting with a mutex not held was not refused");
+    CHECK(m.owner == NULL && m.depth == 0, "the refused wait changed the mutex");
+    CHECK(mutex_trylock(&m), "the mutex cannot be taken after the refused wait");
+    mutex_unlock(&m);
+    test_pass();
+}
+
 static void *set_errno(void *arg)
 {
     errno = EDOM;
@@ -384,6 +425,8 @@ const struct test_case thread_tests[] = {
     { "threads.condvar", test_condvar },
     { "threads.condvar_timeout", test_condvar_timeout },
     { "threads.preemption", test_preemption },
+    { "threads.wakeup_under_preemption", test_wakeup_under_preemption },
+    { "threads.condvar_unheld", test_condvar_unheld },
     { "threads.errno_per_thread", test_errno_per_thread },
     { "threads.fpu_per_thread", test_fpu_per_thread },
     { "threads.stack_guard", test_thread_stack_guard },

@@ -39,8 +39,12 @@ static void test_nanosleep(void)
     CHECK(nanosleep(&req, NULL) == 0, "nanosleep failed");
     uint64_t slept = now_ns() - t0;
     CHECK(slept >= 50000000u, "slept only %llu ns of 50 ms", (unsigned long long)slept);
-    /* generous upper bound: TCG on a busy host is slow, not broken */
-    CHECK(slept < 150000000u, "slept %llu ns for 50 ms", (unsigned long long)slept);
+    /* The timer fires slightly early and the sleep finishes by re-arming,
+     * so it ends within a few hundred microseconds on a quiet machine; the
+     * bound allows for an emulator descheduled on a loaded host. The
+     * 1 ms accuracy is checked against the host's clock by the clock rows
+     * of tests/boot/tests.cfg (median of three rounds). */
+    CHECK(slept < 60000000u, "slept %llu ns for 50 ms", (unsigned long long)slept);
     CHECK(timer_interrupts > irqs, "no timer interrupt during the sleep");
     test_pass();
 }

@@ -17,6 +17,9 @@
 #include <proteus/vm.h>
 
 struct cpu_local cpu_locals[MAX_CPUS];
+/* arch/x86/i386/entry.S and ARCH_DEFAULT_FS repeat these as numbers */
+BUILD_BUG_ON(KERNEL_DS != 0x10);
+BUILD_BUG_ON(PERCPU_SEL != 0x30);
 static struct seg_desc gdts[MAX_CPUS][GDT_ENTRIES] __aligned(16);
 static struct gate_desc idt[256] __aligned(16);
 

@@ -37,17 +37,13 @@ int ldt_desc_from_info(const struct ldt_info *in, struct seg_desc *out)
     return 0;
 }
 
-/* Does [lo, hi] (inclusive, may wrap past 4 GiB) meet [klo, khi)? */
-static bool reaches(u64 lo, u64 hi, u32 klo, u32 khi)
+/* Is [lo, hi] (inclusive; past 4 GiB means it wraps) inside [alo, ahi)? */
+static bool inside(u64 lo, u64 hi, u64 alo, u64 ahi)
 {
-    if (khi <= klo)
-        return false;
-    if (hi > 0xffffffffULL)   /* wraps: two ranges */
-        return reaches(lo, 0xffffffffULL, klo, khi) || reaches(0, hi - 0x100000000ULL, klo, khi);
-    return lo < khi && hi >= klo;
+    return hi <= 0xffffffffULL && lo >= alo && hi < ahi;
 }
 
-int ldt_desc_check(struct seg_desc d, u32 kernel_lo, u32 kernel_hi, bool long_mode)
+int ldt_desc_check(struct seg_desc d, u32 allow_lo, u32 allow_hi, bool long_mode)
 {
     if (!(d.hi & DESC_P) && !d.lo && !(d.hi & ~DESC_P))
         return 0;   /* an empty entry */
@@ -78,5 +74,5 @@ int ldt_desc_check(struct seg_desc d, u32 kernel_lo, u32 kernel_hi, bool long_mo
         lo = base;
         hi = base + limit;
     }
-    return reaches(lo, hi, kernel_lo, kernel_hi) ? -EINVAL : 0;
+    return inside(lo, hi, allow_lo, allow_hi) ? 0 : -EINVAL;
 }

@@ -114,3 +114,30 @@ probe_load_fs:
     ret
     EXTABLE(7b, 8b)
 #endif
+
+/*
+ *   int arch_load_fs(u16 selector)
+ * Load %fs and keep it: 0, or -EFAULT (and %fs as it was) when the
+ * selector is not loadable, say an LDT entry cleared since it was saved.
+ * The scheduler restores each thread's %fs with it.
+ */
+#ifdef __x86_64__
+    .globl arch_load_fs
+arch_load_fs:
+9:  mov %di, %fs
+    xor %eax, %eax
+    ret
+10: mov $-14, %eax
+    ret
+    EXTABLE(9b, 10b)
+#else
+    .globl arch_load_fs
+arch_load_fs:
+    mov 4(%esp), %eax
+9:  mov %ax, %fs
+    xor %eax, %eax
+    ret
+10: mov $-14, %eax
+    ret
+    EXTABLE(9b, 10b)
+#endif

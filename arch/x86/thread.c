@@ -14,10 +14,11 @@ static u8 clean_state[FPU_STATE_SIZE] __aligned(16);
 unsigned long arch_thread_stack_init(unsigned long top)
 {
     unsigned long *sp = (unsigned long *)(top & ~15UL);
-    /* Two zero words end the backtrace and leave the trampoline's call
-     * 16-byte aligned, as the ABI wants for SSE code. */
-    *--sp = 0;
-    *--sp = 0;
+    /* Zero words end the backtrace and leave the stack pointer 16-byte
+     * aligned at the trampoline's call, as both ABIs want (GCC assumes it
+     * for SSE spills): 16 bytes of them, two words on x86_64, four on i386. */
+    for (unsigned i = 0; i < 16 / sizeof(unsigned long); i++)
+        *--sp = 0;
     *--sp = (unsigned long)thread_trampoline;
 #ifdef __x86_64__
     for (int i = 0; i < 6; i++)   /* rbp rbx r12 r13 r14 r15 */

@@ -8,6 +8,7 @@
 #include <arch/cpu.h>
 #include <drivers/lapic.h>
 #include <proteus/errno.h>
+#include <proteus/panic.h>
 #include <proteus/printk.h>
 #include <proteus/pvops.h>
 
@@ -157,10 +158,10 @@ void lapic_timer_arm_ns(u64 delta_ns)
 
 void lapic_timer_arm_tsc(u64 tsc_deadline)
 {
-    static bool reported;
+    /* It was written once at set-up; failing now leaves every sleeper
+     * waiting forever, so this is fatal, not a message. */
     int err = wrmsr_safe(MSR_TSC_DEADLINE, tsc_deadline);
-    if (err && !reported) {
-        reported = true;
-        printk("lapic: writing IA32_TSC_DEADLINE failed: %s\n", errno_name(err));
-    }
+    if (err)
+        panic("lapic: writing IA32_TSC_DEADLINE (MSR 0x%x) = 0x%llx failed: %s (%d)",
+              MSR_TSC_DEADLINE, (unsigned long long)tsc_deadline, errno_name(err), err);
 }

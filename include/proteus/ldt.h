@@ -9,7 +9,10 @@
  *   - DPL 3: an LDT segment is never more privileged than user code
  *   - no conforming code segments (they would run at the caller's ring)
  *   - i386: the segment's reach (base..base+limit, or the expand-down
- *     range) must not include the kernel image
+ *     range) must lie inside the app's heap window: everything else in the
+ *     address space is the kernel's (its image, which holds the app's own
+ *     code and data too, the direct map with page tables and thread state,
+ *     stacks, MMIO); x86_64 has no segment limits to check
  *   - x86_64: no L and D together (reserved, SDM 3.4.5); i386: no L
  *
  * SDM Vol. 3A, 3.4.5 (segment descriptors), 3.5.1 (the LDT), 5.5 (privilege).
@@ -56,6 +59,6 @@ unsigned ldt_entries_used(void);
 
 /* Pure helpers (arch/x86/ldt_desc.c), host-tested. */
 int ldt_desc_from_info(const struct ldt_info *info, struct seg_desc *out);
-int ldt_desc_check(struct seg_desc d, u32 kernel_lo, u32 kernel_hi, bool long_mode);
+int ldt_desc_check(struct seg_desc d, u32 allow_lo, u32 allow_hi, bool long_mode);
 
 #endif

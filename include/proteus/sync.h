@@ -47,10 +47,11 @@ struct condvar {
 };
 
 void condvar_init(struct condvar *c);
-/* Release `m`, wait for a signal, take `m` again. */
-void condvar_wait(struct condvar *c, struct mutex *m);
+/* Release `m`, wait for a signal, take `m` again. -EPERM (and nothing
+ * changed) if the caller does not hold `m`. */
+int condvar_wait(struct condvar *c, struct mutex *m);
 /* The same, giving up at `deadline` (clock_ns): 0, or -ETIMEDOUT, with
- * `m` held again either way. */
+ * `m` held again either way; -EPERM as above. */
 int condvar_wait_until(struct condvar *c, struct mutex *m, u64 deadline);
 void condvar_signal(struct condvar *c);
 void condvar_broadcast(struct condvar *c);

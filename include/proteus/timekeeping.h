@@ -15,12 +15,26 @@ struct clock_scale {
     u32 shift;
 };
 
-/* (a * mult) >> shift with a 96-bit intermediate, on i386 as well. */
+/* (a * mult) >> shift with a 96-bit intermediate, on i386 as well;
+ * a result beyond 64 bits saturates to ~0 instead of wrapping. */
 static inline u64 mul_u64_u32_shr(u64 a, u32 mult, unsigned shift)
 {
     u64 lo = (a & 0xffffffffULL) * mult;
     u64 hi = (a >> 32) * mult;
-    return (lo >> shift) + (shift >= 32 ? hi >> (shift - 32) : hi << (32 - shift));
+    if (shift >= 32)
+        return (lo >> shift) + (hi >> (shift - 32));
+    if (hi > (~0ULL >> (32 - shift)))
+        return ~0ULL;
+    u64 high_part = hi << (32 - shift), sum = (lo >> shift) + high_part;
+    return sum < high_part ? ~0ULL : sum;
+}
+
+/* The TSC rate that makes a clock ahead by `ahead_ns` meet the true time
+ * after `interval_ns`: it covers interval - ahead of clock time in the
+ * interval, so it runs slower by ahead / (interval - ahead). */
+static inline u64 slew_hz(u64 hz, u64 ahead_ns, u64 interval_ns)
+{
+    return hz + hz * ahead_ns / (interval_ns - ahead_ns);
 }
 
 /* The scale that turns counts of a `from_hz` clock into counts of a

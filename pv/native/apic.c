@@ -93,7 +93,10 @@ static PVOP_ABI void native_mask_irq(unsigned irq, bool masked)
     u32 gsi;
     bool level, low;
     madt_isa_irq(&madt, irq, &gsi, &level, &low);
-    ioapic_mask(gsi, masked);
+    int err = ioapic_mask(gsi, masked);
+    if (err)
+        printk("apic: %smasking IRQ %u (GSI %u) failed: %s (%d)\n", masked ? "" : "un", irq, gsi,
+               errno_name(err), err);
 }
 
 static PVOP_ABI int native_send_ipi(unsigned cpu, unsigned vector) { return -ENOSYS; }

@@ -117,7 +117,8 @@ static u64 ns_to_tsc(u64 ns)
 {
     if (ns <= clk.base_ns)
         return clk.base_tsc;
-    return clk.base_tsc + mul_u64_u32_shr(ns - clk.base_ns, clk.ns_to_tsc.mult, clk.ns_to_tsc.shift);
+    u64 cycles = mul_u64_u32_shr(ns - clk.base_ns, clk.ns_to_tsc.mult, clk.ns_to_tsc.shift);
+    return cycles > ~0ULL - clk.base_tsc ? ~0ULL : clk.base_tsc + cycles;   /* never wrap */
 }
 
 /* A new TSC rate, from now on. Interrupts off: nothing on this CPU reads
@@ -219,8 +220,7 @@ static void refine(struct timer *t)
                 set_rate_from_now(new_hz, truth - now);
             } else if (!last && now - truth < next_ns / 10) {
                 /* ahead by d: cover next_ns - d of clock in next_ns of time */
-                u64 d = now - truth;
-                set_rate_from_now(new_hz + new_hz / (next_ns - d) * d, 0);
+                set_rate_from_now(slew_hz(new_hz, now - truth, next_ns), 0);
             } else {
                 set_rate_from_now(new_hz, 0);
             }

@@ -31,8 +31,10 @@ declare -A KSRC=(
     [test_bootinfo]="kernel/bootinfo.c kernel/memmap.c"
     [test_madt]="drivers/acpi/madt.c"
     [test_ldt_desc]="arch/x86/ldt_desc.c"
+    [test_timekeeping]=""
 )
-ORDER=(test_format test_cmdline test_memmap test_pmm test_bootinfo test_madt test_ldt_desc)
+ORDER=(test_format test_cmdline test_memmap test_pmm test_bootinfo test_madt test_ldt_desc
+       test_timekeeping)
 
 # Sanitizers: stop at the first error, with a clear report. Leak checking
 # needs ptrace, which some containers forbid; it is not what these tests

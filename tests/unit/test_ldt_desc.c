@@ -1,15 +1,15 @@
 /*
  * arch/x86/ldt_desc.c: building LDT descriptors from their fields and the
- * checks that keep a descriptor from hurting the kernel. The kernel image
- * is taken to be [0x100000, 0x200000) here.
+ * checks that keep a descriptor from hurting the kernel. The window an
+ * LDT segment may reach (the heap, on i386) is [0xc0000000, 0xe0000000).
  */
 #include "unit.h"
 
 #include <proteus/errno.h>
 #include <proteus/ldt.h>
 
-#define KLO 0x100000u
-#define KHI 0x200000u
+#define KLO 0xc0000000u
+#define KHI 0xe0000000u
 
 static struct seg_desc make(const struct ldt_info *in)
 {
@@ -49,45 +49,52 @@ TEST(ldt_check_kinds)
 {
     struct seg_desc empty = { 0, 0 };
     CHECK_EQ(ldt_desc_check(empty, KLO, KHI, false), 0);
-    CHECK_EQ(ldt_desc_check(seg_desc_make(0x400000, 0xff, SYS_LDT, false, 3, 0), KLO, KHI, false),
+    CHECK_EQ(ldt_desc_check(seg_desc_make(KLO, 0xff, SYS_LDT, false, 3, 0), KLO, KHI, false),
              -EINVAL);
-    CHECK_EQ(ldt_desc_check(seg_desc_make(0x400000, 0, 0xc, false, 3, 0), KLO, KHI, false), -EINVAL);
-    CHECK_EQ(ldt_desc_check(seg_desc_make(0x400000, 0xff, SEG_DATA_RW, true, 0, 0), KLO, KHI, false),
+    CHECK_EQ(ldt_desc_check(seg_desc_make(KLO, 0, 0xc, false, 3, 0), KLO, KHI, false), -EINVAL);
+    CHECK_EQ(ldt_desc_check(seg_desc_make(KLO, 0xff, SEG_DATA_RW, true, 0, 0), KLO, KHI, false),
              -EINVAL);
-    CHECK_EQ(ldt_desc_check(seg_desc_make(0x400000, 0xff, 0xe, true, 3, 0), KLO, KHI, false),
+    CHECK_EQ(ldt_desc_check(seg_desc_make(KLO, 0xff, 0xe, true, 3, 0), KLO, KHI, false),
              -EINVAL);   /* conforming code */
-    CHECK_EQ(ldt_desc_check(seg_desc_make(0x400000, 0xff, SEG_DATA_RW, true, 3, 0), KLO, KHI, false),
+    CHECK_EQ(ldt_desc_check(seg_desc_make(KLO, 0xff, SEG_DATA_RW, true, 3, 0), KLO, KHI, false),
              0);
 }
 
 TEST(ldt_check_reach)
 {
-    /* ends just below the image; starts at its end: both fine */
-    CHECK_EQ(ldt_desc_check(seg_desc_make(0, KLO - 1, SEG_DATA_RW, true, 3, 0), KLO, KHI, false), 0);
-    CHECK_EQ(ldt_desc_check(seg_desc_make(KHI, 0xfff, SEG_DATA_RW, true, 3, 0), KLO, KHI, false), 0);
-    /* one byte into it (a byte limit has 20 bits, so the base moves up) */
-    CHECK_EQ(ldt_desc_check(seg_desc_make(1, 0xfffff, SEG_DATA_RW, true, 3, 0), KLO, KHI, false),
+    /* the whole window, and a segment at each end of it: fine */
+    CHECK_EQ(ldt_desc_check(seg_desc_make(KLO, 0x1ffff, SEG_DATA_RW, true, 3, DESC_G), KLO, KHI, false),
+             0);
+    CHECK_EQ(ldt_desc_check(seg_desc_make(KHI - 0x1000, 0xfff, SEG_DATA_RW, true, 3, 0), KLO, KHI, false),
+             0);
+    /* one byte below or past it */
+    CHECK_EQ(ldt_desc_check(seg_desc_make(KLO - 1, 0xf, SEG_DATA_RW, true, 3, 0), KLO, KHI, false),
              -EINVAL);
-    /* page-granular, flat */
+    CHECK_EQ(ldt_desc_check(seg_desc_make(KHI - 0x1000, 0x1000, SEG_DATA_RW, true, 3, 0), KLO, KHI,
+                            false),
+             -EINVAL);
+    /* page-granular, flat: the kernel's memory too */
     CHECK_EQ(ldt_desc_check(seg_desc_make(0, 0xfffff, SEG_DATA_RW, true, 3, DESC_G), KLO, KHI, false),
              -EINVAL);
-    /* wraps past 4 GiB into the image */
-    CHECK_EQ(ldt_desc_check(seg_desc_make(0xfff00000, 0xfffff, SEG_DATA_RW, true, 3, DESC_G), KLO, KHI,
+    /* wraps past 4 GiB */
+    CHECK_EQ(ldt_desc_check(seg_desc_make(0xdff00000, 0xfffff, SEG_DATA_RW, true, 3, DESC_G), KLO, KHI,
                             false),
              -EINVAL);
 }
 
 TEST(ldt_check_expand_down)
 {
-    /* 16-bit expand-down at base 0x400000: reaches (limit, 0xffff] only */
-    struct seg_desc d = seg_desc_make(0x400000, 0x0fff, SEG_DATA_RW_DOWN, true, 3, 0);
+    /* 16-bit expand-down: reaches (limit, 0xffff] above its base only */
+    struct seg_desc d = seg_desc_make(KLO - 0x1000, 0x0fff, SEG_DATA_RW_DOWN, true, 3, 0);
     CHECK_EQ(ldt_desc_check(d, KLO, KHI, false), 0);
-    /* the same 16-bit window placed over the image */
-    d = seg_desc_make(KLO - 0x8000, 0x0fff, SEG_DATA_RW_DOWN, true, 3, 0);
+    d = seg_desc_make(KLO - 0x2000, 0x0fff, SEG_DATA_RW_DOWN, true, 3, 0);   /* starts below */
     CHECK_EQ(ldt_desc_check(d, KLO, KHI, false), -EINVAL);
     /* 32-bit expand-down with limit 0: everything but offset 0, wrapping */
-    d = seg_desc_make(0x400000, 0, SEG_DATA_RW_DOWN, true, 3, DESC_DB);
+    d = seg_desc_make(KLO, 0, SEG_DATA_RW_DOWN, true, 3, DESC_DB);
     CHECK_EQ(ldt_desc_check(d, KLO, KHI, false), -EINVAL);
+    /* limit at the top: reaches nothing */
+    d = seg_desc_make(0, 0xffff, SEG_DATA_RW_DOWN, true, 3, 0);
+    CHECK_EQ(ldt_desc_check(d, KLO, KHI, false), 0);
 }
 
 TEST(ldt_check_long_mode)

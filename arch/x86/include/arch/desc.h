@@ -54,6 +54,7 @@ enum {
     GDT_DF_TSS = 11,   /* i386: the double-fault task (x86_64 uses IST) */
     GDT_ENTRIES = 12,
 };
+/* arch/x86/i386/entry.S repeats KERNEL_DS and PERCPU_SEL as numbers. */
 #define KERNEL_CS (GDT_KERNEL_CS << 3)
 #define KERNEL_DS (GDT_KERNEL_DS << 3)
 #define PERCPU_SEL (GDT_PERCPU << 3)

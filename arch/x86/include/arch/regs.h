@@ -17,6 +17,7 @@ struct trap_frame {
 };
 #else
 struct trap_frame {
+    u32 gs, fs, es, ds;                                  /* pushed after pusha */
     u32 edi, esi, ebp, esp_unused, ebx, edx, ecx, eax;   /* pusha order */
     u32 vector, error;
     u32 ip, cs, flags;

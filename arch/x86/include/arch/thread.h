@@ -17,6 +17,22 @@ void arch_switch_stack(unsigned long *save_sp, unsigned long new_sp);
  * thread_first_run(); returns the initial saved stack pointer. */
 unsigned long arch_thread_stack_init(unsigned long top);
 
+/* A thread's %fs selector (an app may load an LDT selector into it): read
+ * at a switch away, loaded at a switch back; an unloadable one (its LDT
+ * entry was cleared) becomes the default. */
+static inline u16 arch_read_fs(void)
+{
+    u16 s;
+    __asm__ __volatile__("mov %%fs, %0" : "=r"(s));
+    return s;
+}
+int arch_load_fs(u16 selector);   /* arch/x86/probe.S */
+#ifdef __x86_64__
+#define ARCH_DEFAULT_FS 0
+#else
+#define ARCH_DEFAULT_FS 0x10   /* KERNEL_DS */
+#endif
+
 void fpu_init(void);                   /* after cpu_enable_fpu(): the clean state */
 void fpu_init_state(void *area);       /* a new thread's state: the clean one */
 void fpu_save(void *area);
