@@ -121,18 +121,12 @@ static void *app_main_thread(void *unused)
     exit(main(argc, argv, envp));
 }
 
-void boot_entry(u32 kind, u32 magic, u32 info)
+/* The steps after the boot information is in: common to every entry path,
+ * with the machine-specific ones (descriptor tables, page tables, firmware
+ * tables) done by the personality. */
+__noreturn void kernel_main(void)
 {
-    const struct personality *p = platform_select();
-    console_init();
-
-    if (bootinfo_parse(&boot_info, kind, magic, info)) {
-        printk("proteus: cannot boot without valid boot information\n");
-        machine_exit(PANIC_EXIT_STATUS);
-    }
-    /* The BIOS keeps the EBDA's segment at 0x40e, in page 0, which is
-     * unmapped once the kernel's page tables are in (NULL must fault). */
-    boot_info.ebda = (paddr_t)*(const volatile u16 *)phys_to_virt(0x40e) << 4;
+    const struct personality *p = platform_current();
     cmdline_parse(&cmdline, boot_info.cmdline, boot_info.entry == BOOT_ENTRY_MB1);
     apply_options();
     /* Before anything else runs much, and while the text is still
@@ -140,8 +134,7 @@ void boot_entry(u32 kind, u32 magic, u32 info)
     pvpatch_apply(patch_mode());
 
     cpu_detect();
-    cpu_tables_init(0);
-    traps_init();
+    p->setup_cpu();
 
     /* RAM the CPU cannot address (beyond MAXPHYADDR, or above 4 GiB for
      * 2-level paging) is left out of the map before anything uses it. */
@@ -156,13 +149,11 @@ void boot_entry(u32 kind, u32 magic, u32 info)
         memmap_limit(&boot_info.mem, addressable);
     }
     print_memory_map();
-    page_alloc_init(&boot_info.mem);
-    vm_init(&boot_info.mem);
-    traps_paging_ready();
+    p->setup_memory(&boot_info.mem);
     cpu_enable_fpu();
 
-    if (!acpi_off)
-        acpi_init(boot_info.rsdp, boot_info.ebda);   /* reports what it finds */
+    if (!acpi_off && p->setup_firmware)
+        p->setup_firmware(&boot_info);
 
     int err = irqchip_init();
     if (err)
@@ -180,8 +171,23 @@ void boot_entry(u32 kind, u32 magic, u32 info)
            boot_info.protocol, vm_paging_name(), vm_nx_enabled() ? "on" : "off",
            (unsigned long long)total_pages * 4, (unsigned long long)free_pages * 4,
            cpu_features.brand[0] ? cpu_features.brand : cpu_features.vendor);
-    (void)p;
 
     fpu_init();
     sched_start(app_main_thread, NULL, CONFIG_MAIN_STACK_PAGES);
+}
+
+/* The Multiboot and PVH entry (arch/x86/<arch>/boot.S). */
+void boot_entry(u32 kind, u32 magic, u32 info)
+{
+    platform_select();
+    console_init();
+
+    if (bootinfo_parse(&boot_info, kind, magic, info)) {
+        printk("proteus: cannot boot without valid boot information\n");
+        machine_exit(PANIC_EXIT_STATUS);
+    }
+    /* The BIOS keeps the EBDA's segment at 0x40e, in page 0, which is
+     * unmapped once the kernel's page tables are in (NULL must fault). */
+    boot_info.ebda = (paddr_t)*(const volatile u16 *)phys_to_virt(0x40e) << 4;
+    kernel_main();
 }

@@ -14,11 +14,19 @@
  * boot information: they look at the machine itself (CPUID, ROM space).
  * Xen PV is recognised by its own entry point, not by a probe. */
 struct pvpatch_directive;
+struct memmap;
+struct boot_info;
 
 struct personality {
     const char *name;
     bool (*probe)(void);
     void (*install)(void);
+    /* Boot steps that differ by platform (kernel/main.c, kernel_main):
+     * the CPU's descriptor tables and trap entry; the allocator and page
+     * tables; firmware tables (NULL: none). */
+    void (*setup_cpu)(void);
+    void (*setup_memory)(const struct memmap *m);
+    void (*setup_firmware)(const struct boot_info *bi);
     /* How to patch call sites of the op at `offset` in struct pv_ops, now
      * implemented by `impl`. NULL, or leaving *d alone: a direct call. */
     void (*patch)(u32 offset, void *impl, struct pvpatch_directive *d);
@@ -33,5 +41,8 @@ void platform_select_entry(const struct personality *p);
 const struct personality *platform_current(void);
 /* The one boot line naming the implementation of every ops group. */
 void platform_print_boot_line(void);
+
+/* Everything after the boot information is in (kernel/main.c). */
+__noreturn void kernel_main(void);
 
 #endif

@@ -3,7 +3,11 @@
  * it. It is the fallback, so its probe always succeeds.
  */
 #include "native.h"
+#include <arch/cpu.h>
+#include <drivers/acpi.h>
+#include <proteus/bootinfo.h>
 #include <proteus/personality.h>
+#include <proteus/vm.h>
 
 static bool native_probe(void)
 {
@@ -27,9 +31,32 @@ static void native_install(void)
     pv_ops = native_ops_template;
 }
 
+/* Descriptor tables and the IDT, written directly. */
+static void native_setup_cpu(void)
+{
+    cpu_tables_init(0);
+    traps_init();
+}
+
+/* The frame allocator, then page tables built from scratch and loaded. */
+static void native_setup_memory(const struct memmap *m)
+{
+    page_alloc_init(m);
+    vm_init(m);
+    traps_paging_ready();
+}
+
+static void native_setup_firmware(const struct boot_info *bi)
+{
+    acpi_init(bi->rsdp, bi->ebda);   /* reports what it finds */
+}
+
 const struct personality native_personality = {
     .name = "native",
     .probe = native_probe,
     .install = native_install,
+    .setup_cpu = native_setup_cpu,
+    .setup_memory = native_setup_memory,
+    .setup_firmware = native_setup_firmware,
     .patch = native_patch,
 };
