@@ -124,17 +124,20 @@ static void *app_main_thread(void *unused)
 /* The steps after the boot information is in: common to every entry path,
  * with the machine-specific ones (descriptor tables, page tables, firmware
  * tables) done by the personality. */
-__noreturn void kernel_main(void)
+__noreturn void kernel_main(const struct boot_info *bi)
 {
     const struct personality *p = platform_current();
+    if (bi != &boot_info)
+        boot_info = *bi;
+    /* The trap entry first, so that any fault from here on is reported. */
+    cpu_detect();
+    p->setup_cpu();
+
     cmdline_parse(&cmdline, boot_info.cmdline, boot_info.entry == BOOT_ENTRY_MB1);
     apply_options();
     /* Before anything else runs much, and while the text is still
      * writable: rewrite every platform-op call site (kernel/pvpatch.c). */
     pvpatch_apply(patch_mode());
-
-    cpu_detect();
-    p->setup_cpu();
 
     /* RAM the CPU cannot address (beyond MAXPHYADDR, or above 4 GiB for
      * 2-level paging) is left out of the map before anything uses it. */
@@ -189,5 +192,5 @@ void boot_entry(u32 kind, u32 magic, u32 info)
     /* The BIOS keeps the EBDA's segment at 0x40e, in page 0, which is
      * unmapped once the kernel's page tables are in (NULL must fault). */
     boot_info.ebda = (paddr_t)*(const volatile u16 *)phys_to_virt(0x40e) << 4;
-    kernel_main();
+    kernel_main(&boot_info);
 }

@@ -9,6 +9,7 @@
 #include <arch/desc.h>
 #include <arch/percpu_gdt.h>
 #include <arch/regs.h>
+#include <arch/trap_entry.h>
 #include <proteus/percpu.h>
 #include <proteus/pvops.h>
 #include <proteus/errno.h>
@@ -17,10 +18,12 @@
 #include <proteus/vm.h>
 
 struct cpu_local cpu_locals[MAX_CPUS];
-/* arch/x86/i386/entry.S and ARCH_DEFAULT_FS repeat these as numbers */
-BUILD_BUG_ON(KERNEL_DS != 0x10);
-BUILD_BUG_ON(PERCPU_SEL != 0x30);
-static struct seg_desc gdts[MAX_CPUS][GDT_ENTRIES] __aligned(16);
+/* the entry code (arch/trap_entry.h) and ARCH_DEFAULT_FS repeat these as numbers */
+BUILD_BUG_ON(KERNEL_DS != KERNEL_DS_SEL);
+BUILD_BUG_ON(PERCPU_SEL != PERCPU_SEL_NR);
+/* A page per CPU, although only GDT_ENTRIES are used: Xen PV takes a GDT
+ * only as whole frames that hold nothing else (protocol-facts 2.11). */
+static struct seg_desc gdts[MAX_CPUS][PAGE_SIZE / sizeof(struct seg_desc)] __aligned(PAGE_SIZE);
 static struct gate_desc idt[256] __aligned(16);
 
 /* A separate stack for the double fault, so that a stack overflow, which
@@ -37,7 +40,6 @@ extern char df_task_entry[];
 #endif
 
 extern char trap_stubs[];
-#define TRAP_STUB_SIZE 16
 
 static void reload_segments(void)
 {
@@ -76,7 +78,10 @@ static void write_system_desc(struct seg_desc *gdt, unsigned idx, unsigned long 
 #endif
 }
 
-void cpu_tables_init(unsigned cpu)
+/* The code, data and per-CPU entries of a CPU's GDT, written and loaded
+ * through the cpu ops: what every personality needs (a hypervisor takes
+ * the table through calls and may adjust DPLs, protocol-facts 2.11). */
+void cpu_gdt_init(unsigned cpu)
 {
     struct cpu_local *c = &cpu_locals[cpu];
     struct seg_desc *gdt = gdts[cpu];
@@ -104,9 +109,18 @@ void cpu_tables_init(unsigned cpu)
     d = seg_desc_make(0, flat, SEG_DATA_RW, true, 3, DESC_DB | DESC_G);
     write_gdt_entry(gdt, GDT_USER_DS, &d);
 
-    struct desc_ptr gdtr = { sizeof(gdts[cpu]) - 1, (unsigned long)gdt };
+    struct desc_ptr gdtr = { GDT_ENTRIES * sizeof(struct seg_desc) - 1, (unsigned long)gdt };
     load_gdt(&gdtr);
-    reload_segments();
+}
+
+/* The task state segment: the stack for entries from a less privileged
+ * ring, and on x86_64 the double fault's IST stack; on i386 a second TSS
+ * for the double-fault task. Bare hardware only: a hypervisor keeps the
+ * TSS itself and takes the kernel stack through set_kernel_stack. */
+static void tss_init(unsigned cpu)
+{
+    struct cpu_local *c = &cpu_locals[cpu];
+    struct seg_desc *gdt = gdts[cpu];
 
     /* No I/O bitmap: its offset points past the TSS limit. */
     memset(&c->tss, 0, sizeof(c->tss));
@@ -130,6 +144,13 @@ void cpu_tables_init(unsigned cpu)
     write_system_desc(gdt, GDT_DF_TSS, (unsigned long)t, sizeof(*t) - 1, SYS_TSS_AVAIL);
 #endif
     load_tr(TSS_SEL);
+}
+
+void cpu_tables_init(unsigned cpu)
+{
+    cpu_gdt_init(cpu);
+    reload_segments();
+    tss_init(cpu);
     percpu_init(cpu);
 }
 

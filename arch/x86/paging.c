@@ -280,6 +280,60 @@ static void enable_nx(void)
     }
 }
 
+/* The kernel image's own protections: text RX, read-only data, data NX. */
+static void map_image(void)
+{
+    u64 img_hi = ALIGN_UP((uintptr_t)__bss_end, PAGE_SIZE);
+    map_range((uintptr_t)__text_start, (uintptr_t)__text_start,
+              ALIGN_UP((uintptr_t)__text_end, PAGE_SIZE) - (uintptr_t)__text_start,
+              VM_READ | VM_EXEC, false);
+    map_range((uintptr_t)__rodata_start, (uintptr_t)__rodata_start,
+              ALIGN_UP((uintptr_t)__rodata_end, PAGE_SIZE) - (uintptr_t)__rodata_start, VM_READ,
+              false);
+    map_range((uintptr_t)__data_start, (uintptr_t)__data_start,
+              img_hi - (uintptr_t)__data_start, VM_READ | VM_WRITE, false);
+}
+
+/*
+ * Xen PV: keep the page tables Xen built (pinned and in use; a new tree
+ * would need every table page made read-only before it is referenced) and
+ * extend them: the rest of RAM mapped at VA == pseudo-physical address
+ * with 4 KiB pages (PV takes no large pages), the image's protections
+ * applied, page 0 unmapped. Tables for the new mappings come bottom-up
+ * from the frames right after Xen's bootstrap region, which Xen maps with
+ * at least 512 KiB to spare (protocol-facts 2.5), and each 2 MiB mapped
+ * makes room for the next table.
+ */
+void vm_adopt(const struct memmap *m, paddr_t current_root)
+{
+#ifdef __x86_64__
+    paging_levels = 4;
+#else
+    paging_levels = 3;
+#endif
+    paging_entry_size = 8;
+    nx_ok = cpu_features.nx;
+    large_ok = false;
+    root = current_root;
+
+    mmu_lazy_enter();
+    for (unsigned i = 0; i < m->n; i++) {
+        const struct mem_region *r = &m->r[i];
+        if (r->type == MEM_USABLE)
+            map_range(r->base, r->base, r->len, VM_READ | VM_WRITE, false);   /* EEXIST: mapped */
+    }
+    mmu_lazy_leave();
+    vm_protect((uintptr_t)__text_start,
+               ALIGN_UP((uintptr_t)__text_end, PAGE_SIZE) - (uintptr_t)__text_start,
+               VM_READ | VM_EXEC);
+    vm_protect((uintptr_t)__rodata_start,
+               ALIGN_UP((uintptr_t)__rodata_end, PAGE_SIZE) - (uintptr_t)__rodata_start, VM_READ);
+    vm_protect((uintptr_t)__data_start,
+               ALIGN_UP((uintptr_t)__bss_end, PAGE_SIZE) - (uintptr_t)__data_start,
+               VM_READ | VM_WRITE);
+    vm_unmap(0, PAGE_SIZE);
+}
+
 void vm_init(const struct memmap *m)
 {
 #ifdef __x86_64__
@@ -313,14 +367,7 @@ void vm_init(const struct memmap *m)
 
     u64 img_lo = (uintptr_t)__image_start, img_hi = ALIGN_UP((uintptr_t)__bss_end, PAGE_SIZE);
     mmu_lazy_enter();
-    map_range((uintptr_t)__text_start, (uintptr_t)__text_start,
-              ALIGN_UP((uintptr_t)__text_end, PAGE_SIZE) - (uintptr_t)__text_start,
-              VM_READ | VM_EXEC, false);
-    map_range((uintptr_t)__rodata_start, (uintptr_t)__rodata_start,
-              ALIGN_UP((uintptr_t)__rodata_end, PAGE_SIZE) - (uintptr_t)__rodata_start, VM_READ,
-              false);
-    map_range((uintptr_t)__data_start, (uintptr_t)__data_start,
-              img_hi - (uintptr_t)__data_start, VM_READ | VM_WRITE, false);
+    map_image();
 
     /* Low memory (BIOS data, EBDA, ROMs: where ACPI tables are found)
      * except page 0, then RAM and ACPI regions above 1 MiB. */

@@ -43,6 +43,6 @@ const struct personality *platform_current(void);
 void platform_print_boot_line(void);
 
 /* Everything after the boot information is in (kernel/main.c). */
-__noreturn void kernel_main(void);
+__noreturn void kernel_main(const struct boot_info *bi);
 
 #endif

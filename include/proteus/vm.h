@@ -41,6 +41,8 @@
 
 /* Build the kernel's page tables from the memory map and switch to them. */
 void vm_init(const struct memmap *m);
+/* Xen PV: extend the page tables in use instead (arch/x86/paging.c). */
+void vm_adopt(const struct memmap *m, paddr_t current_root);
 const char *vm_paging_name(void);   /* "4-level", "pae", "2-level" */
 bool vm_nx_enabled(void);
 

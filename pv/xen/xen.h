@@ -13,6 +13,9 @@
 extern start_info_t *xen_start_info;
 extern shared_info_t *xen_shared_info;
 extern const struct pv_irq_ops xen_irq_ops;
+extern const struct pv_mmu_ops xen_mmu_ops;
+extern u64 xen_mmu_hypercalls;
+int xen_mmu_init(void);
 /* An event is pending on this vCPU: handle what can be (pv/xen/events.c). */
 void xen_events_pending(void);
 extern const struct personality xen_pv_personality;

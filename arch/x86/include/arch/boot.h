@@ -7,6 +7,7 @@
 
 #define BOOT_ENTRY_MB1 1
 #define BOOT_ENTRY_PVH 2
+#define BOOT_ENTRY_XEN_PV 3     /* pv/xen/<arch>/entry.S */
 
 #define MB1_BOOT_MAGIC 0x2badb002   /* EAX at a Multiboot 1 entry */
 #define PVH_START_MAGIC 0x336ec578  /* first word of hvm_start_info */

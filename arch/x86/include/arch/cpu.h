@@ -23,7 +23,8 @@ extern struct cpu_features cpu_features;
 
 void cpu_detect(void);          /* fill cpu_features */
 void cpu_enable_fpu(void);      /* x87 and SSE for the app */
-void cpu_tables_init(unsigned cpu);  /* GDT, TSS, per-CPU segment */
+void cpu_tables_init(unsigned cpu);  /* native: GDT, TSS, per-CPU segment */
+void cpu_gdt_init(unsigned cpu);     /* the GDT alone (any personality) */
 void traps_init(void);          /* IDT */
 void traps_paging_ready(void);  /* after vm_init: the #DF task's page tables */
 
