@@ -78,8 +78,8 @@ $(1)_LDEMU := $$(if $$(filter x86_64,$(1)),elf_x86_64,elf_i386)
 $(1)_INC := -nostdinc -isystem $(GCC_INCLUDE) -isystem $$($(1)_DIR)/hdr -Iinclude -Iarch/x86/include
 $(1)_KCFLAGS := $(BASE_CFLAGS) $$($(1)_MFLAGS) -Wa,--noexecstack -mgeneral-regs-only $$($(1)_INC) $$($(1)_CONFIG) -D__KERNEL__
 $(1)_ACFLAGS := $(BASE_CFLAGS) $$($(1)_MFLAGS) -nostdinc -isystem $$($(1)_NEWLIB)/include \
-        -isystem $(GCC_INCLUDE) -Iinclude -Iarch/x86/include $$($(1)_CONFIG) \
-        -D_POSIX_TIMERS=200112L -D_POSIX_MONOTONIC_CLOCK=200112L $(UNDEF_HOST)
+        -isystem $(GCC_INCLUDE) -isystem $$($(1)_DIR)/hdr -Iinclude -Iarch/x86/include \
+        $$($(1)_CONFIG) -D_POSIX_TIMERS=200112L -D_POSIX_MONOTONIC_CLOCK=200112L $(UNDEF_HOST)
 # libgcc: i386 needs its 64-bit division helpers. x86_64 links none on
 # purpose: Debian's libgcc is built with the red zone, which an interrupt
 # taken at ring 0 (where apps run) would overwrite; a future need for it
@@ -140,7 +140,7 @@ $$($(1)_DIR)/apps/%/appname.o:
 	$(Q)mkdir -p $$(dir $$@)
 	$(Q)echo 'const char proteus_app_name[] = "$$*";' | $(HOST_CC) $$($(1)_MFLAGS) -x c -c - -o $$@
 
-$$($(1)_DIR)/apps/%.o: apps/%.c $$($(1)_NEWLIB_DIR)/newlib/.built
+$$($(1)_DIR)/apps/%.o: apps/%.c $$($(1)_NEWLIB_DIR)/newlib/.built | $$($(1)_DIR)/hdr/xen
 	$(Q)mkdir -p $$(dir $$@)
 	@echo "  CC      $(1)/$$<"
 	$(Q)$(HOST_CC) $$($(1)_ACFLAGS) -c $$< -o $$@

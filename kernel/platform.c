@@ -39,6 +39,16 @@ void platform_select_entry(const struct personality *p)
     current = p;
 }
 
+void pv_ops_override(void *group, const void *over, size_t size)
+{
+    /* every group is a name followed by function pointers, all one word */
+    void **dst = group;
+    void *const *src = over;
+    for (size_t i = 0; i < size / sizeof(void *); i++)
+        if (src[i])
+            dst[i] = src[i];
+}
+
 const struct personality *platform_current(void)
 {
     return current;

@@ -14,6 +14,7 @@
 #include <arch/thread.h>
 #include <proteus/api.h>
 #include <proteus/errno.h>
+#include <proteus/ldt.h>
 #include <proteus/panic.h>
 #include <proteus/percpu.h>
 #include <proteus/printk.h>
@@ -315,8 +316,10 @@ static void thread_free(struct thread *t)
     spin_unlock_irqrestore(&thread_lock, f);
     if (t->stack_top)
         vm_stack_free(t->stack_top, t->stack_pages);
-    if (t->ldt)
+    if (t->ldt) {
+        ldt_release_notice(t->ldt, LDT_ENTRIES);
         page_free(virt_to_phys_direct(t->ldt));
+    }
     page_free(virt_to_phys_direct(t));
 }
 
@@ -476,6 +479,7 @@ struct seg_desc *sched_current_ldt(bool create, unsigned **used, int *err)
             return NULL;
         }
         self->ldt = phys_to_virt(pa);
+        ldt_alloc_notice(self->ldt, LDT_ENTRIES);
     }
     return self->ldt;
 }

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <proteus/bootinfo.h>
 #include "selftest.h"
 
 enum verdict { NONE, PASS, FAIL, SKIP };
@@ -45,6 +46,11 @@ void test_skip(const char *fmt, ...)
     va_end(ap);
 }
 
+bool on_xen_pv(void)
+{
+    return !strcmp(boot_protocol(), "xen-pv");
+}
+
 static bool selected(const char *name, int argc, char **argv)
 {
     if (argc <= 1)
@@ -59,7 +65,8 @@ int main(int argc, char **argv)
 {
     static const struct test_case *const suites[] = { platform_tests, memory_tests, libc_tests,
                                                       time_tests, irq_tests,
-                                                      thread_tests, ldt_tests, patch_tests };
+                                                      thread_tests, ldt_tests, patch_tests,
+                                                      xen_tests };
     int passed = 0, failed = 0, skipped = 0;
 
     for (unsigned s = 0; s < sizeof(suites) / sizeof(suites[0]); s++) {

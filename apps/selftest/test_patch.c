@@ -11,6 +11,7 @@
 #include <proteus/options.h>
 #include <proteus/pvops.h>
 #include <proteus/pvpatch.h>
+extern struct pv_ops native_ops_template;
 #include "selftest.h"
 
 extern const struct pvpatch_site __pvpatch_start[], __pvpatch_end[];
@@ -30,9 +31,23 @@ static int find_op(const char *name, struct pvop_info *info)
     return -1;
 }
 
+/* Where a patched call site leads: the target of a direct call (3E E8
+ * rel32), else 0. */
+static uintptr_t call_target(const uint8_t *b)
+{
+    if (b[0] != 0x3e || b[1] != 0xe8)
+        return 0;
+    int32_t rel;
+    memcpy(&rel, b + 2, 4);
+    return (uintptr_t)b + 6 + (intptr_t)rel;
+}
+
 static void test_site_bytes(void)
 {
     enum pvpatch_mode m = pvpatch_mode();
+    /* patched: the native cli inline while irq.disable is native's, else
+     * a direct call to whichever implementation the personality chose */
+    bool native = pv_ops.irq.disable == native_ops_template.irq.disable;
     unsigned seen = 0;
     for (const struct pvpatch_site *s = __pvpatch_start; s < __pvpatch_end; s++) {
         if (s->offset != PVOP_OFF(irq.disable))
@@ -44,9 +59,13 @@ static void test_site_bytes(void)
         else if (m == PVPATCH_STATS)
             CHECK(b[0] == 0x3e && b[1] == 0xe8, "pvstats, but a site reads %02x %02x (not a direct call)",
                   b[0], b[1]);
-        else
+        else if (native)
             CHECK(b[0] == 0xfa && b[1] == 0x0f && b[2] == 0x1f,
                   "patched, but an irq.disable site reads %02x %02x %02x", b[0], b[1], b[2]);
+        else
+            CHECK(call_target(b) == (uintptr_t)pv_ops.irq.disable,
+                  "patched, but an irq.disable site does not call %p (reads %02x %02x)",
+                  (void *)pv_ops.irq.disable, b[0], b[1]);
     }
     CHECK(seen > 0, "no irq.disable site found");
     struct pvop_info info;

@@ -294,6 +294,13 @@ static void map_image(void)
               img_hi - (uintptr_t)__data_start, VM_READ | VM_WRITE, false);
 }
 
+static int nx_leaf(void *e, int level, vaddr_t va, void *arg)
+{
+    pt_set_entry(e, pt_read_entry(e, level) | PTE_NX, level);
+    flush_tlb_one(va);
+    return 0;
+}
+
 /*
  * Xen PV: keep the page tables Xen built (pinned and in use; a new tree
  * would need every table page made read-only before it is referenced) and
@@ -302,7 +309,9 @@ static void map_image(void)
  * applied, page 0 unmapped. Tables for the new mappings come bottom-up
  * from the frames right after Xen's bootstrap region, which Xen maps with
  * at least 512 KiB to spare (protocol-facts 2.5), and each 2 MiB mapped
- * makes room for the next table.
+ * makes room for the next table. The data pages only gain NX: some of
+ * them are read-only by now for the hypervisor's sake (the GDT), and stay
+ * so.
  */
 void vm_adopt(const struct memmap *m, paddr_t current_root)
 {
@@ -319,19 +328,26 @@ void vm_adopt(const struct memmap *m, paddr_t current_root)
     mmu_lazy_enter();
     for (unsigned i = 0; i < m->n; i++) {
         const struct mem_region *r = &m->r[i];
-        if (r->type == MEM_USABLE)
-            map_range(r->base, r->base, r->len, VM_READ | VM_WRITE, false);   /* EEXIST: mapped */
+        u64 hi = MIN(r->base + r->len, (u64)VM_DIRECT_LIMIT);
+        if (r->type == MEM_USABLE && r->base < hi)
+            map_range(r->base, r->base, hi - r->base, VM_READ | VM_WRITE, false);
     }
     mmu_lazy_leave();
-    vm_protect((uintptr_t)__text_start,
-               ALIGN_UP((uintptr_t)__text_end, PAGE_SIZE) - (uintptr_t)__text_start,
-               VM_READ | VM_EXEC);
-    vm_protect((uintptr_t)__rodata_start,
-               ALIGN_UP((uintptr_t)__rodata_end, PAGE_SIZE) - (uintptr_t)__rodata_start, VM_READ);
-    vm_protect((uintptr_t)__data_start,
-               ALIGN_UP((uintptr_t)__bss_end, PAGE_SIZE) - (uintptr_t)__data_start,
-               VM_READ | VM_WRITE);
-    vm_unmap(0, PAGE_SIZE);
+    int err = vm_protect((uintptr_t)__text_start,
+                         ALIGN_UP((uintptr_t)__text_end, PAGE_SIZE) - (uintptr_t)__text_start,
+                         VM_READ | VM_EXEC);
+    if (!err)
+        err = vm_protect((uintptr_t)__rodata_start,
+                         ALIGN_UP((uintptr_t)__rodata_end, PAGE_SIZE) - (uintptr_t)__rodata_start,
+                         VM_READ);
+    if (!err && nx_ok)
+        err = for_each_leaf((uintptr_t)__data_start,
+                            ALIGN_UP((uintptr_t)__bss_end, PAGE_SIZE) - (uintptr_t)__data_start,
+                            nx_leaf, NULL);
+    if (!err)
+        err = vm_unmap(0, PAGE_SIZE);
+    if (err)
+        panic("vm: protecting the kernel image failed: %s (%d)", errno_name(err), err);
 }
 
 void vm_init(const struct memmap *m)

@@ -34,6 +34,11 @@ struct personality {
 
 extern const struct personality native_personality;
 
+/* Install a personality's partial table over a group of pv_ops: its name
+ * and every operation it fills in; the rest stay as they were (native).
+ * `size` is the group's size, e.g. sizeof(struct pv_cpu_ops). */
+void pv_ops_override(void *group, const void *over, size_t size);
+
 /* Choose and install; returns the chosen one. */
 const struct personality *platform_select(void);
 /* For a personality chosen by its entry path (Xen PV): install it. */

@@ -62,6 +62,10 @@ struct pv_cpu_ops {
     /* Make `entries` descriptors at `ldt` the current LDT (0 entries: none).
      * Native: an LDT descriptor in the GDT and lldt; Xen: MMUEXT_SET_LDT. */
     void (PVOP_ABI *load_ldt)(const struct seg_desc *ldt, unsigned entries);
+    /* A page about to hold an LDT, and one that no longer does (before it
+     * is freed): a hypervisor may want it read-only meanwhile (Xen PV). */
+    void (PVOP_ABI *alloc_ldt)(struct seg_desc *ldt, unsigned entries);
+    void (PVOP_ABI *free_ldt)(struct seg_desc *ldt, unsigned entries);
     /* One 8-byte descriptor; a 16-byte system descriptor is two writes. */
     void (PVOP_ABI *write_gdt_entry)(struct seg_desc *gdt, unsigned idx, const struct seg_desc *d);
     void (PVOP_ABI *write_ldt_entry)(struct seg_desc *ldt, unsigned idx, const struct seg_desc *d);
@@ -174,6 +178,7 @@ extern struct pv_ops pv_ops;
     X(cpu, cpuid) X(cpu, read_cr0) X(cpu, write_cr0) X(cpu, read_cr2) X(cpu, read_cr4)   \
     X(cpu, write_cr4) X(cpu, read_dr) X(cpu, write_dr) X(cpu, read_msr) X(cpu, write_msr) \
     X(cpu, read_tsc) X(cpu, load_gdt) X(cpu, load_idt) X(cpu, load_tr) X(cpu, load_ldt)  \
+    X(cpu, alloc_ldt) X(cpu, free_ldt)                                                   \
     X(cpu, write_gdt_entry) X(cpu, write_ldt_entry) X(cpu, write_idt_entry)              \
     X(cpu, set_kernel_stack) X(cpu, io_in) X(cpu, io_out)                                \
     X(irq, save_flags) X(irq, restore_flags) X(irq, disable) X(irq, enable)              \
@@ -320,6 +325,8 @@ static inline void load_gdt(const struct desc_ptr *p) { PV1(cpu.load_gdt, p); }
 static inline void load_idt(const struct desc_ptr *p) { PV1(cpu.load_idt, p); }
 static inline void load_tr(u16 sel) { PV1(cpu.load_tr, sel); }
 static inline void load_ldt(const struct seg_desc *ldt, unsigned n) { PV2(cpu.load_ldt, ldt, n); }
+static inline void ldt_alloc_notice(struct seg_desc *ldt, unsigned n) { PV2(cpu.alloc_ldt, ldt, n); }
+static inline void ldt_release_notice(struct seg_desc *ldt, unsigned n) { PV2(cpu.free_ldt, ldt, n); }
 static inline void write_gdt_entry(struct seg_desc *gdt, unsigned i, const struct seg_desc *d)
 {
     PV3(cpu.write_gdt_entry, gdt, i, d);

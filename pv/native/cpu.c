@@ -74,6 +74,12 @@ static PVOP_ABI void native_load_ldt(const struct seg_desc *ldt, unsigned entrie
     __asm__ __volatile__("lldt %0" ::"r"(sel) : "memory");
 }
 
+/* The LDT is ordinary memory to the CPU: nothing to announce (and the
+ * patcher turns these calls into NOPs, pv/native/patch.c). */
+static PVOP_ABI void native_ldt_notice(struct seg_desc *ldt, unsigned entries)
+{
+}
+
 static PVOP_ABI void native_write_gdt_entry(struct seg_desc *gdt, unsigned idx, const struct seg_desc *d)
 {
     gdt[idx] = *d;
@@ -130,6 +136,8 @@ const struct pv_cpu_ops native_cpu_ops = {
     .load_idt = native_load_idt,
     .load_tr = native_load_tr,
     .load_ldt = native_load_ldt,
+    .alloc_ldt = native_ldt_notice,
+    .free_ldt = native_ldt_notice,
     .write_gdt_entry = native_write_gdt_entry,
     .write_ldt_entry = native_write_ldt_entry,
     .write_idt_entry = native_write_idt_entry,

@@ -2,7 +2,7 @@
  * What the native personality asks the patcher for: the hottest operations
  * become their own instructions at the call site (measured with `make
  * bench`: interrupt-flag handling and, on x86_64, page-table writes), the
- * rest direct calls. Inline bytes are used only while the op is still the
+ * rest direct calls, and operations that do nothing natively NOPs. Inline bytes are used only while the op is still the
  * native implementation, and they honour the call site's register
  * contract: arguments in RDI/RSI (x86_64) or EAX/EDX/ECX (i386), the result
  * in RAX/EAX(:EDX), nothing else changed.
@@ -34,6 +34,12 @@ static const struct inline_op inline_ops[] = {
 #endif
 };
 
+/* Operations that do nothing natively: their call sites become a NOP. */
+static const u32 nop_ops[] = {
+    (u32)PVOP_OFF(cpu.alloc_ldt),
+    (u32)PVOP_OFF(cpu.free_ldt),
+};
+
 static void *native_impl(u32 offset)
 {
     return *(void **)((u8 *)&native_ops_template + offset);
@@ -43,6 +49,12 @@ void native_patch(u32 offset, void *impl, struct pvpatch_directive *d)
 {
     if (impl != native_impl(offset))
         return;   /* another personality replaced it: call it */
+    for (unsigned i = 0; i < ARRAY_SIZE(nop_ops); i++) {
+        if (nop_ops[i] == offset) {
+            d->kind = PVPATCH_NOP;
+            return;
+        }
+    }
     for (unsigned i = 0; i < ARRAY_SIZE(inline_ops); i++) {
         if (inline_ops[i].offset == offset) {
             d->kind = PVPATCH_INLINE;

@@ -10,8 +10,7 @@
 #define PV_XEN_HYPERCALL_H
 
 #include <proteus/types.h>
-#define __XEN_INTERFACE_VERSION__ 0x00040d00   /* Xen 4.13 and later */
-#include <xen/xen.h>
+#include "xen_public.h"
 
 extern char hypercall_page[];
 

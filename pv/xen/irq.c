@@ -1,38 +1,35 @@
 /*
  * Xen PV irq ops: a PV guest has no interrupt flag of its own to clear
- * (cli would fault in ring 3), but the per-vCPU evtchn_upcall_mask byte in
- * vcpu_info, which Xen reads before it delivers an event upcall. Enabling
- * must look at evtchn_upcall_pending afterwards: an event that arrived
- * while masked is delivered then, not lost. Halting is SCHEDOP_block, which
- * unmasks and blocks in one step, so no wakeup falls between.
- * protocol-facts 2.8 and 2.15; Xen's public xen.h, "struct vcpu_info".
+ * (cli would fault in ring 1 or 3), but the per-vCPU evtchn_upcall_mask
+ * byte in vcpu_info, which Xen reads before it enters the event callback.
+ * Enabling must look at evtchn_upcall_pending afterwards: an event that
+ * arrived while masked is delivered then, not lost. Halting is
+ * SCHEDOP_block, which unmasks, checks for pending events and blocks in
+ * one step, so no wakeup falls between. protocol-facts 2.8 and 2.15; Xen's
+ * public xen.h, "struct vcpu_info".
  */
 #include "xen.h"
 #include <arch/x86.h>
-
-static inline struct vcpu_info *vcpu(void)
-{
-    return &xen_shared_info->vcpu_info[0];
-}
+#include <proteus/panic.h>
 
 static PVOP_ABI unsigned long xen_save_flags(void)
 {
-    return vcpu()->evtchn_upcall_mask ? 0 : X86_EFLAGS_IF;
+    return xen_vcpu()->evtchn_upcall_mask ? 0 : X86_EFLAGS_IF;
 }
 
 static PVOP_ABI void xen_disable(void)
 {
-    vcpu()->evtchn_upcall_mask = 1;
+    xen_vcpu()->evtchn_upcall_mask = 1;
     barrier();
 }
 
 static PVOP_ABI void xen_enable(void)
 {
-    struct vcpu_info *v = vcpu();
+    struct vcpu_info *v = xen_vcpu();
     v->evtchn_upcall_mask = 0;
-    barrier();
+    barrier();   /* unmask before looking: an event after the look finds it unmasked */
     if (READ_ONCE(v->evtchn_upcall_pending))
-        xen_events_pending();
+        xen_force_upcall();
 }
 
 static PVOP_ABI void xen_restore_flags(unsigned long f)
@@ -45,9 +42,11 @@ static PVOP_ABI void xen_restore_flags(unsigned long f)
 
 static PVOP_ABI void xen_safe_halt(void)
 {
-    /* Blocks with events unmasked, returns with them unmasked. */
+    /* Returns once an event is pending, with events unmasked (the upcall
+     * has run by then, on the way out of the hypercall). */
     long err = xen_hypercall(__HYPERVISOR_sched_op, SCHEDOP_block, 0, 0);
-    (void)err;   /* can fail only with a bad argument; there is none */
+    if (err)
+        panic("xen: SCHEDOP_block failed: %s (%ld)", xen_errno_name(err), err);
     xen_enable();
 }
 

@@ -1,10 +1,12 @@
 /*
  * Ending a Xen PV domain: SCHEDOP_shutdown, with `crash` for a kernel
- * panic and `poweroff` otherwise (the status itself was printed first).
- * dom0 under the test harness also writes the status to QEMU's
- * isa-debug-exit port, after raising its I/O privilege with
- * PHYSDEVOP_set_iopl (Xen lets dom0 use that port; test-hosts.md), so that
- * the harness sees it; on a real machine the port is unused.
+ * panic and `poweroff` otherwise, after saying so on the console. For a
+ * clean exit dom0 also writes the status to QEMU's isa-debug-exit port,
+ * after raising its I/O privilege with PHYSDEVOP_set_iopl (Xen lets dom0
+ * use that port; test-hosts.md), so that a test harness sees the status;
+ * on a real machine the port is unused. A crash does not: Xen's own
+ * handling of a crashed domain (for dom0, a reboot after five seconds) is
+ * what should be seen then.
  */
 #include "xen.h"
 #include <proteus/panic.h>
@@ -12,20 +14,22 @@
 
 static PVOP_ABI __noreturn void xen_exit(int status)
 {
-    if (xen_is_dom0()) {
+    bool crash = status == PANIC_EXIT_STATUS;
+    printk("proteus: xen: SCHEDOP_shutdown (%s), exit status %d\n", crash ? "crash" : "poweroff",
+           status);
+    if (xen_is_dom0() && !crash) {
         struct physdev_set_iopl iopl = { .iopl = 1 };
         long err = xen_hypercall(__HYPERVISOR_physdev_op, PHYSDEVOP_set_iopl, &iopl, 0);
         if (err)
-            printk("xen: PHYSDEVOP_set_iopl failed: %ld\n", err);
+            printk("xen: PHYSDEVOP_set_iopl failed: %s (%ld)\n", xen_errno_name(err), err);
         else
             __asm__ __volatile__("outb %b0, %w1" ::"a"((u8)status), "Nd"((u16)CONFIG_DEBUG_EXIT_PORT));
     }
-    struct sched_shutdown sd = { .reason = status == PANIC_EXIT_STATUS ? SHUTDOWN_crash
-                                                                      : SHUTDOWN_poweroff };
+    struct sched_shutdown sd = { .reason = crash ? SHUTDOWN_crash : SHUTDOWN_poweroff };
     for (;;) {
         long err = xen_hypercall(__HYPERVISOR_sched_op, SCHEDOP_shutdown, &sd, 0);
-        printk("xen: SCHEDOP_shutdown failed: %ld\n", err);
-        xen_hypercall(__HYPERVISOR_sched_op, SCHEDOP_yield, 0, 0);
+        printk("xen: SCHEDOP_shutdown failed: %s (%ld); trying again\n", xen_errno_name(err), err);
+        (void)xen_hypercall(__HYPERVISOR_sched_op, SCHEDOP_yield, 0, 0);
     }
 }
 

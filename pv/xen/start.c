@@ -1,24 +1,26 @@
 /*
- * The Xen PV start of day. Xen enters at xenpv_entry with its own page
- * tables and a start_info page (protocol-facts 2.3-2.5); this file checks
- * that page, installs the xen-pv personality and reports what it found.
- *
- * Not done yet: everything after that (trap table, events, pvclock, the
- * page-table hypercalls, threads). Until then the kernel says so and shuts
- * the domain down, with status 2, rather than run half a platform.
+ * The Xen PV start of day. Xen enters at xenpv_entry (pv/xen/<arch>/boot.S)
+ * with its own page tables, events masked and a start_info page
+ * (protocol-facts 2.3-2.5). Before any platform op can run, shared_info
+ * must be mapped, because the irq ops live in its vcpu_info; then the
+ * personality is installed, the console works, and the boot information
+ * is built from start_info. From there the boot is the common one
+ * (kernel_main), with the xen-pv personality's steps.
  */
 #include "xen.h"
+#include <proteus/bootinfo.h>
+#include <proteus/panic.h>
 #include <proteus/personality.h>
 #include <proteus/printk.h>
-#include <proteus/pvops.h>
-#include <proteus/string.h>
 
 start_info_t *xen_start_info;
 shared_info_t *xen_shared_info;
 
 /* shared_info is given as a machine address; a page of the kernel's own
- * BSS serves as the virtual address to map it at (protocol-facts 2.7). */
-static u8 shared_info_page[4096] __aligned(4096);
+ * BSS serves as the virtual address to map it at (protocol-facts 2.7). If
+ * the mapping fails, the page stays ordinary zeroed memory, so that the
+ * irq ops can run long enough to report it. */
+static u8 shared_info_page[PAGE_SIZE] __aligned(PAGE_SIZE);
 
 static long map_shared_info(const start_info_t *si)
 {
@@ -31,53 +33,36 @@ static long map_shared_info(const start_info_t *si)
     long err = xen_hypercall5(__HYPERVISOR_update_va_mapping, (unsigned long)shared_info_page,
                               (u32)pte, (u32)(pte >> 32), UVMF_INVLPG, 0);
 #endif
-    if (!err)
-        xen_shared_info = (shared_info_t *)shared_info_page;
+    xen_shared_info = (shared_info_t *)shared_info_page;
     return err;
 }
 
-void xen_events_pending(void)
-{
-    /* No event channel is bound yet, so there is nothing to deliver:
-     * clear the flag so that enabling does not look again and again. */
-    xen_shared_info->vcpu_info[0].evtchn_upcall_pending = 0;
-}
+extern char __image_start[];
 
-static bool magic_ok(const start_info_t *si)
+void xen_start(start_info_t *si, unsigned long entry_sp);
+void xen_start(start_info_t *si, unsigned long entry_sp)
 {
-#ifdef __x86_64__
-    static const char want[] = "xen-3.0-x86_64";
-#else
-    static const char want[] = "xen-3.0-x86_32p";
-#endif
-    return !strncmp(si->magic, want, sizeof(want) - 1);
-}
+    static struct boot_info boot;
 
-void xen_start(start_info_t *si);
-void xen_start(start_info_t *si)
-{
     xen_start_info = si;
-    /* Before any platform op: printk's lock uses the irq ops, which
-     * live in shared_info. */
     long err = map_shared_info(si);
+    int m2p_err = xen_mmu_init();   /* the domU console needs the M2P */
     platform_select_entry(&xen_pv_personality);
     console_init();
     if (err) {
-        printk("xen: mapping shared_info (machine address 0x%lx) failed: %ld\n",
-               (unsigned long)si->shared_info, err);
-        machine_exit(2);
+        printk("xen: mapping shared_info (machine address 0x%llx) failed: %s (%ld)\n",
+               (unsigned long long)si->shared_info, xen_errno_name(err), err);
+        machine_exit(PANIC_EXIT_STATUS);
     }
-    if (!magic_ok(si)) {
-        char magic[33];
-        memcpy(magic, si->magic, 32);
-        magic[32] = '\0';
-        printk("xen: start_info magic '%s' is not one this kernel knows\n", magic);
-        machine_exit(2);
-    }
+    if (m2p_err)
+        machine_exit(PANIC_EXIT_STATUS);   /* xen_mmu_init said why */
     long v = xen_hypercall(__HYPERVISOR_xen_version, XENVER_version, 0, 0);
-    printk("proteus: running on Xen %ld.%ld as %s, %lu pages\n", v >> 16, v & 0xffff,
+    xen_extraversion_t extra = { 0 };
+    (void)xen_hypercall(__HYPERVISOR_xen_version, XENVER_extraversion, extra, 0);
+    extra[sizeof(extra) - 1] = '\0';
+    printk("proteus: running on Xen %ld.%ld%s as %s, %lu pages\n", v >> 16, v & 0xffff, extra,
            (si->flags & SIF_INITDOMAIN) ? "dom0" : "a domU", (unsigned long)si->nr_pages);
-    platform_print_boot_line();
-    printk("proteus: the xen-pv personality is not complete yet: stopping here\n");
-    machine_exit(2);
+    if (xen_boot_info(&boot, si, (u64)(uintptr_t)__image_start, entry_sp))
+        machine_exit(PANIC_EXIT_STATUS);   /* xen_boot_info said why */
+    kernel_main(&boot);
 }

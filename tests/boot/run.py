@@ -47,7 +47,7 @@ EXIT_DEVICE = ['-device', 'isa-debug-exit,iobase=0xf4,iosize=4']
 #   halt      no exit device and no way to power off: the guest must print
 #             its last words and stay halted; the runner ends it at the
 #             timeout, and that is the pass condition here alone
-ENDS = ('status', 'poweroff', 'halt')
+ENDS = ('status', 'poweroff', 'halt', 'reset')
 # Under this nested KVM, -cpu host and -cpu max fail ("failed to set MSR 0x10a").
 KVM_CPU = {'max': 'host,-arch-capabilities'}
 # QEMU's own start-up errors (it then exits 1, which looks like guest status 0).
@@ -129,7 +129,8 @@ def load_table(path, build_dir):
         image = os.path.join(build_dir, arch,
                              t['image'] + ('.pvh.elf' if t['boot'] == 'pvh' else '.elf'))
         for accel in ('tcg', 'kvm') if t['accel'] == 'both' else (t['accel'],):
-            cpu = t.get('cpu') or DEFAULT_CPU[arch]
+            # Xen itself is the 64-bit guest of QEMU, whatever the image's arch
+            cpu = t.get('cpu') or ('qemu64' if t['hypervisor'] == 'xen' else DEFAULT_CPU[arch])
             cpu = KVM_CPU.get(cpu, cpu) if accel == 'kvm' else cpu
             binary, data, env = QEMU[arch], [], None
             if t['qemu'] == 'backport':
@@ -325,9 +326,9 @@ def boot(run):
     if rc == 1 and qemu_error:
         line = serious[qemu_error.start():].splitlines()[0]
         return Result('FAIL', secs, f'QEMU failed: {line}', output, broken=True)
-    if run.end == 'poweroff':
+    if run.end in ('poweroff', 'reset'):
         if rc != 0:
-            why.append(f'QEMU exited {rc}, expected 0 (a guest power-off)')
+            why.append(f'QEMU exited {rc}, expected 0 (a guest {"power-off" if run.end == "poweroff" else "reset"})')
     elif rc < 0:
         why.append(f'QEMU killed by signal {-rc}: no guest status')
     elif rc % 2 == 0:

@@ -31,6 +31,7 @@
 #define MSR_EFER 0xc0000080
 #define MSR_FS_BASE 0xc0000100
 #define MSR_GS_BASE 0xc0000101
+#define MSR_KERNEL_GS_BASE 0xc0000102   /* swapped with GS base by SWAPGS */
 #define EFER_LME (1ULL << 8)
 #define EFER_NXE (1ULL << 11)
 

@@ -1,0 +1,219 @@
+/*
+ * Tests of what only the xen-pv personality does: event channels (an IPI
+ * to itself, masking, clearing, an event on a port nobody bound), the rule
+ * that page tables and descriptor tables are never writable, and batched
+ * page-table updates. Elsewhere each says SKIP.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <arch/cpu.h>
+#include <arch/paging.h>
+#include <arch/percpu_gdt.h>
+#include <proteus/ldt.h>
+#include <proteus/vm.h>
+#include "../../pv/xen/xen.h"
+#include "selftest.h"
+
+#define TEST_VECTOR 0x70
+
+static volatile unsigned events_seen;
+
+static void count_event(unsigned vector, void *ctx)
+{
+    events_seen++;
+}
+
+static bool not_xen(void)
+{
+    if (!on_xen_pv())
+        test_skip("not a Xen PV guest");
+    return !on_xen_pv();
+}
+
+/* An IPI to this vCPU: an event on an IPI port, run as its vector. */
+static void test_ipi(void)
+{
+    if (not_xen())
+        return;
+    CHECK(irq_register(TEST_VECTOR, count_event, NULL, "selftest") == 0, "vector taken");
+    events_seen = 0;
+    int err = send_ipi(0, TEST_VECTOR);
+    for (int i = 0; i < 1000 && !events_seen; i++)
+        __asm__ __volatile__("pause");
+    irq_unregister(TEST_VECTOR);
+    CHECK(err == 0, "send_ipi failed: %d", err);
+    CHECK(events_seen == 1, "the IPI ran its handler %u times", events_seen);
+    CHECK(send_ipi(1, TEST_VECTOR) < 0, "an IPI to a vCPU that does not run was accepted");
+    test_pass();
+}
+
+/* A masked port keeps its event pending; unmasking delivers it once. */
+static void test_mask_unmask(void)
+{
+    if (not_xen())
+        return;
+    evtchn_port_t port;
+    CHECK(irq_register(TEST_VECTOR + 1, count_event, NULL, "selftest") == 0, "vector taken");
+    CHECK(xen_evtchn_bind_ipi(TEST_VECTOR + 1, &port) == 0, "bind_ipi failed");
+    events_seen = 0;
+    xen_evtchn_mask(port);
+    int err = xen_evtchn_send(port);
+    bool pending = xen_evtchn_pending(port);
+    unsigned while_masked = events_seen;
+    int uerr = xen_evtchn_unmask(port);
+    unsigned after = events_seen;
+    xen_evtchn_close(port);
+    irq_unregister(TEST_VECTOR + 1);
+    CHECK(err == 0 && uerr == 0, "send %d, unmask %d", err, uerr);
+    CHECK(pending, "the event on a masked port is not pending");
+    CHECK(while_masked == 0, "the handler ran %u times while the port was masked", while_masked);
+    CHECK(after == 1, "unmasking delivered the pending event %u times", after);
+    test_pass();
+}
+
+/* Clearing a pending event on a masked port drops it. */
+static void test_clear(void)
+{
+    if (not_xen())
+        return;
+    evtchn_port_t port;
+    CHECK(irq_register(TEST_VECTOR + 2, count_event, NULL, "selftest") == 0, "vector taken");
+    CHECK(xen_evtchn_bind_ipi(TEST_VECTOR + 2, &port) == 0, "bind_ipi failed");
+    events_seen = 0;
+    xen_evtchn_mask(port);
+    xen_evtchn_send(port);
+    xen_evtchn_clear(port);
+    bool pending = xen_evtchn_pending(port);
+    xen_evtchn_unmask(port);
+    unsigned seen = events_seen;
+    xen_evtchn_close(port);
+    irq_unregister(TEST_VECTOR + 2);
+    CHECK(!pending, "the event is still pending after clear");
+    CHECK(seen == 0, "a cleared event ran its handler %u times", seen);
+    test_pass();
+}
+
+/* An event on a port the kernel never bound (here the far end of a
+ * loopback channel made behind its back): counted, masked, survived. */
+static void test_stray_event(void)
+{
+    if (not_xen())
+        return;
+    struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
+    long err = xen_hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound, &a, 0);
+    CHECK(err == 0, "alloc_unbound failed: %ld", err);
+    struct evtchn_bind_interdomain b = { .remote_dom = DOMID_SELF, .remote_port = a.port };
+    err = xen_hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_bind_interdomain, &b, 0);
+    CHECK(err == 0, "bind_interdomain failed: %ld", err);
+    u64 before = xen_stray_events;
+    xen_evtchn_unmask(a.port);   /* ports the kernel did not bind start masked */
+    xen_evtchn_send(b.local_port);
+    for (int i = 0; i < 1000 && xen_stray_events == before; i++)
+        __asm__ __volatile__("pause");
+    bool masked = (xen_shared_info->evtchn_mask[a.port / (sizeof(xen_ulong_t) * 8)] >>
+                   (a.port % (sizeof(xen_ulong_t) * 8))) & 1;
+    xen_evtchn_close(b.local_port);
+    xen_evtchn_close(a.port);
+    CHECK(xen_stray_events == before + 1, "%llu stray events counted, expected 1",
+          (unsigned long long)(xen_stray_events - before));
+    CHECK(masked, "the stray port was left unmasked");
+    test_pass();
+}
+
+static bool writable(const void *va)
+{
+    uint64_t e;
+    return vm_translate((vaddr_t)va, NULL, &e, NULL) == 0 && (e & PTE_W);
+}
+
+/* Every page-table page on the walk to a kernel address, the GDT and an
+ * LDT page are mapped read-only (protocol-facts 2.10, 2.11). */
+static void test_tables_readonly(void)
+{
+    if (not_xen())
+        return;
+    static int probe;
+    struct vm_walk_step steps[4];
+    int n = vm_walk((vaddr_t)&probe, steps);
+    CHECK(n >= 3, "the walk to a kernel address has %d levels", n);
+    for (int i = 0; i < n; i++)
+        CHECK(!writable(phys_to_virt(steps[i].table)), "the level-%d table at 0x%llx is writable",
+              steps[i].level, (unsigned long long)steps[i].table);
+    CHECK(!writable(cpu_gdt(0)), "the GDT is writable");
+    struct ldt_info in = { .entry = 5, .limit = 0xfff, .seg_32bit = true };
+    in.base = (uint32_t)VM_HEAP_BASE;
+    CHECK(ldt_set(&in) == 0, "installing an LDT entry failed");
+    extern struct seg_desc *sched_current_ldt(bool create, unsigned **used, int *err);
+    unsigned *used;
+    int err;
+    struct seg_desc *ldt = sched_current_ldt(false, &used, &err);
+    bool ldt_rw = ldt && writable(ldt);
+    ldt_clear(5);
+    CHECK(ldt != NULL, "no LDT after ldt_set");
+    CHECK(!ldt_rw, "the LDT page is writable");
+    test_pass();
+}
+
+/* Map 1,000 pages in one lazy section, batched and then one hypercall per
+ * update, and count the page-table hypercalls of each. */
+#define MAP_PAGES 1000
+static paddr_t frames[MAP_PAGES];
+
+static int map_all(vaddr_t va, u64 *calls)
+{
+    u64 before = xen_mmu_hypercalls;
+    int err = 0;
+    mmu_lazy_enter();
+    for (unsigned i = 0; i < MAP_PAGES && !err; i++)
+        err = vm_map(va + i * PAGE_SIZE, frames[i], PAGE_SIZE, VM_READ | VM_WRITE);
+    mmu_lazy_leave();
+    *calls = xen_mmu_hypercalls - before;
+    for (unsigned i = 0; i < MAP_PAGES && !err; i++)
+        *(volatile uint32_t *)(va + i * PAGE_SIZE) = i;
+    for (unsigned i = 0; i < MAP_PAGES && !err; i++)
+        if (*(volatile uint32_t *)phys_to_virt(frames[i]) != i)
+            err = -1;
+    vm_unmap(va, MAP_PAGES * PAGE_SIZE);
+    return err;
+}
+
+static void test_batching(void)
+{
+    if (not_xen())
+        return;
+    unsigned got = 0;
+    while (got < MAP_PAGES && (frames[got] = page_alloc(PAGE_DIRECT)))
+        got++;
+    if (got < MAP_PAGES) {
+        while (got)
+            page_free(frames[--got]);
+        test_fail("no memory for %u frames", MAP_PAGES);
+        return;
+    }
+    vaddr_t va = VM_MMIO_END - 16 * 1024 * 1024;   /* unused: MMIO grows up from the base */
+    u64 batched, unbatched;
+    int err = map_all(va, &batched);
+    xen_mmu_set_batching(false);
+    int err2 = map_all(va, &unbatched);
+    xen_mmu_set_batching(true);
+    for (unsigned i = 0; i < MAP_PAGES; i++)
+        page_free(frames[i]);
+    CHECK(err == 0 && err2 == 0, "mapping failed or reached the wrong frames (%d, %d)", err, err2);
+    printf("selftest: 1000 page mappings: %llu hypercalls batched, %llu unbatched\n",
+           (unsigned long long)batched, (unsigned long long)unbatched);
+    CHECK(batched <= 40, "%llu hypercalls for 1000 batched mappings", (unsigned long long)batched);
+    CHECK(unbatched >= MAP_PAGES, "only %llu hypercalls for 1000 unbatched mappings",
+          (unsigned long long)unbatched);
+    test_pass();
+}
+
+const struct test_case xen_tests[] = {
+    { "xen.ipi", test_ipi },
+    { "xen.evtchn_mask_unmask", test_mask_unmask },
+    { "xen.evtchn_clear", test_clear },
+    { "xen.stray_event", test_stray_event },
+    { "xen.tables_readonly", test_tables_readonly },
+    { "xen.batched_mappings", test_batching },
+    { NULL, NULL },
+};

@@ -1,0 +1,46 @@
+/*
+ * The paravirtual clock both Xen and KVM publish: per vCPU, a TSC value,
+ * the system time in nanoseconds at that TSC, and the scale from TSC ticks
+ * to nanoseconds, updated by the hypervisor under a version counter that is
+ * odd while it writes (protocol-facts 2.7; Xen's public xen.h, struct
+ * vcpu_time_info; KVM's Documentation/virt/kvm/x86/msr.rst, the same
+ * layout). Pure code (lib/pvclock.c), host-tested.
+ */
+#ifndef PROTEUS_PVCLOCK_H
+#define PROTEUS_PVCLOCK_H
+
+#include <proteus/types.h>
+
+struct pvclock_time_info {
+    u32 version;            /* odd while the hypervisor updates */
+    u32 pad0;
+    u64 tsc_timestamp;      /* TSC when system_time was taken */
+    u64 system_time;        /* ns since the hypervisor's epoch (boot) */
+    u32 tsc_to_system_mul;  /* ns per tick as a 0.32 fixed-point fraction ... */
+    s8 tsc_shift;           /* ... applied after shifting the ticks by this */
+    u8 flags;
+    u8 pad[2];
+} __packed;
+BUILD_BUG_ON(sizeof(struct pvclock_time_info) != 32);
+
+#define PVCLOCK_TSC_STABLE (1u << 0)     /* TSC agrees across vCPUs */
+#define PVCLOCK_GUEST_STOPPED (1u << 1)  /* the guest was paused (KVM) */
+
+struct pvclock_snapshot {
+    u64 tsc_timestamp, system_time;
+    u32 mul;
+    s8 shift;
+    u8 flags;
+};
+
+/* Copy a consistent set of fields: the version even and the same before
+ * and after. -EAGAIN if no such read happened in `tries` attempts (a
+ * version that stays odd is a broken hypervisor, not a slow one). */
+int pvclock_snapshot(const volatile struct pvclock_time_info *src, struct pvclock_snapshot *out,
+                     unsigned tries);
+/* The system time at TSC value `tsc` (not before the snapshot's). */
+u64 pvclock_ns(const struct pvclock_snapshot *s, u64 tsc);
+/* The TSC rate the scale describes, in Hz. */
+u64 pvclock_tsc_hz(u32 mul, s8 shift);
+
+#endif

@@ -1,0 +1,296 @@
+/*
+ * Event channels: what a Xen PV guest has instead of interrupt
+ * controllers, and so the xen-pv personality's apic group.
+ *
+ * A port is a numbered channel; Xen marks it pending in shared_info's
+ * evtchn_pending bitmap and, unless the port is masked in evtchn_mask, sets
+ * the port's selector bit in this vCPU's evtchn_pending_sel and the
+ * vCPU's evtchn_upcall_pending, and enters the event callback if the vCPU's
+ * evtchn_upcall_mask is clear (protocol-facts 2.8; Xen's public
+ * event_channel.h and xen.h). The callback (xen_event_entry) calls
+ * xen_upcall(), which walks selector word -> pending & ~mask -> port,
+ * clears each port's pending bit and runs the handler of the vector the
+ * port is bound to, through the same table as native interrupts
+ * (arch/x86/irq.c). So the kernel's timer code, written for a vector, runs
+ * unchanged on VIRQ_TIMER.
+ *
+ * Nothing needs acknowledging afterwards (eoi is empty): clearing the
+ * pending bit before the handler is the acknowledgement, and an event that
+ * comes while the handler runs sets it again. Masking is per port; a port
+ * unmasked while pending must be re-raised, which EVTCHNOP_unmask does.
+ * The upcall itself returns through the iret hypercall, which unmasks the
+ * vCPU and re-enters at once if more events came meanwhile.
+ */
+#include "xen.h"
+#include <arch/cpu.h>
+#include <arch/regs.h>
+#include <arch/x86.h>
+#include <proteus/errno.h>
+#include <proteus/percpu.h>
+#include <proteus/printk.h>
+#include <proteus/thread.h>
+#include <xen/callback.h>
+
+#define NR_PORTS EVTCHN_2L_NR_CHANNELS
+#define BITS_PER_WORD (sizeof(xen_ulong_t) * 8)
+
+static u8 port_vector[NR_PORTS];      /* 0: not bound by the kernel */
+static bool stray_reported[NR_PORTS];
+static evtchn_port_t ipi_port[256];   /* per vector; 0: none yet (port 0 is never valid) */
+u64 xen_upcalls, xen_stray_events;
+
+/* Atomic bit operations on the shared bitmaps: Xen changes them from
+ * other physical CPUs at any time (lock-prefixed BTS/BTR, SDM Vol. 2A). */
+static inline void sync_set_bit(unsigned long nr, volatile xen_ulong_t *addr)
+{
+    __asm__ __volatile__("lock bts %1, %0" : "+m"(*addr) : "r"(nr) : "memory");
+}
+
+static inline void sync_clear_bit(unsigned long nr, volatile xen_ulong_t *addr)
+{
+    __asm__ __volatile__("lock btr %1, %0" : "+m"(*addr) : "r"(nr) : "memory");
+}
+
+static inline bool test_bit(unsigned long nr, const volatile xen_ulong_t *addr)
+{
+    return (addr[nr / BITS_PER_WORD] >> (nr % BITS_PER_WORD)) & 1;
+}
+
+static int evtchn_op(unsigned cmd, void *arg, const char *what)
+{
+    long err = xen_hypercall(__HYPERVISOR_event_channel_op, cmd, arg, 0);
+    if (err)
+        printk("xen: event channel %s failed: %s (%ld)\n", what, xen_errno_name(err), err);
+    return (int)err;
+}
+
+int xen_evtchn_bind_port(evtchn_port_t port, unsigned vector)
+{
+    if (port == 0 || port >= NR_PORTS || vector < 32 || vector > 255)
+        return -EINVAL;
+    port_vector[port] = (u8)vector;
+    return xen_evtchn_unmask(port);
+}
+
+int xen_evtchn_bind_virq(unsigned virq, unsigned vector, evtchn_port_t *port)
+{
+    struct evtchn_bind_virq b = { .virq = virq, .vcpu = 0 };
+    int err = evtchn_op(EVTCHNOP_bind_virq, &b, "bind_virq");
+    if (err)
+        return err;
+    *port = b.port;
+    return xen_evtchn_bind_port(b.port, vector);
+}
+
+int xen_evtchn_bind_ipi(unsigned vector, evtchn_port_t *port)
+{
+    struct evtchn_bind_ipi b = { .vcpu = 0 };
+    int err = evtchn_op(EVTCHNOP_bind_ipi, &b, "bind_ipi");
+    if (err)
+        return err;
+    *port = b.port;
+    return xen_evtchn_bind_port(b.port, vector);
+}
+
+int xen_evtchn_close(evtchn_port_t port)
+{
+    if (port == 0 || port >= NR_PORTS)
+        return -EINVAL;
+    xen_evtchn_mask(port);
+    struct evtchn_close c = { .port = port };
+    int err = evtchn_op(EVTCHNOP_close, &c, "close");
+    if (!err)
+        port_vector[port] = 0;
+    return err;
+}
+
+int xen_evtchn_send(evtchn_port_t port)
+{
+    struct evtchn_send s = { .port = port };
+    return evtchn_op(EVTCHNOP_send, &s, "send");
+}
+
+void xen_evtchn_mask(evtchn_port_t port)
+{
+    if (port < NR_PORTS)
+        sync_set_bit(port, xen_shared_info->evtchn_mask);
+}
+
+int xen_evtchn_unmask(evtchn_port_t port)
+{
+    if (port >= NR_PORTS)
+        return -EINVAL;
+    /* Xen clears the mask and, if the port is pending, raises it again:
+     * the event is delivered, not lost. */
+    struct evtchn_unmask u = { .port = port };
+    return evtchn_op(EVTCHNOP_unmask, &u, "unmask");
+}
+
+void xen_evtchn_clear(evtchn_port_t port)
+{
+    if (port < NR_PORTS)
+        sync_clear_bit(port, xen_shared_info->evtchn_pending);
+}
+
+bool xen_evtchn_pending(evtchn_port_t port)
+{
+    return port < NR_PORTS && test_bit(port, xen_shared_info->evtchn_pending);
+}
+
+/* An event on a port the kernel never bound: mask it so it cannot storm,
+ * say so once, and go on. */
+static void stray_event(evtchn_port_t port)
+{
+    xen_stray_events++;
+    xen_evtchn_mask(port);
+    if (!stray_reported[port]) {
+        stray_reported[port] = true;
+        printk("xen: event on port %u, which the kernel did not bind: masked and ignored\n",
+               port);
+    }
+}
+
+static void handle_port(evtchn_port_t port)
+{
+    sync_clear_bit(port, xen_shared_info->evtchn_pending);
+    if (port_vector[port])
+        irq_dispatch(port_vector[port]);
+    else
+        stray_event(port);
+}
+
+void xen_upcall(struct trap_frame *f)
+{
+    struct vcpu_info *v = xen_vcpu();
+    volatile xen_ulong_t *pending = xen_shared_info->evtchn_pending;
+    volatile xen_ulong_t *mask = xen_shared_info->evtchn_mask;
+
+    xen_upcalls++;
+    while (READ_ONCE(v->evtchn_upcall_pending)) {
+        WRITE_ONCE(v->evtchn_upcall_pending, 0);
+        xen_ulong_t sel = __atomic_exchange_n(&v->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
+        while (sel) {
+            unsigned w = (unsigned)__builtin_ctzl(sel);
+            sel &= sel - 1;
+            xen_ulong_t bits = pending[w] & ~mask[w];
+            while (bits) {
+                unsigned b = (unsigned)__builtin_ctzl(bits);
+                bits &= bits - 1;
+                handle_port(w * BITS_PER_WORD + b);
+            }
+        }
+    }
+    sched_preempt_point(f->flags & X86_EFLAGS_IF);
+}
+
+/* Any hypercall returns through Xen's check for pending events, which
+ * enters the callback if the vCPU is unmasked; xen_version is the
+ * cheapest (Linux's xen_force_evtchn_callback does the same). */
+void xen_force_upcall(void)
+{
+    (void)xen_hypercall(__HYPERVISOR_xen_version, XENVER_version, 0, 0);
+}
+
+static void print_thread(const struct thread_info *ti, void *ctx)
+{
+    printk("  thread %llu '%s' %s, %llu switches in\n", (unsigned long long)ti->id, ti->name,
+           ti->state, (unsigned long long)ti->switches_in);
+}
+
+static void debug_event(unsigned vector, void *ctx)
+{
+    printk("xen: VIRQ_DEBUG: %llu upcalls, %llu stray events, %llu timer interrupts; threads:\n",
+           (unsigned long long)xen_upcalls, (unsigned long long)xen_stray_events,
+           (unsigned long long)irq_counts[VEC_TIMER]);
+    thread_for_each(print_thread, NULL);
+}
+
+static int register_callback(unsigned type, void *entry)
+{
+    struct callback_register cb = { .type = (u16)type, .flags = CALLBACKF_mask_events };
+#ifdef __x86_64__
+    cb.address = (unsigned long)entry;   /* xen_callback_t: the address alone */
+#else
+    cb.address.cs = FLAT_KERNEL_CS;      /* xen_callback_t: a far pointer */
+    cb.address.eip = (unsigned long)entry;
+#endif
+    long err = xen_hypercall(__HYPERVISOR_callback_op, CALLBACKOP_register, &cb, 0);
+    if (err)
+        printk("xen: registering callback %u failed: %s (%ld)\n", type, xen_errno_name(err), err);
+    return (int)err;
+}
+
+/* apic.init: every port masked, the upcall and failsafe entries, then
+ * VIRQ_DEBUG (Xen's 'q' debug key sends it) to a handler that reports the
+ * kernel's state. */
+static PVOP_ABI int xen_evtchn_init(void)
+{
+    /* Every port starts masked: only what the kernel binds gets through
+     * (the mask bits are the guest's; Xen only reads them). */
+    for (unsigned w = 0; w < NR_PORTS / BITS_PER_WORD; w++)
+        xen_shared_info->evtchn_mask[w] = ~(xen_ulong_t)0;
+    int err = register_callback(CALLBACKTYPE_event, xen_event_entry);
+    if (!err)
+        err = register_callback(CALLBACKTYPE_failsafe, xen_failsafe_entry);
+    if (err)
+        return err;
+    err = irq_register(VEC_DEBUG_REQUEST, debug_event, NULL, "xen VIRQ_DEBUG");
+    evtchn_port_t port;
+    if (!err)
+        err = xen_evtchn_bind_virq(VIRQ_DEBUG, VEC_DEBUG_REQUEST, &port);
+    return err;
+}
+
+static PVOP_ABI void xen_evtchn_eoi(unsigned vector)
+{
+}
+
+static PVOP_ABI int xen_evtchn_route(unsigned isa_irq, unsigned vector)
+{
+    return -ENODEV;   /* a PV guest has no ISA interrupt lines */
+}
+
+static PVOP_ABI void xen_evtchn_mask_irq(unsigned isa_irq, bool masked)
+{
+    /* nothing to do: no line can have been routed (route_irq refuses) */
+}
+
+/* An IPI is an event on an IPI port of the target vCPU: one port per
+ * vector, bound on first use. */
+static PVOP_ABI int xen_evtchn_send_ipi(unsigned cpu, unsigned vector)
+{
+    if (cpu != 0 || vector < 32 || vector > 255)
+        return -EINVAL;
+    if (!ipi_port[vector]) {
+        int err = xen_evtchn_bind_ipi(vector, &ipi_port[vector]);
+        if (err)
+            return err;
+    }
+    return xen_evtchn_send(ipi_port[vector]);
+}
+
+static PVOP_ABI u32 xen_evtchn_cpu_id(void)
+{
+    return 0;   /* the vCPU id; only vCPU 0 runs */
+}
+
+const struct pv_apic_ops xen_evtchn_ops = {
+    .name = "xen-evtchn",
+    .init = xen_evtchn_init,
+    .eoi = xen_evtchn_eoi,
+    .route_irq = xen_evtchn_route,
+    .mask_irq = xen_evtchn_mask_irq,
+    .send_ipi = xen_evtchn_send_ipi,
+    .cpu_id = xen_evtchn_cpu_id,
+};
+
+/* The failsafe callback (pv/xen/<arch>/entry.S). */
+void xen_failsafe(const unsigned long sel[4]);
+void xen_failsafe(const unsigned long sel[4])
+{
+    static u64 count;
+    if (count++ == 0)
+        printk("xen: failsafe callback: segment registers ds=%lx es=%lx fs=%lx gs=%lx could "
+               "not be reloaded; continuing with the kernel's\n", sel[0] & 0xffff,
+               sel[1] & 0xffff, sel[2] & 0xffff, sel[3] & 0xffff);
+}

@@ -1,0 +1,88 @@
+/*
+ * From Xen's start_info page to the kernel's boot information. start_info
+ * comes from outside the kernel (protocol-facts 2.4), so nothing in it is
+ * trusted: the magic names the ABI, the command line need not end inside
+ * its buffer, and the addresses must fall inside the region Xen built.
+ *
+ * The memory map follows from the start-of-day layout (protocol-facts
+ * 2.5): Xen maps the domain's first pages at VA == pseudo-physical address
+ * (VIRT_BASE 0), the kernel image at its link address (1 MiB), and after it
+ * the P2M list, start_info, (domU) the xenstore and console pages, the
+ * bootstrap page tables and the one-page bootstrap stack, whose top is the
+ * stack pointer at entry. Below the image and above that stack is free RAM
+ * up to nr_pages; page 0 is left out so that NULL faults.
+ *
+ * Pure code: tests/unit/test_xen_start_info.c runs it on the host.
+ */
+#include "start_info.h"
+#include <arch/boot.h>
+#include <proteus/bootinfo.h>
+#include <proteus/errno.h>
+#include <proteus/printk.h>
+#include <proteus/string.h>
+
+#ifdef __x86_64__
+#define XEN_START_MAGIC "xen-3.0-x86_64"
+#else
+#define XEN_START_MAGIC "xen-3.0-x86_32p"
+#endif
+
+static bool inside(u64 addr, u64 lo, u64 hi)
+{
+    return addr >= lo && addr < hi;
+}
+
+int xen_boot_info(struct boot_info *bi, const start_info_t *si, u64 image_start, u64 entry_sp)
+{
+    memset(bi, 0, sizeof(*bi));
+    memmap_init(&bi->mem);
+    bi->entry = BOOT_ENTRY_XEN_PV;
+    bi->protocol = "xen-pv";
+
+    if (strncmp(si->magic, XEN_START_MAGIC, sizeof(XEN_START_MAGIC) - 1)) {
+        char magic[sizeof(si->magic) + 1];
+        memcpy(magic, si->magic, sizeof(si->magic));
+        magic[sizeof(si->magic)] = '\0';
+        for (char *c = magic; *c; c++)
+            if (*c < 0x20 || *c > 0x7e)
+                *c = '?';
+        printk("xen: start_info magic '%s' is not '%s': not a guest of this kind\n", magic,
+               XEN_START_MAGIC);
+        return -EINVAL;
+    }
+
+    u64 bootstrap_end = (entry_sp + PAGE_SIZE - 1) & ~(u64)(PAGE_SIZE - 1);
+    u64 ram_end = (u64)si->nr_pages << PAGE_SHIFT;
+    if (bootstrap_end <= image_start || ram_end < bootstrap_end) {
+        printk("xen: start_info gives %llu pages, but the bootstrap region runs from 0x%llx "
+               "to 0x%llx\n", (unsigned long long)si->nr_pages,
+               (unsigned long long)image_start, (unsigned long long)bootstrap_end);
+        return -EINVAL;
+    }
+    u64 pt_end = (u64)si->pt_base + ((u64)si->nr_pt_frames << PAGE_SHIFT);
+    if (!inside(si->pt_base, image_start, bootstrap_end) || pt_end > bootstrap_end ||
+        !inside(si->mfn_list, image_start, bootstrap_end)) {
+        printk("xen: start_info's page tables (0x%llx, %llu frames) or P2M list (0x%llx) lie "
+               "outside the bootstrap region 0x%llx-0x%llx\n", (unsigned long long)si->pt_base,
+               (unsigned long long)si->nr_pt_frames, (unsigned long long)si->mfn_list,
+               (unsigned long long)image_start, (unsigned long long)bootstrap_end);
+        return -EINVAL;
+    }
+
+    size_t n = 0;
+    BUILD_BUG_ON(CMDLINE_MAX > sizeof(si->cmd_line));
+    while (si->cmd_line[n] && n < CMDLINE_MAX - 1) {
+        bi->cmdline[n] = (char)si->cmd_line[n];
+        n++;
+    }
+    bi->cmdline[n] = '\0';
+    /* cut short, or no NUL inside Xen's buffer at all */
+    bi->cmdline_truncated = si->cmd_line[n] != '\0';
+
+    memmap_add(&bi->mem, PAGE_SIZE, image_start - PAGE_SIZE, MEM_USABLE);
+    memmap_add(&bi->mem, image_start, bootstrap_end - image_start, MEM_RESERVED);
+    if (ram_end > bootstrap_end)
+        memmap_add(&bi->mem, bootstrap_end, ram_end - bootstrap_end, MEM_USABLE);
+    memmap_normalize(&bi->mem);
+    return 0;
+}

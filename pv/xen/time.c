@@ -1,0 +1,131 @@
+/*
+ * Xen PV time: the clock is the pvclock in this vCPU's vcpu_info (Xen's
+ * system time, scaled from the TSC; include/proteus/pvclock.h), the wall
+ * clock is shared_info's wc_sec/wc_nsec (the Unix time at system time 0,
+ * read under wc_version like the pvclock), and the timer is the vCPU's
+ * single-shot timer, VCPUOP_set_singleshot_timer, which raises VIRQ_TIMER.
+ * Xen also gives every PV vCPU a 10 ms periodic VIRQ_TIMER; it is stopped,
+ * so that an idle guest takes no ticks (protocol-facts 2.7 and 2.13; Xen's
+ * public vcpu.h).
+ *
+ * The kernel's clock counts from its own start: Xen's system time minus
+ * xen_boot_system_ns. A reading never goes backwards, even across Xen's
+ * updates of the scale (which may step the extrapolated time back by a
+ * little): the last value returned is a floor, kept with events masked
+ * (one vCPU; a 64-bit compare-and-swap would need cmpxchg8b on i386).
+ */
+#include "xen.h"
+#include <arch/cpu.h>
+#include <proteus/errno.h>
+#include <proteus/panic.h>
+#include <proteus/printk.h>
+#include <proteus/pvclock.h>
+
+BUILD_BUG_ON(sizeof(struct vcpu_time_info) != sizeof(struct pvclock_time_info));
+BUILD_BUG_ON(__builtin_offsetof(struct vcpu_time_info, tsc_to_system_mul) !=
+             __builtin_offsetof(struct pvclock_time_info, tsc_to_system_mul));
+BUILD_BUG_ON(__builtin_offsetof(struct vcpu_time_info, flags) != __builtin_offsetof(struct pvclock_time_info, flags));
+
+#define PVCLOCK_TRIES 1000000
+
+u64 xen_boot_system_ns;
+static u64 last_ns;
+static evtchn_port_t timer_port;
+
+static void snapshot(struct pvclock_snapshot *s)
+{
+    const volatile struct pvclock_time_info *t =
+        (const volatile struct pvclock_time_info *)&xen_vcpu()->time;
+    if (pvclock_snapshot(t, s, PVCLOCK_TRIES))
+        panic("xen: the pvclock's version stays odd (%u): Xen never finishes updating it",
+              t->version);
+}
+
+static u64 system_ns(void)
+{
+    struct pvclock_snapshot s;
+    snapshot(&s);
+    return pvclock_ns(&s, read_tsc());
+}
+
+static PVOP_ABI u64 xen_clock_ns(void)
+{
+    unsigned long f = irq_save();
+    u64 now = system_ns() - xen_boot_system_ns;
+    if (now < last_ns)
+        now = last_ns;
+    last_ns = now;
+    irq_restore(f);
+    return now;
+}
+
+static PVOP_ABI u64 xen_wallclock_at_boot_ns(void)
+{
+    const volatile shared_info_t *sh = xen_shared_info;
+    u64 sec, nsec;
+    unsigned tries = PVCLOCK_TRIES;
+    u32 v;
+    do {
+        if (!tries--)
+            panic("xen: shared_info's wall-clock version stays odd");
+        v = sh->wc_version;
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        sec = sh->wc_sec | (u64)sh->xen_wc_sec_hi << 32;
+        nsec = sh->wc_nsec;
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    } while ((v & 1) || v != sh->wc_version);
+    return sec * 1000000000ULL + nsec + xen_boot_system_ns;
+}
+
+static void vcpu_op(int cmd, void *arg, const char *what)
+{
+    long err = xen_hypercall(__HYPERVISOR_vcpu_op, cmd, 0, arg);
+    if (err)
+        panic("xen: %s failed: %s (%ld)", what, xen_errno_name(err), err);
+}
+
+static PVOP_ABI void xen_arm_oneshot(u64 deadline)
+{
+    if (!deadline) {
+        vcpu_op(VCPUOP_stop_singleshot_timer, NULL, "VCPUOP_stop_singleshot_timer");
+        return;
+    }
+    /* flags 0: a deadline already past fires at once */
+    struct vcpu_set_singleshot_timer t = { .timeout_abs_ns = deadline + xen_boot_system_ns };
+    vcpu_op(VCPUOP_set_singleshot_timer, &t, "VCPUOP_set_singleshot_timer");
+}
+
+static PVOP_ABI u64 xen_tsc_hz(void)
+{
+    struct pvclock_snapshot s;
+    snapshot(&s);
+    return pvclock_tsc_hz(s.mul, s.shift);
+}
+
+/* time.init: after the event channels (apic.init) and the kernel's timer
+ * vector (timer_init): stop the tick, bind VIRQ_TIMER to VEC_TIMER. */
+static PVOP_ABI int xen_time_init(void)
+{
+    xen_boot_system_ns = system_ns();
+    vcpu_op(VCPUOP_stop_periodic_timer, NULL, "VCPUOP_stop_periodic_timer");
+    int err = xen_evtchn_bind_virq(VIRQ_TIMER, VEC_TIMER, &timer_port);
+    if (err)
+        return err;
+    struct pvclock_snapshot s;
+    snapshot(&s);
+    u64 hz = pvclock_tsc_hz(s.mul, s.shift);
+    printk("xen: pvclock: TSC %llu.%03llu MHz (scale 0x%08x, shift %d), %s; VIRQ_TIMER on port %u, "
+           "periodic tick stopped\n", (unsigned long long)(hz / 1000000),
+           (unsigned long long)(hz / 1000 % 1000), s.mul, s.shift,
+           s.flags & PVCLOCK_TSC_STABLE ? "stable" : "not marked stable", timer_port);
+    return 0;
+}
+
+const struct pv_time_ops xen_time_ops = {
+    .name = "xen-pvclock",
+    .init = xen_time_init,
+    .clock_ns = xen_clock_ns,
+    .wallclock_at_boot_ns = xen_wallclock_at_boot_ns,
+    .arm_oneshot = xen_arm_oneshot,
+    .tsc_hz = xen_tsc_hz,
+};

@@ -1,0 +1,25 @@
+/*
+ * Where Xen starts a 64-bit PV guest (ELF note XEN_ELFNOTE_ENTRY): long
+ * mode, paging on with Xen's bootstrap tables, the kernel in ring 3, events
+ * masked, RSI = start_info, RSP at the top of the one-page bootstrap stack
+ * (protocol-facts 2.3). Xen has zeroed the BSS while loading the image, so
+ * the kernel's own boot stack can be used at once. The TSC is read first,
+ * as at the native entry, for make bench's boot-time figure.
+ *
+ *   xen_start(start_info, stack pointer at entry)
+ */
+    .section .text
+    .code64
+    .globl xenpv_entry
+xenpv_entry:
+    cld
+    rdtsc
+    shl $32, %rdx
+    or %rdx, %rax
+    mov %rax, boot_tsc(%rip)
+    mov %rsi, %rdi          /* start_info */
+    mov %rsp, %rsi          /* marks the end of Xen's bootstrap region */
+    mov $boot_stack_top, %rsp
+    xor %ebp, %ebp          /* ends the backtrace */
+    call xen_start
+    ud2

@@ -1,0 +1,146 @@
+/*
+ * pv/xen/start_info.c: the boot information a Xen PV guest builds from its
+ * start_info page. The page comes from outside the kernel, so most cases
+ * are bad ones: a wrong magic, a bootstrap region that does not fit the
+ * domain, page tables or a P2M list outside that region, a command line
+ * with no NUL. Each must be refused with a message, or (the command line)
+ * cut and flagged, never read past.
+ */
+#include "unit.h"
+
+#include <stdarg.h>
+#include <proteus/bootinfo.h>
+#include <proteus/errno.h>
+#include "../../pv/xen/start_info.h"
+#include <arch/boot.h>
+
+static char log_buf[4096];
+int printk(const char *fmt, ...)
+{
+    va_list ap;
+    size_t used = strlen(log_buf);
+    va_start(ap, fmt);
+    int n = vsnprintf(log_buf + used, sizeof(log_buf) - used, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+static start_info_t si;
+static struct boot_info bi;
+
+/* A 64 MiB dom0 as Xen 4.17 lays it out: image at 1 MiB, then P2M list,
+ * start_info, page tables, and the stack whose top is the entry SP. */
+#define IMAGE 0x100000ULL
+#define SP 0x4d5000ULL
+static void good(void)
+{
+    memset(&si, 0, sizeof(si));
+    log_buf[0] = '\0';
+    strcpy(si.magic, "xen-3.0-x86_64");
+    si.nr_pages = 16384;
+    si.mfn_list = 0x400000;
+    si.pt_base = 0x4cf000;
+    si.nr_pt_frames = 5;
+    strcpy((char *)si.cmd_line, "quiet -- a b");
+}
+
+TEST(xen_start_info_good)
+{
+    good();
+    CHECK_EQ(xen_boot_info(&bi, &si, IMAGE, SP), 0);
+    CHECK_STREQ(bi.protocol, "xen-pv");
+    CHECK_EQ(bi.entry, BOOT_ENTRY_XEN_PV);
+    CHECK_STREQ(bi.cmdline, "quiet -- a b");
+    CHECK(!bi.cmdline_truncated);
+    /* RAM below the image (not page 0), the bootstrap region reserved,
+     * the rest of the 64 MiB usable */
+    CHECK_EQ(bi.mem.n, 3);
+    CHECK_EQ(bi.mem.r[0].base, 0x1000);
+    CHECK_EQ(bi.mem.r[0].len, IMAGE - 0x1000);
+    CHECK_EQ(bi.mem.r[0].type, MEM_USABLE);
+    CHECK_EQ(bi.mem.r[1].base, IMAGE);
+    CHECK_EQ(bi.mem.r[1].len, SP - IMAGE);
+    CHECK_EQ(bi.mem.r[1].type, MEM_RESERVED);
+    CHECK_EQ(bi.mem.r[2].base, SP);
+    CHECK_EQ(bi.mem.r[2].len, (16384ULL << 12) - SP);
+    CHECK_EQ(bi.mem.r[2].type, MEM_USABLE);
+}
+
+TEST(xen_start_info_sp_inside_page)
+{
+    good();
+    CHECK_EQ(xen_boot_info(&bi, &si, IMAGE, SP - 8), 0);   /* rounds up to the page end */
+    CHECK_EQ(bi.mem.r[2].base, SP);
+}
+
+TEST(xen_start_info_wrong_magic)
+{
+    good();
+    memcpy(si.magic, "xen-3.0-x86_32p\x01garbage", 23);
+    CHECK_EQ(xen_boot_info(&bi, &si, IMAGE, SP), -EINVAL);
+    CHECK(strstr(log_buf, "is not 'xen-3.0-x86_64'") != NULL);
+    CHECK(strstr(log_buf, "\x01") == NULL);   /* unprintable bytes are not echoed */
+}
+
+TEST(xen_start_info_magic_without_nul)
+{
+    good();
+    memset(si.magic, 'x', sizeof(si.magic));
+    CHECK_EQ(xen_boot_info(&bi, &si, IMAGE, SP), -EINVAL);
+    CHECK(strstr(log_buf, "magic") != NULL);
+}
+
+TEST(xen_start_info_too_few_pages)
+{
+    good();
+    si.nr_pages = 0x400;   /* 4 MiB: ends before the bootstrap region does */
+    CHECK_EQ(xen_boot_info(&bi, &si, IMAGE, SP), -EINVAL);
+    CHECK(strstr(log_buf, "bootstrap region") != NULL);
+}
+
+TEST(xen_start_info_no_room_above)
+{
+    good();
+    si.nr_pages = SP >> 12;   /* exactly up to the stack top: no usable RAM above */
+    CHECK_EQ(xen_boot_info(&bi, &si, IMAGE, SP), 0);
+    CHECK_EQ(bi.mem.n, 2);
+}
+
+TEST(xen_start_info_tables_outside)
+{
+    good();
+    si.pt_base = 0x8000000;
+    CHECK_EQ(xen_boot_info(&bi, &si, IMAGE, SP), -EINVAL);
+    good();
+    si.nr_pt_frames = 100;   /* runs past the stack */
+    CHECK_EQ(xen_boot_info(&bi, &si, IMAGE, SP), -EINVAL);
+    good();
+    si.mfn_list = 0x1000;    /* below the image */
+    CHECK_EQ(xen_boot_info(&bi, &si, IMAGE, SP), -EINVAL);
+    CHECK(strstr(log_buf, "P2M") != NULL);
+}
+
+TEST(xen_start_info_sp_below_image)
+{
+    good();
+    CHECK_EQ(xen_boot_info(&bi, &si, IMAGE, 0x1000), -EINVAL);
+}
+
+TEST(xen_start_info_cmdline_without_nul)
+{
+    good();
+    memset(si.cmd_line, 'a', sizeof(si.cmd_line));
+    CHECK_EQ(xen_boot_info(&bi, &si, IMAGE, SP), 0);
+    CHECK(bi.cmdline_truncated);
+    CHECK_EQ(strlen(bi.cmdline), CMDLINE_MAX - 1);
+}
+
+TEST(xen_start_info_cmdline_exactly_full)
+{
+    good();
+    memset(si.cmd_line, 'b', sizeof(si.cmd_line));
+    si.cmd_line[CMDLINE_MAX - 1] = 0;   /* 1023 characters and the NUL */
+    CHECK_EQ(xen_boot_info(&bi, &si, IMAGE, SP), 0);
+    CHECK(!bi.cmdline_truncated);
+    CHECK_EQ(strlen(bi.cmdline), CMDLINE_MAX - 1);
+}
