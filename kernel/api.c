@@ -2,6 +2,7 @@
  * The kernel side of include/proteus/api.h.
  */
 #include <proteus/api.h>
+#include <proteus/console.h>
 #include <proteus/errno.h>
 #include <proteus/printk.h>
 #include <proteus/pvops.h>
@@ -16,17 +17,11 @@ long proteus_console_write(const char *buf, size_t len)
     return (long)len;
 }
 
+/* Blocks on the console's input interrupt, or polls a console without
+ * one (kernel/console.c). */
 long proteus_console_read(char *buf, size_t len)
 {
-    if (len == 0)
-        return 0;
-    for (;;) {
-        int n = console_read(buf, len);
-        if (n > 0)
-            return n;
-        /* A polled console has no interrupt to wait for: look again in 1 ms. */
-        thread_sleep_until(clock_ns() + 1000000);
-    }
+    return console_input_read(buf, len);
 }
 
 void *proteus_sbrk(long delta, int *err)

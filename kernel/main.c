@@ -161,6 +161,7 @@ __noreturn void kernel_main(const struct boot_info *bi)
     int err = irqchip_init();
     if (err)
         panic("interrupt controller (%s) failed to start: %s", pv_ops.apic.name, errno_name(err));
+    console_late_init();
     timer_init();
     err = time_init();
     if (err)

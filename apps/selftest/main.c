@@ -64,7 +64,7 @@ static bool selected(const char *name, int argc, char **argv)
 int main(int argc, char **argv)
 {
     static const struct test_case *const suites[] = { platform_tests, memory_tests, libc_tests,
-                                                      time_tests, irq_tests,
+                                                      time_tests, irq_tests, console_tests,
                                                       thread_tests, ldt_tests, patch_tests,
                                                       xen_tests };
     int passed = 0, failed = 0, skipped = 0;

@@ -1,8 +1,11 @@
 /*
- * 16550 UART, polled. The boot console of the native personality: it works
- * before interrupts, memory management or anything else, which is what a
- * console that reports early faults needs. Register map: the National
- * Semiconductor PC16550D datasheet, table 2 (offsets from the base port).
+ * 16550 UART. Output is always polled: the boot console must work before
+ * interrupts, memory management or anything else, and from any context (a
+ * panic). Input is polled too until the console asks for the receive
+ * interrupt (ns16550_rx_irq), which pv/native/console.c does once the
+ * interrupt controller is up. Register map: the National Semiconductor
+ * PC16550D datasheet, table 2 (offsets from the base port); the interrupt
+ * sources and how each is cleared: table 4 (interrupt control functions).
  */
 #include <drivers/ns16550.h>
 #include <proteus/pvops.h>
@@ -10,14 +13,33 @@
 enum {
     UART_DATA = 0,    /* RBR / THR; divisor low when DLAB=1 */
     UART_IER = 1,     /* interrupt enable; divisor high when DLAB=1 */
+    UART_IIR = 2,     /* interrupt identification (read); unused */
     UART_FCR = 2,     /* FIFO control (write) */
     UART_LCR = 3,     /* line control: bit 7 = DLAB */
-    UART_MCR = 4,     /* modem control: DTR, RTS, OUT2 */
+    UART_MCR = 4,     /* modem control: DTR, RTS, OUT2, loopback */
     UART_LSR = 5,     /* line status */
     UART_SCR = 7,     /* scratch */
 };
+/* IER bit 0 (ERBFI): raise INTR while received data is available (in FIFO
+ * mode: the FIFO at its trigger level, 1 byte as set up here, or the
+ * character timeout). Bits 1-3 (THR empty, line status, modem status)
+ * stay 0: the receive interrupt is the only source ever enabled. */
+#define IER_RX_DATA 0x01
+/* IIR (not read here) names the pending source: 0100 received data, 1100
+ * character timeout. Both clear when the FIFO is read below the trigger
+ * level (empty, here), and INTR drops at once when IER bit 0 is cleared. */
 #define LSR_DATA_READY 0x01
 #define LSR_THR_EMPTY 0x20
+#define LSR_TX_EMPTY 0x40   /* TEMT: holding and shift registers both empty */
+#define MCR_DTR 0x01
+#define MCR_RTS 0x02
+/* OUT2 is a general-purpose output pin, but on PCs it gates the UART's
+ * INTR output onto the ISA IRQ line: without it no interrupt reaches the
+ * interrupt controller (QEMU does not model the gate). */
+#define MCR_OUT2 0x08
+/* Loopback: the transmitter feeds the receiver, and the modem outputs
+ * (OUT2 too) are forced inactive, which on a PC also cuts the IRQ line. */
+#define MCR_LOOP 0x10
 #define UART_CLOCK 115200
 
 bool ns16550_present(u16 base)
@@ -37,7 +59,7 @@ void ns16550_init(u16 base, u32 baud)
     outb(base + UART_IER, (u8)(div >> 8));
     outb(base + UART_LCR, 0x03);          /* 8 data bits, no parity, 1 stop */
     outb(base + UART_FCR, 0x07);          /* enable and clear the FIFOs */
-    outb(base + UART_MCR, 0x03);          /* DTR and RTS */
+    outb(base + UART_MCR, MCR_DTR | MCR_RTS);
 }
 
 static void put(u16 base, char c)
@@ -63,4 +85,29 @@ int ns16550_read(u16 base, char *buf, size_t len)
     while (n < len && (inb(base + UART_LSR) & LSR_DATA_READY))
         buf[n++] = (char)inb(base + UART_DATA);
     return (int)n;
+}
+
+void ns16550_irq_line(u16 base, bool on)
+{
+    outb(base + UART_MCR, MCR_DTR | MCR_RTS | (on ? MCR_OUT2 : 0));
+}
+
+void ns16550_rx_irq(u16 base, bool on)
+{
+    outb(base + UART_IER, on ? IER_RX_DATA : 0);
+}
+
+bool ns16550_loopback_byte(u16 base, char c)
+{
+    u8 mcr = inb(base + UART_MCR);
+    outb(base + UART_MCR, mcr | MCR_LOOP);
+    put(base, c);
+    /* The receiver has the byte once the transmitter has shifted it out. */
+    int spin = 0;
+    while (spin < 100000 && !(inb(base + UART_LSR) & LSR_TX_EMPTY)) {
+        __asm__ __volatile__("pause");
+        spin++;
+    }
+    outb(base + UART_MCR, mcr);
+    return spin < 100000;
 }

@@ -6,4 +6,11 @@ void ns16550_init(u16 base, u32 baud);
 void ns16550_write(u16 base, const char *buf, size_t len);
 int ns16550_read(u16 base, char *buf, size_t len);
 bool ns16550_present(u16 base);
+/* Interrupt-driven input: MCR OUT2, which gates INTR onto the IRQ line on
+ * PCs; IER's received-data interrupt (the only source ever enabled). */
+void ns16550_irq_line(u16 base, bool on);
+void ns16550_rx_irq(u16 base, bool on);
+/* For tests: receive `c` as if it came from the line, through loopback
+ * mode (MCR bit 4); false if the transmitter did not drain. */
+bool ns16550_loopback_byte(u16 base, char c);
 #endif

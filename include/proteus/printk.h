@@ -7,6 +7,9 @@
 #define PROTEUS_PRINTK_H
 
 #include <proteus/types.h>
+/* The console's other half: input and its set-up after the interrupt
+ * controller (console_late_init). */
+#include <proteus/console.h>
 
 int printk(const char *fmt, ...) __printf(1, 2);
 int vprintk(const char *fmt, va_list ap);

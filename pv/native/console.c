@@ -1,22 +1,98 @@
 /*
- * Native console: the 16550 UART on COM1.
+ * Native console: the 16550 UART on COM1. Output is polled. Input is
+ * interrupt-driven once the interrupt controller is up (serial_late_init):
+ * the UART's receive interrupt on its ISA line (IRQ 4 for COM1) wakes the
+ * readers of kernel/console.c, so a blocked read() takes no timer ticks.
+ *
+ * ISA lines are edge-triggered: the controller sees an interrupt only when
+ * the UART's INTR output rises. INTR is high while an enabled source is
+ * pending (PC16550D, IIR and table 4), and the received-data source stays
+ * pending until the FIFO is read empty. A handler that left it pending
+ * would get no second edge, ever. So the handler turns the source off
+ * (IER bit 0 = 0: INTR falls) and leaves the bytes in the FIFO; the reader
+ * reads them with the non-blocking read op, and that op turns the source
+ * back on (IER bit 0 = 1) when it finds LSR's data-ready bit clear. A byte
+ * that arrived in between makes INTR rise at once, a new edge. This needs
+ * no buffer of our own (the UART's FIFO is it) and reading IIR is not
+ * needed, as the receive interrupt is the only source enabled. MCR OUT2
+ * connects INTR to the IRQ line on PCs.
  */
 #include "native.h"
+#include <arch/cpu.h>
 #include <drivers/ns16550.h>
+#include <proteus/console.h>
+#include <proteus/errno.h>
+#include <proteus/printk.h>
+
+#define PORT CONFIG_SERIAL_PORT
+
+static bool input_irq;   /* the receive interrupt is routed and in use */
 
 static PVOP_ABI void serial_write(const char *buf, size_t len)
 {
-    ns16550_write(CONFIG_SERIAL_PORT, buf, len);
+    ns16550_write(PORT, buf, len);
 }
 
 static PVOP_ABI int serial_read(char *buf, size_t len)
 {
-    return ns16550_read(CONFIG_SERIAL_PORT, buf, len);
+    int n = ns16550_read(PORT, buf, len);
+    /* Fewer bytes than asked: the FIFO is empty (LSR data-ready clear), so
+     * the next byte must raise a new edge. */
+    if ((size_t)n < len && READ_ONCE(input_irq))
+        ns16550_rx_irq(PORT, true);
+    return n;
+}
+
+static void serial_input_interrupt(unsigned vector, void *ctx)
+{
+    ns16550_rx_irq(PORT, false);   /* INTR falls; serial_read re-arms it */
+    irqchip_eoi(vector);
+    console_input_ready();
+}
+
+/* The PC's standard lines: COM1 and COM3 on IRQ 4, COM2 and COM4 on IRQ 3.
+ * -1 for a port that is not one of them (its input is polled). */
+static int isa_irq_of(u16 port)
+{
+    switch (port) {
+    case 0x3f8: case 0x3e8: return 4;
+    case 0x2f8: case 0x2e8: return 3;
+    default: return -1;
+    }
+}
+
+/* After irqchip_init (console_late_init): route the UART's line to the
+ * vector the 8259s give it (VEC_IRQ_BASE + irq), which also suits the
+ * IOAPIC, and enable the receive interrupt. Failing that, input is polled. */
+static void serial_late_init(void)
+{
+    int irq = isa_irq_of(PORT);
+    if (irq < 0) {
+        printk("serial: port 0x%x has no standard ISA line: console input is polled\n", PORT);
+        return;
+    }
+    unsigned vector = VEC_IRQ_BASE + (unsigned)irq;
+    int err = irq_register(vector, serial_input_interrupt, NULL, "serial-input");
+    if (!err) {
+        err = irqchip_route((unsigned)irq, vector);
+        if (err)
+            irq_unregister(vector);
+    }
+    if (err) {
+        printk("serial: IRQ %d not routed (%s): console input is polled\n", irq, errno_name(err));
+        return;
+    }
+    ns16550_irq_line(PORT, true);
+    WRITE_ONCE(input_irq, true);
+    ns16550_rx_irq(PORT, true);
+    console_input_irq_available(true);
+    pr_info("serial: console input by interrupt, IRQ %d -> vector 0x%x\n", irq, vector);
 }
 
 static PVOP_ABI void native_console_init(void)
 {
-    ns16550_init(CONFIG_SERIAL_PORT, CONFIG_SERIAL_BAUD);
+    ns16550_init(PORT, CONFIG_SERIAL_BAUD);
+    console_set_late_init(serial_late_init);
 }
 
 const struct pv_console_ops native_serial_console_ops = {

@@ -6,16 +6,49 @@
  * (xenconsoled) and an event channel to notify it, both given in
  * start_info (protocol-facts 2.12). The ring itself is
  * pv/xen/console_ring.c.
+ *
+ * Input wakes readers by an event, not a poll (kernel/console.c): dom0's
+ * VIRQ_CONSOLE, which Xen raises when serial input for dom0 arrives, or
+ * the ring's own event channel, which the backend signals.
  */
 #include "console_ring.h"
 #include "xen.h"
+#include <arch/cpu.h>
+#include <proteus/console.h>
 #include <proteus/errno.h>
+#include <proteus/printk.h>
 #include <proteus/vm.h>
+
+static void input_event(unsigned vector, void *ctx)
+{
+    console_input_ready();
+}
+
+/* After the event channels are up (console_late_init): `port` is 0 for
+ * dom0's VIRQ_CONSOLE, else the ring's channel Xen already bound. */
+static void bind_input(evtchn_port_t port)
+{
+    int err = irq_register(VEC_CONSOLE_EVENT, input_event, NULL, "xen console input");
+    if (!err)
+        err = port ? xen_evtchn_bind_port(port, VEC_CONSOLE_EVENT)
+                   : xen_evtchn_bind_virq(VIRQ_CONSOLE, VEC_CONSOLE_EVENT, &port);
+    if (err) {
+        printk("xen: console input stays polled: binding its event failed: %d\n", err);
+        return;
+    }
+    console_input_irq_available(true);
+}
+
+static void console_io_late_init(void)
+{
+    bind_input(0);
+}
 
 /* ---- dom0: console_io -------------------------------------------------- */
 
 static PVOP_ABI void xen_console_io_init(void)
 {
+    console_set_late_init(console_io_late_init);
 }
 
 static PVOP_ABI void xen_console_io_write(const char *buf, size_t len)
@@ -56,6 +89,11 @@ static void notify(void)
     (void)xen_hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_send, &s, 0);
 }
 
+static void ring_late_init(void)
+{
+    bind_input(ring_port);
+}
+
 /* The ring page lies in Xen's bootstrap region, mapped at VA == PFN. */
 static PVOP_ABI void xen_ring_init(void)
 {
@@ -66,6 +104,7 @@ static PVOP_ABI void xen_ring_init(void)
         return;
     }
     ring = (volatile struct xencons_interface *)phys_to_virt((paddr_t)pfn << PAGE_SHIFT);
+    console_set_late_init(ring_late_init);
 }
 
 /* Wait for room by yielding to the backend; a backend that takes nothing

@@ -29,7 +29,8 @@ TABLE = os.path.join(REPO, 'tests', 'boot', 'tests.cfg')
 DEFAULTS = {'machine': 'pc', 'boot': 'multiboot', 'mem': '64', 'accel': 'tcg',
             'append': '', 'extra': '', 'timeout': '20', 'expect_status': '0',
             'expect': '', 'reject': '', 'platform': '', 'end': 'status',
-            'input': '', 'input_after': r'^proteus: platform=', 'clock_tolerance_ms': '',
+            'input': '', 'input_after': r'^proteus: platform=', 'input_delay': '0',
+            'clock_tolerance_ms': '',
             'qemu': 'system', 'hypervisor': 'none', 'xen_args': ''}
 FIELDS = set(DEFAULTS) | {'image', 'arch', 'cpu'}
 DEFAULT_CPU = {'x86_64': 'qemu64', 'i386': 'qemu32'}
@@ -74,6 +75,7 @@ class Run:
     end: str = 'status'
     console_input: str = ''
     input_after: object = None
+    input_delay: float = 0
     clock_tolerance_ms: float = None
     env: dict = None
 
@@ -122,8 +124,10 @@ def load_table(path, build_dir):
         check(t['hypervisor'] in ('none', 'xen'), 'hypervisor must be none or xen')
         try:
             timeout, status = float(t['timeout']), int(t['expect_status'], 0)
+            input_delay = float(t['input_delay'])
         except ValueError:
-            raise TableError(f'[{name}]: timeout and expect_status must be numbers')
+            raise TableError(f'[{name}]: timeout, expect_status and input_delay must be numbers')
+        check(0 <= input_delay < timeout, 'input_delay must be at least 0 and below the timeout')
         expect, reject = regexes(name, 'expect', t['expect']), regexes(name, 'reject', t['reject'])
         arch = t['arch']
         image = os.path.join(build_dir, arch,
@@ -162,7 +166,7 @@ def load_table(path, build_dir):
             runs.append(Run(f'{name}-{accel}', arch, image, accel, cmd, timeout, status, expect,
                             reject, t['end'],
                             t['input'].encode().decode('unicode_escape') if t['input'] else '',
-                            regexes(name, 'input_after', t['input_after'])[0],
+                            regexes(name, 'input_after', t['input_after'])[0], input_delay,
                             float(t['clock_tolerance_ms']) if t['clock_tolerance_ms'] else None,
                             env))
     return runs
@@ -176,11 +180,13 @@ def kill(p):
         pass
 
 
-def qemu(cmd, timeout, console_input=None, input_after=None, env=None):
+def qemu(cmd, timeout, console_input=None, input_after=None, env=None, input_delay=0):
     """Run QEMU; kill its whole process group at the timeout. With
     `console_input`, those bytes are typed on the serial console once the
     console has printed something matching `input_after` (so the guest's
-    UART is ready and listening), and stdin is closed after them.
+    UART is ready and listening) and then `input_delay` seconds have
+    passed (so the guest sits idle in read() first), and stdin is closed
+    after them.
     Returns (returncode or None on timeout, console text, stderr text)."""
     p = subprocess.Popen(cmd, stdin=subprocess.PIPE if console_input else subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
@@ -193,6 +199,13 @@ def qemu(cmd, timeout, console_input=None, input_after=None, env=None):
     # guest has already moved on.
     stamps = []
     first = [None]
+
+    def type_input():
+        try:
+            p.stdin.write(console_input.encode())
+            p.stdin.close()
+        except (OSError, ValueError):   # QEMU gone already
+            pass
 
     def pump(src, dst, watch):
         typed = False
@@ -220,11 +233,12 @@ def qemu(cmd, timeout, console_input=None, input_after=None, env=None):
             if console_input and watch and not typed and \
                     input_after.search(dst.decode('utf-8', 'replace')):
                 typed = True
-                try:
-                    p.stdin.write(console_input.encode())
-                    p.stdin.close()
-                except OSError:
-                    pass
+                if input_delay:
+                    typer = threading.Timer(input_delay, type_input)
+                    typer.daemon = True
+                    typer.start()
+                else:
+                    type_input()
 
     readers = [threading.Thread(target=pump, args=(p.stdout, out, True), daemon=True),
                threading.Thread(target=pump, args=(p.stderr, err, None), daemon=True)]
@@ -304,7 +318,7 @@ def boot(run):
     t0 = time.monotonic()
     try:
         rc, console, err, stamps = qemu(run.cmd, run.timeout, run.console_input, run.input_after,
-                                        run.env)
+                                        run.env, run.input_delay)
     except OSError as e:
         return Result('FAIL', reason=f'cannot start {run.cmd[0]}: {e.strerror}', broken=True)
     secs = time.monotonic() - t0

@@ -32,6 +32,7 @@ void traps_paging_ready(void);  /* after vm_init: the #DF task's page tables */
 #define VEC_IRQ_BASE 0x20      /* legacy ISA IRQ n -> 0x20 + n */
 #define VEC_TIMER 0xf0         /* the one-shot platform timer */
 #define VEC_DEBUG_REQUEST 0xf1 /* a hypervisor asks for a state dump (Xen VIRQ_DEBUG) */
+#define VEC_CONSOLE_EVENT 0xf2 /* a paravirtual console has input (Xen) */
 #define VEC_SPURIOUS 0xff
 
 typedef void (*irq_handler_t)(unsigned vector, void *ctx);
