@@ -31,7 +31,7 @@
  * (several pages, or the whole TLB when there are many), which is safe
  * because nothing may use a mapping changed inside a lazy section before
  * it ends. A read of an entry whose update is still queued returns the
- * queued value. Events stay masked in a lazy section, so that no handler
+ * queued value (found through a small hash, fwd_*). Events stay masked in a lazy section, so that no handler
  * and no other thread sees the queue half built. Mapping 1,000 pages
  * costs a handful of hypercalls this way instead of a thousand
  * (`make bench`).
@@ -104,8 +104,7 @@ static struct {
     multicall_entry_t calls[MAX_CALLS];
     unsigned ncalls;
     mmu_update_t upd[MAX_UPDATES];
-    const void *upd_entry[MAX_UPDATES];   /* for reads of queued entries */
-    u64 upd_pseudo[MAX_UPDATES];
+    u64 upd_pseudo[MAX_UPDATES];          /* as the kernel wrote them, for reads */
     unsigned nupd;
     struct mmuext_op ext[MAX_CALLS];
     unsigned next;
@@ -115,6 +114,50 @@ static struct {
     unsigned nops;                /* operations queued */
 } q;
 static bool batching = true;
+
+/* Which queued update, if any, last wrote an entry: an open-addressing
+ * hash from the entry's address to its index in q.upd, emptied at each
+ * flush by moving to a new generation. A read during a batch is then one
+ * probe or two, not a scan of the queue (the walks of a large mapping read
+ * an entry or four per page). */
+#define FWD_SLOTS 1024   /* a power of two, four times MAX_UPDATES */
+static struct {
+    const void *entry;
+    u32 gen;
+    u32 idx;
+} fwd[FWD_SLOTS];
+static u32 fwd_gen = 1;
+
+static unsigned fwd_slot(const void *entry)
+{
+    return (unsigned)(((uintptr_t)entry >> 3) * 2654435761u) & (FWD_SLOTS - 1);
+}
+
+static void fwd_record(const void *entry, unsigned idx)
+{
+    unsigned h = fwd_slot(entry);
+    while (fwd[h].gen == fwd_gen && fwd[h].entry != entry)
+        h = (h + 1) & (FWD_SLOTS - 1);
+    fwd[h].entry = entry;
+    fwd[h].gen = fwd_gen;
+    fwd[h].idx = idx;
+}
+
+static int fwd_lookup(const void *entry)
+{
+    for (unsigned h = fwd_slot(entry); fwd[h].gen == fwd_gen; h = (h + 1) & (FWD_SLOTS - 1))
+        if (fwd[h].entry == entry)
+            return (int)fwd[h].idx;
+    return -1;
+}
+
+static void fwd_clear(void)
+{
+    if (++fwd_gen == 0) {   /* wrapped: old generations could match again */
+        memset(fwd, 0, sizeof(fwd));
+        fwd_gen = 1;
+    }
+}
 
 void xen_mmu_set_batching(bool on)
 {
@@ -189,6 +232,7 @@ static void flush_queue(void)
                   i + 1, q.ncalls, xen_errno_name(r), r);
     }
     q.ncalls = q.nupd = q.next = q.nops = 0;
+    fwd_clear();
 }
 
 /* ---- the operations ---------------------------------------------------- */
@@ -220,8 +264,8 @@ static void update(void *entryp, u64 val)
         last->args[3] = DOMID_SELF;
     }
     q.upd[q.nupd] = req;
-    q.upd_entry[q.nupd] = entryp;
     q.upd_pseudo[q.nupd] = val;
+    fwd_record(entryp, q.nupd);
     q.nupd++;
     last->args[1]++;
     q.nops++;
@@ -234,9 +278,9 @@ static PVOP_ABI void xen_set_entry(void *p, u64 v)
 
 static PVOP_ABI u64 xen_read_entry(const void *p)
 {
-    for (unsigned i = q.nupd; i-- > 0;)
-        if (q.upd_entry[i] == p)
-            return q.upd_pseudo[i];   /* written in this batch, not yet applied */
+    int i = q.nupd ? fwd_lookup(p) : -1;
+    if (i >= 0)
+        return q.upd_pseudo[i];   /* written in this batch, not yet applied */
     return entry_to_pseudo(*(const volatile u64 *)p);
 }
 

@@ -89,3 +89,37 @@ for a in x86_64 i386; do
 done
 echo "(goal: patched within 1% of no layer; padding NOPs count as instructions under"
 echo " -icount, and TCG timings vary by a few percent from run to run)"
+
+echo
+echo "== Xen PV: the same pvbench image native (QEMU TCG) and as dom0 under Xen 4.17"
+echo "   (TCG, -cpu qemu64, dom0_mem=64M); TSC cycles, best of 5 rounds"
+xen_for() { [ "$1" = i386 ] && echo build/xen/xen-4.17-pv32.elf || echo build/xen/xen-4.17.elf; }
+xen_run() {   # arch image "image args" [extra QEMU args] -> console
+    qemu-system-x86_64 -cpu qemu64 -m 512 ${4:-} -display none -no-reboot -serial stdio \
+        -device isa-debug-exit,iobase=0xf4,iosize=4 -kernel "$(xen_for "$1")" \
+        -append "console=com1 dom0_mem=64M" -initrd "$2 $3" </dev/null 2>/dev/null
+}
+field() { awk -v k="pvbench: $1" 'index($0, k " ") == 1 { print $3 }'; }
+for a in x86_64 i386; do
+    if [ ! -f "$(xen_for "$a")" ]; then
+        echo "$a: $(xen_for "$a") missing (make check builds it)"
+        continue
+    fi
+    q=$(qemu_for "$a")
+    native=$($q $QEMU_ARGS -kernel build/$a/pvbench.elf -append quiet </dev/null 2>/dev/null)
+    xen=$(xen_run "$a" build/$a/pvbench.elf quiet)
+    printf "%-7s %-22s %12s %12s\n" "$a" op native xen-pv
+    for op in irq_save_restore pte_write pte_write_lazy clock_read tsc_read thread_switch; do
+        printf "%-7s %-22s %12s %12s\n" "" "$op" "$(echo "$native" | field $op)" "$(echo "$xen" | field $op)"
+    done
+    echo "$xen" | sed -n 's/^pvbench: xen_map_1000 \(.*\)/        1000 page mappings: \1/p'
+    c=$(xen_run "$a" build/$a/hello.elf "quiet bench" "-icount shift=0" |
+        sed -n 's/.*cycles from the first instruction to main: \([0-9]*\).*/\1/p')
+    n=$($q $QEMU_ARGS -icount shift=0 -kernel build/$a/hello.elf -append "quiet bench" </dev/null 2>/dev/null |
+        sed -n 's/.*cycles from the first instruction to main: \([0-9]*\).*/\1/p')
+    echo "        boot to main, guest instructions (-icount shift=0): xen-pv ${c:-?} from Xen's handover"
+    echo "        (Xen's own work in hypercalls included), native ${n:-?} from the Multiboot entry"
+done
+echo "(clock_read is clock_ns(): the pvclock under Xen, the TSC scaled natively;"
+echo " pte_write under Xen is one mmu_update hypercall, pte_write_lazy the same"
+echo " write queued in a lazy section and sent 256 at a time)"
