@@ -12,6 +12,7 @@
 #include <arch/percpu_gdt.h>
 #include <proteus/ldt.h>
 #include <proteus/vm.h>
+#include "../../pv/xen/console_ring.h"
 #include "../../pv/xen/xen.h"
 #include "selftest.h"
 
@@ -208,6 +209,56 @@ static void test_batching(void)
     test_pass();
 }
 
+/* The domU console (the ring ops) against a backend simulated here: a
+ * ring page of our own, and a loopback event channel whose far end stands
+ * for xenconsoled's. Output must land in the ring and notify the backend;
+ * input the backend puts there must be read, and notify it again. */
+static volatile unsigned backend_kicks;
+
+static void backend_event(unsigned vector, void *ctx)
+{
+    backend_kicks++;
+}
+
+static void test_console_ring(void)
+{
+    if (not_xen())
+        return;
+    static struct xencons_interface page __attribute__((aligned(4096)));
+    memset(&page, 0, sizeof(page));
+    struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
+    CHECK(xen_hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound, &a, 0) == 0,
+          "alloc_unbound failed");
+    struct evtchn_bind_interdomain b = { .remote_dom = DOMID_SELF, .remote_port = a.port };
+    CHECK(xen_hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_bind_interdomain, &b, 0) == 0,
+          "bind_interdomain failed");
+    CHECK(irq_register(TEST_VECTOR + 3, backend_event, NULL, "selftest backend") == 0,
+          "vector taken");
+    xen_evtchn_bind_port(b.local_port, TEST_VECTOR + 3);
+    backend_kicks = 0;
+
+    xen_console_ring_attach(&page, a.port);
+    xen_console_ring_ops.write("to dom0\n", 8);
+    unsigned kicks_out = backend_kicks;
+    page.in[0] = 'h';
+    page.in[1] = 'i';
+    page.in_prod = 2;
+    char buf[8] = { 0 };
+    int n = xen_console_ring_ops.read(buf, sizeof(buf));
+    unsigned kicks_in = backend_kicks - kicks_out;
+
+    xen_evtchn_close(b.local_port);
+    xen_evtchn_close(a.port);
+    irq_unregister(TEST_VECTOR + 3);
+    CHECK(page.out_prod == 8 && !memcmp((const char *)page.out, "to dom0\n", 8),
+          "the ring holds %u bytes of output", page.out_prod);
+    CHECK(kicks_out >= 1, "writing did not notify the backend");
+    CHECK(n == 2 && buf[0] == 'h' && buf[1] == 'i', "read %d bytes of input", n);
+    CHECK(page.in_cons == 2, "in_cons is %u after reading 2 bytes", page.in_cons);
+    CHECK(kicks_in >= 1, "reading did not notify the backend");
+    test_pass();
+}
+
 const struct test_case xen_tests[] = {
     { "xen.ipi", test_ipi },
     { "xen.evtchn_mask_unmask", test_mask_unmask },
@@ -215,5 +266,6 @@ const struct test_case xen_tests[] = {
     { "xen.stray_event", test_stray_event },
     { "xen.tables_readonly", test_tables_readonly },
     { "xen.batched_mappings", test_batching },
+    { "xen.console_ring", test_console_ring },
     { NULL, NULL },
 };

@@ -94,6 +94,13 @@ static void ring_late_init(void)
     bind_input(ring_port);
 }
 
+void xen_console_ring_attach(void *page, evtchn_port_t port)
+{
+    ring = page;
+    ring_port = port;
+    ring_broken = false;
+}
+
 /* The ring page lies in Xen's bootstrap region, mapped at VA == PFN. */
 static PVOP_ABI void xen_ring_init(void)
 {

@@ -77,6 +77,10 @@ extern u64 xen_upcalls, xen_stray_events;
 /* Ask Xen to deliver pending events now (called after unmasking). */
 void xen_force_upcall(void);
 
+/* console.c: point the domU console ring ops at another ring page and
+ * channel (selftest drives them against a simulated backend in dom0). */
+void xen_console_ring_attach(void *page, evtchn_port_t port);
+
 /* time.c: nanoseconds of Xen system time when the kernel's clock read 0. */
 extern u64 xen_boot_system_ns;
 
