@@ -12,6 +12,11 @@
  * stack pointer at entry. Below the image and above that stack is free RAM
  * up to nr_pages; page 0 is left out so that NULL faults.
  *
+ * Only the low megabyte and some 512 KiB above the bootstrap region are
+ * mapped at first, and the frame allocator's bitmap must fit there before
+ * the kernel maps the rest: in the low megabyte, which holds the bitmap of
+ * 32 GiB. A larger domain uses its first 32 GiB, and says so.
+ *
  * Pure code: tests/unit/test_xen_start_info.c runs it on the host.
  */
 #include "start_info.h"
@@ -26,6 +31,9 @@
 #else
 #define XEN_START_MAGIC "xen-3.0-x86_32p"
 #endif
+
+/* One bit per 4 KiB page, in the 1020 KiB below the image: 32 GiB. */
+#define XEN_MAX_RAM (32ULL << 30)
 
 static bool inside(u64 addr, u64 lo, u64 hi)
 {
@@ -53,6 +61,12 @@ int xen_boot_info(struct boot_info *bi, const start_info_t *si, u64 image_start,
 
     u64 bootstrap_end = (entry_sp + PAGE_SIZE - 1) & ~(u64)(PAGE_SIZE - 1);
     u64 ram_end = (u64)si->nr_pages << PAGE_SHIFT;
+    if (ram_end > XEN_MAX_RAM) {
+        printk("xen: using the first %llu GiB of the domain's %llu MiB: the frame bitmap of "
+               "more does not fit in the memory Xen maps at first\n",
+               (unsigned long long)(XEN_MAX_RAM >> 30), (unsigned long long)(ram_end >> 20));
+        ram_end = XEN_MAX_RAM;
+    }
     if (bootstrap_end <= image_start || ram_end < bootstrap_end) {
         printk("xen: start_info gives %llu pages, but the bootstrap region runs from 0x%llx "
                "to 0x%llx\n", (unsigned long long)si->nr_pages,

@@ -144,3 +144,12 @@ TEST(xen_start_info_cmdline_exactly_full)
     CHECK(!bi.cmdline_truncated);
     CHECK_EQ(strlen(bi.cmdline), CMDLINE_MAX - 1);
 }
+
+TEST(xen_start_info_huge_domain_capped)
+{
+    good();
+    si.nr_pages = 64ULL << 18;   /* 64 GiB */
+    CHECK_EQ(xen_boot_info(&bi, &si, IMAGE, SP), 0);
+    CHECK_EQ(bi.mem.r[2].base + bi.mem.r[2].len, 32ULL << 30);
+    CHECK(strstr(log_buf, "first 32 GiB") != NULL);
+}
