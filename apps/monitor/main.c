@@ -3,8 +3,9 @@
  * (`help` lists the commands); given arguments (`monitor -- "pt 0x100000"
  * ops`) it runs each as a command and exits, which is how the boot tests
  * drive it. It shows the platform and its ops table (implementation,
- * patching, call counts), page-table walks, the APIC, the GDT and LDT, the
- * memory map, the threads and the interrupt counts.
+ * patching, call counts), page-table walks, the APIC (or under Xen PV the
+ * event channels), the GDT and LDT, the memory map, the threads and the
+ * interrupt counts.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@ static const struct command {
     { "ops", "[filter]", "every platform op: implementation, call sites, patching, calls", cmd_ops },
     { "pt", "ADDR", "the page-table walk for a virtual address", cmd_pt },
     { "apic", "", "local APIC registers and IOAPIC routing", cmd_apic },
+    { "events", "", "Xen PV: the event channels bound, pending and masked", cmd_events },
     { "gdt", "", "this CPU's GDT, decoded", cmd_gdt },
     { "ldt", "", "the current thread's LDT, decoded", cmd_ldt },
     { "mem", "", "the memory map and page-frame use", cmd_mem },

@@ -10,6 +10,7 @@ int cmd_platform(int argc, char **argv);
 int cmd_ops(int argc, char **argv);
 int cmd_pt(int argc, char **argv);
 int cmd_apic(int argc, char **argv);
+int cmd_events(int argc, char **argv);
 int cmd_gdt(int argc, char **argv);
 int cmd_ldt(int argc, char **argv);
 int cmd_mem(int argc, char **argv);

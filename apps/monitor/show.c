@@ -20,6 +20,7 @@
 #include <proteus/pvpatch.h>
 #include <proteus/thread.h>
 #include <proteus/vm.h>
+#include "../../pv/xen/xen.h"
 #include "monitor.h"
 
 int cmd_platform(int argc, char **argv)
@@ -112,7 +113,8 @@ int cmd_pt(int argc, char **argv)
 int cmd_apic(int argc, char **argv)
 {
     if (!lapic_ready()) {
-        printf("apic: no local APIC in use\n");
+        printf("apic: no local APIC in use%s\n",
+               !strcmp(boot_protocol(), "xen-pv") ? " (a Xen PV guest: see `events`)" : "");
         return 0;
     }
     static const struct { const char *name; unsigned reg; } regs[] = {
@@ -258,5 +260,28 @@ int cmd_irqs(int argc, char **argv)
     }
     if (!shown)
         printf("  (none yet: the kernel is tickless, so an idle one takes no interrupts)\n");
+    return 0;
+}
+
+/* The event channels a Xen PV kernel bound (pv/xen/events.c): what takes
+ * the place of the APIC's vectors and the IOAPIC's routing there. */
+int cmd_events(int argc, char **argv)
+{
+    if (strcmp(boot_protocol(), "xen-pv")) {
+        printf("events: not a Xen PV guest (boot=%s)\n", boot_protocol());
+        return 0;
+    }
+    printf("event channels (2-level ABI, %u ports): %llu upcalls, %llu stray events\n",
+           xen_evtchn_nr_ports(), (unsigned long long)xen_upcalls,
+           (unsigned long long)xen_stray_events);
+    printf("  port  vector  pending masked  handler\n");
+    for (unsigned p = 1; p < xen_evtchn_nr_ports(); p++) {
+        unsigned v = xen_evtchn_vector(p);
+        if (!v)
+            continue;
+        const char *name = irq_name(v);
+        printf("  %4u  0x%02x    %-7s %-7s %s\n", p, v, xen_evtchn_pending(p) ? "yes" : "no",
+               xen_evtchn_masked(p) ? "yes" : "no", name ? name : "(none)");
+    }
     return 0;
 }

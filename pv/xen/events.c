@@ -132,6 +132,21 @@ void xen_evtchn_clear(evtchn_port_t port)
         sync_clear_bit(port, xen_shared_info->evtchn_pending);
 }
 
+unsigned xen_evtchn_vector(evtchn_port_t port)
+{
+    return port < NR_PORTS ? port_vector[port] : 0;
+}
+
+unsigned xen_evtchn_nr_ports(void)
+{
+    return NR_PORTS;
+}
+
+bool xen_evtchn_masked(evtchn_port_t port)
+{
+    return port < NR_PORTS && test_bit(port, xen_shared_info->evtchn_mask);
+}
+
 bool xen_evtchn_pending(evtchn_port_t port)
 {
     return port < NR_PORTS && test_bit(port, xen_shared_info->evtchn_pending);

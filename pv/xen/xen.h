@@ -70,6 +70,9 @@ void xen_evtchn_mask(evtchn_port_t port);
 int xen_evtchn_unmask(evtchn_port_t port);
 void xen_evtchn_clear(evtchn_port_t port);
 bool xen_evtchn_pending(evtchn_port_t port);
+bool xen_evtchn_masked(evtchn_port_t port);
+unsigned xen_evtchn_vector(evtchn_port_t port);   /* 0: not bound by the kernel */
+unsigned xen_evtchn_nr_ports(void);
 int xen_events_init(void);
 void xen_upcall(struct trap_frame *f);
 extern u64 xen_upcalls, xen_stray_events;
