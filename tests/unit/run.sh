@@ -82,7 +82,7 @@ compile() {   # compile SRC -> sets $obj, returns non-zero on error
 
 for t in "${ORDER[@]}"; do
     objs=() build_ok=true
-    for src in tests/unit/main.c "tests/unit/$t.c" ${KSRC[$t]}; do
+    for src in tests/unit/main.c tests/unit/printk_capture.c "tests/unit/$t.c" ${KSRC[$t]}; do
         if compile "$src"; then
             objs+=("$obj")
         else

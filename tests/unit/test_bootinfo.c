@@ -10,24 +10,11 @@
 #define _GNU_SOURCE
 #include "unit.h"
 
-#include <stdarg.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <arch/boot.h>
 #include <proteus/bootinfo.h>
 #include <proteus/errno.h>
-
-/* printk, captured: the tests check that each refusal says why. */
-static char log_buf[4096];
-int printk(const char *fmt, ...)
-{
-    va_list ap;
-    size_t used = strlen(log_buf);
-    va_start(ap, fmt);
-    int n = vsnprintf(log_buf + used, sizeof(log_buf) - used, fmt, ap);
-    va_end(ap);
-    return n;
-}
 
 static u8 *low;              /* an arena below 2 GiB */
 static struct boot_info bi;
@@ -44,7 +31,7 @@ static void reset(void)
             abort();
     }
     memset(low, 0, ARENA);
-    log_buf[0] = '\0';
+    unit_log_clear();
 }
 
 /* Multiboot info at low+0, mmap at low+0x1000, cmdline at low+0x2000. */
@@ -92,18 +79,18 @@ TEST(bootinfo_unknown_entry)
     reset();
     struct mb1 *mb = mb1_good();
     CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_MB1, 0x12345678, pa(mb)), -EINVAL);
-    CHECK(strstr(log_buf, "unknown boot entry") != NULL);
-    CHECK(strstr(log_buf, "0x12345678") != NULL);
+    CHECK(strstr(unit_log, "unknown boot entry") != NULL);
+    CHECK(strstr(unit_log, "0x12345678") != NULL);
     reset();
     CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_PVH, 0, pa(low)), -EINVAL);
-    CHECK(strstr(log_buf, "unknown boot entry") != NULL);
+    CHECK(strstr(unit_log, "unknown boot entry") != NULL);
 }
 
 TEST(bootinfo_multiboot_null_info)
 {
     reset();
     CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_MB1, MB1_BOOT_MAGIC, 0), -EINVAL);
-    CHECK(strstr(log_buf, "NULL") != NULL);
+    CHECK(strstr(unit_log, "NULL") != NULL);
 }
 
 TEST(bootinfo_multiboot_no_memory_info)
@@ -112,7 +99,7 @@ TEST(bootinfo_multiboot_no_memory_info)
     struct mb1 *mb = mb1_good();
     mb->flags = 1 << 2;
     CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_MB1, MB1_BOOT_MAGIC, pa(mb)), -EINVAL);
-    CHECK(strstr(log_buf, "no memory information") != NULL);
+    CHECK(strstr(unit_log, "no memory information") != NULL);
 }
 
 TEST(bootinfo_multiboot_mem_fields_fallback)
@@ -132,8 +119,8 @@ TEST(bootinfo_multiboot_bad_entry_size)
     struct mb1 *mb = mb1_good();
     mb1_entry(24, 4, 0x100000, 0x3f00000, 1);   /* size below the 20 bytes of an entry */
     CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_MB1, MB1_BOOT_MAGIC, pa(mb)), -ENOMEM);
-    CHECK(strstr(log_buf, "bad size 4") != NULL);
-    CHECK(strstr(log_buf, "no usable RAM above 1 MiB") != NULL);
+    CHECK(strstr(unit_log, "bad size 4") != NULL);
+    CHECK(strstr(unit_log, "no usable RAM above 1 MiB") != NULL);
 }
 
 TEST(bootinfo_multiboot_entry_past_length)
@@ -142,7 +129,7 @@ TEST(bootinfo_multiboot_entry_past_length)
     struct mb1 *mb = mb1_good();
     mb1_entry(24, 0x1000, 0x100000, 0x3f00000, 1);   /* claims to run past mmap_length */
     CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_MB1, MB1_BOOT_MAGIC, pa(mb)), -ENOMEM);
-    CHECK(strstr(log_buf, "map cut short") != NULL);
+    CHECK(strstr(unit_log, "map cut short") != NULL);
 }
 
 TEST(bootinfo_no_ram_above_1m)
@@ -151,7 +138,7 @@ TEST(bootinfo_no_ram_above_1m)
     struct mb1 *mb = mb1_good();
     mb1_entry(24, 20, 0x100000, 0x3f00000, 2);   /* all of it reserved */
     CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_MB1, MB1_BOOT_MAGIC, pa(mb)), -ENOMEM);
-    CHECK(strstr(log_buf, "no usable RAM above 1 MiB") != NULL);
+    CHECK(strstr(unit_log, "no usable RAM above 1 MiB") != NULL);
 }
 
 TEST(bootinfo_cmdline_too_long)
@@ -208,7 +195,7 @@ TEST(bootinfo_pvh_no_memmap)
     struct pvh *si = pvh_good(2);
     si->version = 0;
     CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_PVH, PVH_START_MAGIC, pa(si)), -EINVAL);
-    CHECK(strstr(log_buf, "no memory map") != NULL);
+    CHECK(strstr(unit_log, "no memory map") != NULL);
     reset();
     si = pvh_good(0);
     CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_PVH, PVH_START_MAGIC, pa(si)), -EINVAL);
@@ -219,6 +206,6 @@ TEST(bootinfo_pvh_too_many_entries)
     reset();
     struct pvh *si = pvh_good(300);
     CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_PVH, PVH_START_MAGIC, pa(si)), 0);
-    CHECK(strstr(log_buf, "300 entries") != NULL);
+    CHECK(strstr(unit_log, "300 entries") != NULL);
     CHECK(bi.mem.n <= MEMMAP_MAX);
 }

@@ -10,11 +10,6 @@
 #include <drivers/madt.h>
 #include <proteus/errno.h>
 
-int printk(const char *fmt, ...)
-{
-    return 0;
-}
-
 static u8 t[512];
 static size_t len;
 

@@ -8,22 +8,10 @@
  */
 #include "unit.h"
 
-#include <stdarg.h>
 #include <proteus/bootinfo.h>
 #include <proteus/errno.h>
 #include "../../pv/xen/start_info.h"
 #include <arch/boot.h>
-
-static char log_buf[4096];
-int printk(const char *fmt, ...)
-{
-    va_list ap;
-    size_t used = strlen(log_buf);
-    va_start(ap, fmt);
-    int n = vsnprintf(log_buf + used, sizeof(log_buf) - used, fmt, ap);
-    va_end(ap);
-    return n;
-}
 
 static start_info_t si;
 static struct boot_info bi;
@@ -35,7 +23,7 @@ static struct boot_info bi;
 static void good(void)
 {
     memset(&si, 0, sizeof(si));
-    log_buf[0] = '\0';
+    unit_log_clear();
     strcpy(si.magic, "xen-3.0-x86_64");
     si.nr_pages = 16384;
     si.mfn_list = 0x400000;
@@ -78,8 +66,8 @@ TEST(xen_start_info_wrong_magic)
     good();
     memcpy(si.magic, "xen-3.0-x86_32p\x01garbage", 23);
     CHECK_EQ(xen_boot_info(&bi, &si, IMAGE, SP), -EINVAL);
-    CHECK(strstr(log_buf, "is not 'xen-3.0-x86_64'") != NULL);
-    CHECK(strstr(log_buf, "\x01") == NULL);   /* unprintable bytes are not echoed */
+    CHECK(strstr(unit_log, "is not 'xen-3.0-x86_64'") != NULL);
+    CHECK(strstr(unit_log, "\x01") == NULL);   /* unprintable bytes are not echoed */
 }
 
 TEST(xen_start_info_magic_without_nul)
@@ -87,7 +75,7 @@ TEST(xen_start_info_magic_without_nul)
     good();
     memset(si.magic, 'x', sizeof(si.magic));
     CHECK_EQ(xen_boot_info(&bi, &si, IMAGE, SP), -EINVAL);
-    CHECK(strstr(log_buf, "magic") != NULL);
+    CHECK(strstr(unit_log, "magic") != NULL);
 }
 
 TEST(xen_start_info_too_few_pages)
@@ -95,7 +83,7 @@ TEST(xen_start_info_too_few_pages)
     good();
     si.nr_pages = 0x400;   /* 4 MiB: ends before the bootstrap region does */
     CHECK_EQ(xen_boot_info(&bi, &si, IMAGE, SP), -EINVAL);
-    CHECK(strstr(log_buf, "bootstrap region") != NULL);
+    CHECK(strstr(unit_log, "bootstrap region") != NULL);
 }
 
 TEST(xen_start_info_no_room_above)
@@ -117,7 +105,7 @@ TEST(xen_start_info_tables_outside)
     good();
     si.mfn_list = 0x1000;    /* below the image */
     CHECK_EQ(xen_boot_info(&bi, &si, IMAGE, SP), -EINVAL);
-    CHECK(strstr(log_buf, "P2M") != NULL);
+    CHECK(strstr(unit_log, "P2M") != NULL);
 }
 
 TEST(xen_start_info_sp_below_image)
@@ -151,5 +139,5 @@ TEST(xen_start_info_huge_domain_capped)
     si.nr_pages = 64ULL << 18;   /* 64 GiB */
     CHECK_EQ(xen_boot_info(&bi, &si, IMAGE, SP), 0);
     CHECK_EQ(bi.mem.r[2].base + bi.mem.r[2].len, 32ULL << 30);
-    CHECK(strstr(log_buf, "first 32 GiB") != NULL);
+    CHECK(strstr(unit_log, "first 32 GiB") != NULL);
 }

@@ -115,6 +115,13 @@ void unit_print_str(const char *label, const char *s, size_t n);
         ok_;                                                                \
     })
 
+/* What the code under test printed with printk (tests/unit/printk_capture.c). */
+extern char unit_log[8192];
+static inline void unit_log_clear(void)
+{
+    unit_log[0] = '\0';
+}
+
 /* A deterministic PRNG (xorshift64*) so random tests replay exactly. */
 static inline uint64_t unit_rand(uint64_t *state)
 {
