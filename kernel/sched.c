@@ -311,6 +311,8 @@ static struct thread *thread_alloc(const char *name)
 
 static void thread_free(struct thread *t)
 {
+    if (t->reent && t->reent != libc_default_reent())
+        libc_reent_fini(t->reent);   /* from the joiner: see kernel/libc/threads.c */
     unsigned long f = spin_lock_irqsave(&thread_lock);
     list_del(&t->all);
     spin_unlock_irqrestore(&thread_lock, f);
@@ -371,8 +373,7 @@ __noreturn void thread_exit(void *ret)
     struct thread *self = thread_current();
     if (self == this_cpu()->idle)
         panic("thread_exit called by the idle thread");
-    if (self->reent != libc_default_reent())
-        libc_reent_fini(self->reent);
+    libc_reent_flush(self->reent);
     irq_disable();
     spin_lock(&thread_lock);
     self->retval = ret;
