@@ -347,10 +347,9 @@ struct thread *thread_create(const char *name, thread_fn fn, void *arg, size_t s
         *err = -ENOMEM;
         return NULL;
     }
-    t->stack_top = vm_stack_alloc(stack_pages, t->name);
+    t->stack_top = vm_stack_alloc(stack_pages, t->name, err);
     if (!t->stack_top) {
         thread_free(t);
-        *err = -ENOMEM;
         return NULL;
     }
     t->stack_pages = stack_pages;

@@ -17,7 +17,9 @@ typedef void *(*thread_fn)(void *arg);
 #define THREAD_DEFAULT_STACK_PAGES 16
 
 /* A new runnable thread, or NULL with *err = -ENOMEM (no memory for its
- * stack or state) or -EINVAL (no function, or a stack of 0 pages). */
+ * stack or state), -EAGAIN (every stack slot is in use: too many threads
+ * alive) or -EINVAL (no function, or a stack of 0 pages or larger than
+ * the stack window). */
 struct thread *thread_create(const char *name, thread_fn fn, void *arg, size_t stack_pages,
                              int *err);
 /* Wait for `t` to end; its return value (or thread_exit's) goes to *ret.
