@@ -1,10 +1,13 @@
 /*
  * fault: an appliance that crashes on purpose, so the boot tests can check
  * that a faulting app gets a full report and a failure status instead of a
- * hang or a reboot. The first argument picks the fault (default: null).
+ * hang or a reboot. The first argument picks the fault (default: null);
+ * deadlock and main-exit leave no thread able to run, which the kernel
+ * must report rather than halt forever.
  */
 #include <stdio.h>
 #include <string.h>
+#include <proteus/sync.h>
 #include <proteus/thread.h>
 
 static volatile int zero;
@@ -23,6 +26,33 @@ static int __attribute__((noinline)) recurse(int n)
 static void *overflow(void *arg)
 {
     return (void *)(long)recurse(0);
+}
+
+/* deadlock: main holds A and wants B, this thread holds B and wants A. */
+static struct mutex lock_a, lock_b;
+
+static void *b_then_a(void *arg)
+{
+    mutex_lock(&lock_b);
+    thread_yield();   /* main now blocks on B */
+    mutex_lock(&lock_a);
+    return NULL;
+}
+
+static int deadlock(void)
+{
+    mutex_init(&lock_a, false);
+    mutex_init(&lock_b, false);
+    mutex_lock(&lock_a);
+    int err;
+    struct thread *t = thread_create("b-then-a", b_then_a, NULL, 4, &err);
+    if (!t) {
+        printf("fault: cannot create the thread: %d\n", err);
+        return 2;
+    }
+    thread_yield();   /* it takes B */
+    mutex_lock(&lock_b);
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -52,10 +82,15 @@ int main(int argc, char **argv)
         thread_join(t, NULL);
         return 0;
     }
+    if (!strcmp(kind, "deadlock"))
+        return deadlock();
+    if (!strcmp(kind, "main-exit"))
+        thread_exit(NULL);   /* and no other thread: nothing left to run */
     if (!strcmp(kind, "write-text")) {
         *(volatile unsigned char *)(void *)main = 0xcc;
         return 0;
     }
-    printf("fault: unknown kind '%s' (null, ud, div, stack, thread-stack, write-text)\n", kind);
+    printf("fault: unknown kind '%s' (null, ud, div, stack, thread-stack, write-text, deadlock, "
+           "main-exit)\n", kind);
     return 2;
 }

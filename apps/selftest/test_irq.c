@@ -12,6 +12,8 @@
 #include <drivers/pit.h>
 #include <proteus/options.h>
 #include <proteus/pvops.h>
+#include <proteus/sync.h>
+#include <proteus/thread.h>
 bool native_pic_mode(void);
 #include "selftest.h"
 
@@ -95,9 +97,53 @@ static void test_unexpected_device_vector(void)
     test_device_irq();
 }
 
+/* A thread blocked until a device interrupt wakes it, with no timer armed
+ * and nothing else runnable, is not a deadlock: it says so with
+ * sched_waiting_for_irq_begin/end, and the idle thread halts until the
+ * interrupt instead of reporting one (which would end the machine). */
+static spinlock_t wake_lock = SPINLOCK_INIT;
+static struct waitq wake_q = WAITQ_INIT(wake_q);
+static volatile unsigned wake_irqs;
+
+static void irq0_waker(unsigned vector, void *ctx)
+{
+    spin_lock(&wake_lock);
+    wake_irqs++;
+    waitq_wake_all(&wake_q);
+    spin_unlock(&wake_lock);
+    irqchip_eoi(vector);
+}
+
+static void test_wait_for_device(void)
+{
+    if (no_apic())
+        return;
+    unsigned vector = VEC_IRQ_BASE + 0;
+    CHECK(irq_register(vector, irq0_waker, NULL, "selftest-wait") == 0, "vector taken");
+    int err = irqchip_route(0, vector);
+    if (err) {
+        irq_unregister(vector);
+        test_fail("routing IRQ 0 failed: %d", err);
+        return;
+    }
+    wake_irqs = 0;
+    sched_waiting_for_irq_begin();
+    unsigned long f = spin_lock_irqsave(&wake_lock);
+    pit_oneshot_irq0(PIT_HZ / 100);   /* 10 ms */
+    while (!wake_irqs)
+        waitq_sleep(&wake_q, &wake_lock);   /* no deadline: no timer */
+    spin_unlock_irqrestore(&wake_lock, f);
+    sched_waiting_for_irq_end();
+    irqchip_mask(0, true);
+    irq_unregister(vector);
+    CHECK(wake_irqs == 1, "IRQ 0 woke the waiter %u times", wake_irqs);
+    test_pass();
+}
+
 const struct test_case irq_tests[] = {
     { "irq.apic_mode", test_apic_mode },
     { "irq.device_interrupt", test_device_irq },
     { "irq.unexpected_device_vector", test_unexpected_device_vector },
+    { "irq.wait_for_device", test_wait_for_device },
     { NULL, NULL },
 };

@@ -33,6 +33,17 @@ struct thread *thread_current(void);
 const char *thread_name(const struct thread *t);
 u64 thread_id(const struct thread *t);
 
+/* When no thread is runnable, no timer is pending and no thread waits for
+ * an interrupt, nothing can ever run again: the idle thread reports a
+ * deadlock (with every thread's state) and ends the machine with
+ * PANIC_EXIT_STATUS instead of halting forever. A thread that blocks until
+ * an interrupt handler wakes it, with no timer armed (console input
+ * delivered by interrupt, a device, an event channel), brackets the wait
+ * with these, so that the quiet is not taken for a deadlock. They nest
+ * and may be called from any thread; not from an interrupt handler. */
+void sched_waiting_for_irq_begin(void);
+void sched_waiting_for_irq_end(void);
+
 void thread_set_preemption(bool on);
 bool thread_preemption(void);
 extern u64 thread_switches;   /* context switches since boot */

@@ -243,6 +243,7 @@ static void tsc_refine_start(void)
     refine_tsc0 = read_tsc();
     refine_ns0 = native_clock_ns();
     timer_setup(&refine_timer, refine);
+    refine_timer.background = true;   /* no thread waits for it */
     timer_arm(&refine_timer, clock_ns() + (u64)refine_at_ms[0] * 1000000);
     pr_info("time: refining the TSC rate against the ACPI PM timer (port 0x%x)\n", pm_port);
 }
