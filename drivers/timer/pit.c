@@ -1,6 +1,7 @@
 /*
- * The 8254 programmable interval timer, used only as a known-rate clock to
- * measure the TSC and the local APIC timer against. Channel 2 is used
+ * The 8254 programmable interval timer, used as a known-rate clock to
+ * measure the TSC and the local APIC timer against, and on a CPU without
+ * a local APIC as the one-shot timer (channel 0, IRQ 0). Channel 2 is used
  * because its gate and output are readable through port 0x61, so the wait
  * needs no interrupt. Intel 82C54 datasheet (control word, mode 0); port
  * 0x61 bits: bit 0 gate 2, bit 1 speaker enable, bit 5 OUT2.
@@ -39,10 +40,19 @@ bool pit_wait_ticks(u16 ticks, u64 *tsc_elapsed)
 }
 
 /* Channel 0, mode 0 (interrupt on terminal count): IRQ 0 rises once after
- * `ticks`. Used by selftest to raise a real device interrupt. */
+ * `ticks` (0 means 65536). The timer without a local APIC, and selftest's
+ * real device interrupt. */
 void pit_oneshot_irq0(u16 ticks)
 {
     outb(PIT_CMD, 0x30);   /* channel 0, lo/hi, mode 0, binary */
     outb(0x40, (u8)ticks);
     outb(0x40, (u8)(ticks >> 8));
+}
+
+/* Stop channel 0: a control word with no count leaves it waiting (mode 0,
+ * OUT low), so no IRQ 0 comes until pit_oneshot_irq0 writes a count. It
+ * also ends the periodic 18.2 Hz tick a BIOS leaves running. */
+void pit_stop_irq0(void)
+{
+    outb(PIT_CMD, 0x30);
 }
