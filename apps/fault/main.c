@@ -6,6 +6,7 @@
  * must report rather than halt forever.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <proteus/sync.h>
 #include <proteus/thread.h>
@@ -26,6 +27,25 @@ static int __attribute__((noinline)) recurse(int n)
 static void *overflow(void *arg)
 {
     return (void *)(long)recurse(0);
+}
+
+/* in-libc: the fault happens in a function newlib calls (qsort's
+ * comparator), so the backtrace must walk through newlib's frames. */
+static int __attribute__((noinline)) read_null(const int *p)
+{
+    return *(volatile const int *)0 + *p;
+}
+
+static int __attribute__((noinline)) bad_compare(const void *a, const void *b)
+{
+    return read_null(a) - *(const int *)b;
+}
+
+static int __attribute__((noinline)) sort_badly(void)
+{
+    int v[8] = { 5, 3, 7, 1, 8, 2, 6, 4 };
+    qsort(v, 8, sizeof(v[0]), bad_compare);
+    return v[0];
 }
 
 /* deadlock: main holds A and wants B, this thread holds B and wants A. */
@@ -82,6 +102,8 @@ int main(int argc, char **argv)
         thread_join(t, NULL);
         return 0;
     }
+    if (!strcmp(kind, "in-libc"))
+        return sort_badly();
     if (!strcmp(kind, "deadlock"))
         return deadlock();
     if (!strcmp(kind, "main-exit"))
@@ -90,7 +112,7 @@ int main(int argc, char **argv)
         *(volatile unsigned char *)(void *)main = 0xcc;
         return 0;
     }
-    printf("fault: unknown kind '%s' (null, ud, div, stack, thread-stack, write-text, deadlock, "
-           "main-exit)\n", kind);
+    printf("fault: unknown kind '%s' (null, ud, div, stack, thread-stack, write-text, in-libc, "
+           "deadlock, main-exit)\n", kind);
     return 2;
 }
