@@ -34,7 +34,16 @@ bool pit_wait_ticks(u16 ticks, u64 *tsc_elapsed)
     u64 now;
     while (!(done = inb(PORT_B) & 0x20) && (now = read_tsc()) - start < TSC_CYCLES_FOR_MS(100))
         ;
-    *tsc_elapsed = read_tsc() - start;
+    u64 end = read_tsc();
+    /* Seeing OUT2 high may come late (an emulator's vCPU descheduled
+     * meanwhile), but in mode 0 the count goes on down past zero, from
+     * 0xffff: latch it to learn how many ticks the TSC span really covers,
+     * and scale the span back to `ticks`. */
+    outb(PIT_CMD, 0x80);   /* counter latch, channel 2 */
+    u16 left = inb(PIT_CH2);
+    left |= (u16)(inb(PIT_CH2) << 8);
+    u64 counted = ticks + (u16)(0x10000 - left);   /* left == 0: none past */
+    *tsc_elapsed = done ? (end - start) * ticks / counted : end - start;
     outb(PORT_B, b);
     return done;
 }
