@@ -68,7 +68,15 @@ define ARCH_template
 $(1)_DIR := $(BUILD)/$(1)
 include config/$(1).mk
 -include config/local.mk
-$(1)_CONFIG := $$(foreach v,$$(filter CONFIG_%,$$(.VARIABLES)),-D$$(v)=$$($$(v)))
+$(1)_CONFIG := $$(foreach v,$$(sort $$(filter CONFIG_%,$$(.VARIABLES))),-D$$(v)=$$($$(v)))
+# The -D list, rewritten only when it changes (config/*.mk, config/local.mk,
+# make CONFIG_X=...): every object built with it depends on this file, so
+# a new configuration rebuilds them and an unchanged one rebuilds nothing.
+$(1)_CONFIG_FILE := $$($(1)_DIR)/config.flags
+ifneq ($$(file <$$($(1)_CONFIG_FILE)),$$($(1)_CONFIG))
+$$(shell mkdir -p $$($(1)_DIR))
+$$(file >$$($(1)_CONFIG_FILE),$$($(1)_CONFIG))
+endif
 # NEWLIB_FROM lets a variant build (make bench's no-layer image) reuse the
 # newlib already built under build/.
 $(1)_NEWLIB_DIR := $$(or $(NEWLIB_FROM),$(BUILD))/$(1)
@@ -107,12 +115,12 @@ $$($(1)_NEWLIB_DIR)/newlib/.built: scripts/build-newlib.sh
 	$(Q)mkdir -p $$($(1)_NEWLIB_DIR)
 	$(Q)./scripts/build-newlib.sh $(1) $$($(1)_NEWLIB_DIR)
 
-$$($(1)_DIR)/obj/%.c.o: %.c | $$($(1)_DIR)/hdr/xen
+$$($(1)_DIR)/obj/%.c.o: %.c $$($(1)_CONFIG_FILE) | $$($(1)_DIR)/hdr/xen
 	$(Q)mkdir -p $$(dir $$@)
 	@echo "  CC      $(1)/$$<"
 	$(Q)$(HOST_CC) $$($(1)_KCFLAGS) -c $$< -o $$@
 
-$$($(1)_DIR)/obj/%.S.o: %.S | $$($(1)_DIR)/hdr/xen
+$$($(1)_DIR)/obj/%.S.o: %.S $$($(1)_CONFIG_FILE) | $$($(1)_DIR)/hdr/xen
 	$(Q)mkdir -p $$(dir $$@)
 	@echo "  AS      $(1)/$$<"
 	$(Q)$(HOST_CC) $$($(1)_KCFLAGS) -D__ASSEMBLER__ -c $$< -o $$@
@@ -130,7 +138,7 @@ $$($(1)_DIR)/kernel.o: $$($(1)_KOBJS) lib/kernel.syms
 # newlib's syscall glue: kernel code by role, app code by build (newlib's
 # headers and errno), linked into every image beside kernel.o.
 $(1)_LIBC := $$(patsubst %.c,$$($(1)_DIR)/%.o,$$(wildcard kernel/libc/*.c))
-$$($(1)_DIR)/kernel/libc/%.o: kernel/libc/%.c $$($(1)_NEWLIB_DIR)/newlib/.built
+$$($(1)_DIR)/kernel/libc/%.o: kernel/libc/%.c $$($(1)_NEWLIB_DIR)/newlib/.built $$($(1)_CONFIG_FILE)
 	$(Q)mkdir -p $$(dir $$@)
 	@echo "  CC      $(1)/$$<"
 	$(Q)$(HOST_CC) $$($(1)_ACFLAGS) -c $$< -o $$@
@@ -140,7 +148,7 @@ $$($(1)_DIR)/apps/%/appname.o:
 	$(Q)mkdir -p $$(dir $$@)
 	$(Q)echo 'const char proteus_app_name[] = "$$*";' | $(HOST_CC) $$($(1)_MFLAGS) -x c -c - -o $$@
 
-$$($(1)_DIR)/apps/%.o: apps/%.c $$($(1)_NEWLIB_DIR)/newlib/.built | $$($(1)_DIR)/hdr/xen
+$$($(1)_DIR)/apps/%.o: apps/%.c $$($(1)_NEWLIB_DIR)/newlib/.built $$($(1)_CONFIG_FILE) | $$($(1)_DIR)/hdr/xen
 	$(Q)mkdir -p $$(dir $$@)
 	@echo "  CC      $(1)/$$<"
 	$(Q)$(HOST_CC) $$($(1)_ACFLAGS) -c $$< -o $$@

@@ -85,7 +85,9 @@ void cmdline_parse(struct cmdline *c, const char *line, bool skip_first)
     }
 }
 
-const char *cmdline_get(const struct cmdline *c, const char *key)
+/* The value of the last option `key` ("" when bare), and whether it was
+ * written with '=' (so `key=` is told apart from `key`). */
+static const char *lookup(const struct cmdline *c, const char *key, bool *with_value)
 {
     const char *found = NULL;
     for (unsigned i = 0; i < c->nopts; i++) {
@@ -95,11 +97,17 @@ const char *cmdline_get(const struct cmdline *c, const char *key)
         if (*k)
             continue;
         if (*o == '\0')
-            found = o;
+            found = o, *with_value = false;
         else if (*o == '=')
-            found = o + 1;
+            found = o + 1, *with_value = true;
     }
     return found;
+}
+
+const char *cmdline_get(const struct cmdline *c, const char *key)
+{
+    bool with_value;
+    return lookup(c, key, &with_value);
 }
 
 int cmdline_parse_size(const char *s, u64 *out)
@@ -126,4 +134,28 @@ int cmdline_parse_size(const char *s, u64 *out)
         return -1;
     *out = v << shift;
     return 0;
+}
+
+static bool str_is(const char *s, const char *word)
+{
+    while (*s && *s == *word)
+        s++, word++;
+    return *s == *word;
+}
+
+int cmdline_get_bool(const struct cmdline *c, const char *key, bool *value)
+{
+    bool with_value;
+    const char *v = lookup(c, key, &with_value);
+    if (!v)
+        return 0;
+    if (!with_value || str_is(v, "on") || str_is(v, "1") || str_is(v, "yes")) {
+        *value = true;
+        return 1;
+    }
+    if (str_is(v, "off") || str_is(v, "0") || str_is(v, "no")) {
+        *value = false;
+        return 1;
+    }
+    return -1;
 }

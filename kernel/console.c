@@ -61,7 +61,11 @@ long console_input_read(char *buf, size_t len)
     int n;
     while ((n = console_read(buf, len)) <= 0) {
         if (input_irq) {
+            /* No timer wakes this reader: tell the idle thread's deadlock
+             * check that an interrupt will (include/proteus/thread.h). */
+            sched_waiting_for_irq_begin();
             waitq_sleep(&readers, &lock);
+            sched_waiting_for_irq_end();
             continue;
         }
         /* No input interrupt (a console that has none, or one not routed

@@ -52,6 +52,19 @@ const char *boot_protocol(void)
     return boot_info.protocol;
 }
 
+static bool bench;
+
+/* A boolean option: absent gives `def`; bare, on, 1 or yes is on; off, 0
+ * or no is off (kernel/cmdline.c); any other value is reported and
+ * ignored. */
+static bool bool_option(const char *key, bool def)
+{
+    bool v = def;
+    if (cmdline_get_bool(&cmdline, key, &v) < 0)
+        printk("proteus: %s=%s is not on or off (ignored)\n", key, cmdline_get(&cmdline, key));
+    return v;
+}
+
 static void apply_options(void)
 {
     for (unsigned i = 0; i < cmdline.nopts; i++) {
@@ -66,7 +79,8 @@ static void apply_options(void)
     }
     if (cmdline.truncated || boot_info.cmdline_truncated)
         printk("proteus: the command line is too long; the rest was ignored\n");
-    printk_quiet = cmdline_get(&cmdline, "quiet") != NULL;
+    printk_quiet = bool_option("quiet", false);
+    bench = bool_option("bench", false);
 
     const char *mem = cmdline_get(&cmdline, "mem");
     u64 limit;
@@ -82,15 +96,16 @@ static void apply_options(void)
         printk("proteus: acpi=%s is not understood; use acpi=off (ignored)\n", acpi);
 }
 
+/* pvpatch=off is the escape hatch: it wins over pvstats. */
 static enum pvpatch_mode patch_mode(void)
 {
-    const char *opt = cmdline_get(&cmdline, "pvpatch");
-    if (cmdline_get(&cmdline, "pvstats"))
-        return PVPATCH_STATS;
-    if (opt && !strcmp(opt, "off"))
+    bool patch = bool_option("pvpatch", true), stats = bool_option("pvstats", false);
+    if (!patch && stats)
+        printk("proteus: pvpatch=off wins over pvstats: no counting thunks\n");
+    if (!patch)
         return PVPATCH_OFF;
-    if (opt && strcmp(opt, "on"))
-        printk("proteus: pvpatch=%s is not on or off (ignored)\n", opt);
+    if (stats)
+        return PVPATCH_STATS;
     return IS_ENABLED(CONFIG_PVOPS) ? PVPATCH_ON : PVPATCH_OFF;
 }
 
@@ -114,7 +129,7 @@ static void *app_main_thread(void *unused)
         argv[argc++] = (char *)cmdline.args[i];
     argv[argc] = NULL;
 
-    if (cmdline_get(&cmdline, "bench"))
+    if (bench)
         printk("proteus: bench: cycles from the first instruction to main: %llu\n",
                (unsigned long long)(read_tsc() - boot_tsc));
     __libc_init_array();

@@ -311,6 +311,8 @@ static struct thread *thread_alloc(const char *name)
 
 static void thread_free(struct thread *t)
 {
+    if (t->reent && t->reent != libc_default_reent())
+        libc_reent_fini(t->reent);   /* from the joiner: see kernel/libc/threads.c */
     unsigned long f = spin_lock_irqsave(&thread_lock);
     list_del(&t->all);
     spin_unlock_irqrestore(&thread_lock, f);
@@ -345,10 +347,9 @@ struct thread *thread_create(const char *name, thread_fn fn, void *arg, size_t s
         *err = -ENOMEM;
         return NULL;
     }
-    t->stack_top = vm_stack_alloc(stack_pages, t->name);
+    t->stack_top = vm_stack_alloc(stack_pages, t->name, err);
     if (!t->stack_top) {
         thread_free(t);
-        *err = -ENOMEM;
         return NULL;
     }
     t->stack_pages = stack_pages;
@@ -371,8 +372,7 @@ __noreturn void thread_exit(void *ret)
     struct thread *self = thread_current();
     if (self == this_cpu()->idle)
         panic("thread_exit called by the idle thread");
-    if (self->reent != libc_default_reent())
-        libc_reent_fini(self->reent);
+    libc_reent_flush(self->reent);
     irq_disable();
     spin_lock(&thread_lock);
     self->retval = ret;
@@ -420,6 +420,33 @@ void thread_for_each(void (*fn)(const struct thread_info *ti, void *ctx), void *
     spin_unlock_irqrestore(&thread_lock, f);
 }
 
+static unsigned irq_waiters;   /* threads waiting for an interrupt to wake them */
+
+void sched_waiting_for_irq_begin(void)
+{
+    __atomic_fetch_add(&irq_waiters, 1, __ATOMIC_SEQ_CST);
+}
+
+void sched_waiting_for_irq_end(void)
+{
+    __atomic_fetch_sub(&irq_waiters, 1, __ATOMIC_SEQ_CST);
+}
+
+static void print_thread_state(const struct thread_info *ti, void *ctx)
+{
+    printk("  thread %llu '%s': %s\n", (unsigned long long)ti->id, ti->name, ti->state);
+}
+
+/* Called by idle with interrupts off: nothing runnable, no timer, no
+ * thread waiting for an interrupt. Halting would hang for good. */
+static __noreturn void report_deadlock(void)
+{
+    panic_begin();
+    printk("proteus: deadlock: no thread can run and nothing is pending\n");
+    thread_for_each(print_thread_state, NULL);
+    panic_end();
+}
+
 static __noreturn void idle_loop(void)
 {
     for (;;) {
@@ -431,7 +458,10 @@ static __noreturn void idle_loop(void)
             irq_enable();
             continue;
         }
+        bool stuck = !__atomic_load_n(&irq_waiters, __ATOMIC_SEQ_CST) && !timer_wakeup_pending();
         spin_unlock(&sched_lock);
+        if (stuck)
+            report_deadlock();
         safe_halt();   /* interrupts on and halt, with no lost wakeup */
     }
 }

@@ -29,6 +29,7 @@ void timer_setup(struct timer *t, void (*fn)(struct timer *t))
     list_init(&t->node);
     t->fn = fn;
     t->pending = false;
+    t->background = false;
     t->deadline = 0;
 }
 
@@ -62,6 +63,18 @@ bool timer_cancel(struct timer *t)
     }
     spin_unlock_irqrestore(&lock, f);
     return was;
+}
+
+bool timer_wakeup_pending(void)
+{
+    bool any = false;
+    unsigned long f = spin_lock_irqsave(&lock);
+    struct list *pos;
+    list_for_each(pos, &pending)
+        if (!container_of(pos, struct timer, node)->background)
+            any = true;
+    spin_unlock_irqrestore(&lock, f);
+    return any;
 }
 
 static void timer_irq(unsigned vector, void *ctx)

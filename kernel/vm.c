@@ -6,21 +6,39 @@
  */
 #include <proteus/errno.h>
 #include <proteus/panic.h>
+#include <proteus/percpu.h>
 #include <proteus/printk.h>
 #include <proteus/spinlock.h>
 #include <proteus/vm.h>
 
-#define MAX_GUARDS 64
+/* Stack slots: [guard page][room for the stack], side by side from
+ * VM_STACK_BASE up to stack_next, kept in address order. A stack sits
+ * right above its slot's guard page; the slot may be larger than the
+ * stack (the pages above it stay unmapped). A stack takes the smallest
+ * free slot it fits in, and the rest is split off when it can hold a
+ * slot of its own; otherwise a new slot goes at the end. A freed slot
+ * merges with free neighbours, and a free slot at the end is given back
+ * to the window, so the table never fills with slots too small to use. */
+#define MAX_STACK_SLOTS 64
+struct stack_slot {
+    vaddr_t guard;
+    size_t pages;        /* above the guard page */
+    const char *owner;   /* NULL: free */
+};
 
+/* Guard pages below stacks the kernel placed itself (vm_guard_add): the
+ * boot stack and each CPU's double-fault stack, with room to spare. */
+#define MAX_FIXED_GUARDS (4 + 2 * MAX_CPUS)
 struct guard {
     vaddr_t page;
-    size_t pages;        /* of the stack above it */
-    const char *owner;   /* NULL: a free slot */
+    const char *owner;
 };
 
 static spinlock_t vm_lock = SPINLOCK_INIT;
 static vaddr_t stack_next = VM_STACK_BASE;
-static struct guard guards[MAX_GUARDS];
+static struct stack_slot slots[MAX_STACK_SLOTS];
+static unsigned nslots;
+static struct guard guards[MAX_FIXED_GUARDS];
 static unsigned nguards;
 static vaddr_t heap_brk = VM_HEAP_BASE;
 static const vaddr_t heap_limit = VM_HEAP_BASE + (vaddr_t)CONFIG_HEAP_MAX_MB * 1024 * 1024;
@@ -58,51 +76,107 @@ static void release_frames(vaddr_t va, size_t len)
     }
 }
 
-/* Stack slots: [guard page][stack pages]. A freed slot is reused for a
- * stack of the same size; otherwise the window grows upwards. */
-vaddr_t vm_stack_alloc(size_t pages, const char *owner)
+static void slot_insert(unsigned i, struct stack_slot slot)
 {
-    size_t len = pages * PAGE_SIZE;
-    if (pages == 0 || pages > (VM_STACK_END - VM_STACK_BASE) / PAGE_SIZE)
-        return 0;
-    unsigned long irq = spin_lock_irqsave(&vm_lock);
-    int slot = -1;
-    for (unsigned i = 0; i < nguards && slot < 0; i++)
-        if (!guards[i].owner && guards[i].pages == pages && pages)
-            slot = (int)i;
-    if (slot < 0) {
-        if (nguards == MAX_GUARDS || stack_next + len + PAGE_SIZE > VM_STACK_END) {
-            spin_unlock_irqrestore(&vm_lock, irq);
-            return 0;
-        }
-        slot = (int)nguards++;
-        guards[slot].page = stack_next;
-        guards[slot].pages = pages;
-        stack_next += len + PAGE_SIZE;
+    for (unsigned j = nslots++; j > i; j--)
+        slots[j] = slots[j - 1];
+    slots[i] = slot;
+}
+
+static void slot_remove(unsigned i)
+{
+    for (nslots--; i < nslots; i++)
+        slots[i] = slots[i + 1];
+}
+
+/* Called with vm_lock held: the slot for a stack of `pages`, or -errno. */
+static int slot_take(size_t pages, const char *owner)
+{
+    int best = -1;
+    for (unsigned i = 0; i < nslots; i++)
+        if (!slots[i].owner && slots[i].pages >= pages &&
+            (best < 0 || slots[i].pages < slots[best].pages))
+            best = (int)i;
+    if (best < 0) {
+        if (nslots == MAX_STACK_SLOTS)
+            return -EAGAIN;
+        if ((VM_STACK_END - stack_next) / PAGE_SIZE < pages + 1)
+            return -ENOMEM;
+        best = (int)nslots;
+        slot_insert(nslots, (struct stack_slot){ stack_next, pages, NULL });
+        stack_next += (pages + 1) * PAGE_SIZE;
+    } else if (slots[best].pages >= pages + 2 && nslots < MAX_STACK_SLOTS) {
+        struct stack_slot rest = { slots[best].guard + (pages + 1) * PAGE_SIZE,
+                                   slots[best].pages - pages - 1, NULL };
+        slot_insert((unsigned)best + 1, rest);
+        slots[best].pages = pages;
     }
-    guards[slot].owner = owner;
-    vaddr_t guard = guards[slot].page;
+    slots[best].owner = owner;
+    return best;
+}
+
+/* Called with vm_lock held: free slot i, merge it with free neighbours,
+ * and give a free slot at the end back to the window. */
+static void slot_release(unsigned i)
+{
+    slots[i].owner = NULL;
+    if (i + 1 < nslots && !slots[i + 1].owner) {
+        slots[i].pages += slots[i + 1].pages + 1;
+        slot_remove(i + 1);
+    }
+    if (i > 0 && !slots[i - 1].owner) {
+        slots[i - 1].pages += slots[i].pages + 1;
+        slot_remove(i--);
+    }
+    if (i == nslots - 1) {
+        stack_next = slots[i].guard;
+        slot_remove(i);
+    }
+}
+
+/* Other threads may have moved slots in the table meanwhile: find it by
+ * its guard page. */
+static void slot_release_at(vaddr_t guard)
+{
+    unsigned long irq = spin_lock_irqsave(&vm_lock);
+    for (unsigned i = 0; i < nslots; i++) {
+        if (slots[i].guard == guard && slots[i].owner) {
+            slot_release(i);
+            break;
+        }
+    }
     spin_unlock_irqrestore(&vm_lock, irq);
+}
+
+vaddr_t vm_stack_alloc(size_t pages, const char *owner, int *err)
+{
+    if (pages == 0 || pages >= (VM_STACK_END - VM_STACK_BASE) / PAGE_SIZE) {
+        *err = -EINVAL;
+        return 0;
+    }
+    unsigned long irq = spin_lock_irqsave(&vm_lock);
+    int slot = slot_take(pages, owner);
+    vaddr_t guard = slot >= 0 ? slots[slot].guard : 0;
+    spin_unlock_irqrestore(&vm_lock, irq);
+    if (slot < 0) {
+        *err = slot;
+        return 0;
+    }
 
     /* The guard page stays unmapped: running off the stack faults there. */
-    if (back_with_frames(guard + PAGE_SIZE, len, VM_READ | VM_WRITE)) {
-        irq = spin_lock_irqsave(&vm_lock);
-        guards[slot].owner = NULL;
-        spin_unlock_irqrestore(&vm_lock, irq);
+    *err = back_with_frames(guard + PAGE_SIZE, pages * PAGE_SIZE, VM_READ | VM_WRITE);
+    if (*err) {
+        slot_release_at(guard);
         return 0;
     }
-    return guard + PAGE_SIZE + len;
+    return guard + PAGE_SIZE + pages * PAGE_SIZE;
 }
 
 void vm_stack_free(vaddr_t top, size_t pages)
 {
     vaddr_t guard = top - pages * PAGE_SIZE - PAGE_SIZE;
     release_frames(guard + PAGE_SIZE, pages * PAGE_SIZE);
-    unsigned long irq = spin_lock_irqsave(&vm_lock);
-    for (unsigned i = 0; i < nguards; i++)
-        if (guards[i].page == guard)
-            guards[i].owner = NULL;
-    spin_unlock_irqrestore(&vm_lock, irq);
+    slot_release_at(guard);
 }
 
 int vm_guard_add(vaddr_t page, const char *owner)
@@ -113,22 +187,24 @@ int vm_guard_add(vaddr_t page, const char *owner)
     if (err)
         return err;
     unsigned long irq = spin_lock_irqsave(&vm_lock);
-    if (nguards == MAX_GUARDS) {
+    if (nguards == MAX_FIXED_GUARDS) {
         spin_unlock_irqrestore(&vm_lock, irq);
         return -ENOSPC;
     }
-    guards[nguards].page = page;
-    guards[nguards].pages = 0;   /* not a stack slot: never reused */
-    guards[nguards].owner = owner;
-    nguards++;
+    guards[nguards++] = (struct guard){ page, owner };
     spin_unlock_irqrestore(&vm_lock, irq);
     return 0;
 }
 
+/* Called from the fault handler: no lock, the tables only ever hold
+ * whole entries. */
 const char *vm_guard_owner(vaddr_t va)
 {
+    for (unsigned i = 0; i < nslots; i++)
+        if (slots[i].owner && va >= slots[i].guard && va < slots[i].guard + PAGE_SIZE)
+            return slots[i].owner;
     for (unsigned i = 0; i < nguards; i++)
-        if (guards[i].owner && va >= guards[i].page && va < guards[i].page + PAGE_SIZE)
+        if (va >= guards[i].page && va < guards[i].page + PAGE_SIZE)
             return guards[i].owner;
     return NULL;
 }

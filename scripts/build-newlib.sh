@@ -2,7 +2,11 @@
 # Builds newlib 3.3 from Debian's newlib-source tarball for one architecture,
 # with the host's own gcc and binutils, (no cross toolchain exists in Debian for
 # *-elf targets, and none is needed: the code is freestanding). The result is
-# installed under build/<arch>/newlib and reused until `make distclean`.
+# installed under build/<arch>/newlib and reused until `make distclean`, or
+# until the build it describes changes: the stamp build/<arch>/newlib/.built
+# holds the target, compiler flags and configure options it was built with,
+# and make runs this script whenever the script is newer than the stamp; a
+# stamp that still matches is only touched (a comment edit costs nothing).
 #
 #   usage: build-newlib.sh <i386|x86_64> <build-dir>
 set -eu
@@ -19,20 +23,36 @@ stamp=$out/newlib/.built
 # stdio, dynamic reentrancy). An *-elf cross compiler defines neither, so
 # take them away. Apps are compiled with the same flags (Makefile).
 undef_host="-U__linux__ -U__linux -Ulinux -U__gnu_linux__ -U__unix__ -U__unix -Uunix"
+# Frame pointers, as in the kernel and apps: a backtrace from a fault in
+# newlib, or in code it calls back (a qsort comparator), walks on through
+# newlib's frames to the app's.
 
 case $arch in
 x86_64)
     target=x86_64-elf
     cc="gcc -m64"; as="as --64"; ld="ld -m elf_x86_64"
-    cflags="-O2 -g -ffreestanding -fno-stack-protector -fno-pic -fno-pie -mno-red-zone $undef_host"
+    cflags="-O2 -g -fno-omit-frame-pointer -ffreestanding -fno-stack-protector -fno-pic -fno-pie -mno-red-zone $undef_host"
     ;;
 i386)
     target=i686-elf
     cc="gcc -m32"; as="as --32"; ld="ld -m elf_i386"
-    cflags="-O2 -g -ffreestanding -fno-stack-protector -fno-pic -fno-pie -march=i686 $undef_host"
+    cflags="-O2 -g -fno-omit-frame-pointer -ffreestanding -fno-stack-protector -fno-pic -fno-pie -march=i686 $undef_host"
     ;;
 *) echo "build-newlib: unknown arch '$arch'" >&2; exit 1 ;;
 esac
+# Retargetable locking: newlib's locks (malloc, stdio, atexit) become calls to
+# __retarget_lock_*, which kernel/libc/locks.c implements with Proteus mutexes.
+confopts="--disable-multilib --disable-newlib-supplied-syscalls
+    --enable-newlib-io-long-long --enable-newlib-io-c99-formats
+    --enable-newlib-retargetable-locking --disable-nls"
+config="newlib-3.3.0 $target
+cc: $cc
+cflags: $cflags
+configure: $(echo $confopts)"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$config" ] && [ -f "$out/newlib/$target/lib/libc.a" ]; then
+    touch "$stamp"
+    exit 0
+fi
 
 work=$out/newlib-build
 rm -rf "$work" "$out/newlib"
@@ -42,15 +62,10 @@ tar -C "$work" -xJf "$tarball"
 src=$(find "$work" -mindepth 1 -maxdepth 1 -type d | head -n1)
 mkdir -p "$work/obj"
 cd "$work/obj"
-# Retargetable locking: newlib's locks (malloc, stdio, atexit) become calls to
-# __retarget_lock_*, which kernel/libc/locks.c implements with Proteus mutexes.
 # newlib's configure insists on *_FOR_TARGET tools; the host's gcc and binutils
 # produce the right object format when given -m32/-m64.
-"$src/configure" --target=$target --prefix="$out/newlib" \
-    --disable-multilib --disable-newlib-supplied-syscalls \
-    --enable-newlib-io-long-long --enable-newlib-io-c99-formats \
-    --enable-newlib-retargetable-locking \
-    --disable-nls \
+# shellcheck disable=SC2086 # $confopts is a list of words
+"$src/configure" --target=$target --prefix="$out/newlib" $confopts \
     CC_FOR_TARGET="$cc" AR_FOR_TARGET=ar RANLIB_FOR_TARGET=ranlib \
     AS_FOR_TARGET="$as" LD_FOR_TARGET="$ld" NM_FOR_TARGET=nm \
     OBJDUMP_FOR_TARGET=objdump READELF_FOR_TARGET=readelf \
@@ -62,4 +77,4 @@ make install-target-newlib >"$work/install.log" 2>&1 \
     || { echo "build-newlib: install failed, see $work/install.log" >&2; exit 1; }
 # Keep only the installed headers and archives; the object tree is large.
 rm -rf "$work"
-touch "$stamp"
+printf '%s\n' "$config" >"$stamp"

@@ -1,10 +1,14 @@
 /*
  * fault: an appliance that crashes on purpose, so the boot tests can check
  * that a faulting app gets a full report and a failure status instead of a
- * hang or a reboot. The first argument picks the fault (default: null).
+ * hang or a reboot. The first argument picks the fault (default: null);
+ * deadlock and main-exit leave no thread able to run, which the kernel
+ * must report rather than halt forever.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <proteus/sync.h>
 #include <proteus/thread.h>
 
 static volatile int zero;
@@ -23,6 +27,52 @@ static int __attribute__((noinline)) recurse(int n)
 static void *overflow(void *arg)
 {
     return (void *)(long)recurse(0);
+}
+
+/* in-libc: the fault happens in a function newlib calls (qsort's
+ * comparator), so the backtrace must walk through newlib's frames. */
+static int __attribute__((noinline)) read_null(const int *p)
+{
+    return *(volatile const int *)0 + *p;
+}
+
+static int __attribute__((noinline)) bad_compare(const void *a, const void *b)
+{
+    return read_null(a) - *(const int *)b;
+}
+
+static int __attribute__((noinline)) sort_badly(void)
+{
+    int v[8] = { 5, 3, 7, 1, 8, 2, 6, 4 };
+    qsort(v, 8, sizeof(v[0]), bad_compare);
+    return v[0];
+}
+
+/* deadlock: main holds A and wants B, this thread holds B and wants A. */
+static struct mutex lock_a, lock_b;
+
+static void *b_then_a(void *arg)
+{
+    mutex_lock(&lock_b);
+    thread_yield();   /* main now blocks on B */
+    mutex_lock(&lock_a);
+    return NULL;
+}
+
+static int deadlock(void)
+{
+    mutex_init(&lock_a, false);
+    mutex_init(&lock_b, false);
+    mutex_lock(&lock_a);
+    int err;
+    struct thread *t = thread_create("b-then-a", b_then_a, NULL, 4, &err);
+    if (!t) {
+        printf("fault: cannot create the thread: %d\n", err);
+        return 2;
+    }
+    thread_yield();   /* it takes B */
+    mutex_lock(&lock_b);
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -52,10 +102,17 @@ int main(int argc, char **argv)
         thread_join(t, NULL);
         return 0;
     }
+    if (!strcmp(kind, "in-libc"))
+        return sort_badly();
+    if (!strcmp(kind, "deadlock"))
+        return deadlock();
+    if (!strcmp(kind, "main-exit"))
+        thread_exit(NULL);   /* and no other thread: nothing left to run */
     if (!strcmp(kind, "write-text")) {
         *(volatile unsigned char *)(void *)main = 0xcc;
         return 0;
     }
-    printf("fault: unknown kind '%s' (null, ud, div, stack, thread-stack, write-text)\n", kind);
+    printf("fault: unknown kind '%s' (null, ud, div, stack, thread-stack, write-text, in-libc, "
+           "deadlock, main-exit)\n", kind);
     return 2;
 }

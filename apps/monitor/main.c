@@ -7,6 +7,7 @@
  * event channels), the GDT and LDT, the memory map, the threads and the
  * interrupt counts.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,9 +54,14 @@ int parse_number(const char *s, unsigned long long *out)
         printf("monitor: a number is needed\n");
         return -1;
     }
+    errno = 0;
     *out = strtoull(s, &end, 0);
-    if (*end) {
+    if (*end || *s == '-') {
         printf("monitor: '%s' is not a number\n", s);
+        return -1;
+    }
+    if (errno == ERANGE) {
+        printf("monitor: '%s' does not fit in 64 bits\n", s);
         return -1;
     }
     return 0;

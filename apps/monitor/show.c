@@ -86,6 +86,11 @@ int cmd_pt(int argc, char **argv)
     unsigned long long va;
     if (argc < 2 || parse_number(argv[1], &va))
         return 1;
+    if ((vaddr_t)va != va) {   /* i386: not a 32-bit address, not a truncated one */
+        printf("pt: 0x%llx does not fit in a %u-bit virtual address\n", va,
+               (unsigned)sizeof(vaddr_t) * 8);
+        return 1;
+    }
     struct vm_walk_step steps[4];
     int n = vm_walk((vaddr_t)va, steps);
     if (n == 0) {

@@ -12,6 +12,8 @@
 #include <drivers/pit.h>
 #include <proteus/options.h>
 #include <proteus/pvops.h>
+#include <proteus/sync.h>
+#include <proteus/thread.h>
 bool native_pic_mode(void);
 #include "selftest.h"
 
@@ -23,10 +25,30 @@ static bool no_apic(void)
     return on_xen_pv();
 }
 
+/* Without a local APIC the 8259s deliver everything and the PIT's IRQ 0
+ * is the kernel's timer: the cases that borrow IRQ 0 cannot run. */
+static bool pit_is_the_timer(void)
+{
+    if (no_apic())
+        return true;
+    if (lapic_ready())
+        return false;
+    test_skip("no local APIC: the PIT's IRQ 0 is the kernel's timer");
+    return true;
+}
+
 static void test_apic_mode(void)
 {
     if (no_apic())
         return;
+    if (!cpu_features.apic) {
+        CHECK(!lapic_ready(), "a local APIC came up on a CPU without one");
+        CHECK(!strcmp(pv_ops.apic.name, "i8259") && native_pic_mode(),
+              "no local APIC, but apic=%s", pv_ops.apic.name);
+        CHECK(irq_counts[VEC_IRQ_BASE] > 0, "the PIT timer's IRQ 0 was never taken");
+        test_pass();
+        return;
+    }
     const char *opt = kernel_option("apic");
     bool want_x2 = cpu_features.x2apic && !(opt && !strcmp(opt, "xapic"));
     const char *want = want_x2 ? "x2apic" : "xapic";
@@ -48,7 +70,7 @@ static void irq0_handler(unsigned vector, void *ctx)
 
 static void test_device_irq(void)
 {
-    if (no_apic())
+    if (pit_is_the_timer())
         return;
     unsigned vector = VEC_IRQ_BASE + 0;
     CHECK(irq_register(vector, irq0_handler, NULL, "selftest-pit") == 0, "vector taken");
@@ -75,7 +97,7 @@ static void test_device_irq(void)
  * which must still receive it. */
 static void test_unexpected_device_vector(void)
 {
-    if (no_apic())
+    if (pit_is_the_timer())
         return;
     if (native_pic_mode()) {
         test_skip("in PIC mode the 8259's vectors are fixed");
@@ -95,9 +117,53 @@ static void test_unexpected_device_vector(void)
     test_device_irq();
 }
 
+/* A thread blocked until a device interrupt wakes it, with no timer armed
+ * and nothing else runnable, is not a deadlock: it says so with
+ * sched_waiting_for_irq_begin/end, and the idle thread halts until the
+ * interrupt instead of reporting one (which would end the machine). */
+static spinlock_t wake_lock = SPINLOCK_INIT;
+static struct waitq wake_q = WAITQ_INIT(wake_q);
+static volatile unsigned wake_irqs;
+
+static void irq0_waker(unsigned vector, void *ctx)
+{
+    spin_lock(&wake_lock);
+    wake_irqs++;
+    waitq_wake_all(&wake_q);
+    spin_unlock(&wake_lock);
+    irqchip_eoi(vector);
+}
+
+static void test_wait_for_device(void)
+{
+    if (pit_is_the_timer())
+        return;
+    unsigned vector = VEC_IRQ_BASE + 0;
+    CHECK(irq_register(vector, irq0_waker, NULL, "selftest-wait") == 0, "vector taken");
+    int err = irqchip_route(0, vector);
+    if (err) {
+        irq_unregister(vector);
+        test_fail("routing IRQ 0 failed: %d", err);
+        return;
+    }
+    wake_irqs = 0;
+    sched_waiting_for_irq_begin();
+    unsigned long f = spin_lock_irqsave(&wake_lock);
+    pit_oneshot_irq0(PIT_HZ / 100);   /* 10 ms */
+    while (!wake_irqs)
+        waitq_sleep(&wake_q, &wake_lock);   /* no deadline: no timer */
+    spin_unlock_irqrestore(&wake_lock, f);
+    sched_waiting_for_irq_end();
+    irqchip_mask(0, true);
+    irq_unregister(vector);
+    CHECK(wake_irqs == 1, "IRQ 0 woke the waiter %u times", wake_irqs);
+    test_pass();
+}
+
 const struct test_case irq_tests[] = {
     { "irq.apic_mode", test_apic_mode },
     { "irq.device_interrupt", test_device_irq },
     { "irq.unexpected_device_vector", test_unexpected_device_vector },
+    { "irq.wait_for_device", test_wait_for_device },
     { NULL, NULL },
 };

@@ -59,9 +59,16 @@ static void test_irq_flags(void)
 static void test_msr_probe(void)
 {
     uint64_t v;
-    int err = rdmsr_safe(0x1b, &v);             /* IA32_APIC_BASE exists */
-    CHECK(err == 0, "reading IA32_APIC_BASE failed: %d", err);
-    CHECK((v & ~0xfffULL) != 0, "APIC base reads as 0");
+    if (cpu_features.apic) {
+        int err = rdmsr_safe(0x1b, &v);         /* IA32_APIC_BASE exists */
+        CHECK(err == 0, "reading IA32_APIC_BASE failed: %d", err);
+        CHECK((v & ~0xfffULL) != 0, "APIC base reads as 0");
+    } else {
+        int err = rdmsr_safe(0x277, &v);        /* no APIC: IA32_PAT instead */
+        CHECK(err == 0, "reading IA32_PAT failed: %d", err);
+        CHECK(v != 0, "IA32_PAT reads as 0");
+    }
+    int err;
     err = rdmsr_safe(0xdeadbeef, &v);           /* no CPU has this MSR */
     if (err == 0) {
         /* QEMU's TCG reads unknown MSRs as 0 instead of raising #GP. */

@@ -1,11 +1,15 @@
 /*
  * Tests of time: the monotonic clock advances, nanosleep sleeps at least
  * as long as asked and not much longer, the timer interrupt is what wakes
- * it, and the wall clock is a plausible date.
+ * it, the local APIC timer uses TSC-deadline mode exactly when the CPU
+ * offers it, and the wall clock is a plausible date.
  */
 #include <stdint.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
+#include <arch/cpu.h>
+#include <drivers/lapic.h>
 #include <proteus/timer.h>
 #include "selftest.h"
 
@@ -83,11 +87,45 @@ static void test_tickless(void)
     test_pass();
 }
 
+/* sleep() and usleep() from <unistd.h> link and sleep at least as long
+ * as asked (kernel/libc/syscalls.c, on nanosleep). */
+static void test_sleep_usleep(void)
+{
+    uint64_t t0 = now_ns();
+    CHECK(usleep(20000) == 0, "usleep(20000) failed");
+    uint64_t slept = now_ns() - t0;
+    CHECK(slept >= 20000000u && slept < 200000000u, "usleep(20000) slept %llu ns",
+          (unsigned long long)slept);
+    t0 = now_ns();
+    CHECK(sleep(1) == 0, "sleep(1) returned time left");
+    slept = now_ns() - t0;
+    CHECK(slept >= 1000000000u && slept < 1500000000u, "sleep(1) slept %llu ns",
+          (unsigned long long)slept);
+    CHECK(sleep(0) == 0, "sleep(0) returned time left");
+    test_pass();
+}
+
+static void test_timer_mode(void)
+{
+    if (!lapic_ready()) {
+        test_skip(on_xen_pv() ? "Xen PV: the timer is Xen's single-shot timer"
+                              : "no local APIC: the PIT is the timer");
+        return;
+    }
+    CHECK(lapic_timer_is_tsc_deadline() == cpu_features.tsc_deadline,
+          "the CPU %s TSC-deadline mode, but the timer %s it",
+          cpu_features.tsc_deadline ? "offers" : "lacks",
+          lapic_timer_is_tsc_deadline() ? "uses" : "does not use");
+    test_pass();
+}
+
 const struct test_case time_tests[] = {
     { "time.tickless", test_tickless },
     { "time.monotonic", test_monotonic },
     { "time.nanosleep", test_nanosleep },
     { "time.nanosleep_einval", test_nanosleep_einval },
     { "time.wallclock", test_wallclock },
+    { "time.timer_mode", test_timer_mode },
+    { "time.sleep_usleep", test_sleep_usleep },
     { NULL, NULL },
 };

@@ -23,6 +23,10 @@ static u64 measure_tsc0;
 
 int lapic_init(bool allow_x2apic)
 {
+    /* Without the CPUID bit there is no IA32_APIC_BASE worth reading (QEMU
+     * returns 0 for it: a base at physical page 0). */
+    if (!cpu_features.apic)
+        return -ENODEV;
     u64 base;
     int err = rdmsr_safe(0x1b, &base);
     if (err) {
@@ -63,7 +67,8 @@ u32 lapic_read(unsigned reg)
 
 void lapic_eoi(void)
 {
-    mode->write(LAPIC_EOI, 0);
+    if (mode)
+        mode->write(LAPIC_EOI, 0);
 }
 
 u32 lapic_id(void)

@@ -1,6 +1,7 @@
 /*
- * The 8254 programmable interval timer, used only as a known-rate clock to
- * measure the TSC and the local APIC timer against. Channel 2 is used
+ * The 8254 programmable interval timer, used as a known-rate clock to
+ * measure the TSC and the local APIC timer against, and on a CPU without
+ * a local APIC as the one-shot timer (channel 0, IRQ 0). Channel 2 is used
  * because its gate and output are readable through port 0x61, so the wait
  * needs no interrupt. Intel 82C54 datasheet (control word, mode 0); port
  * 0x61 bits: bit 0 gate 2, bit 1 speaker enable, bit 5 OUT2.
@@ -33,16 +34,34 @@ bool pit_wait_ticks(u16 ticks, u64 *tsc_elapsed)
     u64 now;
     while (!(done = inb(PORT_B) & 0x20) && (now = read_tsc()) - start < TSC_CYCLES_FOR_MS(100))
         ;
-    *tsc_elapsed = read_tsc() - start;
+    u64 end = read_tsc();
+    /* Seeing OUT2 high may come late (an emulator's vCPU descheduled
+     * meanwhile), but in mode 0 the count goes on down past zero, from
+     * 0xffff: latch it to learn how many ticks the TSC span really covers,
+     * and scale the span back to `ticks`. */
+    outb(PIT_CMD, 0x80);   /* counter latch, channel 2 */
+    u16 left = inb(PIT_CH2);
+    left |= (u16)(inb(PIT_CH2) << 8);
+    u64 counted = ticks + (u16)(0x10000 - left);   /* left == 0: none past */
+    *tsc_elapsed = done ? (end - start) * ticks / counted : end - start;
     outb(PORT_B, b);
     return done;
 }
 
 /* Channel 0, mode 0 (interrupt on terminal count): IRQ 0 rises once after
- * `ticks`. Used by selftest to raise a real device interrupt. */
+ * `ticks` (0 means 65536). The timer without a local APIC, and selftest's
+ * real device interrupt. */
 void pit_oneshot_irq0(u16 ticks)
 {
     outb(PIT_CMD, 0x30);   /* channel 0, lo/hi, mode 0, binary */
     outb(0x40, (u8)ticks);
     outb(0x40, (u8)(ticks >> 8));
+}
+
+/* Stop channel 0: a control word with no count leaves it waiting (mode 0,
+ * OUT low), so no IRQ 0 comes until pit_oneshot_irq0 writes a count. It
+ * also ends the periodic 18.2 Hz tick a BIOS leaves running. */
+void pit_stop_irq0(void)
+{
+    outb(PIT_CMD, 0x30);
 }

@@ -58,7 +58,8 @@ struct lapic_mode {
 extern const struct lapic_mode lapic_xapic_mode, lapic_x2apic_mode;
 
 /* Bring the local APIC up in x2APIC mode if the CPU has it and
- * `allow_x2apic`, else in xAPIC mode; every LVT entry masked. */
+ * `allow_x2apic`, else in xAPIC mode; every LVT entry masked. -ENODEV if
+ * the CPU has no local APIC (CPUID.1:EDX[9] clear). */
 int lapic_init(bool allow_x2apic);
 const char *lapic_mode_name(void);
 bool lapic_ready(void);

@@ -1,4 +1,5 @@
-/* The 8254 PIT as a reference clock (drivers/timer/pit.c). */
+/* The 8254 PIT as a reference clock, and as the one-shot timer when there
+ * is no local APIC (drivers/timer/pit.c). */
 #ifndef DRIVERS_PIT_H
 #define DRIVERS_PIT_H
 #include <proteus/types.h>
@@ -8,4 +9,5 @@
  * once if there is no PIT. */
 bool pit_wait_ticks(u16 ticks, u64 *tsc_elapsed);
 void pit_oneshot_irq0(u16 ticks);
+void pit_stop_irq0(void);
 #endif

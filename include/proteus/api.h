@@ -27,7 +27,8 @@ uint64_t proteus_boot_tsc(void);
 #define PROTEUS_REENT_SPACE 2048
 void *libc_default_reent(void);          /* the main thread's: newlib's own */
 void libc_reent_init(void *space);       /* a fresh one in PROTEUS_REENT_SPACE bytes */
-void libc_reent_fini(void *space);       /* flush and close its stdio */
+void libc_reent_flush(void *space);      /* flush its stdout and stderr */
+void libc_reent_fini(void *space);       /* free it; not the current one */
 void libc_switch_reent(void *reent);     /* make it current (_impure_ptr) */
 
 #endif

@@ -30,6 +30,12 @@ void cmdline_parse(struct cmdline *c, const char *line, bool skip_first);
  * last occurrence wins, as on Linux. */
 const char *cmdline_get(const struct cmdline *c, const char *key);
 
+/* A boolean option `key`: a bare `key` or key=on|1|yes sets *value to
+ * true, key=off|0|no to false (returns 1); absent, *value is left alone,
+ * the caller's default (returns 0); any other value leaves it alone too
+ * and returns -1, for the caller to report. The last occurrence wins. */
+int cmdline_get_bool(const struct cmdline *c, const char *key, bool *value);
+
 /* Parse a size with an optional K/M/G suffix; -1 on malformed input. */
 int cmdline_parse_size(const char *s, u64 *out);
 

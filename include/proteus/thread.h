@@ -17,7 +17,9 @@ typedef void *(*thread_fn)(void *arg);
 #define THREAD_DEFAULT_STACK_PAGES 16
 
 /* A new runnable thread, or NULL with *err = -ENOMEM (no memory for its
- * stack or state) or -EINVAL (no function, or a stack of 0 pages). */
+ * stack or state), -EAGAIN (every stack slot is in use: too many threads
+ * alive) or -EINVAL (no function, or a stack of 0 pages or larger than
+ * the stack window). */
 struct thread *thread_create(const char *name, thread_fn fn, void *arg, size_t stack_pages,
                              int *err);
 /* Wait for `t` to end; its return value (or thread_exit's) goes to *ret.
@@ -30,6 +32,17 @@ void thread_sleep_until(u64 deadline_ns);
 struct thread *thread_current(void);
 const char *thread_name(const struct thread *t);
 u64 thread_id(const struct thread *t);
+
+/* When no thread is runnable, no timer is pending and no thread waits for
+ * an interrupt, nothing can ever run again: the idle thread reports a
+ * deadlock (with every thread's state) and ends the machine with
+ * PANIC_EXIT_STATUS instead of halting forever. A thread that blocks until
+ * an interrupt handler wakes it, with no timer armed (console input
+ * delivered by interrupt, a device, an event channel), brackets the wait
+ * with these, so that the quiet is not taken for a deadlock. They nest
+ * and may be called from any thread; not from an interrupt handler. */
+void sched_waiting_for_irq_begin(void);
+void sched_waiting_for_irq_end(void);
 
 void thread_set_preemption(bool on);
 bool thread_preemption(void);

@@ -14,6 +14,8 @@ struct timer {
     u64 deadline;                  /* clock_ns() value */
     void (*fn)(struct timer *t);
     bool pending;
+    bool background;   /* never wakes a thread (set after timer_setup):
+                          the idle thread's deadlock check ignores it */
 };
 
 void timer_init(void);
@@ -23,6 +25,9 @@ void timer_setup(struct timer *t, void (*fn)(struct timer *t));
 void timer_arm(struct timer *t, u64 deadline);
 /* Disarm; true if it was pending (its function will not run). */
 bool timer_cancel(struct timer *t);
+/* Whether a timer that is not `background` is armed, one that may wake
+ * a thread: the idle thread's deadlock check. */
+bool timer_wakeup_pending(void);
 /* How many timer interrupts have been taken (statistics and tests). */
 extern u64 timer_interrupts;
 

@@ -81,8 +81,11 @@ void page_alloc_stats(u64 *free_pages, u64 *total_pages);
 paddr_t page_highest_frame(void);
 
 /* A stack of `pages` pages in the stack window with an unmapped guard page
- * below it; returns its top, or 0. `owner` names it in fault reports. */
-vaddr_t vm_stack_alloc(size_t pages, const char *owner);
+ * below it; returns its top, or 0 with *err set: -EAGAIN when all stack
+ * slots are in use, -ENOMEM without the frames or the room in the window.
+ * `owner` names it in fault reports. A freed slot serves any stack that
+ * fits in it. */
+vaddr_t vm_stack_alloc(size_t pages, const char *owner, int *err);
 void vm_stack_free(vaddr_t top, size_t pages);
 const char *vm_guard_owner(vaddr_t va);
 /* Unmap `page` and name it as the guard of a stack the kernel placed

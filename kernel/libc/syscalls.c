@@ -167,6 +167,23 @@ int nanosleep(const struct timespec *req, struct timespec *rem)
     return 0;
 }
 
+/* <unistd.h> declares these, but newlib for a bare target has neither:
+ * both are nanosleep. There are no signals to cut a sleep short, so
+ * sleep() always returns 0 (nothing left), and usleep() takes any count,
+ * a million microseconds or more included, as glibc does. */
+unsigned sleep(unsigned seconds)
+{
+    struct timespec ts = { (time_t)seconds, 0 };
+    nanosleep(&ts, NULL);
+    return 0;
+}
+
+int usleep(useconds_t us)
+{
+    struct timespec ts = { (time_t)(us / 1000000u), (long)(us % 1000000u) * 1000 };
+    return nanosleep(&ts, NULL);
+}
+
 /* Not provided: one app, no files, no processes. */
 #define NOT_PROVIDED(ret) do { set_errno(ENOSYS); return ret; } while (0)
 int open(const char *path, int flags, ...) { NOT_PROVIDED(-1); }

@@ -27,12 +27,26 @@ void libc_reent_init(void *space)
     _REENT_INIT_PTR(r);
 }
 
-void libc_reent_fini(void *space)
+/* In the exiting thread: push out what its own stdout and stderr still
+ * hold (a partial line). These two are the thread's own streams; files it
+ * opened belong to newlib's global list and outlive it. (newlib 3.3's
+ * _fflush_r takes no NULL for "all streams": that is fflush(NULL) alone.) */
+void libc_reent_flush(void *space)
 {
     struct _reent *r = space;
-    if (r->__sdidinit)
-        _fflush_r(r, NULL);
-    _reclaim_reent(r);
+    if (!r->__sdidinit)
+        return;
+    _fflush_r(r, r->_stdout);
+    _fflush_r(r, r->_stderr);
+}
+
+/* From another thread, once the owner is gone: _reclaim_reent does nothing
+ * for the current reent (_impure_ptr), so this cannot run at exit. It
+ * closes the streams, freeing their buffers and locks, and frees what
+ * else newlib allocated for the thread. */
+void libc_reent_fini(void *space)
+{
+    _reclaim_reent(space);
 }
 
 void libc_switch_reent(void *reent)

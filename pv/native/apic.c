@@ -2,7 +2,10 @@
  * Native interrupt controllers: the local APIC (x2APIC when the CPU has it,
  * unless `apic=xapic`), and for device lines either the IOAPICs the ACPI
  * MADT lists, with its interrupt source overrides, or, without ACPI, the
- * 8259 pair in PIC mode (through LINT0 as ExtINT).
+ * 8259 pair in PIC mode (through LINT0 as ExtINT). A CPU with no local
+ * APIC at all (CPUID.1:EDX[9] clear: 486-class, or QEMU's -cpu ...,-apic)
+ * runs in PIC mode with the 8259's output on its INTR pin, and the PIT's
+ * IRQ 0 stands in for the APIC timer (pv/native/time.c).
  */
 #include "native.h"
 #include <arch/cpu.h>
@@ -23,6 +26,14 @@ static PVOP_ABI int native_apic_init(void)
 {
     /* The legacy PICs first: off the exception vectors, all masked. */
     i8259_remap_and_mask(VEC_IRQ_BASE);
+    if (!cpu_features.apic) {
+        /* IOAPICs deliver only to local APICs: no use without one. */
+        pic_mode = true;
+        pv_ops.apic.name = "i8259";
+        printk("apic: this CPU has no local APIC: device interrupts through the 8259 "
+               "(PIC mode), the PIT as the timer\n");
+        return 0;
+    }
 
     const char *opt = kernel_option("apic");
     if (opt && strcmp(opt, "xapic") && strcmp(opt, "x2apic"))
@@ -63,8 +74,10 @@ static PVOP_ABI void native_eoi(unsigned vector)
             spurious_count++;
         else
             i8259_eoi(irq);
-    } else {
+    } else if (lapic_ready()) {
         lapic_eoi();
+    } else if (vector == VEC_TIMER) {
+        i8259_eoi(0);   /* no local APIC: the timer is the PIT's IRQ 0 */
     }
 }
 

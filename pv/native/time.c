@@ -1,6 +1,7 @@
 /*
  * Native time: the TSC is the clock and the local APIC timer, one-shot
- * (TSC-deadline mode where the CPU has it), is the timer. The TSC rate
+ * (TSC-deadline mode where the CPU has it), is the timer; a CPU without a
+ * local APIC uses the PIT's channel 0 instead. The TSC rate
  * comes from CPUID (leaf 0x15, 0x16, or a hypervisor's timing leaf
  * 0x40000010) when the CPU reports it, else it is measured over one 5 ms
  * PIT window (or, without a PIT, 16 periods of the RTC's 1024 Hz flag),
@@ -153,8 +154,51 @@ static PVOP_ABI u64 native_wallclock_at_boot_ns(void)
     return boot_wall_ns;
 }
 
+/* Without a local APIC the PIT's channel 0 is the one-shot timer: mode 0
+ * raises IRQ 0 once, at most 65535 ticks (55 ms) ahead; a longer wait
+ * fires early and kernel/timer.c re-arms for what is left. IRQ 0 arrives
+ * on the 8259's vector and is handed on to VEC_TIMER, the timer core's;
+ * the native apic ops send that vector's EOI to the 8259. */
+static bool pit_timer;
+
+static void pit_timer_irq(unsigned vector, void *ctx)
+{
+    irq_dispatch(VEC_TIMER);
+}
+
+static void pit_arm(u64 delta_ns)
+{
+    if (delta_ns == 0) {
+        pit_stop_irq0();
+        return;
+    }
+    u64 ticks = delta_ns < 60000000 ? delta_ns * PIT_HZ / NSEC_PER_SEC + 1 : 0xffff;
+    pit_oneshot_irq0((u16)(ticks > 0xffff ? 0xffff : ticks));
+}
+
+static int pit_timer_start(void)
+{
+    pit_stop_irq0();
+    int err = irq_register(VEC_IRQ_BASE + 0, pit_timer_irq, NULL, "pit-timer");
+    if (!err)
+        err = irqchip_route(0, VEC_IRQ_BASE + 0);
+    if (err) {
+        printk("time: no local APIC, and the PIT's IRQ 0 cannot be set up: %s (%d)\n",
+               errno_name(err), err);
+        return err;
+    }
+    pit_timer = true;
+    pr_info("time: no local APIC: the PIT (IRQ 0) is the one-shot timer\n");
+    return 0;
+}
+
 static PVOP_ABI void native_arm_oneshot(u64 deadline)
 {
+    if (pit_timer) {
+        u64 now = native_clock_ns();
+        pit_arm(deadline == 0 ? 0 : deadline > now ? deadline - now : 1);
+        return;
+    }
     if (lapic_timer_is_tsc_deadline()) {
         /* 0 disarms; a deadline already passed fires at once (SDM 11.5.4.1) */
         lapic_timer_arm_tsc(deadline ? ns_to_tsc(deadline) : 0);
@@ -243,6 +287,7 @@ static void tsc_refine_start(void)
     refine_tsc0 = read_tsc();
     refine_ns0 = native_clock_ns();
     timer_setup(&refine_timer, refine);
+    refine_timer.background = true;   /* no thread waits for it */
     timer_arm(&refine_timer, clock_ns() + (u64)refine_at_ms[0] * 1000000);
     pr_info("time: refining the TSC rate against the ACPI PM timer (port 0x%x)\n", pm_port);
 }
@@ -256,7 +301,7 @@ static PVOP_ABI int native_time_init(void)
 {
     u64 tsc0 = read_tsc();
     hz = tsc_from_cpuid();
-    if (hz && !cpu_features.tsc_deadline) {
+    if (hz && !cpu_features.tsc_deadline && lapic_ready()) {
         /* the rate is known, but the APIC timer's still needs a window */
         lapic_timer_measure_begin(VEC_TIMER);
         while (read_tsc() - tsc0 < hz / 500)
@@ -288,7 +333,11 @@ static PVOP_ABI int native_time_init(void)
     else
         boot_wall_ns = (u64)rtc * NSEC_PER_SEC - native_clock_ns();
 
-    if (lapic_timer_use_tsc_deadline(VEC_TIMER) == 0) {
+    if (!lapic_ready()) {
+        int err = pit_timer_start();
+        if (err)
+            return err;
+    } else if (lapic_timer_use_tsc_deadline(VEC_TIMER) == 0) {
         pr_info("time: local APIC timer in TSC-deadline mode\n");
     } else {
         int err = lapic_timer_measure_end(hz);

@@ -1,6 +1,7 @@
 /*
  * kernel/cmdline.c: splitting the boot command line into kernel options and
- * app arguments, option look-up and size parsing (`mem=64M`).
+ * app arguments, option look-up, boolean options and size parsing
+ * (`mem=64M`).
  */
 #include "unit.h"
 
@@ -370,4 +371,49 @@ TEST(cmdline_mem_option_end_to_end)
     CHECK_EQ(v, 96ULL << 20);
     CHECK_EQ(cmdline_parse_size(cmdline_get(&c, "console"), &v), -1);
     CHECK_EQ(cmdline_parse_size(cmdline_get(&c, "nomem"), &v), -1);   /* NULL: absent */
+}
+
+/* Boolean options: absent keeps the default, bare or on/1/yes is on,
+ * off/0/no is off, anything else is refused with the default kept. */
+TEST(cmdline_bool_values)
+{
+    static const struct { const char *line; int ret; bool want; } cases[] = {
+        { "", 0, true },   /* absent: the default (true here) stays */
+        { "pvstats", 1, true },
+        { "pvstats=on", 1, true },
+        { "pvstats=1", 1, true },
+        { "pvstats=yes", 1, true },
+        { "pvstats=off", 1, false },
+        { "pvstats=0", 1, false },
+        { "pvstats=no", 1, false },
+        { "pvstats=", -1, true },   /* empty value: not the bare word */
+        { "pvstats=ON", -1, true },
+        { "pvstats=onn", -1, true },
+        { "pvstats=o", -1, true },
+        { "pvstats=2", -1, true },
+        { "pvstats=false", -1, true },
+        { "pvstatsx", 0, true },    /* another option */
+        { "pvstats=off pvstats", 1, true },   /* the last one wins */
+        { "pvstats pvstats=no", 1, false },
+        { "-- pvstats", 0, true },  /* an app argument, not an option */
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        bool v = true;
+        cmdline_parse(&c, cases[i].line, false);
+        int ret = cmdline_get_bool(&c, "pvstats", &v);
+        if (!CHECK_EQ(ret, cases[i].ret) || !CHECK_EQ(v, cases[i].want))
+            printf("    line \"%s\"\n", cases[i].line);
+    }
+}
+
+/* A refused value leaves a false default false too. */
+TEST(cmdline_bool_default_false)
+{
+    bool v = false;
+    cmdline_parse(&c, "quiet=maybe", false);
+    CHECK_EQ(cmdline_get_bool(&c, "quiet", &v), -1);
+    CHECK_EQ(v, false);
+    cmdline_parse(&c, "", false);
+    CHECK_EQ(cmdline_get_bool(&c, "quiet", &v), 0);
+    CHECK_EQ(v, false);
 }

@@ -38,6 +38,13 @@ pvh_entry:
     jmp start32
 
 start32:
+    /* A CPU that cannot run this build is told so here, not left to
+     * triple-fault (arch/x86/boot/cpu_check.S). Multiboot and PVH leave
+     * ESP undefined: the boot stack, for this call only. */
+    mov $boot_stack_top, %esp
+    push %ebx
+    call boot_check_cpu
+    pop %ebx
     /* The TSC at (nearly) the first instruction, for `make bench`. It
      * lives in .data, which the BSS clearing below leaves alone. */
     rdtsc
