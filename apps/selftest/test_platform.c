@@ -8,6 +8,7 @@
 #include <proteus/pvops.h>
 #include <arch/cpu.h>
 #include <arch/extable.h>
+#include <arch/x86.h>
 #include "selftest.h"
 
 /* Every group is a struct of a name followed by function pointers. */
@@ -88,6 +89,26 @@ static void test_gp_fixup(void)
     test_pass();
 }
 
+/* CR0.TS through the cpu ops (natively the register, under Xen the
+ * fpu_taskswitch hypercall): set, an x87 instruction raises #NM; clear,
+ * it runs. Interrupts stay off meanwhile: a thread switch would save the
+ * FPU state and fault too. */
+static void test_fpu_taskswitch(void)
+{
+    unsigned long f = irq_save();
+    unsigned long cr0 = read_cr0();
+    write_cr0(cr0 | X86_CR0_TS);
+    unsigned long with_ts = read_cr0();
+    int faulted = probe_fpu();
+    write_cr0(cr0 & ~X86_CR0_TS);
+    int ran = probe_fpu();
+    irq_restore(f);
+    CHECK(with_ts & X86_CR0_TS, "CR0 reads 0x%lx after setting TS", with_ts);
+    CHECK(faulted == -14, "an x87 instruction with CR0.TS set did not raise #NM (%d)", faulted);
+    CHECK(ran == 0, "an x87 instruction with CR0.TS clear faulted");
+    test_pass();
+}
+
 static void test_cpuid_vendor(void)
 {
     CHECK(cpu_features.vendor[0] != '\0', "no CPU vendor string");
@@ -111,6 +132,7 @@ const struct test_case platform_tests[] = {
     { "platform.msr_probe", test_msr_probe },
     { "platform.gp_fixup", test_gp_fixup },
     { "platform.cpuid", test_cpuid_vendor },
+    { "platform.fpu_taskswitch", test_fpu_taskswitch },
     { "platform.unexpected_vector", test_spurious_vector_survived },
     { NULL, NULL },
 };

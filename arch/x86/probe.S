@@ -6,6 +6,8 @@
  *
  *   int probe_read_byte(const void *p, u8 *out)   0, or -EFAULT (14)
  *   int probe_write_byte(void *p, u8 val)          writes val; 0 or -EFAULT
+ *   int probe_fpu(void)                            one x87 instruction (fnop):
+ *                                                  0, or -EFAULT on #NM (CR0.TS set)
  */
 #include <arch/extable.h>
 
@@ -30,6 +32,15 @@ probe_write_byte:
 4:  mov $-14, %eax
     ret
     EXTABLE(3b, 4b)
+
+    .globl probe_fpu
+probe_fpu:
+5:  fnop
+    xor %eax, %eax
+    ret
+6:  mov $-14, %eax
+    ret
+    EXTABLE(5b, 6b)
 #else
     .globl probe_read_byte
 probe_read_byte:
@@ -53,6 +64,15 @@ probe_write_byte:
 4:  mov $-14, %eax
     ret
     EXTABLE(3b, 4b)
+
+    .globl probe_fpu
+probe_fpu:
+5:  fnop
+    xor %eax, %eax
+    ret
+6:  mov $-14, %eax
+    ret
+    EXTABLE(5b, 6b)
 #endif
 
 /*

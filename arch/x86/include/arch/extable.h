@@ -21,6 +21,7 @@ unsigned long extable_find(unsigned long ip);
 /* arch/x86/probe.S */
 int probe_read_byte(const void *p, unsigned char *out);
 int probe_write_byte(void *p, unsigned char val);
+int probe_fpu(void);
 int probe_read_fs_byte(unsigned long offset, unsigned char *out);
 int probe_load_fs(unsigned short selector);
 #endif
