@@ -109,6 +109,20 @@ static void test_fpu_taskswitch(void)
     test_pass();
 }
 
+/* A debug address register written and read back through the cpu ops
+ * (natively mov to/from DR0, under Xen set_debugreg/get_debugreg); DR7
+ * stays 0, so no breakpoint is armed. */
+static void test_debug_registers(void)
+{
+    static int watched;
+    unsigned long old = read_dr(0);
+    write_dr(0, (unsigned long)&watched);
+    unsigned long got = read_dr(0);
+    write_dr(0, old);
+    CHECK(got == (unsigned long)&watched, "DR0 reads 0x%lx after writing %p", got, (void *)&watched);
+    test_pass();
+}
+
 static void test_cpuid_vendor(void)
 {
     CHECK(cpu_features.vendor[0] != '\0', "no CPU vendor string");
@@ -133,6 +147,7 @@ const struct test_case platform_tests[] = {
     { "platform.gp_fixup", test_gp_fixup },
     { "platform.cpuid", test_cpuid_vendor },
     { "platform.fpu_taskswitch", test_fpu_taskswitch },
+    { "platform.debug_registers", test_debug_registers },
     { "platform.unexpected_vector", test_spurious_vector_survived },
     { NULL, NULL },
 };
