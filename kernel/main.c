@@ -200,6 +200,7 @@ void boot_entry(u32 kind, u32 magic, u32 info)
 {
     platform_select();
     console_init();
+    platform_print_notes();
 
     if (bootinfo_parse(&boot_info, kind, magic, info)) {
         printk("proteus: cannot boot without valid boot information\n");

@@ -1,41 +1,70 @@
 /*
  * Choosing the personality at boot. The table is in priority order: the
- * most specific platform first, native last as the fallback. Later
- * personalities (VMI, KVM) go above native; Xen PV is chosen by its own
- * entry path rather than by a probe.
+ * most specific platform first, native last as the fallback (KVM will go
+ * above native too); Xen PV is chosen by its own entry path rather than
+ * by a probe.
  */
+#include <proteus/format.h>
 #include <proteus/personality.h>
 #include <proteus/printk.h>
 #include <proteus/pvops.h>
+#include <proteus/string.h>
 
 struct pv_ops pv_ops;
 
+extern const struct personality vmi_personality;
+
 static const struct personality *const personalities[] = {
-    &native_personality,
+    &vmi_personality,      /* a VMI shim ROM in the option-ROM area */
+    &native_personality,   /* the fallback: its probe always succeeds */
 };
 
 static const struct personality *current;
+
+static char notes[1024];
+
+void platform_note(const char *fmt, ...)
+{
+    size_t used = strlen(notes);
+    va_list ap;
+    va_start(ap, fmt);
+    kvsnprintf(notes + used, sizeof(notes) - used, fmt, ap);
+    va_end(ap);
+    used = strlen(notes);
+    if (used + 1 < sizeof(notes)) {
+        notes[used] = '\n';
+        notes[used + 1] = '\0';
+    }
+}
+
+void platform_print_notes(void)
+{
+    if (notes[0])
+        printk("%s", notes);
+    notes[0] = '\0';
+}
 
 const struct personality *platform_select(void)
 {
     for (unsigned i = 0; i < ARRAY_SIZE(personalities); i++) {
         const struct personality *p = personalities[i];
-        if (p->probe()) {
-            /* every personality starts from the native tables */
-            native_personality.install();
-            if (p != &native_personality)
-                p->install();
-            current = p;
-            return p;
-        }
+        if (!p->probe())
+            continue;
+        /* every personality starts from the native tables */
+        native_personality.install();
+        if (p != &native_personality && !p->install())
+            continue;
+        current = p;
+        return p;
     }
-    return NULL;   /* unreachable: native's probe always succeeds */
+    return NULL;   /* unreachable: native's probe and install always succeed */
 }
 
 void platform_select_entry(const struct personality *p)
 {
     native_personality.install();
-    p->install();
+    if (!p->install())
+        native_personality.install();   /* cannot happen for Xen PV, which always installs */
     current = p;
 }
 
@@ -56,8 +85,8 @@ const struct personality *platform_current(void)
 
 void platform_print_boot_line(void)
 {
-    printk("proteus: platform=%s arch=%s cpu=%s irq=%s mmu=%s apic=%s time=%s console=%s\n",
-           current->name,
+    printk("proteus: platform=%s%s%s arch=%s cpu=%s irq=%s mmu=%s apic=%s time=%s console=%s\n",
+           current->name, current->detail ? ":" : "", current->detail ? current->detail() : "",
 #ifdef __x86_64__
            "x86_64",
 #else

@@ -204,6 +204,7 @@ int pvop_get(unsigned idx, struct pvop_info *out)
     if (idx >= NOPS)
         return -1;
     out->name = ops[idx].name;
+    out->offset = ops[idx].offset;
     out->impl = op_impl(idx);
     out->sites = ops[idx].sites;
     out->inlined = ops[idx].inlined;

@@ -20,6 +20,7 @@
 #include <proteus/pvpatch.h>
 #include <proteus/thread.h>
 #include <proteus/vm.h>
+#include "../../pv/vmi/vmi.h"
 #include "../../pv/xen/xen.h"
 #include "monitor.h"
 
@@ -43,11 +44,28 @@ int cmd_platform(int argc, char **argv)
     return 0;
 }
 
+/* What running the op means now: the native or personality code in the
+ * kernel, a call into a VMI shim, native bytes at every call site, or
+ * nothing at all. */
+static const char *op_runs(const struct pvop_info *op)
+{
+    unsigned long off;
+    if (op->sites && op->nops == op->sites)
+        return "no-op";
+    if (op->sites && op->inlined == op->sites)
+        return "inline";
+    if (vmi_op_is_nop(op->impl))
+        return "no-op";
+    if (vmi_shim_offset(op->impl, &off))
+        return "shim call";
+    return "kernel";
+}
+
 int cmd_ops(int argc, char **argv)
 {
     bool counted = pvpatch_mode() == PVPATCH_STATS;
-    printf("%-22s %-28s %5s %6s %6s %5s %12s\n", "op", "implementation", "sites", "inline",
-           "direct", "nop", "calls");
+    printf("%-22s %-28s %-9s %5s %6s %6s %5s %12s\n", "op", "implementation", "runs", "sites",
+           "inline", "direct", "nop", "calls");
     for (unsigned i = 0; i < pvop_count(); i++) {
         struct pvop_info op;
         pvop_get(i, &op);
@@ -56,7 +74,10 @@ int cmd_ops(int argc, char **argv)
         unsigned long off;
         const char *fn = ksym_lookup((unsigned long)op.impl, &off);
         char impl[40];
-        if (fn && off == 0)
+        unsigned long shim_off;
+        if (vmi_shim_offset(op.impl, &shim_off))
+            snprintf(impl, sizeof(impl), "shim+0x%lx", shim_off);
+        else if (fn && off == 0)
             snprintf(impl, sizeof(impl), "%s", fn);
         else
             snprintf(impl, sizeof(impl), "%p", op.impl);
@@ -65,8 +86,8 @@ int cmd_ops(int argc, char **argv)
             snprintf(calls, sizeof(calls), "%llu", (unsigned long long)op.calls);
         else
             snprintf(calls, sizeof(calls), "-");
-        printf("%-22s %-28s %5u %6u %6u %5u %12s\n", op.name, impl, op.sites, op.inlined,
-               op.direct, op.nops, calls);
+        printf("%-22s %-28s %-9s %5u %6u %6u %5u %12s\n", op.name, impl, op_runs(&op), op.sites,
+               op.inlined, op.direct, op.nops, calls);
     }
     if (!counted)
         printf("(calls are counted when booted with pvstats; pvpatch=off leaves every site an "

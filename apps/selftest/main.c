@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <proteus/bootinfo.h>
+#include <proteus/pvops.h>
 #include "selftest.h"
 
 enum verdict { NONE, PASS, FAIL, SKIP };
@@ -49,6 +50,18 @@ void test_skip(const char *fmt, ...)
 bool on_xen_pv(void)
 {
     return !strcmp(boot_protocol(), "xen-pv");
+}
+
+extern struct pv_ops native_ops_template;
+
+bool native_apic(void)
+{
+    return pv_ops.apic.init == native_ops_template.apic.init;
+}
+
+bool native_time(void)
+{
+    return pv_ops.time.init == native_ops_template.time.init;
 }
 
 static bool selected(const char *name, int argc, char **argv)

@@ -33,5 +33,9 @@ extern const struct test_case memory_tests[], libc_tests[], time_tests[], platfo
 /* Booted as a Xen PV guest (the xen-pv personality), where the cases about
  * local APICs and ISA devices cannot apply. */
 bool on_xen_pv(void);
+/* Whether a group is still the native personality's (a VMI shim or Xen
+ * may own the interrupt controller and the timer instead). */
+bool native_apic(void);
+bool native_time(void);
 
 #endif

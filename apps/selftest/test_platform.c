@@ -9,6 +9,8 @@
 #include <arch/cpu.h>
 #include <arch/extable.h>
 #include <arch/x86.h>
+#include "../../pv/vmi/rom.h"
+#include "../../pv/vmi/vmi.h"
 #include "selftest.h"
 
 /* Every group is a struct of a name followed by function pointers. */
@@ -33,13 +35,18 @@ static void test_ops_complete(void)
     test_pass();
 }
 
-/* The entry path decides: Xen's PV entry installs xen-pv, the Multiboot
- * and PVH entries probe and (so far) end at native. */
+/* The entry path decides: Xen's PV entry installs xen-pv; the Multiboot
+ * and PVH entries probe: vmi when the option-ROM area holds a shim the
+ * kernel accepts, else native. */
 static void test_personality(void)
 {
     extern const struct personality xen_pv_personality;
     const struct personality *p = platform_current();
-    const struct personality *want = on_xen_pv() ? &xen_pv_personality : &native_personality;
+    struct vmi_rom_info rom;
+    paddr_t at;
+    const struct personality *want = on_xen_pv() ? &xen_pv_personality
+                                   : vmi_scan(&rom, &at, false) ? &vmi_personality
+                                                                : &native_personality;
     CHECK(p != NULL, "no personality was chosen");
     CHECK(p == want, "personality is %s, expected %s (boot=%s)", p->name, want->name,
           boot_protocol());

@@ -11,6 +11,7 @@
 #include <arch/cpu.h>
 #include <drivers/lapic.h>
 #include <proteus/timer.h>
+#include <proteus/pvops.h>
 #include "selftest.h"
 
 static uint64_t now_ns(void)
@@ -107,9 +108,12 @@ static void test_sleep_usleep(void)
 
 static void test_timer_mode(void)
 {
+    if (!native_time()) {
+        test_skip("the timer is %s's", pv_ops.time.name);
+        return;
+    }
     if (!lapic_ready()) {
-        test_skip(on_xen_pv() ? "Xen PV: the timer is Xen's single-shot timer"
-                              : "no local APIC: the PIT is the timer");
+        test_skip("no local APIC: the PIT is the timer");
         return;
     }
     CHECK(lapic_timer_is_tsc_deadline() == cpu_features.tsc_deadline,

@@ -350,7 +350,7 @@ void vm_adopt(const struct memmap *m, paddr_t current_root)
         panic("vm: protecting the kernel image failed: %s (%d)", errno_name(err), err);
 }
 
-void vm_init(const struct memmap *m)
+void vm_init(const struct memmap *m, const struct vm_region *extra, unsigned nextra)
 {
 #ifdef __x86_64__
     paging_levels = 4;
@@ -384,6 +384,14 @@ void vm_init(const struct memmap *m)
     u64 img_lo = (uintptr_t)__image_start, img_hi = ALIGN_UP((uintptr_t)__bss_end, PAGE_SIZE);
     mmu_lazy_enter();
     map_image();
+    /* before paging is on: code that runs from a region must be mapped so
+     * by the time the CPU first fetches through these tables */
+    for (unsigned i = 0; i < nextra; i++) {
+        int err = vm_protect(extra[i].va, extra[i].len, extra[i].prot);
+        if (err)
+            panic("vm: protecting 0x%lx+0x%zx failed: %s (%d)", (unsigned long)extra[i].va,
+                  extra[i].len, errno_name(err), err);
+    }
 
     /* Low memory (BIOS data, EBDA, ROMs: where ACPI tables are found)
      * except page 0, then RAM and ACPI regions above 1 MiB. */

@@ -20,7 +20,12 @@ struct boot_info;
 struct personality {
     const char *name;
     bool (*probe)(void);
-    void (*install)(void);
+    /* Fill pv_ops (over the native tables). false: it cannot run after all
+     * (a shim refused to start): the next personality is tried. */
+    bool (*install)(void);
+    /* More about the chosen one, for the boot line's platform field
+     * ("vmi:vmi-native/1.0"); NULL: the name alone. */
+    const char *(*detail)(void);
     /* Boot steps that differ by platform (kernel/main.c, kernel_main):
      * the CPU's descriptor tables and trap entry; the allocator and page
      * tables; firmware tables (NULL: none). */
@@ -38,6 +43,11 @@ extern const struct personality native_personality;
  * and every operation it fills in; the rest stay as they were (native).
  * `size` is the group's size, e.g. sizeof(struct pv_cpu_ops). */
 void pv_ops_override(void *group, const void *over, size_t size);
+
+/* A probe cannot print (the console is not up yet): it leaves a line here
+ * instead, and boot prints the lot once the console works. */
+void platform_note(const char *fmt, ...) __printf(1, 2);
+void platform_print_notes(void);
 
 /* Choose and install; returns the chosen one. */
 const struct personality *platform_select(void);

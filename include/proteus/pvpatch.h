@@ -36,6 +36,7 @@ void pvpatch_apply(enum pvpatch_mode mode);
 /* For `monitor` and selftest. */
 struct pvop_info {
     const char *name;          /* "irq.disable" */
+    u32 offset;                /* of its pointer in struct pv_ops (= pvpatch_site.offset) */
     void *impl;                /* the function pv_ops holds */
     unsigned sites;            /* recorded call sites */
     unsigned inlined, direct, nops, unpatched;

@@ -39,8 +39,16 @@
 #define VM_DIRECT_LIMIT 0xc0000000ULL
 #endif
 
+/* Part of the kernel image mapped with other protections than its section
+ * gives it (the VMI shim's code, copied into the image's data). */
+struct vm_region {
+    vaddr_t va;
+    size_t len;
+    unsigned prot;   /* VM_* */
+};
+
 /* Build the kernel's page tables from the memory map and switch to them. */
-void vm_init(const struct memmap *m);
+void vm_init(const struct memmap *m, const struct vm_region *extra, unsigned nextra);
 /* Xen PV: extend the page tables in use instead (arch/x86/paging.c). */
 void vm_adopt(const struct memmap *m, paddr_t current_root);
 const char *vm_paging_name(void);   /* "4-level", "pae", "2-level" */

@@ -18,7 +18,7 @@ static bool native_probe(void)
  * and the patcher compares against it to know an op is still native. */
 struct pv_ops native_ops_template;
 
-static void native_install(void)
+static bool native_install(void)
 {
     native_ops_template.cpu = native_cpu_ops;
     native_ops_template.irq = native_irq_ops;
@@ -29,6 +29,7 @@ static void native_install(void)
     native_ops_template.console = native_serial_console_ops;
     native_ops_template.power = native_power_ops;
     pv_ops = native_ops_template;
+    return true;
 }
 
 /* Descriptor tables and the IDT, written directly. */
@@ -42,7 +43,7 @@ static void native_setup_cpu(void)
 static void native_setup_memory(const struct memmap *m)
 {
     page_alloc_init(m);
-    vm_init(m);
+    vm_init(m, NULL, 0);
     traps_paging_ready();
 }
 

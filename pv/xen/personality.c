@@ -21,7 +21,7 @@ static bool xen_probe(void)
     return false;
 }
 
-static void xen_install(void)
+static bool xen_install(void)
 {
     pv_ops_override(&pv_ops.cpu, &xen_cpu_ops, sizeof(pv_ops.cpu));
     pv_ops_override(&pv_ops.irq, &xen_irq_ops, sizeof(pv_ops.irq));
@@ -32,6 +32,7 @@ static void xen_install(void)
     pv_ops_override(&pv_ops.console, xen_is_dom0() ? &xen_console_ops : &xen_console_ring_ops,
                     sizeof(pv_ops.console));
     pv_ops_override(&pv_ops.power, &xen_power_ops, sizeof(pv_ops.power));
+    return true;
 }
 
 /* The GDT (through set_gdt), the per-CPU base, and the trap table built

@@ -1,0 +1,269 @@
+/*
+ * The VMI personality: the kernel does not talk to a hypervisor at all but
+ * calls a shim, a separate and versioned ROM, through its call table, and
+ * the shim does the privileged work (docs/vmi.md; the ABI is
+ * pv/vmi/abi.h and docs/vmi-abi.md).
+ *
+ * probe:   scan the option-ROM area for the VMI signature and check the
+ *          ROM whole (pv/vmi/rom.c) before any of its code runs; a refused
+ *          ROM leaves one line saying why, and the next personality
+ *          (native) boots instead
+ * install: copy the shim into the kernel's own memory (the code is
+ *          position-independent), call its init, and point every op at
+ *          the shim's entry, at a no-op, or (an optional call the shim
+ *          leaves out) at the kernel's native code
+ * patch:   each call site as the shim directs: a direct call into the
+ *          shim, the native bytes it asks for inline, or nothing
+ * memory:  the copy's code read+execute and its data read+write, in the
+ *          kernel's page tables from the first moment they are used
+ */
+#include "rom.h"
+#include <arch/cpu.h>
+#include <proteus/errno.h>
+#include <proteus/format.h>
+#include <proteus/personality.h>
+#include <proteus/printk.h>
+#include <proteus/pvops.h>
+#include <proteus/pvpatch.h>
+#include <proteus/string.h>
+#include <proteus/vm.h>
+#include "vmi.h"
+
+void native_patch(u32 offset, void *impl, struct pvpatch_directive *d);
+
+/* The shim runs from here: in the image, so that it is in the boot-time
+ * mappings of both architectures (identity on x86_64, no paging yet on
+ * i386) and stays where the kernel's own tables map the image. */
+#define SHIM_MAX (64 * 1024)
+static u8 shim_area[SHIM_MAX] __aligned(PAGE_SIZE);
+static struct vmi_rom_info rom;
+static paddr_t rom_pa;
+static bool bound;
+static char group_name[32], detail_buf[48];
+
+/* Which call implements each platform op. */
+#define OP(group, op, call) { (u32)PVOP_OFF(group.op), VMI_##call },
+static const struct {
+    u32 offset;
+    u16 call;
+} op_calls[] = {
+    OP(cpu, cpuid, CPUID) OP(cpu, read_cr0, READ_CR0) OP(cpu, write_cr0, WRITE_CR0)
+    OP(cpu, read_cr2, READ_CR2) OP(cpu, read_cr4, READ_CR4) OP(cpu, write_cr4, WRITE_CR4)
+    OP(cpu, read_dr, READ_DR) OP(cpu, write_dr, WRITE_DR) OP(cpu, read_msr, READ_MSR)
+    OP(cpu, write_msr, WRITE_MSR) OP(cpu, read_tsc, READ_TSC) OP(cpu, load_gdt, LOAD_GDT)
+    OP(cpu, load_idt, LOAD_IDT) OP(cpu, load_tr, LOAD_TR) OP(cpu, load_ldt, LOAD_LDT)
+    OP(cpu, alloc_ldt, ALLOC_LDT) OP(cpu, free_ldt, FREE_LDT)
+    OP(cpu, write_gdt_entry, WRITE_GDT_ENTRY) OP(cpu, write_ldt_entry, WRITE_LDT_ENTRY)
+    OP(cpu, write_idt_entry, WRITE_IDT_ENTRY) OP(cpu, set_kernel_stack, SET_KERNEL_STACK)
+    OP(cpu, io_in, IO_IN) OP(cpu, io_out, IO_OUT)
+    OP(irq, save_flags, SAVE_FLAGS) OP(irq, restore_flags, RESTORE_FLAGS)
+    OP(irq, disable, DISABLE) OP(irq, enable, ENABLE) OP(irq, safe_halt, SAFE_HALT)
+    OP(mmu, alloc_pt, ALLOC_PT) OP(mmu, release_pt, RELEASE_PT) OP(mmu, set_pte, SET_PTE)
+    OP(mmu, set_pmd, SET_PMD) OP(mmu, set_pud, SET_PUD) OP(mmu, set_p4d, SET_P4D)
+    OP(mmu, read_entry, READ_ENTRY) OP(mmu, read_pt_base, READ_PT_BASE)
+    OP(mmu, write_pt_base, WRITE_PT_BASE) OP(mmu, flush_tlb_one, FLUSH_TLB_ONE)
+    OP(mmu, flush_tlb_all, FLUSH_TLB_ALL) OP(mmu, flush_tlb_global, FLUSH_TLB_GLOBAL)
+    OP(mmu, lazy_enter, LAZY_ENTER) OP(mmu, lazy_flush, LAZY_FLUSH)
+    OP(mmu, lazy_leave, LAZY_LEAVE)
+    OP(apic, init, APIC_INIT) OP(apic, eoi, APIC_EOI) OP(apic, route_irq, APIC_ROUTE_IRQ)
+    OP(apic, mask_irq, APIC_MASK_IRQ) OP(apic, send_ipi, APIC_SEND_IPI)
+    OP(apic, cpu_id, APIC_CPU_ID)
+    OP(time, init, TIME_INIT) OP(time, clock_ns, CLOCK_NS)
+    OP(time, wallclock_at_boot_ns, WALLCLOCK_AT_BOOT_NS) OP(time, arm_oneshot, ARM_ONESHOT)
+    OP(time, tsc_hz, TSC_HZ)
+    OP(vcpu, count, VCPU_COUNT) OP(vcpu, start, VCPU_START)
+    OP(console, init, CONSOLE_INIT) OP(console, write, CONSOLE_WRITE)
+    OP(console, read, CONSOLE_READ)
+    OP(power, exit, EXIT)
+};
+
+#define COUNT_OP(group, op) +1
+BUILD_BUG_ON(ARRAY_SIZE(op_calls) != 0 PVOP_LIST(COUNT_OP));   /* every op has its call */
+
+static int call_of(u32 offset)
+{
+    for (unsigned i = 0; i < ARRAY_SIZE(op_calls); i++)
+        if (op_calls[i].offset == offset)
+            return op_calls[i].call;
+    return -1;
+}
+
+static void **op_slot(u32 offset)
+{
+    return (void **)((u8 *)&pv_ops + offset);
+}
+
+/* Where a no-op call goes when it is called rather than patched out
+ * (pvpatch=off, pvstats): nothing, under every call's signature, since
+ * only void calls may be no-ops. */
+static PVOP_ABI void vmi_nop(void)
+{
+}
+
+bool vmi_shim_offset(const void *p, unsigned long *off)
+{
+    uintptr_t a = (uintptr_t)p, base = (uintptr_t)shim_area;
+    if (!bound || a < base || a >= base + rom.hdr.text_size)
+        return false;
+    *off = (unsigned long)(a - base);
+    return true;
+}
+
+bool vmi_op_is_nop(const void *impl)
+{
+    return bound && impl == (const void *)vmi_nop;
+}
+
+/* ---- probe ------------------------------------------------------------------- */
+
+bool vmi_scan(struct vmi_rom_info *out, paddr_t *at, bool report)
+{
+    char why[128];
+    for (paddr_t pa = VMI_ROM_SCAN_START; pa < VMI_ROM_SCAN_END; pa += VMI_ROM_SCAN_STEP) {
+        const u8 *p = phys_to_virt(pa);
+        u32 magic;
+        memcpy(&magic, p + VMI_HEADER_OFFSET, sizeof(magic));
+        if (p[0] != 0x55 || p[1] != 0xaa || magic != VMI_MAGIC)
+            continue;   /* not a ROM, or another one (the VGA BIOS, a NIC's) */
+        if (!vmi_rom_check(p, VMI_ROM_SCAN_END - pa, VMI_ARCH_SELF, out, why, sizeof(why))) {
+            *at = pa;
+            return true;
+        }
+        if (report)
+            platform_note("vmi: refusing the shim ROM at 0x%lx: %s; booting without it",
+                          (unsigned long)pa, why);
+    }
+    return false;
+}
+
+static bool vmi_probe(void)
+{
+    return vmi_scan(&rom, &rom_pa, true);
+}
+
+/* ---- install ----------------------------------------------------------------- */
+
+static VMI_CC void *svc_map_phys(uint64_t pa, unsigned long len)
+{
+    return vm_map_mmio(pa, len);
+}
+
+static VMI_CC void svc_log(const char *msg)
+{
+    printk("vmi: %s: %s\n", rom.name, msg);
+}
+
+static const struct vmi_services services = {
+    .size = sizeof(struct vmi_services),
+    .abi_major = VMI_ABI_MAJOR,
+    .abi_minor = VMI_ABI_MINOR,
+    .map_phys = svc_map_phys,
+    .log = svc_log,
+};
+
+static bool vmi_install(void)
+{
+    if (rom.hdr.image_size > SHIM_MAX) {
+        platform_note("vmi: refusing the shim ROM at 0x%lx: %u bytes, this kernel runs at most %u",
+                      (unsigned long)rom_pa, rom.hdr.image_size, SHIM_MAX);
+        return false;
+    }
+    memcpy(shim_area, rom.rom, rom.hdr.image_size);
+    int err = ((vmi_init_fn)(shim_area + rom.hdr.init_offset))(&services);
+    if (err) {
+        platform_note("vmi: the shim '%s' refused to start: %s (%d); booting without it",
+                      rom.name, errno_name(err), err);
+        return false;
+    }
+    bound = true;
+    unsigned ncall = 0, ninline = 0, nnop = 0, nnative = 0;
+    for (unsigned i = 0; i < ARRAY_SIZE(op_calls); i++) {
+        const struct vmi_call *c = vmi_rom_call(&rom, op_calls[i].call);
+        void **slot = op_slot(op_calls[i].offset);
+        switch (c->kind) {
+        case VMI_CALL_CALL:
+        case VMI_CALL_INLINE:
+            *slot = shim_area + c->entry;
+            if (c->kind == VMI_CALL_INLINE)
+                ninline++;
+            else
+                ncall++;
+            break;
+        case VMI_CALL_NOP:
+            *slot = (void *)vmi_nop;
+            nnop++;
+            break;
+        default:
+            nnative++;   /* optional and left out: the native code stays */
+            break;
+        }
+    }
+    ksnprintf(group_name, sizeof(group_name), "%s", rom.name);
+    ksnprintf(detail_buf, sizeof(detail_buf), "%s/%u.%u", rom.name, rom.hdr.abi_major,
+              rom.hdr.abi_minor);
+    pv_ops.cpu.name = pv_ops.irq.name = pv_ops.mmu.name = pv_ops.apic.name = group_name;
+    pv_ops.time.name = pv_ops.vcpu.name = pv_ops.console.name = pv_ops.power.name = group_name;
+    platform_note("vmi: shim '%s' (licence %s), ABI %u.%u, found at 0x%lx (%u KiB): %u calls "
+                  "into it, %u inline, %u no-ops, %u left native",
+                  rom.name, rom.license, rom.hdr.abi_major, rom.hdr.abi_minor,
+                  (unsigned long)rom_pa, rom.length / 1024, ncall, ninline, nnop, nnative);
+    return true;
+}
+
+static const char *vmi_detail(void)
+{
+    return detail_buf;
+}
+
+/* ---- patching ----------------------------------------------------------------- */
+
+static void vmi_patch(u32 offset, void *impl, struct pvpatch_directive *d)
+{
+    int n = call_of(offset);
+    const struct vmi_call *c = n >= 0 ? vmi_rom_call(&rom, (unsigned)n) : NULL;
+    if (!c || c->kind == VMI_CALL_ABSENT) {
+        native_patch(offset, impl, d);   /* the native code stayed: maybe inline it */
+        return;
+    }
+    if (c->kind == VMI_CALL_NOP) {
+        d->kind = PVPATCH_NOP;
+    } else if (c->kind == VMI_CALL_INLINE && c->len <= PVPATCH_SITE_LEN) {
+        d->kind = PVPATCH_INLINE;
+        d->len = c->len;
+        memcpy(d->bytes, c->bytes, c->len);
+    }
+    /* else a direct call into the shim (the default) */
+}
+
+/* ---- boot steps -------------------------------------------------------------- */
+
+static void vmi_setup_cpu(void)
+{
+    cpu_tables_init(0);
+    traps_init();
+}
+
+/* The kernel's page tables, with the shim's code executable and its data
+ * writable from the start: the shim's own calls build and load them. */
+static void vmi_setup_memory(const struct memmap *m)
+{
+    struct vm_region shim_regions[] = {
+        { (vaddr_t)shim_area, ALIGN_UP(rom.hdr.text_size, PAGE_SIZE), VM_READ | VM_EXEC },
+        { (vaddr_t)shim_area + rom.hdr.data_offset, ALIGN_UP(rom.hdr.data_size, PAGE_SIZE),
+          VM_READ | VM_WRITE },
+    };
+    page_alloc_init(m);
+    vm_init(m, shim_regions, rom.hdr.data_size ? 2 : 1);
+    traps_paging_ready();
+}
+
+const struct personality vmi_personality = {
+    .name = "vmi",
+    .probe = vmi_probe,
+    .install = vmi_install,
+    .detail = vmi_detail,
+    .setup_cpu = vmi_setup_cpu,
+    .setup_memory = vmi_setup_memory,
+    .setup_firmware = NULL,   /* the shim owns the interrupt controller and power */
+    .patch = vmi_patch,
+};
