@@ -200,3 +200,64 @@ clean:
 
 distclean:
 	rm -rf $(BUILD)
+
+# ------------------------------------------------------------ VMI shim ROMs --
+# build/<arch>/vmi-native.rom: the vmi-native shim (pv/vmi/shim/README.md), a
+# binary of its own that includes only pv/vmi/abi.h and links nothing of the
+# kernel. It runs wherever the kernel copies it, so it is linked at 0 and
+# compiled -fpie with hidden symbols, and scripts/check-shim.py refuses any
+# absolute relocation outside its header and call table. scripts/mkrom.py
+# packs it into an option ROM (length, checksum, every header field checked)
+# and makes the damaged ROMs for the kernel's refusal tests
+# (vmi-bad-<reason>.rom); `mkrom.py --check` must refuse each for its reason.
+SHIM_SRC := $(wildcard pv/vmi/shim/*.c pv/vmi/shim/*.S)
+SHIM_BAD := checksum truncated major missing
+SHIM_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
+        -fpie -fvisibility=hidden -mgeneral-regs-only -fno-stack-protector \
+        -fno-asynchronous-unwind-tables -fcf-protection=none -fno-strict-aliasing \
+        -fno-tree-loop-distribute-patterns --param=min-pagesize=0 -Wa,--noexecstack -MMD -MP
+SHIM_FLAGS_x86_64 := -m64 -mno-red-zone
+SHIM_FLAGS_i386 := -m32 -march=i686 -mregparm=3
+SHIM_ROMS := $(foreach a,$(ARCHES),$(BUILD)/$(a)/vmi-native.rom \
+        $(patsubst %,$(BUILD)/$(a)/vmi-bad-%.rom,$(SHIM_BAD)))
+
+.PHONY: roms clean-roms
+all: roms
+roms: $(SHIM_ROMS)
+clean: clean-roms
+clean-roms:
+	rm -rf $(foreach a,$(ARCHES),$(BUILD)/$(a)/shim $(BUILD)/$(a)/vmi-*.rom)
+
+# $(1) = arch
+define SHIM_template
+$(1)_SHIM_OBJS := $$(patsubst pv/vmi/shim/%,$(BUILD)/$(1)/shim/%.o,$(SHIM_SRC))
+
+$(BUILD)/$(1)/shim/%.o: pv/vmi/shim/% Makefile
+	$(Q)mkdir -p $$(dir $$@)
+	@echo "  CC      $(1)/$$<"
+	$(Q)$(HOST_CC) $(SHIM_CFLAGS) $(SHIM_FLAGS_$(1)) -c $$< -o $$@
+
+# -q keeps the relocations in the output for the check.
+$(BUILD)/$(1)/shim/vmi-native.elf: $$($(1)_SHIM_OBJS) pv/vmi/shim/shim.ld scripts/check-shim.py
+	@echo "  LD      $(1)/shim/vmi-native.elf"
+	$(Q)ld -m $$($(1)_LDEMU) -nostdlib -static -q --build-id=none -z noexecstack \
+	    --no-warn-rwx-segments -T pv/vmi/shim/shim.ld -o $$@.tmp $$($(1)_SHIM_OBJS)
+	$(Q)python3 scripts/check-shim.py $$@.tmp
+	$(Q)mv $$@.tmp $$@
+
+$(BUILD)/$(1)/vmi-native.rom: $(BUILD)/$(1)/shim/vmi-native.elf scripts/mkrom.py pv/vmi/abi.h
+	@echo "  ROM     $(1)/vmi-native.rom"
+	$(Q)objcopy -O binary $$< $(BUILD)/$(1)/shim/vmi-native.bin
+	$(Q)python3 scripts/mkrom.py --arch $(1) -o $$@.tmp $(BUILD)/$(1)/shim/vmi-native.bin
+	$(Q)python3 scripts/mkrom.py --check $$@.tmp --arch $(1) --quiet
+	$(Q)mv $$@.tmp $$@
+
+$(BUILD)/$(1)/vmi-bad-%.rom: $(BUILD)/$(1)/vmi-native.rom scripts/mkrom.py
+	@echo "  ROM     $(1)/vmi-bad-$$*.rom"
+	$(Q)python3 scripts/mkrom.py --damage $$* -o $$@.tmp $$<
+	$(Q)python3 scripts/mkrom.py --check $$@.tmp --arch $(1) --expect $$* --quiet
+	$(Q)mv $$@.tmp $$@
+endef
+
+$(foreach a,$(ARCHES),$(eval $(call SHIM_template,$(a))))
+-include $(wildcard $(BUILD)/*/shim/*.d)
