@@ -22,6 +22,7 @@ static const struct personality *const personalities[] = {
 static const struct personality *current;
 
 static char notes[1024];
+static bool console_ready;
 
 void platform_note(const char *fmt, ...)
 {
@@ -39,9 +40,15 @@ void platform_note(const char *fmt, ...)
 
 void platform_print_notes(void)
 {
+    console_ready = true;
     if (notes[0])
         printk("%s", notes);
     notes[0] = '\0';
+}
+
+bool platform_console_ready(void)
+{
+    return console_ready;
 }
 
 const struct personality *platform_select(void)

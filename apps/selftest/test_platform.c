@@ -37,7 +37,7 @@ static void test_ops_complete(void)
 
 /* The entry path decides: Xen's PV entry installs xen-pv; the Multiboot
  * and PVH entries probe: vmi when the option-ROM area holds a shim the
- * kernel accepts, else native. */
+ * kernel accepts and the shim's init agreed to run, else native. */
 static void test_personality(void)
 {
     extern const struct personality xen_pv_personality;
@@ -45,8 +45,9 @@ static void test_personality(void)
     struct vmi_rom_info rom;
     paddr_t at;
     const struct personality *want = on_xen_pv() ? &xen_pv_personality
-                                   : vmi_scan(&rom, &at, false) ? &vmi_personality
-                                                                : &native_personality;
+                                   : vmi_scan(&rom, &at, false) && !vmi_init_result()
+                                       ? &vmi_personality
+                                       : &native_personality;
     CHECK(p != NULL, "no personality was chosen");
     CHECK(p == want, "personality is %s, expected %s (boot=%s)", p->name, want->name,
           boot_protocol());

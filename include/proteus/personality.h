@@ -47,7 +47,8 @@ void pv_ops_override(void *group, const void *over, size_t size);
 /* A probe cannot print (the console is not up yet): it leaves a line here
  * instead, and boot prints the lot once the console works. */
 void platform_note(const char *fmt, ...) __printf(1, 2);
-void platform_print_notes(void);
+void platform_print_notes(void);   /* once the console works */
+bool platform_console_ready(void);   /* print, or leave a note */
 
 /* Choose and install; returns the chosen one. */
 const struct personality *platform_select(void);

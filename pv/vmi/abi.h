@@ -37,6 +37,14 @@
 #define VMI_ARCH_I386 1
 #define VMI_ARCH_X86_64 2
 
+/* What the shim says about one call: struct vmi_call's kind. */
+#define VMI_CALL_ABSENT 0   /* not provided: the kernel keeps its own native code
+                             * (optional calls) or refuses the ROM (required ones) */
+#define VMI_CALL_CALL 1     /* call `entry` */
+#define VMI_CALL_INLINE 2   /* put `bytes` at the call site; `entry` does the same
+                             * and is called where the bytes do not fit */
+#define VMI_CALL_NOP 3      /* the call does nothing: remove it (void calls only) */
+
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 
@@ -47,7 +55,8 @@ struct vmi_rom_header {
     uint16_t header_size;    /* sizeof(struct vmi_rom_header) of the ROM's ABI */
     uint8_t arch;            /* VMI_ARCH_*: the mode the shim's code runs in */
     uint8_t reserved0;
-    uint32_t image_size;     /* bytes from ROM offset 0 that make up the shim */
+    uint32_t image_size;     /* bytes from ROM offset 0 that make up the shim,
+                              * its zero-filled data included */
     uint32_t text_size;      /* [0, text_size): code and constants, mapped read+execute */
     uint32_t data_offset;    /* [data_offset, +data_size): mapped read+write, */
     uint32_t data_size;      /*   page-aligned; zero-filled data included */
@@ -59,28 +68,18 @@ struct vmi_rom_header {
     uint32_t features;       /* none defined in 1.0: 0 */
 } __attribute__((packed));
 
-/* What the shim says about one call. */
-enum vmi_call_kind {
-    VMI_CALL_ABSENT = 0,     /* not provided: the kernel keeps its own native code
-                              * (optional calls) or refuses the ROM (required ones) */
-    VMI_CALL_CALL = 1,       /* call `entry` */
-    VMI_CALL_INLINE = 2,     /* put `bytes` at the call site; `entry` does the same
-                              * and is called where the bytes do not fit */
-    VMI_CALL_NOP = 3,        /* the call does nothing: remove it (void calls only) */
-};
-
 #define VMI_INLINE_MAX 10
 
 struct vmi_call {
     uint32_t entry;          /* offset of the entry point in the ROM; 0: none */
-    uint8_t kind;            /* enum vmi_call_kind */
+    uint8_t kind;            /* VMI_CALL_* */
     uint8_t len;             /* VMI_CALL_INLINE: how many of bytes[] */
     uint8_t bytes[VMI_INLINE_MAX];
 } __attribute__((packed));
 
-/* What the kernel offers the shim, passed to init. Function pointers use
- * the call convention below. A later minor version may append fields;
- * `size` says how many there are. */
+/* What the kernel offers the shim, passed to init and valid for as long
+ * as the kernel runs. Function pointers use the call convention below. A
+ * later minor version may append fields; `size` says how many there are. */
 #if defined(__i386__)
 #define VMI_CC __attribute__((regparm(3)))
 #else
@@ -100,12 +99,15 @@ struct vmi_services {
 
 /* init: called once, before any other call, with interrupts off. The
  * kernel is still in its boot state: on i386 paging is off, on x86_64 the
- * low 4 GiB are identity-mapped. 0, or a negative errno (Linux numbering)
- * to refuse: the kernel then boots native. */
+ * low 4 GiB are identity-mapped. 0, or a negative errno to refuse (the
+ * numbers Linux and newlib share: EINVAL 22, ENODEV 19, ENOMEM 12, EBUSY
+ * 16, EIO 5): the kernel then boots native. */
 typedef int (VMI_CC *vmi_init_fn)(const struct vmi_services *services);
 #endif /* __ASSEMBLER__ */
 
-/* ---- vectors the shim may use ------------------------------------------- */
+/* ---- vectors ----------------------------------------------------------------
+ * The kernel routes device lines to vectors 0x20-0xEF (APIC_ROUTE_IRQ);
+ * these two are the shim's. */
 #define VMI_VECTOR_TIMER 0xf0      /* the one-shot timer (time group) */
 #define VMI_VECTOR_SPURIOUS 0xff   /* the local APIC's spurious vector */
 
@@ -128,7 +130,9 @@ typedef int (VMI_CC *vmi_init_fn)(const struct vmi_services *services);
  * be entered again from an interrupt handler while interrupts are on.
  *
  * X(number, NAME, flags): flags are VMI_REQUIRED (a ROM without it is
- * refused) and VMI_RESULT (returns a value: VMI_CALL_NOP is invalid).
+ * refused), VMI_RESULT (returns a value: VMI_CALL_NOP is invalid) and
+ * VMI_NORETURN (never returns: VMI_CALL_NOP is invalid too). Negative
+ * errno results use the numbers of init above.
  */
 #define VMI_REQUIRED 0x1
 #define VMI_RESULT 0x2

@@ -39,6 +39,7 @@ static u8 shim_area[SHIM_MAX] __aligned(PAGE_SIZE);
 static struct vmi_rom_info rom;
 static paddr_t rom_pa;
 static bool bound;
+static int init_result;   /* what the shim's init returned, if it ran */
 static char group_name[32], detail_buf[48];
 
 /* Which call implements each platform op. */
@@ -109,6 +110,11 @@ bool vmi_shim_offset(const void *p, unsigned long *off)
     return true;
 }
 
+int vmi_init_result(void)
+{
+    return init_result;
+}
+
 bool vmi_op_is_nop(const void *impl)
 {
     return bound && impl == (const void *)vmi_nop;
@@ -148,9 +154,14 @@ static VMI_CC void *svc_map_phys(uint64_t pa, unsigned long len)
     return vm_map_mmio(pa, len);
 }
 
+/* The shim may log from init, before the console is up: then the line
+ * waits with the other boot notes. */
 static VMI_CC void svc_log(const char *msg)
 {
-    printk("vmi: %s: %s\n", rom.name, msg);
+    if (platform_console_ready())
+        printk("vmi: %s: %s\n", rom.name, msg);
+    else
+        platform_note("vmi: %s: %s", rom.name, msg);
 }
 
 static const struct vmi_services services = {
@@ -170,6 +181,7 @@ static bool vmi_install(void)
     }
     memcpy(shim_area, rom.rom, rom.hdr.image_size);
     int err = ((vmi_init_fn)(shim_area + rom.hdr.init_offset))(&services);
+    init_result = err;
     if (err) {
         platform_note("vmi: the shim '%s' refused to start: %s (%d); booting without it",
                       rom.name, errno_name(err), err);

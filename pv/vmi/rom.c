@@ -151,3 +151,8 @@ int vmi_rom_check(const u8 *rom, size_t avail, unsigned arch, struct vmi_rom_inf
         REFUSE("the licence at 0x%x is not a short printable string", h.license_offset);
     return check_calls(out, why, why_len);
 }
+
+/* docs/vmi-abi.md gives these offsets and sizes in its tables. */
+BUILD_BUG_ON(sizeof(struct vmi_rom_header) != 48);
+BUILD_BUG_ON(__builtin_offsetof(struct vmi_rom_header, features) != 0x4c - VMI_HEADER_OFFSET);
+BUILD_BUG_ON(sizeof(struct vmi_call) != 16);

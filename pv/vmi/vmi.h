@@ -18,6 +18,9 @@ bool vmi_scan(struct vmi_rom_info *out, paddr_t *at, bool report);
 
 /* If `p` is inside the running shim's code: its offset there. */
 bool vmi_shim_offset(const void *p, unsigned long *off);
+/* What the shim's init returned: 0, or the error with which it declined
+ * (and the kernel booted without it). */
+int vmi_init_result(void);
 /* Whether `impl` is the no-op a NOP call points at. */
 bool vmi_op_is_nop(const void *impl);
 

@@ -31,7 +31,8 @@ DEFAULTS = {'machine': 'pc', 'boot': 'multiboot', 'mem': '64', 'accel': 'tcg',
             'expect': '', 'reject': '', 'platform': '', 'end': 'status',
             'input': '', 'input_after': r'^proteus: platform=', 'input_delay': '0',
             'clock_tolerance_ms': '',
-            'qemu': 'system', 'hypervisor': 'none', 'xen_args': ''}
+            'qemu': 'system', 'hypervisor': 'none', 'xen_args': '',
+            'option_rom': '', 'rom_checksum': 'checked'}
 FIELDS = set(DEFAULTS) | {'image', 'arch', 'cpu'}
 DEFAULT_CPU = {'x86_64': 'qemu64', 'i386': 'qemu32'}
 QEMU = {'x86_64': 'qemu-system-x86_64', 'i386': 'qemu-system-i386'}
@@ -52,7 +53,7 @@ ENDS = ('status', 'poweroff', 'halt', 'reset')
 # Under this nested KVM, -cpu host and -cpu max fail ("failed to set MSR 0x10a").
 KVM_CPU = {'max': 'host,-arch-capabilities'}
 # QEMU's own start-up errors (it then exits 1, which looks like guest status 0).
-QEMU_ERROR = re.compile(r'^qemu(-system-\S+)?: (?!warning)', re.M)
+QEMU_ERROR = re.compile(r'^qemu(-system-\S+)?: (?!(.*: )?warning: )', re.M)
 TAIL = 40
 LIVE = set()               # QEMUs running now: killed if the runner is stopped
 
@@ -122,6 +123,7 @@ def load_table(path, build_dir):
         check(t['end'] in ENDS, f'end must be one of {", ".join(ENDS)}')
         check(t['qemu'] in ('system', 'backport'), 'qemu must be system or backport')
         check(t['hypervisor'] in ('none', 'xen'), 'hypervisor must be none or xen')
+        check(t['rom_checksum'] in ('checked', 'unchecked'), 'rom_checksum must be checked or unchecked')
         try:
             timeout, status = float(t['timeout']), int(t['expect_status'], 0)
             input_delay = float(t['input_delay'])
@@ -162,6 +164,19 @@ def load_table(path, build_dir):
                 cmd += ['-kernel', image]
                 if t['append']:
                     cmd += ['-append', t['append']]
+            if t['option_rom']:
+                # SeaBIOS copies it into the option-ROM area (0xC0000-0xDFFFF).
+                rom = t['option_rom'] if '/' in t['option_rom'] else f"{arch}/{t['option_rom']}"
+                cmd += ['-option-rom', os.path.join(build_dir, rom + '.rom')]
+            if t['rom_checksum'] == 'unchecked':
+                # SeaBIOS drops a ROM whose checksum is wrong unless the
+                # fw_cfg file etc/optionroms-checksum holds 0: then the
+                # kernel must refuse it itself.
+                zero = os.path.join(build_dir, 'seabios-optionroms-checksum-0')
+                if not os.path.exists(zero):
+                    with open(zero, 'wb') as f:
+                        f.write(bytes(8))
+                cmd += ['-fw_cfg', f'name=etc/optionroms-checksum,file={zero}']
             cmd += shlex.split(t['extra'])
             runs.append(Run(f'{name}-{accel}', arch, image, accel, cmd, timeout, status, expect,
                             reject, t['end'],
@@ -312,7 +327,8 @@ def check_clock(stamps, tol_ms):
 
 def boot(run):
     """Boot one run and judge it."""
-    for f in (run.image, *([run.cmd[run.cmd.index('-kernel') + 1]] if '-initrd' in run.cmd else [])):
+    for f in (run.image, *([run.cmd[run.cmd.index('-kernel') + 1]] if '-initrd' in run.cmd else []),
+              *([run.cmd[run.cmd.index('-option-rom') + 1]] if '-option-rom' in run.cmd else [])):
         if not os.path.isfile(f):
             return Result('FAIL', reason=f'{f} missing (not built?)', broken=True)
     t0 = time.monotonic()

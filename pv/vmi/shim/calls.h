@@ -17,13 +17,6 @@
 #ifndef VMI_SHIM_CALLS_H
 #define VMI_SHIM_CALLS_H
 
-/* enum vmi_call_kind, which abi.h hides from assembly; init.c checks that
- * the two agree. */
-#define SHIM_KIND_ABSENT 0
-#define SHIM_KIND_CALL 1
-#define SHIM_KIND_INLINE 2
-#define SHIM_KIND_NOP 3
-
 /* cpu */
 #define SHIM_DO_CPUID SHIM_CALL_TO(shim_cpuid)
 #define SHIM_DO_READ_CR0 SHIM_CALL_TO(shim_read_cr0)

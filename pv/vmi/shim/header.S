@@ -65,11 +65,11 @@ vmi_license:
  * and whole slots of numbers VMI_CALL_LIST skips (kind 0: ABSENT). Inline
  * bytes that do not fit would push the next .org backwards, which the
  * assembler refuses (and mkrom.py checks len <= VMI_INLINE_MAX). */
-#define SHIM_CALL_TO(fn) .long fn; .byte SHIM_KIND_CALL
+#define SHIM_CALL_TO(fn) .long fn; .byte VMI_CALL_CALL
 #define SHIM_INLINE(fn, ...) \
-    .long fn; .byte SHIM_KIND_INLINE; .byte 2f - 1f; 1: .byte __VA_ARGS__; 2:
-#define SHIM_NOP .long 0; .byte SHIM_KIND_NOP
-#define SHIM_ABSENT .long 0; .byte SHIM_KIND_ABSENT
+    .long fn; .byte VMI_CALL_INLINE; .byte 2f - 1f; 1: .byte __VA_ARGS__; 2:
+#define SHIM_NOP .long 0; .byte VMI_CALL_NOP
+#define SHIM_ABSENT .long 0; .byte VMI_CALL_ABSENT
 #define SHIM_SLOT(n, name, flags) .org vmi_calls + (n) * 16; SHIM_DO_##name;
 
     .balign 16

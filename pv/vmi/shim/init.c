@@ -10,9 +10,6 @@
 /* The shim's side of the ABI, checked where the compiler can see both. */
 _Static_assert(sizeof(struct vmi_rom_header) == 48, "vmi_rom_header is 48 bytes (mkrom.py)");
 _Static_assert(sizeof(struct vmi_call) == 16, "header.S lays out 16-byte call slots");
-_Static_assert(SHIM_KIND_ABSENT == VMI_CALL_ABSENT && SHIM_KIND_CALL == VMI_CALL_CALL &&
-               SHIM_KIND_INLINE == VMI_CALL_INLINE && SHIM_KIND_NOP == VMI_CALL_NOP,
-               "calls.h's kinds are abi.h's");
 
 struct shim_cpu shim_cpu;
 void *(VMI_CC *shim_map_phys)(uint64_t pa, unsigned long len);
