@@ -209,7 +209,8 @@ distclean:
 # absolute relocation outside its header and call table. scripts/mkrom.py
 # packs it into an option ROM (length, checksum, every header field checked)
 # and makes the damaged ROMs for the kernel's refusal tests
-# (vmi-bad-<reason>.rom); `mkrom.py --check` must refuse each for its reason.
+# (vmi-bad-<reason>.rom; `mkrom.py --check` must refuse each for its reason)
+# and a variant without inline directives for make bench.
 SHIM_SRC := $(wildcard pv/vmi/shim/*.c pv/vmi/shim/*.S)
 SHIM_BAD := checksum truncated major missing
 SHIM_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
@@ -218,7 +219,7 @@ SHIM_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdinc -isystem $(GCC
         -fno-tree-loop-distribute-patterns --param=min-pagesize=0 -Wa,--noexecstack -MMD -MP
 SHIM_FLAGS_x86_64 := -m64 -mno-red-zone
 SHIM_FLAGS_i386 := -m32 -march=i686 -mregparm=3
-SHIM_ROMS := $(foreach a,$(ARCHES),$(BUILD)/$(a)/vmi-native.rom \
+SHIM_ROMS := $(foreach a,$(ARCHES),$(BUILD)/$(a)/vmi-native.rom $(BUILD)/$(a)/vmi-native-calls.rom \
         $(patsubst %,$(BUILD)/$(a)/vmi-bad-%.rom,$(SHIM_BAD)))
 
 .PHONY: roms clean-roms
@@ -249,6 +250,14 @@ $(BUILD)/$(1)/vmi-native.rom: $(BUILD)/$(1)/shim/vmi-native.elf scripts/mkrom.py
 	@echo "  ROM     $(1)/vmi-native.rom"
 	$(Q)objcopy -O binary $$< $(BUILD)/$(1)/shim/vmi-native.bin
 	$(Q)python3 scripts/mkrom.py --arch $(1) -o $$@.tmp $(BUILD)/$(1)/shim/vmi-native.bin
+	$(Q)python3 scripts/mkrom.py --check $$@.tmp --arch $(1) --quiet
+	$(Q)mv $$@.tmp $$@
+
+# The same shim asking for calls where it asks for inline bytes: make bench
+# compares the two.
+$(BUILD)/$(1)/vmi-native-calls.rom: $(BUILD)/$(1)/vmi-native.rom scripts/mkrom.py
+	@echo "  ROM     $(1)/vmi-native-calls.rom"
+	$(Q)python3 scripts/mkrom.py --no-inline -o $$@.tmp $$<
 	$(Q)python3 scripts/mkrom.py --check $$@.tmp --arch $(1) --quiet
 	$(Q)mv $$@.tmp $$@
 

@@ -16,6 +16,9 @@
         truncated  image_size reaches beyond length*512
         major      abi_major is 2
         missing    SAVE_FLAGS, a required call, is ABSENT
+  mkrom.py --no-inline -o OUT.rom IN.rom
+      A copy in which every inline call is a plain call instead (the
+      entry does the same): make bench measures what inlining saves.
   mkrom.py --check FILE [--arch ARCH] [--expect REASON] [--quiet]
       Print the header and call table and exit 1 if the kernel would
       refuse the ROM, with the reasons. With --expect, exit 0 only if the
@@ -318,12 +321,26 @@ def damage(rom, how, abi):
     return rom
 
 
+def no_inline(rom, abi):
+    rom = bytearray(rom)
+    h = header_of(rom, abi)
+    size = 6 + abi.INLINE_MAX
+    for n in range(h["ncalls"]):
+        slot = h["calls_offset"] + n * size
+        if rom[slot + 4] == abi.CALL_INLINE:
+            rom[slot + 4] = abi.CALL_CALL
+            rom[slot + 5:slot + size] = bytes(size - 5)
+    fix_checksum(rom)
+    return rom
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("input", nargs="?", help="the shim binary, or the ROM to damage")
     p.add_argument("-o", "--output")
     p.add_argument("--arch", choices=sorted(ARCHES))
     p.add_argument("--damage", choices=DAMAGES)
+    p.add_argument("--no-inline", action="store_true", help="make every inline call a plain call")
     p.add_argument("--check", metavar="FILE")
     p.add_argument("--expect", help="with --check: the one reason the ROM must be refused for")
     p.add_argument("--quiet", action="store_true", help="with --check: print only refusals")
@@ -340,6 +357,8 @@ def main():
         data = f.read()
     if args.damage:
         out = damage(data, args.damage, abi)
+    elif args.no_inline:
+        out = no_inline(data, abi)
     else:
         if not args.arch:
             p.error("--arch is needed to build a ROM")

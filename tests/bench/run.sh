@@ -90,6 +90,36 @@ done
 echo "(goal: patched within 1% of no layer; padding NOPs count as instructions under"
 echo " -icount, and TCG timings vary by a few percent from run to run)"
 
+field() { awk -v k="pvbench: $1" 'index($0, k " ") == 1 { print $3 }'; }
+
+echo
+echo "== VMI: the same pvbench image native, under vmi-native, and under vmi-native with"
+echo "   every inline directive turned into a call into the shim (vmi-native-calls.rom)"
+vmi_run() {   # arch rom-or-empty icount-flag -> console
+    local q rom=()
+    q=$(qemu_for "$1")
+    [ -n "$2" ] && rom=(-option-rom "build/$1/$2.rom")
+    # shellcheck disable=SC2086
+    $q $QEMU_ARGS $3 "${rom[@]}" -kernel "build/$1/pvbench.elf" -append quiet </dev/null 2>/dev/null
+}
+for a in x86_64 i386; do
+    for mode in "instructions:-icount shift=0" "TCG cycles:"; do
+        label=${mode%%:*}
+        flag=${mode#*:}
+        n=$(vmi_run "$a" "" "$flag")
+        v=$(vmi_run "$a" vmi-native "$flag")
+        c=$(vmi_run "$a" vmi-native-calls "$flag")
+        printf "%-7s %-12s %-18s %12s %12s %12s\n" "$a" "$label" op native "vmi inline" "vmi calls"
+        for op in irq_save_restore pte_write clock_read tsc_read thread_switch; do
+            printf "%-7s %-12s %-18s %12s %12s %12s\n" "" "" "$op" "$(echo "$n" | field $op)" \
+                "$(echo "$v" | field $op)" "$(echo "$c" | field $op)"
+        done
+    done
+done
+echo "(vmi inline: the shim's directives as it gives them, the hot ops inline;"
+echo " vmi calls: the same shim called for them. clock_read is a call into the"
+echo " shim in both: the shim owns the clock)"
+
 echo
 echo "== Xen PV: the same pvbench image native (QEMU TCG) and as dom0 under Xen 4.17"
 echo "   (TCG, -cpu qemu64, dom0_mem=64M); TSC cycles, best of 5 rounds"
@@ -99,7 +129,6 @@ xen_run() {   # arch image "image args" [extra QEMU args] -> console
         -device isa-debug-exit,iobase=0xf4,iosize=4 -kernel "$(xen_for "$1")" \
         -append "console=com1 dom0_mem=64M" -initrd "$2 $3" </dev/null 2>/dev/null
 }
-field() { awk -v k="pvbench: $1" 'index($0, k " ") == 1 { print $3 }'; }
 for a in x86_64 i386; do
     if [ ! -f "$(xen_for "$a")" ]; then
         echo "$a: $(xen_for "$a") missing (make check builds it)"
