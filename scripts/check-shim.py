@@ -6,9 +6,10 @@ there (pv/vmi/abi.h), so the code must not depend on where it was linked:
 no absolute address may be used at run time. The shim is linked at 0 with
 relocations kept (ld -q, --emit-relocs); this script reads them and refuses
 
-  - any relocation in an allocated section other than the ROM header
-    (.vmi.rom: header and call table, which hold offsets, i.e. absolute
-    values of a ROM linked at 0) whose type is not PC- or GOT-base-relative:
+  - any relocation in an allocated section other than the ROM header and
+    the fixup table (.vmi.rom: header and call table; .vmi.fixups: which
+    instructions may fault; both hold offsets, i.e. absolute values of a
+    ROM linked at 0) whose type is not PC- or GOT-base-relative:
     R_X86_64_64/32/32S/16/8, R_386_32/16/8, and every type that makes the
     linker fill a GOT entry with an absolute address (GOT32, GOTPCREL...);
   - a GOT with entries beyond the reserved ones, and dynamic sections.
@@ -26,7 +27,7 @@ import sys
 EM_386, EM_X86_64 = 3, 62
 SHT_RELA, SHT_REL, SHT_DYNAMIC, SHT_SYMTAB = 4, 9, 6, 2
 SHF_ALLOC = 2
-HEADER_SECTION = ".vmi.rom"
+OFFSET_SECTIONS = (".vmi.rom", ".vmi.fixups")
 
 # Relocations that keep code position independent anywhere.
 RELATIVE = {
@@ -134,7 +135,7 @@ def check(path):
         if not target["flags"] & SHF_ALLOC:
             continue   # debug information: not loaded
         symtab = elf.sections[sec["link"]]
-        in_header = target["name"] == HEADER_SECTION
+        in_header = target["name"] in OFFSET_SECTIONS
         for off, typ, sym in elf.relocations(sec):
             relocs_seen += 1
             if typ in RELATIVE[elf.machine]:

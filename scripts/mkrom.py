@@ -40,11 +40,11 @@ PAGE = 4096
 RET = 0xc3
 
 # struct vmi_rom_header (packed, little-endian), at VMI_HEADER_OFFSET
-HEADER_FMT = "<IHHHBBIIIIIIIHHI"
+HEADER_FMT = "<IHHHBBIIIIIIIHHIII"
 HEADER_FIELDS = ("magic abi_major abi_minor header_size arch reserved0 image_size text_size "
                  "data_offset data_size init_offset calls_offset ncalls name_offset "
-                 "license_offset features").split()
-HEADER_SIZE = struct.calcsize(HEADER_FMT)   # 48
+                 "license_offset features fixups_offset nfixups").split()
+HEADER_SIZE = struct.calcsize(HEADER_FMT)   # 56
 
 
 def field_offset(name):
@@ -181,6 +181,15 @@ def check(rom, abi, arch=None):
     if table_end > image and table_end <= length:
         refuse("truncated", "the call table ends at 0x%x, beyond image_size 0x%x"
                % (table_end, image))
+    fix_end = h["fixups_offset"] + h["nfixups"] * 8
+    if fix_end > text:
+        refuse("header", "the fixup table [0x%x, 0x%x) reaches beyond the code (0x%x bytes)"
+               % (h["fixups_offset"], fix_end, text))
+    else:
+        for i in range(h["nfixups"]):
+            insn, resume = struct.unpack_from("<II", rom, h["fixups_offset"] + 8 * i)
+            if insn >= text or resume >= text:
+                refuse("header", "fixup %d (0x%x -> 0x%x) is outside the code" % (i, insn, resume))
     for field, limit in (("name_offset", 31), ("license_offset", 63)):
         s, err = c_string(rom[:min(image, length)], h[field], limit)
         if err:

@@ -31,12 +31,21 @@ static const char *const exception_names[32] = {
 
 extern const struct extable_entry __extable_start[], __extable_end[];
 
+/* Code outside the kernel image may list instructions of its own (a VMI
+ * shim's fixup table). */
+static unsigned long (*other_fixups)(unsigned long ip);
+
+void extable_add_source(unsigned long (*find)(unsigned long ip))
+{
+    other_fixups = find;
+}
+
 unsigned long extable_find(unsigned long ip)
 {
     for (const struct extable_entry *e = __extable_start; e < __extable_end; e++)
         if (e->insn == ip)
             return e->fixup;
-    return 0;
+    return other_fixups ? other_fixups(ip) : 0;
 }
 
 static void print_regs(const struct trap_frame *f)

@@ -66,6 +66,16 @@ struct vmi_rom_header {
     uint16_t name_offset;    /* NUL-terminated, printable ASCII, at most 31 chars */
     uint16_t license_offset; /* NUL-terminated, printable ASCII, at most 63 chars */
     uint32_t features;       /* none defined in 1.0: 0 */
+    uint32_t fixups_offset;  /* struct vmi_fixup fixups[nfixups], in the code */
+    uint32_t nfixups;
+} __attribute__((packed));
+
+/* An instruction of the shim that may fault on purpose (RDMSR of an MSR
+ * that may not exist): if it raises #GP, #PF or #NM, the kernel resumes at
+ * `resume` instead of reporting a fault. Both are offsets in the code. */
+struct vmi_fixup {
+    uint32_t insn;
+    uint32_t resume;
 } __attribute__((packed));
 
 #define VMI_INLINE_MAX 10
@@ -99,11 +109,19 @@ struct vmi_services {
 
 /* init: called once, before any other call, with interrupts off. The
  * kernel is still in its boot state: on i386 paging is off, on x86_64 the
- * low 4 GiB are identity-mapped. 0, or a negative errno to refuse (the
- * numbers Linux and newlib share: EINVAL 22, ENODEV 19, ENOMEM 12, EBUSY
- * 16, EIO 5): the kernel then boots native. */
+ * low 4 GiB are identity-mapped. 0, or a negative VMI_E* error to refuse:
+ * the kernel then boots native. */
 typedef int (VMI_CC *vmi_init_fn)(const struct vmi_services *services);
 #endif /* __ASSEMBLER__ */
+
+/* Error numbers, returned negated (they are the kernel's errno values). */
+#define VMI_EIO 5
+#define VMI_ENOMEM 12
+#define VMI_EBUSY 16
+#define VMI_ENODEV 19
+#define VMI_EINVAL 22
+#define VMI_ERANGE 34
+#define VMI_ENOSYS 88
 
 /* ---- vectors ----------------------------------------------------------------
  * The kernel routes device lines to vectors 0x20-0xEF (APIC_ROUTE_IRQ);
@@ -131,8 +149,8 @@ typedef int (VMI_CC *vmi_init_fn)(const struct vmi_services *services);
  *
  * X(number, NAME, flags): flags are VMI_REQUIRED (a ROM without it is
  * refused), VMI_RESULT (returns a value: VMI_CALL_NOP is invalid) and
- * VMI_NORETURN (never returns: VMI_CALL_NOP is invalid too). Negative
- * errno results use the numbers of init above.
+ * VMI_NORETURN (never returns: VMI_CALL_NOP is invalid too). Errors are
+ * negative VMI_E* values.
  */
 #define VMI_REQUIRED 0x1
 #define VMI_RESULT 0x2

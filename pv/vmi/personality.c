@@ -19,6 +19,7 @@
  */
 #include "rom.h"
 #include <arch/cpu.h>
+#include <arch/extable.h>
 #include <proteus/errno.h>
 #include <proteus/format.h>
 #include <proteus/personality.h>
@@ -149,6 +150,20 @@ static bool vmi_probe(void)
 
 /* ---- install ----------------------------------------------------------------- */
 
+/* The shim's instructions that may fault on purpose (its fixup table,
+ * checked to lie inside its code): where the trap handler resumes. */
+static unsigned long vmi_fixup(unsigned long ip)
+{
+    uintptr_t base = (uintptr_t)shim_area;
+    for (u32 i = 0; i < rom.hdr.nfixups; i++) {
+        struct vmi_fixup f;
+        memcpy(&f, shim_area + rom.hdr.fixups_offset + i * sizeof(f), sizeof(f));
+        if (ip == base + f.insn)
+            return base + f.resume;
+    }
+    return 0;
+}
+
 static VMI_CC void *svc_map_phys(uint64_t pa, unsigned long len)
 {
     return vm_map_mmio(pa, len);
@@ -180,9 +195,11 @@ static bool vmi_install(void)
         return false;
     }
     memcpy(shim_area, rom.rom, rom.hdr.image_size);
+    extable_add_source(vmi_fixup);
     int err = ((vmi_init_fn)(shim_area + rom.hdr.init_offset))(&services);
     init_result = err;
     if (err) {
+        extable_add_source(NULL);
         platform_note("vmi: the shim '%s' refused to start: %s (%d); booting without it",
                       rom.name, errno_name(err), err);
         return false;

@@ -141,6 +141,14 @@ int vmi_rom_check(const u8 *rom, size_t avail, unsigned arch, struct vmi_rom_inf
     if ((u64)h.calls_offset + (u64)h.ncalls * sizeof(struct vmi_call) > h.image_size)
         REFUSE("truncated: the call table (%u calls at 0x%x) runs past the image", h.ncalls,
                h.calls_offset);
+    if ((u64)h.fixups_offset + (u64)h.nfixups * sizeof(struct vmi_fixup) > h.text_size)
+        REFUSE("the fixup table (%u at 0x%x) runs past the code", h.nfixups, h.fixups_offset);
+    for (u32 i = 0; i < h.nfixups; i++) {
+        struct vmi_fixup f;
+        memcpy(&f, rom + h.fixups_offset + i * sizeof(f), sizeof(f));
+        if (f.insn >= h.text_size || f.resume >= h.text_size)
+            REFUSE("fixup %u (0x%x -> 0x%x) is outside the code", i, f.insn, f.resume);
+    }
 
     out->rom = rom;
     out->length = length;
@@ -152,7 +160,13 @@ int vmi_rom_check(const u8 *rom, size_t avail, unsigned arch, struct vmi_rom_inf
     return check_calls(out, why, why_len);
 }
 
+/* The ABI's error numbers are the kernel's. */
+BUILD_BUG_ON(VMI_EIO != EIO || VMI_ENOMEM != ENOMEM || VMI_EBUSY != EBUSY);
+BUILD_BUG_ON(VMI_ENODEV != ENODEV || VMI_EINVAL != EINVAL || VMI_ERANGE != ERANGE);
+BUILD_BUG_ON(VMI_ENOSYS != ENOSYS);
+
 /* docs/vmi-abi.md gives these offsets and sizes in its tables. */
-BUILD_BUG_ON(sizeof(struct vmi_rom_header) != 48);
+BUILD_BUG_ON(sizeof(struct vmi_rom_header) != 56);
 BUILD_BUG_ON(__builtin_offsetof(struct vmi_rom_header, features) != 0x4c - VMI_HEADER_OFFSET);
+BUILD_BUG_ON(__builtin_offsetof(struct vmi_rom_header, nfixups) != 0x54 - VMI_HEADER_OFFSET);
 BUILD_BUG_ON(sizeof(struct vmi_call) != 16);

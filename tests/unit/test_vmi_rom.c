@@ -56,6 +56,10 @@ static void good(void)
     h->ncalls = VMI_NCALLS_1_0;
     h->name_offset = 0x700;
     h->license_offset = 0x720;
+    h->fixups_offset = 0x7f0;   /* two fixups, in the code */
+    h->nfixups = 2;
+    struct vmi_fixup fx[2] = { { 0x880, 0x890 }, { 0x8a0, 0x8b0 } };
+    memcpy(rom + 0x7f0, fx, sizeof(fx));
     strcpy((char *)rom + 0x700, "vmi-test");
     strcpy((char *)rom + 0x720, "MIT");
     for (unsigned n = 0; n < VMI_NCALLS_1_0; n++) {
@@ -242,6 +246,19 @@ TEST(vmi_rom_unknown_kind)
     call(VMI_ENABLE)->kind = 9;
     fix_checksum();
     CHECK_REFUSED("unknown kind 9");
+}
+
+TEST(vmi_rom_fixups_outside_code)
+{
+    good();
+    hdr()->nfixups = 1000;   /* the table runs past the code */
+    fix_checksum();
+    CHECK_REFUSED("fixup table");
+    good();
+    struct vmi_fixup bad = { 0x880, 0x1800 };   /* resumes in the data */
+    memcpy(rom + 0x7f8, &bad, sizeof(bad));
+    fix_checksum();
+    CHECK_REFUSED("fixup 1 (0x880 -> 0x1800) is outside the code");
 }
 
 TEST(vmi_rom_bad_strings)

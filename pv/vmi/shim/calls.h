@@ -26,10 +26,9 @@
 #define SHIM_DO_WRITE_CR4 SHIM_CALL_TO(shim_write_cr4)
 #define SHIM_DO_READ_DR SHIM_CALL_TO(shim_read_dr)
 #define SHIM_DO_WRITE_DR SHIM_CALL_TO(shim_write_dr)
-/* A #GP on an absent MSR would happen inside the shim, where the kernel's
- * exception table cannot fix it up: "safe" MSR access stays the kernel's. */
-#define SHIM_DO_READ_MSR SHIM_ABSENT
-#define SHIM_DO_WRITE_MSR SHIM_ABSENT
+/* a #GP on an absent MSR resumes through the ROM's fixup table (msr.S) */
+#define SHIM_DO_READ_MSR SHIM_CALL_TO(shim_read_msr)
+#define SHIM_DO_WRITE_MSR SHIM_CALL_TO(shim_write_msr)
 #define SHIM_DO_LOAD_GDT SHIM_CALL_TO(shim_load_gdt)
 #define SHIM_DO_LOAD_IDT SHIM_CALL_TO(shim_load_idt)
 #define SHIM_DO_LOAD_TR SHIM_CALL_TO(shim_load_tr)
@@ -97,9 +96,9 @@
 #define SHIM_DO_ARM_ONESHOT SHIM_CALL_TO(shim_arm_oneshot)
 #define SHIM_DO_TSC_HZ SHIM_CALL_TO(shim_tsc_hz)
 
-/* vcpu: one CPU; the kernel's own answer (count 1, start refused) stands */
-#define SHIM_DO_VCPU_COUNT SHIM_ABSENT
-#define SHIM_DO_VCPU_START SHIM_ABSENT
+/* vcpu: one CPU (vcpu.c) */
+#define SHIM_DO_VCPU_COUNT SHIM_CALL_TO(shim_vcpu_count)
+#define SHIM_DO_VCPU_START SHIM_CALL_TO(shim_vcpu_start)
 
 /* console and power */
 #define SHIM_DO_CONSOLE_INIT SHIM_CALL_TO(shim_console_init)

@@ -52,6 +52,8 @@ vmi_header:                          /* struct vmi_rom_header */
     .word vmi_name - vmi_rom
     .word vmi_license - vmi_rom
     .long 0                          /* features: none in 1.0 */
+    .long __shim_fixups              /* shim.ld: the .vmi.fixups entries */
+    .long __shim_nfixups
 vmi_header_end:
 
 vmi_name:

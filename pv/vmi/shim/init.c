@@ -8,7 +8,7 @@
 #include "calls.h"
 
 /* The shim's side of the ABI, checked where the compiler can see both. */
-_Static_assert(sizeof(struct vmi_rom_header) == 48, "vmi_rom_header is 48 bytes (mkrom.py)");
+_Static_assert(sizeof(struct vmi_rom_header) == 56, "vmi_rom_header is 56 bytes (mkrom.py)");
 _Static_assert(sizeof(struct vmi_call) == 16, "header.S lays out 16-byte call slots");
 
 struct shim_cpu shim_cpu;

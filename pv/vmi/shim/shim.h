@@ -29,12 +29,13 @@ typedef uint64_t u64;
  * ABI's register convention; VMI_CC (abi.h) says it where it matters. */
 #define SHIM_CALL VMI_CC
 
-/* Negative errno values, Linux numbering (abi.h, init). */
-#define SHIM_EINVAL 22
-#define SHIM_ENODEV 19
-#define SHIM_ENOMEM 12
-#define SHIM_EBUSY 16
-#define SHIM_ERANGE 34
+/* Error numbers, returned negated (abi.h). */
+#define SHIM_EINVAL VMI_EINVAL
+#define SHIM_ENODEV VMI_ENODEV
+#define SHIM_ENOMEM VMI_ENOMEM
+#define SHIM_EBUSY VMI_EBUSY
+#define SHIM_ERANGE VMI_ERANGE
+#define SHIM_ENOSYS VMI_ENOSYS
 
 #define barrier() __asm__ __volatile__("" ::: "memory")
 
@@ -210,6 +211,8 @@ void SHIM_CALL shim_write_idt_entry(void *table, unsigned vec, const void *gate)
 void SHIM_CALL shim_set_kernel_stack(unsigned long sp0);
 u32 SHIM_CALL shim_io_in(u16 port, int size);
 void SHIM_CALL shim_io_out(u16 port, int size, u32 v);
+int SHIM_CALL shim_read_msr(u32 msr, u64 *out);   /* msr.S */
+int SHIM_CALL shim_write_msr(u32 msr, u64 v);
 
 void SHIM_CALL shim_set_entry(void *entryp, u64 v);   /* i386: SET_PTE..P4D */
 u64 SHIM_CALL shim_read_entry(const void *entryp);
@@ -231,6 +234,9 @@ u64 SHIM_CALL shim_clock_ns(void);
 u64 SHIM_CALL shim_wallclock_at_boot_ns(void);
 void SHIM_CALL shim_arm_oneshot(u64 deadline_ns);
 u64 SHIM_CALL shim_tsc_hz(void);
+
+unsigned SHIM_CALL shim_vcpu_count(void);
+int SHIM_CALL shim_vcpu_start(unsigned cpu, const void *info);
 
 void SHIM_CALL shim_console_init(void);
 void SHIM_CALL shim_console_write(const char *buf, size_t len);

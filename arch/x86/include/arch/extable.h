@@ -18,6 +18,8 @@ struct extable_entry {
     unsigned long insn, fixup;
 };
 unsigned long extable_find(unsigned long ip);
+/* Another table to search (one: the running VMI shim's). */
+void extable_add_source(unsigned long (*find)(unsigned long ip));
 /* arch/x86/probe.S */
 int probe_read_byte(const void *p, unsigned char *out);
 int probe_write_byte(void *p, unsigned char val);
