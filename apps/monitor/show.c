@@ -22,6 +22,7 @@
 #include <proteus/vm.h>
 #include "../../pv/vmi/vmi.h"
 #include "../../pv/xen/xen.h"
+extern struct pv_ops native_ops_template;
 #include "monitor.h"
 
 int cmd_platform(int argc, char **argv)
@@ -139,8 +140,13 @@ int cmd_pt(int argc, char **argv)
 int cmd_apic(int argc, char **argv)
 {
     if (!lapic_ready()) {
-        printf("apic: no local APIC in use%s\n",
-               !strcmp(boot_protocol(), "xen-pv") ? " (a Xen PV guest: see `events`)" : "");
+        if (!strcmp(boot_protocol(), "xen-pv"))
+            printf("apic: no local APIC in use (a Xen PV guest: see `events`)\n");
+        else if (pv_ops.apic.init != native_ops_template.apic.init)
+            printf("apic: the interrupt controller is %s's, not the kernel's driver (see `ops "
+                   "apic.`)\n", pv_ops.apic.name);
+        else
+            printf("apic: no local APIC in use\n");
         return 0;
     }
     static const struct { const char *name; unsigned reg; } regs[] = {
