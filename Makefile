@@ -37,6 +37,10 @@ deps:
 	$(Q)./scripts/install-deps.sh
 
 # ----------------------------------------------------------------- per app --
+# An app's own compiler flags. kvmcheck avoids SSE (and newlib's stdio,
+# which uses it) so that it runs where KVM cannot emulate SSE in ring 0.
+APP_CFLAGS_kvmcheck := -mgeneral-regs-only
+
 # $(1) = arch, $(2) = app. One image: the kernel, the newlib glue, the app's
 # objects, newlib and libgcc.
 define APP_template
@@ -151,7 +155,7 @@ $$($(1)_DIR)/apps/%/appname.o:
 $$($(1)_DIR)/apps/%.o: apps/%.c $$($(1)_NEWLIB_DIR)/newlib/.built $$($(1)_CONFIG_FILE) | $$($(1)_DIR)/hdr/xen
 	$(Q)mkdir -p $$(dir $$@)
 	@echo "  CC      $(1)/$$<"
-	$(Q)$(HOST_CC) $$($(1)_ACFLAGS) -c $$< -o $$@
+	$(Q)$(HOST_CC) $$($(1)_ACFLAGS) $$(APP_CFLAGS_$$(firstword $$(subst /, ,$$*))) -c $$< -o $$@
 
 $$(foreach a,$(APPS),$$(eval $$(call APP_template,$(1),$$(a))))
 

@@ -6,6 +6,7 @@
  */
 #include <arch/boot.h>
 #include <arch/cpu.h>
+#include <arch/hypervisor.h>
 #include <drivers/acpi.h>
 #include <proteus/bootinfo.h>
 #include <proteus/cmdline.h>
@@ -146,10 +147,12 @@ __noreturn void kernel_main(const struct boot_info *bi)
         boot_info = *bi;
     /* The trap entry first, so that any fault from here on is reported. */
     cpu_detect();
+    hypervisor_detect();   /* again, through the cpu ops: Xen PV's view */
     p->setup_cpu();
 
     cmdline_parse(&cmdline, boot_info.cmdline, boot_info.entry == BOOT_ENTRY_MB1);
     apply_options();
+    hypervisor_print();
     /* Before anything else runs much, and while the text is still
      * writable: rewrite every platform-op call site (kernel/pvpatch.c). */
     pvpatch_apply(patch_mode());

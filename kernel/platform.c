@@ -1,8 +1,8 @@
 /*
  * Choosing the personality at boot. The table is in priority order: the
- * most specific platform first, native last as the fallback (KVM will go
- * above native too); Xen PV is chosen by its own entry path rather than
- * by a probe.
+ * most specific platform first, native last as the fallback; Xen PV is
+ * chosen by its own entry path rather than by a probe. A shim ROM goes
+ * before KVM: whoever installed it wants the kernel to use it.
  */
 #include <proteus/format.h>
 #include <proteus/personality.h>
@@ -13,9 +13,11 @@
 struct pv_ops pv_ops;
 
 extern const struct personality vmi_personality;
+extern const struct personality kvm_personality;
 
 static const struct personality *const personalities[] = {
     &vmi_personality,      /* a VMI shim ROM in the option-ROM area */
+    &kvm_personality,      /* KVM's CPUID block, with kvmclock */
     &native_personality,   /* the fallback: its probe always succeeds */
 };
 
@@ -62,6 +64,7 @@ const struct personality *platform_select(void)
         if (p != &native_personality && !p->install())
             continue;
         current = p;
+        platform_mix(p);
         return p;
     }
     return NULL;   /* unreachable: native's probe and install always succeed */
@@ -92,8 +95,9 @@ const struct personality *platform_current(void)
 
 void platform_print_boot_line(void)
 {
+    const char *detail = current->detail ? current->detail() : NULL;
     printk("proteus: platform=%s%s%s arch=%s cpu=%s irq=%s mmu=%s apic=%s time=%s console=%s\n",
-           current->name, current->detail ? ":" : "", current->detail ? current->detail() : "",
+           current->name, detail ? ":" : "", detail ? detail : "",
 #ifdef __x86_64__
            "x86_64",
 #else

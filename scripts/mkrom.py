@@ -154,9 +154,10 @@ def check(rom, abi, arch=None):
         refuse("header", "arch %d is neither i386 (1) nor x86_64 (2)" % h["arch"])
     elif arch and h["arch"] != ARCHES[arch]:
         refuse("arch", "arch %d is not %s's %d" % (h["arch"], arch, ARCHES[arch]))
-    if h["features"]:
-        warnings.append("features 0x%x: none are defined in 1.0 (a kernel ignores them)"
-                        % h["features"])
+    if h["features"] & ~abi.FEATURES_KNOWN:
+        warnings.append("features 0x%x: bits 0x%x are not defined in %d.%d (a kernel ignores them)"
+                        % (h["features"], h["features"] & ~abi.FEATURES_KNOWN, abi.ABI_MAJOR,
+                           abi.ABI_MINOR))
 
     image, text = h["image_size"], h["text_size"]
     table_end = h["calls_offset"] + h["ncalls"] * (6 + abi.INLINE_MAX)

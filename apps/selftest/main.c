@@ -10,6 +10,7 @@
 #include <string.h>
 #include <proteus/bootinfo.h>
 #include <proteus/pvops.h>
+#include <proteus/personality.h>
 #include "selftest.h"
 
 enum verdict { NONE, PASS, FAIL, SKIP };
@@ -54,9 +55,11 @@ bool on_xen_pv(void)
 
 extern struct pv_ops native_ops_template;
 
+/* KVM's controller is the native one with PV EOI added. */
 bool native_apic(void)
 {
-    return pv_ops.apic.init == native_ops_template.apic.init;
+    return pv_ops.apic.init == native_ops_template.apic.init ||
+           !strcmp(platform_current()->name, "kvm");
 }
 
 bool native_time(void)
@@ -79,7 +82,7 @@ int main(int argc, char **argv)
     static const struct test_case *const suites[] = { platform_tests, memory_tests, libc_tests,
                                                       time_tests, irq_tests, console_tests,
                                                       thread_tests, ldt_tests, patch_tests,
-                                                      xen_tests };
+                                                      xen_tests, kvm_tests };
     int passed = 0, failed = 0, skipped = 0;
 
     for (unsigned s = 0; s < sizeof(suites) / sizeof(suites[0]); s++) {

@@ -28,7 +28,8 @@ void test_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
     } while (0)
 
 extern const struct test_case memory_tests[], libc_tests[], time_tests[], platform_tests[],
-    irq_tests[], console_tests[], thread_tests[], ldt_tests[], patch_tests[], xen_tests[];
+    irq_tests[], console_tests[], thread_tests[], ldt_tests[], patch_tests[], xen_tests[],
+    kvm_tests[];
 
 /* Booted as a Xen PV guest (the xen-pv personality), where the cases about
  * local APICs and ISA devices cannot apply. */

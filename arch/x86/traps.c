@@ -115,7 +115,8 @@ void trap_dispatch(struct trap_frame *f)
         sched_preempt_point(f->flags & X86_EFLAGS_IF);
         return;
     }
-    if (f->vector == 7 || f->vector == 13 || f->vector == 14) {   /* #NM, #GP, #PF */
+    /* #UD, #NM, #GP, #PF: only listed instructions are fixed up */
+    if (f->vector == 6 || f->vector == 7 || f->vector == 13 || f->vector == 14) {
         unsigned long fixup = extable_find(f->ip);
         if (fixup) {
             f->ip = fixup;

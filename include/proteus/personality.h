@@ -35,6 +35,10 @@ struct personality {
     /* How to patch call sites of the op at `offset` in struct pv_ops, now
      * implemented by `impl`. NULL, or leaving *d alone: a direct call. */
     void (*patch)(u32 offset, void *impl, struct pvpatch_directive *d);
+    /* The mixing rule (kernel/mixing.c): may a paravirtual clock the
+     * hypervisor offers replace this personality's clock, its timer kept?
+     * NULL: never (it has its own, or one would not fit). */
+    bool (*clock_mixable)(void);
 };
 
 extern const struct personality native_personality;
@@ -57,6 +61,18 @@ void platform_select_entry(const struct personality *p);
 const struct personality *platform_current(void);
 /* The one boot line naming the implementation of every ops group. */
 void platform_print_boot_line(void);
+
+/* Mix independent interfaces into the chosen personality (kernel/mixing.c):
+ * after install, before patching. */
+void platform_mix(const struct personality *p);
+/* What was mixed in, for the boot log and `monitor` ("kvmclock"), or NULL. */
+const char *platform_mixed_clock(void);
+
+/* Time this vCPU was ready to run but the host ran something else, from
+ * whichever interface offers it (KVM's steal time). */
+void steal_clock_register(const char *name, u64 (*read_ns)(void));
+/* 0 and the nanoseconds so far, or -ENOSYS where nothing offers it. */
+int steal_clock_ns(u64 *ns, const char **name);
 
 /* Everything after the boot information is in (kernel/main.c). */
 __noreturn void kernel_main(const struct boot_info *bi);

@@ -33,23 +33,30 @@ static bool native_install(void)
 }
 
 /* Descriptor tables and the IDT, written directly. */
-static void native_setup_cpu(void)
+void native_setup_cpu(void)
 {
     cpu_tables_init(0);
     traps_init();
 }
 
 /* The frame allocator, then page tables built from scratch and loaded. */
-static void native_setup_memory(const struct memmap *m)
+void native_setup_memory(const struct memmap *m)
 {
     page_alloc_init(m);
     vm_init(m, NULL, 0);
     traps_paging_ready();
 }
 
-static void native_setup_firmware(const struct boot_info *bi)
+void native_setup_firmware(const struct boot_info *bi)
 {
     acpi_init(bi->rsdp, bi->ebda);   /* reports what it finds */
+}
+
+/* A calibrated TSC is the best native clock: a paravirtual one is better
+ * (kernel/mixing.c). */
+static bool native_clock_mixable(void)
+{
+    return true;
 }
 
 const struct personality native_personality = {
@@ -60,4 +67,5 @@ const struct personality native_personality = {
     .setup_memory = native_setup_memory,
     .setup_firmware = native_setup_firmware,
     .patch = native_patch,
+    .clock_mixable = native_clock_mixable,
 };

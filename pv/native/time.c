@@ -297,6 +297,54 @@ static PVOP_ABI u64 native_tsc_hz(void)
     return hz;
 }
 
+/*
+ * The timer half on its own, for a personality that brings its own clock
+ * (KVM's kvmclock, pv/kvm/kvmclock.c) but keeps the native interrupt
+ * controller and so its timer: the TSC rate is known, only the APIC
+ * timer's count-down rate may still need one short window.
+ */
+static struct clock_scale delta_to_tsc;
+
+int native_timer_start(u64 tsc_hz)
+{
+    hz = tsc_hz;
+    delta_to_tsc = clock_scale_between(NSEC_PER_SEC, tsc_hz);
+    if (!lapic_ready())
+        return pit_timer_start();
+    if (lapic_timer_use_tsc_deadline(VEC_TIMER) == 0) {
+        pr_info("time: local APIC timer in TSC-deadline mode\n");
+        return 0;
+    }
+    lapic_timer_measure_begin(VEC_TIMER);
+    u64 t0 = read_tsc();
+    while (read_tsc() - t0 < tsc_hz / 500)
+        __asm__ __volatile__("pause");
+    int err = lapic_timer_measure_end(tsc_hz);
+    if (!err)
+        pr_info("time: local APIC timer %llu kHz, one-shot\n",
+                (unsigned long long)(lapic_timer_hz() / 1000));
+    return err;
+}
+
+/* Fire once `delta_ns` from now (at least 1); 0 disarms. */
+void native_timer_arm_in(u64 delta_ns)
+{
+    if (pit_timer) {
+        pit_arm(delta_ns);
+        return;
+    }
+    if (lapic_timer_is_tsc_deadline()) {
+        u64 cycles = delta_ns ? mul_u64_u32_shr(delta_ns, delta_to_tsc.mult, delta_to_tsc.shift) : 0;
+        lapic_timer_arm_tsc(delta_ns ? read_tsc() + (cycles ? cycles : 1) : 0);
+        return;
+    }
+    /* the count-down rate is off by up to a few hundred ppm: early, never
+     * late (see native_arm_oneshot) */
+    if (delta_ns > 1000000)
+        delta_ns -= delta_ns / 512;
+    lapic_timer_arm_ns(delta_ns);
+}
+
 static PVOP_ABI int native_time_init(void)
 {
     u64 tsc0 = read_tsc();

@@ -13,7 +13,7 @@
 #define PV_VMI_ABI_H
 
 #define VMI_ABI_MAJOR 1
-#define VMI_ABI_MINOR 0
+#define VMI_ABI_MINOR 1
 
 /* ---- the ROM ---------------------------------------------------------------
  *
@@ -45,6 +45,14 @@
                              * and is called where the bytes do not fit */
 #define VMI_CALL_NOP 3      /* the call does nothing: remove it (void calls only) */
 
+/* Feature bits (ABI 1.1). GUEST_CLOCK: the shim lets the kernel take its
+ * clock (CLOCK_NS, WALLCLOCK_AT_BOOT_NS, TSC_HZ) from a paravirtual clock
+ * the hypervisor offers the guest directly, such as kvmclock; TIME_INIT and
+ * ARM_ONESHOT are still the shim's, with deadlines given in the shim's own
+ * CLOCK_NS. A shim that virtualises time itself leaves it clear. */
+#define VMI_FEATURE_GUEST_CLOCK 0x1u
+#define VMI_FEATURES_KNOWN 0x1u   /* every bit this ABI defines */
+
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 
@@ -65,7 +73,7 @@ struct vmi_rom_header {
     uint32_t ncalls;         /* calls numbered 0..ncalls-1 */
     uint16_t name_offset;    /* NUL-terminated, printable ASCII, at most 31 chars */
     uint16_t license_offset; /* NUL-terminated, printable ASCII, at most 63 chars */
-    uint32_t features;       /* none defined in 1.0: 0 */
+    uint32_t features;       /* VMI_FEATURE_* (1.1); 0 in 1.0 */
     uint32_t fixups_offset;  /* struct vmi_fixup fixups[nfixups], in the code */
     uint32_t nfixups;
 } __attribute__((packed));

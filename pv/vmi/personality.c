@@ -239,6 +239,13 @@ static bool vmi_install(void)
     return true;
 }
 
+/* The shim decides whether a clock the hypervisor offers may stand in for
+ * its own (VMI_FEATURE_GUEST_CLOCK, ABI 1.1; kernel/mixing.c). */
+static bool vmi_clock_mixable(void)
+{
+    return rom.hdr.features & VMI_FEATURE_GUEST_CLOCK;
+}
+
 static const char *vmi_detail(void)
 {
     return detail_buf;
@@ -254,6 +261,9 @@ static void vmi_patch(u32 offset, void *impl, struct pvpatch_directive *d)
         native_patch(offset, impl, d);   /* the native code stayed: maybe inline it */
         return;
     }
+    void *bound_impl = c->kind == VMI_CALL_NOP ? (void *)vmi_nop : (void *)(shim_area + c->entry);
+    if (impl != bound_impl)
+        return;   /* the kernel replaced the shim's op (a mixed-in clock): call that */
     if (c->kind == VMI_CALL_NOP) {
         d->kind = PVPATCH_NOP;
     } else if (c->kind == VMI_CALL_INLINE && c->len <= PVPATCH_SITE_LEN) {
@@ -295,4 +305,5 @@ const struct personality vmi_personality = {
     .setup_memory = vmi_setup_memory,
     .setup_firmware = NULL,   /* the shim owns the interrupt controller and power */
     .patch = vmi_patch,
+    .clock_mixable = vmi_clock_mixable,
 };

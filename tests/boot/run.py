@@ -32,7 +32,8 @@ DEFAULTS = {'machine': 'pc', 'boot': 'multiboot', 'mem': '64', 'accel': 'tcg',
             'input': '', 'input_after': r'^proteus: platform=', 'input_delay': '0',
             'clock_tolerance_ms': '',
             'qemu': 'system', 'hypervisor': 'none', 'xen_args': '',
-            'option_rom': '', 'rom_checksum': 'checked'}
+            'option_rom': '', 'rom_checksum': 'checked',
+            'expect_tcg': '', 'expect_kvm': '', 'kvm_needs': 'sse'}
 FIELDS = set(DEFAULTS) | {'image', 'arch', 'cpu'}
 DEFAULT_CPU = {'x86_64': 'qemu64', 'i386': 'qemu32'}
 QEMU = {'x86_64': 'qemu-system-x86_64', 'i386': 'qemu-system-i386'}
@@ -79,6 +80,7 @@ class Run:
     input_delay: float = 0
     clock_tolerance_ms: float = None
     env: dict = None
+    kvm_needs: str = 'sse'
 
 
 @dataclass
@@ -124,17 +126,19 @@ def load_table(path, build_dir):
         check(t['qemu'] in ('system', 'backport'), 'qemu must be system or backport')
         check(t['hypervisor'] in ('none', 'xen'), 'hypervisor must be none or xen')
         check(t['rom_checksum'] in ('checked', 'unchecked'), 'rom_checksum must be checked or unchecked')
+        check(t['kvm_needs'] in ('sse', 'ring0'), 'kvm_needs must be sse or ring0')
         try:
             timeout, status = float(t['timeout']), int(t['expect_status'], 0)
             input_delay = float(t['input_delay'])
         except ValueError:
             raise TableError(f'[{name}]: timeout, expect_status and input_delay must be numbers')
         check(0 <= input_delay < timeout, 'input_delay must be at least 0 and below the timeout')
-        expect, reject = regexes(name, 'expect', t['expect']), regexes(name, 'reject', t['reject'])
+        reject = regexes(name, 'reject', t['reject'])
         arch = t['arch']
         image = os.path.join(build_dir, arch,
                              t['image'] + ('.pvh.elf' if t['boot'] == 'pvh' else '.elf'))
         for accel in ('tcg', 'kvm') if t['accel'] == 'both' else (t['accel'],):
+            expect = regexes(name, 'expect', t['expect'] + '\n' + t['expect_' + accel])
             # Xen itself is the 64-bit guest of QEMU, whatever the image's arch
             cpu = t.get('cpu') or ('qemu64' if t['hypervisor'] == 'xen' else DEFAULT_CPU[arch])
             cpu = KVM_CPU.get(cpu, cpu) if accel == 'kvm' else cpu
@@ -183,7 +187,7 @@ def load_table(path, build_dir):
                             t['input'].encode().decode('unicode_escape') if t['input'] else '',
                             regexes(name, 'input_after', t['input_after'])[0], input_delay,
                             float(t['clock_tolerance_ms']) if t['clock_tolerance_ms'] else None,
-                            env))
+                            env, t['kvm_needs']))
     return runs
 
 
@@ -372,7 +376,7 @@ def boot(run):
     return Result('FAIL' if why else 'PASS', secs, '; '.join(why), output)
 
 
-def pvh_stub():
+def pvh_stub(sse=True):
     """A minimal 32-bit ELF with only a PVH entry note. Its code turns on SSE
     (CR0.EM off, CR0.MP and NE on, CR4.OSFXSR and OSXMMEXCPT on), moves 0x21
     through %xmm0 and writes it to port 0xf4. It proves that KVM runs what
@@ -385,6 +389,10 @@ def pvh_stub():
     code_off = note_off + 20
     entry = base + code_off
     code = bytes([
+        0xb0, 0x21,                         # mov $0x21,%al
+        0xe6, 0xf4,                         # out %al,$0xf4
+        0xf4, 0xeb, 0xfd,                   # 1: hlt; jmp 1b
+    ]) if not sse else bytes([
         0x0f, 0x20, 0xc0,                   # mov %cr0,%eax
         0x83, 0xe0, 0xfb,                   # and $~CR0.EM,%eax
         0x83, 0xc8, 0x22,                   # or $(CR0.MP|CR0.NE),%eax
@@ -408,14 +416,16 @@ def pvh_stub():
     return ehdr + load + note + xen + code
 
 
-def probe_kvm():
-    """Return None if KVM boots a guest, else the reason it cannot be used."""
+def probe_kvm(sse=True):
+    """Return None if KVM boots a guest, else the reason it cannot be used.
+    sse=False: whether it runs plain ring-0 code (the kvm_needs = ring0
+    rows, whose image avoids SSE)."""
     if not os.path.exists('/dev/kvm'):
         return '/dev/kvm missing'
     if not os.access('/dev/kvm', os.R_OK | os.W_OK):
         return '/dev/kvm not accessible'
     with tempfile.NamedTemporaryFile(suffix='.elf') as f:
-        f.write(pvh_stub())
+        f.write(pvh_stub(sse))
         f.flush()
         cmd = [QEMU['x86_64'], '-accel', 'kvm', '-M', 'microvm', '-m', '64',
                '-cpu', KVM_CPU['max'], *COMMON, *NO_REBOOT, *EXIT_DEVICE, '-kernel', f.name]
@@ -461,17 +471,20 @@ def main():
         print('no tests selected', file=sys.stderr)
         return 2
 
-    kvm_problem = None
+    kvm_problem = ring0_problem = None
     if any(r.accel == 'kvm' for r in runs):
         kvm_problem = probe_kvm()
+        ring0_problem = probe_kvm(sse=False) if kvm_problem else None
         print('KVM: usable' if kvm_problem is None else
-              f'KVM: not usable ({kvm_problem}); kvm runs are skipped', flush=True)
+              f'KVM: not usable ({kvm_problem}); kvm runs are skipped' if ring0_problem else
+              f'KVM: only without SSE ({kvm_problem}); only kvm_needs = ring0 runs run',
+              flush=True)
 
     lock = threading.Lock()
     stopping = threading.Event()
 
     def one(run):
-        if run.accel == 'kvm' and kvm_problem:
+        if run.accel == 'kvm' and kvm_problem and (run.kvm_needs == 'sse' or ring0_problem):
             res = Result('SKIP', reason=f'KVM not usable: {kvm_problem}')
         else:
             res = boot(run)

@@ -51,7 +51,9 @@ vmi_header:                          /* struct vmi_rom_header */
     .long VMI_NCALLS_1_0
     .word vmi_name - vmi_rom
     .word vmi_license - vmi_rom
-    .long 0                          /* features: none in 1.0 */
+    /* features: the shim runs time on the hardware's TSC and APIC timer,
+     * so a clock the hypervisor offers the guest is as good as its own */
+    .long VMI_FEATURE_GUEST_CLOCK
     .long __shim_fixups              /* shim.ld: the .vmi.fixups entries */
     .long __shim_nfixups
 vmi_header_end:

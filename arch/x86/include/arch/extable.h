@@ -14,6 +14,14 @@
 #define EXTABLE(insn, fixup) .pushsection __extable, "a"; .balign 4; .long insn, fixup; .popsection
 #endif
 #else
+/* The same entry from C inline assembly: labels as strings ("1b", "3f"). */
+#ifdef __x86_64__
+#define EXTABLE_ASM(insn, fixup) \
+    ".pushsection __extable, \"a\"\n.balign 8\n.quad " insn ", " fixup "\n.popsection\n"
+#else
+#define EXTABLE_ASM(insn, fixup) \
+    ".pushsection __extable, \"a\"\n.balign 4\n.long " insn ", " fixup "\n.popsection\n"
+#endif
 struct extable_entry {
     unsigned long insn, fixup;
 };

@@ -1,0 +1,182 @@
+/*
+ * Hypervisor discovery, and what only the kvm personality does: kvmclock,
+ * PV EOI, steal time and the KVM hypercall. The discovery cases run
+ * everywhere (under TCG they see QEMU's TCG signature and native); the
+ * others say SKIP with the reason where KVM's interface is absent.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <arch/cpu.h>
+#include <arch/hypervisor.h>
+#include <proteus/personality.h>
+#include <proteus/pvops.h>
+#include <proteus/thread.h>
+#include <proteus/timekeeping.h>
+#include "../../pv/kvm/kvm.h"
+#include "selftest.h"
+
+static bool platform_is(const char *name)
+{
+    return !strcmp(platform_current()->name, name);
+}
+
+/* The boot record agrees with CPUID now, block by block. */
+static void test_record(void)
+{
+    struct cpuid_regs r;
+    cpuid(1, &r);
+    bool bit = r.ecx & (1u << 31);
+    CHECK(bit == hypervisors.cpuid_bit, "CPUID.1:ECX[31] is %d, the record says %d", bit,
+          hypervisors.cpuid_bit);
+    for (unsigned i = 0; i < hypervisors.n; i++) {
+        const struct hv_block *b = &hypervisors.b[i];
+        char sig[13] = { 0 };
+        cpuid(b->base, &r);
+        memcpy(sig, &r.ebx, 4);
+        memcpy(sig + 4, &r.ecx, 4);
+        memcpy(sig + 8, &r.edx, 4);
+        CHECK(!strcmp(sig, b->signature), "block 0x%08x: CPUID says \"%s\", the record \"%s\"",
+              b->base, sig, b->signature);
+    }
+    test_pass();
+}
+
+/* The personality table used the record: KVM with kvmclock means kvm
+ * (unless a shim ROM was taken first, or this is Xen PV), anything else
+ * never means kvm. */
+static void test_personality_choice(void)
+{
+    const struct hv_block *k = hypervisor_find(HV_KVM);
+    bool usable = k && k->max_leaf > k->base && (k->features & (1u << KVM_FEATURE_CLOCKSOURCE2));
+    if (platform_is("vmi") || platform_is("xen-pv")) {
+        CHECK(!platform_is("kvm"), "impossible");
+        test_skip("platform=%s is chosen before any CPUID block", platform_current()->name);
+        return;
+    }
+    if (usable)
+        CHECK(platform_is("kvm"), "KVM with kvmclock at 0x%08x, but platform=%s", k->base,
+              platform_current()->name);
+    else
+        CHECK(platform_is("native"), "no usable KVM block, but platform=%s",
+              platform_current()->name);
+    const struct hv_block *tcg = hypervisor_find(HV_TCG);
+    if (tcg)
+        CHECK(!platform_is("kvm"), "TCG's signature must never select kvm");
+    test_pass();
+}
+
+static bool not_kvmclock(void)
+{
+    bool on = platform_is("kvm") || platform_mixed_clock();
+    if (!on)
+        test_skip("no kvmclock (platform=%s)", platform_current()->name);
+    return !on;
+}
+
+/* kvmclock runs at the rate it claims, against the TSC, and never backwards. */
+static void test_kvmclock(void)
+{
+    if (not_kvmclock())
+        return;
+    CHECK(strstr(pv_ops.time.name, "kvmclock"), "time=%s", pv_ops.time.name);
+    u64 hz = tsc_hz();
+    CHECK(hz > 100000000ULL, "TSC rate %llu Hz from kvmclock", (unsigned long long)hz);
+    u64 t0 = read_tsc(), n0 = clock_ns(), prev = n0;
+    while (read_tsc() - t0 < hz / 50) {   /* 20 ms of reads */
+        u64 n = clock_ns();
+        CHECK(n >= prev, "kvmclock went back %llu ns", (unsigned long long)(prev - n));
+        prev = n;
+    }
+    u64 by_tsc = (read_tsc() - t0) * 1000000000ULL / hz, by_clock = clock_ns() - n0;
+    u64 d = by_tsc > by_clock ? by_tsc - by_clock : by_clock - by_tsc;
+    CHECK(d < 200000, "over %llu ns of TSC kvmclock advanced %llu ns",
+          (unsigned long long)by_tsc, (unsigned long long)by_clock);
+    test_pass();
+}
+
+/* Timer interrupts with PV EOI: the host marks most as needing no EOI
+ * write, and the kernel skips those writes. */
+static void test_pv_eoi(void)
+{
+    if (!kvm_pv_eoi_active()) {
+        test_skip("PV EOI not in use (platform=%s, apic=%s)", platform_current()->name,
+                  pv_ops.apic.name);
+        return;
+    }
+    u64 s0 = kvm_eoi_skipped, w0 = kvm_eoi_written;
+    for (int i = 0; i < 50; i++)
+        thread_sleep_until(clock_ns() + 1000000);
+    u64 skipped = kvm_eoi_skipped - s0, written = kvm_eoi_written - w0;
+    printf("  50 sleeps of 1 ms: %llu EOIs skipped, %llu written\n", (unsigned long long)skipped,
+           (unsigned long long)written);
+    CHECK(skipped + written >= 50, "only %llu EOIs for 50 timer interrupts",
+          (unsigned long long)(skipped + written));
+    if (skipped == 0) {
+        /* correct, and KVM's choice: it never sets the bit when the APIC
+         * is hardware-accelerated (APICv/AVIC) */
+        test_skip("the host never marked an EOI as skippable (%llu written)",
+                  (unsigned long long)written);
+        return;
+    }
+    test_pass();
+}
+
+static void test_steal_time(void)
+{
+    u64 a, b;
+    const char *name;
+    if (steal_clock_ns(&a, &name)) {
+        CHECK(!kvm_steal_time_active(), "steal time registered but not offered");
+        test_skip("no steal clock (platform=%s)", platform_current()->name);
+        return;
+    }
+    thread_sleep_until(clock_ns() + 5000000);
+    CHECK(steal_clock_ns(&b, NULL) == 0, "the steal clock went away");
+    CHECK(b >= a, "%s went back from %llu to %llu", name, (unsigned long long)a,
+          (unsigned long long)b);
+    printf("  %s: %llu ns stolen so far\n", name, (unsigned long long)b);
+    test_pass();
+}
+
+static void test_hypercall_unknown(void)
+{
+    if (!kvm_block) {
+        test_skip("not on KVM");
+        return;
+    }
+    long r = kvm_hypercall2(0x7fff, 0, 0);
+    CHECK(r == -KVM_ENOSYS, "%s hypercall 0x7fff returned %ld (%s), not -KVM_ENOSYS",
+          kvm_hypercall_insn(), r, kvm_hc_error_name(r));
+    test_pass();
+}
+
+/* The host's realtime and kvmclock's wall clock agree. */
+static void test_clock_pairing(void)
+{
+    if (!kvm_block) {
+        test_skip("not on KVM");
+        return;
+    }
+    s64 diff;
+    long r = kvm_clock_pairing_check(&diff);
+    if (r == -KVM_EOPNOTSUPP) {
+        test_skip("the host's clock is not the TSC: KVM_HC_CLOCK_PAIRING says EOPNOTSUPP");
+        return;
+    }
+    CHECK(r == 0, "KVM_HC_CLOCK_PAIRING: %s (%ld)", kvm_hc_error_name(r), r);
+    CHECK(diff > -1000000 && diff < 1000000, "host realtime - kvmclock wall clock = %lld ns",
+          (long long)diff);
+    test_pass();
+}
+
+const struct test_case kvm_tests[] = {
+    { "hypervisor.record", test_record },
+    { "hypervisor.personality_choice", test_personality_choice },
+    { "kvm.kvmclock", test_kvmclock },
+    { "kvm.pv_eoi", test_pv_eoi },
+    { "kvm.steal_time", test_steal_time },
+    { "kvm.hypercall_unknown", test_hypercall_unknown },
+    { "kvm.clock_pairing", test_clock_pairing },
+    { NULL, NULL },
+};

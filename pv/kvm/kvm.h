@@ -1,0 +1,101 @@
+/*
+ * The KVM personality's shared declarations: the MSRs and hypercall numbers
+ * of KVM's paravirtual interfaces (Linux Documentation/virt/kvm/x86/msr.rst
+ * and hypercalls.rst; protocol-facts 4.3 and 4.7), and what its files
+ * export to each other, to the mixing rule and to `monitor`/selftest.
+ */
+#ifndef PV_KVM_H
+#define PV_KVM_H
+
+#include <arch/hypervisor.h>
+#include <proteus/pvops.h>
+
+/* KVM's own MSR range, 0x4b564d00-0x4b564dff ("KVM" + n). */
+#define MSR_KVM_WALL_CLOCK_NEW 0x4b564d00u   /* PA of struct kvm_wall_clock */
+#define MSR_KVM_SYSTEM_TIME_NEW 0x4b564d01u  /* PA of a pvclock | 1 to enable */
+#define MSR_KVM_STEAL_TIME 0x4b564d03u       /* PA (64-byte aligned) | 1 */
+#define MSR_KVM_PV_EOI_EN 0x4b564d04u        /* PA (4-byte aligned) | 1 */
+#define KVM_MSR_ENABLED 1u
+
+/* Filled by the host at the moment the MSR is written: the Unix time at
+ * KVM system time 0, under the same odd/even version as a pvclock. */
+struct kvm_wall_clock {
+    u32 version;
+    u32 sec;
+    u32 nsec;
+} __packed;
+
+/* Steal time (msr.rst, MSR_KVM_STEAL_TIME): 64 bytes, 64-byte aligned. */
+struct kvm_steal_time {
+    u64 steal;          /* ns runnable but not running; idle time excluded */
+    u32 version;        /* odd while the host updates */
+    u32 flags;
+    u8 preempted;
+    u8 pad0[3];
+    u32 pad[11];
+} __packed;
+BUILD_BUG_ON(sizeof(struct kvm_steal_time) != 64);
+
+/* Hypercalls: number in RAX, arguments in RBX, RCX, RDX, RSI; result in
+ * RAX. Negative results are Linux errno values, or -1000 for "no such
+ * hypercall" (include/uapi/linux/kvm_para.h). */
+#define KVM_HC_VAPIC_POLL_IRQ 1
+#define KVM_HC_CLOCK_PAIRING 9
+#define KVM_ENOSYS 1000
+#define KVM_EPERM 1
+#define KVM_EFAULT 14
+#define KVM_EOPNOTSUPP 95
+/* Not KVM's: the kernel's result for a hypercall instruction that raised
+ * #UD or #PF in the guest instead of reaching the host (hypercall.c). */
+#define KVM_HC_TRAPPED 2000
+#define KVM_HC_TRAPPED_STR "2000"
+
+/* KVM_HC_CLOCK_PAIRING's answer: the host's realtime at a TSC value. */
+struct kvm_clock_pairing {
+    s64 sec;
+    s64 nsec;
+    u64 tsc;
+    u32 flags;
+    u32 pad[9];
+} __packed;
+#define KVM_CLOCK_PAIRING_WALLCLOCK 0
+
+/* The block the personality was chosen by (arch/hypervisor.h). */
+extern const struct hv_block *kvm_block;
+static inline bool kvm_has(unsigned feature)
+{
+    return kvm_block && (kvm_block->features & (1u << feature));
+}
+
+/* hypercall.c: vmcall on Intel, vmmcall on AMD and Hygon. */
+long kvm_hypercall2(unsigned long nr, unsigned long a0, unsigned long a1);
+const char *kvm_hypercall_insn(void);
+const char *kvm_hc_error_name(long ret);
+/* The host's realtime against kvmclock through KVM_HC_CLOCK_PAIRING:
+ * 0 with the difference (host minus kernel wall clock, ns) in *diff_ns, or
+ * the hypercall's negative result. */
+long kvm_clock_pairing_check(s64 *diff_ns);
+void kvm_clock_pairing_report(void);   /* at boot: the result, by name */
+
+/* kvmclock.c: the clock, used by the KVM personality and mixed into
+ * others (kernel/platform.c). */
+int kvmclock_start(void);
+PVOP_ABI u64 kvmclock_ns(void);
+PVOP_ABI u64 kvmclock_wallclock_at_boot_ns(void);
+PVOP_ABI u64 kvmclock_tsc_hz(void);
+bool kvmclock_stable(void);
+/* The TSC value at which kvmclock reads `ns` (the kernel's clock). */
+u64 kvmclock_ns_at_tsc(u64 tsc);
+extern const struct pv_time_ops kvm_time_ops;
+
+/* apic.c: the native controller with PV EOI. */
+extern const struct pv_apic_ops kvm_apic_ops;
+extern u64 kvm_eoi_skipped, kvm_eoi_written;
+bool kvm_pv_eoi_active(void);
+
+/* steal.c */
+int kvm_steal_time_start(void);
+bool kvm_steal_time_active(void);
+u64 kvm_steal_ns(void);
+
+#endif

@@ -1,0 +1,175 @@
+/*
+ * kvmclock: KVM's paravirtual clock. The guest gives the host the physical
+ * address of a 32-byte pvclock structure (MSR_KVM_SYSTEM_TIME_NEW, bit 0
+ * enables); the host keeps in it a TSC value, its system time at that TSC
+ * and the scale between them, so that the guest reads nanoseconds with one
+ * rdtsc and no exit, at a rate the host measured, not one the guest had to
+ * calibrate (protocol-facts 4.4; the math is lib/pvclock.c, shared with Xen).
+ *
+ * The stable bit: only when CPUID advertises CLOCKSOURCE_STABLE_BIT does
+ * the structure's flag bit 0 mean anything, and only then may readings be
+ * trusted to agree across vCPUs and across the host's updates. Without it
+ * the host may step the extrapolated time back by a little at an update, so
+ * every reading is held to at least the last one returned (one vCPU: kept
+ * with interrupts off). With it the floor is skipped.
+ *
+ * The wall clock: MSR_KVM_WALL_CLOCK_NEW makes the host write, at that
+ * moment only, the Unix time at system time 0; it is read once at start.
+ */
+#include "kvm.h"
+#include "../native/native.h"
+#include <arch/cpu.h>
+#include <proteus/errno.h>
+#include <proteus/panic.h>
+#include <proteus/printk.h>
+#include <proteus/pvclock.h>
+#include <proteus/timekeeping.h>
+#include <proteus/vm.h>
+
+#define PVCLOCK_TRIES 1000000
+
+/* One vCPU: one structure, in its own 64-byte line as Linux keeps them. */
+static struct pvclock_time_info pvti __aligned(64);
+static struct kvm_wall_clock wall __aligned(64);
+static u64 boot_system_ns, boot_wall_ns, last_ns, hz;
+static bool stable;
+
+static void snapshot(struct pvclock_snapshot *s)
+{
+    if (pvclock_snapshot(&pvti, s, PVCLOCK_TRIES))
+        panic("kvmclock: the version stays odd (%u): the host never finishes updating it",
+              pvti.version);
+}
+
+static u64 system_ns_at(u64 tsc)
+{
+    struct pvclock_snapshot s;
+    snapshot(&s);
+    return pvclock_ns(&s, tsc);
+}
+
+PVOP_ABI u64 kvmclock_ns(void)
+{
+    if (stable)
+        return system_ns_at(read_tsc()) - boot_system_ns;
+    unsigned long f = irq_save();
+    u64 now = system_ns_at(read_tsc()) - boot_system_ns;
+    if (now < last_ns)
+        now = last_ns;
+    last_ns = now;
+    irq_restore(f);
+    return now;
+}
+
+u64 kvmclock_ns_at_tsc(u64 tsc)
+{
+    return system_ns_at(tsc) - boot_system_ns;
+}
+
+PVOP_ABI u64 kvmclock_wallclock_at_boot_ns(void)
+{
+    return boot_wall_ns;
+}
+
+PVOP_ABI u64 kvmclock_tsc_hz(void)
+{
+    return hz;
+}
+
+bool kvmclock_stable(void)
+{
+    return stable;
+}
+
+static int read_wall_clock(void)
+{
+    paddr_t pa = virt_to_phys_direct(&wall);
+    int err = wrmsr_safe(MSR_KVM_WALL_CLOCK_NEW, pa);
+    if (err) {
+        printk("kvmclock: writing MSR_KVM_WALL_CLOCK_NEW (0x%x) = 0x%llx failed: %s (%d)\n",
+               MSR_KVM_WALL_CLOCK_NEW, (unsigned long long)pa, errno_name(err), err);
+        return err;
+    }
+    u32 v, sec, nsec;
+    unsigned tries = PVCLOCK_TRIES;
+    do {
+        if (!tries--) {
+            printk("kvmclock: the wall clock's version stays odd\n");
+            return -EIO;
+        }
+        v = __atomic_load_n(&wall.version, __ATOMIC_ACQUIRE);
+        sec = wall.sec;
+        nsec = wall.nsec;
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    } while ((v & 1) || v != __atomic_load_n(&wall.version, __ATOMIC_RELAXED));
+    boot_wall_ns = (u64)sec * NSEC_PER_SEC + nsec + boot_system_ns;
+    return 0;
+}
+
+/* Register the structure, check that the host fills it, take the rate. */
+int kvmclock_start(void)
+{
+    paddr_t pa = virt_to_phys_direct(&pvti);
+    int err = wrmsr_safe(MSR_KVM_SYSTEM_TIME_NEW, pa | KVM_MSR_ENABLED);
+    if (err) {
+        printk("kvmclock: writing MSR_KVM_SYSTEM_TIME_NEW (0x%x) = 0x%llx failed: %s (%d)\n",
+               MSR_KVM_SYSTEM_TIME_NEW, (unsigned long long)(pa | 1), errno_name(err), err);
+        return err;
+    }
+    struct pvclock_snapshot s;
+    if (pvclock_snapshot(&pvti, &s, PVCLOCK_TRIES) || s.mul == 0) {
+        printk("kvmclock: the host did not fill the structure at 0x%llx (version %u, mul %u)\n",
+               (unsigned long long)pa, pvti.version, s.mul);
+        wrmsr_safe(MSR_KVM_SYSTEM_TIME_NEW, 0);
+        return -EIO;
+    }
+    hz = pvclock_tsc_hz(s.mul, s.shift);
+    stable = kvm_has(KVM_FEATURE_CLOCKSOURCE_STABLE_BIT) && (s.flags & PVCLOCK_TSC_STABLE);
+    boot_system_ns = pvclock_ns(&s, read_tsc());
+    err = read_wall_clock();
+    if (err) {
+        wrmsr_safe(MSR_KVM_SYSTEM_TIME_NEW, 0);
+        return err;
+    }
+    pr_info("time: kvmclock at 0x%llx, TSC %llu.%03llu MHz (from the host's scale), %s\n",
+            (unsigned long long)pa, (unsigned long long)(hz / 1000000),
+            (unsigned long long)(hz / 1000 % 1000),
+            stable ? "stable bit set: no monotonic floor needed"
+                   : "no stable bit: readings held monotonic");
+    return 0;
+}
+
+/* The KVM personality's time: kvmclock, and the native timer (the local
+ * APIC's, which KVM emulates) run from the rate kvmclock gives. */
+static PVOP_ABI int kvm_time_init(void)
+{
+    int err = kvmclock_start();
+    if (!err)
+        err = native_timer_start(hz);
+    if (err)
+        return err;
+    /* the extras that need the clock: neither is needed to run */
+    if (kvm_steal_time_start() == 0)
+        pr_info("kvm: steal time registered\n");
+    kvm_clock_pairing_report();
+    return 0;
+}
+
+static PVOP_ABI void kvm_arm_oneshot(u64 deadline)
+{
+    if (deadline == 0) {
+        native_timer_arm_in(0);
+        return;
+    }
+    u64 now = kvmclock_ns();
+    native_timer_arm_in(deadline > now ? deadline - now : 1);
+}
+
+const struct pv_time_ops kvm_time_ops = {
+    .name = "kvmclock",
+    .init = kvm_time_init,
+    .clock_ns = kvmclock_ns,
+    .wallclock_at_boot_ns = kvmclock_wallclock_at_boot_ns,
+    .arm_oneshot = kvm_arm_oneshot,
+    .tsc_hz = kvmclock_tsc_hz,
+};

@@ -1,0 +1,65 @@
+/*
+ * The KVM personality: native hardware, as KVM emulates it, plus the
+ * paravirtual interfaces KVM offers in its CPUID block where they beat the
+ * emulated device: kvmclock instead of a calibrated TSC, PV EOI on the
+ * native APIC, and steal time. Everything else (descriptor tables, page
+ * tables, the serial console, power) is the native code unchanged, because
+ * KVM runs it at hardware speed already.
+ *
+ * Chosen when CPUID shows KVM's signature in any block (it moves to
+ * 0x40000100 behind Hyper-V enlightenments) with CLOCKSOURCE2, the one
+ * feature the personality cannot do without. A KVM without it, QEMU's
+ * `-cpu ...,kvm=off` (which hides the signature) and TCG's own signature
+ * all boot native.
+ */
+#include "kvm.h"
+#include "../native/native.h"
+#include <proteus/format.h>
+#include <proteus/personality.h>
+#include <proteus/printk.h>
+
+const struct hv_block *kvm_block;
+
+static bool kvm_probe(void)
+{
+    hypervisor_detect();
+    const struct hv_block *b = hypervisor_find(HV_KVM);
+    if (!b)
+        return false;
+    if (b->max_leaf < b->base + 1 || !(b->features & (1u << KVM_FEATURE_CLOCKSOURCE2))) {
+        platform_note("kvm: KVM at 0x%08x offers no kvmclock (features 0x%x): booting native",
+                      b->base, b->features);
+        return false;
+    }
+    kvm_block = b;
+    return true;
+}
+
+static bool kvm_install(void)
+{
+    pv_ops.time = kvm_time_ops;
+    pv_ops_override(&pv_ops.apic, &kvm_apic_ops, sizeof(kvm_apic_ops));
+    return true;
+}
+
+static char detail[16];
+
+static const char *kvm_detail(void)
+{
+    /* where the block is when it is not the usual place */
+    if (kvm_block->base == HV_FIRST_BASE)
+        return NULL;
+    ksnprintf(detail, sizeof(detail), "0x%08x", kvm_block->base);
+    return detail;
+}
+
+const struct personality kvm_personality = {
+    .name = "kvm",
+    .probe = kvm_probe,
+    .install = kvm_install,
+    .detail = kvm_detail,
+    .setup_cpu = native_setup_cpu,
+    .setup_memory = native_setup_memory,
+    .setup_firmware = native_setup_firmware,
+    .patch = native_patch,
+};

@@ -1,0 +1,55 @@
+/*
+ * Steal time: how long this vCPU was ready to run while the host ran
+ * something else. The guest registers a zeroed, 64-byte aligned structure
+ * (MSR_KVM_STEAL_TIME, bit 0 enables) and the host adds to its `steal`
+ * field whenever it puts the vCPU back on a CPU, under an odd/even version
+ * like the pvclock's (protocol-facts 4.6; Linux msr.rst). Idle time (the
+ * guest halted) is not steal. The kernel registers it as the platform's
+ * steal clock, which `monitor` shows and apps read with proteus_steal_ns().
+ */
+#include "kvm.h"
+#include <proteus/errno.h>
+#include <proteus/personality.h>
+#include <proteus/printk.h>
+#include <proteus/string.h>
+#include <proteus/vm.h>
+
+static struct kvm_steal_time st __aligned(64);
+static bool active;
+
+bool kvm_steal_time_active(void)
+{
+    return active;
+}
+
+u64 kvm_steal_ns(void)
+{
+    /* the version makes the two halves of `steal` consistent on i386 */
+    const volatile struct kvm_steal_time *s = &st;
+    u32 v;
+    u64 steal;
+    do {
+        v = s->version;
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        steal = s->steal;
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    } while ((v & 1) || v != s->version);
+    return steal;
+}
+
+int kvm_steal_time_start(void)
+{
+    if (!kvm_has(KVM_FEATURE_STEAL_TIME))
+        return -ENODEV;
+    memset(&st, 0, sizeof(st));
+    paddr_t pa = virt_to_phys_direct(&st);
+    int err = wrmsr_safe(MSR_KVM_STEAL_TIME, pa | KVM_MSR_ENABLED);
+    if (err) {
+        printk("kvm: writing MSR_KVM_STEAL_TIME (0x%x) = 0x%llx failed: %s (%d); no steal time\n",
+               MSR_KVM_STEAL_TIME, (unsigned long long)(pa | 1), errno_name(err), err);
+        return err;
+    }
+    active = true;
+    steal_clock_register("kvm-steal-time", kvm_steal_ns);
+    return 0;
+}
