@@ -101,7 +101,8 @@ $(1)_LIBGCC := $$(if $$(filter i386,$(1)),$$(shell $(HOST_CC) -m32 -print-libgcc
 $(1)_KOBJS := $$(patsubst %,$$($(1)_DIR)/obj/%.o,$(KERNEL_C) $(KERNEL_S) \
         $$(wildcard arch/x86/$(1)/*.c arch/x86/$(1)/*.S pv/*/$(1)/*.c pv/*/$(1)/*.S))
 
-$(1): $$(foreach a,$(APPS),$$($(1)_DIR)/$$(a).elf $$($(1)_DIR)/$$(a).pvh.elf) $$($(1)_DIR)/empty.elf
+$(1): $$(foreach a,$(APPS),$$($(1)_DIR)/$$(a).elf $$($(1)_DIR)/$$(a).pvh.elf) $$($(1)_DIR)/empty.elf \
+        $$($(1)_DIR)/empty.pvh.elf
 
 # The empty kernel `make bench` compares hello against.
 $$($(1)_DIR)/empty.elf: tests/bench/empty.S

@@ -26,6 +26,7 @@ static const struct command {
     { "pt", "ADDR", "the page-table walk for a virtual address", cmd_pt },
     { "apic", "", "local APIC registers and IOAPIC routing", cmd_apic },
     { "events", "", "Xen PV: the event channels bound, pending and masked", cmd_events },
+    { "hv", "", "hypervisors seen in CPUID, what KVM offers and what is in use", cmd_hv },
     { "gdt", "", "this CPU's GDT, decoded", cmd_gdt },
     { "ldt", "", "the current thread's LDT, decoded", cmd_ldt },
     { "mem", "", "the memory map and page-frame use", cmd_mem },

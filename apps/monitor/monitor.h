@@ -11,6 +11,7 @@ int cmd_ops(int argc, char **argv);
 int cmd_pt(int argc, char **argv);
 int cmd_apic(int argc, char **argv);
 int cmd_events(int argc, char **argv);
+int cmd_hv(int argc, char **argv);
 int cmd_gdt(int argc, char **argv);
 int cmd_ldt(int argc, char **argv);
 int cmd_mem(int argc, char **argv);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <arch/cpu.h>
+#include <arch/hypervisor.h>
 #include <arch/desc.h>
 #include <arch/paging.h>
 #include <arch/percpu_gdt.h>
@@ -20,6 +21,7 @@
 #include <proteus/pvpatch.h>
 #include <proteus/thread.h>
 #include <proteus/vm.h>
+#include "../../pv/kvm/kvm.h"
 #include "../../pv/vmi/vmi.h"
 #include "../../pv/xen/xen.h"
 extern struct pv_ops native_ops_template;
@@ -315,5 +317,40 @@ int cmd_events(int argc, char **argv)
         printf("  %4u  0x%02x    %-7s %-7s %s\n", p, v, xen_evtchn_pending(p) ? "yes" : "no",
                xen_evtchn_masked(p) ? "yes" : "no", name ? name : "(none)");
     }
+    return 0;
+}
+
+/* The CPUID blocks recorded at boot (arch/x86/hypervisor.c), and what the
+ * kvm personality (or the mixing rule) took from KVM's: the clock, PV EOI
+ * with the EOIs it skipped, steal time. */
+int cmd_hv(int argc, char **argv)
+{
+    if (!hypervisors.cpuid_bit)
+        printf("CPUID.1:ECX[31] clear: no hypervisor announces itself\n");
+    for (unsigned i = 0; i < hypervisors.n; i++) {
+        const struct hv_block *b = &hypervisors.b[i];
+        printf("  0x%08x-0x%08x  %-8s \"%s\"", b->base, b->max_leaf, hv_kind_name(b->kind),
+               b->signature);
+        if (b->kind == HV_KVM) {
+            char names[200];
+            printf("  features 0x%x hints 0x%x\n    %s\n", b->features, b->hints,
+                   hv_kvm_feature_names(b->features, names, sizeof(names)));
+        } else {
+            printf("\n");
+        }
+    }
+    printf("platform=%s time=%s apic=%s%s%s\n", platform_current()->name, pv_ops.time.name,
+           pv_ops.apic.name, platform_mixed_clock() ? " mixed in: " : "",
+           platform_mixed_clock() ? platform_mixed_clock() : "");
+    if (kvm_pv_eoi_active())
+        printf("PV EOI: %llu EOIs skipped, %llu written\n", (unsigned long long)kvm_eoi_skipped,
+               (unsigned long long)kvm_eoi_written);
+    u64 steal;
+    const char *name;
+    if (steal_clock_ns(&steal, &name) == 0)
+        printf("steal time (%s): %llu.%06llu ms\n", name, (unsigned long long)(steal / 1000000),
+               (unsigned long long)(steal % 1000000));
+    else
+        printf("steal time: not offered here\n");
     return 0;
 }

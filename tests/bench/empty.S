@@ -2,8 +2,16 @@
  * The empty kernel for `make bench`: a Multiboot image that ends the
  * machine at its first instruction (status 0 through isa-debug-exit), so
  * that QEMU's own start-up and shut-down cost can be taken out of the
- * figures for hello. Built for both architectures as build/<arch>/empty.elf.
+ * figures for hello. Built for both architectures as build/<arch>/empty.elf,
+ * and as empty.pvh.elf (Multiboot magic cleared, scripts/mkpvh.py) for the
+ * microvm + PVH comparison: its PVH note enters at the same instruction.
  */
+    .section .note.Xen, "a", @note
+    .balign 4
+    .long 4, 4, 18               /* XEN_ELFNOTE_PHYS32_ENTRY (protocol-facts 3.1) */
+    .asciz "Xen"
+    .long start
+
     .section .text
     .code32
     .balign 4
