@@ -4,6 +4,7 @@
 #include <proteus/api.h>
 #include <proteus/console.h>
 #include <proteus/errno.h>
+#include <proteus/personality.h>
 #include <proteus/printk.h>
 #include <proteus/pvops.h>
 #include <proteus/thread.h>
@@ -48,6 +49,15 @@ void proteus_exit(int status)
 {
     printk("proteus: exit status %d\n", status);
     machine_exit(status);
+}
+
+int proteus_steal_ns(uint64_t *ns)
+{
+    u64 v;
+    int err = steal_clock_ns(&v, NULL);
+    if (!err)
+        *ns = v;
+    return err;
 }
 
 uint64_t proteus_boot_tsc(void)

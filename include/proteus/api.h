@@ -19,6 +19,10 @@ uint64_t proteus_clock_ns(void);              /* monotonic, since boot */
 uint64_t proteus_wallclock_ns(void);          /* Unix time */
 void proteus_sleep_until_ns(uint64_t deadline);
 __attribute__((noreturn)) void proteus_exit(int status);
+/* Time this vCPU was ready to run while the hypervisor ran something else
+ * (KVM steal time): 0 and *ns, or a negative errno (-ENOSYS) where no
+ * interface offers it. */
+int proteus_steal_ns(uint64_t *ns);
 /* The TSC value read at the first instruction of boot (for `make bench`). */
 uint64_t proteus_boot_tsc(void);
 
