@@ -37,13 +37,32 @@
 
 static struct pv_time_ops own;   /* the personality's time group, before mixing */
 static const char *mixed_clock;
+/* Whether kvmclock started. Call sites are patched to the mixed ops before
+ * time_init, so a failed start cannot be undone in pv_ops: each mixed op
+ * hands on to the personality's own instead. */
+static bool kvmclock_on;
+
+static PVOP_ABI u64 mixed_clock_ns(void)
+{
+    return kvmclock_on ? kvmclock_ns() : own.clock_ns();
+}
+
+static PVOP_ABI u64 mixed_wallclock_at_boot_ns(void)
+{
+    return kvmclock_on ? kvmclock_wallclock_at_boot_ns() : own.wallclock_at_boot_ns();
+}
+
+static PVOP_ABI u64 mixed_tsc_hz(void)
+{
+    return kvmclock_on ? kvmclock_tsc_hz() : own.tsc_hz();
+}
 
 /* The personality's timer keeps its own clock: a deadline on the mixed
  * clock becomes the same distance ahead on the personality's. */
 static PVOP_ABI void mixed_arm_oneshot(u64 deadline)
 {
-    if (deadline == 0) {
-        own.arm_oneshot(0);
+    if (deadline == 0 || !kvmclock_on) {
+        own.arm_oneshot(deadline);
         return;
     }
     u64 now = kvmclock_ns();
@@ -61,9 +80,11 @@ static PVOP_ABI int mixed_time_init(void)
         /* the personality's clock still works: keep it whole */
         printk("time: kvmclock could not be mixed in (%s, %d); %s keeps its own clock\n",
                errno_name(err), err, own.name);
-        pv_ops.time = own;
+        pv_ops.time.name = own.name;
         mixed_clock = NULL;
+        return 0;
     }
+    kvmclock_on = true;
     return 0;
 }
 
@@ -80,9 +101,9 @@ void platform_mix(const struct personality *p)
     kvm_block = b;
     own = pv_ops.time;
     pv_ops.time.init = mixed_time_init;
-    pv_ops.time.clock_ns = kvmclock_ns;
-    pv_ops.time.wallclock_at_boot_ns = kvmclock_wallclock_at_boot_ns;
-    pv_ops.time.tsc_hz = kvmclock_tsc_hz;
+    pv_ops.time.clock_ns = mixed_clock_ns;
+    pv_ops.time.wallclock_at_boot_ns = mixed_wallclock_at_boot_ns;
+    pv_ops.time.tsc_hz = mixed_tsc_hz;
     pv_ops.time.arm_oneshot = mixed_arm_oneshot;
     ksnprintf(mixed_name, sizeof(mixed_name), "kvmclock+%s", own.name);
     pv_ops.time.name = mixed_name;
