@@ -192,31 +192,43 @@ static int pit_timer_start(void)
     return 0;
 }
 
-static PVOP_ABI void native_arm_oneshot(u64 deadline)
+static struct clock_scale delta_to_tsc;   /* for native_timer_arm_in */
+
+/* Fire once `delta_ns` from now (at least 1); 0 disarms. */
+void native_timer_arm_in(u64 delta_ns)
 {
     if (pit_timer) {
-        u64 now = native_clock_ns();
-        pit_arm(deadline == 0 ? 0 : deadline > now ? deadline - now : 1);
+        pit_arm(delta_ns);
         return;
     }
     if (lapic_timer_is_tsc_deadline()) {
-        /* 0 disarms; a deadline already passed fires at once (SDM 11.5.4.1) */
+        u64 cycles = delta_ns ? mul_u64_u32_shr(delta_ns, delta_to_tsc.mult, delta_to_tsc.shift) : 0;
+        lapic_timer_arm_tsc(delta_ns ? read_tsc() + (cycles ? cycles : 1) : 0);
+        return;
+    }
+    /* The count-down rate was measured over a few ms and is off by up to a
+     * few hundred ppm: fire 0.2 % early on long waits and let the caller,
+     * who checks the clock, re-arm for the little that is left. Late is
+     * worse than early: it cannot be undone. */
+    if (delta_ns > 1000000)
+        delta_ns -= delta_ns / 512;
+    lapic_timer_arm_ns(delta_ns);
+}
+
+static PVOP_ABI void native_arm_oneshot(u64 deadline)
+{
+    if (!pit_timer && lapic_timer_is_tsc_deadline()) {
+        /* on the clock's own scale; 0 disarms; a deadline already passed
+         * fires at once (SDM 11.5.4.1) */
         lapic_timer_arm_tsc(deadline ? ns_to_tsc(deadline) : 0);
         return;
     }
     if (deadline == 0) {
-        lapic_timer_arm_ns(0);
+        native_timer_arm_in(0);
         return;
     }
     u64 now = native_clock_ns();
-    u64 delta = deadline > now ? deadline - now : 1;
-    /* The count-down rate was measured over 5 ms and is off by up to a few
-     * hundred ppm: fire 0.2 % early on long waits and let the caller, who
-     * checks the clock, re-arm for the little that is left. Late is worse
-     * than early: it cannot be undone. */
-    if (delta > 1000000)
-        delta -= delta / 512;
-    lapic_timer_arm_ns(delta);
+    native_timer_arm_in(deadline > now ? deadline - now : 1);
 }
 
 /*
@@ -298,16 +310,15 @@ static PVOP_ABI u64 native_tsc_hz(void)
 }
 
 /*
- * The timer half on its own, for a personality that brings its own clock
- * (KVM's kvmclock, pv/kvm/kvmclock.c) but keeps the native interrupt
- * controller and so its timer: the TSC rate is known, only the APIC
- * timer's count-down rate may still need one short window.
+ * The timer: the PIT without a local APIC, else TSC-deadline mode where it
+ * works, else the APIC's count-down, whose rate is measured against the TSC
+ * over a window: one the TSC's own measurement opened (`window_open`), or
+ * 2 ms now. native_time_init ends with it; a personality that brings its
+ * own clock but keeps the native interrupt controller (KVM's kvmclock,
+ * pv/kvm/kvmclock.c) calls it through native_timer_start.
  */
-static struct clock_scale delta_to_tsc;
-
-int native_timer_start(u64 tsc_hz)
+static int timer_start(u64 tsc_hz, bool window_open)
 {
-    hz = tsc_hz;
     delta_to_tsc = clock_scale_between(NSEC_PER_SEC, tsc_hz);
     if (!lapic_ready())
         return pit_timer_start();
@@ -315,10 +326,12 @@ int native_timer_start(u64 tsc_hz)
         pr_info("time: local APIC timer in TSC-deadline mode\n");
         return 0;
     }
-    lapic_timer_measure_begin(VEC_TIMER);
-    u64 t0 = read_tsc();
-    while (read_tsc() - t0 < tsc_hz / 500)
-        __asm__ __volatile__("pause");
+    if (!window_open) {
+        lapic_timer_measure_begin(VEC_TIMER);
+        u64 t0 = read_tsc();
+        while (read_tsc() - t0 < tsc_hz / 500)
+            __asm__ __volatile__("pause");
+    }
     int err = lapic_timer_measure_end(tsc_hz);
     if (!err)
         pr_info("time: local APIC timer %llu kHz, one-shot\n",
@@ -326,36 +339,20 @@ int native_timer_start(u64 tsc_hz)
     return err;
 }
 
-/* Fire once `delta_ns` from now (at least 1); 0 disarms. */
-void native_timer_arm_in(u64 delta_ns)
+int native_timer_start(u64 tsc_hz)
 {
-    if (pit_timer) {
-        pit_arm(delta_ns);
-        return;
-    }
-    if (lapic_timer_is_tsc_deadline()) {
-        u64 cycles = delta_ns ? mul_u64_u32_shr(delta_ns, delta_to_tsc.mult, delta_to_tsc.shift) : 0;
-        lapic_timer_arm_tsc(delta_ns ? read_tsc() + (cycles ? cycles : 1) : 0);
-        return;
-    }
-    /* the count-down rate is off by up to a few hundred ppm: early, never
-     * late (see native_arm_oneshot) */
-    if (delta_ns > 1000000)
-        delta_ns -= delta_ns / 512;
-    lapic_timer_arm_ns(delta_ns);
+    return timer_start(tsc_hz, false);
 }
 
 static PVOP_ABI int native_time_init(void)
 {
     u64 tsc0 = read_tsc();
+    /* a measured rate also measured the APIC timer over the same window */
+    bool window_open = false;
     hz = tsc_from_cpuid();
-    if (hz && !cpu_features.tsc_deadline && lapic_ready()) {
-        /* the rate is known, but the APIC timer's still needs a window */
-        lapic_timer_measure_begin(VEC_TIMER);
-        while (read_tsc() - tsc0 < hz / 500)
-            __asm__ __volatile__("pause");
-    } else if (!hz) {
+    if (!hz) {
         hz = tsc_from_reference();
+        window_open = true;
     }
     if (!hz) {
         printk("time: no CPUID rate and no reference clock (PIT or RTC) to measure the TSC\n");
@@ -381,19 +378,9 @@ static PVOP_ABI int native_time_init(void)
     else
         boot_wall_ns = (u64)rtc * NSEC_PER_SEC - native_clock_ns();
 
-    if (!lapic_ready()) {
-        int err = pit_timer_start();
-        if (err)
-            return err;
-    } else if (lapic_timer_use_tsc_deadline(VEC_TIMER) == 0) {
-        pr_info("time: local APIC timer in TSC-deadline mode\n");
-    } else {
-        int err = lapic_timer_measure_end(hz);
-        if (err)
-            return err;
-        pr_info("time: local APIC timer %llu kHz, one-shot\n",
-                (unsigned long long)(lapic_timer_hz() / 1000));
-    }
+    int err = timer_start(hz, window_open);
+    if (err)
+        return err;
     if (!tsc_from_cpuid_known)
         tsc_refine_start();
     return 0;
