@@ -147,7 +147,6 @@ __noreturn void kernel_main(const struct boot_info *bi)
         boot_info = *bi;
     /* The trap entry first, so that any fault from here on is reported. */
     cpu_detect();
-    hypervisor_detect();   /* again, through the cpu ops: Xen PV's view */
     p->setup_cpu();
 
     cmdline_parse(&cmdline, boot_info.cmdline, boot_info.entry == BOOT_ENTRY_MB1);

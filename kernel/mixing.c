@@ -94,9 +94,8 @@ void platform_mix(const struct personality *p)
 {
     if (!p->clock_mixable || !p->clock_mixable())
         return;
-    hypervisor_detect();
-    const struct hv_block *b = hypervisor_find(HV_KVM);
-    if (!b || b->max_leaf < b->base + 1 || !(b->features & (1u << KVM_FEATURE_CLOCKSOURCE2)))
+    const struct hv_block *b = kvm_clock_block();
+    if (!b)
         return;
     kvm_block = b;
     own = pv_ops.time;

@@ -4,6 +4,7 @@
  * chosen by its own entry path rather than by a probe. A shim ROM goes
  * before KVM: whoever installed it wants the kernel to use it.
  */
+#include <arch/hypervisor.h>
 #include <proteus/format.h>
 #include <proteus/personality.h>
 #include <proteus/printk.h>
@@ -55,6 +56,8 @@ bool platform_console_ready(void)
 
 const struct personality *platform_select(void)
 {
+    /* once, with the CPUID instruction: probes and the mixing rule read it */
+    hypervisor_detect();
     for (unsigned i = 0; i < ARRAY_SIZE(personalities); i++) {
         const struct personality *p = personalities[i];
         if (!p->probe())
@@ -76,6 +79,9 @@ void platform_select_entry(const struct personality *p)
     if (!p->install())
         native_personality.install();   /* cannot happen for Xen PV, which always installs */
     current = p;
+    /* through the cpu op: under Xen PV plain CPUID shows the host CPU's
+     * leaves, the forced-emulation form Xen's */
+    hypervisor_detect();
 }
 
 void pv_ops_override(void *group, const void *over, size_t size)

@@ -39,7 +39,6 @@ BUILD_BUG_ON(sizeof(struct kvm_steal_time) != 64);
 /* Hypercalls: number in RAX, arguments in RBX, RCX, RDX, RSI; result in
  * RAX. Negative results are Linux errno values, or -1000 for "no such
  * hypercall" (include/uapi/linux/kvm_para.h). */
-#define KVM_HC_VAPIC_POLL_IRQ 1
 #define KVM_HC_CLOCK_PAIRING 9
 #define KVM_ENOSYS 1000
 #define KVM_EPERM 1
@@ -60,8 +59,11 @@ struct kvm_clock_pairing {
 } __packed;
 #define KVM_CLOCK_PAIRING_WALLCLOCK 0
 
-/* The block the personality was chosen by (arch/hypervisor.h). */
+/* The block the personality (or the mixing rule) took KVM's interfaces
+ * from (arch/hypervisor.h), and the recorded KVM block offering kvmclock,
+ * which decides both, or NULL. */
 extern const struct hv_block *kvm_block;
+const struct hv_block *kvm_clock_block(void);
 static inline bool kvm_has(unsigned feature)
 {
     return kvm_block && (kvm_block->features & (1u << feature));
@@ -78,13 +80,12 @@ long kvm_clock_pairing_check(s64 *diff_ns);
 void kvm_clock_pairing_report(void);   /* at boot: the result, by name */
 
 /* kvmclock.c: the clock, used by the KVM personality and mixed into
- * others (kernel/platform.c). */
+ * others (kernel/mixing.c). */
 int kvmclock_start(void);
 PVOP_ABI u64 kvmclock_ns(void);
 PVOP_ABI u64 kvmclock_wallclock_at_boot_ns(void);
 PVOP_ABI u64 kvmclock_tsc_hz(void);
-bool kvmclock_stable(void);
-/* The TSC value at which kvmclock reads `ns` (the kernel's clock). */
+/* What kvmclock read, in the kernel's clock, at TSC value `tsc`. */
 u64 kvmclock_ns_at_tsc(u64 tsc);
 extern const struct pv_time_ops kvm_time_ops;
 
@@ -96,6 +97,5 @@ bool kvm_pv_eoi_active(void);
 /* steal.c */
 int kvm_steal_time_start(void);
 bool kvm_steal_time_active(void);
-u64 kvm_steal_ns(void);
 
 #endif

@@ -76,11 +76,6 @@ PVOP_ABI u64 kvmclock_tsc_hz(void)
     return hz;
 }
 
-bool kvmclock_stable(void)
-{
-    return stable;
-}
-
 static int read_wall_clock(void)
 {
     paddr_t pa = virt_to_phys_direct(&wall);

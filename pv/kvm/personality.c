@@ -20,19 +20,22 @@
 
 const struct hv_block *kvm_block;
 
+/* A block without leaf base+1 has a feature word of 0 (hv_scan), so the
+ * one bit test covers it too. */
+const struct hv_block *kvm_clock_block(void)
+{
+    const struct hv_block *b = hypervisor_find(HV_KVM);
+    return b && (b->features & (1u << KVM_FEATURE_CLOCKSOURCE2)) ? b : NULL;
+}
+
 static bool kvm_probe(void)
 {
-    hypervisor_detect();
     const struct hv_block *b = hypervisor_find(HV_KVM);
-    if (!b)
-        return false;
-    if (b->max_leaf < b->base + 1 || !(b->features & (1u << KVM_FEATURE_CLOCKSOURCE2))) {
+    kvm_block = kvm_clock_block();
+    if (b && !kvm_block)
         platform_note("kvm: KVM at 0x%08x offers no kvmclock (features 0x%x): booting native",
                       b->base, b->features);
-        return false;
-    }
-    kvm_block = b;
-    return true;
+    return kvm_block;
 }
 
 static bool kvm_install(void)

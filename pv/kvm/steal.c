@@ -22,7 +22,7 @@ bool kvm_steal_time_active(void)
     return active;
 }
 
-u64 kvm_steal_ns(void)
+static u64 kvm_steal_ns(void)
 {
     /* the version makes the two halves of `steal` consistent on i386 */
     const volatile struct kvm_steal_time *s = &st;

@@ -4,7 +4,7 @@
  * itself in blocks of leaves from 0x40000000 upward, 0x100 apart; several
  * may be present at once (Xen or QEMU/KVM put a Hyper-V block first for
  * Windows and move their own to 0x40000100). The kernel records every block
- * once at boot; the personality table, the mixing rule (kernel/platform.c)
+ * once at boot; the personality table, the mixing rule (kernel/mixing.c)
  * and `monitor` read the record. protocol-facts 4.1 and 4.2; Linux's
  * Documentation/virt/kvm/x86/cpuid.rst.
  */
@@ -64,7 +64,9 @@ const char *hv_kvm_feature_names(u32 features, char *buf, size_t len);
 
 /* The record of this machine, made once by hypervisor_detect(). */
 extern struct hv_info hypervisors;
-void hypervisor_detect(void);      /* raw CPUID: usable before the personality */
+/* At personality selection (kernel/platform.c): raw CPUID before any
+ * personality is installed, the cpu op after one (Xen PV's entry path). */
+void hypervisor_detect(void);
 void hypervisor_print(void);       /* one line per block, at boot and in monitor */
 /* The first block of kind `k`, or NULL. */
 const struct hv_block *hypervisor_find(enum hv_kind k);
