@@ -53,9 +53,22 @@ static void read_raw(struct rtc_time *t)
     t->century = cmos_read(0x32);
 }
 
+/* Register D's bits 6:0 always read 0 and register A's rate-select bits
+ * 3:0 are never all ones on a running clock (MC146818A datasheet,
+ * "Register D" and "Register A"). Where there is no RTC (QEMU's microvm
+ * under KVM unless started with rtc=on), port 0x71 floats and reads 0xff:
+ * every "flag" looks set, which once made 16 periodic edges appear in a
+ * fifteenth of their time and the TSC look 170 MHz slow. */
+bool cmos_rtc_present(void)
+{
+    return !(cmos_read(0x0d) & 0x7f) && (cmos_read(0x0a) & 0x0f) != 0x0f;
+}
+
 s64 cmos_rtc_read_unix(void)
 {
     struct rtc_time a, b;
+    if (!cmos_rtc_present())
+        return -1;
     /* Read until two reads agree, so a rollover between fields is not seen. */
     read_raw(&a);
     for (int tries = 0; tries < 5; tries++) {
@@ -93,8 +106,10 @@ s64 cmos_rtc_read_unix(void)
  * reading C) is polled. MC146818A datasheet, "Periodic Interrupt". */
 static u8 saved_a, saved_b;
 
-void cmos_rtc_periodic_start(void)
+bool cmos_rtc_periodic_start(void)
 {
+    if (!cmos_rtc_present())
+        return false;
     saved_a = cmos_read(0x0a);
     saved_b = cmos_read(0x0b);
     outb(CMOS_INDEX, 0x0a);
@@ -102,6 +117,7 @@ void cmos_rtc_periodic_start(void)
     outb(CMOS_INDEX, 0x0b);
     outb(CMOS_DATA, (u8)(saved_b | 0x40));
     cmos_read(0x0c);
+    return true;
 }
 
 bool cmos_rtc_wait_edge(void)

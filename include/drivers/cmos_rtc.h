@@ -2,14 +2,18 @@
 #ifndef DRIVERS_CMOS_RTC_H
 #define DRIVERS_CMOS_RTC_H
 #include <proteus/types.h>
-/* Seconds since the Unix epoch, or -1 if the clock reads as nonsense. */
+/* Whether an RTC answers at ports 0x70/0x71 (a missing one reads 0xff). */
+bool cmos_rtc_present(void);
+/* Seconds since the Unix epoch, or -1 if there is no RTC or it reads as
+ * nonsense. */
 s64 cmos_rtc_read_unix(void);
 /* Days since 1970-01-01 for a proleptic Gregorian date (pure, host-tested). */
 s64 days_from_civil(s64 y, unsigned m, unsigned d);
 /* The RTC's 1024 Hz periodic flag, polled: a reference clock where there
- * is no PIT. wait_edge returns false if the flag never rises (no RTC). */
+ * is no PIT. periodic_start returns false if there is no RTC (then call
+ * neither of the others); wait_edge returns false if the flag never rises. */
 #define CMOS_RTC_PERIODIC_HZ 1024
-void cmos_rtc_periodic_start(void);
+bool cmos_rtc_periodic_start(void);
 bool cmos_rtc_wait_edge(void);
 void cmos_rtc_periodic_stop(void);
 #endif

@@ -86,7 +86,8 @@ static u64 tsc_from_reference(void)
             return elapsed * PIT_HZ / (PIT_HZ / 200);
         }
     }
-    cmos_rtc_periodic_start();
+    if (!cmos_rtc_periodic_start())
+        return 0;
     bool ok = cmos_rtc_wait_edge();
     lapic_timer_measure_begin(VEC_TIMER);
     u64 t0 = read_tsc();
@@ -359,8 +360,8 @@ static PVOP_ABI int native_time_init(void)
         return -ENODEV;
     }
     /* No CPU Proteus runs on has a TSC below 200 MHz or above 20 GHz; a
-     * reference that disagrees was disturbed (a hypervisor that delivers
-     * the RTC's periodic flag late, say) and must not become the clock. */
+     * reference that disagrees was disturbed or is not what it seems and
+     * must not become the clock. */
     if (hz < 200000000ULL || hz > 20000000000ULL) {
         printk("time: TSC rate %llu Hz measured against the %s is implausible; no trustworthy "
                "clock\n", (unsigned long long)hz, hz_source);
@@ -374,7 +375,8 @@ static PVOP_ABI int native_time_init(void)
 
     s64 rtc = cmos_rtc_read_unix();
     if (rtc < 0)
-        printk("time: the CMOS clock reads nonsense; wall clock starts at 1970\n");
+        printk("time: %s; wall clock starts at 1970\n",
+               cmos_rtc_present() ? "the CMOS clock reads nonsense" : "no CMOS clock");
     else
         boot_wall_ns = (u64)rtc * NSEC_PER_SEC - native_clock_ns();
 

@@ -118,9 +118,10 @@ def load_table(path, build_dir):
         check(not set(t) - FIELDS, f'unknown field(s) {sorted(set(t) - FIELDS)}')
         check(t.get('image'), 'no image')
         check(t.get('arch') in QEMU, f"arch must be one of {sorted(QEMU)}")
-        check(t['machine'] in ('pc', 'microvm'), 'machine must be pc or microvm')
+        machine = t['machine'].split(',')[0]   # options may follow: microvm,rtc=on
+        check(machine in ('pc', 'microvm'), 'machine must be pc or microvm')
         check(t['boot'] in ('multiboot', 'pvh'), 'boot must be multiboot or pvh')
-        check(t['machine'] != 'microvm' or t['boot'] == 'pvh', 'microvm needs boot = pvh')
+        check(machine != 'microvm' or t['boot'] == 'pvh', 'microvm needs boot = pvh')
         check(t['accel'] in ('tcg', 'kvm', 'both'), 'accel must be tcg, kvm or both')
         check(t['end'] in ENDS, f'end must be one of {", ".join(ENDS)}')
         check(t['qemu'] in ('system', 'backport'), 'qemu must be system or backport')
@@ -141,7 +142,9 @@ def load_table(path, build_dir):
             expect = regexes(name, 'expect', t['expect'] + '\n' + t['expect_' + accel])
             # Xen itself is the 64-bit guest of QEMU, whatever the image's arch
             cpu = t.get('cpu') or ('qemu64' if t['hypervisor'] == 'xen' else DEFAULT_CPU[arch])
-            cpu = KVM_CPU.get(cpu, cpu) if accel == 'kvm' else cpu
+            if accel == 'kvm':   # the model, not its flags: max,kvm=off
+                model, _, flags = cpu.partition(',')
+                cpu = ','.join(filter(None, (KVM_CPU.get(model, model), flags)))
             binary, data, env = QEMU[arch], [], None
             if t['qemu'] == 'backport':
                 # QEMU 10 from bookworm-backports (scripts/fetch-qemu-backport.sh),
