@@ -225,6 +225,7 @@ SHIM_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdinc -isystem $(GCC
 SHIM_FLAGS_x86_64 := -m64 -mno-red-zone
 SHIM_FLAGS_i386 := -m32 -march=i686 -mregparm=3
 SHIM_ROMS := $(foreach a,$(ARCHES),$(BUILD)/$(a)/vmi-native.rom $(BUILD)/$(a)/vmi-native-calls.rom \
+        $(BUILD)/$(a)/vmi-native-noclock.rom \
         $(patsubst %,$(BUILD)/$(a)/vmi-bad-%.rom,$(SHIM_BAD)))
 
 .PHONY: roms clean-roms
@@ -263,6 +264,14 @@ $(BUILD)/$(1)/vmi-native.rom: $(BUILD)/$(1)/shim/vmi-native.elf scripts/mkrom.py
 $(BUILD)/$(1)/vmi-native-calls.rom: $(BUILD)/$(1)/vmi-native.rom scripts/mkrom.py
 	@echo "  ROM     $(1)/vmi-native-calls.rom"
 	$(Q)python3 scripts/mkrom.py --no-inline -o $$@.tmp $$<
+	$(Q)python3 scripts/mkrom.py --check $$@.tmp --arch $(1) --quiet
+	$(Q)mv $$@.tmp $$@
+
+# The same shim without VMI_FEATURE_GUEST_CLOCK: under KVM the kernel must
+# then keep the shim's clock whole (docs/mixing.md).
+$(BUILD)/$(1)/vmi-native-noclock.rom: $(BUILD)/$(1)/vmi-native.rom scripts/mkrom.py
+	@echo "  ROM     $(1)/vmi-native-noclock.rom"
+	$(Q)python3 scripts/mkrom.py --no-guest-clock -o $$@.tmp $$<
 	$(Q)python3 scripts/mkrom.py --check $$@.tmp --arch $(1) --quiet
 	$(Q)mv $$@.tmp $$@
 

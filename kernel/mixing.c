@@ -92,11 +92,16 @@ static char mixed_name[40];
 
 void platform_mix(const struct personality *p)
 {
-    if (!p->clock_mixable || !p->clock_mixable())
+    if (!p->clock_mixable)
         return;
     const struct hv_block *b = kvm_clock_block();
     if (!b)
         return;
+    if (!p->clock_mixable()) {
+        platform_note("time: kvmclock is offered, but %s keeps its own clock (it does not "
+                      "permit a paravirtual one)", p->name);
+        return;
+    }
     kvm_block = b;
     own = pv_ops.time;
     pv_ops.time.init = mixed_time_init;

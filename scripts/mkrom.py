@@ -19,6 +19,10 @@
   mkrom.py --no-inline -o OUT.rom IN.rom
       A copy in which every inline call is a plain call instead (the
       entry does the same): make bench measures what inlining saves.
+  mkrom.py --no-guest-clock -o OUT.rom IN.rom
+      A copy whose header no longer sets VMI_FEATURE_GUEST_CLOCK: a shim
+      that keeps time itself, under which the kernel must not mix in a
+      paravirtual clock even where the hypervisor offers one.
   mkrom.py --check FILE [--arch ARCH] [--expect REASON] [--quiet]
       Print the header and call table and exit 1 if the kernel would
       refuse the ROM, with the reasons. With --expect, exit 0 only if the
@@ -344,6 +348,15 @@ def no_inline(rom, abi):
     return rom
 
 
+def no_guest_clock(rom, abi):
+    rom = bytearray(rom)
+    at = abi.HEADER_OFFSET + field_offset("features")
+    (features,) = struct.unpack_from("<I", rom, at)
+    struct.pack_into("<I", rom, at, features & ~abi.FEATURE_GUEST_CLOCK)
+    fix_checksum(rom)
+    return rom
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("input", nargs="?", help="the shim binary, or the ROM to damage")
@@ -351,6 +364,8 @@ def main():
     p.add_argument("--arch", choices=sorted(ARCHES))
     p.add_argument("--damage", choices=DAMAGES)
     p.add_argument("--no-inline", action="store_true", help="make every inline call a plain call")
+    p.add_argument("--no-guest-clock", action="store_true",
+                   help="clear VMI_FEATURE_GUEST_CLOCK (the shim keeps time itself)")
     p.add_argument("--check", metavar="FILE")
     p.add_argument("--expect", help="with --check: the one reason the ROM must be refused for")
     p.add_argument("--quiet", action="store_true", help="with --check: print only refusals")
@@ -369,6 +384,8 @@ def main():
         out = damage(data, args.damage, abi)
     elif args.no_inline:
         out = no_inline(data, abi)
+    elif args.no_guest_clock:
+        out = no_guest_clock(data, abi)
     else:
         if not args.arch:
             p.error("--arch is needed to build a ROM")

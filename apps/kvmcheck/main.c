@@ -13,7 +13,8 @@
  *
  * `kvmcheck bench` prints figures for `make bench` instead (whatever the
  * platform: the cost of a clock read, and EOIs skipped per 1,000 timer
- * interrupts); `kvmcheck exit` ends at once (boot time).
+ * interrupts); `kvmcheck exit` ends at once (boot time); `kvmcheck vmi`
+ * checks the VMI personality with kvmclock mixed in instead.
  */
 #include <stdint.h>
 #include <arch/cpu.h>
@@ -104,13 +105,25 @@ static void bench(void)
         return;
     }
     u64 s0 = kvm_eoi_skipped, w0 = kvm_eoi_written;
+    /* 1 ms: shorter sleeps can end before the timer is even armed where
+     * every instruction is emulated, and then take no interrupt at all */
     for (int i = 0; i < 1000; i++)
-        proteus_sleep_until_ns(proteus_clock_ns() + 100000);
+        proteus_sleep_until_ns(proteus_clock_ns() + 1000000);
     u64 skipped = kvm_eoi_skipped - s0, written = kvm_eoi_written - w0;
     u64 n = skipped + written;
-    printk("kvmbench: 1000 sleeps of 0.1 ms, %llu timer interrupts: %llu EOIs skipped, %llu written "
+    printk("kvmbench: 1000 sleeps of 1 ms, %llu timer interrupts: %llu EOIs skipped, %llu written "
            "= %llu skipped per 1,000\n", (unsigned long long)n, (unsigned long long)skipped,
            (unsigned long long)written, (unsigned long long)(n ? skipped * 1000 / n : 0));
+}
+
+/* Sleeps until `deadline` and checks it did not wake early: under a mixed
+ * clock the personality's timer is armed through its own clock, so a
+ * wrong translation of the deadline shows as an early wake. */
+static bool sleep_not_early(u64 ns)
+{
+    u64 deadline = proteus_clock_ns() + ns;
+    proteus_sleep_until_ns(deadline);
+    return proteus_clock_ns() >= deadline;
 }
 
 int main(int argc, char **argv)
@@ -121,8 +134,19 @@ int main(int argc, char **argv)
         bench();
         proteus_exit(0);
     }
-    result("kvm.platform", !strcmp(platform_current()->name, "kvm"), platform_current()->name);
-    result("kvm.time_is_kvmclock", !strcmp(pv_ops.time.name, "kvmclock"), pv_ops.time.name);
+    /* `kvmcheck vmi`: the row booted a VMI shim ROM that permits a guest
+     * clock (docs/mixing.md), so the vmi personality runs with kvmclock
+     * mixed in and keeps its own interrupt controller; PV EOI and steal
+     * time belong to the kvm personality and must stay off. */
+    bool vmi = argc > 1 && !strcmp(argv[1], "vmi");
+    const char *want = vmi ? "vmi" : "kvm";
+    result("kvm.platform", !strcmp(platform_current()->name, want), platform_current()->name);
+    if (vmi)
+        result("kvm.kvmclock_mixed_in",
+               platform_mixed_clock() && !strcmp(platform_mixed_clock(), "kvmclock") &&
+                   !strncmp(pv_ops.time.name, "kvmclock+", 9), pv_ops.time.name);
+    else
+        result("kvm.time_is_kvmclock", !strcmp(pv_ops.time.name, "kvmclock"), pv_ops.time.name);
 
     u64 prev = clock_ns(), t0 = read_tsc(), hz = tsc_hz();
     bool mono = true;
@@ -134,8 +158,10 @@ int main(int argc, char **argv)
     result("kvm.kvmclock_monotonic", mono, "went backwards");
 
     u64 s0 = kvm_eoi_skipped, w0 = kvm_eoi_written;
+    bool on_time = true;
     for (int i = 0; i < 50; i++)
-        sleep_ms(1);
+        on_time = sleep_not_early(1000000) && on_time;
+    result("kvm.sleep_not_early", on_time, "a 1 ms sleep ended before its deadline");
     u64 skipped = kvm_eoi_skipped - s0, written = kvm_eoi_written - w0;
     printk("kvmcheck: 50 sleeps of 1 ms: %llu EOIs skipped (PV EOI), %llu written\n",
            (unsigned long long)skipped, (unsigned long long)written);
@@ -144,7 +170,10 @@ int main(int argc, char **argv)
      * when the APIC is hardware-accelerated (APICv/AVIC), nor, it turns
      * out, under kvm-pvm; selftest's kvm.pv_eoi says SKIP then. */
     u32 features = kvm_features_by_cpuid();
-    if (features & (1u << KVM_FEATURE_PV_EOI))
+    if (vmi)
+        result("kvm.pv_eoi_not_mixed", !kvm_pv_eoi_active() && skipped + written == 0,
+               "PV EOI under another personality's interrupt controller");
+    else if (features & (1u << KVM_FEATURE_PV_EOI))
         result("kvm.pv_eoi_accounting", kvm_pv_eoi_active() && skipped + written >= 50,
                kvm_pv_eoi_active() ? "fewer EOIs than timer interrupts" : "PV EOI offered, not used");
     else
@@ -152,7 +181,7 @@ int main(int argc, char **argv)
                !strchr(pv_ops.apic.name, '+'), "PV EOI in use though the host hides it");
 
     u64 a = 0, b = 0;
-    if (features & (1u << KVM_FEATURE_STEAL_TIME)) {
+    if (!vmi && (features & (1u << KVM_FEATURE_STEAL_TIME))) {
         bool steal = proteus_steal_ns(&a) == 0;   /* the app interface */
         sleep_ms(5);
         steal = steal && proteus_steal_ns(&b) == 0 && b >= a;
@@ -160,9 +189,10 @@ int main(int argc, char **argv)
         result("kvm.steal_time", steal, "offered but unreadable, or went backwards");
     } else {
         int err = proteus_steal_ns(&a);
-        printk("kvmcheck: steal time not offered: proteus_steal_ns says %s (%d)\n",
-               errno_name(err), err);
-        result("kvm.steal_time_not_offered", err < 0, "a steal clock the host does not offer");
+        printk("kvmcheck: steal time %s: proteus_steal_ns says %s (%d)\n",
+               vmi ? "not mixed in" : "not offered", errno_name(err), err);
+        result(vmi ? "kvm.steal_time_not_mixed" : "kvm.steal_time_not_offered", err == -ENOSYS,
+               "a steal clock where none should be");
     }
 
     /* A host that rewrites hypercall instructions (kvm-pvm) faults on the
