@@ -42,20 +42,23 @@ static void test_record(void)
     test_pass();
 }
 
-/* The personality table used the record: KVM with kvmclock means kvm
- * (unless a shim ROM was taken first, or this is Xen PV), anything else
- * never means kvm. */
+/* The personality table used the record: KVM offering kvmclock, PV EOI or
+ * steal time means kvm (unless a shim ROM was taken first, or this is Xen
+ * PV), anything else never means kvm. */
 static void test_personality_choice(void)
 {
     const struct hv_block *k = hypervisor_find(HV_KVM);
-    bool usable = k && k->max_leaf > k->base && (k->features & (1u << KVM_FEATURE_CLOCKSOURCE2));
+    u32 used = (1u << KVM_FEATURE_CLOCKSOURCE2) | (1u << KVM_FEATURE_PV_EOI) |
+               (1u << KVM_FEATURE_STEAL_TIME);
+    bool usable = k && k->max_leaf > k->base && (k->features & used);
     if (platform_is("vmi") || platform_is("xen-pv")) {
         CHECK(!platform_is("kvm"), "impossible");
         test_skip("platform=%s is chosen before any CPUID block", platform_current()->name);
         return;
     }
     if (usable)
-        CHECK(platform_is("kvm"), "KVM with kvmclock at 0x%08x, but platform=%s", k->base,
+        CHECK(platform_is("kvm"), "KVM with features 0x%x at 0x%08x, but platform=%s",
+              k->features, k->base,
               platform_current()->name);
     else
         CHECK(platform_is("native"), "no usable KVM block, but platform=%s",
@@ -68,7 +71,9 @@ static void test_personality_choice(void)
 
 static bool not_kvmclock(void)
 {
-    bool on = platform_is("kvm") || platform_mixed_clock();
+    /* the kvm personality without kvmclock runs the native TSC clock */
+    bool on = (platform_is("kvm") && !strcmp(pv_ops.time.name, "kvmclock")) ||
+              platform_mixed_clock();
     if (!on)
         test_skip("no kvmclock (platform=%s)", platform_current()->name);
     return !on;

@@ -135,23 +135,65 @@ int kvmclock_start(void)
 }
 
 /* The KVM personality's time: kvmclock, and the native timer (the local
- * APIC's, which KVM emulates) run from the rate kvmclock gives. */
+ * APIC's, which KVM emulates) run from the rate kvmclock gives. Where
+ * kvmclock is not offered or does not work (not filled, a version that
+ * stays odd, a refused MSR write) the personality keeps its other extras
+ * and takes the native TSC clock instead. Call sites are patched to these
+ * ops before time_init, so each one hands on to the native op then. */
+static bool running;
+
 static PVOP_ABI int kvm_time_init(void)
 {
-    int err = kvmclock_start();
-    if (!err)
-        err = native_timer_start(hz);
-    if (err)
-        return err;
-    /* the extras that need the clock: neither is needed to run */
+    if (kvm_has(KVM_FEATURE_CLOCKSOURCE2)) {
+        int err = kvmclock_start();
+        if (!err) {
+            running = true;
+            err = native_timer_start(hz);
+            if (err)
+                return err;
+        } else {
+            printk("kvm: kvmclock unusable (%s, %d): the native TSC clock instead\n",
+                   errno_name(err), err);
+        }
+    } else {
+        pr_info("kvm: no kvmclock offered (features 0x%x): the native TSC clock instead\n",
+                kvm_block->features);
+    }
+    if (!running) {
+        pv_ops.time.name = native_time_ops.name;
+        int err = native_time_ops.init();
+        if (err)
+            return err;
+    }
+    /* the extras: neither is needed to run */
     if (kvm_steal_time_start() == 0)
         pr_info("kvm: steal time registered\n");
-    kvm_clock_pairing_report();
+    if (running)
+        kvm_clock_pairing_report();   /* compares the host's clock with kvmclock */
     return 0;
+}
+
+static PVOP_ABI u64 kvm_clock_ns(void)
+{
+    return running ? kvmclock_ns() : native_time_ops.clock_ns();
+}
+
+static PVOP_ABI u64 kvm_wallclock_at_boot_ns(void)
+{
+    return running ? kvmclock_wallclock_at_boot_ns() : native_time_ops.wallclock_at_boot_ns();
+}
+
+static PVOP_ABI u64 kvm_tsc_hz(void)
+{
+    return running ? kvmclock_tsc_hz() : native_time_ops.tsc_hz();
 }
 
 static PVOP_ABI void kvm_arm_oneshot(u64 deadline)
 {
+    if (!running) {
+        native_time_ops.arm_oneshot(deadline);
+        return;
+    }
     if (deadline == 0) {
         native_timer_arm_in(0);
         return;
@@ -163,8 +205,8 @@ static PVOP_ABI void kvm_arm_oneshot(u64 deadline)
 const struct pv_time_ops kvm_time_ops = {
     .name = "kvmclock",
     .init = kvm_time_init,
-    .clock_ns = kvmclock_ns,
-    .wallclock_at_boot_ns = kvmclock_wallclock_at_boot_ns,
+    .clock_ns = kvm_clock_ns,
+    .wallclock_at_boot_ns = kvm_wallclock_at_boot_ns,
     .arm_oneshot = kvm_arm_oneshot,
-    .tsc_hz = kvmclock_tsc_hz,
+    .tsc_hz = kvm_tsc_hz,
 };

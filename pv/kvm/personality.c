@@ -7,10 +7,11 @@
  * KVM runs it at hardware speed already.
  *
  * Chosen when CPUID shows KVM's signature in any block (it moves to
- * 0x40000100 behind Hyper-V enlightenments) with CLOCKSOURCE2, the one
- * feature the personality cannot do without. A KVM without it, QEMU's
- * `-cpu ...,kvm=off` (which hides the signature) and TCG's own signature
- * all boot native.
+ * 0x40000100 behind Hyper-V enlightenments) offering at least one of the
+ * interfaces it uses; each is then used exactly when offered (without
+ * kvmclock the clock is the native TSC one, pv/kvm/kvmclock.c). A KVM
+ * block offering none of them, QEMU's `-cpu ...,kvm=off` (which hides the
+ * signature) and TCG's own signature all boot native.
  */
 #include "kvm.h"
 #include "../native/native.h"
@@ -28,13 +29,17 @@ const struct hv_block *kvm_clock_block(void)
     return b && (b->features & (1u << KVM_FEATURE_CLOCKSOURCE2)) ? b : NULL;
 }
 
+#define KVM_USED_FEATURES                                                                     \
+    ((1u << KVM_FEATURE_CLOCKSOURCE2) | (1u << KVM_FEATURE_PV_EOI) |                          \
+     (1u << KVM_FEATURE_STEAL_TIME))
+
 static bool kvm_probe(void)
 {
     const struct hv_block *b = hypervisor_find(HV_KVM);
-    kvm_block = kvm_clock_block();
-    if (b && !kvm_block)
-        platform_note("kvm: KVM at 0x%08x offers no kvmclock (features 0x%x): booting native",
-                      b->base, b->features);
+    if (b && !(b->features & KVM_USED_FEATURES))
+        platform_note("kvm: KVM at 0x%08x offers none of kvmclock, PV EOI and steal time "
+                      "(features 0x%x): booting native", b->base, b->features);
+    kvm_block = b && (b->features & KVM_USED_FEATURES) ? b : NULL;
     return kvm_block;
 }
 

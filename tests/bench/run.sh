@@ -164,14 +164,17 @@ kvm_rc=0
 if [ "$kvm_rc" -ne 1 ]; then   # the empty kernel's status 0 makes QEMU exit 1
     echo "KVM not usable here: no KVM figures"
 else
-    kvm_bench() {   # machine cpu -> the kvmbench lines
-        local m=$1 boot=build/x86_64/kvmcheck.pvh.elf
+    kvm_bench() {   # machine cpu [qemu args] -> the kvmbench lines
+        local m=$1 cpu=$2 boot=build/x86_64/kvmcheck.pvh.elf
+        shift 2
         [ "${m%%,*}" = pc ] && boot=build/x86_64/kvmcheck.elf
-        $KVM_Q -M "$m" -cpu "$2" -kernel "$boot" -append "quiet -- bench" </dev/null 2>/dev/null |
+        $KVM_Q -M "$m" -cpu "$cpu" "$@" -kernel "$boot" -append "quiet -- bench" </dev/null 2>/dev/null |
             sed -n -e 's/^kvmbench: /        /p' -e 's/^\(time: .*implausible.*\)/        \1/p' \
                 -e 's/^\(PANIC: .*\)/        \1/p'
     }
     echo "  kvmclock (platform=kvm, microvm):"; kvm_bench microvm "$KVM_CPU"
+    echo "  kvmclock mixed into the VMI personality (pc, vmi-native ROM):"
+    kvm_bench pc "$KVM_CPU" -option-rom build/x86_64/vmi-native.rom
     echo "  TSC, rate from KVM hidden -> measured against the PIT (pc, kvm=off):"; kvm_bench pc "$KVM_CPU,kvm=off"
     # microvm has an RTC under KVM only when asked for it
     echo "  TSC, rate measured against the RTC (microvm,rtc=on has no PIT, kvm=off):"; kvm_bench microvm,rtc=on "$KVM_CPU,kvm=off"
