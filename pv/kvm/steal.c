@@ -22,19 +22,31 @@ bool kvm_steal_time_active(void)
     return active;
 }
 
+/* Bounded like the pvclock's read: a host that leaves the version odd
+ * (a bug, or a hostile host) must not hang the reader. The last
+ * consistent value stands in then, and the boot log says so once. */
+#define STEAL_TRIES 1000000
+
 static u64 kvm_steal_ns(void)
 {
     /* the version makes the two halves of `steal` consistent on i386 */
+    static u64 last;
+    static bool reported;
     const volatile struct kvm_steal_time *s = &st;
-    u32 v;
-    u64 steal;
-    do {
-        v = s->version;
+    for (unsigned tries = 0; tries < STEAL_TRIES; tries++) {
+        u32 v = s->version;
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
-        steal = s->steal;
+        u64 steal = s->steal;
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
-    } while ((v & 1) || v != s->version);
-    return steal;
+        if (!(v & 1) && v == s->version)
+            return last = steal;
+    }
+    if (!reported) {
+        reported = true;
+        printk("kvm: steal time's version stays odd (%u): the last consistent value "
+               "(%llu ns) is used\n", s->version, (unsigned long long)last);
+    }
+    return last;
 }
 
 int kvm_steal_time_start(void)
