@@ -53,15 +53,14 @@ static void read_raw(struct rtc_time *t)
     t->century = cmos_read(0x32);
 }
 
-/* Register D's bits 6:0 always read 0 and register A's rate-select bits
- * 3:0 are never all ones on a running clock (MC146818A datasheet,
- * "Register D" and "Register A"). Where there is no RTC (QEMU's microvm
- * under KVM unless started with rtc=on), port 0x71 floats and reads 0xff:
- * every "flag" looks set, which once made 16 periodic edges appear in a
- * fifteenth of their time and the TSC look 170 MHz slow. */
+/* Register D's bits 6:0 always read 0 (MC146818A datasheet, "Register
+ * D"). Where there is no RTC (QEMU's microvm under KVM unless started with
+ * rtc=on), port 0x71 floats and reads 0xff: every "flag" looks set, which
+ * once made 16 periodic edges appear in a fifteenth of their time and the
+ * TSC look 170 MHz slow. */
 bool cmos_rtc_present(void)
 {
-    return !(cmos_read(0x0d) & 0x7f) && (cmos_read(0x0a) & 0x0f) != 0x0f;
+    return !(cmos_read(0x0d) & 0x7f);
 }
 
 s64 cmos_rtc_read_unix(void)
