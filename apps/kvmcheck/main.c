@@ -154,13 +154,14 @@ int main(int argc, char **argv)
         else
             printk("kvmcheck: unknown argument '%s' (ignored)\n", argv[i]);
     }
+    u32 features = kvm_features_by_cpuid();
     const char *want = vmi ? "vmi" : "kvm";
     result("kvm.platform", !strcmp(platform_current()->name, want), platform_current()->name);
     if (vmi)
         result("kvm.kvmclock_mixed_in",
                platform_mixed_clock() && !strcmp(platform_mixed_clock(), "kvmclock") &&
                    !strncmp(pv_ops.time.name, "kvmclock+", 9), pv_ops.time.name);
-    else if (kvm_features_by_cpuid() & (1u << KVM_FEATURE_CLOCKSOURCE2))
+    else if (features & (1u << KVM_FEATURE_CLOCKSOURCE2))
         result("kvm.time_is_kvmclock", !strcmp(pv_ops.time.name, "kvmclock"), pv_ops.time.name);
     else   /* kvmclock not offered: the personality's clock is native */
         result("kvm.time_is_tsc", !strcmp(pv_ops.time.name, "tsc"), pv_ops.time.name);
@@ -190,7 +191,6 @@ int main(int argc, char **argv)
      * or written. Whether the host sets it is its choice: KVM does not
      * when the APIC is hardware-accelerated (APICv/AVIC), nor, it turns
      * out, under kvm-pvm; selftest's kvm.pv_eoi says SKIP then. */
-    u32 features = kvm_features_by_cpuid();
     if (vmi)
         result("kvm.pv_eoi_not_mixed", !kvm_pv_eoi_active() && skipped + written == 0,
                "PV EOI under another personality's interrupt controller");

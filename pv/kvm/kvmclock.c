@@ -144,27 +144,22 @@ static bool running;
 
 static PVOP_ABI int kvm_time_init(void)
 {
-    if (kvm_has(KVM_FEATURE_CLOCKSOURCE2)) {
-        int err = kvmclock_start();
-        if (!err) {
-            running = true;
-            err = native_timer_start(hz);
-            if (err)
-                return err;
-        } else {
-            printk("kvm: kvmclock unusable (%s, %d): the native TSC clock instead\n",
-                   errno_name(err), err);
-        }
-    } else {
+    int err;
+    if (!kvm_has(KVM_FEATURE_CLOCKSOURCE2))
         pr_info("kvm: no kvmclock offered (features 0x%x): the native TSC clock instead\n",
                 kvm_block->features);
-    }
-    if (!running) {
+    else if ((err = kvmclock_start()))
+        printk("kvm: kvmclock unusable (%s, %d): the native TSC clock instead\n",
+               errno_name(err), err);
+    else
+        running = true;
+    /* kvmclock gives the native timer its rate; without it native
+     * time calibrates one and starts the timer itself */
+    if (!running)
         pv_ops.time.name = native_time_ops.name;
-        int err = native_time_ops.init();
-        if (err)
-            return err;
-    }
+    err = running ? native_timer_start(hz) : native_time_ops.init();
+    if (err)
+        return err;
     /* the extras: neither is needed to run */
     if (kvm_steal_time_start() == 0)
         pr_info("kvm: steal time registered\n");
