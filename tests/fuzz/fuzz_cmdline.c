@@ -1,0 +1,303 @@
+/*
+ * kernel/cmdline.c against any command line a boot loader or a Xen
+ * start_info may hand the kernel.
+ *
+ * Input: one flags byte (bit 0: skip_first, as for Multiboot; bit 1: also
+ * parse a NULL line first), then the line up to the first NUL byte; after
+ * it, NUL-separated extra strings used as option names to look up and as
+ * sizes to parse.
+ *
+ * Invariants, beyond "no memory error":
+ *   - the split equals an independent model of the documented rules
+ *     (words on blanks, double quotes group and are dropped, the first
+ *     `--` starts the app's arguments, words that do not fit in the
+ *     buffer or the tables are cut and `truncated` says so), word by word;
+ *   - counts within CMDLINE_MAX_OPTS / CMDLINE_MAX_ARGS; every word lies
+ *     in c.buf, NUL-terminated there, in order and not overlapping;
+ *   - a line that was not cut parses again, after joining its words
+ *     back (quoted where needed), to the same words;
+ *   - cmdline_get / cmdline_get_bool return what the model's last match
+ *     says (a pointer into c.buf), and leave *value alone when they
+ *     should; cmdline_parse_size equals a model with exact overflow
+ *     checks and leaves *out alone on refusal.
+ */
+#include "fuzz.h"
+
+#include <proteus/cmdline.h>
+
+#define MAX_EXTRAS 8
+
+static bool blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* ---- the model --------------------------------------------------------- */
+
+struct model {
+    char store[CMDLINE_MAX];   /* the words that fit, NUL-separated */
+    const char *opts[CMDLINE_MAX_OPTS], *args[CMDLINE_MAX_ARGS];
+    unsigned nopts, nargs;
+    bool truncated;
+};
+
+static void model_parse(struct model *m, const char *line, bool skip_first)
+{
+    size_t used = 0, at = 0, len = strlen(line);
+    bool in_args = false, first = true;
+    m->nopts = m->nargs = 0;
+    m->truncated = len >= CMDLINE_MAX;
+    for (size_t i = 0;;) {
+        while (blank(line[i]))
+            i++;
+        if (!line[i])
+            break;
+        /* the word's length first: only a word that fits is copied */
+        size_t wl = 0, j = i;
+        bool quoted = false;
+        for (; line[j] && (quoted || !blank(line[j])); j++) {
+            if (line[j] == '"')
+                quoted = !quoted;
+            else
+                wl++;
+        }
+        /* the kernel's buffer holds each word and its NUL, the skipped
+         * first word included */
+        if (used + wl + 1 > CMDLINE_MAX) {
+            m->truncated = true;
+            break;
+        }
+        char *w = m->store + at;
+        for (wl = 0; i < j; i++)
+            if (line[i] != '"')
+                w[wl++] = line[i];
+        w[wl] = '\0';
+        used += wl + 1;
+        at += wl + 1;
+        bool was_first = first;
+        first = false;
+        if (was_first && skip_first)
+            continue;
+        if (!in_args && !strcmp(w, "--")) {
+            in_args = true;
+            continue;
+        }
+        if (in_args && m->nargs < CMDLINE_MAX_ARGS)
+            m->args[m->nargs++] = w;
+        else if (!in_args && m->nopts < CMDLINE_MAX_OPTS)
+            m->opts[m->nopts++] = w;
+        else
+            m->truncated = true;
+    }
+}
+
+static const char *model_get(const struct cmdline *c, const char *key, bool *with_value)
+{
+    const char *found = NULL;
+    size_t kl = strlen(key);
+    for (unsigned i = 0; i < c->nopts; i++) {
+        const char *o = c->opts[i];
+        if (strncmp(o, key, kl))
+            continue;
+        if (o[kl] == '\0')
+            found = o + kl, *with_value = false;
+        else if (o[kl] == '=')
+            found = o + kl + 1, *with_value = true;
+    }
+    return found;
+}
+
+static int model_parse_size(const char *s, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (!s || !(*s >= '0' && *s <= '9'))
+        return -1;
+    for (; *s >= '0' && *s <= '9'; s++)
+        if (__builtin_mul_overflow(v, 10, &v) || __builtin_add_overflow(v, (uint64_t)(*s - '0'), &v))
+            return -1;
+    unsigned shift = 0;
+    if (*s && strchr("kK", *s))
+        shift = 10, s++;
+    else if (*s && strchr("mM", *s))
+        shift = 20, s++;
+    else if (*s && strchr("gG", *s))
+        shift = 30, s++;
+    if (*s || (shift && v >> (64 - shift)))
+        return -1;
+    *out = v << shift;
+    return 0;
+}
+
+/* ---- checks ------------------------------------------------------------ */
+
+static void check_words(const struct cmdline *c)
+{
+    const char *lo = c->buf, *hi = c->buf + sizeof(c->buf), *prev_end = lo;
+    FUZZ_CHECK(c->nopts <= CMDLINE_MAX_OPTS, "nopts %u", c->nopts);
+    FUZZ_CHECK(c->nargs <= CMDLINE_MAX_ARGS, "nargs %u", c->nargs);
+    for (unsigned i = 0; i < c->nopts + c->nargs; i++) {
+        const char *w = i < c->nopts ? c->opts[i] : c->args[i - c->nopts];
+        FUZZ_CHECK(w >= lo && w < hi, "word %u at %p outside c.buf [%p, %p)", i, (const void *)w,
+                   (const void *)lo, (const void *)hi);
+        const char *nul = memchr(w, '\0', (size_t)(hi - w));
+        FUZZ_CHECK(nul != NULL, "word %u not NUL-terminated inside c.buf", i);
+        FUZZ_CHECK(w >= prev_end, "word %u overlaps the word before it", i);
+        FUZZ_CHECK(!memchr(w, '"', (size_t)(nul - w)), "word %u \"%s\" kept a quote", i, w);
+        prev_end = nul + 1;
+    }
+}
+
+static void same_words(const char *what, const char *const *got, unsigned ngot,
+                       const char *const *want, unsigned nwant, const char *line)
+{
+    FUZZ_CHECK(ngot == nwant, "%s: %u words, the model has %u, line \"%s\"", what, ngot, nwant,
+               line);
+    for (unsigned i = 0; i < ngot; i++)
+        FUZZ_CHECK(!strcmp(got[i], want[i]), "%s word %u is \"%s\", the model has \"%s\"", what,
+                   i, got[i], want[i]);
+}
+
+static void check_against_model(const struct cmdline *c, const char *line, bool skip_first)
+{
+    static struct model m;
+    model_parse(&m, line, skip_first);
+    same_words("options", c->opts, c->nopts, m.opts, m.nopts, line);
+    same_words("app args", c->args, c->nargs, m.args, m.nargs, line);
+    FUZZ_CHECK(c->truncated == m.truncated, "truncated %d, the model says %d", c->truncated,
+               m.truncated);
+}
+
+/* Join words back into a line that quotes what needs quoting. */
+static size_t join(char *out, const char *const *w, unsigned n, size_t at)
+{
+    for (unsigned i = 0; i < n; i++) {
+        bool quote = !w[i][0];
+        for (const char *p = w[i]; *p; p++)
+            quote |= blank(*p);
+        if (at)
+            out[at++] = ' ';
+        if (quote)
+            out[at++] = '"';
+        size_t l = strlen(w[i]);
+        memcpy(out + at, w[i], l);
+        at += l;
+        if (quote)
+            out[at++] = '"';
+    }
+    out[at] = '\0';
+    return at;
+}
+
+static void check_rejoin(const struct cmdline *c)
+{
+    static char line2[4 * CMDLINE_MAX];
+    static struct cmdline c2;
+    if (c->truncated)
+        return;   /* words were lost: nothing to compare with */
+    size_t at = join(line2, c->opts, c->nopts, 0);
+    if (c->nargs) {
+        static const char *const dashes[] = { "--" };
+        at = join(line2, dashes, 1, at);
+        at = join(line2, c->args, c->nargs, at);
+    }
+    cmdline_parse(&c2, line2, false);
+    same_words("re-joined options", c2.opts, c2.nopts, c->opts, c->nopts, line2);
+    same_words("re-joined app args", c2.args, c2.nargs, c->args, c->nargs, line2);
+    /* an unterminated quote re-joins one byte longer, so only the words
+     * are sure to fit; the flag follows the line's length alone */
+    FUZZ_CHECK(c2.truncated == (at >= CMDLINE_MAX), "re-joined line of %zu bytes: truncated %d",
+               at, c2.truncated);
+}
+
+static void check_size_of(const char *s)
+{
+    uint64_t got = 0x5a5a5a5a5a5a5a5aULL, want = got;
+    int r = cmdline_parse_size(s, &got), mr = model_parse_size(s, &want);
+    FUZZ_CHECK(r == mr && got == want, "cmdline_parse_size(\"%s\") = %d, %#llx; model %d, %#llx",
+               s, r, (unsigned long long)got, mr, (unsigned long long)want);
+}
+
+static void check_lookup(const struct cmdline *c, const char *key)
+{
+    bool with_value = false;
+    const char *want = model_get(c, key, &with_value);
+    const char *got = cmdline_get(c, key);
+    FUZZ_CHECK(got == want, "cmdline_get(\"%s\") = %p, the model says %p", key,
+               (const void *)got, (const void *)want);
+    if (got)
+        FUZZ_CHECK(got >= c->buf && got < c->buf + sizeof(c->buf), "value of %s outside c.buf",
+                   key);
+
+    for (int start = 0; start < 2; start++) {
+        bool v = start, mv = start;
+        int r = cmdline_get_bool(c, key, &v), mr;
+        if (!want) {
+            mr = 0;
+        } else if (!with_value || !strcmp(want, "on") || !strcmp(want, "1") ||
+                   !strcmp(want, "yes")) {
+            mr = 1, mv = true;
+        } else if (!strcmp(want, "off") || !strcmp(want, "0") || !strcmp(want, "no")) {
+            mr = 1, mv = false;
+        } else {
+            mr = -1;
+        }
+        FUZZ_CHECK(r == mr && v == mv, "cmdline_get_bool(\"%s\") = %d value %d, the model %d/%d",
+                   key, r, v, mr, mv);
+    }
+    if (want)
+        check_size_of(want);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static struct cmdline c;   /* 1.5 KiB: static, as in the kernel */
+    struct fuzz_in in = fuzz_in(data, size);
+    uint8_t flags = fuzz_u8(&in);
+    bool skip_first = flags & 1;
+
+    if (flags & 2) {
+        cmdline_parse(&c, NULL, skip_first);
+        FUZZ_CHECK(c.nopts == 0 && c.nargs == 0 && !c.truncated, "NULL line gave words");
+    }
+
+    /* The line: an exact heap copy with its NUL, so reading past the end
+     * of the string is an ASan report. */
+    size_t rest = fuzz_left(&in), got;
+    const uint8_t *p = fuzz_bytes(&in, rest, &got);
+    const uint8_t *nul = memchr(p, 0, got);
+    size_t line_len = nul ? (size_t)(nul - p) : got;
+    char *line = malloc(line_len + 1);
+    memcpy(line, p, line_len);
+    line[line_len] = '\0';
+
+    cmdline_parse(&c, line, skip_first);
+    check_words(&c);
+    check_against_model(&c, line, skip_first);
+    check_rejoin(&c);
+
+    /* Look up every option's own name, a few fixed ones, and the extras. */
+    static const char *const fixed[] = { "quiet", "mem", "acpi", "" };
+    for (unsigned i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+        check_lookup(&c, fixed[i]);
+    for (unsigned i = 0; i < c.nopts && i < 8; i++) {
+        char key[CMDLINE_MAX];
+        size_t kl = strcspn(c.opts[i], "=");
+        memcpy(key, c.opts[i], kl);
+        key[kl] = '\0';
+        check_lookup(&c, key);
+    }
+    size_t at = nul ? line_len + 1 : got;
+    for (unsigned n = 0; n < MAX_EXTRAS && at < got; n++) {
+        const uint8_t *e = p + at, *end = memchr(e, 0, got - at);
+        size_t el = end ? (size_t)(end - e) : got - at;
+        char *extra = malloc(el + 1);
+        memcpy(extra, e, el);
+        extra[el] = '\0';
+        check_lookup(&c, extra);
+        check_size_of(extra);
+        free(extra);
+        at += el + 1;
+    }
+    free(line);
+    return 0;
+}

@@ -1,0 +1,334 @@
+#!/usr/bin/env python3
+"""Write the fuzz harnesses' seed corpora, tests/fuzz/corpus/<name>/.
+
+  tests/fuzz/seeds.py           rewrite every corpus directory from this file
+  tests/fuzz/seeds.py --check   exit 1 if the committed corpus differs
+
+Each seed is a small, meaningful input in its harness's format (described
+at the top of tests/fuzz/fuzz_<name>.c): the well-formed case a real
+machine gives, and the edge cases each parser must refuse or cut. The
+corpus is committed, so `make check` replays it without running this;
+after changing a seed here, run it and commit the result. Reproducers of
+defects are not written here: they are kept as found, in
+tests/fuzz/reproducers/<name>/.
+"""
+import os
+import re
+import struct
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.join(HERE, "..", "..")
+
+
+def u8(v): return struct.pack("<B", v & 0xff)
+def u16(v): return struct.pack("<H", v & 0xffff)
+def u32(v): return struct.pack("<I", v & 0xffffffff)
+def u64(v): return struct.pack("<Q", v & 0xffffffffffffffff)
+
+
+# ----------------------------------------------------------------- cmdline --
+# flags (bit 0 skip_first, bit 1 parse NULL first), the line, then
+# NUL-separated names to look up and sizes to parse.
+def cmdline():
+    def seed(flags, line, *extras):
+        out = u8(flags) + line.encode()
+        for e in extras:
+            out += b"\0" + e.encode()
+        return out
+    return {
+        "multiboot-image-name": seed(1, "hello.elf quiet mem=64M -- a b c"),
+        "quotes": seed(0, 'console=com1 "two words" x"y z"w -- "quoted arg" "" x', "console"),
+        "booleans": seed(0, "quiet=maybe bench=off pvstats=yes pvpatch=0 quiet bench=on",
+                         "quiet", "bench", "pvstats", "pvpatch"),
+        "sizes": seed(0, "mem=1G mem=2M mem=", "mem", "18446744073709551615",
+                      "18446744073709551616", "17179869183G", "17179869184G", "4k", "12x", "0"),
+        "dashes": seed(0, "-- -- --x"),
+        "unterminated-quote": seed(0, 'acpi=off "apic=xapic bench'),
+        "blanks": seed(1, " \t\r\nimage\t\tquiet\n--\rarg "),
+        "null-line": seed(2, ""),
+        "too-many-options": seed(0, " ".join("o%d=%d" % (i, i) for i in range(34))),
+        "too-many-args": seed(0, "quiet -- " + " ".join("a%d" % i for i in range(34))),
+        "too-long": seed(0, "first " + "x" * 1010 + " last-word-does-not-fit"),
+        "fills-buffer": seed(0, " ".join(["abcdefghi"] * 102) + " w"),
+        # 102 * 10 + 4 = 1024 bytes of words and NULs: the buffer is exactly
+        # full, and an empty word ("") still needs a byte
+        "exactly-full-then-empty-word": seed(0, " ".join(["abcdefghi"] * 102) + ' abc ""'),
+    }
+
+
+# ------------------------------------------------------------------ memmap --
+# flags (bit 0: memmap_limit(top), bit 1: memmap_usable_bytes(from)),
+# top and from as flagged, then entries of base (8), len (8), type (1).
+USABLE, RESERVED, ACPI, NVS, UNUSABLE = 1, 2, 3, 4, 5
+
+
+def memmap():
+    def seed(entries, top=None, frm=None):
+        flags = (1 if top is not None else 0) | (2 if frm is not None else 0)
+        out = u8(flags)
+        if top is not None:
+            out += u64(top)
+        if frm is not None:
+            out += u64(frm)
+        for base, length, typ in entries:
+            out += u64(base) + u64(length) + u8(typ)
+        return out
+    qemu = [(0, 0x9fc00, USABLE), (0x9fc00, 0x400, RESERVED), (0xf0000, 0x10000, RESERVED),
+            (0x100000, 0x7ee0000, USABLE), (0x7fe0000, 0x20000, RESERVED),
+            (0xfeffc000, 0x4000, RESERVED), (0xfffc0000, 0x40000, RESERVED)]
+    above4g = qemu[:4] + [(0x100000000, 0x180000000, USABLE)]
+    holes = []
+    for i in range(64):   # more runs after splitting than the table holds
+        holes += [(i * 0x10000, 0x10000, USABLE), (i * 0x10000 + 0x4000, 0x1000, RESERVED)]
+    return {
+        "qemu-e820": seed(qemu),
+        "qemu-e820-mem-limit": seed(qemu, top=0x4000000, frm=0x100000),
+        "ram-above-4g-limit-inside": seed(above4g, top=0x123456789, frm=0x100000000),
+        "overlaps-unsorted": seed([(0x200000, 0x100000, RESERVED), (0, 0x1000000, USABLE),
+                                   (0x800000, 0x2000, ACPI), (0x801000, 0x3000, NVS),
+                                   (0x100000, 0x80000, UNUSABLE), (0x500000, 0x1000, 0),
+                                   (0x600000, 0x1000, 20), (0x5fffff, 0x3, USABLE)]),
+        "unaligned-ram": seed([(0x1001, 0x2fff, USABLE), (0x4000, 0x1, USABLE),
+                               (0x10800, 0x800, USABLE), (0x11000, 0x1800, USABLE)]),
+        "zero-length-and-wrapping": seed([(0x1000, 0, USABLE), (0xfffffffffffff000, 0x1000, USABLE),
+                                          (0xfffffffffffff000, 0x2000, RESERVED),
+                                          (0xffffffffffffe000, 0xfff, USABLE),
+                                          (0, 0x100000, USABLE)], frm=0),
+        # RAM up to the last byte below 2^64, with reserved memory below it
+        "top-of-address-space": seed([(0xffffffffffff0000, 0x1000, RESERVED),
+                                      (0xffffffffffffe000, 0x1fff, USABLE),
+                                      (0xfffffffffff00000, 0xfffff, USABLE)],
+                                     top=0xffffffffffffffff, frm=0xfffffffffff80000),
+        "table-overflow": seed([(i * 0x100000, 0x100000, USABLE if i % 2 else RESERVED)
+                                for i in range(130)]),
+        "normalize-overflow": seed(holes),
+    }
+
+
+# -------------------------------------------------------------------- madt --
+# The table itself: SDT header, local APIC address, flags, entries.
+def madt():
+    def table(entries, flags=1, lapic=0xfee00000):
+        body = b"".join(entries)
+        hdr = b"APIC" + u32(44 + len(body)) + u8(3) + u8(0) + b"BOCHS " + b"BXPCAPIC" + \
+            u32(1) + b"BXPC" + u32(1)
+        return hdr + u32(lapic) + u32(flags) + body
+
+    def lapic(uid, apic, flags=1): return u8(0) + u8(8) + u8(uid) + u8(apic) + u32(flags)
+    def ioapic(i, addr, gsi): return u8(1) + u8(12) + u8(i) + u8(0) + u32(addr) + u32(gsi)
+    def iso(src, gsi, flags, bus=0): return u8(2) + u8(10) + u8(bus) + u8(src) + u32(gsi) + u16(flags)
+    def nmi(): return u8(4) + u8(6) + u8(0xff) + u16(5) + u8(1)
+    def x2apic(): return u8(9) + u8(16) + u16(0) + u32(7) + u32(1) + u32(7)
+    qemu = [lapic(0, 0), ioapic(0, 0xfec00000, 0), iso(0, 2, 0), iso(5, 5, 0xd), iso(9, 9, 0xd),
+            iso(10, 10, 0xd), iso(11, 11, 0xd), nmi()]
+    return {
+        "qemu-1cpu": table(qemu),
+        "4cpu-one-disabled-x2apic": table([lapic(i, i, 0 if i == 2 else 1) for i in range(4)] +
+                                          [lapic(4, 4, 2), x2apic(), ioapic(0, 0xfec00000, 0),
+                                           iso(0, 2, 0), iso(9, 9, 0xf)], flags=0),
+        "entry-length-0": table([lapic(0, 0), b"\x01\x00" + b"\0" * 10]),
+        "entry-length-1": table([lapic(0, 0), b"\x00\x01"]),
+        "entry-past-end": table([lapic(0, 0), ioapic(0, 0xfec00000, 0)])[:-3],
+        "half-entry-at-end": table([lapic(0, 0)]) + b"\x02",
+        "short-known-entries": table([u8(0) + u8(4) + b"\0\0", u8(1) + u8(8) + b"\0" * 6,
+                                      u8(2) + u8(9) + b"\0" * 7, iso(4, 4, 0, bus=1)]),
+        "too-many-ioapics-isos": table([ioapic(i, 0xfec00000 + i * 0x1000, i * 24) for i in range(10)] +
+                                       [iso(i % 16, i, 0x5) for i in range(20)]),
+        "header-only": table([]),
+        "shorter-than-header": table([])[:43],
+    }
+
+
+# -------------------------------------------------------------- hypervisor --
+# leaf 1 ECX (4), names buffer length (1), the answer to unlisted leaves
+# (16), then records: flags (1), leaf - 0x40000000 (2), EAX EBX ECX EDX.
+HV_BIT = 1 << 31
+SIG = {name: struct.unpack("<III", s.encode("latin-1"))
+       for name, s in {"kvm": "KVMKVMKVM\0\0\0", "xen": "XenVMMXenVMM", "hyperv": "Microsoft Hv",
+                       "tcg": "TCGTCGTCGTCG", "vmware": "VMwareVMware"}.items()}
+
+
+def hypervisor():
+    def seed(ecx, records, names_len=0, fallback=(0, 0, 0, 0)):
+        out = u32(ecx) + u8(names_len) + b"".join(u32(v) for v in fallback)
+        for sel, a, bcd in records:
+            out += u8(0) + u16(sel) + u32(a) + b"".join(u32(v) for v in bcd)
+        return out
+
+    def block(sel, top, sig, feat=0, hints=0):
+        return [(sel, 0x40000000 + top, sig), (sel + 1, feat, (0, 0, hints))]
+    intel_fallback = (0x16, 0x756e6547, 0x6c65746e, 0x49656e69)   # highest basic leaf
+    many = []
+    for i in range(10):   # more plausible blocks than HV_MAX
+        many += block(i * 0x100, i * 0x100 + 1, struct.unpack("<III", b"Hyp%02d\0\0\0\0\0\0\0" % i))
+    return {
+        "bare-cpu": seed(0, block(0, 1, SIG["kvm"])),
+        "kvm": seed(HV_BIT, block(0, 1, SIG["kvm"], 0x010001fb, 1)),
+        "kvm-behind-hyperv": seed(HV_BIT, block(0, 0xb, SIG["hyperv"], 0x31237648) +
+                                  block(0x100, 0x101, SIG["kvm"], 0xffffffff, 1), names_len=40),
+        "xen-with-viridian": seed(HV_BIT, block(0, 5, SIG["hyperv"]) +
+                                  block(0x100, 0x105, SIG["xen"], 0x0004000f)),
+        "old-kvm-eax-0": seed(HV_BIT, [(0, 0, SIG["kvm"]), (1, 1 << 3, (0, 0, 0))]),
+        "tcg-vmware": seed(HV_BIT, block(0, 0x10, SIG["tcg"]) + block(0x200, 0x200, SIG["vmware"])),
+        "intel-out-of-range-leaves": seed(HV_BIT, [], fallback=intel_fallback),
+        "more-blocks-than-kept": seed(HV_BIT, many),
+        "bad-signatures": seed(HV_BIT, [(0, 0x40000001, (0x4b4d5601, 0, 0)),
+                                        (0x100, 0x40000101, (0x4d56004b, 0x4b, 0)),
+                                        (0x200, 0x40000300, SIG["xen"]),
+                                        (0x300, 0x40000001, SIG["xen"])]),
+        "names-buffer-small": seed(HV_BIT, block(0, 1, SIG["kvm"], 0x0f0ffeff), names_len=14),
+    }
+
+
+# ----------------------------------------------------------------- vmi_rom --
+# flags (bit 0 fix the checksum, bit 1 i386), reason buffer length, ROM.
+def abi_calls():
+    text = open(os.path.join(ROOT, "pv", "vmi", "abi.h")).read()
+    body = text[text.index("#define VMI_CALL_LIST(X)"):text.index("#define VMI_NCALLS_1_0")]
+    return [(int(n), name, flags) for n, name, flags in
+            re.findall(r"X\((\d+),\s*(\w+),\s*([^)]*)\)", body)]
+
+
+def vmi_rom():
+    calls = abi_calls()
+
+    def rom(arch=2, ncalls=89, kinds=None, major=1, blocks=8, fix=True):
+        r = bytearray(blocks * 512)
+        r[0:3] = b"\x55\xaa" + u8(blocks)
+        r[3] = 0xcb
+        hdr = struct.pack("<IHHHBBIIIIIIIHHIII", 0x494d5650, major, 1, 56, arch, 0,
+                          4096, 4096, 4096, 0, 0x800, 0x100, ncalls, 0x700, 0x720, 1, 0x7f0, 2)
+        r[0x20:0x20 + len(hdr)] = hdr
+        r[0x7f0:0x800] = u32(0x880) + u32(0x890) + u32(0x8a0) + u32(0x8b0)
+        r[0x700:0x709] = b"vmi-seed\0"
+        r[0x720:0x724] = b"MIT\0"
+        r[0x800] = 0xc3
+        for n, name, _ in calls:
+            kind, length, inline = (kinds or {}).get(name, (1, 0, b""))
+            entry = 0x900 + n * 16
+            r[0x100 + n * 16:0x110 + n * 16] = u32(entry) + u8(kind) + u8(length) + \
+                inline.ljust(10, b"\0")
+        if fix:
+            r[0x1f] = (-sum(r)) & 0xff
+        return bytes(r)
+    some_kinds = {"DISABLE": (2, 1, b"\xfa"), "ENABLE": (2, 1, b"\xfb"), "ALLOC_PT": (3, 0, b""),
+                  "READ_MSR": (0, 0, b""), "CPUID": (0, 0, b"")}
+    return {
+        "good-x86_64": u8(0) + u8(160) + rom(),
+        "good-i386-inline-nop-absent": u8(2) + u8(128) + rom(arch=1, kinds=some_kinds),
+        "newer-minor-more-calls-fix-checksum": u8(1) + u8(40) + rom(ncalls=93, fix=False),
+        "missing-required-call": u8(0) + u8(160) + rom(kinds={"SAVE_FLAGS": (0, 0, b"")}),
+        "truncated-area": u8(0) + u8(1) + rom()[:3000],
+        "no-signature": u8(0) + u8(0) + b"\0" * 120,
+    }
+
+
+# ---------------------------------------------------------------- ldt_desc --
+# records: mode (bit 0 raw, bit 1 long mode, bit 2 own window), the
+# fields or the raw descriptor, the window if any, an offset to probe.
+def ldt_desc():
+    def info(entry, base, limit, contents, flags, mode=0, window=None, probe=0):
+        out = u8(mode) + u16(entry) + u32(base) + u32(limit) + u8(contents) + u8(flags)
+        return out + (u32(window[0]) + u32(window[1]) if window else b"") + u32(probe)
+
+    def raw(lo, hi, mode=1, window=None, probe=0):
+        out = u8(mode | 1) + u32(lo) + u32(hi)
+        return out + (u32(window[0]) + u32(window[1]) if window else b"") + u32(probe)
+
+    def desc(base, limit, typ, s=1, dpl=3, p=1, l=0, db=1, g=0):
+        lo = (limit & 0xffff) | (base & 0xffff) << 16
+        hi = (base >> 16 & 0xff) | typ << 8 | s << 12 | dpl << 13 | p << 15 | (limit & 0xf0000) | \
+            l << 21 | db << 22 | g << 23 | (base & 0xff000000)
+        return lo, hi
+    heap = 0xc0000000
+    return {
+        "fields-i386": info(1, heap, 0xfff, 0, 1) + info(2, heap + 0x1000, 0x3f, 2, 3) +
+        info(3, heap, 0xfff, 1, 0, probe=0x2000) + info(4, heap, 0x1ffff, 0, 5) +
+        info(5, heap, 0, 0, 8),
+        "fields-refused": info(512, heap, 0, 0, 1) + info(1, heap, 0x100000, 0, 1) +
+        info(1, heap, 0, 7, 1) + info(1, 0, 0xfffff, 0, 5),
+        "fields-long-mode": info(1, 0, 0, 2, 16, mode=2) + info(1, 0, 0, 0, 17, mode=2) +
+        info(1, 0x100000, 0xfffff, 2, 5, mode=2),
+        "raw-kinds": b"".join(raw(*d) for d in [
+            (0, 0), desc(heap, 0xff, 0x2, s=0), desc(heap, 0xff, 0xc, s=0),
+            desc(heap, 0xff, 0x2, dpl=0), desc(heap, 0xff, 0xe), desc(heap, 0xff, 0xa),
+            desc(0, 0, 0xa, l=1, db=0), desc(0, 0, 0xa, l=1, db=1), desc(0, 0, 0x2, l=1, db=0)]) +
+        raw(*desc(0, 0, 0xa, l=1, db=0), mode=3) + raw(*desc(0, 0, 0xa, l=1, db=1), mode=3),
+        "raw-reach-i386": b"".join(raw(*d, probe=0x1234) for d in [
+            desc(heap, 0x1fffffff, 0x2), desc(heap, 0x20000000, 0x2), desc(heap - 1, 0, 0x2),
+            desc(0xffffff00, 0x1000, 0x2), desc(heap, 0x1ffff, 0x2, g=1),
+            desc(heap, 0xffff, 0x6, db=0), desc(heap, 0xfffff, 0x6, db=1, g=1),
+            desc(heap, 0x1000, 0x6, db=1), desc(heap + 0x10000, 0xfff, 0x6, db=0)]),
+        "raw-own-window": raw(*desc(0x1000, 0xfff, 0x2), window=(0x1000, 0x2000)) +
+        raw(*desc(0x1000, 0x1000, 0x2), window=(0x1000, 0x2000)) +
+        raw(*desc(0, 0xffffffff, 0x2), window=(0, 0xffffffff)),
+    }
+
+
+# -------------------------------------------------------- xen_console_ring --
+# ops: (op & 0x3f) % 9 picks the move, bits 7-6 = 01 count a frontend
+# call's index accesses (only the first such call of an input counts).
+def xen_console_ring():
+    COUNT = 0x40
+    def set_all(v): return u8(8) + u32(v)
+    def out_cons(v): return u8(0) + u32(v)
+    def in_prod(v): return u8(1) + u32(v)
+    def type_in(b): return u8(2) + u8(len(b)) + b
+    def drain(n): return u8(3) + u16(n)
+    def write(b, count=False): return u8(4 | (COUNT if count else 0)) + u16(len(b)) + b
+    def read(n, count=False): return u8(5 | (COUNT if count else 0)) + u16(n)
+    def pending(count=False): return u8(6 | (COUNT if count else 0))
+    def own(which, v): return u8(7) + u8(which) + u32(v)
+    return {
+        "write-drain-counted": write(b"hello\n", True) + pending() + drain(3) + pending() + drain(9),
+        "write-until-full": write(b"x" * 2000) + write(b"y" * 100, True) + write(b"z") + pending(),
+        "read-typed-counted": type_in(b"ls -l\r") + read(3, True) + read(100) + read(0),
+        "read-empty": read(16, True),
+        "pending-counted": write(b"abc") + pending(True),
+        "corrupt-out-cons-counted": out_cons(0x80000000) + write(b"data", True) + pending(),
+        "corrupt-in-prod-counted": in_prod(0x1000) + read(10, True) + read(10),
+        "wrap-2-32": set_all(0xfffffff0) + write(b"w" * 40) + drain(40) + type_in(b"r" * 40) +
+        read(64, True),
+        "backend-moves-our-indices": write(b"abc") + own(1, 0xdead) + write(b"d", True) +
+        own(0, 0x5000) + read(4) + u8(0x80) + u16(0xfffe) + write(b"e"),
+    }
+
+
+HARNESSES = {
+    "cmdline": cmdline, "memmap": memmap, "madt": madt, "hypervisor": hypervisor,
+    "vmi_rom": vmi_rom, "ldt_desc": ldt_desc, "xen_console_ring": xen_console_ring,
+}
+
+
+def main():
+    check = sys.argv[1:] == ["--check"]
+    if sys.argv[1:] and not check:
+        sys.exit(__doc__)
+    differ = []
+    for name, make in HARNESSES.items():
+        d = os.path.join(HERE, "corpus", name)
+        seeds = make()
+        old = set(os.listdir(d)) if os.path.isdir(d) else set()
+        for stale in sorted(old - set(seeds)):
+            differ.append("%s/%s (not made here)" % (name, stale))
+            if not check:
+                os.remove(os.path.join(d, stale))
+        os.makedirs(d, exist_ok=True)
+        for seed, data in seeds.items():
+            path = os.path.join(d, seed)
+            same = os.path.exists(path) and open(path, "rb").read() == data
+            if not same:
+                differ.append("%s/%s" % (name, seed))
+                if not check:
+                    with open(path, "wb") as f:
+                        f.write(data)
+    if check and differ:
+        print("seeds.py: tests/fuzz/corpus/ differs from seeds.py:", *differ, sep="\n  ")
+        sys.exit(1)
+    if not check:
+        print("seeds.py: %d file(s) written or removed" % len(differ))
+
+
+if __name__ == "__main__":
+    main()
