@@ -30,7 +30,7 @@ BASE_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pic -fno-pie \
         -fcf-protection=none -fno-asynchronous-unwind-tables \
         -fno-tree-loop-distribute-patterns --param=min-pagesize=0 -MMD -MP
 
-.PHONY: all run check bench deps clean distclean unit boot-tests $(ARCHES)
+.PHONY: all run check bench fuzz deps clean distclean unit boot-tests $(ARCHES)
 all: $(ARCHES)
 
 deps:
@@ -191,6 +191,12 @@ check: deps
 $(BUILD)/xen/xen-4.17.elf: /boot/xen-4.17-amd64.gz
 	$(Q)mkdir -p $(dir $@)
 	$(Q)zcat $< > $@.tmp && mv $@.tmp $@
+
+# libFuzzer harnesses (tests/fuzz/run.sh, docs/testing.md): FUZZ_SECONDS per
+# harness (default 60), one after another; FUZZ=name runs one. `make check`
+# only replays their seeds and reproducers.
+fuzz: deps
+	$(Q)FUZZ="$(FUZZ)" FUZZ_SECONDS="$(FUZZ_SECONDS)" ./tests/fuzz/run.sh fuzz
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory -j$(shell nproc) all

@@ -15,10 +15,12 @@
 #                            the hypervisor image under /boot; nothing boots it)
 #   flex bison dpkg-dev      to rebuild that hypervisor with 32-bit PV for the
 #                            i386 Xen tests (scripts/build-xen-pv32.sh)
+#   clang                    the compiler of the fuzz harnesses (tests/fuzz/): libFuzzer is clang's
+#   libclang-rt-14-dev       clang's runtimes for them: libFuzzer, ASan and UBSan
 set -eu
 
 PKGS="gcc binutils make gcc-multilib newlib-source xz-utils libxen-dev qemu-system-x86 python3
-      xen-hypervisor-4.17-amd64 flex bison dpkg-dev"
+      xen-hypervisor-4.17-amd64 flex bison dpkg-dev clang libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do

@@ -50,6 +50,15 @@ else
     summaries+=("unit: no tests/unit/run.sh yet, skipped")
 fi
 
+# Fuzz harnesses: every seed and saved reproducer replayed once (seconds);
+# `make fuzz` is the long run.
+if [[ -x tests/fuzz/run.sh ]]; then
+    run_suite fuzz tests/fuzz/run.sh replay
+else
+    summaries+=("fuzz: tests/fuzz/run.sh missing or not executable: counted as 1 failure")
+    total_fail=$((total_fail + 1)) status=1
+fi
+
 if [[ -f tests/boot/run.py ]]; then
     run_suite boot python3 -u tests/boot/run.py "$@"
 else
