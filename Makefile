@@ -25,8 +25,13 @@ KERNEL_S := $(wildcard arch/x86/*.S arch/x86/boot/*.S)
 
 WARN := -Wall -Wextra -Wno-unused-parameter -Wstrict-prototypes -Wmissing-prototypes \
         -Wshadow -Wpointer-arith -Wundef -Werror
+# -fstack-clash-protection: a frame larger than a page is touched page by
+# page as it is allocated (GCC probes every 4 KiB), so a stack that runs out
+# always faults on the guard page below it, whatever the frame's size, and
+# never lands silently in the neighbouring stack or the BSS
+# (docs/security.md, "Stacks").
 BASE_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pic -fno-pie \
-        -fno-stack-protector -fno-omit-frame-pointer -fno-strict-aliasing \
+        -fno-stack-protector -fstack-clash-protection -fno-omit-frame-pointer -fno-strict-aliasing \
         -fcf-protection=none -fno-asynchronous-unwind-tables \
         -fno-tree-loop-distribute-patterns --param=min-pagesize=0 -MMD -MP
 

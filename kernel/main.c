@@ -25,6 +25,9 @@
 
 /* Set by the entry stub (arch/x86/<arch>/boot.S) before anything else. */
 u64 boot_tsc __attribute__((section(".data")));
+/* The EBDA's segment from the BIOS data area (0x40e), read by the entry
+ * stub while page 0 can still be read. */
+u32 boot_ebda_segment __attribute__((section(".data")));
 static struct boot_info boot_info;
 static struct cmdline cmdline;
 static bool acpi_off;
@@ -160,7 +163,7 @@ __noreturn void kernel_main(const struct boot_info *bi)
      * 2-level paging) is left out of the map before anything uses it. */
     u64 addressable = 1ULL << cpu_features.phys_bits;
     if (!IS_ENABLED(CONFIG_ARCH_BITS == 64) && !cpu_features.pae)
-        addressable = 1ULL << 32;
+        addressable = 1ULL << 32;   /* before vm_init, vm_phys_limit() cannot tell */
     if (memmap_usable_bytes(&boot_info.mem, addressable)) {
         printk("proteus: %llu MiB of RAM lie above this CPU's %u-bit physical address limit "
                "and are not used\n",
@@ -208,8 +211,6 @@ void boot_entry(u32 kind, u32 magic, u32 info)
         printk("proteus: cannot boot without valid boot information\n");
         machine_exit(PANIC_EXIT_STATUS);
     }
-    /* The BIOS keeps the EBDA's segment at 0x40e, in page 0, which is
-     * unmapped once the kernel's page tables are in (NULL must fault). */
-    boot_info.ebda = (paddr_t)*(const volatile u16 *)phys_to_virt(0x40e) << 4;
+    boot_info.ebda = (paddr_t)boot_ebda_segment << 4;
     kernel_main(&boot_info);
 }

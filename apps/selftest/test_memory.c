@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arch/extable.h>
+#include <proteus/thread.h>
 #include <proteus/vm.h>
 #include "selftest.h"
 
@@ -172,6 +173,35 @@ static void test_high_memory(void)
     test_pass();
 }
 
+/* A frame of 20,000 bytes is five pages: allocated with one `sub` it
+ * would jump over a one-page guard and land in whatever lies below (the
+ * neighbouring stack slot). Built with -fstack-clash-protection, the
+ * allocation touches every page on the way, so on a two-page stack it
+ * faults on the guard page and the report names the thread. */
+static int __attribute__((noinline)) big_frame(int seed)
+{
+    volatile char b[20000];
+    b[0] = (char)seed;
+    b[sizeof(b) - 1] = (char)seed;
+    return b[0] + b[sizeof(b) - 1];
+}
+
+static void *big_frame_thread(void *arg)
+{
+    return (void *)(intptr_t)big_frame((int)(intptr_t)arg);
+}
+
+static void test_big_frame_overflow(void)
+{
+    int err;
+    struct thread *t = thread_create("big-frame", big_frame_thread, (void *)1, 2, &err);
+    CHECK(t, "cannot create the thread: %d", err);
+    void *ret;
+    thread_join(t, &ret);
+    test_fail("a 20,000-byte frame on a two-page stack returned %ld: no overflow report",
+              (long)(intptr_t)ret);
+}
+
 const struct test_case memory_tests[] = {
     { "memory.null_unmapped", test_null_unmapped },
     { "memory.text_readonly", test_text_readonly },
@@ -183,5 +213,10 @@ const struct test_case memory_tests[] = {
     { "memory.malloc", test_malloc },
     { "memory.malloc_enomem", test_malloc_too_much },
     { "memory.above_4g", test_high_memory },
+    { NULL, NULL },
+};
+
+const struct test_case fatal_tests[] = {
+    { "fatal.big_frame_overflow", test_big_frame_overflow },
     { NULL, NULL },
 };

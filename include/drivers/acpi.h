@@ -14,8 +14,10 @@ struct acpi_header {
 /* Find the tables: `rsdp` from the boot protocol (PVH gives it), or 0 to
  * search the EBDA at `ebda` and the BIOS area. Returns 0 or -ENODEV. */
 int acpi_init(paddr_t rsdp, paddr_t ebda);
-/* A table by signature ("FACP", "APIC", ...), or NULL. */
-const void *acpi_find_table(const char *sig);
+/* A table by signature ("FACP", "APIC", ...), or NULL; *len is its
+ * length as checked (the whole table is mapped and checksummed, and at
+ * least as long as the fields Proteus reads of that type). */
+const void *acpi_find_table(const char *sig, u32 *len);
 /* Enter S5 (soft off). Returns only if that failed. */
 void acpi_poweroff(void);
 bool acpi_disabled(void);

@@ -136,8 +136,10 @@ TEST(xen_start_info_cmdline_exactly_full)
 TEST(xen_start_info_huge_domain_capped)
 {
     good();
-    si.nr_pages = 64ULL << 18;   /* 64 GiB */
-    CHECK_EQ(xen_boot_info(&bi, &si, IMAGE, SP), 0);
+    si.nr_pages = 64ULL << 18;   /* 64 GiB: a P2M list of 128 MiB, inside the region */
+    u64 sp = si.mfn_list + (64ULL << 18) * 8 + 0x10000;
+    si.pt_base = sp - 0x6000;
+    CHECK_EQ(xen_boot_info(&bi, &si, IMAGE, sp), 0);
     CHECK_EQ(bi.mem.r[2].base + bi.mem.r[2].len, 32ULL << 30);
     CHECK(strstr(unit_log, "first 32 GiB") != NULL);
 }

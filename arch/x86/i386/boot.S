@@ -25,18 +25,9 @@ pvh_entry:
     jmp start32
 
 start32:
-    /* A CPU that cannot run this build is told so here, not left to
-     * triple-fault (arch/x86/boot/cpu_check.S). Multiboot and PVH leave
-     * ESP undefined: the boot stack, for this call only. */
+    /* Multiboot and PVH leave ESP undefined (protocol-facts 3.3: GDTR too):
+     * the boot stack, and our own GDT before touching a segment register. */
     mov $boot_stack_top, %esp
-    push %ebx
-    call boot_check_cpu
-    pop %ebx
-    /* The TSC at (nearly) the first instruction, for `make bench`. It
-     * lives in .data, which the BSS clearing below leaves alone. */
-    rdtsc
-    mov %eax, boot_tsc
-    mov %edx, boot_tsc + 4
     lgdt boot_gdtr
     mov $0x10, %eax
     mov %eax, %ds
@@ -46,6 +37,24 @@ start32:
     mov %eax, %gs
     ljmp $0x08, $1f
 1:
+    /* From here until traps_init() a fault is reported, not a silent
+     * reset (arch/x86/boot/early_trap.S). */
+    mov $0x08, %eax
+    call early_idt_init32
+    /* A CPU that cannot run this build is told so here, not left to
+     * triple-fault (arch/x86/boot/cpu_check.S). */
+    push %ebx
+    call boot_check_cpu
+    pop %ebx
+    /* The TSC at (nearly) the first instruction, for `make bench`. It
+     * lives in .data, which the BSS clearing below leaves alone. */
+    rdtsc
+    mov %eax, boot_tsc
+    mov %edx, boot_tsc + 4
+    /* The BIOS keeps the EBDA's segment at 0x40e, in page 0, which is
+     * never mapped once paging is on (NULL must fault). */
+    movzwl 0x40e, %eax
+    mov %eax, boot_ebda_segment
     /* CR0.NE (native x87 error reporting) from the start: VMX requires it
      * set, and a nested KVM refuses a later CR0 write that leaves it clear. */
     mov %cr0, %eax

@@ -1,0 +1,69 @@
+/*
+ * Xen PV's early trap table: a PV guest's exceptions go wherever its trap
+ * table says, and until the personality's setup_cpu registers the real one
+ * (pv/xen/cpu.c, from the IDT) there is none, so Xen would crash the
+ * domain with no word from the guest. xenpv_entry registers this table
+ * first; its stubs hand the vector, error code and RIP to
+ * xen_early_trap() (pv/xen/early_trap.c), which reports them through
+ * console_io and crashes the domain itself.
+ *
+ * Xen's frame (xen/arch/x86/x86_64/entry.S, create_bounce_frame): RCX,
+ * R11, then the error code for the vectors that have one, RIP, CS,
+ * RFLAGS, RSP, SS. struct trap_info: Xen's public arch-x86/xen.h.
+ */
+#define __ASSEMBLY__
+#include <xen/xen.h>
+
+#define EARLY_VECTORS 32
+#define EARLY_STUB_SIZE 16
+#define TI_MASK_EVENTS 4        /* TI_SET_IF: events masked on entry */
+#define HAS_ERROR(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || \
+                      (v) == 29 || (v) == 30)
+
+    .section .text
+    .code64
+/* Register the table. Clobbers the hypercall's registers (RAX, RCX, R11,
+ * RDI) and whatever Xen's ABI lets it. */
+    .globl xen_early_traps_install
+xen_early_traps_install:
+    lea xen_early_traps(%rip), %rdi
+    call hypercall_page + __HYPERVISOR_set_trap_table * 32
+    ret
+
+    .balign EARLY_STUB_SIZE
+xen_early_stubs:
+    vector = 0
+    .rept EARLY_VECTORS
+    .balign EARLY_STUB_SIZE
+    pop %rcx
+    pop %r11
+    .if !HAS_ERROR(vector)
+    pushq $0
+    .endif
+    pushq $vector
+    jmp xen_early_common
+    vector = vector + 1
+    .endr
+
+xen_early_common:
+    cld
+    mov (%rsp), %rdi        /* vector */
+    mov 8(%rsp), %rsi       /* error code */
+    mov 16(%rsp), %rdx      /* RIP */
+    and $-16, %rsp
+    xor %ebp, %ebp
+    call xen_early_trap     /* does not return */
+    ud2
+
+    .section .data
+    .balign 8
+xen_early_traps:
+    vector = 0
+    .rept EARLY_VECTORS
+    .byte vector, TI_MASK_EVENTS
+    .word FLAT_KERNEL_CS
+    .long 0
+    .quad xen_early_stubs + vector * EARLY_STUB_SIZE
+    vector = vector + 1
+    .endr
+    .quad 0, 0              /* address 0 ends the table */
