@@ -33,7 +33,7 @@ DEFAULTS = {'machine': 'pc', 'boot': 'multiboot', 'mem': '64', 'accel': 'tcg',
             'clock_tolerance_ms': '',
             'qemu': 'system', 'hypervisor': 'none', 'xen_args': '',
             'option_rom': '', 'rom_checksum': 'checked',
-            'expect_tcg': '', 'expect_kvm': '', 'kvm_needs': 'sse'}
+            'expect_tcg': '', 'expect_kvm': '', 'kvm_needs': 'sse', 'loader': ''}
 FIELDS = set(DEFAULTS) | {'image', 'arch', 'cpu'}
 DEFAULT_CPU = {'x86_64': 'qemu64', 'i386': 'qemu32'}
 QEMU = {'x86_64': 'qemu-system-x86_64', 'i386': 'qemu-system-i386'}
@@ -53,6 +53,11 @@ EXIT_DEVICE = ['-device', 'isa-debug-exit,iobase=0xf4,iosize=4']
 ENDS = ('status', 'poweroff', 'halt', 'reset')
 # Under this nested KVM, -cpu host and -cpu max fail ("failed to set MSR 0x10a").
 KVM_CPU = {'max': 'host,-arch-capabilities'}
+# The hostile test loader (tests/boot/loader/): QEMU boots it, and it boots
+# the image with crafted boot information. Its own failures end the machine
+# with this status, which no kernel result uses.
+LOADER = os.path.join('loader', 'hostile-loader.elf')
+LOADER_FAIL_STATUS = 77
 # QEMU's own start-up errors (it then exits 1, which looks like guest status 0).
 QEMU_ERROR = re.compile(r'^qemu(-system-\S+)?: (?!(.*: )?warning: )', re.M)
 TAIL = 40
@@ -81,6 +86,7 @@ class Run:
     clock_tolerance_ms: float = None
     env: dict = None
     kvm_needs: str = 'sse'
+    loader: bool = False   # booted through the hostile test loader
 
 
 @dataclass
@@ -128,6 +134,8 @@ def load_table(path, build_dir):
         check(t['hypervisor'] in ('none', 'xen'), 'hypervisor must be none or xen')
         check(t['rom_checksum'] in ('checked', 'unchecked'), 'rom_checksum must be checked or unchecked')
         check(t['kvm_needs'] in ('sse', 'ring0'), 'kvm_needs must be sse or ring0')
+        check(not t['loader'] or (machine == 'pc' and t['hypervisor'] == 'none'),
+              'a loader row needs machine = pc and no hypervisor')
         try:
             timeout, status = float(t['timeout']), int(t['expect_status'], 0)
             input_delay = float(t['input_delay'])
@@ -136,8 +144,9 @@ def load_table(path, build_dir):
         check(0 <= input_delay < timeout, 'input_delay must be at least 0 and below the timeout')
         reject = regexes(name, 'reject', t['reject'])
         arch = t['arch']
-        image = os.path.join(build_dir, arch,
-                             t['image'] + ('.pvh.elf' if t['boot'] == 'pvh' else '.elf'))
+        # With a loader the scenario picks the entry, from the full image.
+        image = os.path.join(build_dir, arch, t['image'] + (
+            '.pvh.elf' if t['boot'] == 'pvh' and not t['loader'] else '.elf'))
         for accel in ('tcg', 'kvm') if t['accel'] == 'both' else (t['accel'],):
             expect = regexes(name, 'expect', t['expect'] + '\n' + t['expect_' + accel])
             # Xen itself is the 64-bit guest of QEMU, whatever the image's arch
@@ -167,6 +176,13 @@ def load_table(path, build_dir):
                 cmd[0] = QEMU['x86_64']
                 cmd += ['-kernel', xen, '-append', f'console=com1 {t["xen_args"]}'.strip(),
                         '-initrd', f'{image} {t["append"]}'.strip()]
+            elif t['loader']:
+                # The image is the loader's first module; its command line
+                # is the scenario, then the kernel's (commas doubled: QEMU
+                # splits -initrd at single ones).
+                line = ' '.join(filter(None, (image, t['loader'], t['append'])))
+                cmd += ['-kernel', os.path.join(build_dir, LOADER),
+                        '-initrd', line.replace(',', ',,')]
             else:
                 cmd += ['-kernel', image]
                 if t['append']:
@@ -190,7 +206,7 @@ def load_table(path, build_dir):
                             t['input'].encode().decode('unicode_escape') if t['input'] else '',
                             regexes(name, 'input_after', t['input_after'])[0], input_delay,
                             float(t['clock_tolerance_ms']) if t['clock_tolerance_ms'] else None,
-                            env, t['kvm_needs']))
+                            env, t['kvm_needs'], bool(t['loader'])))
     return runs
 
 
@@ -371,7 +387,9 @@ def boot(run):
     elif rc % 2 == 0:
         why.append(f'QEMU exited {rc}: no guest status (reset or halt without a port 0xf4 write?)')
     elif (rc - 1) // 2 != run.status:
-        why.append(f'status {(rc - 1) // 2}, expected {run.status}')
+        why.append(f'status {(rc - 1) // 2}, expected {run.status}' +
+                   (' (the test loader failed, not the kernel)'
+                    if run.loader and (rc - 1) // 2 == LOADER_FAIL_STATUS else ''))
     why += [f'missing /{rx.pattern}/' for rx in run.expect if not rx.search(console)]
     why += [f'rejected /{rx.pattern}/ found' for rx in run.reject if rx.search(console)]
     if run.clock_tolerance_ms is not None:
