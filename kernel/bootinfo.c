@@ -120,17 +120,19 @@ static int parse_mb1(struct boot_info *bi, u32 info_pa)
     u32 map_len = mb->mmap_length;
     if (flags & (1 << 6))
         map = boot_ptr(mb->mmap_addr, map_len, "Multiboot memory map");
-    if (map) {
+    if (map)
         parse_mb1_mmap(bi, map, map_len);
-    } else if (flags & (1 << 0)) {
-        printk("boot: no Multiboot memory map; using mem_lower/mem_upper\n");
-        memmap_add(&bi->mem, 0, (u64)mb->mem_lower * 1024, MEM_USABLE);
-        memmap_add(&bi->mem, 0x100000, (u64)mb->mem_upper * 1024, MEM_USABLE);
-    } else {
-        printk("boot: the Multiboot loader gave no memory information (flags 0x%x)\n",
-               flags);
+    if (bi->mem.n > 0)
+        return 0;
+    /* No map, or one cut short to nothing: the older fields serve. */
+    if (!(flags & (1 << 0))) {
+        printk("boot: the Multiboot loader gave no memory information (flags 0x%x)\n", flags);
         return -EINVAL;
     }
+    printk(map ? "boot: the Multiboot memory map gave no entries; using mem_lower/mem_upper\n"
+               : "boot: no Multiboot memory map; using mem_lower/mem_upper\n");
+    memmap_add(&bi->mem, 0, (u64)mb->mem_lower * 1024, MEM_USABLE);
+    memmap_add(&bi->mem, 0x100000, (u64)mb->mem_upper * 1024, MEM_USABLE);
     return 0;
 }
 
