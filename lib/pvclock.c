@@ -42,7 +42,7 @@ u64 pvclock_ns(const struct pvclock_snapshot *s, u64 tsc)
         ticks = s->shift > -64 ? ticks >> -s->shift : 0;
     u64 ns = mul_u64_u32_shr(ticks, s->mul, 32);
     if (delta >= 0)
-        return s->system_time + ns;
+        return ns < ~0ULL - s->system_time ? s->system_time + ns : ~0ULL;
     return ns < s->system_time ? s->system_time - ns : 0;
 }
 

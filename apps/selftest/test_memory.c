@@ -173,6 +173,30 @@ static void test_high_memory(void)
     test_pass();
 }
 
+/* Addresses from firmware or a hypervisor that no mapping can honour are
+ * refused, not turned into page-table entries (issue 11, D2 and D11): a
+ * range that wraps past 2^64, one above MAXPHYADDR (reserved bits in the
+ * entry), and device registers said to lie in RAM. */
+static void test_mmio_refusals(void)
+{
+    CHECK(vm_map_mmio(0xfffffffffffff800ULL, 0x100) == NULL,
+          "a range wrapping past 2^64 was mapped");
+    paddr_t limit = vm_phys_limit();
+    CHECK(vm_map_mmio(limit, PAGE_SIZE) == NULL, "0x%llx, at the physical limit, was mapped",
+          (unsigned long long)limit);
+    CHECK(vm_map_mmio(limit - PAGE_SIZE, 2 * PAGE_SIZE) == NULL,
+          "a range reaching past the physical limit was mapped");
+    CHECK(vm_map_mmio(0x700000000000ULL, PAGE_SIZE) == NULL || limit > 0x700000000000ULL,
+          "0x700000000000 was mapped above a limit of 0x%llx", (unsigned long long)limit);
+    paddr_t ram = page_alloc(0);   /* a frame of usable RAM */
+    CHECK(ram, "no frame to test with");
+    void *mapped = vm_map_device(ram, 0x20, "selftest");
+    page_free(ram);
+    CHECK(mapped == NULL, "device registers in RAM at 0x%llx were mapped",
+          (unsigned long long)ram);
+    test_pass();
+}
+
 /* A frame of 20,000 bytes is five pages: allocated with one `sub` it
  * would jump over a one-page guard and land in whatever lies below (the
  * neighbouring stack slot). Built with -fstack-clash-protection, the
@@ -213,6 +237,7 @@ const struct test_case memory_tests[] = {
     { "memory.malloc", test_malloc },
     { "memory.malloc_enomem", test_malloc_too_much },
     { "memory.above_4g", test_high_memory },
+    { "memory.mmio_refusals", test_mmio_refusals },
     { NULL, NULL },
 };
 

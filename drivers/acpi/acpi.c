@@ -8,7 +8,6 @@
 #include <drivers/acpi.h>
 #include <proteus/errno.h>
 #include <proteus/printk.h>
-#include <proteus/pvops.h>
 #include <proteus/string.h>
 #include <proteus/vm.h>
 
@@ -182,12 +181,12 @@ static int find_s5_type(const struct acpi_header *dsdt, u32 len)
     return -1;
 }
 
-void acpi_poweroff(void)
+int acpi_s5_control(u16 *pm1a_port, u16 *pm1b_port, u16 *value)
 {
     u32 flen, dlen;
     const u8 *fadt = acpi_find_table("FACP", &flen);
     if (!fadt)
-        return;
+        return -ENODEV;
     /* Offsets below 116 lie inside every FADT map_table accepts. */
     u32 dsdt32, pm1a, pm1b;
     u64 dsdt64 = 0;
@@ -200,12 +199,13 @@ void acpi_poweroff(void)
     int slp_typ = dsdt ? find_s5_type(dsdt, dlen) : -1;
     if (slp_typ < 0 || !pm1a || pm1a > 0xffff) {
         printk("acpi: no usable \\_S5 or PM1a control block: cannot power off\n");
-        return;
+        return -ENODEV;
     }
     /* PM1 control register: SLP_TYP bits 12:10, SLP_EN bit 13. */
-    outw((u16)pm1a, (u16)((slp_typ & 7) << 10 | 1 << 13));
-    if (pm1b && pm1b <= 0xffff)
-        outw((u16)pm1b, (u16)((slp_typ & 7) << 10 | 1 << 13));
+    *pm1a_port = (u16)pm1a;
+    *pm1b_port = pm1b <= 0xffff ? (u16)pm1b : 0;
+    *value = (u16)((slp_typ & 7) << 10 | 1 << 13);
+    return 0;
 }
 
 /* The ACPI power-management timer: FADT PM_TMR_BLK (offset 76) with

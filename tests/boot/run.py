@@ -33,7 +33,8 @@ DEFAULTS = {'machine': 'pc', 'boot': 'multiboot', 'mem': '64', 'accel': 'tcg',
             'clock_tolerance_ms': '',
             'qemu': 'system', 'hypervisor': 'none', 'xen_args': '',
             'option_rom': '', 'rom_checksum': 'checked',
-            'expect_tcg': '', 'expect_kvm': '', 'kvm_needs': 'sse', 'loader': ''}
+            'expect_tcg': '', 'expect_kvm': '', 'kvm_needs': 'sse', 'loader': '',
+            'patch': ''}
 FIELDS = set(DEFAULTS) | {'image', 'arch', 'cpu'}
 DEFAULT_CPU = {'x86_64': 'qemu64', 'i386': 'qemu32'}
 QEMU = {'x86_64': 'qemu-system-x86_64', 'i386': 'qemu-system-i386'}
@@ -87,6 +88,7 @@ class Run:
     env: dict = None
     kvm_needs: str = 'sse'
     loader: bool = False   # booted through the hostile test loader
+    patch: tuple = None    # (image, symbol): boot a copy with ud2 over symbol
 
 
 @dataclass
@@ -147,6 +149,13 @@ def load_table(path, build_dir):
         # With a loader the scenario picks the entry, from the full image.
         image = os.path.join(build_dir, arch, t['image'] + (
             '.pvh.elf' if t['boot'] == 'pvh' and not t['loader'] else '.elf'))
+        patch = None
+        if t['patch']:
+            what, _, symbol = t['patch'].partition('@')
+            check(what == 'ud2' and symbol, 'patch must be ud2@SYMBOL')
+            patch = (image, symbol)
+            image = os.path.join(build_dir, 'test-images', arch,
+                                 f"{os.path.basename(image)[:-4]}-ud2-{symbol}.elf")
         for accel in ('tcg', 'kvm') if t['accel'] == 'both' else (t['accel'],):
             expect = regexes(name, 'expect', t['expect'] + '\n' + t['expect_' + accel])
             # Xen itself is the 64-bit guest of QEMU, whatever the image's arch
@@ -206,7 +215,7 @@ def load_table(path, build_dir):
                             t['input'].encode().decode('unicode_escape') if t['input'] else '',
                             regexes(name, 'input_after', t['input_after'])[0], input_delay,
                             float(t['clock_tolerance_ms']) if t['clock_tolerance_ms'] else None,
-                            env, t['kvm_needs'], bool(t['loader'])))
+                            env, t['kvm_needs'], bool(t['loader']), patch))
     return runs
 
 
@@ -348,8 +357,45 @@ def check_clock(stamps, tol_ms):
     return why
 
 
+def write_patched(src, symbol, dst):
+    """Copy the ELF image `src` to `dst` with ud2 (0f 0b) over the first
+    bytes of function `symbol`: a stand-in for a bug in code that runs
+    before anything else could report it. None, or why it failed."""
+    try:
+        with open(src, 'rb') as f:
+            elf = bytearray(f.read())
+        out = subprocess.run(['nm', src], check=True, capture_output=True, text=True).stdout
+    except (OSError, subprocess.CalledProcessError) as e:
+        return f'cannot read {src}: {e}'
+    addrs = [int(l.split()[0], 16) for l in out.splitlines()
+             if len(l.split()) == 3 and l.split()[2] == symbol and l.split()[1] in 'tT']
+    if len(addrs) != 1:
+        return f'{src} has no single function {symbol}'
+    is64 = elf[4] == 2
+    phoff, = struct.unpack_from('<Q' if is64 else '<I', elf, 32 if is64 else 28)
+    phentsize, phnum = struct.unpack_from('<HH', elf, 54 if is64 else 42)
+    for i in range(phnum):
+        ph = phoff + i * phentsize
+        if is64:
+            ptype, _, off, vaddr, _, filesz = struct.unpack_from('<IIQQQQ', elf, ph)
+        else:
+            ptype, off, vaddr, _, filesz = struct.unpack_from('<IIIII', elf, ph)
+        if ptype == 1 and vaddr <= addrs[0] < vaddr + filesz - 1:
+            at = off + addrs[0] - vaddr
+            elf[at:at + 2] = b'\x0f\x0b'
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            with open(dst, 'wb') as f:
+                f.write(elf)
+            return None
+    return f'{symbol} at 0x{addrs[0]:x} is in no loaded segment of {src}'
+
+
 def boot(run):
     """Boot one run and judge it."""
+    if run.patch:
+        why = write_patched(*run.patch, run.image)
+        if why:
+            return Result('FAIL', reason=why, broken=True)
     for f in (run.image, *([run.cmd[run.cmd.index('-kernel') + 1]] if '-initrd' in run.cmd else []),
               *([run.cmd[run.cmd.index('-option-rom') + 1]] if '-option-rom' in run.cmd else [])):
         if not os.path.isfile(f):

@@ -114,6 +114,23 @@ TEST(memmap_add_records_and_drops)
     CHECK_EQ(m.dropped, 0);
 }
 
+/* Issue 11, D1: a usable region in the last page below 2^64. Its end does
+ * not wrap, but its base rounded up to a page did, to 0: the region became
+ * "usable RAM from 0 to 2^64 - 4096", over ROM, ACPI tables and MMIO. */
+TEST(memmap_usable_in_last_page_is_no_ram)
+{
+    memmap_init(&m);
+    memmap_add(&m, 0, 0x9fc00, MEM_USABLE);
+    memmap_add(&m, 0xf0000, 0x10000, MEM_RESERVED);
+    memmap_add(&m, 0x100000, 0x3f00000, MEM_USABLE);
+    memmap_add(&m, 0xfffffffffffff001ULL, 0xffe, MEM_USABLE);
+    CHECK_EQ(m.n, 4);   /* recorded: it does not wrap */
+    memmap_normalize(&m);
+    MAP_IS({ 0, 0x9f000, MEM_USABLE }, { 0xf0000, 0x10000, MEM_RESERVED },
+           { 0x100000, 0x3f00000, MEM_USABLE });
+    CHECK_EQ(memmap_usable_bytes(&m, 0), 0x9f000 + 0x3f00000);
+}
+
 TEST(memmap_normalize_sorts)
 {
     memmap_init(&m);
