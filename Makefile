@@ -294,11 +294,12 @@ $(foreach a,$(ARCHES),$(eval $(call SHIM_template,$(a))))
 # build/loader/hostile-loader.elf: a 32-bit Multiboot 1 kernel of its own
 # that boots a Proteus image (its first module) with crafted boot
 # information, for the boot rows with `loader =` (tests/boot/loader/README).
-# It links nothing of the kernel; check-image.py holds it to the images'
-# Multiboot rules and ELF class 32, without the PVH note.
+# Of the kernel it links only lib/string.c (plain byte loops); check-image.py
+# holds it to the images' Multiboot rules and ELF class 32, without the PVH
+# note.
 LOADER_DIR := $(BUILD)/loader
 LOADER_OBJS := $(patsubst tests/boot/loader/%,$(LOADER_DIR)/%.o,\
-        $(wildcard tests/boot/loader/*.c tests/boot/loader/*.S))
+        $(wildcard tests/boot/loader/*.c tests/boot/loader/*.S)) $(LOADER_DIR)/lib/string.c.o
 LOADER_CFLAGS := -std=gnu11 -O2 -g $(WARN) -m32 -march=i686 -ffreestanding -fno-pic -fno-pie \
         -nostdlib -nostdinc -isystem $(GCC_INCLUDE) -mgeneral-regs-only -fno-stack-protector \
         -fno-asynchronous-unwind-tables -fcf-protection=none -fno-strict-aliasing \
@@ -315,6 +316,11 @@ $(LOADER_DIR)/%.o: tests/boot/loader/% Makefile
 	$(Q)mkdir -p $(dir $@)
 	@echo "  CC      loader/$*"
 	$(Q)$(HOST_CC) $(LOADER_CFLAGS) -c $< -o $@
+
+$(LOADER_DIR)/lib/string.c.o: lib/string.c Makefile
+	$(Q)mkdir -p $(dir $@)
+	@echo "  CC      loader/$<"
+	$(Q)$(HOST_CC) $(LOADER_CFLAGS) -Iinclude -c $< -o $@
 
 $(LOADER_DIR)/hostile-loader.elf: $(LOADER_OBJS) tests/boot/loader/loader.ld scripts/check-image.py
 	@echo "  LD      loader/hostile-loader.elf"

@@ -136,11 +136,26 @@ static int parse_mb1(struct boot_info *bi, u32 info_pa)
     return 0;
 }
 
+static void unknown_entry(u32 entry, u32 magic)
+{
+    printk("boot: unknown boot entry: entered at %s with magic 0x%08x, which is neither "
+           "Multiboot (0x%08x in EAX) nor PVH (0x%08x at EBX)\n",
+           entry == BOOT_ENTRY_PVH ? "the PVH entry" : "the Multiboot entry", magic,
+           MB1_BOOT_MAGIC, PVH_START_MAGIC);
+}
+
+/* The entry stub does not read the magic at EBX itself: EBX may point
+ * anywhere, and here it is read only once the whole structure is known
+ * to be readable. */
 static int parse_pvh(struct boot_info *bi, u32 info_pa)
 {
     const struct pvh_start_info *si = boot_ptr(info_pa, sizeof(*si), "PVH start info");
     if (!si)
         return -EINVAL;
+    if (si->magic != PVH_START_MAGIC) {
+        unknown_entry(BOOT_ENTRY_PVH, si->magic);
+        return -EINVAL;
+    }
     bi->protocol = "pvh";
     copy_cmdline(bi, si->cmdline_paddr);
     bi->rsdp = si->rsdp_paddr < boot_readable.hi ? si->rsdp_paddr : 0;
@@ -171,13 +186,10 @@ int bootinfo_parse(struct boot_info *bi, u32 entry, u32 magic, u32 info)
     int err;
     if (entry == BOOT_ENTRY_MB1 && magic == MB1_BOOT_MAGIC) {
         err = parse_mb1(bi, info);
-    } else if (entry == BOOT_ENTRY_PVH && magic == PVH_START_MAGIC) {
+    } else if (entry == BOOT_ENTRY_PVH) {
         err = parse_pvh(bi, info);
     } else {
-        printk("boot: unknown boot entry: entered at %s with magic 0x%08x, which is neither "
-               "Multiboot (0x%08x in EAX) nor PVH (0x%08x at EBX)\n",
-               entry == BOOT_ENTRY_PVH ? "the PVH entry" : "the Multiboot entry", magic,
-               MB1_BOOT_MAGIC, PVH_START_MAGIC);
+        unknown_entry(entry, magic);
         return -EINVAL;
     }
     if (err)

@@ -19,6 +19,7 @@
 #include <proteus/pvpatch.h>
 #include <proteus/string.h>
 #include <proteus/thread.h>
+#include <proteus/timekeeping.h>
 #include <proteus/timer.h>
 #include <arch/thread.h>
 #include <proteus/vm.h>
@@ -186,6 +187,12 @@ __noreturn void kernel_main(const struct boot_info *bi)
     err = time_init();
     if (err)
         panic("time (%s) failed to start: %s (%d)", pv_ops.time.name, errno_name(err), err);
+    /* Whatever measured or was told the rate (a shim, a hypervisor's
+     * clock), the kernel holds it to what a TSC can be. */
+    u64 hz = tsc_hz();
+    if (!tsc_hz_plausible(hz))
+        panic("time (%s) gives a TSC rate of %llu Hz, outside %llu-%llu Hz", pv_ops.time.name,
+              (unsigned long long)hz, TSC_HZ_MIN, TSC_HZ_MAX);
     irq_enable();
 
     platform_print_boot_line();

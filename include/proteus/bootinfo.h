@@ -29,7 +29,8 @@ struct boot_window {
 extern struct boot_window boot_readable;
 
 /* Fill `bi` from the loader's data; returns 0 or a negative errno after
- * printing what was wrong. */
+ * printing what was wrong. `magic` is Multiboot's EAX; for PVH the magic
+ * is the start info's first word, read here. */
 int bootinfo_parse(struct boot_info *bi, u32 entry, u32 magic, u32 info);
 
 /* What this boot was given, after checks and limits (kernel/main.c). */

@@ -20,6 +20,7 @@
  * the UART wait is bounded, so a machine without one still halts.
  */
 #include <arch/boot.h>
+#include <arch/trap_entry.h>
 
 #define UART CONFIG_SERIAL_PORT
 #define EARLY_VECTORS 32
@@ -27,8 +28,6 @@
 #define GATE32_INTR 0x8e00      /* P, DPL 0, 32-bit interrupt gate (SDM fig. 6-2) */
 #define GATE64_INTR 0x8e00      /* P, DPL 0, 64-bit interrupt gate (SDM fig. 6-8) */
 /* The vectors for which the CPU pushes an error code (SDM Vol. 3A, table 6-1). */
-#define HAS_ERROR(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || \
-                      (v) == 29 || (v) == 30)
 
     .section .boot.text, "ax"
     .code32
@@ -151,7 +150,7 @@ early_stubs32:
     vector = 0
     .rept EARLY_VECTORS
     .balign EARLY_STUB_SIZE
-    .if !HAS_ERROR(vector)
+    .if !TRAP_HAS_ERROR(vector)
     pushl $0
     .endif
     pushl $vector
@@ -223,7 +222,7 @@ early_stubs64:
     vector = 0
     .rept EARLY_VECTORS
     .balign EARLY_STUB_SIZE
-    .if !HAS_ERROR(vector)
+    .if !TRAP_HAS_ERROR(vector)
     pushq $0
     .endif
     pushq $vector

@@ -21,7 +21,7 @@ mb1_entry:
 pvh_entry:
     cli
     mov $BOOT_ENTRY_PVH, %ebp
-    mov (%ebx), %esi
+    xor %esi, %esi          /* C reads the magic at EBX, once it is known readable */
     jmp start32
 
 start32:
@@ -37,24 +37,10 @@ start32:
     mov %eax, %gs
     ljmp $0x08, $1f
 1:
-    /* From here until traps_init() a fault is reported, not a silent
-     * reset (arch/x86/boot/early_trap.S). */
+    /* The early IDT (any fault from here on is reported), the CPU check,
+     * the TSC and the EBDA pointer: arch/x86/boot/start32.S. */
     mov $0x08, %eax
-    call early_idt_init32
-    /* A CPU that cannot run this build is told so here, not left to
-     * triple-fault (arch/x86/boot/cpu_check.S). */
-    push %ebx
-    call boot_check_cpu
-    pop %ebx
-    /* The TSC at (nearly) the first instruction, for `make bench`. It
-     * lives in .data, which the BSS clearing below leaves alone. */
-    rdtsc
-    mov %eax, boot_tsc
-    mov %edx, boot_tsc + 4
-    /* The BIOS keeps the EBDA's segment at 0x40e, in page 0, which is
-     * never mapped once paging is on (NULL must fault). */
-    movzwl 0x40e, %eax
-    mov %eax, boot_ebda_segment
+    call boot_start32
     /* CR0.NE (native x87 error reporting) from the start: VMX requires it
      * set, and a nested KVM refuses a later CR0 write that leaves it clear. */
     mov %cr0, %eax

@@ -9,8 +9,9 @@
  * page tables. SDM Vol. 3A, 9.8.5 (initializing IA-32e mode).
  *
  * boot_entry(kind, magic, info): kind says which entry ran; magic and info
- * are what the loader handed over (EAX/EBX for Multiboot, the start_info's
- * first word and EBX for PVH); C checks them and reports a mismatch.
+ * are what the loader handed over (EAX/EBX for Multiboot; 0 and EBX for
+ * PVH, whose magic C reads at EBX once it knows it may); C checks them and
+ * reports a mismatch.
  */
 #include <arch/boot.h>
 
@@ -37,7 +38,7 @@ mb1_entry:
 pvh_entry:
     cli
     mov $BOOT_ENTRY_PVH, %ebp
-    mov (%ebx), %esi
+    xor %esi, %esi          /* C reads the magic at EBX, once it is known readable */
     jmp start32
 
 start32:
@@ -53,24 +54,10 @@ start32:
     mov %eax, %gs
     ljmp $0x18, $1f
 1:
-    /* From here on a fault is reported, not a silent reset
-     * (arch/x86/boot/early_trap.S). */
+    /* The early IDT (any fault from here on is reported), the CPU check,
+     * the TSC and the EBDA pointer: arch/x86/boot/start32.S. */
     mov $0x18, %eax
-    call early_idt_init32
-    /* A CPU that cannot run this build is told so here, not left to
-     * triple-fault (arch/x86/boot/cpu_check.S). */
-    push %ebx
-    call boot_check_cpu
-    pop %ebx
-    /* The TSC at (nearly) the first instruction, for `make bench`. It
-     * lives in .data, which the BSS clearing below leaves alone. */
-    rdtsc
-    mov %eax, boot_tsc
-    mov %edx, boot_tsc + 4
-    /* The BIOS keeps the EBDA's segment at 0x40e, in page 0, which is
-     * never mapped at VA 0 once paging is on (NULL must fault). */
-    movzwl 0x40e, %eax
-    mov %eax, boot_ebda_segment
+    call boot_start32
     /* Zero the BSS; it holds the page tables and stack used next. */
     cld
     mov $__bss_start, %edi

@@ -7,12 +7,11 @@
  */
 #define __ASSEMBLY__
 #include <xen/xen.h>
+#include <arch/trap_entry.h>
 
 #define EARLY_VECTORS 32
 #define EARLY_STUB_SIZE 16
 #define TI_MASK_EVENTS 4        /* TI_SET_IF: events masked on entry */
-#define HAS_ERROR(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || \
-                      (v) == 29 || (v) == 30)
 
     .section .text
 /* Register the table. Clobbers EAX, EBX and whatever Xen's ABI lets it. */
@@ -29,7 +28,7 @@ xen_early_stubs:
     vector = 0
     .rept EARLY_VECTORS
     .balign EARLY_STUB_SIZE
-    .if !HAS_ERROR(vector)
+    .if !TRAP_HAS_ERROR(vector)
     pushl $0
     .endif
     pushl $vector

@@ -13,12 +13,11 @@
  */
 #define __ASSEMBLY__
 #include <xen/xen.h>
+#include <arch/trap_entry.h>
 
 #define EARLY_VECTORS 32
 #define EARLY_STUB_SIZE 16
 #define TI_MASK_EVENTS 4        /* TI_SET_IF: events masked on entry */
-#define HAS_ERROR(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || \
-                      (v) == 29 || (v) == 30)
 
     .section .text
     .code64
@@ -37,7 +36,7 @@ xen_early_stubs:
     .balign EARLY_STUB_SIZE
     pop %rcx
     pop %r11
-    .if !HAS_ERROR(vector)
+    .if !TRAP_HAS_ERROR(vector)
     pushq $0
     .endif
     pushq $vector

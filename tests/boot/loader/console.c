@@ -2,8 +2,8 @@
  * The loader's console and its way out: COM1 written by polling (the
  * kernel under test sets the UART up again itself), a small printf, and
  * loader_fail(), which says why and ends the machine with the loader's own
- * status through isa-debug-exit. Also the few string functions the compiler
- * may call in freestanding code.
+ * status through isa-debug-exit. (The string functions are the kernel's
+ * lib/string.c, built into the loader.)
  */
 #include "loader.h"
 
@@ -118,45 +118,4 @@ __noreturn void loader_fail(const char *fmt, ...)
     outb(DEBUG_EXIT_PORT, LOADER_FAIL_STATUS);
     for (;;)
         __asm__ volatile("cli; hlt");
-}
-
-void *memcpy(void *dst, const void *src, size_t n)
-{
-    u8 *d = dst;
-    const u8 *s = src;
-    while (n--)
-        *d++ = *s++;
-    return dst;
-}
-
-void *memset(void *dst, int c, size_t n)
-{
-    u8 *d = dst;
-    while (n--)
-        *d++ = (u8)c;
-    return dst;
-}
-
-int memcmp(const void *a, const void *b, size_t n)
-{
-    const u8 *x = a, *y = b;
-    for (; n; n--, x++, y++)
-        if (*x != *y)
-            return *x - *y;
-    return 0;
-}
-
-size_t strlen(const char *s)
-{
-    size_t n = 0;
-    while (s[n])
-        n++;
-    return n;
-}
-
-int strcmp(const char *a, const char *b)
-{
-    while (*a && *a == *b)
-        a++, b++;
-    return (u8)*a - (u8)*b;
 }
