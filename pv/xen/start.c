@@ -40,6 +40,7 @@ static long map_shared_info(const start_info_t *si)
 }
 
 extern char __image_start[];
+extern long xen_page0_unmap_err;
 u64 xen_bootstrap_start, xen_bootstrap_end;
 
 void xen_start(start_info_t *si, unsigned long entry_sp);
@@ -59,6 +60,10 @@ void xen_start(start_info_t *si, unsigned long entry_sp)
     int mmu_err = xen_mmu_init(si, xen_bootstrap_start, xen_bootstrap_end);
     platform_select_entry(&xen_pv_personality);
     console_init();
+    if (xen_page0_unmap_err)   /* pv/xen/<arch>/early_trap.S */
+        printk("xen: unmapping page 0 at entry failed: %s (%ld); NULL reads go unnoticed "
+               "until the page tables are adopted\n", xen_errno_name(xen_page0_unmap_err),
+               xen_page0_unmap_err);
     if (err) {
         printk("xen: mapping shared_info (machine address 0x%llx) failed: %s (%ld)\n",
                (unsigned long long)si->shared_info, xen_errno_name(err), err);

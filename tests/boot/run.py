@@ -88,7 +88,7 @@ class Run:
     env: dict = None
     kvm_needs: str = 'sse'
     loader: bool = False   # booted through the hostile test loader
-    patch: tuple = None    # (image, symbol): boot a copy with ud2 over symbol
+    patch: tuple = None    # (image, what, symbol): boot a patched copy (PATCHES)
 
 
 @dataclass
@@ -152,10 +152,10 @@ def load_table(path, build_dir):
         patch = None
         if t['patch']:
             what, _, symbol = t['patch'].partition('@')
-            check(what == 'ud2' and symbol, 'patch must be ud2@SYMBOL')
-            patch = (image, symbol)
+            check(what in PATCHES and symbol, f'patch must be {" or ".join(PATCHES)}@SYMBOL')
+            patch = (image, what, symbol)
             image = os.path.join(build_dir, 'test-images', arch,
-                                 f"{os.path.basename(image)[:-4]}-ud2-{symbol}.elf")
+                                 f"{os.path.basename(image)[:-4]}-{what}-{symbol}.elf")
         for accel in ('tcg', 'kvm') if t['accel'] == 'both' else (t['accel'],):
             expect = regexes(name, 'expect', t['expect'] + '\n' + t['expect_' + accel])
             # Xen itself is the 64-bit guest of QEMU, whatever the image's arch
@@ -357,8 +357,14 @@ def check_clock(stamps, tol_ms):
     return why
 
 
-def write_patched(src, symbol, dst):
-    """Copy the ELF image `src` to `dst` with ud2 (0f 0b) over the first
+# What the `patch` field writes over a function's first bytes, per ELF
+# class: ud2, or a read of address 0 (mov 0x0,%eax).
+PATCHES = {'ud2': {1: b'\x0f\x0b', 2: b'\x0f\x0b'},
+           'nullread': {1: b'\xa1\x00\x00\x00\x00', 2: b'\x8b\x04\x25\x00\x00\x00\x00'}}
+
+
+def write_patched(src, what, symbol, dst):
+    """Copy the ELF image `src` to `dst` with PATCHES[what] over the first
     bytes of function `symbol`: a stand-in for a bug in code that runs
     before anything else could report it. None, or why it failed."""
     try:
@@ -380,9 +386,10 @@ def write_patched(src, symbol, dst):
             ptype, _, off, vaddr, _, filesz = struct.unpack_from('<IIQQQQ', elf, ph)
         else:
             ptype, off, vaddr, _, filesz = struct.unpack_from('<IIIII', elf, ph)
-        if ptype == 1 and vaddr <= addrs[0] < vaddr + filesz - 1:
+        code = PATCHES[what][elf[4]]
+        if ptype == 1 and vaddr <= addrs[0] and addrs[0] + len(code) <= vaddr + filesz:
             at = off + addrs[0] - vaddr
-            elf[at:at + 2] = b'\x0f\x0b'
+            elf[at:at + len(code)] = code
             os.makedirs(os.path.dirname(dst), exist_ok=True)
             with open(dst, 'wb') as f:
                 f.write(elf)

@@ -23,6 +23,22 @@ xen_early_traps_install:
     pop %ebx
     ret
 
+/* Page 0 away at once (see pv/xen/x86_64/early_trap.S); a PAE entry is
+ * two argument registers. Clobbers EAX, ECX, EDX. */
+    .globl xen_early_unmap_page0
+xen_early_unmap_page0:
+    push %ebx
+    push %esi
+    xor %ebx, %ebx          /* VA 0 */
+    xor %ecx, %ecx          /* an empty entry: low ... */
+    xor %edx, %edx          /* ... and high half */
+    mov $UVMF_INVLPG, %esi
+    call hypercall_page + __HYPERVISOR_update_va_mapping * 32
+    mov %eax, xen_page0_unmap_err
+    pop %esi
+    pop %ebx
+    ret
+
     .balign EARLY_STUB_SIZE
 xen_early_stubs:
     vector = 0
@@ -50,6 +66,8 @@ xen_early_common:
 
     .section .data
     .balign 4
+    .globl xen_page0_unmap_err
+xen_page0_unmap_err: .long 0
 xen_early_traps:
     vector = 0
     .rept EARLY_VECTORS

@@ -21,6 +21,7 @@ xenpv_entry:
     mov %rsp, %r13          /* marks the end of Xen's bootstrap region */
     mov $boot_stack_top, %rsp
     call xen_early_traps_install   /* pv/xen/<arch>/early_trap.S */
+    call xen_early_unmap_page0
     mov %r12, %rdi
     mov %r13, %rsi
     xor %ebp, %ebp          /* ends the backtrace */

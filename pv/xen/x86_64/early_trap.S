@@ -29,6 +29,19 @@ xen_early_traps_install:
     call hypercall_page + __HYPERVISOR_set_trap_table * 32
     ret
 
+/* Xen maps the domain from virtual address 0 (XEN_ELFNOTE_VIRT_BASE 0),
+ * page 0 included: take it away now, so that a NULL pointer faults from
+ * the first C instruction on (vm_adopt keeps it away). The result is left
+ * in xen_page0_unmap_err for xen_start to report. */
+    .globl xen_early_unmap_page0
+xen_early_unmap_page0:
+    xor %edi, %edi          /* VA 0 */
+    xor %esi, %esi          /* an empty entry */
+    mov $UVMF_INVLPG, %edx
+    call hypercall_page + __HYPERVISOR_update_va_mapping * 32
+    mov %rax, xen_page0_unmap_err(%rip)
+    ret
+
     .balign EARLY_STUB_SIZE
 xen_early_stubs:
     vector = 0
@@ -56,6 +69,8 @@ xen_early_common:
 
     .section .data
     .balign 8
+    .globl xen_page0_unmap_err
+xen_page0_unmap_err: .quad 0
 xen_early_traps:
     vector = 0
     .rept EARLY_VECTORS
