@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arch/extable.h>
+#include <unistd.h>
+#include <proteus/pvops.h>
 #include <proteus/thread.h>
+#include <proteus/timer.h>
 #include <proteus/vm.h>
 #include "selftest.h"
 
@@ -173,6 +176,40 @@ static void test_high_memory(void)
     test_pass();
 }
 
+/* Growing the heap maps page after page; it must not hold interrupts off
+ * while it does (issue 11: it once mapped a whole increment under a
+ * spinlock). A timer armed just before a 16 MiB sbrk must fire during it. */
+static volatile uint64_t fired_at;
+static void note_fired(struct timer *t)
+{
+    fired_at = clock_ns();
+}
+
+static void test_sbrk_interruptible(void)
+{
+    const long grow = 16L << 20;
+    static struct timer t;
+    timer_setup(&t, note_fired);
+    fired_at = 0;
+    uint64_t start = clock_ns();
+    timer_arm(&t, start + 200000);   /* 0.2 ms */
+    void *old = sbrk(grow);
+    uint64_t end = clock_ns();
+    CHECK(old != (void *)-1, "sbrk(16 MiB) failed: errno %d", errno);
+    memset((char *)old + grow - 1, 1, 1);   /* the last page is there */
+    CHECK(sbrk(-grow) != (void *)-1, "giving the 16 MiB back failed: errno %d", errno);
+    timer_cancel(&t);
+    if (end - start < 200000) {
+        test_skip("16 MiB mapped in %llu us, before the timer was due",
+                  (unsigned long long)(end - start) / 1000);
+        return;
+    }
+    CHECK(fired_at && fired_at < end,
+          "a timer due 0.2 ms into a %llu us sbrk fired only after it (%s)",
+          (unsigned long long)(end - start) / 1000, fired_at ? "late" : "never");
+    test_pass();
+}
+
 /* Addresses from firmware or a hypervisor that no mapping can honour are
  * refused, not turned into page-table entries (issue 11, D2 and D11): a
  * range that wraps past 2^64, one above MAXPHYADDR (reserved bits in the
@@ -238,6 +275,7 @@ const struct test_case memory_tests[] = {
     { "memory.malloc_enomem", test_malloc_too_much },
     { "memory.above_4g", test_high_memory },
     { "memory.mmio_refusals", test_mmio_refusals },
+    { "memory.sbrk_interruptible", test_sbrk_interruptible },
     { NULL, NULL },
 };
 
