@@ -20,7 +20,18 @@ void memmap_add(struct memmap *m, u64 base, u64 len, u32 type)
     if (len == 0)
         return;   /* firmware lists these (QEMU's PVH map has one); harmless */
     u64 end;
-    if (!range_end(base, len, &end) || m->n >= MEMMAP_MAX) {
+    if (!range_end(base, len, &end) && type != MEM_USABLE) {
+        /* Reserved "past 2^64": everything from base up is reserved. It
+         * cannot be dropped (a usable entry over the same range would
+         * become RAM); it ends at 2^64 - 1, the highest end a region has. */
+        len = ~0ULL - base;
+        if (!len)
+            return;
+    } else if (!range_end(base, len, &end) || m->n >= MEMMAP_MAX) {
+        m->dropped++;
+        return;
+    }
+    if (m->n >= MEMMAP_MAX) {
         m->dropped++;
         return;
     }

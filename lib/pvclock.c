@@ -27,6 +27,19 @@ int pvclock_snapshot(const volatile struct pvclock_time_info *src, struct pvcloc
     return -EAGAIN;
 }
 
+/* Ticks scaled by the shift, saturating rather than losing bits (a shift
+ * beyond the type is the hypervisor's mistake, not undefined behaviour). */
+static u64 shift_ticks(u64 ticks, s8 shift)
+{
+    if (shift < 0)
+        return shift > -64 ? ticks >> -shift : 0;
+    if (!ticks)
+        return 0;
+    if (shift >= 64 || ticks > (~0ULL >> shift))
+        return ~0ULL;
+    return ticks << shift;
+}
+
 /* The TSC delta is taken modulo 2^64 and read as signed, as Xen's and
  * Linux's readers do: the host's tsc_timestamp may be "negative" (Xen
  * 4.17 has handed out 2^64 - 893791031 while the TSC read 1282947970),
@@ -35,11 +48,7 @@ int pvclock_snapshot(const volatile struct pvclock_time_info *src, struct pvcloc
 u64 pvclock_ns(const struct pvclock_snapshot *s, u64 tsc)
 {
     s64 delta = (s64)(tsc - s->tsc_timestamp);
-    u64 ticks = delta < 0 ? -(u64)delta : (u64)delta;
-    if (s->shift >= 0)
-        ticks = s->shift < 64 && ticks <= (~0ULL >> s->shift) ? ticks << s->shift : ~0ULL;
-    else
-        ticks = s->shift > -64 ? ticks >> -s->shift : 0;
+    u64 ticks = shift_ticks(delta < 0 ? -(u64)delta : (u64)delta, s->shift);
     u64 ns = mul_u64_u32_shr(ticks, s->mul, 32);
     if (delta >= 0)
         return ns < ~0ULL - s->system_time ? s->system_time + ns : ~0ULL;

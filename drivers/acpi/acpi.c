@@ -102,6 +102,9 @@ static paddr_t scan_rsdp(paddr_t lo, paddr_t hi)
 
 int acpi_init(paddr_t rsdp, paddr_t ebda)
 {
+    root_table = NULL;   /* nothing from an earlier call survives a failed one */
+    root_is_xsdt = false;
+    disabled = true;
     if (!rsdp) {
         /* The first KiB of the EBDA, then the BIOS area (ACPI 5.2.5.1). */
         if (ebda >= 0x80000 && ebda < 0xa0000)

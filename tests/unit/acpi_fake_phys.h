@@ -11,7 +11,7 @@
 #include <proteus/types.h>
 
 #define FAKE_PHYS_BASE 0x10000ULL   /* where the fake starts, physically */
-#define FAKE_PHYS_SIZE 0x10000ULL
+#define FAKE_PHYS_SIZE 0x8000ULL
 
 extern u8 fake_phys[FAKE_PHYS_SIZE];
 extern unsigned fake_maps;   /* mappings made */

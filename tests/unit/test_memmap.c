@@ -97,8 +97,8 @@ TEST(memmap_add_records_and_drops)
     CHECK_EQ(m.r[0].type, MEM_USABLE);
 
     memmap_add(&m, 0x5000, 0, MEM_USABLE);                      /* zero length: skipped */
-    memmap_add(&m, 0xfffffffffffff000ULL, 0x2000, MEM_RESERVED); /* wraps past 2^64 */
-    memmap_add(&m, 1, ~0ULL, MEM_USABLE);
+    memmap_add(&m, 1, ~0ULL, MEM_USABLE);                        /* wraps past 2^64 */
+    memmap_add(&m, 0xffffffffffff0000ULL, 0x20000, MEM_USABLE);
     CHECK_EQ(m.n, 1);
     CHECK_EQ(m.dropped, 2);   /* a zero-length entry is harmless, not counted */
 
@@ -106,6 +106,16 @@ TEST(memmap_add_records_and_drops)
     memmap_normalize(&m);
     MAP_IS({ 0x1000, 0x1000, MEM_USABLE });
     CHECK_EQ(m.dropped, 2);
+
+    /* reserved "past 2^64" is reserved to the top, not dropped: usable RAM
+     * reported over the same range must not survive */
+    memmap_init(&m);
+    memmap_add(&m, 0xfffffffffff00000ULL, 0x80000, MEM_USABLE);
+    memmap_add(&m, 0xfffffffffff00000ULL, 0x200000, MEM_RESERVED);
+    CHECK_EQ(m.n, 2);
+    CHECK_EQ(m.dropped, 0);
+    memmap_normalize(&m);
+    MAP_IS({ 0xfffffffffff00000ULL, 0xfffff, MEM_RESERVED });
 
     /* the very top of the address space is still representable */
     memmap_init(&m);
