@@ -25,8 +25,13 @@ KERNEL_S := $(wildcard arch/x86/*.S arch/x86/boot/*.S)
 
 WARN := -Wall -Wextra -Wno-unused-parameter -Wstrict-prototypes -Wmissing-prototypes \
         -Wshadow -Wpointer-arith -Wundef -Werror
+# -fstack-clash-protection: a frame larger than a page is touched page by
+# page as it is allocated (GCC probes every 4 KiB), so a stack that runs out
+# always faults on the guard page below it, whatever the frame's size, and
+# never lands silently in the neighbouring stack or the BSS
+# (docs/security.md, "Stacks").
 BASE_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pic -fno-pie \
-        -fno-stack-protector -fno-omit-frame-pointer -fno-strict-aliasing \
+        -fno-stack-protector -fstack-clash-protection -fno-omit-frame-pointer -fno-strict-aliasing \
         -fcf-protection=none -fno-asynchronous-unwind-tables \
         -fno-tree-loop-distribute-patterns --param=min-pagesize=0 -MMD -MP
 
@@ -290,3 +295,43 @@ endef
 
 $(foreach a,$(ARCHES),$(eval $(call SHIM_template,$(a))))
 -include $(wildcard $(BUILD)/*/shim/*.d)
+
+# ------------------------------------------------------ hostile test loader --
+# build/loader/hostile-loader.elf: a 32-bit Multiboot 1 kernel of its own
+# that boots a Proteus image (its first module) with crafted boot
+# information, for the boot rows with `loader =` (tests/boot/loader/README).
+# Of the kernel it links only lib/string.c (plain byte loops); check-image.py
+# holds it to the images' Multiboot rules and ELF class 32, without the PVH
+# note.
+LOADER_DIR := $(BUILD)/loader
+LOADER_OBJS := $(patsubst tests/boot/loader/%,$(LOADER_DIR)/%.o,\
+        $(wildcard tests/boot/loader/*.c tests/boot/loader/*.S)) $(LOADER_DIR)/lib/string.c.o
+LOADER_CFLAGS := -std=gnu11 -O2 -g $(WARN) -m32 -march=i686 -ffreestanding -fno-pic -fno-pie \
+        -nostdlib -nostdinc -isystem $(GCC_INCLUDE) -mgeneral-regs-only -fno-stack-protector \
+        -fno-asynchronous-unwind-tables -fcf-protection=none -fno-strict-aliasing \
+        -fno-tree-loop-distribute-patterns --param=min-pagesize=0 -Wa,--noexecstack -MMD -MP
+
+.PHONY: loader clean-loader
+all: loader
+loader: $(LOADER_DIR)/hostile-loader.elf
+clean: clean-loader
+clean-loader:
+	rm -rf $(LOADER_DIR)
+
+$(LOADER_DIR)/%.o: tests/boot/loader/% Makefile
+	$(Q)mkdir -p $(dir $@)
+	@echo "  CC      loader/$*"
+	$(Q)$(HOST_CC) $(LOADER_CFLAGS) -c $< -o $@
+
+$(LOADER_DIR)/lib/string.c.o: lib/string.c Makefile
+	$(Q)mkdir -p $(dir $@)
+	@echo "  CC      loader/$<"
+	$(Q)$(HOST_CC) $(LOADER_CFLAGS) -Iinclude -c $< -o $@
+
+$(LOADER_DIR)/hostile-loader.elf: $(LOADER_OBJS) tests/boot/loader/loader.ld scripts/check-image.py
+	@echo "  LD      loader/hostile-loader.elf"
+	$(Q)ld -m elf_i386 -nostdlib -static -z max-page-size=4096 -z noexecstack \
+	    --no-warn-rwx-segments -T tests/boot/loader/loader.ld -o $@.tmp $(LOADER_OBJS)
+	$(Q)python3 scripts/check-image.py --no-pvh $@.tmp
+	$(Q)mv $@.tmp $@
+-include $(wildcard $(LOADER_DIR)/*.d)

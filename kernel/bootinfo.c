@@ -8,6 +8,7 @@
 #include <proteus/bootinfo.h>
 #include <proteus/errno.h>
 #include <proteus/printk.h>
+#include <proteus/range.h>
 #include <proteus/string.h>
 #include <proteus/vm.h>
 
@@ -40,21 +41,66 @@ struct pvh_memmap_entry {
     u32 type, reserved;
 } __packed;
 
-#define MAX_BOOT_ADDR 0x100000000ULL   /* loaders place everything below 4 GiB */
+/* What the loader's structures may occupy: anything below 4 GiB (the
+ * protocols pass 32-bit addresses; PVH's 64-bit ones point there too)
+ * except address 0, read through the boot alias (arch/boot.h). A
+ * structure that reaches outside, even by a byte, would fault with no
+ * trap handler in place: it is refused with a message instead. Host
+ * tests and fuzzers point the window at their own buffer. */
+struct boot_window boot_readable = { 1, 0x100000000ULL, BOOT_PHYS_ALIAS };
 
+static const void *boot_ptr(u64 pa, u64 len, const char *what)
+{
+    if (!range_inside(pa, len, boot_readable.lo, boot_readable.hi)) {
+        printk("boot: the %s at 0x%llx (%llu bytes) is outside the memory the boot code can "
+               "read (0x%llx-0x%llx)\n", what, (unsigned long long)pa, (unsigned long long)len,
+               (unsigned long long)boot_readable.lo, (unsigned long long)boot_readable.hi);
+        return NULL;
+    }
+    return (const void *)(uintptr_t)(pa + boot_readable.offset);
+}
+
+/* A NUL-terminated string of unknown length: as much of it as lies in the
+ * window, at most CMDLINE_MAX - 1 bytes. */
 static void copy_cmdline(struct boot_info *bi, u64 pa)
 {
     bi->cmdline[0] = '\0';
-    if (!pa || pa >= MAX_BOOT_ADDR)
+    const char *s = pa ? boot_ptr(pa, 1, "command line") : NULL;
+    if (!s)
         return;
-    const char *s = phys_to_virt(pa);
+    u64 room = boot_readable.hi - pa;
     size_t n = 0;
-    while (s[n] && n < CMDLINE_MAX - 1) {
+    while (n < room && s[n] && n < CMDLINE_MAX - 1) {
         bi->cmdline[n] = s[n];
         n++;
     }
     bi->cmdline[n] = '\0';
-    bi->cmdline_truncated = s[n] != '\0';
+    bi->cmdline_truncated = n == room || s[n] != '\0';
+}
+
+static void parse_mb1_mmap(struct boot_info *bi, const u8 *map, u32 length)
+{
+    u64 off = 0;
+    unsigned count = 0;
+    while (off + sizeof(u32) <= length) {
+        if (count == MEMMAP_MAX) {
+            printk("boot: Multiboot memory map has more than %u entries; the rest are "
+                   "ignored\n", MEMMAP_MAX);
+            break;
+        }
+        struct mb1_mmap_entry e;
+        u32 size;
+        memcpy(&size, map + off, sizeof(size));
+        if (size < 20 || off + 4 + size > length) {
+            printk("boot: Multiboot memory map entry %u has bad size %u: map cut short\n",
+                   count, size);
+            break;
+        }
+        memcpy(&e, map + off, sizeof(e));
+        memmap_add(&bi->mem, e.base, e.len, e.type);
+        off += 4 + (u64)size;
+        count++;
+    }
 }
 
 static int parse_mb1(struct boot_info *bi, u32 info_pa)
@@ -63,57 +109,70 @@ static int parse_mb1(struct boot_info *bi, u32 info_pa)
         printk("boot: Multiboot info pointer is NULL\n");
         return -EINVAL;
     }
-    const struct mb1_info *mb = phys_to_virt(info_pa);
+    const struct mb1_info *mb = boot_ptr(info_pa, sizeof(*mb), "Multiboot information");
+    if (!mb)
+        return -EINVAL;
     bi->protocol = "multiboot";
-    if (mb->flags & (1 << 2))
+    u32 flags = mb->flags;
+    if (flags & (1 << 2))
         copy_cmdline(bi, mb->cmdline);
-    if (mb->flags & (1 << 6)) {
-        u64 off = 0;
-        unsigned count = 0;
-        while (off + sizeof(u32) <= mb->mmap_length) {
-            if (count == MEMMAP_MAX) {
-                printk("boot: Multiboot memory map has more than %u entries; the rest are "
-                       "ignored\n", MEMMAP_MAX);
-                break;
-            }
-            const struct mb1_mmap_entry *e = phys_to_virt((u64)mb->mmap_addr + off);
-            if (e->size < 20 || off + 4 + e->size > mb->mmap_length) {
-                printk("boot: Multiboot memory map entry %u has bad size %u: map cut short\n",
-                       count, e->size);
-                break;
-            }
-            memmap_add(&bi->mem, e->base, e->len, e->type);
-            off += 4 + e->size;
-            count++;
-        }
-    } else if (mb->flags & (1 << 0)) {
-        printk("boot: no Multiboot memory map; using mem_lower/mem_upper\n");
-        memmap_add(&bi->mem, 0, (u64)mb->mem_lower * 1024, MEM_USABLE);
-        memmap_add(&bi->mem, 0x100000, (u64)mb->mem_upper * 1024, MEM_USABLE);
-    } else {
-        printk("boot: the Multiboot loader gave no memory information (flags 0x%x)\n", mb->flags);
+    const u8 *map = NULL;
+    u32 map_len = mb->mmap_length;
+    if (flags & (1 << 6))
+        map = boot_ptr(mb->mmap_addr, map_len, "Multiboot memory map");
+    if (map)
+        parse_mb1_mmap(bi, map, map_len);
+    if (bi->mem.n > 0)
+        return 0;
+    /* No map, or one cut short to nothing: the older fields serve. */
+    if (!(flags & (1 << 0))) {
+        printk("boot: the Multiboot loader gave no memory information (flags 0x%x)\n", flags);
         return -EINVAL;
     }
+    printk(map ? "boot: the Multiboot memory map gave no entries; using mem_lower/mem_upper\n"
+               : "boot: no Multiboot memory map; using mem_lower/mem_upper\n");
+    memmap_add(&bi->mem, 0, (u64)mb->mem_lower * 1024, MEM_USABLE);
+    memmap_add(&bi->mem, 0x100000, (u64)mb->mem_upper * 1024, MEM_USABLE);
     return 0;
 }
 
+static void unknown_entry(u32 entry, u32 magic)
+{
+    printk("boot: unknown boot entry: entered at %s with magic 0x%08x, which is neither "
+           "Multiboot (0x%08x in EAX) nor PVH (0x%08x at EBX)\n",
+           entry == BOOT_ENTRY_PVH ? "the PVH entry" : "the Multiboot entry", magic,
+           MB1_BOOT_MAGIC, PVH_START_MAGIC);
+}
+
+/* The entry stub does not read the magic at EBX itself: EBX may point
+ * anywhere, and here it is read only once the whole structure is known
+ * to be readable. */
 static int parse_pvh(struct boot_info *bi, u32 info_pa)
 {
-    const struct pvh_start_info *si = phys_to_virt(info_pa);
-    bi->protocol = "pvh";
-    copy_cmdline(bi, si->cmdline_paddr);
-    bi->rsdp = si->rsdp_paddr < MAX_BOOT_ADDR ? si->rsdp_paddr : 0;
-    if (si->version < 1 || si->memmap_entries == 0 || !si->memmap_paddr ||
-        si->memmap_paddr >= MAX_BOOT_ADDR) {
-        printk("boot: PVH start info (version %u) carries no memory map\n", si->version);
+    const struct pvh_start_info *si = boot_ptr(info_pa, sizeof(*si), "PVH start info");
+    if (!si)
+        return -EINVAL;
+    if (si->magic != PVH_START_MAGIC) {
+        unknown_entry(BOOT_ENTRY_PVH, si->magic);
         return -EINVAL;
     }
-    unsigned n = si->memmap_entries;
+    bi->protocol = "pvh";
+    copy_cmdline(bi, si->cmdline_paddr);
+    bi->rsdp = si->rsdp_paddr < boot_readable.hi ? si->rsdp_paddr : 0;
+    u32 version = si->version, n = si->memmap_entries;
+    u64 map_pa = si->memmap_paddr;
+    if (version < 1 || n == 0 || !map_pa) {
+        printk("boot: PVH start info (version %u) carries no memory map\n", version);
+        return -EINVAL;
+    }
     if (n > MEMMAP_MAX) {
         printk("boot: PVH memory map has %u entries; using the first %u\n", n, MEMMAP_MAX);
         n = MEMMAP_MAX;
     }
-    const struct pvh_memmap_entry *e = phys_to_virt(si->memmap_paddr);
+    const struct pvh_memmap_entry *e =
+        boot_ptr(map_pa, (u64)n * sizeof(*e), "PVH memory map");
+    if (!e)
+        return -EINVAL;
     for (unsigned i = 0; i < n; i++)
         memmap_add(&bi->mem, e[i].addr, e[i].size, e[i].type);
     return 0;
@@ -127,13 +186,10 @@ int bootinfo_parse(struct boot_info *bi, u32 entry, u32 magic, u32 info)
     int err;
     if (entry == BOOT_ENTRY_MB1 && magic == MB1_BOOT_MAGIC) {
         err = parse_mb1(bi, info);
-    } else if (entry == BOOT_ENTRY_PVH && magic == PVH_START_MAGIC) {
+    } else if (entry == BOOT_ENTRY_PVH) {
         err = parse_pvh(bi, info);
     } else {
-        printk("boot: unknown boot entry: entered at %s with magic 0x%08x, which is neither "
-               "Multiboot (0x%08x in EAX) nor PVH (0x%08x at EBX)\n",
-               entry == BOOT_ENTRY_PVH ? "the PVH entry" : "the Multiboot entry", magic,
-               MB1_BOOT_MAGIC, PVH_START_MAGIC);
+        unknown_entry(entry, magic);
         return -EINVAL;
     }
     if (err)

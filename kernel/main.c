@@ -19,12 +19,16 @@
 #include <proteus/pvpatch.h>
 #include <proteus/string.h>
 #include <proteus/thread.h>
+#include <proteus/timekeeping.h>
 #include <proteus/timer.h>
 #include <arch/thread.h>
 #include <proteus/vm.h>
 
 /* Set by the entry stub (arch/x86/<arch>/boot.S) before anything else. */
 u64 boot_tsc __attribute__((section(".data")));
+/* The EBDA's segment from the BIOS data area (0x40e), read by the entry
+ * stub while page 0 can still be read. */
+u32 boot_ebda_segment __attribute__((section(".data")));
 static struct boot_info boot_info;
 static struct cmdline cmdline;
 static bool acpi_off;
@@ -160,7 +164,7 @@ __noreturn void kernel_main(const struct boot_info *bi)
      * 2-level paging) is left out of the map before anything uses it. */
     u64 addressable = 1ULL << cpu_features.phys_bits;
     if (!IS_ENABLED(CONFIG_ARCH_BITS == 64) && !cpu_features.pae)
-        addressable = 1ULL << 32;
+        addressable = 1ULL << 32;   /* before vm_init, vm_phys_limit() cannot tell */
     if (memmap_usable_bytes(&boot_info.mem, addressable)) {
         printk("proteus: %llu MiB of RAM lie above this CPU's %u-bit physical address limit "
                "and are not used\n",
@@ -183,6 +187,12 @@ __noreturn void kernel_main(const struct boot_info *bi)
     err = time_init();
     if (err)
         panic("time (%s) failed to start: %s (%d)", pv_ops.time.name, errno_name(err), err);
+    /* Whatever measured or was told the rate (a shim, a hypervisor's
+     * clock), the kernel holds it to what a TSC can be. */
+    u64 hz = tsc_hz();
+    if (!tsc_hz_plausible(hz))
+        panic("time (%s) gives a TSC rate of %llu Hz, outside %llu-%llu Hz", pv_ops.time.name,
+              (unsigned long long)hz, TSC_HZ_MIN, TSC_HZ_MAX);
     irq_enable();
 
     platform_print_boot_line();
@@ -208,8 +218,6 @@ void boot_entry(u32 kind, u32 magic, u32 info)
         printk("proteus: cannot boot without valid boot information\n");
         machine_exit(PANIC_EXIT_STATUS);
     }
-    /* The BIOS keeps the EBDA's segment at 0x40e, in page 0, which is
-     * unmapped once the kernel's page tables are in (NULL must fault). */
-    boot_info.ebda = (paddr_t)*(const volatile u16 *)phys_to_virt(0x40e) << 4;
+    boot_info.ebda = (paddr_t)boot_ebda_segment << 4;
     kernel_main(&boot_info);
 }

@@ -7,6 +7,7 @@
  * neighbours merge and RAM shrinks to whole pages.
  */
 #include <proteus/memmap.h>
+#include <proteus/range.h>
 
 void memmap_init(struct memmap *m)
 {
@@ -18,7 +19,19 @@ void memmap_add(struct memmap *m, u64 base, u64 len, u32 type)
 {
     if (len == 0)
         return;   /* firmware lists these (QEMU's PVH map has one); harmless */
-    if (base + len < base || m->n >= MEMMAP_MAX) {
+    u64 end;
+    if (!range_end(base, len, &end) && type != MEM_USABLE) {
+        /* Reserved "past 2^64": everything from base up is reserved. It
+         * cannot be dropped (a usable entry over the same range would
+         * become RAM); it ends at 2^64 - 1, the highest end a region has. */
+        len = ~0ULL - base;
+        if (!len)
+            return;
+    } else if (!range_end(base, len, &end) || m->n >= MEMMAP_MAX) {
+        m->dropped++;
+        return;
+    }
+    if (m->n >= MEMMAP_MAX) {
         m->dropped++;
         return;
     }
@@ -90,14 +103,15 @@ void memmap_normalize(struct memmap *m)
         }
     }
 
-    /* Usable RAM: whole pages only. */
+    /* Usable RAM: whole pages only. A base in the last page below 2^64
+     * has no page boundary above it: rounding it up would wrap to 0 and
+     * turn the region into "all memory from 0". */
     m->n = 0;
     for (unsigned i = 0; i < no; i++) {
         struct mem_region r = out[i];
         if (r.type == MEM_USABLE) {
-            u64 lo = ALIGN_UP(r.base, (u64)PAGE_SIZE);
-            u64 hi = ALIGN_DOWN(r.base + r.len, (u64)PAGE_SIZE);
-            if (hi <= lo)
+            u64 lo, hi = ALIGN_DOWN(r.base + r.len, (u64)PAGE_SIZE);
+            if (!align_up_checked(r.base, PAGE_SIZE, &lo) || hi <= lo)
                 continue;
             r.base = lo;
             r.len = hi - lo;

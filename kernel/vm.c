@@ -4,11 +4,14 @@
  * themselves are arch/x86/paging.c's business; this file decides where
  * things go and which frames back them.
  */
+#include <proteus/bootinfo.h>
 #include <proteus/errno.h>
 #include <proteus/panic.h>
 #include <proteus/percpu.h>
 #include <proteus/printk.h>
+#include <proteus/range.h>
 #include <proteus/spinlock.h>
+#include <proteus/sync.h>
 #include <proteus/vm.h>
 
 /* Stack slots: [guard page][room for the stack], side by side from
@@ -214,14 +217,20 @@ vaddr_t vm_heap_break(void)
     return heap_brk;
 }
 
+/* The heap has its own sleeping lock, not vm_lock: growing it by a large
+ * increment maps many pages, and a spinlock would hold interrupts off for
+ * all of that time. sbrk is only ever called from threads (newlib's
+ * malloc), never from an interrupt handler. */
+static struct mutex heap_lock = MUTEX_INIT(heap_lock);
+
 vaddr_t vm_heap_sbrk(long delta, int *err)
 {
-    unsigned long irq = spin_lock_irqsave(&vm_lock);
+    mutex_lock(&heap_lock);
     vaddr_t old = heap_brk, new_brk = old + (vaddr_t)delta;
     *err = 0;
     if ((delta > 0 && (new_brk < old || new_brk > heap_limit)) ||
         (delta < 0 && (new_brk > old || new_brk < VM_HEAP_BASE))) {
-        spin_unlock_irqrestore(&vm_lock, irq);
+        mutex_unlock(&heap_lock);
         *err = -ENOMEM;
         return (vaddr_t)-1;
     }
@@ -229,7 +238,7 @@ vaddr_t vm_heap_sbrk(long delta, int *err)
     if (want_end > mapped_end) {
         int e = back_with_frames(mapped_end, want_end - mapped_end, VM_READ | VM_WRITE);
         if (e) {
-            spin_unlock_irqrestore(&vm_lock, irq);
+            mutex_unlock(&heap_lock);
             *err = e;
             return (vaddr_t)-1;
         }
@@ -237,7 +246,7 @@ vaddr_t vm_heap_sbrk(long delta, int *err)
         release_frames(want_end, mapped_end - want_end);
     }
     heap_brk = new_brk;
-    spin_unlock_irqrestore(&vm_lock, irq);
+    mutex_unlock(&heap_lock);
     return old;
 }
 
@@ -279,12 +288,23 @@ static int map_pages(vaddr_t va, paddr_t lo, paddr_t hi)
 
 void *vm_map_mmio(paddr_t pa, size_t len)
 {
+    paddr_t lo = ALIGN_DOWN(pa, (paddr_t)PAGE_SIZE), end, hi;
     if (pa < PAGE_SIZE) {
         printk("vm: refusing to map physical page 0 (address 0x%llx): NULL must fault\n",
                (unsigned long long)pa);
         return NULL;
     }
-    paddr_t lo = ALIGN_DOWN(pa, (paddr_t)PAGE_SIZE), hi = ALIGN_UP(pa + len, (paddr_t)PAGE_SIZE);
+    /* The address comes from firmware or a hypervisor: a range that wraps
+     * past 2^64, or reaches above what this CPU's page tables can hold
+     * (those bits are reserved: the entry would fault on every use), is
+     * refused here, once, for every caller. */
+    if (!range_end(pa, len ? len : 1, &end) || !align_up_checked(end, PAGE_SIZE, &hi) ||
+        hi > vm_phys_limit()) {
+        printk("vm: refusing to map 0x%llx (+%zu bytes): beyond the %llu GiB this CPU can "
+               "address\n", (unsigned long long)pa, len,
+               (unsigned long long)(vm_phys_limit() >> 30));
+        return NULL;
+    }
     unsigned long irq = spin_lock_irqsave(&vm_lock);
     for (unsigned i = 0; i < n_mmio_maps; i++) {
         struct mmio_map *m = &mmio_maps[i];
@@ -298,7 +318,7 @@ void *vm_map_mmio(paddr_t pa, size_t len)
     if (identity_possible(lo, hi)) {
         va = (vaddr_t)lo;
         err = map_pages(va, lo, hi);
-    } else if (mmio_next + (hi - lo) <= VM_MMIO_END) {
+    } else if (hi - lo <= VM_MMIO_END - mmio_next) {
         va = mmio_next;
         err = map_pages(va, lo, hi);
         if (!err)
@@ -316,4 +336,17 @@ void *vm_map_mmio(paddr_t pa, size_t len)
         return NULL;
     }
     return (void *)(va + (vaddr_t)(pa - lo));
+}
+
+void *vm_map_device(paddr_t pa, size_t len, const char *what)
+{
+    const struct memmap *m = boot_memmap();
+    for (unsigned i = 0; i < m->n; i++) {
+        if (m->r[i].type == MEM_USABLE && range_overlaps(pa, len, m->r[i].base, m->r[i].len)) {
+            printk("%s: registers at 0x%llx (+%zu bytes) would lie in RAM: refused\n", what,
+                   (unsigned long long)pa, len);
+            return NULL;
+        }
+    }
+    return vm_map_mmio(pa, len);
 }

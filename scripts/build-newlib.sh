@@ -25,18 +25,21 @@ stamp=$out/newlib/.built
 undef_host="-U__linux__ -U__linux -Ulinux -U__gnu_linux__ -U__unix__ -U__unix -Uunix"
 # Frame pointers, as in the kernel and apps: a backtrace from a fault in
 # newlib, or in code it calls back (a qsort comparator), walks on through
-# newlib's frames to the app's.
+# newlib's frames to the app's. Stack-clash protection, as in the kernel
+# and apps: a function with a frame larger than a page (vfprintf's, say)
+# touches each page of it in order, so running off a stack always hits the
+# guard page below it instead of jumping over it into a neighbour.
 
 case $arch in
 x86_64)
     target=x86_64-elf
     cc="gcc -m64"; as="as --64"; ld="ld -m elf_x86_64"
-    cflags="-O2 -g -fno-omit-frame-pointer -ffreestanding -fno-stack-protector -fno-pic -fno-pie -mno-red-zone $undef_host"
+    cflags="-O2 -g -fno-omit-frame-pointer -ffreestanding -fno-stack-protector -fstack-clash-protection -fno-pic -fno-pie -mno-red-zone $undef_host"
     ;;
 i386)
     target=i686-elf
     cc="gcc -m32"; as="as --32"; ld="ld -m elf_i386"
-    cflags="-O2 -g -fno-omit-frame-pointer -ffreestanding -fno-stack-protector -fno-pic -fno-pie -march=i686 $undef_host"
+    cflags="-O2 -g -fno-omit-frame-pointer -ffreestanding -fno-stack-protector -fstack-clash-protection -fno-pic -fno-pie -march=i686 $undef_host"
     ;;
 *) echo "build-newlib: unknown arch '$arch'" >&2; exit 1 ;;
 esac

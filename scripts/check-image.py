@@ -6,22 +6,30 @@ PT_LOAD's file offset minus address is the same (the header's raw load
 depends on it), and the PVH note is present in a PT_NOTE with 4-byte
 alignment (protocol-facts 3.2).
 
-usage: check-image.py IMAGE.elf"""
+--no-pvh checks a Multiboot-only ELF32 file instead (the hostile test
+loader, tests/boot/loader/): the same Multiboot rules and ELF class 32,
+without the PVH note, which such a file does not carry.
+
+usage: check-image.py [--no-pvh] IMAGE.elf"""
 import struct
 import sys
 
 MB1_MAGIC = 0x1BADB002
+NO_PVH = sys.argv[1:2] == ["--no-pvh"]
+PATH = sys.argv[2] if NO_PVH else sys.argv[1]
 
 
 def fail(msg):
-    sys.exit(f"check-image: {sys.argv[1]}: {msg}")
+    sys.exit(f"check-image: {PATH}: {msg}")
 
 
 def main():
-    data = open(sys.argv[1], "rb").read()
+    data = open(PATH, "rb").read()
     if data[:4] != b"\x7fELF":
         fail("not an ELF file")
     is64 = data[4] == 2
+    if NO_PVH and is64:
+        fail("not an ELF32 file")
     if is64:
         phoff, = struct.unpack_from("<Q", data, 0x20)
         phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
@@ -55,6 +63,8 @@ def main():
         fail(f"Multiboot header_addr 0x{hdr:x} does not match its file offset 0x{off:x}")
     if not load <= entry < load_end:
         fail("Multiboot entry_addr is outside the loaded range")
+    if NO_PVH:
+        return
     found = False
     for n_off, n_size, n_align in notes:
         if n_align != 4:

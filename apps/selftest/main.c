@@ -67,12 +67,12 @@ bool native_time(void)
     return pv_ops.time.init == native_ops_template.time.init;
 }
 
-static bool selected(const char *name, int argc, char **argv)
+static bool selected(const char *name, bool fatal, int argc, char **argv)
 {
     if (argc <= 1)
-        return true;
+        return !fatal;
     for (int i = 1; i < argc; i++)
-        if (strstr(name, argv[i]))
+        if (fatal ? !strcmp(name, argv[i]) : strstr(name, argv[i]) != NULL)
             return true;
     return false;
 }
@@ -82,15 +82,17 @@ int main(int argc, char **argv)
     static const struct test_case *const suites[] = { platform_tests, memory_tests, libc_tests,
                                                       time_tests, irq_tests, console_tests,
                                                       thread_tests, ldt_tests, patch_tests,
-                                                      xen_tests, kvm_tests };
+                                                      xen_tests, kvm_tests, fatal_tests };
     int passed = 0, failed = 0, skipped = 0;
 
     for (unsigned s = 0; s < sizeof(suites) / sizeof(suites[0]); s++) {
         for (const struct test_case *t = suites[s]; t->name; t++) {
-            if (!selected(t->name, argc, argv))
+            if (!selected(t->name, suites[s] == fatal_tests, argc, argv))
                 continue;
             verdict = NONE;
             reason[0] = '\0';
+            if (suites[s] == fatal_tests)
+                printf("selftest: %s ends the machine on purpose\n", t->name);
             t->run();
             switch (verdict) {
             case PASS:

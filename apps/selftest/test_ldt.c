@@ -10,7 +10,9 @@
 #include <string.h>
 #include <arch/extable.h>
 #include <proteus/ldt.h>
+#include <proteus/pvops.h>
 #include <proteus/thread.h>
+#include <proteus/timer.h>
 #include <proteus/vm.h>
 #include "selftest.h"
 
@@ -221,6 +223,47 @@ static void test_per_thread(void)
     test_pass();
 }
 
+/* i386's trap path saves and reloads the data segment registers. An app
+ * that clears the LDT entry its %fs names makes that reload fault inside
+ * the kernel; the fixup loads the null selector instead, and the app goes
+ * on (and would fault in its own code on its next %fs access). */
+static volatile bool fired;
+static void mark_fired(struct timer *t)
+{
+    fired = true;
+}
+
+static void test_cleared_while_loaded(void)
+{
+    if (sizeof(long) == 8) {
+        test_skip("x86_64's trap path does not reload data segment registers");
+        return;
+    }
+    uint8_t *b = test_buffer();
+    fill(b);
+    struct ldt_info in = { .entry = 3, .base = (uint32_t)(uintptr_t)b, .limit = 63,
+                           .contents = LDT_DATA, .seg_32bit = true };
+    CHECK(ldt_set(&in) == 0, "install failed");
+    uint16_t saved = get_fs();
+    static struct timer t;
+    timer_setup(&t, mark_fired);
+    fired = false;
+    uint64_t irqs = timer_interrupts;
+    set_fs(ldt_selector(3));
+    int cleared = ldt_clear(3);
+    /* an interrupt now returns through the reload of the stale %fs */
+    timer_arm(&t, clock_ns() + 1000000);
+    uint64_t give_up = clock_ns() + 2000000000ULL;
+    while (!fired && clock_ns() < give_up)
+        __asm__ __volatile__("pause");
+    uint16_t after = get_fs();
+    set_fs(saved);
+    CHECK(cleared == 0, "clearing the entry failed: %d", cleared);
+    CHECK(fired && timer_interrupts > irqs, "no timer interrupt within 2 s");
+    CHECK(after == 0, "%%fs is 0x%x after the interrupt, expected the null selector", after);
+    test_pass();
+}
+
 const struct test_case ldt_tests[] = {
     { "ldt.data_segment", test_data_segment },
     { "ldt.16bit_segment", test_16bit_segment },
@@ -228,5 +271,6 @@ const struct test_case ldt_tests[] = {
     { "ldt.limits_enforced", test_limits },
     { "ldt.refusals", test_refusals },
     { "ldt.per_thread", test_per_thread },
+    { "ldt.cleared_while_loaded", test_cleared_while_loaded },
     { NULL, NULL },
 };

@@ -8,6 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arch/extable.h>
+#include <unistd.h>
+#include <proteus/pvops.h>
+#include <proteus/thread.h>
+#include <proteus/timer.h>
 #include <proteus/vm.h>
 #include "selftest.h"
 
@@ -172,6 +176,93 @@ static void test_high_memory(void)
     test_pass();
 }
 
+/* Growing the heap maps page after page; it must not hold interrupts off
+ * while it does (issue 11: it once mapped a whole increment under a
+ * spinlock). A timer armed just before a 16 MiB sbrk must fire during it. */
+static volatile uint64_t fired_at;
+static void note_fired(struct timer *t)
+{
+    fired_at = clock_ns();
+}
+
+static void test_sbrk_interruptible(void)
+{
+    const long grow = 16L << 20;
+    static struct timer t;
+    timer_setup(&t, note_fired);
+    fired_at = 0;
+    uint64_t start = clock_ns();
+    timer_arm(&t, start + 200000);   /* 0.2 ms */
+    void *old = sbrk(grow);
+    uint64_t end = clock_ns();
+    CHECK(old != (void *)-1, "sbrk(16 MiB) failed: errno %d", errno);
+    memset((char *)old + grow - 1, 1, 1);   /* the last page is there */
+    CHECK(sbrk(-grow) != (void *)-1, "giving the 16 MiB back failed: errno %d", errno);
+    timer_cancel(&t);
+    if (end - start < 200000) {
+        test_skip("16 MiB mapped in %llu us, before the timer was due",
+                  (unsigned long long)(end - start) / 1000);
+        return;
+    }
+    CHECK(fired_at && fired_at < end,
+          "a timer due 0.2 ms into a %llu us sbrk fired only after it (%s)",
+          (unsigned long long)(end - start) / 1000, fired_at ? "late" : "never");
+    test_pass();
+}
+
+/* Addresses from firmware or a hypervisor that no mapping can honour are
+ * refused, not turned into page-table entries (issue 11, D2 and D11): a
+ * range that wraps past 2^64, one above MAXPHYADDR (reserved bits in the
+ * entry), and device registers said to lie in RAM. */
+static void test_mmio_refusals(void)
+{
+    CHECK(vm_map_mmio(0xfffffffffffff800ULL, 0x100) == NULL,
+          "a range wrapping past 2^64 was mapped");
+    paddr_t limit = vm_phys_limit();
+    CHECK(vm_map_mmio(limit, PAGE_SIZE) == NULL, "0x%llx, at the physical limit, was mapped",
+          (unsigned long long)limit);
+    CHECK(vm_map_mmio(limit - PAGE_SIZE, 2 * PAGE_SIZE) == NULL,
+          "a range reaching past the physical limit was mapped");
+    CHECK(vm_map_mmio(0x700000000000ULL, PAGE_SIZE) == NULL || limit > 0x700000000000ULL,
+          "0x700000000000 was mapped above a limit of 0x%llx", (unsigned long long)limit);
+    paddr_t ram = page_alloc(0);   /* a frame of usable RAM */
+    CHECK(ram, "no frame to test with");
+    void *mapped = vm_map_device(ram, 0x20, "selftest");
+    page_free(ram);
+    CHECK(mapped == NULL, "device registers in RAM at 0x%llx were mapped",
+          (unsigned long long)ram);
+    test_pass();
+}
+
+/* A frame of 20,000 bytes is five pages: allocated with one `sub` it
+ * would jump over a one-page guard and land in whatever lies below (the
+ * neighbouring stack slot). Built with -fstack-clash-protection, the
+ * allocation touches every page on the way, so on a two-page stack it
+ * faults on the guard page and the report names the thread. */
+static int __attribute__((noinline)) big_frame(int seed)
+{
+    volatile char b[20000];
+    b[0] = (char)seed;
+    b[sizeof(b) - 1] = (char)seed;
+    return b[0] + b[sizeof(b) - 1];
+}
+
+static void *big_frame_thread(void *arg)
+{
+    return (void *)(intptr_t)big_frame((int)(intptr_t)arg);
+}
+
+static void test_big_frame_overflow(void)
+{
+    int err;
+    struct thread *t = thread_create("big-frame", big_frame_thread, (void *)1, 2, &err);
+    CHECK(t, "cannot create the thread: %d", err);
+    void *ret;
+    thread_join(t, &ret);
+    test_fail("a 20,000-byte frame on a two-page stack returned %ld: no overflow report",
+              (long)(intptr_t)ret);
+}
+
 const struct test_case memory_tests[] = {
     { "memory.null_unmapped", test_null_unmapped },
     { "memory.text_readonly", test_text_readonly },
@@ -183,5 +274,12 @@ const struct test_case memory_tests[] = {
     { "memory.malloc", test_malloc },
     { "memory.malloc_enomem", test_malloc_too_much },
     { "memory.above_4g", test_high_memory },
+    { "memory.mmio_refusals", test_mmio_refusals },
+    { "memory.sbrk_interruptible", test_sbrk_interruptible },
+    { NULL, NULL },
+};
+
+const struct test_case fatal_tests[] = {
+    { "fatal.big_frame_overflow", test_big_frame_overflow },
     { NULL, NULL },
 };

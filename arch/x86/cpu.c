@@ -69,8 +69,11 @@ void cpu_detect(void)
     f->phys_bits = f->pse36 ? 36 : 32;
     if (f->max_ext_leaf >= 0x80000008) {
         cpuid(0x80000008, &r);
+        /* 52 is the architectural maximum (SDM Vol. 3A, 4.1.4): a larger
+         * value is a hypervisor's mistake, and would make 1 << bits
+         * undefined wherever the limit is computed. */
         if ((r.eax & 0xff) >= 32)
-            f->phys_bits = r.eax & 0xff;
+            f->phys_bits = MIN(r.eax & 0xff, 52u);
     }
     if (f->max_ext_leaf >= 0x80000007) {
         cpuid(0x80000007, &r);

@@ -35,6 +35,13 @@ bool vm_nx_enabled(void)
     return nx_ok;
 }
 
+paddr_t vm_phys_limit(void)
+{
+    if (paging_levels == 2)
+        return 1ULL << 32;   /* 2-level entries hold 32-bit frame addresses */
+    return 1ULL << cpu_features.phys_bits;
+}
+
 static unsigned level_shift(int level)
 {
     if (paging_levels == 2)
@@ -135,8 +142,10 @@ int vm_map(vaddr_t va, paddr_t pa, size_t len, unsigned prot)
 {
     if ((va | pa | len) & (PAGE_SIZE - 1) || !va_ok(va) || !va_ok(va + len - 1) || va + len < va)
         return -EINVAL;
-    if (paging_levels == 2 && pa + len > 0x100000000ULL)
-        return -EINVAL;   /* 2-level entries hold 32-bit frame addresses */
+    /* Above MAXPHYADDR an entry would have reserved bits set and fault
+     * on every use (SDM Vol. 3A, 4.5.4 / 4.4.2). */
+    if (pa + len < pa || pa + len > vm_phys_limit())
+        return -EINVAL;
     for (size_t off = 0; off < len; off += PAGE_SIZE)
         if (vm_probe(va + off))
             return -EEXIST;

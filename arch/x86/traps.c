@@ -115,8 +115,10 @@ void trap_dispatch(struct trap_frame *f)
         sched_preempt_point(f->flags & X86_EFLAGS_IF);
         return;
     }
-    /* #UD, #NM, #GP, #PF: only listed instructions are fixed up */
-    if (f->vector == 6 || f->vector == 7 || f->vector == 13 || f->vector == 14) {
+    /* #UD, #NM, #NP, #GP, #PF: only listed instructions are fixed up (#NP:
+     * a segment load of a not-present descriptor, on i386's trap return) */
+    if (f->vector == 6 || f->vector == 7 || f->vector == 11 || f->vector == 13 ||
+        f->vector == 14) {
         unsigned long fixup = extable_find(f->ip);
         if (fixup) {
             f->ip = fixup;

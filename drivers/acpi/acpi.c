@@ -8,11 +8,11 @@
 #include <drivers/acpi.h>
 #include <proteus/errno.h>
 #include <proteus/printk.h>
-#include <proteus/pvops.h>
 #include <proteus/string.h>
 #include <proteus/vm.h>
 
 static const struct acpi_header *root_table;
+static u32 root_length;
 static bool root_is_xsdt;
 static bool disabled = true;
 
@@ -29,8 +29,28 @@ static bool checksum_ok(const void *p, size_t len)
     return sum == 0;
 }
 
-/* Map a table (it may sit in memory the e820 map calls reserved). */
-static const struct acpi_header *map_table(paddr_t pa)
+/* The shortest each table Proteus reads may be: every field it reads must
+ * lie inside the table's own length, whatever the firmware claims. */
+static const struct {
+    char sig[4];
+    u32 min;
+} min_lengths[] = {
+    { "FACP", 116 },   /* the ACPI 1.0 FADT: up to FLAGS at 112 (5.2.9, table 5.9) */
+    { "APIC", 44 },    /* header, local APIC address, flags (5.2.12) */
+};
+
+static u32 min_length(const char *sig)
+{
+    for (unsigned i = 0; i < ARRAY_SIZE(min_lengths); i++)
+        if (!memcmp(min_lengths[i].sig, sig, 4))
+            return min_lengths[i].min;
+    return sizeof(struct acpi_header);
+}
+
+/* Map a table (it may sit in memory the e820 map calls reserved) and check
+ * it. *len is its length as checked: callers use it rather than read the
+ * header again, which the firmware (or a hypervisor) could have changed. */
+static const struct acpi_header *map_table(paddr_t pa, u32 *len)
 {
     if (pa < PAGE_SIZE) {
         if (pa)
@@ -38,20 +58,35 @@ static const struct acpi_header *map_table(paddr_t pa)
         return NULL;
     }
     const struct acpi_header *h = vm_map_mmio(pa, sizeof(*h));
-    if (!h)
-        return NULL;
-    if (h->length < sizeof(*h) || h->length > (1u << 20)) {
-        printk("acpi: table at 0x%llx has implausible length %u: ignored\n",
-               (unsigned long long)pa, h->length);
+    if (!h) {
+        printk("acpi: table at 0x%llx cannot be mapped: ignored\n", (unsigned long long)pa);
         return NULL;
     }
-    if (!vm_map_mmio(pa, h->length))
+    u32 n = h->length;
+    if (n < sizeof(*h) || n > (1u << 20)) {
+        printk("acpi: table at 0x%llx has implausible length %u: ignored\n",
+               (unsigned long long)pa, n);
         return NULL;
-    if (!checksum_ok(h, h->length)) {
+    }
+    /* The whole table may need a mapping of its own, at another address
+     * (one crossing a page outside the direct map). */
+    h = vm_map_mmio(pa, n);
+    if (!h) {
+        printk("acpi: table at 0x%llx (%u bytes) cannot be mapped: ignored\n",
+               (unsigned long long)pa, n);
+        return NULL;
+    }
+    if (!checksum_ok(h, n)) {
         printk("acpi: table %.4s at 0x%llx fails its checksum: ignored\n", h->sig,
                (unsigned long long)pa);
         return NULL;
     }
+    if (n < min_length(h->sig)) {
+        printk("acpi: table %.4s at 0x%llx is %u bytes, shorter than the %u its fields need: "
+               "ignored\n", h->sig, (unsigned long long)pa, n, min_length(h->sig));
+        return NULL;
+    }
+    *len = n;
     return h;
 }
 
@@ -67,6 +102,9 @@ static paddr_t scan_rsdp(paddr_t lo, paddr_t hi)
 
 int acpi_init(paddr_t rsdp, paddr_t ebda)
 {
+    root_table = NULL;   /* nothing from an earlier call survives a failed one */
+    root_is_xsdt = false;
+    disabled = true;
     if (!rsdp) {
         /* The first KiB of the EBDA, then the BIOS area (ACPI 5.2.5.1). */
         if (ebda >= 0x80000 && ebda < 0xa0000)
@@ -89,11 +127,11 @@ int acpi_init(paddr_t rsdp, paddr_t ebda)
     memcpy(&rsdt, r + 16, 4);
     memcpy(&xsdt, r + 24, 8);
     if (revision >= 2 && xsdt && checksum_ok(r, 36)) {
-        root_table = map_table(xsdt);
+        root_table = map_table(xsdt, &root_length);
         root_is_xsdt = root_table != NULL;
     }
     if (!root_table)
-        root_table = map_table(rsdt);
+        root_table = map_table(rsdt, &root_length);
     if (!root_table || (memcmp(root_table->sig, root_is_xsdt ? "XSDT" : "RSDT", 4))) {
         printk("acpi: no valid RSDT/XSDT: ACPI not used\n");
         root_table = NULL;
@@ -103,27 +141,30 @@ int acpi_init(paddr_t rsdp, paddr_t ebda)
     return 0;
 }
 
-const void *acpi_find_table(const char *sig)
+const void *acpi_find_table(const char *sig, u32 *len)
 {
     if (!root_table)
         return NULL;
     size_t esize = root_is_xsdt ? 8 : 4;
-    size_t n = (root_table->length - sizeof(*root_table)) / esize;
+    size_t n = (root_length - sizeof(*root_table)) / esize;
     const u8 *entries = (const u8 *)(root_table + 1);
     for (size_t i = 0; i < n; i++) {
         u64 pa = 0;
         memcpy(&pa, entries + i * esize, esize);
-        const struct acpi_header *h = map_table(pa);
-        if (h && !memcmp(h->sig, sig, 4))
+        u32 tlen;
+        const struct acpi_header *h = map_table(pa, &tlen);
+        if (h && !memcmp(h->sig, sig, 4)) {
+            *len = tlen;
             return h;
+        }
     }
     return NULL;
 }
 
 /* The first value of the \_S5_ package in AML: SLP_TYPa. -1 if not found. */
-static int find_s5_type(const struct acpi_header *dsdt)
+static int find_s5_type(const struct acpi_header *dsdt, u32 len)
 {
-    const u8 *aml = (const u8 *)dsdt, *end = aml + dsdt->length;
+    const u8 *aml = (const u8 *)dsdt, *end = aml + len;
     for (const u8 *p = aml + sizeof(*dsdt); p + 8 < end; p++) {
         if (memcmp(p, "_S5_", 4) || p[4] != 0x12)   /* NameString, PackageOp */
             continue;
@@ -143,29 +184,31 @@ static int find_s5_type(const struct acpi_header *dsdt)
     return -1;
 }
 
-void acpi_poweroff(void)
+int acpi_s5_control(u16 *pm1a_port, u16 *pm1b_port, u16 *value)
 {
-    const u8 *fadt = acpi_find_table("FACP");
+    u32 flen, dlen;
+    const u8 *fadt = acpi_find_table("FACP", &flen);
     if (!fadt)
-        return;
-    const struct acpi_header *fh = (const void *)fadt;
+        return -ENODEV;
+    /* Offsets below 116 lie inside every FADT map_table accepts. */
     u32 dsdt32, pm1a, pm1b;
     u64 dsdt64 = 0;
     memcpy(&dsdt32, fadt + 40, 4);
     memcpy(&pm1a, fadt + 64, 4);
     memcpy(&pm1b, fadt + 68, 4);
-    if (fh->length >= 148)
-        memcpy(&dsdt64, fadt + 140, 8);
-    const struct acpi_header *dsdt = map_table(dsdt64 ? dsdt64 : dsdt32);
-    int slp_typ = dsdt ? find_s5_type(dsdt) : -1;
+    if (flen >= 148)
+        memcpy(&dsdt64, fadt + 140, 8);   /* X_DSDT, ACPI 2.0 */
+    const struct acpi_header *dsdt = map_table(dsdt64 ? dsdt64 : dsdt32, &dlen);
+    int slp_typ = dsdt ? find_s5_type(dsdt, dlen) : -1;
     if (slp_typ < 0 || !pm1a || pm1a > 0xffff) {
         printk("acpi: no usable \\_S5 or PM1a control block: cannot power off\n");
-        return;
+        return -ENODEV;
     }
     /* PM1 control register: SLP_TYP bits 12:10, SLP_EN bit 13. */
-    outw((u16)pm1a, (u16)((slp_typ & 7) << 10 | 1 << 13));
-    if (pm1b && pm1b <= 0xffff)
-        outw((u16)pm1b, (u16)((slp_typ & 7) << 10 | 1 << 13));
+    *pm1a_port = (u16)pm1a;
+    *pm1b_port = pm1b <= 0xffff ? (u16)pm1b : 0;
+    *value = (u16)((slp_typ & 7) << 10 | 1 << 13);
+    return 0;
 }
 
 /* The ACPI power-management timer: FADT PM_TMR_BLK (offset 76) with
@@ -174,9 +217,9 @@ void acpi_poweroff(void)
  * 4.8.3.3 and table 5.9. Only I/O-port timers are used. */
 int acpi_pm_timer(u16 *port, bool *bits32)
 {
-    const u8 *fadt = acpi_find_table("FACP");
-    const struct acpi_header *fh = (const void *)fadt;
-    if (!fadt || fh->length < 116)
+    u32 flen;
+    const u8 *fadt = acpi_find_table("FACP", &flen);
+    if (!fadt)
         return -ENODEV;
     u32 blk, flags;
     memcpy(&blk, fadt + 76, 4);

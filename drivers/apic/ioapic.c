@@ -42,7 +42,7 @@ unsigned ioapic_init(const struct madt_info *m)
 {
     for (unsigned i = 0; i < m->n_ioapics; i++) {
         struct ioapic *a = &ioapics[count];
-        a->regs = vm_map_mmio(m->ioapic[i].addr, 0x20);
+        a->regs = vm_map_device(m->ioapic[i].addr, 0x20, "ioapic");
         if (!a->regs) {
             printk("ioapic: cannot map IOAPIC %u at 0x%x\n", m->ioapic[i].id, m->ioapic[i].addr);
             continue;

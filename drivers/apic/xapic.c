@@ -25,7 +25,9 @@ static int xapic_enable(u64 base)
             return err;
         }
     }
-    regs = vm_map_mmio(base & 0xfffff000ULL, PAGE_SIZE);
+    /* The base address is bits 12 to MAXPHYADDR-1 of the MSR (SDM Vol. 3A,
+     * 11.4.4); a hypervisor could put it anywhere, RAM included. */
+    regs = vm_map_device(base & 0x000ffffffffff000ULL, PAGE_SIZE, "lapic");
     return regs ? 0 : -ENOMEM;
 }
 

@@ -14,10 +14,14 @@ struct acpi_header {
 /* Find the tables: `rsdp` from the boot protocol (PVH gives it), or 0 to
  * search the EBDA at `ebda` and the BIOS area. Returns 0 or -ENODEV. */
 int acpi_init(paddr_t rsdp, paddr_t ebda);
-/* A table by signature ("FACP", "APIC", ...), or NULL. */
-const void *acpi_find_table(const char *sig);
-/* Enter S5 (soft off). Returns only if that failed. */
-void acpi_poweroff(void);
+/* A table by signature ("FACP", "APIC", ...), or NULL; *len is its
+ * length as checked (the whole table is mapped and checksummed, and at
+ * least as long as the fields Proteus reads of that type). */
+const void *acpi_find_table(const char *sig, u32 *len);
+/* What enters S5 (soft off): the value to write to the PM1a control port
+ * and, if not 0, the PM1b one; -ENODEV (after a message) if the firmware
+ * gives no usable \_S5 or PM1a control block. */
+int acpi_s5_control(u16 *pm1a_port, u16 *pm1b_port, u16 *value);
 bool acpi_disabled(void);
 #define ACPI_PM_TIMER_HZ 3579545
 /* The PM timer's I/O port and width; -ENODEV if the FADT has none. */

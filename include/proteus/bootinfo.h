@@ -19,8 +19,18 @@ struct boot_info {
     paddr_t ebda;              /* BIOS extended data area, read from page 0 */
 };
 
+/* The physical range [lo, hi) the loader's structures must lie in to be
+ * read, and what to add to a physical address there to read it
+ * (kernel/bootinfo.c says why); tests move it to their own buffers. */
+struct boot_window {
+    u64 lo, hi;
+    u64 offset;
+};
+extern struct boot_window boot_readable;
+
 /* Fill `bi` from the loader's data; returns 0 or a negative errno after
- * printing what was wrong. */
+ * printing what was wrong. `magic` is Multiboot's EAX; for PVH the magic
+ * is the start info's first word, read here. */
 int bootinfo_parse(struct boot_info *bi, u32 entry, u32 magic, u32 info);
 
 /* What this boot was given, after checks and limits (kernel/main.c). */

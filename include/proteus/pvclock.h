@@ -33,14 +33,30 @@ struct pvclock_snapshot {
     u8 flags;
 };
 
+/* The scale fields a clock can have: a non-zero multiplier and a shift
+ * that keeps the arithmetic defined. Whether the rate they describe is
+ * one a TSC can have is for tsc_hz_plausible() (timekeeping.h). */
+#define PVCLOCK_SHIFT_MIN (-32)
+#define PVCLOCK_SHIFT_MAX 32
+static inline bool pvclock_scale_ok(u32 mul, s8 shift)
+{
+    return mul && shift >= PVCLOCK_SHIFT_MIN && shift <= PVCLOCK_SHIFT_MAX;
+}
+
 /* Copy a consistent set of fields: the version even and the same before
  * and after. -EAGAIN if no such read happened in `tries` attempts (a
- * version that stays odd is a broken hypervisor, not a slow one). */
+ * version that stays odd is a broken hypervisor, not a slow one);
+ * -ERANGE if the consistent record has a scale no clock can have
+ * (pvclock_scale_ok). */
 int pvclock_snapshot(const volatile struct pvclock_time_info *src, struct pvclock_snapshot *out,
                      unsigned tries);
-/* The system time at TSC value `tsc` (not before the snapshot's). */
+/* The system time at TSC value `tsc`: the delta from the snapshot's TSC is
+ * signed (modulo 2^64), so a TSC a little before it gives a time a little
+ * before system_time (never below 0); a delta too large for the scale
+ * saturates instead of wrapping. */
 u64 pvclock_ns(const struct pvclock_snapshot *s, u64 tsc);
-/* The TSC rate the scale describes, in Hz. */
+/* The TSC rate the scale describes, in Hz; 0 for a scale that fails
+ * pvclock_scale_ok. */
 u64 pvclock_tsc_hz(u32 mul, s8 shift);
 
 #endif

@@ -35,6 +35,8 @@ struct mutex {
     struct waitq waiters;
 };
 
+/* A plain mutex defined statically, usable before any code runs. */
+#define MUTEX_INIT(name) { SPINLOCK_INIT, NULL, 0, false, WAITQ_INIT((name).waiters) }
 void mutex_init(struct mutex *m, bool recursive);
 void mutex_lock(struct mutex *m);
 bool mutex_trylock(struct mutex *m);

@@ -10,6 +10,17 @@
 
 #define NSEC_PER_SEC 1000000000ULL
 
+/* No CPU Proteus runs on has a TSC below 200 MHz or above 20 GHz. A rate
+ * outside, from any source (CPUID, a measurement, a hypervisor's clock
+ * scale), was disturbed or is not what it seems, and must not become the
+ * clock. */
+#define TSC_HZ_MIN 200000000ULL
+#define TSC_HZ_MAX 20000000000ULL
+static inline bool tsc_hz_plausible(u64 hz)
+{
+    return hz >= TSC_HZ_MIN && hz <= TSC_HZ_MAX;
+}
+
 struct clock_scale {
     u32 mult;
     u32 shift;

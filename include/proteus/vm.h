@@ -71,8 +71,16 @@ int vm_walk(vaddr_t va, struct vm_walk_step steps[4]);
 /* The physical address `va` maps to and its leaf entry; -ENOENT if none. */
 int vm_translate(vaddr_t va, paddr_t *pa, u64 *entry, int *level);
 /* Map device memory (or a firmware table) uncached and return its
- * address; NULL, after a message, for page 0 or when no room is left. */
+ * address; NULL, after a message, for page 0, a range that wraps or lies
+ * beyond vm_phys_limit(), or when no room is left. */
 void *vm_map_mmio(paddr_t pa, size_t len);
+/* The same for a device's registers at an address firmware or the
+ * hypervisor gave: also refused, naming `what`, when the range overlaps
+ * usable RAM (writing "registers" there would corrupt the kernel). */
+void *vm_map_device(paddr_t pa, size_t len, const char *what);
+/* The first physical address the page tables cannot map: 2^MAXPHYADDR,
+ * or 4 GiB in 2-level paging (arch/x86/paging.c). */
+paddr_t vm_phys_limit(void);
 
 /* Physical <-> virtual for the direct map. */
 static inline void *phys_to_virt(paddr_t pa) { return (void *)(uintptr_t)pa; }

@@ -36,9 +36,13 @@ static bool stable;
 
 static void snapshot(struct pvclock_snapshot *s)
 {
-    if (pvclock_snapshot(&pvti, s, PVCLOCK_TRIES))
+    int err = pvclock_snapshot(&pvti, s, PVCLOCK_TRIES);
+    if (err == -EAGAIN)
         panic("kvmclock: the version stays odd (%u): the host never finishes updating it",
               pvti.version);
+    if (err)
+        panic("kvmclock: the host published a scale no clock can have (mul 0x%08x, shift %d)",
+              s->mul, s->shift);
 }
 
 static u64 system_ns_at(u64 tsc)
@@ -112,13 +116,22 @@ int kvmclock_start(void)
         return err;
     }
     struct pvclock_snapshot s;
-    if (pvclock_snapshot(&pvti, &s, PVCLOCK_TRIES) || s.mul == 0) {
-        printk("kvmclock: the host did not fill the structure at 0x%llx (version %u, mul %u)\n",
-               (unsigned long long)pa, pvti.version, s.mul);
+    err = pvclock_snapshot(&pvti, &s, PVCLOCK_TRIES);
+    if (err) {
+        printk("kvmclock: the host did not fill the structure at 0x%llx (version %u, mul %u, "
+               "shift %d): %s\n", (unsigned long long)pa, pvti.version, pvti.tsc_to_system_mul,
+               pvti.tsc_shift, err == -EAGAIN ? "the version stays odd" : "no valid scale");
         wrmsr_safe(MSR_KVM_SYSTEM_TIME_NEW, 0);
         return -EIO;
     }
     hz = pvclock_tsc_hz(s.mul, s.shift);
+    if (!tsc_hz_plausible(hz)) {
+        printk("kvmclock: the host's scale (mul 0x%08x, shift %d) gives a TSC rate of %llu Hz, "
+               "outside %llu-%llu Hz: not used\n", s.mul, s.shift, (unsigned long long)hz,
+               TSC_HZ_MIN, TSC_HZ_MAX);
+        wrmsr_safe(MSR_KVM_SYSTEM_TIME_NEW, 0);
+        return -ERANGE;
+    }
     stable = kvm_has(KVM_FEATURE_CLOCKSOURCE_STABLE_BIT) && (s.flags & PVCLOCK_TSC_STABLE);
     boot_system_ns = pvclock_ns(&s, read_tsc());
     err = read_wall_clock();

@@ -43,8 +43,9 @@ static PVOP_ABI int native_apic_init(void)
         return err;
     pv_ops.apic.name = lapic_mode_name();
 
-    const struct acpi_header *t = acpi_find_table("APIC");
-    if (t && madt_parse(t, t->length, &madt) == 0 && ioapic_init(&madt) > 0) {
+    u32 len;
+    const struct acpi_header *t = acpi_find_table("APIC", &len);
+    if (t && madt_parse(t, len, &madt) == 0 && ioapic_init(&madt) > 0) {
         pr_info("apic: %s, %u IOAPIC(s), %u interrupt source override(s)\n", lapic_mode_name(),
                 ioapic_count(), madt.n_isos);
         return 0;

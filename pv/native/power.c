@@ -12,8 +12,12 @@
 static PVOP_ABI __noreturn void native_exit(int status)
 {
     x86_outb(CONFIG_DEBUG_EXIT_PORT, (u8)status);
-    if (!acpi_disabled())
-        acpi_poweroff();
+    u16 pm1a, pm1b, value;
+    if (!acpi_disabled() && !acpi_s5_control(&pm1a, &pm1b, &value)) {
+        x86_outw(pm1a, value);
+        if (pm1b)
+            x86_outw(pm1b, value);
+    }
     printk("proteus: no way to power off: halted (exit status %d)\n", status);
     for (;;) {
         x86_cli();

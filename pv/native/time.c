@@ -351,6 +351,13 @@ static PVOP_ABI int native_time_init(void)
     /* a measured rate also measured the APIC timer over the same window */
     bool window_open = false;
     hz = tsc_from_cpuid();
+    if (hz && !tsc_hz_plausible(hz)) {
+        /* CPUID is the hypervisor's word on a VM: measure instead */
+        printk("time: %s gives a TSC rate of %llu Hz, outside %llu-%llu Hz: measuring it "
+               "instead\n", hz_source, (unsigned long long)hz, TSC_HZ_MIN, TSC_HZ_MAX);
+        hz = 0;
+        tsc_from_cpuid_known = false;
+    }
     if (!hz) {
         hz = tsc_from_reference();
         window_open = true;
@@ -359,10 +366,7 @@ static PVOP_ABI int native_time_init(void)
         printk("time: no CPUID rate and no reference clock (PIT or RTC) to measure the TSC\n");
         return -ENODEV;
     }
-    /* No CPU Proteus runs on has a TSC below 200 MHz or above 20 GHz; a
-     * reference that disagrees was disturbed or is not what it seems and
-     * must not become the clock. */
-    if (hz < 200000000ULL || hz > 20000000000ULL) {
+    if (!tsc_hz_plausible(hz)) {
         printk("time: TSC rate %llu Hz measured against the %s is implausible; no trustworthy "
                "clock\n", (unsigned long long)hz, hz_source);
         return -ERANGE;

@@ -189,12 +189,28 @@ static const struct vmi_services services = {
 
 static bool vmi_install(void)
 {
-    if (rom.hdr.image_size > SHIM_MAX) {
+    if (rom.length > SHIM_MAX) {
         platform_note("vmi: refusing the shim ROM at 0x%lx: %u bytes, this kernel runs at most %u",
-                      (unsigned long)rom_pa, rom.hdr.image_size, SHIM_MAX);
+                      (unsigned long)rom_pa, rom.length, SHIM_MAX);
         return false;
     }
-    memcpy(shim_area, rom.rom, rom.hdr.image_size);
+    /* The probe checked the ROM where the firmware left it, in memory the
+     * hypervisor can still change. Copy it, check the copy, and from now
+     * on read only the copy (call table, directives, fixups). */
+    memcpy(shim_area, rom.rom, rom.length);
+    struct vmi_rom_info copy;
+    char why[128];
+    if (vmi_rom_check(shim_area, rom.length, VMI_ARCH_SELF, &copy, why, sizeof(why))) {
+        platform_note("vmi: the shim ROM at 0x%lx changed after it was checked (%s); booting "
+                      "without it", (unsigned long)rom_pa, why);
+        return false;
+    }
+    if (memcmp(&copy.hdr, &rom.hdr, sizeof(rom.hdr))) {
+        platform_note("vmi: the shim ROM at 0x%lx changed after it was checked (another "
+                      "header); booting without it", (unsigned long)rom_pa);
+        return false;
+    }
+    rom = copy;
     extable_add_source(vmi_fixup);
     int err = ((vmi_init_fn)(shim_area + rom.hdr.init_offset))(&services);
     init_result = err;

@@ -17,6 +17,7 @@
 #include <proteus/console.h>
 #include <proteus/errno.h>
 #include <proteus/printk.h>
+#include <proteus/range.h>
 #include <proteus/vm.h>
 
 static void input_event(unsigned vector, void *ctx)
@@ -101,13 +102,16 @@ void xen_console_ring_attach(void *page, evtchn_port_t port)
     ring_broken = false;
 }
 
-/* The ring page lies in Xen's bootstrap region, mapped at VA == PFN. */
+/* The ring page lies in Xen's bootstrap region, mapped at VA == PFN; a
+ * page anywhere else (or no checked P2M to find it with) is no console,
+ * and output is dropped rather than written to a stray address. */
 static PVOP_ABI void xen_ring_init(void)
 {
-    unsigned long pfn = xen_mfn_to_pfn(xen_start_info->console.domU.mfn);
+    unsigned long pfn = xen_mfn_ready() ? xen_mfn_to_pfn(xen_start_info->console.domU.mfn) : ~0UL;
     ring_port = xen_start_info->console.domU.evtchn;
-    if (pfn == ~0UL || !ring_port) {
-        ring_broken = true;   /* no console: output is dropped */
+    if (pfn == ~0UL || !ring_port ||
+        !range_inside((u64)pfn << PAGE_SHIFT, PAGE_SIZE, xen_bootstrap_start, xen_bootstrap_end)) {
+        ring_broken = true;
         return;
     }
     ring = (volatile struct xencons_interface *)phys_to_virt((paddr_t)pfn << PAGE_SHIFT);

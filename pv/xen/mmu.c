@@ -37,7 +37,9 @@
  * (`make bench`).
  */
 #include "xen.h"
+#include "start_info.h"
 #include <arch/paging.h>
+#include <proteus/errno.h>
 #include <proteus/panic.h>
 #include <proteus/printk.h>
 #include <proteus/string.h>
@@ -63,6 +65,11 @@ u64 xen_virt_to_machine(const void *va)
     /* page tables, descriptor tables and the image are in the direct map */
     vaddr_t v = (vaddr_t)va;
     return (u64)xen_pfn_to_mfn(v >> PAGE_SHIFT) << PAGE_SHIFT | (v & (PAGE_SIZE - 1));
+}
+
+bool xen_mfn_ready(void)
+{
+    return m2p != NULL;
 }
 
 /* ~0UL for a frame that is not this domain's. Usable before the page
@@ -419,14 +426,17 @@ const struct pv_mmu_ops xen_mmu_ops = {
 };
 
 /* Where Xen maps the M2P table (it may move it: ask). */
-int xen_mmu_init(void)
+int xen_mmu_init(const start_info_t *si, u64 image_start, u64 bootstrap_end)
 {
     struct xen_machphys_mapping mm;
     long err = xen_hypercall(__HYPERVISOR_memory_op, XENMEM_machphys_mapping, &mm, 0);
-    if (err) {
-        printk("xen: XENMEM_machphys_mapping failed: %s (%ld)\n", xen_errno_name(err), err);
+    if (err)
         return (int)err;
-    }
+    /* Nothing may read the P2M list until it is known to lie inside what
+     * Xen mapped for the domain (the domU console finds its ring through
+     * it, before xen_boot_info checks the rest of start_info). */
+    if (!xen_p2m_list_ok(si, image_start, bootstrap_end))
+        return -EFAULT;
     m2p = (unsigned long *)(uintptr_t)mm.v_start;
     m2p_entries = (unsigned long)((mm.v_end - mm.v_start) / sizeof(unsigned long));
     return 0;

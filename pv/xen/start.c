@@ -12,6 +12,8 @@
 #include <proteus/panic.h>
 #include <proteus/personality.h>
 #include <proteus/printk.h>
+#include <proteus/range.h>
+#include <proteus/errno.h>
 
 start_info_t *xen_start_info;
 shared_info_t *xen_shared_info;
@@ -38,31 +40,53 @@ static long map_shared_info(const start_info_t *si)
 }
 
 extern char __image_start[];
+extern long xen_page0_unmap_err;
+u64 xen_bootstrap_start, xen_bootstrap_end;
 
 void xen_start(start_info_t *si, unsigned long entry_sp);
 void xen_start(start_info_t *si, unsigned long entry_sp)
 {
     static struct boot_info boot;
 
+    /* Xen's early trap table (pv/xen/early.c) reports any fault from here
+     * until setup_cpu installs the real one. Nothing in start_info is used
+     * before it is checked: the P2M list by xen_mmu_init, the rest by
+     * xen_boot_info once the console can say what was wrong. */
     xen_start_info = si;
+    xen_bootstrap_start = (u64)(uintptr_t)__image_start;
+    if (!align_up_checked(entry_sp, PAGE_SIZE, &xen_bootstrap_end))
+        xen_bootstrap_end = 0;
     long err = map_shared_info(si);
-    int m2p_err = xen_mmu_init();   /* the domU console needs the M2P */
+    int mmu_err = xen_mmu_init(si, xen_bootstrap_start, xen_bootstrap_end);
     platform_select_entry(&xen_pv_personality);
     console_init();
+    if (xen_page0_unmap_err)   /* pv/xen/<arch>/early_trap.S */
+        printk("xen: unmapping page 0 at entry failed: %s (%ld); NULL reads go unnoticed "
+               "until the page tables are adopted\n", xen_errno_name(xen_page0_unmap_err),
+               xen_page0_unmap_err);
     if (err) {
         printk("xen: mapping shared_info (machine address 0x%llx) failed: %s (%ld)\n",
                (unsigned long long)si->shared_info, xen_errno_name(err), err);
         machine_exit(PANIC_EXIT_STATUS);
     }
-    if (m2p_err)
-        machine_exit(PANIC_EXIT_STATUS);   /* xen_mmu_init said why */
+    if (mmu_err == -EFAULT) {
+        printk("xen: start_info's P2M list (0x%llx, %llu pages) does not lie inside the "
+               "bootstrap region 0x%llx-0x%llx\n", (unsigned long long)si->mfn_list,
+               (unsigned long long)si->nr_pages, (unsigned long long)xen_bootstrap_start,
+               (unsigned long long)xen_bootstrap_end);
+        machine_exit(PANIC_EXIT_STATUS);
+    } else if (mmu_err) {
+        printk("xen: XENMEM_machphys_mapping failed: %s (%d)\n", xen_errno_name(mmu_err),
+               mmu_err);
+        machine_exit(PANIC_EXIT_STATUS);
+    }
     long v = xen_hypercall(__HYPERVISOR_xen_version, XENVER_version, 0, 0);
     xen_extraversion_t extra = { 0 };
     (void)xen_hypercall(__HYPERVISOR_xen_version, XENVER_extraversion, extra, 0);
     extra[sizeof(extra) - 1] = '\0';
     printk("proteus: running on Xen %ld.%ld%s as %s, %lu pages\n", v >> 16, v & 0xffff, extra,
            (si->flags & SIF_INITDOMAIN) ? "dom0" : "a domU", (unsigned long)si->nr_pages);
-    if (xen_boot_info(&boot, si, (u64)(uintptr_t)__image_start, entry_sp))
+    if (xen_boot_info(&boot, si, xen_bootstrap_start, entry_sp))
         machine_exit(PANIC_EXIT_STATUS);   /* xen_boot_info said why */
     kernel_main(&boot);
 }

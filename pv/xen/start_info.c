@@ -24,6 +24,7 @@
 #include <proteus/bootinfo.h>
 #include <proteus/errno.h>
 #include <proteus/printk.h>
+#include <proteus/range.h>
 #include <proteus/string.h>
 
 #ifdef __x86_64__
@@ -38,6 +39,16 @@
 static bool inside(u64 addr, u64 lo, u64 hi)
 {
     return addr >= lo && addr < hi;
+}
+
+/* The P2M list, one machine frame number per page of the domain, must lie
+ * whole inside the bootstrap region: the kernel reads it before anything
+ * else can check it (the domU console's ring is found through it). */
+bool xen_p2m_list_ok(const start_info_t *si, u64 image_start, u64 bootstrap_end)
+{
+    u64 bytes;
+    return shl_checked(si->nr_pages, sizeof(unsigned long) == 8 ? 3 : 2, &bytes) &&
+           range_inside(si->mfn_list, bytes, image_start, bootstrap_end);
 }
 
 int xen_boot_info(struct boot_info *bi, const start_info_t *si, u64 image_start, u64 entry_sp)
@@ -59,8 +70,19 @@ int xen_boot_info(struct boot_info *bi, const start_info_t *si, u64 image_start,
         return -EINVAL;
     }
 
-    u64 bootstrap_end = (entry_sp + PAGE_SIZE - 1) & ~(u64)(PAGE_SIZE - 1);
-    u64 ram_end = (u64)si->nr_pages << PAGE_SHIFT;
+    u64 bootstrap_end, ram_end, pt_bytes, pt_end;
+    if (!align_up_checked(entry_sp, PAGE_SIZE, &bootstrap_end)) {
+        printk("xen: the stack pointer at entry (0x%llx) is not in any bootstrap region\n",
+               (unsigned long long)entry_sp);
+        return -EINVAL;
+    }
+    /* nr_pages is the domain's size in pages: one that overflows 2^64
+     * bytes would wrap into a small, plausible-looking size. */
+    if (!shl_checked(si->nr_pages, PAGE_SHIFT, &ram_end)) {
+        printk("xen: start_info gives %llu pages, more than any address space holds\n",
+               (unsigned long long)si->nr_pages);
+        return -EINVAL;
+    }
     if (ram_end > XEN_MAX_RAM) {
         printk("xen: using the first %llu GiB of the domain's %llu MiB: the frame bitmap of "
                "more does not fit in the memory Xen maps at first\n",
@@ -73,9 +95,10 @@ int xen_boot_info(struct boot_info *bi, const start_info_t *si, u64 image_start,
                (unsigned long long)image_start, (unsigned long long)bootstrap_end);
         return -EINVAL;
     }
-    u64 pt_end = (u64)si->pt_base + ((u64)si->nr_pt_frames << PAGE_SHIFT);
-    if (!inside(si->pt_base, image_start, bootstrap_end) || pt_end > bootstrap_end ||
-        !inside(si->mfn_list, image_start, bootstrap_end)) {
+    if (!shl_checked(si->nr_pt_frames, PAGE_SHIFT, &pt_bytes) ||
+        !range_end(si->pt_base, pt_bytes, &pt_end) ||
+        !inside(si->pt_base, image_start, bootstrap_end) || pt_end > bootstrap_end ||
+        !xen_p2m_list_ok(si, image_start, bootstrap_end)) {
         printk("xen: start_info's page tables (0x%llx, %llu frames) or P2M list (0x%llx) lie "
                "outside the bootstrap region 0x%llx-0x%llx\n", (unsigned long long)si->pt_base,
                (unsigned long long)si->nr_pt_frames, (unsigned long long)si->mfn_list,

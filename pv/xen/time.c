@@ -17,6 +17,7 @@
 #include "xen.h"
 #include <arch/cpu.h>
 #include <proteus/errno.h>
+#include <proteus/timekeeping.h>
 #include <proteus/panic.h>
 #include <proteus/printk.h>
 #include <proteus/pvclock.h>
@@ -36,9 +37,13 @@ static void snapshot(struct pvclock_snapshot *s)
 {
     const volatile struct pvclock_time_info *t =
         (const volatile struct pvclock_time_info *)&xen_vcpu()->time;
-    if (pvclock_snapshot(t, s, PVCLOCK_TRIES))
+    int err = pvclock_snapshot(t, s, PVCLOCK_TRIES);
+    if (err == -EAGAIN)
         panic("xen: the pvclock's version stays odd (%u): Xen never finishes updating it",
               t->version);
+    if (err)
+        panic("xen: the pvclock has a scale no clock can have (mul 0x%08x, shift %d)", s->mul,
+              s->shift);
 }
 
 static u64 system_ns(void)
@@ -114,6 +119,12 @@ static PVOP_ABI int xen_time_init(void)
     struct pvclock_snapshot s;
     snapshot(&s);
     u64 hz = pvclock_tsc_hz(s.mul, s.shift);
+    if (!tsc_hz_plausible(hz)) {
+        printk("xen: the pvclock's scale (mul 0x%08x, shift %d) gives a TSC rate of %llu Hz, "
+               "outside %llu-%llu Hz\n", s.mul, s.shift, (unsigned long long)hz, TSC_HZ_MIN,
+               TSC_HZ_MAX);
+        return -ERANGE;
+    }
     printk("xen: pvclock: TSC %llu.%03llu MHz (scale 0x%08x, shift %d), %s; VIRQ_TIMER on port %u, "
            "periodic tick stopped\n", (unsigned long long)(hz / 1000000),
            (unsigned long long)(hz / 1000 % 1000), s.mul, s.shift,

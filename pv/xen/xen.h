@@ -45,9 +45,16 @@ extern const struct pv_power_ops xen_power_ops;
 extern const struct personality xen_pv_personality;
 
 /* mmu.c */
-int xen_mmu_init(void);
+/* The M2P table's mapping, and the P2M list checked to lie inside the
+ * bootstrap region [image_start, bootstrap_end): 0, -EFAULT for a P2M list
+ * outside it, or Xen's error. Prints nothing: the console is not up yet. */
+int xen_mmu_init(const start_info_t *si, u64 image_start, u64 bootstrap_end);
+/* Where Xen's bootstrap region lies (pv/xen/start.c): the pages Xen mapped
+ * at VA == PFN for the image, P2M list, start_info, rings and tables. */
+extern u64 xen_bootstrap_start, xen_bootstrap_end;
 unsigned long xen_pfn_to_mfn(unsigned long pfn);
 unsigned long xen_mfn_to_pfn(unsigned long mfn);   /* ~0UL: not this domain's */
+bool xen_mfn_ready(void);   /* xen_mmu_init succeeded: the two translate */
 u64 xen_virt_to_machine(const void *va);           /* for a direct-map address */
 /* Map the direct-map page at `va` read-only (it is to be a page table or a
  * descriptor table) or writable again. */

@@ -33,7 +33,8 @@ DEFAULTS = {'machine': 'pc', 'boot': 'multiboot', 'mem': '64', 'accel': 'tcg',
             'clock_tolerance_ms': '',
             'qemu': 'system', 'hypervisor': 'none', 'xen_args': '',
             'option_rom': '', 'rom_checksum': 'checked',
-            'expect_tcg': '', 'expect_kvm': '', 'kvm_needs': 'sse'}
+            'expect_tcg': '', 'expect_kvm': '', 'kvm_needs': 'sse', 'loader': '',
+            'patch': ''}
 FIELDS = set(DEFAULTS) | {'image', 'arch', 'cpu'}
 DEFAULT_CPU = {'x86_64': 'qemu64', 'i386': 'qemu32'}
 QEMU = {'x86_64': 'qemu-system-x86_64', 'i386': 'qemu-system-i386'}
@@ -53,6 +54,11 @@ EXIT_DEVICE = ['-device', 'isa-debug-exit,iobase=0xf4,iosize=4']
 ENDS = ('status', 'poweroff', 'halt', 'reset')
 # Under this nested KVM, -cpu host and -cpu max fail ("failed to set MSR 0x10a").
 KVM_CPU = {'max': 'host,-arch-capabilities'}
+# The hostile test loader (tests/boot/loader/): QEMU boots it, and it boots
+# the image with crafted boot information. Its own failures end the machine
+# with this status, which no kernel result uses.
+LOADER = os.path.join('loader', 'hostile-loader.elf')
+LOADER_FAIL_STATUS = 77
 # QEMU's own start-up errors (it then exits 1, which looks like guest status 0).
 QEMU_ERROR = re.compile(r'^qemu(-system-\S+)?: (?!(.*: )?warning: )', re.M)
 TAIL = 40
@@ -81,6 +87,8 @@ class Run:
     clock_tolerance_ms: float = None
     env: dict = None
     kvm_needs: str = 'sse'
+    loader: bool = False   # booted through the hostile test loader
+    patch: tuple = None    # (image, what, symbol): boot a patched copy (PATCHES)
 
 
 @dataclass
@@ -128,6 +136,8 @@ def load_table(path, build_dir):
         check(t['hypervisor'] in ('none', 'xen'), 'hypervisor must be none or xen')
         check(t['rom_checksum'] in ('checked', 'unchecked'), 'rom_checksum must be checked or unchecked')
         check(t['kvm_needs'] in ('sse', 'ring0'), 'kvm_needs must be sse or ring0')
+        check(not t['loader'] or (machine == 'pc' and t['hypervisor'] == 'none'),
+              'a loader row needs machine = pc and no hypervisor')
         try:
             timeout, status = float(t['timeout']), int(t['expect_status'], 0)
             input_delay = float(t['input_delay'])
@@ -136,8 +146,16 @@ def load_table(path, build_dir):
         check(0 <= input_delay < timeout, 'input_delay must be at least 0 and below the timeout')
         reject = regexes(name, 'reject', t['reject'])
         arch = t['arch']
-        image = os.path.join(build_dir, arch,
-                             t['image'] + ('.pvh.elf' if t['boot'] == 'pvh' else '.elf'))
+        # With a loader the scenario picks the entry, from the full image.
+        image = os.path.join(build_dir, arch, t['image'] + (
+            '.pvh.elf' if t['boot'] == 'pvh' and not t['loader'] else '.elf'))
+        patch = None
+        if t['patch']:
+            what, _, symbol = t['patch'].partition('@')
+            check(what in PATCHES and symbol, f'patch must be {" or ".join(PATCHES)}@SYMBOL')
+            patch = (image, what, symbol)
+            image = os.path.join(build_dir, 'test-images', arch,
+                                 f"{os.path.basename(image)[:-4]}-{what}-{symbol}.elf")
         for accel in ('tcg', 'kvm') if t['accel'] == 'both' else (t['accel'],):
             expect = regexes(name, 'expect', t['expect'] + '\n' + t['expect_' + accel])
             # Xen itself is the 64-bit guest of QEMU, whatever the image's arch
@@ -167,6 +185,13 @@ def load_table(path, build_dir):
                 cmd[0] = QEMU['x86_64']
                 cmd += ['-kernel', xen, '-append', f'console=com1 {t["xen_args"]}'.strip(),
                         '-initrd', f'{image} {t["append"]}'.strip()]
+            elif t['loader']:
+                # The image is the loader's first module; its command line
+                # is the scenario, then the kernel's (commas doubled: QEMU
+                # splits -initrd at single ones).
+                line = ' '.join(filter(None, (image, t['loader'], t['append'])))
+                cmd += ['-kernel', os.path.join(build_dir, LOADER),
+                        '-initrd', line.replace(',', ',,')]
             else:
                 cmd += ['-kernel', image]
                 if t['append']:
@@ -190,7 +215,7 @@ def load_table(path, build_dir):
                             t['input'].encode().decode('unicode_escape') if t['input'] else '',
                             regexes(name, 'input_after', t['input_after'])[0], input_delay,
                             float(t['clock_tolerance_ms']) if t['clock_tolerance_ms'] else None,
-                            env, t['kvm_needs']))
+                            env, t['kvm_needs'], bool(t['loader']), patch))
     return runs
 
 
@@ -332,8 +357,52 @@ def check_clock(stamps, tol_ms):
     return why
 
 
+# What the `patch` field writes over a function's first bytes, per ELF
+# class: ud2, or a read of address 0 (mov 0x0,%eax).
+PATCHES = {'ud2': {1: b'\x0f\x0b', 2: b'\x0f\x0b'},
+           'nullread': {1: b'\xa1\x00\x00\x00\x00', 2: b'\x8b\x04\x25\x00\x00\x00\x00'}}
+
+
+def write_patched(src, what, symbol, dst):
+    """Copy the ELF image `src` to `dst` with PATCHES[what] over the first
+    bytes of function `symbol`: a stand-in for a bug in code that runs
+    before anything else could report it. None, or why it failed."""
+    try:
+        with open(src, 'rb') as f:
+            elf = bytearray(f.read())
+        out = subprocess.run(['nm', src], check=True, capture_output=True, text=True).stdout
+    except (OSError, subprocess.CalledProcessError) as e:
+        return f'cannot read {src}: {e}'
+    addrs = [int(l.split()[0], 16) for l in out.splitlines()
+             if len(l.split()) == 3 and l.split()[2] == symbol and l.split()[1] in 'tT']
+    if len(addrs) != 1:
+        return f'{src} has no single function {symbol}'
+    is64 = elf[4] == 2
+    phoff, = struct.unpack_from('<Q' if is64 else '<I', elf, 32 if is64 else 28)
+    phentsize, phnum = struct.unpack_from('<HH', elf, 54 if is64 else 42)
+    for i in range(phnum):
+        ph = phoff + i * phentsize
+        if is64:
+            ptype, _, off, vaddr, _, filesz = struct.unpack_from('<IIQQQQ', elf, ph)
+        else:
+            ptype, off, vaddr, _, filesz = struct.unpack_from('<IIIII', elf, ph)
+        code = PATCHES[what][elf[4]]
+        if ptype == 1 and vaddr <= addrs[0] and addrs[0] + len(code) <= vaddr + filesz:
+            at = off + addrs[0] - vaddr
+            elf[at:at + len(code)] = code
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            with open(dst, 'wb') as f:
+                f.write(elf)
+            return None
+    return f'{symbol} at 0x{addrs[0]:x} is in no loaded segment of {src}'
+
+
 def boot(run):
     """Boot one run and judge it."""
+    if run.patch:
+        why = write_patched(*run.patch, run.image)
+        if why:
+            return Result('FAIL', reason=why, broken=True)
     for f in (run.image, *([run.cmd[run.cmd.index('-kernel') + 1]] if '-initrd' in run.cmd else []),
               *([run.cmd[run.cmd.index('-option-rom') + 1]] if '-option-rom' in run.cmd else [])):
         if not os.path.isfile(f):
@@ -371,7 +440,9 @@ def boot(run):
     elif rc % 2 == 0:
         why.append(f'QEMU exited {rc}: no guest status (reset or halt without a port 0xf4 write?)')
     elif (rc - 1) // 2 != run.status:
-        why.append(f'status {(rc - 1) // 2}, expected {run.status}')
+        why.append(f'status {(rc - 1) // 2}, expected {run.status}' +
+                   (' (the test loader failed, not the kernel)'
+                    if run.loader and (rc - 1) // 2 == LOADER_FAIL_STATUS else ''))
     why += [f'missing /{rx.pattern}/' for rx in run.expect if not rx.search(console)]
     why += [f'rejected /{rx.pattern}/ found' for rx in run.reject if rx.search(console)]
     if run.clock_tolerance_ms is not None:

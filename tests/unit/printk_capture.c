@@ -8,6 +8,7 @@
 #include <stdarg.h>
 
 char unit_log[8192];
+bool printk_quiet;   /* pr_info() reads it */
 
 int printk(const char *fmt, ...);
 int printk(const char *fmt, ...)

@@ -32,6 +32,7 @@ static void reset(void)
     }
     memset(low, 0, ARENA);
     unit_log_clear();
+    boot_readable = (struct boot_window){ 1, 0x100000000ULL, 0 };
 }
 
 /* Multiboot info at low+0, mmap at low+0x1000, cmdline at low+0x2000. */
@@ -208,4 +209,105 @@ TEST(bootinfo_pvh_too_many_entries)
     CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_PVH, PVH_START_MAGIC, pa(si)), 0);
     CHECK(strstr(unit_log, "300 entries") != NULL);
     CHECK(bi.mem.n <= MEMMAP_MAX);
+}
+
+/* ---- issue 11, D8: structures that reach outside what boot code can read.
+ * The window (kernel/bootinfo.c) is moved to [low, low + ARENA): anything
+ * reaching past it must be refused before a byte is read, as a structure
+ * running across 4 GiB is in the kernel. */
+static void window_is_arena(void)
+{
+    boot_readable.lo = pa(low);
+    boot_readable.hi = pa(low) + ARENA;
+    boot_readable.offset = 0;
+}
+
+TEST(bootinfo_info_outside_window)
+{
+    reset();
+    window_is_arena();
+    struct mb1 *mb = mb1_good();
+    (void)mb;
+    u32 at = pa(low) + ARENA - 8;   /* the 52-byte structure runs off the end */
+    CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_MB1, MB1_BOOT_MAGIC, at), -EINVAL);
+    CHECK(strstr(unit_log, "the Multiboot information at") != NULL);
+    CHECK(strstr(unit_log, "is outside") != NULL);
+}
+
+TEST(bootinfo_mmap_outside_window_falls_back)
+{
+    reset();
+    window_is_arena();
+    struct mb1 *mb = mb1_good();
+    mb->flags |= 1 << 0;
+    mb->mem_lower = 639;
+    mb->mem_upper = 32 * 1024;
+    mb->mmap_addr = pa(low) + ARENA - 16;   /* 48 bytes from 16 before the end */
+    CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_MB1, MB1_BOOT_MAGIC, pa(mb)), 0);
+    CHECK(strstr(unit_log, "the Multiboot memory map at") != NULL);
+    CHECK(strstr(unit_log, "using mem_lower/mem_upper") != NULL);
+    CHECK_EQ(memmap_usable_bytes(&bi.mem, 0x100000), 32ull << 20);
+}
+
+TEST(bootinfo_mmap_outside_window_no_fallback)
+{
+    reset();
+    window_is_arena();
+    struct mb1 *mb = mb1_good();
+    mb->mmap_addr = pa(low) - 24;   /* starts before the window */
+    CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_MB1, MB1_BOOT_MAGIC, pa(mb)), -EINVAL);
+    CHECK(strstr(unit_log, "no memory information") != NULL);
+}
+
+TEST(bootinfo_mmap_cut_to_nothing_falls_back)
+{
+    reset();
+    struct mb1 *mb = mb1_good();
+    mb->flags |= 1 << 0;
+    mb->mem_lower = 639;
+    mb->mem_upper = 16 * 1024;
+    mb1_entry(0, 7, 0, 0x9fc00, 1);   /* the first entry is already bad */
+    CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_MB1, MB1_BOOT_MAGIC, pa(mb)), 0);
+    CHECK(strstr(unit_log, "gave no entries; using mem_lower/mem_upper") != NULL);
+    CHECK_EQ(memmap_usable_bytes(&bi.mem, 0x100000), 16ull << 20);
+}
+
+TEST(bootinfo_cmdline_at_window_end)
+{
+    reset();
+    window_is_arena();
+    struct mb1 *mb = mb1_good();
+    memset(low + ARENA - 5, 'y', 5);   /* no NUL before the end */
+    mb->cmdline = pa(low) + ARENA - 5;
+    CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_MB1, MB1_BOOT_MAGIC, pa(mb)), 0);
+    CHECK_STREQ(bi.cmdline, "yyyyy");
+    CHECK(bi.cmdline_truncated);
+    reset();
+    window_is_arena();
+    mb = mb1_good();
+    mb->cmdline = pa(low) + ARENA;   /* just past it */
+    CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_MB1, MB1_BOOT_MAGIC, pa(mb)), 0);
+    CHECK_STREQ(bi.cmdline, "");
+    CHECK(strstr(unit_log, "the command line at") != NULL);
+}
+
+TEST(bootinfo_pvh_outside_window)
+{
+    reset();
+    window_is_arena();
+    struct pvh *si = pvh_good(2);
+    si->memmap = pa(low) + ARENA - 24;   /* 2 entries of 24 bytes: one past the end */
+    CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_PVH, PVH_START_MAGIC, pa(si)), -EINVAL);
+    CHECK(strstr(unit_log, "the PVH memory map at") != NULL);
+    reset();
+    window_is_arena();
+    si = pvh_good(2);
+    si->cmdline = 0x100000000ULL;   /* a 64-bit address above the window */
+    CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_PVH, PVH_START_MAGIC, pa(si)), 0);
+    CHECK_STREQ(bi.cmdline, "");
+    CHECK(strstr(unit_log, "the command line at 0x100000000") != NULL);
+    reset();
+    window_is_arena();
+    CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_PVH, PVH_START_MAGIC, pa(low) + ARENA - 4), -EINVAL);
+    CHECK(strstr(unit_log, "the PVH start info at") != NULL);
 }

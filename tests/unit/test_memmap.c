@@ -97,8 +97,8 @@ TEST(memmap_add_records_and_drops)
     CHECK_EQ(m.r[0].type, MEM_USABLE);
 
     memmap_add(&m, 0x5000, 0, MEM_USABLE);                      /* zero length: skipped */
-    memmap_add(&m, 0xfffffffffffff000ULL, 0x2000, MEM_RESERVED); /* wraps past 2^64 */
-    memmap_add(&m, 1, ~0ULL, MEM_USABLE);
+    memmap_add(&m, 1, ~0ULL, MEM_USABLE);                        /* wraps past 2^64 */
+    memmap_add(&m, 0xffffffffffff0000ULL, 0x20000, MEM_USABLE);
     CHECK_EQ(m.n, 1);
     CHECK_EQ(m.dropped, 2);   /* a zero-length entry is harmless, not counted */
 
@@ -107,11 +107,38 @@ TEST(memmap_add_records_and_drops)
     MAP_IS({ 0x1000, 0x1000, MEM_USABLE });
     CHECK_EQ(m.dropped, 2);
 
+    /* reserved "past 2^64" is reserved to the top, not dropped: usable RAM
+     * reported over the same range must not survive */
+    memmap_init(&m);
+    memmap_add(&m, 0xfffffffffff00000ULL, 0x80000, MEM_USABLE);
+    memmap_add(&m, 0xfffffffffff00000ULL, 0x200000, MEM_RESERVED);
+    CHECK_EQ(m.n, 2);
+    CHECK_EQ(m.dropped, 0);
+    memmap_normalize(&m);
+    MAP_IS({ 0xfffffffffff00000ULL, 0xfffff, MEM_RESERVED });
+
     /* the very top of the address space is still representable */
     memmap_init(&m);
     memmap_add(&m, 0xffffffff00000000ULL, 0xfffff000ULL, MEM_RESERVED);
     CHECK_EQ(m.n, 1);
     CHECK_EQ(m.dropped, 0);
+}
+
+/* Issue 11, D1: a usable region in the last page below 2^64. Its end does
+ * not wrap, but its base rounded up to a page did, to 0: the region became
+ * "usable RAM from 0 to 2^64 - 4096", over ROM, ACPI tables and MMIO. */
+TEST(memmap_usable_in_last_page_is_no_ram)
+{
+    memmap_init(&m);
+    memmap_add(&m, 0, 0x9fc00, MEM_USABLE);
+    memmap_add(&m, 0xf0000, 0x10000, MEM_RESERVED);
+    memmap_add(&m, 0x100000, 0x3f00000, MEM_USABLE);
+    memmap_add(&m, 0xfffffffffffff001ULL, 0xffe, MEM_USABLE);
+    CHECK_EQ(m.n, 4);   /* recorded: it does not wrap */
+    memmap_normalize(&m);
+    MAP_IS({ 0, 0x9f000, MEM_USABLE }, { 0xf0000, 0x10000, MEM_RESERVED },
+           { 0x100000, 0x3f00000, MEM_USABLE });
+    CHECK_EQ(memmap_usable_bytes(&m, 0), 0x9f000 + 0x3f00000);
 }
 
 TEST(memmap_normalize_sorts)

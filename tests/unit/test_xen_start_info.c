@@ -136,8 +136,39 @@ TEST(xen_start_info_cmdline_exactly_full)
 TEST(xen_start_info_huge_domain_capped)
 {
     good();
-    si.nr_pages = 64ULL << 18;   /* 64 GiB */
-    CHECK_EQ(xen_boot_info(&bi, &si, IMAGE, SP), 0);
+    si.nr_pages = 64ULL << 18;   /* 64 GiB: a P2M list of 128 MiB, inside the region */
+    u64 sp = si.mfn_list + (64ULL << 18) * 8 + 0x10000;
+    si.pt_base = sp - 0x6000;
+    CHECK_EQ(xen_boot_info(&bi, &si, IMAGE, sp), 0);
     CHECK_EQ(bi.mem.r[2].base + bi.mem.r[2].len, 32ULL << 30);
     CHECK(strstr(unit_log, "first 32 GiB") != NULL);
+}
+
+/* ---- issue 11, D9: sizes that wrap. */
+TEST(xen_start_info_nr_pages_overflowing_bytes)
+{
+    good();
+    si.nr_pages = (1ULL << 52) + 0x4000;   /* << 12 wraps to 64 MiB */
+    CHECK_EQ(xen_boot_info(&bi, &si, IMAGE, SP), -EINVAL);
+    CHECK(strstr(unit_log, "more than any address space holds") != NULL);
+}
+
+TEST(xen_start_info_pt_frames_wrapping)
+{
+    good();
+    si.nr_pt_frames = 0xfffffffffffffULL;   /* pt_base + frames << 12 wraps below SP */
+    CHECK_EQ(xen_boot_info(&bi, &si, IMAGE, SP), -EINVAL);
+    CHECK(strstr(unit_log, "page tables") != NULL);
+}
+
+TEST(xen_start_info_p2m_list_runs_past_region)
+{
+    good();
+    si.mfn_list = SP - 0x1000;   /* starts inside, 16384 * 8 bytes run past SP */
+    CHECK(!xen_p2m_list_ok(&si, IMAGE, SP));
+    CHECK_EQ(xen_boot_info(&bi, &si, IMAGE, SP), -EINVAL);
+    good();
+    CHECK(xen_p2m_list_ok(&si, IMAGE, SP));
+    si.nr_pages = 1ULL << 62;   /* nr_pages * 8 wraps */
+    CHECK(!xen_p2m_list_ok(&si, IMAGE, SP));
 }

@@ -63,43 +63,13 @@ boot_check_cpu:
 #endif
     ret
 
-/* No C and no console driver: COM1's 16550 set up and polled (the
- * registers of drivers/serial/ns16550.c), the panic status on QEMU's
- * isa-debug-exit port, then halt for good. */
-#define UART CONFIG_SERIAL_PORT
+/* No C and no console driver: COM1 polled, the panic status on QEMU's
+ * isa-debug-exit port, then halt for good (arch/x86/boot/early_trap.S). */
 refuse:
-    mov $UART + 3, %dx
-    mov $0x80, %al                  /* LCR: DLAB, to reach the divisor */
-    out %al, %dx
-    mov $UART, %dx
-    mov $(115200 / CONFIG_SERIAL_BAUD), %ax
-    out %al, %dx
-    inc %dx
-    mov %ah, %al
-    out %al, %dx
-    mov $UART + 3, %dx
-    mov $0x03, %al                  /* 8 data bits, no parity, 1 stop */
-    out %al, %dx
+    call early_serial_init32
     mov $refuse_msg, %esi
-1:  movb (%esi), %bl
-    test %bl, %bl
-    jz 3f
-    mov $100000, %ecx               /* bounded: a missing UART must not hang */
-2:  mov $UART + 5, %dx              /* LSR: transmitter empty yet? */
-    in %dx, %al
-    test $0x20, %al
-    loopz 2b
-    mov $UART, %dx
-    mov %bl, %al
-    out %al, %dx
-    inc %esi
-    jmp 1b
-3:  mov $CONFIG_DEBUG_EXIT_PORT, %dx
-    mov $99, %al                    /* PANIC_EXIT_STATUS (proteus/panic.h) */
-    out %al, %dx
-4:  cli
-    hlt
-    jmp 4b
+    call early_puts32
+    jmp early_exit32
 
     .section .rodata
 refuse_msg:

@@ -21,22 +21,13 @@ mb1_entry:
 pvh_entry:
     cli
     mov $BOOT_ENTRY_PVH, %ebp
-    mov (%ebx), %esi
+    xor %esi, %esi          /* C reads the magic at EBX, once it is known readable */
     jmp start32
 
 start32:
-    /* A CPU that cannot run this build is told so here, not left to
-     * triple-fault (arch/x86/boot/cpu_check.S). Multiboot and PVH leave
-     * ESP undefined: the boot stack, for this call only. */
+    /* Multiboot and PVH leave ESP undefined (protocol-facts 3.3: GDTR too):
+     * the boot stack, and our own GDT before touching a segment register. */
     mov $boot_stack_top, %esp
-    push %ebx
-    call boot_check_cpu
-    pop %ebx
-    /* The TSC at (nearly) the first instruction, for `make bench`. It
-     * lives in .data, which the BSS clearing below leaves alone. */
-    rdtsc
-    mov %eax, boot_tsc
-    mov %edx, boot_tsc + 4
     lgdt boot_gdtr
     mov $0x10, %eax
     mov %eax, %ds
@@ -46,6 +37,10 @@ start32:
     mov %eax, %gs
     ljmp $0x08, $1f
 1:
+    /* The early IDT (any fault from here on is reported), the CPU check,
+     * the TSC and the EBDA pointer: arch/x86/boot/start32.S. */
+    mov $0x08, %eax
+    call boot_start32
     /* CR0.NE (native x87 error reporting) from the start: VMX requires it
      * set, and a nested KVM refuses a later CR0 write that leaves it clear. */
     mov %cr0, %eax

@@ -1,13 +1,17 @@
 /*
  * x86_64 start of day for the Multiboot 1 and PVH entries. Both arrive in
  * 32-bit protected mode with paging off (protocol-facts 0), so this file
- * clears the BSS, builds a throw-away identity map of the low 4 GiB with
- * 2 MiB pages, enters long mode and calls boot_entry() in C, which builds the
- * real page tables. SDM Vol. 3A, 9.8.5 (initializing IA-32e mode).
+ * loads an early IDT (arch/x86/boot/early_trap.S) so that any fault is
+ * reported, clears the BSS, builds a throw-away identity map of the low
+ * 4 GiB (2 MiB pages, the first 2 MiB in 4 KiB pages without page 0, and
+ * the same 4 GiB again at 4 GiB for reading the boot loader's data),
+ * enters long mode and calls boot_entry() in C, which builds the real
+ * page tables. SDM Vol. 3A, 9.8.5 (initializing IA-32e mode).
  *
  * boot_entry(kind, magic, info): kind says which entry ran; magic and info
- * are what the loader handed over (EAX/EBX for Multiboot, the start_info's
- * first word and EBX for PVH); C checks them and reports a mismatch.
+ * are what the loader handed over (EAX/EBX for Multiboot; 0 and EBX for
+ * PVH, whose magic C reads at EBX once it knows it may); C checks them and
+ * reports a mismatch.
  */
 #include <arch/boot.h>
 
@@ -34,24 +38,13 @@ mb1_entry:
 pvh_entry:
     cli
     mov $BOOT_ENTRY_PVH, %ebp
-    mov (%ebx), %esi
+    xor %esi, %esi          /* C reads the magic at EBX, once it is known readable */
     jmp start32
 
 start32:
-    /* A CPU that cannot run this build is told so here, not left to
-     * triple-fault (arch/x86/boot/cpu_check.S). Multiboot and PVH leave
-     * ESP undefined: the boot stack, for this call only. */
+    /* Multiboot and PVH leave ESP undefined (protocol-facts 3.3: GDTR too):
+     * the boot stack, and our own GDT before touching a segment register. */
     mov $boot_stack_top, %esp
-    push %ebx
-    call boot_check_cpu
-    pop %ebx
-    /* The TSC at (nearly) the first instruction, for `make bench`. It
-     * lives in .data, which the BSS clearing below leaves alone. */
-    rdtsc
-    mov %eax, boot_tsc
-    mov %edx, boot_tsc + 4
-    /* Our own GDT before touching a segment register: the loader's may be
-     * gone (protocol-facts 3.3: GDTR undefined). */
     lgdt boot_gdtr
     mov $0x10, %eax
     mov %eax, %ds
@@ -61,6 +54,10 @@ start32:
     mov %eax, %gs
     ljmp $0x18, $1f
 1:
+    /* The early IDT (any fault from here on is reported), the CPU check,
+     * the TSC and the EBDA pointer: arch/x86/boot/start32.S. */
+    mov $0x18, %eax
+    call boot_start32
     /* Zero the BSS; it holds the page tables and stack used next. */
     cld
     mov $__bss_start, %edi
@@ -71,20 +68,37 @@ start32:
     rep stosl
     mov $boot_stack_top, %esp
 
-    /* PML4[0] -> PDPT; PDPT[0..3] -> four directories of 2 MiB pages. */
+    /* PML4[0] -> PDPT; PDPT[0..3] -> four directories of 2 MiB pages: the
+     * low 4 GiB at VA == PA. PDPT[4..7] map them again at 4 GiB + PA, with
+     * page 0 in its own directory this time (boot_pd_alias): the loader's
+     * structures may sit in page 0 (QEMU's PVH ROM puts its memory map
+     * there), and kernel/bootinfo.c reads them through this alias
+     * (BOOT_PHYS_ALIAS, arch/boot.h) until vm_init replaces these tables. */
     mov $boot_pdpt, %eax
     or $PTE_P_W, %eax
     mov %eax, boot_pml4
     xor %ecx, %ecx
 2:  mov %ecx, %eax
+    and $3, %eax
     shl $12, %eax
     add $boot_pd, %eax
     or $PTE_P_W, %eax
     mov %eax, boot_pdpt(, %ecx, 8)
     inc %ecx
-    cmp $4, %ecx
+    cmp $8, %ecx
     jne 2b
+    mov $boot_pd_alias, %eax
+    or $PTE_P_W, %eax
+    mov %eax, boot_pdpt + 4 * 8
     xor %ecx, %ecx
+6:  mov %ecx, %eax
+    shl $21, %eax
+    or $(PTE_P_W | PTE_PS), %eax
+    mov %eax, boot_pd_alias(, %ecx, 8)
+    inc %ecx
+    cmp $512, %ecx
+    jne 6b
+    mov $1, %ecx
 3:  mov %ecx, %eax
     shl $21, %eax
     or $(PTE_P_W | PTE_PS), %eax
@@ -92,6 +106,19 @@ start32:
     inc %ecx
     cmp $2048, %ecx
     jne 3b
+    /* The first 2 MiB in 4 KiB pages, all but page 0: a NULL pointer
+     * faults from the moment paging is on, not only after vm_init. */
+    mov $boot_pt, %eax
+    or $PTE_P_W, %eax
+    mov %eax, boot_pd
+    mov $1, %ecx
+5:  mov %ecx, %eax
+    shl $12, %eax
+    or $PTE_P_W, %eax
+    mov %eax, boot_pt(, %ecx, 8)
+    inc %ecx
+    cmp $512, %ecx
+    jne 5b
 
     mov %cr4, %eax
     or $CR4_PAE, %eax
@@ -116,6 +143,7 @@ start64:
     mov %eax, %fs
     mov %eax, %gs
     mov $boot_stack_top, %rsp
+    call early_idt_init64   /* the 32-bit gates mean nothing in long mode */
     mov %ebp, %edi          /* kind */
     mov %esi, %esi          /* magic, zero-extended */
     mov %ebx, %edx          /* info, zero-extended */
@@ -141,6 +169,8 @@ boot_gdtr:
 boot_pml4: .space 4096
 boot_pdpt: .space 4096
 boot_pd: .space 4 * 4096
+boot_pt: .space 4096
+boot_pd_alias: .space 4096
     /* The boot stack, which the idle thread keeps, with a page below it
      * that vm_init unmaps: an overflow faults instead of corrupting BSS. */
     .balign 4096

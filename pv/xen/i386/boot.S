@@ -19,5 +19,7 @@ xenpv_entry:
     xor %ebp, %ebp
     push %ecx
     push %esi               /* start_info */
+    call xen_early_traps_install   /* pv/xen/<arch>/early_trap.S */
+    call xen_early_unmap_page0
     call xen_start
     ud2

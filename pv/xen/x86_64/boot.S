@@ -17,9 +17,13 @@ xenpv_entry:
     shl $32, %rdx
     or %rdx, %rax
     mov %rax, boot_tsc(%rip)
-    mov %rsi, %rdi          /* start_info */
-    mov %rsp, %rsi          /* marks the end of Xen's bootstrap region */
+    mov %rsi, %r12          /* start_info, kept across the next call */
+    mov %rsp, %r13          /* marks the end of Xen's bootstrap region */
     mov $boot_stack_top, %rsp
+    call xen_early_traps_install   /* pv/xen/<arch>/early_trap.S */
+    call xen_early_unmap_page0
+    mov %r12, %rdi
+    mov %r13, %rsi
     xor %ebp, %ebp          /* ends the backtrace */
     call xen_start
     ud2

@@ -10,6 +10,15 @@
 #define BOOT_ENTRY_XEN_PV 3     /* pv/xen/<arch>/entry.S */
 
 #define MB1_BOOT_MAGIC 0x2badb002   /* EAX at a Multiboot 1 entry */
+
+/* Where the boot loader's data (below 4 GiB) can be read until vm_init:
+ * x86_64's entry stub maps the low 4 GiB a second time at 4 GiB, page 0
+ * included (VA 0 stays unmapped: NULL faults); i386 runs with paging off. */
+#if defined(__x86_64__) && defined(__KERNEL__)   /* not in host-built tests */
+#define BOOT_PHYS_ALIAS 0x100000000ULL
+#else
+#define BOOT_PHYS_ALIAS 0ULL
+#endif
 #define PVH_START_MAGIC 0x336ec578  /* first word of hvm_start_info */
 
 #ifndef __ASSEMBLER__

@@ -12,6 +12,8 @@
 #ifndef ARCH_TRAP_ENTRY_H
 #define ARCH_TRAP_ENTRY_H
 
+#include <arch/extable.h>
+
 #define KERNEL_DS_SEL 0x10     /* arch/desc.h: GDT_KERNEL_DS << 3 */
 #define PERCPU_SEL_NR 0x30     /* arch/desc.h: GDT_PERCPU << 3 */
 #define TRAP_STUB_SIZE 16      /* each stub is aligned to this (arch/x86/desc.c) */
@@ -96,11 +98,26 @@
     mov %eax, %gs
 .endm
 
+/* Each pop may fault: the interrupted code may have cleared the LDT entry
+ * its selector names (or shrunk the LDT) since it loaded it. Loading it
+ * again then raises #NP or #GP here, in the kernel's trap path, where the
+ * report would blame the kernel. The fixup puts the null selector in the
+ * saved slot and pops again, so the interrupted code resumes with that
+ * register null and faults in its own code on its next use of it. */
+.macro POP_SEG seg
+9:  pop \seg
+    .pushsection .text.fixup, "ax"
+8:  movl $0, (%esp)
+    jmp 9b
+    .popsection
+    EXTABLE(9b, 8b)
+.endm
+
 .macro RESTORE_TRAP_REGS
-    pop %gs
-    pop %fs
-    pop %es
-    pop %ds
+    POP_SEG %gs
+    POP_SEG %fs
+    POP_SEG %es
+    POP_SEG %ds
     popa
 .endm
 
