@@ -9,8 +9,12 @@
  * type (1), until fewer than 17 bytes are left.
  *
  * Invariants:
- *   - memmap_add records exactly the entries that are non-empty, do not
- *     pass 2^64 and fit in MEMMAP_MAX, and counts the rest in `dropped`;
+ *   - memmap_add records exactly the non-empty entries that fit in
+ *     MEMMAP_MAX, a non-usable one that passes 2^64 cut to end at
+ *     2^64 - 1 (everything from its base up stays reserved), and counts
+ *     in `dropped` the usable ones that pass 2^64 and those past the
+ *     table ("input" below means what it records: the rest is reported
+ *     as lost by design, include/proteus/memmap.h);
  *   - after memmap_normalize: n <= MEMMAP_MAX; regions sorted, non-empty,
  *     not overlapping, not passing 2^64; usable ones page-aligned;
  *   - every usable byte of the result lies inside some usable input range
@@ -180,7 +184,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memmap_add(&m, base, len, type);
         if (!len)
             continue;
-        if (__builtin_add_overflow(base, len, &end) || n == MEMMAP_MAX)
+        if (__builtin_add_overflow(base, len, &end)) {
+            if (type == MEM_USABLE) {
+                dropped++;
+                continue;
+            }
+            end = UINT64_MAX;   /* 2^64 itself is no region's end */
+            if (end == base)
+                continue;
+        }
+        if (n == MEMMAP_MAX)
             dropped++;
         else
             in[n++] = (struct range){ base, end, type };

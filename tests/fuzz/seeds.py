@@ -95,6 +95,11 @@ def memmap():
                                           (0xfffffffffffff000, 0x2000, RESERVED),
                                           (0xffffffffffffe000, 0xfff, USABLE),
                                           (0, 0x100000, USABLE)], frm=0),
+        # reserved "past 2^64" still covers the RAM above its base
+        "reserved-wrapping-over-ram": seed([(0xffffffff00000000, 0xfffff000, USABLE),
+                                            (0xffffffff80000000, 1 << 63, RESERVED),
+                                            (0xffffffffffffffff, 2, ACPI),
+                                            (0x100000, 0x100000, USABLE)]),
         # RAM up to the last byte below 2^64, with reserved memory below it
         "top-of-address-space": seed([(0xffffffffffff0000, 0x1000, RESERVED),
                                       (0xffffffffffffe000, 0x1fff, USABLE),
