@@ -83,9 +83,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static struct boot_info bi;
     static struct input_range in[MEMMAP_MAX + 2];
     struct fuzz_in fin = fuzz_in(data, size);
+    arena_setup();   /* first: arena_pointer needs the arena mapped */
     uint32_t magic = fuzz_u32(&fin), info = arena_pointer(fuzz_u32(&fin));
     uint32_t cmdline = arena_pointer(fuzz_u32(&fin)), mmap = arena_pointer(fuzz_u32(&fin));
-    arena_setup();
     size_t got;
     const uint8_t *body = fuzz_bytes(&fin, ARENA_SIZE, &got);
     memcpy(arena, body, got);

@@ -45,6 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static struct boot_info bi;
     static struct input_range in[MEMMAP_MAX];
     struct fuzz_in fin = fuzz_in(data, size);
+    arena_setup();   /* first: arena_pointer needs the arena mapped */
     uint32_t si = arena_pointer(fuzz_u32(&fin));
     uint64_t cmdline = arena_pointer(fuzz_u32(&fin)), map = arena_pointer(fuzz_u32(&fin));
     uint32_t entries = fuzz_u32(&fin);
@@ -53,7 +54,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         map += 1ULL << 32;
     }
     entries &= ~(1u << 30);
-    arena_setup();
     size_t got;
     const uint8_t *body = fuzz_bytes(&fin, ARENA_SIZE, &got);
     memcpy(arena, body, got);

@@ -28,6 +28,11 @@ declare -A KSRC=(
     [vmi_rom]="pv/vmi/rom.c lib/format.c"
     [ldt_desc]="arch/x86/ldt_desc.c"
     [xen_console_ring]="pv/xen/console_ring.c"
+    [multiboot]="kernel/bootinfo.c kernel/memmap.c"
+    [pvh]="kernel/bootinfo.c kernel/memmap.c"
+    [xen_start_info]="pv/xen/start_info.c kernel/memmap.c"
+    [acpi]="drivers/acpi/acpi.c drivers/acpi/madt.c tests/unit/acpi_fake_phys.c"
+    [pvclock]="lib/pvclock.c"
 )
 # Extra libFuzzer options for `fuzz` mode (inputs longer than the default
 # 4096 bytes, ...). tests/fuzz/fuzz_<name>.dict, if present, is passed too.

@@ -300,9 +300,178 @@ def xen_console_ring():
     }
 
 
+# --------------------------------------------- multiboot, pvh (boot_arena.h) --
+# A 16-byte header (pointers as arena offsets; bit 31: a raw address), then
+# the 64 KiB arena's contents, of which only the start is given here.
+def arena(parts):
+    """Bytes of the arena: {offset: bytes}, zeros between."""
+    top = max(off + len(b) for off, b in parts.items())
+    out = bytearray(top)
+    for off, b in parts.items():
+        out[off:off + len(b)] = b
+    return bytes(out)
+
+
+QEMU_E820 = [(0, 0x9fc00, USABLE), (0x9fc00, 0x400, RESERVED), (0xf0000, 0x10000, RESERVED),
+             (0x100000, 0x7ee0000, USABLE), (0xfffc0000, 0x40000, RESERVED)]
+
+
+def multiboot():
+    # Multiboot 0.6.96, 3.3: flags bit 0 mem_lower/upper, 2 cmdline, 6 mmap
+    def info(flags, mmap_len=0, lower=639, upper=130048):
+        b = bytearray(52)
+        b[0:12] = u32(flags) + u32(lower) + u32(upper)
+        b[44:48] = u32(mmap_len)
+        return bytes(b)
+
+    def mmap(entries, size=20):
+        return b"".join(u32(size) + u64(b) + u64(l) + u32(t) for b, l, t in entries)
+
+    def seed(magic, at, cmd, mm, parts):
+        return u32(magic) + u32(at) + u32(cmd) + u32(mm) + arena(parts)
+    cmdline = b"hello.elf quiet mem=64M -- a b\0"
+    good = mmap(QEMU_E820)
+    bad_size = mmap(QEMU_E820[:2]) + u32(8) + u64(0) + mmap(QEMU_E820[3:])
+    return {
+        "qemu-mmap": seed(0, 0x100, 0x200, 0x300, {0x100: info(0x45, len(good)), 0x200: cmdline,
+                                                   0x300: good}),
+        "mem-lower-upper-only": seed(0, 0x100, 0x200, 0x300, {0x100: info(0x5), 0x200: cmdline}),
+        "mmap-bad-entry-size": seed(0, 0x100, 0x200, 0x300,
+                                    {0x100: info(0x45, len(bad_size)), 0x200: cmdline,
+                                     0x300: bad_size}),
+        "mmap-wraps-and-overlaps": seed(0, 0x100, 0x200, 0x300, {
+            0x100: info(0x41, 72), 0x300: mmap([(0x100000, 0x4000000, USABLE),
+                                                (0x200000, 0x1000, RESERVED),
+                                                (0xfffffffffffff001, 0xffe, USABLE)])}),
+        "pointers-outside-arena": seed(0, 0x100, 0x80000010, 0x8000f000,
+                                       {0x100: info(0x45, 96)}),
+        "info-at-arena-end": seed(0, 0xfff0, 0x200, 0x300, {0x200: cmdline}),
+        "wrong-magic": seed(0x1badb002, 0x100, 0x200, 0x300, {0x100: info(0x45, len(good)),
+                                                              0x300: good}),
+    }
+
+
+def pvh():
+    # Xen's arch-x86/hvm/start_info.h: magic, version, ..., memmap entries
+    def start(version=1):
+        return u32(0x336ec578) + u32(version)
+
+    def e820(entries):
+        return b"".join(u64(b) + u64(l) + u32(t) + u32(0) for b, l, t in entries)
+
+    def seed(si, cmd, mm, n, parts):
+        return u32(si) + u32(cmd) + u32(mm) + u32(n) + arena(parts)
+    cmdline = b"quiet -- x\0"
+    return {
+        "qemu-e820": seed(0x100, 0x200, 0x400, 5, {0x100: start(), 0x200: cmdline,
+                                                   0x400: e820(QEMU_E820)}),
+        "version-0": seed(0x100, 0x200, 0x400, 5, {0x100: start(0), 0x400: e820(QEMU_E820)}),
+        "no-entries": seed(0x100, 0x200, 0x400, 0, {0x100: start()}),
+        "addresses-above-4g": seed(0x100, 0x200, 0x400, 5 | 1 << 30, {0x100: start(),
+                                                                       0x400: e820(QEMU_E820)}),
+        "more-entries-than-kept": seed(0x100, 0x200, 0x400, 200, {
+            0x100: start(), 0x400: e820([(i * 0x100000, 0x100000, USABLE if i % 3 else RESERVED)
+                                         for i in range(130)])}),
+        "start-info-at-arena-end": seed(0xffe0, 0x200, 0x400, 5, {0x400: e820(QEMU_E820)}),
+    }
+
+
+# ---------------------------------------------------------- xen_start_info --
+# image start (8), entry stack pointer (8), then start_info (xen.h) from
+# its first byte; the bytes left out are 0. Offsets are x86_64's.
+def xen_start_info():
+    def si(magic=b"xen-3.0-x86_64", nr_pages=16384, mfn_list=0x400000, pt_base=0x4cf000,
+           pt_frames=5, cmdline=b"quiet -- a b\0"):
+        b = bytearray(128)
+        b[0:len(magic)] = magic
+        b[32:40] = u64(nr_pages)
+        b[88:96] = u64(pt_base)
+        b[96:104] = u64(pt_frames)
+        b[104:112] = u64(mfn_list)
+        return bytes(b) + cmdline
+
+    def seed(image, sp, page):
+        return u64(image) + u64(sp) + page
+    image, sp = 0x100000, 0x4d5000
+    return {
+        "dom0-64m": seed(image, sp, si()),
+        "stack-inside-page": seed(image, sp - 8, si()),
+        "i386-magic": seed(image, sp, si(magic=b"xen-3.0-x86_32p")),
+        "pages-overflow-when-shifted": seed(image, sp, si(nr_pages=1 << 62)),
+        "p2m-list-outside": seed(image, sp, si(mfn_list=0x4d0000)),
+        "page-tables-outside": seed(image, sp, si(pt_base=0x4d4000, pt_frames=2)),
+        "cmdline-without-nul": seed(image, sp, si(cmdline=b"a" * 1024)),
+        "more-than-32g": seed(image, sp, si(nr_pages=(40 << 30) >> 12)),
+        "stack-at-the-top": seed(image, 0xfffffffffffffff8, si()),
+    }
+
+
+# -------------------------------------------------------------------- acpi --
+# flags (bit 0 XSDT, 1 spoil the RSDP checksum, 2 spoil the tables', 3 keep
+# the FADT's DSDT pointers, bits 4-5 extra root entries), the extra
+# entries (8 bytes each), then per table: a signature selector (0 FACP,
+# 1 APIC, 2 DSDT, 3 SSDT, else 4 raw bytes follow), the claimed length
+# (2), the body length (2), the body after the 36-byte header.
+def acpi():
+    def table(which, claimed, body, sig=b""):
+        return u8(which) + sig + u16(claimed) + u16(len(body)) + body
+
+    def fadt(length=244, pm1a=0x604, tmr=0x608, tmr_len=4, flags=1 << 8):
+        b = bytearray(length - 36)
+        b[56 - 36:60 - 36] = u32(0x600)
+        b[64 - 36:68 - 36] = u32(pm1a)
+        b[76 - 36:80 - 36] = u32(tmr)
+        b[88 - 36:92 - 36] = bytes([4, 2, 0, tmr_len])
+        b[112 - 36:116 - 36] = u32(flags)
+        return table(0, length, bytes(b))
+
+    def dsdt(aml):
+        return table(2, 36 + len(aml), aml)
+    s5_byte = b"\x10\x0b\x5c\x00\x08_S5_\x12\x08\x04\x0a\x05\x0a\x05\x00\x00"
+    s5_zero = b"\x08\x5c_S5_\x12\x06\x04\x00\x00\x00\x00"
+    madt_body = madt()["qemu-1cpu"][36:]
+    madt_t = table(1, 36 + len(madt_body), madt_body)
+    return {
+        "qemu-rsdt": u8(0) + fadt() + dsdt(s5_byte) + madt_t,
+        "xsdt-extra-entries": u8(1 | 2 << 4) + u64(0) + u64(0xfffffffffffff000) + fadt() +
+        dsdt(s5_zero) + madt_t + table(3, 40, b"\0" * 4),
+        "bad-rsdp-checksum": u8(2) + fadt() + dsdt(s5_byte),
+        "bad-table-checksums": u8(4) + fadt() + dsdt(s5_byte) + madt_t,
+        "short-fadt-long-claims": u8(0) + fadt(length=100) + table(2, 0xffff, s5_byte) +
+        table(4, 0x24, b"", sig=b"HPET") + table(1, 20, b""),
+        "fadt-own-dsdt-pointer": u8(8) + fadt(pm1a=0x10000, tmr=0xfffd, tmr_len=3) + dsdt(b"_S5_"),
+    }
+
+
+# ----------------------------------------------------------------- pvclock --
+# the 32-byte record (version, pad, tsc_timestamp, system_time, mul, shift,
+# flags, pad), then TSC values to read it at (8 bytes each, up to 8).
+def pvclock():
+    def rec(version, stamp, system, mul, shift, flags=1):
+        return u32(version) + u32(0) + u64(stamp) + u64(system) + u32(mul) + \
+            struct.pack("<b", shift) + u8(flags) + b"\0\0"
+
+    def reads(*tscs): return b"".join(u64(t) for t in tscs)
+    stamp = 10 ** 12
+    return {
+        "kvm-2ghz": rec(2, stamp, 5 * 10 ** 9, 0x80000000, 0) +
+        reads(stamp, stamp + 1, stamp + 2 * 10 ** 9, stamp + (1 << 40), stamp - 1000, 0),
+        "xen-3ghz-shift": rec(4, stamp, 10 ** 9, 0xaaaaaaab, -1) + reads(stamp + 3 * 10 ** 9),
+        "odd-version": rec(3, stamp, 10 ** 9, 0x80000000, 0) + reads(stamp + 10),
+        "zero-multiplier": rec(2, stamp, 10 ** 9, 0, 0) + reads(stamp + 10),
+        "shift-extremes": rec(2, stamp, 10 ** 9, 0xffffffff, 127) + reads(stamp + 1, stamp - 1),
+        "shift-very-negative": rec(2, stamp, 10 ** 9, 0xffffffff, -128) + reads(stamp + 1 << 62),
+        "timestamp-wraps": rec(2, (1 << 64) - 100, 10 ** 9, 0x80000000, 1) + reads(50, 1 << 63),
+        "system-time-near-2-64": rec(2, 0, (1 << 64) - 10, 0xffffffff, 31) +
+        reads((1 << 64) - 1, 1 << 40),
+    }
+
+
 HARNESSES = {
     "cmdline": cmdline, "memmap": memmap, "madt": madt, "hypervisor": hypervisor,
     "vmi_rom": vmi_rom, "ldt_desc": ldt_desc, "xen_console_ring": xen_console_ring,
+    "multiboot": multiboot, "pvh": pvh, "xen_start_info": xen_start_info, "acpi": acpi,
+    "pvclock": pvclock,
 }
 
 

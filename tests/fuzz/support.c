@@ -11,6 +11,8 @@
 
 #include <stdarg.h>
 
+bool printk_quiet;   /* pr_info() reads it */
+
 int printk(const char *fmt, ...);
 int printk(const char *fmt, ...)
 {
