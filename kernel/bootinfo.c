@@ -78,15 +78,20 @@ static void copy_cmdline(struct boot_info *bi, u64 pa)
     bi->cmdline_truncated = n == room || s[n] != '\0';
 }
 
-static void parse_mb1_mmap(struct boot_info *bi, const u8 *map, u32 length)
+/* Every entry is read, even past what the table holds (memmap_add keeps
+ * the reserved ones first): a reserved range left unread could lie under
+ * RAM reported earlier. A map longer than any firmware makes is refused. */
+#define BOOT_MAP_MAX_ENTRIES 4096
+
+static int parse_mb1_mmap(struct boot_info *bi, const u8 *map, u32 length)
 {
     u64 off = 0;
     unsigned count = 0;
     while (off + sizeof(u32) <= length) {
-        if (count == MEMMAP_MAX) {
-            printk("boot: Multiboot memory map has more than %u entries; the rest are "
-                   "ignored\n", MEMMAP_MAX);
-            break;
+        if (count == BOOT_MAP_MAX_ENTRIES) {
+            printk("boot: the Multiboot memory map has more than %u entries: refused\n",
+                   BOOT_MAP_MAX_ENTRIES);
+            return -EINVAL;
         }
         struct mb1_mmap_entry e;
         u32 size;
@@ -101,6 +106,7 @@ static void parse_mb1_mmap(struct boot_info *bi, const u8 *map, u32 length)
         off += 4 + (u64)size;
         count++;
     }
+    return 0;
 }
 
 static int parse_mb1(struct boot_info *bi, u32 info_pa)
@@ -120,8 +126,8 @@ static int parse_mb1(struct boot_info *bi, u32 info_pa)
     u32 map_len = mb->mmap_length;
     if (flags & (1 << 6))
         map = boot_ptr(mb->mmap_addr, map_len, "Multiboot memory map");
-    if (map)
-        parse_mb1_mmap(bi, map, map_len);
+    if (map && parse_mb1_mmap(bi, map, map_len))
+        return -EINVAL;
     if (bi->mem.n > 0)
         return 0;
     /* No map, or one cut short to nothing: the older fields serve. */
@@ -165,9 +171,10 @@ static int parse_pvh(struct boot_info *bi, u32 info_pa)
         printk("boot: PVH start info (version %u) carries no memory map\n", version);
         return -EINVAL;
     }
-    if (n > MEMMAP_MAX) {
-        printk("boot: PVH memory map has %u entries; using the first %u\n", n, MEMMAP_MAX);
-        n = MEMMAP_MAX;
+    if (n > BOOT_MAP_MAX_ENTRIES) {
+        printk("boot: the PVH memory map has %u entries, more than %u: refused\n", n,
+               BOOT_MAP_MAX_ENTRIES);
+        return -EINVAL;
     }
     const struct pvh_memmap_entry *e =
         boot_ptr(map_pa, (u64)n * sizeof(*e), "PVH memory map");
@@ -195,8 +202,9 @@ int bootinfo_parse(struct boot_info *bi, u32 entry, u32 magic, u32 info)
     if (err)
         return err;
     if (bi->mem.dropped)
-        printk("boot: %u memory-map entries wrapped past 2^64 or were beyond %u and were "
-               "ignored\n", bi->mem.dropped, MEMMAP_MAX);
+        printk("boot: %u memory-map entries were left out (RAM wrapping past 2^64, or more "
+               "entries than the %u the table holds: RAM goes first)\n", bi->mem.dropped,
+               MEMMAP_MAX);
     memmap_normalize(&bi->mem);
     if (memmap_usable_bytes(&bi->mem, 0x100000) == 0) {
         printk("boot: the memory map has no usable RAM above 1 MiB\n");

@@ -48,12 +48,6 @@ void cmdline_parse(struct cmdline *c, const char *line, bool skip_first)
     c->truncated = false;
     if (!line)
         return;
-    for (unsigned i = 0; line[i]; i++) {
-        if (i >= CMDLINE_MAX - 1) {
-            c->truncated = true;
-            break;
-        }
-    }
     for (bool first = true;; first = false) {
         char *word = d;
         const char *before = line;

@@ -15,6 +15,30 @@ void memmap_init(struct memmap *m)
     m->dropped = 0;
 }
 
+/* The table is full and `r` wants in. First the table is normalised, which
+ * merges overlapping and adjacent regions (and rounds RAM to whole pages a
+ * little early, which can only lose RAM). If that frees nothing, something
+ * is dropped, and it is never a non-usable region while RAM is left to
+ * drop instead: a lost reserved range under reported RAM would be handed
+ * out, a lost RAM range is only memory not used. */
+static void make_room(struct memmap *m, const struct mem_region *r)
+{
+    memmap_normalize(m);
+    if (m->n < MEMMAP_MAX) {
+        m->r[m->n++] = *r;
+        return;
+    }
+    m->dropped++;
+    if (r->type == MEM_USABLE)
+        return;
+    for (unsigned i = m->n; i-- > 0;) {
+        if (m->r[i].type == MEM_USABLE) {
+            m->r[i] = *r;
+            return;
+        }
+    }
+}
+
 void memmap_add(struct memmap *m, u64 base, u64 len, u32 type)
 {
     if (len == 0)
@@ -27,18 +51,15 @@ void memmap_add(struct memmap *m, u64 base, u64 len, u32 type)
         len = ~0ULL - base;
         if (!len)
             return;
-    } else if (!range_end(base, len, &end) || m->n >= MEMMAP_MAX) {
+    } else if (!range_end(base, len, &end)) {
         m->dropped++;
         return;
     }
-    if (m->n >= MEMMAP_MAX) {
-        m->dropped++;
-        return;
-    }
-    m->r[m->n].base = base;
-    m->r[m->n].len = len;
-    m->r[m->n].type = type;
-    m->n++;
+    struct mem_region r = { base, len, type };
+    if (m->n == MEMMAP_MAX)
+        make_room(m, &r);
+    else
+        m->r[m->n++] = r;
 }
 
 /* Strength of a type when regions overlap: RAM is weakest; unknown types

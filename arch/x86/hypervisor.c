@@ -106,6 +106,8 @@ const char *hv_kvm_feature_names(u32 features, char *buf, size_t len)
         [24] = "clocksource_stable",
     };
     size_t used = 0;
+    if (!len)
+        return buf;
     buf[0] = '\0';
     for (unsigned i = 0; i < 32; i++) {
         if (!(features & (1u << i)))

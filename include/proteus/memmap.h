@@ -31,13 +31,16 @@ struct mem_region {
 struct memmap {
     struct mem_region r[MEMMAP_MAX];
     unsigned n;
-    unsigned dropped;   /* entries lost: usable ones wrapping past 2^64, or the table was full */
+    unsigned dropped;   /* entries lost: usable ones wrapping past 2^64, or one
+                           that found no room (RAM goes first, memmap_add) */
 };
 
 void memmap_init(struct memmap *m);
 /* Record a region as reported; zero-length entries are skipped, usable
- * ones that wrap past 2^64 and any past MEMMAP_MAX are dropped and
- * counted; a non-usable one that wraps is kept, up to 2^64 - 1. */
+ * ones that wrap past 2^64 are dropped and counted, a non-usable one that
+ * wraps is kept, up to 2^64 - 1. When the table is full it is normalised
+ * to make room; failing that a usable region is dropped (and counted),
+ * never a non-usable one while RAM is left to drop. */
 void memmap_add(struct memmap *m, u64 base, u64 len, u32 type);
 void memmap_normalize(struct memmap *m);
 /* Drop usable RAM at and above `top` (rounded down to a page): `mem=`. */

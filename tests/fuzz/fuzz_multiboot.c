@@ -36,6 +36,7 @@
 #define MB_MMAP_LENGTH 44
 #define MB_MMAP_ADDR 48
 #define MB_SIZE 52
+#define MAX_INPUT 4096   /* kernel/bootinfo.c refuses longer maps */
 
 static uint32_t get32(uint32_t pa)
 {
@@ -50,7 +51,8 @@ static bool in_arena(uint32_t pa, uint32_t len)
 }
 
 /* The loader's RAM as the protocol defines it: the map's entries up to the
- * first malformed one, at most MEMMAP_MAX; or mem_lower/mem_upper. */
+ * first malformed one (every one: the kernel reads them all, up to 4096);
+ * or mem_lower/mem_upper. */
 static unsigned reported(uint32_t info, struct input_range *out, bool fell_back)
 {
     unsigned n = 0;
@@ -65,7 +67,7 @@ static unsigned reported(uint32_t info, struct input_range *out, bool fell_back)
     uint32_t map = get32(info + MB_MMAP_ADDR), len = get32(info + MB_MMAP_LENGTH);
     if (!(flags & (1 << 6)) || !in_arena(map, len))
         return 0;
-    for (uint64_t off = 0; off + 4 <= len && n < MEMMAP_MAX;) {
+    for (uint64_t off = 0; off + 4 <= len && n < MAX_INPUT;) {
         uint32_t size = get32(map + (uint32_t)off);
         if (size < 20 || off + 4 + size > len)
             break;
@@ -81,7 +83,7 @@ static unsigned reported(uint32_t info, struct input_range *out, bool fell_back)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct boot_info bi;
-    static struct input_range in[MEMMAP_MAX + 2];
+    static struct input_range in[MAX_INPUT];
     struct fuzz_in fin = fuzz_in(data, size);
     arena_setup();   /* first: arena_pointer needs the arena mapped */
     uint32_t magic = fuzz_u32(&fin), info = arena_pointer(fuzz_u32(&fin));

@@ -202,13 +202,22 @@ TEST(bootinfo_pvh_no_memmap)
     CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_PVH, PVH_START_MAGIC, pa(si)), -EINVAL);
 }
 
-TEST(bootinfo_pvh_too_many_entries)
+/* More entries than the table holds are all read, reserved ones kept over
+ * RAM; more than any firmware makes are refused. */
+TEST(bootinfo_pvh_many_entries)
 {
     reset();
-    struct pvh *si = pvh_good(300);
-    CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_PVH, PVH_START_MAGIC, pa(si)), 0);
-    CHECK(strstr(unit_log, "300 entries") != NULL);
+    struct pvh *si = pvh_good(300);   /* alternating RAM and reserved, 64 KiB each */
+    CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_PVH, PVH_START_MAGIC, pa(si)), -ENOMEM);
+    CHECK(strstr(unit_log, "entries were left out") != NULL);
     CHECK(bi.mem.n <= MEMMAP_MAX);
+    for (unsigned i = 0; i < bi.mem.n; i++)   /* no reserved 64 KiB came out as RAM */
+        CHECK(bi.mem.r[i].type != MEM_USABLE || ((bi.mem.r[i].base - 0x100000) / 0x10000) % 2 == 0);
+    reset();
+    si = pvh_good(2);
+    si->memmap_entries = 5000;
+    CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_PVH, PVH_START_MAGIC, pa(si)), -EINVAL);
+    CHECK(strstr(unit_log, "5000 entries, more than 4096: refused") != NULL);
 }
 
 /* ---- issue 11, D8: structures that reach outside what boot code can read.

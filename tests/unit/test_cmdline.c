@@ -417,3 +417,16 @@ TEST(cmdline_bool_default_false)
     CHECK_EQ(cmdline_get_bool(&c, "quiet", &v), 0);
     CHECK_EQ(v, false);
 }
+
+/* Blanks cost nothing: a line longer than the buffer whose words all fit
+ * is not "cut short" (found by tests/fuzz/fuzz_cmdline.c). */
+TEST(cmdline_long_blanks_not_truncated)
+{
+    static char line[1200];
+    memset(line, ' ', 1100);
+    strcpy(line + 1100, "quiet");
+    cmdline_parse(&c, line, false);
+    CHECK(!c.truncated);
+    CHECK_EQ(c.nopts, 1);
+    CHECK_STREQ(c.opts[0], "quiet");
+}

@@ -199,3 +199,11 @@ TEST(hv_kvm_feature_names)
     char small[16];
     CHECK_STREQ(hv_kvm_feature_names(0x7f, small, sizeof(small)), "clocksource");
 }
+
+/* A zero-length buffer is left alone (the fuzzer found a one-byte write). */
+TEST(hv_kvm_feature_names_empty_buffer)
+{
+    char guard[2] = { 'x', 'y' };
+    hv_kvm_feature_names(~0u, guard, 0);
+    CHECK_EQ(guard[0], 'x');
+}

@@ -453,7 +453,10 @@ TEST(memmap_usable_bytes)
 
 TEST(memmap_table_overflow)
 {
-    /* more entries than fit: the excess is dropped and counted */
+    /* More entries than fit, none mergeable: the table is normalised to
+     * make room, which frees nothing here, so RAM is dropped first. Entry
+     * 128 (RAM) is dropped; entry 129 (reserved) takes the place of the
+     * last RAM, entry 126. */
     memmap_init(&m);
     for (unsigned i = 0; i < MEMMAP_MAX + 2; i++)
         memmap_add(&m, (u64)i * 0x10000, 0x8000, i % 2 ? MEM_RESERVED : MEM_USABLE);
@@ -463,8 +466,22 @@ TEST(memmap_table_overflow)
     CHECK_EQ(m.n, MEMMAP_MAX);
     CHECK_EQ(m.dropped, 2);
     CHECK(well_formed(&m));
-    CHECK_EQ(m.r[MEMMAP_MAX - 1].base, (u64)(MEMMAP_MAX - 1) * 0x10000);
-    CHECK_EQ(memmap_usable_bytes(&m, 0), (MEMMAP_MAX / 2) * 0x8000ULL);
+    CHECK_EQ(m.r[MEMMAP_MAX - 1].base, (u64)(MEMMAP_MAX + 1) * 0x10000);
+    CHECK_EQ(m.r[MEMMAP_MAX - 1].type, MEM_RESERVED);
+    CHECK_EQ(memmap_usable_bytes(&m, 0), (MEMMAP_MAX / 2 - 1) * 0x8000ULL);
+
+    /* Found by tests/fuzz/fuzz_memmap.c: a reserved entry after the 128th
+     * used to be dropped, and the RAM reported over it handed out. */
+    memmap_init(&m);
+    memmap_add(&m, 0x100000, 0xff00000, MEM_USABLE);
+    for (unsigned i = 1; i < MEMMAP_MAX; i++)
+        memmap_add(&m, 0x20000000 + (u64)i * 0x10000, 0x8000, MEM_USABLE);
+    memmap_add(&m, 0x200000, 0x1000, MEM_RESERVED);
+    memmap_normalize(&m);
+    CHECK(well_formed(&m));
+    for (unsigned i = 0; i < m.n; i++)
+        CHECK(!(m.r[i].type == MEM_USABLE && m.r[i].base < 0x201000 &&
+                m.r[i].base + m.r[i].len > 0x200000));
 
     /* overlaps that split into more regions than the table holds: whatever
      * is lost, no reserved byte may come out as RAM */
