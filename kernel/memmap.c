@@ -13,6 +13,18 @@ void memmap_init(struct memmap *m)
 {
     m->n = 0;
     m->dropped = 0;
+    m->reserved_lost = false;
+}
+
+/* Forgetting a reserved range is the one loss that is not safe: RAM
+ * reported over it (now, or by a later memmap_add) would be handed out.
+ * So RAM goes first, and once a reserved range is lost no RAM is taken
+ * any more (m->reserved_lost). */
+static void lose(struct memmap *m, const struct mem_region *r)
+{
+    m->dropped++;
+    if (r->type != MEM_USABLE)
+        m->reserved_lost = true;
 }
 
 /* The table is full and `r` wants in. First the table is normalised, which
@@ -28,15 +40,16 @@ static void make_room(struct memmap *m, const struct mem_region *r)
         m->r[m->n++] = *r;
         return;
     }
-    m->dropped++;
-    if (r->type == MEM_USABLE)
-        return;
-    for (unsigned i = m->n; i-- > 0;) {
-        if (m->r[i].type == MEM_USABLE) {
-            m->r[i] = *r;
-            return;
+    if (r->type != MEM_USABLE) {
+        for (unsigned i = m->n; i-- > 0;) {
+            if (m->r[i].type == MEM_USABLE) {
+                lose(m, &m->r[i]);
+                m->r[i] = *r;
+                return;
+            }
         }
     }
+    lose(m, r);
 }
 
 void memmap_add(struct memmap *m, u64 base, u64 len, u32 type)
@@ -56,6 +69,10 @@ void memmap_add(struct memmap *m, u64 base, u64 len, u32 type)
         return;
     }
     struct mem_region r = { base, len, type };
+    if (type == MEM_USABLE && m->reserved_lost) {
+        m->dropped++;   /* it might lie over the reserved range that was lost */
+        return;
+    }
     if (m->n == MEMMAP_MAX)
         make_room(m, &r);
     else
@@ -82,6 +99,29 @@ static void sort_u64(u64 *v, unsigned n)
             v[j] = v[j - 1];
         v[j] = x;
     }
+}
+
+/* Append run `r` to `out`; when it is full, a usable run makes way for a
+ * non-usable one (the runs are disjoint: removing one keeps the order). */
+static void keep_run(struct memmap *m, struct mem_region *out, unsigned *no,
+                     struct mem_region r)
+{
+    if (*no < MEMMAP_MAX) {
+        out[(*no)++] = r;
+        return;
+    }
+    if (r.type != MEM_USABLE) {
+        for (unsigned i = *no; i-- > 0;) {
+            if (out[i].type == MEM_USABLE) {
+                lose(m, &out[i]);
+                for (; i + 1 < *no; i++)
+                    out[i] = out[i + 1];
+                out[*no - 1] = r;
+                return;
+            }
+        }
+    }
+    lose(m, &r);
 }
 
 void memmap_normalize(struct memmap *m)
@@ -112,16 +152,10 @@ void memmap_normalize(struct memmap *m)
         }
         if (!covered)
             continue;   /* a hole between regions */
-        if (no && out[no - 1].type == type && out[no - 1].base + out[no - 1].len == lo) {
+        if (no && out[no - 1].type == type && out[no - 1].base + out[no - 1].len == lo)
             out[no - 1].len += hi - lo;
-        } else if (no < MEMMAP_MAX) {
-            out[no].base = lo;
-            out[no].len = hi - lo;
-            out[no].type = type;
-            no++;
-        } else {
-            m->dropped++;
-        }
+        else
+            keep_run(m, out, &no, (struct mem_region){ lo, hi - lo, type });
     }
 
     /* Usable RAM: whole pages only. A base in the last page below 2^64

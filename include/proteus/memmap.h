@@ -33,6 +33,8 @@ struct memmap {
     unsigned n;
     unsigned dropped;   /* entries lost: usable ones wrapping past 2^64, or one
                            that found no room (RAM goes first, memmap_add) */
+    bool reserved_lost; /* a non-usable range found no room: no RAM is taken
+                           from then on, since it might lie over that range */
 };
 
 void memmap_init(struct memmap *m);

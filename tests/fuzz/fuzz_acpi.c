@@ -40,15 +40,6 @@
 
 static const char *const sigs[] = { "FACP", "APIC", "DSDT", "SSDT" };
 
-static void sum_to_zero(uint8_t *t, uint32_t len, uint32_t at)
-{
-    t[at] = 0;
-    uint8_t sum = 0;
-    for (uint32_t i = 0; i < len; i++)
-        sum += t[i];
-    t[at] = (uint8_t)-sum;
-}
-
 static uint64_t phys(uint32_t off)
 {
     return FAKE_PHYS_BASE + off;
@@ -124,7 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint32_t len;
         memcpy(&len, t + 4, 4);
         if (len >= 10 && len <= FAKE_PHYS_SIZE - (SLOT0 + i * SLOT_SIZE))
-            sum_to_zero(t, len, 9);
+            fake_phys_checksum(t, len, 9);
     }
 
     uint8_t *root = fake_phys + ROOT_AT;
@@ -133,7 +124,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(root + 4, &root_len, 4);
     for (unsigned i = 0; i < n; i++)
         memcpy(root + 36 + i * esize, &entries[i], esize);
-    sum_to_zero(root, root_len, 9);
+    fake_phys_checksum(root, root_len, 9);
 
     uint8_t *r = fake_phys + RSDP_AT;
     memcpy(r, "RSD PTR ", 8);
@@ -142,8 +133,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint64_t x = xsdt ? phys(ROOT_AT) : 0;
     memcpy(r + 16, &rsdt, 4);
     memcpy(r + 24, &x, 8);
-    sum_to_zero(r, 20, 8);
-    sum_to_zero(r, 36, 32);
+    fake_phys_checksum(r, 20, 8);
+    fake_phys_checksum(r, 36, 32);
     if (flags & 2)
         r[8] ^= 0x55;
 

@@ -21,6 +21,15 @@ void fake_phys_release(void)
     ncopies = 0;
 }
 
+void fake_phys_checksum(u8 *t, u32 len, u32 at)
+{
+    t[at] = 0;
+    u8 sum = 0;
+    for (u32 i = 0; i < len; i++)
+        sum += t[i];
+    t[at] = (u8)-sum;
+}
+
 void fake_phys_reset(void)
 {
     fake_phys_release();

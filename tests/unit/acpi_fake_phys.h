@@ -19,5 +19,8 @@ extern unsigned fake_maps;   /* mappings made */
 void fake_phys_reset(void);
 /* Release the copies made since the last reset. */
 void fake_phys_release(void);
+/* Set byte `at` of the `len` bytes at `t` so that they sum to 0 (ACPI 6.5,
+ * 5.2.5 and 5.2.6: how every table is checksummed). */
+void fake_phys_checksum(u8 *t, u32 len, u32 at);
 
 #endif

@@ -18,15 +18,6 @@
 
 static u64 phys(u32 off) { return FAKE_PHYS_BASE + off; }
 
-static void checksum(u8 *t, u32 len, u32 at)
-{
-    t[at] = 0;
-    u8 sum = 0;
-    for (u32 i = 0; i < len; i++)
-        sum += t[i];
-    t[at] = (u8)-sum;
-}
-
 static void header(u32 off, const char *sig, u32 len)
 {
     u8 *t = fake_phys + off;
@@ -49,13 +40,13 @@ static void good_tables(u32 facp_len)
     memcpy(r + 20, &len, 4);
     u64 x = phys(XSDT_AT);
     memcpy(r + 24, &x, 8);
-    checksum(r, 20, 8);
-    checksum(r, 36, 32);
+    fake_phys_checksum(r, 20, 8);
+    fake_phys_checksum(r, 36, 32);
 
     header(XSDT_AT, "XSDT", 36 + 8);
     u64 f = phys(FACP_AT);
     memcpy(fake_phys + XSDT_AT + 36, &f, 8);
-    checksum(fake_phys + XSDT_AT, 44, 9);
+    fake_phys_checksum(fake_phys + XSDT_AT, 44, 9);
 
     header(FACP_AT, "FACP", facp_len);
     u32 d = (u32)phys(DSDT_AT), pm1a = 0x604, tmr = 0x608;
@@ -67,12 +58,12 @@ static void good_tables(u32 facp_len)
         memcpy(fake_phys + FACP_AT + 76, &tmr, 4);
     if (facp_len >= 92)
         fake_phys[FACP_AT + 91] = 4;
-    checksum(fake_phys + FACP_AT, facp_len, 9);
+    fake_phys_checksum(fake_phys + FACP_AT, facp_len, 9);
 
     static const u8 aml[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x06, 0x02, 0x0a, 0x05, 0x0a, 0x05 };
     header(DSDT_AT, "DSDT", 36 + sizeof(aml));
     memcpy(fake_phys + DSDT_AT + 36, aml, sizeof(aml));
-    checksum(fake_phys + DSDT_AT, 36 + sizeof(aml), 9);
+    fake_phys_checksum(fake_phys + DSDT_AT, 36 + sizeof(aml), 9);
 }
 
 TEST(acpi_good_tables)
@@ -114,7 +105,7 @@ TEST(acpi_unmappable_table_skipped)
     memcpy(fake_phys + XSDT_AT + 36, bad, 16);
     u64 f = phys(FACP_AT);
     memcpy(fake_phys + XSDT_AT + 52, &f, 8);
-    checksum(fake_phys + XSDT_AT, 60, 9);
+    fake_phys_checksum(fake_phys + XSDT_AT, 60, 9);
     CHECK_EQ(acpi_init(phys(RSDP_AT), 0), 0);
     u16 a, b, v;
     CHECK_EQ(acpi_s5_control(&a, &b, &v), 0);   /* the good FACP after them is found */
@@ -158,7 +149,7 @@ TEST(acpi_dsdt_without_s5)
 {
     good_tables(116);
     fake_phys[DSDT_AT + 36 + 3] = '4';   /* _S4_ */
-    checksum(fake_phys + DSDT_AT, 48, 9);
+    fake_phys_checksum(fake_phys + DSDT_AT, 48, 9);
     CHECK_EQ(acpi_init(phys(RSDP_AT), 0), 0);
     u16 a, b, v;
     CHECK_EQ(acpi_s5_control(&a, &b, &v), -ENODEV);

@@ -483,6 +483,18 @@ TEST(memmap_table_overflow)
         CHECK(!(m.r[i].type == MEM_USABLE && m.r[i].base < 0x201000 &&
                 m.r[i].base + m.r[i].len > 0x200000));
 
+    /* A table full of reserved ranges cannot keep one more: it is lost,
+     * and from then on no RAM is taken, since it might lie over it. */
+    memmap_init(&m);
+    for (unsigned i = 0; i < MEMMAP_MAX; i++)
+        memmap_add(&m, (u64)i * 0x20000, 0x1000, MEM_RESERVED);
+    memmap_add(&m, 0x10000000, 0x1000, MEM_RESERVED);
+    CHECK(m.reserved_lost);
+    memmap_add(&m, 0x0f000000, 0x2000000, MEM_USABLE);
+    memmap_normalize(&m);
+    CHECK_EQ(memmap_usable_bytes(&m, 0), 0);
+    CHECK_EQ(m.dropped, 2);
+
     /* overlaps that split into more regions than the table holds: whatever
      * is lost, no reserved byte may come out as RAM */
     memmap_init(&m);
