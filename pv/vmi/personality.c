@@ -189,20 +189,15 @@ static const struct vmi_services services = {
 
 static bool vmi_install(void)
 {
-    if (rom.length > SHIM_MAX) {
-        platform_note("vmi: refusing the shim ROM at 0x%lx: %u bytes, this kernel runs at most %u",
-                      (unsigned long)rom_pa, rom.length, SHIM_MAX);
-        return false;
-    }
     /* The probe checked the ROM where the firmware left it, in memory the
      * hypervisor can still change. Copy it, check the copy, and from now
      * on read only the copy (call table, directives, fixups). */
-    memcpy(shim_area, rom.rom, rom.length);
     struct vmi_rom_info copy;
     char why[128];
-    if (vmi_rom_check(shim_area, rom.length, VMI_ARCH_SELF, &copy, why, sizeof(why))) {
-        platform_note("vmi: the shim ROM at 0x%lx changed after it was checked (%s); booting "
-                      "without it", (unsigned long)rom_pa, why);
+    if (vmi_rom_take(rom.rom, rom.length, shim_area, SHIM_MAX, VMI_ARCH_SELF, &copy, why,
+                     sizeof(why))) {
+        platform_note("vmi: refusing the shim ROM at 0x%lx: %s; booting without it",
+                      (unsigned long)rom_pa, why);
         return false;
     }
     if (memcmp(&copy.hdr, &rom.hdr, sizeof(rom.hdr))) {

@@ -170,3 +170,14 @@ BUILD_BUG_ON(sizeof(struct vmi_rom_header) != 56);
 BUILD_BUG_ON(__builtin_offsetof(struct vmi_rom_header, features) != 0x4c - VMI_HEADER_OFFSET);
 BUILD_BUG_ON(__builtin_offsetof(struct vmi_rom_header, nfixups) != 0x54 - VMI_HEADER_OFFSET);
 BUILD_BUG_ON(sizeof(struct vmi_call) != 16);
+
+int vmi_rom_take(const u8 *rom, u32 length, u8 *copy, size_t copy_size, unsigned arch,
+                 struct vmi_rom_info *out, char *why, size_t why_len)
+{
+    if (length > copy_size) {
+        ksnprintf(why, why_len, "%u bytes, this kernel runs at most %zu", length, copy_size);
+        return -EINVAL;
+    }
+    memcpy(copy, rom, length);
+    return vmi_rom_check(copy, length, arch, out, why, why_len);
+}

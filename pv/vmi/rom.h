@@ -30,6 +30,13 @@ struct vmi_rom_info {
 int vmi_rom_check(const u8 *rom, size_t avail, unsigned arch, struct vmi_rom_info *out,
                   char *why, size_t why_len);
 
+/* Copy the `length` bytes of an accepted ROM into `copy` (room for
+ * `copy_size`) and check the copy: what vmi_rom_check returns, with *out
+ * describing the copy, so that nothing is read again from where the
+ * firmware left the ROM, which the hypervisor may change at any time. */
+int vmi_rom_take(const u8 *rom, u32 length, u8 *copy, size_t copy_size, unsigned arch,
+                 struct vmi_rom_info *out, char *why, size_t why_len);
+
 /* The ABI's facts about call `n`: its name and flags, or NULL for a number
  * ABI 1.0 does not define. */
 const char *vmi_call_name(unsigned n, unsigned *flags);

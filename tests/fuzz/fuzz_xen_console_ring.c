@@ -43,6 +43,7 @@
 
 #include <linux/hw_breakpoint.h>
 #include <linux/perf_event.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -60,6 +61,19 @@ static struct xencons_interface *ring;   /* the shared page, heap, exact size */
 enum { IN_CONS, IN_PROD, OUT_CONS, OUT_PROD, NIDX };
 static const char *const idx_name[NIDX] = { "in_cons", "in_prod", "out_cons", "out_prod" };
 static int bp_group = -1;   /* leader fd, or -1: not counting */
+
+/* A debug trap no breakpoint event claims reaches the process as SIGTRAP.
+ * That should not happen, but a virtual machine's debug registers have
+ * been seen to raise one now and then (a fuzz run ended by it after
+ * 1.2 million inputs): it is counted and survived, and the counts of a
+ * call it fell into are not trusted. */
+static volatile sig_atomic_t stray_traps;
+
+static void on_stray_trap(int sig)
+{
+    (void)sig;
+    stray_traps++;
+}
 
 static int bp_open(volatile void *addr, int group)
 {
@@ -79,6 +93,10 @@ static int bp_open(volatile void *addr, int group)
 
 static void setup(void)
 {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stray_trap;
+    sigaction(SIGTRAP, &sa, NULL);
     ring = malloc(sizeof(*ring));
     if (!ring)
         abort();
@@ -101,20 +119,25 @@ static void setup(void)
 
 /* Count around one call only: each access costs a debug trap (about
  * 15 us in a VM), so the harness's own accesses must not be counted. */
+static sig_atomic_t traps_before;
+
 static void count_start(void)
 {
+    traps_before = stray_traps;
     if (ioctl(bp_group, PERF_EVENT_IOC_RESET, PERF_IOC_FLAG_GROUP) ||
         ioctl(bp_group, PERF_EVENT_IOC_ENABLE, PERF_IOC_FLAG_GROUP))
         abort();
 }
 
-static void count_stop(uint64_t c[NIDX])
+/* false: a stray trap fell into the call, and `c` is not to be trusted */
+static bool count_stop(uint64_t c[NIDX])
 {
     uint64_t buf[1 + NIDX] = { 0 };
     if (ioctl(bp_group, PERF_EVENT_IOC_DISABLE, PERF_IOC_FLAG_GROUP) ||
         read(bp_group, buf, sizeof(buf)) != (ssize_t)sizeof(buf) || buf[0] != NIDX)
         abort();
     memcpy(c, buf + 1, sizeof(uint64_t) * NIDX);
+    return stray_traps == traps_before;
 }
 
 /* Accesses a call made to each index against what it should make:
@@ -167,9 +190,10 @@ static void do_write(struct fuzz_in *in, bool count)
         count_start();
     long r = xencons_write(ring, buf, len);
     if (count) {
-        count_stop(seen);
+        bool trusted = count_stop(seen);
         const unsigned loads[NIDX] = { 0, 0, 1, 1 }, stores[NIDX] = { 0, 0, 0, r >= 0 };
-        check_accesses("xencons_write", seen, loads, stores);
+        if (trusted)
+            check_accesses("xencons_write", seen, loads, stores);
     }
     FUZZ_CHECK(r == expect, "xencons_write(%zu) with prod %#x cons %#x returned %ld, not %ld", len,
                prod, cons, r, expect);
@@ -202,9 +226,10 @@ static void do_read(struct fuzz_in *in, bool count)
         count_start();
     long r = xencons_read(ring, buf, len);
     if (count) {
-        count_stop(seen);
+        bool trusted = count_stop(seen);
         const unsigned loads[NIDX] = { 1, 1, 0, 0 }, stores[NIDX] = { 1, 0, 0, 0 };
-        check_accesses("xencons_read", seen, loads, stores);
+        if (trusted)
+            check_accesses("xencons_read", seen, loads, stores);
     }
     FUZZ_CHECK(r == expect, "xencons_read(%zu) with prod %#x cons %#x returned %ld, not %ld", len,
                prod, cons, r, expect);
@@ -225,9 +250,10 @@ static void do_pending(bool count)
         count_start();
     size_t r = xencons_out_pending(ring);
     if (count) {
-        count_stop(seen);
+        bool trusted = count_stop(seen);
         const unsigned loads[NIDX] = { 0, 0, 1, 1 }, stores[NIDX] = { 0 };
-        check_accesses("xencons_out_pending", seen, loads, stores);
+        if (trusted)
+            check_accesses("xencons_out_pending", seen, loads, stores);
     }
     FUZZ_CHECK(r == (d > OUT_SZ ? OUT_SZ : d), "out_pending %zu with prod - cons = %#x", r, d);
     same_page("xencons_out_pending");

@@ -272,3 +272,22 @@ TEST(vmi_rom_bad_strings)
     fix_checksum();
     CHECK_REFUSED("the licence");
 }
+
+/* Issue 11, D10: once taken, the ROM is read only from the copy. The old
+ * install checked the ROM in place and then read its call table there
+ * again, after the shim's init ran: a table changed in between was used
+ * unchecked. */
+TEST(vmi_rom_take_reads_only_the_copy)
+{
+    static u8 copy[ROM_SIZE];
+    good();
+    CHECK_EQ(vmi_rom_take(rom, ROM_SIZE, copy, sizeof(copy), VMI_ARCH_SELF, &info, why,
+                          sizeof(why)), 0);
+    CHECK(info.rom == copy);
+    u32 entry = vmi_rom_call(&info, VMI_SAVE_FLAGS)->entry;
+    call(VMI_SAVE_FLAGS)->entry = 0x7ffff;   /* the original changes afterwards */
+    CHECK_EQ(vmi_rom_call(&info, VMI_SAVE_FLAGS)->entry, entry);
+    CHECK_EQ(vmi_rom_take(rom, ROM_SIZE, copy, 4096, VMI_ARCH_SELF, &info, why, sizeof(why)),
+             -EINVAL);   /* too large for the room given */
+    CHECK(strstr(why, "at most 4096") != NULL);
+}
