@@ -14,6 +14,7 @@ void memmap_init(struct memmap *m)
     m->n = 0;
     m->dropped = 0;
     m->reserved_lost = false;
+    m->compact_failed = false;
 }
 
 /* Forgetting a reserved range is the one loss that is not safe: RAM
@@ -35,10 +36,15 @@ static void lose(struct memmap *m, const struct mem_region *r)
  * out, a lost RAM range is only memory not used. */
 static void make_room(struct memmap *m, const struct mem_region *r)
 {
-    memmap_normalize(m);
-    if (m->n < MEMMAP_MAX) {
-        m->r[m->n++] = *r;
-        return;
+    if (!m->compact_failed) {
+        memmap_normalize(m);
+        if (m->n < MEMMAP_MAX) {
+            m->r[m->n++] = *r;
+            return;
+        }
+        /* Once it frees nothing, it is not tried again: a hostile map of
+         * thousands of entries then costs one pass each, not one sort. */
+        m->compact_failed = true;
     }
     if (r->type != MEM_USABLE) {
         for (unsigned i = m->n; i-- > 0;) {

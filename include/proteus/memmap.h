@@ -35,6 +35,7 @@ struct memmap {
                            that found no room (RAM goes first, memmap_add) */
     bool reserved_lost; /* a non-usable range found no room: no RAM is taken
                            from then on, since it might lie over that range */
+    bool compact_failed; /* normalising a full table freed nothing */
 };
 
 void memmap_init(struct memmap *m);
