@@ -17,6 +17,7 @@
 #include <proteus/panic.h>
 #include <proteus/printk.h>
 #include <proteus/pvops.h>
+#include <proteus/spinlock.h>
 #include <proteus/string.h>
 #include <proteus/vm.h>
 
@@ -138,6 +139,16 @@ static int map_one(vaddr_t va, paddr_t pa, unsigned prot, bool large)
     return 0;
 }
 
+/* One change to the tables at a time: threads are preemptible, and two
+ * that both find a table missing would each install their own, the
+ * second dropping the first's entries. Held for one call, with interrupts
+ * off (callers map a page or a few per call). */
+static spinlock_t pt_lock = SPINLOCK_INIT;
+
+static int for_each_leaf_locked(vaddr_t va, size_t len,
+                                int (*fn)(void *e, int level, vaddr_t va, void *arg), void *arg);
+static int unmap_leaf(void *e, int level, vaddr_t va, void *arg);
+
 int vm_map(vaddr_t va, paddr_t pa, size_t len, unsigned prot)
 {
     if ((va | pa | len) & (PAGE_SIZE - 1) || !va_ok(va) || !va_ok(va + len - 1) || va + len < va)
@@ -146,23 +157,37 @@ int vm_map(vaddr_t va, paddr_t pa, size_t len, unsigned prot)
      * on every use (SDM Vol. 3A, 4.5.4 / 4.4.2). */
     if (pa + len < pa || pa + len > vm_phys_limit())
         return -EINVAL;
-    for (size_t off = 0; off < len; off += PAGE_SIZE)
-        if (vm_probe(va + off))
+    unsigned long flags = spin_lock_irqsave(&pt_lock);
+    for (size_t off = 0; off < len; off += PAGE_SIZE) {
+        if (vm_probe(va + off)) {
+            spin_unlock_irqrestore(&pt_lock, flags);
             return -EEXIST;
+        }
+    }
     mmu_lazy_enter();
     int err = 0;
     size_t off;
     for (off = 0; off < len && !err; off += PAGE_SIZE)
         err = map_one(va + off, pa + off, prot, false);
     mmu_lazy_leave();
-    if (err && off > PAGE_SIZE)
-        vm_unmap(va, off - PAGE_SIZE);   /* undo the part that was mapped */
+    if (err && off > PAGE_SIZE)   /* undo the part that was mapped */
+        for_each_leaf_locked(va, off - PAGE_SIZE, unmap_leaf, NULL);
+    spin_unlock_irqrestore(&pt_lock, flags);
+    return err;
+}
+
+static int for_each_leaf(vaddr_t va, size_t len, int (*fn)(void *e, int level, vaddr_t va, void *arg),
+                         void *arg)
+{
+    unsigned long flags = spin_lock_irqsave(&pt_lock);
+    int err = for_each_leaf_locked(va, len, fn, arg);
+    spin_unlock_irqrestore(&pt_lock, flags);
     return err;
 }
 
 /* Visit each present leaf in [va, va+len): fn gets the entry and its level. */
-static int for_each_leaf(vaddr_t va, size_t len, int (*fn)(void *e, int level, vaddr_t va, void *arg),
-                         void *arg)
+static int for_each_leaf_locked(vaddr_t va, size_t len,
+                                int (*fn)(void *e, int level, vaddr_t va, void *arg), void *arg)
 {
     if ((va | len) & (PAGE_SIZE - 1))
         return -EINVAL;
