@@ -571,6 +571,11 @@ def main():
                 print(f'    $ {shlex.join(run.cmd)}')
                 lines = res.output.rstrip('\n').split('\n') if res.output else []
                 shown = lines if args.verbose else lines[-TAIL:]
+                # A failed case's own verdict may lie above the tail (selftest
+                # prints FAIL lines as it goes): show those first.
+                early = [l for l in lines[:len(lines) - len(shown)] if l.startswith('FAIL ')]
+                for l in early:
+                    print('    | ' + l)
                 print(f'    output ({"all" if len(shown) == len(lines) else "last %d" % len(shown)}'
                       f' of {len(lines)} lines):')
                 # Indented, so that a guest's own "N passed" line never looks like ours.
