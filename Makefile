@@ -1,7 +1,7 @@
 # Proteus build. `make` builds every app for both architectures:
 #   build/<arch>/<app>.elf      one kernel + one app (Multiboot 1 and PVH entries)
 #   build/<arch>/<app>.pvh.elf  the same image without the Multiboot header, so
-#                               that QEMU boots it through PVH (protocol-facts 3.2)
+#                               that QEMU boots it through PVH (QEMU hw/i386/x86-common.c)
 # `make run` and `make check` first install missing Debian packages
 # (scripts/install-deps.sh). See README for the rest of the targets.
 

@@ -1,6 +1,7 @@
 /*
- * Reading the loader's boot information: Multiboot 1 (protocol-facts 3.3)
- * or PVH's hvm_start_info (protocol-facts 3.1). Both sit in low memory
+ * Reading the loader's boot information: Multiboot 1 (Multiboot 0.6.96, 3.3)
+ * or PVH's hvm_start_info (Xen's public
+ * arch-x86/hvm/start_info.h). Both sit in low memory
  * that is identity-mapped at this point. Lengths and counts come from
  * outside the kernel, so each is bounded before it is used.
  */

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Check a linked image against what its loaders need, so a layout mistake
 fails the build instead of a boot: the Multiboot 1 header lies in the first
-8 KiB with address fields that match the file (protocol-facts 3.3), every
+8 KiB with address fields that match the file (Multiboot 0.6.96, 3.1), every
 PT_LOAD's file offset minus address is the same (the header's raw load
 depends on it), and the PVH note is present in a PT_NOTE with 4-byte
-alignment (protocol-facts 3.2).
+alignment (QEMU reads notes at the segment's alignment).
 
 --no-pvh checks a Multiboot-only ELF32 file instead (the hostile test
 loader, tests/boot/loader/): the same Multiboot rules and ELF class 32,

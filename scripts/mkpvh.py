@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Make the PVH-only variant of an image: the same ELF with its Multiboot 1
 header's magic cleared. QEMU's -kernel prefers Multiboot whenever a valid
-header is in the first 8 KiB (protocol-facts 3.2), so without this copy the
+header is in the first 8 KiB (QEMU hw/i386/x86-common.c), so without this copy the
 PVH entry could never be tested under QEMU. Nothing else changes.
 
 usage: mkpvh.py IN.elf OUT.elf"""

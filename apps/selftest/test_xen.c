@@ -129,7 +129,8 @@ static bool writable(const void *va)
 }
 
 /* Every page-table page on the walk to a kernel address, the GDT and an
- * LDT page are mapped read-only (protocol-facts 2.10, 2.11). */
+ * LDT page are mapped read-only (Xen's public xen.h, "MMU_*", and
+ * xen/arch/x86/pv/descriptor-tables.c). */
 static void test_tables_readonly(void)
 {
     if (not_xen())

@@ -22,7 +22,7 @@ struct cpu_local cpu_locals[MAX_CPUS];
 BUILD_BUG_ON(KERNEL_DS != KERNEL_DS_SEL);
 BUILD_BUG_ON(PERCPU_SEL != PERCPU_SEL_NR);
 /* A page per CPU, although only GDT_ENTRIES are used: Xen PV takes a GDT
- * only as whole frames that hold nothing else (protocol-facts 2.11). */
+ * only as whole frames that hold nothing else (Xen's xen/arch/x86/pv/descriptor-tables.c). */
 static struct seg_desc gdts[MAX_CPUS][PAGE_SIZE / sizeof(struct seg_desc)] __aligned(PAGE_SIZE);
 static struct gate_desc idt[256] __aligned(16);
 
@@ -80,7 +80,8 @@ static void write_system_desc(struct seg_desc *gdt, unsigned idx, unsigned long 
 
 /* The code, data and per-CPU entries of a CPU's GDT, written and loaded
  * through the cpu ops: what every personality needs (a hypervisor takes
- * the table through calls and may adjust DPLs, protocol-facts 2.11). */
+ * the table through calls and may adjust DPLs: Xen's
+ * xen/arch/x86/pv/descriptor-tables.c). */
 void cpu_gdt_init(unsigned cpu)
 {
     struct cpu_local *c = &cpu_locals[cpu];

@@ -2,7 +2,7 @@
  * The report of a fault taken before the kernel's trap handlers are in
  * (arch/x86/boot/early_trap.S has the why). The line is formatted once,
  * here, for every early path: the native 64-bit early IDT prints it on
- * COM1 itself, and Xen PV's early trap table (pv/xen/early.c) hands it to
+ * COM1 itself, and Xen PV's early trap table (pv/xen/early_trap.c) hands it to
  * the hypervisor's console. Nothing here may rely on a platform op, the
  * console driver or any state the boot has not built yet.
  */

@@ -8,7 +8,7 @@
  * leaf beyond every range returns the highest basic leaf's data, which
  * would otherwise be read as a stream of "unknown hypervisors". The one
  * exception is old KVM, which leaves EAX 0 in its first block: KVM's own
- * signature with EAX 0 means 0x40000001 (protocol-facts 4.1).
+ * signature with EAX 0 means 0x40000001 (Linux Documentation/virt/kvm/x86/cpuid.rst).
  */
 #include <arch/hypervisor.h>
 #include <proteus/printk.h>

@@ -342,7 +342,7 @@ static int nx_leaf(void *e, int level, vaddr_t va, void *arg)
  * with 4 KiB pages (PV takes no large pages), the image's protections
  * applied, page 0 unmapped. Tables for the new mappings come bottom-up
  * from the frames right after Xen's bootstrap region, which Xen maps with
- * at least 512 KiB to spare (protocol-facts 2.5), and each 2 MiB mapped
+ * at least 512 KiB to spare (Xen's public xen.h, the start-of-day layout), and each 2 MiB mapped
  * makes room for the next table. The data pages only gain NX: some of
  * them are read-only by now for the hypervisor's sake (the GDT), and stay
  * so.

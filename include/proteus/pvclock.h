@@ -2,7 +2,7 @@
  * The paravirtual clock both Xen and KVM publish: per vCPU, a TSC value,
  * the system time in nanoseconds at that TSC, and the scale from TSC ticks
  * to nanoseconds, updated by the hypervisor under a version counter that is
- * odd while it writes (protocol-facts 2.7; Xen's public xen.h, struct
+ * odd while it writes (Xen's public xen.h, struct
  * vcpu_time_info; KVM's Documentation/virt/kvm/x86/msr.rst, the same
  * layout). Pure code (lib/pvclock.c), host-tested.
  */

@@ -1,7 +1,7 @@
 /*
  * Clock arithmetic shared by every clock source: scaling a cycle count to
  * nanoseconds with a 32-bit multiplier and a shift, as pvclock does
- * (protocol-facts 2.7). Pure code, host-tested.
+ * (Xen's public xen.h, struct vcpu_time_info). Pure code, host-tested.
  */
 #ifndef PROTEUS_TIMEKEEPING_H
 #define PROTEUS_TIMEKEEPING_H

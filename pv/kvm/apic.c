@@ -7,8 +7,7 @@
  * guest's EOI then tests and clears the bit, and only if it was clear
  * writes the APIC's EOI register. Test and clear must be one instruction
  * (btr), because the host may clear the bit at any moment; no lock prefix,
- * as the host touches it only while this vCPU is stopped (protocol-facts
- * 4.5; Linux Documentation/virt/kvm/x86/msr.rst, MSR_KVM_PV_EOI_EN).
+ * as the host touches it only while this vCPU is stopped (Linux Documentation/virt/kvm/x86/msr.rst, MSR_KVM_PV_EOI_EN).
  *
  * It is the native controller plus one optimisation, not a second
  * controller: PIC-mode vectors, which never enter the local APIC, take the

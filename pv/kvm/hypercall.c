@@ -2,7 +2,7 @@
  * KVM hypercalls. The instruction is Intel's vmcall (0F 01 C1) or AMD's
  * vmmcall (0F 01 D9), chosen by CPU vendor: KVM can rewrite the wrong one
  * when it traps as #UD, but that is a quirk a host may turn off, after
- * which the guest just gets #UD (protocol-facts 4.7). Number in RAX,
+ * which the guest just gets #UD (Linux Documentation/virt/kvm/x86/hypercalls.rst). Number in RAX,
  * arguments in RBX, RCX, RDX, RSI, result in RAX, nothing else changed.
  *
  * The one hypercall the kernel makes for a purpose is KVM_HC_CLOCK_PAIRING:

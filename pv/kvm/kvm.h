@@ -1,7 +1,7 @@
 /*
  * The KVM personality's shared declarations: the MSRs and hypercall numbers
  * of KVM's paravirtual interfaces (Linux Documentation/virt/kvm/x86/msr.rst
- * and hypercalls.rst; protocol-facts 4.3 and 4.7), and what its files
+ * and hypercalls.rst), and what its files
  * export to each other, to the mixing rule and to `monitor`/selftest.
  */
 #ifndef PV_KVM_H

@@ -4,7 +4,7 @@
  * enables); the host keeps in it a TSC value, its system time at that TSC
  * and the scale between them, so that the guest reads nanoseconds with one
  * rdtsc and no exit, at a rate the host measured, not one the guest had to
- * calibrate (protocol-facts 4.4; the math is lib/pvclock.c, shared with Xen).
+ * calibrate (Linux Documentation/virt/kvm/x86/msr.rst; the math is lib/pvclock.c, shared with Xen).
  *
  * The stable bit: only when CPUID advertises CLOCKSOURCE_STABLE_BIT does
  * the structure's flag bit 0 mean anything, and only then may readings be

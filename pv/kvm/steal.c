@@ -3,7 +3,7 @@
  * something else. The guest registers a zeroed, 64-byte aligned structure
  * (MSR_KVM_STEAL_TIME, bit 0 enables) and the host adds to its `steal`
  * field whenever it puts the vCPU back on a CPU, under an odd/even version
- * like the pvclock's (protocol-facts 4.6; Linux msr.rst). Idle time (the
+ * like the pvclock's (Linux Documentation/virt/kvm/x86/msr.rst). Idle time (the
  * guest halted) is not steal. The kernel registers it as the platform's
  * steal clock, which `monitor` shows and apps read with proteus_steal_ns().
  */

@@ -1,6 +1,6 @@
 /*
  * Native vCPU ops. Proteus runs on one CPU so far; starting others
- * (INIT-SIPI-SIPI, protocol-facts 5.7) is not implemented and says so.
+ * (INIT-SIPI-SIPI, SDM Vol. 3A, 8.4.4) is not implemented and says so.
  */
 #include "native.h"
 #include <proteus/errno.h>

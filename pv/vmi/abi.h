@@ -3,7 +3,8 @@
  * it, and calls it. This header is the machine-readable half of
  * docs/vmi-abi.md and the only thing the kernel (pv/vmi/) and a shim
  * (pv/vmi/shim/) share: neither links anything of the other. It follows
- * the design of VMware's Virtual Machine Interface (protocol-facts 1):
+ * the design of VMware's Virtual Machine Interface (VMware's VMI specification v2.0, 2006, and
+ * Linux 2.6.21-2.6.36 arch/x86/kernel/vmi_32.c):
  * an option ROM with a call table and, per call, a patch directive.
  *
  * Everything here is little-endian and packed; offsets are from the ROM's

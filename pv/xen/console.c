@@ -4,7 +4,7 @@
  * told to use). A domU is refused console_io on release builds of Xen and
  * has a console ring instead: a page shared with the backend in dom0
  * (xenconsoled) and an event channel to notify it, both given in
- * start_info (protocol-facts 2.12). The ring itself is
+ * start_info (Xen's public io/console.h). The ring itself is
  * pv/xen/console_ring.c.
  *
  * Input wakes readers by an event, not a poll (kernel/console.c): dom0's

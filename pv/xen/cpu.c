@@ -1,6 +1,7 @@
 /*
  * Xen PV cpu ops: the processor state a PV kernel may not touch itself,
- * each through its hypercall (protocol-facts 2.9, 2.11, 2.15):
+ * each through its hypercall (Xen's public xen.h and
+ * arch-x86/xen.h):
  *
  *   CPUID           the forced-emulation prefix, so that Xen's filtered
  *                   view is what the kernel sees, not the host's

@@ -6,7 +6,7 @@
  * evtchn_pending bitmap and, unless the port is masked in evtchn_mask, sets
  * the port's selector bit in this vCPU's evtchn_pending_sel and the
  * vCPU's evtchn_upcall_pending, and enters the event callback if the vCPU's
- * evtchn_upcall_mask is clear (protocol-facts 2.8; Xen's public
+ * evtchn_upcall_mask is clear (Xen's public
  * event_channel.h and xen.h). The callback (xen_event_entry) calls
  * xen_upcall(), which walks selector word -> pending & ~mask -> port,
  * clears each port's pending bit and runs the handler of the vector the

@@ -3,7 +3,7 @@
  * fills at domain build (ELF note XEN_ELFNOTE_HYPERCALL_PAGE), at offset
  * 32 * number. Arguments: x86_64 RDI RSI RDX R10 R8; i386 EBX ECX EDX ESI
  * EDI; the result (0 or a negative Xen errno) in RAX/EAX. The stubs
- * clobber RCX and R11 on x86_64 (SYSCALL). protocol-facts 2.2; Xen public
+ * clobber RCX and R11 on x86_64 (SYSCALL). Xen's public
  * header xen.h, "HYPERCALLS".
  */
 #ifndef PV_XEN_HYPERCALL_H

@@ -5,8 +5,8 @@
  * Enabling must look at evtchn_upcall_pending afterwards: an event that
  * arrived while masked is delivered then, not lost. Halting is
  * SCHEDOP_block, which unmasks, checks for pending events and blocks in
- * one step, so no wakeup falls between. protocol-facts 2.8 and 2.15; Xen's
- * public xen.h, "struct vcpu_info".
+ * one step, so no wakeup falls between. Xen's public sched.h and
+ * xen.h, "struct vcpu_info".
  */
 #include "xen.h"
 #include <arch/x86.h>

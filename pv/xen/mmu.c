@@ -21,7 +21,7 @@
  * Xen built, whose top level Xen pinned at domain build, so nothing needs
  * pinning by hand: a table is validated, and kept so, by being referenced
  * from a pinned one. Not needed either: large pages (PV refuses them) and
- * the global bit. protocol-facts 2.10; Xen's public xen.h, "MMU_*",
+ * the global bit. Xen's public xen.h, "MMU_*",
  * "MMUEXT_*".
  *
  * Lazy mode (mmu_lazy_enter .. leave) queues the work instead: entry

@@ -1,7 +1,7 @@
 /*
  * The xen-pv personality: chosen by its entry point (xenpv_entry), never
  * by a probe, because under PV plain CPUID may show the host's values
- * (protocol-facts 6, fact 10). It starts from the native tables and
+ * (Xen's public arch-x86/cpuid.h). It starts from the native tables and
  * replaces every group: what stays native is only what a PV guest may do
  * itself (reading the TSC and MSRs, port I/O where Xen allows it), and
  * call sites of those are still patched to the native instructions.

@@ -1,7 +1,7 @@
 /*
  * The Xen PV start of day. Xen enters at xenpv_entry (pv/xen/<arch>/boot.S)
  * with its own page tables, events masked and a start_info page
- * (protocol-facts 2.3-2.5). Before any platform op can run, shared_info
+ * (Xen's public xen.h, "Start-of-day"). Before any platform op can run, shared_info
  * must be mapped, because the irq ops live in its vcpu_info; then the
  * personality is installed, the console works, and the boot information
  * is built from start_info. From there the boot is the common one
@@ -19,7 +19,7 @@ start_info_t *xen_start_info;
 shared_info_t *xen_shared_info;
 
 /* shared_info is given as a machine address; a page of the kernel's own
- * BSS serves as the virtual address to map it at (protocol-facts 2.7). If
+ * BSS serves as the virtual address to map it at (Xen's public xen.h, struct shared_info). If
  * the mapping fails, the page stays ordinary zeroed memory, so that the
  * irq ops can run long enough to report it. */
 static u8 shared_info_page[PAGE_SIZE] __aligned(PAGE_SIZE);
@@ -48,7 +48,7 @@ void xen_start(start_info_t *si, unsigned long entry_sp)
 {
     static struct boot_info boot;
 
-    /* Xen's early trap table (pv/xen/early.c) reports any fault from here
+    /* Xen's early trap table (pv/xen/early_trap.c) reports any fault from here
      * until setup_cpu installs the real one. Nothing in start_info is used
      * before it is checked: the P2M list by xen_mmu_init, the rest by
      * xen_boot_info once the console can say what was wrong. */

@@ -1,11 +1,11 @@
 /*
  * From Xen's start_info page to the kernel's boot information. start_info
- * comes from outside the kernel (protocol-facts 2.4), so nothing in it is
+ * comes from outside the kernel (Xen's public xen.h, struct start_info), so nothing in it is
  * trusted: the magic names the ABI, the command line need not end inside
  * its buffer, and the addresses must fall inside the region Xen built.
  *
- * The memory map follows from the start-of-day layout (protocol-facts
- * 2.5): Xen maps the domain's first pages at VA == pseudo-physical address
+ * The memory map follows from the start-of-day layout (Xen's
+ * public xen.h, "Start-of-day memory layout"): Xen maps the domain's first pages at VA == pseudo-physical address
  * (VIRT_BASE 0), the kernel image at its link address (1 MiB), and after it
  * the P2M list, start_info, (domU) the xenstore and console pages, the
  * bootstrap page tables and the one-page bootstrap stack, whose top is the

@@ -5,8 +5,8 @@
  * read under wc_version like the pvclock), and the timer is the vCPU's
  * single-shot timer, VCPUOP_set_singleshot_timer, which raises VIRQ_TIMER.
  * Xen also gives every PV vCPU a 10 ms periodic VIRQ_TIMER; it is stopped,
- * so that an idle guest takes no ticks (protocol-facts 2.7 and 2.13; Xen's
- * public vcpu.h).
+ * so that an idle guest takes no ticks (Xen's public xen.h,
+ * struct vcpu_time_info, and vcpu.h).
  *
  * The kernel's clock counts from its own start: Xen's system time minus
  * xen_boot_system_ns. A reading never goes backwards, even across Xen's

@@ -2,7 +2,7 @@
  * Xen PV vCPU ops. The kernel runs on one CPU so far; the count is what
  * Xen says (VCPUOP_is_up answers for each vCPU the domain has, -ENOENT
  * beyond), and starting another (VCPUOP_initialise + VCPUOP_up,
- * protocol-facts 2.14) is not implemented and says so.
+ * Xen's public vcpu.h) is not implemented and says so.
  */
 #include "xen.h"
 #include <proteus/errno.h>

@@ -8,7 +8,7 @@
  */
     .section .note.Xen, "a", @note
     .balign 4
-    .long 4, 4, 18               /* XEN_ELFNOTE_PHYS32_ENTRY (protocol-facts 3.1) */
+    .long 4, 4, 18               /* XEN_ELFNOTE_PHYS32_ENTRY (Xen's public elfnote.h) */
     .asciz "Xen"
     .long start
 

@@ -88,7 +88,7 @@ static bool printable_padded(const char s[12])
 
 static enum hv_kind kind_of(const char s[12])
 {
-    /* protocol-facts 4.1: the signatures in EBX ECX EDX */
+    /* cpuid.rst and the vendors: the signatures in EBX ECX EDX */
     if (!memcmp(s, "KVMKVMKVM\0\0\0", 12)) return HV_KVM;
     if (!memcmp(s, "XenVMMXenVMM", 12)) return HV_XEN;
     if (!memcmp(s, "Microsoft Hv", 12)) return HV_HYPERV;

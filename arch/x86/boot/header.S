@@ -1,12 +1,12 @@
 /*
  * The boot headers every Proteus image carries, for both architectures:
  * a Multiboot 1 header (with the address fields, bit 16, so that loaders
- * accept an ELF64 file: protocol-facts 3.3), the PVH entry note
- * XEN_ELFNOTE_PHYS32_ENTRY (protocol-facts 3.1), and the Xen PV notes
- * (protocol-facts 2.1; Xen's public elfnote.h) that let Xen start the same
- * file as a PV guest at xenpv_entry. VIRT_BASE and PADDR_OFFSET are 0: the
+ * accept an ELF64 file: Multiboot 0.6.96, 3.1.3), the PVH entry note
+ * XEN_ELFNOTE_PHYS32_ENTRY (Xen's docs/misc/pvh.pandoc), and the Xen PV
+ * notes (Xen's public elfnote.h) that let Xen start the same file as a PV
+ * guest at xenpv_entry. VIRT_BASE and PADDR_OFFSET are 0: the
  * image is linked at its physical address, so its PV virtual addresses are
- * its link addresses (protocol-facts 3.4, recommendation 2).
+ * its link addresses (Xen's public elfnote.h, XEN_ELFNOTE_VIRT_BASE).
  */
 #include <xen/elfnote.h>
 #include <xen/features.h>

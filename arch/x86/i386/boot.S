@@ -25,7 +25,7 @@ pvh_entry:
     jmp start32
 
 start32:
-    /* Multiboot and PVH leave ESP undefined (protocol-facts 3.3: GDTR too):
+    /* Multiboot and PVH leave ESP undefined (Multiboot 0.6.96, 3.2: GDTR too):
      * the boot stack, and our own GDT before touching a segment register. */
     mov $boot_stack_top, %esp
     lgdt boot_gdtr

@@ -1,8 +1,8 @@
 /*
  * x86_64 start of day for the Multiboot 1 and PVH entries. Both arrive in
- * 32-bit protected mode with paging off (protocol-facts 0), so this file
- * loads an early IDT (arch/x86/boot/early_trap.S) so that any fault is
- * reported, clears the BSS, builds a throw-away identity map of the low
+ * 32-bit protected mode with paging off (Multiboot 0.6.96, 3.2; Xen's
+ * docs/misc/pvh.pandoc), so this file loads an early IDT
+ * (arch/x86/boot/early_trap.S) so that any fault is reported, clears the BSS, builds a throw-away identity map of the low
  * 4 GiB (2 MiB pages, the first 2 MiB in 4 KiB pages without page 0, and
  * the same 4 GiB again at 4 GiB for reading the boot loader's data),
  * enters long mode and calls boot_entry() in C, which builds the real
@@ -42,7 +42,7 @@ pvh_entry:
     jmp start32
 
 start32:
-    /* Multiboot and PVH leave ESP undefined (protocol-facts 3.3: GDTR too):
+    /* Multiboot and PVH leave ESP undefined (Multiboot 0.6.96, 3.2: GDTR too):
      * the boot stack, and our own GDT before touching a segment register. */
     mov $boot_stack_top, %esp
     lgdt boot_gdtr

@@ -1,6 +1,6 @@
 /*
  * vmi-native's vCPU calls: the machine has one CPU as far as this shim
- * is concerned (no INIT-SIPI-SIPI yet, protocol-facts 5.7), which it says
+ * is concerned (no INIT-SIPI-SIPI yet, SDM Vol. 3A, 8.4.4), which it says
  * rather than leave the kernel to guess.
  */
 #include "shim.h"

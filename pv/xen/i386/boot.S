@@ -2,7 +2,7 @@
  * Where Xen starts a 32-bit PAE PV guest (ELF note XEN_ELFNOTE_ENTRY): PAE
  * paging on with Xen's bootstrap tables, the kernel in ring 1, events
  * masked, ESI = start_info, ESP at the top of the one-page bootstrap stack
- * (protocol-facts 2.3). Xen has zeroed the BSS. The TSC is read first, as
+ * (Xen's public xen.h, "Start-of-day"). Xen has zeroed the BSS. The TSC is read first, as
  * at the native entry, for make bench's boot-time figure.
  *
  *   xen_start(start_info, stack pointer at entry)

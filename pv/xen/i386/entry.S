@@ -2,7 +2,7 @@
  * i386 (PAE) Xen PV trap and event entry. The kernel runs in ring 1 and
  * Xen delivers exceptions, software interrupts and the event upcall with
  * the frame a same-ring interrupt would have: [error code], EIP, CS,
- * EFLAGS (protocol-facts 2.9), with the saved event mask in CS bits 16-23
+ * EFLAGS (Xen's compat_create_bounce_frame), with the saved event mask in CS bits 16-23
  * and EFLAGS.IF its inverse. So the stubs and frame are the native ones
  * (arch/trap_entry.h); only the way back differs: the iret hypercall,
  * which restores the event mask from EFLAGS.IF as it returns (see

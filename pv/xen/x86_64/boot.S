@@ -2,7 +2,7 @@
  * Where Xen starts a 64-bit PV guest (ELF note XEN_ELFNOTE_ENTRY): long
  * mode, paging on with Xen's bootstrap tables, the kernel in ring 3, events
  * masked, RSI = start_info, RSP at the top of the one-page bootstrap stack
- * (protocol-facts 2.3). Xen has zeroed the BSS while loading the image, so
+ * (Xen's public xen.h, "Start-of-day"). Xen has zeroed the BSS while loading the image, so
  * the kernel's own boot stack can be used at once. The TSC is read first,
  * as at the native entry, for make bench's boot-time figure.
  *

@@ -3,7 +3,7 @@
  * delivers exceptions, software interrupts and the event upcall by
  * building a frame on the current kernel stack: RCX and R11 (which its
  * SYSRET-based return clobbers), then for faults with one the error code,
- * then RIP, CS, RFLAGS, RSP, SS (protocol-facts 2.9; Xen's
+ * then RIP, CS, RFLAGS, RSP, SS (Xen's
  * xen/arch/x86/x86_64/entry.S, create_bounce_frame). The stubs take RCX
  * and R11 back and join the native frame layout (arch/trap_entry.h), so C
  * sees the same struct trap_frame. CS carries the saved event mask in bits

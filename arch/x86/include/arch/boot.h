@@ -1,6 +1,8 @@
 /*
  * Which entry path started the kernel; shared by the assembly stubs and C.
- * protocol-facts 0 lists the paths and how each is recognised.
+ * Multiboot 1: EAX = MB1_BOOT_MAGIC (Multiboot 0.6.96, 3.2); PVH: EBX points
+ * at hvm_start_info, whose first word is PVH_START_MAGIC (Xen's
+ * docs/misc/pvh.pandoc); Xen PV: RSI/ESI point at start_info (public xen.h).
  */
 #ifndef ARCH_BOOT_H
 #define ARCH_BOOT_H

@@ -5,7 +5,7 @@
  * may be present at once (Xen or QEMU/KVM put a Hyper-V block first for
  * Windows and move their own to 0x40000100). The kernel records every block
  * once at boot; the personality table, the mixing rule (kernel/mixing.c)
- * and `monitor` read the record. protocol-facts 4.1 and 4.2; Linux's
+ * and `monitor` read the record. Linux's
  * Documentation/virt/kvm/x86/cpuid.rst.
  */
 #ifndef ARCH_HYPERVISOR_H
@@ -47,7 +47,7 @@ const char *hv_kind_name(enum hv_kind k);
  * into buf; returns buf. */
 const char *hv_kvm_feature_names(u32 features, char *buf, size_t len);
 
-/* KVM's feature bits (base+1 EAX), protocol-facts 4.2. */
+/* KVM's feature bits (base+1 EAX), Linux Documentation/virt/kvm/x86/cpuid.rst. */
 #define KVM_FEATURE_CLOCKSOURCE 0
 #define KVM_FEATURE_NOP_IO_DELAY 1
 #define KVM_FEATURE_CLOCKSOURCE2 3
