@@ -28,34 +28,30 @@ static void lose(struct memmap *m, const struct mem_region *r)
         m->reserved_lost = true;
 }
 
-/* The table is full and `r` wants in. First the table is normalised, which
- * merges overlapping and adjacent regions (and rounds RAM to whole pages a
- * little early, which can only lose RAM). If that frees nothing, something
- * is dropped, and it is never a non-usable region while RAM is left to
- * drop instead: a lost reserved range under reported RAM would be handed
- * out, a lost RAM range is only memory not used. */
-static void make_room(struct memmap *m, const struct mem_region *r)
+/* Append `r` to the table `out` of *no regions (m->r itself, or the runs
+ * normalisation builds). When it is full, something is dropped, and never
+ * a non-usable region while RAM is left to drop instead: a lost reserved
+ * range under reported RAM would be handed out, a lost RAM range is only
+ * memory not used. Removing a region keeps the others in their order (the
+ * runs must stay sorted). */
+static void keep(struct memmap *m, struct mem_region *out, unsigned *no, struct mem_region r)
 {
-    if (!m->compact_failed) {
-        memmap_normalize(m);
-        if (m->n < MEMMAP_MAX) {
-            m->r[m->n++] = *r;
-            return;
-        }
-        /* Once it frees nothing, it is not tried again: a hostile map of
-         * thousands of entries then costs one pass each, not one sort. */
-        m->compact_failed = true;
+    if (*no < MEMMAP_MAX) {
+        out[(*no)++] = r;
+        return;
     }
-    if (r->type != MEM_USABLE) {
-        for (unsigned i = m->n; i-- > 0;) {
-            if (m->r[i].type == MEM_USABLE) {
-                lose(m, &m->r[i]);
-                m->r[i] = *r;
+    if (r.type != MEM_USABLE) {
+        for (unsigned i = *no; i-- > 0;) {
+            if (out[i].type == MEM_USABLE) {
+                lose(m, &out[i]);
+                for (; i + 1 < *no; i++)
+                    out[i] = out[i + 1];
+                out[*no - 1] = r;
                 return;
             }
         }
     }
-    lose(m, r);
+    lose(m, &r);
 }
 
 void memmap_add(struct memmap *m, u64 base, u64 len, u32 type)
@@ -63,26 +59,32 @@ void memmap_add(struct memmap *m, u64 base, u64 len, u32 type)
     if (len == 0)
         return;   /* firmware lists these (QEMU's PVH map has one); harmless */
     u64 end;
-    if (!range_end(base, len, &end) && type != MEM_USABLE) {
+    if (!range_end(base, len, &end)) {
+        if (type == MEM_USABLE) {
+            m->dropped++;
+            return;
+        }
         /* Reserved "past 2^64": everything from base up is reserved. It
          * cannot be dropped (a usable entry over the same range would
          * become RAM); it ends at 2^64 - 1, the highest end a region has. */
         len = ~0ULL - base;
         if (!len)
             return;
-    } else if (!range_end(base, len, &end)) {
-        m->dropped++;
-        return;
     }
-    struct mem_region r = { base, len, type };
     if (type == MEM_USABLE && m->reserved_lost) {
         m->dropped++;   /* it might lie over the reserved range that was lost */
         return;
     }
-    if (m->n == MEMMAP_MAX)
-        make_room(m, &r);
-    else
-        m->r[m->n++] = r;
+    /* A full table is first normalised, which merges overlapping and
+     * adjacent regions (and rounds RAM to whole pages a little early,
+     * which can only lose RAM). Once that frees nothing it is not tried
+     * again: a hostile map of thousands of entries then costs a pass
+     * each, not a sort each. */
+    if (m->n == MEMMAP_MAX && !m->compact_failed) {
+        memmap_normalize(m);
+        m->compact_failed = m->n == MEMMAP_MAX;
+    }
+    keep(m, m->r, &m->n, (struct mem_region){ base, len, type });
 }
 
 /* Strength of a type when regions overlap: RAM is weakest; unknown types
@@ -105,29 +107,6 @@ static void sort_u64(u64 *v, unsigned n)
             v[j] = v[j - 1];
         v[j] = x;
     }
-}
-
-/* Append run `r` to `out`; when it is full, a usable run makes way for a
- * non-usable one (the runs are disjoint: removing one keeps the order). */
-static void keep_run(struct memmap *m, struct mem_region *out, unsigned *no,
-                     struct mem_region r)
-{
-    if (*no < MEMMAP_MAX) {
-        out[(*no)++] = r;
-        return;
-    }
-    if (r.type != MEM_USABLE) {
-        for (unsigned i = *no; i-- > 0;) {
-            if (out[i].type == MEM_USABLE) {
-                lose(m, &out[i]);
-                for (; i + 1 < *no; i++)
-                    out[i] = out[i + 1];
-                out[*no - 1] = r;
-                return;
-            }
-        }
-    }
-    lose(m, &r);
 }
 
 void memmap_normalize(struct memmap *m)
@@ -161,7 +140,7 @@ void memmap_normalize(struct memmap *m)
         if (no && out[no - 1].type == type && out[no - 1].base + out[no - 1].len == lo)
             out[no - 1].len += hi - lo;
         else
-            keep_run(m, out, &no, (struct mem_region){ lo, hi - lo, type });
+            keep(m, out, &no, (struct mem_region){ lo, hi - lo, type });
     }
 
     /* Usable RAM: whole pages only. A base in the last page below 2^64

@@ -17,7 +17,6 @@
 #include "xen.h"
 #include <arch/cpu.h>
 #include <proteus/errno.h>
-#include <proteus/timekeeping.h>
 #include <proteus/panic.h>
 #include <proteus/printk.h>
 #include <proteus/pvclock.h>
@@ -118,13 +117,8 @@ static PVOP_ABI int xen_time_init(void)
         return err;
     struct pvclock_snapshot s;
     snapshot(&s);
+    /* a rate no TSC has is refused by kernel_main, after this line shows the scale */
     u64 hz = pvclock_tsc_hz(s.mul, s.shift);
-    if (!tsc_hz_plausible(hz)) {
-        printk("xen: the pvclock's scale (mul 0x%08x, shift %d) gives a TSC rate of %llu Hz, "
-               "outside %llu-%llu Hz\n", s.mul, s.shift, (unsigned long long)hz, TSC_HZ_MIN,
-               TSC_HZ_MAX);
-        return -ERANGE;
-    }
     printk("xen: pvclock: TSC %llu.%03llu MHz (scale 0x%08x, shift %d), %s; VIRQ_TIMER on port %u, "
            "periodic tick stopped\n", (unsigned long long)(hz / 1000000),
            (unsigned long long)(hz / 1000 % 1000), s.mul, s.shift,

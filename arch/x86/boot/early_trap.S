@@ -27,7 +27,6 @@
 #define EARLY_STUB_SIZE 16
 #define GATE32_INTR 0x8e00      /* P, DPL 0, 32-bit interrupt gate (SDM fig. 6-2) */
 #define GATE64_INTR 0x8e00      /* P, DPL 0, 64-bit interrupt gate (SDM fig. 6-8) */
-/* The vectors for which the CPU pushes an error code (SDM Vol. 3A, table 6-1). */
 
     .section .boot.text, "ax"
     .code32
