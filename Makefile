@@ -6,13 +6,17 @@
 # (scripts/install-deps.sh). See README for the rest of the targets.
 
 ARCHES := x86_64 i386
-APPS := $(or $(ONLY_APPS),$(sort $(notdir $(patsubst %/,%,$(dir $(wildcard apps/*/*.c))))))
+# An app is a folder under apps/ holding sources (see "per app" below).
+APP_SRC_NAMES := -name '*.c' -o -name '*.cc' -o -name '*.cpp' -o -name '*.S'
+APPS := $(or $(ONLY_APPS),$(sort $(shell find apps -mindepth 2 \( $(APP_SRC_NAMES) \) \
+        | cut -d/ -f2)))
 ARCH ?= x86_64
 APP ?= hello
 BUILD := build
 Q := @
 
 HOST_CC := gcc
+HOST_CXX := g++
 # App code sees newlib's headers as an *-elf compiler would: not Linux
 # (scripts/build-newlib.sh explains).
 UNDEF_HOST := -U__linux__ -U__linux -Ulinux -U__gnu_linux__ -U__unix__ -U__unix -Uunix
@@ -30,7 +34,7 @@ WARN := -Wall -Wextra -Wno-unused-parameter -Wstrict-prototypes -Wmissing-protot
 # always faults on the guard page below it, whatever the frame's size, and
 # never lands silently in the neighbouring stack or the BSS
 # (docs/security.md, "Stacks").
-BASE_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pic -fno-pie \
+BASE_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie \
         -fno-stack-protector -fstack-clash-protection -fno-omit-frame-pointer -fno-strict-aliasing \
         -fcf-protection=none -fno-asynchronous-unwind-tables \
         -fno-tree-loop-distribute-patterns --param=min-pagesize=0 -MMD -MP
@@ -42,22 +46,51 @@ deps:
 	$(Q)./scripts/install-deps.sh
 
 # ----------------------------------------------------------------- per app --
-# An app's own compiler flags. kvmcheck avoids SSE (and newlib's stdio,
-# which uses it) so that it runs where KVM cannot emulate SSE in ring 0.
-APP_CFLAGS_kvmcheck := -mgeneral-regs-only
+# An app is the folder apps/NAME (docs/apps.md, "Building an app"): every
+# .c, .cc, .cpp and .S file in it, subfolders included, and an optional
+# apps/NAME/app.mk, read here, that may set
+#   APP_WARN_NAME      its warning set, instead of APP_WARN (the project's
+#                      own apps choose the kernel's, errors included)
+#   APP_CFLAGS_NAME    more flags for its C, C++ and assembly sources
+#   APP_CXXFLAGS_NAME  more flags for its C++ sources
+#   APP_LIBS_NAME      more libraries (archive paths, or -L/-l), linked
+#                      before newlib; $(1) in it is the arch, so an archive
+#                      the app.mk builds per arch can be named
+#   APP_SKIP_NAME      subfolders (of apps/NAME) whose sources are not the
+#                      app's own, e.g. a vendored library that app.mk
+#                      builds into one of APP_LIBS_NAME; $(ARCH)_ACFLAGS are
+#                      the flags app code is built with
+# An app is built only when asked for (make run APP=NAME builds that one
+# image), so a broken app never stands in another's way.
+APP_WARN := -Wall -Wextra -Wno-unused-parameter
+-include $(wildcard apps/*/app.mk)
+# C++ without its standard library, which Debian builds for glibc only:
+# no exceptions or RTTI (they need libsupc++'s unwinder), and the few
+# runtime entry points the compiler calls come from kernel/libc/cxxrt.cc.
+# newlib's C headers are C++-ready (extern "C" in _BEGIN_STD_C).
+CXX_FLAGS := -std=gnu++17 -fno-exceptions -fno-rtti -fno-threadsafe-statics \
+        -fno-use-cxa-atexit -nostdinc++
+# Warnings that exist for C only; g++ says so for each.
+C_ONLY_WARN := -Wstrict-prototypes -Wmissing-prototypes
 
 # $(1) = arch, $(2) = app. One image: the kernel, the newlib glue, the app's
 # objects, newlib and libgcc.
 define APP_template
-$(1)_$(2)_OBJS := $$(patsubst %.c,$$($(1)_DIR)/%.o,$$(wildcard apps/$(2)/*.c)) $$($(1)_DIR)/apps/$(2)/appname.o
+$(1)_$(2)_SRCS := $$(shell find apps/$(2) $$(foreach d,$$(APP_SKIP_$(2)),-path apps/$(2)/$$(d) -prune -o) \
+        \( $(APP_SRC_NAMES) \) -print | sort)
+$(1)_$(2)_XLIBS := $$(call APP_LIBS_$(2),$(1))
+$(1)_$(2)_OBJS := $$(patsubst %,$$($(1)_DIR)/%.o,$$($(1)_$(2)_SRCS)) $$($(1)_DIR)/apps/$(2)/appname.o \
+        $$(if $$(filter %.cc %.cpp,$$($(1)_$(2)_SRCS)),$$($(1)_DIR)/kernel/libc/cxxrt.o)
 $(1)_$(2)_LD = ld -m $$($(1)_LDEMU) -nostdlib -z max-page-size=4096 -z noexecstack \
 	    --no-warn-rwx-segments -T $$($(1)_DIR)/kernel.ld \
 	    $$($(1)_DIR)/kernel.o $$($(1)_LIBC) $$($(1)_$(2)_OBJS)
-$(1)_$(2)_LIBS = --start-group $$($(1)_NEWLIB)/lib/libc.a $$($(1)_NEWLIB)/lib/libm.a $$($(1)_LIBGCC) --end-group
+$(1)_$(2)_LIBS = $$($(1)_$(2)_XLIBS) --start-group $$($(1)_NEWLIB)/lib/libc.a $$($(1)_NEWLIB)/lib/libm.a \
+	    $$($(1)_LIBGCC) --end-group
 # Two links: the first gives function addresses for the symbol table
 # (scripts/mksyms.py), the second adds the table after the code.
 $$($(1)_DIR)/$(2).elf: $$($(1)_DIR)/kernel.o $$($(1)_DIR)/kernel.ld $$($(1)_NEWLIB_DIR)/newlib/.built \
-        $$($(1)_LIBC) $$($(1)_$(2)_OBJS) scripts/check-image.py scripts/mksyms.py
+        $$($(1)_LIBC) $$($(1)_$(2)_OBJS) $$(filter-out -%,$$($(1)_$(2)_XLIBS)) \
+        scripts/check-image.py scripts/mksyms.py
 	@echo "  LINK    $(1)/$(2).elf"
 	$(Q)$$($(1)_$(2)_LD) -o $$@.pass1 $$($(1)_$(2)_LIBS)
 	$(Q)python3 scripts/mksyms.py gen $$@.pass1 $$($(1)_DIR)/apps/$(2)/ksyms.S
@@ -93,10 +126,12 @@ $(1)_NEWLIB := $$($(1)_NEWLIB_DIR)/newlib/$$(if $$(filter x86_64,$(1)),x86_64-el
 $(1)_MFLAGS := $$(if $$(filter x86_64,$(1)),-m64 -mno-red-zone,-m32 -march=i686)
 $(1)_LDEMU := $$(if $$(filter x86_64,$(1)),elf_x86_64,elf_i386)
 $(1)_INC := -nostdinc -isystem $(GCC_INCLUDE) -isystem $$($(1)_DIR)/hdr -Iinclude -Iarch/x86/include
-$(1)_KCFLAGS := $(BASE_CFLAGS) $$($(1)_MFLAGS) -Wa,--noexecstack -mgeneral-regs-only $$($(1)_INC) $$($(1)_CONFIG) -D__KERNEL__
-$(1)_ACFLAGS := $(BASE_CFLAGS) $$($(1)_MFLAGS) -nostdinc -isystem $$($(1)_NEWLIB)/include \
+$(1)_KCFLAGS := $(BASE_CFLAGS) $(WARN) $$($(1)_MFLAGS) -Wa,--noexecstack -mgeneral-regs-only $$($(1)_INC) $$($(1)_CONFIG) -D__KERNEL__
+$(1)_AINC := -nostdinc -isystem $$($(1)_NEWLIB)/include \
         -isystem $(GCC_INCLUDE) -isystem $$($(1)_DIR)/hdr -Iinclude -Iarch/x86/include \
         $$($(1)_CONFIG) -D_POSIX_TIMERS=200112L -D_POSIX_MONOTONIC_CLOCK=200112L $(UNDEF_HOST)
+$(1)_ACFLAGS := $(BASE_CFLAGS) $$($(1)_MFLAGS) $$($(1)_AINC)
+$(1)_AXXFLAGS := $$(filter-out -std=gnu11,$(BASE_CFLAGS)) $(CXX_FLAGS) $$($(1)_MFLAGS) $$($(1)_AINC)
 # libgcc: i386 needs its 64-bit division helpers. x86_64 links none on
 # purpose: Debian's libgcc is built with the red zone, which an interrupt
 # taken at ring 0 (where apps run) would overwrite; a future need for it
@@ -151,17 +186,45 @@ $(1)_LIBC := $$(patsubst %.c,$$($(1)_DIR)/%.o,$$(wildcard kernel/libc/*.c))
 $$($(1)_DIR)/kernel/libc/%.o: kernel/libc/%.c $$($(1)_NEWLIB_DIR)/newlib/.built $$($(1)_CONFIG_FILE)
 	$(Q)mkdir -p $$(dir $$@)
 	@echo "  CC      $(1)/$$<"
-	$(Q)$(HOST_CC) $$($(1)_ACFLAGS) -c $$< -o $$@
+	$(Q)$(HOST_CC) $$($(1)_ACFLAGS) $(WARN) -c $$< -o $$@
+
+# The C++ runtime entry points, linked only into apps with C++ sources.
+$$($(1)_DIR)/kernel/libc/cxxrt.o: kernel/libc/cxxrt.cc $$($(1)_NEWLIB_DIR)/newlib/.built $$($(1)_CONFIG_FILE)
+	$(Q)mkdir -p $$(dir $$@)
+	@echo "  CXX     $(1)/$$<"
+	$(Q)$(HOST_CXX) $$($(1)_AXXFLAGS) $$(filter-out $(C_ONLY_WARN),$(WARN)) -c $$< -o $$@
 
 # argv[0]: the app's name, one small generated object per app.
 $$($(1)_DIR)/apps/%/appname.o:
 	$(Q)mkdir -p $$(dir $$@)
 	$(Q)echo 'const char proteus_app_name[] = "$$*";' | $(HOST_CC) $$($(1)_MFLAGS) -x c -c - -o $$@
 
-$$($(1)_DIR)/apps/%.o: apps/%.c $$($(1)_NEWLIB_DIR)/newlib/.built $$($(1)_CONFIG_FILE) | $$($(1)_DIR)/hdr/xen
+# App objects are named after their source (apps/x/a.c -> build/<arch>/apps/x/a.c.o),
+# so that a.c and a.cc in one folder cannot collide. $$(APP) below is the app
+# the object belongs to: apps/<app>/...
+$(1)_APP_OF = $$(firstword $$(subst /, ,$$*))
+$(1)_APP_FLAGS = $$(or $$(APP_WARN_$$($(1)_APP_OF)),$(APP_WARN)) $$(APP_CFLAGS_$$($(1)_APP_OF))
+$$($(1)_DIR)/apps/%.c.o: apps/%.c $$($(1)_NEWLIB_DIR)/newlib/.built $$($(1)_CONFIG_FILE) | $$($(1)_DIR)/hdr/xen
 	$(Q)mkdir -p $$(dir $$@)
 	@echo "  CC      $(1)/$$<"
-	$(Q)$(HOST_CC) $$($(1)_ACFLAGS) $$(APP_CFLAGS_$$(firstword $$(subst /, ,$$*))) -c $$< -o $$@
+	$(Q)$(HOST_CC) $$($(1)_ACFLAGS) $$($(1)_APP_FLAGS) -c $$< -o $$@
+
+$$($(1)_DIR)/apps/%.S.o: apps/%.S $$($(1)_CONFIG_FILE) | $$($(1)_DIR)/hdr/xen
+	$(Q)mkdir -p $$(dir $$@)
+	@echo "  AS      $(1)/$$<"
+	$(Q)$(HOST_CC) $$($(1)_ACFLAGS) $$($(1)_APP_FLAGS) -D__ASSEMBLER__ -c $$< -o $$@
+
+$$($(1)_DIR)/apps/%.cc.o: apps/%.cc $$($(1)_NEWLIB_DIR)/newlib/.built $$($(1)_CONFIG_FILE) | $$($(1)_DIR)/hdr/xen
+	$(Q)mkdir -p $$(dir $$@)
+	@echo "  CXX     $(1)/$$<"
+	$(Q)$(HOST_CXX) $$($(1)_AXXFLAGS) $$(filter-out $(C_ONLY_WARN),$$($(1)_APP_FLAGS)) \
+	    $$(APP_CXXFLAGS_$$($(1)_APP_OF)) -c $$< -o $$@
+
+$$($(1)_DIR)/apps/%.cpp.o: apps/%.cpp $$($(1)_NEWLIB_DIR)/newlib/.built $$($(1)_CONFIG_FILE) | $$($(1)_DIR)/hdr/xen
+	$(Q)mkdir -p $$(dir $$@)
+	@echo "  CXX     $(1)/$$<"
+	$(Q)$(HOST_CXX) $$($(1)_AXXFLAGS) $$(filter-out $(C_ONLY_WARN),$$($(1)_APP_FLAGS)) \
+	    $$(APP_CXXFLAGS_$$($(1)_APP_OF)) -c $$< -o $$@
 
 $$(foreach a,$(APPS),$$(eval $$(call APP_template,$(1),$$(a))))
 
@@ -176,14 +239,25 @@ $(foreach a,$(ARCHES),$(eval $(call ARCH_template,$(a))))
 .SECONDARY:
 
 # ------------------------------------------------------------------ running --
-QEMU_NATIVE := -display none -no-reboot -serial stdio \
-        -device isa-debug-exit,iobase=0xf4,iosize=4
+# make run [APP=hello] [ARCH=x86_64] [PLATFORM=native|vmi|xen] [ARGS='opts -- args']
+# builds that one image (and what the platform needs) and boots it through
+# scripts/run.py, which reads ARGS from the environment (make exports a
+# variable set on its command line) with its shell quoting intact, sends
+# Ctrl-D when piped input ends, and exits with the guest's status (make
+# itself then says only 0 or 2; docs/apps.md, "Running").
+PLATFORM ?= native
+RUN_NEEDS_vmi = $(BUILD)/$(ARCH)/vmi-native.rom
+RUN_NEEDS_xen = $(if $(filter i386,$(ARCH)),xen-pv32,$(BUILD)/xen/xen-4.17.elf)
 run: deps
-	$(Q)$(MAKE) --no-print-directory -j$(shell nproc) $(ARCH)
-	@echo "  QEMU    build/$(ARCH)/$(APP).elf (Ctrl-A X quits)"
-	$(Q)qemu-system-$(if $(filter i386,$(ARCH)),i386,x86_64) $(QEMU_NATIVE) -m 128 \
-	    -kernel build/$(ARCH)/$(APP).elf $(if $(ARGS),-append "$(ARGS)"); \
-	    rc=$$?; echo "  EXIT    guest status $$(( (rc - 1) / 2 )) (qemu $$rc)"
+	$(Q)test -d apps/$(APP) || { echo "make run: no app '$(APP)' (apps/: $(APPS))" >&2; exit 2; }
+	$(Q)$(MAKE) --no-print-directory -j$(shell nproc) $(BUILD)/$(ARCH)/$(APP).elf $(RUN_NEEDS_$(PLATFORM))
+	@echo "  QEMU    build/$(ARCH)/$(APP).elf on $(PLATFORM) (Ctrl-A X quits)"
+	$(Q)ARGS='$(subst ','\'',$(ARGS))' python3 scripts/run.py --arch $(ARCH) --platform $(PLATFORM) \
+	    $(BUILD)/$(ARCH)/$(APP).elf
+
+.PHONY: xen-pv32
+xen-pv32:
+	$(Q)./scripts/build-xen-pv32.sh $(BUILD)/xen
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory -j$(shell nproc) all $(BUILD)/xen/xen-4.17.elf

@@ -4,6 +4,7 @@
 #include <proteus/api.h>
 #include <proteus/console.h>
 #include <proteus/errno.h>
+#include <proteus/panic.h>
 #include <proteus/personality.h>
 #include <proteus/printk.h>
 #include <proteus/pvops.h>
@@ -47,8 +48,7 @@ void proteus_sleep_until_ns(uint64_t deadline)
 
 void proteus_exit(int status)
 {
-    printk("proteus: exit status %d\n", status);
-    machine_exit(status);
+    kernel_exit(status & EXIT_STATUS_MAX);
 }
 
 int proteus_steal_ns(uint64_t *ns)

@@ -216,7 +216,7 @@ void boot_entry(u32 kind, u32 magic, u32 info)
 
     if (bootinfo_parse(&boot_info, kind, magic, info)) {
         printk("proteus: cannot boot without valid boot information\n");
-        machine_exit(PANIC_EXIT_STATUS);
+        kernel_exit(PANIC_EXIT_STATUS);
     }
     boot_info.ebda = (paddr_t)boot_ebda_segment << 4;
     kernel_main(&boot_info);

@@ -20,10 +20,16 @@ void panic_begin(void)
     printk_panicking = true;
 }
 
+__noreturn void kernel_exit(int status)
+{
+    printk("proteus: exit status %d%s\n", status,
+           status == PANIC_EXIT_STATUS ? " (fatal error)" : "");
+    machine_exit(status);
+}
+
 __noreturn void panic_end(void)
 {
-    printk("proteus: fatal error, ending the machine with status %d\n", PANIC_EXIT_STATUS);
-    machine_exit(PANIC_EXIT_STATUS);
+    kernel_exit(PANIC_EXIT_STATUS);
 }
 
 __noreturn void panic(const char *fmt, ...)

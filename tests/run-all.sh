@@ -59,6 +59,9 @@ else
     total_fail=$((total_fail + 1)) status=1
 fi
 
+# scripts/run.py (make run): statuses, arguments, input, every platform.
+run_suite run python3 -u tests/run/test_run.py
+
 if [[ -f tests/boot/run.py ]]; then
     run_suite boot python3 -u tests/boot/run.py "$@"
 else

@@ -11,6 +11,10 @@
 #include <proteus/format.h>
 #include <proteus/panic.h>
 
+/* arch/x86/boot/early_trap.S's 32-bit path prints the status line and
+ * writes the port byte without C: keep its literals in step. */
+_Static_assert(PANIC_EXIT_STATUS == 256, "early_trap.S's msg_end says status 256");
+
 int early_trap_format(char *buf, size_t size, unsigned long vector, unsigned long error,
                       unsigned long ip, unsigned long cr2)
 {
@@ -18,8 +22,9 @@ int early_trap_format(char *buf, size_t size, unsigned long vector, unsigned lon
     return ksnprintf(buf, size,
                      "\r\nEARLY FAULT: vector %lu error 0x%0*lx ip 0x%0*lx cr2 0x%0*lx\r\n"
                      "proteus: a fault before the kernel's trap handlers were in place; "
-                     "stopping\r\n",
-                     vector, w, error, w, ip, w, cr2);
+                     "stopping\r\n"
+                     "proteus: exit status %d (fatal error)\r\n",   /* as kernel_exit() says */
+                     vector, w, error, w, ip, w, cr2, PANIC_EXIT_STATUS);
 }
 
 /* COM1 polled, as early_trap.S does in 32-bit mode: 8N1, bounded waits. */
@@ -40,10 +45,10 @@ static void early_serial_write(const char *s)
 __noreturn void early_trap_report(unsigned long vector, unsigned long error, unsigned long ip,
                                   unsigned long cr2)
 {
-    char line[192];
+    char line[256];
     early_trap_format(line, sizeof(line), vector, error, ip, cr2);
     early_serial_write(line);
-    x86_outb(CONFIG_DEBUG_EXIT_PORT, PANIC_EXIT_STATUS);
+    x86_outb(CONFIG_DEBUG_EXIT_PORT, exit_port_byte(PANIC_EXIT_STATUS));
     for (;;)
         __asm__ __volatile__("cli; hlt");
 }

@@ -1,17 +1,19 @@
 /*
  * Native power: ending the machine with a status. First QEMU's
- * isa-debug-exit device (QEMU then exits with 2*status+1; writing to the
- * port does nothing on hardware without it), then ACPI soft-off, then a
+ * isa-debug-exit device (QEMU then exits with 2*byte+1, exit_port_byte()
+ * in proteus/panic.h; writing to the port does nothing on hardware
+ * without it), then ACPI soft-off, then a
  * halt with interrupts off and a last message, so the end is never silent.
  */
 #include "native.h"
 #include <arch/x86.h>
 #include <drivers/acpi.h>
+#include <proteus/panic.h>
 #include <proteus/printk.h>
 
 static PVOP_ABI __noreturn void native_exit(int status)
 {
-    x86_outb(CONFIG_DEBUG_EXIT_PORT, (u8)status);
+    x86_outb(CONFIG_DEBUG_EXIT_PORT, exit_port_byte(status));
     u16 pm1a, pm1b, value;
     if (!acpi_disabled() && !acpi_s5_control(&pm1a, &pm1b, &value)) {
         x86_outw(pm1a, value);

@@ -12,7 +12,7 @@
 __noreturn void xen_early_trap(unsigned long vector, unsigned long error, unsigned long ip);
 __noreturn void xen_early_trap(unsigned long vector, unsigned long error, unsigned long ip)
 {
-    char line[192];
+    char line[256];
     /* Xen writes CR2 into vcpu_info for a #PF; before shared_info is
      * mapped the page reads 0 (pv/xen/start.c). */
     unsigned long cr2 = xen_shared_info ? xen_vcpu()->arch.cr2 : 0;

@@ -23,7 +23,7 @@ static PVOP_ABI __noreturn void xen_exit(int status)
         if (err)
             printk("xen: PHYSDEVOP_set_iopl failed: %s (%ld)\n", xen_errno_name(err), err);
         else
-            __asm__ __volatile__("outb %b0, %w1" ::"a"((u8)status), "Nd"((u16)CONFIG_DEBUG_EXIT_PORT));
+            __asm__ __volatile__("outb %b0, %w1" ::"a"(exit_port_byte(status)), "Nd"((u16)CONFIG_DEBUG_EXIT_PORT));
     }
     struct sched_shutdown sd = { .reason = crash ? SHUTDOWN_crash : SHUTDOWN_poweroff };
     for (;;) {

@@ -67,18 +67,18 @@ void xen_start(start_info_t *si, unsigned long entry_sp)
     if (err) {
         printk("xen: mapping shared_info (machine address 0x%llx) failed: %s (%ld)\n",
                (unsigned long long)si->shared_info, xen_errno_name(err), err);
-        machine_exit(PANIC_EXIT_STATUS);
+        kernel_exit(PANIC_EXIT_STATUS);
     }
     if (mmu_err == -EFAULT) {
         printk("xen: start_info's P2M list (0x%llx, %llu pages) does not lie inside the "
                "bootstrap region 0x%llx-0x%llx\n", (unsigned long long)si->mfn_list,
                (unsigned long long)si->nr_pages, (unsigned long long)xen_bootstrap_start,
                (unsigned long long)xen_bootstrap_end);
-        machine_exit(PANIC_EXIT_STATUS);
+        kernel_exit(PANIC_EXIT_STATUS);
     } else if (mmu_err) {
         printk("xen: XENMEM_machphys_mapping failed: %s (%d)\n", xen_errno_name(mmu_err),
                mmu_err);
-        machine_exit(PANIC_EXIT_STATUS);
+        kernel_exit(PANIC_EXIT_STATUS);
     }
     long v = xen_hypercall(__HYPERVISOR_xen_version, XENVER_version, 0, 0);
     xen_extraversion_t extra = { 0 };
@@ -87,6 +87,6 @@ void xen_start(start_info_t *si, unsigned long entry_sp)
     printk("proteus: running on Xen %ld.%ld%s as %s, %lu pages\n", v >> 16, v & 0xffff, extra,
            (si->flags & SIF_INITDOMAIN) ? "dom0" : "a domU", (unsigned long)si->nr_pages);
     if (xen_boot_info(&boot, si, xen_bootstrap_start, entry_sp))
-        machine_exit(PANIC_EXIT_STATUS);   /* xen_boot_info said why */
+        kernel_exit(PANIC_EXIT_STATUS);   /* xen_boot_info said why */
     kernel_main(&boot);
 }

@@ -46,6 +46,7 @@ NO_REBOOT = ['-no-reboot']
 EXIT_DEVICE = ['-device', 'isa-debug-exit,iobase=0xf4,iosize=4']
 # How a run must end (field `end`):
 #   status    the guest writes its status to isa-debug-exit (QEMU exits 2N+1)
+#             and prints it whole (guest_status())
 #   poweroff  no exit device: the guest must turn the machine off itself
 #             (ACPI S5), so QEMU exits 0
 #   halt      no exit device and no way to power off: the guest must print
@@ -397,6 +398,34 @@ def write_patched(src, what, symbol, dst):
     return f'{symbol} at 0x{addrs[0]:x} is in no loaded segment of {src}'
 
 
+# The kernel's last line says the whole status (kernel_exit(), proteus/panic.h):
+# 0-255 an app's, 256 a fatal error. QEMU's exit code keeps only 7 bits of
+# the byte the guest wrote to isa-debug-exit ((byte << 1) | 1, cut to 8
+# bits), so it serves only when there is no line (the test loader's own
+# failures) and otherwise has to agree with the line.
+STATUS_LINE = re.compile(r'^proteus: exit status (\d+)', re.M)
+
+
+def port_byte(status):
+    return status if 0 <= status <= 255 else 0xff
+
+
+def guest_status(rc, console):
+    """The guest's status from its console and QEMU's exit code, or None and why not."""
+    if rc < 0:
+        return None, f'QEMU killed by signal {-rc}: no guest status'
+    if rc % 2 == 0:
+        return None, f'QEMU exited {rc}: no guest status (reset or halt without a port 0xf4 write?)'
+    lines = STATUS_LINE.findall(console)
+    if not lines:
+        return (rc - 1) // 2, None
+    status = int(lines[-1])
+    if ((port_byte(status) << 1) | 1) & 0xff != rc:
+        return None, (f'the kernel said status {status} but QEMU exited {rc}, not '
+                      f'{((port_byte(status) << 1) | 1) & 0xff}: the port write is wrong')
+    return status, None
+
+
 def boot(run):
     """Boot one run and judge it."""
     if run.patch:
@@ -435,14 +464,14 @@ def boot(run):
     if run.end in ('poweroff', 'reset'):
         if rc != 0:
             why.append(f'QEMU exited {rc}, expected 0 (a guest {"power-off" if run.end == "poweroff" else "reset"})')
-    elif rc < 0:
-        why.append(f'QEMU killed by signal {-rc}: no guest status')
-    elif rc % 2 == 0:
-        why.append(f'QEMU exited {rc}: no guest status (reset or halt without a port 0xf4 write?)')
-    elif (rc - 1) // 2 != run.status:
-        why.append(f'status {(rc - 1) // 2}, expected {run.status}' +
-                   (' (the test loader failed, not the kernel)'
-                    if run.loader and (rc - 1) // 2 == LOADER_FAIL_STATUS else ''))
+    else:
+        status, why_not = guest_status(rc, console)
+        if status is None:
+            why.append(why_not)
+        elif status != run.status:
+            why.append(f'status {status}, expected {run.status}' +
+                       (' (the test loader failed, not the kernel)'
+                        if run.loader and status == LOADER_FAIL_STATUS else ''))
     why += [f'missing /{rx.pattern}/' for rx in run.expect if not rx.search(console)]
     why += [f'rejected /{rx.pattern}/ found' for rx in run.reject if rx.search(console)]
     if run.clock_tolerance_ms is not None:
@@ -516,6 +545,52 @@ def probe_kvm(sse=True):
     return 'probe timed out' if rc is None else f'probe boot failed (exit {rc}: {detail})'
 
 
+def needed_files(run):
+    """The files a run boots from: the image (the one a patched copy is made
+    from), Xen or the test loader, a shim ROM, a QEMU of our own."""
+    files = [run.patch[0] if run.patch else run.image]
+    if '-initrd' in run.cmd:
+        files.append(run.cmd[run.cmd.index('-kernel') + 1])
+    if '-option-rom' in run.cmd:
+        files.append(run.cmd[run.cmd.index('-option-rom') + 1])
+    if os.path.isabs(run.cmd[0]):
+        files.append(run.cmd[0])
+    return files
+
+
+def build_missing(runs, build_dir):
+    """Build what the selected runs need and is not there yet (README: the
+    runner may be started on a fresh build), each kind the way `make check`
+    builds it. Returns {file: why it is still missing} for what could not be
+    built; those runs are skipped with that reason."""
+    missing = sorted({f for r in runs for f in needed_files(r) if not os.path.isfile(f)})
+    if not missing:
+        return {}
+    rel = os.path.relpath(build_dir, REPO)
+    make = ['make', '--no-print-directory', '-C', REPO, f'BUILD={rel}', f'-j{os.cpu_count() or 1}']
+    steps = {}
+    for f in missing:
+        r = os.path.relpath(f, build_dir)
+        if r.startswith('qemu-backport' + os.sep):
+            steps.setdefault(('./scripts/fetch-qemu-backport.sh', os.path.join(rel, 'qemu-backport')), []).append(f)
+        elif r == os.path.join('xen', 'xen-4.17-pv32.elf'):
+            steps.setdefault(('./scripts/build-xen-pv32.sh', os.path.join(rel, 'xen')), []).append(f)
+        elif not r.startswith('..'):
+            steps.setdefault(tuple(make), []).append(os.path.join(rel, r))
+    why = {}
+    for cmd, targets in steps.items():
+        full = list(cmd) + (targets if cmd[0] == 'make' else [])
+        print(f'building what the selected runs need: {shlex.join(full)}', flush=True)
+        p = subprocess.run(full, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        if p.returncode:
+            tail = p.stdout.decode('utf-8', 'replace').strip().splitlines()[-3:]
+            print('\n'.join('    | ' + l for l in tail), flush=True)
+    for f in missing:
+        if not os.path.isfile(f):
+            why[f] = f'{os.path.relpath(f, REPO)} is not built and building it failed (see above)'
+    return why
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('--arch', choices=sorted(QEMU), help='only runs of this arch')
@@ -554,11 +629,15 @@ def main():
               f'KVM: only without SSE ({kvm_problem}); only kvm_needs = ring0 runs run',
               flush=True)
 
+    unbuilt = build_missing(runs, args.build_dir)
     lock = threading.Lock()
     stopping = threading.Event()
 
     def one(run):
-        if run.accel == 'kvm' and kvm_problem and (run.kvm_needs == 'sse' or ring0_problem):
+        gone = [unbuilt[f] for f in needed_files(run) if f in unbuilt]
+        if gone:
+            res = Result('SKIP', reason=gone[0])
+        elif run.accel == 'kvm' and kvm_problem and (run.kvm_needs == 'sse' or ring0_problem):
             res = Result('SKIP', reason=f'KVM not usable: {kvm_problem}')
         else:
             res = boot(run)

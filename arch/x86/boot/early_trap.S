@@ -111,11 +111,14 @@ early_putdec32:
     add $'0', %al
     jmp early_putc32
 
-/* The panic status on QEMU's isa-debug-exit port, then halt for good. */
+/* The panic status, on COM1 (early_serial_init32 done) as kernel_exit()
+ * prints it and on QEMU's isa-debug-exit port, then halt for good. */
     .globl early_exit32
 early_exit32:
+    mov $msg_status, %esi
+    call early_puts32
     mov $CONFIG_DEBUG_EXIT_PORT, %dx
-    mov $99, %al                    /* PANIC_EXIT_STATUS (proteus/panic.h) */
+    mov $0xff, %al                  /* exit_port_byte(PANIC_EXIT_STATUS), proteus/panic.h */
     out %al, %dx
 1:  cli
     hlt
@@ -251,6 +254,8 @@ msg_error:  .asciz " error 0x"
 msg_ip:     .asciz " ip 0x"
 msg_cr2:    .asciz " cr2 0x"
 msg_end:    .asciz "\r\nproteus: a fault before the kernel's trap handlers were in place; stopping\r\n"
+/* kernel_exit()'s last line (proteus/panic.h, PANIC_EXIT_STATUS). */
+msg_status: .asciz "proteus: exit status 256 (fatal error)\r\n"
 
     /* In .data, not .bss: the entry stubs clear the BSS after loading it. */
     .section .data

@@ -9,9 +9,11 @@
 
 #define DEBUG_EXIT_PORT 0xf4
 
+/* An app's status is 0-255; anything else (256, the kernel's fatal error)
+ * becomes 0xff, so that QEMU exits 255 and never 1, a clean exit(0). */
 void SHIM_CALL shim_exit(int status)
 {
-    outb(DEBUG_EXIT_PORT, (u8)status);
+    outb(DEBUG_EXIT_PORT, status >= 0 && status <= 255 ? (u8)status : 0xff);
     for (;;)
         __asm__ __volatile__("cli; hlt");
 }
