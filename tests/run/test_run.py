@@ -132,6 +132,46 @@ def cases(build):
             why.append(f'no message naming the app: {err.strip()[-300:]!r}')
         return why
 
+    def broken_app():
+        # A copy of the sources (and of the kernel objects, timestamps kept,
+        # so only apps are built) with one more app that does not compile:
+        # every other app must still build, and the broken one must fail
+        # with the compiler's message.
+        import shutil
+        import tempfile
+        with tempfile.TemporaryDirectory(prefix='proteus-broken-app-') as tmp:
+            files = subprocess.run(['git', 'ls-files', '-z'], cwd=ROOT, capture_output=True,
+                                   check=True).stdout.decode().split('\0')
+            for f in filter(None, files):
+                if os.path.isfile(os.path.join(ROOT, f)):
+                    os.makedirs(os.path.join(tmp, os.path.dirname(f)), exist_ok=True)
+                    shutil.copy2(os.path.join(ROOT, f), os.path.join(tmp, f))
+            for kept in ('obj', 'hdr', 'kernel.o', 'kernel.ld', 'config.flags', 'kernel/libc'):
+                src = os.path.join(build, 'x86_64', kept)
+                dst = os.path.join(tmp, 'build', 'x86_64', kept)
+                os.makedirs(os.path.dirname(dst), exist_ok=True)
+                if os.path.isdir(src):
+                    shutil.copytree(src, dst, symlinks=True)
+                elif os.path.exists(src):
+                    shutil.copy2(src, dst)
+            os.makedirs(os.path.join(tmp, 'apps', 'broken'))
+            with open(os.path.join(tmp, 'apps', 'broken', 'main.c'), 'w') as f:
+                f.write('int main(void) { return this is not C; }\n')
+            make = ['make', '--no-print-directory', '-j2', f'NEWLIB_FROM={build}']
+            why = []
+            p = subprocess.run(make + ['build/x86_64/hello.elf'], cwd=tmp, capture_output=True,
+                               timeout=TIMEOUT * 4)
+            if p.returncode:
+                why.append('hello did not build beside a broken app: ' +
+                           p.stderr.decode()[-300:].strip())
+            p = subprocess.run(make + ['build/x86_64/broken.elf'], cwd=tmp, capture_output=True,
+                               timeout=TIMEOUT * 4)
+            if p.returncode == 0:
+                why.append('the broken app built')
+            elif 'apps/broken/main.c' not in p.stderr.decode():
+                why.append("the broken app's failure does not name its source")
+            return why
+
     out = []
     for arch in ('x86_64', 'i386'):
         for n, want in ((0, 0), (200, 200), (-1, 255), (127, 127), (128, 128)):
@@ -141,7 +181,7 @@ def cases(build):
         out.append((f'xen-{arch}', platform('xen', arch)))
     out += [('missing-image', missing), ('qemu-error', qemu_error), ('args-quoting', quoting),
             ('args-double-quote-refused', quote_refused), ('make-run', make_run),
-            ('make-run-no-app', make_run_no_app)]
+            ('make-run-no-app', make_run_no_app), ('broken-app-isolated', broken_app)]
     return out
 
 
