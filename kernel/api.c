@@ -77,6 +77,7 @@ unsigned proteus_cpus_configured(void)
     return vcpu_count();
 }
 
+/* Only the boot CPU runs until SMP support; the others stay parked. */
 unsigned proteus_cpus_online(void)
 {
     return 1;

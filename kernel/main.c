@@ -75,12 +75,14 @@ static void apply_options(void)
 {
     for (unsigned i = 0; i < cmdline.nopts; i++) {
         const char *o = cmdline.opts[i];
-        bool is_env, known = cmdline_env_option(o, &is_env);
-        if (is_env && !known)
-            printk("proteus: environment option '%s' is not env.NAME=value with a NAME of "
-                   "letters, digits and _ (ignored)\n", o);
-        if (is_env)
+        bool is_env, env_ok = cmdline_env_option(o, &is_env);
+        if (is_env) {   /* the app's environment, not a kernel setting */
+            if (!env_ok)
+                printk("proteus: environment option '%s' is not env.NAME=value with a NAME of "
+                       "letters, digits and _ (ignored)\n", o);
             continue;
+        }
+        bool known = false;
         for (unsigned k = 0; k < ARRAY_SIZE(known_options) && !known; k++) {
             size_t n = strlen(known_options[k]);
             known = !strncmp(o, known_options[k], n) && (o[n] == '\0' || o[n] == '=');

@@ -134,6 +134,9 @@ static void test_sysconf(void)
     CHECK(sysconf(_SC_ARG_MAX) >= 1024, "_SC_ARG_MAX %ld", sysconf(_SC_ARG_MAX));
     CHECK(sysconf(_SC_HOST_NAME_MAX) >= 255, "_SC_HOST_NAME_MAX %ld",
           sysconf(_SC_HOST_NAME_MAX));
+    /* an option supported: its version, as compiled */
+    CHECK(sysconf(_SC_MONOTONIC_CLOCK) == _POSIX_MONOTONIC_CLOCK, "_SC_MONOTONIC_CLOCK %ld",
+          sysconf(_SC_MONOTONIC_CLOCK));
     /* an option not supported: -1 with errno untouched */
     errno = 0;
     long threads = sysconf(_SC_THREADS);

@@ -5,9 +5,7 @@
  */
 #include <errno.h>
 #include <malloc.h>
-#include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
 /*
  * mallinfo(). newlib 3.3 declares two different struct mallinfo: the
@@ -59,16 +57,16 @@ struct mallinfo mallinfo(void)
 }
 
 /* POSIX.1-2017, posix_memalign(): the alignment must be a power of two
- * and a multiple of sizeof(void *) (EINVAL); without memory, ENOMEM.
- * Returns the error instead of setting errno, and leaves *out alone on
- * failure. newlib's memalign() does the work. */
+ * and a multiple of sizeof(void *) (EINVAL); without memory, ENOMEM. The
+ * error is the return value, *out is left alone on failure, and errno is
+ * left as it was. newlib's memalign() does the work. */
 int posix_memalign(void **out, size_t align, size_t size)
 {
     if (align == 0 || (align & (align - 1)) || align % sizeof(void *))
         return EINVAL;
     int saved = errno;
     void *p = memalign(align, size);
-    errno = saved;   /* memalign sets it; posix_memalign must not */
+    errno = saved;   /* memalign sets it on failure */
     if (!p && size)
         return ENOMEM;
     *out = p;

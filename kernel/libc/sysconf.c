@@ -4,7 +4,6 @@
  * newlib's <unistd.h> names them (_SC_*) but leaves them to the system.
  */
 #include <errno.h>
-#include <limits.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,15 +50,19 @@ long sysconf(int name)
     case _SC_CHILD_MAX:             /* no other processes, and no limit to tell */
     case _SC_ATEXIT_MAX:            /* newlib's atexit list grows on the heap */
         return -1;
-    case _SC_MONOTONIC_CLOCK:       /* an option: its version when supported */
-        return 200809L;
+    /* Options: the value the app was compiled with (the build defines
+     * _POSIX_TIMERS and _POSIX_MONOTONIC_CLOCK so that newlib's <time.h>
+     * declares clock_gettime), or -1 when not supported. */
+    case _SC_MONOTONIC_CLOCK:
+        return _POSIX_MONOTONIC_CLOCK;
+    case _SC_TIMERS:                /* clock_gettime and nanosleep; no timer_create */
+        return _POSIX_TIMERS;
+    case _SC_VERSION:               /* newlib defines no _POSIX_VERSION here */
+        return 200809L;             /* POSIX.1-2008, whose 2017 edition is cited */
     case _SC_THREADS:               /* no POSIX threads yet (docs/libc.md) */
     case _SC_JOB_CONTROL:
     case _SC_SAVED_IDS:
-    case _SC_TIMERS:                /* clock_gettime, but no timer_create */
         return -1;
-    case _SC_VERSION:               /* the edition the calls here follow */
-        return 200809L;
     default:
         libc_set_errno(EINVAL);
         return -1;
