@@ -12,12 +12,15 @@
  * public one in <malloc.h> has size_t fields, but the allocator,
  * libc/stdlib/mallocr.c, is compiled with its own copy whose fields are
  * int ("These must be precisely the same for mallinfo() to work", says
- * its comment; on i386 they are, both four bytes). On x86_64 the app thus
- * reads ten ints as five size_ts: `arena` gets the arena in its low half
- * and the count of free chunks in its high half (4296024064 is 1 MiB +
- * 8 KiB with one free chunk), and `uordblks` lies past what the
- * allocator wrote. So mallinfo() calls the allocator's own function with
- * the layout it really returns and widens each field.
+ * its comment; on i386 they are, both four bytes). On x86_64 the app reads
+ * the allocator's ten ints as if they were size_ts, two to a field:
+ * `arena` gets the arena in its low half and the count of free chunks in
+ * its high half (4296024064 is 1 MiB + 8 KiB with one free chunk), and
+ * `uordblks` lies past the 40 bytes the allocator wrote. So mallinfo()
+ * calls the allocator's own function with the layout it really returns
+ * and widens each field. (Building mallocr.c with <malloc.h>'s layout,
+ * in scripts/build-newlib.sh, would cure it at the source; this function
+ * would then go.)
  *
  * The allocator counts in unsigned long and stores in int, so its figures
  * are right up to 4 GiB (read as unsigned); a heap larger than that
