@@ -2,6 +2,7 @@
  * The kernel side of include/proteus/api.h.
  */
 #include <proteus/api.h>
+#include <proteus/cmdline.h>
 #include <proteus/console.h>
 #include <proteus/errno.h>
 #include <proteus/panic.h>
@@ -12,6 +13,11 @@
 #include <proteus/vm.h>
 
 extern u64 boot_tsc;
+
+/* The app side sees these facts as plain numbers; they must stay the
+ * kernel's. */
+_Static_assert(PROTEUS_PAGE_SIZE == PAGE_SIZE, "PROTEUS_PAGE_SIZE is not the kernel's PAGE_SIZE");
+_Static_assert(PROTEUS_ARG_MAX == CMDLINE_MAX, "PROTEUS_ARG_MAX is not the command line's size");
 
 long proteus_console_write(const char *buf, size_t len)
 {
@@ -63,4 +69,30 @@ int proteus_steal_ns(uint64_t *ns)
 uint64_t proteus_boot_tsc(void)
 {
     return boot_tsc;
+}
+
+unsigned proteus_cpus_configured(void)
+{
+    return vcpu_count();
+}
+
+/* Only the boot CPU runs until SMP support; the others stay parked. */
+unsigned proteus_cpus_online(void)
+{
+    return 1;
+}
+
+void proteus_memory_pages(uint64_t *total, uint64_t *free_now)
+{
+    u64 t, f;
+    page_alloc_stats(&f, &t);
+    *total = t;
+    *free_now = f;
+}
+
+/* panic() prints the message, then a backtrace that starts at this
+ * function's caller: abort() and, above it, the app. */
+void proteus_abort(const char *why)
+{
+    panic("%s", why);
 }

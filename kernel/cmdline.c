@@ -153,3 +153,67 @@ int cmdline_get_bool(const struct cmdline *c, const char *key, bool *value)
     }
     return -1;
 }
+
+static bool is_name_char(char c, bool first)
+{
+    if (c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+        return true;
+    return !first && c >= '0' && c <= '9';
+}
+
+bool cmdline_env_option(const char *opt, bool *is_env)
+{
+    const char *p = CMDLINE_ENV_PREFIX;
+    while (*p && *opt == *p)
+        opt++, p++;
+    *is_env = *p == '\0';
+    if (!*is_env || !is_name_char(*opt, true))
+        return false;
+    while (is_name_char(*opt, false))
+        opt++;
+    return *opt == '=';
+}
+
+/* Whether entries `a` and `b` ("NAME=value") have the same NAME. */
+static bool same_name(const char *a, const char *b)
+{
+    while (*a != '=' && *a == *b)
+        a++, b++;
+    return *a == '=' && *b == '=';
+}
+
+unsigned cmdline_env(const struct cmdline *c, char *buf, size_t size, char **envp, unsigned max)
+{
+    char *d = buf, *end = buf + size;
+    unsigned n = 0;
+
+    for (unsigned i = 0; i < c->nopts; i++) {
+        bool is_env;
+        if (!cmdline_env_option(c->opts[i], &is_env))
+            continue;
+        const char *entry = c->opts[i] + sizeof(CMDLINE_ENV_PREFIX) - 1;
+        size_t len = 0;
+        while (entry[len])
+            len++;
+        /* The entries are shorter than the options they come from, so a
+         * buffer of CMDLINE_MAX bytes always holds them all; a smaller one
+         * ends at the first that does not fit. */
+        if ((size_t)(end - d) <= len)
+            break;
+        unsigned slot = 0;
+        while (slot < n && !same_name(envp[slot], entry))
+            slot++;
+        if (slot == n) {
+            if (n == max)
+                break;
+            n++;
+        }
+        /* A replaced value's old copy stays in buf, unused. */
+        for (size_t k = 0; k <= len; k++)
+            d[k] = entry[k];
+        envp[slot] = d;
+        d += len + 1;
+    }
+    envp[n] = NULL;
+    return n;
+}

@@ -37,6 +37,7 @@ extern const char proteus_app_name[];
 extern void __libc_init_array(void);
 extern int main(int argc, char **argv, char **envp);
 extern __noreturn void exit(int status);
+extern char **environ;   /* newlib's (libc/stdlib/environ.c), getenv's source */
 
 /* Kernel options. Anything else before `--` is reported and ignored. */
 static const char *const known_options[] = { "quiet", "mem", "acpi", "bench", "apic", "pvpatch",
@@ -74,6 +75,13 @@ static void apply_options(void)
 {
     for (unsigned i = 0; i < cmdline.nopts; i++) {
         const char *o = cmdline.opts[i];
+        bool is_env, env_ok = cmdline_env_option(o, &is_env);
+        if (is_env) {   /* the app's environment, not a kernel setting */
+            if (!env_ok)
+                printk("proteus: environment option '%s' is not env.NAME=value with a NAME of "
+                       "letters, digits and _ (ignored)\n", o);
+            continue;
+        }
         bool known = false;
         for (unsigned k = 0; k < ARRAY_SIZE(known_options) && !known; k++) {
             size_t n = strlen(known_options[k]);
@@ -126,13 +134,21 @@ static void print_memory_map(void)
 static void *app_main_thread(void *unused)
 {
     static char *argv[CMDLINE_MAX_ARGS + 2];
-    static char *envp[1];
+    /* The environment: env.NAME=value options, copied out of the kernel's
+     * options because newlib's setenv rewrites a value in place when the
+     * new one is no longer. A static array is what newlib's own initial
+     * environ is too: setenv copies it to the heap the first time it needs
+     * a larger one, and unsetenv shifts entries within it. */
+    static char *envp[CMDLINE_MAX_OPTS + 1];
+    static char env_strings[CMDLINE_MAX];
     int argc = 0;
 
     argv[argc++] = (char *)proteus_app_name;
     for (unsigned i = 0; i < cmdline.nargs; i++)
         argv[argc++] = (char *)cmdline.args[i];
     argv[argc] = NULL;
+    cmdline_env(&cmdline, env_strings, sizeof(env_strings), envp, CMDLINE_MAX_OPTS);
+    environ = envp;
 
     if (bench)
         printk("proteus: bench: cycles from the first instruction to main: %llu\n",

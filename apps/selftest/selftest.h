@@ -34,6 +34,9 @@ extern const struct test_case memory_tests[], libc_tests[], time_tests[], platfo
  * each runs only when named exactly (`selftest -- NAME`), never in a full
  * run, and a boot row checks the report. */
 extern const struct test_case fatal_tests[];
+/* The libc ones among them (test_libc.c): abort() and a failed assert(). */
+void test_fatal_abort(void);
+void test_fatal_assert(void);
 
 /* Booted as a Xen PV guest (the xen-pv personality), where the cases about
  * local APICs and ISA devices cannot apply. */

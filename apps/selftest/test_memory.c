@@ -299,5 +299,7 @@ const struct test_case memory_tests[] = {
 
 const struct test_case fatal_tests[] = {
     { "fatal.big_frame_overflow", test_big_frame_overflow },
+    { "fatal.abort", test_fatal_abort },
+    { "fatal.assert", test_fatal_assert },
     { NULL, NULL },
 };

@@ -26,6 +26,22 @@ int proteus_steal_ns(uint64_t *ns);
 /* The TSC value read at the first instruction of boot (for `make bench`). */
 uint64_t proteus_boot_tsc(void);
 
+/* Facts sysconf() reports (kernel/libc/sysconf.c). The page size of the
+ * heap and of every mapping, and the most bytes the boot command line,
+ * app arguments and environment together can hold. */
+#define PROTEUS_PAGE_SIZE 4096
+#define PROTEUS_ARG_MAX 1024
+/* The CPUs the platform offers, and those Proteus runs on: one until
+ * SMP support arrives. */
+unsigned proteus_cpus_configured(void);
+unsigned proteus_cpus_online(void);
+/* RAM in pages of PROTEUS_PAGE_SIZE: all the frame allocator manages, and
+ * what is free now. */
+void proteus_memory_pages(uint64_t *total, uint64_t *free_now);
+/* End the machine like a fault: print `PANIC: <why>` and a backtrace from
+ * the caller, then the panic status (abort(), a fatal signal). */
+__attribute__((noreturn)) void proteus_abort(const char *why);
+
 /* newlib's per-thread state, which the kernel keeps for each thread
  * without knowing its layout: kernel/libc/threads.c provides these. */
 #define PROTEUS_REENT_SPACE 2048

@@ -2,7 +2,8 @@
  * The boot command line: `[kernel options] [-- app arguments]`. Kernel
  * options are words `key` or `key=value`; everything after the first `--`
  * becomes the app's argv[1..]. Double quotes group words with spaces.
- * Pure code: host unit tests compile kernel/cmdline.c unchanged.
+ * Options `env.NAME=value` become the app's environment (environ, main's
+ * envp) instead of kernel settings. Pure code: host unit tests compile kernel/cmdline.c unchanged.
  */
 #ifndef PROTEUS_CMDLINE_H
 #define PROTEUS_CMDLINE_H
@@ -35,6 +36,24 @@ const char *cmdline_get(const struct cmdline *c, const char *key);
  * the caller's default (returns 0); any other value leaves it alone too
  * and returns -1, for the caller to report. The last occurrence wins. */
 int cmdline_get_bool(const struct cmdline *c, const char *key, bool *value);
+
+/* The prefix of an environment option, `env.NAME=value`. */
+#define CMDLINE_ENV_PREFIX "env."
+
+/* Whether option `opt` is an environment option at all (it starts with
+ * `env.`) and, returned, whether it is a well-formed one: `env.NAME=value`
+ * with a NAME of letters, digits and underscores that does not start with
+ * a digit (the portable names of POSIX.1-2017, XBD 8.1), and any value,
+ * the empty one included. */
+bool cmdline_env_option(const char *opt, bool *is_env);
+
+/* Build the environment from the well-formed environment options: each
+ * becomes a string "NAME=value" copied into `buf` (so the app may rewrite
+ * it without touching the kernel's options), listed in `envp` in command-
+ * line order, at most `max` entries and then a NULL (envp holds max + 1).
+ * A NAME given twice keeps its first place and its last value, as every
+ * other option does. Returns the number of entries. */
+unsigned cmdline_env(const struct cmdline *c, char *buf, size_t size, char **envp, unsigned max);
 
 /* Parse a size with an optional K/M/G suffix; -1 on malformed input. */
 int cmdline_parse_size(const char *s, u64 *out);

@@ -1,8 +1,10 @@
 /*
- * newlib's system calls, implemented on the kernel API. newlib is built
- * with --disable-newlib-supplied-syscalls and calls these by name. This
- * file is compiled as app code (newlib's headers and errno), not kernel
- * code. A call Proteus does not provide fails with ENOSYS; it never faults.
+ * newlib's system calls that Proteus provides: the console as fds 0-2, the
+ * heap, the clocks, sleeping and the end of the machine, on the kernel API.
+ * newlib is built with --disable-newlib-supplied-syscalls and calls these
+ * by name. This file is compiled as app code (newlib's headers and errno),
+ * not kernel code. The calls Proteus does not provide are in enosys.c;
+ * docs/libc.md lists them all.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -10,14 +12,16 @@
 #include <sys/time.h>
 #include <sys/times.h>
 #include <time.h>
+#include <string.h>
 #include <unistd.h>
 #include <proteus/api.h>
+#include "glue.h"
 
 /* Two errno variables matter: the app reads its reentrancy structure's
  * (the errno macro), while newlib's *_r wrappers read the plain global
  * after calling these. Setting both serves direct calls (open(), write())
  * and wrapped ones (fopen(), printf()) alike. */
-static void set_errno(int e)
+void libc_set_errno(int e)
 {
     errno = e;
 #undef errno
@@ -29,18 +33,14 @@ static void set_errno(int e)
 /* newlib, built for a bare *-elf target, calls these under their POSIX
  * names (write, not _write); _exit keeps its underscore. */
 int gettimeofday(struct timeval *tv, void *tz);
-int kill(int pid, int sig);
-int wait(int *status);
 int fstat(int fd, struct stat *st);
-int stat(const char *path, struct stat *st);
-int open(const char *path, int flags, ...);
 void _init(void);
 void _fini(void);
 
 _READ_WRITE_RETURN_TYPE write(int fd, const void *buf, size_t len)
 {
     if (fd != 1 && fd != 2) {
-        set_errno(EBADF);
+        libc_set_errno(EBADF);
         return -1;
     }
     return (_READ_WRITE_RETURN_TYPE)proteus_console_write(buf, len);
@@ -49,7 +49,7 @@ _READ_WRITE_RETURN_TYPE write(int fd, const void *buf, size_t len)
 _READ_WRITE_RETURN_TYPE read(int fd, void *buf, size_t len)
 {
     if (fd != 0) {
-        set_errno(EBADF);
+        libc_set_errno(EBADF);
         return -1;
     }
     return (_READ_WRITE_RETURN_TYPE)proteus_console_read(buf, len);
@@ -60,7 +60,7 @@ void *sbrk(ptrdiff_t incr)
     int err;
     void *old = proteus_sbrk((long)incr, &err);
     if (old == (void *)-1)
-        set_errno(-err);
+        libc_set_errno(-err);
     return old;
 }
 
@@ -73,44 +73,46 @@ int close(int fd)
 {
     if (fd >= 0 && fd <= 2)
         return 0;
-    set_errno(EBADF);
+    libc_set_errno(EBADF);
     return -1;
 }
 
 int fstat(int fd, struct stat *st)
 {
     if (fd < 0 || fd > 2) {
-        set_errno(EBADF);
+        libc_set_errno(EBADF);
         return -1;
     }
-    st->st_mode = S_IFCHR;   /* a terminal: newlib line-buffers stdout */
+    /* A terminal (POSIX.1-2017, fstat(): st_mode's file type; the rest
+     * has no meaning for the console). newlib line-buffers a stream on
+     * a character device that isatty() calls a terminal. */
+    memset(st, 0, sizeof(*st));
+    st->st_mode = S_IFCHR | S_IRUSR | S_IWUSR | S_IWGRP;
     return 0;
 }
 
+/* POSIX.1-2017, isatty(): 1 for a terminal; 0 and EBADF for a descriptor
+ * that is not open (here every one but 0-2, the console), ENOTTY for one
+ * that is open but no terminal (none such exists). */
 int isatty(int fd)
 {
     if (fd >= 0 && fd <= 2)
         return 1;
-    set_errno(EBADF);
+    libc_set_errno(EBADF);
     return 0;
 }
 
 off_t lseek(int fd, off_t off, int whence)
 {
-    set_errno((fd >= 0 && fd <= 2) ? ESPIPE : EBADF);
+    libc_set_errno((fd >= 0 && fd <= 2) ? ESPIPE : EBADF);
     return -1;
-}
-
-pid_t getpid(void)
-{
-    return 1;
 }
 
 int clock_gettime(clockid_t id, struct timespec *ts)
 {
     uint64_t ns;
     if (!ts) {
-        set_errno(EFAULT);
+        libc_set_errno(EFAULT);
         return -1;
     }
     if (id == CLOCK_MONOTONIC) {
@@ -118,7 +120,7 @@ int clock_gettime(clockid_t id, struct timespec *ts)
     } else if (id == CLOCK_REALTIME) {
         ns = proteus_wallclock_ns();
     } else {
-        set_errno(EINVAL);
+        libc_set_errno(EINVAL);
         return -1;
     }
     ts->tv_sec = (time_t)(ns / 1000000000u);
@@ -126,10 +128,12 @@ int clock_gettime(clockid_t id, struct timespec *ts)
     return 0;
 }
 
+/* Both clocks count nanoseconds (the TSC or a hypervisor's clock, scaled),
+ * and the wall clock is the monotonic one plus the time at boot. */
 int clock_getres(clockid_t id, struct timespec *ts)
 {
     if (id != CLOCK_MONOTONIC && id != CLOCK_REALTIME) {
-        set_errno(EINVAL);
+        libc_set_errno(EINVAL);
         return -1;
     }
     if (ts) {
@@ -152,7 +156,7 @@ int gettimeofday(struct timeval *tv, void *tz)
 int nanosleep(const struct timespec *req, struct timespec *rem)
 {
     if (!req || req->tv_nsec < 0 || req->tv_nsec >= 1000000000L || req->tv_sec < 0) {
-        set_errno(EINVAL);
+        libc_set_errno(EINVAL);
         return -1;
     }
     uint64_t now = proteus_clock_ns(), deadline = UINT64_MAX;
@@ -184,17 +188,19 @@ int usleep(useconds_t us)
     return nanosleep(&ts, NULL);
 }
 
-/* Not provided: one app, no files, no processes. */
-#define NOT_PROVIDED(ret) do { set_errno(ENOSYS); return ret; } while (0)
-int open(const char *path, int flags, ...) { NOT_PROVIDED(-1); }
-int kill(int pid, int sig) { NOT_PROVIDED(-1); }
-int link(const char *old, const char *new_name) { NOT_PROVIDED(-1); }
-int unlink(const char *path) { NOT_PROVIDED(-1); }
-int stat(const char *path, struct stat *st) { NOT_PROVIDED(-1); }
-pid_t fork(void) { NOT_PROVIDED(-1); }
-int execve(const char *path, char *const argv[], char *const envp[]) { NOT_PROVIDED(-1); }
-int wait(int *status) { NOT_PROVIDED(-1); }
-clock_t times(struct tms *t) { NOT_PROVIDED((clock_t)-1); }
+/* POSIX.1-2017, times(): the clock ticks (CLOCKS_PER_SEC, which clock()
+ * assumes) since boot, and the same count as the app's user time, since
+ * the kernel keeps no account of idle time: clock() therefore counts time
+ * asleep too. No children, no system time of its own. */
+clock_t times(struct tms *t)
+{
+    clock_t ticks = (clock_t)(proteus_clock_ns() / (1000000000u / CLOCKS_PER_SEC));
+    if (t) {
+        t->tms_utime = ticks;
+        t->tms_stime = t->tms_cutime = t->tms_cstime = 0;
+    }
+    return ticks;
+}
 
 /* __libc_init_array calls these around the constructors; Proteus has no
  * crti/crtn, so there is nothing for them to do. */
