@@ -127,8 +127,11 @@ $(1)_MFLAGS := $$(if $$(filter x86_64,$(1)),-m64 -mno-red-zone,-m32 -march=i686)
 $(1)_LDEMU := $$(if $$(filter x86_64,$(1)),elf_x86_64,elf_i386)
 $(1)_INC := -nostdinc -isystem $(GCC_INCLUDE) -isystem $$($(1)_DIR)/hdr -Iinclude -Iarch/x86/include
 $(1)_KCFLAGS := $(BASE_CFLAGS) $(WARN) $$($(1)_MFLAGS) -Wa,--noexecstack -mgeneral-regs-only $$($(1)_INC) $$($(1)_CONFIG) -D__KERNEL__
+# include/newlib holds headers that stand in for newlib's (pthread.h and
+# threads.h, which stop with the reason; docs/libc.md): -I is searched
+# before -isystem.
 $(1)_AINC := -nostdinc -isystem $$($(1)_NEWLIB)/include \
-        -isystem $(GCC_INCLUDE) -isystem $$($(1)_DIR)/hdr -Iinclude -Iarch/x86/include \
+        -isystem $(GCC_INCLUDE) -isystem $$($(1)_DIR)/hdr -Iinclude/newlib -Iinclude -Iarch/x86/include \
         $$($(1)_CONFIG) -D_POSIX_TIMERS=200112L -D_POSIX_MONOTONIC_CLOCK=200112L $(UNDEF_HOST)
 $(1)_ACFLAGS := $(BASE_CFLAGS) $$($(1)_MFLAGS) $$($(1)_AINC)
 $(1)_AXXFLAGS := $$(filter-out -std=gnu11,$(BASE_CFLAGS)) $(CXX_FLAGS) $$($(1)_MFLAGS) $$($(1)_AINC)

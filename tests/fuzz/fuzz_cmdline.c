@@ -19,7 +19,13 @@
  *   - cmdline_get / cmdline_get_bool return what the model's last match
  *     says (a pointer into c.buf), and leave *value alone when they
  *     should; cmdline_parse_size equals a model with exact overflow
- *     checks and leaves *out alone on refusal.
+ *     checks and leaves *out alone on refusal;
+ *   - cmdline_env (the app's environment from env.NAME=value options):
+ *     with a CMDLINE_MAX buffer and room for every entry, exactly one
+ *     entry per distinct well-formed NAME, in first-appearance order,
+ *     holding the last value given; with smaller buffers and tables, a
+ *     prefix of that, every entry inside the buffer and NUL-terminated,
+ *     and envp[n] NULL.
  */
 #include "fuzz.h"
 
@@ -246,6 +252,69 @@ static void check_lookup(const struct cmdline *c, const char *key)
         check_size_of(want);
 }
 
+/* The model of the environment: NAME=value for each distinct well-formed
+ * name, at its first place, with the value of its last option. */
+static unsigned model_env(const struct cmdline *c, const char **entries)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < c->nopts; i++) {
+        const char *o = c->opts[i];
+        if (strncmp(o, "env.", 4))
+            continue;
+        const char *e = o + 4;
+        size_t nl = 0;
+        while (e[nl] == '_' || (e[nl] >= 'a' && e[nl] <= 'z') || (e[nl] >= 'A' && e[nl] <= 'Z') ||
+               (nl > 0 && e[nl] >= '0' && e[nl] <= '9'))
+            nl++;
+        if (nl == 0 || e[nl] != '=')
+            continue;
+        unsigned k = 0;
+        while (k < n && !(strncmp(entries[k], e, nl + 1) == 0))
+            k++;
+        entries[k] = e;
+        if (k == n)
+            n++;
+    }
+    return n;
+}
+
+static void check_env(const struct cmdline *c)
+{
+    static char buf[CMDLINE_MAX];
+    char *envp[CMDLINE_MAX_OPTS + 1];
+    const char *want[CMDLINE_MAX_OPTS];
+    unsigned wn = model_env(c, want);
+
+    for (size_t i = 0; i < c->nopts; i++) {
+        bool is_env;
+        bool ok = cmdline_env_option(c->opts[i], &is_env);
+        FUZZ_CHECK(is_env == !strncmp(c->opts[i], "env.", 4), "env prefix misjudged: '%s'",
+                   c->opts[i]);
+        FUZZ_CHECK(!ok || is_env, "'%s' accepted without the env. prefix", c->opts[i]);
+    }
+    unsigned n = cmdline_env(c, buf, sizeof(buf), envp, CMDLINE_MAX_OPTS);
+    FUZZ_CHECK(n == wn, "%u environment entries, the model says %u", n, wn);
+    FUZZ_CHECK(envp[n] == NULL, "envp[%u] is not NULL", n);
+    for (unsigned i = 0; i < n; i++)
+        FUZZ_CHECK(!strcmp(envp[i], want[i]), "entry %u is '%s', the model says '%s'", i,
+                   envp[i], want[i]);
+
+    /* Smaller buffers and tables: a prefix of the whole, inside the buffer. */
+    for (size_t size = 0; size <= 64; size += 7) {
+        for (unsigned max = 0; max <= 3; max++) {
+            unsigned m = cmdline_env(c, buf, size, envp, max);
+            FUZZ_CHECK(m <= max && m <= wn, "%u entries with room for %u", m, max);
+            FUZZ_CHECK(envp[m] == NULL, "envp[%u] is not NULL (size %zu)", m, size);
+            for (unsigned i = 0; i < m; i++) {
+                FUZZ_CHECK(envp[i] >= buf && envp[i] + strlen(envp[i]) < buf + size,
+                           "entry %u outside a buffer of %zu bytes", i, size);
+                FUZZ_CHECK(!strncmp(envp[i], want[i], strcspn(want[i], "=") + 1),
+                           "entry %u is '%s', the model's name is in '%s'", i, envp[i], want[i]);
+            }
+        }
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct cmdline c;   /* 1.5 KiB: static, as in the kernel */
@@ -272,6 +341,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_words(&c);
     check_against_model(&c, line, skip_first);
     check_rejoin(&c);
+    check_env(&c);
 
     /* Look up every option's own name, a few fixed ones, and the extras. */
     static const char *const fixed[] = { "quiet", "mem", "acpi", "" };

@@ -48,6 +48,8 @@ def cmdline():
         "blanks": seed(1, " \t\r\nimage\t\tquiet\n--\rarg "),
         "null-line": seed(2, ""),
         "too-many-options": seed(0, " ".join("o%d=%d" % (i, i) for i in range(34))),
+        "environment": seed(0, 'env.A=1 env.B="two words" env.A=3 env.=x env.1X=y env.C_2= '
+                               'env.D-E=z env.F env.G==h quiet -- env.H=arg'),
         "too-many-args": seed(0, "quiet -- " + " ".join("a%d" % i for i in range(34))),
         "too-long": seed(0, "first " + "x" * 1010 + " last-word-does-not-fit"),
         "fills-buffer": seed(0, " ".join(["abcdefghi"] * 102) + " w"),
