@@ -26,7 +26,6 @@ FILTER=${1:-}
 declare -A KSRC=(
     [test_format]="lib/format.c"
     [test_cmdline]="kernel/cmdline.c"
-    [test_cmdline_env]="kernel/cmdline.c"
     [test_memmap]="kernel/memmap.c"
     [test_pmm]="kernel/pmm.c kernel/memmap.c"
     [test_bootinfo]="kernel/bootinfo.c kernel/memmap.c"
@@ -41,7 +40,7 @@ declare -A KSRC=(
     [test_range]=""
     [test_acpi]="drivers/acpi/acpi.c tests/unit/acpi_fake_phys.c"
 )
-ORDER=(test_format test_cmdline test_cmdline_env test_memmap test_pmm test_bootinfo test_madt test_ldt_desc
+ORDER=(test_format test_cmdline test_memmap test_pmm test_bootinfo test_madt test_ldt_desc
        test_timekeeping test_xen_start_info test_pvclock
        test_xen_console_ring test_vmi_rom test_hypervisor test_range test_acpi)
 
