@@ -1,0 +1,1 @@
+# deploy targets: see below
