@@ -17,10 +17,12 @@
 #                            i386 Xen tests (scripts/build-xen-pv32.sh)
 #   clang                    the compiler of the fuzz harnesses (tests/fuzz/): libFuzzer is clang's
 #   libclang-rt-14-dev       clang's runtimes for them: libFuzzer, ASan and UBSan
+#   gdb                      make debug, and the gdb-* boot rows that drive it in batch mode
 set -eu
 
 PKGS="gcc binutils make gcc-multilib newlib-source xz-utils libxen-dev qemu-system-x86 python3
-      xen-hypervisor-4.17-amd64 flex bison dpkg-dev clang libclang-rt-14-dev"
+      xen-hypervisor-4.17-amd64 flex bison dpkg-dev clang libclang-rt-14-dev
+      gdb"
 
 missing=""
 for p in $PKGS; do
