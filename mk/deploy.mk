@@ -1,1 +1,33 @@
-# deploy targets: see below
+# Deploy targets (docs/deploy.md): one appliance image, packaged for where it
+# runs. Each writes one file next to the image and is checked by the boot
+# table with the real tool (tests/boot/tests.cfg, the block at its end).
+#
+#   make iso APP=x [ARCH=...]      build/<arch>/<app>.iso: GRUB, native and Xen dom0
+#   make xl APP=x [ARCH=...]       build/<arch>/<app>.xl.cfg: a Xen PV domU for xl
+#   make libvirt APP=x [ARCH=...]  build/<arch>/<app>.kvm.xml and .xen.xml: libvirt domains
+#
+# ARGS (kernel options -- app args) is the command line baked in, as
+# `make run` passes it. ARGS and the other variables reach the scripts
+# through the environment or as single words, so their quoting survives.
+
+.PHONY: iso xl libvirt
+
+# ------------------------------------------------------------------- ISO --
+# ISO_DEFAULT: native | xen, the entry booted when ISO_TIMEOUT (seconds) ends.
+# ISO_XEN: the hypervisor of the Xen entry; none (empty): no Xen entry.
+# Debian's Xen runs 64-bit PV only, so an i386 dom0 needs the PV32 rebuild
+# the tests use (scripts/build-xen-pv32.sh build/xen).
+ISO ?= $(BUILD)/$(ARCH)/$(APP).iso
+ISO_DEFAULT ?= native
+ISO_TIMEOUT ?= 3
+ISO_XEN ?= $(if $(filter i386,$(ARCH)),$(wildcard $(BUILD)/xen/xen-4.17-pv32.elf),$(wildcard /boot/xen-4.17-amd64.gz))
+# Xen on the first serial port and the screen; a small dom0 of fixed size
+# (Xen's docs/misc/xen-command-line.pandoc: console, com1, dom0_mem).
+XEN_ARGS ?= console=com1,vga com1=115200,8n1 dom0_mem=64M,max:64M dom0_max_vcpus=1
+
+iso: export PROTEUS_ARGS = $(ARGS)
+iso: deps
+	$(Q)$(MAKE) --no-print-directory -j$(shell nproc) $(BUILD)/$(ARCH)/$(APP).elf
+	$(Q)python3 scripts/mkiso.py --arch '$(ARCH)' --image '$(BUILD)/$(ARCH)/$(APP).elf' --out '$(ISO)' \
+	    --args "$$PROTEUS_ARGS" --default '$(ISO_DEFAULT)' --timeout '$(ISO_TIMEOUT)' \
+	    --xen '$(ISO_XEN)' --xen-args '$(XEN_ARGS)'
