@@ -145,16 +145,18 @@ def load_table(path, build_dir):
         check(not t['command'] or not (t['gdb'] or t['cdrom']), 'a command row boots nothing: no gdb or cdrom')
         check(not t['gdb'] or (t['hypervisor'] == 'none' and not t['loader'] and not t['cdrom']),
               'a gdb row boots the image itself: no hypervisor, loader or cdrom')
-        check(not t['cdrom'] or (machine == 'pc' and t['hypervisor'] == 'none' and not t['loader']
-                                 and not t['append'] and not t['patch']),
-              'a cdrom row needs machine = pc, no hypervisor, loader, patch or append '
+        check(not t['cdrom'] or (machine == 'pc' and not t['loader'] and not t['append'] and not t['patch']),
+              'a cdrom row needs machine = pc, no loader, patch or append '
               '(the ISO holds the command lines: cdrom = ARGS=...)')
         try:
             cdrom = shlex.split(t['cdrom']) if t['cdrom'] not in ('', 'default') else []
         except ValueError as e:
             raise TableError(f'[{name}]: cdrom: {e}')
-        check(all(re.fullmatch(r'(ARGS|ISO_DEFAULT|ISO_TIMEOUT|XEN_ARGS)=.*', v, re.S) for v in cdrom),
-              'cdrom takes make iso variables: ARGS=, ISO_DEFAULT=, ISO_TIMEOUT=, XEN_ARGS=')
+        check(all(re.fullmatch(r'(ARGS|ISO_TIMEOUT)=.*', v, re.S) for v in cdrom),
+              'cdrom takes the make iso variables ARGS= and ISO_TIMEOUT= (hypervisor = xen '
+              'chooses the Xen entry, xen_args its command line)')
+        if t['cdrom'] and t['hypervisor'] == 'xen':   # the ISO's Xen entry boots by default
+            cdrom += ['ISO_DEFAULT=xen'] + ([f"XEN_ARGS={t['xen_args']}"] if t['xen_args'] else [])
         try:
             timeout, status = float(t['timeout']), int(t['expect_status'], 0)
             input_delay = float(t['input_delay'])
@@ -195,7 +197,13 @@ def load_table(path, build_dir):
             cmd = [binary, *data, '-accel', accel, '-M', t['machine'], '-m', t['mem'],
                    '-cpu', cpu, *COMMON, *(NO_REBOOT if t['end'] != 'poweroff' else []),
                    *(EXIT_DEVICE if t['end'] == 'status' else [])]
-            if t['hypervisor'] == 'xen':
+            if t['cdrom']:
+                # GRUB from the ISO boots the image or, with hypervisor =
+                # xen, Xen (a 64-bit hypervisor, whatever the image's arch)
+                if t['hypervisor'] == 'xen':
+                    cmd[0] = QEMU['x86_64']
+                cmd += ['-cdrom', image]
+            elif t['hypervisor'] == 'xen':
                 # Real Xen from QEMU's -kernel (multiboot), the image as dom0,
                 # the first multiboot module, with its own command line.
                 # i386 needs the hypervisor rebuilt with 32-bit PV.
@@ -204,8 +212,6 @@ def load_table(path, build_dir):
                 cmd[0] = QEMU['x86_64']
                 cmd += ['-kernel', xen, '-append', f'console=com1 {t["xen_args"]}'.strip(),
                         '-initrd', f'{image} {t["append"]}'.strip()]
-            elif t['cdrom']:
-                cmd += ['-cdrom', image]
             elif t['loader']:
                 # The image is the loader's first module; its command line
                 # is the scenario, then the kernel's (commas doubled: QEMU
@@ -542,6 +548,14 @@ def build_isos(runs, build_dir):
         if not run.cdrom or run.name in failed:
             continue
         app, variables = run.cdrom
+        if 'ISO_DEFAULT=xen' in variables:
+            xen = os.path.join(build_dir, 'xen', 'xen-4.17-pv32.elf') if run.arch == 'i386' \
+                else '/boot/xen-4.17-amd64.gz'
+            if not os.path.isfile(xen):
+                failed[run.name] = Result('SKIP', reason=f'{xen} missing (make check makes it: '
+                                          + ('scripts/build-xen-pv32.sh build/xen)' if run.arch == 'i386'
+                                             else 'xen-hypervisor-4.17-amd64, scripts/install-deps.sh)'))
+                continue
         cmd = ['make', '-C', REPO, '--no-print-directory', '-s', 'iso', f'APP={app}', f'ARCH={run.arch}',
                f'ISO={run.image}', f'BUILD={build_dir}', *variables]
         t0 = time.monotonic()
