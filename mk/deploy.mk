@@ -31,3 +31,36 @@ iso: deps
 	$(Q)python3 scripts/mkiso.py --arch '$(ARCH)' --image '$(BUILD)/$(ARCH)/$(APP).elf' --out '$(ISO)' \
 	    --args "$$PROTEUS_ARGS" --default '$(ISO_DEFAULT)' --timeout '$(ISO_TIMEOUT)' \
 	    --xen '$(ISO_XEN)' --xen-args '$(XEN_ARGS)'
+
+# -------------------------------------------------------------------- xl --
+# XL_NAME: the domain's name (default proteus-<app>); XL_MEMORY: MiB.
+XL ?= $(BUILD)/$(ARCH)/$(APP).xl.cfg
+XL_NAME ?=
+XL_MEMORY ?= 64
+
+xl: export PROTEUS_ARGS = $(ARGS)
+xl: deps
+	$(Q)$(MAKE) --no-print-directory -j$(shell nproc) $(BUILD)/$(ARCH)/$(APP).elf
+	$(Q)python3 scripts/mkxl.py --arch '$(ARCH)' --image '$(BUILD)/$(ARCH)/$(APP).elf' --out '$(XL)' \
+	    --name '$(XL_NAME)' --memory '$(XL_MEMORY)' --args "$$PROTEUS_ARGS"
+
+# --------------------------------------------------------------- libvirt --
+# LIBVIRT_TYPE: kvm, or qemu (TCG) where there is no KVM. LIBVIRT_NAME: the
+# domain's name (default proteus-<app>); LIBVIRT_MEMORY: MiB. LIBVIRT_LOG:
+# also write the serial console to this file. LIBVIRT_DEBUG_EXIT=1: add
+# QEMU's isa-debug-exit device (scripts/mklibvirt.py says why it is off).
+LIBVIRT_KVM ?= $(BUILD)/$(ARCH)/$(APP).kvm.xml
+LIBVIRT_XEN ?= $(BUILD)/$(ARCH)/$(APP).xen.xml
+LIBVIRT_TYPE ?= kvm
+LIBVIRT_NAME ?=
+LIBVIRT_MEMORY ?= 64
+LIBVIRT_LOG ?=
+LIBVIRT_DEBUG_EXIT ?=
+
+libvirt: export PROTEUS_ARGS = $(ARGS)
+libvirt: deps
+	$(Q)$(MAKE) --no-print-directory -j$(shell nproc) $(BUILD)/$(ARCH)/$(APP).elf
+	$(Q)python3 scripts/mklibvirt.py --arch '$(ARCH)' --image '$(BUILD)/$(ARCH)/$(APP).elf' \
+	    --out-kvm '$(LIBVIRT_KVM)' --out-xen '$(LIBVIRT_XEN)' --type '$(LIBVIRT_TYPE)' \
+	    --name '$(LIBVIRT_NAME)' --memory '$(LIBVIRT_MEMORY)' --args "$$PROTEUS_ARGS" \
+	    $(if $(LIBVIRT_LOG),--log '$(LIBVIRT_LOG)') $(if $(LIBVIRT_DEBUG_EXIT),--debug-exit)

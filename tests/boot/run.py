@@ -514,7 +514,16 @@ def run_command(run):
     Its exit status must be expect_status and its output (stdout and stderr)
     must match expect and reject; exit status 77 is a SKIP whose reason is
     the command's last output line, so a check that cannot run here says why
-    instead of passing."""
+    instead of passing. Command rows run one at a time (COMMAND_LOCK): they
+    call make, which must never run twice at once in one tree."""
+    with COMMAND_LOCK:
+        return _run_command(run)
+
+
+COMMAND_LOCK = threading.Lock()
+
+
+def _run_command(run):
     t0 = time.monotonic()
     p = subprocess.Popen(['sh', '-c', run.command], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT, start_new_session=True, cwd=REPO)
