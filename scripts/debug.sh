@@ -45,16 +45,20 @@ fi
 built=$(grep -a -o -m1 '/[[:print:]]*/newlib-build/' "$image" | head -n1 || true)
 
 # QEMU in the background: its console must not take the terminal, which is
-# gdb's (-serial stdio would put it in raw mode). Ctrl-C is for gdb
-# (interrupt the guest): a background job of this script ignores it, and the
-# script itself survives it, so QEMU is always ended below, whatever ends gdb.
+# gdb's (-serial stdio would put it in raw mode). Ctrl-C is for gdb (stop
+# the guest), so QEMU runs in a session of its own, where the terminal's
+# SIGINT does not reach it (QEMU would end on it: it installs its own
+# handler, whatever the shell set), and this script survives it, so that
+# QEMU is always ended below, whatever ends gdb.
 echo "  DEBUG   $qemu -S -gdb tcp:127.0.0.1:$port, $image (gdb: hbreak main, continue)"
-$qemu -display none -no-reboot -m 128 -serial "$serial" \
+setsid $qemu -display none -no-reboot -m 128 -serial "$serial" \
     -device isa-debug-exit,iobase=0xf4,iosize=4 \
     -S -gdb "tcp:127.0.0.1:$port" -kernel "$image" ${PROTEUS_ARGS:+-append "$PROTEUS_ARGS"} &
 qpid=$!
 trap 'kill $qpid 2>/dev/null || true' EXIT
 trap : INT
+trap 'exit 129' HUP    # a closed terminal: through the EXIT trap, so QEMU ends too
+trap 'exit 143' TERM
 
 # gdb retries a refused connection for `tcp connect-timeout` seconds (15), so
 # it may start before QEMU listens.
