@@ -109,6 +109,7 @@ def check(path):
         if key == 'kernel' and not (os.path.isabs(value) and os.path.isfile(value)):
             bad.append(f'kernel {value} is not an absolute path to a file')
     lib.xlu_cfg_destroy(cfg)
+    libc.fflush(ctypes.c_void_p(report))
     if bad:
         sys.exit(f'mkxl: {path}: ' + '; '.join(bad))
     print(f'{path}: parsed by libxlutil (xl\'s parser), every setting present')

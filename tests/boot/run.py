@@ -540,6 +540,7 @@ def _run_command(run):
     secs, out = time.monotonic() - t0, out.decode('utf-8', 'replace')
     if p.returncode == SKIP_STATUS != run.status:
         last = out.strip().splitlines()[-1] if out.strip() else 'no reason given'
+        last = last[len('SKIP: '):] if last.startswith('SKIP: ') else last
         return Result('SKIP', secs, last, out)
     why = [f'exit status {p.returncode}, expected {run.status}'] if p.returncode != run.status else []
     why += [f'missing /{rx.pattern}/' for rx in run.expect if not rx.search(out)]
