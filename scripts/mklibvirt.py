@@ -139,11 +139,11 @@ def write(a):
 
 
 # ---------------------------------------------------------------- checks --
-def run(cmd, user=None, env=None):
+def run(cmd, user=None, env=None, cwd=None):
     """Run a command, as `user` if given (setpriv, util-linux); (rc, output)."""
     if user:
         cmd = ['setpriv', f'--reuid={user}', f'--regid={pwd.getpwnam(user).pw_gid}', '--clear-groups', *cmd]
-    p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env)
+    p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env, cwd=cwd)
     # libvirt's own log lines on stderr ("info : libvirt version") are noise here
     err = '\n'.join(l for l in p.stderr.splitlines() if not re.match(r'^\d{4}-\d\d-\d\d .* (info|warning) : ', l))
     return p.returncode, (p.stdout + err).strip()
@@ -199,6 +199,21 @@ def check(path, boot, timeout):
         os.chmod(root, 0o755)
         xml = os.path.join(root, 'domain.xml')
         console = os.path.join(root, 'console.log')
+        if kind == 'xen':
+            if boot:
+                skip('a Xen domain cannot be started here: libvirt\'s libxl driver needs a running Xen')
+            uri, user, note = 'test:///default', None, (
+                "libvirt's test driver: the libxl driver (xen:///system) needs a running Xen")
+        else:
+            uri, user, note = qemu_connection(root)
+        if user and boot:
+            # QEMU runs as that user, who may not reach the image (a clone
+            # under root's home, mode 700): it boots a copy, the only change.
+            copy = os.path.join(root, 'kernel.elf')
+            shutil.copyfile(kernel, copy)
+            os.chmod(copy, 0o644)
+            text = text.replace(f'<kernel>{kernel}</kernel>', f'<kernel>{copy}</kernel>')
+            kernel = copy
         if boot:
             # The serial console also to a file of the private root, which
             # the QEMU user can write, whatever LIBVIRT_LOG said.
@@ -208,13 +223,6 @@ def check(path, boot, timeout):
         with open(xml, 'w') as f:
             f.write(text)
         os.chmod(xml, 0o644)
-        if kind == 'xen':
-            if boot:
-                skip('a Xen domain cannot be started here: libvirt\'s libxl driver needs a running Xen')
-            uri, user, note = 'test:///default', None, (
-                "libvirt's test driver: the libxl driver (xen:///system) needs a running Xen")
-        else:
-            uri, user, note = qemu_connection(root)
         print(f'connection: {uri} {note}')
         env = dict(os.environ, HOME=root)
         cmds = [f'define {xml}']
@@ -227,7 +235,7 @@ def check(path, boot, timeout):
             wait = f'event --domain {name} --event lifecycle --timeout {timeout}'
             cmds += [f'start {name}', wait, wait, f'domstate {name} --reason', f'destroy {name}']
         cmds += [f'dumpxml --inactive {name}', f'undefine {name}']
-        rc, out = run(['virsh', '-c', uri, '; '.join(cmds)], user, env)
+        rc, out = run(['virsh', '-c', uri, '; '.join(cmds)], user, env, cwd=root)
         print(out)
         if rc and re.search(r"does not support virt type 'kvm'|no (accelerator|KVM)|domaintype=kvm", out):
             skip(f"libvirt's QEMU driver {note} offers no KVM here (/dev/kvm is not usable by that user), "
