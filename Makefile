@@ -412,3 +412,4 @@ $(LOADER_DIR)/hostile-loader.elf: $(LOADER_OBJS) tests/boot/loader/loader.ld scr
 	$(Q)python3 scripts/check-image.py --no-pvh $@.tmp
 	$(Q)mv $@.tmp $@
 -include $(wildcard $(LOADER_DIR)/*.d)
+include mk/debug.mk mk/deploy.mk

@@ -17,10 +17,19 @@
 #                            i386 Xen tests (scripts/build-xen-pv32.sh)
 #   clang                    the compiler of the fuzz harnesses (tests/fuzz/): libFuzzer is clang's
 #   libclang-rt-14-dev       clang's runtimes for them: libFuzzer, ASan and UBSan
+#   gdb                      make debug, and the gdb-* boot rows that drive it in batch mode
+#   grub-pc-bin xorriso mtools  make iso: grub-mkrescue's BIOS GRUB, ISO writer and FAT tools
+#   libvirt-clients          make libvirt's checks: virsh and virt-xml-validate
+#   libxml2-utils            xmllint, which virt-xml-validate runs
+#   libvirt-daemon libvirt-daemon-driver-qemu  libvirt's QEMU driver, which the
+#                            checks run embedded in virsh (qemu:///embed): no service
+#                            is installed or started (those are libvirt-daemon-system's)
 set -eu
 
 PKGS="gcc binutils make gcc-multilib newlib-source xz-utils libxen-dev qemu-system-x86 python3
-      xen-hypervisor-4.17-amd64 flex bison dpkg-dev clang libclang-rt-14-dev"
+      xen-hypervisor-4.17-amd64 flex bison dpkg-dev clang libclang-rt-14-dev
+      gdb grub-pc-bin xorriso mtools libvirt-clients libxml2-utils libvirt-daemon
+      libvirt-daemon-driver-qemu"
 
 missing=""
 for p in $PKGS; do

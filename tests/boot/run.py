@@ -13,6 +13,7 @@ import os
 import re
 import shlex
 import signal
+import socket
 import struct
 import subprocess
 import sys
@@ -34,7 +35,7 @@ DEFAULTS = {'machine': 'pc', 'boot': 'multiboot', 'mem': '64', 'accel': 'tcg',
             'qemu': 'system', 'hypervisor': 'none', 'xen_args': '',
             'option_rom': '', 'rom_checksum': 'checked',
             'expect_tcg': '', 'expect_kvm': '', 'kvm_needs': 'sse', 'loader': '',
-            'patch': ''}
+            'patch': '', 'gdb': '', 'cdrom': '', 'command': ''}
 FIELDS = set(DEFAULTS) | {'image', 'arch', 'cpu'}
 DEFAULT_CPU = {'x86_64': 'qemu64', 'i386': 'qemu32'}
 QEMU = {'x86_64': 'qemu-system-x86_64', 'i386': 'qemu-system-i386'}
@@ -90,6 +91,9 @@ class Run:
     kvm_needs: str = 'sse'
     loader: bool = False   # booted through the hostile test loader
     patch: tuple = None    # (image, what, symbol): boot a patched copy (PATCHES)
+    gdb: str = None        # gdb script run against QEMU's gdb server (boot_gdb)
+    cdrom: tuple = None    # (app, `make iso` variables): boot the GRUB ISO it makes (build_isos)
+    command: str = None    # a host command instead of QEMU (run_command)
 
 
 @dataclass
@@ -139,6 +143,21 @@ def load_table(path, build_dir):
         check(t['kvm_needs'] in ('sse', 'ring0'), 'kvm_needs must be sse or ring0')
         check(not t['loader'] or (machine == 'pc' and t['hypervisor'] == 'none'),
               'a loader row needs machine = pc and no hypervisor')
+        check(not t['command'] or not (t['gdb'] or t['cdrom']), 'a command row boots nothing: no gdb or cdrom')
+        check(not t['gdb'] or (t['hypervisor'] == 'none' and not t['loader'] and not t['cdrom']),
+              'a gdb row boots the image itself: no hypervisor, loader or cdrom')
+        check(not t['cdrom'] or (machine == 'pc' and not t['loader'] and not t['append'] and not t['patch']),
+              'a cdrom row needs machine = pc, no loader, patch or append '
+              '(the ISO holds the command lines: cdrom = ARGS=...)')
+        try:
+            cdrom = shlex.split(t['cdrom']) if t['cdrom'] not in ('', 'default') else []
+        except ValueError as e:
+            raise TableError(f'[{name}]: cdrom: {e}')
+        check(all(re.fullmatch(r'(ARGS|ISO_TIMEOUT)=.*', v, re.S) for v in cdrom),
+              'cdrom takes the make iso variables ARGS= and ISO_TIMEOUT= (hypervisor = xen '
+              'chooses the Xen entry, xen_args its command line)')
+        if t['cdrom'] and t['hypervisor'] == 'xen':   # the ISO's Xen entry boots by default
+            cdrom += ['ISO_DEFAULT=xen'] + ([f"XEN_ARGS={t['xen_args']}"] if t['xen_args'] else [])
         try:
             timeout, status = float(t['timeout']), int(t['expect_status'], 0)
             input_delay = float(t['input_delay'])
@@ -150,6 +169,8 @@ def load_table(path, build_dir):
         # With a loader the scenario picks the entry, from the full image.
         image = os.path.join(build_dir, arch, t['image'] + (
             '.pvh.elf' if t['boot'] == 'pvh' and not t['loader'] else '.elf'))
+        if t['cdrom']:   # one ISO per row, made once before the runs
+            image = os.path.join(build_dir, 'test-images', arch, f"{t['image']}-{name}.iso")
         patch = None
         if t['patch']:
             what, _, symbol = t['patch'].partition('@')
@@ -177,7 +198,13 @@ def load_table(path, build_dir):
             cmd = [binary, *data, '-accel', accel, '-M', t['machine'], '-m', t['mem'],
                    '-cpu', cpu, *COMMON, *(NO_REBOOT if t['end'] != 'poweroff' else []),
                    *(EXIT_DEVICE if t['end'] == 'status' else [])]
-            if t['hypervisor'] == 'xen':
+            if t['cdrom']:
+                # GRUB from the ISO boots the image or, with hypervisor =
+                # xen, Xen (a 64-bit hypervisor, whatever the image's arch)
+                if t['hypervisor'] == 'xen':
+                    cmd[0] = QEMU['x86_64']
+                cmd += ['-cdrom', image]
+            elif t['hypervisor'] == 'xen':
                 # Real Xen from QEMU's -kernel (multiboot), the image as dom0,
                 # the first multiboot module, with its own command line.
                 # i386 needs the hypervisor rebuilt with 32-bit PV.
@@ -216,7 +243,9 @@ def load_table(path, build_dir):
                             t['input'].encode().decode('unicode_escape') if t['input'] else '',
                             regexes(name, 'input_after', t['input_after'])[0], input_delay,
                             float(t['clock_tolerance_ms']) if t['clock_tolerance_ms'] else None,
-                            env, t['kvm_needs'], bool(t['loader']), patch))
+                            env, t['kvm_needs'], bool(t['loader']), patch,
+                            os.path.join(REPO, t['gdb']) if t['gdb'] else None,
+                            (t['image'], cdrom) if t['cdrom'] else None, t['command'] or None))
     return runs
 
 
@@ -426,8 +455,163 @@ def guest_status(rc, console):
     return status, None
 
 
+GDB_ARCH = {'x86_64': 'i386:x86-64', 'i386': 'i386'}
+SKIP_STATUS = 77           # a command row's "cannot check here" (as automake's tests)
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on now (the kernel picks
+    it). QEMU binds it a moment later; should another process take it in
+    between, QEMU fails to start and says so, which the row reports."""
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def boot_gdb(run):
+    """A `gdb` row: QEMU stopped at the first instruction (-S) with its gdb
+    server on a free port, and Debian's gdb running the row's script against
+    it in batch mode, connected as `make debug` connects (scripts/debug.sh:
+    the architecture set first). The script must end the guest (`kill`).
+    expect and reject are matched against gdb's output; gdb must exit 0 and
+    QEMU must end with it. A gdb that never connects, or a guest that never
+    reaches the breakpoint, runs into the timeout."""
+    port = free_port()
+    cmd = run.cmd + ['-S', '-gdb', f'tcp:127.0.0.1:{port}']
+    gdb = ['gdb', '-batch', '-nx', '-ex', f'set architecture {GDB_ARCH[run.arch]}',
+           '-ex', f'target remote 127.0.0.1:{port}', '-x', run.gdb, run.image]
+    t0 = time.monotonic()
+    try:
+        q = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, start_new_session=True)
+    except OSError as e:
+        return Result('FAIL', reason=f'cannot start {cmd[0]}: {e.strerror}', broken=True)
+    LIVE.add(q)
+    console = []
+    reader = threading.Thread(target=lambda: console.append(q.stdout.read()), daemon=True)
+    reader.start()
+    why, rc = [], None
+    try:
+        g = subprocess.Popen(gdb, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, start_new_session=True, cwd=REPO)
+        LIVE.add(g)
+        try:
+            out, _ = g.communicate(timeout=run.timeout)
+            rc = g.returncode
+        except subprocess.TimeoutExpired:
+            kill(g)
+            out, _ = g.communicate()
+        LIVE.discard(g)
+    except OSError as e:
+        kill(q)
+        return Result('FAIL', reason=f'cannot start gdb: {e.strerror} (scripts/install-deps.sh installs it)',
+                      broken=True)
+    finally:
+        if rc is None:
+            kill(q)
+    try:   # gdb's kill ends QEMU at once ("Terminated via GDBstub")
+        q.wait(5)
+    except subprocess.TimeoutExpired:
+        kill(q)
+        q.wait()
+        why.append('QEMU still ran after gdb ended (the script must end with kill)')
+    LIVE.discard(q)
+    reader.join(5)
+    secs = time.monotonic() - t0
+    out = out.decode('utf-8', 'replace')
+    text = (console[0] if console else b'').decode('utf-8', 'replace').replace('\r', '')
+    output = (f'$ {shlex.join(gdb)}\n{out}--- console and QEMU messages of '
+              f'{shlex.join(cmd[-3:])} ---\n{text}')
+    if rc is None:
+        return Result('TIMEOUT', secs, f'killed after {run.timeout:g} s', output)
+    qemu_error = QEMU_ERROR.search(text)
+    if q.returncode != 0 and qemu_error:
+        line = text[qemu_error.start():].splitlines()[0]
+        return Result('FAIL', secs, f'QEMU failed: {line}', output, broken=True)
+    if rc != 0:
+        why.append(f'gdb exited {rc}')
+    if not why and (q.returncode != 0 or 'Terminated via GDBstub' not in text):
+        why.append(f'QEMU exited {q.returncode}, not through gdb\'s kill')
+    why += [f'missing /{rx.pattern}/' for rx in run.expect if not rx.search(out)]
+    why += [f'rejected /{rx.pattern}/ found' for rx in run.reject if rx.search(out)]
+    return Result('FAIL' if why else 'PASS', secs, '; '.join(why), output)
+
+
+def run_command(run):
+    """A `command` row: a host command (sh -c, in the repository) instead of
+    a boot, for the deploy checks that run a real tool (xl's parser, virsh).
+    Its exit status must be expect_status and its output (stdout and stderr)
+    must match expect and reject; exit status 77 is a SKIP whose reason is
+    the command's last output line, so a check that cannot run here says why
+    instead of passing. Command rows run one at a time (COMMAND_LOCK): they
+    call make, which must never run twice at once in one tree."""
+    with COMMAND_LOCK:
+        return _run_command(run)
+
+
+COMMAND_LOCK = threading.Lock()
+
+
+def _run_command(run):
+    t0 = time.monotonic()
+    p = subprocess.Popen(['sh', '-c', run.command], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, start_new_session=True, cwd=REPO)
+    LIVE.add(p)
+    try:
+        out, _ = p.communicate(timeout=run.timeout)
+    except subprocess.TimeoutExpired:
+        kill(p)
+        out, _ = p.communicate()
+        return Result('TIMEOUT', time.monotonic() - t0, f'killed after {run.timeout:g} s',
+                      out.decode('utf-8', 'replace'))
+    finally:
+        LIVE.discard(p)
+    secs, out = time.monotonic() - t0, out.decode('utf-8', 'replace')
+    if p.returncode == SKIP_STATUS != run.status:
+        last = out.strip().splitlines()[-1] if out.strip() else 'no reason given'
+        last = last[len('SKIP: '):] if last.startswith('SKIP: ') else last
+        return Result('SKIP', secs, last, out)
+    why = [f'exit status {p.returncode}, expected {run.status}'] if p.returncode != run.status else []
+    why += [f'missing /{rx.pattern}/' for rx in run.expect if not rx.search(out)]
+    why += [f'rejected /{rx.pattern}/ found' for rx in run.reject if rx.search(out)]
+    return Result('FAIL' if why else 'PASS', secs, '; '.join(why), out)
+
+
+def build_isos(runs, build_dir):
+    """Make the ISO of each `cdrom` run with `make iso` and the row's
+    variables, one after another before any run starts (make must not run
+    twice at once in one tree). Returns {run name: Result} for those that
+    could not be made."""
+    failed = {}
+    for run in runs:
+        if not run.cdrom or run.name in failed:
+            continue
+        app, variables = run.cdrom
+        if 'ISO_DEFAULT=xen' in variables:
+            xen = os.path.join(build_dir, 'xen', 'xen-4.17-pv32.elf') if run.arch == 'i386' \
+                else '/boot/xen-4.17-amd64.gz'
+            if not os.path.isfile(xen):
+                failed[run.name] = Result('SKIP', reason=f'{xen} missing (make check makes it: '
+                                          + ('scripts/build-xen-pv32.sh build/xen)' if run.arch == 'i386'
+                                             else 'xen-hypervisor-4.17-amd64, scripts/install-deps.sh)'))
+                continue
+        cmd = ['make', '-C', REPO, '--no-print-directory', '-s', 'iso', f'APP={app}', f'ARCH={run.arch}',
+               f'ISO={run.image}', f'BUILD={build_dir}', *variables]
+        t0 = time.monotonic()
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        if p.returncode:
+            tail = (p.stdout + p.stderr).strip().splitlines()[-1:] or ['no message']
+            failed[run.name] = Result('FAIL', reason=f'{shlex.join(cmd)} failed: {tail[0]}', broken=True,
+                                      output=p.stdout + p.stderr)
+        else:
+            print(f'ISO   {os.path.relpath(run.image)} ({time.monotonic() - t0:.1f} s)', flush=True)
+    return failed
+
+
 def boot(run):
     """Boot one run and judge it."""
+    if run.command:
+        return run_command(run)
     if run.patch:
         why = write_patched(*run.patch, run.image)
         if why:
@@ -436,6 +620,8 @@ def boot(run):
               *([run.cmd[run.cmd.index('-option-rom') + 1]] if '-option-rom' in run.cmd else [])):
         if not os.path.isfile(f):
             return Result('FAIL', reason=f'{f} missing (not built?)', broken=True)
+    if run.gdb:
+        return boot_gdb(run)
     t0 = time.monotonic()
     try:
         rc, console, err, stamps = qemu(run.cmd, run.timeout, run.console_input, run.input_after,
@@ -545,9 +731,16 @@ def probe_kvm(sse=True):
     return 'probe timed out' if rc is None else f'probe boot failed (exit {rc}: {detail})'
 
 
-def needed_files(run):
-    """The files a run boots from: the image (the one a patched copy is made
-    from), Xen or the test loader, a shim ROM, a QEMU of our own."""
+def needed_files(run, build_dir):
+    """The files a run boots from: the image (the one a patched copy or an
+    ISO is made from), Xen or the test loader, a shim ROM, a QEMU of our
+    own. A command row needs what its command builds itself."""
+    if run.command:
+        return []
+    if run.cdrom:
+        xen = [os.path.join(build_dir, 'xen', 'xen-4.17-pv32.elf')] \
+            if run.arch == 'i386' and 'ISO_DEFAULT=xen' in run.cdrom[1] else []
+        return [os.path.join(build_dir, run.arch, f'{run.cdrom[0]}.elf'), *xen]
     files = [run.patch[0] if run.patch else run.image]
     if '-initrd' in run.cmd:
         files.append(run.cmd[run.cmd.index('-kernel') + 1])
@@ -563,7 +756,7 @@ def build_missing(runs, build_dir):
     runner may be started on a fresh build), each kind the way `make check`
     builds it. Returns {file: why it is still missing} for what could not be
     built; those runs are skipped with that reason."""
-    missing = sorted({f for r in runs for f in needed_files(r) if not os.path.isfile(f)})
+    missing = sorted({f for r in runs for f in needed_files(r, build_dir) if not os.path.isfile(f)})
     if not missing:
         return {}
     rel = os.path.relpath(build_dir, REPO)
@@ -630,13 +823,16 @@ def main():
               flush=True)
 
     unbuilt = build_missing(runs, args.build_dir)
+    iso_failures = build_isos(runs, args.build_dir)
     lock = threading.Lock()
     stopping = threading.Event()
 
     def one(run):
-        gone = [unbuilt[f] for f in needed_files(run) if f in unbuilt]
+        gone = [unbuilt[f] for f in needed_files(run, args.build_dir) if f in unbuilt]
         if gone:
             res = Result('SKIP', reason=gone[0])
+        elif run.name in iso_failures:
+            res = iso_failures[run.name]
         elif run.accel == 'kvm' and kvm_problem and (run.kvm_needs == 'sse' or ring0_problem):
             res = Result('SKIP', reason=f'KVM not usable: {kvm_problem}')
         else:
