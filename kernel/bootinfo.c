@@ -24,6 +24,15 @@ struct mb1_info {
     u32 mmap_length, mmap_addr;   /* flag bit 6 */
 } __packed;
 
+/* The fields after mmap_addr, up to the boot loader's name (Multiboot
+ * 0.6.96, 3.3: offsets 52-67), read only when flag bit 9 says the name is
+ * there, so that a shorter structure at the window's end still boots. */
+struct mb1_info_tail {
+    u32 drives_length, drives_addr;
+    u32 config_table;
+    u32 boot_loader_name;         /* flag bit 9 */
+} __packed;
+
 struct mb1_mmap_entry {
     u32 size;                     /* of the rest of the entry */
     u64 base, len;
@@ -79,6 +88,23 @@ static void copy_cmdline(struct boot_info *bi, u64 pa)
     bi->cmdline_truncated = n == room || s[n] != '\0';
 }
 
+/* Whether the boot loader's name, `room` bytes of which lie in the window,
+ * is GRUB 2's: it holds "GRUB " followed by a version that is not 0.x. */
+static bool loader_is_grub2(const char *name, u64 room)
+{
+    char copy[64];
+    size_t n = 0;
+    while (n < sizeof(copy) - 1 && n < room && name[n]) {
+        copy[n] = name[n];
+        n++;
+    }
+    copy[n] = '\0';
+    for (size_t i = 0; i + 5 < n; i++)
+        if (!strncmp(copy + i, "GRUB ", 5))
+            return copy[i + 5] != '0';
+    return false;
+}
+
 /* Every entry is read, even past what the table holds (memmap_add keeps
  * the reserved ones first): a reserved range left unread could lie under
  * RAM reported earlier. A map longer than any firmware makes is refused. */
@@ -123,6 +149,21 @@ static int parse_mb1(struct boot_info *bi, u32 info_pa)
     u32 flags = mb->flags;
     if (flags & (1 << 2))
         copy_cmdline(bi, mb->cmdline);
+    /* The Multiboot spec leaves open whether the command line starts with
+     * the image's path: QEMU's loader and GRUB Legacy put it there, GRUB 2
+     * does not (its multiboot command passes only the words after the
+     * file; Xen tells them apart by the name too, xen/arch/x86/setup.c,
+     * cmdline_cook()). GRUB 2 calls itself "GRUB 2.06..." (or "GRUB
+     * 1.9x"), GRUB Legacy "GNU GRUB 0.97". */
+    bi->cmdline_names_image = true;
+    if (flags & (1 << 9)) {
+        const struct mb1_info_tail *tail =
+            boot_ptr((u64)info_pa + sizeof(*mb), sizeof(*tail), "Multiboot information (loader name)");
+        const char *name = tail && tail->boot_loader_name
+                               ? boot_ptr(tail->boot_loader_name, 1, "boot loader name") : NULL;
+        if (name && loader_is_grub2(name, boot_readable.hi - tail->boot_loader_name))
+            bi->cmdline_names_image = false;
+    }
     const u8 *map = NULL;
     u32 map_len = mb->mmap_length;
     if (flags & (1 << 6))

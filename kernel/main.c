@@ -169,7 +169,7 @@ __noreturn void kernel_main(const struct boot_info *bi)
     cpu_detect();
     p->setup_cpu();
 
-    cmdline_parse(&cmdline, boot_info.cmdline, boot_info.entry == BOOT_ENTRY_MB1);
+    cmdline_parse(&cmdline, boot_info.cmdline, boot_info.cmdline_names_image);
     apply_options();
     hypervisor_print();
     /* Before anything else runs much, and while the text is still

@@ -74,11 +74,10 @@ def grub_cfg(app, arch, args, default, timeout, xen_args, with_xen):
         f'set default={1 if default == "xen" else 0}',
         '',
         f"menuentry '{native}' {{",
-        # GRUB 2's multiboot command line does not start with the image's
-        # path, as QEMU's and GRUB Legacy's do; the kernel drops the first
-        # word as that path (docs/architecture.md, "Command line"), so the
-        # path is written in, as those loaders give it.
-        f'    multiboot /boot/{app}.elf /boot/{app}.elf {words}'.rstrip(),
+        # GRUB 2's multiboot command line is the words after the file
+        # alone; the kernel knows GRUB 2 by its name and takes the first
+        # word as an option (kernel/bootinfo.c, cmdline_names_image).
+        f'    multiboot /boot/{app}.elf {words}'.rstrip(),
         '}',
     ]
     if with_xen:

@@ -14,6 +14,7 @@ struct boot_info {
     const char *protocol;      /* "multiboot", "pvh" */
     char cmdline[CMDLINE_MAX];
     bool cmdline_truncated;
+    bool cmdline_names_image;  /* its first word is the image's path, not an option */
     struct memmap mem;
     paddr_t rsdp;              /* 0: search for it */
     paddr_t ebda;              /* BIOS extended data area, read from page 0 */

@@ -35,10 +35,18 @@ static void reset(void)
     boot_readable = (struct boot_window){ 1, 0x100000000ULL, 0 };
 }
 
+static void window_is_arena(void)
+{
+    boot_readable.lo = pa(low);
+    boot_readable.hi = pa(low) + ARENA;
+    boot_readable.offset = 0;
+}
+
 /* Multiboot info at low+0, mmap at low+0x1000, cmdline at low+0x2000. */
 struct mb1 {
     u32 flags, mem_lower, mem_upper, boot_device, cmdline, mods_count, mods_addr, syms[4];
     u32 mmap_length, mmap_addr;
+    u32 drives_length, drives_addr, config_table, boot_loader_name;   /* flag bit 9 */
 };
 
 static void mb1_entry(u32 at, u32 size, u64 base, u64 len, u32 type)
@@ -73,6 +81,48 @@ TEST(bootinfo_multiboot_good)
     CHECK_EQ(bi.mem.n, 2u);
     CHECK_EQ(bi.mem.r[1].base, 0x100000ull);
     CHECK_EQ(bi.mem.r[1].len, 0x3f00000ull);
+}
+
+/* Whether the command line's first word is the image's path depends on
+ * the loader: GRUB 2 leaves it out, QEMU and GRUB Legacy put it in. */
+static bool names_image_with_loader(const char *name, u32 name_pa)
+{
+    reset();
+    window_is_arena();
+    struct mb1 *mb = mb1_good();
+    if (name) {
+        strcpy((char *)low + 0x3000, name);
+        mb->flags |= 1 << 9;
+        mb->boot_loader_name = name_pa ? name_pa : pa(low + 0x3000);
+    }
+    CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_MB1, MB1_BOOT_MAGIC, pa(mb)), 0);
+    return bi.cmdline_names_image;
+}
+
+TEST(bootinfo_loader_name_decides_image_word)
+{
+    CHECK(names_image_with_loader(NULL, 0));                     /* QEMU gives no name */
+    CHECK(names_image_with_loader("qemu", 0));
+    CHECK(names_image_with_loader("GNU GRUB 0.97", 0));          /* GRUB Legacy */
+    CHECK(!names_image_with_loader("GRUB 2.06-13+deb12u1", 0));
+    CHECK(!names_image_with_loader("GRUB 1.99", 0));
+    CHECK(names_image_with_loader("GRUB ", 0));                  /* no version: not told */
+    CHECK(names_image_with_loader("proteus hostile test loader", 0));
+    /* a name outside the window is reported and taken as not GRUB 2 */
+    CHECK(names_image_with_loader("GRUB 2.06", pa(low) + ARENA));
+    CHECK(strstr(unit_log, "boot loader name") != NULL);
+    /* a name running to the window's end without a NUL is read no further */
+    reset();
+    window_is_arena();
+    struct mb1 *mb = mb1_good();
+    memcpy(low + ARENA - 6, "GRUB 2", 6);
+    mb->flags |= 1 << 9;
+    mb->boot_loader_name = pa(low) + ARENA - 6;
+    CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_MB1, MB1_BOOT_MAGIC, pa(mb)), 0);
+    CHECK(!bi.cmdline_names_image);
+    memcpy(low + ARENA - 5, "GRUB ", 5);   /* the version would be past the end */
+    CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_MB1, MB1_BOOT_MAGIC, pa(mb) ), 0);
+    CHECK(bi.cmdline_names_image);
 }
 
 TEST(bootinfo_unknown_entry)
@@ -224,13 +274,6 @@ TEST(bootinfo_pvh_many_entries)
  * The window (kernel/bootinfo.c) is moved to [low, low + ARENA): anything
  * reaching past it must be refused before a byte is read, as a structure
  * running across 4 GiB is in the kernel. */
-static void window_is_arena(void)
-{
-    boot_readable.lo = pa(low);
-    boot_readable.hi = pa(low) + ARENA;
-    boot_readable.offset = 0;
-}
-
 TEST(bootinfo_info_outside_window)
 {
     reset();
