@@ -10,6 +10,24 @@
 #include <drivers/acpi.h>
 #include <proteus/panic.h>
 #include <proteus/printk.h>
+#include <proteus/timekeeping.h>
+
+/* The write to PM1 control returns before the machine is off: a VMM
+ * (QEMU under libvirt) stops the CPUs a little later. Give it 100 ms,
+ * timed by the TSC when its rate is known, else by a bounded spin, before
+ * saying that the power-off did not happen. */
+static void power_off_grace(void)
+{
+    u64 hz = tsc_hz();
+    if (tsc_hz_plausible(hz)) {
+        u64 start = x86_rdtsc();
+        while (x86_rdtsc() - start < hz / 10)
+            x86_pause();
+    } else {
+        for (unsigned long i = 0; i < 100000000UL; i++)
+            x86_pause();
+    }
+}
 
 static PVOP_ABI __noreturn void native_exit(int status)
 {
@@ -19,6 +37,7 @@ static PVOP_ABI __noreturn void native_exit(int status)
         x86_outw(pm1a, value);
         if (pm1b)
             x86_outw(pm1b, value);
+        power_off_grace();
     }
     printk("proteus: no way to power off: halted (exit status %d)\n", status);
     for (;;) {
