@@ -412,4 +412,12 @@ $(LOADER_DIR)/hostile-loader.elf: $(LOADER_OBJS) tests/boot/loader/loader.ld scr
 	$(Q)python3 scripts/check-image.py --no-pvh $@.tmp
 	$(Q)mv $@.tmp $@
 -include $(wildcard $(LOADER_DIR)/*.d)
+# ARGS for the targets that boot an image or bake a command line into one
+# (debug, iso, xl, libvirt; run's scripts/run.py does the same itself):
+# split with the shell's quoting rules and re-quoted for the kernel's parser
+# (scripts/run.py --print-cmdline), so ARGS means the same to each. A recipe
+# line starts with $(WITH_KERNEL_ARGS) and finds the line in $PROTEUS_ARGS;
+# ARGS that the kernel cannot be given ends the recipe with the reason.
+WITH_KERNEL_ARGS = PROTEUS_ARGS="$$(ARGS='$(subst ','\'',$(ARGS))' python3 scripts/run.py \
+        --print-cmdline)" || exit 2; export PROTEUS_ARGS;
 include mk/debug.mk mk/deploy.mk

@@ -5,10 +5,9 @@
 DEBUG_PORT ?= 1234
 
 .PHONY: debug
-# ARGS reaches the script through the environment, so that its quoting
-# survives: QEMU's -append gets it as one word, as typed.
-debug: export PROTEUS_ARGS = $(ARGS)
+# ARGS reaches the script through the environment as the kernel's command
+# line (WITH_KERNEL_ARGS, Makefile), which QEMU's -append gets as one word.
 debug: export DEBUG_PORT := $(DEBUG_PORT)
 debug: deps
 	$(Q)$(MAKE) --no-print-directory -j$(shell nproc) $(BUILD)/$(ARCH)/$(APP).elf
-	$(Q)./scripts/debug.sh $(ARCH) $(BUILD)/$(ARCH)/$(APP).elf
+	$(Q)$(WITH_KERNEL_ARGS) ./scripts/debug.sh $(ARCH) $(BUILD)/$(ARCH)/$(APP).elf

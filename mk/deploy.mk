@@ -7,8 +7,8 @@
 #   make libvirt APP=x [ARCH=...]  build/<arch>/<app>.kvm.xml and .xen.xml: libvirt domains
 #
 # ARGS (kernel options -- app args) is the command line baked in, as
-# `make run` passes it. ARGS and the other variables reach the scripts
-# through the environment or as single words, so their quoting survives.
+# `make run` passes it (WITH_KERNEL_ARGS, Makefile: shell quoting, re-quoted
+# for the kernel); the other variables reach the scripts as single words.
 
 .PHONY: iso xl libvirt
 
@@ -25,10 +25,9 @@ ISO_XEN ?= $(if $(filter i386,$(ARCH)),$(wildcard $(BUILD)/xen/xen-4.17-pv32.elf
 # (Xen's docs/misc/xen-command-line.pandoc: console, com1, dom0_mem).
 XEN_ARGS ?= console=com1,vga com1=115200,8n1 dom0_mem=64M,max:64M dom0_max_vcpus=1
 
-iso: export PROTEUS_ARGS = $(ARGS)
 iso: deps
 	$(Q)$(MAKE) --no-print-directory -j$(shell nproc) $(BUILD)/$(ARCH)/$(APP).elf
-	$(Q)python3 scripts/mkiso.py --arch '$(ARCH)' --image '$(BUILD)/$(ARCH)/$(APP).elf' --out '$(ISO)' \
+	$(Q)$(WITH_KERNEL_ARGS) python3 scripts/mkiso.py --arch '$(ARCH)' --image '$(BUILD)/$(ARCH)/$(APP).elf' --out '$(ISO)' \
 	    --args "$$PROTEUS_ARGS" --default '$(ISO_DEFAULT)' --timeout '$(ISO_TIMEOUT)' \
 	    --xen '$(ISO_XEN)' --xen-args '$(XEN_ARGS)'
 
@@ -38,10 +37,9 @@ XL ?= $(BUILD)/$(ARCH)/$(APP).xl.cfg
 XL_NAME ?=
 XL_MEMORY ?= 64
 
-xl: export PROTEUS_ARGS = $(ARGS)
 xl: deps
 	$(Q)$(MAKE) --no-print-directory -j$(shell nproc) $(BUILD)/$(ARCH)/$(APP).elf
-	$(Q)python3 scripts/mkxl.py --arch '$(ARCH)' --image '$(BUILD)/$(ARCH)/$(APP).elf' --out '$(XL)' \
+	$(Q)$(WITH_KERNEL_ARGS) python3 scripts/mkxl.py --arch '$(ARCH)' --image '$(BUILD)/$(ARCH)/$(APP).elf' --out '$(XL)' \
 	    --name '$(XL_NAME)' --memory '$(XL_MEMORY)' --args "$$PROTEUS_ARGS"
 
 # --------------------------------------------------------------- libvirt --
@@ -57,10 +55,9 @@ LIBVIRT_MEMORY ?= 64
 LIBVIRT_LOG ?=
 LIBVIRT_DEBUG_EXIT ?=
 
-libvirt: export PROTEUS_ARGS = $(ARGS)
 libvirt: deps
 	$(Q)$(MAKE) --no-print-directory -j$(shell nproc) $(BUILD)/$(ARCH)/$(APP).elf
-	$(Q)python3 scripts/mklibvirt.py --arch '$(ARCH)' --image '$(BUILD)/$(ARCH)/$(APP).elf' \
+	$(Q)$(WITH_KERNEL_ARGS) python3 scripts/mklibvirt.py --arch '$(ARCH)' --image '$(BUILD)/$(ARCH)/$(APP).elf' \
 	    --out-kvm '$(LIBVIRT_KVM)' --out-xen '$(LIBVIRT_XEN)' --type '$(LIBVIRT_TYPE)' \
 	    --name '$(LIBVIRT_NAME)' --memory '$(LIBVIRT_MEMORY)' --args "$$PROTEUS_ARGS" \
 	    $(if $(LIBVIRT_LOG),--log '$(LIBVIRT_LOG)') $(if $(LIBVIRT_DEBUG_EXIT),--debug-exit)

@@ -117,7 +117,10 @@ def feed_input(proc, wait_for, ready):
 
 def main():
     ap = argparse.ArgumentParser(description='Boot a Proteus image in QEMU; exit with its status.')
-    ap.add_argument('image', help='build/<arch>/<app>.elf')
+    ap.add_argument('image', nargs='?', help='build/<arch>/<app>.elf')
+    ap.add_argument('--print-cmdline', action='store_true',
+                    help="print ARGS as the kernel's command line and exit (make debug, iso, "
+                         "xl and libvirt bake in what make run would pass)")
     ap.add_argument('--arch', choices=sorted(QEMU), default='x86_64')
     ap.add_argument('--platform', choices=('native', 'vmi', 'xen'), default='native',
                     help='native: QEMU alone; vmi: with the vmi-native shim ROM; '
@@ -130,6 +133,15 @@ def main():
     ap.add_argument('--build', default='build', help='the build folder (default build)')
     ap.add_argument('--timeout', type=float, default=0, help='seconds before QEMU is stopped (0: never)')
     opts = ap.parse_args()
+    if opts.print_cmdline:
+        try:
+            print(kernel_words(opts.args))
+        except SystemExit as e:
+            print(e, file=sys.stderr)
+            return 2
+        return 0
+    if not opts.image:
+        ap.error('the image is needed')
 
     try:
         cmd = qemu_command(opts, opts.image, kernel_words(opts.args))
