@@ -132,6 +132,22 @@ def cases(build):
             why.append(f'no message naming the app: {err.strip()[-300:]!r}')
         return why
 
+    def deploy_args():
+        # make xl (as debug, iso and libvirt) bakes in ARGS as make run
+        # passes it: shell quoting, re-quoted for the kernel.
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            cfg = os.path.join(tmp, 'x.cfg')
+            p = subprocess.run(['make', '--no-print-directory', '-s', 'xl', 'APP=exitstatus',
+                                f'BUILD={os.path.relpath(build, ROOT)}', f'XL={cfg}',
+                                "ARGS=env.A='x y' -- 'b c' d"],
+                               stdin=subprocess.DEVNULL, capture_output=True, cwd=ROOT, timeout=TIMEOUT)
+            if p.returncode:
+                return [f'make xl failed: {p.stderr.decode()[-300:]!r}']
+            extra = [l for l in open(cfg).read().splitlines() if l.startswith('extra')]
+            want = 'extra = "\\"env.A=x y\\" -- \\"b c\\" d"'
+            return [] if extra == [want] else [f'{extra}, expected [{want!r}]']
+
     def broken_app():
         # A copy of the sources (and of the kernel objects, timestamps kept,
         # so only apps are built) with one more app that does not compile:
@@ -181,7 +197,8 @@ def cases(build):
         out.append((f'xen-{arch}', platform('xen', arch)))
     out += [('missing-image', missing), ('qemu-error', qemu_error), ('args-quoting', quoting),
             ('args-double-quote-refused', quote_refused), ('make-run', make_run),
-            ('make-run-no-app', make_run_no_app), ('broken-app-isolated', broken_app)]
+            ('make-run-no-app', make_run_no_app), ('broken-app-isolated', broken_app),
+            ('deploy-args-quoting', deploy_args)]
     return out
 
 
