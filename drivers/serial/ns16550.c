@@ -6,6 +6,15 @@
  * interrupt controller is up. Register map: the National Semiconductor
  * PC16550D datasheet, table 2 (offsets from the base port); the interrupt
  * sources and how each is cleared: table 4 (interrupt control functions).
+ *
+ * Init never loses input. The UART may hold received bytes before the
+ * kernel runs: a host that pipes input at power-on has QEMU put the first
+ * byte in RBR (the FIFO is off after reset) and hold the rest back until
+ * RBR is read. The datasheet's FCR description says that switching between
+ * 16450 and FIFO mode clears the FIFOs, and FCR bit 1 clears the receive
+ * FIFO outright; QEMU does both (clearing LSR's data-ready bit), which lost
+ * the first byte of every piped input. So init reads out what was received
+ * and hands it to the caller, then enables the FIFOs with no reset bit set.
  */
 #include <drivers/ns16550.h>
 #include <proteus/pvops.h>
@@ -28,6 +37,10 @@ enum {
 /* IIR (not read here) names the pending source: 0100 received data, 1100
  * character timeout. Both clear when the FIFO is read below the trigger
  * level (empty, here), and INTR drops at once when IER bit 0 is cleared. */
+/* FCR bit 0 enables both FIFOs; bits 1 and 2 would reset the receive and
+ * transmit FIFOs (never set: they hold input not yet read and output not
+ * yet sent); bits 7:6 = 00 set the receive trigger level to 1 byte. */
+#define FCR_FIFO_ENABLE 0x01
 #define LSR_DATA_READY 0x01
 #define LSR_THR_EMPTY 0x20
 #define LSR_TX_EMPTY 0x40   /* TEMT: holding and shift registers both empty */
@@ -50,7 +63,7 @@ bool ns16550_present(u16 base)
     return inb(base + UART_SCR) == 0x5a;
 }
 
-void ns16550_init(u16 base, u32 baud)
+size_t ns16550_init(u16 base, u32 baud, char *rx, size_t max)
 {
     u16 div = (u16)(UART_CLOCK / (baud ? baud : UART_CLOCK));
     outb(base + UART_IER, 0x00);          /* polled: no interrupts yet */
@@ -58,8 +71,14 @@ void ns16550_init(u16 base, u32 baud)
     outb(base + UART_DATA, (u8)div);
     outb(base + UART_IER, (u8)(div >> 8));
     outb(base + UART_LCR, 0x03);          /* 8 data bits, no parity, 1 stop */
-    outb(base + UART_FCR, 0x07);          /* enable and clear the FIFOs */
     outb(base + UART_MCR, MCR_DTR | MCR_RTS);
+    /* Right before the FCR write, which clears the FIFOs if it changes the
+     * mode: what was received goes to the caller. In 16450 mode that is
+     * RBR's one byte; a FIFO left on (by a boot loader) is not cleared, so
+     * bytes beyond `max` stay in it. */
+    size_t n = (size_t)ns16550_read(base, rx, max);
+    outb(base + UART_FCR, FCR_FIFO_ENABLE);
+    return n;
 }
 
 static void put(u16 base, char c)
