@@ -29,14 +29,24 @@ TABLE = os.path.join(REPO, 'tests', 'boot', 'tests.cfg')
 DEFAULTS = {'machine': 'pc', 'boot': 'multiboot', 'mem': '64', 'accel': 'tcg',
             'append': '', 'extra': '', 'timeout': '20', 'expect_status': '0',
             'expect': '', 'reject': '', 'platform': '', 'end': 'status',
-            'input': '', 'input_after': r'^proteus: platform=', 'input_delay': '0',
+            'input': '', 'input_file': '', 'input_eof': 'yes', 'input_delay': '0',
             'clock_tolerance_ms': '',
             'qemu': 'system', 'hypervisor': 'none', 'xen_args': '',
             'option_rom': '', 'rom_checksum': 'checked',
             'expect_tcg': '', 'expect_kvm': '', 'kvm_needs': 'sse', 'loader': '',
             'patch': ''}
-FIELDS = set(DEFAULTS) | {'image', 'arch', 'cpu'}
+FIELDS = set(DEFAULTS) | {'image', 'arch', 'cpu', 'input_after'}
 DEFAULT_CPU = {'x86_64': 'qemu64', 'i386': 'qemu32'}
+# When a row's input is typed unless it says (field input_after): once the
+# kernel's boot line is out, so its console input is live. Under Xen, also
+# only after Xen has handed serial input to dom0 (before that, bytes go to
+# Xen's debug keys); dom0 prints its boot line after binding VIRQ_CONSOLE and
+# enabling events, so from then on it empties Xen's 128-byte ring as bytes
+# come (docs/console.md).
+INPUT_AFTER = r'^proteus: platform='
+INPUT_AFTER_XEN = r'(?s)^\(XEN\) \*\*\* Serial input to DOM0.*^proteus: platform='
+# Ctrl-D, end of input at the start of a line (docs/console.md).
+EOF_BYTE = b'\x04'
 QEMU = {'x86_64': 'qemu-system-x86_64', 'i386': 'qemu-system-i386'}
 COMMON = ['-display', 'none', '-serial', 'stdio']
 # A reset ends QEMU (it looks like a crash, never a pass) except in poweroff
@@ -81,8 +91,8 @@ class Run:
     expect: list
     reject: list
     end: str = 'status'
-    console_input: str = ''
-    input_after: object = None
+    console_input: bytes = b''
+    input_after: object = None   # None: typed as soon as QEMU starts
     input_delay: float = 0
     clock_tolerance_ms: float = None
     env: dict = None
@@ -144,6 +154,7 @@ def load_table(path, build_dir):
         except ValueError:
             raise TableError(f'[{name}]: timeout, expect_status and input_delay must be numbers')
         check(0 <= input_delay < timeout, 'input_delay must be at least 0 and below the timeout')
+        console_input, input_after = console_input_of(name, t)
         reject = regexes(name, 'reject', t['reject'])
         arch = t['arch']
         # With a loader the scenario picks the entry, from the full image.
@@ -212,11 +223,35 @@ def load_table(path, build_dir):
             cmd += shlex.split(t['extra'])
             runs.append(Run(f'{name}-{accel}', arch, image, accel, cmd, timeout, status, expect,
                             reject, t['end'],
-                            t['input'].encode().decode('unicode_escape') if t['input'] else '',
-                            regexes(name, 'input_after', t['input_after'])[0], input_delay,
+                            console_input, input_after, input_delay,
                             float(t['clock_tolerance_ms']) if t['clock_tolerance_ms'] else None,
                             env, t['kvm_needs'], bool(t['loader']), patch))
     return runs
+
+
+def console_input_of(name, t):
+    """The bytes a row types (field input, with backslash escapes, or
+    input_file, a file in the repository), ended as input_eof says, and
+    the regex to wait for (None: type at once)."""
+    if t['input'] and t['input_file']:
+        raise TableError(f'[{name}]: input and input_file exclude each other')
+    if t['input_eof'] not in ('yes', 'no'):
+        raise TableError(f'[{name}]: input_eof must be yes or no')
+    if t['input_file']:
+        try:
+            with open(os.path.join(REPO, t['input_file']), 'rb') as f:
+                data = f.read()
+        except OSError as e:
+            raise TableError(f'[{name}]: input_file: {e.strerror}: {t["input_file"]}')
+    else:
+        # latin-1: each escape (\x04, \xff) is the one byte it names
+        data = t['input'].encode().decode('unicode_escape').encode('latin-1')
+    if data and t['input_eof'] == 'yes':
+        # Ctrl-D is end of input only at the start of a line; after a
+        # partial line, the first one hands that line over.
+        data += EOF_BYTE if data.endswith((b'\n', b'\r')) else 2 * EOF_BYTE
+    after = t.get('input_after', INPUT_AFTER_XEN if t['hypervisor'] == 'xen' else INPUT_AFTER)
+    return data, regexes(name, 'input_after', after)[0] if after.strip() else None
 
 
 def kill(p):
@@ -231,9 +266,10 @@ def qemu(cmd, timeout, console_input=None, input_after=None, env=None, input_del
     """Run QEMU; kill its whole process group at the timeout. With
     `console_input`, those bytes are typed on the serial console once the
     console has printed something matching `input_after` (so the guest's
-    UART is ready and listening) and then `input_delay` seconds have
-    passed (so the guest sits idle in read() first), and stdin is closed
-    after them.
+    UART is ready and listening), or at once if it is None (so they wait
+    in the UART and in QEMU before the guest runs), and then `input_delay`
+    seconds have passed (so the guest sits idle in read() first), and
+    stdin is closed after them.
     Returns (returncode or None on timeout, console text, stderr text)."""
     p = subprocess.Popen(cmd, stdin=subprocess.PIPE if console_input else subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
@@ -249,10 +285,17 @@ def qemu(cmd, timeout, console_input=None, input_after=None, env=None, input_del
 
     def type_input():
         try:
-            p.stdin.write(console_input.encode())
+            p.stdin.write(console_input)
             p.stdin.close()
         except (OSError, ValueError):   # QEMU gone already
             pass
+
+    def start_typing():
+        # In a thread of its own: QEMU takes input only as fast as the guest
+        # reads it, and the console must be read meanwhile.
+        typer = threading.Timer(input_delay, type_input)
+        typer.daemon = True
+        typer.start()
 
     def pump(src, dst, watch):
         typed = False
@@ -277,20 +320,17 @@ def qemu(cmd, timeout, console_input=None, input_after=None, env=None, input_del
                     pos = nl + 1
             else:
                 dst += chunk
-            if console_input and watch and not typed and \
+            if console_input and input_after and watch and not typed and \
                     input_after.search(dst.decode('utf-8', 'replace')):
                 typed = True
-                if input_delay:
-                    typer = threading.Timer(input_delay, type_input)
-                    typer.daemon = True
-                    typer.start()
-                else:
-                    type_input()
+                start_typing()
 
     readers = [threading.Thread(target=pump, args=(p.stdout, out, True), daemon=True),
                threading.Thread(target=pump, args=(p.stderr, err, None), daemon=True)]
     for r in readers:
         r.start()
+    if console_input and not input_after:
+        start_typing()
     # A blocking wait with a timer to kill at the timeout: Popen.wait(timeout)
     # polls, and its wakeups delay the reader threads' timestamps.
     timed_out = threading.Event()
