@@ -6,11 +6,11 @@
  * (registers; LSR bit 0 data ready, bit 5 transmit holding register
  * empty, bit 6 transmitter empty).
  *
- * Input is never dropped at init. Turning the FIFOs on changes the UART
- * from 16450 mode, which the datasheet's FCR description says clears the
- * FIFOs (QEMU also clears RBR's byte), so a byte received before the shim
- * ran would be lost: uart_init first reads out what is there into `held`,
- * which the first reads return, and never sets FCR's reset bits.
+ * Input received before the shim runs stays in the UART for the first
+ * read: the shim never resets the receive FIFO (FCR bit 1) and never turns
+ * the FIFOs on or off, which the datasheet's FCR description says clears
+ * them (QEMU then drops the byte waiting in RBR, which lost the first byte
+ * of piped input). A UART after reset, as QEMU's, stays in 16450 mode.
  */
 #include "shim.h"
 
@@ -18,6 +18,7 @@
 enum {
     UART_DATA = 0,   /* THR / RBR; divisor low while LCR.DLAB */
     UART_IER = 1,    /* interrupt enable; divisor high while LCR.DLAB */
+    UART_IIR = 2,    /* interrupt identification (read) */
     UART_FCR = 2,    /* FIFO control (write) */
     UART_LCR = 3,
     UART_MCR = 4,
@@ -26,7 +27,7 @@ enum {
 #define LCR_DLAB 0x80
 #define LCR_8N1 0x03
 #define FCR_ENABLE 0x01         /* FIFOs on, trigger 1 byte; no reset bit */
-#define UART_FIFO_SIZE 16
+#define IIR_FIFOS_ENABLED 0xc0  /* both set while FCR bit 0 is */
 #define MCR_DTR_RTS 0x03
 #define LSR_DATA_READY 0x01
 #define LSR_THR_EMPTY 0x20
@@ -35,18 +36,6 @@ enum {
 /* A missing or wedged UART must not hang the kernel: waits are bounded. */
 #define SPIN_LIMIT 100000
 
-/* Bytes received before the FIFOs were turned on, not yet read. */
-static char held[UART_FIFO_SIZE];
-static unsigned held_n, held_next;
-
-static size_t read_uart(char *buf, size_t len)
-{
-    size_t n = 0;
-    while (n < len && (inb(COM1 + UART_LSR) & LSR_DATA_READY))
-        buf[n++] = (char)inb(COM1 + UART_DATA);
-    return n;
-}
-
 void uart_init(void)
 {
     outb(COM1 + UART_IER, 0);             /* polled: no interrupts */
@@ -54,14 +43,9 @@ void uart_init(void)
     outb(COM1 + UART_DATA, DIVISOR & 0xff);
     outb(COM1 + UART_IER, DIVISOR >> 8);
     outb(COM1 + UART_LCR, LCR_8N1);
+    if ((inb(COM1 + UART_IIR) & IIR_FIFOS_ENABLED) == IIR_FIFOS_ENABLED)
+        outb(COM1 + UART_FCR, FCR_ENABLE);   /* same mode: nothing cleared */
     outb(COM1 + UART_MCR, MCR_DTR_RTS);
-    /* Room for a whole FIFO: in 16450 mode one byte waits in RBR; a FIFO
-     * already on (the second init) is not cleared by the write below. */
-    if (held_next == held_n) {
-        held_next = 0;
-        held_n = (unsigned)read_uart(held, sizeof(held));
-    }
-    outb(COM1 + UART_FCR, FCR_ENABLE);
 }
 
 void SHIM_CALL shim_console_init(void)
@@ -85,7 +69,7 @@ void SHIM_CALL shim_console_write(const char *buf, size_t len)
 int SHIM_CALL shim_console_read(char *buf, size_t len)
 {
     size_t n = 0;
-    while (n < len && held_next < held_n)
-        buf[n++] = held[held_next++];
-    return (int)(n + read_uart(buf + n, len - n));
+    while (n < len && (inb(COM1 + UART_LSR) & LSR_DATA_READY))
+        buf[n++] = (char)inb(COM1 + UART_DATA);
+    return (int)n;
 }
