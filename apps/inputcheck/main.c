@@ -7,6 +7,10 @@
  * doubled anywhere changes the line, and input that never ends makes the
  * row time out. `inputcheck -- wait MS` sleeps MS milliseconds before the
  * first read, so that input piles up while the app is not reading.
+ * `inputcheck -- ack N` says "inputcheck: got T bytes" whenever another N
+ * bytes have come, so that the sender can wait for it before sending more:
+ * flow control for a console that drops what it cannot hold (Xen dom0's;
+ * the boot rows' input_ack).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -36,14 +40,18 @@ static void wait_ms(long ms)
 
 int main(int argc, char **argv)
 {
-    if (argc == 3 && !strcmp(argv[1], "wait")) {
-        long ms = atol(argv[2]);
-        printf("inputcheck: waiting %ld ms before reading\n", ms);
+    long wait = 0, ack = 0;
+    for (int i = 1; i < argc; i += 2) {
+        long *opt = !strcmp(argv[i], "wait") ? &wait : !strcmp(argv[i], "ack") ? &ack : NULL;
+        if (!opt || i + 1 == argc || (*opt = atol(argv[i + 1])) <= 0) {
+            printf("inputcheck: usage: inputcheck [wait MS] [ack N]\n");
+            return 2;
+        }
+    }
+    if (wait) {
+        printf("inputcheck: waiting %ld ms before reading\n", wait);
         fflush(stdout);
-        wait_ms(ms);
-    } else if (argc != 1) {
-        printf("inputcheck: usage: inputcheck [wait MS]\n");
-        return 2;
+        wait_ms(wait);
     }
     printf("inputcheck: reading stdin to end of input\n");
     fflush(stdout);
@@ -65,6 +73,10 @@ int main(int argc, char **argv)
             first = buf[0];
         last = buf[n - 1];
         crc = crc32_update(crc, buf, (size_t)n);
+        if (ack && (total + (uint64_t)n) / (uint64_t)ack > total / (uint64_t)ack) {
+            printf("inputcheck: got %llu bytes\n", (unsigned long long)(total + (uint64_t)n));
+            fflush(stdout);
+        }
         total += (uint64_t)n;
         reads++;
     }

@@ -30,6 +30,7 @@ DEFAULTS = {'machine': 'pc', 'boot': 'multiboot', 'mem': '64', 'accel': 'tcg',
             'append': '', 'extra': '', 'timeout': '20', 'expect_status': '0',
             'expect': '', 'reject': '', 'platform': '', 'end': 'status',
             'input': '', 'input_file': '', 'input_eof': 'yes', 'input_delay': '0',
+            'input_chunk': '0', 'input_ack': '',
             'clock_tolerance_ms': '',
             'qemu': 'system', 'hypervisor': 'none', 'xen_args': '',
             'option_rom': '', 'rom_checksum': 'checked',
@@ -99,6 +100,7 @@ class Run:
     kvm_needs: str = 'sse'
     loader: bool = False   # booted through the hostile test loader
     patch: tuple = None    # (image, what, symbol): boot a patched copy (PATCHES)
+    input_ack: tuple = None   # (piece size, regex): input flow-controlled by the guest
 
 
 @dataclass
@@ -155,6 +157,13 @@ def load_table(path, build_dir):
             raise TableError(f'[{name}]: timeout, expect_status and input_delay must be numbers')
         check(0 <= input_delay < timeout, 'input_delay must be at least 0 and below the timeout')
         console_input, input_after = console_input_of(name, t)
+        try:
+            chunk = int(t['input_chunk'])
+        except ValueError:
+            chunk = -1
+        check(chunk >= 0, 'input_chunk must be a number of bytes')
+        check(bool(chunk) == bool(t['input_ack']), 'input_chunk and input_ack go together')
+        input_ack = (chunk, regexes(name, 'input_ack', t['input_ack'])[0]) if chunk else None
         reject = regexes(name, 'reject', t['reject'])
         arch = t['arch']
         # With a loader the scenario picks the entry, from the full image.
@@ -225,7 +234,8 @@ def load_table(path, build_dir):
                             reject, t['end'],
                             console_input, input_after, input_delay,
                             float(t['clock_tolerance_ms']) if t['clock_tolerance_ms'] else None,
-                            env, t['kvm_needs'], bool(t['loader']), patch))
+                            env, t['kvm_needs'], bool(t['loader']), patch,
+                            input_ack=input_ack))
     return runs
 
 
@@ -262,14 +272,18 @@ def kill(p):
         pass
 
 
-def qemu(cmd, timeout, console_input=None, input_after=None, env=None, input_delay=0):
+def qemu(cmd, timeout, console_input=None, input_after=None, env=None, input_delay=0,
+         input_ack=None):
     """Run QEMU; kill its whole process group at the timeout. With
     `console_input`, those bytes are typed on the serial console once the
     console has printed something matching `input_after` (so the guest's
     UART is ready and listening), or at once if it is None (so they wait
     in the UART and in QEMU before the guest runs), and then `input_delay`
     seconds have passed (so the guest sits idle in read() first), and
-    stdin is closed after them.
+    stdin is closed after them. With `input_ack` = (n, regex) they go in
+    pieces of n bytes, each after the console has matched regex once more
+    for every piece before it: flow control by the guest, for a console
+    that drops what it cannot hold (Xen dom0's).
     Returns (returncode or None on timeout, console text, stderr text)."""
     p = subprocess.Popen(cmd, stdin=subprocess.PIPE if console_input else subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
@@ -282,10 +296,21 @@ def qemu(cmd, timeout, console_input=None, input_after=None, env=None, input_del
     # guest has already moved on.
     stamps = []
     first = [None]
+    output = threading.Condition()   # notified as console output arrives
+
+    def acks():
+        return len(input_ack[1].findall(out.decode('utf-8', 'replace').replace('\r', '')))
 
     def type_input():
+        step = input_ack[0] if input_ack else len(console_input)
         try:
-            p.stdin.write(console_input)
+            for k, i in enumerate(range(0, len(console_input), step)):
+                if input_ack:
+                    with output:
+                        while acks() < k and p.poll() is None:
+                            output.wait(1)
+                p.stdin.write(console_input[i:i + step])
+                p.stdin.flush()
             p.stdin.close()
         except (OSError, ValueError):   # QEMU gone already
             pass
@@ -320,6 +345,9 @@ def qemu(cmd, timeout, console_input=None, input_after=None, env=None, input_del
                     pos = nl + 1
             else:
                 dst += chunk
+            if watch is not None and input_ack:
+                with output:
+                    output.notify_all()
             if console_input and input_after and watch and not typed and \
                     input_after.search(dst.decode('utf-8', 'replace')):
                 typed = True
@@ -450,7 +478,7 @@ def boot(run):
     t0 = time.monotonic()
     try:
         rc, console, err, stamps = qemu(run.cmd, run.timeout, run.console_input, run.input_after,
-                                        run.env, run.input_delay)
+                                        run.env, run.input_delay, run.input_ack)
     except OSError as e:
         return Result('FAIL', reason=f'cannot start {run.cmd[0]}: {e.strerror}', broken=True)
     secs = time.monotonic() - t0
