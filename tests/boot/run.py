@@ -38,7 +38,7 @@ DEFAULTS = {'machine': 'pc', 'boot': 'multiboot', 'mem': '64', 'accel': 'tcg',
             'patch': ''}
 FIELDS = set(DEFAULTS) | {'image', 'arch', 'cpu', 'input_after'}
 DEFAULT_CPU = {'x86_64': 'qemu64', 'i386': 'qemu32'}
-# When a row's input is typed unless it says (field input_after): once the
+# When a row's input is typed if the row sets no input_after: once the
 # kernel's boot line is out, so its console input is live. Under Xen, also
 # only after Xen has handed serial input to dom0 (before that, bytes go to
 # Xen's debug keys); dom0 prints its boot line after binding VIRQ_CONSOLE and
