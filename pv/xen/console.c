@@ -10,16 +10,21 @@
  * Input arrives by an event, not a poll: dom0's VIRQ_CONSOLE, or the
  * ring's own event channel, which the backend signals. The handler has
  * kernel/console.c read the input into the kernel's input queue at once.
- * For dom0 that matters: Xen keeps serial input for dom0 in a ring of only
- * 128 bytes (serial_rx_ring in Xen's drivers/char/console.c) and drops
- * what does not fit, although it still raises VIRQ_CONSOLE for each byte,
- * so dom0 must empty it as the bytes come, whether or not the app is
- * reading, and console_io is marked as a console that drops input. (Xen
- * also clears bit 7 of every byte it receives, in serial_rx_interrupt,
- * drivers/char/serial.c: dom0 sees 7-bit input.) Before Xen prints
- * "*** Serial input to DOM0" at the end of its own boot, input goes to
- * Xen's debug keys instead. The domU ring holds what the guest has not
- * taken, and the backend waits for room, so nothing there is lost.
+ *
+ * For dom0 that matters. Before Xen prints "*** Serial input to DOM0" at
+ * the end of its own boot, input goes to its debug keys; after, Xen keeps
+ * it in a ring of only 128 bytes (serial_rx_ring in Xen's
+ * drivers/char/console.c), drops what does not fit, and raises
+ * VIRQ_CONSOLE for each byte. So console_io is marked as a console that
+ * drops input: dom0 empties Xen's ring as the bytes come, whether or not
+ * the app reads. That narrows the window but cannot close it, as Xen takes
+ * bytes from the UART while dom0 is not running too: bulk input to dom0
+ * needs flow control by the app (docs/console.md has the measurements).
+ * Xen also clears bit 7 of every byte (serial_rx_interrupt in its
+ * drivers/char/serial.c): dom0 sees 7-bit input.
+ *
+ * The domU ring holds what the guest has not taken, and the backend waits
+ * for room, so nothing is lost there.
  */
 #include "console_ring.h"
 #include "xen.h"
