@@ -18,7 +18,7 @@
  * a UART found in 16450 mode stays in it. Draining RBR and then turning
  * the FIFOs on is not enough, as the next byte can land in RBR between the
  * two accesses (QEMU delivers it as soon as RBR is read: 3 boots in 4 lost
- * the second byte of a pipe that way), and no order of accesses closes
+ * one byte of a piped text that way), and no order of accesses closes
  * that window. In 16450 mode each byte raises its own interrupt, and QEMU
  * sends the next one only when RBR has been read, so nothing overruns.
  */
@@ -28,7 +28,7 @@
 enum {
     UART_DATA = 0,    /* RBR / THR; divisor low when DLAB=1 */
     UART_IER = 1,     /* interrupt enable; divisor high when DLAB=1 */
-    UART_IIR = 2,     /* interrupt identification (read): FIFO mode only */
+    UART_IIR = 2,     /* interrupt identification (read): its FIFO bits only */
     UART_FCR = 2,     /* FIFO control (write) */
     UART_LCR = 3,     /* line control: bit 7 = DLAB */
     UART_MCR = 4,     /* modem control: DTR, RTS, OUT2, loopback */
@@ -40,8 +40,8 @@ enum {
  * character timeout). Bits 1-3 (THR empty, line status, modem status)
  * stay 0: the receive interrupt is the only source ever enabled. */
 #define IER_RX_DATA 0x01
-/* IIR (not read here) names the pending source: 0100 received data, 1100
- * character timeout. Both clear when the FIFO is read below the trigger
+/* IIR's low bits (not read here) name the pending source: 0100 received
+ * data, 1100 character timeout. Both clear when the FIFO is read below the trigger
  * level (empty, here), and INTR drops at once when IER bit 0 is cleared. */
 /* FCR bit 0 enables both FIFOs; bits 1 and 2 would reset the receive and
  * transmit FIFOs (never set: they hold input not yet read and output not
