@@ -8,7 +8,8 @@
  * ISA lines are edge-triggered: the controller sees an interrupt only when
  * the UART's INTR output rises. INTR is high while an enabled source is
  * pending (PC16550D, IIR and table 4), and the received-data source stays
- * pending until the FIFO is read empty. A handler that left it pending
+ * pending until every received byte is read (RBR in 16450 mode, which
+ * ns16550.c keeps, or the FIFO). A handler that left it pending
  * would get no second edge, ever. So the handler turns the source off
  * (IER bit 0 = 0: INTR falls), and the read op, which kernel/console.c
  * calls from the handler to fill its queue, turns it back on (IER bit 0 =
