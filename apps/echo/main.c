@@ -1,6 +1,8 @@
 /*
  * echo: reads lines from the console and prints each back, until two lines
- * have been read (or end of input). It exercises the console's read path
+ * have been read or input ends (Ctrl-D at the start of a line, which the
+ * boot-test runner sends after a row's input; docs/console.md), and exits
+ * with status 0 either way. It exercises the console's read path
  * through newlib's stdio, which the boot tests drive by typing on the
  * serial line. `echo -- N` reads N lines instead of two. At the end it says
  * how long it waited for input and how many timer interrupts the kernel
@@ -34,8 +36,10 @@ int main(int argc, char **argv)
         char *got = fgets(buf, sizeof(buf), stdin);
         waited_ns += now_ns() - t0;
         ticks += timer_interrupts - k0;
-        if (!got)
+        if (!got) {
+            printf("echo: end of input\n");
             break;
+        }
         buf[strcspn(buf, "\r\n")] = '\0';
         printf("echo: %s\n", buf);
     }

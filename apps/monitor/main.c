@@ -2,10 +2,11 @@
  * monitor: a teaching monitor. Interactively it is a prompt on the console
  * (`help` lists the commands); given arguments (`monitor -- "pt 0x100000"
  * ops`) it runs each as a command and exits, which is how the boot tests
- * drive it. It shows the platform and its ops table (implementation,
- * patching, call counts), page-table walks, the APIC (or under Xen PV the
- * event channels), the GDT and LDT, the memory map, the threads and the
- * interrupt counts.
+ * drive it. End of input (Ctrl-D at the start of a line) ends it like
+ * `exit`, with status 0. It shows the platform and its ops table
+ * (implementation, patching, call counts), page-table walks, the APIC (or
+ * under Xen PV the event channels), the GDT and LDT, the memory map, the
+ * threads and the interrupt counts.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -107,8 +108,10 @@ int main(int argc, char **argv)
     for (;;) {
         printf("monitor> ");
         fflush(stdout);
-        if (!fgets(line, sizeof(line), stdin))
+        if (!fgets(line, sizeof(line), stdin)) {
+            printf("exit (end of input)\n");
             return 0;
+        }
         run_line(line);
     }
 }

@@ -6,6 +6,21 @@
  * interrupt controller is up. Register map: the National Semiconductor
  * PC16550D datasheet, table 2 (offsets from the base port); the interrupt
  * sources and how each is cleared: table 4 (interrupt control functions).
+ *
+ * Init never loses input. The UART may hold received bytes before the
+ * kernel runs: a host that pipes input at power-on has QEMU put the first
+ * byte in RBR (the FIFOs are off after reset) and hold the rest back until
+ * RBR is read. FCR bit 1 clears the receive FIFO, and the datasheet's FCR
+ * description says that switching between 16450 and FIFO mode clears the
+ * FIFOs too; QEMU does both, dropping RBR's byte, which lost the first
+ * byte of every piped input. So init reads out what was received and hands
+ * it to the caller, never sets a reset bit, and never switches the mode:
+ * a UART found in 16450 mode stays in it. Draining RBR and then turning
+ * the FIFOs on is not enough, as the next byte can land in RBR between the
+ * two accesses (QEMU delivers it as soon as RBR is read: 3 boots in 4 lost
+ * one byte of a piped text that way), and no order of accesses closes
+ * that window. In 16450 mode each byte raises its own interrupt, and QEMU
+ * sends the next one only when RBR has been read, so nothing overruns.
  */
 #include <drivers/ns16550.h>
 #include <proteus/pvops.h>
@@ -13,7 +28,7 @@
 enum {
     UART_DATA = 0,    /* RBR / THR; divisor low when DLAB=1 */
     UART_IER = 1,     /* interrupt enable; divisor high when DLAB=1 */
-    UART_IIR = 2,     /* interrupt identification (read); unused */
+    UART_IIR = 2,     /* interrupt identification (read): its FIFO bits only */
     UART_FCR = 2,     /* FIFO control (write) */
     UART_LCR = 3,     /* line control: bit 7 = DLAB */
     UART_MCR = 4,     /* modem control: DTR, RTS, OUT2, loopback */
@@ -25,9 +40,15 @@ enum {
  * character timeout). Bits 1-3 (THR empty, line status, modem status)
  * stay 0: the receive interrupt is the only source ever enabled. */
 #define IER_RX_DATA 0x01
-/* IIR (not read here) names the pending source: 0100 received data, 1100
- * character timeout. Both clear when the FIFO is read below the trigger
+/* IIR's low bits (not read here) name the pending source: 0100 received
+ * data, 1100 character timeout. Both clear when the FIFO is read below the trigger
  * level (empty, here), and INTR drops at once when IER bit 0 is cleared. */
+/* FCR bit 0 enables both FIFOs; bits 1 and 2 would reset the receive and
+ * transmit FIFOs (never set: they hold input not yet read and output not
+ * yet sent); bits 7:6 = 00 set the receive trigger level to 1 byte. */
+#define FCR_FIFO_ENABLE 0x01
+/* IIR bits 7:6 are both set while the FIFOs are enabled (FCR bit 0). */
+#define IIR_FIFOS_ENABLED 0xc0
 #define LSR_DATA_READY 0x01
 #define LSR_THR_EMPTY 0x20
 #define LSR_TX_EMPTY 0x40   /* TEMT: holding and shift registers both empty */
@@ -50,7 +71,7 @@ bool ns16550_present(u16 base)
     return inb(base + UART_SCR) == 0x5a;
 }
 
-void ns16550_init(u16 base, u32 baud)
+size_t ns16550_init(u16 base, u32 baud, char *rx, size_t max)
 {
     u16 div = (u16)(UART_CLOCK / (baud ? baud : UART_CLOCK));
     outb(base + UART_IER, 0x00);          /* polled: no interrupts yet */
@@ -58,8 +79,15 @@ void ns16550_init(u16 base, u32 baud)
     outb(base + UART_DATA, (u8)div);
     outb(base + UART_IER, (u8)(div >> 8));
     outb(base + UART_LCR, 0x03);          /* 8 data bits, no parity, 1 stop */
-    outb(base + UART_FCR, 0x07);          /* enable and clear the FIFOs */
     outb(base + UART_MCR, MCR_DTR | MCR_RTS);
+    /* What was received goes to the caller: in 16450 mode RBR's one byte,
+     * in FIFO mode up to `max` (the rest stays in the FIFO). */
+    size_t n = (size_t)ns16550_read(base, rx, max);
+    /* FIFOs left on (by a boot loader): the receive interrupt at every
+     * byte, with the mode, and so the FIFOs, unchanged. */
+    if ((inb(base + UART_IIR) & IIR_FIFOS_ENABLED) == IIR_FIFOS_ENABLED)
+        outb(base + UART_FCR, FCR_FIFO_ENABLE);
+    return n;
 }
 
 static void put(u16 base, char c)

@@ -2,7 +2,12 @@
 #ifndef DRIVERS_NS16550_H
 #define DRIVERS_NS16550_H
 #include <proteus/types.h>
-void ns16550_init(u16 base, u32 baud);
+/* The PC16550D's FIFOs hold 16 bytes each. */
+#define NS16550_FIFO_SIZE 16
+/* Set up 8N1 at `baud`, in the FIFO mode the UART is in (ns16550.c says
+ * why). Bytes it had already received are not dropped: up to `max` go to
+ * `rx`, and the count is returned (at most NS16550_FIFO_SIZE are there). */
+size_t ns16550_init(u16 base, u32 baud, char *rx, size_t max);
 void ns16550_write(u16 base, const char *buf, size_t len);
 int ns16550_read(u16 base, char *buf, size_t len);
 bool ns16550_present(u16 base);

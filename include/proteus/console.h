@@ -1,10 +1,12 @@
 /*
- * Console input, the generic half (kernel/console.c). A reader waits for
- * input on a wait queue that the console driver's interrupt handler wakes,
- * so a blocked read() costs no timer interrupts. A console without an input
- * interrupt (or before its driver has routed one) is polled instead.
- * The console ops themselves (pvops.h: init, write, read) stay as they are:
- * a driver tells this layer about its interrupt with the calls below.
+ * Console input, the generic half (kernel/console.c). Drivers move what
+ * their device received into the kernel's input queue; read() takes it out
+ * and, while there is none, sleeps until the driver's input interrupt says
+ * there may be more, so a blocked read() costs no timer interrupts. A
+ * console without an input interrupt (or before its driver has routed one)
+ * is polled instead. The console ops themselves (pvops.h: init, write,
+ * read) stay as they are: a driver tells this layer about its interrupt
+ * and its device with the calls below. docs/console.md has the policy.
  */
 #ifndef PROTEUS_CONSOLE_H
 #define PROTEUS_CONSOLE_H
@@ -21,11 +23,20 @@ void console_late_init(void);
  * then on readers sleep until console_input_ready(), with no timer. */
 void console_input_irq_available(bool available);
 bool console_input_has_irq(void);
+/* The device throws away input it is not asked for (dom0's console_io):
+ * read it even when the input queue is full, and count what is lost. By
+ * default a device is taken to hold input back until asked. */
+void console_input_device_drops(bool drops);
 /* From the driver's interrupt handler (any context, interrupts off): input
- * may be there. Wakes every reader; each reads again. */
+ * may be there. Reads the device (the console's read op) into the queue as
+ * far as there is room, and wakes every reader. */
 void console_input_ready(void);
+/* Bytes the driver had to take from the device itself (at init, before a
+ * FIFO reset would clear them): into the queue, in front of anything later. */
+void console_input_received(const char *bytes, size_t n);
 
-/* Read what is there, at least one byte: blocks until then (for read()). */
+/* Read what is there, at least one byte: blocks until then (for read()).
+ * 0 is end of input (a Ctrl-D at the start of a line, input_queue.h). */
 long console_input_read(char *buf, size_t len);
 
 #endif

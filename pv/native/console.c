@@ -1,21 +1,25 @@
 /*
  * Native console: the 16550 UART on COM1. Output is polled. Input is
  * interrupt-driven once the interrupt controller is up (serial_late_init):
- * the UART's receive interrupt on its ISA line (IRQ 4 for COM1) wakes the
- * readers of kernel/console.c, so a blocked read() takes no timer ticks.
+ * the UART's receive interrupt on its ISA line (IRQ 4 for COM1) moves the
+ * received bytes into the kernel's input queue and wakes the readers of
+ * kernel/console.c, so a blocked read() takes no timer ticks.
  *
  * ISA lines are edge-triggered: the controller sees an interrupt only when
  * the UART's INTR output rises. INTR is high while an enabled source is
  * pending (PC16550D, IIR and table 4), and the received-data source stays
- * pending until the FIFO is read empty. A handler that left it pending
+ * pending until every received byte is read (RBR in 16450 mode, which
+ * ns16550.c keeps, or the FIFO). A handler that left it pending
  * would get no second edge, ever. So the handler turns the source off
- * (IER bit 0 = 0: INTR falls) and leaves the bytes in the FIFO; the reader
- * reads them with the non-blocking read op, and that op turns the source
- * back on (IER bit 0 = 1) when it finds LSR's data-ready bit clear. A byte
- * that arrived in between makes INTR rise at once, a new edge. This needs
- * no buffer of our own (the UART's FIFO is it) and reading IIR is not
- * needed, as the receive interrupt is the only source enabled. MCR OUT2
- * connects INTR to the IRQ line on PCs.
+ * (IER bit 0 = 0: INTR falls), and the read op, which kernel/console.c
+ * calls from the handler to fill its queue, turns it back on (IER bit 0 =
+ * 1) when it finds LSR's data-ready bit clear. A byte that arrived in
+ * between makes INTR rise at once, a new edge. When the queue is full the
+ * read op is not called: the source stays off and the bytes stay in the
+ * UART, so QEMU holds the rest of its input back, until read() makes room
+ * and reads the UART again. Reading IIR is not needed, as the receive
+ * interrupt is the only source enabled. MCR OUT2 connects INTR to the IRQ
+ * line on PCs.
  */
 #include "native.h"
 #include <arch/cpu.h>
@@ -47,7 +51,7 @@ static void serial_input_interrupt(unsigned vector, void *ctx)
 {
     ns16550_rx_irq(PORT, false);   /* INTR falls; serial_read re-arms it */
     irqchip_eoi(vector);
-    console_input_ready();
+    console_input_ready();         /* reads the FIFO into the input queue */
 }
 
 /* The PC's standard lines: COM1 and COM3 on IRQ 4, COM2 and COM4 on IRQ 3.
@@ -91,7 +95,11 @@ static void serial_late_init(void)
 
 static PVOP_ABI void native_console_init(void)
 {
-    ns16550_init(PORT, CONFIG_SERIAL_BAUD);
+    /* What the UART received before now (typed or piped at power-on) is
+     * input like any other: into the queue, first. */
+    char early[NS16550_FIFO_SIZE];
+    size_t n = ns16550_init(PORT, CONFIG_SERIAL_BAUD, early, sizeof(early));
+    console_input_received(early, n);
     console_set_late_init(serial_late_init);
 }
 

@@ -7,9 +7,24 @@
  * start_info (Xen's public io/console.h). The ring itself is
  * pv/xen/console_ring.c.
  *
- * Input wakes readers by an event, not a poll (kernel/console.c): dom0's
- * VIRQ_CONSOLE, which Xen raises when serial input for dom0 arrives, or
- * the ring's own event channel, which the backend signals.
+ * Input arrives by an event, not a poll: dom0's VIRQ_CONSOLE, or the
+ * ring's own event channel, which the backend signals. The handler has
+ * kernel/console.c read the input into the kernel's input queue at once.
+ *
+ * For dom0 that matters. Before Xen prints "*** Serial input to DOM0" at
+ * the end of its own boot, input goes to its debug keys; after, Xen keeps
+ * it in a ring of only 128 bytes (serial_rx_ring in Xen's
+ * drivers/char/console.c), drops what does not fit, and raises
+ * VIRQ_CONSOLE for each byte. So console_io is marked as a console that
+ * drops input: dom0 empties Xen's ring as the bytes come, whether or not
+ * the app reads. That narrows the window but cannot close it, as Xen takes
+ * bytes from the UART while dom0 is not running too: bulk input to dom0
+ * needs flow control by the app (docs/console.md has the measurements).
+ * Xen also clears bit 7 of every byte (serial_rx_interrupt in its
+ * drivers/char/serial.c): dom0 sees 7-bit input.
+ *
+ * The domU ring holds what the guest has not taken, and the backend waits
+ * for room, so nothing is lost there.
  */
 #include "console_ring.h"
 #include "xen.h"
@@ -29,6 +44,7 @@ static void input_event(unsigned vector, void *ctx)
  * dom0's VIRQ_CONSOLE, else the ring's channel Xen already bound. */
 static void bind_input(evtchn_port_t port)
 {
+    bool virq = !port;
     int err = irq_register(VEC_CONSOLE_EVENT, input_event, NULL, "xen console input");
     if (!err)
         err = port ? xen_evtchn_bind_port(port, VEC_CONSOLE_EVENT)
@@ -38,6 +54,8 @@ static void bind_input(evtchn_port_t port)
         return;
     }
     console_input_irq_available(true);
+    pr_info("xen: console input by event: %s on port %u\n",
+            virq ? "VIRQ_CONSOLE" : "the console ring's channel", port);
 }
 
 static void console_io_late_init(void)
@@ -49,6 +67,7 @@ static void console_io_late_init(void)
 
 static PVOP_ABI void xen_console_io_init(void)
 {
+    console_input_device_drops(true);   /* Xen's 128-byte ring overflows */
     console_set_late_init(console_io_late_init);
 }
 
@@ -68,7 +87,16 @@ static PVOP_ABI void xen_console_io_write(const char *buf, size_t len)
 static PVOP_ABI int xen_console_io_read(char *buf, size_t len)
 {
     long r = xen_hypercall(__HYPERVISOR_console_io, CONSOLEIO_read, len > 1024 ? 1024 : len, buf);
-    return r < 0 ? 0 : (int)r;
+    if (r < 0) {
+        static bool said;
+        if (!said) {   /* every read would fail alike: say it once */
+            said = true;
+            printk("xen: console_io read failed: %s (%ld): no console input\n",
+                   xen_errno_name(r), r);
+        }
+        return 0;
+    }
+    return (int)r;
 }
 
 const struct pv_console_ops xen_console_ops = {

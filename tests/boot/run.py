@@ -30,14 +30,25 @@ TABLE = os.path.join(REPO, 'tests', 'boot', 'tests.cfg')
 DEFAULTS = {'machine': 'pc', 'boot': 'multiboot', 'mem': '64', 'accel': 'tcg',
             'append': '', 'extra': '', 'timeout': '20', 'expect_status': '0',
             'expect': '', 'reject': '', 'platform': '', 'end': 'status',
-            'input': '', 'input_after': r'^proteus: platform=', 'input_delay': '0',
+            'input': '', 'input_file': '', 'input_eof': 'yes', 'input_delay': '0',
+            'input_chunk': '0', 'input_ack': '',
             'clock_tolerance_ms': '',
             'qemu': 'system', 'hypervisor': 'none', 'xen_args': '',
             'option_rom': '', 'rom_checksum': 'checked',
             'expect_tcg': '', 'expect_kvm': '', 'kvm_needs': 'sse', 'loader': '',
             'patch': '', 'gdb': '', 'cdrom': '', 'command': ''}
-FIELDS = set(DEFAULTS) | {'image', 'arch', 'cpu'}
+FIELDS = set(DEFAULTS) | {'image', 'arch', 'cpu', 'input_after'}
 DEFAULT_CPU = {'x86_64': 'qemu64', 'i386': 'qemu32'}
+# When a row's input is typed if the row sets no input_after: once the
+# kernel's boot line is out, so its console input is live. Under Xen, also
+# only after Xen has handed serial input to dom0 (before that, bytes go to
+# Xen's debug keys); dom0 prints its boot line after binding VIRQ_CONSOLE and
+# enabling events, so from then on it empties Xen's 128-byte ring as bytes
+# come (docs/console.md).
+INPUT_AFTER = r'^proteus: platform='
+INPUT_AFTER_XEN = r'(?s)^\(XEN\) \*\*\* Serial input to DOM0.*^proteus: platform='
+# Ctrl-D, end of input at the start of a line (docs/console.md).
+EOF_BYTE = b'\x04'
 QEMU = {'x86_64': 'qemu-system-x86_64', 'i386': 'qemu-system-i386'}
 COMMON = ['-display', 'none', '-serial', 'stdio']
 # A reset ends QEMU (it looks like a crash, never a pass) except in poweroff
@@ -83,8 +94,8 @@ class Run:
     expect: list
     reject: list
     end: str = 'status'
-    console_input: str = ''
-    input_after: object = None
+    console_input: bytes = b''
+    input_after: object = None   # None: typed as soon as QEMU starts
     input_delay: float = 0
     clock_tolerance_ms: float = None
     env: dict = None
@@ -94,6 +105,7 @@ class Run:
     gdb: str = None        # gdb script run against QEMU's gdb server (boot_gdb)
     cdrom: tuple = None    # (app, `make iso` variables): boot the GRUB ISO it makes (build_isos)
     command: str = None    # a host command instead of QEMU (run_command)
+    input_ack: tuple = None   # (piece size, regex): input flow-controlled by the guest
 
 
 @dataclass
@@ -164,6 +176,14 @@ def load_table(path, build_dir):
         except ValueError:
             raise TableError(f'[{name}]: timeout, expect_status and input_delay must be numbers')
         check(0 <= input_delay < timeout, 'input_delay must be at least 0 and below the timeout')
+        console_input, input_after = console_input_of(name, t)
+        try:
+            chunk = int(t['input_chunk'])
+        except ValueError:
+            chunk = -1
+        check(chunk >= 0, 'input_chunk must be a number of bytes')
+        check(bool(chunk) == bool(t['input_ack']), 'input_chunk and input_ack go together')
+        input_ack = (chunk, regexes(name, 'input_ack', t['input_ack'])[0]) if chunk else None
         reject = regexes(name, 'reject', t['reject'])
         arch = t['arch']
         # With a loader the scenario picks the entry, from the full image.
@@ -240,13 +260,38 @@ def load_table(path, build_dir):
             cmd += shlex.split(t['extra'])
             runs.append(Run(f'{name}-{accel}', arch, image, accel, cmd, timeout, status, expect,
                             reject, t['end'],
-                            t['input'].encode().decode('unicode_escape') if t['input'] else '',
-                            regexes(name, 'input_after', t['input_after'])[0], input_delay,
+                            console_input, input_after, input_delay,
                             float(t['clock_tolerance_ms']) if t['clock_tolerance_ms'] else None,
                             env, t['kvm_needs'], bool(t['loader']), patch,
                             os.path.join(REPO, t['gdb']) if t['gdb'] else None,
-                            (t['image'], cdrom) if t['cdrom'] else None, t['command'] or None))
+                            (t['image'], cdrom) if t['cdrom'] else None, t['command'] or None,
+                            input_ack=input_ack))
     return runs
+
+
+def console_input_of(name, t):
+    """The bytes a row types (field input, with backslash escapes, or
+    input_file, a file in the repository), ended as input_eof says, and
+    the regex to wait for (None: type at once)."""
+    if t['input'] and t['input_file']:
+        raise TableError(f'[{name}]: input and input_file exclude each other')
+    if t['input_eof'] not in ('yes', 'no'):
+        raise TableError(f'[{name}]: input_eof must be yes or no')
+    if t['input_file']:
+        try:
+            with open(os.path.join(REPO, t['input_file']), 'rb') as f:
+                data = f.read()
+        except OSError as e:
+            raise TableError(f'[{name}]: input_file: {e.strerror}: {t["input_file"]}')
+    else:
+        # latin-1: each escape (\x04, \xff) is the one byte it names
+        data = t['input'].encode().decode('unicode_escape').encode('latin-1')
+    if data and t['input_eof'] == 'yes':
+        # Ctrl-D is end of input only at the start of a line; after a
+        # partial line, the first one hands that line over.
+        data += EOF_BYTE if data.endswith((b'\n', b'\r')) else 2 * EOF_BYTE
+    after = t.get('input_after', INPUT_AFTER_XEN if t['hypervisor'] == 'xen' else INPUT_AFTER)
+    return data, regexes(name, 'input_after', after)[0] if after.strip() else None
 
 
 def kill(p):
@@ -257,13 +302,18 @@ def kill(p):
         pass
 
 
-def qemu(cmd, timeout, console_input=None, input_after=None, env=None, input_delay=0):
+def qemu(cmd, timeout, console_input=None, input_after=None, env=None, input_delay=0,
+         input_ack=None):
     """Run QEMU; kill its whole process group at the timeout. With
     `console_input`, those bytes are typed on the serial console once the
     console has printed something matching `input_after` (so the guest's
-    UART is ready and listening) and then `input_delay` seconds have
-    passed (so the guest sits idle in read() first), and stdin is closed
-    after them.
+    UART is ready and listening), or at once if it is None (so they wait
+    in the UART and in QEMU before the guest runs), and then `input_delay`
+    seconds have passed (so the guest sits idle in read() first), and
+    stdin is closed after them. With `input_ack` = (n, regex) they go in
+    pieces of n bytes, each after the console has matched regex once more
+    for every piece before it: flow control by the guest, for a console
+    that drops what it cannot hold (Xen dom0's).
     Returns (returncode or None on timeout, console text, stderr text)."""
     p = subprocess.Popen(cmd, stdin=subprocess.PIPE if console_input else subprocess.DEVNULL,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
@@ -276,13 +326,31 @@ def qemu(cmd, timeout, console_input=None, input_after=None, env=None, input_del
     # guest has already moved on.
     stamps = []
     first = [None]
+    output = threading.Condition()   # notified as console output arrives
+
+    def acks():
+        return len(input_ack[1].findall(out.decode('utf-8', 'replace').replace('\r', '')))
 
     def type_input():
+        step = input_ack[0] if input_ack else len(console_input)
         try:
-            p.stdin.write(console_input.encode())
+            for k, i in enumerate(range(0, len(console_input), step)):
+                if input_ack:
+                    with output:
+                        while acks() < k and p.poll() is None:
+                            output.wait(1)
+                p.stdin.write(console_input[i:i + step])
+                p.stdin.flush()
             p.stdin.close()
         except (OSError, ValueError):   # QEMU gone already
             pass
+
+    def start_typing():
+        # In a thread of its own: QEMU takes input only as fast as the guest
+        # reads it, and the console must be read meanwhile.
+        typer = threading.Timer(input_delay, type_input)
+        typer.daemon = True
+        typer.start()
 
     def pump(src, dst, watch):
         typed = False
@@ -307,20 +375,20 @@ def qemu(cmd, timeout, console_input=None, input_after=None, env=None, input_del
                     pos = nl + 1
             else:
                 dst += chunk
-            if console_input and watch and not typed and \
+            if watch is not None and input_ack:
+                with output:
+                    output.notify_all()
+            if console_input and input_after and watch and not typed and \
                     input_after.search(dst.decode('utf-8', 'replace')):
                 typed = True
-                if input_delay:
-                    typer = threading.Timer(input_delay, type_input)
-                    typer.daemon = True
-                    typer.start()
-                else:
-                    type_input()
+                start_typing()
 
     readers = [threading.Thread(target=pump, args=(p.stdout, out, True), daemon=True),
                threading.Thread(target=pump, args=(p.stderr, err, None), daemon=True)]
     for r in readers:
         r.start()
+    if console_input and not input_after:
+        start_typing()
     # A blocking wait with a timer to kill at the timeout: Popen.wait(timeout)
     # polls, and its wakeups delay the reader threads' timestamps.
     timed_out = threading.Event()
@@ -625,7 +693,7 @@ def boot(run):
     t0 = time.monotonic()
     try:
         rc, console, err, stamps = qemu(run.cmd, run.timeout, run.console_input, run.input_after,
-                                        run.env, run.input_delay)
+                                        run.env, run.input_delay, run.input_ack)
     except OSError as e:
         return Result('FAIL', reason=f'cannot start {run.cmd[0]}: {e.strerror}', broken=True)
     secs = time.monotonic() - t0

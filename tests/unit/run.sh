@@ -39,10 +39,13 @@ declare -A KSRC=(
     [test_hypervisor]="arch/x86/hypervisor.c"
     [test_range]=""
     [test_acpi]="drivers/acpi/acpi.c tests/unit/acpi_fake_phys.c"
+    [test_input_queue]="kernel/input_queue.c"
+    [test_xen_console_input]="pv/xen/console_ring.c kernel/input_queue.c"
 )
 ORDER=(test_format test_cmdline test_memmap test_pmm test_bootinfo test_madt test_ldt_desc
        test_timekeeping test_xen_start_info test_pvclock
-       test_xen_console_ring test_vmi_rom test_hypervisor test_range test_acpi)
+       test_xen_console_ring test_vmi_rom test_hypervisor test_range test_acpi
+       test_input_queue test_xen_console_input)
 
 # Sanitizers: stop at the first error, with a clear report. Leak checking
 # needs ptrace, which some containers forbid; it is not what these tests

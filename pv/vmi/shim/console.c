@@ -5,6 +5,12 @@
  * returns). National Semiconductor PC16550D datasheet, table 2
  * (registers; LSR bit 0 data ready, bit 5 transmit holding register
  * empty, bit 6 transmitter empty).
+ *
+ * Input received before the shim runs stays in the UART for the first
+ * read: the shim never resets the receive FIFO (FCR bit 1) and never turns
+ * the FIFOs on or off, which the datasheet's FCR description says clears
+ * them (QEMU then drops the byte waiting in RBR, which lost the first byte
+ * of piped input). A UART after reset, as QEMU's, stays in 16450 mode.
  */
 #include "shim.h"
 
@@ -12,6 +18,7 @@
 enum {
     UART_DATA = 0,   /* THR / RBR; divisor low while LCR.DLAB */
     UART_IER = 1,    /* interrupt enable; divisor high while LCR.DLAB */
+    UART_IIR = 2,    /* interrupt identification (read) */
     UART_FCR = 2,    /* FIFO control (write) */
     UART_LCR = 3,
     UART_MCR = 4,
@@ -19,7 +26,8 @@ enum {
 };
 #define LCR_DLAB 0x80
 #define LCR_8N1 0x03
-#define FCR_ENABLE_CLEAR 0x07   /* FIFOs on, both cleared */
+#define FCR_ENABLE 0x01         /* FIFOs on, trigger 1 byte; no reset bit */
+#define IIR_FIFOS_ENABLED 0xc0  /* both set while FCR bit 0 is */
 #define MCR_DTR_RTS 0x03
 #define LSR_DATA_READY 0x01
 #define LSR_THR_EMPTY 0x20
@@ -35,14 +43,15 @@ void uart_init(void)
     outb(COM1 + UART_DATA, DIVISOR & 0xff);
     outb(COM1 + UART_IER, DIVISOR >> 8);
     outb(COM1 + UART_LCR, LCR_8N1);
-    outb(COM1 + UART_FCR, FCR_ENABLE_CLEAR);
+    if ((inb(COM1 + UART_IIR) & IIR_FIFOS_ENABLED) == IIR_FIFOS_ENABLED)
+        outb(COM1 + UART_FCR, FCR_ENABLE);   /* same mode: nothing cleared */
     outb(COM1 + UART_MCR, MCR_DTR_RTS);
 }
 
 void SHIM_CALL shim_console_init(void)
 {
     /* Set up again (init did it once): first let what is still being sent
-     * leave, because clearing the FIFO would drop it. */
+     * leave, so that no setting changes under it. */
     for (int spin = 0; spin < SPIN_LIMIT && !(inb(COM1 + UART_LSR) & LSR_TX_EMPTY); spin++)
         cpu_relax();
     uart_init();
