@@ -13,8 +13,11 @@
  *   "abc" ^D ^D      -> "abc", then 0
  *   ^D               -> 0
  *
- * A line ends at '\n' or '\r' (an interactive terminal in raw mode sends
- * CR for Enter). No other byte is changed, and nothing is echoed.
+ * A line ends at '\n' or '\r'. A '\r' is read as '\n', as a terminal
+ * does by default (termios ICRNL, POSIX.1-2017 XBD 11.2.2): QEMU puts the
+ * host's terminal in raw mode, so Enter arrives as CR, and an app reading
+ * lines (fgets) must see it end one. No other byte is changed, and nothing
+ * is echoed.
  */
 #include <proteus/errno.h>
 #include <proteus/input_queue.h>
@@ -51,7 +54,7 @@ long inq_read(struct input_queue *q, char *buf, size_t len)
                 break;          /* the line so far, without the Ctrl-D */
             continue;           /* the line went out already: nothing to hand over */
         }
-        buf[n++] = c;
+        buf[n++] = c == '\r' ? '\n' : c;
         q->tail++;
         q->mid_line = c != '\n' && c != '\r';
     }

@@ -45,9 +45,14 @@ NO_STATUS_EXIT = 125
 EOF_BYTE = b'\x04'          # Ctrl-D
 STATUS_LINE = re.compile(rb'^proteus: exit status (\d+)', re.M)
 # Xen reads serial input for its own debug keys until it hands the console
-# to dom0 (xen/drivers/char/console.c, console_endboot()); piped input waits
-# for this line.
-XEN_INPUT_READY = re.compile(rb'\*\*\* Serial input to DOM0')
+# to dom0 (xen/drivers/char/console.c, console_endboot()), and then holds it
+# in a 128-byte ring until dom0 reads it, dropping what does not fit; piped
+# input waits for that line and then for dom0's own boot line, and goes in
+# pieces of 64 bytes 50 ms apart (docs/console.md, "Xen"). That keeps a
+# busy host's dom0 ahead of it, but Xen gives no way to be sure: bulk input
+# to a dom0 wants flow control by the app.
+XEN_INPUT_READY = (re.compile(rb'\*\*\* Serial input to DOM0'), re.compile(rb'proteus: platform='))
+XEN_PIECE, XEN_PIECE_GAP = 64, 0.05
 QEMU = {'x86_64': 'qemu-system-x86_64', 'i386': 'qemu-system-i386'}
 
 
@@ -98,18 +103,25 @@ def qemu_command(opts, image, cmdline):
 
 
 def feed_input(proc, wait_for, ready):
-    """Copy our stdin (a pipe or a file) to the console, then Ctrl-D."""
+    """Copy our stdin (a pipe or a file) to the console, then end it as
+    docs/console.md asks: one Ctrl-D after nothing or a line end, two after
+    an unfinished line (the first hands the line over, the second ends)."""
     try:
         if wait_for is not None:
             ready.wait()
         fd = sys.stdin.fileno()
+        last = b'\n'
+        piece = XEN_PIECE if wait_for is not None else 4096
         while True:
-            chunk = os.read(fd, 4096)
+            chunk = os.read(fd, piece)
             if not chunk:
                 break
             proc.stdin.write(chunk)
             proc.stdin.flush()
-        proc.stdin.write(EOF_BYTE)
+            last = chunk[-1:]
+            if wait_for is not None:
+                time.sleep(XEN_PIECE_GAP)
+        proc.stdin.write(EOF_BYTE if last in (b'\n', b'\r', EOF_BYTE) else EOF_BYTE * 2)
         proc.stdin.flush()
     except (BrokenPipeError, ValueError, OSError):
         pass        # QEMU has gone: nothing left to type into
@@ -176,8 +188,11 @@ def main():
         out.write(chunk)
         out.flush()
         tail = (tail + chunk)[-65536:]
-        if wait_for is not None and not ready.is_set() and wait_for.search(tail):
-            ready.set()
+        if wait_for is not None and not ready.is_set():
+            # the two lines in order: dom0's boot line after Xen's hand-over
+            handed = wait_for[0].search(tail)
+            if handed and wait_for[1].search(tail, handed.end()):
+                ready.set()
     ready.set()
     rc = proc.wait()
     if timer:

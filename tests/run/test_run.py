@@ -148,6 +148,28 @@ def cases(build):
             want = 'extra = "\\"env.A=x y\\" -- \\"b c\\" d"'
             return [] if extra == [want] else [f'{extra}, expected [{want!r}]']
 
+    def piped(arch, text, want_lines):
+        def t():
+            rc, out, err = run(['--arch', arch, image(build, arch, 'echo'), ], '-- 100',
+                               stdin=text)
+            why = [] if rc == 0 else [f'exit code {rc}, expected 0 (echo ends at end of input)']
+            got = re.findall(r'^echo: (.*)$', out, re.M)
+            for w in want_lines:
+                if w not in got:
+                    why.append(f'"echo: {w}" missing (got {got})')
+            if 'end of input' not in ' '.join(got):
+                why.append('echo did not see the end of input')
+            return why
+        return t
+
+    def piped_xen():
+        rc, out, err = run(['--platform', 'xen', image(build, 'x86_64', 'kvstore')], '',
+                           stdin=b'SET k v\nGET k\nQUIT 6\n', timeout=90)
+        why = [] if rc == 6 else [f'exit code {rc}, expected 6 (QUIT 6); {err.strip()[-200:]}']
+        if 'VALUE v' not in out:
+            why.append('GET k did not answer VALUE v')
+        return why
+
     def broken_app():
         # A copy of the sources (and of the kernel objects, timestamps kept,
         # so only apps are built) with one more app that does not compile:
@@ -195,10 +217,13 @@ def cases(build):
         out.append((f'fatal-{arch}', fatal(arch)))
         out.append((f'vmi-{arch}', platform('vmi', arch)))
         out.append((f'xen-{arch}', platform('xen', arch)))
+        out.append((f'piped-{arch}', piped(arch, b'Hello\nsecond line\n', ['Hello', 'second line'])))
+        out.append((f'piped-unfinished-line-{arch}', piped(arch, b'one\nno newline', ['one', 'no newline'])))
+        out.append((f'piped-empty-{arch}', piped(arch, b'', [])))
     out += [('missing-image', missing), ('qemu-error', qemu_error), ('args-quoting', quoting),
             ('args-double-quote-refused', quote_refused), ('make-run', make_run),
             ('make-run-no-app', make_run_no_app), ('broken-app-isolated', broken_app),
-            ('deploy-args-quoting', deploy_args)]
+            ('deploy-args-quoting', deploy_args), ('piped-xen-kvstore', piped_xen)]
     return out
 
 
