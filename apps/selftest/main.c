@@ -62,6 +62,11 @@ bool native_apic(void)
            !strcmp(platform_current()->name, "kvm");
 }
 
+bool platform_is(const char *name)
+{
+    return !strcmp(platform_current()->name, name);
+}
+
 bool native_time(void)
 {
     return pv_ops.time.init == native_ops_template.time.init;

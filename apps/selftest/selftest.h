@@ -45,5 +45,7 @@ bool on_xen_pv(void);
  * may own the interrupt controller and the timer instead). */
 bool native_apic(void);
 bool native_time(void);
+/* The personality in use is the one called `name` (kvm, native, ...). */
+bool platform_is(const char *name);
 
 #endif

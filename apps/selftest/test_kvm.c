@@ -17,11 +17,6 @@
 #include "../../pv/kvm/kvm.h"
 #include "selftest.h"
 
-static bool platform_is(const char *name)
-{
-    return !strcmp(platform_current()->name, name);
-}
-
 /* The boot record agrees with CPUID now, block by block. */
 static void test_record(void)
 {

@@ -17,6 +17,7 @@ import socket
 import struct
 import subprocess
 import sys
+import shutil
 import tempfile
 import threading
 import time
@@ -696,7 +697,13 @@ def boot(run):
                                         run.env, run.input_delay, run.input_ack)
     except OSError as e:
         return Result('FAIL', reason=f'cannot start {run.cmd[0]}: {e.strerror}', broken=True)
-    secs = time.monotonic() - t0
+    return judge(run, rc, console, err, stamps, time.monotonic() - t0)
+
+
+def judge(run, rc, console, err, stamps, secs):
+    """The verdict on one boot: QEMU's exit code (None: killed at the
+    timeout), the guest's console, QEMU's stderr and the console's
+    timestamps (None where the host did not see the lines as they came)."""
     output = console + (f'--- QEMU stderr ---\n{err}' if err else '')
     why = []
     if run.end == 'halt':
@@ -729,7 +736,8 @@ def boot(run):
     why += [f'missing /{rx.pattern}/' for rx in run.expect if not rx.search(console)]
     why += [f'rejected /{rx.pattern}/ found' for rx in run.reject if rx.search(console)]
     if run.clock_tolerance_ms is not None:
-        why += check_clock(stamps, run.clock_tolerance_ms)
+        why += check_clock(stamps, run.clock_tolerance_ms) if stamps is not None else \
+            ['no host timestamps for the console lines (a nested run)']
     return Result('FAIL' if why else 'PASS', secs, '; '.join(why), output)
 
 
@@ -852,6 +860,137 @@ def build_missing(runs, build_dir):
     return why
 
 
+# -- the nested KVM host -------------------------------------------------------
+# Where this machine's /dev/kvm cannot run the images (kvm-pvm emulates guest
+# ring 0 and stops on SSE), --nested-kvm runs the kvm rows on a real KVM
+# nested under TCG: Debian's Linux with kvm_amd on QEMU's emulated SVM
+# (scripts/build-kvm-host.sh, docs/testing.md). The rows go in batches, one
+# Linux boot (the slow part) for many guest boots, each guest's console and
+# QEMU's exit code framed on the host's serial console by marker lines.
+KVM_HOST = 'kvm-host'
+L0 = ['qemu-system-x86_64', '-accel', 'tcg', '-cpu', 'qemu64,+svm,+npt', '-m', '2048',
+      '-smp', '1', '-display', 'none', '-serial', 'stdio', '-no-reboot']
+L1_APPEND = 'console=ttyS0 quiet loglevel=1 panic=-1'
+L1_BOOT_SECS = 120         # the host's own boot and unpacking, under TCG
+NESTED_SLOWER = 3          # a nested guest's timeout: the row's, this many times
+PATH_ARG = re.compile(r'/[^\s,\'"]+')
+
+
+def nested_problem(run):
+    """Why a kvm run cannot go to the nested host, or None."""
+    if run.gdb or run.cdrom or run.command:
+        return 'a gdb, cdrom or command row runs on this machine only'
+    if os.path.isabs(run.cmd[0]):
+        return f'{run.cmd[0]} is a QEMU of this machine, not of the nested host'
+    if run.input_ack or (run.console_input and run.input_after is not None and run.input_delay):
+        return 'typed input with flow control or a delay needs the console live, not a batch'
+    if run.clock_tolerance_ms is not None:
+        return ("its clocks are compared with the host's as the lines arrive, which the nested "
+                "host's batch does not show")
+    return None
+
+
+def nested_batch(runs, build_dir, token, root):
+    """Write the batch archive for `runs` under `root`: /batch/run.sh and the
+    files it boots. Returns the cpio's path."""
+    files = os.path.join(root, 'batch', 'files')
+    os.makedirs(files)
+    lines = ['#!/bin/sh', '# written by tests/boot/run.py: one guest boot per block']
+    for i, run in enumerate(runs):
+        cmd = []
+        for arg in run.cmd:
+            def inside(m):
+                f = m.group(0)
+                if not os.path.isfile(f):
+                    return f
+                dst = f'{i}-{os.path.basename(f)}'
+                shutil.copyfile(f, os.path.join(files, dst))
+                return f'/batch/files/{dst}'
+            cmd.append(PATH_ARG.sub(inside, arg))
+        stdin = '/dev/null'
+        if run.console_input:
+            with open(os.path.join(files, f'{i}.input'), 'wb') as f:
+                f.write(run.console_input)
+            stdin = f'/batch/files/{i}.input'
+        limit = int(run.timeout * NESTED_SLOWER) + 1
+        lines += [f'echo "=== {token} {i} begin"',
+                  'start=$(date +%s)',
+                  f'timeout -s KILL {limit} {shlex.join(cmd)} <{stdin} 2>/tmp/err.{i}',
+                  'rc=$?',
+                  f'echo; echo "=== {token} {i} end rc=$rc secs=$(( $(date +%s) - start ))"',
+                  f'cat /tmp/err.{i}',
+                  f'echo "=== {token} {i} stderr end"']
+    script = os.path.join(root, 'batch', 'run.sh')
+    with open(script, 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+    os.chmod(script, 0o755)
+    busybox = os.path.join(build_dir, KVM_HOST, 'busybox')
+    archive = os.path.join(root, 'batch.cpio')
+    names = subprocess.run(['find', 'batch'], cwd=root, capture_output=True, check=True).stdout
+    with open(archive, 'wb') as out:
+        subprocess.run([busybox, 'cpio', '-o', '-H', 'newc'], cwd=root, input=names, stdout=out,
+                       stderr=subprocess.DEVNULL, check=True)
+    return archive
+
+
+def run_nested(runs, build_dir, batches):
+    """Boot the nested host once per batch and judge each run from its part
+    of the host's console. Returns {run name: Result}."""
+    host = os.path.join(build_dir, KVM_HOST)
+    p = subprocess.run(['./scripts/build-kvm-host.sh', host], cwd=REPO, capture_output=True, text=True)
+    if p.returncode:
+        why = f'the nested KVM host could not be built: {(p.stdout + p.stderr).strip()[-200:]}'
+        return {r.name: Result('SKIP', reason=why) for r in runs}
+    for r in runs:
+        if r.patch:
+            why = write_patched(*r.patch, r.image)
+            if why:
+                return {r.name: Result('FAIL', reason=why, broken=True)}
+    results = {}
+    groups = [runs[k::batches] for k in range(batches) if runs[k::batches]]
+
+    def one_batch(group):
+        token = os.urandom(6).hex()
+        with tempfile.TemporaryDirectory(prefix='proteus-kvm-batch-') as root:
+            archive = nested_batch(group, build_dir, token, root)
+            initrd = os.path.join(root, 'initrd.cpio')
+            with open(initrd, 'wb') as out:
+                for part in (os.path.join(host, 'base.cpio'), archive):
+                    with open(part, 'rb') as f:
+                        shutil.copyfileobj(f, out)
+            limit = L1_BOOT_SECS + sum(r.timeout * NESTED_SLOWER for r in group)
+            t0 = time.monotonic()
+            rc, console, err, _ = qemu(L0 + ['-kernel', os.path.join(host, 'vmlinuz'), '-initrd', initrd,
+                                             '-append', L1_APPEND], limit)
+        secs = time.monotonic() - t0
+        print(f'KVM   nested host: {len(group)} run(s) in one boot, {secs:.1f} s', flush=True)
+        if 'kvm-host: /dev/kvm ready' not in console:
+            tail = console.strip().splitlines()[-3:] + err.strip().splitlines()[-2:]
+            for r in group:
+                results[r.name] = Result('FAIL', secs, 'the nested KVM host did not offer /dev/kvm: '
+                                         + ' | '.join(tail), console, broken=True)
+            return
+        for i, r in enumerate(group):
+            m = re.search(rf'^=== {token} {i} begin\n(.*?)\n?=== {token} {i} end rc=(\d+) secs=(\d+)\n'
+                          rf'(.*?)=== {token} {i} stderr end$', console, re.S | re.M)
+            if not m:
+                results[r.name] = Result('FAIL', secs, 'no result from the nested host (it stopped '
+                                         'before this run ended)', console, broken=True)
+                continue
+            guest_rc, guest_secs = int(m.group(2)), int(m.group(3))
+            # busybox timeout kills with SIGKILL: 137, after the whole limit
+            if guest_rc == 137 and guest_secs >= int(r.timeout * NESTED_SLOWER):
+                guest_rc = None
+            results[r.name] = judge(r, guest_rc, m.group(1) + '\n', m.group(4), None, guest_secs)
+
+    threads = [threading.Thread(target=one_batch, args=(g,)) for g in groups]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('--arch', choices=sorted(QEMU), help='only runs of this arch')
@@ -861,6 +1000,10 @@ def main():
     ap.add_argument('--build-dir', default=os.path.join(REPO, 'build'),
                     help='where build/<arch>/<app>.elf live (default: build)')
     ap.add_argument('--table', default=TABLE, help='test table (default: tests/boot/tests.cfg)')
+    ap.add_argument('--nested-kvm', action=argparse.BooleanOptionalAction, default=True,
+                    help='run the kvm rows this machine\'s KVM cannot run on a real KVM nested '
+                         'under TCG (scripts/build-kvm-host.sh; default on; --no-nested-kvm '
+                         'skips them instead)')
     ap.add_argument('--verbose', action='store_true',
                     help='print the whole console output of failures (and commands with --list)')
     args = ap.parse_args()
@@ -892,6 +1035,17 @@ def main():
 
     unbuilt = build_missing(runs, args.build_dir)
     iso_failures = build_isos(runs, args.build_dir)
+    nested = {}
+    if kvm_problem:
+        local_kvm_cannot = [r for r in runs if r.accel == 'kvm' and (r.kvm_needs == 'sse' or ring0_problem)
+                            and not any(f in unbuilt for f in needed_files(r, args.build_dir))]
+        if args.nested_kvm:
+            for r in local_kvm_cannot:
+                why = nested_problem(r)
+                if why:
+                    nested[r.name] = Result('SKIP', reason=f'KVM not usable here, and not nested: {why}')
+            nested.update(run_nested([r for r in local_kvm_cannot if r.name not in nested],
+                                     args.build_dir, max(1, args.j)))
     lock = threading.Lock()
     stopping = threading.Event()
 
@@ -901,8 +1055,10 @@ def main():
             res = Result('SKIP', reason=gone[0])
         elif run.name in iso_failures:
             res = iso_failures[run.name]
+        elif run.name in nested:
+            res = nested[run.name]
         elif run.accel == 'kvm' and kvm_problem and (run.kvm_needs == 'sse' or ring0_problem):
-            res = Result('SKIP', reason=f'KVM not usable: {kvm_problem}')
+            res = Result('SKIP', reason=f'KVM not usable: {kvm_problem} (and --no-nested-kvm)')
         else:
             res = boot(run)
         if stopping.is_set():

@@ -1,0 +1,140 @@
+#!/bin/sh
+# Builds the nested KVM test host: what the boot tests boot under QEMU's TCG
+# when this machine's own /dev/kvm cannot run Proteus images (kvm-pvm:
+# docs/testing.md, "KVM rows"). QEMU's TCG emulates AMD SVM with nested
+# paging (-cpu qemu64,+svm,+npt), so Debian's own Linux kernel, booted
+# under it, loads kvm_amd and is a real KVM host; the host's own QEMU, run
+# inside it with -accel kvm, then boots the images as a hardware KVM would.
+# Figures measured there are those of an emulated machine, behaviour is real.
+#
+# Output, under <outdir>:
+#   vmlinuz         Debian's kernel (the package linux-image-amd64 names)
+#   base.cpio       the initramfs: busybox, the kvm and kvm_amd modules, this
+#                   machine's qemu-system-x86_64 and qemu-system-i386 with
+#                   every shared library they load and the firmware they ask
+#                   for, and /init (below)
+# A batch of guest boots is a second cpio archive appended after base.cpio
+# (Linux unpacks both, Documentation/driver-api/early-userspace/
+# buffer-format.rst): /batch/run.sh and the files it boots, written by
+# tests/boot/run.py. /init loads the modules, checks /dev/kvm, runs the
+# batch with its output on the console (the serial port), and powers off.
+#
+# Nothing is installed: the two packages are fetched with `apt-get download`
+# and unpacked with dpkg-deb. The result is reused until removed, or until
+# this script changes (its checksum is the stamp).
+#
+#   usage: build-kvm-host.sh <outdir>
+set -eu
+
+mkdir -p "$1"
+out=$(cd "$1" && pwd)
+self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
+sum=$(sha256sum "$self" | cut -d' ' -f1)
+stamp=$out/.built
+[ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] && exit 0
+
+echo "  KVMHOST Debian's kernel, busybox and this machine's QEMU, for the nested KVM rows"
+rm -rf "${out:?}"/*
+mkdir -p "$out/debs" "$out/pkg" "$out/root" "$out/apt/lists/partial" "$out/apt/archives/partial"
+# The machine's own Debian sources, with lists of our own (a fresh machine
+# or container may have none, and the machine's are left alone).
+APT="-q -o Dir::State::Lists=$out/apt/lists -o Dir::Cache::Archives=$out/apt/archives
+     -o Debug::NoLocking=1 -o APT::Sandbox::User=root"
+# shellcheck disable=SC2086
+apt-get $APT update >"$out/apt/update.log" 2>&1 \
+    || { echo "build-kvm-host: apt-get update failed, see $out/apt/update.log" >&2; exit 1; }
+# shellcheck disable=SC2086
+kernel_pkg=$(apt-cache $APT depends linux-image-amd64 2>/dev/null \
+    | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)$/\1/p' | head -n1)
+[ -n "$kernel_pkg" ] || { echo "build-kvm-host: apt knows no linux-image-amd64" >&2; exit 1; }
+# shellcheck disable=SC2086
+(cd "$out/debs" && apt-get $APT download "$kernel_pkg" busybox-static >"$out/download.log" 2>&1) \
+    || { echo "build-kvm-host: apt-get download failed, see $out/download.log" >&2; exit 1; }
+for deb in "$out"/debs/*.deb; do
+    dpkg-deb -x "$deb" "$out/pkg"
+done
+cp "$out"/pkg/boot/vmlinuz-* "$out/vmlinuz"
+kver=$(basename "$out"/pkg/lib/modules/*)
+
+r=$out/root
+mkdir -p "$r/bin" "$r/sbin" "$r/dev" "$r/proc" "$r/sys" "$r/tmp" "$r/lib/modules" "$r/usr/bin"
+cp "$out/pkg/bin/busybox" "$r/bin/busybox"
+for applet in $("$r/bin/busybox" --list); do
+    [ -e "$r/bin/$applet" ] || ln -s busybox "$r/bin/$applet"
+done
+# The kernel opens the console before devtmpfs is mounted.
+mknod -m 600 "$r/dev/console" c 5 1
+mknod -m 666 "$r/dev/null" c 1 3
+# kvm_amd and what it needs, dependencies first: the package has no
+# modules.dep (depmod writes it on installation), so each module's own
+# .modinfo section says (its "depends=" entry). /lib/modules/order is the
+# order /init loads them in.
+: >"$r/lib/modules/order"
+add_module() {
+    grep -qx "$1" "$r/lib/modules/order" && return 0
+    ko=$(find "$out/pkg/lib/modules/$kver" -name "$1.ko" -o -name "$1.ko.xz" | head -n1)
+    [ -n "$ko" ] || { echo "build-kvm-host: no module $1 in $kernel_pkg" >&2; exit 1; }
+    case $ko in
+        *.xz) xz -dc "$ko" >"$r/lib/modules/$1.ko" ;;
+        *) cp "$ko" "$r/lib/modules/$1.ko" ;;
+    esac
+    for dep in $(objcopy -O binary --only-section=.modinfo "$r/lib/modules/$1.ko" /dev/stdout \
+                 | tr '\0' '\n' | sed -n 's/^depends=//p' | tr ',' ' '); do
+        add_module "$dep"
+    done
+    echo "$1" >>"$r/lib/modules/order"
+}
+add_module kvm-amd
+
+# This machine's QEMU, its libraries (what ldd resolves, kept at the same
+# paths, and the dynamic loader) and its firmware, where it looks for it.
+# Debian's /usr/bin/qemu-system-i386 is a shell wrapper around the binary in
+# /usr/libexec (it redirects old Xen invocations).
+i386=/usr/bin/qemu-system-i386
+[ -x /usr/libexec/qemu-system-i386 ] && i386=/usr/libexec/qemu-system-i386
+for bin in /usr/bin/qemu-system-x86_64 $i386; do
+    cp "$bin" "$r/usr/bin/$(basename "$bin")"
+    ldd "$bin" | awk '/=> \//{print $3} /^\t\//{print $1}' | while read -r lib; do
+        mkdir -p "$r$(dirname "$lib")"
+        cp -L "$lib" "$r$lib"
+    done
+done
+for dir in /usr/share/seabios /usr/share/qemu/keymaps; do
+    mkdir -p "$r$dir"
+    cp -a "$dir/." "$r$dir/"
+done
+mkdir -p "$r/usr/share/qemu" "$r/usr/lib/ipxe/qemu"
+for f in kvmvapic.bin linuxboot.bin linuxboot_dma.bin multiboot.bin multiboot_dma.bin pvh.bin \
+         qboot.rom bios-microvm.bin; do
+    cp -L "/usr/share/qemu/$f" "$r/usr/share/qemu/$f"
+done
+for f in bios.bin bios-256k.bin vgabios-stdvga.bin; do
+    ln -sf "../seabios/$f" "$r/usr/share/qemu/$f"
+done
+cp -L /usr/lib/ipxe/qemu/efi-e1000.rom "$r/usr/lib/ipxe/qemu/" 2>/dev/null || true
+
+cat >"$r/init" <<'INIT'
+#!/bin/sh
+# The nested KVM host's first process (scripts/build-kvm-host.sh).
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+for m in $(cat /lib/modules/order); do
+    insmod /lib/modules/$m.ko || echo "kvm-host: insmod $m failed"
+done
+echo "kvm-host: $(uname -r), $(grep -c ^processor /proc/cpuinfo) CPU(s)"
+if [ -c /dev/kvm ]; then
+    echo "kvm-host: /dev/kvm ready"
+    [ -x /batch/run.sh ] && /batch/run.sh
+else
+    echo "kvm-host: no /dev/kvm (no SVM in the CPU QEMU gave this machine?)"
+fi
+echo "kvm-host: done"
+poweroff -f
+INIT
+chmod 755 "$r/init"
+# busybox's cpio: the one the archive is for, and the host may have none.
+cp "$r/bin/busybox" "$out/busybox"
+(cd "$r" && find . | "$out/busybox" cpio -o -H newc 2>/dev/null) >"$out/base.cpio"
+rm -rf "$out/pkg" "$out/apt" "$out/debs" "$r"
+echo "$sum" >"$stamp"
