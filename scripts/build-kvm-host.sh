@@ -12,7 +12,8 @@
 #   base.cpio       the initramfs: busybox, the kvm and kvm_amd modules, this
 #                   machine's qemu-system-x86_64 and qemu-system-i386 with
 #                   every shared library they load and the firmware they ask
-#                   for, and /init (below)
+#                   for, /bin/stamp (tests/boot/kvm-host/stamp.c: console
+#                   lines timestamped for the clock rows), and /init (below)
 # A batch of guest boots is a second cpio archive appended after base.cpio
 # (Linux unpacks both, Documentation/driver-api/early-userspace/
 # buffer-format.rst): /batch/run.sh and the files it boots, written by
@@ -21,7 +22,7 @@
 #
 # Nothing is installed: the two packages are fetched with `apt-get download`
 # and unpacked with dpkg-deb. The result is reused until removed, or until
-# this script changes (its checksum is the stamp).
+# this script or stamp.c changes (their checksum is the stamp).
 #
 #   usage: build-kvm-host.sh <outdir>
 set -eu
@@ -29,7 +30,9 @@ set -eu
 mkdir -p "$1"
 out=$(cd "$1" && pwd)
 self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
-sum=$(sha256sum "$self" | cut -d' ' -f1)
+repo=$(dirname "$(dirname "$self")")
+stamp_src=$repo/tests/boot/kvm-host/stamp.c
+sum=$(cat "$self" "$stamp_src" | sha256sum | cut -d' ' -f1)
 stamp=$out/.built
 [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] && exit 0
 
@@ -112,6 +115,9 @@ for f in bios.bin bios-256k.bin vgabios-stdvga.bin; do
     ln -sf "../seabios/$f" "$r/usr/share/qemu/$f"
 done
 cp -L /usr/lib/ipxe/qemu/efi-e1000.rom "$r/usr/lib/ipxe/qemu/" 2>/dev/null || true
+
+# The clock rows' timestamps, taken inside the host (tests/boot/kvm-host/stamp.c).
+gcc -static -O2 -Wall -Wextra -Werror -o "$r/bin/stamp" "$stamp_src"
 
 cat >"$r/init" <<'INIT'
 #!/bin/sh
