@@ -249,21 +249,32 @@ static void *lone_spinner(void *arg)
 }
 
 /* With preemption on, a thread that wakes while another spins alone gets
- * the CPU within a slice (the slice must start when it becomes runnable). */
+ * the CPU within a slice (the slice must start when it becomes runnable).
+ * A virtual CPU can itself lose the host's CPU for tens of ms (seen on the
+ * nested KVM host, itself a TCG guest: 34 ms once), which says nothing
+ * about the scheduler; a scheduler that never starts the slice is late
+ * every time, so the test tries five times and fails only then. */
 static void test_wakeup_under_preemption(void)
 {
-    starve_stop = 0;
-    thread_set_preemption(true);
-    struct thread *t = spawn("lone", lone_spinner, NULL);
-    CHECK(t != NULL, "create failed");
-    uint64_t t0 = proteus_clock_ns();
-    thread_sleep_until(t0 + 5000000u);   /* the spinner runs alone meanwhile */
-    uint64_t late = proteus_clock_ns() - t0 - 5000000u;
-    starve_stop = 1;
-    thread_join(t, NULL);
-    thread_set_preemption(false);
-    CHECK(late < 30000000u, "woke %llu ns late behind a spinning thread", (unsigned long long)late);
-    test_pass();
+    uint64_t late = 0;
+    for (int i = 0; i < 5; i++) {
+        starve_stop = 0;
+        thread_set_preemption(true);
+        struct thread *t = spawn("lone", lone_spinner, NULL);
+        CHECK(t != NULL, "create failed");
+        uint64_t t0 = proteus_clock_ns();
+        thread_sleep_until(t0 + 5000000u);   /* the spinner runs alone meanwhile */
+        late = proteus_clock_ns() - t0 - 5000000u;
+        starve_stop = 1;
+        thread_join(t, NULL);
+        thread_set_preemption(false);
+        if (late < 30000000u) {
+            test_pass();
+            return;
+        }
+    }
+    CHECK(0, "woke %llu ns late behind a spinning thread, five times in five",
+          (unsigned long long)late);
 }
 
 static void test_condvar_unheld(void)

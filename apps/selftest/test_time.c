@@ -38,20 +38,29 @@ static void test_monotonic(void)
 
 static void test_nanosleep(void)
 {
-    uint64_t irqs = timer_interrupts;
-    struct timespec req = { 0, 50 * 1000 * 1000 };
-    uint64_t t0 = now_ns();
-    CHECK(nanosleep(&req, NULL) == 0, "nanosleep failed");
-    uint64_t slept = now_ns() - t0;
-    CHECK(slept >= 50000000u, "slept only %llu ns of 50 ms", (unsigned long long)slept);
     /* The timer fires slightly early and the sleep finishes by re-arming,
      * so it ends within a few hundred microseconds on a quiet machine; the
-     * bound allows for an emulator descheduled on a loaded host. The
-     * 1 ms accuracy is checked against the host's clock by the clock rows
-     * of tests/boot/tests.cfg (median of three rounds). */
-    CHECK(slept < 60000000u, "slept %llu ns for 50 ms", (unsigned long long)slept);
-    CHECK(timer_interrupts > irqs, "no timer interrupt during the sleep");
-    test_pass();
+     * bound allows for an emulator descheduled on a loaded host. A virtual
+     * CPU can lose its host's CPU for longer than that (a Xen dom0 beside a
+     * fuzzer, the nested KVM host): a sleep ending late there says nothing
+     * of the kernel, which would oversleep every time, so three tries. An
+     * early end fails at once. The 1 ms accuracy is checked against the
+     * host's clock by the clock rows of tests/boot/tests.cfg. */
+    uint64_t slept = 0;
+    for (int i = 0; i < 3; i++) {
+        uint64_t irqs = timer_interrupts;
+        struct timespec req = { 0, 50 * 1000 * 1000 };
+        uint64_t t0 = now_ns();
+        CHECK(nanosleep(&req, NULL) == 0, "nanosleep failed");
+        slept = now_ns() - t0;
+        CHECK(slept >= 50000000u, "slept only %llu ns of 50 ms", (unsigned long long)slept);
+        CHECK(timer_interrupts > irqs, "no timer interrupt during the sleep");
+        if (slept < 60000000u) {
+            test_pass();
+            return;
+        }
+    }
+    CHECK(0, "slept %llu ns for 50 ms, three times in three", (unsigned long long)slept);
 }
 
 static void test_nanosleep_einval(void)
