@@ -1,8 +1,8 @@
 /*
  * The local APIC, in either of its two register interfaces: xAPIC (MMIO)
- * or x2APIC (MSRs). Each mode is a small table behind one interface
- * (style.md, point 5); the rest (timer, EOI, set-up) is common code in
- * drivers/apic/lapic.c. Register offsets: Intel SDM Vol. 3A, table 11-1;
+ * or x2APIC (MSRs). Each mode is a small table behind one interface (a
+ * mode is data, not a second driver); the rest (timer, EOI, set-up) is
+ * common code in drivers/apic/lapic.c. Register offsets: Intel SDM Vol. 3A, table 11-1;
  * in x2APIC mode register `off` is MSR 0x800 + (off >> 4) (table 11-6).
  */
 #ifndef DRIVERS_LAPIC_H

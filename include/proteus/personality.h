@@ -3,7 +3,8 @@
  * a priority-ordered table (kernel/platform.c); boot takes the first whose
  * probe succeeds, and native, last, always does. A probe only reads (CPUID,
  * memory); install fills pv_ops, starting from the native tables and
- * replacing what the personality does differently (style.md, point 3).
+ * replacing what the personality does differently (docs/architecture.md,
+ * "Choosing a personality").
  */
 #ifndef PROTEUS_PERSONALITY_H
 #define PROTEUS_PERSONALITY_H

@@ -3,7 +3,7 @@
  * kernel does goes through one of the groups below. A personality (pv/native,
  * later pv/xen, pv/vmi, pv/kvm) fills the tables at boot; generic code calls
  * only the typed inline wrappers at the end of this file and never sees which
- * personality is underneath (style.md, points 1 and 2).
+ * personality is underneath (docs/architecture.md, "Layers").
  *
  * Each group carries the name of the implementation that filled it, for the
  * boot line and for `monitor`. Operations are high-level where a simple

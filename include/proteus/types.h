@@ -65,7 +65,8 @@ typedef uintptr_t vaddr_t;
 #define BUILD_BUG_ON(c) _Static_assert(!(c), #c)
 
 /* Build-time configuration as C expressions: `if (IS_ENABLED(CONFIG_X))`
- * keeps both branches compiled and type-checked (style.md, point 6). */
+ * keeps both branches compiled and type-checked, where #if would hide the
+ * branch not taken from the compiler. */
 #define IS_ENABLED(opt) (opt)
 
 #define barrier() __asm__ __volatile__("" ::: "memory")

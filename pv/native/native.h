@@ -1,7 +1,7 @@
 /*
  * The native personality's tables, shared between its files. Other
  * personalities start from these (copying native_ops) and override only
- * what they change (style.md, point 1).
+ * what they change (docs/architecture.md, "The ops groups").
  */
 #ifndef PV_NATIVE_H
 #define PV_NATIVE_H

@@ -3,7 +3,8 @@
  * panic and `poweroff` otherwise, after saying so on the console. For a
  * clean exit dom0 also writes the status to QEMU's isa-debug-exit port,
  * after raising its I/O privilege with PHYSDEVOP_set_iopl (Xen lets dom0
- * use that port; test-hosts.md), so that a test harness sees the status;
+ * use every I/O port it does not keep for itself: xen/arch/x86/dom0_build.c,
+ * dom0_setup_permissions()), so that a test harness sees the status;
  * on a real machine the port is unused. A crash does not: Xen's own
  * handling of a crashed domain (for dom0, a reboot after five seconds) is
  * what should be seen then.

@@ -1,5 +1,6 @@
 /*
- * The privileged x86 instructions, each wrapped once (style.md, point 9).
+ * The privileged x86 instructions, each wrapped once, so that the one
+ * place an instruction is written is the one place to read or change it.
  * Only the native personality and the earliest boot code include this file;
  * everything else goes through <proteus/pvops.h>, so a Xen PV kernel never
  * executes one of these by accident.
