@@ -39,21 +39,55 @@ import sys
 import threading
 import time
 
+# What a booted image says and expects on its console, and how Xen boots
+# it, in one place: this script and the boot tests (tests/boot/run.py
+# imports it) read statuses, end input and start Xen alike.
 FATAL_STATUS = 256          # PANIC_EXIT_STATUS, include/proteus/panic.h
 FATAL_EXIT = 128 + signal.SIGABRT
 NO_STATUS_EXIT = 125
 EOF_BYTE = b'\x04'          # Ctrl-D
-STATUS_LINE = re.compile(rb'^proteus: exit status (\d+)', re.M)
+# The kernel's last line (kernel_exit(), include/proteus/panic.h).
+STATUS_LINE = re.compile(r'^proteus: exit status (\d+)', re.M)
 # Xen reads serial input for its own debug keys until it hands the console
 # to dom0 (xen/drivers/char/console.c, console_endboot()), and then holds it
-# in a 128-byte ring until dom0 reads it, dropping what does not fit; piped
-# input waits for that line and then for dom0's own boot line, and goes in
-# pieces of 64 bytes 50 ms apart (docs/console.md, "Xen"). That keeps a
-# busy host's dom0 ahead of it, but Xen gives no way to be sure: bulk input
-# to a dom0 wants flow control by the app.
-XEN_INPUT_READY = (re.compile(rb'\*\*\* Serial input to DOM0'), re.compile(rb'proteus: platform='))
+# in a 128-byte ring until dom0 reads it, dropping what does not fit; input
+# waits for that line and then for dom0's own boot line (multiline regex).
+# Piped input then goes in pieces of 64 bytes 50 ms apart (docs/console.md,
+# "Xen"). That keeps a busy host's dom0 ahead of it, but Xen gives no way to
+# be sure: bulk input to a dom0 wants flow control by the app.
+XEN_INPUT_READY = r'(?s)^\(XEN\) \*\*\* Serial input to DOM0.*^proteus: platform='
 XEN_PIECE, XEN_PIECE_GAP = 64, 0.05
 QEMU = {'x86_64': 'qemu-system-x86_64', 'i386': 'qemu-system-i386'}
+
+
+def last_status(console):
+    """The status in the kernel's last status line, or None without one."""
+    lines = STATUS_LINE.findall(console)
+    return int(lines[-1]) if lines else None
+
+
+def port_byte(status):
+    """What the guest wrote to isa-debug-exit for `status`
+    (exit_port_byte(), include/proteus/panic.h)."""
+    return status if 0 <= status <= 255 else 0xff
+
+
+def end_of_input(typed):
+    """The Ctrl-Ds that end input after `typed` (docs/console.md): one at
+    the start of a line (nothing typed, or after a line end or a Ctrl-D),
+    two after an unfinished line (the first hands the line over)."""
+    return EOF_BYTE if not typed or typed.endswith((b'\n', b'\r', EOF_BYTE)) else 2 * EOF_BYTE
+
+
+def xen_boot_args(build, arch, image, cmdline, xen_cmdline=''):
+    """QEMU arguments that boot the real Xen 4.17 with `image` as dom0: Xen
+    as QEMU's -kernel (Multiboot), the image its first module. An i386 dom0
+    needs Xen rebuilt with 32-bit PV (scripts/build-xen-pv32.sh); Xen is a
+    64-bit guest either way (qemu-system-x86_64). Returns (args, xen)."""
+    xen = os.path.join(build, 'xen', 'xen-4.17-pv32.elf' if arch == 'i386' else 'xen-4.17.elf')
+    # QEMU splits -initrd at commas; a doubled comma is a comma.
+    module = ' '.join(filter(None, (image, cmdline))).replace(',', ',,')
+    return ['-kernel', xen, '-append', f'console=com1 {xen_cmdline}'.strip(), '-initrd', module], xen
 
 
 def kernel_words(args):
@@ -78,16 +112,10 @@ def qemu_command(opts, image, cmdline):
            '-device', 'isa-debug-exit,iobase=0xf4,iosize=4', '-m', opts.mem]
     needed = [image]
     if opts.platform == 'xen':
-        # The real Xen as QEMU's -kernel (Multiboot) and the image as dom0,
-        # its first module; an i386 dom0 needs Xen rebuilt with 32-bit PV
-        # (scripts/build-xen-pv32.sh). Xen is a 64-bit guest either way.
-        xen = os.path.join(build, 'xen', 'xen-4.17-pv32.elf' if opts.arch == 'i386'
-                           else 'xen-4.17.elf')
+        args, xen = xen_boot_args(build, opts.arch, image, cmdline)
         needed.append(xen)
-        # QEMU splits -initrd at commas; a doubled comma is a comma.
-        module = ' '.join(filter(None, (image, cmdline))).replace(',', ',,')
         cmd[0] = QEMU['x86_64']
-        cmd += ['-cpu', 'qemu64', '-kernel', xen, '-append', 'console=com1', '-initrd', module]
+        cmd += ['-cpu', 'qemu64', *args]
     else:
         cmd += ['-kernel', image]
         if cmdline:
@@ -110,7 +138,7 @@ def feed_input(proc, wait_for, ready):
         if wait_for is not None:
             ready.wait()
         fd = sys.stdin.fileno()
-        last = b'\n'
+        last = b''
         piece = XEN_PIECE if wait_for is not None else 4096
         while True:
             chunk = os.read(fd, piece)
@@ -121,7 +149,7 @@ def feed_input(proc, wait_for, ready):
             last = chunk[-1:]
             if wait_for is not None:
                 time.sleep(XEN_PIECE_GAP)
-        proc.stdin.write(EOF_BYTE if last in (b'\n', b'\r', EOF_BYTE) else EOF_BYTE * 2)
+        proc.stdin.write(end_of_input(last))
         proc.stdin.flush()
     except (BrokenPipeError, ValueError, OSError):
         pass        # QEMU has gone: nothing left to type into
@@ -169,7 +197,7 @@ def main():
         return NO_STATUS_EXIT
 
     ready = threading.Event()
-    wait_for = XEN_INPUT_READY if opts.platform == 'xen' else None
+    wait_for = re.compile(XEN_INPUT_READY, re.M) if opts.platform == 'xen' else None
     if piped:
         threading.Thread(target=feed_input, args=(proc, wait_for, ready), daemon=True).start()
     timer = None
@@ -188,27 +216,24 @@ def main():
         out.write(chunk)
         out.flush()
         tail = (tail + chunk)[-65536:]
-        if wait_for is not None and not ready.is_set():
-            # the two lines in order: dom0's boot line after Xen's hand-over
-            handed = wait_for[0].search(tail)
-            if handed and wait_for[1].search(tail, handed.end()):
-                ready.set()
+        if wait_for is not None and not ready.is_set() and \
+                wait_for.search(tail.decode('utf-8', 'replace')):
+            ready.set()
     ready.set()
     rc = proc.wait()
     if timer:
         timer.cancel()
 
-    lines = STATUS_LINE.findall(tail)
+    status = last_status(tail.decode('utf-8', 'replace'))
     if rc < 0:
         why = f'QEMU was stopped by signal {-rc}' + (f' after {opts.timeout:g} s' if opts.timeout else '')
-    elif rc == 1 and not lines:
+    elif rc == 1 and status is None:
         why = 'QEMU failed (its message is above)'
-    elif rc == 0 and not lines:
+    elif rc == 0 and status is None:
         why = 'QEMU ended without a guest status (quit with Ctrl-A X, or the machine reset)'
-    elif not lines:
+    elif status is None:
         why = f'QEMU exited {rc} but the guest printed no status line'
     else:
-        status = int(lines[-1])
         if status == FATAL_STATUS:
             print(f'  EXIT    fatal error in the guest (status {status}); exit code {FATAL_EXIT}',
                   file=sys.stderr)

@@ -9,6 +9,7 @@ test is added by adding a row, never by writing shell. Python 3 stdlib only.
 """
 import argparse
 import dataclasses
+import importlib.util
 import configparser
 import os
 import re
@@ -48,10 +49,14 @@ DEFAULT_CPU = {'x86_64': 'qemu64', 'i386': 'qemu32'}
 # enabling events, so from then on it empties Xen's 128-byte ring as bytes
 # come (docs/console.md).
 INPUT_AFTER = r'^proteus: platform='
-INPUT_AFTER_XEN = r'(?s)^\(XEN\) \*\*\* Serial input to DOM0.*^proteus: platform='
-# Ctrl-D, end of input at the start of a line (docs/console.md).
-EOF_BYTE = b'\x04'
-QEMU = {'x86_64': 'qemu-system-x86_64', 'i386': 'qemu-system-i386'}
+# scripts/run.py (make run) is the one home of what an image says and
+# expects on its console and of how Xen boots it: its status line, its end
+# of input, when a Xen dom0 takes input, Xen's QEMU arguments.
+_spec = importlib.util.spec_from_file_location('proteus_run', os.path.join(REPO, 'scripts', 'run.py'))
+proteus_run = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(proteus_run)
+INPUT_AFTER_XEN = proteus_run.XEN_INPUT_READY
+QEMU = proteus_run.QEMU
 COMMON = ['-display', 'none', '-serial', 'stdio']
 # A reset ends QEMU (it looks like a crash, never a pass) except in poweroff
 # runs: there QEMU's exit 0 must mean power-off, so a reset reboots instead
@@ -227,14 +232,10 @@ def load_table(path, build_dir):
                     cmd[0] = QEMU['x86_64']
                 cmd += ['-cdrom', image]
             elif t['hypervisor'] == 'xen':
-                # Real Xen from QEMU's -kernel (multiboot), the image as dom0,
-                # the first multiboot module, with its own command line.
-                # i386 needs the hypervisor rebuilt with 32-bit PV.
-                xen = os.path.join(build_dir, 'xen', 'xen-4.17-pv32.elf' if arch == 'i386'
-                                   else 'xen-4.17.elf')
+                # Real Xen from QEMU's -kernel, the image as dom0 with its
+                # own command line, Xen's from xen_args
                 cmd[0] = QEMU['x86_64']
-                cmd += ['-kernel', xen, '-append', f'console=com1 {t["xen_args"]}'.strip(),
-                        '-initrd', f'{image} {t["append"]}'.strip()]
+                cmd += proteus_run.xen_boot_args(build_dir, arch, image, t['append'], t['xen_args'])[0]
             elif t['loader']:
                 # The image is the loader's first module; its command line
                 # is the scenario, then the kernel's (commas doubled: QEMU
@@ -289,9 +290,7 @@ def console_input_of(name, t):
         # latin-1: each escape (\x04, \xff) is the one byte it names
         data = t['input'].encode().decode('unicode_escape').encode('latin-1')
     if data and t['input_eof'] == 'yes':
-        # Ctrl-D is end of input only at the start of a line; after a
-        # partial line, the first one hands that line over.
-        data += EOF_BYTE if data.endswith((b'\n', b'\r')) else 2 * EOF_BYTE
+        data += proteus_run.end_of_input(data)
     after = t.get('input_after', INPUT_AFTER_XEN if t['hypervisor'] == 'xen' else INPUT_AFTER)
     return data, regexes(name, 'input_after', after)[0] if after.strip() else None
 
@@ -497,31 +496,24 @@ def write_patched(src, what, symbol, dst):
     return f'{symbol} at 0x{addrs[0]:x} is in no loaded segment of {src}'
 
 
-# The kernel's last line says the whole status (kernel_exit(), proteus/panic.h):
-# 0-255 an app's, 256 a fatal error. QEMU's exit code keeps only 7 bits of
-# the byte the guest wrote to isa-debug-exit ((byte << 1) | 1, cut to 8
-# bits), so it serves only when there is no line (the test loader's own
-# failures) and otherwise has to agree with the line.
-STATUS_LINE = re.compile(r'^proteus: exit status (\d+)', re.M)
-
-
-def port_byte(status):
-    return status if 0 <= status <= 255 else 0xff
-
-
 def guest_status(rc, console):
-    """The guest's status from its console and QEMU's exit code, or None and why not."""
+    """The guest's status from its console and QEMU's exit code, or None and
+    why not. The kernel's last line says the whole status (0-255 an app's,
+    256 a fatal error); QEMU's exit code keeps only 7 bits of the byte the
+    guest wrote to isa-debug-exit ((byte << 1) | 1, cut to 8 bits), so it
+    serves only when there is no line (the test loader's own failures) and
+    otherwise has to agree with the line."""
     if rc < 0:
         return None, f'QEMU killed by signal {-rc}: no guest status'
     if rc % 2 == 0:
         return None, f'QEMU exited {rc}: no guest status (reset or halt without a port 0xf4 write?)'
-    lines = STATUS_LINE.findall(console)
-    if not lines:
+    status = proteus_run.last_status(console)
+    if status is None:
         return (rc - 1) // 2, None
-    status = int(lines[-1])
-    if ((port_byte(status) << 1) | 1) & 0xff != rc:
-        return None, (f'the kernel said status {status} but QEMU exited {rc}, not '
-                      f'{((port_byte(status) << 1) | 1) & 0xff}: the port write is wrong')
+    want_rc = ((proteus_run.port_byte(status) << 1) | 1) & 0xff
+    if want_rc != rc:
+        return None, (f'the kernel said status {status} but QEMU exited {rc}, not {want_rc}: '
+                      'the port write is wrong')
     return status, None
 
 
