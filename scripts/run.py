@@ -90,8 +90,8 @@ def xen_boot_args(build, arch, image, cmdline, xen_cmdline=''):
     return ['-kernel', xen, '-append', f'console=com1 {xen_cmdline}'.strip(), '-initrd', module], xen
 
 
-def kernel_words(args):
-    """ARGS, split as a shell would, re-quoted for the kernel's command line."""
+def kernel_cmdline(args):
+    """ARGS, split as a shell would, re-quoted as the kernel's command line."""
     try:
         words = shlex.split(args)
     except ValueError as e:
@@ -175,7 +175,7 @@ def main():
     opts = ap.parse_args()
     if opts.print_cmdline:
         try:
-            print(kernel_words(opts.args))
+            print(kernel_cmdline(opts.args))
         except SystemExit as e:
             print(e, file=sys.stderr)
             return 2
@@ -184,7 +184,7 @@ def main():
         ap.error('the image is needed')
 
     try:
-        cmd = qemu_command(opts, opts.image, kernel_words(opts.args))
+        cmd = qemu_command(opts, opts.image, kernel_cmdline(opts.args))
     except SystemExit as e:
         print(e, file=sys.stderr)
         return NO_STATUS_EXIT

@@ -670,18 +670,21 @@ def build_isos(runs, build_dir):
     return failed
 
 
+def patch_failed(run):
+    """Write a `patch` row's patched copy of its image; a FAIL Result if
+    that cannot be done, else None."""
+    why = write_patched(*run.patch, run.image) if run.patch else None
+    return Result('FAIL', reason=why, broken=True) if why else None
+
+
 def boot(run):
-    """Boot one run and judge it."""
+    """Boot one run and judge it. What it boots from is there: main() built
+    it or skipped the run (build_missing, build_isos)."""
     if run.command:
         return run_command(run)
-    if run.patch:
-        why = write_patched(*run.patch, run.image)
-        if why:
-            return Result('FAIL', reason=why, broken=True)
-    for f in (run.image, *([run.cmd[run.cmd.index('-kernel') + 1]] if '-initrd' in run.cmd else []),
-              *([run.cmd[run.cmd.index('-option-rom') + 1]] if '-option-rom' in run.cmd else [])):
-        if not os.path.isfile(f):
-            return Result('FAIL', reason=f'{f} missing (not built?)', broken=True)
+    failed = patch_failed(run)
+    if failed:
+        return failed
     if run.gdb:
         return boot_gdb(run)
     t0 = time.monotonic()
@@ -944,12 +947,12 @@ def run_nested(runs, build_dir, batches):
     if p.returncode:
         why = f'the nested KVM host could not be built: {(p.stdout + p.stderr).strip()[-200:]}'
         return {r.name: Result('SKIP', reason=why) for r in runs}
-    for r in runs:
-        if r.patch:
-            why = write_patched(*r.patch, r.image)
-            if why:
-                return {r.name: Result('FAIL', reason=why, broken=True)}
     results = {}
+    for r in runs:
+        failed = patch_failed(r)
+        if failed:
+            results[r.name] = failed
+    runs = [r for r in runs if r.name not in results]
     groups = [runs[k::batches] for k in range(batches) if runs[k::batches]]
 
     def one_batch(group):
