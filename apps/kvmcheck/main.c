@@ -1,12 +1,10 @@
 /*
- * kvmcheck: the kvm personality's own checks, for KVM hosts that cannot run
- * the full selftest. Some hosts' KVM emulates guest ring-0 code instead of
- * running it (kvm-pvm) and its emulator has no SSE, which newlib's stdio
- * uses; this app is built without SSE (Makefile: APP_CFLAGS_kvmcheck),
- * prints through the kernel's printk and ends with proteus_exit(), so that
- * kvmclock, PV EOI, steal time and the hypercall are still tested on a real
- * KVM there. Where KVM runs everything, selftest's kvm.* cases cover the
- * same ground with the rest of the suite. Exit status: the failure count.
+ * kvmcheck: the kvm personality's own checks, in an app that does nothing
+ * else, so that the boot rows can boot it once per KVM feature switched off
+ * (tests/boot/tests.cfg, "kvmcheck-*") at little cost: kvmclock, PV EOI,
+ * steal time, the hypercall, the TSC rate's source, and the clock against
+ * the host's. selftest's kvm.* cases cover the usual case with the rest of
+ * the suite. Exit status: the failure count.
  *
  * `kvmcheck clock` also prints `clock: start`/`clock: end` rounds like
  * apps/clockcheck, so that the runner compares the clock with the host's.
@@ -98,6 +96,19 @@ static u64 cycles_per_call(u64 (*fn)(void))
     return r[2];
 }
 
+/* The TSC rate in kHz from the hypervisor timing leaf 0x40000010 (QEMU
+ * offers it under KVM when the rate is known and invariant: +invtsc or
+ * tsc-frequency=), read directly like the features above; 0 without. */
+static u32 timing_leaf_khz(void)
+{
+    struct cpuid_regs r;
+    cpuid(0x40000000, &r);
+    if (r.eax < 0x40000010 || r.eax >= 0x40000100)
+        return 0;
+    cpuid(0x40000010, &r);
+    return r.eax;
+}
+
 static u64 clock_read(void) { return clock_ns(); }
 static u64 tsc_read(void) { return read_tsc(); }
 
@@ -165,6 +176,19 @@ int main(int argc, char **argv)
         result("kvm.time_is_kvmclock", !strcmp(pv_ops.time.name, "kvmclock"), pv_ops.time.name);
     else   /* kvmclock not offered: the personality's clock is native */
         result("kvm.time_is_tsc", !strcmp(pv_ops.time.name, "tsc"), pv_ops.time.name);
+
+    /* On the native clock the TSC rate the host states beats any
+     * measurement; without it, the rate is measured (and the clock rounds
+     * below show how well). */
+    if (!strcmp(pv_ops.time.name, "tsc")) {
+        u32 khz = timing_leaf_khz();
+        if (khz)
+            result("kvm.tsc_rate_from_timing_leaf", tsc_hz() == (u64)khz * 1000,
+                   "the host states the TSC rate, the clock runs at another");
+        else
+            printk("SKIP  kvm.tsc_rate_from_timing_leaf: no timing leaf 0x40000010 here (QEMU "
+                   "offers it with an invariant TSC only), so the rate was measured\n");
+    }
 
     u64 prev = clock_ns(), t0 = read_tsc(), hz = tsc_hz();
     bool mono = true;

@@ -128,6 +128,30 @@ bool cmos_rtc_wait_edge(void)
     return false;   /* no RTC, or it does not run */
 }
 
+/* The update cycle starts once a second, and status A bit 7 (UIP) rises
+ * 244 us before it (MC146818A datasheet, "Update Cycle"): a 1 Hz edge that
+ * an emulated RTC computes from its clock at the moment of the read, so
+ * unlike the periodic flag it does not move when the device model runs
+ * late. The edge happened after the last read that saw UIP clear began and
+ * before the read that saw it set ended: those two TSC values bracket it. */
+bool cmos_rtc_wait_update(u64 *edge_lo, u64 *edge_hi)
+{
+    u64 t0 = read_tsc(), before = 0;
+    bool seen_clear = false;
+    while (read_tsc() - t0 < TSC_CYCLES_FOR_MS(1500)) {
+        u64 b = read_tsc();
+        bool uip = cmos_read(0x0a) & 0x80;
+        if (uip && seen_clear) {
+            *edge_lo = before;
+            *edge_hi = read_tsc();
+            return true;
+        }
+        seen_clear = !uip;
+        before = b;
+    }
+    return false;
+}
+
 void cmos_rtc_periodic_stop(void)
 {
     outb(CMOS_INDEX, 0x0b);

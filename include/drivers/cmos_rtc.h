@@ -16,4 +16,8 @@ s64 days_from_civil(s64 y, unsigned m, unsigned d);
 bool cmos_rtc_periodic_start(void);
 bool cmos_rtc_wait_edge(void);
 void cmos_rtc_periodic_stop(void);
+/* Waits for the next rise of the update-in-progress flag, a 1 Hz edge, and
+ * brackets it between two TSC values; false if it does not rise within
+ * 1.5 s of the fastest plausible TSC. */
+bool cmos_rtc_wait_update(u64 *edge_lo, u64 *edge_hi);
 #endif

@@ -3,9 +3,9 @@
  * (TSC-deadline mode where the CPU has it), is the timer; a CPU without a
  * local APIC uses the PIT's channel 0 instead. The TSC rate
  * comes from CPUID (leaf 0x15, 0x16, or a hypervisor's timing leaf
- * 0x40000010) when the CPU reports it, else it is measured over one 5 ms
- * PIT window (or, without a PIT, 16 periods of the RTC's 1024 Hz flag),
- * the same window that measures the APIC timer. The wall clock is the CMOS
+ * 0x40000010) when the CPU reports it, else it is measured against the
+ * PIT (or, without a PIT, the RTC's 1024 Hz flag) over windows that must
+ * agree, the same span that measures the APIC timer. The wall clock is the CMOS
  * RTC read once at boot. SDM Vol. 3B, 18.7.3 (determining the TSC
  * frequency); Vol. 2A, CPUID leaves 15H and 16H.
  */
@@ -68,37 +68,138 @@ static u64 tsc_from_cpuid(void)
     return 0;
 }
 
-/* One reference window: the PIT (5 ms), or where there is none the RTC's
- * 1024 Hz flag (16 periods after one to find an edge). The TSC and the
- * local APIC timer are both measured over it, so calibration costs one
- * short wait at boot. Its accuracy is a few hundred ppm at best (the PIT
- * tick is 0.84 us), which the PM-timer refinement below improves on. */
-static u64 tsc_from_reference(void)
+/*
+ * Measuring the TSC against a reference: the PIT (windows of 5 ms), or
+ * where there is none the RTC's 1024 Hz periodic flag (windows of 16
+ * periods, 15.6 ms). One window is not to be trusted on a virtual machine:
+ * each reference read is an exit to the device model, and a vCPU or a
+ * device model held off for a while moves a window's end (the RTC-measured
+ * rate on a nested KVM was off by -6 to +26 % in single windows). So
+ * windows are taken back to back until two in a row agree within
+ * TSC_WINDOWS_AGREE_PPM, and their mean is the rate; after
+ * TSC_WINDOWS_MAX windows without agreement the reference is refused
+ * (time init then fails, saying why, rather than keep time wrongly). The
+ * local APIC timer is measured over the same span, so calibration costs
+ * a few short waits at boot. The PIT's accuracy is a few hundred ppm at
+ * best (its tick is 0.84 us), which the PM-timer refinement below
+ * improves on.
+ */
+#define TSC_WINDOWS_MAX       16
+#define TSC_WINDOWS_AGREE_PPM 5000   /* 0.5 %: 5 ms a second, before refinement */
+#define RTC_WINDOW_PERIODS    16
+
+static u64 rtc_edge_tsc;   /* the TSC when the last RTC edge was seen */
+
+static bool pit_window(u64 *hz_out)
 {
-    /* A short first window runs the wait once, so that the measured one
-     * does not include an emulator translating the code for the first time
-     * (seen under QEMU's TCG: 2.5 % too fast without it). */
     u64 elapsed;
-    if (pit_wait_ticks(PIT_HZ / 2000, &elapsed)) {
-        lapic_timer_measure_begin(VEC_TIMER);
-        if (pit_wait_ticks(PIT_HZ / 200, &elapsed)) {
-            hz_source = "PIT";
-            return elapsed * PIT_HZ / (PIT_HZ / 200);
+    if (!pit_wait_ticks(PIT_HZ / 200, &elapsed))
+        return false;
+    *hz_out = elapsed * PIT_HZ / (PIT_HZ / 200);
+    return true;
+}
+
+/* Windows follow each other: each starts at the edge the last one ended
+ * on, and the TSC is read right as an edge is seen, at both ends alike. */
+static bool rtc_window(u64 *hz_out)
+{
+    u64 start = rtc_edge_tsc;
+    for (int i = 0; i < RTC_WINDOW_PERIODS; i++)
+        if (!cmos_rtc_wait_edge())
+            return false;
+    rtc_edge_tsc = read_tsc();
+    *hz_out = (rtc_edge_tsc - start) * CMOS_RTC_PERIODIC_HZ / RTC_WINDOW_PERIODS;
+    return true;
+}
+
+/* Where the periodic flag's windows never agree (an emulated RTC whose
+ * device model runs late sets the flag late: seen on a nested KVM under
+ * load, single windows 15 % low to 70 % high), one second of the RTC's
+ * update cycle, whose edges do not depend on the device model's timing
+ * (drivers/rtc/cmos.c). Its error is at most the width of the two edges'
+ * brackets, which must be within the same TSC_WINDOWS_AGREE_PPM; three
+ * seconds are tried. Costs one to four seconds, only on such a machine. */
+static int rtc_update_rate(u64 *hz_out)
+{
+    u64 lo, hi, lo2, hi2;
+    if (!cmos_rtc_wait_update(&lo, &hi)) {
+        printk("time: the RTC's update flag does not rise\n");
+        return -EIO;
+    }
+    for (int i = 0; i < 3; i++) {
+        if (!cmos_rtc_wait_update(&lo2, &hi2)) {
+            printk("time: the RTC's update flag does not rise\n");
+            return -EIO;
+        }
+        u64 span = (lo2 + hi2) / 2 - (lo + hi) / 2, unsure = (hi - lo) + (hi2 - lo2);
+        if (unsure * 1000000 <= span * TSC_WINDOWS_AGREE_PPM) {
+            *hz_out = span;
+            return 0;
+        }
+        printk("time: one second of the RTC's update cycle is %llu TSC cycles, give or take "
+               "%llu: too unsure\n", (unsigned long long)span, (unsigned long long)unsure);
+        lo = lo2;
+        hi = hi2;
+    }
+    return -EIO;
+}
+
+static bool rates_agree(u64 a, u64 b)
+{
+    u64 diff = a > b ? a - b : b - a;
+    return diff * 1000000 <= (a < b ? a : b) * TSC_WINDOWS_AGREE_PPM;
+}
+
+static int tsc_from_reference(u64 *hz_out)
+{
+    bool (*window)(u64 *);
+    u64 ignored;
+    /* A first window that is not used runs the wait once, so that the
+     * measured ones do not include an emulator translating the code for
+     * the first time (seen under QEMU's TCG: 2.5 % too fast without it). */
+    if (pit_wait_ticks(PIT_HZ / 2000, &ignored)) {
+        hz_source = "PIT";
+        window = pit_window;
+    } else if (cmos_rtc_periodic_start() && cmos_rtc_wait_edge()) {
+        rtc_edge_tsc = read_tsc();
+        hz_source = "RTC";
+        window = rtc_window;
+    } else {
+        if (cmos_rtc_present())
+            cmos_rtc_periodic_stop();
+        return -ENODEV;
+    }
+    lapic_timer_measure_begin(VEC_TIMER);
+    u64 rates[TSC_WINDOWS_MAX], hz_found = 0;
+    int n = 0;
+    while (n < TSC_WINDOWS_MAX && window(&rates[n])) {
+        n++;
+        if (n >= 2 && rates_agree(rates[n - 1], rates[n - 2])) {
+            hz_found = (rates[n - 1] + rates[n - 2]) / 2;
+            break;
         }
     }
-    if (!cmos_rtc_periodic_start())
-        return 0;
-    bool ok = cmos_rtc_wait_edge();
-    lapic_timer_measure_begin(VEC_TIMER);
-    u64 t0 = read_tsc();
-    for (int i = 0; i < 16 && ok; i++)
-        ok = cmos_rtc_wait_edge();
-    elapsed = read_tsc() - t0;
-    cmos_rtc_periodic_stop();
-    if (!ok)
-        return 0;
-    hz_source = "RTC";
-    return elapsed * CMOS_RTC_PERIODIC_HZ / 16;
+    if (window == rtc_window)
+        cmos_rtc_periodic_stop();
+    if (!hz_found) {
+        printk("time: the TSC measured against the %s: no two windows in a row agree within "
+               "%u.%u %% (%d window(s):", hz_source, TSC_WINDOWS_AGREE_PPM / 10000,
+               TSC_WINDOWS_AGREE_PPM / 1000 % 10, n);
+        for (int i = 0; i < n; i++)
+            printk(" %llu", (unsigned long long)rates[i]);
+        printk(" Hz)%s\n", n < TSC_WINDOWS_MAX ? ", then the reference stopped" : "");
+        if (window != rtc_window)
+            return -EIO;
+        printk("time: measuring one second of the RTC's update cycle instead\n");
+        if (rtc_update_rate(&hz_found))
+            return -EIO;
+        hz_source = "RTC update cycle";
+    } else if (n > 2) {
+        printk("time: %d windows against the %s before two agreed (the first ones were "
+               "disturbed)\n", n, hz_source);
+    }
+    *hz_out = hz_found;
+    return 0;
 }
 
 static PVOP_ABI u64 native_clock_ns(void)
@@ -359,12 +460,12 @@ static PVOP_ABI int native_time_init(void)
         tsc_from_cpuid_known = false;
     }
     if (!hz) {
-        hz = tsc_from_reference();
+        int err = tsc_from_reference(&hz);
+        if (err == -ENODEV)
+            printk("time: no CPUID rate and no reference clock (PIT or RTC) to measure the TSC\n");
+        if (err)
+            return err;   /* a measurement refused has said why */
         window_open = true;
-    }
-    if (!hz) {
-        printk("time: no CPUID rate and no reference clock (PIT or RTC) to measure the TSC\n");
-        return -ENODEV;
     }
     if (!tsc_hz_plausible(hz)) {
         printk("time: TSC rate %llu Hz measured against the %s is implausible; no trustworthy "

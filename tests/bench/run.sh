@@ -154,43 +154,8 @@ echo " pte_write under Xen is one mmu_update hypercall, pte_write_lazy the same"
 echo " write queued in a lazy section and sent 256 at a time)"
 
 echo
-echo "== KVM: the kvmcheck image (built without SSE, so it runs on any KVM that runs"
-echo "   ring-0 code) under KVM, as platform=kvm and with KVM hidden (-cpu ...,kvm=off)"
-KVM_Q="qemu-system-x86_64 -accel kvm -display none -no-reboot -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 -m 64"
-KVM_CPU="host,-arch-capabilities"
-kvm_rc=0
-[ -r /dev/kvm ] && { timeout 10 $KVM_Q -M microvm -cpu $KVM_CPU -kernel build/x86_64/empty.pvh.elf \
-    </dev/null >/dev/null 2>&1; kvm_rc=$?; }
-if [ "$kvm_rc" -ne 1 ]; then   # the empty kernel's status 0 makes QEMU exit 1
-    echo "KVM not usable here: no KVM figures"
-else
-    kvm_bench() {   # machine cpu [qemu args] -> the kvmbench lines
-        local m=$1 cpu=$2 boot=build/x86_64/kvmcheck.pvh.elf
-        shift 2
-        [ "${m%%,*}" = pc ] && boot=build/x86_64/kvmcheck.elf
-        $KVM_Q -M "$m" -cpu "$cpu" "$@" -kernel "$boot" -append "quiet -- bench" </dev/null 2>/dev/null |
-            sed -n -e 's/^kvmbench: /        /p' -e 's/^\(time: .*implausible.*\)/        \1/p' \
-                -e 's/^\(PANIC: .*\)/        \1/p'
-    }
-    echo "  kvmclock (platform=kvm, microvm):"; kvm_bench microvm "$KVM_CPU"
-    echo "  kvmclock mixed into the VMI personality (pc, vmi-native ROM):"
-    kvm_bench pc "$KVM_CPU" -option-rom build/x86_64/vmi-native.rom
-    echo "  TSC, rate from KVM hidden -> measured against the PIT (pc, kvm=off):"; kvm_bench pc "$KVM_CPU,kvm=off"
-    # microvm has an RTC under KVM only when asked for it
-    echo "  TSC, rate measured against the RTC (microvm,rtc=on has no PIT, kvm=off):"; kvm_bench microvm,rtc=on "$KVM_CPU,kvm=off"
-    echo "  whole QEMU run, microvm + PVH under KVM, median of $RUNS alternating runs:"
-    a=() b=()
-    for _ in $(seq "$RUNS"); do
-        for img in build/x86_64/kvmcheck.pvh.elf build/x86_64/empty.pvh.elf; do
-            t0=$(date +%s%N)
-            $KVM_Q -M microvm -cpu $KVM_CPU -kernel "$img" -append "quiet -- exit" </dev/null >/dev/null 2>&1
-            t1=$(date +%s%N)
-            if [ "$img" = build/x86_64/empty.pvh.elf ]; then b+=($((t1 - t0))); else a+=($((t1 - t0))); fi
-        done
-    done
-    med() { printf "%s\n" "$@" | sort -n | awk '{ v[NR] = $1 } END { printf "%.4f", v[int((NR + 1) / 2)] / 1e9 }'; }
-    k=$(med "${a[@]}") e=$(med "${b[@]}")
-    echo "        kvmcheck (boot to main, then exit) $k s, empty kernel $e s, ratio $(echo "$k $e" | awk '{ printf "%.3f", $1 / $2 }')"
-fi
+echo "== KVM: the kvmcheck image under KVM, as platform=kvm, with kvmclock mixed"
+echo "   into VMI, and with KVM hidden (-cpu ...,kvm=off); here, or on the nested KVM host"
+python3 tests/bench/kvm.py "$RUNS"
 echo "(TSC cycles per call, median of 5 rounds of 1,000; EOIs skipped: the host set"
 echo " the PV EOI bit, so the kernel wrote no EOI register for them)"

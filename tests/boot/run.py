@@ -38,7 +38,7 @@ DEFAULTS = {'machine': 'pc', 'boot': 'multiboot', 'mem': '64', 'accel': 'tcg',
             'clock_tolerance_ms': '',
             'qemu': 'system', 'hypervisor': 'none', 'xen_args': '',
             'option_rom': '', 'rom_checksum': 'checked',
-            'expect_tcg': '', 'expect_kvm': '', 'kvm_needs': 'sse', 'loader': '',
+            'expect_tcg': '', 'expect_kvm': '', 'loader': '',
             'patch': '', 'gdb': '', 'cdrom': '', 'command': ''}
 FIELDS = set(DEFAULTS) | {'image', 'arch', 'cpu', 'input_after'}
 DEFAULT_CPU = {'x86_64': 'qemu64', 'i386': 'qemu32'}
@@ -106,7 +106,6 @@ class Run:
     input_delay: float = 0
     clock_tolerance_ms: float = None
     env: dict = None
-    kvm_needs: str = 'sse'
     loader: bool = False   # booted through the hostile test loader
     patch: tuple = None    # (image, what, symbol): boot a patched copy (PATCHES)
     gdb: str = None        # gdb script run against QEMU's gdb server (boot_gdb)
@@ -159,7 +158,6 @@ def load_table(path, build_dir):
         check(t['qemu'] in ('system', 'backport'), 'qemu must be system or backport')
         check(t['hypervisor'] in ('none', 'xen'), 'hypervisor must be none or xen')
         check(t['rom_checksum'] in ('checked', 'unchecked'), 'rom_checksum must be checked or unchecked')
-        check(t['kvm_needs'] in ('sse', 'ring0'), 'kvm_needs must be sse or ring0')
         check(not t['loader'] or (machine == 'pc' and t['hypervisor'] == 'none'),
               'a loader row needs machine = pc and no hypervisor')
         check(not t['command'] or not (t['gdb'] or t['cdrom']), 'a command row boots nothing: no gdb or cdrom')
@@ -265,7 +263,7 @@ def load_table(path, build_dir):
                             reject, t['end'],
                             console_input, input_after, input_delay,
                             float(t['clock_tolerance_ms']) if t['clock_tolerance_ms'] else None,
-                            env, t['kvm_needs'], bool(t['loader']), patch,
+                            env, bool(t['loader']), patch,
                             os.path.join(REPO, t['gdb']) if t['gdb'] else None,
                             (t['image'], cdrom) if t['cdrom'] else None, t['command'] or None,
                             input_ack=input_ack))
@@ -737,7 +735,7 @@ def judge(run, rc, console, err, stamps, secs):
     return Result('FAIL' if why else 'PASS', secs, '; '.join(why), output)
 
 
-def pvh_stub(sse=True):
+def pvh_stub():
     """A minimal 32-bit ELF with only a PVH entry note. Its code turns on SSE
     (CR0.EM off, CR0.MP and NE on, CR4.OSFXSR and OSXMMEXCPT on), moves 0x21
     through %xmm0 and writes it to port 0xf4. It proves that KVM runs what
@@ -745,15 +743,12 @@ def pvh_stub(sse=True):
     newlib uses) without relying on the kernel under test: a broken kernel
     must fail its kvm rows, not skip them. Some hosts' KVM emulates guest
     ring-0 code instead of running it (kvm-pvm does) and cannot emulate SSE;
-    there the rows are skipped with that reason."""
+    there the rows go to the nested KVM host, or are skipped with that
+    reason."""
     base, note_off = 0x100000, 52 + 2 * 32          # after the ELF and program headers
     code_off = note_off + 20
     entry = base + code_off
     code = bytes([
-        0xb0, 0x21,                         # mov $0x21,%al
-        0xe6, 0xf4,                         # out %al,$0xf4
-        0xf4, 0xeb, 0xfd,                   # 1: hlt; jmp 1b
-    ]) if not sse else bytes([
         0x0f, 0x20, 0xc0,                   # mov %cr0,%eax
         0x83, 0xe0, 0xfb,                   # and $~CR0.EM,%eax
         0x83, 0xc8, 0x22,                   # or $(CR0.MP|CR0.NE),%eax
@@ -777,16 +772,15 @@ def pvh_stub(sse=True):
     return ehdr + load + note + xen + code
 
 
-def probe_kvm(sse=True):
-    """Return None if KVM boots a guest, else the reason it cannot be used.
-    sse=False: whether it runs plain ring-0 code (the kvm_needs = ring0
-    rows, whose image avoids SSE)."""
+def probe_kvm():
+    """Return None if KVM boots a guest that uses SSE in ring 0, else the
+    reason it cannot be used."""
     if not os.path.exists('/dev/kvm'):
         return '/dev/kvm missing'
     if not os.access('/dev/kvm', os.R_OK | os.W_OK):
         return '/dev/kvm not accessible'
     with tempfile.NamedTemporaryFile(suffix='.elf') as f:
-        f.write(pvh_stub(sse))
+        f.write(pvh_stub())
         f.flush()
         cmd = [QEMU['x86_64'], '-accel', 'kvm', '-M', 'microvm', '-m', '64',
                '-cpu', KVM_CPU['max'], *COMMON, *NO_REBOOT, *EXIT_DEVICE, '-kernel', f.name]
@@ -866,7 +860,11 @@ def build_missing(runs, build_dir):
 KVM_HOST = 'kvm-host'
 L0 = ['qemu-system-x86_64', '-accel', 'tcg', '-cpu', 'qemu64,+svm,+npt', '-m', '2048',
       '-smp', '1', '-display', 'none', '-serial', 'stdio', '-no-reboot']
-L1_APPEND = 'console=ttyS0 quiet loglevel=1 panic=-1'
+# tsc=reliable: the host keeps the TSC as its clock. Its watchdog would
+# otherwise, now and then under TCG's uneven pace, call the TSC unstable and
+# switch to another clock, and then KVM_HC_CLOCK_PAIRING (which the rows
+# assert) answers EOPNOTSUPP: KVM pairs only a TSC-based host clock.
+L1_APPEND = 'console=ttyS0 quiet loglevel=1 panic=-1 tsc=reliable'
 L1_BOOT_SECS = 120         # the host's own boot and unpacking, under TCG
 NESTED_SLOWER = 3          # a nested guest's timeout: the row's, this many times
 # The clock rows' tolerance there. The nested host is itself a TCG guest,
@@ -890,15 +888,42 @@ def nested_problem(run):
     return None
 
 
-def nested_batch(runs, build_dir, token, root):
-    """Write the batch archive for `runs` under `root`: /batch/run.sh and the
+@dataclass
+class NestedJob:
+    """One QEMU command for the nested KVM host. Its paths to files of this
+    machine are copied into the batch and rewritten to the copies."""
+    cmd: list
+    timeout: float            # this machine's timeout; there NESTED_SLOWER times it
+    stdin: bytes = b''
+    stamped: bool = False     # each console line stamped with the host's clocks
+
+
+@dataclass
+class NestedOutcome:
+    """What the nested host reported for one job. rc is None when the job
+    was killed at its limit; a stamped job has stamps, (monotonic s, Unix
+    time s, line) for each console line, and started and stopped, the
+    host's monotonic time just before QEMU started and just after it ended;
+    failed says why there is no outcome."""
+    rc: object = None
+    console: str = ''
+    stderr: str = ''
+    secs: int = 0
+    stamps: list = None
+    started: float = None
+    stopped: float = None
+    failed: str = None
+
+
+def nested_batch(jobs, build_dir, token, root):
+    """Write the batch archive for `jobs` under `root`: /batch/run.sh and the
     files it boots. Returns the cpio's path."""
     files = os.path.join(root, 'batch', 'files')
     os.makedirs(files)
     lines = ['#!/bin/sh', '# written by tests/boot/run.py: one guest boot per block']
-    for i, run in enumerate(runs):
+    for i, job in enumerate(jobs):
         cmd = []
-        for arg in run.cmd:
+        for arg in job.cmd:
             def inside(m):
                 f = m.group(0)
                 if not os.path.isfile(f):
@@ -908,16 +933,18 @@ def nested_batch(runs, build_dir, token, root):
                 return f'/batch/files/{dst}'
             cmd.append(PATH_ARG.sub(inside, arg))
         stdin = '/dev/null'
-        if run.console_input:
+        if job.stdin:
             with open(os.path.join(files, f'{i}.input'), 'wb') as f:
-                f.write(run.console_input)
+                f.write(job.stdin)
             stdin = f'/batch/files/{i}.input'
-        limit = int(run.timeout * NESTED_SLOWER) + 1
+        limit = int(job.timeout * NESTED_SLOWER) + 1
         boot = f'timeout -s KILL {limit} {shlex.join(cmd)} <{stdin} 2>/tmp/err.{i}'
-        if run.clock_tolerance_ms is not None:
+        if job.stamped:
             # the nested host's clock is the reference: each line stamped
-            # there as its first byte arrives (tests/boot/kvm-host/stamp.c)
-            boot = f'{{ {boot}; echo $? >/tmp/rc.{i}; }} | stamp {token}; rc=$(cat /tmp/rc.{i})'
+            # there as its first byte arrives (tests/boot/kvm-host/stamp.c),
+            # and a line just before QEMU starts and just after it ends
+            boot = (f'{{ echo "=== {token} start"; {boot}; echo $? >/tmp/rc.{i}; echo "=== {token} stop"; }}'
+                    f' | stamp {token}; rc=$(cat /tmp/rc.{i})')
         else:
             boot += '; rc=$?'
         lines += [f'echo "=== {token} {i} begin"',
@@ -939,13 +966,81 @@ def nested_batch(runs, build_dir, token, root):
     return archive
 
 
+def build_kvm_host(build_dir):
+    """Build (or find cached) the nested KVM host. None, or why not."""
+    p = subprocess.run(['./scripts/build-kvm-host.sh', os.path.join(build_dir, KVM_HOST)], cwd=REPO,
+                       capture_output=True, text=True)
+    if p.returncode:
+        return f'the nested KVM host could not be built: {(p.stdout + p.stderr).strip()[-200:]}'
+    return None
+
+
+def nested_host_run(jobs, build_dir, batches=1, say=print):
+    """Run `jobs` on the nested KVM host (built already: build_kvm_host),
+    in `batches` boots of it side by side. Returns a NestedOutcome per job,
+    in order."""
+    host = os.path.join(build_dir, KVM_HOST)
+    outcomes = [None] * len(jobs)
+    order = list(range(len(jobs)))
+    groups = [order[k::batches] for k in range(batches) if order[k::batches]]
+
+    def one_batch(group):
+        token = os.urandom(6).hex()
+        mine = [jobs[i] for i in group]
+        with tempfile.TemporaryDirectory(prefix='proteus-kvm-batch-') as root:
+            archive = nested_batch(mine, build_dir, token, root)
+            initrd = os.path.join(root, 'initrd.cpio')
+            with open(initrd, 'wb') as out:
+                for part in (os.path.join(host, 'base.cpio'), archive):
+                    with open(part, 'rb') as f:
+                        shutil.copyfileobj(f, out)
+            limit = L1_BOOT_SECS + sum(j.timeout * NESTED_SLOWER for j in mine)
+            t0 = time.monotonic()
+            rc, console, err, _ = qemu(L0 + ['-kernel', os.path.join(host, 'vmlinuz'), '-initrd', initrd,
+                                             '-append', L1_APPEND], limit)
+        secs = time.monotonic() - t0
+        say(f'KVM   nested host: {len(mine)} run(s) in one boot, {secs:.1f} s')
+        if 'kvm-host: /dev/kvm ready' not in console:
+            tail = console.strip().splitlines()[-3:] + err.strip().splitlines()[-2:]
+            for i in group:
+                outcomes[i] = NestedOutcome(console=console, secs=int(secs), failed=(
+                    'the nested KVM host did not offer /dev/kvm: ' + ' | '.join(tail)))
+            return
+        for k, (i, job) in enumerate(zip(group, mine)):
+            m = re.search(rf'^=== {token} {k} begin\n(.*?)\n?=== {token} {k} end rc=(\d+) secs=(\d+)\n'
+                          rf'(.*?)=== {token} {k} stderr end$', console, re.S | re.M)
+            if not m:
+                outcomes[i] = NestedOutcome(console=console, secs=int(secs), failed=(
+                    'no result from the nested host (it stopped before this run ended)'))
+                continue
+            guest_rc, guest_secs = int(m.group(2)), int(m.group(3))
+            # busybox timeout kills with SIGKILL: 137, after the whole limit
+            if guest_rc == 137 and guest_secs >= int(job.timeout * NESTED_SLOWER):
+                guest_rc = None
+            text, stamps, started, stopped = m.group(1) + '\n', None, None, None
+            if job.stamped:
+                marked = re.findall(rf'^@{token}@ (\d+) (\d+) (.*)$', text, re.M)
+                stamps = [(int(mono) / 1e9, int(wall) / 1e9, line) for mono, wall, line in marked]
+                if stamps and stamps[0][2] == f'=== {token} start':
+                    started = stamps.pop(0)[0]
+                if stamps and stamps[-1][2] == f'=== {token} stop':
+                    stopped = stamps.pop()[0]
+                text = ''.join(line + '\n' for _, _, line in stamps)
+            outcomes[i] = NestedOutcome(guest_rc, text, m.group(4), guest_secs, stamps, started, stopped)
+
+    threads = [threading.Thread(target=one_batch, args=(g,)) for g in groups]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return outcomes
+
+
 def run_nested(runs, build_dir, batches):
     """Boot the nested host once per batch and judge each run from its part
     of the host's console. Returns {run name: Result}."""
-    host = os.path.join(build_dir, KVM_HOST)
-    p = subprocess.run(['./scripts/build-kvm-host.sh', host], cwd=REPO, capture_output=True, text=True)
-    if p.returncode:
-        why = f'the nested KVM host could not be built: {(p.stdout + p.stderr).strip()[-200:]}'
+    why = build_kvm_host(build_dir)
+    if why:
         return {r.name: Result('SKIP', reason=why) for r in runs}
     results = {}
     for r in runs:
@@ -953,53 +1048,15 @@ def run_nested(runs, build_dir, batches):
         if failed:
             results[r.name] = failed
     runs = [r for r in runs if r.name not in results]
-    groups = [runs[k::batches] for k in range(batches) if runs[k::batches]]
-
-    def one_batch(group):
-        token = os.urandom(6).hex()
-        with tempfile.TemporaryDirectory(prefix='proteus-kvm-batch-') as root:
-            archive = nested_batch(group, build_dir, token, root)
-            initrd = os.path.join(root, 'initrd.cpio')
-            with open(initrd, 'wb') as out:
-                for part in (os.path.join(host, 'base.cpio'), archive):
-                    with open(part, 'rb') as f:
-                        shutil.copyfileobj(f, out)
-            limit = L1_BOOT_SECS + sum(r.timeout * NESTED_SLOWER for r in group)
-            t0 = time.monotonic()
-            rc, console, err, _ = qemu(L0 + ['-kernel', os.path.join(host, 'vmlinuz'), '-initrd', initrd,
-                                             '-append', L1_APPEND], limit)
-        secs = time.monotonic() - t0
-        print(f'KVM   nested host: {len(group)} run(s) in one boot, {secs:.1f} s', flush=True)
-        if 'kvm-host: /dev/kvm ready' not in console:
-            tail = console.strip().splitlines()[-3:] + err.strip().splitlines()[-2:]
-            for r in group:
-                results[r.name] = Result('FAIL', secs, 'the nested KVM host did not offer /dev/kvm: '
-                                         + ' | '.join(tail), console, broken=True)
-            return
-        for i, r in enumerate(group):
-            m = re.search(rf'^=== {token} {i} begin\n(.*?)\n?=== {token} {i} end rc=(\d+) secs=(\d+)\n'
-                          rf'(.*?)=== {token} {i} stderr end$', console, re.S | re.M)
-            if not m:
-                results[r.name] = Result('FAIL', secs, 'no result from the nested host (it stopped '
-                                         'before this run ended)', console, broken=True)
-                continue
-            guest_rc, guest_secs = int(m.group(2)), int(m.group(3))
-            # busybox timeout kills with SIGKILL: 137, after the whole limit
-            if guest_rc == 137 and guest_secs >= int(r.timeout * NESTED_SLOWER):
-                guest_rc = None
-            console_i, stamps, judged = m.group(1) + '\n', None, r
-            if r.clock_tolerance_ms is not None:
-                marked = re.findall(rf'^@{token}@ (\d+) (\d+) (.*)$', console_i, re.M)
-                stamps = [(int(mono) / 1e9, int(wall) / 1e9, text) for mono, wall, text in marked]
-                console_i = ''.join(text + '\n' for _, _, text in marked)
-                judged = dataclasses.replace(r, clock_tolerance_ms=max(r.clock_tolerance_ms, NESTED_CLOCK_MS))
-            results[r.name] = judge(judged, guest_rc, console_i, m.group(4), stamps, guest_secs)
-
-    threads = [threading.Thread(target=one_batch, args=(g,)) for g in groups]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    jobs = [NestedJob(r.cmd, r.timeout, r.console_input, r.clock_tolerance_ms is not None) for r in runs]
+    for r, o in zip(runs, nested_host_run(jobs, build_dir, batches, lambda line: print(line, flush=True))):
+        if o.failed:
+            results[r.name] = Result('FAIL', o.secs, o.failed, o.console, broken=True)
+            continue
+        judged = r
+        if o.stamps is not None:
+            judged = dataclasses.replace(r, clock_tolerance_ms=max(r.clock_tolerance_ms, NESTED_CLOCK_MS))
+        results[r.name] = judge(judged, o.rc, o.console, o.stderr, o.stamps, o.secs)
     return results
 
 
@@ -1036,23 +1093,19 @@ def main():
         print('no tests selected', file=sys.stderr)
         return 2
 
-    kvm_problem = ring0_problem = None
+    kvm_problem = None
     if any(r.accel == 'kvm' for r in runs):
         kvm_problem = probe_kvm()
-        ring0_problem = probe_kvm(sse=False) if kvm_problem else None
         print('KVM: usable' if kvm_problem is None else
-              f'KVM: not usable ({kvm_problem}); kvm runs are skipped' if ring0_problem else
-              f'KVM: only without SSE ({kvm_problem}); only kvm_needs = ring0 runs run',
+              f'KVM: not usable here ({kvm_problem}); kvm runs go to the nested KVM host'
+              if args.nested_kvm else f'KVM: not usable here ({kvm_problem}); kvm runs are skipped',
               flush=True)
 
     unbuilt = build_missing(runs, args.build_dir)
     iso_failures = build_isos(runs, args.build_dir)
     nested = {}
     if kvm_problem:
-        # What runs on a KVM that cannot run SSE in guest ring 0 (kvm-pvm,
-        # which emulates guest ring 0) still runs here: the kvm_needs =
-        # ring0 rows. The rest goes to the nested host.
-        local_kvm_cannot = [r for r in runs if r.accel == 'kvm' and (r.kvm_needs == 'sse' or ring0_problem)
+        local_kvm_cannot = [r for r in runs if r.accel == 'kvm'
                             and not any(f in unbuilt for f in needed_files(r, args.build_dir))]
         if args.nested_kvm:
             for r in local_kvm_cannot:
@@ -1072,7 +1125,7 @@ def main():
             res = iso_failures[run.name]
         elif run.name in nested:
             res = nested[run.name]
-        elif run.accel == 'kvm' and kvm_problem and (run.kvm_needs == 'sse' or ring0_problem):
+        elif run.accel == 'kvm' and kvm_problem:
             res = Result('SKIP', reason=f'KVM not usable: {kvm_problem} (and --no-nested-kvm)')
         else:
             res = boot(run)

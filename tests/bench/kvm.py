@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""make bench's KVM section: the kvmcheck image under KVM, as platform=kvm,
+with kvmclock mixed into the VMI personality, and with KVM hidden (the
+native TSC clock, its rate measured against the PIT or the RTC); then the
+whole QEMU run of microvm + PVH to main and out, against the empty kernel.
+
+It runs on this machine's KVM where that runs the images (the boot runner's
+probe, tests/boot/run.py), else on the nested KVM host (a real KVM nested
+under TCG, docs/testing.md), all in one boot of it. Figures from the nested
+host are instruction counts and times under emulation, not hardware costs:
+compare them with each other, within one run.
+
+    usage: tests/bench/kvm.py [RUNS]     (RUNS: whole-run pairs, default 5)
+"""
+import importlib.util
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_spec = importlib.util.spec_from_file_location('proteus_boot', os.path.join(REPO, 'tests', 'boot', 'run.py'))
+boot = importlib.util.module_from_spec(_spec)
+sys.modules['proteus_boot'] = boot   # dataclasses look their module up by name
+_spec.loader.exec_module(boot)
+
+BUILD = os.path.join(REPO, 'build')
+QEMU = ['qemu-system-x86_64', '-accel', 'kvm', '-display', 'none', '-no-reboot', '-serial', 'stdio',
+        '-device', 'isa-debug-exit,iobase=0xf4,iosize=4', '-m', '64']
+CPU = boot.KVM_CPU['max']
+SHOWN = ('kvmbench: ', 'time: TSC ', 'PANIC: ')
+
+
+def image(name, machine):
+    """microvm boots the PVH entry, pc the Multiboot one."""
+    return os.path.join(BUILD, 'x86_64', f'{name}.pvh.elf' if machine.startswith('microvm') else f'{name}.elf')
+
+
+def cmd(name, machine, cpu, args, *extra):
+    return QEMU + ['-M', machine, '-cpu', cpu, *extra, '-kernel', image(name, machine), '-append', args]
+
+
+FIGURES = [
+    ('kvmclock (platform=kvm, microvm)', cmd('kvmcheck', 'microvm', CPU, 'quiet -- bench')),
+    ('kvmclock mixed into the VMI personality (pc, vmi-native ROM)',
+     cmd('kvmcheck', 'pc', CPU, 'quiet -- bench', '-option-rom', os.path.join(BUILD, 'x86_64', 'vmi-native.rom'))),
+    ('TSC, KVM hidden, rate measured against the PIT (pc, kvm=off)',
+     cmd('kvmcheck', 'pc', CPU + ',kvm=off', '-- bench')),
+    # microvm has an RTC under KVM only when asked for it
+    ('TSC, KVM hidden, rate measured against the RTC (microvm,rtc=on has no PIT, kvm=off)',
+     cmd('kvmcheck', 'microvm,rtc=on', CPU + ',kvm=off', '-- bench')),
+]
+
+
+def run_here(cmds):
+    """[(console, seconds)] for each command, run on this machine's KVM."""
+    out = []
+    for c in cmds:
+        t0 = time.monotonic()
+        try:
+            p = subprocess.run(c, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+            console = p.stdout
+        except subprocess.TimeoutExpired:
+            console = 'PANIC: (bench) QEMU did not end within 60 s\n'
+        out.append((console, time.monotonic() - t0))
+    return out
+
+
+def run_nested(cmds):
+    """The same, all in one boot of the nested KVM host; seconds are the
+    host's own clock from just before QEMU started to just after it ended."""
+    jobs = [boot.NestedJob(c, 30, stamped=True) for c in cmds]
+    out = []
+    for o in boot.nested_host_run(jobs, BUILD, 1, say=lambda line: print('  ' + line.strip(), flush=True)):
+        if o.failed:
+            out.append((f'PANIC: (bench) {o.failed}\n', None))
+        else:
+            secs = o.stopped - o.started if o.started is not None and o.stopped is not None else None
+            out.append((o.console, secs))
+    return out
+
+
+def main():
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    problem = boot.probe_kvm()
+    if problem is None:
+        where, run = "this machine's KVM", run_here
+    else:
+        why = boot.build_kvm_host(BUILD)
+        if why:
+            print(f'KVM not usable here ({problem}), and {why}: no KVM figures')
+            return 0
+        where, run = ('a real KVM nested under TCG (docs/testing.md): emulated instructions and '
+                      'times, NOT hardware costs', run_nested)
+    timing = []
+    for _ in range(runs):   # alternating, so a slow spell hits both alike
+        timing.append(('kvmcheck', cmd('kvmcheck', 'microvm', CPU, 'quiet -- exit')))
+        timing.append(('empty', cmd('empty', 'microvm', CPU, 'quiet -- exit')))
+    print(f'  on {where}')
+    results = run([c for _, c in FIGURES] + [c for _, c in timing])
+    for (label, _), (console, _) in zip(FIGURES, results):
+        print(f'  {label}:')
+        lines = [l for l in console.splitlines() if l.startswith(SHOWN) or 'implausible' in l]
+        for l in lines or ['(no figures: the guest printed none)']:
+            print('        ' + (l[len('kvmbench: '):] if l.startswith('kvmbench: ') else l))
+    secs = {'kvmcheck': [], 'empty': []}
+    for (which, _), (_, s) in zip(timing, results[len(FIGURES):]):
+        if s is not None:
+            secs[which].append(s)
+    print(f'  whole QEMU run, microvm + PVH under KVM, median of {runs} alternating runs:')
+    if secs['kvmcheck'] and secs['empty']:
+        k, e = statistics.median(secs['kvmcheck']), statistics.median(secs['empty'])
+        print(f'        kvmcheck (boot to main, then exit) {k:.4f} s, empty kernel {e:.4f} s, '
+              f'ratio {k / e:.3f}')
+    else:
+        print('        (no timings)')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
