@@ -48,6 +48,12 @@ bool pit_wait_ticks(u16 ticks, u64 *tsc_elapsed)
     return done;
 }
 
+bool pit_present(void)
+{
+    u64 elapsed;
+    return pit_wait_ticks(12, &elapsed);
+}
+
 /* Channel 0, mode 0 (interrupt on terminal count): IRQ 0 rises once after
  * `ticks` (0 means 65536). The timer without a local APIC, and selftest's
  * real device interrupt. */
