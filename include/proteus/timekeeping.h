@@ -21,6 +21,29 @@ static inline bool tsc_hz_plausible(u64 hz)
     return hz >= TSC_HZ_MIN && hz <= TSC_HZ_MAX;
 }
 
+/* Whether two measurements of one rate agree within `ppm` (parts per
+ * million, under 10^6) of the smaller; no intermediate overflows for any
+ * u64 rate. pv/native/time.c takes a measured TSC rate only when two
+ * windows in a row agree. */
+static inline bool rates_agree_ppm(u64 a, u64 b, u32 ppm)
+{
+    u64 lo = a < b ? a : b, diff = a < b ? b - a : a - b;
+    return diff <= lo / 1000000 * ppm + lo % 1000000 * ppm / 1000000;
+}
+
+/* The distance between two edges, each known only to lie between two
+ * counter readings [lo, hi]: the distance of their midpoints, or 0 if the
+ * readings are out of order or the brackets together are wider than `ppm`
+ * of it (then the distance is not known well enough to use). */
+static inline u64 bracketed_span(u64 lo1, u64 hi1, u64 lo2, u64 hi2, u32 ppm)
+{
+    if (hi1 < lo1 || hi2 < lo2 || lo2 < hi1)
+        return 0;
+    u64 span = (lo2 + (hi2 - lo2) / 2) - (lo1 + (hi1 - lo1) / 2);
+    u64 unsure = (hi1 - lo1) + (hi2 - lo2);
+    return unsure <= span / 1000000 * ppm + span % 1000000 * ppm / 1000000 ? span : 0;
+}
+
 struct clock_scale {
     u32 mult;
     u32 shift;

@@ -131,23 +131,26 @@ static int rtc_update_rate(u64 *hz_out)
             printk("time: the RTC's update flag does not rise\n");
             return -EIO;
         }
-        u64 span = (lo2 + hi2) / 2 - (lo + hi) / 2, unsure = (hi - lo) + (hi2 - lo2);
-        if (unsure * 1000000 <= span * TSC_WINDOWS_AGREE_PPM) {
+        u64 span = bracketed_span(lo, hi, lo2, hi2, TSC_WINDOWS_AGREE_PPM);
+        if (span) {
             *hz_out = span;
             return 0;
         }
-        printk("time: one second of the RTC's update cycle is %llu TSC cycles, give or take "
-               "%llu: too unsure\n", (unsigned long long)span, (unsigned long long)unsure);
+        printk("time: one second of the RTC's update cycle: edges bracketed by %llu and %llu "
+               "TSC cycles, %llu apart: too unsure\n", (unsigned long long)(hi - lo),
+               (unsigned long long)(hi2 - lo2), (unsigned long long)(lo2 - lo));
         lo = lo2;
         hi = hi2;
     }
     return -EIO;
 }
 
-static bool rates_agree(u64 a, u64 b)
+/* Out of line and left alone by the optimiser (noipa), so that a boot row
+ * can patch it to answer false and prove what happens when no two windows
+ * ever agree (tests/boot/tests.cfg, "tsc-windows-*"). */
+__attribute__((noipa)) static bool tsc_windows_agree(u64 a, u64 b)
 {
-    u64 diff = a > b ? a - b : b - a;
-    return diff * 1000000 <= (a < b ? a : b) * TSC_WINDOWS_AGREE_PPM;
+    return rates_agree_ppm(a, b, TSC_WINDOWS_AGREE_PPM);
 }
 
 static int tsc_from_reference(u64 *hz_out)
@@ -174,7 +177,7 @@ static int tsc_from_reference(u64 *hz_out)
     int n = 0;
     while (n < TSC_WINDOWS_MAX && window(&rates[n])) {
         n++;
-        if (n >= 2 && rates_agree(rates[n - 1], rates[n - 2])) {
+        if (n >= 2 && tsc_windows_agree(rates[n - 1], rates[n - 2])) {
             hz_found = (rates[n - 1] + rates[n - 2]) / 2;
             break;
         }

@@ -457,7 +457,9 @@ def check_clock(stamps, tol_ms):
 # What the `patch` field writes over a function's first bytes, per ELF
 # class: ud2, or a read of address 0 (mov 0x0,%eax).
 PATCHES = {'ud2': {1: b'\x0f\x0b', 2: b'\x0f\x0b'},
-           'nullread': {1: b'\xa1\x00\x00\x00\x00', 2: b'\x8b\x04\x25\x00\x00\x00\x00'}}
+           'nullread': {1: b'\xa1\x00\x00\x00\x00', 2: b'\x8b\x04\x25\x00\x00\x00\x00'},
+           # xor %eax,%eax; ret: a predicate that always answers false
+           'false': {1: b'\x31\xc0\xc3', 2: b'\x31\xc0\xc3'}}
 
 
 def write_patched(src, what, symbol, dst):

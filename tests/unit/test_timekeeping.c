@@ -1,7 +1,9 @@
 /*
  * include/proteus/timekeeping.h: the scaled multiply every clock uses, the
  * scale between two rates, and the slew rate that walks a clock that ran
- * ahead back to the true time.
+ * ahead back to the true time; and the checks that decide whether a
+ * measured TSC rate is trusted (two windows agreeing, an edge-bracketed
+ * span).
  */
 #include "unit.h"
 
@@ -53,4 +55,35 @@ TEST(slew_meets_true_time)
             CHECK(slow > hz);
         }
     }
+}
+
+TEST(rates_agree_within_ppm)
+{
+    /* 0.5 % of 2,600,000,000 is 13,000,000 */
+    CHECK(rates_agree_ppm(2600000000ull, 2613000000ull, 5000));
+    CHECK(rates_agree_ppm(2613000000ull, 2600000000ull, 5000));
+    CHECK(!rates_agree_ppm(2600000000ull, 2613000001ull, 5000));
+    CHECK(rates_agree_ppm(7, 7, 0));
+    CHECK(!rates_agree_ppm(7, 8, 0));
+    /* the nested KVM host's windows: 2,555.9 and 2,593.2 MHz do not agree,
+     * 2,593.2 and 2,603.7 do */
+    CHECK(!rates_agree_ppm(2555911168ull, 2593161344ull, 5000));
+    CHECK(rates_agree_ppm(2593161344ull, 2603662848ull, 5000));
+    /* no overflow near the top of u64 */
+    CHECK(rates_agree_ppm(~0ull, ~0ull - 1000, 5000));
+    CHECK(!rates_agree_ppm(~0ull / 2, ~0ull, 5000));
+}
+
+TEST(bracketed_span)
+{
+    /* edges at 1,000 +- 50 and 2,600,001,000 +- 50: span 2,600,000,000 */
+    CHECK_EQ(bracketed_span(950, 1050, 2600000950ull, 2600001050ull, 5000), 2600000000ull);
+    /* brackets together 13,000,000 wide: just within 0.5 % */
+    CHECK_EQ(bracketed_span(0, 6500000, 2600000000ull, 2606500000ull, 5000), 2600000000ull);
+    CHECK_EQ(bracketed_span(0, 6500001, 2600000000ull, 2606500000ull, 5000), 0ull);
+    /* out of order, or the second edge inside the first's bracket */
+    CHECK_EQ(bracketed_span(100, 50, 1000, 1100, 5000), 0ull);
+    CHECK_EQ(bracketed_span(100, 200, 150, 300, 5000), 0ull);
+    /* no overflow with readings near the top of u64 */
+    CHECK_EQ(bracketed_span(~0ull - 3000, ~0ull - 2000, ~0ull - 1000, ~0ull, 1000000), 2000ull);
 }
