@@ -160,7 +160,8 @@ static int tsc_from_reference(u64 *hz_out)
     /* A first window that is not used runs the wait once, so that the
      * measured ones do not include an emulator translating the code for
      * the first time (seen under QEMU's TCG: 2.5 % too fast without it). */
-    if (pit_wait_ticks(PIT_HZ / 2000, &ignored)) {
+    if (pit_present()) {
+        pit_wait_ticks(PIT_HZ / 2000, &ignored);
         hz_source = "PIT";
         window = pit_window;
     } else if (cmos_rtc_periodic_start() && cmos_rtc_wait_edge()) {
