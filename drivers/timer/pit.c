@@ -20,18 +20,25 @@ bool pit_wait_ticks(u16 ticks, u64 *tsc_elapsed)
     outb(PORT_B, (u8)((b & ~0x02) | 0x01));   /* gate on, speaker off */
     outb(PIT_CMD, 0xb0);                      /* channel 2, lo/hi, mode 0, binary */
     outb(PIT_CH2, (u8)ticks);
+    /* The count starts with its high byte, and the latch below stops the
+     * reckoning: each is timed at the middle of the TSC readings around its
+     * port write. On a virtual machine a port write is an exit that takes
+     * a while, and a reading taken only after it was late at both ends
+     * (seen on a nested KVM: every rate 0.5 % low). */
+    u64 t = read_tsc();
     outb(PIT_CH2, (u8)(ticks >> 8));
-    u64 start = read_tsc();   /* the count runs from here */
+    u64 start = t + (read_tsc() - t) / 2;
     /* 65535 ticks are 55 ms: give up well after that */
     bool done;
     while (!(done = inb(PORT_B) & 0x20) && read_tsc() - start < TSC_CYCLES_FOR_MS(100))
         ;
-    u64 end = read_tsc();
     /* Seeing OUT2 high may come late (an emulator's vCPU descheduled
      * meanwhile), but in mode 0 the count goes on down past zero, from
      * 0xffff: latch it to learn how many ticks the TSC span really covers,
      * and scale the span back to `ticks`. */
+    t = read_tsc();
     outb(PIT_CMD, 0x80);   /* counter latch, channel 2 */
+    u64 end = t + (read_tsc() - t) / 2;
     u16 left = inb(PIT_CH2);
     left |= (u16)(inb(PIT_CH2) << 8);
     u64 counted = ticks + (u16)(0x10000 - left);   /* left == 0: none past */
