@@ -119,12 +119,18 @@ bool cmos_rtc_periodic_start(void)
     return true;
 }
 
-bool cmos_rtc_wait_edge(void)
+bool cmos_rtc_wait_edge(u64 *longest_gap)
 {
-    u64 t0 = read_tsc();
-    while (read_tsc() - t0 < TSC_CYCLES_FOR_MS(20))   /* a period is under 1 ms */
-        if (cmos_read(0x0c) & 0x40)
+    u64 t0 = read_tsc(), last = t0;
+    while (last - t0 < TSC_CYCLES_FOR_MS(20)) {   /* a period is under 1 ms */
+        bool pf = cmos_read(0x0c) & 0x40;
+        u64 now = read_tsc();
+        if (now - last > *longest_gap)
+            *longest_gap = now - last;
+        last = now;
+        if (pf)
             return true;
+    }
     return false;   /* no RTC, or it does not run */
 }
 
@@ -133,8 +139,11 @@ bool cmos_rtc_wait_edge(void)
  * an emulated RTC computes from its clock at the moment of the read, so
  * unlike the periodic flag it does not move when the device model runs
  * late. The edge happened after the last read that saw UIP clear began and
- * before the read that saw it set ended: those two TSC values bracket it. */
-bool cmos_rtc_wait_update(u64 *edge_lo, u64 *edge_hi)
+ * before the read that saw it set ended: those two TSC values bracket it.
+ * UIP is high for only 244 us before the update, so reads slower than that
+ * can miss a whole second: the seconds register, read once the update is
+ * over (the datasheet's safe moment), says which second this edge began. */
+bool cmos_rtc_wait_update(u64 *edge_lo, u64 *edge_hi, unsigned *second)
 {
     u64 t0 = read_tsc(), before = 0;
     bool seen_clear = false;
@@ -144,7 +153,13 @@ bool cmos_rtc_wait_update(u64 *edge_lo, u64 *edge_hi)
         if (uip && seen_clear) {
             *edge_lo = before;
             *edge_hi = read_tsc();
-            return true;
+            u64 t1 = read_tsc();
+            while (cmos_read(0x0a) & 0x80)   /* the update takes under 2 ms */
+                if (read_tsc() - t1 > TSC_CYCLES_FOR_MS(20))
+                    return false;
+            u8 sec = cmos_read(0x00);
+            *second = (cmos_read(0x0b) & 0x04) ? sec : bcd(sec);
+            return *second < 60;
         }
         seen_clear = !uip;
         before = b;

@@ -11,13 +11,16 @@ s64 cmos_rtc_read_unix(void);
 s64 days_from_civil(s64 y, unsigned m, unsigned d);
 /* The RTC's 1024 Hz periodic flag, polled: a reference clock where there
  * is no PIT. periodic_start returns false if there is no RTC (then call
- * neither of the others); wait_edge returns false if the flag never rises. */
+ * neither of the others); wait_edge returns false if the flag never rises,
+ * and raises *longest_gap to the longest TSC span between two of its reads
+ * (reads slower than a period would count two edges as one). */
 #define CMOS_RTC_PERIODIC_HZ 1024
 bool cmos_rtc_periodic_start(void);
-bool cmos_rtc_wait_edge(void);
+bool cmos_rtc_wait_edge(u64 *longest_gap);
 void cmos_rtc_periodic_stop(void);
-/* Waits for the next rise of the update-in-progress flag, a 1 Hz edge, and
- * brackets it between two TSC values; false if it does not rise within
- * 1.5 s of the fastest plausible TSC. */
-bool cmos_rtc_wait_update(u64 *edge_lo, u64 *edge_hi);
+/* Waits for the next rise of the update-in-progress flag, a 1 Hz edge,
+ * brackets it between two TSC values and gives the second (0-59) the
+ * update began; false if it does not rise within 1.5 s of the fastest
+ * plausible TSC, or the update does not end. */
+bool cmos_rtc_wait_update(u64 *edge_lo, u64 *edge_hi, unsigned *second);
 #endif

@@ -103,12 +103,17 @@ static bool pit_window(u64 *hz_out)
  * on, and the TSC is read right as an edge is seen, at both ends alike. */
 static bool rtc_window(u64 *hz_out)
 {
-    u64 start = rtc_edge_tsc;
+    u64 start = rtc_edge_tsc, gap = 0;
     for (int i = 0; i < RTC_WINDOW_PERIODS; i++)
-        if (!cmos_rtc_wait_edge())
+        if (!cmos_rtc_wait_edge(&gap))
             return false;
     rtc_edge_tsc = read_tsc();
-    *hz_out = (rtc_edge_tsc - start) * CMOS_RTC_PERIODIC_HZ / RTC_WINDOW_PERIODS;
+    u64 period = (rtc_edge_tsc - start) / RTC_WINDOW_PERIODS;
+    /* Reads that take a good part of a period may see two edges as one
+     * (the flag stays set until read), and reads that always do would give
+     * windows that agree on a rate too high: such a window counts as 0,
+     * which agrees with nothing. */
+    *hz_out = gap * 4 > period ? 0 : period * CMOS_RTC_PERIODIC_HZ;
     return true;
 }
 
@@ -122,25 +127,30 @@ static bool rtc_window(u64 *hz_out)
 static int rtc_update_rate(u64 *hz_out)
 {
     u64 lo, hi, lo2, hi2;
-    if (!cmos_rtc_wait_update(&lo, &hi)) {
-        printk("time: the RTC's update flag does not rise\n");
+    unsigned sec, sec2;
+    if (!cmos_rtc_wait_update(&lo, &hi, &sec)) {
+        printk("time: the RTC's update cycle does not run\n");
         return -EIO;
     }
     for (int i = 0; i < 3; i++) {
-        if (!cmos_rtc_wait_update(&lo2, &hi2)) {
-            printk("time: the RTC's update flag does not rise\n");
+        if (!cmos_rtc_wait_update(&lo2, &hi2, &sec2)) {
+            printk("time: the RTC's update cycle does not run\n");
             return -EIO;
         }
-        u64 span = bracketed_span(lo, hi, lo2, hi2, TSC_WINDOWS_AGREE_PPM);
+        /* usually 1; more where reads were too slow to see a rise */
+        unsigned seconds = (sec2 + 60 - sec) % 60;
+        u64 span = seconds >= 1 && seconds <= 5
+                       ? bracketed_span(lo, hi, lo2, hi2, TSC_WINDOWS_AGREE_PPM) : 0;
         if (span) {
-            *hz_out = span;
+            *hz_out = span / seconds;
             return 0;
         }
-        printk("time: one second of the RTC's update cycle: edges bracketed by %llu and %llu "
-               "TSC cycles, %llu apart: too unsure\n", (unsigned long long)(hi - lo),
-               (unsigned long long)(hi2 - lo2), (unsigned long long)(lo2 - lo));
+        printk("time: the RTC's update cycle: edges bracketed by %llu and %llu TSC cycles, "
+               "%llu apart, %u second(s): too unsure\n", (unsigned long long)(hi - lo),
+               (unsigned long long)(hi2 - lo2), (unsigned long long)(lo2 - lo), seconds);
         lo = lo2;
         hi = hi2;
+        sec = sec2;
     }
     return -EIO;
 }
@@ -156,7 +166,7 @@ __attribute__((noipa)) static bool tsc_windows_agree(u64 a, u64 b)
 static int tsc_from_reference(u64 *hz_out)
 {
     bool (*window)(u64 *);
-    u64 ignored;
+    u64 ignored = 0;
     /* A first window that is not used runs the wait once, so that the
      * measured ones do not include an emulator translating the code for
      * the first time (seen under QEMU's TCG: 2.5 % too fast without it). */
@@ -164,7 +174,7 @@ static int tsc_from_reference(u64 *hz_out)
         pit_wait_ticks(PIT_HZ / 2000, &ignored);
         hz_source = "PIT";
         window = pit_window;
-    } else if (cmos_rtc_periodic_start() && cmos_rtc_wait_edge()) {
+    } else if (cmos_rtc_periodic_start() && cmos_rtc_wait_edge(&ignored)) {
         rtc_edge_tsc = read_tsc();
         hz_source = "RTC";
         window = rtc_window;
@@ -178,7 +188,8 @@ static int tsc_from_reference(u64 *hz_out)
     int n = 0;
     while (n < TSC_WINDOWS_MAX && window(&rates[n])) {
         n++;
-        if (n >= 2 && tsc_windows_agree(rates[n - 1], rates[n - 2])) {
+        if (n >= 2 && rates[n - 1] && rates[n - 2] &&
+            tsc_windows_agree(rates[n - 1], rates[n - 2])) {
             hz_found = (rates[n - 1] + rates[n - 2]) / 2;
             break;
         }
@@ -191,7 +202,8 @@ static int tsc_from_reference(u64 *hz_out)
                TSC_WINDOWS_AGREE_PPM / 1000 % 10, n);
         for (int i = 0; i < n; i++)
             printk(" %llu", (unsigned long long)rates[i]);
-        printk(" Hz)%s\n", n < TSC_WINDOWS_MAX ? ", then the reference stopped" : "");
+        printk(" Hz%s)%s\n", window == rtc_window ? "; 0: reads too slow to count edges" : "",
+               n < TSC_WINDOWS_MAX ? ", then the reference stopped" : "");
         if (window != rtc_window)
             return -EIO;
         printk("time: measuring one second of the RTC's update cycle instead\n");
