@@ -8,8 +8,7 @@
 #include <proteus/ldt.h>
 #include <proteus/pvops.h>
 #include <proteus/vm.h>
-
-struct seg_desc *sched_current_ldt(bool create, unsigned **used, int *err);
+#include "sched_internal.h"
 
 static bool long_mode(void)
 {
@@ -84,4 +83,11 @@ unsigned ldt_entries_used(void)
     int err;
     sched_current_ldt(false, &used, &err);
     return *used;
+}
+
+const void *ldt_current_table(void)
+{
+    unsigned *used;
+    int err;
+    return sched_current_ldt(false, &used, &err);
 }

@@ -30,7 +30,6 @@ u64 boot_tsc __attribute__((section(".data")));
  * stub while page 0 can still be read. */
 u32 boot_ebda_segment __attribute__((section(".data")));
 static struct boot_info boot_info;
-static struct cmdline cmdline;
 static bool acpi_off;
 
 extern const char proteus_app_name[];
@@ -38,15 +37,6 @@ extern void __libc_init_array(void);
 extern int main(int argc, char **argv, char **envp);
 extern __noreturn void exit(int status);
 extern char **environ;   /* newlib's (libc/stdlib/environ.c), getenv's source */
-
-/* Kernel options. Anything else before `--` is reported and ignored. */
-static const char *const known_options[] = { "quiet", "mem", "acpi", "bench", "apic", "pvpatch",
-                                             "pvstats" };
-
-const char *kernel_option(const char *key)
-{
-    return cmdline_get(&cmdline, key);
-}
 
 const struct memmap *boot_memmap(void)
 {
@@ -60,49 +50,21 @@ const char *boot_protocol(void)
 
 static bool bench;
 
-/* A boolean option: absent gives `def`; bare, on, 1 or yes is on; off, 0
- * or no is off (kernel/cmdline.c); any other value is reported and
- * ignored. */
-static bool bool_option(const char *key, bool def)
-{
-    bool v = def;
-    if (cmdline_get_bool(&cmdline, key, &v) < 0)
-        printk("proteus: %s=%s is not on or off (ignored)\n", key, cmdline_get(&cmdline, key));
-    return v;
-}
-
+/* What the options the boot itself acts on say (kernel/options.c reports
+ * the unknown ones). */
 static void apply_options(void)
 {
-    for (unsigned i = 0; i < cmdline.nopts; i++) {
-        const char *o = cmdline.opts[i];
-        bool is_env, env_ok = cmdline_env_option(o, &is_env);
-        if (is_env) {   /* the app's environment, not a kernel setting */
-            if (!env_ok)
-                printk("proteus: environment option '%s' is not env.NAME=value with a NAME of "
-                       "letters, digits and _ (ignored)\n", o);
-            continue;
-        }
-        bool known = false;
-        for (unsigned k = 0; k < ARRAY_SIZE(known_options) && !known; k++) {
-            size_t n = strlen(known_options[k]);
-            known = !strncmp(o, known_options[k], n) && (o[n] == '\0' || o[n] == '=');
-        }
-        if (!known)
-            printk("proteus: unknown kernel option '%s' (ignored)\n", o);
-    }
-    if (cmdline.truncated || boot_info.cmdline_truncated)
-        printk("proteus: the command line is too long; the rest was ignored\n");
-    printk_quiet = bool_option("quiet", false);
-    bench = bool_option("bench", false);
+    printk_quiet = kernel_option_bool("quiet", false);
+    bench = kernel_option_bool("bench", false);
 
-    const char *mem = cmdline_get(&cmdline, "mem");
+    const char *mem = kernel_option("mem");
     u64 limit;
     if (mem && (cmdline_parse_size(mem, &limit) || limit < 0x200000))
         printk("proteus: mem=%s is not a size of at least 2M (ignored)\n", mem);
     else if (mem)
         memmap_limit(&boot_info.mem, limit);
 
-    const char *acpi = cmdline_get(&cmdline, "acpi");
+    const char *acpi = kernel_option("acpi");
     if (acpi && !strcmp(acpi, "off"))
         acpi_off = true;
     else if (acpi)
@@ -112,7 +74,7 @@ static void apply_options(void)
 /* pvpatch=off is the escape hatch: it wins over pvstats. */
 static enum pvpatch_mode patch_mode(void)
 {
-    bool patch = bool_option("pvpatch", true), stats = bool_option("pvstats", false);
+    bool patch = kernel_option_bool("pvpatch", true), stats = kernel_option_bool("pvstats", false);
     if (!patch && stats)
         printk("proteus: pvpatch=off wins over pvstats: no counting thunks\n");
     if (!patch)
@@ -143,11 +105,12 @@ static void *app_main_thread(void *unused)
     static char env_strings[CMDLINE_MAX];
     int argc = 0;
 
+    const struct cmdline *line = boot_cmdline();
     argv[argc++] = (char *)proteus_app_name;
-    for (unsigned i = 0; i < cmdline.nargs; i++)
-        argv[argc++] = (char *)cmdline.args[i];
+    for (unsigned i = 0; i < line->nargs; i++)
+        argv[argc++] = (char *)line->args[i];
     argv[argc] = NULL;
-    cmdline_env(&cmdline, env_strings, sizeof(env_strings), envp, CMDLINE_MAX_OPTS);
+    cmdline_env(line, env_strings, sizeof(env_strings), envp, CMDLINE_MAX_OPTS);
     environ = envp;
 
     if (bench)
@@ -169,7 +132,7 @@ __noreturn void kernel_main(const struct boot_info *bi)
     cpu_detect();
     p->setup_cpu();
 
-    cmdline_parse(&cmdline, boot_info.cmdline, boot_info.cmdline_names_image);
+    options_parse(boot_info.cmdline, boot_info.cmdline_names_image, boot_info.cmdline_truncated);
     apply_options();
     hypervisor_print();
     /* Before anything else runs much, and while the text is still

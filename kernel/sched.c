@@ -24,6 +24,7 @@
 #include <proteus/thread.h>
 #include <proteus/timer.h>
 #include <proteus/vm.h>
+#include "sched_internal.h"
 
 #define SLICE_NS 10000000ULL
 
@@ -218,7 +219,6 @@ void thread_sleep_until(u64 deadline)
 }
 
 /* waitq support (kernel/sync.c): the same block and wake, on other lists. */
-void sched_block_on(struct list *waiters, spinlock_t *lock);
 void sched_block_on(struct list *waiters, spinlock_t *lock)
 {
     struct thread *self = thread_current();
@@ -252,7 +252,6 @@ static void wait_timeout(struct timer *t)
 }
 
 /* sched_block_on with a deadline (0: none); false if it ran out. */
-bool sched_block_on_until(struct list *waiters, spinlock_t *lock, u64 deadline);
 bool sched_block_on_until(struct list *waiters, spinlock_t *lock, u64 deadline)
 {
     struct thread *self = thread_current();
@@ -273,7 +272,6 @@ bool sched_block_on_until(struct list *waiters, spinlock_t *lock, u64 deadline)
     return !self->timed_out;
 }
 
-bool sched_wake_from(struct list *waiters);
 bool sched_wake_from(struct list *waiters)
 {
     struct list *n = list_pop(waiters);
@@ -496,7 +494,6 @@ __noreturn void sched_start(thread_fn main_fn, void *arg, size_t stack_pages)
 
 /* The current thread's LDT (kernel/ldt.c), created on first use when
  * `create`; NULL if it has none (or no memory: *err = -ENOMEM). */
-struct seg_desc *sched_current_ldt(bool create, unsigned **used, int *err);
 struct seg_desc *sched_current_ldt(bool create, unsigned **used, int *err)
 {
     struct thread *self = thread_current();

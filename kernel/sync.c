@@ -8,10 +8,7 @@
 #include <proteus/printk.h>
 #include <proteus/sync.h>
 #include <proteus/thread.h>
-
-void sched_block_on(struct list *waiters, spinlock_t *lock);
-bool sched_block_on_until(struct list *waiters, spinlock_t *lock, u64 deadline);
-bool sched_wake_from(struct list *waiters);
+#include "sched_internal.h"
 
 void waitq_init(struct waitq *q)
 {

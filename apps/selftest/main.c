@@ -13,20 +13,22 @@
 #include <proteus/personality.h>
 #include "selftest.h"
 
-enum verdict { NONE, PASS, FAIL, SKIP };
+/* In rising severity: a case's most severe verdict stands (XTF's rule), so
+ * a case that said PASS and then found a fault ends as FAIL. The reason is
+ * the first one given with that verdict. */
+enum verdict { NONE, PASS, SKIP, FAIL };
 static enum verdict verdict;
 static char reason[256];
 
-/* The first verdict a case gives stands. */
 void test_pass(void)
 {
-    if (verdict == NONE)
+    if (verdict < PASS)
         verdict = PASS;
 }
 
 static void give(enum verdict v, const char *fmt, va_list ap)
 {
-    if (verdict != NONE)
+    if (verdict >= v)
         return;
     verdict = v;
     vsnprintf(reason, sizeof(reason), fmt, ap);

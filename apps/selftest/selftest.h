@@ -1,8 +1,9 @@
 /*
- * The selftest app's harness. A case calls exactly one of test_pass(),
- * test_fail() or test_skip() (with a reason) and returns; a case that
- * returns without a verdict counts as a failure. In the spirit of XTF's
- * report.h; the boot-test runner adds CRASH and TIMEOUT from outside.
+ * The selftest app's harness. A case calls test_pass(), test_fail() or
+ * test_skip() (with a reason) and returns; if it calls more than one, the
+ * most severe stands (FAIL over SKIP over PASS), and a case that returns
+ * without a verdict counts as a failure. In the spirit of XTF's report.h;
+ * the boot-test runner adds CRASH and TIMEOUT from outside.
  */
 #ifndef SELFTEST_H
 #define SELFTEST_H

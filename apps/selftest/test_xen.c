@@ -146,10 +146,7 @@ static void test_tables_readonly(void)
     struct ldt_info in = { .entry = 5, .limit = 0xfff, .seg_32bit = true };
     in.base = (uint32_t)VM_HEAP_BASE;
     CHECK(ldt_set(&in) == 0, "installing an LDT entry failed");
-    extern struct seg_desc *sched_current_ldt(bool create, unsigned **used, int *err);
-    unsigned *used;
-    int err;
-    struct seg_desc *ldt = sched_current_ldt(false, &used, &err);
+    const void *ldt = ldt_current_table();
     bool ldt_rw = ldt && writable(ldt);
     ldt_clear(5);
     CHECK(ldt != NULL, "no LDT after ldt_set");

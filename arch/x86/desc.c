@@ -167,7 +167,7 @@ void cpu_set_ldt_desc(unsigned cpu, const void *base, unsigned entries)
         write_system_desc(gdts[cpu], GDT_LDT, (unsigned long)base, entries * 8 - 1, SYS_LDT);
 }
 
-void traps_init(void)
+void idt_init(void)
 {
     for (unsigned v = 0; v < 256; v++) {
         unsigned long addr = (unsigned long)trap_stubs + v * TRAP_STUB_SIZE;
@@ -198,7 +198,7 @@ void traps_init(void)
 /* Once the kernel's page tables exist: unmap the guard pages below the
  * boot stack and the double-fault stacks, and (i386) give the double-fault
  * task the page tables it switches to from its TSS. */
-void traps_paging_ready(void)
+void desc_paging_ready(void)
 {
     extern char boot_stack_guard[];
     int err = vm_guard_add((vaddr_t)boot_stack_guard, "idle (the boot stack)");

@@ -56,6 +56,9 @@ int ldt_clear(unsigned entry);
 int ldt_get(unsigned entry, struct seg_desc *out);
 /* How many entries the current thread's LDT has in use (highest + 1). */
 unsigned ldt_entries_used(void);
+/* The current thread's LDT page, or NULL if it has none: for inspecting
+ * how it is mapped (selftest checks Xen PV maps it read-only). */
+const void *ldt_current_table(void);
 
 /* Pure helpers (arch/x86/ldt_desc.c), host-tested. */
 int ldt_desc_from_info(const struct ldt_info *info, struct seg_desc *out);

@@ -1,7 +1,7 @@
 /*
  * The platform-ops layer: every privileged or platform-specific thing the
  * kernel does goes through one of the groups below. A personality (pv/native,
- * later pv/xen, pv/vmi, pv/kvm) fills the tables at boot; generic code calls
+ * pv/xen, pv/vmi, pv/kvm) fills the tables at boot; generic code calls
  * only the typed inline wrappers at the end of this file and never sees which
  * personality is underneath (docs/architecture.md, "Layers").
  *

@@ -36,7 +36,7 @@ static bool native_install(void)
 void native_setup_cpu(void)
 {
     cpu_tables_init(0);
-    traps_init();
+    idt_init();
 }
 
 /* The frame allocator, then page tables built from scratch and loaded. */
@@ -44,7 +44,7 @@ void native_setup_memory(const struct memmap *m)
 {
     page_alloc_init(m);
     vm_init(m, NULL, 0);
-    traps_paging_ready();
+    desc_paging_ready();
 }
 
 void native_setup_firmware(const struct boot_info *bi)

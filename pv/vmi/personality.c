@@ -29,8 +29,8 @@
 #include <proteus/string.h>
 #include <proteus/vm.h>
 #include "vmi.h"
+#include "../native/native.h"
 
-void native_patch(u32 offset, void *impl, struct pvpatch_directive *d);
 
 /* The shim runs from here: in the image, so that it is in the boot-time
  * mappings of both architectures (identity on x86_64, no paging yet on
@@ -290,7 +290,7 @@ static void vmi_patch(u32 offset, void *impl, struct pvpatch_directive *d)
 static void vmi_setup_cpu(void)
 {
     cpu_tables_init(0);
-    traps_init();
+    idt_init();
 }
 
 /* The kernel's page tables, with the shim's code executable and its data
@@ -304,7 +304,7 @@ static void vmi_setup_memory(const struct memmap *m)
     };
     page_alloc_init(m);
     vm_init(m, shim_regions, rom.hdr.data_size ? 2 : 1);
-    traps_paging_ready();
+    desc_paging_ready();
 }
 
 const struct personality vmi_personality = {

@@ -13,8 +13,8 @@
 #include <proteus/personality.h>
 #include <proteus/printk.h>
 #include <proteus/vm.h>
+#include "../native/native.h"
 
-void native_patch(u32 offset, void *impl, struct pvpatch_directive *d);
 
 static bool xen_probe(void)
 {
@@ -49,7 +49,7 @@ static void xen_setup_cpu(void)
     }
     cpu_gdt_init(0);
     percpu_init(0);
-    traps_init();
+    idt_init();
 }
 
 /* The frame allocator, then Xen's page tables extended to all RAM. */
@@ -57,7 +57,7 @@ static void xen_setup_memory(const struct memmap *m)
 {
     page_alloc_init(m);
     vm_adopt(m, read_pt_base());
-    traps_paging_ready();
+    desc_paging_ready();
 }
 
 const struct personality xen_pv_personality = {

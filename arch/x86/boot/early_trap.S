@@ -1,5 +1,5 @@
 /*
- * Faults before the kernel's own trap handlers are in. Until traps_init()
+ * Faults before the kernel's own trap handlers are in. Until idt_init()
  * (the personality's setup_cpu) loads the real IDT, a fault would find
  * the boot loader's IDT, or none, and the machine would reset without a
  * word. The entry stubs (arch/x86/<arch>/boot.S) therefore load an early
@@ -11,7 +11,7 @@
  *
  * Two flavours, because x86_64 starts in 32-bit mode and an IDT's format
  * follows the mode (SDM Vol. 3A, 6.11 and 6.14.1):
- *   32-bit  gates and handler here, in assembly: i386 until traps_init,
+ *   32-bit  gates and handler here, in assembly: i386 until idt_init,
  *           x86_64 until it enters long mode;
  *   64-bit  gates here, handler in C (arch/x86/early_trap.c), which can
  *           run once long mode is on and the BSS is clear.

@@ -25,8 +25,8 @@ void cpu_detect(void);          /* fill cpu_features */
 void cpu_enable_fpu(void);      /* x87 and SSE for the app */
 void cpu_tables_init(unsigned cpu);  /* native: GDT, TSS, per-CPU segment */
 void cpu_gdt_init(unsigned cpu);     /* the GDT alone (any personality) */
-void traps_init(void);          /* IDT */
-void traps_paging_ready(void);  /* after vm_init: the #DF task's page tables */
+void idt_init(void);           /* the IDT (arch/x86/desc.c) */
+void desc_paging_ready(void);  /* after vm_init: guard pages, the #DF task's page tables */
 
 /* Vectors. 0-31 are exceptions; device interrupts start at 0x20. */
 #define VEC_IRQ_BASE 0x20      /* legacy ISA IRQ n -> 0x20 + n */

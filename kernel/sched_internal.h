@@ -1,0 +1,28 @@
+/*
+ * What the scheduler (kernel/sched.c) offers the rest of the kernel's core
+ * and nothing else: the block and wake on a list that wait queues, mutexes
+ * and condition variables are built on (kernel/sync.c), and the current
+ * thread's LDT (kernel/ldt.c). Apps and drivers use include/proteus/sync.h
+ * and include/proteus/ldt.h instead.
+ */
+#ifndef KERNEL_SCHED_INTERNAL_H
+#define KERNEL_SCHED_INTERNAL_H
+
+#include <arch/desc.h>
+#include <proteus/list.h>
+#include <proteus/spinlock.h>
+#include <proteus/types.h>
+
+/* Queue the current thread on `waiters` and sleep; `lock` (held on entry)
+ * is dropped once the thread is queued and is held again on return. */
+void sched_block_on(struct list *waiters, spinlock_t *lock);
+/* The same with a deadline (0: none); false if it ran out first. */
+bool sched_block_on_until(struct list *waiters, spinlock_t *lock, u64 deadline);
+/* Wake the first thread queued on `waiters`; false if there was none. */
+bool sched_wake_from(struct list *waiters);
+
+/* The current thread's LDT, created on first use when `create`; NULL if it
+ * has none (or no memory: *err = -ENOMEM). *used counts its entries. */
+struct seg_desc *sched_current_ldt(bool create, unsigned **used, int *err);
+
+#endif
