@@ -10,11 +10,11 @@
 #include <proteus/printk.h>
 #include <proteus/pvops.h>
 #include <proteus/string.h>
+#include <pv/kvm.h>
+#include <pv/vmi.h>
 
 struct pv_ops pv_ops;
 
-extern const struct personality vmi_personality;
-extern const struct personality kvm_personality;
 
 static const struct personality *const personalities[] = {
     &vmi_personality,      /* a VMI shim ROM in the option-ROM area */

@@ -24,7 +24,7 @@
 #include <proteus/string.h>
 #include <proteus/timekeeping.h>
 #include <proteus/timer.h>
-#include "../../pv/kvm/kvm.h"
+#include <pv/kvm.h>
 
 static int failures;
 

@@ -21,9 +21,9 @@
 #include <proteus/pvpatch.h>
 #include <proteus/thread.h>
 #include <proteus/vm.h>
-#include "../../pv/kvm/kvm.h"
-#include "../../pv/vmi/vmi.h"
-#include "../../pv/xen/xen.h"
+#include <pv/kvm.h>
+#include <pv/vmi.h>
+#include <pv/xen.h>
 extern struct pv_ops native_ops_template;
 #include "monitor.h"
 

@@ -20,7 +20,7 @@
 #include <proteus/pvops.h>
 #include <proteus/thread.h>
 #include <proteus/vm.h>
-#include "../../pv/xen/xen.h"
+#include <pv/xen.h>
 
 #define ROUNDS 5
 

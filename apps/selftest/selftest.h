@@ -46,7 +46,9 @@ bool on_xen_pv(void);
  * may own the interrupt controller and the timer instead). */
 bool native_apic(void);
 bool native_time(void);
-/* The personality in use is the one called `name` (kvm, native, ...). */
-bool platform_is(const char *name);
+/* The personality in use is `p` (&kvm_personality from <pv/kvm.h>, ...):
+ * asked of the kernel by identity, never by comparing names. */
+struct personality;
+bool platform_is(const struct personality *p);
 
 #endif

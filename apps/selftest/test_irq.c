@@ -16,6 +16,7 @@
 #include <proteus/sync.h>
 #include <proteus/thread.h>
 bool native_pic_mode(void);
+#include <pv/kvm.h>
 #include "selftest.h"
 
 static bool no_apic(void)
@@ -77,7 +78,7 @@ static void test_apic_mode(void)
     CHECK(mode_len == strlen(want) && !strncmp(name, want, mode_len),
           "apic=%s, expected %s (CPU %s x2APIC)", name, want,
           cpu_features.x2apic ? "has" : "lacks");
-    CHECK(!name[mode_len] || (platform_is("kvm") && !strcmp(name + mode_len, "+pv-eoi")),
+    CHECK(!name[mode_len] || (platform_is(&kvm_personality) && !strcmp(name + mode_len, "+pv-eoi")),
           "apic=%s: only the kvm personality adds +pv-eoi to the mode", name);
     CHECK(!strcmp(lapic_mode_name(), want), "driver mode %s", lapic_mode_name());
     uint32_t ver = lapic_read(LAPIC_VERSION) & 0xff;

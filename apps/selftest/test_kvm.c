@@ -14,7 +14,9 @@
 #include <proteus/thread.h>
 #include <proteus/timekeeping.h>
 #include <proteus/timer.h>
-#include "../../pv/kvm/kvm.h"
+#include <pv/kvm.h>
+#include <pv/vmi.h>
+#include <pv/xen.h>
 #include "selftest.h"
 
 /* The boot record agrees with CPUID now, block by block. */
@@ -47,28 +49,28 @@ static void test_personality_choice(void)
     u32 used = (1u << KVM_FEATURE_CLOCKSOURCE2) | (1u << KVM_FEATURE_PV_EOI) |
                (1u << KVM_FEATURE_STEAL_TIME);
     bool usable = k && k->max_leaf > k->base && (k->features & used);
-    if (platform_is("vmi") || platform_is("xen-pv")) {
-        CHECK(!platform_is("kvm"), "impossible");
+    if (platform_is(&vmi_personality) || platform_is(&xen_pv_personality)) {
+        CHECK(!platform_is(&kvm_personality), "impossible");
         test_skip("platform=%s is chosen before any CPUID block", platform_current()->name);
         return;
     }
     if (usable)
-        CHECK(platform_is("kvm"), "KVM with features 0x%x at 0x%08x, but platform=%s",
+        CHECK(platform_is(&kvm_personality), "KVM with features 0x%x at 0x%08x, but platform=%s",
               k->features, k->base,
               platform_current()->name);
     else
-        CHECK(platform_is("native"), "no usable KVM block, but platform=%s",
+        CHECK(platform_is(&native_personality), "no usable KVM block, but platform=%s",
               platform_current()->name);
     const struct hv_block *tcg = hypervisor_find(HV_TCG);
     if (tcg)
-        CHECK(!platform_is("kvm"), "TCG's signature must never select kvm");
+        CHECK(!platform_is(&kvm_personality), "TCG's signature must never select kvm");
     test_pass();
 }
 
 static bool not_kvmclock(void)
 {
     /* the kvm personality without kvmclock runs the native TSC clock */
-    bool on = (platform_is("kvm") && !strcmp(pv_ops.time.name, "kvmclock")) ||
+    bool on = (platform_is(&kvm_personality) && !strcmp(pv_ops.time.name, "kvmclock")) ||
               platform_mixed_clock();
     if (!on)
         test_skip("no kvmclock (platform=%s)", platform_current()->name);

@@ -9,8 +9,9 @@
 #include <arch/cpu.h>
 #include <arch/extable.h>
 #include <arch/x86.h>
-#include "../../pv/vmi/rom.h"
-#include "../../pv/vmi/vmi.h"
+#include <pv/kvm.h>
+#include <pv/vmi.h>
+#include <pv/xen.h>
 #include "selftest.h"
 
 /* Every group is a struct of a name followed by function pointers. */
@@ -40,19 +41,16 @@ static void test_ops_complete(void)
  * kernel accepts and the shim's init agreed to run, else native. */
 static void test_personality(void)
 {
-    extern const struct personality xen_pv_personality;
     const struct personality *p = platform_current();
-    struct vmi_rom_info rom;
-    paddr_t at;
     const struct personality *want = on_xen_pv() ? &xen_pv_personality
-                                   : vmi_scan(&rom, &at, false) && !vmi_init_result()
+                                   : vmi_shim_offered() && !vmi_init_result()
                                        ? &vmi_personality
                                        : &native_personality;
     CHECK(p != NULL, "no personality was chosen");
     /* kvm is native with a hypervisor's extras, chosen from CPUID after
      * the entry: whether it should have been is hypervisor.personality_choice's
      * question, so here it counts as the native entry's choice. */
-    if (want == &native_personality && platform_is("kvm"))
+    if (want == &native_personality && platform_is(&kvm_personality))
         want = p;
     CHECK(p == want, "personality is %s, expected %s (boot=%s)", p->name, want->name,
           boot_protocol());

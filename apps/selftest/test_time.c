@@ -12,6 +12,7 @@
 #include <drivers/lapic.h>
 #include <proteus/timer.h>
 #include <proteus/pvops.h>
+#include <pv/kvm.h>
 #include "selftest.h"
 
 static uint64_t now_ns(void)
@@ -121,7 +122,7 @@ static void test_sleep_usleep(void)
  * (pv/kvm/kvmclock.c); Xen's and the VMI shim's timers are their own. */
 static void test_timer_mode(void)
 {
-    if (!native_time() && !platform_is("kvm")) {
+    if (!native_time() && !platform_is(&kvm_personality)) {
         test_skip("the timer is %s's", pv_ops.time.name);
         return;
     }

@@ -12,8 +12,8 @@
 #include <arch/percpu_gdt.h>
 #include <proteus/ldt.h>
 #include <proteus/vm.h>
-#include "../../pv/xen/console_ring.h"
-#include "../../pv/xen/xen.h"
+#include <pv/xen.h>
+#include <xen/io/console.h>
 #include "selftest.h"
 
 #define TEST_VECTOR 0x70
@@ -101,21 +101,20 @@ static void test_stray_event(void)
 {
     if (not_xen())
         return;
-    struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
-    long err = xen_hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound, &a, 0);
+    evtchn_port_t a, b;
+    long err = xen_evtchn_alloc_unbound(DOMID_SELF, &a);
     CHECK(err == 0, "alloc_unbound failed: %ld", err);
-    struct evtchn_bind_interdomain b = { .remote_dom = DOMID_SELF, .remote_port = a.port };
-    err = xen_hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_bind_interdomain, &b, 0);
+    err = xen_evtchn_bind_interdomain(DOMID_SELF, a, &b);
     CHECK(err == 0, "bind_interdomain failed: %ld", err);
     u64 before = xen_stray_events;
-    xen_evtchn_unmask(a.port);   /* ports the kernel did not bind start masked */
-    xen_evtchn_send(b.local_port);
+    xen_evtchn_unmask(a);   /* ports the kernel did not bind start masked */
+    xen_evtchn_send(b);
     for (int i = 0; i < 1000 && xen_stray_events == before; i++)
         __asm__ __volatile__("pause");
-    bool masked = (xen_shared_info->evtchn_mask[a.port / (sizeof(xen_ulong_t) * 8)] >>
-                   (a.port % (sizeof(xen_ulong_t) * 8))) & 1;
-    xen_evtchn_close(b.local_port);
-    xen_evtchn_close(a.port);
+    bool masked = (xen_shared_info->evtchn_mask[a / (sizeof(xen_ulong_t) * 8)] >>
+                   (a % (sizeof(xen_ulong_t) * 8))) & 1;
+    xen_evtchn_close(b);
+    xen_evtchn_close(a);
     CHECK(xen_stray_events == before + 1, "%llu stray events counted, expected 1",
           (unsigned long long)(xen_stray_events - before));
     CHECK(masked, "the stray port was left unmasked");
@@ -224,18 +223,16 @@ static void test_console_ring(void)
         return;
     static struct xencons_interface page __attribute__((aligned(4096)));
     memset(&page, 0, sizeof(page));
-    struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = DOMID_SELF };
-    CHECK(xen_hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_alloc_unbound, &a, 0) == 0,
-          "alloc_unbound failed");
-    struct evtchn_bind_interdomain b = { .remote_dom = DOMID_SELF, .remote_port = a.port };
-    CHECK(xen_hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_bind_interdomain, &b, 0) == 0,
+    evtchn_port_t a, b;
+    CHECK(xen_evtchn_alloc_unbound(DOMID_SELF, &a) == 0, "alloc_unbound failed");
+    CHECK(xen_evtchn_bind_interdomain(DOMID_SELF, a, &b) == 0,
           "bind_interdomain failed");
     CHECK(irq_register(TEST_VECTOR + 3, backend_event, NULL, "selftest backend") == 0,
           "vector taken");
-    xen_evtchn_bind_port(b.local_port, TEST_VECTOR + 3);
+    xen_evtchn_bind_port(b, TEST_VECTOR + 3);
     backend_kicks = 0;
 
-    xen_console_ring_attach(&page, a.port);
+    xen_console_ring_attach(&page, a);
     xen_console_ring_ops.write("to dom0\n", 8);
     unsigned kicks_out = backend_kicks;
     page.in[0] = 'h';
@@ -245,8 +242,8 @@ static void test_console_ring(void)
     int n = xen_console_ring_ops.read(buf, sizeof(buf));
     unsigned kicks_in = backend_kicks - kicks_out;
 
-    xen_evtchn_close(b.local_port);
-    xen_evtchn_close(a.port);
+    xen_evtchn_close(b);
+    xen_evtchn_close(a);
     irq_unregister(TEST_VECTOR + 3);
     CHECK(page.out_prod == 8 && !memcmp((const char *)page.out, "to dom0\n", 8),
           "the ring holds %u bytes of output", page.out_prod);

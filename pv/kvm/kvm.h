@@ -1,14 +1,15 @@
 /*
- * The KVM personality's shared declarations: the MSRs and hypercall numbers
- * of KVM's paravirtual interfaces (Linux Documentation/virt/kvm/x86/msr.rst
- * and hypercalls.rst), and what its files
- * export to each other, to the mixing rule and to `monitor`/selftest.
+ * The KVM personality's private declarations: the MSRs of KVM's
+ * paravirtual interfaces (Linux Documentation/virt/kvm/x86/msr.rst and
+ * hypercalls.rst), and what its files export to each other and to the
+ * mixing rule. What apps may see is <pv/kvm.h>, included here.
  */
 #ifndef PV_KVM_H
 #define PV_KVM_H
 
 #include <arch/hypervisor.h>
 #include <proteus/pvops.h>
+#include <pv/kvm.h>
 
 /* KVM's own MSR range, 0x4b564d00-0x4b564dff ("KVM" + n). */
 #define MSR_KVM_WALL_CLOCK_NEW 0x4b564d00u   /* PA of struct kvm_wall_clock */
@@ -36,19 +37,6 @@ struct kvm_steal_time {
 } __packed;
 BUILD_BUG_ON(sizeof(struct kvm_steal_time) != 64);
 
-/* Hypercalls: number in RAX, arguments in RBX, RCX, RDX, RSI; result in
- * RAX. Negative results are Linux errno values, or -1000 for "no such
- * hypercall" (include/uapi/linux/kvm_para.h). */
-#define KVM_HC_CLOCK_PAIRING 9
-#define KVM_ENOSYS 1000
-#define KVM_EPERM 1
-#define KVM_EFAULT 14
-#define KVM_EOPNOTSUPP 95
-/* Not KVM's: the kernel's result for a hypercall instruction that raised
- * #UD or #PF in the guest instead of reaching the host (hypercall.c). */
-#define KVM_HC_TRAPPED 2000
-#define KVM_HC_TRAPPED_STR "2000"
-
 /* KVM_HC_CLOCK_PAIRING's answer: the host's realtime at a TSC value. */
 struct kvm_clock_pairing {
     s64 sec;
@@ -59,24 +47,15 @@ struct kvm_clock_pairing {
 } __packed;
 #define KVM_CLOCK_PAIRING_WALLCLOCK 0
 
-/* The block the personality (or the mixing rule) took KVM's interfaces
- * from (arch/hypervisor.h), and the recorded KVM block offering kvmclock,
- * which decides both, or NULL. */
-extern const struct hv_block *kvm_block;
+/* The recorded KVM block offering kvmclock, which decides where KVM's
+ * interfaces are taken from (kvm_block, <pv/kvm.h>), or NULL. */
 const struct hv_block *kvm_clock_block(void);
 static inline bool kvm_has(unsigned feature)
 {
     return kvm_block && (kvm_block->features & (1u << feature));
 }
 
-/* hypercall.c: vmcall on Intel, vmmcall on AMD and Hygon. */
-long kvm_hypercall2(unsigned long nr, unsigned long a0, unsigned long a1);
-const char *kvm_hypercall_insn(void);
-const char *kvm_hc_error_name(long ret);
-/* The host's realtime against kvmclock through KVM_HC_CLOCK_PAIRING:
- * 0 with the difference (host minus kernel wall clock, ns) in *diff_ns, or
- * the hypercall's negative result. */
-long kvm_clock_pairing_check(s64 *diff_ns);
+/* hypercall.c (the rest of its interface is in <pv/kvm.h>) */
 void kvm_clock_pairing_report(void);   /* at boot: the result, by name */
 
 /* kvmclock.c: the clock, used by the KVM personality and mixed into
@@ -91,11 +70,8 @@ extern const struct pv_time_ops kvm_time_ops;
 
 /* apic.c: the native controller with PV EOI. */
 extern const struct pv_apic_ops kvm_apic_ops;
-extern u64 kvm_eoi_skipped, kvm_eoi_written;
-bool kvm_pv_eoi_active(void);
 
 /* steal.c */
 int kvm_steal_time_start(void);
-bool kvm_steal_time_active(void);
 
 #endif

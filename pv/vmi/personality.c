@@ -143,6 +143,13 @@ bool vmi_scan(struct vmi_rom_info *out, paddr_t *at, bool report)
     return false;
 }
 
+bool vmi_shim_offered(void)
+{
+    struct vmi_rom_info r;
+    paddr_t at;
+    return vmi_scan(&r, &at, false);
+}
+
 static bool vmi_probe(void)
 {
     return vmi_scan(&rom, &rom_pa, true);

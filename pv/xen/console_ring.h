@@ -4,7 +4,7 @@
 #ifndef PV_XEN_CONSOLE_RING_H
 #define PV_XEN_CONSOLE_RING_H
 
-#include "xen_public.h"
+#include <pv/xen_public.h>
 #include <xen/io/console.h>
 
 /* Put up to `len` bytes in the output ring: the count written (0 when

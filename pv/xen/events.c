@@ -92,6 +92,24 @@ int xen_evtchn_bind_ipi(unsigned vector, evtchn_port_t *port)
     return xen_evtchn_bind_port(b.port, vector);
 }
 
+int xen_evtchn_alloc_unbound(domid_t remote, evtchn_port_t *port)
+{
+    struct evtchn_alloc_unbound a = { .dom = DOMID_SELF, .remote_dom = remote };
+    int err = evtchn_op(EVTCHNOP_alloc_unbound, &a, "alloc_unbound");
+    if (!err)
+        *port = a.port;
+    return err;
+}
+
+int xen_evtchn_bind_interdomain(domid_t remote, evtchn_port_t remote_port, evtchn_port_t *port)
+{
+    struct evtchn_bind_interdomain b = { .remote_dom = remote, .remote_port = remote_port };
+    int err = evtchn_op(EVTCHNOP_bind_interdomain, &b, "bind_interdomain");
+    if (!err)
+        *port = b.local_port;
+    return err;
+}
+
 int xen_evtchn_close(evtchn_port_t port)
 {
     if (port == 0 || port >= NR_PORTS)

@@ -10,7 +10,7 @@
 #define PV_XEN_HYPERCALL_H
 
 #include <proteus/types.h>
-#include "xen_public.h"
+#include <pv/xen_public.h>
 
 extern char hypercall_page[];
 

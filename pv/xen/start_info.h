@@ -4,7 +4,7 @@
 #ifndef PV_XEN_START_INFO_H
 #define PV_XEN_START_INFO_H
 
-#include "xen_public.h"
+#include <pv/xen_public.h>
 
 struct boot_info;
 

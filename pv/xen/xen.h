@@ -1,7 +1,8 @@
 /*
- * The xen-pv personality's shared declarations: the pages Xen hands over,
- * the ops tables of each group, and the event-channel and hypercall-count
- * interfaces the groups use among themselves (and selftest and pvbench).
+ * The xen-pv personality's private declarations: the pages Xen hands over,
+ * the ops tables of each group, and what its files use among themselves.
+ * What apps may see and use (event channels, counters, the console ring)
+ * is <pv/xen.h>, included here.
  */
 #ifndef PV_XEN_XEN_H
 #define PV_XEN_XEN_H
@@ -9,6 +10,7 @@
 #include "hypercall.h"
 #include "start_info.h"
 #include <proteus/pvops.h>
+#include <pv/xen.h>
 #include <xen/event_channel.h>
 #include <xen/physdev.h>
 #include <xen/sched.h>
@@ -19,7 +21,6 @@ struct boot_info;
 struct trap_frame;
 
 extern start_info_t *xen_start_info;
-extern shared_info_t *xen_shared_info;
 
 static inline struct vcpu_info *xen_vcpu(void)
 {
@@ -31,7 +32,6 @@ static inline bool xen_is_dom0(void)
     return xen_start_info && (xen_start_info->flags & SIF_INITDOMAIN);
 }
 
-
 /* The ops of each group. */
 extern const struct pv_cpu_ops xen_cpu_ops;
 extern const struct pv_irq_ops xen_irq_ops;
@@ -40,9 +40,7 @@ extern const struct pv_apic_ops xen_evtchn_ops;
 extern const struct pv_time_ops xen_time_ops;
 extern const struct pv_vcpu_ops xen_vcpu_ops;
 extern const struct pv_console_ops xen_console_ops;
-extern const struct pv_console_ops xen_console_ring_ops;
 extern const struct pv_power_ops xen_power_ops;
-extern const struct personality xen_pv_personality;
 
 /* mmu.c */
 /* The M2P table's mapping, and the P2M list checked to lie inside the
@@ -59,37 +57,14 @@ u64 xen_virt_to_machine(const void *va);           /* for a direct-map address *
 /* Map the direct-map page at `va` read-only (it is to be a page table or a
  * descriptor table) or writable again. */
 void xen_remap(const void *va, bool writable);
-/* Page-table hypercalls made so far, and the operations they carried
- * (make bench, selftest): batching shows as many operations per call. */
-extern u64 xen_mmu_hypercalls, xen_mmu_operations;
-/* Whether lazy sections batch their updates (default on; bench turns it
- * off to compare). */
-void xen_mmu_set_batching(bool on);
 
-/* events.c: event channels. A port is bound to a vector; its events run
- * that vector's handler (arch/x86/irq.c) from the upcall. */
+/* events.c: event channels (the rest is in <pv/xen.h>). */
 int xen_evtchn_bind_virq(unsigned virq, unsigned vector, evtchn_port_t *port);
-int xen_evtchn_bind_ipi(unsigned vector, evtchn_port_t *port);
-int xen_evtchn_bind_port(evtchn_port_t port, unsigned vector);   /* one Xen made */
-int xen_evtchn_close(evtchn_port_t port);
-int xen_evtchn_send(evtchn_port_t port);
-void xen_evtchn_mask(evtchn_port_t port);
-int xen_evtchn_unmask(evtchn_port_t port);
-void xen_evtchn_clear(evtchn_port_t port);
-bool xen_evtchn_pending(evtchn_port_t port);
-bool xen_evtchn_masked(evtchn_port_t port);
-unsigned xen_evtchn_vector(evtchn_port_t port);   /* 0: not bound by the kernel */
-unsigned xen_evtchn_nr_ports(void);
 int xen_events_init(void);
 void xen_upcall(struct trap_frame *f);
-extern u64 xen_upcalls, xen_stray_events;
 
 /* Ask Xen to deliver pending events now (called after unmasking). */
 void xen_force_upcall(void);
-
-/* console.c: point the domU console ring ops at another ring page and
- * channel (selftest drives them against a simulated backend in dom0). */
-void xen_console_ring_attach(void *page, evtchn_port_t port);
 
 /* time.c: nanoseconds of Xen system time when the kernel's clock read 0. */
 extern u64 xen_boot_system_ns;

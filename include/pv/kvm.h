@@ -1,0 +1,53 @@
+/*
+ * What the KVM personality lets apps see (selftest, kvmcheck, monitor):
+ * whether PV EOI and steal time run and what they counted, its hypercall
+ * with its result codes, and the clock-pairing check. The rest of the
+ * personality is private to pv/kvm/ (pv/kvm/kvm.h includes this).
+ * KVM's interfaces: Linux Documentation/virt/kvm/x86/msr.rst and
+ * hypercalls.rst; result codes from include/uapi/linux/kvm_para.h.
+ */
+#ifndef INCLUDE_PV_KVM_H
+#define INCLUDE_PV_KVM_H
+
+#include <arch/hypervisor.h>
+#include <proteus/types.h>
+
+/* Hypercalls: number in RAX, arguments in RBX, RCX, RDX, RSI; result in
+ * RAX. Negative results are Linux errno values, or -1000 for "no such
+ * hypercall". */
+#define KVM_HC_CLOCK_PAIRING 9
+#define KVM_ENOSYS 1000
+#define KVM_EPERM 1
+#define KVM_EFAULT 14
+#define KVM_EOPNOTSUPP 95
+/* Not KVM's: the kernel's result for a hypercall instruction that raised
+ * #UD or #PF in the guest instead of reaching the host (pv/kvm/hypercall.c). */
+#define KVM_HC_TRAPPED 2000
+#define KVM_HC_TRAPPED_STR "2000"
+
+struct personality;
+extern const struct personality kvm_personality;
+
+/* The KVM block the personality (or the mixing rule) took KVM's interfaces
+ * from (arch/hypervisor.h), or NULL. */
+extern const struct hv_block *kvm_block;
+
+/* vmcall on Intel, vmmcall on AMD and Hygon; the instruction's name; a
+ * result's name (KVM_ENOSYS, EOPNOTSUPP, "trapped", ...). */
+long kvm_hypercall2(unsigned long nr, unsigned long a0, unsigned long a1);
+const char *kvm_hypercall_insn(void);
+const char *kvm_hc_error_name(long ret);
+/* The host's realtime against kvmclock through KVM_HC_CLOCK_PAIRING:
+ * 0 with the difference (host minus kernel wall clock, ns) in *diff_ns, or
+ * the hypercall's negative result. */
+long kvm_clock_pairing_check(s64 *diff_ns);
+
+/* PV EOI: whether it runs, and how many EOIs it skipped (the host set the
+ * bit) and wrote since boot. */
+extern u64 kvm_eoi_skipped, kvm_eoi_written;
+bool kvm_pv_eoi_active(void);
+
+/* Whether steal time is registered (apps read it with proteus_steal_ns). */
+bool kvm_steal_time_active(void);
+
+#endif
