@@ -131,8 +131,34 @@ def regexes(name, key, text):
         raise TableError(f'[{name}]: {key}: bad regex: {e}')
 
 
+def rows_per_arch(cp):
+    """The table's rows: a section whose arch names several arches
+    (arch = x86_64 i386) is one row per arch. {arch} in the section name
+    and in any field becomes that row's arch, so its runs are named and
+    built exactly as one section per arch would make them; a section
+    naming several arches must hold {arch} in its name. Yields (row name,
+    the row as messages name it, its fields)."""
+    names = set()
+    for section in cp.sections():
+        arches = cp[section].get('arch', '').split()
+        if len(arches) > 1 and '{arch}' not in section:
+            raise TableError(f'[{section}]: arch names {len(arches)} arches, so the section name '
+                             f'must hold {{arch}}, which each arch replaces (e.g. [hello-{{arch}}])')
+        if len(set(arches)) < len(arches):
+            raise TableError(f'[{section}]: arch names an arch twice')
+        for arch in arches or ['']:   # no arch: the row's checks say so
+            name = section.replace('{arch}', arch)
+            if name in names:
+                raise TableError(f'[{section}]: makes the row {name}, which an earlier section makes too')
+            names.add(name)
+            t = {k: v.replace('{arch}', arch) for k, v in dict(DEFAULTS, **cp[section]).items()}
+            t['arch'] = arch
+            yield name, f'{section} as {name}' if arch and name != section else section, t
+
+
 def load_table(path, build_dir):
-    """Parse the table and expand each row into its runs (one per accel)."""
+    """Parse the table and expand each row into its runs (one per arch and
+    per accel)."""
     cp = configparser.ConfigParser(interpolation=None, empty_lines_in_values=False)
     try:
         if not cp.read(path):
@@ -140,15 +166,14 @@ def load_table(path, build_dir):
     except configparser.Error as e:
         raise TableError(str(e))
     runs = []
-    for name in cp.sections():
-        t = dict(DEFAULTS, **cp[name])
+    for name, where, t in rows_per_arch(cp):
 
         def check(ok, msg):
             if not ok:
-                raise TableError(f'[{name}]: {msg}')
+                raise TableError(f'[{where}]: {msg}')
         check(not set(t) - FIELDS, f'unknown field(s) {sorted(set(t) - FIELDS)}')
         check(t.get('image'), 'no image')
-        check(t.get('arch') in QEMU, f"arch must be one of {sorted(QEMU)}")
+        check(t.get('arch') in QEMU, f"arch must be one or more of {sorted(QEMU)}")
         machine = t['machine'].split(',')[0]   # options may follow: microvm,rtc=on
         check(machine in ('pc', 'microvm'), 'machine must be pc or microvm')
         check(t['boot'] in ('multiboot', 'pvh'), 'boot must be multiboot or pvh')
@@ -169,7 +194,7 @@ def load_table(path, build_dir):
         try:
             cdrom = shlex.split(t['cdrom']) if t['cdrom'] not in ('', 'default') else []
         except ValueError as e:
-            raise TableError(f'[{name}]: cdrom: {e}')
+            raise TableError(f'[{where}]: cdrom: {e}')
         check(all(re.fullmatch(r'(ARGS|ISO_TIMEOUT)=.*', v, re.S) for v in cdrom),
               'cdrom takes the make iso variables ARGS= and ISO_TIMEOUT= (hypervisor = xen '
               'chooses the Xen entry, xen_args its command line)')
@@ -179,17 +204,17 @@ def load_table(path, build_dir):
             timeout, status = float(t['timeout']), int(t['expect_status'], 0)
             input_delay = float(t['input_delay'])
         except ValueError:
-            raise TableError(f'[{name}]: timeout, expect_status and input_delay must be numbers')
+            raise TableError(f'[{where}]: timeout, expect_status and input_delay must be numbers')
         check(0 <= input_delay < timeout, 'input_delay must be at least 0 and below the timeout')
-        console_input, input_after = console_input_of(name, t)
+        console_input, input_after = console_input_of(where, t)
         try:
             chunk = int(t['input_chunk'])
         except ValueError:
             chunk = -1
         check(chunk >= 0, 'input_chunk must be a number of bytes')
         check(bool(chunk) == bool(t['input_ack']), 'input_chunk and input_ack go together')
-        input_ack = (chunk, regexes(name, 'input_ack', t['input_ack'])[0]) if chunk else None
-        reject = regexes(name, 'reject', t['reject'])
+        input_ack = (chunk, regexes(where, 'input_ack', t['input_ack'])[0]) if chunk else None
+        reject = regexes(where, 'reject', t['reject'])
         arch = t['arch']
         # With a loader the scenario picks the entry, from the full image.
         image = os.path.join(build_dir, arch, t['image'] + (
@@ -204,7 +229,7 @@ def load_table(path, build_dir):
             image = os.path.join(build_dir, 'test-images', arch,
                                  f"{os.path.basename(image)[:-4]}-{what}-{symbol}.elf")
         for accel in ('tcg', 'kvm') if t['accel'] == 'both' else (t['accel'],):
-            expect = regexes(name, 'expect', t['expect'] + '\n' + t['expect_' + accel])
+            expect = regexes(where, 'expect', t['expect'] + '\n' + t['expect_' + accel])
             # Xen itself is the 64-bit guest of QEMU, whatever the image's arch
             cpu = t.get('cpu') or ('qemu64' if t['hypervisor'] == 'xen' else DEFAULT_CPU[arch])
             if accel == 'kvm':   # the model, not its flags: max,kvm=off

@@ -21,31 +21,14 @@ CFLAGS=(-std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter -Werror
 OUT=build/host
 FILTER=${1:-}
 
-# Each test binary and the kernel sources it links (never lib/string.c:
-# the host's libc provides memcpy and friends).
-declare -A KSRC=(
-    [test_format]="lib/format.c"
-    [test_cmdline]="kernel/cmdline.c"
-    [test_memmap]="kernel/memmap.c"
-    [test_pmm]="kernel/pmm.c kernel/memmap.c"
-    [test_bootinfo]="kernel/bootinfo.c kernel/memmap.c"
-    [test_madt]="drivers/acpi/madt.c"
-    [test_ldt_desc]="arch/x86/ldt_desc.c"
-    [test_timekeeping]=""
-    [test_xen_start_info]="pv/xen/start_info.c kernel/memmap.c"
-    [test_pvclock]="lib/pvclock.c"
-    [test_xen_console_ring]="pv/xen/console_ring.c"
-    [test_vmi_rom]="pv/vmi/rom.c lib/format.c"
-    [test_hypervisor]="arch/x86/hypervisor.c"
-    [test_range]=""
-    [test_acpi]="drivers/acpi/acpi.c tests/unit/acpi_fake_phys.c"
-    [test_input_queue]="kernel/input_queue.c"
-    [test_xen_console_input]="pv/xen/console_ring.c kernel/input_queue.c"
-)
-ORDER=(test_format test_cmdline test_memmap test_pmm test_bootinfo test_madt test_ldt_desc
-       test_timekeeping test_xen_start_info test_pvclock
-       test_xen_console_ring test_vmi_rom test_hypervisor test_range test_acpi
-       test_input_queue test_xen_console_input)
+# The tests: every tests/unit/test_*.c, in name order. Each names the
+# kernel sources it links in one line near its top, e.g.
+#     /* unit-sources: kernel/pmm.c kernel/memmap.c */
+# (the list may be empty; never lib/string.c: the host's libc provides
+# memcpy and friends), so that a new test is one new file. A test without
+# that line counts as one failure.
+shopt -s nullglob
+mapfile -t TESTS < <(for f in tests/unit/test_*.c; do basename "$f" .c; done | LC_ALL=C sort)
 
 # Sanitizers: stop at the first error, with a clear report. Leak checking
 # needs ptrace, which some containers forbid; it is not what these tests
@@ -87,9 +70,24 @@ compile() {   # compile SRC -> sets $obj, returns non-zero on error
     return 1
 }
 
-for t in "${ORDER[@]}"; do
+# unit_sources TEST: set $srcs to the sources its unit-sources line names.
+unit_sources() {
+    local line
+    line=$(grep -m1 '^/\* unit-sources:' "tests/unit/$1.c")
+    if [[ ! $line =~ ^/\*\ unit-sources:(.*)\*/[[:space:]]*$ ]]; then
+        echo "run.sh: tests/unit/$1.c has no line /* unit-sources: FILES */ naming the kernel sources it links"
+        return 1
+    fi
+    read -r -a srcs <<<"${BASH_REMATCH[1]}"
+}
+
+for t in "${TESTS[@]}"; do
+    if ! unit_sources "$t"; then
+        fail_extra "$t (no unit-sources line)"
+        continue
+    fi
     objs=() build_ok=true
-    for src in tests/unit/main.c tests/unit/printk_capture.c "tests/unit/$t.c" ${KSRC[$t]}; do
+    for src in tests/unit/main.c tests/unit/printk_capture.c "tests/unit/$t.c" "${srcs[@]}"; do
         if compile "$src"; then
             objs+=("$obj")
         else

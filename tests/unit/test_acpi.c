@@ -5,6 +5,7 @@
  * must be reported and skipped, never read past (the fake vm_map_mmio of
  * acpi_fake_phys.c makes a read past a mapping an ASan report).
  */
+/* unit-sources: drivers/acpi/acpi.c tests/unit/acpi_fake_phys.c */
 #include "unit.h"
 
 #include <drivers/acpi.h>

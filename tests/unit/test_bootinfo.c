@@ -7,6 +7,7 @@
  * mapped below 2 GiB (MAP_32BIT), because the kernel takes 32-bit physical
  * addresses and reads them through its identity map.
  */
+/* unit-sources: kernel/bootinfo.c kernel/memmap.c */
 #define _GNU_SOURCE
 #include "unit.h"
 

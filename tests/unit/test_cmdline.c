@@ -6,6 +6,7 @@
  * twice keeps its last value, and malformed options are told apart so
  * that the kernel can report them.
  */
+/* unit-sources: kernel/cmdline.c */
 #include "unit.h"
 
 #include <proteus/cmdline.h>

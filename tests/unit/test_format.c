@@ -4,6 +4,7 @@
  * snprintf() wherever the two are meant to agree (C99 semantics), and with
  * the kernel's documented choice where they deliberately differ (%p).
  */
+/* unit-sources: lib/format.c */
 #include <stdarg.h>
 #include <sys/types.h>   /* ssize_t, for %zd */
 

@@ -6,6 +6,7 @@
  * highest basic leaf for every leaf out of range, which must not turn into
  * 256 "unknown hypervisors".
  */
+/* unit-sources: arch/x86/hypervisor.c */
 #include "unit.h"
 
 #include <arch/hypervisor.h>

@@ -4,6 +4,7 @@
  * Ctrl-D as a terminal in canonical mode does: end of input at the start of
  * a line, elsewhere the end of the line's read, whatever the read sizes.
  */
+/* unit-sources: kernel/input_queue.c */
 #include "unit.h"
 
 #include <proteus/errno.h>

@@ -3,6 +3,7 @@
  * checks that keep a descriptor from hurting the kernel. The window an
  * LDT segment may reach (the heap, on i386) is [0xc0000000, 0xe0000000).
  */
+/* unit-sources: arch/x86/ldt_desc.c */
 #include "unit.h"
 
 #include <proteus/errno.h>

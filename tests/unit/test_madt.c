@@ -4,6 +4,7 @@
  * malformed ones: entries of length 0 or 1, entries running past the end,
  * short entries of a known type, more IOAPICs than the table holds.
  */
+/* unit-sources: drivers/acpi/madt.c */
 #include "unit.h"
 
 #include <string.h>

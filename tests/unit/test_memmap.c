@@ -5,6 +5,7 @@
  * tables, the BIOS, MMIO) to the page allocator, so besides fixed cases the
  * result is checked against a byte-granular reference model on random maps.
  */
+/* unit-sources: kernel/memmap.c */
 #include "unit.h"
 
 #include <proteus/memmap.h>

@@ -4,6 +4,7 @@
  * machine fed from a real memory map, and long random sequences checked
  * against a one-bool-per-frame reference model.
  */
+/* unit-sources: kernel/pmm.c kernel/memmap.c */
 #include "unit.h"
 
 #include <proteus/errno.h>

@@ -3,6 +3,7 @@
  * against a 128-bit reference, the TSC rate a scale implies, and the
  * version protocol's refusal of a structure that never settles.
  */
+/* unit-sources: lib/pvclock.c */
 #include "unit.h"
 
 #include <proteus/errno.h>

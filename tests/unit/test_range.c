@@ -3,6 +3,7 @@
  * outside address or length goes through. Each case is one that plain
  * arithmetic gets wrong at the top of the address space.
  */
+/* unit-sources: */
 #include "unit.h"
 
 #include <proteus/range.h>

@@ -5,6 +5,7 @@
  * measured TSC rate is trusted (two windows agreeing, an edge-bracketed
  * span).
  */
+/* unit-sources: */
 #include "unit.h"
 
 #include <proteus/timekeeping.h>

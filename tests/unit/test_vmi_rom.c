@@ -4,6 +4,7 @@
  * out; each case spoils one thing (and fixes the checksum again, except
  * in the checksum case) and expects a refusal naming that thing.
  */
+/* unit-sources: pv/vmi/rom.c lib/format.c */
 #include "unit.h"
 
 #include <proteus/errno.h>

@@ -6,6 +6,7 @@
  * the rest, the backend waits for room, and nothing is lost, however much
  * more the ring holds than the queue can take.
  */
+/* unit-sources: pv/xen/console_ring.c kernel/input_queue.c */
 #include "unit.h"
 
 #include <proteus/errno.h>

@@ -4,6 +4,7 @@
  * flows the other way, and a backend that corrupts the indices is refused
  * rather than trusted to index the ring.
  */
+/* unit-sources: pv/xen/console_ring.c */
 #include "unit.h"
 
 #include <proteus/errno.h>

@@ -6,6 +6,7 @@
  * with no NUL. Each must be refused with a message, or (the command line)
  * cut and flagged, never read past.
  */
+/* unit-sources: pv/xen/start_info.c kernel/memmap.c */
 #include "unit.h"
 
 #include <proteus/bootinfo.h>
