@@ -158,7 +158,7 @@ __noreturn void kernel_main(const struct boot_info *bi)
     if (!acpi_off && p->setup_firmware)
         p->setup_firmware(&boot_info);
 
-    int err = irqchip_init();
+    int err = apic_init();
     if (err)
         panic("interrupt controller (%s) failed to start: %s", pv_ops.apic.name, errno_name(err));
     console_late_init();

@@ -15,7 +15,7 @@ void panic_begin(void)
     irq_disable();
     if (++panic_depth > 1) {
         /* Failed while reporting: the report is lost, the status is not. */
-        machine_exit(PANIC_EXIT_STATUS);
+        power_exit(PANIC_EXIT_STATUS);
     }
     printk_panicking = true;
 }
@@ -24,7 +24,7 @@ __noreturn void kernel_exit(int status)
 {
     printk("proteus: exit status %d%s\n", status,
            status == PANIC_EXIT_STATUS ? " (fatal error)" : "");
-    machine_exit(status);
+    power_exit(status);
 }
 
 __noreturn void panic_end(void)

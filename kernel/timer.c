@@ -80,7 +80,7 @@ bool timer_wakeup_pending(void)
 static void timer_irq(unsigned vector, void *ctx)
 {
     timer_interrupts++;
-    irqchip_eoi(vector);
+    apic_eoi(vector);
     spin_lock(&lock);
     u64 now = clock_ns();
     while (!list_empty(&pending)) {

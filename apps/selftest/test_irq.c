@@ -91,7 +91,7 @@ static volatile unsigned irq0_seen;
 static void irq0_handler(unsigned vector, void *ctx)
 {
     irq0_seen++;
-    irqchip_eoi(vector);
+    apic_eoi(vector);
 }
 
 static void test_device_irq(void)
@@ -100,7 +100,7 @@ static void test_device_irq(void)
         return;
     unsigned vector = VEC_IRQ_BASE + 0;
     CHECK(irq_register(vector, irq0_handler, NULL, "selftest-pit") == 0, "vector taken");
-    int err = irqchip_route(0, vector);
+    int err = apic_route_irq(0, vector);
     if (err) {
         irq_unregister(vector);
         test_fail("routing IRQ 0 failed: %d", err);
@@ -111,7 +111,7 @@ static void test_device_irq(void)
     struct timespec ts = { 0, 1000000 };
     for (int i = 0; i < 50 && !irq0_seen; i++)
         nanosleep(&ts, NULL);
-    irqchip_mask(0, true);
+    apic_mask_irq(0, true);
     irq_unregister(vector);
     CHECK(irq0_seen == 1, "IRQ 0 arrived %u times in 50 ms, expected once", irq0_seen);
     test_pass();
@@ -127,7 +127,7 @@ static void test_unexpected_device_vector(void)
         return;
     unsigned stray = 0x60;
     uint64_t before = irq_counts[stray];
-    int err = irqchip_route(0, stray);
+    int err = apic_route_irq(0, stray);
     if (err == -EINVAL && (native_pic_mode() || !native_apic())) {
         /* the 8259s' vectors are fixed (the kernel's PIC mode, or a
          * shim's, which says so the same way) */
@@ -139,7 +139,7 @@ static void test_unexpected_device_vector(void)
     struct timespec ts = { 0, 1000000 };
     for (int i = 0; i < 50 && irq_counts[stray] == before; i++)
         nanosleep(&ts, NULL);
-    irqchip_mask(0, true);
+    apic_mask_irq(0, true);
     CHECK(irq_counts[stray] == before + 1, "vector 0x%x counted %llu times", stray,
           (unsigned long long)(irq_counts[stray] - before));
     /* the controller took the EOI: a handled interrupt still gets through */
@@ -160,7 +160,7 @@ static void irq0_waker(unsigned vector, void *ctx)
     wake_irqs++;
     waitq_wake_all(&wake_q);
     spin_unlock(&wake_lock);
-    irqchip_eoi(vector);
+    apic_eoi(vector);
 }
 
 static void test_wait_for_device(void)
@@ -169,7 +169,7 @@ static void test_wait_for_device(void)
         return;
     unsigned vector = VEC_IRQ_BASE + 0;
     CHECK(irq_register(vector, irq0_waker, NULL, "selftest-wait") == 0, "vector taken");
-    int err = irqchip_route(0, vector);
+    int err = apic_route_irq(0, vector);
     if (err) {
         irq_unregister(vector);
         test_fail("routing IRQ 0 failed: %d", err);
@@ -183,7 +183,7 @@ static void test_wait_for_device(void)
         waitq_sleep(&wake_q, &wake_lock);   /* no deadline: no timer */
     spin_unlock_irqrestore(&wake_lock, f);
     sched_waiting_for_irq_end();
-    irqchip_mask(0, true);
+    apic_mask_irq(0, true);
     irq_unregister(vector);
     CHECK(wake_irqs == 1, "IRQ 0 woke the waiter %u times", wake_irqs);
     test_pass();

@@ -39,13 +39,13 @@ static void test_ipi(void)
         return;
     CHECK(irq_register(TEST_VECTOR, count_event, NULL, "selftest") == 0, "vector taken");
     events_seen = 0;
-    int err = send_ipi(0, TEST_VECTOR);
+    int err = apic_send_ipi(0, TEST_VECTOR);
     for (int i = 0; i < 1000 && !events_seen; i++)
         __asm__ __volatile__("pause");
     irq_unregister(TEST_VECTOR);
-    CHECK(err == 0, "send_ipi failed: %d", err);
+    CHECK(err == 0, "apic_send_ipi failed: %d", err);
     CHECK(events_seen == 1, "the IPI ran its handler %u times", events_seen);
-    CHECK(send_ipi(1, TEST_VECTOR) < 0, "an IPI to a vCPU that does not run was accepted");
+    CHECK(apic_send_ipi(1, TEST_VECTOR) < 0, "an IPI to a vCPU that does not run was accepted");
     test_pass();
 }
 

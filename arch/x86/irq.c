@@ -65,7 +65,7 @@ void irq_dispatch(unsigned vector)
             printk("irq: unexpected interrupt on vector 0x%x (no handler): acknowledged and ignored\n",
                    vector);
         }
-        irqchip_eoi(vector);
+        apic_eoi(vector);
     }
     c->irq_depth--;
 }

@@ -16,7 +16,7 @@
 /* For a console driver, from its init op: `fn` runs once the interrupt
  * controller is up (console_late_init), to route the input interrupt. */
 void console_set_late_init(void (*fn)(void));
-/* The boot sequence calls this right after irqchip_init(). */
+/* The boot sequence calls this right after apic_init(). */
 void console_late_init(void);
 
 /* The driver says whether its input interrupt is routed and enabled: from

@@ -29,7 +29,7 @@ static inline u8 exit_port_byte(int status)
 
 /* Ends the machine: prints "proteus: exit status N" (followed by
  * " (fatal error)" for PANIC_EXIT_STATUS), the line that tells whoever
- * runs the machine its status, then machine_exit(). Every end of the
+ * runs the machine its status, then power_exit(). Every end of the
  * machine after the console is up goes through here. */
 __noreturn void kernel_exit(int status);
 

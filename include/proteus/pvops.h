@@ -407,12 +407,14 @@ static inline void mmu_lazy_enter(void) { PV0(mmu.lazy_enter); }
 static inline void mmu_lazy_flush(void) { PV0(mmu.lazy_flush); }
 static inline void mmu_lazy_leave(void) { PV0(mmu.lazy_leave); }
 
-static inline int irqchip_init(void) { return (int)PV0(apic.init); }
-static inline void irqchip_eoi(unsigned vector) { PV1(apic.eoi, vector); }
-static inline int irqchip_route(unsigned irq, unsigned vector) { return (int)PV2(apic.route_irq, irq, vector); }
-static inline void irqchip_mask(unsigned irq, bool m) { PV2(apic.mask_irq, irq, m); }
-static inline int send_ipi(unsigned cpu, unsigned vector) { return (int)PV2(apic.send_ipi, cpu, vector); }
-static inline u32 hw_cpu_id(void) { return (u32)PV0(apic.cpu_id); }
+/* Wrappers whose op name alone would not say what it acts on are named
+ * <group>_<op>, so a call site names the group it goes through. */
+static inline int apic_init(void) { return (int)PV0(apic.init); }
+static inline void apic_eoi(unsigned vector) { PV1(apic.eoi, vector); }
+static inline int apic_route_irq(unsigned irq, unsigned vector) { return (int)PV2(apic.route_irq, irq, vector); }
+static inline void apic_mask_irq(unsigned irq, bool m) { PV2(apic.mask_irq, irq, m); }
+static inline int apic_send_ipi(unsigned cpu, unsigned vector) { return (int)PV2(apic.send_ipi, cpu, vector); }
+static inline u32 apic_cpu_id(void) { return (u32)PV0(apic.cpu_id); }
 
 static inline int time_init(void) { return (int)PV0(time.init); }
 static inline u64 clock_ns(void) { return PV0(time.clock_ns); }
@@ -430,7 +432,7 @@ static inline void console_init(void) { PV0(console.init); }
 static inline void console_write(const char *b, size_t n) { PV2(console.write, b, n); }
 static inline int console_read(char *b, size_t n) { return (int)PV2(console.read, b, n); }
 
-static inline __noreturn void machine_exit(int status)
+static inline __noreturn void power_exit(int status)
 {
     PV1(power.exit, status);
     __builtin_unreachable();

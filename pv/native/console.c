@@ -50,7 +50,7 @@ static PVOP_ABI int serial_read(char *buf, size_t len)
 static void serial_input_interrupt(unsigned vector, void *ctx)
 {
     ns16550_rx_irq(PORT, false);   /* INTR falls; serial_read re-arms it */
-    irqchip_eoi(vector);
+    apic_eoi(vector);
     console_input_ready();         /* reads the FIFO into the input queue */
 }
 
@@ -65,7 +65,7 @@ static int isa_irq_of(u16 port)
     }
 }
 
-/* After irqchip_init (console_late_init): route the UART's line to the
+/* After apic_init (console_late_init): route the UART's line to the
  * vector the 8259s give it (VEC_IRQ_BASE + irq), which also suits the
  * IOAPIC, and enable the receive interrupt. Failing that, input is polled. */
 static void serial_late_init(void)
@@ -78,7 +78,7 @@ static void serial_late_init(void)
     unsigned vector = VEC_IRQ_BASE + (unsigned)irq;
     int err = irq_register(vector, serial_input_interrupt, NULL, "serial-input");
     if (!err) {
-        err = irqchip_route((unsigned)irq, vector);
+        err = apic_route_irq((unsigned)irq, vector);
         if (err)
             irq_unregister(vector);
     }

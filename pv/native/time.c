@@ -299,7 +299,7 @@ static int pit_timer_start(void)
     pit_stop_irq0();
     int err = irq_register(VEC_IRQ_BASE + 0, pit_timer_irq, NULL, "pit-timer");
     if (!err)
-        err = irqchip_route(0, VEC_IRQ_BASE + 0);
+        err = apic_route_irq(0, VEC_IRQ_BASE + 0);
     if (err) {
         printk("time: no local APIC, and the PIT's IRQ 0 cannot be set up: %s (%d)\n",
                errno_name(err), err);
