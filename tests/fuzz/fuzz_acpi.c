@@ -25,6 +25,7 @@
  *     set in the value; acpi_pm_timer only with a port in 1..0xfffc;
  *   - madt_parse of the MADT found never reports more than the table holds.
  */
+/* fuzz-sources: drivers/acpi/acpi.c drivers/acpi/madt.c tests/unit/acpi_fake_phys.c */
 #include "fuzz.h"
 #include "../unit/acpi_fake_phys.h"
 

@@ -27,6 +27,7 @@
  *     prefix of that, every entry inside the buffer and NUL-terminated,
  *     and envp[n] NULL.
  */
+/* fuzz-sources: kernel/cmdline.c */
 #include "fuzz.h"
 
 #include <proteus/cmdline.h>

@@ -31,6 +31,7 @@
  *     terminates, names each set bit once in ascending order, and cuts
  *     only where the next name does not fit.
  */
+/* fuzz-sources: arch/x86/hypervisor.c */
 #include "fuzz.h"
 
 #include <arch/hypervisor.h>

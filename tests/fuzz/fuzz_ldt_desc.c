@@ -30,6 +30,7 @@
  *     gives a linear address below 4 GiB inside the window: no accepted
  *     segment reaches kernel space or wraps into it.
  */
+/* fuzz-sources: arch/x86/ldt_desc.c */
 #include "fuzz.h"
 
 #include <proteus/errno.h>

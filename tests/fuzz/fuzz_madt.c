@@ -18,6 +18,7 @@
  *   - madt_isa_irq gives, for every IRQ, the last override for it or
  *     identity, edge, active high.
  */
+/* fuzz-sources: drivers/acpi/madt.c */
 #include "fuzz.h"
 
 #include <drivers/madt.h>

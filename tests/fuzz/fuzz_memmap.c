@@ -31,6 +31,7 @@
  *   - memmap_limit keeps non-usable regions and cuts usable RAM at the
  *     page below `top`; memmap_usable_bytes is the sum a model computes.
  */
+/* fuzz-sources: kernel/memmap.c */
 #include "fuzz.h"
 
 #include <proteus/memmap.h>

@@ -21,6 +21,7 @@
  *     and in no reserved one; the command line is NUL-terminated inside
  *     its buffer and copied verbatim from the arena.
  */
+/* fuzz-sources: kernel/bootinfo.c kernel/memmap.c */
 #include "fuzz.h"
 #include "boot_arena.h"
 #include "memmap_check.h"

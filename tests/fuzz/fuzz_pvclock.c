@@ -15,6 +15,7 @@
  *     (modulo 2^64, scaled, saturating at 0 and 2^64 - 1), and never goes
  *     backwards as the TSC moves forward from the time stamp.
  */
+/* fuzz-sources: lib/pvclock.c */
 #include "fuzz.h"
 
 #include <proteus/errno.h>

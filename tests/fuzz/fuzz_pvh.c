@@ -20,6 +20,7 @@
  *     reserved ones (all of them, however many); the command line is
  *     NUL-terminated and copied verbatim.
  */
+/* fuzz-sources: kernel/bootinfo.c kernel/memmap.c */
 #include "fuzz.h"
 #include "boot_arena.h"
 #include "memmap_check.h"

@@ -23,6 +23,7 @@
  *   - a refusal says why in a NUL-terminated line that fits its buffer;
  *   - vmi_call_name agrees with the ABI's list (abi.h's VMI_CALL_LIST).
  */
+/* fuzz-sources: pv/vmi/rom.c lib/format.c */
 #include "fuzz.h"
 
 #include <proteus/errno.h>

@@ -39,6 +39,7 @@
  *     breakpoints (perf_event_open, PERF_TYPE_BREAKPOINT). Where the host
  *     forbids them, this one check is skipped with a note on stderr.
  */
+/* fuzz-sources: pv/xen/console_ring.c */
 #include "fuzz.h"
 
 #include <linux/hw_breakpoint.h>

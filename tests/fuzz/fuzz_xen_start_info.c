@@ -19,6 +19,7 @@
  *     [4 KiB, min(nr_pages pages, 32 GiB)) and outside the bootstrap
  *     region; the command line is NUL-terminated and a prefix of Xen's.
  */
+/* fuzz-sources: pv/xen/start_info.c kernel/memmap.c */
 #include "fuzz.h"
 #include "memmap_check.h"
 

@@ -18,22 +18,10 @@
 set -u
 cd "$(dirname "$0")/../.." || { echo "run.sh: cannot find the repository root"; echo "0 passed, 1 failed"; exit 1; }
 
-# Each harness and the kernel sources it links, unchanged. A new harness
-# is tests/fuzz/fuzz_<name>.c, one row here and seeds in tests/fuzz/corpus/<name>/.
-declare -A KSRC=(
-    [cmdline]="kernel/cmdline.c"
-    [memmap]="kernel/memmap.c"
-    [madt]="drivers/acpi/madt.c"
-    [hypervisor]="arch/x86/hypervisor.c"
-    [vmi_rom]="pv/vmi/rom.c lib/format.c"
-    [ldt_desc]="arch/x86/ldt_desc.c"
-    [xen_console_ring]="pv/xen/console_ring.c"
-    [multiboot]="kernel/bootinfo.c kernel/memmap.c"
-    [pvh]="kernel/bootinfo.c kernel/memmap.c"
-    [xen_start_info]="pv/xen/start_info.c kernel/memmap.c"
-    [acpi]="drivers/acpi/acpi.c drivers/acpi/madt.c tests/unit/acpi_fake_phys.c"
-    [pvclock]="lib/pvclock.c"
-)
+# Each harness names the kernel sources it links, unchanged, in one line
+# near its top, e.g. /* fuzz-sources: kernel/bootinfo.c kernel/memmap.c */,
+# so that a new harness is tests/fuzz/fuzz_<name>.c and seeds in
+# tests/fuzz/corpus/<name>/, nothing else. A harness without the line fails.
 # Extra libFuzzer options for `fuzz` mode (inputs longer than the default
 # 4096 bytes, ...). tests/fuzz/fuzz_<name>.dict, if present, is passed too.
 declare -A LIBFUZZER_OPTS=(
@@ -80,7 +68,7 @@ if [[ ! $SECONDS_EACH =~ ^[1-9][0-9]*$ ]]; then
     exit 2
 fi
 
-# The harnesses: every fuzz_<name>.c, which must have its row.
+# The harnesses: every fuzz_<name>.c.
 NAMES=()
 for f in tests/fuzz/fuzz_*.c; do
     [[ -e $f ]] || continue
@@ -88,10 +76,6 @@ for f in tests/fuzz/fuzz_*.c; do
     n=${n%.c}
     [[ -n $ONLY && $n != "$ONLY" ]] && continue
     NAMES+=("$n")
-done
-for n in "${!KSRC[@]}"; do
-    [[ -n $ONLY && $n != "$ONLY" ]] && continue
-    [[ -e tests/fuzz/fuzz_$n.c ]] || fail "fuzz_$n (KSRC in tests/fuzz/run.sh names it, but tests/fuzz/fuzz_$n.c is missing)"
 done
 if ((${#NAMES[@]} == 0 && failed == 0)); then
     fail "no harness${ONLY:+ named '$ONLY'} in tests/fuzz/"
@@ -133,11 +117,14 @@ build() {
     local mode=$1 name=$2 objs=() ok=true src log
     local srcs=(tests/fuzz/support.c "tests/fuzz/fuzz_$name.c")
     [[ $mode == replay ]] && srcs+=(tests/fuzz/replay_main.c)
-    if [[ -z ${KSRC[$name]+set} ]]; then
-        echo "run.sh: fuzz_$name has no row in KSRC (tests/fuzz/run.sh)"
+    local line ksrc=()
+    line=$(grep -m1 '^/\* fuzz-sources:' "tests/fuzz/fuzz_$name.c")
+    if [[ ! $line =~ ^/\*\ fuzz-sources:(.*)\*/[[:space:]]*$ ]]; then
+        echo "run.sh: tests/fuzz/fuzz_$name.c has no line /* fuzz-sources: FILES */ naming the kernel sources it links"
         return 1
     fi
-    for src in "${srcs[@]}" ${KSRC[$name]}; do
+    read -r -a ksrc <<<"${BASH_REMATCH[1]}"
+    for src in "${srcs[@]}" "${ksrc[@]}"; do
         if compile "$mode" "$src"; then objs+=("$obj"); else ok=false; fi
     done
     bin="$OUT/$([[ $mode == fuzz ]] && echo bin || echo replay)/fuzz_$name"
