@@ -306,7 +306,7 @@ distclean:
 # and a variant without inline directives for make bench.
 SHIM_SRC := $(wildcard pv/vmi/shim/*.c pv/vmi/shim/*.S)
 SHIM_BAD := checksum truncated major missing
-SHIM_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
+SHIM_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) -Iinclude \
         -fpie -fvisibility=hidden -mgeneral-regs-only -fno-stack-protector \
         -fno-asynchronous-unwind-tables -fcf-protection=none -fno-strict-aliasing \
         -fno-tree-loop-distribute-patterns --param=min-pagesize=0 -Wa,--noexecstack -MMD -MP

@@ -33,9 +33,9 @@ void lapic_write(unsigned reg, u32 v) { lapic[reg / 4] = v; }
 
 static int lapic_init(bool pic_mode)
 {
-    u64 base = rdmsr(0x1b);   /* init checked that the APIC exists */
+    u64 base = x86_rdmsr(0x1b);   /* init checked that the APIC exists */
     if (!(base & APIC_BASE_ENABLE))
-        wrmsr(0x1b, base | APIC_BASE_ENABLE);
+        x86_wrmsr(0x1b, base | APIC_BASE_ENABLE);
     lapic = shim_map_phys(base & 0x000ffffffffff000ULL, 4096);
     if (!lapic)
         return -SHIM_ENOMEM;
@@ -71,17 +71,17 @@ static bool pic_mode;
 
 static void pic_init(void)
 {
-    outb(PIC1_CMD, 0x11);                   /* ICW1: edge, cascade, ICW4 */
-    outb(PIC2_CMD, 0x11);
-    outb(PIC1_DATA, PIC_VECTOR_BASE);       /* ICW2: IRQ 0-7 -> 0x20-0x27 */
-    outb(PIC2_DATA, PIC_VECTOR_BASE + 8);   /*       IRQ 8-15 -> 0x28-0x2f */
-    outb(PIC1_DATA, 0x04);                  /* ICW3: the slave is on IRQ 2 */
-    outb(PIC2_DATA, 0x02);
-    outb(PIC1_DATA, 0x01);                  /* ICW4: 8086 mode */
-    outb(PIC2_DATA, 0x01);
+    x86_outb(PIC1_CMD, 0x11);                   /* ICW1: edge, cascade, ICW4 */
+    x86_outb(PIC2_CMD, 0x11);
+    x86_outb(PIC1_DATA, PIC_VECTOR_BASE);       /* ICW2: IRQ 0-7 -> 0x20-0x27 */
+    x86_outb(PIC2_DATA, PIC_VECTOR_BASE + 8);   /*       IRQ 8-15 -> 0x28-0x2f */
+    x86_outb(PIC1_DATA, 0x04);                  /* ICW3: the slave is on IRQ 2 */
+    x86_outb(PIC2_DATA, 0x02);
+    x86_outb(PIC1_DATA, 0x01);                  /* ICW4: 8086 mode */
+    x86_outb(PIC2_DATA, 0x01);
     pic_masked = 0xffff;
-    outb(PIC1_DATA, 0xff);                  /* OCW1: all masked */
-    outb(PIC2_DATA, 0xff);
+    x86_outb(PIC1_DATA, 0xff);                  /* OCW1: all masked */
+    x86_outb(PIC2_DATA, 0xff);
 }
 
 static void pic_mask(unsigned irq, bool masked)
@@ -96,15 +96,15 @@ static void pic_mask(unsigned irq, bool masked)
             m &= (u16)~(1u << 2);   /* the slave's lines pass the master's IRQ 2 */
     }
     pic_masked = m;
-    outb(PIC1_DATA, (u8)m);
-    outb(PIC2_DATA, (u8)(m >> 8));
+    x86_outb(PIC1_DATA, (u8)m);
+    x86_outb(PIC2_DATA, (u8)(m >> 8));
     irq_restore(f);
 }
 
 static u8 pic_isr(u16 cmd)
 {
-    outb(cmd, OCW3_READ_ISR);
-    return inb(cmd);
+    x86_outb(cmd, OCW3_READ_ISR);
+    return x86_inb(cmd);
 }
 
 /* An IRQ 7 (or 15) that is not in service was a spurious one (the line
@@ -119,9 +119,9 @@ static void pic_eoi(unsigned irq)
     }
     if (irq >= 8) {
         if (irq != 15 || (pic_isr(PIC2_CMD) & 0x80))
-            outb(PIC2_CMD, OCW2_EOI);
+            x86_outb(PIC2_CMD, OCW2_EOI);
     }
-    outb(PIC1_CMD, OCW2_EOI);
+    x86_outb(PIC1_CMD, OCW2_EOI);
     irq_restore(f);
 }
 
@@ -323,7 +323,7 @@ int SHIM_CALL shim_apic_send_ipi(unsigned cpu, unsigned vector)
         return -SHIM_EINVAL;   /* one CPU: only an IPI to itself */
     unsigned long f = irq_save();
     for (int spin = 0; spin < 1000000 && (lapic_read(LAPIC_ICR_LO) & ICR_BUSY); spin++)
-        cpu_relax();
+        x86_pause();
     lapic_write(LAPIC_ICR_LO, ICR_TO_SELF | ICR_ASSERT | vector);
     irq_restore(f);
     return 0;

@@ -38,38 +38,38 @@ enum {
 
 void uart_init(void)
 {
-    outb(COM1 + UART_IER, 0);             /* polled: no interrupts */
-    outb(COM1 + UART_LCR, LCR_DLAB);
-    outb(COM1 + UART_DATA, DIVISOR & 0xff);
-    outb(COM1 + UART_IER, DIVISOR >> 8);
-    outb(COM1 + UART_LCR, LCR_8N1);
-    if ((inb(COM1 + UART_IIR) & IIR_FIFOS_ENABLED) == IIR_FIFOS_ENABLED)
-        outb(COM1 + UART_FCR, FCR_ENABLE);   /* same mode: nothing cleared */
-    outb(COM1 + UART_MCR, MCR_DTR_RTS);
+    x86_outb(COM1 + UART_IER, 0);             /* polled: no interrupts */
+    x86_outb(COM1 + UART_LCR, LCR_DLAB);
+    x86_outb(COM1 + UART_DATA, DIVISOR & 0xff);
+    x86_outb(COM1 + UART_IER, DIVISOR >> 8);
+    x86_outb(COM1 + UART_LCR, LCR_8N1);
+    if ((x86_inb(COM1 + UART_IIR) & IIR_FIFOS_ENABLED) == IIR_FIFOS_ENABLED)
+        x86_outb(COM1 + UART_FCR, FCR_ENABLE);   /* same mode: nothing cleared */
+    x86_outb(COM1 + UART_MCR, MCR_DTR_RTS);
 }
 
 void SHIM_CALL shim_console_init(void)
 {
     /* Set up again (init did it once): first let what is still being sent
      * leave, so that no setting changes under it. */
-    for (int spin = 0; spin < SPIN_LIMIT && !(inb(COM1 + UART_LSR) & LSR_TX_EMPTY); spin++)
-        cpu_relax();
+    for (int spin = 0; spin < SPIN_LIMIT && !(x86_inb(COM1 + UART_LSR) & LSR_TX_EMPTY); spin++)
+        x86_pause();
     uart_init();
 }
 
 void SHIM_CALL shim_console_write(const char *buf, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
-        for (int spin = 0; spin < SPIN_LIMIT && !(inb(COM1 + UART_LSR) & LSR_THR_EMPTY); spin++)
-            cpu_relax();
-        outb(COM1 + UART_DATA, (u8)buf[i]);
+        for (int spin = 0; spin < SPIN_LIMIT && !(x86_inb(COM1 + UART_LSR) & LSR_THR_EMPTY); spin++)
+            x86_pause();
+        x86_outb(COM1 + UART_DATA, (u8)buf[i]);
     }
 }
 
 int SHIM_CALL shim_console_read(char *buf, size_t len)
 {
     size_t n = 0;
-    while (n < len && (inb(COM1 + UART_LSR) & LSR_DATA_READY))
-        buf[n++] = (char)inb(COM1 + UART_DATA);
+    while (n < len && (x86_inb(COM1 + UART_LSR) & LSR_DATA_READY))
+        buf[n++] = (char)x86_inb(COM1 + UART_DATA);
     return (int)n;
 }

@@ -17,7 +17,7 @@ struct desc_ptr {            /* the operand of lgdt/lidt/sgdt */
 
 void SHIM_CALL shim_cpuid(u32 leaf, u32 sub, struct cpuid_regs *out)
 {
-    cpuid4(leaf, sub, &out->eax, &out->ebx, &out->ecx, &out->edx);
+    x86_cpuid(leaf, sub, &out->eax, &out->ebx, &out->ecx, &out->edx);
 }
 
 unsigned long SHIM_CALL shim_read_cr0(void)
@@ -208,9 +208,9 @@ void SHIM_CALL shim_write_idt_entry(void *table, unsigned vec, const void *gate)
 u32 SHIM_CALL shim_io_in(u16 port, int size)
 {
     switch (size) {
-    case 1: return inb(port);
-    case 2: return inw(port);
-    case 4: return inl(port);
+    case 1: return x86_inb(port);
+    case 2: return x86_inw(port);
+    case 4: return x86_inl(port);
     default: return 0xffffffffu;   /* what an absent device reads as */
     }
 }
@@ -218,9 +218,9 @@ u32 SHIM_CALL shim_io_in(u16 port, int size)
 void SHIM_CALL shim_io_out(u16 port, int size, u32 v)
 {
     switch (size) {
-    case 1: outb(port, (u8)v); break;
-    case 2: outw(port, (u16)v); break;
-    case 4: outl(port, v); break;
+    case 1: x86_outb(port, (u8)v); break;
+    case 2: x86_outw(port, (u16)v); break;
+    case 4: x86_outl(port, v); break;
     default: break;
     }
 }

@@ -42,11 +42,11 @@ int SHIM_CALL shim_init(const struct vmi_services *services)
     kernel_log = services->log;
 
     u32 a, b, c, d;
-    cpuid4(0, 0, &a, &b, &c, &d);
+    x86_cpuid(0, 0, &a, &b, &c, &d);
     shim_cpu.max_leaf = a;
     if (a < 1)
         return refuse("declined: no CPUID leaf 1");
-    cpuid4(1, 0, &a, &b, &c, &d);
+    x86_cpuid(1, 0, &a, &b, &c, &d);
     shim_cpu.pae = d & EDX_PAE;
     shim_cpu.tsc_deadline = c & ECX_TSC_DEADLINE;
     shim_cpu.hypervisor = c & ECX_HYPERVISOR;
@@ -57,7 +57,7 @@ int SHIM_CALL shim_init(const struct vmi_services *services)
         return refuse("declined: this CPU has no TSC");
     if (!(d & EDX_APIC))
         return refuse("declined: this CPU has no local APIC");
-    if (rdmsr(0x1b) & APIC_BASE_EXTD)
+    if (x86_rdmsr(0x1b) & APIC_BASE_EXTD)
         return refuse("declined: the local APIC is locked in x2APIC mode");
 
     uart_init();

@@ -13,7 +13,7 @@
  * becomes 0xff, so that QEMU exits 255 and never 1, a clean exit(0). */
 void SHIM_CALL shim_exit(int status)
 {
-    outb(DEBUG_EXIT_PORT, status >= 0 && status <= 255 ? (u8)status : 0xff);
+    x86_outb(DEBUG_EXIT_PORT, status >= 0 && status <= 255 ? (u8)status : 0xff);
     for (;;)
         __asm__ __volatile__("cli; hlt");
 }

@@ -18,8 +18,8 @@
 
 static u8 cmos_read(u8 reg)
 {
-    outb(CMOS_INDEX, reg);   /* bit 7 clear: NMIs stay enabled */
-    return inb(CMOS_DATA);
+    x86_outb(CMOS_INDEX, reg);   /* bit 7 clear: NMIs stay enabled */
+    return x86_inb(CMOS_DATA);
 }
 
 struct rtc_fields {
@@ -31,7 +31,7 @@ struct rtc_fields {
 static void read_fields(struct rtc_fields *f)
 {
     for (int spin = 0; spin < 1000000 && (cmos_read(0x0a) & REG_A_UIP); spin++)
-        cpu_relax();
+        x86_pause();
     f->sec = cmos_read(0x00);
     f->min = cmos_read(0x02);
     f->hour = cmos_read(0x04);

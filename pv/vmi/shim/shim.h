@@ -39,60 +39,13 @@ typedef uint64_t u64;
 
 #define barrier() __asm__ __volatile__("" ::: "memory")
 
-/* ---- instructions ------------------------------------------------------ */
-
-static inline void outb(u16 port, u8 v) { __asm__ __volatile__("outb %0, %1" ::"a"(v), "Nd"(port)); }
-static inline void outw(u16 port, u16 v) { __asm__ __volatile__("outw %0, %1" ::"a"(v), "Nd"(port)); }
-static inline void outl(u16 port, u32 v) { __asm__ __volatile__("outl %0, %1" ::"a"(v), "Nd"(port)); }
-
-static inline u8 inb(u16 port)
-{
-    u8 v;
-    __asm__ __volatile__("inb %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
-
-static inline u16 inw(u16 port)
-{
-    u16 v;
-    __asm__ __volatile__("inw %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
-
-static inline u32 inl(u16 port)
-{
-    u32 v;
-    __asm__ __volatile__("inl %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
-
-static inline void cpuid4(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
-{
-    __asm__ __volatile__("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d) : "a"(leaf), "c"(sub));
-}
-
-static inline u64 rdtsc(void)
-{
-    u32 lo, hi;
-    __asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
-    return (u64)hi << 32 | lo;
-}
-
-/* MSRs: only ones whose presence CPUID has shown (IA32_APIC_BASE with
- * CPUID.1:EDX.APIC, IA32_TSC_DEADLINE with CPUID.1:ECX[24]). A #GP here
- * could not be fixed up: the kernel's exception table does not cover the
- * shim, which is why READ_MSR and WRITE_MSR are ABSENT (header.S). */
-static inline u64 rdmsr(u32 msr)
-{
-    u32 lo, hi;
-    __asm__ __volatile__("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-    return (u64)hi << 32 | lo;
-}
-
-static inline void wrmsr(u32 msr, u64 v)
-{
-    __asm__ __volatile__("wrmsr" ::"c"(msr), "a"((u32)v), "d"((u32)(v >> 32)) : "memory");
-}
+/* ---- instructions ------------------------------------------------------
+ * <hw/x86.h>, the one copy the kernel uses too. MSRs: only ones whose
+ * presence CPUID has shown (IA32_APIC_BASE with CPUID.1:EDX.APIC,
+ * IA32_TSC_DEADLINE with CPUID.1:ECX[24]). A #GP there could not be fixed
+ * up: the kernel's exception table does not cover the shim, which is why
+ * READ_MSR and WRITE_MSR are ABSENT (header.S). */
+#include <hw/x86.h>
 
 /* Interrupts off around a read-modify-write of a device register or an
  * index/data register pair, so that a call entered again from an
@@ -100,17 +53,15 @@ static inline void wrmsr(u32 msr, u64 v)
  * re-entered). One CPU: this is all the locking the shim needs. */
 static inline unsigned long irq_save(void)
 {
-    unsigned long f;
-    __asm__ __volatile__("pushf\n\tpop %0\n\tcli" : "=r"(f) : : "memory");
+    unsigned long f = x86_read_flags();
+    x86_cli();
     return f;
 }
 
 static inline void irq_restore(unsigned long f)
 {
-    __asm__ __volatile__("push %0\n\tpopf" : : "r"(f) : "memory", "cc");
+    x86_write_flags(f);
 }
-
-static inline void cpu_relax(void) { __asm__ __volatile__("pause"); }
 
 /* ---- arithmetic without libgcc ------------------------------------------
  * Nothing is linked with the shim, and i386 has no 64-bit division

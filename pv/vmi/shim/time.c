@@ -38,7 +38,7 @@ static u64 hz_from_cpuid(const char **source)
     u32 a, b, c, d;
     if (shim_cpu.max_leaf >= 0x15) {
         /* TSC/crystal ratio EBX/EAX, crystal Hz in ECX */
-        cpuid4(0x15, 0, &a, &b, &c, &d);
+        x86_cpuid(0x15, 0, &a, &b, &c, &d);
         if (a && b && c) {
             *source = "(CPUID 0x15)";
             return div_u64((u64)c * b, a);
@@ -47,9 +47,9 @@ static u64 hz_from_cpuid(const char **source)
     if (shim_cpu.hypervisor) {
         /* VMware's timing leaf, which KVM and QEMU also offer when they
          * know the rate: EAX = TSC kHz */
-        cpuid4(0x40000000, 0, &a, &b, &c, &d);
+        x86_cpuid(0x40000000, 0, &a, &b, &c, &d);
         if (a >= 0x40000010 && a < 0x40010000) {
-            cpuid4(0x40000010, 0, &a, &b, &c, &d);
+            x86_cpuid(0x40000010, 0, &a, &b, &c, &d);
             if (a) {
                 *source = "(CPUID 0x40000010)";
                 return (u64)a * 1000;
@@ -57,7 +57,7 @@ static u64 hz_from_cpuid(const char **source)
         }
     }
     if (shim_cpu.max_leaf >= 0x16) {
-        cpuid4(0x16, 0, &a, &b, &c, &d);   /* EAX = base frequency, MHz */
+        x86_cpuid(0x16, 0, &a, &b, &c, &d);   /* EAX = base frequency, MHz */
         if (a & 0xffff) {
             *source = "(CPUID 0x16)";
             return (u64)(a & 0xffff) * 1000000;
@@ -82,24 +82,24 @@ static u64 hz_from_cpuid(const char **source)
  * zero, so latching it tells how many ticks the cycles really cover. */
 static u64 pit_window(u16 ticks)
 {
-    u8 b = inb(PORT_B);
-    outb(PORT_B, (u8)((b & ~0x02) | 0x01));   /* gate on, speaker off */
-    outb(PIT_CMD, 0xb0);                      /* channel 2, lo/hi byte, mode 0 */
-    outb(PIT_CH2, (u8)ticks);
-    outb(PIT_CH2, (u8)(ticks >> 8));
-    u64 start = rdtsc();
-    if (inb(PORT_B) & 0x20) {
-        outb(PORT_B, b);
+    u8 b = x86_inb(PORT_B);
+    x86_outb(PORT_B, (u8)((b & ~0x02) | 0x01));   /* gate on, speaker off */
+    x86_outb(PIT_CMD, 0xb0);                      /* channel 2, lo/hi byte, mode 0 */
+    x86_outb(PIT_CH2, (u8)ticks);
+    x86_outb(PIT_CH2, (u8)(ticks >> 8));
+    u64 start = x86_rdtsc();
+    if (x86_inb(PORT_B) & 0x20) {
+        x86_outb(PORT_B, b);
         return 0;   /* high before the count can have run out: no PIT */
     }
     bool high;
-    while (!(high = inb(PORT_B) & 0x20) && rdtsc() - start < WAIT_LIMIT)
+    while (!(high = x86_inb(PORT_B) & 0x20) && x86_rdtsc() - start < WAIT_LIMIT)
         ;
-    u64 elapsed = rdtsc() - start;
-    outb(PIT_CMD, 0x80);                      /* latch channel 2 */
-    u16 left = inb(PIT_CH2);
-    left |= (u16)(inb(PIT_CH2) << 8);
-    outb(PORT_B, b);
+    u64 elapsed = x86_rdtsc() - start;
+    x86_outb(PIT_CMD, 0x80);                      /* latch channel 2 */
+    u16 left = x86_inb(PIT_CH2);
+    left |= (u16)(x86_inb(PIT_CH2) << 8);
+    x86_outb(PORT_B, b);
     if (!high)
         return 0;   /* never rose */
     u32 past = (0x10000u - left) & 0xffff;
@@ -114,14 +114,14 @@ static void lapic_count_begin(void)
 {
     lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
     lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VMI_VECTOR_TIMER);
-    lapic_t0 = rdtsc();
+    lapic_t0 = x86_rdtsc();
     lapic_write(LAPIC_TIMER_INIT, 0xffffffffu);
 }
 
 static u64 lapic_count_end(u64 hz)
 {
     u32 left = lapic_read(LAPIC_TIMER_CUR);
-    u64 cycles = rdtsc() - lapic_t0;
+    u64 cycles = x86_rdtsc() - lapic_t0;
     lapic_write(LAPIC_TIMER_INIT, 0);
     u64 counted = 0xffffffffu - left;
     if (counted < 100 || !cycles)
@@ -141,9 +141,9 @@ static int measure(const char **source)
         if (need_lapic) {
             /* the TSC is the reference: 10 ms of it */
             lapic_count_begin();
-            u64 start = rdtsc(), window = div_u64(t.hz, 100);
-            while (rdtsc() - start < window)
-                cpu_relax();
+            u64 start = x86_rdtsc(), window = div_u64(t.hz, 100);
+            while (x86_rdtsc() - start < window)
+                x86_pause();
             t.lapic_hz = lapic_count_end(t.hz);
         }
         return 0;
@@ -168,7 +168,7 @@ static int measure(const char **source)
 
 u64 SHIM_CALL shim_clock_ns(void)
 {
-    return mul_u64_u32_shr(rdtsc() - t.tsc0, t.tsc_to_ns.mult, t.tsc_to_ns.shift);
+    return mul_u64_u32_shr(x86_rdtsc() - t.tsc0, t.tsc_to_ns.mult, t.tsc_to_ns.shift);
 }
 
 static void log_rate(const char *what, u64 hz, const char *how)
@@ -208,7 +208,7 @@ int SHIM_CALL shim_time_init(void)
         lapic_write(LAPIC_LVT_TIMER, LVT_TSC_DEADLINE | VMI_VECTOR_TIMER);
         /* the LVT write before the first deadline write (SDM 10.5.4.1) */
         __asm__ __volatile__("mfence" ::: "memory");
-        wrmsr(MSR_TSC_DEADLINE, 0);
+        x86_wrmsr(MSR_TSC_DEADLINE, 0);
         t.deadline_mode = true;
         shim_log("local APIC timer in TSC-deadline mode");
     } else {
@@ -225,7 +225,7 @@ int SHIM_CALL shim_time_init(void)
     /* Clock 0 is the moment the RTC was read: the wall clock at boot is
      * the RTC's reading itself (to its one-second resolution). */
     u64 secs = rtc_read_unix();
-    t.tsc0 = rdtsc();
+    t.tsc0 = x86_rdtsc();
     t.wall_ns = secs * NSEC_PER_SEC;
     if (!secs)
         shim_log("the CMOS clock reads nonsense: the wall clock starts at 1970");
@@ -258,7 +258,7 @@ void SHIM_CALL shim_arm_oneshot(u64 deadline)
         return;
     if (t.deadline_mode) {
         /* 0 disarms; a deadline already passed fires at once (10.5.4.1) */
-        wrmsr(MSR_TSC_DEADLINE, deadline ? ns_to_tsc(deadline) : 0);
+        x86_wrmsr(MSR_TSC_DEADLINE, deadline ? ns_to_tsc(deadline) : 0);
         return;
     }
     if (!deadline) {
