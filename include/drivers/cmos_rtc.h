@@ -7,8 +7,6 @@ bool cmos_rtc_present(void);
 /* Seconds since the Unix epoch, or -1 if there is no RTC or it reads as
  * nonsense. */
 s64 cmos_rtc_read_unix(void);
-/* Days since 1970-01-01 for a proleptic Gregorian date (pure, host-tested). */
-s64 days_from_civil(s64 y, unsigned m, unsigned d);
 /* The RTC's 1024 Hz periodic flag, polled: a reference clock where there
  * is no PIT. periodic_start returns false if there is no RTC (then call
  * neither of the others); wait_edge returns false if the flag never rises,

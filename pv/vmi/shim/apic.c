@@ -14,6 +14,7 @@
  * OCW1 (mask), OCW2 (EOI), OCW3 (read the in-service register).
  */
 #include "shim.h"
+#include <hw/ioapic.h>
 
 /* ---- local APIC --------------------------------------------------------- */
 
@@ -127,10 +128,6 @@ static void pic_eoi(unsigned irq)
 
 /* ---- IOAPICs ------------------------------------------------------------ */
 
-#define RTE_ACTIVE_LOW (1u << 13)
-#define RTE_LEVEL (1u << 15)
-#define RTE_MASKED (1u << 16)
-
 struct ioapic {
     volatile u32 *regs;
     u32 gsi_base;
@@ -140,20 +137,9 @@ static struct ioapic ioapics[SHIM_MAX_IOAPICS];
 static unsigned n_ioapics;
 static struct madt_info madt;
 
-/* Index, then data: two accesses that an interrupt handler using the same
- * IOAPIC must not come between (callers hold interrupts off). */
-static u32 io_rd(struct ioapic *a, u32 reg)
-{
-    a->regs[0] = reg;
-    return a->regs[4];
-}
-
-static void io_wr(struct ioapic *a, u32 reg, u32 v)
-{
-    a->regs[0] = reg;
-    a->regs[4] = v;
-}
-
+/* The registers: <hw/ioapic.h>. Index, then data: two accesses that an
+ * interrupt handler using the same IOAPIC must not come between (callers
+ * hold interrupts off). */
 static void ioapics_init(void)
 {
     for (unsigned i = 0; i < madt.n_ioapics; i++) {
@@ -161,15 +147,10 @@ static void ioapics_init(void)
         a->regs = shim_map_phys(madt.ioapic[i].addr, 0x20);
         if (!a->regs)
             continue;
-        u32 ver = io_rd(a, 0x01);
-        if (ver == 0xffffffffu)
+        a->entries = ioapic_reset(a->regs);
+        if (!a->entries)
             continue;   /* nothing answers there */
-        a->entries = ((ver >> 16) & 0xff) + 1;
         a->gsi_base = madt.ioapic[i].gsi_base;
-        for (unsigned e = 0; e < a->entries; e++) {
-            io_wr(a, 0x10 + 2 * e, RTE_MASKED);
-            io_wr(a, 0x11 + 2 * e, 0);
-        }
         n_ioapics++;
     }
 }
@@ -203,9 +184,9 @@ static bool isa_gsi(unsigned irq, u32 *gsi, u32 *rte_bits)
         if (o->source == irq) {
             *gsi = o->gsi;
             if ((o->flags & 0x3) == INTI_ACTIVE_LOW)
-                *rte_bits |= RTE_ACTIVE_LOW;
+                *rte_bits |= IOAPIC_RTE_ACTIVE_LOW;
             if ((o->flags & (0x3 << 2)) == INTI_LEVEL)
-                *rte_bits |= RTE_LEVEL;
+                *rte_bits |= IOAPIC_RTE_LEVEL;
             return true;
         }
     }
@@ -287,9 +268,7 @@ int SHIM_CALL shim_apic_route_irq(unsigned isa_irq, unsigned vector)
     /* Fixed delivery, physical destination: this CPU's APIC ID in bits
      * 63:56. Masked while the halves change; live with the last write. */
     unsigned long f = irq_save();
-    io_wr(a, 0x10 + 2 * pin, RTE_MASKED);
-    io_wr(a, 0x11 + 2 * pin, shim_apic_cpu_id() << 24);
-    io_wr(a, 0x10 + 2 * pin, vector | bits);
+    ioapic_set_entry(a->regs, pin, vector | bits, (uint8_t)shim_apic_cpu_id());
     irq_restore(f);
     return 0;
 }
@@ -308,10 +287,10 @@ void SHIM_CALL shim_apic_mask_irq(unsigned isa_irq, bool masked)
     if (!isa_gsi(isa_irq, &gsi, &bits) || !(a = ioapic_for(gsi, &pin)))
         return;
     unsigned long f = irq_save();
-    u32 lo = io_rd(a, 0x10 + 2 * pin);
+    u32 lo = ioapic_read(a->regs, IOAPIC_RTE_LO(pin));
     /* a line never routed has no vector yet: it stays masked */
     if (masked || (lo & 0xff) >= 0x20)
-        io_wr(a, 0x10 + 2 * pin, masked ? lo | RTE_MASKED : lo & ~RTE_MASKED);
+        ioapic_mask_entry(a->regs, pin, masked);
     irq_restore(f);
 }
 
