@@ -111,6 +111,76 @@ static inline uint32_t x86_inl(uint16_t port)
     return v;
 }
 
+/* Debug registers 0-3 (addresses), 6 (status) and 7 (control); DR4 and
+ * DR5 alias 6 and 7 or fault, depending on CR4.DE (SDM Vol. 3B, 17.2), so
+ * they and any other number read 0 and ignore writes. */
+static inline unsigned long x86_read_dr(int reg)
+{
+    unsigned long v = 0;
+    switch (reg) {
+    case 0: __asm__ __volatile__("mov %%db0, %0" : "=r"(v)); break;
+    case 1: __asm__ __volatile__("mov %%db1, %0" : "=r"(v)); break;
+    case 2: __asm__ __volatile__("mov %%db2, %0" : "=r"(v)); break;
+    case 3: __asm__ __volatile__("mov %%db3, %0" : "=r"(v)); break;
+    case 6: __asm__ __volatile__("mov %%db6, %0" : "=r"(v)); break;
+    case 7: __asm__ __volatile__("mov %%db7, %0" : "=r"(v)); break;
+    default: break;
+    }
+    return v;
+}
+
+static inline void x86_write_dr(int reg, unsigned long v)
+{
+    switch (reg) {
+    case 0: __asm__ __volatile__("mov %0, %%db0" ::"r"(v)); break;
+    case 1: __asm__ __volatile__("mov %0, %%db1" ::"r"(v)); break;
+    case 2: __asm__ __volatile__("mov %0, %%db2" ::"r"(v)); break;
+    case 3: __asm__ __volatile__("mov %0, %%db3" ::"r"(v)); break;
+    case 6: __asm__ __volatile__("mov %0, %%db6" ::"r"(v)); break;
+    case 7: __asm__ __volatile__("mov %0, %%db7" ::"r"(v)); break;
+    default: break;
+    }
+}
+
+/* A 64-bit page-table entry (PAE, 4-level) written and read as the CPU
+ * may walk it meanwhile (SDM Vol. 3A, 4.4 and 4.10). On i386 that is two
+ * 32-bit accesses: a present entry gets its high half first, so the walker
+ * never sees the new low half (P set) with the old high half; a non-present
+ * one its low half first (P clear before the rest goes). A read takes the
+ * high half again to see that no write came between the two loads. */
+static inline void x86_pte64_write(void *p, uint64_t v)
+{
+#ifdef __x86_64__
+    *(volatile uint64_t *)p = v;
+#else
+    volatile uint32_t *half = p;
+    if (v & 1) {   /* P, bit 0 */
+        half[1] = (uint32_t)(v >> 32);
+        __asm__ __volatile__("" ::: "memory");
+        half[0] = (uint32_t)v;
+    } else {
+        half[0] = (uint32_t)v;
+        __asm__ __volatile__("" ::: "memory");
+        half[1] = (uint32_t)(v >> 32);
+    }
+#endif
+}
+
+static inline uint64_t x86_pte64_read(const void *p)
+{
+#ifdef __x86_64__
+    return *(const volatile uint64_t *)p;
+#else
+    const volatile uint32_t *half = p;
+    uint32_t lo, hi;
+    do {
+        hi = half[1];
+        lo = half[0];
+    } while (hi != half[1]);
+    return (uint64_t)hi << 32 | lo;
+#endif
+}
+
 /* rdmsr/wrmsr as they are: a #GP for an MSR the CPU lacks is not survived,
  * so only for MSRs CPUID has shown (the shim's case: no exception table of
  * its own). The kernel uses x86_rdmsr_safe/x86_wrmsr_safe (arch/x86.h). */

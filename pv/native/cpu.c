@@ -18,33 +18,8 @@ static PVOP_ABI unsigned long native_read_cr2(void) { return x86_read_cr2(); }
 static PVOP_ABI unsigned long native_read_cr4(void) { return x86_read_cr4(); }
 static PVOP_ABI void native_write_cr4(unsigned long v) { x86_write_cr4(v); }
 
-static PVOP_ABI unsigned long native_read_dr(int reg)
-{
-    unsigned long v = 0;
-    switch (reg) {
-    case 0: __asm__ __volatile__("mov %%db0, %0" : "=r"(v)); break;
-    case 1: __asm__ __volatile__("mov %%db1, %0" : "=r"(v)); break;
-    case 2: __asm__ __volatile__("mov %%db2, %0" : "=r"(v)); break;
-    case 3: __asm__ __volatile__("mov %%db3, %0" : "=r"(v)); break;
-    case 6: __asm__ __volatile__("mov %%db6, %0" : "=r"(v)); break;
-    case 7: __asm__ __volatile__("mov %%db7, %0" : "=r"(v)); break;
-    default: break;
-    }
-    return v;
-}
-
-static PVOP_ABI void native_write_dr(int reg, unsigned long v)
-{
-    switch (reg) {
-    case 0: __asm__ __volatile__("mov %0, %%db0" ::"r"(v)); break;
-    case 1: __asm__ __volatile__("mov %0, %%db1" ::"r"(v)); break;
-    case 2: __asm__ __volatile__("mov %0, %%db2" ::"r"(v)); break;
-    case 3: __asm__ __volatile__("mov %0, %%db3" ::"r"(v)); break;
-    case 6: __asm__ __volatile__("mov %0, %%db6" ::"r"(v)); break;
-    case 7: __asm__ __volatile__("mov %0, %%db7" ::"r"(v)); break;
-    default: break;
-    }
-}
+static PVOP_ABI unsigned long native_read_dr(int reg) { return x86_read_dr(reg); }
+static PVOP_ABI void native_write_dr(int reg, unsigned long v) { x86_write_dr(reg, v); }
 
 static PVOP_ABI u64 native_read_tsc(void) { return x86_rdtsc(); }
 

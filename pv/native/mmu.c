@@ -25,20 +25,7 @@ void native_pt_write(void *p, u64 v)
         *(volatile u32 *)p = (u32)v;
         return;
     }
-#ifdef __x86_64__
-    *(volatile u64 *)p = v;
-#else
-    volatile u32 *half = p;
-    if (v & PTE_P) {
-        half[1] = (u32)(v >> 32);
-        barrier();
-        half[0] = (u32)v;
-    } else {
-        half[0] = (u32)v;
-        barrier();
-        half[1] = (u32)(v >> 32);
-    }
-#endif
+    x86_pte64_write(p, v);   /* in the order a walking CPU needs */
 }
 
 static PVOP_ABI void native_set_pte(void *p, u64 v) { native_pt_write(p, v); }
@@ -50,17 +37,7 @@ static PVOP_ABI u64 native_read_entry(const void *p)
 {
     if (paging_entry_size == 4)
         return *(const volatile u32 *)p;
-#ifdef __x86_64__
-    return *(const volatile u64 *)p;
-#else
-    const volatile u32 *half = p;
-    u32 lo, hi;
-    do {
-        hi = half[1];
-        lo = half[0];
-    } while (hi != half[1]);
-    return (u64)hi << 32 | lo;
-#endif
+    return x86_pte64_read(p);
 }
 
 static PVOP_ABI paddr_t native_read_pt_base(void) { return x86_read_cr3() & ~0xfffUL; }

@@ -20,61 +20,15 @@ void SHIM_CALL shim_cpuid(u32 leaf, u32 sub, struct cpuid_regs *out)
     x86_cpuid(leaf, sub, &out->eax, &out->ebx, &out->ecx, &out->edx);
 }
 
-unsigned long SHIM_CALL shim_read_cr0(void)
-{
-    unsigned long v;
-    __asm__ __volatile__("mov %%cr0, %0" : "=r"(v));
-    return v;
-}
+unsigned long SHIM_CALL shim_read_cr0(void) { return x86_read_cr0(); }
+void SHIM_CALL shim_write_cr0(unsigned long v) { x86_write_cr0(v); }
+unsigned long SHIM_CALL shim_read_cr2(void) { return x86_read_cr2(); }
+unsigned long SHIM_CALL shim_read_cr4(void) { return x86_read_cr4(); }
+void SHIM_CALL shim_write_cr4(unsigned long v) { x86_write_cr4(v); }
 
-void SHIM_CALL shim_write_cr0(unsigned long v) { __asm__ __volatile__("mov %0, %%cr0" ::"r"(v) : "memory"); }
-
-unsigned long SHIM_CALL shim_read_cr2(void)
-{
-    unsigned long v;
-    __asm__ __volatile__("mov %%cr2, %0" : "=r"(v));
-    return v;
-}
-
-unsigned long SHIM_CALL shim_read_cr4(void)
-{
-    unsigned long v;
-    __asm__ __volatile__("mov %%cr4, %0" : "=r"(v));
-    return v;
-}
-
-void SHIM_CALL shim_write_cr4(unsigned long v) { __asm__ __volatile__("mov %0, %%cr4" ::"r"(v) : "memory"); }
-
-/* Debug registers 0-3 (addresses), 6 (status) and 7 (control); DR4 and
- * DR5 alias 6 and 7 or fault, depending on CR4.DE (SDM Vol. 3B, 17.2), so
- * they and anything else read 0 and ignore writes. */
-unsigned long SHIM_CALL shim_read_dr(int reg)
-{
-    unsigned long v = 0;
-    switch (reg) {
-    case 0: __asm__ __volatile__("mov %%db0, %0" : "=r"(v)); break;
-    case 1: __asm__ __volatile__("mov %%db1, %0" : "=r"(v)); break;
-    case 2: __asm__ __volatile__("mov %%db2, %0" : "=r"(v)); break;
-    case 3: __asm__ __volatile__("mov %%db3, %0" : "=r"(v)); break;
-    case 6: __asm__ __volatile__("mov %%db6, %0" : "=r"(v)); break;
-    case 7: __asm__ __volatile__("mov %%db7, %0" : "=r"(v)); break;
-    default: break;
-    }
-    return v;
-}
-
-void SHIM_CALL shim_write_dr(int reg, unsigned long v)
-{
-    switch (reg) {
-    case 0: __asm__ __volatile__("mov %0, %%db0" ::"r"(v)); break;
-    case 1: __asm__ __volatile__("mov %0, %%db1" ::"r"(v)); break;
-    case 2: __asm__ __volatile__("mov %0, %%db2" ::"r"(v)); break;
-    case 3: __asm__ __volatile__("mov %0, %%db3" ::"r"(v)); break;
-    case 6: __asm__ __volatile__("mov %0, %%db6" ::"r"(v)); break;
-    case 7: __asm__ __volatile__("mov %0, %%db7" ::"r"(v)); break;
-    default: break;
-    }
-}
+/* Debug registers: <hw/x86.h> says which exist. */
+unsigned long SHIM_CALL shim_read_dr(int reg) { return x86_read_dr(reg); }
+void SHIM_CALL shim_write_dr(int reg, unsigned long v) { x86_write_dr(reg, v); }
 
 void SHIM_CALL shim_load_gdt(const struct desc_ptr *p)
 {

@@ -44,18 +44,10 @@ static bool wide_entries(void)
  * on hardware. (x86_64's is one store: inline.S.) */
 void SHIM_CALL shim_set_entry(void *entryp, u64 v)
 {
-    volatile u32 *half = entryp;
-    if (!wide_entries()) {
-        half[0] = (u32)v;
-    } else if (v & PTE_P) {
-        half[1] = (u32)(v >> 32);
-        barrier();
-        half[0] = (u32)v;
-    } else {
-        half[0] = (u32)v;
-        barrier();
-        half[1] = (u32)(v >> 32);
-    }
+    if (!wide_entries())
+        *(volatile u32 *)entryp = (u32)v;
+    else
+        x86_pte64_write(entryp, v);   /* in the order a walking CPU needs */
 }
 #endif
 
@@ -63,30 +55,9 @@ u64 SHIM_CALL shim_read_entry(const void *entryp)
 {
     if (!wide_entries())
         return *(const volatile u32 *)entryp;
-#if defined(__x86_64__)
-    return *(const volatile u64 *)entryp;
-#else
-    /* Two loads: read the high half again to see that no write came
-     * between them (the kernel writes entries from interrupt handlers
-     * too, abi.h). */
-    const volatile u32 *half = entryp;
-    u32 lo, hi;
-    do {
-        hi = half[1];
-        lo = half[0];
-    } while (hi != half[1]);
-    return (u64)hi << 32 | lo;
-#endif
+    /* the kernel writes entries from interrupt handlers too (abi.h) */
+    return x86_pte64_read(entryp);
 }
-
-static unsigned long read_cr3(void)
-{
-    unsigned long v;
-    __asm__ __volatile__("mov %%cr3, %0" : "=r"(v));
-    return v;
-}
-
-static void write_cr3(unsigned long v) { __asm__ __volatile__("mov %0, %%cr3" ::"r"(v) : "memory"); }
 
 /* CR3 holds the root's address and, below it, cache-control bits (PWT,
  * PCD) that are no part of the address. SDM Vol. 3A, 4.3 (2-level:
@@ -94,7 +65,7 @@ static void write_cr3(unsigned long v) { __asm__ __volatile__("mov %0, %%cr3" ::
  * 31:5), 4.5 (4-level: bits MAXPHYADDR-1:12, at most 51:12). */
 u64 SHIM_CALL shim_read_pt_base(void)
 {
-    u64 cr3 = read_cr3();
+    u64 cr3 = x86_read_cr3();
 #if defined(__x86_64__)
     return cr3 & 0x000ffffffffff000ULL;
 #else
@@ -102,14 +73,14 @@ u64 SHIM_CALL shim_read_pt_base(void)
 #endif
 }
 
-void SHIM_CALL shim_write_pt_base(u64 root) { write_cr3((unsigned long)root); }
+void SHIM_CALL shim_write_pt_base(u64 root) { x86_write_cr3((unsigned long)root); }
 
 void SHIM_CALL shim_flush_tlb_one(unsigned long va)
 {
     __asm__ __volatile__("invlpg (%0)" ::"r"(va) : "memory");
 }
 
-void SHIM_CALL shim_flush_tlb_all(void) { write_cr3(read_cr3()); }
+void SHIM_CALL shim_flush_tlb_all(void) { x86_write_cr3(x86_read_cr3()); }
 
 #define CR4_PGE (1ul << 7)
 
@@ -124,7 +95,7 @@ void SHIM_CALL shim_flush_tlb_global(void)
         __asm__ __volatile__("mov %0, %%cr4" ::"r"(cr4 & ~CR4_PGE) : "memory");
         __asm__ __volatile__("mov %0, %%cr4" ::"r"(cr4) : "memory");
     } else {
-        write_cr3(read_cr3());
+        x86_write_cr3(x86_read_cr3());
     }
     irq_restore(f);
 }
