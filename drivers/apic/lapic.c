@@ -12,7 +12,6 @@
 #include <proteus/printk.h>
 #include <proteus/pvops.h>
 
-#define SVR_ENABLE 0x100
 #define TIMER_DIV_16 0x3
 
 static const struct lapic_mode *mode;

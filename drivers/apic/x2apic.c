@@ -10,7 +10,6 @@
 #include <proteus/printk.h>
 #include <proteus/pvops.h>
 
-#define X2APIC_MSR(reg) (0x800u + ((reg) >> 4))
 
 static bool reported[64];
 

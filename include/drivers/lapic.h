@@ -2,49 +2,14 @@
  * The local APIC, in either of its two register interfaces: xAPIC (MMIO)
  * or x2APIC (MSRs). Each mode is a small table behind one interface (a
  * mode is data, not a second driver); the rest (timer, EOI, set-up) is
- * common code in drivers/apic/lapic.c. Register offsets: Intel SDM Vol. 3A, table 11-1;
- * in x2APIC mode register `off` is MSR 0x800 + (off >> 4) (table 11-6).
+ * common code in drivers/apic/lapic.c. The registers and bits are
+ * <hw/lapic.h>, shared with the VMI shim.
  */
 #ifndef DRIVERS_LAPIC_H
 #define DRIVERS_LAPIC_H
 
+#include <hw/lapic.h>
 #include <proteus/types.h>
-
-enum lapic_reg {
-    LAPIC_ID = 0x020,
-    LAPIC_VERSION = 0x030,
-    LAPIC_TPR = 0x080,
-    LAPIC_PPR = 0x0a0,
-    LAPIC_EOI = 0x0b0,
-    LAPIC_LDR = 0x0d0,
-    LAPIC_SVR = 0x0f0,
-    LAPIC_ISR0 = 0x100,   /* eight registers, 0x10 apart */
-    LAPIC_TMR0 = 0x180,
-    LAPIC_IRR0 = 0x200,
-    LAPIC_ESR = 0x280,
-    LAPIC_ICR = 0x300,
-    LAPIC_LVT_TIMER = 0x320,
-    LAPIC_LVT_THERMAL = 0x330,
-    LAPIC_LVT_PERF = 0x340,
-    LAPIC_LVT_LINT0 = 0x350,
-    LAPIC_LVT_LINT1 = 0x360,
-    LAPIC_LVT_ERROR = 0x370,
-    LAPIC_TIMER_INIT = 0x380,
-    LAPIC_TIMER_CUR = 0x390,
-    LAPIC_TIMER_DIV = 0x3e0,
-};
-
-/* LVT bits, SDM 11.5.1, figure 11-8. */
-#define LVT_MASKED (1u << 16)
-#define LVT_DM_EXTINT (7u << 8)
-#define LVT_DM_NMI (4u << 8)
-#define LVT_TIMER_TSC_DEADLINE (2u << 17)
-
-/* IA32_APIC_BASE (MSR 0x1b), SDM 11.4.4 and 11.12.1. */
-#define APIC_BASE_BSP (1ULL << 8)
-#define APIC_BASE_EXTD (1ULL << 10)   /* x2APIC mode */
-#define APIC_BASE_ENABLE (1ULL << 11)
-#define MSR_TSC_DEADLINE 0x6e0
 
 struct lapic_mode {
     const char *name;

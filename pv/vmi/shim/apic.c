@@ -18,13 +18,6 @@
 
 /* ---- local APIC --------------------------------------------------------- */
 
-#define APIC_BASE_ENABLE (1ull << 11)   /* IA32_APIC_BASE (MSR 0x1b) */
-#define SVR_ENABLE 0x100
-#define LVT_DM_NMI (4u << 8)
-#define LVT_DM_EXTINT (7u << 8)
-#define ICR_BUSY (1u << 12)             /* delivery status: send pending */
-#define ICR_ASSERT (1u << 14)
-#define ICR_TO_SELF (1u << 18)          /* destination shorthand 01 */
 
 static volatile u32 *lapic;             /* set once by APIC_INIT */
 
@@ -34,9 +27,9 @@ void lapic_write(unsigned reg, u32 v) { lapic[reg / 4] = v; }
 
 static int lapic_init(bool pic_mode)
 {
-    u64 base = x86_rdmsr(0x1b);   /* init checked that the APIC exists */
+    u64 base = x86_rdmsr(MSR_APIC_BASE);   /* init checked that the APIC exists */
     if (!(base & APIC_BASE_ENABLE))
-        x86_wrmsr(0x1b, base | APIC_BASE_ENABLE);
+        x86_wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
     lapic = shim_map_phys(base & 0x000ffffffffff000ULL, 4096);
     if (!lapic)
         return -SHIM_ENOMEM;
@@ -301,9 +294,9 @@ int SHIM_CALL shim_apic_send_ipi(unsigned cpu, unsigned vector)
     if (cpu != 0 || vector < 0x20 || vector > 0xff)
         return -SHIM_EINVAL;   /* one CPU: only an IPI to itself */
     unsigned long f = irq_save();
-    for (int spin = 0; spin < 1000000 && (lapic_read(LAPIC_ICR_LO) & ICR_BUSY); spin++)
+    for (int spin = 0; spin < 1000000 && (lapic_read(LAPIC_ICR) & ICR_BUSY); spin++)
         x86_pause();
-    lapic_write(LAPIC_ICR_LO, ICR_TO_SELF | ICR_ASSERT | vector);
+    lapic_write(LAPIC_ICR, ICR_TO_SELF | ICR_ASSERT | vector);
     irq_restore(f);
     return 0;
 }

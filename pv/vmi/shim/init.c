@@ -21,8 +21,6 @@ static void (VMI_CC *kernel_log)(const char *msg);
 #define EDX_APIC (1u << 9)
 #define ECX_TSC_DEADLINE (1u << 24)
 #define ECX_HYPERVISOR (1u << 31)
-/* IA32_APIC_BASE bit 10: the APIC is in x2APIC mode (SDM Vol. 3A, 10.12.1). */
-#define APIC_BASE_EXTD (1u << 10)
 
 static int refuse(const char *why)
 {
@@ -57,7 +55,7 @@ int SHIM_CALL shim_init(const struct vmi_services *services)
         return refuse("declined: this CPU has no TSC");
     if (!(d & EDX_APIC))
         return refuse("declined: this CPU has no local APIC");
-    if (x86_rdmsr(0x1b) & APIC_BASE_EXTD)
+    if (x86_rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD)
         return refuse("declined: the local APIC is locked in x2APIC mode");
 
     uart_init();

@@ -117,25 +117,8 @@ volatile u32 *lapic_regs(void);
 void lapic_write(unsigned reg, u32 v);
 u32 lapic_read(unsigned reg);
 
-/* Local APIC registers (SDM Vol. 3A, 10.4.1 table 10-1; 11.4.1 table 11-1
- * in newer editions) used by more than one file. */
-#define LAPIC_ID 0x020
-#define LAPIC_VERSION 0x030
-#define LAPIC_TPR 0x080
-#define LAPIC_EOI 0x0b0
-#define LAPIC_SVR 0x0f0
-#define LAPIC_ICR_LO 0x300
-#define LAPIC_LVT_CMCI 0x2f0
-#define LAPIC_LVT_TIMER 0x320
-#define LAPIC_LVT_THERMAL 0x330
-#define LAPIC_LVT_PERF 0x340
-#define LAPIC_LVT_LINT0 0x350
-#define LAPIC_LVT_LINT1 0x360
-#define LAPIC_LVT_ERROR 0x370
-#define LAPIC_TIMER_INIT 0x380
-#define LAPIC_TIMER_CUR 0x390
-#define LAPIC_TIMER_DIV 0x3e0
-#define LVT_MASKED (1u << 16)
+/* Local APIC registers and bits: <hw/lapic.h>. */
+#include <hw/lapic.h>
 
 /* The kernel's platform-op signatures (include/proteus/pvops.h), one per
  * entry point; header.S puts their offsets in the call table. */

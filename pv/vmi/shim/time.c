@@ -18,8 +18,6 @@
 
 #define NSEC_PER_SEC 1000000000ULL
 #define PIT_HZ 1193182u
-#define MSR_TSC_DEADLINE 0x6e0
-#define LVT_TSC_DEADLINE (2u << 17)
 #define TIMER_DIV_16 0x3
 
 /* All of it written once by TIME_INIT, before the kernel enables
@@ -205,7 +203,7 @@ int SHIM_CALL shim_time_init(void)
 
     if (shim_cpu.tsc_deadline) {
         lapic_write(LAPIC_TIMER_INIT, 0);
-        lapic_write(LAPIC_LVT_TIMER, LVT_TSC_DEADLINE | VMI_VECTOR_TIMER);
+        lapic_write(LAPIC_LVT_TIMER, LVT_TIMER_TSC_DEADLINE | VMI_VECTOR_TIMER);
         /* the LVT write before the first deadline write (SDM 10.5.4.1) */
         __asm__ __volatile__("mfence" ::: "memory");
         x86_wrmsr(MSR_TSC_DEADLINE, 0);
