@@ -12,11 +12,7 @@
 
 static bool long_mode(void)
 {
-#ifdef __x86_64__
-    return true;
-#else
-    return false;
-#endif
+    return IS_ENABLED(CONFIG_64BIT);
 }
 
 int ldt_set_raw(unsigned entry, struct seg_desc d)

@@ -142,13 +142,13 @@ __noreturn void kernel_main(const struct boot_info *bi)
     /* RAM the CPU cannot address (beyond MAXPHYADDR, or above 4 GiB for
      * 2-level paging) is left out of the map before anything uses it. */
     u64 addressable = 1ULL << cpu_features.phys_bits;
-    if (!IS_ENABLED(CONFIG_ARCH_BITS == 64) && !cpu_features.pae)
+    if (!IS_ENABLED(CONFIG_64BIT) && !cpu_features.pae)
         addressable = 1ULL << 32;   /* before vm_init, vm_phys_limit() cannot tell */
     if (memmap_usable_bytes(&boot_info.mem, addressable)) {
         printk("proteus: %llu MiB of RAM lie above this CPU's %u-bit physical address limit "
                "and are not used\n",
                (unsigned long long)(memmap_usable_bytes(&boot_info.mem, addressable) >> 20),
-               !cpu_features.pae && !IS_ENABLED(CONFIG_ARCH_BITS == 64) ? 32 : cpu_features.phys_bits);
+               !cpu_features.pae && !IS_ENABLED(CONFIG_64BIT) ? 32 : cpu_features.phys_bits);
         memmap_limit(&boot_info.mem, addressable);
     }
     print_memory_map();

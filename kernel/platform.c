@@ -103,12 +103,7 @@ void platform_print_boot_line(void)
 {
     const char *detail = current->detail ? current->detail() : NULL;
     printk("proteus: platform=%s%s%s arch=%s cpu=%s irq=%s mmu=%s apic=%s time=%s console=%s\n",
-           current->name, detail ? ":" : "", detail ? detail : "",
-#ifdef __x86_64__
-           "x86_64",
-#else
-           "i386",
-#endif
+           current->name, detail ? ":" : "", detail ? detail : "", ARCH_NAME,
            pv_ops.cpu.name, pv_ops.irq.name, pv_ops.mmu.name, pv_ops.apic.name, pv_ops.time.name,
            pv_ops.console.name);
 }

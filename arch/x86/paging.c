@@ -349,11 +349,7 @@ static int nx_leaf(void *e, int level, vaddr_t va, void *arg)
  */
 void vm_adopt(const struct memmap *m, paddr_t current_root)
 {
-#ifdef __x86_64__
-    paging_levels = 4;
-#else
-    paging_levels = 3;
-#endif
+    paging_levels = IS_ENABLED(CONFIG_64BIT) ? 4 : 3;
     paging_entry_size = 8;
     nx_ok = cpu_features.nx;
     large_ok = false;

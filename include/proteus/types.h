@@ -69,6 +69,13 @@ typedef uintptr_t vaddr_t;
  * branch not taken from the compiler. */
 #define IS_ENABLED(opt) (opt)
 
+/* The one spelling of "this is the 64-bit kernel" in C bodies: a constant,
+ * so both arches' branches compile (XTF's habit). #ifdef __x86_64__ stays
+ * only where the other branch cannot compile (other struct fields, other
+ * instructions, other Xen ABI types). */
+#define CONFIG_64BIT (CONFIG_ARCH_BITS == 64)   /* config/<arch>.mk */
+#define ARCH_NAME (IS_ENABLED(CONFIG_64BIT) ? "x86_64" : "i386")
+
 #define barrier() __asm__ __volatile__("" ::: "memory")
 #define READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))
 #define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
