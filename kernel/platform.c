@@ -84,15 +84,24 @@ void platform_select_entry(const struct personality *p)
     hypervisor_detect();
 }
 
-void pv_ops_override(void *group, const void *over, size_t size)
+void pv_ops_merge(const struct pv_ops *over)
 {
-    /* every group is a name followed by function pointers, all one word */
-    void **dst = group;
-    void *const *src = over;
-    for (size_t i = 0; i < size / sizeof(void *); i++)
-        if (src[i])
-            dst[i] = src[i];
+#define MERGE_NAME(g) if (over->g.name) pv_ops.g.name = over->g.name;
+#define MERGE_OP(g, op) if (over->g.op) pv_ops.g.op = over->g.op;
+    PVOP_GROUPS(MERGE_NAME)
+    PVOP_LIST(MERGE_OP)
+#undef MERGE_NAME
+#undef MERGE_OP
 }
+
+/* The merge above, the patcher and the VMI call table rely on the lists
+ * naming everything in struct pv_ops: a group or op added to the struct
+ * and not to the lists fails the build here. */
+#define ONE_GROUP(g) +1
+#define ONE_OP(g, op) +1
+BUILD_BUG_ON(sizeof(struct pv_ops) != sizeof(void *) * (0 PVOP_GROUPS(ONE_GROUP) PVOP_LIST(ONE_OP)));
+#undef ONE_GROUP
+#undef ONE_OP
 
 const struct personality *platform_current(void)
 {

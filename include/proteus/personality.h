@@ -44,10 +44,14 @@ struct personality {
 
 extern const struct personality native_personality;
 
-/* Install a personality's partial table over a group of pv_ops: its name
- * and every operation it fills in; the rest stay as they were (native).
- * `size` is the group's size, e.g. sizeof(struct pv_cpu_ops). */
-void pv_ops_override(void *group, const void *over, size_t size);
+/* Lay a personality's ops over pv_ops: every group name and operation
+ * `over` sets (non-NULL); the rest stay as they were (native). Typed and
+ * generated from PVOP_GROUPS and PVOP_LIST, so an overlay is a struct
+ * pv_ops with designated initialisers:
+ *   struct pv_ops over = { .time = kvm_time_ops, .apic = kvm_apic_ops };
+ *   pv_ops_merge(&over); */
+struct pv_ops;
+void pv_ops_merge(const struct pv_ops *over);
 
 /* A probe cannot print (the console is not up yet): it leaves a line here
  * instead, and boot prints the lot once the console works. */

@@ -173,7 +173,11 @@ struct pv_ops {
 
 extern struct pv_ops pv_ops;
 
-/* Every operation, for the patcher and `monitor` (kernel/pvpatch.c). */
+/* Every group, and every operation (for the patcher, `monitor` and the
+ * ops merge: kernel/pvpatch.c, kernel/platform.c). A build check in
+ * kernel/platform.c holds the two lists to struct pv_ops: each group is
+ * its name and its ops, one word each, and every op is listed. */
+#define PVOP_GROUPS(X) X(cpu) X(irq) X(mmu) X(apic) X(time) X(vcpu) X(console) X(power)
 #define PVOP_LIST(X)                                                                    \
     X(cpu, cpuid) X(cpu, read_cr0) X(cpu, write_cr0) X(cpu, read_cr2) X(cpu, read_cr4)   \
     X(cpu, write_cr4) X(cpu, read_dr) X(cpu, write_dr) X(cpu, read_msr) X(cpu, write_msr) \

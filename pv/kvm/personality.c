@@ -45,8 +45,10 @@ static bool kvm_probe(void)
 
 static bool kvm_install(void)
 {
-    pv_ops.time = kvm_time_ops;
-    pv_ops_override(&pv_ops.apic, &kvm_apic_ops, sizeof(kvm_apic_ops));
+    /* kvm_time_ops is whole (its ops hand on to the native ones when
+     * kvmclock does not start); kvm_apic_ops only the EOI and init. */
+    struct pv_ops over = { .time = kvm_time_ops, .apic = kvm_apic_ops };
+    pv_ops_merge(&over);
     return true;
 }
 

@@ -23,15 +23,17 @@ static bool xen_probe(void)
 
 static bool xen_install(void)
 {
-    pv_ops_override(&pv_ops.cpu, &xen_cpu_ops, sizeof(pv_ops.cpu));
-    pv_ops_override(&pv_ops.irq, &xen_irq_ops, sizeof(pv_ops.irq));
-    pv_ops_override(&pv_ops.mmu, &xen_mmu_ops, sizeof(pv_ops.mmu));
-    pv_ops_override(&pv_ops.apic, &xen_evtchn_ops, sizeof(pv_ops.apic));
-    pv_ops_override(&pv_ops.time, &xen_time_ops, sizeof(pv_ops.time));
-    pv_ops_override(&pv_ops.vcpu, &xen_vcpu_ops, sizeof(pv_ops.vcpu));
-    pv_ops_override(&pv_ops.console, xen_is_dom0() ? &xen_console_ops : &xen_console_ring_ops,
-                    sizeof(pv_ops.console));
-    pv_ops_override(&pv_ops.power, &xen_power_ops, sizeof(pv_ops.power));
+    struct pv_ops over = {
+        .cpu = xen_cpu_ops,
+        .irq = xen_irq_ops,
+        .mmu = xen_mmu_ops,
+        .apic = xen_evtchn_ops,
+        .time = xen_time_ops,
+        .vcpu = xen_vcpu_ops,
+        .console = xen_is_dom0() ? xen_console_ops : xen_console_ring_ops,
+        .power = xen_power_ops,
+    };
+    pv_ops_merge(&over);
     return true;
 }
 
