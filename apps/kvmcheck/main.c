@@ -25,6 +25,7 @@
 #include <proteus/timekeeping.h>
 #include <proteus/timer.h>
 #include <pv/kvm.h>
+#include <pv/vmi.h>
 
 static int failures;
 
@@ -166,8 +167,8 @@ int main(int argc, char **argv)
             printk("kvmcheck: unknown argument '%s' (ignored)\n", argv[i]);
     }
     u32 features = kvm_features_by_cpuid();
-    const char *want = vmi ? "vmi" : "kvm";
-    result("kvm.platform", !strcmp(platform_current()->name, want), platform_current()->name);
+    const struct personality *want = vmi ? &vmi_personality : &kvm_personality;
+    result("kvm.platform", platform_current() == want, platform_current()->name);
     if (vmi)
         result("kvm.kvmclock_mixed_in",
                platform_mixed_clock() && !strcmp(platform_mixed_clock(), "kvmclock") &&

@@ -16,12 +16,26 @@ static u8 cmos_read(u8 reg)
     return inb(CMOS_DATA);
 }
 
+static void cmos_write(u8 reg, u8 v)
+{
+    outb(CMOS_INDEX, reg);
+    outb(CMOS_DATA, v);
+}
+
+/* Wait out an update in progress (it lasts under 2 ms), for at most `ms`;
+ * false if it is still on. */
+static bool update_over(unsigned ms)
+{
+    u64 t0 = read_tsc();
+    while (cmos_read(CMOS_REG_A) & CMOS_A_UIP)
+        if (read_tsc() - t0 > TSC_CYCLES_FOR_MS(ms))
+            return false;
+    return true;
+}
+
 static void read_raw(struct cmos_time *t)
 {
-    /* Wait out an update in progress (it lasts under 2 ms), bounded. */
-    u64 t0 = read_tsc();
-    while ((cmos_read(CMOS_REG_A) & CMOS_A_UIP) && read_tsc() - t0 < TSC_CYCLES_FOR_MS(5))
-        ;
+    update_over(5);   /* the two-reads-agree check below covers a late one */
     cmos_read_time(t, cmos_read);
 }
 
@@ -63,10 +77,8 @@ bool cmos_rtc_periodic_start(void)
         return false;
     saved_a = cmos_read(CMOS_REG_A);
     saved_b = cmos_read(CMOS_REG_B);
-    outb(CMOS_INDEX, CMOS_REG_A);
-    outb(CMOS_DATA, (u8)((saved_a & 0xf0) | CMOS_A_RATE_1024HZ));
-    outb(CMOS_INDEX, CMOS_REG_B);
-    outb(CMOS_DATA, (u8)(saved_b | CMOS_B_PIE));
+    cmos_write(CMOS_REG_A, (u8)((saved_a & 0xf0) | CMOS_A_RATE_1024HZ));
+    cmos_write(CMOS_REG_B, (u8)(saved_b | CMOS_B_PIE));
     cmos_read(CMOS_REG_C);
     return true;
 }
@@ -105,10 +117,8 @@ bool cmos_rtc_wait_update(u64 *edge_lo, u64 *edge_hi, unsigned *second)
         if (uip && seen_clear) {
             *edge_lo = before;
             *edge_hi = read_tsc();
-            u64 t1 = read_tsc();
-            while (cmos_read(CMOS_REG_A) & CMOS_A_UIP)   /* the update takes under 2 ms */
-                if (read_tsc() - t1 > TSC_CYCLES_FOR_MS(20))
-                    return false;
+            if (!update_over(20))
+                return false;
             u8 sec = cmos_read(CMOS_SEC);
             *second = (cmos_read(CMOS_REG_B) & CMOS_B_BINARY) ? sec : cmos_bcd(sec);
             return *second < 60;
@@ -121,8 +131,6 @@ bool cmos_rtc_wait_update(u64 *edge_lo, u64 *edge_hi, unsigned *second)
 
 void cmos_rtc_periodic_stop(void)
 {
-    outb(CMOS_INDEX, CMOS_REG_B);
-    outb(CMOS_DATA, saved_b);
-    outb(CMOS_INDEX, CMOS_REG_A);
-    outb(CMOS_DATA, saved_a);
+    cmos_write(CMOS_REG_B, saved_b);
+    cmos_write(CMOS_REG_A, saved_a);
 }

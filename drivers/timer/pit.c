@@ -14,20 +14,34 @@
 #define PIT_CMD 0x43
 #define PORT_B 0x61
 
-bool pit_wait_ticks(u16 ticks, u64 *tsc_elapsed)
+/* A port write timed at the middle of the TSC readings around it. On a
+ * virtual machine a port write is an exit that takes a while, and a
+ * reading taken only after it is late (seen on a nested KVM: every
+ * PIT-measured rate 0.5 % low when both ends of a window were read so). */
+static u64 outb_timed(u16 port, u8 v)
+{
+    u64 t = read_tsc();
+    outb(port, v);
+    return t + (read_tsc() - t) / 2;
+}
+
+/* Gate channel 2 on (speaker off) and start a mode-0 count of `ticks`;
+ * returns port B as it was, to put back, and in *start when the count
+ * began (with its high byte). */
+static u8 channel2_start(u16 ticks, u64 *start)
 {
     u8 b = inb(PORT_B);
-    outb(PORT_B, (u8)((b & ~0x02) | 0x01));   /* gate on, speaker off */
-    outb(PIT_CMD, 0xb0);                      /* channel 2, lo/hi, mode 0, binary */
+    outb(PORT_B, (u8)((b & ~0x02) | 0x01));
+    outb(PIT_CMD, 0xb0);   /* channel 2, lo/hi, mode 0, binary */
     outb(PIT_CH2, (u8)ticks);
-    /* The count starts with its high byte, and the latch below stops the
-     * reckoning: each is timed at the middle of the TSC readings around its
-     * port write. On a virtual machine a port write is an exit that takes
-     * a while, and a reading taken only after it was late at both ends
-     * (seen on a nested KVM: every rate 0.5 % low). */
-    u64 t = read_tsc();
-    outb(PIT_CH2, (u8)(ticks >> 8));
-    u64 start = t + (read_tsc() - t) / 2;
+    *start = outb_timed(PIT_CH2, (u8)(ticks >> 8));
+    return b;
+}
+
+bool pit_wait_ticks(u16 ticks, u64 *tsc_elapsed)
+{
+    u64 start;
+    u8 b = channel2_start(ticks, &start);
     /* 65535 ticks are 55 ms: give up well after that */
     bool done;
     while (!(done = inb(PORT_B) & 0x20) && read_tsc() - start < TSC_CYCLES_FOR_MS(100))
@@ -36,9 +50,7 @@ bool pit_wait_ticks(u16 ticks, u64 *tsc_elapsed)
      * meanwhile), but in mode 0 the count goes on down past zero, from
      * 0xffff: latch it to learn how many ticks the TSC span really covers,
      * and scale the span back to `ticks`. */
-    t = read_tsc();
-    outb(PIT_CMD, 0x80);   /* counter latch, channel 2 */
-    u64 end = t + (read_tsc() - t) / 2;
+    u64 end = outb_timed(PIT_CMD, 0x80);   /* counter latch, channel 2 */
     u16 left = inb(PIT_CH2);
     left |= (u16)(inb(PIT_CH2) << 8);
     u64 counted = ticks + (u16)(0x10000 - left);   /* left == 0: none past */
@@ -52,11 +64,8 @@ bool pit_wait_ticks(u16 ticks, u64 *tsc_elapsed)
  * read, and a real PIT would look absent). Nothing waits for it to end. */
 bool pit_present(void)
 {
-    u8 b = inb(PORT_B);
-    outb(PORT_B, (u8)((b & ~0x02) | 0x01));   /* gate on, speaker off */
-    outb(PIT_CMD, 0xb0);                      /* channel 2, lo/hi, mode 0, binary */
-    outb(PIT_CH2, 0xff);
-    outb(PIT_CH2, 0xff);
+    u64 start;
+    u8 b = channel2_start(0xffff, &start);
     bool counting = !(inb(PORT_B) & 0x20);
     outb(PORT_B, b);
     return counting;

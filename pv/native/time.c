@@ -124,19 +124,23 @@ static bool rtc_window(u64 *hz_out)
  * (drivers/rtc/cmos.c). Its error is at most the width of the two edges'
  * brackets, which must be within the same TSC_WINDOWS_AGREE_PPM; three
  * seconds are tried. Costs one to four seconds, only on such a machine. */
+static bool next_update(u64 *lo, u64 *hi, unsigned *sec)
+{
+    if (cmos_rtc_wait_update(lo, hi, sec))
+        return true;
+    printk("time: the RTC's update cycle does not run\n");
+    return false;
+}
+
 static int rtc_update_rate(u64 *hz_out)
 {
     u64 lo, hi, lo2, hi2;
     unsigned sec, sec2;
-    if (!cmos_rtc_wait_update(&lo, &hi, &sec)) {
-        printk("time: the RTC's update cycle does not run\n");
+    if (!next_update(&lo, &hi, &sec))
         return -EIO;
-    }
     for (int i = 0; i < 3; i++) {
-        if (!cmos_rtc_wait_update(&lo2, &hi2, &sec2)) {
-            printk("time: the RTC's update cycle does not run\n");
+        if (!next_update(&lo2, &hi2, &sec2))
             return -EIO;
-        }
         /* usually 1; more where reads were too slow to see a rise */
         unsigned seconds = (sec2 + 60 - sec) % 60;
         u64 span = seconds >= 1 && seconds <= 5

@@ -26,8 +26,8 @@ sys.modules['proteus_boot'] = boot   # dataclasses look their module up by name
 _spec.loader.exec_module(boot)
 
 BUILD = os.path.join(REPO, 'build')
-QEMU = ['qemu-system-x86_64', '-accel', 'kvm', '-display', 'none', '-no-reboot', '-serial', 'stdio',
-        '-device', 'isa-debug-exit,iobase=0xf4,iosize=4', '-m', '64']
+QEMU = [boot.QEMU['x86_64'], '-accel', 'kvm', *boot.COMMON, *boot.NO_REBOOT, *boot.EXIT_DEVICE,
+        '-m', '64']
 CPU = boot.KVM_CPU['max']
 SHOWN = ('kvmbench: ', 'time: TSC ', 'PANIC: ')
 

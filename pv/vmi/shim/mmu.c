@@ -28,8 +28,6 @@
  */
 #include "shim.h"
 
-#define PTE_P 1u
-
 static bool wide_entries(void)
 {
 #if defined(__x86_64__)

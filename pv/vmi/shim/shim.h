@@ -37,8 +37,6 @@ typedef uint64_t u64;
 #define SHIM_ERANGE VMI_ERANGE
 #define SHIM_ENOSYS VMI_ENOSYS
 
-#define barrier() __asm__ __volatile__("" ::: "memory")
-
 /* ---- instructions ------------------------------------------------------
  * <hw/x86.h>, the one copy the kernel uses too. MSRs: only ones whose
  * presence CPUID has shown (IA32_APIC_BASE with CPUID.1:EDX.APIC,
