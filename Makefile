@@ -23,7 +23,7 @@ UNDEF_HOST := -U__linux__ -U__linux -Ulinux -U__gnu_linux__ -U__unix__ -U__unix 
 GCC_INCLUDE := $(shell $(HOST_CC) -print-file-name=include)
 
 # Kernel sources: everything generic plus arch/x86 (shared) and arch/x86/<arch>.
-KERNEL_C := $(wildcard kernel/*.c lib/*.c pv/*/*.c drivers/*/*.c arch/x86/*.c)
+KERNEL_C := $(wildcard kernel/*.c lib/*.c pv/*.c pv/*/*.c drivers/*/*.c arch/x86/*.c)
 # kernel/libc/ is newlib glue, built as app code (see below).
 KERNEL_S := $(wildcard arch/x86/*.S arch/x86/boot/*.S)
 

@@ -11,6 +11,7 @@
 #include <proteus/bootinfo.h>
 #include <proteus/cmdline.h>
 #include <proteus/errno.h>
+#include <proteus/offer.h>
 #include <proteus/options.h>
 #include <proteus/panic.h>
 #include <proteus/personality.h>
@@ -120,60 +121,106 @@ static void *app_main_thread(void *unused)
     exit(main(argc, argv, envp));
 }
 
-/* The steps after the boot information is in: common to every entry path,
- * with the machine-specific ones (descriptor tables, page tables, firmware
- * tables) done by the personality. */
+/* The CPU's descriptor tables and trap entry: the personality's tables
+ * (or the native GDT and TSS), then the IDT every personality describes
+ * the same way. */
+static void setup_cpu(const struct personality *p)
+{
+    if (p->setup_cpu)
+        p->setup_cpu();
+    else
+        cpu_tables_init(0);
+    idt_init();
+}
+
+/* RAM the CPU cannot address (beyond MAXPHYADDR, or above 4 GiB for
+ * 2-level paging) is left out of the map before anything uses it. */
+static void drop_unaddressable_ram(void)
+{
+    u64 addressable = 1ULL << cpu_features.phys_bits;
+    if (!IS_ENABLED(CONFIG_64BIT) && !cpu_features.pae)
+        addressable = 1ULL << 32;   /* before vm_init, vm_phys_limit() cannot tell */
+    u64 above = memmap_usable_bytes(&boot_info.mem, addressable);
+    if (!above)
+        return;
+    printk("proteus: %llu MiB of RAM lie above this CPU's %u-bit physical address limit and "
+           "are not used\n", (unsigned long long)(above >> 20),
+           !cpu_features.pae && !IS_ENABLED(CONFIG_64BIT) ? 32 : cpu_features.phys_bits);
+    memmap_limit(&boot_info.mem, addressable);
+}
+
+/* The frame allocator, then page tables: the kernel's own, built from the
+ * memory map, or the ones it was started on, extended. */
+static void setup_memory(const struct personality *p)
+{
+    page_alloc_init(&boot_info.mem);
+    if (p->adopt_page_tables) {
+        vm_adopt(&boot_info.mem, p->adopt_page_tables());
+    } else {
+        unsigned n = 0;
+        const struct vm_region *regions = p->image_regions ? p->image_regions(&n) : NULL;
+        vm_init(&boot_info.mem, regions, n);
+    }
+    desc_paging_ready();
+}
+
+/* The boot sequence after the boot information is in, common to every
+ * entry path (docs/architecture.md, "The boot sequence", numbers these
+ * steps). The personality supplies only what differs at each step. */
 __noreturn void kernel_main(const struct boot_info *bi)
 {
     const struct personality *p = platform_current();
     if (bi != &boot_info)
         boot_info = *bi;
-    /* The trap entry first, so that any fault from here on is reported. */
+    /* 1. The trap entry first, so that any fault from here on is reported. */
     cpu_detect();
-    p->setup_cpu();
+    setup_cpu(p);
 
+    /* 2. The command line. */
     options_parse(boot_info.cmdline, boot_info.cmdline_names_image, boot_info.cmdline_truncated);
     apply_options();
     hypervisor_print();
-    /* Before anything else runs much, and while the text is still
+    /* 3. Before anything else runs much, and while the text is still
      * writable: rewrite every platform-op call site (kernel/pvpatch.c). */
     pvpatch_apply(patch_mode());
 
-    /* RAM the CPU cannot address (beyond MAXPHYADDR, or above 4 GiB for
-     * 2-level paging) is left out of the map before anything uses it. */
-    u64 addressable = 1ULL << cpu_features.phys_bits;
-    if (!IS_ENABLED(CONFIG_64BIT) && !cpu_features.pae)
-        addressable = 1ULL << 32;   /* before vm_init, vm_phys_limit() cannot tell */
-    if (memmap_usable_bytes(&boot_info.mem, addressable)) {
-        printk("proteus: %llu MiB of RAM lie above this CPU's %u-bit physical address limit "
-               "and are not used\n",
-               (unsigned long long)(memmap_usable_bytes(&boot_info.mem, addressable) >> 20),
-               !cpu_features.pae && !IS_ENABLED(CONFIG_64BIT) ? 32 : cpu_features.phys_bits);
-        memmap_limit(&boot_info.mem, addressable);
-    }
+    /* 4. Memory: the map, the frame allocator, page tables. */
+    drop_unaddressable_ram();
     print_memory_map();
-    p->setup_memory(&boot_info.mem);
+    setup_memory(p);
     cpu_enable_fpu();
 
-    if (!acpi_off && p->setup_firmware)
-        p->setup_firmware(&boot_info);
+    /* 5. Firmware tables, where they describe the machine. */
+    if (!acpi_off && p->firmware_tables)
+        acpi_init(boot_info.rsdp, boot_info.ebda);   /* reports what it finds */
 
+    /* 6. The interrupt controller, then the console's input interrupt. */
     int err = apic_init();
     if (err)
         panic("interrupt controller (%s) failed to start: %s", pv_ops.apic.name, errno_name(err));
     console_late_init();
+
+    /* 7. Time: an offered clock the mixing rule accepted first (its rate
+     * spares the personality a measurement), then the personality's own
+     * time group, which keeps the timer. */
     timer_init();
+    offers_start_clock();
     err = time_init();
     if (err)
         panic("time (%s) failed to start: %s (%d)", pv_ops.time.name, errno_name(err), err);
+
+    /* 8. The other offered interfaces; every op that changed is patched
+     * again, so its call sites go straight to the new one. */
+    offers_take();
     /* Whatever measured or was told the rate (a shim, a hypervisor's
      * clock), the kernel holds it to what a TSC can be. */
     u64 hz = tsc_hz();
     if (!tsc_hz_plausible(hz))
         panic("time (%s) gives a TSC rate of %llu Hz, outside %llu-%llu Hz", pv_ops.time.name,
               (unsigned long long)hz, TSC_HZ_MIN, TSC_HZ_MAX);
-    irq_enable();
 
+    /* 9. Interrupts on; the boot line says what runs. */
+    irq_enable();
     platform_print_boot_line();
     u64 free_pages, total_pages;
     page_alloc_stats(&free_pages, &total_pages);
@@ -182,6 +229,7 @@ __noreturn void kernel_main(const struct boot_info *bi)
            (unsigned long long)total_pages * 4, (unsigned long long)free_pages * 4,
            cpu_features.brand[0] ? cpu_features.brand : cpu_features.vendor);
 
+    /* 10. The app's main thread. */
     fpu_init();
     sched_start(app_main_thread, NULL, CONFIG_MAIN_STACK_PAGES);
 }

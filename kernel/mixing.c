@@ -1,141 +1,175 @@
 /*
- * The mixing rule: which interfaces a hypervisor offers may be added to a
- * personality that did not bring them, and which may not.
+ * The mixing rule and the offered interfaces (include/proteus/offer.h,
+ * docs/mixing.md): which interfaces a hypervisor offers may be added to the
+ * personality that runs, when each starts, and how its ops take over.
  *
  * A device class with state the hardware and the hypervisor must agree on
  * has exactly one implementation at a time: the CPU's descriptor tables,
  * the MMU, the interrupt controller (with the timer that raises its
- * interrupts), the vCPUs, the console, power. Half a shim's APIC and half
- * the native one is a controller nobody has tested, so those groups are
- * never mixed: they come whole from the personality.
- *
- * An interface with no state shared with other devices may be added to
- * whichever personality can use it. Today that is the clock: kvmclock
- * reads the TSC and a structure in guest memory, and changes nothing any
- * other group relies on. It replaces clock_ns, the wall clock and the TSC
- * rate; the personality's own timer stays and is armed through its own
- * clock, deadlines translated by the difference between the two clocks at
- * the moment of arming. A personality says whether it allows this
- * (struct personality.clock_mixable):
- *   native  yes: it has no better clock than a calibrated TSC (but on KVM
- *           with kvmclock the kvm personality is chosen, which is this
- *           combination by design)
- *   kvm     has kvmclock already
- *   vmi     only if the shim sets VMI_FEATURE_GUEST_CLOCK (ABI 1.1): the
- *           shim decides, since it may be virtualising time itself
- *   xen-pv  never: Xen's own pvclock is its clock, and no KVM lies below
- * Steal time would qualify by the same argument; it is offered only by the
- * kvm personality so far. docs/mixing.md has the table and its reasons.
+ * interrupts), the vCPUs, the console, power. Those come whole from the
+ * personality. An interface with no state another group relies on may be
+ * added where the personality accepts it (struct personality.accepts):
+ *   a clock      replaces clock_ns, the wall clock and the TSC rate; the
+ *                personality's timer stays and is armed through its own
+ *                clock, deadlines moved by the distance between the two
+ *                clocks at the moment of arming
+ *   steal time   a clock of its own; replaces nothing
+ *   an APIC      an extension of the emulated local APIC (PV EOI), and so
+ *   extension    only ever laid over the native controller
+ * An offer runs only once started, and only then are its ops merged into
+ * pv_ops and their call sites patched again (pvpatch_update): before that
+ * every call goes to the personality's own op, after it straight to the
+ * offer's, with no flag tested on the way.
  */
-#include <arch/hypervisor.h>
 #include <proteus/errno.h>
-#include <proteus/format.h>
+#include <proteus/offer.h>
 #include <proteus/personality.h>
 #include <proteus/printk.h>
 #include <proteus/pvops.h>
-#include "../pv/kvm/kvm.h"
+#include <proteus/pvpatch.h>
 
-static struct pv_time_ops own;   /* the personality's time group, before mixing */
-static const char *mixed_clock;
-/* Whether kvmclock started. Call sites are patched to the mixed ops before
- * time_init, so a failed start cannot be undone in pv_ops: each mixed op
- * hands on to the personality's own instead. */
-static bool kvmclock_on;
+enum offer_state { OFFER_ABSENT, OFFER_REFUSED, OFFER_ACCEPTED, OFFER_FAILED, OFFER_RUNNING };
 
-static PVOP_ABI u64 mixed_clock_ns(void)
+#define MAX_OFFERS 8
+static enum offer_state state[MAX_OFFERS];
+static const struct offer *running[OFFER_KINDS];
+
+/* What each kind is to the boot log: the group it belongs to, and what a
+ * personality that refuses it keeps. */
+static const struct {
+    const char *group, *kept;
+} kind_words[OFFER_KINDS] = {
+    [OFFER_CLOCK] = { "time", "its own clock" },
+    [OFFER_APIC_EXTENSION] = { "apic", "its interrupt controller whole" },
+    [OFFER_STEAL_TIME] = { "time", "no steal clock" },
+};
+
+static bool rule_allows(const struct personality *p, const struct offer *o)
 {
-    return kvmclock_on ? kvmclock_ns() : own.clock_ns();
+    if (!p->accepts || !p->accepts(o->kind))
+        return false;
+    /* an extension of the emulated local APIC fits no other controller */
+    if (o->kind == OFFER_APIC_EXTENSION && pv_ops.apic.init != native_ops.apic.init)
+        return false;
+    return true;
 }
 
-static PVOP_ABI u64 mixed_wallclock_at_boot_ns(void)
+void offers_weigh(const struct personality *p)
 {
-    return kvmclock_on ? kvmclock_wallclock_at_boot_ns() : own.wallclock_at_boot_ns();
+    for (unsigned k = 0; k < OFFER_KINDS; k++)
+        running[k] = NULL;
+    for (unsigned i = 0; offer_table[i]; i++) {
+        const struct offer *o = offer_table[i];
+        if (i >= MAX_OFFERS) {
+            platform_note("mixing: more than %u offers in the table; '%s' and later ignored",
+                          MAX_OFFERS, o->name);
+            return;
+        }
+        if (!o->probe()) {
+            state[i] = OFFER_ABSENT;
+            continue;
+        }
+        bool first = true;
+        for (unsigned j = 0; j < i; j++)
+            first = first && !(offer_table[j]->kind == o->kind && state[j] == OFFER_ACCEPTED);
+        if (!first || !rule_allows(p, o)) {
+            state[i] = OFFER_REFUSED;
+            platform_note("%s: %s is offered, but %s keeps %s (%s)", kind_words[o->kind].group,
+                          o->name, p->name, kind_words[o->kind].kept,
+                          !first ? "another was taken first"
+                                 : o->kind == OFFER_APIC_EXTENSION && p->accepts &&
+                                           p->accepts(o->kind)
+                                       ? "it extends only the native local APIC"
+                                       : "it does not permit a paravirtual one");
+            continue;
+        }
+        state[i] = OFFER_ACCEPTED;
+        if (o->kind == OFFER_CLOCK)
+            platform_note("time: %s permits a paravirtual clock: %s mixed in, %s's timer kept",
+                          p->name, o->name, pv_ops.time.name);
+    }
 }
 
-static PVOP_ABI u64 mixed_tsc_hz(void)
+/* Start every accepted offer of `kind`; the first that works runs. */
+static const struct offer *start_kind(enum offer_kind kind)
 {
-    return kvmclock_on ? kvmclock_tsc_hz() : own.tsc_hz();
+    for (unsigned i = 0; offer_table[i] && i < MAX_OFFERS; i++) {
+        const struct offer *o = offer_table[i];
+        if (o->kind != kind || state[i] != OFFER_ACCEPTED)
+            continue;
+        int err = o->start();
+        if (err) {
+            state[i] = OFFER_FAILED;
+            printk("%s: %s could not be mixed in (%s, %d); %s keeps %s\n",
+                   kind_words[kind].group, o->name, errno_name(err), err,
+                   platform_current()->name, kind_words[kind].kept);
+            continue;
+        }
+        state[i] = OFFER_RUNNING;
+        running[kind] = o;
+        return o;
+    }
+    return NULL;
 }
 
-/* The personality's timer keeps its own clock: a deadline on the mixed
- * clock becomes the same distance ahead on the personality's. */
+void offers_start_clock(void)
+{
+    start_kind(OFFER_CLOCK);
+}
+
+u64 offered_tsc_hz(void)
+{
+    return running[OFFER_CLOCK] ? running[OFFER_CLOCK]->ops.time.tsc_hz() : 0;
+}
+
+/* The personality's timer under an offered clock: a deadline on the
+ * offered clock is the same distance ahead on the personality's own. */
+static void (PVOP_ABI *own_arm_oneshot)(u64 deadline);
+static u64 (PVOP_ABI *own_clock_ns)(void);
+static u64 (PVOP_ABI *offered_clock_ns)(void);
+
 static PVOP_ABI void mixed_arm_oneshot(u64 deadline)
 {
-    if (deadline == 0 || !kvmclock_on) {
-        own.arm_oneshot(deadline);
+    if (deadline == 0) {
+        own_arm_oneshot(0);
         return;
     }
-    u64 now = kvmclock_ns();
+    u64 now = offered_clock_ns();
     u64 delta = deadline > now ? deadline - now : 1;
-    own.arm_oneshot(own.clock_ns() + delta);
+    own_arm_oneshot(own_clock_ns() + delta);
 }
 
-static PVOP_ABI int mixed_time_init(void)
+void offers_take(void)
 {
-    int err = own.init();
-    if (err)
-        return err;
-    err = kvmclock_start();
-    if (err) {
-        /* the personality's clock still works: keep it whole */
-        printk("time: kvmclock could not be mixed in (%s, %d); %s keeps its own clock\n",
-               errno_name(err), err, own.name);
-        pv_ops.time.name = own.name;
-        mixed_clock = NULL;
-        return 0;
+    const struct offer *clock = running[OFFER_CLOCK];
+    if (clock) {
+        own_arm_oneshot = pv_ops.time.arm_oneshot;
+        own_clock_ns = pv_ops.time.clock_ns;
+        offered_clock_ns = clock->ops.time.clock_ns;
+        struct pv_ops over = clock->ops;
+        over.time.arm_oneshot = mixed_arm_oneshot;
+        pv_ops_merge(&over);
     }
-    kvmclock_on = true;
-    return 0;
+    const struct offer *ext = start_kind(OFFER_APIC_EXTENSION);
+    if (ext)
+        pv_ops_merge(&ext->ops);
+    start_kind(OFFER_STEAL_TIME);
+    /* every site of an op that changed now calls the new one directly */
+    pvpatch_update();
 }
 
-static char mixed_name[40];
-
-void platform_mix(const struct personality *p)
+const struct offer *offer_running(enum offer_kind kind)
 {
-    if (!p->clock_mixable)
-        return;
-    const struct hv_block *b = kvm_clock_block();
-    if (!b)
-        return;
-    if (!p->clock_mixable()) {
-        platform_note("time: kvmclock is offered, but %s keeps its own clock (it does not "
-                      "permit a paravirtual one)", p->name);
-        return;
-    }
-    kvm_block = b;
-    own = pv_ops.time;
-    pv_ops.time.init = mixed_time_init;
-    pv_ops.time.clock_ns = mixed_clock_ns;
-    pv_ops.time.wallclock_at_boot_ns = mixed_wallclock_at_boot_ns;
-    pv_ops.time.tsc_hz = mixed_tsc_hz;
-    pv_ops.time.arm_oneshot = mixed_arm_oneshot;
-    ksnprintf(mixed_name, sizeof(mixed_name), "kvmclock+%s", own.name);
-    pv_ops.time.name = mixed_name;
-    mixed_clock = "kvmclock";
-    platform_note("time: %s permits a paravirtual clock: kvmclock mixed in, %s's timer kept",
-                  p->name, own.name);
-}
-
-const char *platform_mixed_clock(void)
-{
-    return mixed_clock;
-}
-
-static const char *steal_name;
-static u64 (*steal_read)(void);
-
-void steal_clock_register(const char *name, u64 (*read_ns)(void))
-{
-    steal_name = name;
-    steal_read = read_ns;
+    return (unsigned)kind < OFFER_KINDS ? running[kind] : NULL;
 }
 
 int steal_clock_ns(u64 *ns, const char **name)
 {
-    if (!steal_read)
+    const struct offer *o = running[OFFER_STEAL_TIME];
+    if (!o)
         return -ENOSYS;
-    *ns = steal_read();
+    *ns = o->steal_ns();
     if (name)
-        *name = steal_name;
+        *name = o->name;
     return 0;
 }

@@ -1,26 +1,19 @@
 /*
- * Choosing the personality at boot. The table is in priority order: the
- * most specific platform first, native last as the fallback; Xen PV is
- * chosen by its own entry path rather than by a probe. A shim ROM goes
- * before KVM: whoever installed it wants the kernel to use it.
+ * Choosing the personality at boot, from the table in pv/table.c (priority
+ * order: the most specific platform first, native last as the fallback;
+ * Xen PV is chosen by its own entry path rather than by a probe), and
+ * installing it: the native ops, with the personality's overlay merged
+ * over them. Nothing here names a personality but the native base.
  */
 #include <arch/hypervisor.h>
 #include <proteus/format.h>
+#include <proteus/offer.h>
 #include <proteus/personality.h>
 #include <proteus/printk.h>
 #include <proteus/pvops.h>
 #include <proteus/string.h>
-#include <pv/kvm.h>
-#include <pv/vmi.h>
 
 struct pv_ops pv_ops;
-
-
-static const struct personality *const personalities[] = {
-    &vmi_personality,      /* a VMI shim ROM in the option-ROM area */
-    &kvm_personality,      /* KVM's CPUID block, with kvmclock */
-    &native_personality,   /* the fallback: its probe always succeeds */
-};
 
 static const struct personality *current;
 
@@ -54,34 +47,45 @@ bool platform_console_ready(void)
     return console_ready;
 }
 
+/* The native ops, then the personality's overlay: false if it cannot run. */
+static bool install(const struct personality *p)
+{
+    pv_ops = *native_personality.install();
+    if (!p->install || p == &native_personality)
+        return true;
+    const struct pv_ops *over = p->install();
+    if (!over) {
+        pv_ops = native_ops;
+        return false;
+    }
+    pv_ops_merge(over);
+    return true;
+}
+
 const struct personality *platform_select(void)
 {
-    /* once, with the CPUID instruction: probes and the mixing rule read it */
+    /* once, with the CPUID instruction: probes and the offers read it */
     hypervisor_detect();
-    for (unsigned i = 0; i < ARRAY_SIZE(personalities); i++) {
-        const struct personality *p = personalities[i];
-        if (!p->probe())
-            continue;
-        /* every personality starts from the native tables */
-        native_personality.install();
-        if (p != &native_personality && !p->install())
+    for (unsigned i = 0; personality_table[i]; i++) {
+        const struct personality *p = personality_table[i];
+        if (!p->probe() || !install(p))
             continue;
         current = p;
-        platform_mix(p);
+        offers_weigh(p);
         return p;
     }
-    return NULL;   /* unreachable: native's probe and install always succeed */
+    return NULL;   /* unreachable: native, last, always probes and installs */
 }
 
 void platform_select_entry(const struct personality *p)
 {
-    native_personality.install();
-    if (!p->install())
-        native_personality.install();   /* cannot happen for Xen PV, which always installs */
+    if (!install(p))
+        install(&native_personality);   /* cannot happen for Xen PV, which always installs */
     current = p;
     /* through the cpu op: under Xen PV plain CPUID shows the host CPU's
      * leaves, the forced-emulation form Xen's */
     hypervisor_detect();
+    offers_weigh(p);
 }
 
 void pv_ops_merge(const struct pv_ops *over)
@@ -108,11 +112,27 @@ const struct personality *platform_current(void)
     return current;
 }
 
+/* A group's name with what an offer added: "kvmclock+tsc" (the offered
+ * clock, the personality's timer), "x2apic+pv-eoi" (the controller and
+ * its extension). */
+static const char *mixed_name(char *buf, size_t size, const char *own, enum offer_kind kind,
+                              bool offer_first)
+{
+    const struct offer *o = offer_running(kind);
+    if (!o)
+        return own;
+    ksnprintf(buf, size, "%s+%s", offer_first ? o->name : own, offer_first ? own : o->name);
+    return buf;
+}
+
 void platform_print_boot_line(void)
 {
     const char *detail = current->detail ? current->detail() : NULL;
+    char apic[48], time[48];
     printk("proteus: platform=%s%s%s arch=%s cpu=%s irq=%s mmu=%s apic=%s time=%s console=%s\n",
            current->name, detail ? ":" : "", detail ? detail : "", ARCH_NAME,
-           pv_ops.cpu.name, pv_ops.irq.name, pv_ops.mmu.name, pv_ops.apic.name, pv_ops.time.name,
+           pv_ops.cpu.name, pv_ops.irq.name, pv_ops.mmu.name,
+           mixed_name(apic, sizeof(apic), pv_ops.apic.name, OFFER_APIC_EXTENSION, false),
+           mixed_name(time, sizeof(time), pv_ops.time.name, OFFER_CLOCK, true),
            pv_ops.console.name);
 }

@@ -2,7 +2,7 @@
  * Boot-time call-site patching. Each recorded site (PVOP_CALL in
  * include/proteus/pvops.h) is an indirect call through pv_ops, 6 bytes:
  * FF 15 disp32 (x86_64: RIP-relative; i386: absolute). After the personality
- * is installed, each is rewritten once, as the personality directs:
+ * is installed, each is rewritten as the personality directs:
  *
  *   call  3E E8 rel32               a direct call, same registers, same result
  *   inline the native instruction bytes and one multi-byte NOP (cli, sti,
@@ -12,14 +12,20 @@
  * The text is still writable then (paging is off on i386 and the boot map
  * is writable on x86_64), nothing runs concurrently, and a serialising
  * CPUID after the writes makes the CPU see them (SDM Vol. 3A, 8.1.3).
+ * The sites of an op that an offered interface replaces later in boot (a
+ * paravirtual clock, once it started) are rewritten once more then
+ * (pvpatch_update), so no call tests whether the offer runs.
  * `pvpatch=off` keeps the indirect calls; `pvstats` sends every site
  * through a small per-op thunk that counts calls, for `monitor`.
  */
+#include <proteus/errno.h>
+#include <proteus/panic.h>
 #include <proteus/personality.h>
 #include <proteus/printk.h>
 #include <proteus/pvops.h>
 #include <proteus/pvpatch.h>
 #include <proteus/string.h>
+#include <proteus/vm.h>
 #include <arch/x86.h>
 
 extern const struct pvpatch_site __pvpatch_start[], __pvpatch_end[];
@@ -28,9 +34,10 @@ struct op_state {
     const char *name;
     u32 offset;
     unsigned sites, inlined, direct, nops, unpatched;
+    void *patched_to;   /* the implementation its sites were patched for */
 };
 
-#define OP_ENTRY(group, op) { #group "." #op, (u32)PVOP_OFF(group.op), 0, 0, 0, 0, 0 },
+#define OP_ENTRY(group, op) { #group "." #op, (u32)PVOP_OFF(group.op), 0, 0, 0, 0, 0, NULL },
 static struct op_state ops[] = { PVOP_LIST(OP_ENTRY) };
 #define NOPS ARRAY_SIZE(ops)
 
@@ -79,35 +86,31 @@ static bool site_is_indirect_call(const struct pvpatch_site *s)
 /* A direct call that fills the 6-byte site as one instruction: E8 rel32
  * with a DS prefix (3E), which a near call ignores. The return address is
  * the end of the site, as before. */
-static void write_call(u8 *site, const void *target)
+static void encode_call(u8 out[PVPATCH_SITE_LEN], const u8 *site, const void *target)
 {
     s32 rel = (s32)((long)target - ((long)site + PVPATCH_SITE_LEN));
-    site[0] = 0x3e;
-    site[1] = 0xe8;
-    memcpy(site + 2, &rel, 4);
+    out[0] = 0x3e;
+    out[1] = 0xe8;
+    memcpy(out + 2, &rel, 4);
 }
 
 /* Padding after inline bytes: one multi-byte NOP (SDM Vol. 2B, NOP,
  * table 4-12), so that it costs one instruction, not five. */
-static const u8 nops[6][6] = {
+static const u8 nops[7][6] = {
     { 0 },
     { 0x90 },
     { 0x66, 0x90 },
     { 0x0f, 0x1f, 0x00 },
     { 0x0f, 0x1f, 0x40, 0x00 },
     { 0x0f, 0x1f, 0x44, 0x00, 0x00 },
+    { 0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00 },
 };
 
-static void write_bytes(u8 *site, const u8 *bytes, unsigned len)
+static void encode_bytes(u8 out[PVPATCH_SITE_LEN], const u8 *bytes, unsigned len)
 {
-    memcpy(site, bytes, len);
-    unsigned pad = PVPATCH_SITE_LEN - len;
-    if (pad == PVPATCH_SITE_LEN) {
-        static const u8 nop6[] = { 0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00 };
-        memcpy(site, nop6, 6);
-    } else {
-        memcpy(site + len, nops[pad], pad);
-    }
+    if (len)
+        memcpy(out, bytes, len);
+    memcpy(out + len, nops[PVPATCH_SITE_LEN - len], PVPATCH_SITE_LEN - len);
 }
 
 /* thunk i: count the call (64-bit counter), then jump to the op. */
@@ -136,9 +139,47 @@ static void build_thunk(unsigned i)
     memset(t + n, 0xcc, THUNK_SIZE - n);
 }
 
-void pvpatch_apply(enum pvpatch_mode m)
+enum site_kind { SITE_INLINE, SITE_NOP, SITE_CALL };
+
+/* What a site of op i becomes when the op is `impl`, as the personality
+ * directs: the six bytes, and which kind they are. */
+static enum site_kind encode_site(u8 out[PVPATCH_SITE_LEN], const u8 *site, unsigned i,
+                                  void *impl)
 {
     const struct personality *p = platform_current();
+    struct pvpatch_directive d = { PVPATCH_CALL, 0, { 0 } };
+    if (p && p->patch)
+        p->patch(ops[i].offset, impl, &d);
+    if (d.kind == PVPATCH_INLINE && d.len <= PVPATCH_SITE_LEN) {
+        encode_bytes(out, d.bytes, d.len);
+        return SITE_INLINE;
+    }
+    if (d.kind == PVPATCH_NOP) {
+        encode_bytes(out, NULL, 0);
+        return SITE_NOP;
+    }
+    encode_call(out, site, impl);
+    return SITE_CALL;
+}
+
+static void count_site(unsigned i, enum site_kind k)
+{
+    if (k == SITE_INLINE)
+        ops[i].inlined++;
+    else if (k == SITE_NOP)
+        ops[i].nops++;
+    else
+        ops[i].direct++;
+}
+
+static void serialise(void)
+{
+    u32 a, b, c, d;
+    x86_cpuid(0, 0, &a, &b, &c, &d);   /* the CPU must see the new code (SDM Vol. 3A, 8.1.3) */
+}
+
+void pvpatch_apply(enum pvpatch_mode m)
+{
     mode = m;
     for (const struct pvpatch_site *s = __pvpatch_start; s < __pvpatch_end; s++) {
         int i = op_index(s->offset);
@@ -153,29 +194,20 @@ void pvpatch_apply(enum pvpatch_mode m)
         }
         u8 *site = (u8 *)s->addr;
         if (m == PVPATCH_STATS) {
-            write_call(site, thunks[i]);
+            encode_call(site, site, thunks[i]);
             ops[i].direct++;
             continue;
         }
-        struct pvpatch_directive d = { PVPATCH_CALL, 0, { 0 } };
-        if (p && p->patch)
-            p->patch(ops[i].offset, op_impl((unsigned)i), &d);
-        if (d.kind == PVPATCH_INLINE && d.len <= PVPATCH_SITE_LEN) {
-            write_bytes(site, d.bytes, d.len);
-            ops[i].inlined++;
-        } else if (d.kind == PVPATCH_NOP) {
-            write_bytes(site, (const u8 *)"", 0);
-            ops[i].nops++;
-        } else {
-            write_call(site, op_impl((unsigned)i));
-            ops[i].direct++;
-        }
+        u8 bytes[PVPATCH_SITE_LEN];
+        count_site((unsigned)i, encode_site(bytes, site, (unsigned)i, op_impl((unsigned)i)));
+        memcpy(site, bytes, PVPATCH_SITE_LEN);
     }
+    for (unsigned i = 0; i < NOPS; i++)
+        ops[i].patched_to = op_impl(i);
     if (m == PVPATCH_STATS)
         for (unsigned i = 0; i < NOPS; i++)
             build_thunk(i);
-    u32 a, b, c, d;
-    x86_cpuid(0, 0, &a, &b, &c, &d);   /* serialise: the CPU must see the new code */
+    serialise();
 
     unsigned total = 0, inl = 0;
     for (unsigned i = 0; i < NOPS; i++) {
@@ -192,6 +224,59 @@ void pvpatch_apply(enum pvpatch_mode m)
             "");
     if (m == PVPATCH_ON)
         pr_info("pvpatch: %u inline native instructions, %u direct calls\n", inl, total - inl);
+}
+
+/*
+ * Ops that changed since the sites were patched (an offered interface that
+ * started: kernel/mixing.c) get their sites rewritten for the op now in
+ * pv_ops. Unpatched sites and counting thunks read pv_ops on every call
+ * and need nothing. A site is rewritten only if it holds exactly what
+ * pvpatch_apply wrote there (a site it left alone is left alone again).
+ * By now paging is on and the text read-only: it is made writable for the
+ * rewrite, with interrupts off so that no site runs half written.
+ */
+void pvpatch_update(void)
+{
+    unsigned changed = 0;
+    void *was[NOPS];
+    for (unsigned i = 0; i < NOPS; i++) {
+        was[i] = ops[i].patched_to;
+        ops[i].patched_to = op_impl(i);
+        if (was[i] != op_impl(i))
+            changed++;
+    }
+    if (mode != PVPATCH_ON || !changed)
+        return;
+    unsigned long flags = irq_save();
+    int err = vm_text_writable(true);
+    if (err)
+        panic("pvpatch: making the kernel text writable failed: %s (%d)", errno_name(err), err);
+    unsigned sites = 0;
+    for (const struct pvpatch_site *s = __pvpatch_start; s < __pvpatch_end; s++) {
+        int i = op_index(s->offset);
+        if (i < 0 || was[i] == op_impl((unsigned)i))
+            continue;
+        u8 *site = (u8 *)s->addr, old[PVPATCH_SITE_LEN], new[PVPATCH_SITE_LEN];
+        enum site_kind old_kind = encode_site(old, site, (unsigned)i, was[i]);
+        if (memcmp(site, old, PVPATCH_SITE_LEN))
+            continue;   /* not what pvpatch_apply wrote: counted as bad there */
+        if (old_kind == SITE_INLINE)
+            ops[i].inlined--;
+        else if (old_kind == SITE_NOP)
+            ops[i].nops--;
+        else
+            ops[i].direct--;
+        count_site((unsigned)i, encode_site(new, site, (unsigned)i, op_impl((unsigned)i)));
+        memcpy(site, new, PVPATCH_SITE_LEN);
+        sites++;
+    }
+    err = vm_text_writable(false);
+    if (err)
+        panic("pvpatch: making the kernel text read-only again failed: %s (%d)",
+              errno_name(err), err);
+    serialise();
+    irq_restore(flags);
+    pr_info("pvpatch: %u ops changed, %u call sites patched again\n", changed, sites);
 }
 
 unsigned pvop_count(void)

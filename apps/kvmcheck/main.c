@@ -169,19 +169,25 @@ int main(int argc, char **argv)
     u32 features = kvm_features_by_cpuid();
     const struct personality *want = vmi ? &vmi_personality : &kvm_personality;
     result("kvm.platform", platform_current() == want, platform_current()->name);
+    /* Which clock runs, by identity: kvmclock's op (its offer running), or
+     * the personality's own. */
+    bool kvmclock = offer_running(OFFER_CLOCK) == &kvmclock_offer &&
+                    pv_ops.time.clock_ns == kvmclock_offer.ops.time.clock_ns;
+    bool native_clock = pv_ops.time.clock_ns == native_ops.time.clock_ns;
     if (vmi)
         result("kvm.kvmclock_mixed_in",
-               platform_mixed_clock() && !strcmp(platform_mixed_clock(), "kvmclock") &&
-                   !strncmp(pv_ops.time.name, "kvmclock+", 9), pv_ops.time.name);
+               kvmclock && pv_ops.time.arm_oneshot != native_ops.time.arm_oneshot &&
+                   pv_ops.time.init != native_ops.time.init, pv_ops.time.name);
     else if (features & (1u << KVM_FEATURE_CLOCKSOURCE2))
-        result("kvm.time_is_kvmclock", !strcmp(pv_ops.time.name, "kvmclock"), pv_ops.time.name);
+        result("kvm.time_is_kvmclock", kvmclock && pv_ops.time.init == native_ops.time.init,
+               pv_ops.time.name);
     else   /* kvmclock not offered: the personality's clock is native */
-        result("kvm.time_is_tsc", !strcmp(pv_ops.time.name, "tsc"), pv_ops.time.name);
+        result("kvm.time_is_tsc", native_clock && !offer_running(OFFER_CLOCK), pv_ops.time.name);
 
     /* On the native clock the TSC rate the host states beats any
      * measurement; without it, the rate is measured (and the clock rounds
      * below show how well). */
-    if (!strcmp(pv_ops.time.name, "tsc")) {
+    if (native_clock) {
         u32 khz = timing_leaf_khz();
         if (khz)
             result("kvm.tsc_rate_from_timing_leaf", tsc_hz() == (u64)khz * 1000,
@@ -225,8 +231,10 @@ int main(int argc, char **argv)
                : !ticks            ? "no timer interrupt in 50 sleeps"
                                    : "fewer EOIs than timer interrupts");
     else
-        result("kvm.pv_eoi_not_offered", !kvm_pv_eoi_active() && skipped == 0 && ticks &&
-               written >= ticks && !strchr(pv_ops.apic.name, '+'),
+        /* every EOI then goes to the native controller's op, written */
+        result("kvm.pv_eoi_not_offered", !kvm_pv_eoi_active() && skipped + written == 0 &&
+                   ticks && !offer_running(OFFER_APIC_EXTENSION) &&
+                   pv_ops.apic.eoi == native_ops.apic.eoi,
                "PV EOI in use though the host hides it, or no timer interrupts");
 
     u64 a = 0, b = 0;

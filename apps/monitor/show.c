@@ -24,7 +24,6 @@
 #include <pv/kvm.h>
 #include <pv/vmi.h>
 #include <pv/xen.h>
-extern struct pv_ops native_ops_template;
 #include "monitor.h"
 
 int cmd_platform(int argc, char **argv)
@@ -144,7 +143,7 @@ int cmd_apic(int argc, char **argv)
     if (!lapic_ready()) {
         if (!strcmp(boot_protocol(), "xen-pv"))
             printf("apic: no local APIC in use (a Xen PV guest: see `events`)\n");
-        else if (pv_ops.apic.init != native_ops_template.apic.init)
+        else if (pv_ops.apic.init != native_ops.apic.init)
             printf("apic: the interrupt controller is %s's, not the kernel's driver (see `ops "
                    "apic.`)\n", pv_ops.apic.name);
         else
@@ -339,9 +338,18 @@ int cmd_hv(int argc, char **argv)
             printf("\n");
         }
     }
-    printf("platform=%s time=%s apic=%s%s%s\n", platform_current()->name, pv_ops.time.name,
-           pv_ops.apic.name, platform_mixed_clock() ? " mixed in: " : "",
-           platform_mixed_clock() ? platform_mixed_clock() : "");
+    /* the groups' own names, then what the mixing rule added to them */
+    printf("platform=%s time=%s apic=%s", platform_current()->name, pv_ops.time.name,
+           pv_ops.apic.name);
+    const char *sep = " mixed in: ";
+    for (unsigned k = 0; k < OFFER_KINDS; k++) {
+        const struct offer *o = offer_running((enum offer_kind)k);
+        if (o) {
+            printf("%s%s", sep, o->name);
+            sep = ", ";
+        }
+    }
+    printf("\n");
     if (kvm_pv_eoi_active())
         printf("PV EOI: %llu EOIs skipped, %llu written\n", (unsigned long long)kvm_eoi_skipped,
                (unsigned long long)kvm_eoi_written);

@@ -9,9 +9,9 @@
 #include <stdint.h>
 #include <string.h>
 #include <proteus/options.h>
+#include <proteus/personality.h>
 #include <proteus/pvops.h>
 #include <proteus/pvpatch.h>
-extern struct pv_ops native_ops_template;
 #include "selftest.h"
 
 extern const struct pvpatch_site __pvpatch_start[], __pvpatch_end[];
@@ -59,7 +59,7 @@ static bool site_matches(enum pvpatch_mode m, const struct pvop_info *info, cons
     if (info->nops == info->sites)
         return !memcmp(b, nop6, sizeof(nop6));
     if (info->inlined == info->sites) {
-        if (offset == PVOP_OFF(irq.disable) && pv_ops.irq.disable == native_ops_template.irq.disable)
+        if (offset == PVOP_OFF(irq.disable) && pv_ops.irq.disable == native_ops.irq.disable)
             return b[0] == 0xfa && b[1] == 0x0f && b[2] == 0x1f;   /* cli; 5-byte nop */
         return !indirect && call_target(b) == 0;
     }

@@ -336,16 +336,15 @@ static int nx_leaf(void *e, int level, vaddr_t va, void *arg)
 }
 
 /*
- * Xen PV: keep the page tables Xen built (pinned and in use; a new tree
- * would need every table page made read-only before it is referenced) and
- * extend them: the rest of RAM mapped at VA == pseudo-physical address
- * with 4 KiB pages (PV takes no large pages), the image's protections
- * applied, page 0 unmapped. Tables for the new mappings come bottom-up
- * from the frames right after Xen's bootstrap region, which Xen maps with
- * at least 512 KiB to spare (Xen's public xen.h, the start-of-day layout), and each 2 MiB mapped
- * makes room for the next table. The data pages only gain NX: some of
- * them are read-only by now for the hypervisor's sake (the GDT), and stay
- * so.
+ * Adopting page tables the kernel was started on, whose top level it did
+ * not build and must keep (a personality's adopt_page_tables; Xen PV's
+ * reasons are in pv/xen/personality.c): extend them rather than replace
+ * them. The rest of RAM is mapped at VA == physical address with 4 KiB
+ * pages (whoever built these tables may refuse large ones), then the
+ * image's protections are applied and page 0 unmapped. Protections only
+ * tighten: data pages gain NX, and pages someone already made read-only
+ * (the GDT, for a hypervisor's sake) stay so. 4-level paging on x86_64,
+ * PAE on i386: the only modes a kernel is started in with paging on.
  */
 void vm_adopt(const struct memmap *m, paddr_t current_root)
 {
@@ -378,6 +377,13 @@ void vm_adopt(const struct memmap *m, paddr_t current_root)
         err = vm_unmap(0, PAGE_SIZE);
     if (err)
         panic("vm: protecting the kernel image failed: %s (%d)", errno_name(err), err);
+}
+
+int vm_text_writable(bool writable)
+{
+    return vm_protect((uintptr_t)__text_start,
+                      ALIGN_UP((uintptr_t)__text_end, PAGE_SIZE) - (uintptr_t)__text_start,
+                      VM_READ | VM_EXEC | (writable ? VM_WRITE : 0));
 }
 
 void vm_init(const struct memmap *m, const struct vm_region *extra, unsigned nextra)

@@ -1,56 +1,80 @@
 /*
- * Personalities: who implements the platform ops. Each is a descriptor in
- * a priority-ordered table (kernel/platform.c); boot takes the first whose
- * probe succeeds, and native, last, always does. A probe only reads (CPUID,
- * memory); install fills pv_ops, starting from the native tables and
- * replacing what the personality does differently (docs/architecture.md,
- * "Choosing a personality").
+ * Personalities: who implements the platform ops. Each is a descriptor
+ * that says only what differs from native hardware; the kernel runs the
+ * boot sequence itself (kernel/main.c) and asks the descriptor at each step
+ * that can differ. The descriptors sit in a priority-ordered table
+ * (pv/table.c): boot takes the first whose probe succeeds, and native,
+ * last, always does. Adding a personality is a pv/<name>/ folder and one
+ * line in that table (docs/architecture.md, "Adding a personality").
+ *
+ * Interfaces a hypervisor offers independently of the personality
+ * (kvmclock, PV EOI, steal time) are not part of any descriptor: they are
+ * offers (include/proteus/offer.h), and the mixing rule (kernel/mixing.c)
+ * asks the descriptor's `accepts` whether each may be mixed in.
  */
 #ifndef PROTEUS_PERSONALITY_H
 #define PROTEUS_PERSONALITY_H
 
+#include <proteus/offer.h>
+#include <proteus/pvops.h>
 #include <proteus/types.h>
 
-/* Probes run before anything else (even the console), so they get no
- * boot information: they look at the machine itself (CPUID, ROM space).
- * Xen PV is recognised by its own entry point, not by a probe. */
 struct pvpatch_directive;
-struct memmap;
-struct boot_info;
+struct vm_region;
 
 struct personality {
     const char *name;
+    /* Runs before anything else (even the console), so it gets no boot
+     * information: it looks at the machine itself (CPUID, ROM space) and
+     * only reads. Xen PV is recognised by its own entry point instead. */
     bool (*probe)(void);
-    /* Fill pv_ops (over the native tables). false: it cannot run after all
-     * (a shim refused to start): the next personality is tried. */
-    bool (*install)(void);
+    /* The ops it lays over the native ones: a struct pv_ops with only what
+     * it replaces set (designated initialisers), merged by pv_ops_merge
+     * over native's. NULL: it cannot run after all (a shim refused to
+     * start), and the next personality in the table is tried. A NULL
+     * `install`: native's ops unchanged. */
+    const struct pv_ops *(*install)(void);
     /* More about the chosen one, for the boot line's platform field
      * ("vmi:vmi-native/1.0"); NULL: the name alone. */
     const char *(*detail)(void);
-    /* Boot steps that differ by platform (kernel/main.c, kernel_main):
-     * the CPU's descriptor tables and trap entry; the allocator and page
-     * tables; firmware tables (NULL: none). */
+
+    /* The boot steps that differ (kernel/main.c, kernel_main): */
+    /* The CPU's descriptor tables, before the kernel loads its IDT.
+     * NULL: the native GDT and TSS, loaded directly (cpu_tables_init). */
     void (*setup_cpu)(void);
-    void (*setup_memory)(const struct memmap *m);
-    void (*setup_firmware)(const struct boot_info *bi);
+    /* Page tables to keep and extend rather than build: the physical
+     * address of the top-level table the kernel was started on (Xen PV,
+     * whose tables are pinned and in use). NULL: the kernel builds its own. */
+    paddr_t (*adopt_page_tables)(void);
+    /* Regions of the kernel image that need their own protection from the
+     * first moment paging is on (the VMI shim's code and data), or NULL. */
+    const struct vm_region *(*image_regions)(unsigned *n);
+    /* Whether the machine's firmware tables (ACPI) describe it. */
+    bool firmware_tables;
+
     /* How to patch call sites of the op at `offset` in struct pv_ops, now
      * implemented by `impl`. NULL, or leaving *d alone: a direct call. */
     void (*patch)(u32 offset, void *impl, struct pvpatch_directive *d);
-    /* The mixing rule (kernel/mixing.c): may a paravirtual clock the
-     * hypervisor offers replace this personality's clock, its timer kept?
-     * NULL: never (it has its own, or one would not fit). */
-    bool (*clock_mixable)(void);
+    /* The mixing rule (kernel/mixing.c, docs/mixing.md): may an offered
+     * interface of this kind be mixed into this personality? NULL: none. */
+    bool (*accepts)(enum offer_kind kind);
 };
 
+/* The personalities, in priority order, NULL-terminated (pv/table.c). */
+extern const struct personality *const personality_table[];
 extern const struct personality native_personality;
+/* The native ops: every personality's overlay is laid over a copy of
+ * these, and the patcher inlines an op's native instructions only while
+ * the op is still the native one. Assembled by native's install
+ * (pv/native/personality.c) before any other; only read after that. */
+extern struct pv_ops native_ops;
 
-/* Lay a personality's ops over pv_ops: every group name and operation
- * `over` sets (non-NULL); the rest stay as they were (native). Typed and
- * generated from PVOP_GROUPS and PVOP_LIST, so an overlay is a struct
- * pv_ops with designated initialisers:
- *   struct pv_ops over = { .time = kvm_time_ops, .apic = kvm_apic_ops };
+/* Lay an overlay over pv_ops: every group name and operation `over` sets
+ * (non-NULL); the rest stay as they were. Typed and generated from
+ * PVOP_GROUPS and PVOP_LIST, so an overlay is a struct pv_ops with
+ * designated initialisers:
+ *   static const struct pv_ops over = { .time = xen_time_ops };
  *   pv_ops_merge(&over); */
-struct pv_ops;
 void pv_ops_merge(const struct pv_ops *over);
 
 /* A probe cannot print (the console is not up yet): it leaves a line here
@@ -59,27 +83,18 @@ void platform_note(const char *fmt, ...) __printf(1, 2);
 void platform_print_notes(void);   /* once the console works */
 bool platform_console_ready(void);   /* print, or leave a note */
 
-/* Choose and install; returns the chosen one. */
+/* Choose and install the first personality whose probe succeeds, and weigh
+ * the offered interfaces against it; returns the chosen one. */
 const struct personality *platform_select(void);
 /* For a personality chosen by its entry path (Xen PV): install it. */
 void platform_select_entry(const struct personality *p);
 const struct personality *platform_current(void);
-/* The one boot line naming the implementation of every ops group. */
+/* The one boot line naming the implementation of every ops group, with
+ * the offered interfaces mixed in ("time=kvmclock+tsc"). */
 void platform_print_boot_line(void);
 
-/* Mix independent interfaces into the chosen personality (kernel/mixing.c):
- * after install, before patching. */
-void platform_mix(const struct personality *p);
-/* What was mixed in, for the boot log and `monitor` ("kvmclock"), or NULL. */
-const char *platform_mixed_clock(void);
-
-/* Time this vCPU was ready to run but the host ran something else, from
- * whichever interface offers it (KVM's steal time). */
-void steal_clock_register(const char *name, u64 (*read_ns)(void));
-/* 0 and the nanoseconds so far, or -ENOSYS where nothing offers it. */
-int steal_clock_ns(u64 *ns, const char **name);
-
 /* Everything after the boot information is in (kernel/main.c). */
+struct boot_info;
 __noreturn void kernel_main(const struct boot_info *bi);
 
 #endif

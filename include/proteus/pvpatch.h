@@ -32,6 +32,9 @@ enum pvpatch_mode {
 
 /* Patch every site; before the kernel's text becomes read-only. */
 void pvpatch_apply(enum pvpatch_mode mode);
+/* Patch again the sites of every op that pv_ops now implements otherwise
+ * (an offered interface started after pvpatch_apply). */
+void pvpatch_update(void);
 
 /* For `monitor` and selftest. */
 struct pvop_info {

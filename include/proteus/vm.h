@@ -49,8 +49,12 @@ struct vm_region {
 
 /* Build the kernel's page tables from the memory map and switch to them. */
 void vm_init(const struct memmap *m, const struct vm_region *extra, unsigned nextra);
-/* Xen PV: extend the page tables in use instead (arch/x86/paging.c). */
+/* Or keep and extend the tables in use, rooted at `current_root` (a
+ * personality's adopt_page_tables: Xen PV). */
 void vm_adopt(const struct memmap *m, paddr_t current_root);
+/* The kernel's text writable (and back to read+execute), for rewriting
+ * call sites after paging is on (kernel/pvpatch.c). Interrupts off. */
+int vm_text_writable(bool writable);
 const char *vm_paging_name(void);   /* "4-level", "pae", "2-level" */
 bool vm_nx_enabled(void);
 

@@ -1,8 +1,10 @@
 /*
- * What the KVM personality lets apps see (selftest, kvmcheck, monitor):
- * whether PV EOI and steal time run and what they counted, its hypercall
- * with its result codes, and the clock-pairing check. The rest of the
- * personality is private to pv/kvm/ (pv/kvm/kvm.h includes this).
+ * What the KVM personality and KVM's offered interfaces let the rest of
+ * the image see: the descriptors for the tables in pv/table.c, and for
+ * apps (selftest, kvmcheck, monitor) whether PV EOI and steal time run and
+ * what they counted, the hypercall with its result codes, and the
+ * clock-pairing check. The rest is private to pv/kvm/ (pv/kvm/kvm.h
+ * includes this).
  * KVM's interfaces: Linux Documentation/virt/kvm/x86/msr.rst and
  * hypercalls.rst; result codes from include/uapi/linux/kvm_para.h.
  */
@@ -26,10 +28,14 @@
 #define KVM_HC_TRAPPED_STR "2000"
 
 struct personality;
+struct offer;
 extern const struct personality kvm_personality;
+/* KVM's interfaces as offers (include/proteus/offer.h): any personality
+ * whose mixing rule accepts them may use them, the kvm personality all. */
+extern const struct offer kvmclock_offer, kvm_pv_eoi_offer, kvm_steal_time_offer;
 
-/* The KVM block the personality (or the mixing rule) took KVM's interfaces
- * from (arch/hypervisor.h), or NULL. */
+/* The KVM block KVM's interfaces are taken from (arch/hypervisor.h): the
+ * first in CPUID's hypervisor range, or NULL. */
 extern const struct hv_block *kvm_block;
 
 /* vmcall on Intel, vmmcall on AMD and Hygon; the instruction's name; a

@@ -1,13 +1,14 @@
 /*
- * The KVM personality's interrupt controller: the native local APIC and
- * IOAPICs, with PV EOI. Every EOI write to an emulated APIC is an exit;
- * with PV EOI the guest registers a 32-bit word (MSR_KVM_PV_EOI_EN), and
- * when the host injects an interrupt that needs no exit at EOI (edge
- * triggered, nothing else in service or waiting) it sets bit 0 there. The
- * guest's EOI then tests and clears the bit, and only if it was clear
- * writes the APIC's EOI register. Test and clear must be one instruction
- * (btr), because the host may clear the bit at any moment; no lock prefix,
- * as the host touches it only while this vCPU is stopped (Linux Documentation/virt/kvm/x86/msr.rst, MSR_KVM_PV_EOI_EN).
+ * PV EOI, KVM's extension of the local APIC it emulates, as an offered
+ * interface (include/proteus/offer.h). Every EOI write to an emulated
+ * APIC is an exit; with PV EOI the guest registers a 32-bit word
+ * (MSR_KVM_PV_EOI_EN), and when the host injects an interrupt that needs
+ * no exit at EOI (edge triggered, nothing else in service or waiting) it
+ * sets bit 0 there. The guest's EOI then tests and clears the bit, and
+ * only if it was clear writes the APIC's EOI register. Test and clear must
+ * be one instruction (btr), because the host may clear the bit at any
+ * moment; no lock prefix, as the host touches it only while this vCPU is
+ * stopped (Linux Documentation/virt/kvm/x86/msr.rst, MSR_KVM_PV_EOI_EN).
  *
  * It is the native controller plus one optimisation, not a second
  * controller: PIC-mode vectors, which never enter the local APIC, take the
@@ -16,13 +17,13 @@
 #include "kvm.h"
 #include "../native/native.h"
 #include <proteus/errno.h>
+#include <proteus/offer.h>
+#include <proteus/personality.h>
 #include <proteus/printk.h>
-#include <proteus/format.h>
 #include <proteus/vm.h>
 
 static u32 pv_eoi_word __aligned(64);
 static bool pv_eoi_on;
-static char name[32];
 u64 kvm_eoi_skipped, kvm_eoi_written;
 
 bool kvm_pv_eoi_active(void)
@@ -30,41 +31,48 @@ bool kvm_pv_eoi_active(void)
     return pv_eoi_on;
 }
 
-static PVOP_ABI int kvm_apic_init(void)
+static bool pv_eoi_probe(void)
 {
-    int err = native_apic_ops.init();
-    if (err || native_pic_mode() || !kvm_has(KVM_FEATURE_PV_EOI))
-        return err;   /* no local APIC vectors to EOI: nothing to add */
+    return kvm_offers(KVM_FEATURE_PV_EOI);
+}
+
+/* Started once the native controller runs (the mixing rule lays this
+ * offer over no other): in PIC mode no vector enters the local APIC, and
+ * there is nothing to add. */
+static int pv_eoi_start(void)
+{
+    if (native_pic_mode())
+        return -ENODEV;
     paddr_t pa = virt_to_phys_direct(&pv_eoi_word);
     pv_eoi_word = 0;
-    err = wrmsr_safe(MSR_KVM_PV_EOI_EN, pa | KVM_MSR_ENABLED);
+    int err = wrmsr_safe(MSR_KVM_PV_EOI_EN, pa | KVM_MSR_ENABLED);
     if (err) {
         /* always correct without it: every EOI is written */
         printk("apic: writing MSR_KVM_PV_EOI_EN (0x%x) = 0x%llx failed: %s (%d); EOIs are "
                "written\n", MSR_KVM_PV_EOI_EN, (unsigned long long)(pa | 1), errno_name(err), err);
-        return 0;
+        return err;
     }
     pv_eoi_on = true;
-    ksnprintf(name, sizeof(name), "%s+pv-eoi", pv_ops.apic.name);
-    pv_ops.apic.name = name;
     return 0;
 }
 
+/* Installed only once the MSR write took: no test of a flag here. */
 static PVOP_ABI void kvm_eoi(unsigned vector)
 {
-    if (pv_eoi_on) {
-        bool was_set;
-        __asm__ __volatile__("btrl $0, %0" : "+m"(pv_eoi_word), "=@ccc"(was_set) : : "memory");
-        if (was_set) {
-            kvm_eoi_skipped++;
-            return;
-        }
+    bool was_set;
+    __asm__ __volatile__("btrl $0, %0" : "+m"(pv_eoi_word), "=@ccc"(was_set) : : "memory");
+    if (was_set) {
+        kvm_eoi_skipped++;
+        return;
     }
     kvm_eoi_written++;
-    native_apic_ops.eoi(vector);
+    native_ops.apic.eoi(vector);
 }
 
-const struct pv_apic_ops kvm_apic_ops = {
-    .init = kvm_apic_init,
-    .eoi = kvm_eoi,
+const struct offer kvm_pv_eoi_offer = {
+    .name = "pv-eoi",
+    .kind = OFFER_APIC_EXTENSION,
+    .probe = pv_eoi_probe,
+    .start = pv_eoi_start,
+    .ops.apic.eoi = kvm_eoi,
 };

@@ -47,9 +47,10 @@ struct kvm_clock_pairing {
 } __packed;
 #define KVM_CLOCK_PAIRING_WALLCLOCK 0
 
-/* The recorded KVM block offering kvmclock, which decides where KVM's
- * interfaces are taken from (kvm_block, <pv/kvm.h>), or NULL. */
-const struct hv_block *kvm_clock_block(void);
+/* Does KVM offer this feature (KVM_FEATURE_*, leaf base+1 EAX)? Sets
+ * kvm_block to the block found. A block without leaf base+1 has a feature
+ * word of 0 (hv_scan), so the one bit test covers it too. */
+bool kvm_offers(unsigned feature);
 static inline bool kvm_has(unsigned feature)
 {
     return kvm_block && (kvm_block->features & (1u << feature));
@@ -58,20 +59,9 @@ static inline bool kvm_has(unsigned feature)
 /* hypercall.c (the rest of its interface is in <pv/kvm.h>) */
 void kvm_clock_pairing_report(void);   /* at boot: the result, by name */
 
-/* kvmclock.c: the clock, used by the KVM personality and mixed into
- * others (kernel/mixing.c). */
-int kvmclock_start(void);
-PVOP_ABI u64 kvmclock_ns(void);
+/* kvmclock.c: the clock's wall clock and its reading at a TSC value, for
+ * the clock-pairing check (the clock itself is kvmclock_offer). */
 PVOP_ABI u64 kvmclock_wallclock_at_boot_ns(void);
-PVOP_ABI u64 kvmclock_tsc_hz(void);
-/* What kvmclock read, in the kernel's clock, at TSC value `tsc`. */
 u64 kvmclock_ns_at_tsc(u64 tsc);
-extern const struct pv_time_ops kvm_time_ops;
-
-/* apic.c: the native controller with PV EOI. */
-extern const struct pv_apic_ops kvm_apic_ops;
-
-/* steal.c */
-int kvm_steal_time_start(void);
 
 #endif

@@ -17,9 +17,9 @@
  * moment only, the Unix time at system time 0; it is read once at start.
  */
 #include "kvm.h"
-#include "../native/native.h"
 #include <arch/cpu.h>
 #include <proteus/errno.h>
+#include <proteus/offer.h>
 #include <proteus/panic.h>
 #include <proteus/printk.h>
 #include <proteus/pvclock.h>
@@ -52,7 +52,7 @@ static u64 system_ns_at(u64 tsc)
     return pvclock_ns(&s, tsc);
 }
 
-PVOP_ABI u64 kvmclock_ns(void)
+static PVOP_ABI u64 kvmclock_ns(void)
 {
     if (stable)
         return system_ns_at(read_tsc()) - boot_system_ns;
@@ -75,7 +75,7 @@ PVOP_ABI u64 kvmclock_wallclock_at_boot_ns(void)
     return boot_wall_ns;
 }
 
-PVOP_ABI u64 kvmclock_tsc_hz(void)
+static PVOP_ABI u64 kvmclock_tsc_hz(void)
 {
     return hz;
 }
@@ -106,7 +106,7 @@ static int read_wall_clock(void)
 }
 
 /* Register the structure, check that the host fills it, take the rate. */
-int kvmclock_start(void)
+static int kvmclock_start(void)
 {
     paddr_t pa = virt_to_phys_direct(&pvti);
     int err = wrmsr_safe(MSR_KVM_SYSTEM_TIME_NEW, pa | KVM_MSR_ENABLED);
@@ -144,77 +144,25 @@ int kvmclock_start(void)
             (unsigned long long)(hz / 1000 % 1000),
             stable ? "stable bit set: no monotonic floor needed"
                    : "no stable bit: readings held monotonic");
+    kvm_clock_pairing_report();   /* compares the host's clock with kvmclock */
     return 0;
 }
 
-/* The KVM personality's time: kvmclock, and the native timer (the local
- * APIC's, which KVM emulates) run from the rate kvmclock gives. Where
- * kvmclock is not offered or does not work (not filled, a version that
- * stays odd, a refused MSR write) the personality keeps its other extras
- * and takes the native TSC clock instead. Call sites are patched to these
- * ops before time_init, so each one hands on to the native op then. */
-static bool running;
-
-static PVOP_ABI int kvm_time_init(void)
+/* kvmclock as an offered clock (docs/mixing.md): any personality that
+ * accepts a paravirtual clock keeps its own timer and takes this clock. */
+static bool kvmclock_probe(void)
 {
-    int err;
-    if (!kvm_has(KVM_FEATURE_CLOCKSOURCE2))
-        pr_info("kvm: no kvmclock offered (features 0x%x): the native TSC clock instead\n",
-                kvm_block->features);
-    else if ((err = kvmclock_start()))
-        printk("kvm: kvmclock unusable (%s, %d): the native TSC clock instead\n",
-               errno_name(err), err);
-    else
-        running = true;
-    /* kvmclock gives the native timer its rate; without it native
-     * time calibrates one and starts the timer itself */
-    if (!running)
-        pv_ops.time.name = native_time_ops.name;
-    err = running ? native_timer_start(hz) : native_time_ops.init();
-    if (err)
-        return err;
-    /* the extras: neither is needed to run */
-    if (kvm_steal_time_start() == 0)
-        pr_info("kvm: steal time registered\n");
-    if (running)
-        kvm_clock_pairing_report();   /* compares the host's clock with kvmclock */
-    return 0;
+    return kvm_offers(KVM_FEATURE_CLOCKSOURCE2);
 }
 
-static PVOP_ABI u64 kvm_clock_ns(void)
-{
-    return running ? kvmclock_ns() : native_time_ops.clock_ns();
-}
-
-static PVOP_ABI u64 kvm_wallclock_at_boot_ns(void)
-{
-    return running ? kvmclock_wallclock_at_boot_ns() : native_time_ops.wallclock_at_boot_ns();
-}
-
-static PVOP_ABI u64 kvm_tsc_hz(void)
-{
-    return running ? kvmclock_tsc_hz() : native_time_ops.tsc_hz();
-}
-
-static PVOP_ABI void kvm_arm_oneshot(u64 deadline)
-{
-    if (!running) {
-        native_time_ops.arm_oneshot(deadline);
-        return;
-    }
-    if (deadline == 0) {
-        native_timer_arm_in(0);
-        return;
-    }
-    u64 now = kvmclock_ns();
-    native_timer_arm_in(deadline > now ? deadline - now : 1);
-}
-
-const struct pv_time_ops kvm_time_ops = {
+const struct offer kvmclock_offer = {
     .name = "kvmclock",
-    .init = kvm_time_init,
-    .clock_ns = kvm_clock_ns,
-    .wallclock_at_boot_ns = kvm_wallclock_at_boot_ns,
-    .arm_oneshot = kvm_arm_oneshot,
-    .tsc_hz = kvm_tsc_hz,
+    .kind = OFFER_CLOCK,
+    .probe = kvmclock_probe,
+    .start = kvmclock_start,
+    .ops.time = {
+        .clock_ns = kvmclock_ns,
+        .wallclock_at_boot_ns = kvmclock_wallclock_at_boot_ns,
+        .tsc_hz = kvmclock_tsc_hz,
+    },
 };

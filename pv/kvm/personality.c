@@ -1,17 +1,20 @@
 /*
- * The KVM personality: native hardware, as KVM emulates it, plus the
- * paravirtual interfaces KVM offers in its CPUID block where they beat the
- * emulated device: kvmclock instead of a calibrated TSC, PV EOI on the
- * native APIC, and steal time. Everything else (descriptor tables, page
- * tables, the serial console, power) is the native code unchanged, because
- * KVM runs it at hardware speed already.
+ * The KVM personality: native hardware, as KVM emulates it, with every
+ * paravirtual interface KVM offers in its CPUID block mixed in where it
+ * beats the emulated device: kvmclock instead of a calibrated TSC, PV EOI
+ * on the native APIC, and steal time. Those are offers (pv/kvm/kvmclock.c,
+ * apic.c, steal.c; include/proteus/offer.h), started and patched in by the
+ * kernel's mixing rule; this personality's own part is to accept them all.
+ * Everything else (descriptor tables, page tables, the serial console,
+ * power, the timer) is the native code unchanged, because KVM runs it at
+ * hardware speed already.
  *
  * Chosen when CPUID shows KVM's signature in any block (it moves to
  * 0x40000100 behind Hyper-V enlightenments) offering at least one of the
- * interfaces it uses; each is then used exactly when offered (without
- * kvmclock the clock is the native TSC one, pv/kvm/kvmclock.c). A KVM
- * block offering none of them, QEMU's `-cpu ...,kvm=off` (which hides the
- * signature) and TCG's own signature all boot native.
+ * interfaces; each is then used exactly when offered (without kvmclock
+ * the clock is the native TSC one). A KVM block offering none of them,
+ * QEMU's `-cpu ...,kvm=off` (which hides the signature) and TCG's own
+ * signature all boot native.
  */
 #include "kvm.h"
 #include "../native/native.h"
@@ -21,12 +24,12 @@
 
 const struct hv_block *kvm_block;
 
-/* A block without leaf base+1 has a feature word of 0 (hv_scan), so the
- * one bit test covers it too. */
-const struct hv_block *kvm_clock_block(void)
+bool kvm_offers(unsigned feature)
 {
     const struct hv_block *b = hypervisor_find(HV_KVM);
-    return b && (b->features & (1u << KVM_FEATURE_CLOCKSOURCE2)) ? b : NULL;
+    if (b)
+        kvm_block = b;
+    return b && (b->features & (1u << feature));
 }
 
 #define KVM_USED_FEATURES                                                                     \
@@ -36,20 +39,21 @@ const struct hv_block *kvm_clock_block(void)
 static bool kvm_probe(void)
 {
     const struct hv_block *b = hypervisor_find(HV_KVM);
-    if (b && !(b->features & KVM_USED_FEATURES))
+    if (b && !(b->features & KVM_USED_FEATURES)) {
         platform_note("kvm: KVM at 0x%08x offers none of kvmclock, PV EOI and steal time "
                       "(features 0x%x): booting native", b->base, b->features);
-    kvm_block = b && (b->features & KVM_USED_FEATURES) ? b : NULL;
-    return kvm_block;
+        return false;
+    }
+    if (b && !(b->features & (1u << KVM_FEATURE_CLOCKSOURCE2)))
+        platform_note("kvm: no kvmclock offered (features 0x%x): the native TSC clock instead",
+                      b->features);
+    kvm_block = b;
+    return b;
 }
 
-static bool kvm_install(void)
+static bool kvm_accepts(enum offer_kind kind)
 {
-    /* kvm_time_ops is whole (its ops hand on to the native ones when
-     * kvmclock does not start); kvm_apic_ops only the EOI and init. */
-    struct pv_ops over = { .time = kvm_time_ops, .apic = kvm_apic_ops };
-    pv_ops_merge(&over);
-    return true;
+    return true;   /* all of KVM's: that is what this personality is */
 }
 
 static char detail[16];
@@ -66,10 +70,8 @@ static const char *kvm_detail(void)
 const struct personality kvm_personality = {
     .name = "kvm",
     .probe = kvm_probe,
-    .install = kvm_install,
     .detail = kvm_detail,
-    .setup_cpu = native_setup_cpu,
-    .setup_memory = native_setup_memory,
-    .setup_firmware = native_setup_firmware,
+    .firmware_tables = true,
     .patch = native_patch,
+    .accepts = kvm_accepts,
 };

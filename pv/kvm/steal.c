@@ -3,13 +3,14 @@
  * something else. The guest registers a zeroed, 64-byte aligned structure
  * (MSR_KVM_STEAL_TIME, bit 0 enables) and the host adds to its `steal`
  * field whenever it puts the vCPU back on a CPU, under an odd/even version
- * like the pvclock's (Linux Documentation/virt/kvm/x86/msr.rst). Idle time (the
- * guest halted) is not steal. The kernel registers it as the platform's
- * steal clock, which `monitor` shows and apps read with proteus_steal_ns().
+ * like the pvclock's (Linux Documentation/virt/kvm/x86/msr.rst). Idle time
+ * (the guest halted) is not steal. It is an offered interface
+ * (include/proteus/offer.h): running, it is the kernel's steal clock,
+ * which `monitor` shows and apps read with proteus_steal_ns().
  */
 #include "kvm.h"
 #include <proteus/errno.h>
-#include <proteus/personality.h>
+#include <proteus/offer.h>
 #include <proteus/printk.h>
 #include <proteus/string.h>
 #include <proteus/vm.h>
@@ -49,10 +50,13 @@ static u64 kvm_steal_ns(void)
     return last;
 }
 
-int kvm_steal_time_start(void)
+static bool kvm_steal_time_probe(void)
 {
-    if (!kvm_has(KVM_FEATURE_STEAL_TIME))
-        return -ENODEV;
+    return kvm_offers(KVM_FEATURE_STEAL_TIME);
+}
+
+static int kvm_steal_time_start(void)
+{
     memset(&st, 0, sizeof(st));
     paddr_t pa = virt_to_phys_direct(&st);
     int err = wrmsr_safe(MSR_KVM_STEAL_TIME, pa | KVM_MSR_ENABLED);
@@ -62,6 +66,14 @@ int kvm_steal_time_start(void)
         return err;
     }
     active = true;
-    steal_clock_register("kvm-steal-time", kvm_steal_ns);
+    pr_info("kvm: steal time registered\n");
     return 0;
 }
+
+const struct offer kvm_steal_time_offer = {
+    .name = "kvm-steal-time",
+    .kind = OFFER_STEAL_TIME,
+    .probe = kvm_steal_time_probe,
+    .start = kvm_steal_time_start,
+    .steal_ns = kvm_steal_ns,
+};

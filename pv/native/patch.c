@@ -42,7 +42,7 @@ static const u32 nop_ops[] = {
 
 static void *native_impl(u32 offset)
 {
-    return *(void **)((u8 *)&native_ops_template + offset);
+    return *(void **)((u8 *)&native_ops + offset);
 }
 
 void native_patch(u32 offset, void *impl, struct pvpatch_directive *d)

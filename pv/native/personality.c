@@ -1,71 +1,49 @@
 /*
  * The native personality: real hardware, or any hypervisor that emulates
- * it. It is the fallback, so its probe always succeeds.
+ * it. It is the fallback, so its probe always succeeds, and its ops are
+ * the base every other personality's overlay is laid over.
  */
 #include "native.h"
-#include <arch/cpu.h>
-#include <drivers/acpi.h>
-#include <proteus/bootinfo.h>
 #include <proteus/personality.h>
-#include <proteus/vm.h>
+
+struct pv_ops native_ops;
 
 static bool native_probe(void)
 {
     return true;
 }
 
-/* The native tables as one struct: every personality starts from a copy,
- * and the patcher compares against it to know an op is still native. */
-struct pv_ops native_ops_template;
-
-static bool native_install(void)
+/* Every group. C cannot initialise a static object from const objects
+ * defined in other files, so the whole table is assembled here, in one
+ * typed assignment, each time a personality is installed over it. */
+static const struct pv_ops *native_install(void)
 {
-    native_ops_template.cpu = native_cpu_ops;
-    native_ops_template.irq = native_irq_ops;
-    native_ops_template.mmu = native_mmu_ops;
-    native_ops_template.apic = native_apic_ops;
-    native_ops_template.time = native_time_ops;
-    native_ops_template.vcpu = native_vcpu_ops;
-    native_ops_template.console = native_serial_console_ops;
-    native_ops_template.power = native_power_ops;
-    pv_ops = native_ops_template;
-    return true;
-}
-
-/* Descriptor tables and the IDT, written directly. */
-void native_setup_cpu(void)
-{
-    cpu_tables_init(0);
-    idt_init();
-}
-
-/* The frame allocator, then page tables built from scratch and loaded. */
-void native_setup_memory(const struct memmap *m)
-{
-    page_alloc_init(m);
-    vm_init(m, NULL, 0);
-    desc_paging_ready();
-}
-
-void native_setup_firmware(const struct boot_info *bi)
-{
-    acpi_init(bi->rsdp, bi->ebda);   /* reports what it finds */
+    native_ops = (struct pv_ops){
+        .cpu = native_cpu_ops,
+        .irq = native_irq_ops,
+        .mmu = native_mmu_ops,
+        .apic = native_apic_ops,
+        .time = native_time_ops,
+        .vcpu = native_vcpu_ops,
+        .console = native_serial_console_ops,
+        .power = native_power_ops,
+    };
+    return &native_ops;
 }
 
 /* A calibrated TSC is the best native clock: a paravirtual one is better
- * (kernel/mixing.c). */
-static bool native_clock_mixable(void)
+ * (kernel/mixing.c). The controller and steal time are KVM's to extend
+ * and report, and on KVM the kvm personality is chosen instead. */
+static bool native_accepts(enum offer_kind kind)
 {
-    return true;
+    return kind == OFFER_CLOCK;
 }
 
 const struct personality native_personality = {
     .name = "native",
     .probe = native_probe,
     .install = native_install,
-    .setup_cpu = native_setup_cpu,
-    .setup_memory = native_setup_memory,
-    .setup_firmware = native_setup_firmware,
+    .firmware_tables = true,
     .patch = native_patch,
-    .clock_mixable = native_clock_mixable,
+    .accepts = native_accepts,
 };

@@ -16,6 +16,7 @@
 #include <drivers/pit.h>
 #include <drivers/lapic.h>
 #include <proteus/errno.h>
+#include <proteus/offer.h>
 #include <proteus/printk.h>
 #include <proteus/timekeeping.h>
 #include <proteus/timer.h>
@@ -317,7 +318,7 @@ static int pit_timer_start(void)
 static struct clock_scale delta_to_tsc;   /* for native_timer_arm_in */
 
 /* Fire once `delta_ns` from now (at least 1); 0 disarms. */
-void native_timer_arm_in(u64 delta_ns)
+static void native_timer_arm_in(u64 delta_ns)
 {
     if (pit_timer) {
         pit_arm(delta_ns);
@@ -435,9 +436,7 @@ static PVOP_ABI u64 native_tsc_hz(void)
  * The timer: the PIT without a local APIC, else TSC-deadline mode where it
  * works, else the APIC's count-down, whose rate is measured against the TSC
  * over a window: one the TSC's own measurement opened (`window_open`), or
- * 2 ms now. native_time_init ends with it; a personality that brings its
- * own clock but keeps the native interrupt controller (KVM's kvmclock,
- * pv/kvm/kvmclock.c) calls it through native_timer_start.
+ * 2 ms now. native_time_init ends with it.
  */
 static int timer_start(u64 tsc_hz, bool window_open)
 {
@@ -461,17 +460,21 @@ static int timer_start(u64 tsc_hz, bool window_open)
     return err;
 }
 
-int native_timer_start(u64 tsc_hz)
-{
-    return timer_start(tsc_hz, false);
-}
-
 static PVOP_ABI int native_time_init(void)
 {
     u64 tsc0 = read_tsc();
     /* a measured rate also measured the APIC timer over the same window */
     bool window_open = false;
-    hz = tsc_from_cpuid();
+    /* A paravirtual clock mixed in (kernel/mixing.c) has the host's word
+     * on the rate, and is the clock and the wall clock from now on: this
+     * clock only arms the timer, and needs no CMOS read or refinement. */
+    bool offered = (hz = offered_tsc_hz()) != 0;
+    if (offered) {
+        hz_source = "the paravirtual clock";
+        tsc_from_cpuid_known = true;
+    } else {
+        hz = tsc_from_cpuid();
+    }
     if (hz && !tsc_hz_plausible(hz)) {
         /* CPUID is the hypervisor's word on a VM: measure instead */
         printk("time: %s gives a TSC rate of %llu Hz, outside %llu-%llu Hz: measuring it "
@@ -498,12 +501,14 @@ static PVOP_ABI int native_time_init(void)
     pr_info("time: TSC %llu.%03llu MHz (from %s)\n", (unsigned long long)(hz / 1000000),
             (unsigned long long)(hz / 1000 % 1000), hz_source);
 
-    s64 rtc = cmos_rtc_read_unix();
-    if (rtc < 0)
-        printk("time: %s; wall clock starts at 1970\n",
-               cmos_rtc_present() ? "the CMOS clock reads nonsense" : "no CMOS clock");
-    else
-        boot_wall_ns = (u64)rtc * NSEC_PER_SEC - native_clock_ns();
+    if (!offered) {
+        s64 rtc = cmos_rtc_read_unix();
+        if (rtc < 0)
+            printk("time: %s; wall clock starts at 1970\n",
+                   cmos_rtc_present() ? "the CMOS clock reads nonsense" : "no CMOS clock");
+        else
+            boot_wall_ns = (u64)rtc * NSEC_PER_SEC - native_clock_ns();
+    }
 
     int err = timer_start(hz, window_open);
     if (err)

@@ -43,56 +43,50 @@ static bool bound;
 static int init_result;   /* what the shim's init returned, if it ran */
 static char group_name[32], detail_buf[48];
 
-/* Which call implements each platform op. */
-#define OP(group, op, call) { (u32)PVOP_OFF(group.op), VMI_##call },
-static const struct {
-    u32 offset;
-    u16 call;
-} op_calls[] = {
-    OP(cpu, cpuid, CPUID) OP(cpu, read_cr0, READ_CR0) OP(cpu, write_cr0, WRITE_CR0)
-    OP(cpu, read_cr2, READ_CR2) OP(cpu, read_cr4, READ_CR4) OP(cpu, write_cr4, WRITE_CR4)
-    OP(cpu, read_dr, READ_DR) OP(cpu, write_dr, WRITE_DR) OP(cpu, read_msr, READ_MSR)
-    OP(cpu, write_msr, WRITE_MSR) OP(cpu, read_tsc, READ_TSC) OP(cpu, load_gdt, LOAD_GDT)
-    OP(cpu, load_idt, LOAD_IDT) OP(cpu, load_tr, LOAD_TR) OP(cpu, load_ldt, LOAD_LDT)
-    OP(cpu, alloc_ldt, ALLOC_LDT) OP(cpu, free_ldt, FREE_LDT)
-    OP(cpu, write_gdt_entry, WRITE_GDT_ENTRY) OP(cpu, write_ldt_entry, WRITE_LDT_ENTRY)
-    OP(cpu, write_idt_entry, WRITE_IDT_ENTRY) OP(cpu, set_kernel_stack, SET_KERNEL_STACK)
-    OP(cpu, io_in, IO_IN) OP(cpu, io_out, IO_OUT)
-    OP(irq, save_flags, SAVE_FLAGS) OP(irq, restore_flags, RESTORE_FLAGS)
-    OP(irq, disable, DISABLE) OP(irq, enable, ENABLE) OP(irq, safe_halt, SAFE_HALT)
-    OP(mmu, alloc_pt, ALLOC_PT) OP(mmu, release_pt, RELEASE_PT) OP(mmu, set_pte, SET_PTE)
-    OP(mmu, set_pmd, SET_PMD) OP(mmu, set_pud, SET_PUD) OP(mmu, set_p4d, SET_P4D)
-    OP(mmu, read_entry, READ_ENTRY) OP(mmu, read_pt_base, READ_PT_BASE)
-    OP(mmu, write_pt_base, WRITE_PT_BASE) OP(mmu, flush_tlb_one, FLUSH_TLB_ONE)
-    OP(mmu, flush_tlb_all, FLUSH_TLB_ALL) OP(mmu, flush_tlb_global, FLUSH_TLB_GLOBAL)
-    OP(mmu, lazy_enter, LAZY_ENTER) OP(mmu, lazy_flush, LAZY_FLUSH)
-    OP(mmu, lazy_leave, LAZY_LEAVE)
-    OP(apic, init, APIC_INIT) OP(apic, eoi, APIC_EOI) OP(apic, route_irq, APIC_ROUTE_IRQ)
-    OP(apic, mask_irq, APIC_MASK_IRQ) OP(apic, send_ipi, APIC_SEND_IPI)
-    OP(apic, cpu_id, APIC_CPU_ID)
-    OP(time, init, TIME_INIT) OP(time, clock_ns, CLOCK_NS)
-    OP(time, wallclock_at_boot_ns, WALLCLOCK_AT_BOOT_NS) OP(time, arm_oneshot, ARM_ONESHOT)
-    OP(time, tsc_hz, TSC_HZ)
-    OP(vcpu, count, VCPU_COUNT) OP(vcpu, start, VCPU_START)
-    OP(console, init, CONSOLE_INIT) OP(console, write, CONSOLE_WRITE)
-    OP(console, read, CONSOLE_READ)
-    OP(power, exit, EXIT)
-};
+/* Which call implements each platform op: one list, used twice below (to
+ * bind the overlay op by op, typed, and to find an op's call when
+ * patching). */
+#define VMI_OP_CALLS(X)                                                                       \
+    X(cpu, cpuid, CPUID) X(cpu, read_cr0, READ_CR0) X(cpu, write_cr0, WRITE_CR0)               \
+    X(cpu, read_cr2, READ_CR2) X(cpu, read_cr4, READ_CR4) X(cpu, write_cr4, WRITE_CR4)        \
+    X(cpu, read_dr, READ_DR) X(cpu, write_dr, WRITE_DR) X(cpu, read_msr, READ_MSR)            \
+    X(cpu, write_msr, WRITE_MSR) X(cpu, read_tsc, READ_TSC) X(cpu, load_gdt, LOAD_GDT)        \
+    X(cpu, load_idt, LOAD_IDT) X(cpu, load_tr, LOAD_TR) X(cpu, load_ldt, LOAD_LDT)            \
+    X(cpu, alloc_ldt, ALLOC_LDT) X(cpu, free_ldt, FREE_LDT)                                   \
+    X(cpu, write_gdt_entry, WRITE_GDT_ENTRY) X(cpu, write_ldt_entry, WRITE_LDT_ENTRY)         \
+    X(cpu, write_idt_entry, WRITE_IDT_ENTRY) X(cpu, set_kernel_stack, SET_KERNEL_STACK)       \
+    X(cpu, io_in, IO_IN) X(cpu, io_out, IO_OUT)                                               \
+    X(irq, save_flags, SAVE_FLAGS) X(irq, restore_flags, RESTORE_FLAGS)                       \
+    X(irq, disable, DISABLE) X(irq, enable, ENABLE) X(irq, safe_halt, SAFE_HALT)              \
+    X(mmu, alloc_pt, ALLOC_PT) X(mmu, release_pt, RELEASE_PT) X(mmu, set_pte, SET_PTE)        \
+    X(mmu, set_pmd, SET_PMD) X(mmu, set_pud, SET_PUD) X(mmu, set_p4d, SET_P4D)                \
+    X(mmu, read_entry, READ_ENTRY) X(mmu, read_pt_base, READ_PT_BASE)                         \
+    X(mmu, write_pt_base, WRITE_PT_BASE) X(mmu, flush_tlb_one, FLUSH_TLB_ONE)                 \
+    X(mmu, flush_tlb_all, FLUSH_TLB_ALL) X(mmu, flush_tlb_global, FLUSH_TLB_GLOBAL)           \
+    X(mmu, lazy_enter, LAZY_ENTER) X(mmu, lazy_flush, LAZY_FLUSH)                             \
+    X(mmu, lazy_leave, LAZY_LEAVE)                                                            \
+    X(apic, init, APIC_INIT) X(apic, eoi, APIC_EOI) X(apic, route_irq, APIC_ROUTE_IRQ)        \
+    X(apic, mask_irq, APIC_MASK_IRQ) X(apic, send_ipi, APIC_SEND_IPI)                         \
+    X(apic, cpu_id, APIC_CPU_ID)                                                              \
+    X(time, init, TIME_INIT) X(time, clock_ns, CLOCK_NS)                                      \
+    X(time, wallclock_at_boot_ns, WALLCLOCK_AT_BOOT_NS) X(time, arm_oneshot, ARM_ONESHOT)     \
+    X(time, tsc_hz, TSC_HZ)                                                                   \
+    X(vcpu, count, VCPU_COUNT) X(vcpu, start, VCPU_START)                                     \
+    X(console, init, CONSOLE_INIT) X(console, write, CONSOLE_WRITE)                           \
+    X(console, read, CONSOLE_READ)                                                            \
+    X(power, exit, EXIT)
 
-#define COUNT_OP(group, op) +1
-BUILD_BUG_ON(ARRAY_SIZE(op_calls) != 0 PVOP_LIST(COUNT_OP));   /* every op has its call */
+#define COUNT_OP(...) +1
+BUILD_BUG_ON(0 VMI_OP_CALLS(COUNT_OP) != 0 PVOP_LIST(COUNT_OP));   /* every op has its call */
 
 static int call_of(u32 offset)
 {
-    for (unsigned i = 0; i < ARRAY_SIZE(op_calls); i++)
-        if (op_calls[i].offset == offset)
-            return op_calls[i].call;
+#define CALL_OF(group, op, call)                                                               \
+    if (offset == PVOP_OFF(group.op))                                                         \
+        return VMI_##call;
+    VMI_OP_CALLS(CALL_OF)
+#undef CALL_OF
     return -1;
-}
-
-static void **op_slot(u32 offset)
-{
-    return (void **)((u8 *)&pv_ops + offset);
 }
 
 /* Where a no-op call goes when it is called rather than patched out
@@ -194,7 +188,20 @@ static const struct vmi_services services = {
     .log = svc_log,
 };
 
-static bool vmi_install(void)
+/* What an op is bound to for call `n`, counted by the call's kind. */
+static void *bind_call(unsigned n, unsigned count[VMI_CALL_NOP + 1])
+{
+    const struct vmi_call *c = vmi_rom_call(&rom, n);
+    unsigned kind = c->kind <= VMI_CALL_NOP ? c->kind : VMI_CALL_ABSENT;   /* checked already */
+    count[kind]++;
+    if (kind == VMI_CALL_CALL || kind == VMI_CALL_INLINE)
+        return shim_area + c->entry;
+    if (kind == VMI_CALL_NOP)
+        return (void *)vmi_nop;
+    return NULL;   /* optional and left out: the native code stays */
+}
+
+static const struct pv_ops *vmi_install(void)
 {
     /* The probe checked the ROM where the firmware left it, in memory the
      * hypervisor can still change. Copy it, check the copy, and from now
@@ -205,12 +212,12 @@ static bool vmi_install(void)
                      sizeof(why))) {
         platform_note("vmi: refusing the shim ROM at 0x%lx: %s; booting without it",
                       (unsigned long)rom_pa, why);
-        return false;
+        return NULL;
     }
     if (memcmp(&copy.hdr, &rom.hdr, sizeof(rom.hdr))) {
         platform_note("vmi: the shim ROM at 0x%lx changed after it was checked (another "
                       "header); booting without it", (unsigned long)rom_pa);
-        return false;
+        return NULL;
     }
     rom = copy;
     extable_add_source(vmi_fixup);
@@ -220,48 +227,39 @@ static bool vmi_install(void)
         extable_add_source(NULL);
         platform_note("vmi: the shim '%s' refused to start: %s (%d); booting without it",
                       rom.name, errno_name(err), err);
-        return false;
+        return NULL;
     }
     bound = true;
-    unsigned ncall = 0, ninline = 0, nnop = 0, nnative = 0;
-    for (unsigned i = 0; i < ARRAY_SIZE(op_calls); i++) {
-        const struct vmi_call *c = vmi_rom_call(&rom, op_calls[i].call);
-        void **slot = op_slot(op_calls[i].offset);
-        switch (c->kind) {
-        case VMI_CALL_CALL:
-        case VMI_CALL_INLINE:
-            *slot = shim_area + c->entry;
-            if (c->kind == VMI_CALL_INLINE)
-                ninline++;
-            else
-                ncall++;
-            break;
-        case VMI_CALL_NOP:
-            *slot = (void *)vmi_nop;
-            nnop++;
-            break;
-        default:
-            nnative++;   /* optional and left out: the native code stays */
-            break;
-        }
-    }
+    /* The overlay, op by op: the shim's entry for a call (or inline
+     * bytes, which it also has an entry for, for unpatched sites), the
+     * no-op for a no-op, and nothing where an optional call is left out
+     * (the native op stays). The shim's name is every group's. */
+    static struct pv_ops over;
+    unsigned n[VMI_CALL_NOP + 1] = { 0 };
+#define BIND(group, op, call)                                                                  \
+    over.group.op = (__typeof__(over.group.op))bind_call(VMI_##call, n);
+    VMI_OP_CALLS(BIND)
+#undef BIND
+#define NAME(group) over.group.name = group_name;
+    PVOP_GROUPS(NAME)
+#undef NAME
     ksnprintf(group_name, sizeof(group_name), "%s", rom.name);
     ksnprintf(detail_buf, sizeof(detail_buf), "%s/%u.%u", rom.name, rom.hdr.abi_major,
               rom.hdr.abi_minor);
-    pv_ops.cpu.name = pv_ops.irq.name = pv_ops.mmu.name = pv_ops.apic.name = group_name;
-    pv_ops.time.name = pv_ops.vcpu.name = pv_ops.console.name = pv_ops.power.name = group_name;
     platform_note("vmi: shim '%s' (licence %s), ABI %u.%u, found at 0x%lx (%u KiB): %u calls "
                   "into it, %u inline, %u no-ops, %u left native",
                   rom.name, rom.license, rom.hdr.abi_major, rom.hdr.abi_minor,
-                  (unsigned long)rom_pa, rom.length / 1024, ncall, ninline, nnop, nnative);
-    return true;
+                  (unsigned long)rom_pa, rom.length / 1024, n[VMI_CALL_CALL], n[VMI_CALL_INLINE],
+                  n[VMI_CALL_NOP], n[VMI_CALL_ABSENT]);
+    return &over;
 }
 
 /* The shim decides whether a clock the hypervisor offers may stand in for
- * its own (VMI_FEATURE_GUEST_CLOCK, ABI 1.1; kernel/mixing.c). */
-static bool vmi_clock_mixable(void)
+ * its own (VMI_FEATURE_GUEST_CLOCK, ABI 1.1; kernel/mixing.c). Its
+ * interrupt controller is its own: nothing extends it. */
+static bool vmi_accepts(enum offer_kind kind)
 {
-    return rom.hdr.features & VMI_FEATURE_GUEST_CLOCK;
+    return kind == OFFER_CLOCK && (rom.hdr.features & VMI_FEATURE_GUEST_CLOCK);
 }
 
 static const char *vmi_detail(void)
@@ -294,24 +292,20 @@ static void vmi_patch(u32 offset, void *impl, struct pvpatch_directive *d)
 
 /* ---- boot steps -------------------------------------------------------------- */
 
-static void vmi_setup_cpu(void)
+/* The shim's code executable and its data writable from the first moment
+ * the kernel's page tables are used: the shim's own calls build and load
+ * them. */
+static const struct vm_region *vmi_image_regions(unsigned *n)
 {
-    cpu_tables_init(0);
-    idt_init();
-}
-
-/* The kernel's page tables, with the shim's code executable and its data
- * writable from the start: the shim's own calls build and load them. */
-static void vmi_setup_memory(const struct memmap *m)
-{
-    struct vm_region shim_regions[] = {
-        { (vaddr_t)shim_area, ALIGN_UP(rom.hdr.text_size, PAGE_SIZE), VM_READ | VM_EXEC },
-        { (vaddr_t)shim_area + rom.hdr.data_offset, ALIGN_UP(rom.hdr.data_size, PAGE_SIZE),
-          VM_READ | VM_WRITE },
-    };
-    page_alloc_init(m);
-    vm_init(m, shim_regions, rom.hdr.data_size ? 2 : 1);
-    desc_paging_ready();
+    static struct vm_region shim_regions[2];
+    shim_regions[0] = (struct vm_region){ (vaddr_t)shim_area,
+                                          ALIGN_UP(rom.hdr.text_size, PAGE_SIZE),
+                                          VM_READ | VM_EXEC };
+    shim_regions[1] = (struct vm_region){ (vaddr_t)shim_area + rom.hdr.data_offset,
+                                          ALIGN_UP(rom.hdr.data_size, PAGE_SIZE),
+                                          VM_READ | VM_WRITE };
+    *n = rom.hdr.data_size ? 2 : 1;
+    return shim_regions;
 }
 
 const struct personality vmi_personality = {
@@ -319,9 +313,8 @@ const struct personality vmi_personality = {
     .probe = vmi_probe,
     .install = vmi_install,
     .detail = vmi_detail,
-    .setup_cpu = vmi_setup_cpu,
-    .setup_memory = vmi_setup_memory,
-    .setup_firmware = NULL,   /* the shim owns the interrupt controller and power */
+    .image_regions = vmi_image_regions,
+    .firmware_tables = false,   /* the shim owns the interrupt controller and power */
     .patch = vmi_patch,
-    .clock_mixable = vmi_clock_mixable,
+    .accepts = vmi_accepts,
 };

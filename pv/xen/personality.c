@@ -21,9 +21,10 @@ static bool xen_probe(void)
     return false;
 }
 
-static bool xen_install(void)
+static const struct pv_ops *xen_install(void)
 {
-    struct pv_ops over = {
+    static struct pv_ops over;
+    over = (struct pv_ops){
         .cpu = xen_cpu_ops,
         .irq = xen_irq_ops,
         .mmu = xen_mmu_ops,
@@ -33,13 +34,12 @@ static bool xen_install(void)
         .console = xen_is_dom0() ? xen_console_ops : xen_console_ring_ops,
         .power = xen_power_ops,
     };
-    pv_ops_merge(&over);
-    return true;
+    return &over;
 }
 
-/* The GDT (through set_gdt), the per-CPU base, and the trap table built
- * from the IDT the kernel describes (pv/xen/cpu.c). dom0 gets its I/O
- * privilege first, for the ports Xen lets it use. */
+/* The GDT (through set_gdt) and the per-CPU base; the kernel then builds
+ * the IDT, from which pv/xen/cpu.c makes Xen's trap table. dom0 gets its
+ * I/O privilege first, for the ports Xen lets it use. */
 static void xen_setup_cpu(void)
 {
     if (xen_is_dom0()) {
@@ -51,15 +51,23 @@ static void xen_setup_cpu(void)
     }
     cpu_gdt_init(0);
     percpu_init(0);
-    idt_init();
 }
 
-/* The frame allocator, then Xen's page tables extended to all RAM. */
-static void xen_setup_memory(const struct memmap *m)
+/*
+ * Keep the page tables Xen built rather than build new ones: they are
+ * pinned and in use, and a new tree would need every table page made
+ * read-only and validated before it is referenced. The kernel extends them
+ * (vm_adopt): the rest of RAM at VA == pseudo-physical address with 4 KiB
+ * pages (PV guests take no large pages), tables for the new mappings from
+ * the frames right after Xen's bootstrap region, which Xen maps with at
+ * least 512 KiB to spare (the start-of-day layout in Xen's public xen.h),
+ * each 2 MiB mapped making room for the next table. Some data pages are
+ * read-only by then for Xen's sake (the GDT), so the image's protections
+ * only ever tighten.
+ */
+static paddr_t xen_page_tables(void)
 {
-    page_alloc_init(m);
-    vm_adopt(m, read_pt_base());
-    desc_paging_ready();
+    return read_pt_base();
 }
 
 const struct personality xen_pv_personality = {
@@ -67,7 +75,7 @@ const struct personality xen_pv_personality = {
     .probe = xen_probe,
     .install = xen_install,
     .setup_cpu = xen_setup_cpu,
-    .setup_memory = xen_setup_memory,
-    .setup_firmware = NULL,
+    .adopt_page_tables = xen_page_tables,
+    .firmware_tables = false,
     .patch = native_patch,
 };

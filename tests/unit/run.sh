@@ -15,9 +15,11 @@ set -u
 cd "$(dirname "$0")/../.." || { echo "run.sh: cannot find the repository root"; echo "0 passed, 1 failed"; exit 1; }
 
 CC=${CC:-gcc}
+# The host is x86_64: kernel sources compile as the 64-bit kernel's
+# (CONFIG_ARCH_BITS, as config/x86_64.mk sets it for the image).
 CFLAGS=(-std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter -Werror
         -fsanitize=address,undefined -fno-sanitize-recover=all
-        -Iinclude -Iarch/x86/include)
+        -DCONFIG_ARCH_BITS=64 -Iinclude -Iarch/x86/include)
 OUT=build/host
 FILTER=${1:-}
 

@@ -1,0 +1,29 @@
+/*
+ * The personality table and the offer table: the one place that names
+ * every personality and every offered interface. A new personality is a
+ * pv/<name>/ folder and one line here (docs/architecture.md, "Adding a
+ * personality"); a new offered interface (a PV IPI, a PV TLB flush) is its
+ * descriptor in the folder that implements it and one line here, with the
+ * mixing rule deciding where it may be used (kernel/mixing.c).
+ */
+#include <proteus/offer.h>
+#include <proteus/personality.h>
+#include <pv/kvm.h>
+#include <pv/vmi.h>
+
+/* Priority order: the most specific platform first. Xen PV is not here:
+ * it is chosen by its own entry point (pv/xen/start.c), not by a probe. */
+const struct personality *const personality_table[] = {
+    &vmi_personality,      /* a VMI shim ROM in the option-ROM area */
+    &kvm_personality,      /* KVM's CPUID block offering its extras */
+    &native_personality,   /* the fallback: its probe always succeeds */
+    NULL,
+};
+
+/* Within a kind, the first accepted offer that starts is used. */
+const struct offer *const offer_table[] = {
+    &kvmclock_offer,         /* OFFER_CLOCK: KVM's pvclock */
+    &kvm_pv_eoi_offer,       /* OFFER_APIC_EXTENSION: EOIs without an exit */
+    &kvm_steal_time_offer,   /* OFFER_STEAL_TIME */
+    NULL,
+};
