@@ -218,13 +218,11 @@ int cmd_gdt(int argc, char **argv)
     printf("GDT of CPU 0 (%u entries):\n", (unsigned)GDT_ENTRIES);
     for (unsigned i = 0; i < GDT_ENTRIES; i++) {
         print_desc(i, gdt[i]);
-#ifdef __x86_64__
         /* a system descriptor takes two slots in long mode */
-        if (i && (gdt[i].hi & DESC_P) && !(gdt[i].hi & DESC_S)) {
+        if (IS_ENABLED(CONFIG_64BIT) && i && (gdt[i].hi & DESC_P) && !(gdt[i].hi & DESC_S)) {
             printf("  [%2u] (upper half: base bits 63:32 = 0x%08x)\n", i + 1, gdt[i + 1].lo);
             i++;
         }
-#endif
     }
     return 0;
 }

@@ -18,17 +18,16 @@
 
 static uint8_t *test_buffer(void)
 {
-#ifdef __x86_64__
-    static uint8_t low_buf[64];   /* an %fs base from a descriptor has 32 bits */
-    return low_buf;
-#else
+    if (IS_ENABLED(CONFIG_64BIT)) {
+        static uint8_t low_buf[64];   /* an %fs base from a descriptor has 32 bits */
+        return low_buf;
+    }
     /* i386: a segment may not reach the kernel image, and the app's own
      * data is inside it (one image); the heap is not */
     static uint8_t *heap_buf;
     if (!heap_buf)
         heap_buf = malloc(64);
     return heap_buf;
-#endif
 }
 
 static uint16_t get_fs(void)
@@ -76,9 +75,10 @@ static void test_data_segment(void)
 
 static void test_16bit_segment(void)
 {
-#ifdef __x86_64__
-    test_skip("16-bit data segments have no limit in 64-bit mode");
-#else
+    if (IS_ENABLED(CONFIG_64BIT)) {
+        test_skip("16-bit data segments have no limit in 64-bit mode");
+        return;
+    }
     uint8_t *b = test_buffer(), v;
     fill(b);
     struct ldt_info in = { .entry = 2, .base = (uint32_t)(uintptr_t)b, .limit = 31,
@@ -86,14 +86,14 @@ static void test_16bit_segment(void)
     CHECK(ldt_set(&in) == 0, "installing a 16-bit segment failed");
     CHECK(read_via(ldt_selector(2), 31, &v) == 0 && v == 0xa0 + 31, "read at the limit: 0x%x", v);
     test_pass();
-#endif
 }
 
 static void test_expand_down(void)
 {
-#ifdef __x86_64__
-    test_skip("expand-down limits are not checked in 64-bit mode");
-#else
+    if (IS_ENABLED(CONFIG_64BIT)) {
+        test_skip("expand-down limits are not checked in 64-bit mode");
+        return;
+    }
     uint8_t *b = test_buffer(), v;
     fill(b);
     /* 16-bit expand-down: valid offsets are (limit, 0xffff]. Put the buffer
@@ -103,16 +103,16 @@ static void test_expand_down(void)
     CHECK(ldt_set(&in) == 0, "installing an expand-down segment failed");
     CHECK(read_via(ldt_selector(3), 0xffc0 + 7, &v) == 0 && v == 0xa7, "read 0x%x, expected 0xa7", v);
     test_pass();
-#endif
 }
 
 /* Limits, where the CPU checks them: QEMU's TCG does not check data
  * segment limits at all, so there this says SKIP rather than pass. */
 static void test_limits(void)
 {
-#ifdef __x86_64__
-    test_skip("data segment limits are not checked in 64-bit mode");
-#else
+    if (IS_ENABLED(CONFIG_64BIT)) {
+        test_skip("data segment limits are not checked in 64-bit mode");
+        return;
+    }
     uint8_t *b = test_buffer(), v;
     struct ldt_info probe = { .entry = 5, .base = (uint32_t)(uintptr_t)b, .limit = 0,
                               .contents = LDT_DATA, .seg_32bit = true };
@@ -128,7 +128,6 @@ static void test_limits(void)
           "a read at the limit of an expand-down segment did not fault");
     ldt_clear(5);
     test_pass();
-#endif
 }
 
 static void test_refusals(void)
@@ -154,26 +153,26 @@ static void test_refusals(void)
     CHECK(ldt_set_raw(4, dpl0) == -EINVAL, "a DPL 0 segment was accepted");
     struct seg_desc conforming = seg_desc_make(0, 0xff, 0xe, true, 3, DESC_DB);
     CHECK(ldt_set_raw(4, conforming) == -EINVAL, "a conforming code segment was accepted");
-#ifdef __x86_64__
-    struct seg_desc ld = seg_desc_make(0, 0, SEG_CODE_RX, true, 3, DESC_L | DESC_DB);
-    CHECK(ldt_set_raw(4, ld) == -EINVAL, "a code segment with L and D was accepted");
-#else
-    struct ldt_info flat = { .entry = 4, .base = 0, .limit = 0xfffff, .contents = LDT_DATA,
-                             .seg_32bit = true, .limit_in_pages = true };
-    CHECK(ldt_set(&flat) == -EINVAL, "a flat segment over kernel memory was accepted");
-    struct ldt_info down = { .entry = 4, .base = 0, .limit = 0, .contents = LDT_DATA_EXPAND_DOWN,
-                             .seg_32bit = true };
-    CHECK(ldt_set(&down) == -EINVAL, "an expand-down segment over kernel memory was accepted");
-    /* a thread's own state (direct map) and its stack are the kernel's too */
-    struct ldt_info stack = { .entry = 4, .base = (uint32_t)VM_STACK_BASE, .limit = 0xfff,
-                              .contents = LDT_DATA, .seg_32bit = true };
-    CHECK(ldt_set(&stack) == -EINVAL, "a segment over the stack window was accepted");
-    struct ldt_info direct = { .entry = 4, .base = 0x200000, .limit = 0xfff, .contents = LDT_DATA,
-                               .seg_32bit = true };
-    CHECK(ldt_set(&direct) == -EINVAL, "a segment over the direct map was accepted");
-    struct seg_desc l_bit = seg_desc_make(0, 0xff, SEG_CODE_RX, true, 3, DESC_L);
-    CHECK(ldt_set_raw(4, l_bit) == -EINVAL, "a 64-bit code segment was accepted on i386");
-#endif
+    if (IS_ENABLED(CONFIG_64BIT)) {
+        struct seg_desc ld = seg_desc_make(0, 0, SEG_CODE_RX, true, 3, DESC_L | DESC_DB);
+        CHECK(ldt_set_raw(4, ld) == -EINVAL, "a code segment with L and D was accepted");
+    } else {
+        struct ldt_info flat = { .entry = 4, .base = 0, .limit = 0xfffff, .contents = LDT_DATA,
+                                 .seg_32bit = true, .limit_in_pages = true };
+        CHECK(ldt_set(&flat) == -EINVAL, "a flat segment over kernel memory was accepted");
+        struct ldt_info down = { .entry = 4, .base = 0, .limit = 0,
+                                 .contents = LDT_DATA_EXPAND_DOWN, .seg_32bit = true };
+        CHECK(ldt_set(&down) == -EINVAL, "an expand-down segment over kernel memory was accepted");
+        /* a thread's own state (direct map) and its stack are the kernel's too */
+        struct ldt_info stack = { .entry = 4, .base = (uint32_t)VM_STACK_BASE, .limit = 0xfff,
+                                  .contents = LDT_DATA, .seg_32bit = true };
+        CHECK(ldt_set(&stack) == -EINVAL, "a segment over the stack window was accepted");
+        struct ldt_info direct = { .entry = 4, .base = 0x200000, .limit = 0xfff,
+                                   .contents = LDT_DATA, .seg_32bit = true };
+        CHECK(ldt_set(&direct) == -EINVAL, "a segment over the direct map was accepted");
+        struct seg_desc l_bit = seg_desc_make(0, 0xff, SEG_CODE_RX, true, 3, DESC_L);
+        CHECK(ldt_set_raw(4, l_bit) == -EINVAL, "a 64-bit code segment was accepted on i386");
+    }
     struct ldt_info too_big = good;
     too_big.limit = 0x100000;
     CHECK(ldt_set(&too_big) == -EINVAL, "a limit over 20 bits was accepted");

@@ -12,6 +12,10 @@
 
 struct cpu_features cpu_features;
 
+/* The two spellings of "64-bit" agree: the kernel's, from config/<arch>.mk,
+ * and include/hw/'s (the VMI shim's too), from the compiler's target. */
+BUILD_BUG_ON(HW_64BIT != IS_ENABLED(CONFIG_64BIT));
+
 void cpu_detect(void)
 {
     struct cpu_features *f = &cpu_features;

@@ -71,11 +71,11 @@ static void write_system_desc(struct seg_desc *gdt, unsigned idx, unsigned long 
     struct seg_desc d[2];
     d[0] = seg_desc_make((u32)base, limit, type, false, 0, 0);
     write_gdt_entry(gdt, idx, &d[0]);
-#ifdef __x86_64__
-    d[1].lo = (u32)((u64)base >> 32);   /* the upper half of a 16-byte descriptor */
-    d[1].hi = 0;
-    write_gdt_entry(gdt, idx + 1, &d[1]);
-#endif
+    if (IS_ENABLED(CONFIG_64BIT)) {
+        d[1].lo = (u32)((u64)base >> 32);   /* the upper half of a 16-byte descriptor */
+        d[1].hi = 0;
+        write_gdt_entry(gdt, idx + 1, &d[1]);
+    }
 }
 
 /* The code, data and per-CPU entries of a CPU's GDT, written and loaded
@@ -92,17 +92,17 @@ void cpu_gdt_init(unsigned cpu)
     c->self = c;
     c->id = cpu;
     memset(gdt, 0, sizeof(gdts[cpu]));
-#ifdef __x86_64__
-    d = seg_desc_make(0, flat, SEG_CODE_RX, true, 0, DESC_L | DESC_G);
-    write_gdt_entry(gdt, GDT_KERNEL_CS, &d);
-    d = seg_desc_make(0, flat, SEG_CODE_RX, true, 3, DESC_L | DESC_G);
-    write_gdt_entry(gdt, GDT_USER_CS64, &d);
-#else
-    d = seg_desc_make(0, flat, SEG_CODE_RX, true, 0, DESC_DB | DESC_G);
-    write_gdt_entry(gdt, GDT_KERNEL_CS, &d);
-    d = seg_desc_make((u32)(uintptr_t)c, sizeof(*c) - 1, SEG_DATA_RW, true, 0, DESC_DB);
-    write_gdt_entry(gdt, GDT_PERCPU, &d);
-#endif
+    if (IS_ENABLED(CONFIG_64BIT)) {
+        d = seg_desc_make(0, flat, SEG_CODE_RX, true, 0, DESC_L | DESC_G);
+        write_gdt_entry(gdt, GDT_KERNEL_CS, &d);
+        d = seg_desc_make(0, flat, SEG_CODE_RX, true, 3, DESC_L | DESC_G);
+        write_gdt_entry(gdt, GDT_USER_CS64, &d);
+    } else {
+        d = seg_desc_make(0, flat, SEG_CODE_RX, true, 0, DESC_DB | DESC_G);
+        write_gdt_entry(gdt, GDT_KERNEL_CS, &d);
+        d = seg_desc_make((u32)(uintptr_t)c, sizeof(*c) - 1, SEG_DATA_RW, true, 0, DESC_DB);
+        write_gdt_entry(gdt, GDT_PERCPU, &d);
+    }
     d = seg_desc_make(0, flat, SEG_DATA_RW, true, 0, DESC_DB | DESC_G);
     write_gdt_entry(gdt, GDT_KERNEL_DS, &d);
     d = seg_desc_make(0, flat, SEG_CODE_RX, true, 3, DESC_DB | DESC_G);

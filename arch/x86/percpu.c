@@ -12,13 +12,14 @@
 void percpu_init(unsigned cpu)
 {
     struct cpu_local *c = &cpu_locals[cpu];
-#ifdef __x86_64__
-    int err = wrmsr_safe(MSR_GS_BASE, (u64)(uintptr_t)c);
-    if (err)
-        panic("percpu: writing MSR_GS_BASE (0x%x) failed: %s (%d)", MSR_GS_BASE, errno_name(err), err);
-#else
-    __asm__ __volatile__("mov %0, %%gs" ::"r"((u16)PERCPU_SEL) : "memory");
-#endif
+    if (IS_ENABLED(CONFIG_64BIT)) {
+        int err = wrmsr_safe(MSR_GS_BASE, (u64)(uintptr_t)c);
+        if (err)
+            panic("percpu: writing MSR_GS_BASE (0x%x) failed: %s (%d)", MSR_GS_BASE,
+                  errno_name(err), err);
+    } else {
+        __asm__ __volatile__("mov %0, %%gs" ::"r"((u16)PERCPU_SEL) : "memory");
+    }
     if (this_cpu() != c)
         panic("percpu: GS does not reach CPU %u's area", cpu);
 }

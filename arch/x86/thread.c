@@ -20,13 +20,10 @@ unsigned long arch_thread_stack_init(unsigned long top)
     for (unsigned i = 0; i < 16 / sizeof(unsigned long); i++)
         *--sp = 0;
     *--sp = (unsigned long)thread_trampoline;
-#ifdef __x86_64__
-    for (int i = 0; i < 6; i++)   /* rbp rbx r12 r13 r14 r15 */
+    /* rbp rbx r12 r13 r14 r15, or ebp ebx esi edi */
+    int saved_regs = IS_ENABLED(CONFIG_64BIT) ? 6 : 4;
+    for (int i = 0; i < saved_regs; i++)
         *--sp = 0;
-#else
-    for (int i = 0; i < 4; i++)   /* ebp ebx esi edi */
-        *--sp = 0;
-#endif
     return (unsigned long)sp;
 }
 

@@ -11,6 +11,16 @@
 
 #include <stdint.h>
 
+/* "This is 64-bit code" as a constant, so that a C body says
+ * `if (HW_64BIT)` and both arches' branches compile on every build: the
+ * kernel's IS_ENABLED(CONFIG_64BIT) (include/proteus/types.h) for this
+ * header and the VMI shim, which have no CONFIG_ flags. */
+#ifdef __x86_64__
+#define HW_64BIT 1
+#else
+#define HW_64BIT 0
+#endif
+
 /* EFLAGS bits, SDM Vol. 1, 3.4.3. */
 #define X86_EFLAGS_IF (1UL << 9)
 
@@ -150,9 +160,10 @@ static inline void x86_write_dr(int reg, unsigned long v)
  * high half again to see that no write came between the two loads. */
 static inline void x86_pte64_write(void *p, uint64_t v)
 {
-#ifdef __x86_64__
-    *(volatile uint64_t *)p = v;
-#else
+    if (HW_64BIT) {
+        *(volatile uint64_t *)p = v;
+        return;
+    }
     volatile uint32_t *half = p;
     if (v & 1) {   /* P, bit 0 */
         half[1] = (uint32_t)(v >> 32);
@@ -163,14 +174,12 @@ static inline void x86_pte64_write(void *p, uint64_t v)
         __asm__ __volatile__("" ::: "memory");
         half[1] = (uint32_t)(v >> 32);
     }
-#endif
 }
 
 static inline uint64_t x86_pte64_read(const void *p)
 {
-#ifdef __x86_64__
-    return *(const volatile uint64_t *)p;
-#else
+    if (HW_64BIT)
+        return *(const volatile uint64_t *)p;
     const volatile uint32_t *half = p;
     uint32_t lo, hi;
     do {
@@ -178,7 +187,6 @@ static inline uint64_t x86_pte64_read(const void *p)
         lo = half[0];
     } while (hi != half[1]);
     return (uint64_t)hi << 32 | lo;
-#endif
 }
 
 /* rdmsr/wrmsr as they are: a #GP for an MSR the CPU lacks is not survived,

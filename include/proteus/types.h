@@ -72,7 +72,9 @@ typedef uintptr_t vaddr_t;
 /* The one spelling of "this is the 64-bit kernel" in C bodies: a constant,
  * so both arches' branches compile (XTF's habit). #ifdef __x86_64__ stays
  * only where the other branch cannot compile (other struct fields, other
- * instructions, other Xen ABI types). */
+ * instructions, other Xen ABI types) or where the host unit tests compile
+ * the code without CONFIG_ flags. include/hw/ and the VMI shim, which have
+ * none either, spell it HW_64BIT (hw/x86.h). */
 #define CONFIG_64BIT (CONFIG_ARCH_BITS == 64)   /* config/<arch>.mk */
 #define ARCH_NAME (IS_ENABLED(CONFIG_64BIT) ? "x86_64" : "i386")
 

@@ -23,6 +23,8 @@
 #define VM_USER 0x8
 #define VM_UNCACHED 0x10
 
+/* #ifdef, not IS_ENABLED: x86_64's addresses do not fit i386's unsigned
+ * long, so a constant expression would change the macros' types there. */
 #ifdef __x86_64__
 #define VM_HEAP_BASE 0x0000010000000000UL   /* 1 TiB */
 #define VM_STACK_BASE 0x0000020000000000UL

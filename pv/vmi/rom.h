@@ -9,6 +9,8 @@
 #include "abi.h"
 #include <proteus/types.h>
 
+/* #ifdef, not IS_ENABLED: the unit tests use this on the host, without
+ * CONFIG_ flags. */
 #ifdef __x86_64__
 #define VMI_ARCH_SELF VMI_ARCH_X86_64
 #else

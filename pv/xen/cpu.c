@@ -74,6 +74,8 @@ static PVOP_ABI void xen_write_dr(int reg, unsigned long v)
 
 static PVOP_ABI int xen_write_msr(u32 msr, u64 v)
 {
+    /* #ifdef, not IS_ENABLED: SEGBASE_* exist only in x86_64's Xen ABI
+     * (Xen's public arch-x86/xen-x86_64.h) */
 #ifdef __x86_64__
     int which = msr == MSR_FS_BASE ? SEGBASE_FS : msr == MSR_GS_BASE ? SEGBASE_GS_KERNEL
               : msr == MSR_KERNEL_GS_BASE ? SEGBASE_GS_USER : -1;
@@ -109,12 +111,12 @@ static void write_descriptor(void *slot, const struct seg_desc *d, const char *w
 {
     u64 ma = xen_virt_to_machine(slot);
     u64 val = (u64)d->hi << 32 | d->lo;
-#ifdef __x86_64__
-    long err = xen_hypercall(__HYPERVISOR_update_descriptor, ma, val, 0);
-#else
-    long err = xen_hypercall5(__HYPERVISOR_update_descriptor, (u32)ma, (u32)(ma >> 32), d->lo,
-                              d->hi, 0);
-#endif
+    long err;
+    if (IS_ENABLED(CONFIG_64BIT))
+        err = xen_hypercall(__HYPERVISOR_update_descriptor, ma, val, 0);
+    else
+        err = xen_hypercall5(__HYPERVISOR_update_descriptor, (u32)ma, (u32)(ma >> 32), d->lo,
+                             d->hi, 0);
     if (err)
         panic("xen: update_descriptor of the %s entry at %p to 0x%016llx failed: %s (%ld)",
               what, slot, (unsigned long long)val, xen_errno_name(err), err);

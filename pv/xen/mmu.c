@@ -301,25 +301,25 @@ void xen_remap(const void *va, bool writable)
     if (lazy()) {
         multicall_entry_t *c = new_call(__HYPERVISOR_update_va_mapping);
         c->args[0] = v;
-#ifdef __x86_64__
-        c->args[1] = pte;
-        c->args[2] = UVMF_INVLPG | UVMF_LOCAL;
-#else
-        c->args[1] = (u32)pte;
-        c->args[2] = (u32)(pte >> 32);
-        c->args[3] = UVMF_INVLPG | UVMF_LOCAL;
-#endif
+        if (IS_ENABLED(CONFIG_64BIT)) {
+            c->args[1] = pte;
+            c->args[2] = UVMF_INVLPG | UVMF_LOCAL;
+        } else {
+            c->args[1] = (u32)pte;
+            c->args[2] = (u32)(pte >> 32);
+            c->args[3] = UVMF_INVLPG | UVMF_LOCAL;
+        }
         q.nops++;
         return;
     }
     xen_mmu_hypercalls++;
     xen_mmu_operations++;
-#ifdef __x86_64__
-    long err = xen_hypercall(__HYPERVISOR_update_va_mapping, v, pte, UVMF_INVLPG | UVMF_LOCAL);
-#else
-    long err = xen_hypercall5(__HYPERVISOR_update_va_mapping, v, (u32)pte, (u32)(pte >> 32),
-                              UVMF_INVLPG | UVMF_LOCAL, 0);
-#endif
+    long err;
+    if (IS_ENABLED(CONFIG_64BIT))
+        err = xen_hypercall(__HYPERVISOR_update_va_mapping, v, pte, UVMF_INVLPG | UVMF_LOCAL);
+    else
+        err = xen_hypercall5(__HYPERVISOR_update_va_mapping, v, (u32)pte, (u32)(pte >> 32),
+                             UVMF_INVLPG | UVMF_LOCAL, 0);
     if (err)
         panic("xen: update_va_mapping of %p (%s) failed: %s (%ld)", va,
               writable ? "writable" : "read-only", xen_errno_name(err), err);

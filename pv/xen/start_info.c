@@ -27,6 +27,8 @@
 #include <proteus/range.h>
 #include <proteus/string.h>
 
+/* #ifdef, not IS_ENABLED: the unit tests build this file for the host,
+ * without CONFIG_ flags, and sizeof must see the literal itself. */
 #ifdef __x86_64__
 #define XEN_START_MAGIC "xen-3.0-x86_64"
 #else

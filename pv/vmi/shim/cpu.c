@@ -51,11 +51,7 @@ static struct desc_ptr current_gdt(void)
 
 /* A system descriptor's 8-byte slots: two in long mode, where TSS and
  * LDT descriptors are 16 bytes (SDM 3.5 and 7.2.3). */
-#if defined(__x86_64__)
-#define SYS_DESC_SLOTS 2
-#else
-#define SYS_DESC_SLOTS 1
-#endif
+#define SYS_DESC_SLOTS (HW_64BIT ? 2 : 1)
 
 /* The base address of the system descriptor at `sel` in the current GDT,
  * or 0 if the GDT does not reach it. */
@@ -67,9 +63,8 @@ static unsigned long system_desc_base(u16 sel)
         return 0;
     const volatile u32 *d = (const volatile u32 *)(gdt.base + idx * 8);
     unsigned long base = (d[0] >> 16) | (d[1] & 0xff) << 16 | (d[1] & 0xff000000);
-#if defined(__x86_64__)
-    base |= (unsigned long)d[2] << 32;
-#endif
+    if (HW_64BIT)
+        base |= (unsigned long)((u64)d[2] << 32);
     return base;
 }
 
@@ -119,10 +114,10 @@ void SHIM_CALL shim_load_ldt(const void *base, unsigned entries)
             unsigned long b = (unsigned long)base;
             u32 limit = entries * 8 - 1;   /* in bytes: G = 0 */
             volatile u32 *d = (volatile u32 *)(gdt.base + VMI_GDT_LDT_ENTRY * 8);
-#if defined(__x86_64__)
-            d[2] = (u32)(b >> 32);
-            d[3] = 0;
-#endif
+            if (HW_64BIT) {
+                d[2] = (u32)((u64)b >> 32);
+                d[3] = 0;
+            }
             d[1] = ((u32)b >> 16 & 0xff) | DESC_TYPE_LDT | DESC_P | (limit & 0xf0000) |
                    ((u32)b & 0xff000000);
             d[0] = (limit & 0xffff) | (u32)b << 16;

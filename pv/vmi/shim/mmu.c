@@ -30,11 +30,7 @@
 
 static bool wide_entries(void)
 {
-#if defined(__x86_64__)
-    return true;
-#else
-    return shim_cpu.pae;
-#endif
+    return HW_64BIT || shim_cpu.pae;
 }
 
 #if !defined(__x86_64__)
@@ -64,11 +60,9 @@ u64 SHIM_CALL shim_read_entry(const void *entryp)
 u64 SHIM_CALL shim_read_pt_base(void)
 {
     u64 cr3 = x86_read_cr3();
-#if defined(__x86_64__)
-    return cr3 & 0x000ffffffffff000ULL;
-#else
+    if (HW_64BIT)
+        return cr3 & 0x000ffffffffff000ULL;
     return cr3 & (wide_entries() ? ~0x1fULL : ~0xfffULL) & 0xffffffffULL;
-#endif
 }
 
 void SHIM_CALL shim_write_pt_base(u64 root) { x86_write_cr3((unsigned long)root); }

@@ -28,18 +28,16 @@ struct trap_frame {
 /* The stack pointer at the moment of the trap. */
 static inline unsigned long trap_frame_sp(const struct trap_frame *f)
 {
-#ifdef __x86_64__
-    return f->sp;
-#else
-    /* From the kernel's own ring (0 natively, 1 under Xen PV) the CPU
-     * pushed no SS:ESP, except for the double fault, which arrives through
-     * a task switch with ESP saved (desc.c). */
+    if (IS_ENABLED(CONFIG_64BIT))
+        return f->sp;
+    /* i386: from the kernel's own ring (0 natively, 1 under Xen PV) the
+     * CPU pushed no SS:ESP, except for the double fault, which arrives
+     * through a task switch with ESP saved (desc.c). */
     u16 cs;
     __asm__("mov %%cs, %0" : "=r"(cs));
     if ((f->cs & 3) == (cs & 3u) && f->vector != 8)
         return (unsigned long)&f->sp;
     return f->sp;
-#endif
 }
 
 static inline unsigned long trap_frame_fp(const struct trap_frame *f)

@@ -27,11 +27,7 @@ static inline u16 arch_read_fs(void)
     return s;
 }
 int arch_load_fs(u16 selector);   /* arch/x86/probe.S */
-#ifdef __x86_64__
-#define ARCH_DEFAULT_FS 0
-#else
-#define ARCH_DEFAULT_FS 0x10   /* KERNEL_DS */
-#endif
+#define ARCH_DEFAULT_FS (IS_ENABLED(CONFIG_64BIT) ? 0 : 0x10)   /* i386: KERNEL_DS */
 
 void fpu_init(void);                   /* after cpu_enable_fpu(): the clean state */
 void fpu_init_state(void *area);       /* a new thread's state: the clean one */
