@@ -2,8 +2,10 @@
  * selftest: in-guest tests of every subsystem that exists. Each case
  * prints PASS, FAIL or SKIP with a reason; the last line is
  * `N passed, N failed` (skips are counted on the line before it) and the
- * exit status is 0 only if nothing failed. `selftest -- NAME...` runs only the cases whose names contain
- * one of the words.
+ * exit status is 0 only if nothing failed and something passed: a run that
+ * selects no case, or whose cases all SKIP, is a failure of its own.
+ * `selftest -- NAME...` runs only the cases whose names contain one of the
+ * words.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -121,8 +123,13 @@ int main(int argc, char **argv)
             }
         }
     }
+    /* A run must show something: one that selects no case, or whose cases
+     * all say SKIP, fails instead of passing with nothing tested. */
     if (passed + failed + skipped == 0) {
         printf("FAIL  selftest: no case matches the arguments given\n");
+        failed = 1;
+    } else if (passed + failed == 0) {
+        printf("FAIL  selftest: 0 cases passed (%d skipped), at least 1 must\n", skipped);
         failed = 1;
     }
     printf("selftest: %d skipped\n", skipped);
