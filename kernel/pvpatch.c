@@ -75,11 +75,9 @@ static bool site_is_indirect_call(const struct pvpatch_site *s)
         return false;
     s32 disp;
     memcpy(&disp, p + 2, 4);
-#ifdef __x86_64__
-    unsigned long target = s->addr + PVPATCH_SITE_LEN + (long)disp;
-#else
-    unsigned long target = (u32)disp;
-#endif
+    /* RIP-relative on x86_64, an absolute address on i386 */
+    unsigned long target = IS_ENABLED(CONFIG_64BIT) ? s->addr + PVPATCH_SITE_LEN + (long)disp
+                                                    : (u32)disp;
     return target == (unsigned long)&pv_ops + s->offset;
 }
 
@@ -120,22 +118,22 @@ static void build_thunk(unsigned i)
     u32 counter = (u32)(uintptr_t)&call_counts[i];
     u32 fnptr = (u32)((uintptr_t)&pv_ops + ops[i].offset);
     unsigned n = 0;
-#ifdef __x86_64__
-    t[n++] = 0x48; t[n++] = 0xff; t[n++] = 0x04; t[n++] = 0x25;   /* incq abs32 */
-    memcpy(t + n, &counter, 4); n += 4;
-    t[n++] = 0xff; t[n++] = 0x24; t[n++] = 0x25;                  /* jmp *abs32 */
-    memcpy(t + n, &fnptr, 4); n += 4;
-#else
-    t[n++] = 0x83; t[n++] = 0x05;                                 /* addl $1, abs32 */
-    memcpy(t + n, &counter, 4); n += 4;
-    t[n++] = 0x01;
-    t[n++] = 0x83; t[n++] = 0x15;                                 /* adcl $0, abs32+4 */
-    u32 high = counter + 4;
-    memcpy(t + n, &high, 4); n += 4;
-    t[n++] = 0x00;
-    t[n++] = 0xff; t[n++] = 0x25;                                 /* jmp *abs32 */
-    memcpy(t + n, &fnptr, 4); n += 4;
-#endif
+    if (IS_ENABLED(CONFIG_64BIT)) {
+        t[n++] = 0x48; t[n++] = 0xff; t[n++] = 0x04; t[n++] = 0x25;   /* incq abs32 */
+        memcpy(t + n, &counter, 4); n += 4;
+        t[n++] = 0xff; t[n++] = 0x24; t[n++] = 0x25;                  /* jmp *abs32 */
+        memcpy(t + n, &fnptr, 4); n += 4;
+    } else {
+        t[n++] = 0x83; t[n++] = 0x05;                                 /* addl $1, abs32 */
+        memcpy(t + n, &counter, 4); n += 4;
+        t[n++] = 0x01;
+        t[n++] = 0x83; t[n++] = 0x15;                                 /* adcl $0, abs32+4 */
+        u32 high = counter + 4;
+        memcpy(t + n, &high, 4); n += 4;
+        t[n++] = 0x00;
+        t[n++] = 0xff; t[n++] = 0x25;                                 /* jmp *abs32 */
+        memcpy(t + n, &fnptr, 4); n += 4;
+    }
     memset(t + n, 0xcc, THUNK_SIZE - n);
 }
 

@@ -388,15 +388,15 @@ int vm_text_writable(bool writable)
 
 void vm_init(const struct memmap *m, const struct vm_region *extra, unsigned nextra)
 {
-#ifdef __x86_64__
-    paging_levels = 4;
-    nx_ok = cpu_features.nx;
-    large_ok = true;
-#else
-    paging_levels = cpu_features.pae ? 3 : 2;
-    nx_ok = cpu_features.pae && cpu_features.nx;
-    large_ok = cpu_features.pae || cpu_features.pse;
-#endif
+    if (IS_ENABLED(CONFIG_64BIT)) {
+        paging_levels = 4;
+        nx_ok = cpu_features.nx;
+        large_ok = true;
+    } else {
+        paging_levels = cpu_features.pae ? 3 : 2;
+        nx_ok = cpu_features.pae && cpu_features.nx;
+        large_ok = cpu_features.pae || cpu_features.pse;
+    }
     paging_entry_size = paging_levels == 2 ? 4 : 8;
     if (nx_ok)
         enable_nx();
