@@ -196,9 +196,7 @@ void pvpatch_apply(enum pvpatch_mode m)
             ops[i].direct++;
             continue;
         }
-        u8 bytes[PVPATCH_SITE_LEN];
-        count_site((unsigned)i, encode_site(bytes, site, (unsigned)i, op_impl((unsigned)i)));
-        memcpy(site, bytes, PVPATCH_SITE_LEN);
+        count_site((unsigned)i, encode_site(site, site, (unsigned)i, op_impl((unsigned)i)));
     }
     for (unsigned i = 0; i < NOPS; i++)
         ops[i].patched_to = op_impl(i);

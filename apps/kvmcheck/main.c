@@ -115,8 +115,9 @@ static u64 tsc_read(void) { return read_tsc(); }
 
 static void bench(void)
 {
-    printk("kvmbench: platform=%s time=%s clock_ns %llu cycles, rdtsc %llu cycles\n",
-           platform_current()->name, pv_ops.time.name,
+    const struct offer *clock = offer_running(OFFER_CLOCK);
+    printk("kvmbench: platform=%s time=%s%s%s clock_ns %llu cycles, rdtsc %llu cycles\n",
+           platform_current()->name, clock ? clock->name : "", clock ? "+" : "", pv_ops.time.name,
            (unsigned long long)cycles_per_call(clock_read),
            (unsigned long long)cycles_per_call(tsc_read));
     if (!kvm_pv_eoi_active()) {

@@ -79,13 +79,19 @@ static char group_name[32], detail_buf[48];
 #define COUNT_OP(...) +1
 BUILD_BUG_ON(0 VMI_OP_CALLS(COUNT_OP) != 0 PVOP_LIST(COUNT_OP));   /* every op has its call */
 
+#define CALL_ENTRY(group, op, call) { (u32)PVOP_OFF(group.op), VMI_##call },
+static const struct {
+    u32 offset;
+    u16 call;
+} op_calls[] = { VMI_OP_CALLS(CALL_ENTRY) };
+#undef CALL_ENTRY
+
+/* The call behind the op at `offset` in struct pv_ops, for patching. */
 static int call_of(u32 offset)
 {
-#define CALL_OF(group, op, call)                                                               \
-    if (offset == PVOP_OFF(group.op))                                                         \
-        return VMI_##call;
-    VMI_OP_CALLS(CALL_OF)
-#undef CALL_OF
+    for (unsigned i = 0; i < ARRAY_SIZE(op_calls); i++)
+        if (op_calls[i].offset == offset)
+            return op_calls[i].call;
     return -1;
 }
 
