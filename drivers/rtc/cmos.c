@@ -51,18 +51,11 @@ bool cmos_rtc_present(void)
 
 s64 cmos_rtc_read_unix(void)
 {
-    struct cmos_time a, b;
+    struct cmos_time t;
     if (!cmos_rtc_present())
         return -1;
-    /* Read until two reads agree, so a rollover between fields is not seen. */
-    read_raw(&a);
-    for (int tries = 0; tries < 5; tries++) {
-        read_raw(&b);
-        if (cmos_time_equal(&a, &b))
-            break;
-        a = b;
-    }
-    return cmos_time_to_unix(&b, cmos_read(CMOS_REG_B));
+    cmos_read_time_stable(&t, read_raw);
+    return cmos_time_to_unix(&t, cmos_read(CMOS_REG_B));
 }
 
 /* Register A bits 3:0 select the periodic rate: 6 = 1024 Hz. Register B

@@ -67,6 +67,23 @@ static inline bool cmos_time_equal(const struct cmos_time *a, const struct cmos_
            a->mon == b->mon && a->year == b->year && a->century == b->century;
 }
 
+/* The time read through `read_fields` (a whole read, after the update in
+ * progress) until two reads agree, at most 6 reads: an update between two
+ * fields would otherwise give a time that never was (23:59:59 read as
+ * 00:59:59). */
+static inline void cmos_read_time_stable(struct cmos_time *t,
+                                         void (*read_fields)(struct cmos_time *t))
+{
+    struct cmos_time a;
+    read_fields(&a);
+    for (int tries = 0; tries < 5; tries++) {
+        read_fields(t);
+        if (cmos_time_equal(&a, t))
+            return;
+        a = *t;
+    }
+}
+
 static inline unsigned cmos_bcd(uint8_t v)
 {
     return (v & 0x0fu) + (v >> 4) * 10u;

@@ -58,3 +58,43 @@ TEST(cmos_nonsense_refused)
     CHECK_EQ(cmos_time_to_unix(&ff, 0xff), -1);
     CHECK_EQ(cmos_time_to_unix(&ff, 0), -1);
 }
+
+/* An update between two fields: the first read saw 23:59:59 for the
+ * seconds and 00:00 for the rest (a time that never was); the stable read
+ * takes the next two reads, which agree. */
+static const struct cmos_time reads[] = {
+    { 0x59, 0x00, 0x00, 0x05, 0x12, 0x26, 0x20 },
+    { 0x00, 0x00, 0x00, 0x05, 0x12, 0x26, 0x20 },
+    { 0x00, 0x00, 0x00, 0x05, 0x12, 0x26, 0x20 },
+};
+static unsigned nread;
+
+static void read_rolling(struct cmos_time *t)
+{
+    *t = reads[nread < 3 ? nread : 2];
+    nread++;
+}
+
+TEST(cmos_read_until_two_reads_agree)
+{
+    struct cmos_time t;
+    nread = 0;
+    cmos_read_time_stable(&t, read_rolling);
+    CHECK_EQ(nread, 3u);
+    CHECK(cmos_time_equal(&t, &reads[2]));
+}
+
+/* A clock that never reads the same twice is read 6 times, not for ever. */
+static void read_changing(struct cmos_time *t)
+{
+    *t = reads[0];
+    t->sec = (uint8_t)nread++;
+}
+
+TEST(cmos_read_stable_is_bounded)
+{
+    struct cmos_time t;
+    nread = 0;
+    cmos_read_time_stable(&t, read_changing);
+    CHECK_EQ(nread, 6u);
+}

@@ -25,17 +25,10 @@ static void read_fields(struct cmos_time *f)
 u64 rtc_read_unix(void)
 {
     unsigned long irq = irq_save();   /* index/data pairs */
-    struct cmos_time a, b;
-    read_fields(&a);
-    for (int tries = 0; tries < 5; tries++) {
-        /* two reads that agree: no rollover between the fields */
-        read_fields(&b);
-        if (cmos_time_equal(&a, &b))
-            break;
-        a = b;
-    }
+    struct cmos_time f;
+    cmos_read_time_stable(&f, read_fields);
     u8 reg_b = cmos_read(CMOS_REG_B);
     irq_restore(irq);
-    int64_t t = cmos_time_to_unix(&b, reg_b);
+    int64_t t = cmos_time_to_unix(&f, reg_b);
     return t < 0 ? 0 : (u64)t;
 }
