@@ -16,6 +16,7 @@
 #include <proteus/panic.h>
 #include <proteus/personality.h>
 #include <proteus/printk.h>
+#include <proteus/smp.h>
 #include <proteus/pvops.h>
 #include <proteus/pvpatch.h>
 #include <proteus/string.h>
@@ -219,14 +220,18 @@ __noreturn void kernel_main(const struct boot_info *bi)
         panic("time (%s) gives a TSC rate of %llu Hz, outside %llu-%llu Hz", pv_ops.time.name,
               (unsigned long long)hz, TSC_HZ_MIN, TSC_HZ_MAX);
 
-    /* 9. Interrupts on; the boot line says what runs. */
+    /* 9. Interrupts on; the other CPUs started (kernel/smp.c); the boot
+     * lines say what runs. */
     irq_enable();
+    smp_init();
     platform_print_boot_line();
     u64 free_pages, total_pages;
     page_alloc_stats(&free_pages, &total_pages);
-    printk("proteus: boot=%s paging=%s nx=%s memory=%llu KiB free=%llu KiB cpu=\"%s\"\n",
+    printk("proteus: boot=%s paging=%s nx=%s memory=%llu KiB free=%llu KiB cpus=%u/%u "
+           "cpu=\"%s\"\n",
            boot_info.protocol, vm_paging_name(), vm_nx_enabled() ? "on" : "off",
            (unsigned long long)total_pages * 4, (unsigned long long)free_pages * 4,
+           smp_cpus_online(), smp_cpus_possible(),
            cpu_features.brand[0] ? cpu_features.brand : cpu_features.vendor);
 
     /* 10. The app's main thread. */

@@ -5,8 +5,9 @@
  * typo must not stop an appliance from booting), and answers the kernel's
  * questions about them. What an option does is up to the code that asks:
  * kernel/main.c (quiet, mem, acpi, bench, pvpatch, pvstats), the APIC
- * driver (apic). Options of the form env.NAME=value are the app's
- * environment, not the kernel's, and are only checked for form here.
+ * driver (apic), kernel/smp.c (nosmp, maxcpus). Options of the form
+ * env.NAME=value are the app's environment, not the kernel's, and are only
+ * checked for form here.
  */
 #include <proteus/cmdline.h>
 #include <proteus/options.h>
@@ -15,8 +16,8 @@
 
 static struct cmdline cmdline;
 
-static const char *const known_options[] = { "quiet", "mem", "acpi", "bench", "apic", "pvpatch",
-                                             "pvstats" };
+static const char *const known_options[] = { "quiet",  "mem",     "acpi",    "bench", "apic",
+                                             "pvpatch", "pvstats", "nosmp", "maxcpus" };
 
 void options_parse(const char *line, bool names_image, bool loader_truncated)
 {

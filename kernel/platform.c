@@ -129,10 +129,11 @@ void platform_print_boot_line(void)
 {
     const char *detail = current->detail ? current->detail() : NULL;
     char apic[48], time[48];
-    printk("proteus: platform=%s%s%s arch=%s cpu=%s irq=%s mmu=%s apic=%s time=%s console=%s\n",
+    printk("proteus: platform=%s%s%s arch=%s cpu=%s irq=%s mmu=%s apic=%s time=%s console=%s "
+           "vcpu=%s\n",
            current->name, detail ? ":" : "", detail ? detail : "", ARCH_NAME,
            pv_ops.cpu.name, pv_ops.irq.name, pv_ops.mmu.name,
            mixed_name(apic, sizeof(apic), pv_ops.apic.name, OFFER_APIC_EXTENSION, false),
            mixed_name(time, sizeof(time), pv_ops.time.name, OFFER_CLOCK, true),
-           pv_ops.console.name);
+           pv_ops.console.name, pv_ops.vcpu.name);
 }

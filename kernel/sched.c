@@ -14,6 +14,7 @@
 #include <arch/thread.h>
 #include <proteus/api.h>
 #include <proteus/errno.h>
+#include <proteus/format.h>
 #include <proteus/ldt.h>
 #include <proteus/panic.h>
 #include <proteus/percpu.h>
@@ -462,6 +463,23 @@ static __noreturn void idle_loop(void)
             report_deadlock();
         safe_halt();   /* interrupts on and halt, with no lost wakeup */
     }
+}
+
+/* A CPU other than the boot CPU, entering the kernel (kernel/smp.c): its
+ * own idle thread, which is what runs there (and what a fault there is
+ * reported against) until threads run on every CPU. */
+void sched_init_cpu(void)
+{
+    struct cpu_local *c = this_cpu();
+    char name[THREAD_NAME_MAX];
+    ksnprintf(name, sizeof(name), "idle/cpu%u", c->id);
+    struct thread *idle = thread_alloc(name);
+    if (!idle)
+        panic("sched: no memory for CPU %u's idle thread", c->id);
+    idle->state = T_RUNNING;
+    idle->on_cpu = true;
+    idle->reent = libc_default_reent();
+    c->idle = c->current = idle;
 }
 
 __noreturn void sched_start(thread_fn main_fn, void *arg, size_t stack_pages)

@@ -21,6 +21,9 @@ bool sched_block_on_until(struct list *waiters, spinlock_t *lock, u64 deadline);
 /* Wake the first thread queued on `waiters`; false if there was none. */
 bool sched_wake_from(struct list *waiters);
 
+/* This CPU's idle thread, on a CPU other than the boot CPU (kernel/smp.c). */
+void sched_init_cpu(void);
+
 /* The current thread's LDT, created on first use when `create`; NULL if it
  * has none (or no memory: *err = -ENOMEM). *used counts its entries. */
 struct seg_desc *sched_current_ldt(bool create, unsigned **used, int *err);

@@ -11,7 +11,7 @@
 
 struct thread;
 
-#define MAX_CPUS 1
+#define MAX_CPUS 16
 
 struct cpu_local {
     struct cpu_local *self;    /* must stay first: this_cpu() reads %gs:0 */

@@ -49,6 +49,7 @@ static const struct pv_ops *native_install(void)
         .apic = { .name = "xapic", .init = native_apic_init, .eoi = native_eoi },
         .time = { .name = "tsc", .init = native_time_init, .clock_ns = native_clock,
                   .arm_oneshot = native_arm },
+        .vcpu = { .name = "none" },
         .console = { .name = "serial" },
     };
     return &native_ops;
@@ -203,7 +204,7 @@ TEST(personality_new_one_chosen_and_installed)
     CHECK(pv_ops.time.clock_ns == native_clock);
     CHECK_STREQ(pv_ops.apic.name, "xapic");
     CHECK(strstr(unit_log, "proteus: platform=example arch=x86_64 ") != NULL);
-    CHECK(strstr(unit_log, " apic=xapic time=tsc console=example-console\n") != NULL);
+    CHECK(strstr(unit_log, " apic=xapic time=tsc console=example-console vcpu=none\n") != NULL);
 }
 
 TEST(personality_probe_fails_native_boots)

@@ -33,6 +33,7 @@ void desc_paging_ready(void);  /* after vm_init: guard pages, the #DF task's pag
 #define VEC_TIMER 0xf0         /* the one-shot platform timer */
 #define VEC_DEBUG_REQUEST 0xf1 /* a hypervisor asks for a state dump (Xen VIRQ_DEBUG) */
 #define VEC_CONSOLE_EVENT 0xf2 /* a paravirtual console has input (Xen) */
+#define VEC_IPI_CALL 0xf3      /* another CPU asks this one to run a function (kernel/smp.c) */
 #define VEC_SPURIOUS 0xff
 
 typedef void (*irq_handler_t)(unsigned vector, void *ctx);

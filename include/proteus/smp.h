@@ -1,0 +1,42 @@
+/*
+ * More than one CPU: the kernel's side (kernel/smp.c; docs/smp.md). How a
+ * CPU is started is the personality's (the vcpu ops: INIT-SIPI-SIPI
+ * natively, VCPUOP_initialise and VCPUOP_up under Xen PV); what it does
+ * once it runs kernel code is the kernel's, the same everywhere.
+ *
+ * CPUs are numbered by the kernel: 0 is the boot CPU, 1..n-1 the others in
+ * the order the personality counts them (the MADT's order natively, the
+ * vCPU ids under Xen). The personality maps a number to its own id (an
+ * APIC id, a vCPU id) for vcpu.start and apic.send_ipi.
+ *
+ * So far a started CPU runs no threads: it takes the calls the kernel
+ * sends it (smp_call_on) and otherwise halts. Threads on every CPU are the
+ * next step (issue 15).
+ */
+#ifndef PROTEUS_SMP_H
+#define PROTEUS_SMP_H
+
+#include <proteus/types.h>
+
+/* Start every CPU the vcpu ops count, up to MAX_CPUS and the maxcpus=
+ * option (none with nosmp); each one that does not come up is reported by
+ * number and the boot goes on without it. kernel_main, after interrupts
+ * are on. */
+void smp_init(void);
+
+unsigned smp_cpus_possible(void);   /* counted by the personality, capped */
+unsigned smp_cpus_online(void);     /* running kernel code, the boot CPU included */
+bool smp_cpu_online(unsigned cpu);
+unsigned smp_this_cpu(void);        /* this CPU's kernel number */
+
+/* Run fn(arg) on `cpu` from its IPI handler (interrupts off there) and
+ * wait until it returned: 0; -ENODEV for a CPU that is not online;
+ * -ETIMEDOUT if it did not answer within `timeout_ns` (the call may still
+ * run later: `fn` and `arg` must stay valid). On this CPU: a direct call. */
+int smp_call_on(unsigned cpu, void (*fn)(void *arg), void *arg, u64 timeout_ns);
+
+/* Where a started CPU enters the kernel (its vcpu_start_info.entry); the
+ * argument is its kernel number. */
+__noreturn void smp_ap_main(void *cpu);
+
+#endif

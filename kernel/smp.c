@@ -1,0 +1,189 @@
+/*
+ * More than one CPU, the kernel's side (include/proteus/smp.h,
+ * docs/smp.md): which CPUs to start, the kernel code a started CPU runs,
+ * and calls from one CPU to another. Starting a CPU is one high-level
+ * platform operation, vcpu.start, so nothing here knows whether it was an
+ * INIT-SIPI-SIPI or a hypercall.
+ *
+ * A call to another CPU is a mailbox per target CPU and an IPI: the
+ * caller, holding the target's lock, fills the mailbox, sends VEC_IPI_CALL
+ * and waits for the target's handler to mark it done. One call per target
+ * at a time; the lock is taken with interrupts off, so a CPU cannot be
+ * interrupted into calling the same target twice.
+ */
+#include <arch/cpu.h>
+#include <proteus/errno.h>
+#include <proteus/options.h>
+#include <proteus/panic.h>
+#include <proteus/percpu.h>
+#include <proteus/printk.h>
+#include <proteus/pvops.h>
+#include <proteus/smp.h>
+#include <proteus/spinlock.h>
+#include <proteus/thread.h>
+#include <proteus/timekeeping.h>
+#include <proteus/vm.h>
+#include "sched_internal.h"
+
+/* How long a started CPU has to reach the kernel: generous, because under
+ * TCG on a loaded host a CPU's first instructions can take a while. */
+#define AP_DEADLINE_NS (2000ULL * 1000000)
+#define AP_STACK_PAGES 4
+
+static unsigned possible = 1;
+static volatile u32 online_mask[(MAX_CPUS + 31) / 32] = { 1 };   /* the boot CPU */
+
+struct mailbox {
+    spinlock_t lock;
+    void (*fn)(void *arg);
+    void *arg;
+    volatile u32 seq, done;
+};
+static struct mailbox mailbox[MAX_CPUS];
+
+unsigned smp_cpus_possible(void)
+{
+    return possible;
+}
+
+bool smp_cpu_online(unsigned cpu)
+{
+    return cpu < MAX_CPUS &&
+           (__atomic_load_n(&online_mask[cpu / 32], __ATOMIC_ACQUIRE) & (1u << cpu % 32));
+}
+
+unsigned smp_cpus_online(void)
+{
+    unsigned n = 0;
+    for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++)
+        n += smp_cpu_online(cpu);
+    return n;
+}
+
+unsigned smp_this_cpu(void)
+{
+    return this_cpu()->id;
+}
+
+/* VEC_IPI_CALL: run what the mailbox holds, then say so. */
+static void ipi_call(unsigned vector, void *ctx)
+{
+    struct mailbox *m = &mailbox[this_cpu()->id];
+    u32 seq = __atomic_load_n(&m->seq, __ATOMIC_ACQUIRE);
+    if (seq != m->done) {
+        m->fn(m->arg);
+        __atomic_store_n(&m->done, seq, __ATOMIC_RELEASE);
+    }
+    apic_eoi(vector);
+}
+
+int smp_call_on(unsigned cpu, void (*fn)(void *arg), void *arg, u64 timeout_ns)
+{
+    if (!smp_cpu_online(cpu))
+        return -ENODEV;
+    unsigned long flags = irq_save();
+    if (cpu == this_cpu()->id) {
+        fn(arg);
+        irq_restore(flags);
+        return 0;
+    }
+    struct mailbox *m = &mailbox[cpu];
+    spin_lock(&m->lock);
+    m->fn = fn;
+    m->arg = arg;
+    u32 seq = m->seq + 1;
+    __atomic_store_n(&m->seq, seq, __ATOMIC_RELEASE);
+    int err = apic_send_ipi(cpu, VEC_IPI_CALL);
+    u64 deadline = clock_ns() + timeout_ns;
+    while (!err && __atomic_load_n(&m->done, __ATOMIC_ACQUIRE) != seq) {
+        if (clock_ns() > deadline) {
+            err = -ETIMEDOUT;
+            break;
+        }
+        __asm__ __volatile__("pause");
+    }
+    spin_unlock(&m->lock);
+    irq_restore(flags);
+    return err;
+}
+
+__noreturn void smp_ap_main(void *arg)
+{
+    unsigned cpu = (unsigned)(uintptr_t)arg;
+    if (this_cpu()->id != cpu)
+        panic("smp: CPU %u entered the kernel with the per-CPU area of CPU %u", cpu,
+              this_cpu()->id);
+    sched_init_cpu();
+    __atomic_or_fetch(&online_mask[cpu / 32], 1u << cpu % 32, __ATOMIC_RELEASE);
+    /* No threads here yet: take calls, halt in between. */
+    for (;;) {
+        irq_disable();
+        safe_halt();
+    }
+}
+
+/* maxcpus=N (N >= 1) caps the count; nosmp is maxcpus=1. */
+static unsigned cpu_limit(void)
+{
+    if (kernel_option_bool("nosmp", false))
+        return 1;
+    const char *opt = kernel_option("maxcpus");
+    if (!opt)
+        return MAX_CPUS;
+    unsigned long n = 0;
+    const char *p = opt;
+    while (*p >= '0' && *p <= '9' && n <= MAX_CPUS)
+        n = n * 10 + (unsigned)(*p++ - '0');
+    if (*p || p == opt || n == 0) {
+        printk("smp: maxcpus=%s is not a number of CPUs of at least 1 (ignored)\n", opt);
+        return MAX_CPUS;
+    }
+    return n < MAX_CPUS ? (unsigned)n : MAX_CPUS;
+}
+
+void smp_init(void)
+{
+    unsigned counted = vcpu_count(), limit = cpu_limit();
+    possible = counted ? counted : 1;
+    if (possible > MAX_CPUS) {
+        printk("smp: %s counts %u CPUs; this kernel runs at most %u (MAX_CPUS): the rest stay "
+               "off\n", pv_ops.vcpu.name, possible, MAX_CPUS);
+        possible = MAX_CPUS;
+    }
+    if (possible > limit) {
+        pr_info("smp: %u of %u CPUs used (%s)\n", limit, possible,
+                kernel_option_bool("nosmp", false) ? "nosmp" : "maxcpus=");
+        possible = limit;
+    }
+    if (possible == 1)
+        return;
+    int err = irq_register(VEC_IPI_CALL, ipi_call, NULL, "ipi-call");
+    if (err)
+        panic("smp: cannot register the call IPI (vector 0x%x): %s", VEC_IPI_CALL,
+              errno_name(err));
+    for (unsigned cpu = 1; cpu < possible; cpu++) {
+        vaddr_t stack = vm_stack_alloc(AP_STACK_PAGES, "cpu-boot", &err);
+        if (!stack) {
+            printk("smp: no stack for CPU %u: %s; it stays off\n", cpu, errno_name(err));
+            continue;
+        }
+        struct vcpu_start_info info = {
+            .entry = smp_ap_main,
+            .arg = (void *)(uintptr_t)cpu,
+            .stack_top = (void *)stack,
+        };
+        err = vcpu_start(cpu, &info);
+        if (err) {
+            printk("smp: CPU %u did not start (%s: %s, %d); going on without it\n", cpu,
+                   pv_ops.vcpu.name, errno_name(err), err);
+            vm_stack_free(stack, AP_STACK_PAGES);
+            continue;
+        }
+        u64 deadline = clock_ns() + AP_DEADLINE_NS;
+        while (!smp_cpu_online(cpu) && clock_ns() < deadline)
+            __asm__ __volatile__("pause");
+        if (!smp_cpu_online(cpu))
+            printk("smp: CPU %u started but did not reach the kernel within %llu ms; going on "
+                   "without it\n", cpu, AP_DEADLINE_NS / 1000000);
+    }
+}
