@@ -138,7 +138,21 @@ struct pv_time_ops {
     u64 (PVOP_ABI *tsc_hz)(void);                /* 0 when there is no usable TSC */
 };
 
-/* vcpu: bring up further virtual CPUs (one high-level operation). */
+/* vcpu: bring up further virtual CPUs (one high-level operation;
+ * include/proteus/smp.h has the kernel's numbering).
+ *   count()  how many CPUs this machine gives the kernel, the boot CPU
+ *            included; the personality keeps the map from kernel number to
+ *            its own id (APIC id, vCPU id)
+ *   start()  bring CPU `cpu` (1..count-1) up and have it call
+ *            info->entry(info->arg) on info->stack_top, with interrupts
+ *            off, this_cpu() == &cpu_locals[cpu] (percpu_init), its own
+ *            GDT and TSS and the kernel's IDT (or trap table) loaded, so
+ *            that a fault there is reported, the FPU and SSE on as on the
+ *            boot CPU, and its part of the interrupt controller ready for
+ *            apic.send_ipi(cpu, vector). 0 once the CPU runs (entry may
+ *            come a little later), or a negative errno: -EINVAL for a
+ *            number out of range, -ETIMEDOUT if it never ran, or what the
+ *            hypervisor answered. */
 struct pv_vcpu_ops {
     const char *name;
     unsigned (PVOP_ABI *count)(void);
