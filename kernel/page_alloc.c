@@ -75,6 +75,14 @@ paddr_t page_alloc(unsigned flags)
     return pa;
 }
 
+paddr_t page_alloc_below(paddr_t limit)
+{
+    unsigned long irq = spin_lock_irqsave(&pmm_lock);
+    paddr_t pa = pmm_alloc(&pmm, MIN(limit, direct_limit), false);
+    spin_unlock_irqrestore(&pmm_lock, irq);
+    return pa;
+}
+
 void page_free(paddr_t pa)
 {
     unsigned long irq = spin_lock_irqsave(&pmm_lock);

@@ -150,18 +150,22 @@ void smp_init(void)
                "off\n", pv_ops.vcpu.name, possible, MAX_CPUS);
         possible = MAX_CPUS;
     }
-    if (possible > limit) {
-        pr_info("smp: %u of %u CPUs used (%s)\n", limit, possible,
-                kernel_option_bool("nosmp", false) ? "nosmp" : "maxcpus=");
-        possible = limit;
+    unsigned start = possible;
+    if (start > limit) {
+        start = limit;
+        if (kernel_option_bool("nosmp", false))
+            pr_info("smp: nosmp: 1 of %u CPUs used\n", possible);
+        else
+            pr_info("smp: maxcpus=%s: %u of %u CPUs used\n", kernel_option("maxcpus"), start,
+                    possible);
     }
-    if (possible == 1)
+    if (start == 1)
         return;
     int err = irq_register(VEC_IPI_CALL, ipi_call, NULL, "ipi-call");
     if (err)
         panic("smp: cannot register the call IPI (vector 0x%x): %s", VEC_IPI_CALL,
               errno_name(err));
-    for (unsigned cpu = 1; cpu < possible; cpu++) {
+    for (unsigned cpu = 1; cpu < start; cpu++) {
         vaddr_t stack = vm_stack_alloc(AP_STACK_PAGES, "cpu-boot", &err);
         if (!stack) {
             printk("smp: no stack for CPU %u: %s; it stays off\n", cpu, errno_name(err));

@@ -191,6 +191,12 @@ void idt_init(void)
 #endif
         write_idt_entry(idt, v, &g);
     }
+    idt_load();
+}
+
+/* The one IDT, on this CPU (every CPU shares it). */
+void idt_load(void)
+{
     struct desc_ptr idtr = { sizeof(idt) - 1, (unsigned long)idt };
     load_idt(&idtr);
 }

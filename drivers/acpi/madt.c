@@ -13,6 +13,28 @@
 static u32 get32(const u8 *p) { return p[0] | p[1] << 8 | p[2] << 16 | (u32)p[3] << 24; }
 static u16 get16(const u8 *p) { return (u16)(p[0] | p[1] << 8); }
 
+/* A processor entry, local APIC or x2APIC alike. */
+static void add_cpu(struct madt_info *m, u32 apic_id, u32 uid, u32 flags)
+{
+    if (!(flags & (MADT_CPU_ENABLED | MADT_CPU_ONLINE_CAPABLE)))
+        return;   /* neither usable nor ever to be */
+    for (unsigned i = 0; i < m->n_cpus; i++)
+        if (m->cpu[i].apic_id == apic_id)
+            return;   /* listed already */
+    m->n_lapics++;
+    if (!(flags & MADT_CPU_ENABLED)) {
+        m->cpus_hotplug++;
+        return;
+    }
+    if (m->n_cpus == MADT_MAX_CPUS) {
+        m->cpus_beyond++;
+        return;
+    }
+    m->cpu[m->n_cpus].apic_id = apic_id;
+    m->cpu[m->n_cpus].uid = uid;
+    m->n_cpus++;
+}
+
 int madt_parse(const void *table, size_t len, struct madt_info *m)
 {
     const u8 *t = table;
@@ -33,9 +55,19 @@ int madt_parse(const void *table, size_t len, struct madt_info *m)
         const u8 *e = t + off;
         u8 type = e[0], elen = e[1];
         switch (type) {
-        case 0:   /* processor local APIC */
-            if (elen >= 8 && (get32(e + 4) & 3))   /* enabled or online-capable */
-                m->n_lapics++;
+        case 0:   /* processor local APIC: UID, APIC id, flags */
+            if (elen < 8) {
+                m->skipped++;
+                break;
+            }
+            add_cpu(m, e[3], e[2], get32(e + 4));
+            break;
+        case 9:   /* processor local x2APIC: reserved, x2APIC id, flags, UID */
+            if (elen < 16) {
+                m->skipped++;
+                break;
+            }
+            add_cpu(m, get32(e + 4), get32(e + 12), get32(e + 8));
             break;
         case 1:   /* I/O APIC */
             if (elen < 12 || m->n_ioapics == MADT_MAX_IOAPICS) {
@@ -58,7 +90,7 @@ int madt_parse(const void *table, size_t len, struct madt_info *m)
             m->n_isos++;
             break;
         default:
-            break;   /* NMI sources, x2APIC entries, ...: not needed */
+            break;   /* NMI sources, ...: not needed */
         }
         off += elen;
     }

@@ -20,6 +20,8 @@ static unsigned timer_vector;
 static bool deadline_mode;
 static u64 measure_tsc0;
 
+static void setup_this_cpu(void);
+
 int lapic_init(bool allow_x2apic)
 {
     /* Without the CPUID bit there is no IA32_APIC_BASE worth reading (QEMU
@@ -40,13 +42,40 @@ int lapic_init(bool allow_x2apic)
         mode = NULL;
         return err;
     }
+    setup_this_cpu();
+    return 0;
+}
+
+int lapic_init_this_cpu(void)
+{
+    if (!mode)
+        return -ENODEV;
+    u64 base;
+    int err = rdmsr_safe(0x1b, &base);
+    if (err) {
+        printk("lapic: reading IA32_APIC_BASE (MSR 0x1b) failed: %s\n", errno_name(err));
+        return err;
+    }
+    err = mode->enable(base);
+    if (!err)
+        setup_this_cpu();
+    return err;
+}
+
+int lapic_send(u32 dest, u32 cmd)
+{
+    return mode ? mode->send(dest, cmd) : -ENODEV;
+}
+
+/* Every LVT entry masked but LINT1 (NMI), software-enabled. */
+static void setup_this_cpu(void)
+{
     mode->write(LAPIC_TPR, 0);
     mode->write(LAPIC_LVT_TIMER, LVT_MASKED);
     mode->write(LAPIC_LVT_LINT0, LVT_MASKED);   /* the 8259s are masked: no ExtINT */
     mode->write(LAPIC_LVT_LINT1, LVT_DM_NMI);   /* LINT1 is NMI on PCs (MP spec 5.1) */
     mode->write(LAPIC_LVT_ERROR, LVT_MASKED);
     mode->write(LAPIC_SVR, SVR_ENABLE | VEC_SPURIOUS);
-    return 0;
 }
 
 const char *lapic_mode_name(void)

@@ -25,8 +25,12 @@ static int xapic_enable(u64 base)
             return err;
         }
     }
-    /* The base address is bits 12 to MAXPHYADDR-1 of the MSR (SDM Vol. 3A,
-     * 11.4.4); a hypervisor could put it anywhere, RAM included. */
+    /* Every CPU finds its own APIC at the same address: mapped once, by
+     * the boot CPU. The base address is bits 12 to MAXPHYADDR-1 of the
+     * MSR (SDM Vol. 3A, 11.4.4); a hypervisor could put it anywhere, RAM
+     * included. */
+    if (regs)
+        return 0;
     regs = vm_map_device(base & 0x000ffffffffff000ULL, PAGE_SIZE, "lapic");
     return regs ? 0 : -ENOMEM;
 }
@@ -46,6 +50,18 @@ static void xapic_write(unsigned reg, u32 val)
     regs[reg / 4] = val;
 }
 
+/* The destination first: writing the low half sends (SDM Vol. 3A, 11.6.1). */
+static int xapic_send(u32 dest, u32 cmd)
+{
+    for (int spin = 0; spin < 1000000 && (regs[LAPIC_ICR / 4] & ICR_BUSY); spin++)
+        __asm__ __volatile__("pause");
+    if (regs[LAPIC_ICR / 4] & ICR_BUSY)
+        return -EBUSY;
+    regs[(LAPIC_ICR + 0x10) / 4] = dest << 24;
+    regs[LAPIC_ICR / 4] = cmd;
+    return 0;
+}
+
 static u32 xapic_id(void)
 {
     return regs[LAPIC_ID / 4] >> 24;
@@ -57,4 +73,5 @@ const struct lapic_mode lapic_xapic_mode = {
     .read = xapic_read,
     .write = xapic_write,
     .id = xapic_id,
+    .send = xapic_send,
 };

@@ -18,6 +18,10 @@ struct lapic_mode {
     u32 (*read)(unsigned reg);
     void (*write)(unsigned reg, u32 val);
     u32 (*id)(void);
+    /* Send an IPI: the ICR's low half `cmd` to APIC id `dest` (xAPIC: 8
+     * bits in the high half; x2APIC: 32 bits in one MSR). 0, or -EBUSY if
+     * a previous IPI is still being delivered, -EIO for a refused write. */
+    int (*send)(u32 dest, u32 cmd);
 };
 
 extern const struct lapic_mode lapic_xapic_mode, lapic_x2apic_mode;
@@ -26,6 +30,11 @@ extern const struct lapic_mode lapic_xapic_mode, lapic_x2apic_mode;
  * `allow_x2apic`, else in xAPIC mode; every LVT entry masked. -ENODEV if
  * the CPU has no local APIC (CPUID.1:EDX[9] clear). */
 int lapic_init(bool allow_x2apic);
+/* The same on another CPU, in the mode the boot CPU chose (each CPU's APIC
+ * is its own: every one must be enabled and set up by itself). */
+int lapic_init_this_cpu(void);
+/* An IPI to APIC id `dest` (the ICR's low half, SDM Vol. 3A, 11.6.1). */
+int lapic_send(u32 dest, u32 cmd);
 const char *lapic_mode_name(void);
 bool lapic_ready(void);
 u32 lapic_read(unsigned reg);

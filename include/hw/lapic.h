@@ -46,8 +46,12 @@ enum lapic_reg {
 #define LVT_TIMER_TSC_DEADLINE (2u << 17)
 
 /* Interrupt command register (low half), SDM 11.6.1, figure 11-12. */
+#define ICR_DM_FIXED (0u << 8)   /* delivery mode: the vector */
+#define ICR_DM_INIT (5u << 8)
+#define ICR_DM_STARTUP (6u << 8) /* the vector is the start page: 0xVV000 */
 #define ICR_BUSY (1u << 12)      /* delivery status: send pending (xAPIC) */
 #define ICR_ASSERT (1u << 14)
+#define ICR_LEVEL (1u << 15)     /* trigger mode level (INIT de-assert only) */
 #define ICR_TO_SELF (1u << 18)   /* destination shorthand 01 */
 
 /* IA32_APIC_BASE (MSR_APIC_BASE, <hw/x86.h>), SDM 11.4.4 and 11.12.1. */

@@ -45,6 +45,7 @@
 #define MSR_GS_BASE 0xc0000101
 #define MSR_KERNEL_GS_BASE 0xc0000102   /* swapped with GS base by SWAPGS */
 #define EFER_LME (1ULL << 8)
+#define EFER_LMA (1ULL << 10)   /* long mode active: the CPU sets it, writes ignore it */
 #define EFER_NXE (1ULL << 11)
 
 static inline unsigned long x86_read_flags(void)

@@ -97,6 +97,8 @@ static inline paddr_t virt_to_phys_direct(const void *va) { return (paddr_t)(uin
 #define PAGE_DIRECT 0x1
 #define PAGE_ZERO 0x2
 paddr_t page_alloc(unsigned flags);
+/* A direct-mapped frame below `limit` (a CPU's real-mode start page), or 0. */
+paddr_t page_alloc_below(paddr_t limit);
 void page_free(paddr_t pa);
 void page_alloc_init(const struct memmap *m);
 void page_alloc_stats(u64 *free_pages, u64 *total_pages);

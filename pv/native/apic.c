@@ -113,13 +113,28 @@ static PVOP_ABI void native_mask_irq(unsigned irq, bool masked)
                errno_name(err), err);
 }
 
-static PVOP_ABI int native_send_ipi(unsigned cpu, unsigned vector) { return -ENOSYS; }
+/* A fixed IPI to the kernel's CPU `cpu`, by its APIC id (pv/native/vcpu.c
+ * keeps the map). */
+static PVOP_ABI int native_send_ipi(unsigned cpu, unsigned vector)
+{
+    u32 apic_id;
+    if (!lapic_ready())
+        return -ENODEV;
+    if (native_cpu_apic_id(cpu, &apic_id))
+        return -EINVAL;
+    return lapic_send(apic_id, ICR_DM_FIXED | ICR_ASSERT | (vector & 0xff));
+}
 static PVOP_ABI u32 native_cpu_id(void) { return lapic_id(); }
 
 /* Whether device vectors come from the 8259 (for `monitor` and selftest). */
 bool native_pic_mode(void)
 {
     return pic_mode;
+}
+
+const struct madt_info *native_madt(void)
+{
+    return madt.lapic_addr || madt.n_lapics ? &madt : NULL;
 }
 
 const struct pv_apic_ops native_apic_ops = {

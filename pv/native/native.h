@@ -13,6 +13,11 @@ extern const struct pv_irq_ops native_irq_ops;
 extern const struct pv_mmu_ops native_mmu_ops;
 extern const struct pv_apic_ops native_apic_ops;
 bool native_pic_mode(void);
+/* The MADT the controller read, or NULL (no ACPI). */
+struct madt_info;
+const struct madt_info *native_madt(void);
+/* vcpu.c: the APIC id of the kernel's CPU `cpu`; -EINVAL past the count. */
+int native_cpu_apic_id(unsigned cpu, u32 *apic_id);
 
 struct pvpatch_directive;
 void native_patch(u32 offset, void *impl, struct pvpatch_directive *d);

@@ -39,7 +39,7 @@ DEFAULTS = {'machine': 'pc', 'boot': 'multiboot', 'mem': '64', 'accel': 'tcg',
             'qemu': 'system', 'hypervisor': 'none', 'xen_args': '',
             'option_rom': '', 'rom_checksum': 'checked',
             'expect_tcg': '', 'expect_kvm': '', 'loader': '',
-            'patch': '', 'gdb': '', 'cdrom': '', 'command': ''}
+            'patch': '', 'gdb': '', 'cdrom': '', 'command': '', 'smp': '1'}
 FIELDS = set(DEFAULTS) | {'image', 'arch', 'cpu', 'input_after'}
 DEFAULT_CPU = {'x86_64': 'qemu64', 'i386': 'qemu32'}
 # When a row's input is typed if the row sets no input_after: once the
@@ -131,29 +131,42 @@ def regexes(name, key, text):
         raise TableError(f'[{name}]: {key}: bad regex: {e}')
 
 
+# Fields a section may give several blank-separated values, one row each.
+EXPANDED = ('arch', 'smp')
+
+
 def rows_per_arch(cp):
     """The table's rows: a section whose arch names several arches
-    (arch = x86_64 i386) is one row per arch. {arch} in the section name
-    and in any field becomes that row's arch, so its runs are named and
-    built exactly as one section per arch would make them; a section
-    naming several arches must hold {arch} in its name. Yields (row name,
-    the row as messages name it, its fields)."""
+    (arch = x86_64 i386) is one row per arch, and one whose smp names
+    several CPU counts (smp = 2 4 8) one row per count. {arch} and {smp}
+    in the section name and in any field become that row's value, so its
+    runs are named and built exactly as one section each would make them;
+    a section naming several values must hold {arch} or {smp} in its name.
+    Yields (row name, the row as messages name it, its fields)."""
     names = set()
     for section in cp.sections():
-        arches = cp[section].get('arch', '').split()
-        if len(arches) > 1 and '{arch}' not in section:
-            raise TableError(f'[{section}]: arch names {len(arches)} arches, so the section name '
-                             f'must hold {{arch}}, which each arch replaces (e.g. [hello-{{arch}}])')
-        if len(set(arches)) < len(arches):
-            raise TableError(f'[{section}]: arch names an arch twice')
-        for arch in arches or ['']:   # no arch: the row's checks say so
-            name = section.replace('{arch}', arch)
-            if name in names:
-                raise TableError(f'[{section}]: makes the row {name}, which an earlier section makes too')
-            names.add(name)
-            t = {k: v.replace('{arch}', arch) for k, v in dict(DEFAULTS, **cp[section]).items()}
-            t['arch'] = arch
-            yield name, f'{section} as {name}' if arch and name != section else section, t
+        values = {}
+        for key in EXPANDED:
+            values[key] = cp[section].get(key, DEFAULTS.get(key, '')).split()
+            if len(values[key]) > 1 and '{' + key + '}' not in section:
+                raise TableError(f'[{section}]: {key} names {len(values[key])} values, so the '
+                                 f'section name must hold {{{key}}}, which each replaces '
+                                 f'(e.g. [hello-{{{key}}}])')
+            if len(set(values[key])) < len(values[key]):
+                raise TableError(f'[{section}]: {key} names a value twice')
+        for arch in values['arch'] or ['']:   # no arch: the row's checks say so
+            for smp in values['smp'] or ['1']:
+                def fill(v):
+                    return v.replace('{arch}', arch).replace('{smp}', smp)
+                name = fill(section)
+                if name in names:
+                    raise TableError(f'[{section}]: makes the row {name}, which an earlier section '
+                                     f'makes too')
+                names.add(name)
+                t = {k: fill(v) for k, v in dict(DEFAULTS, **cp[section]).items()}
+                t['arch'] = arch
+                t['smp'] = smp
+                yield name, f'{section} as {name}' if arch and name != section else section, t
 
 
 def load_table(path, build_dir):
@@ -246,7 +259,8 @@ def load_table(path, build_dir):
                 # and complains that they come from another build
                 env = dict(os.environ, QEMU_MODULE_DIR=os.path.join(root, 'lib', 'x86_64-linux-gnu', 'qemu'))
             cmd = [binary, *data, '-accel', accel, '-M', t['machine'], '-m', t['mem'],
-                   '-cpu', cpu, *COMMON, *(NO_REBOOT if t['end'] != 'poweroff' else []),
+                   '-cpu', cpu, *(['-smp', t['smp']] if t['smp'] != '1' else []), *COMMON,
+                   *(NO_REBOOT if t['end'] != 'poweroff' else []),
                    *(EXIT_DEVICE if t['end'] == 'status' else [])]
             if t['cdrom']:
                 # GRUB from the ISO boots the image or, with hypervisor =

@@ -11,9 +11,11 @@
  *   - counts against the table length: every counted entry took at least
  *     its minimum size (local APIC 8, I/O APIC 12, override 10 bytes) out
  *     of len - 44, and no entry takes fewer than 2 bytes;
- *     n_ioapics <= MADT_MAX_IOAPICS, n_isos <= MADT_MAX_ISOS;
+ *     n_ioapics <= MADT_MAX_IOAPICS, n_isos <= MADT_MAX_ISOS,
+ *     n_cpus <= MADT_MAX_CPUS; every processor counted is exactly one of
+ *     listed, beyond the list, or hot-pluggable; no APIC id listed twice;
  *   - the result equals a walk of the entries made here (ACPI 5.2.12.2,
- *     5.2.12.3, 5.2.12.5), field by field;
+ *     5.2.12.3, 5.2.12.5, 5.2.12.12), field by field;
  *   - a prefix of the table never yields more of anything;
  *   - madt_isa_irq gives, for every IRQ, the last override for it or
  *     identity, edge, active high.
@@ -31,6 +33,22 @@ static uint32_t le32(const uint8_t *p)
     return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+static void model_cpu(struct madt_info *m, uint32_t id, uint32_t uid, uint32_t flags)
+{
+    if (!(flags & 3))
+        return;
+    for (unsigned i = 0; i < m->n_cpus; i++)
+        if (m->cpu[i].apic_id == id)
+            return;
+    m->n_lapics++;
+    if (!(flags & 1))
+        m->cpus_hotplug++;
+    else if (m->n_cpus == MADT_MAX_CPUS)
+        m->cpus_beyond++;
+    else
+        m->cpu[m->n_cpus++] = (struct madt_cpu){ id, uid };
+}
+
 static void model(const uint8_t *t, size_t len, struct madt_info *m)
 {
     memset(m, 0, sizeof(*m));
@@ -43,8 +61,16 @@ static void model(const uint8_t *t, size_t len, struct madt_info *m)
             break;
         }
         const uint8_t *e = t + off;
-        if (e[0] == 0 && elen >= 8 && (le32(e + 4) & 3)) {
-            m->n_lapics++;
+        if (e[0] == 0) {
+            if (elen >= 8)
+                model_cpu(m, e[3], e[2], le32(e + 4));
+            else
+                m->skipped++;
+        } else if (e[0] == 9) {
+            if (elen >= 16)
+                model_cpu(m, le32(e + 4), le32(e + 12), le32(e + 8));
+            else
+                m->skipped++;
         } else if (e[0] == 1) {
             if (elen >= 12 && m->n_ioapics < MADT_MAX_IOAPICS)
                 m->ioapic[m->n_ioapics++] = (struct madt_ioapic){ e[2], le32(e + 4), le32(e + 8) };
@@ -71,6 +97,13 @@ static void check_same(const struct madt_info *m, const struct madt_info *w)
                "counts lapic %u ioapic %u iso %u skipped %u, the model %u %u %u %u", m->n_lapics,
                m->n_ioapics, m->n_isos, m->skipped, w->n_lapics, w->n_ioapics, w->n_isos,
                w->skipped);
+    FUZZ_CHECK(m->n_cpus == w->n_cpus && m->cpus_beyond == w->cpus_beyond &&
+                   m->cpus_hotplug == w->cpus_hotplug,
+               "processors %u+%u+%u, the model %u+%u+%u", m->n_cpus, m->cpus_beyond,
+               m->cpus_hotplug, w->n_cpus, w->cpus_beyond, w->cpus_hotplug);
+    for (unsigned i = 0; i < m->n_cpus; i++)
+        FUZZ_CHECK(m->cpu[i].apic_id == w->cpu[i].apic_id && m->cpu[i].uid == w->cpu[i].uid,
+                   "processor %u differs from the model", i);
     for (unsigned i = 0; i < m->n_ioapics; i++)
         FUZZ_CHECK(m->ioapic[i].id == w->ioapic[i].id && m->ioapic[i].addr == w->ioapic[i].addr &&
                        m->ioapic[i].gsi_base == w->ioapic[i].gsi_base,
@@ -84,8 +117,16 @@ static void check_same(const struct madt_info *m, const struct madt_info *w)
 static void check_counts(const struct madt_info *m, size_t len)
 {
     size_t body = len - HEADER;
-    FUZZ_CHECK(m->n_ioapics <= MADT_MAX_IOAPICS && m->n_isos <= MADT_MAX_ISOS,
-               "ioapics %u isos %u past their tables", m->n_ioapics, m->n_isos);
+    FUZZ_CHECK(m->n_ioapics <= MADT_MAX_IOAPICS && m->n_isos <= MADT_MAX_ISOS &&
+                   m->n_cpus <= MADT_MAX_CPUS,
+               "ioapics %u isos %u cpus %u past their tables", m->n_ioapics, m->n_isos, m->n_cpus);
+    FUZZ_CHECK(m->n_cpus + m->cpus_beyond + m->cpus_hotplug == m->n_lapics,
+               "processors %u listed + %u beyond + %u hot-pluggable != %u counted", m->n_cpus,
+               m->cpus_beyond, m->cpus_hotplug, m->n_lapics);
+    for (unsigned i = 0; i < m->n_cpus; i++)
+        for (unsigned j = 0; j < i; j++)
+            FUZZ_CHECK(m->cpu[i].apic_id != m->cpu[j].apic_id, "APIC id %u listed twice",
+                       m->cpu[i].apic_id);
     FUZZ_CHECK(8 * (size_t)m->n_lapics + 12 * (size_t)m->n_ioapics + 10 * (size_t)m->n_isos <= body,
                "%u local APICs, %u I/O APICs, %u overrides do not fit in %zu bytes of entries",
                m->n_lapics, m->n_ioapics, m->n_isos, body);

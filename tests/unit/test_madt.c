@@ -136,3 +136,76 @@ TEST(madt_too_many_ioapics)
     CHECK_EQ(m.n_ioapics, (unsigned)MADT_MAX_IOAPICS);
     CHECK_EQ(m.skipped, 3u);
 }
+
+static void add_lapic(u8 uid, u8 apic_id, u32 flags)
+{
+    u8 e[8] = { 0, 8, uid, apic_id };
+    memcpy(e + 4, &flags, 4);
+    add(e, 8);
+}
+
+static void add_x2apic(u32 apic_id, u32 flags, u32 uid)
+{
+    u8 e[16] = { 9, 16 };
+    memcpy(e + 4, &apic_id, 4);
+    memcpy(e + 8, &flags, 4);
+    memcpy(e + 12, &uid, 4);
+    add(e, 16);
+}
+
+/* The CPUs to start: enabled ones in table order, x2APIC entries too; a
+ * hot-pluggable one is counted apart, a disabled one not at all, an id
+ * listed twice once. */
+TEST(madt_cpus_listed)
+{
+    start(1);
+    add_lapic(0, 0, MADT_CPU_ENABLED);
+    add_lapic(1, 2, MADT_CPU_ENABLED);
+    add_lapic(2, 4, 0);                         /* disabled, not online-capable */
+    add_lapic(3, 6, MADT_CPU_ONLINE_CAPABLE);   /* may be added later */
+    add_x2apic(300, MADT_CPU_ENABLED, 4);       /* beyond 8-bit ids */
+    add_x2apic(2, MADT_CPU_ENABLED, 1);         /* the same CPU again */
+    CHECK_EQ(madt_parse(t, len, &m), 0);
+    CHECK_EQ(m.n_cpus, 3u);
+    CHECK_EQ(m.cpu[0].apic_id, 0u);
+    CHECK_EQ(m.cpu[1].apic_id, 2u);
+    CHECK_EQ(m.cpu[1].uid, 1u);
+    CHECK_EQ(m.cpu[2].apic_id, 300u);
+    CHECK_EQ(m.cpu[2].uid, 4u);
+    CHECK_EQ(m.cpus_hotplug, 1u);
+    CHECK_EQ(m.cpus_beyond, 0u);
+    CHECK_EQ(m.n_lapics, 4u);
+}
+
+/* More enabled CPUs than the list holds: the rest are counted, not stored. */
+TEST(madt_cpus_beyond_the_list)
+{
+    static u8 big[44 + 16 * (MADT_MAX_CPUS + 3)];
+    memset(big, 0, sizeof(big));
+    memcpy(big, "APIC", 4);
+    size_t n = 44;
+    for (u32 i = 0; i < MADT_MAX_CPUS + 3; i++, n += 16) {
+        u8 *e = big + n;
+        e[0] = 9;
+        e[1] = 16;
+        u32 flags = MADT_CPU_ENABLED;
+        memcpy(e + 4, &i, 4);
+        memcpy(e + 8, &flags, 4);
+    }
+    CHECK_EQ(madt_parse(big, n, &m), 0);
+    CHECK_EQ(m.n_cpus, (unsigned)MADT_MAX_CPUS);
+    CHECK_EQ(m.cpus_beyond, 3u);
+}
+
+/* A processor entry shorter than its type's size is skipped, not read. */
+TEST(madt_short_processor_entries)
+{
+    start(1);
+    u8 short_lapic[6] = { 0, 6, 0, 0, 1, 0 };
+    u8 short_x2[12] = { 9, 12, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0 };
+    add(short_lapic, 6);
+    add(short_x2, 12);
+    CHECK_EQ(madt_parse(t, len, &m), 0);
+    CHECK_EQ(m.n_cpus, 0u);
+    CHECK_EQ(m.skipped, 2u);
+}
