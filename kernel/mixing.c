@@ -158,6 +158,19 @@ void offers_take(void)
     pvpatch_update();
 }
 
+void offers_start_cpu(unsigned cpu)
+{
+    for (unsigned k = 0; k < OFFER_KINDS; k++) {
+        const struct offer *o = running[k];
+        if (!o || !o->start_cpu)
+            continue;
+        int err = o->start_cpu(cpu);
+        if (err)
+            printk("%s: %s on CPU %u: %s (%d); that CPU goes on without it\n",
+                   kind_words[k].group, o->name, cpu, errno_name(err), err);
+    }
+}
+
 const struct offer *offer_running(enum offer_kind kind)
 {
     return (unsigned)kind < OFFER_KINDS ? running[kind] : NULL;

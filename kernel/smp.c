@@ -13,6 +13,7 @@
  */
 #include <arch/cpu.h>
 #include <proteus/errno.h>
+#include <proteus/offer.h>
 #include <proteus/options.h>
 #include <proteus/panic.h>
 #include <proteus/percpu.h>
@@ -114,6 +115,7 @@ __noreturn void smp_ap_main(void *arg)
         panic("smp: CPU %u entered the kernel with the per-CPU area of CPU %u", cpu,
               this_cpu()->id);
     sched_init_cpu();
+    offers_start_cpu(cpu);   /* kvmclock, PV EOI, steal time: each vCPU's own */
     __atomic_or_fetch(&online_mask[cpu / 32], 1u << cpu % 32, __ATOMIC_RELEASE);
     /* No threads here yet: take calls, halt in between. */
     for (;;) {

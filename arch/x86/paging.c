@@ -15,6 +15,7 @@
 #include <arch/x86.h>
 #include <proteus/errno.h>
 #include <proteus/panic.h>
+#include <proteus/percpu.h>
 #include <proteus/printk.h>
 #include <proteus/pvops.h>
 #include <proteus/spinlock.h>
@@ -377,6 +378,31 @@ void vm_adopt(const struct memmap *m, paddr_t current_root)
         err = vm_unmap(0, PAGE_SIZE);
     if (err)
         panic("vm: protecting the kernel image failed: %s (%d)", errno_name(err), err);
+}
+
+/* PAE's four PDPTEs hold only P, PWT, PCD and the address (PDPTE_ALLOWED):
+ * bits 2:1 and 8:5 must be 0 (SDM Vol. 3A, 4.4.1, table 4-8), and loading
+ * CR3, or turning paging on, with one set is a #GP. Page walkers of some
+ * hypervisors set bit 5 (accessed) in them all the same (KVM nested under
+ * QEMU's TCG does: a CPU started later then faulted as it turned paging
+ * on), and the kernel never changes a PDPTE after vm_init, so a copy made
+ * now and masked is as good as the original. */
+void pae_pdpt_clean(paddr_t pdpt)
+{
+    u64 *e = phys_to_virt(pdpt & ~0x1fULL);
+    for (int i = 0; i < 4; i++)
+        if (e[i] & ~PDPTE_ALLOWED)
+            e[i] &= PDPTE_ALLOWED;
+}
+
+paddr_t vm_cpu_root(unsigned cpu)
+{
+    static u64 pdpt[MAX_CPUS][4] __aligned(32);
+    if (paging_levels != 3 || cpu == 0 || cpu >= MAX_CPUS)
+        return root;
+    for (int i = 0; i < 4; i++)
+        pdpt[cpu][i] = pt_read_entry(entry_ptr(root, (unsigned)i), 3) & PDPTE_ALLOWED;
+    return virt_to_phys_direct(pdpt[cpu]);
 }
 
 int vm_text_writable(bool writable)

@@ -36,8 +36,12 @@ struct offer {
      * personality is installed. */
     bool (*probe)(void);
     /* Take it into use: 0, or a negative errno after saying why (it then
-     * stays unused and the personality's own ops stay). */
+     * stays unused and the personality's own ops stay). On the boot CPU. */
     int (*start)(void);
+    /* Its part on another CPU, as that CPU enters the kernel (a structure
+     * each vCPU registers for itself): 0, or a negative errno after saying
+     * why (that CPU then goes on without it, correctly). NULL: nothing. */
+    int (*start_cpu)(unsigned cpu);
     /* What it replaces once it runs: an overlay, as a personality's. */
     struct pv_ops ops;
     /* OFFER_STEAL_TIME: nanoseconds of steal since it started. */
@@ -64,5 +68,6 @@ struct personality;
 void offers_weigh(const struct personality *p);   /* after install: accept or refuse */
 void offers_start_clock(void);                    /* before time_init */
 void offers_take(void);                           /* after time_init: the rest, merged, patched */
+void offers_start_cpu(unsigned cpu);              /* on another CPU as it enters the kernel */
 
 #endif

@@ -18,11 +18,15 @@
 #include "../native/native.h"
 #include <proteus/errno.h>
 #include <proteus/offer.h>
+#include <proteus/percpu.h>
 #include <proteus/personality.h>
 #include <proteus/printk.h>
 #include <proteus/vm.h>
 
-static u32 pv_eoi_word __aligned(64);
+/* One word per vCPU: the host sets the bit in the word of the vCPU it
+ * injected into. A CPU whose registration failed keeps a word the host
+ * never sets, and writes every EOI. */
+static u32 pv_eoi_word[MAX_CPUS] __aligned(64);
 static bool pv_eoi_on;
 u64 kvm_eoi_skipped, kvm_eoi_written;
 
@@ -36,6 +40,18 @@ static bool pv_eoi_probe(void)
     return kvm_offers(KVM_FEATURE_PV_EOI);
 }
 
+static int register_word(unsigned cpu)
+{
+    paddr_t pa = virt_to_phys_direct(&pv_eoi_word[cpu]);
+    pv_eoi_word[cpu] = 0;
+    int err = wrmsr_safe(MSR_KVM_PV_EOI_EN, pa | KVM_MSR_ENABLED);
+    if (err)   /* always correct without it: every EOI is written */
+        printk("apic: writing MSR_KVM_PV_EOI_EN (0x%x) = 0x%llx on CPU %u failed: %s (%d); its "
+               "EOIs are written\n", MSR_KVM_PV_EOI_EN, (unsigned long long)(pa | 1), cpu,
+               errno_name(err), err);
+    return err;
+}
+
 /* Started once the native controller runs (the mixing rule lays this
  * offer over no other): in PIC mode no vector enters the local APIC, and
  * there is nothing to add. */
@@ -43,24 +59,23 @@ static int pv_eoi_start(void)
 {
     if (native_pic_mode())
         return -ENODEV;
-    paddr_t pa = virt_to_phys_direct(&pv_eoi_word);
-    pv_eoi_word = 0;
-    int err = wrmsr_safe(MSR_KVM_PV_EOI_EN, pa | KVM_MSR_ENABLED);
-    if (err) {
-        /* always correct without it: every EOI is written */
-        printk("apic: writing MSR_KVM_PV_EOI_EN (0x%x) = 0x%llx failed: %s (%d); EOIs are "
-               "written\n", MSR_KVM_PV_EOI_EN, (unsigned long long)(pa | 1), errno_name(err), err);
-        return err;
-    }
-    pv_eoi_on = true;
-    return 0;
+    int err = register_word(0);
+    if (!err)
+        pv_eoi_on = true;
+    return err;
+}
+
+static int pv_eoi_start_cpu(unsigned cpu)
+{
+    return register_word(cpu);
 }
 
 /* Installed only once the MSR write took: no test of a flag here. */
 static PVOP_ABI void kvm_eoi(unsigned vector)
 {
     bool was_set;
-    __asm__ __volatile__("btrl $0, %0" : "+m"(pv_eoi_word), "=@ccc"(was_set) : : "memory");
+    u32 *word = &pv_eoi_word[this_cpu()->id];
+    __asm__ __volatile__("btrl $0, %0" : "+m"(*word), "=@ccc"(was_set) : : "memory");
     if (was_set) {
         kvm_eoi_skipped++;
         return;
@@ -74,5 +89,6 @@ const struct offer kvm_pv_eoi_offer = {
     .kind = OFFER_APIC_EXTENSION,
     .probe = pv_eoi_probe,
     .start = pv_eoi_start,
+    .start_cpu = pv_eoi_start_cpu,
     .ops.apic.eoi = kvm_eoi,
 };

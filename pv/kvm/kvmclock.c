@@ -6,12 +6,17 @@
  * rdtsc and no exit, at a rate the host measured, not one the guest had to
  * calibrate (Linux Documentation/virt/kvm/x86/msr.rst; the math is lib/pvclock.c, shared with Xen).
  *
+ * Each vCPU registers a structure of its own (the boot CPU at start, the
+ * others as they enter the kernel: kvmclock_start_cpu), since the host
+ * keeps each one for that vCPU's TSC.
+ *
  * The stable bit: only when CPUID advertises CLOCKSOURCE_STABLE_BIT does
  * the structure's flag bit 0 mean anything, and only then may readings be
- * trusted to agree across vCPUs and across the host's updates. Without it
- * the host may step the extrapolated time back by a little at an update, so
- * every reading is held to at least the last one returned (one vCPU: kept
- * with interrupts off). With it the floor is skipped.
+ * trusted to agree across vCPUs and across the host's updates; every CPU
+ * then reads the boot CPU's structure, as Linux's vDSO does, one load
+ * fewer. Without it each CPU reads its own, and the host may step the
+ * extrapolated time back by a little at an update or between vCPUs, so
+ * every reading is held to at least the last one returned on any CPU.
  *
  * The wall clock: MSR_KVM_WALL_CLOCK_NEW makes the host write, at that
  * moment only, the Unix time at system time 0; it is read once at start.
@@ -21,25 +26,37 @@
 #include <proteus/errno.h>
 #include <proteus/offer.h>
 #include <proteus/panic.h>
+#include <proteus/percpu.h>
 #include <proteus/printk.h>
 #include <proteus/pvclock.h>
+#include <proteus/spinlock.h>
 #include <proteus/timekeeping.h>
 #include <proteus/vm.h>
 
 #define PVCLOCK_TRIES 1000000
 
-/* One vCPU: one structure, in its own 64-byte line as Linux keeps them. */
-static struct pvclock_time_info pvti __aligned(64);
+/* One structure per vCPU, each in its own 64-byte line as Linux keeps
+ * them. */
+static struct {
+    struct pvclock_time_info t;
+} __aligned(64) pvti[MAX_CPUS];
 static struct kvm_wall_clock wall __aligned(64);
 static u64 boot_system_ns, boot_wall_ns, last_ns, hz;
+static spinlock_t last_lock = SPINLOCK_INIT;
 static bool stable;
+
+static struct pvclock_time_info *mine(void)
+{
+    return &pvti[stable ? 0 : this_cpu()->id].t;
+}
 
 static void snapshot(struct pvclock_snapshot *s)
 {
-    int err = pvclock_snapshot(&pvti, s, PVCLOCK_TRIES);
+    struct pvclock_time_info *p = mine();
+    int err = pvclock_snapshot(p, s, PVCLOCK_TRIES);
     if (err == -EAGAIN)
         panic("kvmclock: the version stays odd (%u): the host never finishes updating it",
-              pvti.version);
+              p->version);
     if (err)
         panic("kvmclock: the host published a scale no clock can have (mul 0x%08x, shift %d)",
               s->mul, s->shift);
@@ -56,12 +73,14 @@ static PVOP_ABI u64 kvmclock_ns(void)
 {
     if (stable)
         return system_ns_at(read_tsc()) - boot_system_ns;
-    unsigned long f = irq_save();
+    /* the structure read is this CPU's; the floor is every CPU's (a lock:
+     * i386 has no 8-byte atomics without libatomic) */
+    unsigned long f = spin_lock_irqsave(&last_lock);
     u64 now = system_ns_at(read_tsc()) - boot_system_ns;
     if (now < last_ns)
         now = last_ns;
     last_ns = now;
-    irq_restore(f);
+    spin_unlock_irqrestore(&last_lock, f);
     return now;
 }
 
@@ -105,25 +124,53 @@ static int read_wall_clock(void)
     return 0;
 }
 
-/* Register the structure, check that the host fills it, take the rate. */
-static int kvmclock_start(void)
+/* This vCPU's structure registered and filled by the host: 0, or -EIO
+ * after saying why (the registration is undone). */
+static int register_this_cpu(unsigned cpu, struct pvclock_snapshot *s)
 {
-    paddr_t pa = virt_to_phys_direct(&pvti);
+    paddr_t pa = virt_to_phys_direct(&pvti[cpu].t);
     int err = wrmsr_safe(MSR_KVM_SYSTEM_TIME_NEW, pa | KVM_MSR_ENABLED);
     if (err) {
-        printk("kvmclock: writing MSR_KVM_SYSTEM_TIME_NEW (0x%x) = 0x%llx failed: %s (%d)\n",
-               MSR_KVM_SYSTEM_TIME_NEW, (unsigned long long)(pa | 1), errno_name(err), err);
+        printk("kvmclock: writing MSR_KVM_SYSTEM_TIME_NEW (0x%x) = 0x%llx on CPU %u failed: %s "
+               "(%d)\n", MSR_KVM_SYSTEM_TIME_NEW, (unsigned long long)(pa | 1), cpu,
+               errno_name(err), err);
         return err;
     }
-    struct pvclock_snapshot s;
-    err = pvclock_snapshot(&pvti, &s, PVCLOCK_TRIES);
+    err = pvclock_snapshot(&pvti[cpu].t, s, PVCLOCK_TRIES);
     if (err) {
-        printk("kvmclock: the host did not fill the structure at 0x%llx (version %u, mul %u, "
-               "shift %d): %s\n", (unsigned long long)pa, pvti.version, pvti.tsc_to_system_mul,
-               pvti.tsc_shift, err == -EAGAIN ? "the version stays odd" : "no valid scale");
+        printk("kvmclock: the host did not fill CPU %u's structure at 0x%llx (version %u, mul "
+               "%u, shift %d): %s\n", cpu, (unsigned long long)pa, pvti[cpu].t.version,
+               pvti[cpu].t.tsc_to_system_mul, pvti[cpu].t.tsc_shift,
+               err == -EAGAIN ? "the version stays odd" : "no valid scale");
         wrmsr_safe(MSR_KVM_SYSTEM_TIME_NEW, 0);
         return -EIO;
     }
+    return 0;
+}
+
+/* Another vCPU's structure (kernel/smp.c, through the offer). With the
+ * stable bit the boot CPU's is what every CPU reads, and this one is
+ * registered all the same, so the host keeps a clock for every vCPU;
+ * without it, one this CPU cannot register would leave it reading another
+ * vCPU's: refused. */
+static int kvmclock_start_cpu(unsigned cpu)
+{
+    struct pvclock_snapshot s;
+    int err = register_this_cpu(cpu, &s);
+    if (err && !stable)
+        panic("kvmclock: CPU %u cannot register its own structure and the clock is not "
+              "stable across vCPUs", cpu);
+    return err;
+}
+
+/* Register the structure, check that the host fills it, take the rate. */
+static int kvmclock_start(void)
+{
+    struct pvclock_snapshot s;
+    int err = register_this_cpu(0, &s);
+    if (err)
+        return err;
+    paddr_t pa = virt_to_phys_direct(&pvti[0].t);
     hz = pvclock_tsc_hz(s.mul, s.shift);
     if (!tsc_hz_plausible(hz)) {
         printk("kvmclock: the host's scale (mul 0x%08x, shift %d) gives a TSC rate of %llu Hz, "
@@ -160,6 +207,7 @@ const struct offer kvmclock_offer = {
     .kind = OFFER_CLOCK,
     .probe = kvmclock_probe,
     .start = kvmclock_start,
+    .start_cpu = kvmclock_start_cpu,
     .ops.time = {
         .clock_ns = kvmclock_ns,
         .wallclock_at_boot_ns = kvmclock_wallclock_at_boot_ns,

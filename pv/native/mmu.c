@@ -43,7 +43,15 @@ static PVOP_ABI u64 native_read_entry(const void *p)
 static PVOP_ABI paddr_t native_read_pt_base(void) { return x86_read_cr3() & ~0xfffUL; }
 static PVOP_ABI void native_write_pt_base(paddr_t root) { x86_write_cr3((unsigned long)root); }
 static PVOP_ABI void native_flush_one(vaddr_t va) { x86_invlpg(va); }
-static PVOP_ABI void native_flush_all(void) { x86_write_cr3(x86_read_cr3()); }
+/* Reloading CR3 flushes the TLB; on PAE it also reloads the PDPTEs, which
+ * must be clean (arch/x86/paging.c, pae_pdpt_clean). */
+static PVOP_ABI void native_flush_all(void)
+{
+    unsigned long cr3 = x86_read_cr3();
+    if (paging_levels == 3)
+        pae_pdpt_clean(cr3);
+    x86_write_cr3(cr3);
+}
 
 static PVOP_ABI void native_flush_global(void)
 {

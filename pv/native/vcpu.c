@@ -21,6 +21,7 @@
  */
 #include "native.h"
 #include <arch/ap_boot.h>
+#include <arch/paging.h>
 #include <arch/cpu.h>
 #include <arch/x86.h>
 #include <drivers/lapic.h>
@@ -159,7 +160,7 @@ static void put64(u8 *page, unsigned off, u64 v)
 static int fill_trampoline(unsigned cpu, const struct vcpu_start_info *info)
 {
     u8 *page = phys_to_virt(tramp_pa);
-    paddr_t cr3 = read_pt_base();
+    paddr_t cr3 = vm_cpu_root(cpu);
     if (cr3 >= 0x100000000ULL) {
         printk("smp: the page-table root 0x%llx lies above 4 GiB, where a starting CPU cannot "
                "load it\n", (unsigned long long)cr3);

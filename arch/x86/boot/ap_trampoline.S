@@ -29,8 +29,7 @@ ap_trampoline_start:
     movzwl %ax, %ebx
     shl $4, %ebx                      /* EBX = the page's linear address */
     lgdtl AP_BOOT_GDTR
-    mov %cr0, %eax
-    or $1, %eax                       /* PE */
+    mov $1, %eax                      /* PE, and caching on: INIT left CD and NW set */
     mov %eax, %cr0
     ljmpl *AP_BOOT_FAR32
 
@@ -54,6 +53,8 @@ ap_trampoline_32:
     mov %eax, %cr3
     mov AP_BOOT_CR0(%ebx), %eax
     mov %eax, %cr0                    /* paging on (x86_64: compatibility mode) */
+    jmp 2f                            /* a branch right after, as SDM Vol. 3A, 9.9.1 asks */
+2:
 #ifdef __x86_64__
     ljmp *AP_BOOT_FAR64(%ebx)
 

@@ -25,10 +25,19 @@
 
 
 #ifndef __ASSEMBLER__
+#include <proteus/types.h>
+
 /* The paging mode in force (arch/x86/paging.c): entries are 4 bytes in
  * 2-level mode and 8 bytes otherwise. Read by the native mmu ops. */
 extern unsigned paging_entry_size;
 extern int paging_levels;
+
+/* PAE: clear the bits a PDPTE must not have (PDPTE_ALLOWED) before CR3 is
+ * loaded with it (arch/x86/paging.c says why). */
+void pae_pdpt_clean(paddr_t pdpt);
+/* The page-table root a CPU other than the boot CPU loads: the kernel's, or
+ * on PAE a clean copy of its four PDPTEs for that CPU alone. Below 4 GiB. */
+paddr_t vm_cpu_root(unsigned cpu);
 #endif
 
 #endif
