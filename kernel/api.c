@@ -8,6 +8,7 @@
 #include <proteus/panic.h>
 #include <proteus/personality.h>
 #include <proteus/printk.h>
+#include <proteus/smp.h>
 #include <proteus/pvops.h>
 #include <proteus/thread.h>
 #include <proteus/vm.h>
@@ -73,13 +74,17 @@ uint64_t proteus_boot_tsc(void)
 
 unsigned proteus_cpus_configured(void)
 {
-    return vcpu_count();
+    return smp_cpus_possible();
 }
 
-/* Only the boot CPU runs until SMP support; the others stay parked. */
 unsigned proteus_cpus_online(void)
 {
-    return 1;
+    return smp_cpus_online();
+}
+
+unsigned proteus_this_cpu(void)
+{
+    return smp_this_cpu();
 }
 
 void proteus_memory_pages(uint64_t *total, uint64_t *free_now)

@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <proteus/api.h>
 #include "selftest.h"
 
 extern char **environ;
@@ -125,7 +126,9 @@ static void test_sysconf(void)
     CHECK(page == 4096 && sysconf(_SC_PAGE_SIZE) == page && getpagesize() == page,
           "page size: sysconf %ld, getpagesize %d", page, getpagesize());
     long onln = sysconf(_SC_NPROCESSORS_ONLN), conf = sysconf(_SC_NPROCESSORS_CONF);
-    CHECK(onln == 1 && conf >= onln, "CPUs: online %ld, configured %ld", onln, conf);
+    CHECK(onln >= 1 && conf >= onln && onln == (long)proteus_cpus_online(),
+          "CPUs: online %ld, configured %ld, the kernel says %u online", onln, conf,
+          proteus_cpus_online());
     CHECK(sysconf(_SC_CLK_TCK) == CLOCKS_PER_SEC, "_SC_CLK_TCK %ld, CLOCKS_PER_SEC %ld",
           sysconf(_SC_CLK_TCK), (long)CLOCKS_PER_SEC);
     long phys = sysconf(_SC_PHYS_PAGES), avail = sysconf(_SC_AVPHYS_PAGES);
@@ -139,8 +142,12 @@ static void test_sysconf(void)
           sysconf(_SC_MONOTONIC_CLOCK));
     /* an option not supported: -1 with errno untouched */
     errno = 0;
-    long threads = sysconf(_SC_THREADS);
-    CHECK(threads == -1 && errno == 0, "_SC_THREADS %ld errno %d", threads, errno);
+    long job = sysconf(_SC_JOB_CONTROL);
+    CHECK(job == -1 && errno == 0, "_SC_JOB_CONTROL %ld errno %d", job, errno);
+    /* one supported: POSIX threads, with their limits */
+    CHECK(sysconf(_SC_THREADS) == 200809L && sysconf(_SC_THREAD_KEYS_MAX) >= 64,
+          "_SC_THREADS %ld, _SC_THREAD_KEYS_MAX %ld", sysconf(_SC_THREADS),
+          sysconf(_SC_THREAD_KEYS_MAX));
     /* a name not known: -1 and EINVAL */
     long bad = sysconf(-1), bad2 = (errno = 0, sysconf(100000));
     CHECK(bad == -1 && bad2 == -1 && errno == EINVAL, "unknown names: %ld %ld errno %d", bad, bad2,

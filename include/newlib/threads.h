@@ -4,4 +4,4 @@
  * newlib ports provide. Fail with the reason instead. This directory
  * comes before newlib's headers on the app include path; see docs/libc.md.
  */
-#error "Proteus has no C11 threads yet (they come with SMP support, with POSIX threads); use <proteus/thread.h> and <proteus/sync.h> instead (docs/libc.md, docs/threads.md)"
+#error "Proteus has no C11 threads; use POSIX threads (<pthread.h>) or <proteus/thread.h> (docs/libc.md, docs/threads.md)"

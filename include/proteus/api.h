@@ -31,10 +31,11 @@ uint64_t proteus_boot_tsc(void);
  * app arguments and environment together can hold. */
 #define PROTEUS_PAGE_SIZE 4096
 #define PROTEUS_ARG_MAX 1024
-/* The CPUs the platform offers, and those Proteus runs on: one until
- * SMP support arrives. */
+/* The CPUs the platform offers, those running kernel code (started at
+ * boot: docs/smp.md), and the one the caller runs on (0 is the boot CPU). */
 unsigned proteus_cpus_configured(void);
 unsigned proteus_cpus_online(void);
+unsigned proteus_this_cpu(void);
 /* RAM in pages of PROTEUS_PAGE_SIZE: all the frame allocator manages, and
  * what is free now. */
 void proteus_memory_pages(uint64_t *total, uint64_t *free_now);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 #include <time.h>
+#include <pthread.h>
 #include <unistd.h>
 #include <proteus/api.h>
 #include "glue.h"
@@ -59,7 +60,14 @@ long sysconf(int name)
         return _POSIX_TIMERS;
     case _SC_VERSION:               /* newlib defines no _POSIX_VERSION here */
         return 200809L;             /* POSIX.1-2008, whose 2017 edition is cited */
-    case _SC_THREADS:               /* no POSIX threads yet (docs/libc.md) */
+    case _SC_THREADS:               /* kernel/libc/pthread.c */
+        return 200809L;
+    case _SC_THREAD_KEYS_MAX:
+        return PTHREAD_KEYS_MAX;
+    case _SC_THREAD_THREADS_MAX:
+        return PTHREAD_THREADS_MAX;
+    case _SC_THREAD_DESTRUCTOR_ITERATIONS:
+        return PTHREAD_DESTRUCTOR_ITERATIONS;
     case _SC_JOB_CONTROL:
     case _SC_SAVED_IDS:
         return -1;
