@@ -18,6 +18,7 @@
 #include <arch/paging.h>
 #include <proteus/bootinfo.h>
 #include <proteus/pvops.h>
+#include <proteus/smp.h>
 #include <proteus/thread.h>
 #include <proteus/vm.h>
 #include <pv/xen.h>
@@ -154,6 +155,21 @@ static void xen_figures(void)
     printf("pvbench: pte_write_lazy %.2f cycles\n", best_of(pte_write_lazy, 20000));
 }
 
+/* An empty call on CPU 1 and its answer: the IPI there, the handler,
+ * the mailbox back (kernel/smp.c). */
+static void nothing(void *arg)
+{
+}
+
+static double ipi_round_trip(unsigned n)
+{
+    uint64_t t0 = read_tsc();
+    for (unsigned i = 0; i < n; i++)
+        if (smp_call_on(1, nothing, NULL, 1000000000ULL))
+            return 1e30;
+    return (double)(read_tsc() - t0) / n;
+}
+
 int main(void)
 {
     paddr_t pa = page_alloc(PAGE_DIRECT | PAGE_ZERO), pb = page_alloc(PAGE_DIRECT | PAGE_ZERO);
@@ -168,6 +184,8 @@ int main(void)
     printf("pvbench: tsc_read %.2f cycles\n", best_of(tsc_read, 20000));
     if (xen)
         xen_figures();
+    if (smp_cpus_online() > 1)
+        printf("pvbench: ipi_round_trip %.2f cycles\n", best_of(ipi_round_trip, 200));
     int err;
     struct thread *t = thread_create("pinger", pinger, NULL, 4, &err);
     if (!t) {

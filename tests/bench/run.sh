@@ -154,6 +154,20 @@ echo " pte_write under Xen is one mmu_update hypercall, pte_write_lazy the same"
 echo " write queued in a lazy section and sent 256 at a time)"
 
 echo
+echo "== SMP: an empty call to CPU 1 and its answer (IPI, handler, mailbox; kernel/smp.c),"
+echo "   pvbench on -smp 2 under TCG (TSC cycles, best of 5 rounds of 200)"
+for a in x86_64 i386; do
+    q=$(qemu_for "$a")
+    # shellcheck disable=SC2086
+    r=$($q $QEMU_ARGS -smp 2 -kernel "build/$a/pvbench.elf" -append quiet </dev/null 2>/dev/null |
+        field ipi_round_trip)
+    printf "%-7s ipi_round_trip %12s cycles\n" "$a" "${r:-?}"
+done
+echo "(under TCG a halted CPU wakes at the host's pace: a figure of the emulator,"
+echo " not of hardware; threads on several CPUs, cross-CPU wake-ups, shootdowns"
+echo " and the speed-up of a CPU-bound app come with issue 15's scheduler work)"
+
+echo
 echo "== KVM: the kvmcheck image under KVM, as platform=kvm, with kvmclock mixed"
 echo "   into VMI, and with KVM hidden (-cpu ...,kvm=off); here, or on the nested KVM host"
 python3 tests/bench/kvm.py "$RUNS"
