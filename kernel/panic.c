@@ -6,18 +6,35 @@
 #include <proteus/panic.h>
 #include <proteus/printk.h>
 #include <proteus/pvops.h>
+#include <proteus/smp.h>
 
 extern bool printk_panicking;
 static int panic_depth;
+/* The CPU reporting (its number + 1), 0 while none is: one report at a
+ * time, whichever CPU fails first. */
+static volatile unsigned reporter;
 
 void panic_begin(void)
 {
     irq_disable();
+    /* smp_this_cpu needs the per-CPU segment, which a very early panic on
+     * the boot CPU may not have yet: with one CPU online it is CPU 0 */
+    unsigned me = smp_cpus_online() > 1 ? smp_this_cpu() : 0;
+    unsigned expect = 0;
+    if (!__atomic_compare_exchange_n(&reporter, &expect, me + 1, false, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_ACQUIRE) &&
+        expect != me + 1)
+        for (;;)   /* another CPU is reporting and will end the machine */
+            __asm__ __volatile__("cli; hlt");
     if (++panic_depth > 1) {
         /* Failed while reporting: the report is lost, the status is not. */
         power_exit(PANIC_EXIT_STATUS);
     }
     printk_panicking = true;
+    if (smp_cpus_online() > 1) {
+        smp_stop_others();
+        printk("\nproteus: fatal error on CPU %u; the other CPUs are stopped\n", me);
+    }
 }
 
 __noreturn void kernel_exit(int status)

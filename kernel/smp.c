@@ -78,6 +78,21 @@ static void ipi_call(unsigned vector, void *ctx)
     apic_eoi(vector);
 }
 
+/* VEC_IPI_STOP: the end of this CPU's run. */
+static void ipi_stop(unsigned vector, void *ctx)
+{
+    for (;;)
+        __asm__ __volatile__("cli; hlt");
+}
+
+void smp_stop_others(void)
+{
+    unsigned me = this_cpu()->id;
+    for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++)
+        if (cpu != me && smp_cpu_online(cpu))
+            apic_send_ipi(cpu, VEC_IPI_STOP);   /* best effort: the report goes on */
+}
+
 int smp_call_on(unsigned cpu, void (*fn)(void *arg), void *arg, u64 timeout_ns)
 {
     if (!smp_cpu_online(cpu))
@@ -164,9 +179,11 @@ void smp_init(void)
     if (start == 1)
         return;
     int err = irq_register(VEC_IPI_CALL, ipi_call, NULL, "ipi-call");
+    if (!err)
+        err = irq_register(VEC_IPI_STOP, ipi_stop, NULL, "ipi-stop");
     if (err)
-        panic("smp: cannot register the call IPI (vector 0x%x): %s", VEC_IPI_CALL,
-              errno_name(err));
+        panic("smp: cannot register the call and stop IPIs (vectors 0x%x, 0x%x): %s",
+              VEC_IPI_CALL, VEC_IPI_STOP, errno_name(err));
     for (unsigned cpu = 1; cpu < start; cpu++) {
         vaddr_t stack = vm_stack_alloc(AP_STACK_PAGES, "cpu-boot", &err);
         if (!stack) {

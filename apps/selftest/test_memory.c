@@ -11,6 +11,7 @@
 #include <arch/extable.h>
 #include <unistd.h>
 #include <proteus/pvops.h>
+#include <proteus/smp.h>
 #include <proteus/thread.h>
 #include <proteus/timer.h>
 #include <proteus/vm.h>
@@ -297,8 +298,27 @@ const struct test_case memory_tests[] = {
     { NULL, NULL },
 };
 
+/* A NULL read on CPU 1, in a call from CPU 0 (kernel/smp.c): the report
+ * names CPU 1 and the other CPUs are stopped (kernel/panic.c). */
+static void read_null_there(void *arg)
+{
+    *(volatile int *)arg = *(volatile int *)0;
+}
+
+static void test_fault_on_cpu1(void)
+{
+    static int sink;
+    if (smp_cpus_online() < 2) {
+        test_skip("one CPU");
+        return;
+    }
+    int err = smp_call_on(1, read_null_there, &sink, 5000000000ULL);
+    test_fail("CPU 1's fault did not end the machine (the call returned %d)", err);
+}
+
 const struct test_case fatal_tests[] = {
     { "fatal.big_frame_overflow", test_big_frame_overflow },
+    { "fatal.fault_on_cpu1", test_fault_on_cpu1 },
     { "fatal.abort", test_fatal_abort },
     { "fatal.assert", test_fatal_assert },
     { NULL, NULL },

@@ -35,6 +35,11 @@ unsigned smp_this_cpu(void);        /* this CPU's kernel number */
  * run later: `fn` and `arg` must stay valid). On this CPU: a direct call. */
 int smp_call_on(unsigned cpu, void (*fn)(void *arg), void *arg, u64 timeout_ns);
 
+/* A fatal error: stop every other CPU (an IPI each, which they take even
+ * with interrupts on at any point; they halt with interrupts off), so
+ * that nothing runs on while the report is printed (kernel/panic.c). */
+void smp_stop_others(void);
+
 /* Where a started CPU enters the kernel (its vcpu_start_info.entry); the
  * argument is its kernel number. */
 __noreturn void smp_ap_main(void *cpu);

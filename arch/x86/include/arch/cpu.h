@@ -35,6 +35,7 @@ void desc_paging_ready(void);  /* after vm_init: guard pages, the #DF task's pag
 #define VEC_DEBUG_REQUEST 0xf1 /* a hypervisor asks for a state dump (Xen VIRQ_DEBUG) */
 #define VEC_CONSOLE_EVENT 0xf2 /* a paravirtual console has input (Xen) */
 #define VEC_IPI_CALL 0xf3      /* another CPU asks this one to run a function (kernel/smp.c) */
+#define VEC_IPI_STOP 0xf4      /* a fatal error elsewhere: halt (kernel/smp.c) */
 #define VEC_SPURIOUS 0xff
 
 typedef void (*irq_handler_t)(unsigned vector, void *ctx);
