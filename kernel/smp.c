@@ -78,6 +78,41 @@ static void ipi_call(unsigned vector, void *ctx)
     apic_eoi(vector);
 }
 
+struct flush_range {
+    vaddr_t va;
+    size_t len;
+};
+
+/* More pages than this: the whole TLB instead, one reload. */
+#define SHOOTDOWN_PAGES_MAX 32
+
+static void flush_here(void *arg)
+{
+    const struct flush_range *r = arg;
+    if (r->len > SHOOTDOWN_PAGES_MAX * PAGE_SIZE) {
+        flush_tlb_all();
+        return;
+    }
+    for (size_t off = 0; off < r->len; off += PAGE_SIZE)
+        flush_tlb_one(r->va + off);
+}
+
+void smp_tlb_shootdown(vaddr_t va, size_t len)
+{
+    if (smp_cpus_online() < 2 || !len)
+        return;
+    struct flush_range r = { va & ~(vaddr_t)(PAGE_SIZE - 1), len };
+    unsigned me = this_cpu()->id;
+    for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++) {
+        if (cpu == me || !smp_cpu_online(cpu))
+            continue;
+        int err = smp_call_on(cpu, flush_here, &r, AP_DEADLINE_NS);
+        if (err)
+            panic("smp: CPU %u did not flush 0x%lx+0x%zx from its TLB: %s", cpu,
+                  (unsigned long)va, len, errno_name(err));
+    }
+}
+
 /* VEC_IPI_STOP: the end of this CPU's run. */
 static void ipi_stop(unsigned vector, void *ctx)
 {

@@ -282,6 +282,8 @@ static void test_big_frame_overflow(void)
               (long)(intptr_t)ret);
 }
 
+static void test_tlb_shootdown(void);   /* below, with the other SMP cases */
+
 const struct test_case memory_tests[] = {
     { "memory.null_unmapped", test_null_unmapped },
     { "memory.text_readonly", test_text_readonly },
@@ -295,8 +297,57 @@ const struct test_case memory_tests[] = {
     { "memory.above_4g", test_high_memory },
     { "memory.mmio_refusals", test_mmio_refusals },
     { "memory.sbrk_interruptible", test_sbrk_interruptible },
+    { "memory.tlb_shootdown", test_tlb_shootdown },
     { NULL, NULL },
 };
+
+/* A page another CPU has read (so its TLB holds it) is unmapped here: a
+ * read there afterwards must fault (the shootdown, kernel/smp.c), not
+ * find the page through a stale TLB entry. */
+struct remote_read {
+    const void *p;
+    int result;
+    unsigned char byte;
+};
+
+static void read_there(void *arg)
+{
+    struct remote_read *r = arg;
+    r->result = probe_read_byte(r->p, &r->byte);
+}
+
+static void test_tlb_shootdown(void)
+{
+    if (smp_cpus_online() < 2) {
+        test_skip("one CPU");
+        return;
+    }
+    const vaddr_t va = VM_MMIO_END - 48 * 1024 * 1024;   /* clear of pvbench's and devices' */
+    paddr_t frame = page_alloc(PAGE_DIRECT | PAGE_ZERO);
+    CHECK(frame, "no frame");
+    *(volatile unsigned char *)phys_to_virt(frame) = 0x5a;
+    CHECK(vm_map(va, frame, PAGE_SIZE, VM_READ | VM_WRITE) == 0, "mapping the test page");
+    for (unsigned cpu = 1; cpu < smp_cpus_possible(); cpu++) {
+        if (!smp_cpu_online(cpu))
+            continue;
+        struct remote_read r = { (const void *)va, -1, 0 };
+        CHECK(smp_call_on(cpu, read_there, &r, 1000000000ULL) == 0 && r.result == 0 &&
+                  r.byte == 0x5a, "CPU %u could not read the mapped page (%d, 0x%x)", cpu,
+              r.result, r.byte);
+    }
+    CHECK(vm_unmap(va, PAGE_SIZE) == 0, "unmapping the test page");
+    page_free(frame);
+    for (unsigned cpu = 1; cpu < smp_cpus_possible(); cpu++) {
+        if (!smp_cpu_online(cpu))
+            continue;
+        struct remote_read r = { (const void *)va, 0, 0 };
+        CHECK(smp_call_on(cpu, read_there, &r, 1000000000ULL) == 0, "CPU %u did not answer",
+              cpu);
+        CHECK(r.result == -EFAULT, "CPU %u still reads the unmapped page (%d, 0x%x)", cpu,
+              r.result, r.byte);
+    }
+    test_pass();
+}
 
 /* A NULL read on CPU 1, in a call from CPU 0 (kernel/smp.c): the report
  * names CPU 1 and the other CPUs are stopped (kernel/panic.c). */

@@ -18,6 +18,7 @@
 #include <proteus/percpu.h>
 #include <proteus/printk.h>
 #include <proteus/pvops.h>
+#include <proteus/smp.h>
 #include <proteus/spinlock.h>
 #include <proteus/string.h>
 #include <proteus/vm.h>
@@ -222,9 +223,13 @@ static int unmap_leaf(void *e, int level, vaddr_t va, void *arg)
     return 0;
 }
 
+/* Removing or narrowing a mapping: this CPU's TLB is flushed page by page
+ * as entries change, every other CPU's after (kernel/smp.c). */
 int vm_unmap(vaddr_t va, size_t len)
 {
-    return for_each_leaf(va, len, unmap_leaf, NULL);
+    int err = for_each_leaf(va, len, unmap_leaf, NULL);
+    smp_tlb_shootdown(va, len);
+    return err;
 }
 
 static int protect_leaf(void *e, int level, vaddr_t va, void *arg)
@@ -237,7 +242,9 @@ static int protect_leaf(void *e, int level, vaddr_t va, void *arg)
 
 int vm_protect(vaddr_t va, size_t len, unsigned prot)
 {
-    return for_each_leaf(va, len, protect_leaf, &prot);
+    int err = for_each_leaf(va, len, protect_leaf, &prot);
+    smp_tlb_shootdown(va, len);
+    return err;
 }
 
 int vm_translate(vaddr_t va, paddr_t *pa, u64 *entry, int *level)

@@ -35,6 +35,12 @@ unsigned smp_this_cpu(void);        /* this CPU's kernel number */
  * run later: `fn` and `arg` must stay valid). On this CPU: a direct call. */
 int smp_call_on(unsigned cpu, void (*fn)(void *arg), void *arg, u64 timeout_ns);
 
+/* After a mapping in [va, va+len) was removed or narrowed on this CPU:
+ * every other online CPU flushes it from its TLB before this returns
+ * (a call to each; a CPU that does not answer is a panic, since a stale
+ * entry there could reach freed memory). Nothing with one CPU online. */
+void smp_tlb_shootdown(vaddr_t va, size_t len);
+
 /* A fatal error: stop every other CPU (an IPI each, which they take even
  * with interrupts on at any point; they halt with interrupts off), so
  * that nothing runs on while the report is printed (kernel/panic.c). */
