@@ -274,6 +274,20 @@ static void *table_get(struct table *t, uint32_t h)
     return obj;
 }
 
+/* A new object's handle into *handle: 0, or ENOMEM (the object freed). */
+static int table_insert(struct table *t, void *obj, uint32_t *handle)
+{
+    mutex_lock(&table_lock);
+    uint32_t h = table_add(t, obj);
+    mutex_unlock(&table_lock);
+    if (!h) {
+        free(obj);
+        return ENOMEM;
+    }
+    *handle = h;
+    return 0;
+}
+
 /* The object behind *handle, made now if it is still the static
  * initialiser; NULL for a handle that names nothing (or no memory). */
 static void *resolve(struct table *t, uint32_t *handle, void *(*make)(void))
@@ -284,13 +298,9 @@ static void *resolve(struct table *t, uint32_t *handle, void *(*make)(void))
     void *obj = make();
     if (!obj)
         return NULL;
-    mutex_lock(&table_lock);
-    uint32_t mine = table_add(t, obj);
-    mutex_unlock(&table_lock);
-    if (!mine) {
-        free(obj);
+    uint32_t mine;
+    if (table_insert(t, obj, &mine))
         return NULL;
-    }
     uint32_t expect = STATIC_INIT;
     if (!__atomic_compare_exchange_n(handle, &expect, mine, false, __ATOMIC_ACQ_REL,
                                      __ATOMIC_ACQUIRE)) {
@@ -366,15 +376,7 @@ int pthread_mutex_init(pthread_mutex_t *mutex, const pthread_mutexattr_t *attr)
         return ENOMEM;
     pm->type = attr ? attr->recursive : PTHREAD_MUTEX_DEFAULT;
     mutex_init(&pm->m, pm->type == PTHREAD_MUTEX_RECURSIVE);
-    mutex_lock(&table_lock);
-    uint32_t h = table_add(&mutexes, pm);
-    mutex_unlock(&table_lock);
-    if (!h) {
-        free(pm);
-        return ENOMEM;
-    }
-    *mutex = h;
-    return 0;
+    return table_insert(&mutexes, pm, mutex);
 }
 
 static struct pmutex *mutex_of(pthread_mutex_t *mutex)
@@ -488,15 +490,7 @@ int pthread_cond_init(pthread_cond_t *cond, const pthread_condattr_t *attr)
         return ENOMEM;
     if (attr)
         pc->clock = (clockid_t)attr->clock;
-    mutex_lock(&table_lock);
-    uint32_t h = table_add(&conds, pc);
-    mutex_unlock(&table_lock);
-    if (!h) {
-        free(pc);
-        return ENOMEM;
-    }
-    *cond = h;
-    return 0;
+    return table_insert(&conds, pc, cond);
 }
 
 int pthread_cond_destroy(pthread_cond_t *cond)
