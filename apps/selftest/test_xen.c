@@ -1,8 +1,8 @@
 /*
  * Tests of what only the xen-pv personality does: event channels (an IPI
- * to itself, masking, clearing, an event on a port nobody bound), the rule
- * that page tables and descriptor tables are never writable, and batched
- * page-table updates. Elsewhere each says SKIP.
+ * to itself and to each other vCPU, masking, clearing, an event on a port
+ * nobody bound), the rule that page tables and descriptor tables are
+ * never writable, and batched page-table updates. Elsewhere each says SKIP.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -11,6 +11,8 @@
 #include <arch/paging.h>
 #include <arch/percpu_gdt.h>
 #include <proteus/ldt.h>
+#include <proteus/percpu.h>
+#include <proteus/smp.h>
 #include <proteus/vm.h>
 #include <pv/xen.h>
 #include <xen/io/console.h>
@@ -45,7 +47,49 @@ static void test_ipi(void)
     irq_unregister(TEST_VECTOR);
     CHECK(err == 0, "apic_send_ipi failed: %d", err);
     CHECK(events_seen == 1, "the IPI ran its handler %u times", events_seen);
-    CHECK(apic_send_ipi(1, TEST_VECTOR) < 0, "an IPI to a vCPU that does not run was accepted");
+    unsigned idle = smp_cpus_possible();   /* the first number the kernel did not start */
+    CHECK(apic_send_ipi(idle, TEST_VECTOR) < 0, "an IPI to vCPU %u, which does not run, was "
+          "accepted", idle);
+    test_pass();
+}
+
+/* An IPI to each other vCPU runs its vector there, once: the port is bound
+ * to that vCPU, and no other vCPU's upcall takes its event. */
+static volatile unsigned ran_on[MAX_CPUS];
+
+static void count_cpu(unsigned vector, void *ctx)
+{
+    __atomic_add_fetch(&ran_on[smp_this_cpu()], 1, __ATOMIC_RELAXED);
+}
+
+static void test_ipi_each_vcpu(void)
+{
+    if (not_xen())
+        return;
+    unsigned n = smp_cpus_online();
+    if (n < 2) {
+        test_skip("one vCPU online");
+        return;
+    }
+    CHECK(irq_register(TEST_VECTOR, count_cpu, NULL, "selftest") == 0, "vector taken");
+    memset((void *)ran_on, 0, sizeof(ran_on));
+    int err = 0;
+    unsigned bad = 0;
+    for (unsigned cpu = 1; cpu < MAX_CPUS && !err; cpu++) {
+        if (!smp_cpu_online(cpu))
+            continue;
+        err = apic_send_ipi(cpu, TEST_VECTOR);
+        for (u64 end = clock_ns() + 1000000000; !err && !ran_on[cpu] && clock_ns() < end;)
+            __asm__ __volatile__("pause");
+        bad = cpu;
+    }
+    for (u64 end = clock_ns() + 10000000; clock_ns() < end;)   /* time for a stray second run */
+        __asm__ __volatile__("pause");
+    irq_unregister(TEST_VECTOR);
+    CHECK(err == 0, "apic_send_ipi(%u) failed: %d", bad, err);
+    for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++)
+        CHECK(ran_on[cpu] == (cpu != 0 && smp_cpu_online(cpu)),
+              "vCPU %u ran the IPI's handler %u times", cpu, ran_on[cpu]);
     test_pass();
 }
 
@@ -141,7 +185,8 @@ static void test_tables_readonly(void)
     for (int i = 0; i < n; i++)
         CHECK(!writable(phys_to_virt(steps[i].table)), "the level-%d table at 0x%llx is writable",
               steps[i].level, (unsigned long long)steps[i].table);
-    CHECK(!writable(cpu_gdt(0)), "the GDT is writable");
+    for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++)
+        CHECK(!smp_cpu_online(cpu) || !writable(cpu_gdt(cpu)), "CPU %u's GDT is writable", cpu);
     struct ldt_info in = { .entry = 5, .limit = 0xfff, .seg_32bit = true };
     in.base = (uint32_t)VM_HEAP_BASE;
     CHECK(ldt_set(&in) == 0, "installing an LDT entry failed");
@@ -256,6 +301,7 @@ static void test_console_ring(void)
 
 const struct test_case xen_tests[] = {
     { "xen.ipi", test_ipi },
+    { "xen.ipi_each_vcpu", test_ipi_each_vcpu },
     { "xen.evtchn_mask_unmask", test_mask_unmask },
     { "xen.evtchn_clear", test_clear },
     { "xen.stray_event", test_stray_event },
