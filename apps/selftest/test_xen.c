@@ -4,6 +4,7 @@
  * nobody bound), the rule that page tables and descriptor tables are
  * never writable, and batched page-table updates. Elsewhere each says SKIP.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -251,6 +252,60 @@ static void test_batching(void)
     test_pass();
 }
 
+/* While vCPU 0 is inside a lazy section, and so holds the one queue of
+ * page-table updates, another vCPU's mappings go straight to Xen: usable
+ * as soon as vm_map returns there, and nothing of them left in vCPU 0's
+ * queue. */
+#define OTHER_PAGES 16
+static struct {
+    paddr_t frames[OTHER_PAGES];
+    int err;
+    u64 calls;
+} other;
+
+static void map_on_other_vcpu(void *arg)
+{
+    vaddr_t va = VM_MMIO_END - 32 * 1024 * 1024;   /* unused, apart from test_batching's */
+    u64 before = xen_mmu_hypercalls;
+    other.err = 0;
+    for (unsigned i = 0; i < OTHER_PAGES && !other.err; i++)
+        other.err = vm_map(va + i * PAGE_SIZE, other.frames[i], PAGE_SIZE, VM_READ | VM_WRITE);
+    other.calls = xen_mmu_hypercalls - before;
+    for (unsigned i = 0; i < OTHER_PAGES && !other.err; i++) {
+        *(volatile uint32_t *)(va + i * PAGE_SIZE) = 0x5eed0000 + i;
+        if (*(volatile uint32_t *)phys_to_virt(other.frames[i]) != 0x5eed0000 + i)
+            other.err = -1;
+    }
+    vm_unmap(va, OTHER_PAGES * PAGE_SIZE);
+}
+
+static void test_lazy_other_vcpu(void)
+{
+    if (not_xen())
+        return;
+    if (!smp_cpu_online(1)) {
+        test_skip("one vCPU online");
+        return;
+    }
+    unsigned got = 0;
+    while (got < OTHER_PAGES && (other.frames[got] = page_alloc(PAGE_DIRECT)))
+        got++;
+    int err = got < OTHER_PAGES ? -ENOMEM : 0;
+    other.err = 1;
+    if (!err) {
+        mmu_lazy_enter();
+        err = smp_call_on(1, map_on_other_vcpu, NULL, 2000000000ULL);
+        mmu_lazy_leave();
+    }
+    while (got)
+        page_free(other.frames[--got]);
+    CHECK(err == 0, "no frames, or the call to vCPU 1 failed (%d)", err);
+    CHECK(other.err == 0, "vCPU 1's mappings failed or reached the wrong frames (%d)", other.err);
+    CHECK(other.calls >= OTHER_PAGES, "vCPU 1's %u mappings took %llu page-table hypercalls: "
+          "queued behind vCPU 0's lazy section?", OTHER_PAGES, (unsigned long long)other.calls);
+    test_pass();
+}
+
 /* The domU console (the ring ops) against a backend simulated here: a
  * ring page of our own, and a loopback event channel whose far end stands
  * for xenconsoled's. Output must land in the ring and notify the backend;
@@ -307,6 +362,7 @@ const struct test_case xen_tests[] = {
     { "xen.stray_event", test_stray_event },
     { "xen.tables_readonly", test_tables_readonly },
     { "xen.batched_mappings", test_batching },
+    { "xen.lazy_mmu_other_vcpu", test_lazy_other_vcpu },
     { "xen.console_ring", test_console_ring },
     { NULL, NULL },
 };
