@@ -38,6 +38,8 @@ extern const struct test_case fatal_tests[];
 /* The libc ones among them (test_libc.c): abort() and a failed assert(). */
 void test_fatal_abort(void);
 void test_fatal_assert(void);
+/* And test_smp.c's: CPU 1 stopped as a fatal error stops it. */
+void test_fatal_stop_cpu1(void);
 
 /* Booted as a Xen PV guest (the xen-pv personality), where the cases about
  * local APICs and ISA devices cannot apply. */

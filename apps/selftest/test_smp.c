@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <arch/cpu.h>
 #include <arch/extable.h>
 #include <arch/x86.h>
@@ -184,6 +185,28 @@ static void test_ipi_all(void)
     }
     CHECK(wrong_cpu == 0, "%u calls ran on another CPU than their target", wrong_cpu);
     test_pass();
+}
+
+/* Fatal (fatal_tests[], test_memory.c): the stop a fatal error sends the
+ * other CPUs (VEC_IPI_STOP, kernel/smp.c), sent to CPU 1 alone. CPU 1 must
+ * stop there, silently (natively cli; hlt; a Xen PV vCPU cannot execute
+ * those and has them emulated, pv/xen/priv_op.c), and answer no call
+ * afterwards. The case ends the machine itself, with status 0 if CPU 1
+ * stopped: CPU 1 still counts as online, and the next TLB shootdown would
+ * wait for it in vain. */
+void test_fatal_stop_cpu1(void)
+{
+    if (smp_cpus_online() < 2) {
+        test_skip("one CPU");
+        return;
+    }
+    int err = apic_send_ipi(1, VEC_IPI_STOP);
+    CHECK(err == 0, "apic_send_ipi(1, VEC_IPI_STOP) returned %d", err);
+    usleep(200000);
+    err = smp_call_on(1, note_cpu, NULL, 500000000);
+    printf("selftest: after the stop IPI, a call to CPU 1 returned %s (%d): %s\n",
+           errno_name(err), err, err == -ETIMEDOUT ? "stopped" : "still running");
+    exit(err == -ETIMEDOUT ? 0 : 1);
 }
 
 const struct test_case smp_tests[] = {
