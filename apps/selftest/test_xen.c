@@ -257,8 +257,11 @@ static void test_batching(void)
 /* While vCPU 0 is inside a lazy section, and so holds the one queue of
  * page-table updates, another vCPU's mappings go straight to Xen: usable
  * as soon as vm_map returns there, and nothing of them left in vCPU 0's
- * queue. */
+ * queue. vCPU 0 unmaps them afterwards: an unmap there would wait for a
+ * TLB shootdown on vCPU 0, which is waiting for the call with events
+ * masked. */
 #define OTHER_PAGES 16
+#define OTHER_VA (VM_MMIO_END - 32 * 1024 * 1024)   /* unused, apart from test_batching's */
 static struct {
     paddr_t frames[OTHER_PAGES];
     int err;
@@ -267,7 +270,7 @@ static struct {
 
 static void map_on_other_vcpu(void *arg)
 {
-    vaddr_t va = VM_MMIO_END - 32 * 1024 * 1024;   /* unused, apart from test_batching's */
+    vaddr_t va = OTHER_VA;
     u64 before = xen_mmu_hypercalls;
     other.err = 0;
     for (unsigned i = 0; i < OTHER_PAGES && !other.err; i++)
@@ -278,7 +281,6 @@ static void map_on_other_vcpu(void *arg)
         if (*(volatile uint32_t *)phys_to_virt(other.frames[i]) != 0x5eed0000 + i)
             other.err = -1;
     }
-    vm_unmap(va, OTHER_PAGES * PAGE_SIZE);
 }
 
 static void test_lazy_other_vcpu(void)
@@ -298,6 +300,7 @@ static void test_lazy_other_vcpu(void)
         mmu_lazy_enter();
         err = smp_call_on(1, map_on_other_vcpu, NULL, 2000000000ULL);
         mmu_lazy_leave();
+        vm_unmap(OTHER_VA, OTHER_PAGES * PAGE_SIZE);
     }
     while (got)
         page_free(other.frames[--got]);
