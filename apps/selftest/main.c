@@ -90,9 +90,9 @@ int main(int argc, char **argv)
 {
     static const struct test_case *const suites[] = { platform_tests, memory_tests, libc_tests,
                                                       time_tests, irq_tests, console_tests,
-                                                      thread_tests, pthread_tests, ldt_tests,
-                                                      patch_tests, xen_tests, kvm_tests,
-                                                      fatal_tests };
+                                                      thread_tests, pthread_tests, smp_tests,
+                                                      ldt_tests, patch_tests, xen_tests,
+                                                      kvm_tests, fatal_tests };
     int passed = 0, failed = 0, skipped = 0;
 
     for (unsigned s = 0; s < sizeof(suites) / sizeof(suites[0]); s++) {

@@ -29,8 +29,8 @@ void test_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
     } while (0)
 
 extern const struct test_case memory_tests[], libc_tests[], time_tests[], platform_tests[],
-    irq_tests[], console_tests[], thread_tests[], ldt_tests[], patch_tests[], xen_tests[],
-    kvm_tests[], pthread_tests[];
+    irq_tests[], console_tests[], thread_tests[], smp_tests[], ldt_tests[], patch_tests[],
+    xen_tests[], kvm_tests[], pthread_tests[];
 /* Cases that end the machine on purpose (a fault the kernel must report):
  * each runs only when named exactly (`selftest -- NAME`), never in a full
  * run, and a boot row checks the report. */
@@ -38,6 +38,8 @@ extern const struct test_case fatal_tests[];
 /* The libc ones among them (test_libc.c): abort() and a failed assert(). */
 void test_fatal_abort(void);
 void test_fatal_assert(void);
+/* And test_smp.c's: CPU 1 stopped as a fatal error stops it. */
+void test_fatal_stop_cpu1(void);
 
 /* Booted as a Xen PV guest (the xen-pv personality), where the cases about
  * local APICs and ISA devices cannot apply. */

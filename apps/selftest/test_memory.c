@@ -370,6 +370,7 @@ static void test_fault_on_cpu1(void)
 const struct test_case fatal_tests[] = {
     { "fatal.big_frame_overflow", test_big_frame_overflow },
     { "fatal.fault_on_cpu1", test_fault_on_cpu1 },
+    { "fatal.stop_cpu1", test_fatal_stop_cpu1 },
     { "fatal.abort", test_fatal_abort },
     { "fatal.assert", test_fatal_assert },
     { NULL, NULL },

@@ -1,9 +1,10 @@
 /*
  * Tests of what only the xen-pv personality does: event channels (an IPI
- * to itself, masking, clearing, an event on a port nobody bound), the rule
- * that page tables and descriptor tables are never writable, and batched
- * page-table updates. Elsewhere each says SKIP.
+ * to itself and to each other vCPU, masking, clearing, an event on a port
+ * nobody bound), the rule that page tables and descriptor tables are
+ * never writable, and batched page-table updates. Elsewhere each says SKIP.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +12,8 @@
 #include <arch/paging.h>
 #include <arch/percpu_gdt.h>
 #include <proteus/ldt.h>
+#include <proteus/percpu.h>
+#include <proteus/smp.h>
 #include <proteus/vm.h>
 #include <pv/xen.h>
 #include <xen/io/console.h>
@@ -45,7 +48,51 @@ static void test_ipi(void)
     irq_unregister(TEST_VECTOR);
     CHECK(err == 0, "apic_send_ipi failed: %d", err);
     CHECK(events_seen == 1, "the IPI ran its handler %u times", events_seen);
-    CHECK(apic_send_ipi(1, TEST_VECTOR) < 0, "an IPI to a vCPU that does not run was accepted");
+    unsigned idle = 1;   /* the first vCPU the kernel did not start (it may exist: maxcpus=) */
+    while (idle < MAX_CPUS && smp_cpu_online(idle))
+        idle++;
+    CHECK(apic_send_ipi(idle, TEST_VECTOR) < 0, "an IPI to vCPU %u, which does not run, was "
+          "accepted", idle);
+    test_pass();
+}
+
+/* An IPI to each other vCPU runs its vector there, once: the port is bound
+ * to that vCPU, and no other vCPU's upcall takes its event. */
+static volatile unsigned ran_on[MAX_CPUS];
+
+static void count_cpu(unsigned vector, void *ctx)
+{
+    __atomic_add_fetch(&ran_on[smp_this_cpu()], 1, __ATOMIC_RELAXED);
+}
+
+static void test_ipi_each_vcpu(void)
+{
+    if (not_xen())
+        return;
+    unsigned n = smp_cpus_online();
+    if (n < 2) {
+        test_skip("one vCPU online");
+        return;
+    }
+    CHECK(irq_register(TEST_VECTOR, count_cpu, NULL, "selftest") == 0, "vector taken");
+    memset((void *)ran_on, 0, sizeof(ran_on));
+    int err = 0;
+    unsigned bad = 0;
+    for (unsigned cpu = 1; cpu < MAX_CPUS && !err; cpu++) {
+        if (!smp_cpu_online(cpu))
+            continue;
+        err = apic_send_ipi(cpu, TEST_VECTOR);
+        for (u64 end = clock_ns() + 1000000000; !err && !ran_on[cpu] && clock_ns() < end;)
+            __asm__ __volatile__("pause");
+        bad = cpu;
+    }
+    for (u64 end = clock_ns() + 10000000; clock_ns() < end;)   /* time for a stray second run */
+        __asm__ __volatile__("pause");
+    irq_unregister(TEST_VECTOR);
+    CHECK(err == 0, "apic_send_ipi(%u) failed: %d", bad, err);
+    for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++)
+        CHECK(ran_on[cpu] == (cpu != 0 && smp_cpu_online(cpu)),
+              "vCPU %u ran the IPI's handler %u times", cpu, ran_on[cpu]);
     test_pass();
 }
 
@@ -141,7 +188,8 @@ static void test_tables_readonly(void)
     for (int i = 0; i < n; i++)
         CHECK(!writable(phys_to_virt(steps[i].table)), "the level-%d table at 0x%llx is writable",
               steps[i].level, (unsigned long long)steps[i].table);
-    CHECK(!writable(cpu_gdt(0)), "the GDT is writable");
+    for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++)
+        CHECK(!smp_cpu_online(cpu) || !writable(cpu_gdt(cpu)), "CPU %u's GDT is writable", cpu);
     struct ldt_info in = { .entry = 5, .limit = 0xfff, .seg_32bit = true };
     in.base = (uint32_t)VM_HEAP_BASE;
     CHECK(ldt_set(&in) == 0, "installing an LDT entry failed");
@@ -206,6 +254,63 @@ static void test_batching(void)
     test_pass();
 }
 
+/* While vCPU 0 is inside a lazy section, and so holds the one queue of
+ * page-table updates, another vCPU's mappings go straight to Xen: usable
+ * as soon as vm_map returns there, and nothing of them left in vCPU 0's
+ * queue. vCPU 0 unmaps them afterwards: an unmap there would wait for a
+ * TLB shootdown on vCPU 0, which is waiting for the call with events
+ * masked. */
+#define OTHER_PAGES 16
+#define OTHER_VA (VM_MMIO_END - 32 * 1024 * 1024)   /* unused, apart from test_batching's */
+static struct {
+    paddr_t frames[OTHER_PAGES];
+    int err;
+    u64 calls;
+} other;
+
+static void map_on_other_vcpu(void *arg)
+{
+    vaddr_t va = OTHER_VA;
+    u64 before = xen_mmu_hypercalls;
+    other.err = 0;
+    for (unsigned i = 0; i < OTHER_PAGES && !other.err; i++)
+        other.err = vm_map(va + i * PAGE_SIZE, other.frames[i], PAGE_SIZE, VM_READ | VM_WRITE);
+    other.calls = xen_mmu_hypercalls - before;
+    for (unsigned i = 0; i < OTHER_PAGES && !other.err; i++) {
+        *(volatile uint32_t *)(va + i * PAGE_SIZE) = 0x5eed0000 + i;
+        if (*(volatile uint32_t *)phys_to_virt(other.frames[i]) != 0x5eed0000 + i)
+            other.err = -1;
+    }
+}
+
+static void test_lazy_other_vcpu(void)
+{
+    if (not_xen())
+        return;
+    if (!smp_cpu_online(1)) {
+        test_skip("one vCPU online");
+        return;
+    }
+    unsigned got = 0;
+    while (got < OTHER_PAGES && (other.frames[got] = page_alloc(PAGE_DIRECT)))
+        got++;
+    int err = got < OTHER_PAGES ? -ENOMEM : 0;
+    other.err = 1;
+    if (!err) {
+        mmu_lazy_enter();
+        err = smp_call_on(1, map_on_other_vcpu, NULL, 2000000000ULL);
+        mmu_lazy_leave();
+        vm_unmap(OTHER_VA, OTHER_PAGES * PAGE_SIZE);
+    }
+    while (got)
+        page_free(other.frames[--got]);
+    CHECK(err == 0, "no frames, or the call to vCPU 1 failed (%d)", err);
+    CHECK(other.err == 0, "vCPU 1's mappings failed or reached the wrong frames (%d)", other.err);
+    CHECK(other.calls >= OTHER_PAGES, "vCPU 1's %u mappings took %llu page-table hypercalls: "
+          "queued behind vCPU 0's lazy section?", OTHER_PAGES, (unsigned long long)other.calls);
+    test_pass();
+}
+
 /* The domU console (the ring ops) against a backend simulated here: a
  * ring page of our own, and a loopback event channel whose far end stands
  * for xenconsoled's. Output must land in the ring and notify the backend;
@@ -256,11 +361,13 @@ static void test_console_ring(void)
 
 const struct test_case xen_tests[] = {
     { "xen.ipi", test_ipi },
+    { "xen.ipi_each_vcpu", test_ipi_each_vcpu },
     { "xen.evtchn_mask_unmask", test_mask_unmask },
     { "xen.evtchn_clear", test_clear },
     { "xen.stray_event", test_stray_event },
     { "xen.tables_readonly", test_tables_readonly },
     { "xen.batched_mappings", test_batching },
+    { "xen.lazy_mmu_other_vcpu", test_lazy_other_vcpu },
     { "xen.console_ring", test_console_ring },
     { NULL, NULL },
 };

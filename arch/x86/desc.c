@@ -78,11 +78,13 @@ static void write_system_desc(struct seg_desc *gdt, unsigned idx, unsigned long 
     }
 }
 
-/* The code, data and per-CPU entries of a CPU's GDT, written and loaded
- * through the cpu ops: what every personality needs (a hypervisor takes
- * the table through calls and may adjust DPLs: Xen's
- * xen/arch/x86/pv/descriptor-tables.c). */
-void cpu_gdt_init(unsigned cpu)
+/* The code, data and per-CPU entries of a CPU's GDT, written through the
+ * cpu ops: what every personality needs (a hypervisor takes the table
+ * through calls and may adjust DPLs: Xen's
+ * xen/arch/x86/pv/descriptor-tables.c). Not loaded: a CPU loads its own
+ * (cpu_gdt_init), or a hypervisor takes it with the rest of a CPU it
+ * starts (Xen's VCPUOP_initialise, pv/xen/vcpu.c). */
+void cpu_gdt_build(unsigned cpu, struct desc_ptr *gdtr)
 {
     struct cpu_local *c = &cpu_locals[cpu];
     struct seg_desc *gdt = gdts[cpu];
@@ -110,7 +112,15 @@ void cpu_gdt_init(unsigned cpu)
     d = seg_desc_make(0, flat, SEG_DATA_RW, true, 3, DESC_DB | DESC_G);
     write_gdt_entry(gdt, GDT_USER_DS, &d);
 
-    struct desc_ptr gdtr = { GDT_ENTRIES * sizeof(struct seg_desc) - 1, (unsigned long)gdt };
+    gdtr->limit = GDT_ENTRIES * sizeof(struct seg_desc) - 1;
+    gdtr->base = (unsigned long)gdt;
+}
+
+/* A CPU's GDT, built and loaded on that CPU. */
+void cpu_gdt_init(unsigned cpu)
+{
+    struct desc_ptr gdtr;
+    cpu_gdt_build(cpu, &gdtr);
     load_gdt(&gdtr);
 }
 

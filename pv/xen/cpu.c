@@ -159,6 +159,7 @@ static PVOP_ABI void xen_load_ldt(const struct seg_desc *ldt, unsigned entries)
  * in the same order as the native stubs the gates name. The #DF task gate
  * of i386 has no counterpart: Xen handles double faults itself. */
 static const struct gate_desc *loaded_idt;
+static unsigned loaded_vectors;
 
 static bool gate_to_trap(const struct gate_desc *g, unsigned vec, struct trap_info *t)
 {
@@ -185,6 +186,19 @@ static PVOP_ABI void xen_load_idt(const struct desc_ptr *p)
     memset(&table[n], 0, sizeof(table[n]));   /* address 0 ends the table */
     check(xen_hypercall(__HYPERVISOR_set_trap_table, table, 0, 0), "set_trap_table");
     loaded_idt = idt;
+    loaded_vectors = vectors < 256 ? vectors : 256;
+}
+
+/* A vCPU about to start gets the same trap table in its vcpu_guest_context,
+ * where it is indexed by vector (Xen copies it whole into the vCPU's
+ * virtual IDT: xen/arch/x86/domain.c, arch_set_info_guest). */
+void xen_trap_context(struct trap_info ctx[256])
+{
+    memset(ctx, 0, 256 * sizeof(*ctx));
+    if (!loaded_idt)
+        panic("xen: a vCPU is to start before the trap table is loaded");
+    for (unsigned v = 0; v < loaded_vectors; v++)
+        gate_to_trap(&loaded_idt[v], v, &ctx[v]);
 }
 
 static PVOP_ABI void xen_write_idt_entry(struct gate_desc *idt, unsigned vec, const struct gate_desc *g)

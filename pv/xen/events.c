@@ -20,6 +20,17 @@
  * unmasked while pending must be re-raised, which EVTCHNOP_unmask does.
  * The upcall itself returns through the iret hypercall, which unmasks the
  * vCPU and re-enters at once if more events came meanwhile.
+ *
+ * With more than one vCPU, each port notifies one vCPU: the one named when
+ * it was bound (EVTCHNOP_bind_ipi and bind_virq take a vcpu; every other
+ * port starts on vCPU 0), whose vcpu_info gets the selector bit and the
+ * upcall. The pending and mask bitmaps are shared by all vCPUs, so one
+ * word of evtchn_pending can hold ports of several vCPUs, and an upcall
+ * that handled whatever it found pending would take another vCPU's event
+ * and clear it, on the wrong CPU, before that vCPU looked. So the upcall
+ * handles only the ports this CPU owns (cpu_ports, the kernel's copy of
+ * each port's vCPU; Linux keeps the same per-CPU mask, cpu_evtchn_mask).
+ * IPIs are a port per target vCPU and vector, bound on first use.
  */
 #include "xen.h"
 #include <arch/cpu.h>
@@ -28,16 +39,27 @@
 #include <proteus/errno.h>
 #include <proteus/percpu.h>
 #include <proteus/printk.h>
+#include <proteus/spinlock.h>
 #include <proteus/thread.h>
 #include <xen/callback.h>
 
 #define NR_PORTS EVTCHN_2L_NR_CHANNELS
 #define BITS_PER_WORD (sizeof(xen_ulong_t) * 8)
+#define PORT_WORDS (NR_PORTS / BITS_PER_WORD)
 
 static u8 port_vector[NR_PORTS];      /* 0: not bound by the kernel */
 static bool stray_reported[NR_PORTS];
-static evtchn_port_t ipi_port[256];   /* per vector; 0: none yet (port 0 is never valid) */
+/* The ports whose events each CPU handles: a port is in exactly one set,
+ * vCPU 0's unless bound to another (so a port nobody bound is reported
+ * there as stray). Changed only while the port is masked. */
+static xen_ulong_t cpu_ports[MAX_CPUS][PORT_WORDS];
+/* IPI ports, per target CPU and vector; 0: none yet (port 0 is never
+ * valid). Bound under ipi_lock, read without it. */
+static evtchn_port_t ipi_port[MAX_CPUS][256];
+static spinlock_t ipi_lock = SPINLOCK_INIT;
+static volatile u32 ipi_cpus = 1;     /* CPUs an IPI may go to: vCPU 0 and those started */
 u64 xen_upcalls, xen_stray_events;
+BUILD_BUG_ON(MAX_CPUS > 32);          /* ipi_cpus */
 
 /* Atomic bit operations on the shared bitmaps: Xen changes them from
  * other physical CPUs at any time (lock-prefixed BTS/BTR, SDM Vol. 2A). */
@@ -54,6 +76,15 @@ static inline void sync_clear_bit(unsigned long nr, volatile xen_ulong_t *addr)
 static inline bool test_bit(unsigned long nr, const volatile xen_ulong_t *addr)
 {
     return (addr[nr / BITS_PER_WORD] >> (nr % BITS_PER_WORD)) & 1;
+}
+
+/* Give `port` to `cpu`'s upcall (the port is masked meanwhile). */
+static void port_set_cpu(evtchn_port_t port, unsigned cpu)
+{
+    for (unsigned c = 0; c < MAX_CPUS; c++)
+        if (c != cpu)
+            sync_clear_bit(port, cpu_ports[c]);
+    sync_set_bit(port, cpu_ports[cpu]);
 }
 
 static int evtchn_op(unsigned cmd, void *arg, const char *what)
@@ -82,14 +113,24 @@ int xen_evtchn_bind_virq(unsigned virq, unsigned vector, evtchn_port_t *port)
     return xen_evtchn_bind_port(b.port, vector);
 }
 
+/* An IPI port whose events go to vCPU `cpu` and run `vector` there. */
+static int bind_ipi_to(unsigned cpu, unsigned vector, evtchn_port_t *port)
+{
+    struct evtchn_bind_ipi b = { .vcpu = cpu };
+    long err = xen_hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_bind_ipi, &b, 0);
+    if (err) {
+        printk("xen: event channel bind_ipi to vCPU %u failed: %s (%ld)\n", cpu,
+               xen_errno_name(err), err);
+        return (int)err;
+    }
+    *port = b.port;
+    port_set_cpu(b.port, cpu);   /* a new port is masked (xen_evtchn_init, close) */
+    return xen_evtchn_bind_port(b.port, vector);
+}
+
 int xen_evtchn_bind_ipi(unsigned vector, evtchn_port_t *port)
 {
-    struct evtchn_bind_ipi b = { .vcpu = 0 };
-    int err = evtchn_op(EVTCHNOP_bind_ipi, &b, "bind_ipi");
-    if (err)
-        return err;
-    *port = b.port;
-    return xen_evtchn_bind_port(b.port, vector);
+    return bind_ipi_to(0, vector, port);
 }
 
 int xen_evtchn_alloc_unbound(domid_t remote, evtchn_port_t *port)
@@ -117,8 +158,10 @@ int xen_evtchn_close(evtchn_port_t port)
     xen_evtchn_mask(port);
     struct evtchn_close c = { .port = port };
     int err = evtchn_op(EVTCHNOP_close, &c, "close");
-    if (!err)
+    if (!err) {
         port_vector[port] = 0;
+        port_set_cpu(port, 0);   /* Xen's default for the next port made here */
+    }
     return err;
 }
 
@@ -192,11 +235,14 @@ static void handle_port(evtchn_port_t port)
         stray_event(port);
 }
 
+/* The event callback, on the vCPU whose vcpu_info Xen marked: its own
+ * selector, then its own ports among those pending and unmasked. */
 void xen_upcall(struct trap_frame *f)
 {
     struct vcpu_info *v = xen_vcpu();
     volatile xen_ulong_t *pending = xen_shared_info->evtchn_pending;
     volatile xen_ulong_t *mask = xen_shared_info->evtchn_mask;
+    const volatile xen_ulong_t *mine = cpu_ports[xen_vcpu_id()];
 
     xen_upcalls++;
     while (READ_ONCE(v->evtchn_upcall_pending)) {
@@ -205,7 +251,7 @@ void xen_upcall(struct trap_frame *f)
         while (sel) {
             unsigned w = (unsigned)__builtin_ctzl(sel);
             sel &= sel - 1;
-            xen_ulong_t bits = pending[w] & ~mask[w];
+            xen_ulong_t bits = pending[w] & ~mask[w] & mine[w];
             while (bits) {
                 unsigned b = (unsigned)__builtin_ctzl(bits);
                 bits &= bits - 1;
@@ -260,8 +306,10 @@ static PVOP_ABI int xen_evtchn_init(void)
 {
     /* Every port starts masked: only what the kernel binds gets through
      * (the mask bits are the guest's; Xen only reads them). */
-    for (unsigned w = 0; w < NR_PORTS / BITS_PER_WORD; w++)
+    for (unsigned w = 0; w < PORT_WORDS; w++) {
         xen_shared_info->evtchn_mask[w] = ~(xen_ulong_t)0;
+        cpu_ports[0][w] = ~(xen_ulong_t)0;
+    }
     int err = register_callback(CALLBACKTYPE_event, xen_event_entry);
     if (!err)
         err = register_callback(CALLBACKTYPE_failsafe, xen_failsafe_entry);
@@ -288,23 +336,50 @@ static PVOP_ABI void xen_evtchn_mask_irq(unsigned isa_irq, bool masked)
     /* nothing to do: no line can have been routed (route_irq refuses) */
 }
 
+void xen_evtchn_cpu_running(unsigned cpu, bool running)
+{
+    if (cpu == 0 || cpu >= MAX_CPUS)
+        return;
+    if (running)
+        __atomic_or_fetch(&ipi_cpus, 1u << cpu, __ATOMIC_RELEASE);
+    else
+        __atomic_and_fetch(&ipi_cpus, ~(1u << cpu), __ATOMIC_RELEASE);
+}
+
+/* The port for IPIs of `vector` to `cpu`, bound the first time one is
+ * sent (by whichever CPU sends it: EVTCHNOP_bind_ipi names the target). */
+static int ipi_port_of(unsigned cpu, unsigned vector, evtchn_port_t *port)
+{
+    *port = __atomic_load_n(&ipi_port[cpu][vector], __ATOMIC_ACQUIRE);
+    if (*port)
+        return 0;
+    unsigned long flags = spin_lock_irqsave(&ipi_lock);
+    int err = 0;
+    *port = ipi_port[cpu][vector];
+    if (!*port) {
+        err = bind_ipi_to(cpu, vector, port);
+        if (!err)
+            __atomic_store_n(&ipi_port[cpu][vector], *port, __ATOMIC_RELEASE);
+    }
+    spin_unlock_irqrestore(&ipi_lock, flags);
+    return err;
+}
+
 /* An IPI is an event on an IPI port of the target vCPU: one port per
- * vector, bound on first use. */
+ * target and vector. A vCPU the kernel did not start takes none. */
 static PVOP_ABI int xen_evtchn_send_ipi(unsigned cpu, unsigned vector)
 {
-    if (cpu != 0 || vector < 32 || vector > 255)
+    if (cpu >= MAX_CPUS || !(__atomic_load_n(&ipi_cpus, __ATOMIC_ACQUIRE) & (1u << cpu)) ||
+        vector < 32 || vector > 255)
         return -EINVAL;
-    if (!ipi_port[vector]) {
-        int err = xen_evtchn_bind_ipi(vector, &ipi_port[vector]);
-        if (err)
-            return err;
-    }
-    return xen_evtchn_send(ipi_port[vector]);
+    evtchn_port_t port;
+    int err = ipi_port_of(cpu, vector, &port);
+    return err ? err : xen_evtchn_send(port);
 }
 
 static PVOP_ABI u32 xen_evtchn_cpu_id(void)
 {
-    return 0;   /* the vCPU id; only vCPU 0 runs */
+    return xen_vcpu_id();
 }
 
 const struct pv_apic_ops xen_evtchn_ops = {

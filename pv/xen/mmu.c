@@ -34,7 +34,14 @@
  * queued value (found through a small hash, fwd_*). Events stay masked in a lazy section, so that no handler
  * and no other thread sees the queue half built. Mapping 1,000 pages
  * costs a handful of hypercalls this way instead of a thousand
- * (`make bench`).
+ * (`make bench`). There is one queue, and it belongs to one vCPU at a
+ * time: the first to enter a lazy section claims it at its outermost
+ * enter and gives it back at its leave. A vCPU in a lazy section while
+ * another holds the queue does not batch: its updates go straight to Xen,
+ * which lazy mode allows (it permits deferring, never requires it), and it
+ * never flushes or reads a queue half built by someone else. No vCPU waits
+ * for the queue, so it adds no lock to the kernel's lock order (the
+ * kernel's own lazy sections run under paging.c's pt_lock anyway).
  */
 #include "xen.h"
 #include "start_info.h"
@@ -106,8 +113,6 @@ static u64 entry_to_pseudo(u64 v)
 #define MAX_FLUSHES 8
 
 static struct {
-    unsigned depth;               /* nesting of lazy sections */
-    unsigned long irq_flags;      /* as they were at the outermost enter */
     multicall_entry_t calls[MAX_CALLS];
     unsigned ncalls;
     mmu_update_t upd[MAX_UPDATES];
@@ -121,6 +126,12 @@ static struct {
     unsigned nops;                /* operations queued */
 } q;
 static bool batching = true;
+#define NO_OWNER (~0u)
+static u32 queue_owner = NO_OWNER;     /* the vCPU whose lazy section holds the queue */
+static struct {
+    unsigned depth;                    /* nesting of lazy sections */
+    unsigned long irq_flags;           /* as they were at the outermost enter */
+} lazy_cpu[MAX_CPUS];
 
 /* Which queued update, if any, last wrote an entry: an open-addressing
  * hash from the entry's address to its index in q.upd, emptied at each
@@ -171,9 +182,15 @@ void xen_mmu_set_batching(bool on)
     batching = on;
 }
 
+/* This vCPU holds the queue (only inside its lazy section). */
+static bool owner(void)
+{
+    return __atomic_load_n(&queue_owner, __ATOMIC_RELAXED) == xen_vcpu_id();
+}
+
 static bool lazy(void)
 {
-    return q.depth && batching;
+    return owner() && batching;
 }
 
 static const char *op_name(xen_ulong_t op)
@@ -285,20 +302,20 @@ static PVOP_ABI void xen_set_entry(void *p, u64 v)
 
 static PVOP_ABI u64 xen_read_entry(const void *p)
 {
-    int i = q.nupd ? fwd_lookup(p) : -1;
+    int i = owner() && q.nupd ? fwd_lookup(p) : -1;
     if (i >= 0)
         return q.upd_pseudo[i];   /* written in this batch, not yet applied */
     return entry_to_pseudo(*(const volatile u64 *)p);
 }
 
 /* Map the direct-map page at `va` read-only (a table, a GDT or LDT page)
- * or writable again, at once or queued. */
-void xen_remap(const void *va, bool writable)
+ * or writable again, queued if `queue` and this vCPU is in a lazy section. */
+static void remap(const void *va, bool writable, bool queue)
 {
     u64 pte = xen_virt_to_machine(va) | PTE_P | PTE_A | PTE_D | (writable ? PTE_W : 0) |
               (vm_nx_enabled() ? PTE_NX : 0);
     unsigned long v = (unsigned long)(uintptr_t)va;
-    if (lazy()) {
+    if (queue && lazy()) {
         multicall_entry_t *c = new_call(__HYPERVISOR_update_va_mapping);
         c->args[0] = v;
         if (IS_ENABLED(CONFIG_64BIT)) {
@@ -325,6 +342,12 @@ void xen_remap(const void *va, bool writable)
               writable ? "writable" : "read-only", xen_errno_name(err), err);
 }
 
+/* At once or queued. */
+void xen_remap(const void *va, bool writable)
+{
+    remap(va, writable, true);
+}
+
 static PVOP_ABI void xen_alloc_pt(paddr_t table, int level)
 {
     xen_remap(phys_to_virt(table), false);
@@ -334,11 +357,9 @@ static PVOP_ABI void xen_alloc_pt(paddr_t table, int level)
  * about it may stay queued. */
 static PVOP_ABI void xen_release_pt(paddr_t table, int level)
 {
-    flush_queue();
-    bool was = batching;
-    batching = false;
-    xen_remap(phys_to_virt(table), true);
-    batching = was;
+    if (owner())
+        flush_queue();
+    remap(phys_to_virt(table), true, false);
 }
 
 static PVOP_ABI paddr_t xen_read_pt_base(void)
@@ -387,22 +408,32 @@ static PVOP_ABI void xen_flush_all(void)
 static PVOP_ABI void xen_lazy_enter(void)
 {
     unsigned long f = irq_save();
-    if (q.depth++ == 0)
-        q.irq_flags = f;
+    u32 cpu = xen_vcpu_id(), none = NO_OWNER;
+    if (lazy_cpu[cpu].depth++ == 0) {
+        lazy_cpu[cpu].irq_flags = f;
+        /* the queue, if no other vCPU holds it; else no batching here */
+        __atomic_compare_exchange_n(&queue_owner, &none, cpu, false, __ATOMIC_ACQUIRE,
+                                    __ATOMIC_RELAXED);
+    }
 }
 
 static PVOP_ABI void xen_lazy_flush(void)
 {
-    flush_queue();
+    if (owner())
+        flush_queue();
 }
 
 static PVOP_ABI void xen_lazy_leave(void)
 {
-    if (!q.depth)
-        panic("xen: mmu lazy_leave without lazy_enter");
-    if (--q.depth == 0) {
-        flush_queue();
-        irq_restore(q.irq_flags);
+    unsigned cpu = xen_vcpu_id();
+    if (!lazy_cpu[cpu].depth)
+        panic("xen: mmu lazy_leave without lazy_enter on vCPU %u", cpu);
+    if (--lazy_cpu[cpu].depth == 0) {
+        if (owner()) {
+            flush_queue();
+            __atomic_store_n(&queue_owner, NO_OWNER, __ATOMIC_RELEASE);
+        }
+        irq_restore(lazy_cpu[cpu].irq_flags);
     }
 }
 

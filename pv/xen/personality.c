@@ -51,6 +51,7 @@ static void xen_setup_cpu(void)
     }
     cpu_gdt_init(0);
     percpu_init(0);
+    xen_percpu_ready = true;   /* xen_vcpu() may ask this_cpu() from now on */
 }
 
 /*

@@ -9,10 +9,12 @@
  * struct vcpu_time_info, and vcpu.h).
  *
  * The kernel's clock counts from its own start: Xen's system time minus
- * xen_boot_system_ns. A reading never goes backwards, even across Xen's
- * updates of the scale (which may step the extrapolated time back by a
- * little): the last value returned is a floor, kept with events masked
- * (one vCPU; a 64-bit compare-and-swap would need cmpxchg8b on i386).
+ * xen_boot_system_ns. Each vCPU reads its own vcpu_info's pvclock, which
+ * Xen keeps for the physical CPU the vCPU runs on. A reading never goes
+ * backwards, even across Xen's updates of the scale (which may step the
+ * extrapolated time back by a little) or from one vCPU to another: the
+ * last value returned on any vCPU is a floor, raised with a 64-bit
+ * compare-and-swap (cmpxchg8b on i386, which -march=i686 has).
  */
 #include "xen.h"
 #include <arch/cpu.h>
@@ -54,13 +56,22 @@ static u64 system_ns(void)
 
 static PVOP_ABI u64 xen_clock_ns(void)
 {
-    unsigned long f = irq_save();
+    unsigned long f = irq_save();   /* the snapshot and the TSC of one vCPU */
     u64 now = system_ns() - xen_boot_system_ns;
-    if (now < last_ns)
-        now = last_ns;
-    last_ns = now;
     irq_restore(f);
-    return now;
+    /* __sync, not __atomic: GCC inlines only the former for 8 bytes on
+     * i386 under -mgeneral-regs-only (the latter calls libatomic). There a
+     * swap of 0 for 0 is the untorn read; x86_64 reads 8 bytes at once. */
+    u64 floor = IS_ENABLED(CONFIG_64BIT) ? READ_ONCE(last_ns)
+                                         : __sync_val_compare_and_swap(&last_ns, 0, 0);
+    for (;;) {
+        if (now <= floor)
+            return floor;
+        u64 seen = __sync_val_compare_and_swap(&last_ns, floor, now);
+        if (seen == floor)
+            return now;
+        floor = seen;
+    }
 }
 
 static PVOP_ABI u64 xen_wallclock_at_boot_ns(void)
@@ -81,11 +92,21 @@ static PVOP_ABI u64 xen_wallclock_at_boot_ns(void)
     return sec * 1000000000ULL + nsec + xen_boot_system_ns;
 }
 
+/* On this vCPU's own timers (Xen takes the single-shot ones only from
+ * the vCPU itself: xen/common/domain.c, do_vcpu_op). */
 static void vcpu_op(int cmd, void *arg, const char *what)
 {
-    long err = xen_hypercall(__HYPERVISOR_vcpu_op, cmd, 0, arg);
+    unsigned id = xen_vcpu_id();
+    long err = xen_hypercall(__HYPERVISOR_vcpu_op, cmd, id, arg);
     if (err)
-        panic("xen: %s failed: %s (%ld)", what, xen_errno_name(err), err);
+        panic("xen: %s on vCPU %u failed: %s (%ld)", what, id, xen_errno_name(err), err);
+}
+
+/* A started vCPU takes no ticks either (pv/xen/vcpu.c); its VIRQ_TIMER
+ * is not bound yet, because nothing arms its timer. */
+void xen_time_init_cpu(void)
+{
+    vcpu_op(VCPUOP_stop_periodic_timer, NULL, "VCPUOP_stop_periodic_timer");
 }
 
 static PVOP_ABI void xen_arm_oneshot(u64 deadline)

@@ -9,6 +9,7 @@
 
 #include "hypercall.h"
 #include "start_info.h"
+#include <proteus/percpu.h>
 #include <proteus/pvops.h>
 #include <pv/xen.h>
 #include <xen/event_channel.h>
@@ -22,9 +23,24 @@ struct trap_frame;
 
 extern start_info_t *xen_start_info;
 
+/* The vCPU running this code. The kernel's CPU numbers are Xen's vCPU ids
+ * (pv/xen/vcpu.c). Until the boot CPU's per-CPU area is in (setup_cpu),
+ * only vCPU 0 runs and %gs leads nowhere yet; every vCPU started later has
+ * its area from its first instruction. */
+extern bool xen_percpu_ready;
+
+static inline unsigned xen_vcpu_id(void)
+{
+    return xen_percpu_ready ? this_cpu()->id : 0;
+}
+
+/* This vCPU's vcpu_info: its slot in shared_info, which holds the first
+ * XEN_LEGACY_MAX_VCPUS (Xen's public xen.h, struct shared_info); every CPU
+ * the kernel runs has one (BUILD_BUG_ON in pv/xen/vcpu.c), so none is
+ * registered elsewhere with VCPUOP_register_vcpu_info. */
 static inline struct vcpu_info *xen_vcpu(void)
 {
-    return &xen_shared_info->vcpu_info[0];   /* one vCPU so far */
+    return &xen_shared_info->vcpu_info[xen_vcpu_id()];
 }
 
 static inline bool xen_is_dom0(void)
@@ -62,12 +78,21 @@ void xen_remap(const void *va, bool writable);
 int xen_evtchn_bind_virq(unsigned virq, unsigned vector, evtchn_port_t *port);
 int xen_events_init(void);
 void xen_upcall(struct trap_frame *f);
+/* vCPU `cpu` (not 0) is about to run, or did not start after all: IPIs to
+ * it are accepted or refused from now on (each vector's port is bound to
+ * it on first use). */
+void xen_evtchn_cpu_running(unsigned cpu, bool running);
 
 /* Ask Xen to deliver pending events now (called after unmasking). */
 void xen_force_upcall(void);
 
 /* time.c: nanoseconds of Xen system time when the kernel's clock read 0. */
 extern u64 xen_boot_system_ns;
+void xen_time_init_cpu(void);   /* on a started vCPU: no periodic tick */
+
+/* cpu.c: the trap table in force, by vector as vcpu_guest_context holds
+ * it (an entry with address 0: none), for a vCPU about to start. */
+void xen_trap_context(struct trap_info ctx[256]);
 
 /* Entry points in pv/xen/<arch>/entry.S. */
 extern char xen_trap_stubs[], xen_event_entry[], xen_failsafe_entry[];

@@ -30,7 +30,7 @@ xen_trap_common:
     SAVE_TRAP_REGS
     mov %esp, %eax
     push %eax
-    call trap_dispatch
+    call xen_trap           /* pv/xen/priv_op.c, then trap_dispatch */
     add $4, %esp
     RESTORE_TRAP_REGS
     add $8, %esp            /* vector and error code */

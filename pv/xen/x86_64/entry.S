@@ -37,7 +37,7 @@ xen_trap_stubs:
 xen_trap_common:
     SAVE_TRAP_REGS
     mov %rsp, %rdi
-    call trap_dispatch
+    call xen_trap           /* pv/xen/priv_op.c, then trap_dispatch */
     RESTORE_TRAP_REGS
     add $16, %rsp           /* vector and error code */
     pushq $0                /* iret flags: a full return */

@@ -25,6 +25,8 @@ void cpu_detect(void);          /* fill cpu_features */
 void cpu_enable_fpu(void);      /* x87 and SSE for the app */
 void cpu_tables_init(unsigned cpu);  /* native: GDT, TSS, per-CPU segment */
 void cpu_gdt_init(unsigned cpu);     /* the GDT alone (any personality) */
+struct desc_ptr;
+void cpu_gdt_build(unsigned cpu, struct desc_ptr *gdtr);   /* written, not loaded */
 void idt_init(void);           /* the IDT (arch/x86/desc.c) */
 void idt_load(void);           /* the same IDT on another CPU */
 void desc_paging_ready(void);  /* after vm_init: guard pages, the #DF task's page tables */
