@@ -302,8 +302,9 @@ distclean:
 # absolute relocation outside its header and call table. scripts/mkrom.py
 # packs it into an option ROM (length, checksum, every header field checked)
 # and makes the damaged ROMs for the kernel's refusal tests
-# (vmi-bad-<reason>.rom; `mkrom.py --check` must refuse each for its reason)
-# and a variant without inline directives for make bench.
+# (vmi-bad-<reason>.rom; `mkrom.py --check` must refuse each for its reason),
+# a variant without inline directives for make bench, one without the guest
+# clock feature and one that speaks ABI 1.1.
 SHIM_SRC := $(wildcard pv/vmi/shim/*.c pv/vmi/shim/*.S)
 SHIM_BAD := checksum truncated major missing
 SHIM_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) -Iinclude \
@@ -313,7 +314,7 @@ SHIM_CFLAGS := -std=gnu11 -O2 -g $(WARN) -ffreestanding -nostdinc -isystem $(GCC
 SHIM_FLAGS_x86_64 := -m64 -mno-red-zone
 SHIM_FLAGS_i386 := -m32 -march=i686 -mregparm=3
 SHIM_ROMS := $(foreach a,$(ARCHES),$(BUILD)/$(a)/vmi-native.rom $(BUILD)/$(a)/vmi-native-calls.rom \
-        $(BUILD)/$(a)/vmi-native-noclock.rom \
+        $(BUILD)/$(a)/vmi-native-noclock.rom $(BUILD)/$(a)/vmi-native-1.1.rom \
         $(patsubst %,$(BUILD)/$(a)/vmi-bad-%.rom,$(SHIM_BAD)))
 
 .PHONY: roms clean-roms
@@ -360,6 +361,14 @@ $(BUILD)/$(1)/vmi-native-calls.rom: $(BUILD)/$(1)/vmi-native.rom scripts/mkrom.p
 $(BUILD)/$(1)/vmi-native-noclock.rom: $(BUILD)/$(1)/vmi-native.rom scripts/mkrom.py
 	@echo "  ROM     $(1)/vmi-native-noclock.rom"
 	$(Q)python3 scripts/mkrom.py --no-guest-clock -o $$@.tmp $$<
+	$(Q)python3 scripts/mkrom.py --check $$@.tmp --arch $(1) --quiet
+	$(Q)mv $$@.tmp $$@
+
+# The same shim saying it speaks ABI 1.1, without 1.2's VCPU_START_AP: the
+# kernel must run on it, on one vCPU, and say so once.
+$(BUILD)/$(1)/vmi-native-1.1.rom: $(BUILD)/$(1)/vmi-native.rom scripts/mkrom.py
+	@echo "  ROM     $(1)/vmi-native-1.1.rom"
+	$(Q)python3 scripts/mkrom.py --old-abi 1.1 -o $$@.tmp $$<
 	$(Q)python3 scripts/mkrom.py --check $$@.tmp --arch $(1) --quiet
 	$(Q)mv $$@.tmp $$@
 

@@ -231,6 +231,11 @@ void smp_init(void)
             .stack_top = (void *)stack,
         };
         err = vcpu_start(cpu, &info);
+        if (err == -ENOSYS) {
+            /* the personality starts no CPU on this machine and has said why */
+            vm_stack_free(stack, AP_STACK_PAGES);
+            break;
+        }
         if (err) {
             printk("smp: CPU %u did not start (%s: %s, %d); going on without it\n", cpu,
                    pv_ops.vcpu.name, errno_name(err), err);

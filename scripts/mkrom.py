@@ -23,6 +23,12 @@
       A copy whose header no longer sets VMI_FEATURE_GUEST_CLOCK: a shim
       that keeps time itself, under which the kernel must not mix in a
       paravirtual clock even where the hypervisor offers one.
+  mkrom.py --old-abi 1.0|1.1 -o OUT.rom IN.rom
+      A copy that says it speaks an older minor version: abi_minor set,
+      the slots of every call a later minor version added made ABSENT (an
+      older shim has none of them: ABI 1.2's VCPU_START_AP), and for 1.0
+      no feature bits. A kernel must run on it with what that version
+      offers (one vCPU below 1.2).
   mkrom.py --check FILE [--arch ARCH] [--expect REASON] [--quiet]
       Print the header and call table and exit 1 if the kernel would
       refuse the ROM, with the reasons. With --expect, exit 0 only if the
@@ -88,6 +94,11 @@ class Abi:
             return self.const["VMI_" + name]
         except KeyError:
             raise AttributeError(name)
+
+
+def since_minor(flags, abi):
+    """The minor version that added a call with these flags (0: 1.0)."""
+    return 2 if flags & abi.SINCE_1_2 else 0
 
 
 def header_of(rom, abi):
@@ -205,7 +216,15 @@ def check(rom, abi, arch=None):
         name, flags = abi.calls.get(n, ("#%d" % n, 0))
         if n not in abi.calls:
             if kind != 0:
-                warnings.append("call %d is not in ABI 1.0's list (ignored)" % n)
+                warnings.append("call %d is not in ABI %d.%d's list (ignored)"
+                                % (n, abi.ABI_MAJOR, abi.ABI_MINOR))
+            continue
+        if since_minor(flags, abi) > h["abi_minor"]:
+            if kind != 0:
+                warnings.append("call %d %s came in %d.%d; in a %d.%d ROM its slot means "
+                                "nothing (ignored)" % (n, name, abi.ABI_MAJOR,
+                                                       since_minor(flags, abi), h["abi_major"],
+                                                       h["abi_minor"]))
             continue
         if kind not in KINDS:
             refuse("call", "call %d %s: kind %d is not defined" % (n, name, kind))
@@ -246,7 +265,8 @@ def show(rom, abi):
             continue
         name, flags = abi.calls.get(n, ("?", 0))
         note = " ".join(w for w, bit in (("required", abi.REQUIRED), ("result", abi.RESULT),
-                                        ("noreturn", abi.NORETURN)) if flags & bit)
+                                        ("noreturn", abi.NORETURN), ("1.2", abi.SINCE_1_2))
+                        if flags & bit)
         what = KINDS.get(kind, "kind %d" % kind)
         if kind in (1, 2):
             what += " 0x%04x" % entry
@@ -357,6 +377,26 @@ def no_guest_clock(rom, abi):
     return rom
 
 
+def old_abi(rom, version, abi):
+    major, minor = (int(x) for x in version.split("."))
+    if major != abi.ABI_MAJOR or minor >= abi.ABI_MINOR:
+        sys.exit("mkrom: --old-abi %s is not an older minor version of %d.%d"
+                 % (version, abi.ABI_MAJOR, abi.ABI_MINOR))
+    rom = bytearray(rom)
+    hdr = abi.HEADER_OFFSET
+    struct.pack_into("<H", rom, hdr + field_offset("abi_minor"), minor)
+    if minor == 0:
+        struct.pack_into("<I", rom, hdr + field_offset("features"), 0)
+    h = header_of(rom, abi)
+    size = 6 + abi.INLINE_MAX
+    for n, (name, flags) in abi.calls.items():
+        if since_minor(flags, abi) > minor and n < h["ncalls"]:
+            slot = h["calls_offset"] + n * size
+            rom[slot:slot + size] = bytes(size)
+    fix_checksum(rom)
+    return rom
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("input", nargs="?", help="the shim binary, or the ROM to damage")
@@ -366,6 +406,8 @@ def main():
     p.add_argument("--no-inline", action="store_true", help="make every inline call a plain call")
     p.add_argument("--no-guest-clock", action="store_true",
                    help="clear VMI_FEATURE_GUEST_CLOCK (the shim keeps time itself)")
+    p.add_argument("--old-abi", metavar="VERSION", choices=("1.0", "1.1"),
+                   help="say this older minor version, without the calls it lacks")
     p.add_argument("--check", metavar="FILE")
     p.add_argument("--expect", help="with --check: the one reason the ROM must be refused for")
     p.add_argument("--quiet", action="store_true", help="with --check: print only refusals")
@@ -386,6 +428,8 @@ def main():
         out = no_inline(data, abi)
     elif args.no_guest_clock:
         out = no_guest_clock(data, abi)
+    elif args.old_abi:
+        out = old_abi(data, args.old_abi, abi)
     else:
         if not args.arch:
             p.error("--arch is needed to build a ROM")

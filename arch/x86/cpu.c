@@ -1,6 +1,7 @@
 /*
- * Reading the CPU's features once at boot, and turning on the FPU and SSE
- * for the app (the kernel itself is built without them). CPUID bits:
+ * Reading the CPU's features once at boot, turning on the FPU and SSE for
+ * the app (the kernel itself is built without them), and what a started
+ * CPU sets up for itself before it runs kernel code. CPUID bits:
  * SDM Vol. 2A, CPUID, tables 3-10 (leaf 1 ECX), 3-11 (leaf 1 EDX);
  * leaf 0x80000001 EDX bit 20 NX, bit 29 LM; 0x80000007 EDX bit 8 invariant
  * TSC. FPU/SSE enabling: SDM Vol. 3A, 9.2 and 13.1.
@@ -94,4 +95,16 @@ void cpu_enable_fpu(void)
     __asm__ __volatile__("fninit");
     if (cpu_features.fxsr && cpu_features.sse)
         write_cr4(read_cr4() | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT);
+}
+
+/* What a started CPU loads for itself, through the cpu ops, before it runs
+ * the kernel's code: its own GDT, TSS and per-CPU segment, the IDT every
+ * CPU shares, and the FPU and SSE as on the boot CPU (kernel_main does the
+ * same for CPU 0). The personalities whose CPUs arrive from a trampoline
+ * (native, the VMI shim's) call it first thing. */
+void cpu_ap_init(unsigned cpu)
+{
+    cpu_tables_init(cpu);
+    idt_load();
+    cpu_enable_fpu();
 }

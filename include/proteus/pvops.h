@@ -152,7 +152,9 @@ struct pv_time_ops {
  *            apic.send_ipi(cpu, vector). 0 once the CPU runs (entry may
  *            come a little later), or a negative errno: -EINVAL for a
  *            number out of range, -ETIMEDOUT if it never ran, or what the
- *            hypervisor answered. */
+ *            hypervisor answered; -ENOSYS if this personality can start no
+ *            CPU at all here (a VMI shim without the call), having said so
+ *            once: the kernel then tries no other. */
 struct pv_vcpu_ops {
     const char *name;
     unsigned (PVOP_ABI *count)(void);

@@ -114,9 +114,7 @@ void native_ap_entry(unsigned cpu)
 {
     const struct vcpu_start_info *info = starting;
     __atomic_store_n(&entered, cpu, __ATOMIC_RELEASE);
-    cpu_tables_init(cpu);
-    idt_load();
-    cpu_enable_fpu();
+    cpu_ap_init(cpu);
     int err = lapic_init_this_cpu();
     if (err)
         panic("smp: CPU %u's local APIC did not start: %s (%d)", cpu, errno_name(err), err);

@@ -1,5 +1,5 @@
 /*
- * The Proteus VMI ABI, version 1.0: how a kernel finds a shim ROM, checks
+ * The Proteus VMI ABI, version 1.2: how a kernel finds a shim ROM, checks
  * it, and calls it. This header is the machine-readable half of
  * docs/vmi-abi.md and the only thing the kernel (pv/vmi/) and a shim
  * (pv/vmi/shim/) share: neither links anything of the other. It follows
@@ -14,7 +14,7 @@
 #define PV_VMI_ABI_H
 
 #define VMI_ABI_MAJOR 1
-#define VMI_ABI_MINOR 1
+#define VMI_ABI_MINOR 2
 
 /* ---- the ROM ---------------------------------------------------------------
  *
@@ -114,7 +114,35 @@ struct vmi_services {
     void *(VMI_CC *map_phys)(uint64_t pa, unsigned long len);
     /* One line on the kernel's console (without the newline). */
     void (VMI_CC *log)(const char *msg);
+    /* 1.2, present when `size` reaches them; usable from the apic group's
+     * init on. A page of zeroed RAM below physical address `below`, the
+     * shim's for good, mapped read+write and not executable at its
+     * physical address: the pointer is the physical address. 0 if none. */
+    void *(VMI_CC *alloc_page)(uint64_t below);
+    /* Such a page read+execute and not writable (exec != 0), or read+write
+     * and not executable again (exec == 0): for code that turns paging on,
+     * whose next instruction is fetched at the same address with paging
+     * off and on. 0, or a negative error (-EINVAL: not a page alloc_page
+     * gave). */
+    int (VMI_CC *page_exec)(void *page, int exec);
 };
+#define VMI_SERVICES_1_0_SIZE ((uint32_t)__builtin_offsetof(struct vmi_services, alloc_page))
+
+/* VCPU_START_AP's argument (1.2): the state the started CPU enters the
+ * kernel in, described by the kernel alone (docs/vmi-abi.md, section 4,
+ * "vcpu"). Addresses are 64 bits on both architectures; the shim copies
+ * what it needs, so the structure need not outlive the call. */
+struct vmi_ap_state {
+    uint32_t size;           /* sizeof(struct vmi_ap_state) the kernel filled */
+    uint32_t flags;          /* 0: none defined yet */
+    uint64_t pt_root;        /* physical address of the top-level page table
+                              * (CR3), in the calling CPU's paging mode,
+                              * below 4 GiB; on PAE its four PDPTEs hold
+                              * only P, PWT, PCD and the address */
+    uint64_t entry;          /* void entry(void *arg), the calls' convention */
+    uint64_t arg;
+    uint64_t stack_top;      /* 16-byte aligned; the return address (0) goes below */
+} __attribute__((packed));
 
 /* init: called once, before any other call, with interrupts off. The
  * kernel is still in its boot state: on i386 paging is off, on x86_64 the
@@ -131,6 +159,7 @@ typedef int (VMI_CC *vmi_init_fn)(const struct vmi_services *services);
 #define VMI_EINVAL 22
 #define VMI_ERANGE 34
 #define VMI_ENOSYS 88
+#define VMI_ETIMEDOUT 116   /* 1.2 */
 
 /* ---- vectors ----------------------------------------------------------------
  * The kernel routes device lines to vectors 0x20-0xEF (APIC_ROUTE_IRQ);
@@ -154,16 +183,21 @@ typedef int (VMI_CC *vmi_init_fn)(const struct vmi_services *services);
  *           64 bits. The shim may change EAX, ECX, EDX and the flags.
  * Inline bytes obey the same contract. Calls run at the kernel's privilege,
  * on the kernel's stack (at least 1 KiB free), with flat segments, and may
- * be entered again from an interrupt handler while interrupts are on.
+ * be entered again from an interrupt handler while interrupts are on, or
+ * from another CPU once the kernel has started others (VCPU_START_AP).
  *
  * X(number, NAME, flags): flags are VMI_REQUIRED (a ROM without it is
- * refused), VMI_RESULT (returns a value: VMI_CALL_NOP is invalid) and
- * VMI_NORETURN (never returns: VMI_CALL_NOP is invalid too). Errors are
- * negative VMI_E* values.
+ * refused), VMI_RESULT (returns a value: VMI_CALL_NOP is invalid),
+ * VMI_NORETURN (never returns: VMI_CALL_NOP is invalid too) and
+ * VMI_SINCE_1_2 (defined from minor version 2 on: in a ROM of an older
+ * minor version the slot means nothing and the call is absent; never
+ * required, or older ROMs would be refused). Errors are negative VMI_E*
+ * values.
  */
 #define VMI_REQUIRED 0x1
 #define VMI_RESULT 0x2
 #define VMI_NORETURN 0x4
+#define VMI_SINCE_1_2 0x8
 
 #define VMI_CALL_LIST(X)                                                         \
     /* cpu */                                                                    \
@@ -226,8 +260,9 @@ typedef int (VMI_CC *vmi_init_fn)(const struct vmi_services *services);
     X(75, ARM_ONESHOT, VMI_REQUIRED)        /* (u64 deadline_ns); 0 disarms */   \
     X(76, TSC_HZ, VMI_REQUIRED | VMI_RESULT)                                     \
     /* vcpu */                                                                   \
-    X(80, VCPU_COUNT, VMI_RESULT)                                                \
-    X(81, VCPU_START, VMI_RESULT)           /* (cpu, const struct vcpu_start_info *) */ \
+    X(80, VCPU_COUNT, VMI_RESULT)           /* CPUs offered, the calling one included */ \
+    X(81, VCPU_START, VMI_RESULT)           /* 1.0, unusable: see VCPU_START_AP */ \
+    X(82, VCPU_START_AP, VMI_RESULT | VMI_SINCE_1_2) /* (cpu, const struct vmi_ap_state *) */ \
     /* console */                                                                \
     X(84, CONSOLE_INIT, VMI_REQUIRED)                                            \
     X(85, CONSOLE_WRITE, VMI_REQUIRED)      /* (buf, len) */                     \

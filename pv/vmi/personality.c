@@ -71,13 +71,19 @@ static char group_name[32], detail_buf[48];
     X(time, init, TIME_INIT) X(time, clock_ns, CLOCK_NS)                                      \
     X(time, wallclock_at_boot_ns, WALLCLOCK_AT_BOOT_NS) X(time, arm_oneshot, ARM_ONESHOT)     \
     X(time, tsc_hz, TSC_HZ)                                                                   \
-    X(vcpu, count, VCPU_COUNT) X(vcpu, start, VCPU_START)                                     \
     X(console, init, CONSOLE_INIT) X(console, write, CONSOLE_WRITE)                           \
     X(console, read, CONSOLE_READ)                                                            \
     X(power, exit, EXIT)
 
+/* The ops the personality implements itself on the shim's calls: the vcpu
+ * group (pv/vmi/vcpu.c), whose start describes the new CPU's state from
+ * the kernel's side and must never fall back to native code, which would
+ * start CPUs behind the shim's back. */
+#define VMI_OP_OWN(X) X(vcpu, count, vmi_vcpu_count) X(vcpu, start, vmi_vcpu_start)
+
 #define COUNT_OP(...) +1
-BUILD_BUG_ON(0 VMI_OP_CALLS(COUNT_OP) != 0 PVOP_LIST(COUNT_OP));   /* every op has its call */
+BUILD_BUG_ON(0 VMI_OP_CALLS(COUNT_OP) VMI_OP_OWN(COUNT_OP) !=
+             0 PVOP_LIST(COUNT_OP));   /* every op has its call or its own code */
 
 #define CALL_ENTRY(group, op, call) { (u32)PVOP_OFF(group.op), VMI_##call },
 static const struct {
@@ -114,6 +120,19 @@ bool vmi_shim_offset(const void *p, unsigned long *off)
 int vmi_init_result(void)
 {
     return init_result;
+}
+
+const struct vmi_rom_info *vmi_rom(void)
+{
+    return &rom;
+}
+
+void *vmi_call_entry(unsigned n)
+{
+    const struct vmi_call *c = vmi_rom_call(&rom, n);
+    if (!bound || (c->kind != VMI_CALL_CALL && c->kind != VMI_CALL_INLINE))
+        return NULL;
+    return shim_area + c->entry;
 }
 
 bool vmi_op_is_nop(const void *impl)
@@ -186,12 +205,43 @@ static VMI_CC void svc_log(const char *msg)
         platform_note("vmi: %s: %s", rom.name, msg);
 }
 
+/* 1.2: pages the shim keeps (vmi-native: the page a CPU starts in, below
+ * 1 MiB). The direct map holds them at their physical address; a page is
+ * executable only while the shim asks, and only one it was given. */
+static void *shim_pages[16];
+
+static VMI_CC void *svc_alloc_page(uint64_t below)
+{
+    unsigned i = 0;
+    while (i < ARRAY_SIZE(shim_pages) && shim_pages[i])
+        i++;
+    paddr_t pa = i < ARRAY_SIZE(shim_pages) && below > PAGE_SIZE
+                     ? page_alloc_below((paddr_t)below) : 0;
+    if (!pa)
+        return NULL;
+    void *p = phys_to_virt(pa);
+    memset(p, 0, PAGE_SIZE);
+    shim_pages[i] = p;
+    return p;
+}
+
+static VMI_CC int svc_page_exec(void *page, int exec)
+{
+    for (unsigned i = 0; i < ARRAY_SIZE(shim_pages); i++)
+        if (page && shim_pages[i] == page)
+            return vm_protect((vaddr_t)page, PAGE_SIZE,
+                              exec ? VM_READ | VM_EXEC : VM_READ | VM_WRITE);
+    return -EINVAL;
+}
+
 static const struct vmi_services services = {
     .size = sizeof(struct vmi_services),
     .abi_major = VMI_ABI_MAJOR,
     .abi_minor = VMI_ABI_MINOR,
     .map_phys = svc_map_phys,
     .log = svc_log,
+    .alloc_page = svc_alloc_page,
+    .page_exec = svc_page_exec,
 };
 
 /* What an op is bound to for call `n`, counted by the call's kind. */
@@ -246,6 +296,9 @@ static const struct pv_ops *vmi_install(void)
     over.group.op = (__typeof__(over.group.op))bind_call(VMI_##call, n);
     VMI_OP_CALLS(BIND)
 #undef BIND
+#define OWN(group, op, fn) over.group.op = fn;
+    VMI_OP_OWN(OWN)
+#undef OWN
 #define NAME(group) over.group.name = group_name;
     PVOP_GROUPS(NAME)
 #undef NAME

@@ -51,10 +51,19 @@ static bool get_string(const u8 *rom, u32 off, u32 end, char *out, size_t max)
     return false;
 }
 
+/* Whether call `n` exists in the ROM's own version of the ABI: a call a
+ * later minor version added means nothing in an older ROM's slot, which
+ * that version told the shim to leave absent. */
+static bool defined_for(unsigned n, u16 abi_minor)
+{
+    unsigned flags;
+    return !vmi_call_name(n, &flags) || !(flags & VMI_SINCE_1_2) || abi_minor >= 2;
+}
+
 const struct vmi_call *vmi_rom_call(const struct vmi_rom_info *info, unsigned n)
 {
     static const struct vmi_call absent;
-    if (n >= info->hdr.ncalls)
+    if (n >= info->hdr.ncalls || !defined_for(n, info->hdr.abi_minor))
         return &absent;
     return (const struct vmi_call *)(info->rom + info->hdr.calls_offset) + n;
 }
@@ -70,7 +79,7 @@ static int check_calls(const struct vmi_rom_info *info, char *why, size_t why_le
     for (unsigned n = 0; n < VMI_NCALLS_1_0; n++) {
         unsigned flags;
         const char *name = vmi_call_name(n, &flags);
-        if (!name)
+        if (!name || !defined_for(n, info->hdr.abi_minor))
             continue;
         const struct vmi_call *c = vmi_rom_call(info, n);
         bool has_entry = c->entry != 0;
@@ -163,13 +172,14 @@ int vmi_rom_check(const u8 *rom, size_t avail, unsigned arch, struct vmi_rom_inf
 /* The ABI's error numbers are the kernel's. */
 BUILD_BUG_ON(VMI_EIO != EIO || VMI_ENOMEM != ENOMEM || VMI_EBUSY != EBUSY);
 BUILD_BUG_ON(VMI_ENODEV != ENODEV || VMI_EINVAL != EINVAL || VMI_ERANGE != ERANGE);
-BUILD_BUG_ON(VMI_ENOSYS != ENOSYS);
+BUILD_BUG_ON(VMI_ENOSYS != ENOSYS || VMI_ETIMEDOUT != ETIMEDOUT);
 
 /* docs/vmi-abi.md gives these offsets and sizes in its tables. */
 BUILD_BUG_ON(sizeof(struct vmi_rom_header) != 56);
 BUILD_BUG_ON(__builtin_offsetof(struct vmi_rom_header, features) != 0x4c - VMI_HEADER_OFFSET);
 BUILD_BUG_ON(__builtin_offsetof(struct vmi_rom_header, nfixups) != 0x54 - VMI_HEADER_OFFSET);
 BUILD_BUG_ON(sizeof(struct vmi_call) != 16);
+BUILD_BUG_ON(sizeof(struct vmi_ap_state) != 40);
 
 int vmi_rom_take(const u8 *rom, u32 length, u8 *copy, size_t copy_size, unsigned arch,
                  struct vmi_rom_info *out, char *why, size_t why_len)

@@ -40,10 +40,11 @@ int vmi_rom_take(const u8 *rom, u32 length, u8 *copy, size_t copy_size, unsigned
                  struct vmi_rom_info *out, char *why, size_t why_len);
 
 /* The ABI's facts about call `n`: its name and flags, or NULL for a number
- * ABI 1.0 does not define. */
+ * this kernel's ABI does not define. */
 const char *vmi_call_name(unsigned n, unsigned *flags);
 
-/* The directive for call `n` of an accepted ROM (ABSENT past ncalls). */
+/* The directive for call `n` of an accepted ROM: ABSENT past ncalls, and
+ * for a call added in a later minor version than the ROM's. */
 const struct vmi_call *vmi_rom_call(const struct vmi_rom_info *info, unsigned n);
 
 #endif

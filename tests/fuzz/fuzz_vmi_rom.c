@@ -19,7 +19,9 @@
  *     fixup inside the code; name and licence NUL-terminated inside their
  *     fields and equal to the ROM's bytes; vmi_rom_call gives, for every
  *     number, a directive inside the call table (or ABSENT past ncalls),
- *     with each call or inline entry inside the code;
+ *     with each call or inline entry inside the code, and ABSENT for a
+ *     call a later minor version than the ROM's added (VMI_SINCE_1_2),
+ *     whatever its slot says;
  *   - a refusal says why in a NUL-terminated line that fits its buffer;
  *   - vmi_call_name agrees with the ABI's list (abi.h's VMI_CALL_LIST).
  */
@@ -53,6 +55,13 @@ static bool short_string(const uint8_t *rom, uint32_t off, uint32_t image, size_
             return false;
     }
     return false;
+}
+
+/* A call the ROM's own minor version defines (a later one's slot means
+ * nothing in it). */
+static bool in_version(unsigned n, const struct vmi_rom_header *h)
+{
+    return !(abi[n].flags & VMI_SINCE_1_2) || h->abi_minor >= 2;
 }
 
 static struct vmi_call directive(const uint8_t *rom, const struct vmi_rom_header *h, unsigned n)
@@ -100,7 +109,7 @@ static bool model_accepts(const uint8_t *rom, size_t avail, unsigned arch)
         !short_string(rom, h.license_offset, h.image_size, 64, &s))
         return false;
     for (unsigned n = 0; n < VMI_NCALLS_1_0; n++) {
-        if (!abi[n].defined)
+        if (!abi[n].defined || !in_version(n, &h))
             continue;
         struct vmi_call c = directive(rom, &h, n);
         switch (c.kind) {
@@ -179,9 +188,9 @@ static void check_accepted(const uint8_t *rom, size_t avail, const struct vmi_ro
     const uint8_t *table = rom + h->calls_offset;
     for (unsigned n = 0; n < VMI_NCALLS_1_0 + 8; n++) {
         const struct vmi_call *c = vmi_rom_call(info, n);
-        if (n >= h->ncalls) {
-            FUZZ_CHECK(c->kind == VMI_CALL_ABSENT, "call %u past ncalls %u is not absent", n,
-                       h->ncalls);
+        if (n >= h->ncalls || (n < VMI_NCALLS_1_0 && abi[n].defined && !in_version(n, h))) {
+            FUZZ_CHECK(c->kind == VMI_CALL_ABSENT, "call %u (ncalls %u, ABI %u.%u) is not absent",
+                       n, h->ncalls, h->abi_major, h->abi_minor);
             continue;
         }
         const uint8_t *p = (const uint8_t *)c;

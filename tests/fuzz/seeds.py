@@ -200,11 +200,11 @@ def abi_calls():
 def vmi_rom():
     calls = abi_calls()
 
-    def rom(arch=2, ncalls=89, kinds=None, major=1, blocks=8, fix=True):
+    def rom(arch=2, ncalls=89, kinds=None, major=1, blocks=8, fix=True, minor=1, entries=None):
         r = bytearray(blocks * 512)
         r[0:3] = b"\x55\xaa" + u8(blocks)
         r[3] = 0xcb
-        hdr = struct.pack("<IHHHBBIIIIIIIHHIII", 0x494d5650, major, 1, 56, arch, 0,
+        hdr = struct.pack("<IHHHBBIIIIIIIHHIII", 0x494d5650, major, minor, 56, arch, 0,
                           4096, 4096, 4096, 0, 0x800, 0x100, ncalls, 0x700, 0x720, 1, 0x7f0, 2)
         r[0x20:0x20 + len(hdr)] = hdr
         r[0x7f0:0x800] = u32(0x880) + u32(0x890) + u32(0x8a0) + u32(0x8b0)
@@ -213,7 +213,7 @@ def vmi_rom():
         r[0x800] = 0xc3
         for n, name, _ in calls:
             kind, length, inline = (kinds or {}).get(name, (1, 0, b""))
-            entry = 0x900 + n * 16
+            entry = (entries or {}).get(name, 0x900 + n * 16)
             r[0x100 + n * 16:0x110 + n * 16] = u32(entry) + u8(kind) + u8(length) + \
                 inline.ljust(10, b"\0")
         if fix:
@@ -226,6 +226,12 @@ def vmi_rom():
         "good-i386-inline-nop-absent": u8(2) + u8(128) + rom(arch=1, kinds=some_kinds),
         "newer-minor-more-calls-fix-checksum": u8(1) + u8(40) + rom(ncalls=93, fix=False),
         "missing-required-call": u8(0) + u8(160) + rom(kinds={"SAVE_FLAGS": (0, 0, b"")}),
+        # ABI 1.2's VCPU_START_AP with its entry in the data: refused in a
+        # 1.2 ROM, meaningless (absent) in a 1.1 one
+        "minor2-start-ap-entry-in-data": u8(0) + u8(160) +
+        rom(minor=2, entries={"VCPU_START_AP": 0x1800}),
+        "minor1-start-ap-slot-ignored": u8(0) + u8(160) +
+        rom(minor=1, entries={"VCPU_START_AP": 0x1800}),
         "truncated-area": u8(0) + u8(1) + rom()[:3000],
         "no-signature": u8(0) + u8(0) + b"\0" * 120,
     }

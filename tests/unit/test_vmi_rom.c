@@ -116,6 +116,38 @@ TEST(vmi_rom_newer_minor_with_more_calls)
     CHECK_EQ(check(), 0);
 }
 
+/* ABI 1.2's VCPU_START_AP in a ROM of each minor version: the kernel
+ * accepts 1.0, 1.1 and 1.2 ROMs, and in one older than 1.2 the call is
+ * absent whatever its slot says (that version told the shim to leave the
+ * slot absent, so what is there means nothing). */
+TEST(vmi_rom_call_of_a_later_minor)
+{
+    for (u16 minor = 0; minor <= 2; minor++) {
+        good();
+        hdr()->abi_minor = minor;
+        if (minor == 0)
+            hdr()->features = 0;   /* 1.0 had no feature bits */
+        call(VMI_VCPU_START_AP)->entry = 0x1800;   /* outside the code: bad in 1.2 only */
+        fix_checksum();
+        if (minor < 2) {
+            CHECK_EQ(check(), 0);
+            CHECK_EQ(vmi_rom_call(&info, VMI_VCPU_START_AP)->kind, VMI_CALL_ABSENT);
+            CHECK_EQ(vmi_rom_call(&info, VMI_VCPU_COUNT)->kind, VMI_CALL_CALL);
+        } else {
+            CHECK_REFUSED("call VCPU_START_AP (82) has its entry 0x1800 outside the code");
+        }
+    }
+    good();
+    CHECK_EQ(check(), 0);
+    CHECK_EQ(vmi_rom_call(&info, VMI_VCPU_START_AP)->kind, VMI_CALL_CALL);
+    call(VMI_VCPU_START_AP)->kind = VMI_CALL_ABSENT;   /* optional in 1.2 too */
+    fix_checksum();
+    CHECK_EQ(check(), 0);
+    call(VMI_VCPU_START_AP)->kind = VMI_CALL_NOP;      /* it returns a value */
+    fix_checksum();
+    CHECK_REFUSED("cannot be a no-op");
+}
+
 TEST(vmi_rom_no_signature)
 {
     good();

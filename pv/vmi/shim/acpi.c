@@ -1,11 +1,12 @@
 /*
- * Just enough ACPI for APIC_INIT: find the MADT and read the IOAPICs and
- * the ISA interrupt source overrides from it. Firmware tables are read
+ * Just enough ACPI for APIC_INIT and VCPU_COUNT: find the MADT and read
+ * the IOAPICs, the ISA interrupt source overrides and the processors'
+ * local APIC ids from it. Firmware tables are read
  * through the kernel's map_phys (the shim has no mappings of its own);
  * every table's length and checksum are checked, and a table that fails
  * is treated as absent, so the worst a bad firmware can do is leave the
- * shim in PIC mode. ACPI 6.5: 5.2.5 (RSDP and where to find it), 5.2.6
- * (table header), 5.2.7-5.2.8 (RSDT, XSDT), 5.2.12 (MADT).
+ * shim in PIC mode on one CPU. ACPI 6.5: 5.2.5 (RSDP and where to find
+ * it), 5.2.6 (table header), 5.2.7-5.2.8 (RSDT, XSDT), 5.2.12 (MADT).
  */
 #include "shim.h"
 
@@ -113,6 +114,23 @@ static const u8 *find_madt(void)
     return NULL;
 }
 
+/* An enabled processor (flags bit 0; bit 1, online-capable, is a CPU that
+ * may be added later and is not started), its APIC id once: an x2APIC
+ * entry may repeat a local APIC entry's. The shim drives the APIC in
+ * xAPIC mode, whose destinations are 8 bits and 0xff is everyone. */
+static void add_cpu(struct madt_info *m, u32 apic_id, u32 flags)
+{
+    if (!(flags & 1))
+        return;
+    for (unsigned i = 0; i < m->n_cpus; i++)
+        if (m->cpu[i] == apic_id)
+            return;
+    if (apic_id >= 0xff || m->n_cpus >= SHIM_MAX_CPUS)
+        m->cpus_left_out++;
+    else
+        m->cpu[m->n_cpus++] = (u8)apic_id;
+}
+
 /* Entries are {type, length, ...}; each length is checked against the
  * table's end and the entry's own size before a field is read. */
 static void parse_madt(const u8 *t, struct madt_info *m)
@@ -122,7 +140,13 @@ static void parse_madt(const u8 *t, struct madt_info *m)
         const u8 *e = t + off;
         if (e[1] < 2 || off + e[1] > len)
             break;   /* malformed: the rest cannot be trusted */
-        if (e[0] == 1 && e[1] >= 12 && m->n_ioapics < SHIM_MAX_IOAPICS) {
+        if (e[0] == 0 && e[1] >= 8) {
+            /* processor local APIC: UID, APIC id, flags (5.2.12.2) */
+            add_cpu(m, e[3], get32(e + 4));
+        } else if (e[0] == 9 && e[1] >= 16) {
+            /* processor local x2APIC: reserved, id, flags, UID (5.2.12.12) */
+            add_cpu(m, get32(e + 4), get32(e + 8));
+        } else if (e[0] == 1 && e[1] >= 12 && m->n_ioapics < SHIM_MAX_IOAPICS) {
             /* I/O APIC: id, reserved, address, GSI base (5.2.12.3) */
             m->ioapic[m->n_ioapics].addr = get32(e + 4);
             m->ioapic[m->n_ioapics].gsi_base = get32(e + 8);
@@ -142,6 +166,8 @@ int acpi_read_madt(struct madt_info *m)
 {
     m->n_ioapics = 0;
     m->n_isos = 0;
+    m->n_cpus = 0;
+    m->cpus_left_out = 0;
     const u8 *t = find_madt();
     if (!t)
         return -SHIM_ENODEV;

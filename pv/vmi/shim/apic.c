@@ -3,7 +3,10 @@
  * IOAPICs the ACPI MADT lists for device lines, and the two 8259s, which
  * are always moved off the exception vectors and masked. Without a usable
  * MADT or IOAPIC the 8259s deliver the device lines ("PIC mode", through
- * LINT0 as ExtINT), and ISA IRQ n can only be vector 0x20 + n.
+ * the boot CPU's LINT0 as ExtINT), and ISA IRQ n can only be vector
+ * 0x20 + n. Each CPU has its own local APIC at the same address, which it
+ * sets up itself (a started CPU in lapic_init_this_cpu, vcpu.c calls it);
+ * the IOAPICs and the 8259s are shared, behind a lock.
  *
  * Intel SDM Vol. 3A, chapter "Advanced Programmable Interrupt Controller"
  * (10 in older editions, 11 in newer): 10.4.1 (IA32_APIC_BASE), 10.5.1
@@ -25,19 +28,25 @@ volatile u32 *lapic_regs(void) { return lapic; }
 u32 lapic_read(unsigned reg) { return lapic[reg / 4]; }
 void lapic_write(unsigned reg, u32 v) { lapic[reg / 4] = v; }
 
-static int lapic_init(bool pic_mode)
+/* This CPU's APIC enabled in IA32_APIC_BASE (init checked that it
+ * exists); its base. */
+static u64 lapic_enable(void)
 {
-    u64 base = x86_rdmsr(MSR_APIC_BASE);   /* init checked that the APIC exists */
+    u64 base = x86_rdmsr(MSR_APIC_BASE);
     if (!(base & APIC_BASE_ENABLE))
         x86_wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE);
-    lapic = shim_map_phys(base & 0x000ffffffffff000ULL, 4096);
-    if (!lapic)
-        return -SHIM_ENOMEM;
+    return base;
+}
+
+/* Every LVT entry masked but LINT1 (NMI on PCs, MP spec 5.1) and, in PIC
+ * mode on the boot CPU, LINT0, which carries the 8259s' output; then the
+ * APIC software-enabled. */
+static void lapic_setup(bool extint)
+{
     unsigned max_lvt = (lapic_read(LAPIC_VERSION) >> 16) & 0xff;
     lapic_write(LAPIC_TPR, 0);
     lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VMI_VECTOR_TIMER);
-    /* LINT0 carries the 8259s' output; LINT1 is NMI on PCs (MP spec 5.1) */
-    lapic_write(LAPIC_LVT_LINT0, pic_mode ? LVT_DM_EXTINT : LVT_MASKED);
+    lapic_write(LAPIC_LVT_LINT0, extint ? LVT_DM_EXTINT : LVT_MASKED);
     lapic_write(LAPIC_LVT_LINT1, LVT_DM_NMI);
     lapic_write(LAPIC_LVT_ERROR, LVT_MASKED);
     if (max_lvt >= 4)
@@ -47,7 +56,40 @@ static int lapic_init(bool pic_mode)
     if (max_lvt >= 6)
         lapic_write(LAPIC_LVT_CMCI, LVT_MASKED);
     lapic_write(LAPIC_SVR, SVR_ENABLE | VMI_VECTOR_SPURIOUS);
+}
+
+static int lapic_init(bool pic_mode)
+{
+    u64 base = lapic_enable();
+    lapic = shim_map_phys(base & 0x000ffffffffff000ULL, 4096);
+    if (!lapic)
+        return -SHIM_ENOMEM;
+    lapic_setup(pic_mode);
     return 0;
+}
+
+/* A started CPU, before it enters the kernel: its APIC answers at the
+ * address the boot CPU mapped (SDM 11.4.1: each CPU reaches its own
+ * there), unless firmware moved it, which the shim does not support. */
+void lapic_init_this_cpu(void)
+{
+    lapic_enable();
+    lapic_setup(false);
+}
+
+/* The destination first: writing the low half sends (SDM 11.6.1). */
+int lapic_send(u32 apic_id, u32 cmd)
+{
+    unsigned long f = irq_save();
+    for (int spin = 0; spin < 1000000 && (lapic_read(LAPIC_ICR) & ICR_BUSY); spin++)
+        x86_pause();
+    int err = lapic_read(LAPIC_ICR) & ICR_BUSY ? -SHIM_EBUSY : 0;
+    if (!err) {
+        lapic_write(LAPIC_ICR + 0x10, apic_id << 24);
+        lapic_write(LAPIC_ICR, cmd);
+    }
+    irq_restore(f);
+    return err;
 }
 
 /* ---- 8259 pair ---------------------------------------------------------- */
@@ -62,6 +104,10 @@ static int lapic_init(bool pic_mode)
 
 static volatile u16 pic_masked = 0xffff;   /* bit n: IRQ n masked */
 static bool pic_mode;
+/* The device lines' controllers, the 8259s and the IOAPICs, which every
+ * CPU reaches: one lock, since each is an index or a mask that another CPU
+ * could change between two accesses. */
+static shim_lock_t line_lock;
 
 static void pic_init(void)
 {
@@ -80,7 +126,7 @@ static void pic_init(void)
 
 static void pic_mask(unsigned irq, bool masked)
 {
-    unsigned long f = irq_save();
+    unsigned long f = shim_lock(&line_lock);
     u16 m = pic_masked;
     if (masked) {
         m |= (u16)(1u << irq);
@@ -92,7 +138,7 @@ static void pic_mask(unsigned irq, bool masked)
     pic_masked = m;
     x86_outb(PIC1_DATA, (u8)m);
     x86_outb(PIC2_DATA, (u8)(m >> 8));
-    irq_restore(f);
+    shim_unlock(&line_lock, f);
 }
 
 static u8 pic_isr(u16 cmd)
@@ -106,17 +152,13 @@ static u8 pic_isr(u16 cmd)
  * spurious 15 the master did see a real IRQ 2 (8259A datasheet). */
 static void pic_eoi(unsigned irq)
 {
-    unsigned long f = irq_save();
-    if (irq == 7 && !(pic_isr(PIC1_CMD) & 0x80)) {
-        irq_restore(f);
-        return;
-    }
-    if (irq >= 8) {
-        if (irq != 15 || (pic_isr(PIC2_CMD) & 0x80))
+    unsigned long f = shim_lock(&line_lock);
+    if (irq != 7 || (pic_isr(PIC1_CMD) & 0x80)) {
+        if (irq >= 8 && (irq != 15 || (pic_isr(PIC2_CMD) & 0x80)))
             x86_outb(PIC2_CMD, OCW2_EOI);
+        x86_outb(PIC1_CMD, OCW2_EOI);
     }
-    x86_outb(PIC1_CMD, OCW2_EOI);
-    irq_restore(f);
+    shim_unlock(&line_lock, f);
 }
 
 /* ---- IOAPICs ------------------------------------------------------------ */
@@ -129,10 +171,16 @@ struct ioapic {
 static struct ioapic ioapics[SHIM_MAX_IOAPICS];
 static unsigned n_ioapics;
 static struct madt_info madt;
+static bool have_madt;
 
-/* The registers: <hw/ioapic.h>. Index, then data: two accesses that an
- * interrupt handler using the same IOAPIC must not come between (callers
- * hold interrupts off). */
+const struct madt_info *shim_madt(void)
+{
+    return have_madt ? &madt : NULL;
+}
+
+/* The registers: <hw/ioapic.h>. Index, then data: two accesses that
+ * nothing else using the same IOAPIC may come between (callers hold
+ * line_lock, or run before there is any other CPU). */
 static void ioapics_init(void)
 {
     for (unsigned i = 0; i < madt.n_ioapics; i++) {
@@ -194,7 +242,7 @@ static bool isa_gsi(unsigned irq, u32 *gsi, u32 *rte_bits)
 int SHIM_CALL shim_apic_init(void)
 {
     pic_init();
-    bool have_madt = acpi_read_madt(&madt) == 0;
+    have_madt = acpi_read_madt(&madt) == 0;
     n_ioapics = 0;
     if (have_madt)
         ioapics_init();
@@ -260,9 +308,9 @@ int SHIM_CALL shim_apic_route_irq(unsigned isa_irq, unsigned vector)
         return -SHIM_ENODEV;
     /* Fixed delivery, physical destination: this CPU's APIC ID in bits
      * 63:56. Masked while the halves change; live with the last write. */
-    unsigned long f = irq_save();
+    unsigned long f = shim_lock(&line_lock);
     ioapic_set_entry(a->regs, pin, vector | bits, (uint8_t)shim_apic_cpu_id());
-    irq_restore(f);
+    shim_unlock(&line_lock, f);
     return 0;
 }
 
@@ -279,26 +327,24 @@ void SHIM_CALL shim_apic_mask_irq(unsigned isa_irq, bool masked)
     struct ioapic *a;
     if (!isa_gsi(isa_irq, &gsi, &bits) || !(a = ioapic_for(gsi, &pin)))
         return;
-    unsigned long f = irq_save();
+    unsigned long f = shim_lock(&line_lock);
     u32 lo = ioapic_read(a->regs, IOAPIC_RTE_LO(pin));
     /* a line never routed has no vector yet: it stays masked */
     if (masked || (lo & 0xff) >= 0x20)
         ioapic_mask_entry(a->regs, pin, masked);
-    irq_restore(f);
+    shim_unlock(&line_lock, f);
 }
 
+/* Fixed delivery, physical destination: the APIC id of the kernel's CPU
+ * `cpu` (VCPU_COUNT's numbering, vcpu.c), this CPU included. */
 int SHIM_CALL shim_apic_send_ipi(unsigned cpu, unsigned vector)
 {
+    u32 id;
     if (!lapic)
         return -SHIM_ENODEV;
-    if (cpu != 0 || vector < 0x20 || vector > 0xff)
-        return -SHIM_EINVAL;   /* one CPU: only an IPI to itself */
-    unsigned long f = irq_save();
-    for (int spin = 0; spin < 1000000 && (lapic_read(LAPIC_ICR) & ICR_BUSY); spin++)
-        x86_pause();
-    lapic_write(LAPIC_ICR, ICR_TO_SELF | ICR_ASSERT | vector);
-    irq_restore(f);
-    return 0;
+    if (vector < 0x20 || vector > 0xff || cpu_apic_id(cpu, &id))
+        return -SHIM_EINVAL;
+    return lapic_send(id, ICR_DM_FIXED | ICR_ASSERT | vector);
 }
 
 u32 SHIM_CALL shim_apic_cpu_id(void)

@@ -96,9 +96,12 @@
 #define SHIM_DO_ARM_ONESHOT SHIM_CALL_TO(shim_arm_oneshot)
 #define SHIM_DO_TSC_HZ SHIM_CALL_TO(shim_tsc_hz)
 
-/* vcpu: one CPU (vcpu.c) */
+/* vcpu: the MADT's CPUs, started with INIT-SIPI-SIPI (vcpu.c); 1.0's
+ * VCPU_START answers ENOSYS, so that a kernel older than 1.2 never falls
+ * back to starting CPUs behind the shim's back */
 #define SHIM_DO_VCPU_COUNT SHIM_CALL_TO(shim_vcpu_count)
 #define SHIM_DO_VCPU_START SHIM_CALL_TO(shim_vcpu_start)
+#define SHIM_DO_VCPU_START_AP SHIM_CALL_TO(shim_vcpu_start_ap)
 
 /* console and power */
 #define SHIM_DO_CONSOLE_INIT SHIM_CALL_TO(shim_console_init)

@@ -32,8 +32,9 @@ void SHIM_CALL shim_write_dr(int reg, unsigned long v) { x86_write_dr(reg, v); }
 
 void SHIM_CALL shim_load_gdt(const struct desc_ptr *p)
 {
-    /* The shim keeps no copy of the base: LOAD_LDT and LOAD_TR ask the
-     * CPU (sgdt), which stays right whoever loaded the table. */
+    /* The shim keeps no copy of the base: LOAD_LDT and SET_KERNEL_STACK
+     * ask the CPU (sgdt), which stays right whoever loaded the table, and
+     * on whichever CPU, each of which has its own. */
     __asm__ __volatile__("lgdt %0" ::"m"(*p) : "memory");
 }
 
@@ -68,14 +69,9 @@ static unsigned long system_desc_base(u16 sel)
     return base;
 }
 
-/* The TSS of the last LOAD_TR. A pointer-sized single store, so a call
- * entered again from an interrupt sees the old or the new one, whole. */
-static volatile unsigned long tss_base;
-
 void SHIM_CALL shim_load_tr(u16 sel)
 {
     __asm__ __volatile__("ltr %0" ::"r"(sel) : "memory");
-    tss_base = system_desc_base(sel);
 }
 
 /* Offset 4 in both TSS formats: ESP0 (32-bit TSS; SS0 at 8 stays what the
@@ -85,19 +81,15 @@ struct tss_sp0 {
     unsigned long sp0;
 } __attribute__((packed));
 
+/* This CPU's TSS, asked of the CPU each time (str, sgdt): each CPU has its
+ * own, and a copy kept in the shim's data would be one CPU's. */
 void SHIM_CALL shim_set_kernel_stack(unsigned long sp0)
 {
-    unsigned long base = tss_base;
-    if (!base) {
-        /* the task register was loaded without the shim: ask the CPU */
-        u16 sel;
-        __asm__ __volatile__("str %0" : "=r"(sel));
-        base = system_desc_base(sel);
-        if (!base)
-            return;
-        tss_base = base;
-    }
-    ((volatile struct tss_sp0 *)base)->sp0 = sp0;
+    u16 sel;
+    __asm__ __volatile__("str %0" : "=r"(sel));
+    unsigned long base = system_desc_base(sel);
+    if (base)
+        ((volatile struct tss_sp0 *)base)->sp0 = sp0;
 }
 
 /* Bits of a descriptor's high dword (SDM 3.4.5, figure 3-8). */

@@ -13,6 +13,8 @@ _Static_assert(sizeof(struct vmi_call) == 16, "header.S lays out 16-byte call sl
 
 struct shim_cpu shim_cpu;
 void *(VMI_CC *shim_map_phys)(uint64_t pa, unsigned long len);
+void *(VMI_CC *shim_alloc_page)(uint64_t below);
+int (VMI_CC *shim_page_exec)(void *page, int exec);
 static void (VMI_CC *kernel_log)(const char *msg);
 
 /* CPUID.1 bits (SDM Vol. 2A, CPUID, tables 3-10 and 3-11). */
@@ -31,13 +33,19 @@ static int refuse(const char *why)
 int SHIM_CALL shim_init(const struct vmi_services *services)
 {
     if (!services || services->abi_major != VMI_ABI_MAJOR ||
-        services->size < sizeof(struct vmi_services))
+        services->size < VMI_SERVICES_1_0_SIZE)
         return -SHIM_EINVAL;
     /* Copied, not kept by pointer: abi.h itself does not promise that the
      * structure outlives this call (docs/vmi-abi.md does). These are
      * stores made at run time, not addresses fixed at link time. */
     shim_map_phys = services->map_phys;
     kernel_log = services->log;
+    /* A 1.2 kernel's: what starting a CPU needs (vcpu.c). An older kernel
+     * knows no VCPU_START_AP and is offered one CPU. */
+    if (services->abi_minor >= 2 && services->size >= sizeof(struct vmi_services)) {
+        shim_alloc_page = services->alloc_page;
+        shim_page_exec = services->page_exec;
+    }
 
     u32 a, b, c, d;
     x86_cpuid(0, 0, &a, &b, &c, &d);

@@ -36,6 +36,7 @@ typedef uint64_t u64;
 #define SHIM_EBUSY VMI_EBUSY
 #define SHIM_ERANGE VMI_ERANGE
 #define SHIM_ENOSYS VMI_ENOSYS
+#define SHIM_ETIMEDOUT VMI_ETIMEDOUT
 
 /* ---- instructions ------------------------------------------------------
  * <hw/x86.h>, the one copy the kernel uses too. MSRs: only ones whose
@@ -48,7 +49,8 @@ typedef uint64_t u64;
 /* Interrupts off around a read-modify-write of a device register or an
  * index/data register pair, so that a call entered again from an
  * interrupt handler cannot interleave with it (abi.h: calls may be
- * re-entered). One CPU: this is all the locking the shim needs. */
+ * re-entered). That is all a register of this CPU's own (its local APIC)
+ * needs; one every CPU reaches (an IOAPIC, the 8259s) takes a lock too. */
 static inline unsigned long irq_save(void)
 {
     unsigned long f = x86_read_flags();
@@ -59,6 +61,26 @@ static inline unsigned long irq_save(void)
 static inline void irq_restore(unsigned long f)
 {
     x86_write_flags(f);
+}
+
+/* A spinlock taken with interrupts off (so that a handler on the same CPU
+ * cannot deadlock against the holder), for device registers every CPU
+ * reaches. */
+typedef volatile u32 shim_lock_t;
+
+static inline unsigned long shim_lock(shim_lock_t *l)
+{
+    unsigned long f = irq_save();
+    while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
+        while (__atomic_load_n(l, __ATOMIC_RELAXED))
+            x86_pause();
+    return f;
+}
+
+static inline void shim_unlock(shim_lock_t *l, unsigned long f)
+{
+    __atomic_store_n(l, 0, __ATOMIC_RELEASE);
+    irq_restore(f);
 }
 
 /* ---- arithmetic without libgcc ------------------------------------------
@@ -93,8 +115,12 @@ struct shim_cpu {
 };
 extern struct shim_cpu shim_cpu;
 
-/* The kernel's services (abi.h), copied at init. */
+/* The kernel's services (abi.h), copied at init; the two of ABI 1.2 are
+ * NULL under a kernel older than that (which cannot start CPUs through
+ * the shim, so nothing else needs them). */
 extern void *(VMI_CC *shim_map_phys)(uint64_t pa, unsigned long len);
+extern void *(VMI_CC *shim_alloc_page)(uint64_t below);
+extern int (VMI_CC *shim_page_exec)(void *page, int exec);
 void shim_log(const char *msg);
 
 /* A line for the kernel's log, built without a formatter library. */
@@ -114,6 +140,14 @@ u64 rtc_read_unix(void);   /* seconds since 1970 by the CMOS clock, 0 if nonsens
 volatile u32 *lapic_regs(void);
 void lapic_write(unsigned reg, u32 v);
 u32 lapic_read(unsigned reg);
+int lapic_send(u32 apic_id, u32 cmd);   /* an IPI, ICR low half `cmd` (apic.c) */
+/* A CPU the shim starts, on the kernel's tables and stack (vcpu.c): its
+ * local APIC and timer as APIC_INIT and TIME_INIT left the boot CPU's. */
+void lapic_init_this_cpu(void);
+void timer_init_this_cpu(void);
+bool time_ready(void);   /* TIME_INIT ran: shim_clock_ns counts */
+/* The APIC id of the kernel's CPU `cpu` (vcpu.c), 0 or -EINVAL. */
+int cpu_apic_id(unsigned cpu, u32 *apic_id);
 
 /* Local APIC registers and bits: <hw/lapic.h>. */
 #include <hw/lapic.h>
@@ -169,6 +203,7 @@ u64 SHIM_CALL shim_tsc_hz(void);
 
 unsigned SHIM_CALL shim_vcpu_count(void);
 int SHIM_CALL shim_vcpu_start(unsigned cpu, const void *info);
+int SHIM_CALL shim_vcpu_start_ap(unsigned cpu, const struct vmi_ap_state *state);
 
 void SHIM_CALL shim_console_init(void);
 void SHIM_CALL shim_console_write(const char *buf, size_t len);
@@ -176,9 +211,11 @@ int SHIM_CALL shim_console_read(char *buf, size_t len);
 
 void SHIM_CALL shim_exit(int status) __attribute__((noreturn));
 
-/* ACPI (acpi.c): what the MADT says about device interrupts. */
+/* ACPI (acpi.c): what the MADT says about device interrupts and the
+ * processors. */
 #define SHIM_MAX_IOAPICS 8
 #define SHIM_MAX_ISOS 16
+#define SHIM_MAX_CPUS 64
 struct madt_ioapic {
     u32 addr, gsi_base;
 };
@@ -191,7 +228,13 @@ struct madt_info {
     unsigned n_ioapics, n_isos;
     struct madt_ioapic ioapic[SHIM_MAX_IOAPICS];
     struct madt_iso iso[SHIM_MAX_ISOS];
+    /* The enabled processors in table order, each APIC id once; those the
+     * shim cannot start (an id xAPIC mode cannot address, more than
+     * SHIM_MAX_CPUS) are only counted. */
+    unsigned n_cpus, cpus_left_out;
+    u8 cpu[SHIM_MAX_CPUS];
 };
 int acpi_read_madt(struct madt_info *m);
+const struct madt_info *shim_madt(void);   /* APIC_INIT's reading (apic.c), or NULL */
 
 #endif

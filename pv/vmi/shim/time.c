@@ -202,12 +202,8 @@ int SHIM_CALL shim_time_init(void)
     log_rate("TSC", t.hz, source);
 
     if (shim_cpu.tsc_deadline) {
-        lapic_write(LAPIC_TIMER_INIT, 0);
-        lapic_write(LAPIC_LVT_TIMER, LVT_TIMER_TSC_DEADLINE | VMI_VECTOR_TIMER);
-        /* the LVT write before the first deadline write (SDM 10.5.4.1) */
-        __asm__ __volatile__("mfence" ::: "memory");
-        x86_wrmsr(MSR_TSC_DEADLINE, 0);
         t.deadline_mode = true;
+        timer_init_this_cpu();
         shim_log("local APIC timer in TSC-deadline mode");
     } else {
         if (!t.lapic_hz) {
@@ -215,8 +211,7 @@ int SHIM_CALL shim_time_init(void)
             return -SHIM_ENODEV;
         }
         t.ns_to_lapic = scale_between(NSEC_PER_SEC, t.lapic_hz);
-        lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
-        lapic_write(LAPIC_LVT_TIMER, VMI_VECTOR_TIMER);   /* one-shot, unmasked */
+        timer_init_this_cpu();
         log_rate("local APIC timer", t.lapic_hz, "(one-shot)");
     }
 
@@ -229,6 +224,28 @@ int SHIM_CALL shim_time_init(void)
         shim_log("the CMOS clock reads nonsense: the wall clock starts at 1970");
     t.ready = true;
     return 0;
+}
+
+bool time_ready(void)
+{
+    return t.ready;
+}
+
+/* This CPU's timer in the mode TIME_INIT chose: the boot CPU's from there,
+ * a started CPU's before it enters the kernel (vcpu.c). The rates are the
+ * boot CPU's: every CPU's TSC and APIC timer run from the same clocks. */
+void timer_init_this_cpu(void)
+{
+    if (t.deadline_mode) {
+        lapic_write(LAPIC_TIMER_INIT, 0);
+        lapic_write(LAPIC_LVT_TIMER, LVT_TIMER_TSC_DEADLINE | VMI_VECTOR_TIMER);
+        /* the LVT write before the first deadline write (SDM 10.5.4.1) */
+        __asm__ __volatile__("mfence" ::: "memory");
+        x86_wrmsr(MSR_TSC_DEADLINE, 0);
+    } else {
+        lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
+        lapic_write(LAPIC_LVT_TIMER, VMI_VECTOR_TIMER);   /* one-shot, unmasked */
+    }
 }
 
 u64 SHIM_CALL shim_wallclock_at_boot_ns(void) { return t.wall_ns; }

@@ -30,6 +30,7 @@ void cpu_gdt_build(unsigned cpu, struct desc_ptr *gdtr);   /* written, not loade
 void idt_init(void);           /* the IDT (arch/x86/desc.c) */
 void idt_load(void);           /* the same IDT on another CPU */
 void desc_paging_ready(void);  /* after vm_init: guard pages, the #DF task's page tables */
+void cpu_ap_init(unsigned cpu);  /* a started CPU's own tables, IDT and FPU (arch/x86/cpu.c) */
 
 /* Vectors. 0-31 are exceptions; device interrupts start at 0x20. */
 #define VEC_IRQ_BASE 0x20      /* legacy ISA IRQ n -> 0x20 + n */
