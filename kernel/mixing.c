@@ -44,14 +44,15 @@ static const struct {
     [OFFER_STEAL_TIME] = { "time", "no steal clock" },
 };
 
-static bool rule_allows(const struct personality *p, const struct offer *o)
+/* Why `p` may not take `o`, or NULL if it may. */
+static const char *refusal(const struct personality *p, const struct offer *o)
 {
     if (!p->accepts || !p->accepts(o->kind))
-        return false;
+        return "it does not permit a paravirtual one";
     /* an extension of the emulated local APIC fits no other controller */
     if (o->kind == OFFER_APIC_EXTENSION && pv_ops.apic.init != native_ops.apic.init)
-        return false;
-    return true;
+        return "it extends only the native local APIC";
+    return NULL;
 }
 
 void offers_weigh(const struct personality *p)
@@ -69,18 +70,14 @@ void offers_weigh(const struct personality *p)
             state[i] = OFFER_ABSENT;
             continue;
         }
-        bool first = true;
-        for (unsigned j = 0; j < i; j++)
-            first = first && !(offer_table[j]->kind == o->kind && state[j] == OFFER_ACCEPTED);
-        if (!first || !rule_allows(p, o)) {
+        const char *why = refusal(p, o);
+        for (unsigned j = 0; j < i && !why; j++)
+            if (offer_table[j]->kind == o->kind && state[j] == OFFER_ACCEPTED)
+                why = "another was taken first";
+        if (why) {
             state[i] = OFFER_REFUSED;
             platform_note("%s: %s is offered, but %s keeps %s (%s)", kind_words[o->kind].group,
-                          o->name, p->name, kind_words[o->kind].kept,
-                          !first ? "another was taken first"
-                                 : o->kind == OFFER_APIC_EXTENSION && p->accepts &&
-                                           p->accepts(o->kind)
-                                       ? "it extends only the native local APIC"
-                                       : "it does not permit a paravirtual one");
+                          o->name, p->name, kind_words[o->kind].kept, why);
             continue;
         }
         state[i] = OFFER_ACCEPTED;
@@ -90,7 +87,7 @@ void offers_weigh(const struct personality *p)
     }
 }
 
-/* Start every accepted offer of `kind`; the first that works runs. */
+/* Start the offer of `kind` offers_weigh accepted (one per kind), if any. */
 static const struct offer *start_kind(enum offer_kind kind)
 {
     for (unsigned i = 0; offer_table[i] && i < MAX_OFFERS; i++) {

@@ -507,9 +507,8 @@ int pthread_cond_destroy(pthread_cond_t *cond)
     return 0;
 }
 
-static int cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex, u64 deadline)
+static int cond_wait(struct pcond *pc, pthread_mutex_t *mutex, u64 deadline)
 {
-    struct pcond *pc = resolve(&conds, cond, make_cond);
     struct pmutex *pm = mutex_of(mutex);
     if (!pc || !pm)
         return EINVAL;
@@ -520,7 +519,7 @@ static int cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex, u64 deadline)
 
 int pthread_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex)
 {
-    return cond_wait(cond, mutex, 0);
+    return cond_wait(resolve(&conds, cond, make_cond), mutex, 0);
 }
 
 /* abstime on the condition's clock, as a deadline on the kernel's
@@ -537,8 +536,7 @@ int pthread_cond_timedwait(pthread_cond_t *cond, pthread_mutex_t *mutex,
     u64 at = (u64)abstime->tv_sec * 1000000000ULL + (u64)abstime->tv_nsec;
     u64 mono_now = proteus_clock_ns();
     u64 clock_now = pc->clock == CLOCK_MONOTONIC ? mono_now : proteus_wallclock_ns();
-    u64 deadline = at > clock_now ? mono_now + (at - clock_now) : 1;
-    return cond_wait(cond, mutex, deadline ? deadline : 1);
+    return cond_wait(pc, mutex, at > clock_now ? mono_now + (at - clock_now) : 1);
 }
 
 int pthread_cond_signal(pthread_cond_t *cond)
