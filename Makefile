@@ -20,6 +20,9 @@ HOST_CXX := g++
 # App code sees newlib's headers as an *-elf compiler would: not Linux
 # (scripts/build-newlib.sh explains).
 UNDEF_HOST := -U__linux__ -U__linux -Ulinux -U__gnu_linux__ -U__unix__ -U__unix -Uunix
+# newlib is built with dynamic reentrancy (scripts/build-newlib.sh): its
+# headers must say the same to app code.
+NEWLIB_DEFS := -D__DYNAMIC_REENT__
 GCC_INCLUDE := $(shell $(HOST_CC) -print-file-name=include)
 
 # Kernel sources: everything generic plus arch/x86 (shared) and arch/x86/<arch>.
@@ -132,7 +135,7 @@ $(1)_KCFLAGS := $(BASE_CFLAGS) $(WARN) $$($(1)_MFLAGS) -Wa,--noexecstack -mgener
 # before -isystem.
 $(1)_AINC := -nostdinc -isystem $$($(1)_NEWLIB)/include \
         -isystem $(GCC_INCLUDE) -isystem $$($(1)_DIR)/hdr -Iinclude/newlib -Iinclude -Iarch/x86/include \
-        $$($(1)_CONFIG) -D_POSIX_TIMERS=200112L -D_POSIX_MONOTONIC_CLOCK=200112L $(UNDEF_HOST)
+        $$($(1)_CONFIG) -D_POSIX_TIMERS=200112L -D_POSIX_MONOTONIC_CLOCK=200112L $(UNDEF_HOST) $(NEWLIB_DEFS)
 $(1)_ACFLAGS := $(BASE_CFLAGS) $$($(1)_MFLAGS) $$($(1)_AINC)
 $(1)_AXXFLAGS := $$(filter-out -std=gnu11,$(BASE_CFLAGS)) $(CXX_FLAGS) $$($(1)_MFLAGS) $$($(1)_AINC)
 # libgcc: i386 needs its 64-bit division helpers. x86_64 links none on

@@ -16,6 +16,9 @@
  *   steal time   a clock of its own; replaces nothing
  *   an APIC      an extension of the emulated local APIC (PV EOI), and so
  *   extension    only ever laid over the native controller
+ *   IPIs         sending them (KVM's PV IPI): the native controller only
+ *   TLB flush    other CPUs' TLBs flushed with the host's help (KVM's PV
+ *                TLB flush): over the native shootdown only
  * An offer runs only once started, and only then are its ops merged into
  * pv_ops and their call sites patched again (pvpatch_update): before that
  * every call goes to the personality's own op, after it straight to the
@@ -42,6 +45,8 @@ static const struct {
     [OFFER_CLOCK] = { "time", "its own clock" },
     [OFFER_APIC_EXTENSION] = { "apic", "its interrupt controller whole" },
     [OFFER_STEAL_TIME] = { "time", "no steal clock" },
+    [OFFER_IPI] = { "apic", "its own IPIs" },
+    [OFFER_TLB_FLUSH] = { "mmu", "its own TLB shootdown" },
 };
 
 /* Why `p` may not take `o`, or NULL if it may. */
@@ -50,8 +55,11 @@ static const char *refusal(const struct personality *p, const struct offer *o)
     if (!p->accepts || !p->accepts(o->kind))
         return "it does not permit a paravirtual one";
     /* an extension of the emulated local APIC fits no other controller */
-    if (o->kind == OFFER_APIC_EXTENSION && pv_ops.apic.init != native_ops.apic.init)
+    if ((o->kind == OFFER_APIC_EXTENSION || o->kind == OFFER_IPI) &&
+        pv_ops.apic.init != native_ops.apic.init)
         return "it extends only the native local APIC";
+    if (o->kind == OFFER_TLB_FLUSH && pv_ops.mmu.flush_tlb_others != native_ops.mmu.flush_tlb_others)
+        return "it helps only the native shootdown";
     return NULL;
 }
 
@@ -151,6 +159,12 @@ void offers_take(void)
     if (ext)
         pv_ops_merge(&ext->ops);
     start_kind(OFFER_STEAL_TIME);
+    /* after steal time, whose per-vCPU structure the TLB flush marks */
+    for (enum offer_kind k = OFFER_IPI; k <= OFFER_TLB_FLUSH; k++) {
+        const struct offer *o = start_kind(k);
+        if (o)
+            pv_ops_merge(&o->ops);
+    }
     /* every site of an op that changed now calls the new one directly */
     pvpatch_update();
 }

@@ -114,7 +114,7 @@ const struct personality *platform_current(void)
 
 /* A group's name with what an offer added: "kvmclock+tsc" (the offered
  * clock, the personality's timer), "x2apic+pv-eoi" (the controller and
- * its extension). */
+ * its extension), "x2apic+pv-eoi+pv-ipi", "native+pv-tlb-flush". */
 static const char *mixed_name(char *buf, size_t size, const char *own, enum offer_kind kind,
                               bool offer_first)
 {
@@ -128,12 +128,16 @@ static const char *mixed_name(char *buf, size_t size, const char *own, enum offe
 void platform_print_boot_line(void)
 {
     const char *detail = current->detail ? current->detail() : NULL;
-    char apic[48], time[48];
+    char apic0[48], apic[64], time[48], mmu[48];
     printk("proteus: platform=%s%s%s arch=%s cpu=%s irq=%s mmu=%s apic=%s time=%s console=%s "
            "vcpu=%s\n",
            current->name, detail ? ":" : "", detail ? detail : "", ARCH_NAME,
-           pv_ops.cpu.name, pv_ops.irq.name, pv_ops.mmu.name,
-           mixed_name(apic, sizeof(apic), pv_ops.apic.name, OFFER_APIC_EXTENSION, false),
+           pv_ops.cpu.name, pv_ops.irq.name,
+           mixed_name(mmu, sizeof(mmu), pv_ops.mmu.name, OFFER_TLB_FLUSH, false),
+           mixed_name(apic, sizeof(apic),
+                      mixed_name(apic0, sizeof(apic0), pv_ops.apic.name, OFFER_APIC_EXTENSION,
+                                 false),
+                      OFFER_IPI, false),
            mixed_name(time, sizeof(time), pv_ops.time.name, OFFER_CLOCK, true),
            pv_ops.console.name, pv_ops.vcpu.name);
 }

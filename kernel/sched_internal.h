@@ -20,9 +20,17 @@ void sched_block_on(struct list *waiters, spinlock_t *lock);
 bool sched_block_on_until(struct list *waiters, spinlock_t *lock, u64 deadline);
 /* Wake the first thread queued on `waiters`; false if there was none. */
 bool sched_wake_from(struct list *waiters);
+/* The same, leaving the reschedule IPI it may need for
+ * sched_send_wakeups() (or this CPU's next scheduler operation or
+ * interrupt exit): for a caller that drops its own lock first. With
+ * interrupts off until then. */
+bool sched_wake_from_deferred(struct list *waiters);
+void sched_send_wakeups(void);
 
-/* This CPU's idle thread, on a CPU other than the boot CPU (kernel/smp.c). */
+/* This CPU's idle thread, on a CPU other than the boot CPU (kernel/smp.c),
+ * then, once the CPU is online, its idle loop: it takes threads. */
 void sched_init_cpu(void);
+__noreturn void sched_run_cpu(void);
 
 /* The current thread's LDT, created on first use when `create`; NULL if it
  * has none (or no memory: *err = -ENOMEM). *used counts its entries. */

@@ -66,8 +66,11 @@ unsigned smp_this_cpu(void)
     return this_cpu()->id;
 }
 
-/* VEC_IPI_CALL: run what the mailbox holds, then say so. */
-static void ipi_call(unsigned vector, void *ctx)
+/* Run what this CPU's mailbox holds, if anything, then say so. From the
+ * IPI, and from a CPU waiting with interrupts off for its own call to
+ * another: two CPUs calling each other at once would otherwise wait for
+ * ever, each for an interrupt the other cannot take. */
+static void answer_calls(void)
 {
     struct mailbox *m = &mailbox[this_cpu()->id];
     u32 seq = __atomic_load_n(&m->seq, __ATOMIC_ACQUIRE);
@@ -75,6 +78,12 @@ static void ipi_call(unsigned vector, void *ctx)
         m->fn(m->arg);
         __atomic_store_n(&m->done, seq, __ATOMIC_RELEASE);
     }
+}
+
+/* VEC_IPI_CALL */
+static void ipi_call(unsigned vector, void *ctx)
+{
+    answer_calls();
     apic_eoi(vector);
 }
 
@@ -83,13 +92,10 @@ struct flush_range {
     size_t len;
 };
 
-/* More pages than this: the whole TLB instead, one reload. */
-#define SHOOTDOWN_PAGES_MAX 32
-
 static void flush_here(void *arg)
 {
     const struct flush_range *r = arg;
-    if (r->len > SHOOTDOWN_PAGES_MAX * PAGE_SIZE) {
+    if (r->len > TLB_FLUSH_PAGES_MAX * PAGE_SIZE) {
         flush_tlb_all();
         return;
     }
@@ -97,20 +103,31 @@ static void flush_here(void *arg)
         flush_tlb_one(r->va + off);
 }
 
-void smp_tlb_shootdown(vaddr_t va, size_t len)
+void smp_flush_tlb_by_call(u32 cpus, vaddr_t va, size_t len)
 {
-    if (smp_cpus_online() < 2 || !len)
-        return;
-    struct flush_range r = { va & ~(vaddr_t)(PAGE_SIZE - 1), len };
-    unsigned me = this_cpu()->id;
+    struct flush_range r = { va, len };
     for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++) {
-        if (cpu == me || !smp_cpu_online(cpu))
+        if (!(cpus & (1u << cpu)))
             continue;
         int err = smp_call_on(cpu, flush_here, &r, AP_DEADLINE_NS);
         if (err)
             panic("smp: CPU %u did not flush 0x%lx+0x%zx from its TLB: %s", cpu,
                   (unsigned long)va, len, errno_name(err));
     }
+}
+
+void smp_tlb_shootdown(vaddr_t va, size_t len)
+{
+    if (smp_cpus_online() < 2 || !len)
+        return;
+    u32 others = 0;
+    unsigned me = this_cpu()->id;
+    for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++)
+        if (cpu != me && smp_cpu_online(cpu))
+            others |= 1u << cpu;
+    /* updates still queued in a lazy section (Xen PV) must land first */
+    mmu_lazy_flush();
+    flush_tlb_others(others, va & ~(vaddr_t)(PAGE_SIZE - 1), len);
 }
 
 /* VEC_IPI_STOP: the end of this CPU's run. */
@@ -151,6 +168,7 @@ int smp_call_on(unsigned cpu, void (*fn)(void *arg), void *arg, u64 timeout_ns)
             err = -ETIMEDOUT;
             break;
         }
+        answer_calls();
         __asm__ __volatile__("pause");
     }
     spin_unlock(&m->lock);
@@ -167,11 +185,7 @@ __noreturn void smp_ap_main(void *arg)
     sched_init_cpu();
     offers_start_cpu(cpu);   /* kvmclock, PV EOI, steal time: each vCPU's own */
     __atomic_or_fetch(&online_mask[cpu / 32], 1u << cpu % 32, __ATOMIC_RELEASE);
-    /* No threads here yet: take calls, halt in between. */
-    for (;;) {
-        irq_disable();
-        safe_halt();
-    }
+    sched_run_cpu();
 }
 
 /* maxcpus=N (N >= 1) caps the count; nosmp is maxcpus=1. */

@@ -81,7 +81,9 @@ bool mutex_trylock(struct mutex *m)
     return ok;
 }
 
-int mutex_unlock(struct mutex *m)
+/* The wake-up's IPI, if any, is left for the caller to send once it holds
+ * no spinlock (sched_wake_from_deferred). */
+static int mutex_release(struct mutex *m)
 {
     struct thread *self = thread_current();
     unsigned long f = spin_lock_irqsave(&m->lock);
@@ -92,10 +94,19 @@ int mutex_unlock(struct mutex *m)
     }
     if (--m->depth == 0) {
         m->owner = NULL;
-        waitq_wake_one(&m->waiters);
+        sched_wake_from_deferred(&m->waiters.waiters);
     }
     spin_unlock_irqrestore(&m->lock, f);
     return 0;
+}
+
+int mutex_unlock(struct mutex *m)
+{
+    unsigned long f = irq_save();
+    int err = mutex_release(m);
+    sched_send_wakeups();
+    irq_restore(f);
+    return err;
 }
 
 void condvar_init(struct condvar *c)
@@ -123,7 +134,7 @@ int condvar_wait(struct condvar *c, struct mutex *m)
      * right after the release finds us. */
     unsigned depth = m->depth;
     m->depth = 1;
-    mutex_unlock(m);
+    mutex_release(m);   /* its wake-up goes out as this thread blocks */
     waitq_sleep(&c->waiters, &c->lock);
     spin_unlock_irqrestore(&c->lock, f);
     mutex_lock(m);
@@ -138,7 +149,7 @@ int condvar_wait_until(struct condvar *c, struct mutex *m, u64 deadline)
     unsigned long f = spin_lock_irqsave(&c->lock);
     unsigned depth = m->depth;
     m->depth = 1;
-    mutex_unlock(m);
+    mutex_release(m);   /* its wake-up goes out as this thread blocks */
     bool woken = waitq_sleep_until(&c->waiters, &c->lock, deadline);
     spin_unlock_irqrestore(&c->lock, f);
     mutex_lock(m);
@@ -149,13 +160,18 @@ int condvar_wait_until(struct condvar *c, struct mutex *m, u64 deadline)
 void condvar_signal(struct condvar *c)
 {
     unsigned long f = spin_lock_irqsave(&c->lock);
-    waitq_wake_one(&c->waiters);
-    spin_unlock_irqrestore(&c->lock, f);
+    sched_wake_from_deferred(&c->waiters.waiters);
+    spin_unlock(&c->lock);
+    sched_send_wakeups();
+    irq_restore(f);
 }
 
 void condvar_broadcast(struct condvar *c)
 {
     unsigned long f = spin_lock_irqsave(&c->lock);
-    waitq_wake_all(&c->waiters);
-    spin_unlock_irqrestore(&c->lock, f);
+    while (sched_wake_from_deferred(&c->waiters.waiters))
+        ;
+    spin_unlock(&c->lock);
+    sched_send_wakeups();
+    irq_restore(f);
 }

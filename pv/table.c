@@ -25,5 +25,7 @@ const struct offer *const offer_table[] = {
     &kvmclock_offer,         /* OFFER_CLOCK: KVM's pvclock */
     &kvm_pv_eoi_offer,       /* OFFER_APIC_EXTENSION: EOIs without an exit */
     &kvm_steal_time_offer,   /* OFFER_STEAL_TIME */
+    &kvm_pv_ipi_offer,       /* OFFER_IPI: an IPI in one hypercall */
+    &kvm_pv_tlb_flush_offer, /* OFFER_TLB_FLUSH: a preempted vCPU flushed by the host */
     NULL,
 };

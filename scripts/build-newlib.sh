@@ -23,6 +23,11 @@ stamp=$out/newlib/.built
 # stdio, dynamic reentrancy). An *-elf cross compiler defines neither, so
 # take them away. Apps are compiled with the same flags (Makefile).
 undef_host="-U__linux__ -U__linux -Ulinux -U__gnu_linux__ -U__unix__ -U__unix -Uunix"
+# Dynamic reentrancy, asked for by name: threads run on several CPUs at
+# once, so newlib's _REENT (errno, stdio's streams) must be the running
+# thread's, through __getreent() (kernel/libc/threads.c), not the one
+# global _impure_ptr. Apps are compiled with it too (Makefile, NEWLIB_DEFS).
+newlib_defs="-D__DYNAMIC_REENT__"
 # Frame pointers, as in the kernel and apps: a backtrace from a fault in
 # newlib, or in code it calls back (a qsort comparator), walks on through
 # newlib's frames to the app's. Stack-clash protection, as in the kernel
@@ -34,12 +39,12 @@ case $arch in
 x86_64)
     target=x86_64-elf
     cc="gcc -m64"; as="as --64"; ld="ld -m elf_x86_64"
-    cflags="-O2 -g -fno-omit-frame-pointer -ffreestanding -fno-stack-protector -fstack-clash-protection -fno-pic -fno-pie -mno-red-zone $undef_host"
+    cflags="-O2 -g -fno-omit-frame-pointer -ffreestanding -fno-stack-protector -fstack-clash-protection -fno-pic -fno-pie -mno-red-zone $undef_host $newlib_defs"
     ;;
 i386)
     target=i686-elf
     cc="gcc -m32"; as="as --32"; ld="ld -m elf_i386"
-    cflags="-O2 -g -fno-omit-frame-pointer -ffreestanding -fno-stack-protector -fstack-clash-protection -fno-pic -fno-pie -march=i686 $undef_host"
+    cflags="-O2 -g -fno-omit-frame-pointer -ffreestanding -fno-stack-protector -fstack-clash-protection -fno-pic -fno-pie -march=i686 $undef_host $newlib_defs"
     ;;
 *) echo "build-newlib: unknown arch '$arch'" >&2; exit 1 ;;
 esac

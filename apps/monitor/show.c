@@ -351,6 +351,11 @@ int cmd_hv(int argc, char **argv)
     if (kvm_pv_eoi_active())
         printf("PV EOI: %llu EOIs skipped, %llu written\n", (unsigned long long)kvm_eoi_skipped,
                (unsigned long long)kvm_eoi_written);
+    if (offer_running(OFFER_IPI))
+        printf("PV IPI: %lu IPIs sent by hypercall\n", kvm_ipis_sent);
+    if (offer_running(OFFER_TLB_FLUSH))
+        printf("PV TLB flush: %lu flushes left to the host (the vCPU was preempted)\n",
+               kvm_flushes_left_to_host);
     u64 steal;
     const char *name;
     if (steal_clock_ns(&steal, &name) == 0)

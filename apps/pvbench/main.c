@@ -11,14 +11,24 @@
  * page-table hypercalls that 1,000 page mappings cost with and without
  * batching, the cost of one entry write alone and inside a lazy batch, and
  * the cost of reading the clock (pvclock) against reading the TSC.
+ *
+ * With more than one CPU it adds the SMP figures: an empty call to CPU 1
+ * and back (the IPI round trip), a wake-up across CPUs (a thread on CPU 1
+ * woken through a condition variable, answering the same way), a TLB
+ * shootdown of 1 and of 512 pages, and how many thread switches each CPU
+ * makes per millisecond while every CPU switches at once (two threads
+ * pinned to each, yielding to each other), which shows what the one
+ * scheduler lock costs as CPUs are added (run with -smp 1, 2, 4).
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <arch/paging.h>
 #include <proteus/bootinfo.h>
+#include <proteus/percpu.h>
 #include <proteus/pvops.h>
 #include <proteus/smp.h>
+#include <proteus/sync.h>
 #include <proteus/thread.h>
 #include <proteus/vm.h>
 #include <pv/xen.h>
@@ -170,6 +180,133 @@ static double ipi_round_trip(unsigned n)
     return (double)(read_tsc() - t0) / n;
 }
 
+/* A wake-up across CPUs: main (CPU 0) hands a turn to a thread pinned to
+ * CPU 1 and waits for it back; half a round trip is one wake-up, with
+ * the reschedule IPI, the halted CPU's start and the switch in it. */
+static struct mutex turn_lock = MUTEX_INIT(turn_lock);
+static struct condvar turn_cond;
+static volatile unsigned long turn;   /* odd: CPU 1's */
+static volatile bool turns_over;
+
+static void *answerer(void *arg)
+{
+    mutex_lock(&turn_lock);
+    while (!turns_over) {
+        if (turn % 2) {
+            turn++;
+            condvar_signal(&turn_cond);
+        }
+        condvar_wait(&turn_cond, &turn_lock);
+    }
+    mutex_unlock(&turn_lock);
+    return NULL;
+}
+
+static double wakeup_cost(unsigned n)
+{
+    uint64_t t0 = read_tsc();
+    mutex_lock(&turn_lock);
+    for (unsigned i = 0; i < n; i++) {
+        turn++;
+        condvar_signal(&turn_cond);
+        while (turn % 2)
+            condvar_wait(&turn_cond, &turn_lock);
+    }
+    mutex_unlock(&turn_lock);
+    return (double)(read_tsc() - t0) / (2.0 * n);
+}
+
+static vaddr_t shootdown_va;
+static size_t shootdown_len;
+
+static double shootdown_cost(unsigned n)
+{
+    uint64_t t0 = read_tsc();
+    for (unsigned i = 0; i < n; i++)
+        smp_tlb_shootdown(shootdown_va, shootdown_len);
+    return (double)(read_tsc() - t0) / n;
+}
+
+static void smp_figures(void)
+{
+    printf("pvbench: ipi_round_trip %.2f cycles\n", best_of(ipi_round_trip, 200));
+    condvar_init(&turn_cond);
+    int err;
+    struct thread *t = thread_create_on("answerer", answerer, NULL, 4, 1u << 1, &err);
+    if (!t) {
+        printf("pvbench: cannot create a thread on CPU 1: %d\n", err);
+        return;
+    }
+    printf("pvbench: wakeup_cross_cpu %.2f cycles\n", best_of(wakeup_cost, 200));
+    mutex_lock(&turn_lock);
+    turns_over = true;
+    condvar_broadcast(&turn_cond);
+    mutex_unlock(&turn_lock);
+    thread_join(t, NULL);
+    /* The cost of telling the others, not of the local flush: the range
+     * need not be mapped (each CPU flushes what it is told). */
+    shootdown_va = BENCH_VA;
+    shootdown_len = PAGE_SIZE;
+    printf("pvbench: shootdown_1 %.2f cycles\n", best_of(shootdown_cost, 200));
+    shootdown_len = 512 * PAGE_SIZE;
+    printf("pvbench: shootdown_512 %.2f cycles\n", best_of(shootdown_cost, 200));
+}
+
+/* Every CPU switching at once: two threads pinned to each yield to each
+ * other for YIELD_MS; the figure is switches per CPU per millisecond. */
+#define YIELD_MS 200
+static volatile bool yield_go, yield_stop;
+static volatile unsigned long yields[MAX_CPUS];
+
+static void *yielder(void *arg)
+{
+    unsigned cpu = (unsigned)(uintptr_t)arg;
+    while (!yield_go)
+        thread_yield();
+    while (!yield_stop) {
+        thread_yield();
+        __atomic_add_fetch(&yields[cpu], 1, __ATOMIC_RELAXED);
+    }
+    return NULL;
+}
+
+static void yield_rate_figure(void)
+{
+    struct thread *t[2 * MAX_CPUS] = { 0 };
+    unsigned n = 0, cpus = 0;
+    for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++) {
+        if (!smp_cpu_online(cpu))
+            continue;
+        cpus++;
+        yields[cpu] = 0;
+        for (int k = 0; k < 2; k++) {
+            int err;
+            t[n] = thread_create_on("yielder", yielder, (void *)(uintptr_t)cpu, 4, 1u << cpu,
+                                    &err);
+            if (!t[n]) {
+                printf("pvbench: cannot create the yielders: %d\n", err);
+                yield_stop = yield_go = true;
+                break;
+            }
+            n++;
+        }
+    }
+    /* main is pinned nowhere: it sleeps on whichever CPU while they run */
+    thread_sleep_until(clock_ns() + 10000000);
+    uint64_t t0 = clock_ns();
+    yield_go = true;
+    thread_sleep_until(t0 + YIELD_MS * 1000000ULL);
+    yield_stop = true;
+    uint64_t ms = (clock_ns() - t0) / 1000000;
+    for (unsigned i = 0; i < n; i++)
+        thread_join(t[i], NULL);
+    unsigned long total = 0;
+    for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++)
+        total += yields[cpu];
+    printf("pvbench: yield_rate %.1f per CPU per ms on %u CPUs\n",
+           ms && cpus ? (double)total / ms / cpus : 0.0, cpus);
+}
+
 int main(void)
 {
     paddr_t pa = page_alloc(PAGE_DIRECT | PAGE_ZERO), pb = page_alloc(PAGE_DIRECT | PAGE_ZERO);
@@ -185,9 +322,11 @@ int main(void)
     if (xen)
         xen_figures();
     if (smp_cpus_online() > 1)
-        printf("pvbench: ipi_round_trip %.2f cycles\n", best_of(ipi_round_trip, 200));
+        smp_figures();
+    yield_rate_figure();
     int err;
-    struct thread *t = thread_create("pinger", pinger, NULL, 4, &err);
+    /* on this CPU: the figure is a switch, not a wake-up elsewhere */
+    struct thread *t = thread_create_on("pinger", pinger, NULL, 4, 1u << smp_this_cpu(), &err);
     if (!t) {
         printf("pvbench: cannot create a thread: %d\n", err);
         return 1;

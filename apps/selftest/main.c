@@ -9,9 +9,11 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <proteus/bootinfo.h>
 #include <proteus/pvops.h>
+#include <proteus/thread.h>
 #include <proteus/personality.h>
 #include <pv/kvm.h>
 #include "selftest.h"
@@ -76,14 +78,39 @@ bool native_time(void)
     return pv_ops.time.init == native_ops.time.init;
 }
 
+/* Arguments of the form key=value are parameters (selftest_param), the
+ * others select cases. */
+static int nargs;
+static char **args;
+
+long selftest_param(const char *key, long dflt)
+{
+    size_t n = strlen(key);
+    for (int i = 1; i < nargs; i++) {
+        if (strncmp(args[i], key, n) || args[i][n] != '=')
+            continue;
+        char *end;
+        long v = strtol(args[i] + n + 1, &end, 10);
+        if (*end || end == args[i] + n + 1) {
+            printf("selftest: %s is not a number: ignored\n", args[i]);
+            return dflt;
+        }
+        return v;
+    }
+    return dflt;
+}
+
 static bool selected(const char *name, bool fatal, int argc, char **argv)
 {
-    if (argc <= 1)
-        return !fatal;
-    for (int i = 1; i < argc; i++)
+    bool any = false;
+    for (int i = 1; i < argc; i++) {
+        if (strchr(argv[i], '='))
+            continue;
+        any = true;
         if (fatal ? !strcmp(name, argv[i]) : strstr(name, argv[i]) != NULL)
             return true;
-    return false;
+    }
+    return !any && !fatal;
 }
 
 int main(int argc, char **argv)
@@ -94,6 +121,15 @@ int main(int argc, char **argv)
                                                       ldt_tests, patch_tests, xen_tests,
                                                       kvm_tests, fatal_tests };
     int passed = 0, failed = 0, skipped = 0;
+    nargs = argc;
+    args = argv;
+
+    /* Every case starts on the boot CPU and its own thread stays there:
+     * a case that looks at this CPU's state (its APIC, its clock, its
+     * TLB) sees one CPU throughout. Threads a case creates run anywhere. */
+    int err = thread_set_affinity(thread_current(), 1u << 0);
+    if (err)
+        printf("selftest: cannot keep the main thread on CPU 0: %d\n", err);
 
     for (unsigned s = 0; s < sizeof(suites) / sizeof(suites[0]); s++) {
         for (const struct test_case *t = suites[s]; t->name; t++) {

@@ -41,6 +41,9 @@ void test_fatal_assert(void);
 /* And test_smp.c's: CPU 1 stopped as a fatal error stops it. */
 void test_fatal_stop_cpu1(void);
 
+/* A number given on the command line as key=value, or `dflt`. */
+long selftest_param(const char *key, long dflt);
+
 /* Booted as a Xen PV guest (the xen-pv personality), where the cases about
  * local APICs and ISA devices cannot apply. */
 bool on_xen_pv(void);

@@ -10,7 +10,9 @@
 #include <string.h>
 #include <arch/extable.h>
 #include <proteus/ldt.h>
+#include <proteus/percpu.h>
 #include <proteus/pvops.h>
+#include <proteus/smp.h>
 #include <proteus/thread.h>
 #include <proteus/timer.h>
 #include <proteus/vm.h>
@@ -222,6 +224,62 @@ static void test_per_thread(void)
     test_pass();
 }
 
+/* A thread's LDT and the %fs it loaded from it go with it from CPU to CPU
+ * (kernel/sched.c loads the next thread's LDT on each switch, on the CPU
+ * it switches on): it sets an entry, loads %fs, and moves itself to every
+ * CPU in turn, three times round; on each, %fs still reads its data. */
+static void *ldt_traveller(void *arg)
+{
+    uint8_t *b = test_buffer(), v = 0;
+    struct ldt_info in = { .entry = 2, .base = (uint32_t)(uintptr_t)b, .limit = 63,
+                           .contents = LDT_DATA, .seg_32bit = true };
+    if (ldt_set(&in))
+        return (void *)1;
+    uint16_t saved = get_fs();
+    set_fs(ldt_selector(2));
+    intptr_t bad = 0;
+    for (unsigned round = 0; round < 3 && !bad; round++) {
+        for (unsigned cpu = 0; cpu < MAX_CPUS && !bad; cpu++) {
+            if (!smp_cpu_online(cpu))
+                continue;
+            if (thread_set_affinity(thread_current(), 1u << cpu))
+                bad = 2;
+            else if (smp_this_cpu() != cpu)
+                bad = 3;
+            else if (get_fs() != ldt_selector(2))
+                bad = 4;
+            else if (probe_read_fs_byte(cpu, &v) || v != 0xa0 + cpu)
+                bad = 5;
+        }
+    }
+    set_fs(saved);
+    return (void *)bad;
+}
+
+static void test_follows_thread(void)
+{
+    if (smp_cpus_online() < 2) {
+        test_skip("one CPU");
+        return;
+    }
+    uint8_t *b = test_buffer();
+    CHECK(b, "no buffer");
+    fill(b);
+    int err;
+    struct thread *t = thread_create("ldt-travel", ldt_traveller, NULL, 8, &err);
+    CHECK(t, "create failed: %d", err);
+    void *ret;
+    thread_join(t, &ret);
+    static const char *const what[] = { "", "installing the entry failed",
+                                        "thread_set_affinity failed",
+                                        "the thread was not on the CPU it moved to",
+                                        "%fs changed with the move",
+                                        "%fs no longer reads the segment's data" };
+    intptr_t r = (intptr_t)ret;
+    CHECK(r == 0, "%s", r > 0 && r < 6 ? what[r] : "unknown result");
+    test_pass();
+}
+
 /* i386's trap path saves and reloads the data segment registers. An app
  * that clears the LDT entry its %fs names makes that reload fault inside
  * the kernel; the fixup loads the null selector instead, and the app goes
@@ -270,6 +328,7 @@ const struct test_case ldt_tests[] = {
     { "ldt.limits_enforced", test_limits },
     { "ldt.refusals", test_refusals },
     { "ldt.per_thread", test_per_thread },
+    { "ldt.follows_thread", test_follows_thread },
     { "ldt.cleared_while_loaded", test_cleared_while_loaded },
     { NULL, NULL },
 };

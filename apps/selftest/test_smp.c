@@ -1,14 +1,20 @@
 /*
- * The kernel's side of more than one CPU (kernel/smp.c), whichever
- * personality started them: every CPU it was to start is online, a call
- * to each runs there, each has its FPU and SSE on, and calls to every
- * other CPU are all answered. The cases ask only include/proteus/smp.h
- * (and the nosmp and maxcpus= options), so they hold natively, under Xen
- * PV and wherever vcpu.start is implemented; on one CPU each says SKIP.
+ * The kernel's side of more than one CPU (kernel/smp.c, kernel/sched.c),
+ * whichever personality started them: every CPU it was to start is
+ * online, a call to each runs there, each has its FPU and SSE on, calls to
+ * every other CPU are all answered; threads run on every CPU at once,
+ * where they are pinned, take their FPU state with them when they move,
+ * keep their own newlib state, share a mutex without losing an increment
+ * and wake each other across CPUs without losing a wake-up. The cases ask
+ * only include/proteus/smp.h and thread.h (and the nosmp and maxcpus=
+ * options), so they hold natively, under Xen PV and wherever vcpu.start
+ * is implemented; on one CPU each says SKIP.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <arch/cpu.h>
 #include <arch/extable.h>
@@ -18,6 +24,8 @@
 #include <proteus/percpu.h>
 #include <proteus/pvops.h>
 #include <proteus/smp.h>
+#include <proteus/sync.h>
+#include <proteus/thread.h>
 #include "selftest.h"
 
 /* Generous: under TCG on a loaded host a halted vCPU can take a while to
@@ -109,8 +117,8 @@ __attribute__((target("sse2"))) static uint32_t sse_round_trip(uint32_t v)
     return out;
 }
 
-/* Runs in the target's IPI handler, on the idle thread's FPU state: no
- * thread there has any to lose yet. */
+/* Runs in the target's IPI handler, on whatever FPU state is loaded
+ * there: that of its idle thread, since no thread of this case runs. */
 static void use_fpu(void *arg)
 {
     fpu.cr0 = read_cr0();
@@ -209,9 +217,311 @@ void test_fatal_stop_cpu1(void)
     exit(err == -ETIMEDOUT ? 0 : 1);
 }
 
+/* Threads on every CPU. Long enough for a loaded host under TCG; a case
+ * that hits it fails, it never hangs the run. */
+#define THREAD_TIMEOUT_NS (20000ULL * 1000000)
+
+static struct thread *spawn_on(const char *name, thread_fn fn, void *arg, unsigned cpu)
+{
+    int err;
+    struct thread *t = thread_create_on(name, fn, arg, 8, 1u << cpu, &err);
+    if (!t)
+        printf("selftest: thread_create_on(%s, CPU %u) failed: %s (%d)\n", name, cpu,
+               errno_name(err), err);
+    return t;
+}
+
+/* One thread pinned to each online CPU; each runs fn(&slot[cpu]). */
+struct per_cpu_run {
+    unsigned cpu;             /* where it was pinned */
+    volatile unsigned ran_on; /* smp_this_cpu() as it saw it */
+    volatile long result;     /* the case's own */
+    volatile bool done;
+    void *ctx;
+};
+
+static struct per_cpu_run slot[MAX_CPUS];
+
+static bool run_on_each_cpu(const char *name, thread_fn fn, void *ctx)
+{
+    struct thread *t[MAX_CPUS] = { 0 };
+    bool ok = true;
+    for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++) {
+        slot[cpu] = (struct per_cpu_run){ .cpu = cpu, .ran_on = ~0u, .ctx = ctx };
+        if (smp_cpu_online(cpu) && !(t[cpu] = spawn_on(name, fn, &slot[cpu], cpu)))
+            ok = false;
+    }
+    for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++)
+        if (t[cpu])
+            thread_join(t[cpu], NULL);
+    return ok;
+}
+
+/* Every thread reaches a barrier and waits there (spinning, preemption
+ * off) until all have: on fewer CPUs than threads they never all could. */
+static volatile unsigned arrived;
+
+static void *meet_everyone(void *arg)
+{
+    struct per_cpu_run *r = arg;
+    r->ran_on = smp_this_cpu();
+    unsigned n = smp_cpus_online();
+    __atomic_add_fetch(&arrived, 1, __ATOMIC_SEQ_CST);
+    u64 deadline = clock_ns() + THREAD_TIMEOUT_NS;
+    while (__atomic_load_n(&arrived, __ATOMIC_SEQ_CST) < n && clock_ns() < deadline)
+        __asm__ __volatile__("pause");
+    r->result = __atomic_load_n(&arrived, __ATOMIC_SEQ_CST);
+    r->done = smp_this_cpu() == r->cpu;   /* still there: pinned threads stay */
+    return NULL;
+}
+
+static void test_thread_each_cpu(void)
+{
+    if (one_cpu())
+        return;
+    bool was = thread_preemption();
+    thread_set_preemption(false);
+    arrived = 0;
+    bool ok = run_on_each_cpu("meet", meet_everyone, NULL);
+    thread_set_preemption(was);
+    CHECK(ok, "could not create a thread on every CPU");
+    unsigned n = smp_cpus_online();
+    for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++) {
+        if (!smp_cpu_online(cpu))
+            continue;
+        CHECK(slot[cpu].ran_on == cpu, "the thread pinned to CPU %u ran on CPU %u", cpu,
+              slot[cpu].ran_on);
+        CHECK(slot[cpu].done, "the thread pinned to CPU %u left it", cpu);
+        CHECK(slot[cpu].result >= (long)n, "the thread on CPU %u saw %ld of %u threads running at "
+              "once within %llu s", cpu, slot[cpu].result, n, THREAD_TIMEOUT_NS / 1000000000);
+    }
+    test_pass();
+}
+
+/* A shared counter incremented COUNTER_TOTAL times, in equal shares, by a
+ * thread on each CPU, each increment under one mutex: none is lost. */
+#define COUNTER_TOTAL 1000000
+static struct mutex counter_lock;
+static volatile unsigned long counter;
+
+static void *count_under_lock(void *arg)
+{
+    struct per_cpu_run *r = arg;
+    r->ran_on = smp_this_cpu();
+    long share = (long)(uintptr_t)r->ctx;
+    for (long i = 0; i < share; i++) {
+        mutex_lock(&counter_lock);
+        counter = counter + 1;
+        mutex_unlock(&counter_lock);
+    }
+    r->result = share;
+    return NULL;
+}
+
+static void test_mutex_counter(void)
+{
+    if (one_cpu())
+        return;
+    unsigned n = smp_cpus_online();
+    long share = COUNTER_TOTAL / n;
+    mutex_init(&counter_lock, false);
+    counter = 0;
+    u64 t0 = clock_ns();
+    CHECK(run_on_each_cpu("count", count_under_lock, (void *)(uintptr_t)share),
+          "could not create a thread on every CPU");
+    u64 ns = clock_ns() - t0;
+    printf("selftest: %ld increments from each of %u CPUs in %llu ms\n", share, n,
+           (unsigned long long)(ns / 1000000));
+    for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++)
+        CHECK(!smp_cpu_online(cpu) || slot[cpu].ran_on == cpu, "the thread of CPU %u ran on %u",
+              cpu, slot[cpu].ran_on);
+    CHECK(counter == (unsigned long)share * n, "the counter is %lu after %u x %ld increments",
+          counter, n, share);
+    test_pass();
+}
+
+/* Ping-pong between a thread on the first and one on the last CPU:
+ * `wakeups` wake-ups in all (the wakeups= argument; 10^4 in a full run,
+ * where under TCG on a loaded host one can take 0.4 ms; the row
+ * smp-wakeups-{arch} asks for 10^5), each across CPUs. A wait that runs
+ * out of time although its turn had come is a wake-up the scheduler lost. */
+static unsigned long wakeups;
+static struct mutex pp_lock;
+static struct condvar pp_cond;
+static volatile unsigned long pp_turns;   /* even: ping's turn, odd: pong's */
+static volatile unsigned pp_lost, pp_stuck;
+
+static void *ping_pong(void *arg)
+{
+    unsigned parity = (unsigned)(uintptr_t)arg;
+    mutex_lock(&pp_lock);
+    while (pp_turns < wakeups && !pp_stuck) {
+        while (pp_turns % 2 != parity && pp_turns < wakeups && !pp_stuck) {
+            int err = condvar_wait_until(&pp_cond, &pp_lock, clock_ns() + THREAD_TIMEOUT_NS / 10);
+            if (err == -ETIMEDOUT && pp_turns % 2 == parity)
+                pp_lost++;   /* the signal came, the wake-up did not */
+            else if (err == -ETIMEDOUT)
+                pp_stuck = 1;
+        }
+        if (pp_turns < wakeups && !pp_stuck) {
+            pp_turns++;
+            condvar_signal(&pp_cond);
+        }
+    }
+    mutex_unlock(&pp_lock);
+    return NULL;
+}
+
+static void test_cross_cpu_wakeups(void)
+{
+    if (one_cpu())
+        return;
+    unsigned last = 0;
+    for (unsigned cpu = 1; cpu < MAX_CPUS; cpu++)
+        if (smp_cpu_online(cpu))
+            last = cpu;
+    long asked = selftest_param("wakeups", 10000);
+    CHECK(asked >= 2, "wakeups=%ld: at least 2", asked);
+    wakeups = (unsigned long)asked;
+    mutex_init(&pp_lock, false);
+    condvar_init(&pp_cond);
+    pp_turns = 0;
+    pp_lost = pp_stuck = 0;
+    u64 t0 = clock_ns();
+    struct thread *a = spawn_on("ping", ping_pong, (void *)0, 0);
+    struct thread *b = spawn_on("pong", ping_pong, (void *)1, last);
+    CHECK(a && b, "could not create the two threads");
+    thread_join(a, NULL);
+    thread_join(b, NULL);
+    u64 ns = clock_ns() - t0;
+    printf("selftest: %lu wake-ups between CPU 0 and CPU %u, %llu ns each\n", pp_turns, last,
+           (unsigned long long)(ns / (pp_turns ? pp_turns : 1)));
+    CHECK(!pp_stuck, "the ping-pong stopped at turn %lu: neither thread could go on", pp_turns);
+    CHECK(pp_lost == 0, "%u of %lu wake-ups were lost (the waiter ran out of time with its "
+          "turn come)", pp_lost, pp_turns);
+    CHECK(pp_turns == wakeups, "%lu turns, expected %lu", pp_turns, wakeups);
+    test_pass();
+}
+
+/* A thread moved by its own affinity to each CPU in turn is there when
+ * thread_set_affinity returns, and its FPU state went with it: the x87
+ * control word and MXCSR are the thread's, set to values no idle thread
+ * has (round toward zero), and the other CPU's own state would show its
+ * defaults. */
+static uint16_t x87_cw(void)
+{
+    uint16_t cw;
+    __asm__ __volatile__("fnstcw %0" : "=m"(cw));
+    return cw;
+}
+
+static uint32_t mxcsr(void)
+{
+    uint32_t v = 0;
+    if (cpu_features.sse)
+        __asm__ __volatile__("stmxcsr %0" : "=m"(v));
+    return v;
+}
+
+static void *travel(void *arg)
+{
+    struct per_cpu_run *r = arg;
+    uint16_t cw = (uint16_t)(x87_cw() | 0x0c00);         /* RC = toward zero */
+    uint32_t mx = cpu_features.sse ? (mxcsr() | 0x6000) : 0;
+    __asm__ __volatile__("fldcw %0" ::"m"(cw));
+    if (cpu_features.sse)
+        __asm__ __volatile__("ldmxcsr %0" ::"m"(mx));
+    r->result = 0;
+    for (unsigned round = 0; round < 3 && !r->result; round++) {
+        for (unsigned cpu = 0; cpu < MAX_CPUS && !r->result; cpu++) {
+            if (!smp_cpu_online(cpu))
+                continue;
+            int err = thread_set_affinity(thread_current(), 1u << cpu);
+            if (err)
+                r->result = err;
+            else if ((r->ran_on = smp_this_cpu()) != cpu)
+                r->result = 1000 + cpu;
+            else if (x87_cw() != cw || mxcsr() != mx)
+                r->result = 2000 + cpu;
+        }
+    }
+    r->done = true;
+    return NULL;
+}
+
+static void test_affinity_moves(void)
+{
+    if (one_cpu())
+        return;
+    struct thread *t = spawn_on("travel", travel, &slot[0], 0);
+    CHECK(t, "could not create the thread");
+    thread_join(t, NULL);
+    CHECK(slot[0].done, "the thread did not finish");
+    CHECK(slot[0].result < 1000 || slot[0].result >= 2000,
+          "moved to CPU %ld, the thread ran on CPU %u", slot[0].result - 1000, slot[0].ran_on);
+    CHECK(slot[0].result < 2000, "after the move to CPU %ld the FPU control words were x87 "
+          "0x%x MXCSR 0x%x, not the thread's", slot[0].result - 2000, x87_cw(), mxcsr());
+    CHECK(slot[0].result == 0, "thread_set_affinity failed: %s (%ld)",
+          errno_name((int)slot[0].result), slot[0].result);
+    for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++) {
+        if (smp_cpu_online(cpu))
+            continue;
+        int err = thread_set_affinity(thread_current(), 1u << cpu);
+        CHECK(err == -EINVAL, "pinning to CPU %u, not online, returned %d", cpu, err);
+        break;
+    }
+    test_pass();
+}
+
+/* newlib's per-thread state (errno, strtok's position) is each thread's
+ * own while threads run side by side on all CPUs: it is reached through
+ * the running thread (__DYNAMIC_REENT__), not one global pointer. */
+#define REENT_ROUNDS 20000
+
+static void *own_newlib_state(void *arg)
+{
+    struct per_cpu_run *r = arg;
+    r->ran_on = smp_this_cpu();
+    char text[64];
+    long bad = 0;
+    for (int i = 0; i < REENT_ROUNDS && !bad; i++) {
+        int mine = (int)(r->cpu * 100000 + i + 1);
+        errno = mine;
+        snprintf(text, sizeof(text), "cpu%u %d end", r->cpu, i);
+        char *w1 = strtok(text, " "), *w2 = strtok(NULL, " "), *w3 = strtok(NULL, " ");
+        if (errno != mine)
+            bad = 1;
+        else if (!w1 || !w2 || !w3 || strtol(w2, NULL, 10) != i || strcmp(w3, "end") ||
+                 strtok(NULL, " "))
+            bad = 2;
+    }
+    r->result = bad;
+    return NULL;
+}
+
+static void test_newlib_state(void)
+{
+    if (one_cpu())
+        return;
+    CHECK(run_on_each_cpu("reent", own_newlib_state, NULL), "could not create the threads");
+    for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++) {
+        if (!smp_cpu_online(cpu))
+            continue;
+        CHECK(slot[cpu].result != 1, "the thread on CPU %u saw another thread's errno", cpu);
+        CHECK(slot[cpu].result != 2, "the thread on CPU %u got another thread's strtok state",
+              cpu);
+    }
+    test_pass();
+}
+
 const struct test_case smp_tests[] = {
     { "smp.cpus_online", test_cpus_online },
     { "smp.fpu_each_cpu", test_fpu_each_cpu },
     { "smp.ipi_all", test_ipi_all },
+    { "smp.thread_each_cpu", test_thread_each_cpu },
+    { "smp.mutex_counter", test_mutex_counter },
+    { "smp.cross_cpu_wakeups", test_cross_cpu_wakeups },
+    { "smp.affinity_moves", test_affinity_moves },
+    { "smp.newlib_state", test_newlib_state },
     { NULL, NULL },
 };

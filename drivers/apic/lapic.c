@@ -159,6 +159,27 @@ int lapic_timer_use_tsc_deadline(unsigned vector)
     return 0;
 }
 
+/* The count-down rate measured on the boot CPU holds on every CPU: all
+ * local APIC timers count the same bus (or core crystal) clock, SDM Vol.
+ * 3A, 11.5.4. */
+int lapic_timer_init_this_cpu(void)
+{
+    if (!mode || !timer_vector)
+        return -ENODEV;
+    if (!deadline_mode) {
+        mode->write(LAPIC_TIMER_DIV, TIMER_DIV_16);
+        mode->write(LAPIC_LVT_TIMER, timer_vector);   /* one-shot, unmasked */
+        return 0;
+    }
+    mode->write(LAPIC_LVT_TIMER, LVT_TIMER_TSC_DEADLINE | timer_vector);
+    __asm__ __volatile__("mfence" ::: "memory");   /* SDM 11.5.4.1, as above */
+    int err = wrmsr_safe(MSR_TSC_DEADLINE, 0);
+    if (err)
+        printk("lapic: IA32_TSC_DEADLINE (MSR 0x%x) cannot be written on this CPU: %s\n",
+               MSR_TSC_DEADLINE, errno_name(err));
+    return err;
+}
+
 bool lapic_timer_is_tsc_deadline(void)
 {
     return deadline_mode;

@@ -48,6 +48,10 @@ void lapic_set_lint0_extint(bool on);
 void lapic_timer_measure_begin(unsigned vector);
 int lapic_timer_measure_end(u64 tsc_hz);
 int lapic_timer_use_tsc_deadline(unsigned vector);
+/* A started CPU's timer, set up as the boot CPU's was (TSC-deadline or
+ * one-shot count-down, same vector): 0, -ENODEV if the boot CPU's timer is
+ * not the local APIC's, or the MSR write's error. */
+int lapic_timer_init_this_cpu(void);
 bool lapic_timer_is_tsc_deadline(void);
 void lapic_timer_arm_ns(u64 delta_ns);      /* count-down mode; 0 stops it */
 void lapic_timer_arm_tsc(u64 tsc_deadline); /* TSC-deadline mode; 0 stops it */

@@ -50,6 +50,7 @@ void *libc_default_reent(void);          /* the main thread's: newlib's own */
 void libc_reent_init(void *space);       /* a fresh one in PROTEUS_REENT_SPACE bytes */
 void libc_reent_flush(void *space);      /* flush its stdout and stderr */
 void libc_reent_fini(void *space);       /* free it; not the current one */
-void libc_switch_reent(void *reent);     /* make it current (_impure_ptr) */
+/* The current one is this_cpu()->reent, set on every switch; newlib
+ * reaches it through __getreent() (kernel/libc/threads.c). */
 
 #endif

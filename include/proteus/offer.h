@@ -26,6 +26,12 @@ enum offer_kind {
     OFFER_APIC_EXTENSION,
     /* Time this vCPU was ready but not running (`steal_ns`; no ops). */
     OFFER_STEAL_TIME,
+    /* Sending IPIs (apic.send_ipi) without writing the emulated APIC's
+     * command register; over the native controller only. */
+    OFFER_IPI,
+    /* Flushing other CPUs' TLBs (mmu.flush_tlb_others) with the host's
+     * help; over the native shootdown only. */
+    OFFER_TLB_FLUSH,
     OFFER_KINDS
 };
 

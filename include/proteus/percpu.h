@@ -21,6 +21,7 @@ struct cpu_local {
     bool need_resched;         /* the time slice ran out */
     struct thread *current;    /* the thread running on this CPU */
     struct thread *idle;
+    void *reent;               /* current's newlib reentrancy structure */
     struct tss tss;
 };
 

@@ -107,6 +107,11 @@ struct pv_mmu_ops {
     void (PVOP_ABI *flush_tlb_one)(vaddr_t va);
     void (PVOP_ABI *flush_tlb_all)(void);     /* every non-global entry */
     void (PVOP_ABI *flush_tlb_global)(void);  /* global entries too */
+    /* Flush [va, va+len) from the TLBs of the other CPUs in `cpus` (bit n:
+     * CPU n; never this one), or past TLB_FLUSH_PAGES_MAX pages their
+     * whole TLBs, and return once they are flushed: natively an IPI to
+     * each and its answer (kernel/smp.c), under Xen PV one hypercall. */
+    void (PVOP_ABI *flush_tlb_others)(u32 cpus, vaddr_t va, size_t len);
     /* Lazy mode: updates between enter and leave may be queued; flush
      * forces queued updates out without leaving the mode. */
     void (PVOP_ABI *lazy_enter)(void);
@@ -206,6 +211,7 @@ extern struct pv_ops pv_ops;
     X(mmu, alloc_pt) X(mmu, release_pt) X(mmu, set_pte) X(mmu, set_pmd) X(mmu, set_pud)  \
     X(mmu, set_p4d) X(mmu, read_entry) X(mmu, read_pt_base) X(mmu, write_pt_base)        \
     X(mmu, flush_tlb_one) X(mmu, flush_tlb_all) X(mmu, flush_tlb_global)                 \
+    X(mmu, flush_tlb_others)                                                             \
     X(mmu, lazy_enter) X(mmu, lazy_flush) X(mmu, lazy_leave)                             \
     X(apic, init) X(apic, eoi) X(apic, route_irq) X(apic, mask_irq) X(apic, send_ipi)    \
     X(apic, cpu_id)                                                                      \
@@ -422,6 +428,12 @@ static inline paddr_t read_pt_base(void) { return (paddr_t)PV0(mmu.read_pt_base)
 static inline void write_pt_base(paddr_t root) { PVOP_CALL_U64(mmu.write_pt_base, root); }
 static inline void flush_tlb_one(vaddr_t va) { PV1(mmu.flush_tlb_one, va); }
 static inline void flush_tlb_all(void) { PV0(mmu.flush_tlb_all); }
+/* More pages than this: a whole-TLB flush instead, one reload. */
+#define TLB_FLUSH_PAGES_MAX 32
+static inline void flush_tlb_others(u32 cpus, vaddr_t va, size_t len)
+{
+    PV3(mmu.flush_tlb_others, cpus, va, len);
+}
 static inline void flush_tlb_global(void) { PV0(mmu.flush_tlb_global); }
 static inline void mmu_lazy_enter(void) { PV0(mmu.lazy_enter); }
 static inline void mmu_lazy_flush(void) { PV0(mmu.lazy_flush); }

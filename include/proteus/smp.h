@@ -9,9 +9,8 @@
  * vCPU ids under Xen). The personality maps a number to its own id (an
  * APIC id, a vCPU id) for vcpu.start and apic.send_ipi.
  *
- * So far a started CPU runs no threads: it takes the calls the kernel
- * sends it (smp_call_on) and otherwise halts. Threads on every CPU are the
- * next step (issue 15).
+ * A started CPU runs threads like the boot CPU (kernel/sched.c) and takes
+ * the calls other CPUs send it (smp_call_on).
  */
 #ifndef PROTEUS_SMP_H
 #define PROTEUS_SMP_H
@@ -37,9 +36,15 @@ int smp_call_on(unsigned cpu, void (*fn)(void *arg), void *arg, u64 timeout_ns);
 
 /* After a mapping in [va, va+len) was removed or narrowed on this CPU:
  * every other online CPU flushes it from its TLB before this returns
- * (a call to each; a CPU that does not answer is a panic, since a stale
- * entry there could reach freed memory). Nothing with one CPU online. */
+ * (the mmu ops' flush_tlb_others: natively a call to each, where a CPU
+ * that does not answer is a panic, since a stale entry there could reach
+ * freed memory; under Xen PV one hypercall). Nothing with one CPU online. */
 void smp_tlb_shootdown(vaddr_t va, size_t len);
+
+/* The native flush_tlb_others (pv/native/mmu.c): a call to each CPU in
+ * `cpus`, which flushes the range (or its whole TLB past
+ * TLB_FLUSH_PAGES_MAX pages); one that does not answer is a panic. */
+void smp_flush_tlb_by_call(u32 cpus, vaddr_t va, size_t len);
 
 /* A fatal error: stop every other CPU (an IPI each, which they take even
  * with interrupts on at any point; they halt with interrupts off), so

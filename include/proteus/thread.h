@@ -1,8 +1,9 @@
 /*
  * Kernel threads: each with its own stack (an unmapped guard page below
  * it), its own FPU/SSE state and its own newlib reentrancy structure, all
- * switched on a context switch. Scheduling is round-robin; preemption by a
- * 10 ms time slice can be turned on and off (off by default: a unikernel
+ * switched on a context switch. Threads run on every CPU (kernel/sched.c
+ * says how they are shared out). Scheduling is round-robin; preemption by
+ * a 10 ms time slice can be turned on and off (off by default: a unikernel
  * app usually prefers to decide when it yields).
  */
 #ifndef PROTEUS_THREAD_H
@@ -43,6 +44,19 @@ u64 thread_id(const struct thread *t);
  * and may be called from any thread; not from an interrupt handler. */
 void sched_waiting_for_irq_begin(void);
 void sched_waiting_for_irq_end(void);
+
+/* Affinity: the CPUs a thread may run on, bit n for CPU n, or
+ * THREAD_ANY_CPU (the default: any CPU, and those started later). Bits of
+ * CPUs that are not online are dropped; -EINVAL if none is left. The
+ * current thread, no longer allowed where it runs, moves at once; another
+ * thread running elsewhere moves at its next switch. */
+#define THREAD_ANY_CPU (~0u)
+int thread_set_affinity(struct thread *t, u32 cpus);
+/* thread_create with its affinity set before it can run anywhere. */
+struct thread *thread_create_on(const char *name, thread_fn fn, void *arg, size_t stack_pages,
+                                u32 cpus, int *err);
+u32 thread_affinity(const struct thread *t);
+unsigned thread_cpu(const struct thread *t);   /* where it runs, or last ran */
 
 void thread_set_preemption(bool on);
 bool thread_preemption(void);

@@ -1,7 +1,8 @@
 /*
- * Kernel timers on the one-shot platform timer, tickless: the hardware is
- * armed for the earliest pending deadline only, and a CPU with nothing to
- * do halts until then. A timer's function runs in interrupt context with
+ * Kernel timers on the one-shot platform timer, tickless: each CPU's
+ * hardware is armed for the earliest deadline among the timers armed on
+ * that CPU, and a CPU with nothing to do halts until then. A timer's
+ * function runs on the CPU that armed it, in interrupt context with
  * interrupts off; it must be short (wake a thread, set a flag).
  */
 #ifndef PROTEUS_TIMER_H
@@ -14,6 +15,7 @@ struct timer {
     u64 deadline;                  /* clock_ns() value */
     void (*fn)(struct timer *t);
     bool pending;
+    unsigned cpu;      /* whose list it is on (kernel/timer.c) */
     bool background;   /* never wakes a thread (set after timer_setup):
                           the idle thread's deadlock check ignores it */
 };
@@ -23,12 +25,13 @@ void timer_setup(struct timer *t, void (*fn)(struct timer *t));
 /* Arm (or re-arm) `t` for `deadline`; a deadline in the past fires at the
  * next timer interrupt, at once. */
 void timer_arm(struct timer *t, u64 deadline);
-/* Disarm; true if it was pending (its function will not run). */
+/* Disarm; true if it was pending (its function will not run). If the
+ * function is running on another CPU, waits for it to return. */
 bool timer_cancel(struct timer *t);
 /* Whether a timer that is not `background` is armed, one that may wake
  * a thread: the idle thread's deadlock check. */
 bool timer_wakeup_pending(void);
 /* How many timer interrupts have been taken (statistics and tests). */
-extern u64 timer_interrupts;
+extern unsigned long timer_interrupts;
 
 #endif

@@ -18,6 +18,7 @@
  * RAX. Negative results are Linux errno values, or -1000 for "no such
  * hypercall". */
 #define KVM_HC_CLOCK_PAIRING 9
+#define KVM_HC_SEND_IPI 10
 #define KVM_ENOSYS 1000
 #define KVM_EPERM 1
 #define KVM_EFAULT 14
@@ -32,7 +33,8 @@ struct offer;
 extern const struct personality kvm_personality;
 /* KVM's interfaces as offers (include/proteus/offer.h): any personality
  * whose mixing rule accepts them may use them, the kvm personality all. */
-extern const struct offer kvmclock_offer, kvm_pv_eoi_offer, kvm_steal_time_offer;
+extern const struct offer kvmclock_offer, kvm_pv_eoi_offer, kvm_steal_time_offer,
+    kvm_pv_ipi_offer, kvm_pv_tlb_flush_offer;
 
 /* The KVM block KVM's interfaces are taken from (arch/hypervisor.h): the
  * first in CPUID's hypervisor range, or NULL. */
@@ -41,6 +43,8 @@ extern const struct hv_block *kvm_block;
 /* vmcall on Intel, vmmcall on AMD and Hygon; the instruction's name; a
  * result's name (KVM_ENOSYS, EOPNOTSUPP, "trapped", ...). */
 long kvm_hypercall2(unsigned long nr, unsigned long a0, unsigned long a1);
+long kvm_hypercall4(unsigned long nr, unsigned long a0, unsigned long a1, unsigned long a2,
+                    unsigned long a3);
 const char *kvm_hypercall_insn(void);
 const char *kvm_hc_error_name(long ret);
 /* The host's realtime against kvmclock through KVM_HC_CLOCK_PAIRING:
@@ -55,5 +59,9 @@ bool kvm_pv_eoi_active(void);
 
 /* Whether steal time is registered (apps read it with proteus_steal_ns). */
 bool kvm_steal_time_active(void);
+
+/* PV IPI and PV TLB flush: IPIs sent by hypercall, and TLB flushes left
+ * to the host for a vCPU it had preempted (no IPI sent to it). */
+extern unsigned long kvm_ipis_sent, kvm_flushes_left_to_host;
 
 #endif

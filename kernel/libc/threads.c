@@ -1,12 +1,13 @@
 /*
  * newlib's side of threads: each thread's reentrancy structure (errno,
  * stdio state, strtok's pointer, ...) lives in kernel-owned memory, set up
- * and switched here, where newlib's own headers give its layout.
+ * and found here, where newlib's own headers give its layout.
  */
 #include <reent.h>
 #include <stdio.h>
 #include <string.h>
 #include <proteus/api.h>
+#include <proteus/percpu.h>
 
 _Static_assert(sizeof(struct _reent) <= PROTEUS_REENT_SPACE,
                "newlib's struct _reent no longer fits PROTEUS_REENT_SPACE");
@@ -49,7 +50,13 @@ void libc_reent_fini(void *space)
     _reclaim_reent(space);
 }
 
-void libc_switch_reent(void *reent)
+/* newlib is built with __DYNAMIC_REENT__ (scripts/build-newlib.sh), so
+ * its _REENT is a call to this: the structure of the thread running on
+ * this CPU, which the scheduler keeps in the per-CPU area on every switch.
+ * A single global pointer (_impure_ptr) cannot serve two CPUs running two
+ * threads. Before the first switch there is only the boot reent. */
+struct _reent *__getreent(void)
 {
-    _impure_ptr = reent;
+    struct _reent *r = this_cpu()->reent;
+    return r ? r : _impure_ptr;
 }

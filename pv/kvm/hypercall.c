@@ -49,6 +49,23 @@ long kvm_hypercall2(unsigned long nr, unsigned long a0, unsigned long a1)
     return ret;
 }
 
+long kvm_hypercall4(unsigned long nr, unsigned long a0, unsigned long a1, unsigned long a2,
+                    unsigned long a3)
+{
+    long ret;
+    if (amd_vendor())
+        __asm__ __volatile__(HYPERCALL("vmmcall")
+                             : "=a"(ret)
+                             : "a"(nr), "b"(a0), "c"(a1), "d"(a2), "S"(a3)
+                             : "memory");
+    else
+        __asm__ __volatile__(HYPERCALL("vmcall")
+                             : "=a"(ret)
+                             : "a"(nr), "b"(a0), "c"(a1), "d"(a2), "S"(a3)
+                             : "memory");
+    return ret;
+}
+
 const char *kvm_hc_error_name(long ret)
 {
     switch (ret) {

@@ -36,6 +36,14 @@ struct kvm_steal_time {
     u32 pad[11];
 } __packed;
 BUILD_BUG_ON(sizeof(struct kvm_steal_time) != 64);
+/* `preempted` (msr.rst): the host sets KVM_VCPU_PREEMPTED when it takes the
+ * vCPU off a CPU; a guest that adds KVM_VCPU_FLUSH_TLB meanwhile has the
+ * host flush the vCPU's TLB before it runs again (cpuid.rst,
+ * KVM_FEATURE_PV_TLB_FLUSH). */
+#define KVM_VCPU_PREEMPTED (1u << 0)
+#define KVM_VCPU_FLUSH_TLB (1u << 1)
+/* steal.c: a vCPU's steal-time structure, for the PV TLB flush. */
+struct kvm_steal_time *kvm_steal_time_of(unsigned cpu);
 
 /* KVM_HC_CLOCK_PAIRING's answer: the host's realtime at a TSC value. */
 struct kvm_clock_pairing {

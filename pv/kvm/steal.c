@@ -9,9 +9,11 @@
  * which `monitor` shows and apps read with proteus_steal_ns().
  */
 #include "kvm.h"
+#include "../native/native.h"
 #include <proteus/errno.h>
 #include <proteus/offer.h>
 #include <proteus/percpu.h>
+#include <proteus/personality.h>
 #include <proteus/printk.h>
 #include <proteus/string.h>
 #include <proteus/vm.h>
@@ -98,4 +100,63 @@ const struct offer kvm_steal_time_offer = {
     .start = kvm_steal_time_start,
     .start_cpu = register_this_cpu,
     .steal_ns = kvm_steal_ns,
+};
+
+struct kvm_steal_time *kvm_steal_time_of(unsigned cpu)
+{
+    return cpu < MAX_CPUS && registered[cpu] ? &st[cpu] : NULL;
+}
+
+/*
+ * PV TLB flush (cpuid.rst, KVM_FEATURE_PV_TLB_FLUSH), an offered
+ * interface: a vCPU the host has preempted cannot take an IPI until it
+ * runs again, and the shootdown would wait for it. Instead the flush is
+ * left to the host: KVM_VCPU_FLUSH_TLB added to that vCPU's `preempted`
+ * byte in its steal-time structure (atomically, since the host clears the
+ * byte when it resumes the vCPU) has the host flush its TLB before it
+ * runs guest code again. The other vCPUs get the native shootdown.
+ * Needs steal time registered on the vCPUs concerned.
+ */
+unsigned long kvm_flushes_left_to_host;
+
+static bool pv_tlb_flush_probe(void)
+{
+    return kvm_offers(KVM_FEATURE_PV_TLB_FLUSH) && kvm_offers(KVM_FEATURE_STEAL_TIME);
+}
+
+static int pv_tlb_flush_start(void)
+{
+    if (!active) {
+        printk("kvm: PV TLB flush needs steal time, which is not registered\n");
+        return -ENODEV;
+    }
+    return 0;
+}
+
+static PVOP_ABI void kvm_flush_others(u32 cpus, vaddr_t va, size_t len)
+{
+    u32 rest = 0;
+    for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++) {
+        if (!(cpus & (1u << cpu)))
+            continue;
+        struct kvm_steal_time *s = kvm_steal_time_of(cpu);
+        u8 state = s ? __atomic_load_n(&s->preempted, __ATOMIC_ACQUIRE) : 0;
+        if ((state & KVM_VCPU_PREEMPTED) &&
+            __atomic_compare_exchange_n(&s->preempted, &state, (u8)(state | KVM_VCPU_FLUSH_TLB),
+                                        false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+            __atomic_fetch_add(&kvm_flushes_left_to_host, 1, __ATOMIC_RELAXED);
+            continue;
+        }
+        rest |= 1u << cpu;   /* running (or just resumed): the IPI */
+    }
+    if (rest)
+        native_ops.mmu.flush_tlb_others(rest, va, len);
+}
+
+const struct offer kvm_pv_tlb_flush_offer = {
+    .name = "pv-tlb-flush",
+    .kind = OFFER_TLB_FLUSH,
+    .probe = pv_tlb_flush_probe,
+    .start = pv_tlb_flush_start,
+    .ops.mmu.flush_tlb_others = kvm_flush_others,
 };

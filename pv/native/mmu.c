@@ -11,6 +11,7 @@
 #include "native.h"
 #include <arch/paging.h>
 #include <arch/x86.h>
+#include <proteus/smp.h>
 
 static PVOP_ABI void native_pt_notice(paddr_t table, int level)
 {
@@ -65,6 +66,13 @@ static PVOP_ABI void native_flush_global(void)
     }
 }
 
+/* The kernel's calls to each CPU (kernel/smp.c): no hardware broadcasts a
+ * flush of one page to chosen CPUs. */
+static PVOP_ABI void native_flush_others(u32 cpus, vaddr_t va, size_t len)
+{
+    smp_flush_tlb_by_call(cpus, va, len);
+}
+
 static PVOP_ABI void native_lazy_nop(void)
 {
 }
@@ -83,6 +91,7 @@ const struct pv_mmu_ops native_mmu_ops = {
     .flush_tlb_one = native_flush_one,
     .flush_tlb_all = native_flush_all,
     .flush_tlb_global = native_flush_global,
+    .flush_tlb_others = native_flush_others,
     .lazy_enter = native_lazy_nop,
     .lazy_flush = native_lazy_nop,
     .lazy_leave = native_lazy_nop,

@@ -118,6 +118,9 @@ void native_ap_entry(unsigned cpu)
     int err = lapic_init_this_cpu();
     if (err)
         panic("smp: CPU %u's local APIC did not start: %s (%d)", cpu, errno_name(err), err);
+    err = lapic_timer_init_this_cpu();   /* its own one-shot timer (kernel/timer.c) */
+    if (err)
+        panic("smp: CPU %u's local APIC timer did not start: %s (%d)", cpu, errno_name(err), err);
     info->entry(info->arg);
     panic("smp: CPU %u returned from the kernel's entry", cpu);
 }

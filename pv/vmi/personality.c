@@ -78,8 +78,12 @@ static char group_name[32], detail_buf[48];
 /* The ops the personality implements itself on the shim's calls: the vcpu
  * group (pv/vmi/vcpu.c), whose start describes the new CPU's state from
  * the kernel's side and must never fall back to native code, which would
- * start CPUs behind the shim's back. */
-#define VMI_OP_OWN(X) X(vcpu, count, vmi_vcpu_count) X(vcpu, start, vmi_vcpu_start)
+ * start CPUs behind the shim's back; and the flush of other CPUs' TLBs,
+ * the kernel's calls to each (sent with the shim's APIC_SEND_IPI, flushed
+ * there with its FLUSH_TLB_ONE): the ABI has no call for it. */
+#define VMI_OP_OWN(X)                                                                         \
+    X(vcpu, count, vmi_vcpu_count) X(vcpu, start, vmi_vcpu_start)                             \
+    X(mmu, flush_tlb_others, vmi_flush_tlb_others)
 
 #define COUNT_OP(...) +1
 BUILD_BUG_ON(0 VMI_OP_CALLS(COUNT_OP) VMI_OP_OWN(COUNT_OP) !=

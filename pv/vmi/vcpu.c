@@ -21,6 +21,7 @@
 #include <proteus/panic.h>
 #include <proteus/percpu.h>
 #include <proteus/printk.h>
+#include <proteus/smp.h>
 
 typedef unsigned (VMI_CC *vcpu_count_fn)(void);
 typedef int (VMI_CC *vcpu_start_ap_fn)(unsigned cpu, const struct vmi_ap_state *state);
@@ -80,4 +81,9 @@ PVOP_ABI int vmi_vcpu_start(unsigned cpu, const struct vcpu_start_info *info)
         .stack_top = (uintptr_t)info->stack_top,
     };
     return start(cpu, &state);
+}
+
+PVOP_ABI void vmi_flush_tlb_others(u32 cpus, vaddr_t va, size_t len)
+{
+    smp_flush_tlb_by_call(cpus, va, len);
 }

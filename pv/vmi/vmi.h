@@ -26,5 +26,6 @@ void *vmi_call_entry(unsigned n);
 struct vcpu_start_info;
 PVOP_ABI unsigned vmi_vcpu_count(void);
 PVOP_ABI int vmi_vcpu_start(unsigned cpu, const struct vcpu_start_info *info);
+PVOP_ABI void vmi_flush_tlb_others(u32 cpus, vaddr_t va, size_t len);
 
 #endif

@@ -103,14 +103,25 @@ int xen_evtchn_bind_port(evtchn_port_t port, unsigned vector)
     return xen_evtchn_unmask(port);
 }
 
+int xen_evtchn_bind_virq_cpu(unsigned virq, unsigned cpu, unsigned vector, evtchn_port_t *port)
+{
+    if (cpu >= MAX_CPUS)
+        return -EINVAL;
+    struct evtchn_bind_virq b = { .virq = virq, .vcpu = cpu };
+    long err = xen_hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_bind_virq, &b, 0);
+    if (err) {
+        printk("xen: event channel bind_virq %u to vCPU %u failed: %s (%ld)\n", virq, cpu,
+               xen_errno_name(err), err);
+        return (int)err;
+    }
+    *port = b.port;
+    port_set_cpu(b.port, cpu);   /* a new port is masked */
+    return xen_evtchn_bind_port(b.port, vector);
+}
+
 int xen_evtchn_bind_virq(unsigned virq, unsigned vector, evtchn_port_t *port)
 {
-    struct evtchn_bind_virq b = { .virq = virq, .vcpu = 0 };
-    int err = evtchn_op(EVTCHNOP_bind_virq, &b, "bind_virq");
-    if (err)
-        return err;
-    *port = b.port;
-    return xen_evtchn_bind_port(b.port, vector);
+    return xen_evtchn_bind_virq_cpu(virq, 0, vector, port);
 }
 
 /* An IPI port whose events go to vCPU `cpu` and run `vector` there. */

@@ -397,6 +397,35 @@ static PVOP_ABI void xen_flush_one(vaddr_t va)
     }
 }
 
+/* Other vCPUs' TLBs in one hypercall: Xen flushes every vCPU the bitmap
+ * names, page by page (MMUEXT_INVLPG_MULTI) or whole (MMUEXT_TLB_FLUSH_MULTI;
+ * xen/include/public/xen.h, struct mmuext_op), and returns once they are
+ * flushed. The bitmap is of vCPU ids, which are the kernel's CPU numbers
+ * under Xen PV (pv/xen/vcpu.c). No IPI, no answer to wait for, and a
+ * descheduled vCPU need not be woken. */
+static PVOP_ABI void xen_flush_others(u32 cpus, vaddr_t va, size_t len)
+{
+    xen_ulong_t mask = cpus;
+    struct mmuext_op ops[TLB_FLUSH_PAGES_MAX];
+    unsigned n = 0;
+    bool whole = len > TLB_FLUSH_PAGES_MAX * PAGE_SIZE;
+    for (size_t off = 0; off < len && n < TLB_FLUSH_PAGES_MAX; off += PAGE_SIZE) {
+        ops[n].cmd = whole ? MMUEXT_TLB_FLUSH_MULTI : MMUEXT_INVLPG_MULTI;
+        ops[n].arg1.linear_addr = va + off;
+        set_xen_guest_handle(ops[n].arg2.vcpumask, &mask);
+        n++;
+        if (whole)
+            break;
+    }
+    xen_mmu_hypercalls++;
+    xen_mmu_operations += n;
+    long err = xen_hypercall5(__HYPERVISOR_mmuext_op, ops, n, 0, DOMID_SELF, 0);
+    if (err)
+        panic("xen: mmuext_op %s for vCPUs 0x%x (0x%lx+0x%zx) failed: %s (%ld)",
+              whole ? "MMUEXT_TLB_FLUSH_MULTI" : "MMUEXT_INVLPG_MULTI", cpus, (unsigned long)va,
+              len, xen_errno_name(err), err);
+}
+
 static PVOP_ABI void xen_flush_all(void)
 {
     if (lazy())
@@ -451,6 +480,7 @@ const struct pv_mmu_ops xen_mmu_ops = {
     .flush_tlb_one = xen_flush_one,
     .flush_tlb_all = xen_flush_all,
     .flush_tlb_global = xen_flush_all,
+    .flush_tlb_others = xen_flush_others,
     .lazy_enter = xen_lazy_enter,
     .lazy_flush = xen_lazy_flush,
     .lazy_leave = xen_lazy_leave,

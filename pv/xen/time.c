@@ -20,6 +20,7 @@
 #include <arch/cpu.h>
 #include <proteus/errno.h>
 #include <proteus/panic.h>
+#include <proteus/percpu.h>
 #include <proteus/printk.h>
 #include <proteus/pvclock.h>
 
@@ -102,11 +103,18 @@ static void vcpu_op(int cmd, void *arg, const char *what)
         panic("xen: %s on vCPU %u failed: %s (%ld)", what, id, xen_errno_name(err), err);
 }
 
-/* A started vCPU takes no ticks either (pv/xen/vcpu.c); its VIRQ_TIMER
- * is not bound yet, because nothing arms its timer. */
+/* A started vCPU, on itself (pv/xen/vcpu.c): no ticks either, and its own
+ * VIRQ_TIMER (a per-vCPU VIRQ: xen/include/public/xen.h) bound to the
+ * timer vector, for its own single-shot timer. */
 void xen_time_init_cpu(void)
 {
     vcpu_op(VCPUOP_stop_periodic_timer, NULL, "VCPUOP_stop_periodic_timer");
+    unsigned cpu = this_cpu()->id;
+    evtchn_port_t port;
+    int err = xen_evtchn_bind_virq_cpu(VIRQ_TIMER, cpu, VEC_TIMER, &port);
+    if (err)
+        panic("xen: vCPU %u cannot take its timer (VIRQ_TIMER): %s (%d)", cpu,
+              xen_errno_name(err), err);
 }
 
 static PVOP_ABI void xen_arm_oneshot(u64 deadline)

@@ -76,6 +76,8 @@ void xen_remap(const void *va, bool writable);
 
 /* events.c: event channels (the rest is in <pv/xen.h>). */
 int xen_evtchn_bind_virq(unsigned virq, unsigned vector, evtchn_port_t *port);
+/* A per-vCPU VIRQ (VIRQ_TIMER) of vCPU `cpu`, handled on that vCPU. */
+int xen_evtchn_bind_virq_cpu(unsigned virq, unsigned cpu, unsigned vector, evtchn_port_t *port);
 int xen_events_init(void);
 void xen_upcall(struct trap_frame *f);
 /* vCPU `cpu` (not 0) is about to run, or did not start after all: IPIs to

@@ -154,18 +154,74 @@ echo " pte_write under Xen is one mmu_update hypercall, pte_write_lazy the same"
 echo " write queued in a lazy section and sent 256 at a time)"
 
 echo
-echo "== SMP: an empty call to CPU 1 and its answer (IPI, handler, mailbox; kernel/smp.c),"
-echo "   pvbench on -smp 2 under TCG (TSC cycles, best of 5 rounds of 200)"
+echo "== SMP: pvbench on 2 CPUs under multi-threaded TCG, per personality (TSC cycles,"
+echo "   best of 5 rounds of 200): an empty call to CPU 1 and its answer (kernel/smp.c),"
+echo "   a wake-up of a thread on CPU 1 (condition variable, reschedule IPI), a TLB"
+echo "   shootdown of 1 and of 512 pages (the other CPU told and answering)"
+smp_xen_run() {   # arch -> console of pvbench as dom0 with two vCPUs
+    qemu-system-x86_64 -cpu qemu64 -m 512 -smp 2 -display none -no-reboot -serial stdio \
+        -device isa-debug-exit,iobase=0xf4,iosize=4 -kernel "$(xen_for "$1")" \
+        -append "console=com1 dom0_mem=64M dom0_max_vcpus=2" \
+        -initrd "build/$1/pvbench.elf quiet" </dev/null 2>/dev/null
+}
+printf "%-7s %-18s %12s %12s %12s\n" arch op native vmi-native xen-pv
 for a in x86_64 i386; do
     q=$(qemu_for "$a")
     # shellcheck disable=SC2086
-    r=$($q $QEMU_ARGS -smp 2 -kernel "build/$a/pvbench.elf" -append quiet </dev/null 2>/dev/null |
-        field ipi_round_trip)
-    printf "%-7s ipi_round_trip %12s cycles\n" "$a" "${r:-?}"
+    n=$($q $QEMU_ARGS -smp 2 -kernel "build/$a/pvbench.elf" -append quiet </dev/null 2>/dev/null)
+    # shellcheck disable=SC2086
+    v=$($q $QEMU_ARGS -smp 2 -option-rom "build/$a/vmi-native.rom" -kernel "build/$a/pvbench.elf" \
+        -append quiet </dev/null 2>/dev/null)
+    x=""
+    [ -f "$(xen_for "$a")" ] && x=$(smp_xen_run "$a")
+    for op in ipi_round_trip wakeup_cross_cpu shootdown_1 shootdown_512; do
+        printf "%-7s %-18s %12s %12s %12s\n" "$a" "$op" "$(echo "$n" | field $op)" \
+            "$(echo "$v" | field $op)" "$(echo "$x" | field $op)"
+    done
 done
-echo "(under TCG a halted CPU wakes at the host's pace: a figure of the emulator,"
-echo " not of hardware; threads on several CPUs, cross-CPU wake-ups, shootdowns"
-echo " and the speed-up of a CPU-bound app come with issue 15's scheduler work)"
+echo "(under TCG a halted CPU wakes at the host's pace, and every figure here is"
+echo " the emulator's as much as the kernel's; past 32 pages a shootdown flushes"
+echo " the whole TLB, so 512 pages cost about what 33 do)"
+
+echo
+echo "== SMP: the one scheduler lock as CPUs are added: thread switches per CPU per ms"
+echo "   while every CPU switches at once (two threads pinned to each yielding to each"
+echo "   other; pvbench, native, multi-threaded TCG)"
+printf "%-7s %10s %10s %10s\n" arch "1 CPU" "2 CPUs" "4 CPUs"
+for a in x86_64 i386; do
+    q=$(qemu_for "$a")
+    r=()
+    for n in 1 2 4; do
+        # shellcheck disable=SC2086
+        r+=("$($q $QEMU_ARGS -smp $n -kernel "build/$a/pvbench.elf" -append quiet </dev/null 2>/dev/null |
+            field yield_rate)")
+    done
+    printf "%-7s %10s %10s %10s\n" "$a" "${r[@]}"
+done
+echo "(this machine has $(nproc) cores: with more vCPUs than cores the figure per CPU"
+echo " falls whatever the kernel does)"
+
+echo
+echo "== SMP: speed-up of a CPU-bound app, apps/primes (four POSIX threads summing the"
+echo "   primes below 3,000,000), on 2 CPUs against 1; native, multi-threaded TCG,"
+echo "   the app's own clock, median of 3 runs (goal: at least 1.8 on a 2-core host)"
+printf "%-7s %10s %10s %10s\n" arch "1 CPU s" "2 CPUs s" speed-up
+primes_secs() {   # arch cpus -> seconds, median of 3
+    local q; q=$(qemu_for "$1")
+    for _ in 1 2 3; do
+        # shellcheck disable=SC2086
+        $q $QEMU_ARGS -smp "$2" -kernel "build/$1/primes.elf" -append "quiet -- limit=3000000" \
+            </dev/null 2>/dev/null | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p'
+    done | sort -n | sed -n 2p
+}
+for a in x86_64 i386; do
+    one=$(primes_secs "$a" 1)
+    two=$(primes_secs "$a" 2)
+    printf "%-7s %10s %10s %10s\n" "$a" "${one:-?}" "${two:-?}" \
+        "$(echo "${one:-0} ${two:-0}" | awk '{ if ($2 > 0) printf "%.2f", $1 / $2; else print "-" }')"
+done
+echo "(run on an otherwise idle machine: the two vCPUs are two host threads, and"
+echo " anything else running takes a core from them)"
 
 echo
 echo "== KVM: the kvmcheck image under KVM, as platform=kvm, with kvmclock mixed"

@@ -39,6 +39,7 @@ void cpu_ap_init(unsigned cpu);  /* a started CPU's own tables, IDT and FPU (arc
 #define VEC_CONSOLE_EVENT 0xf2 /* a paravirtual console has input (Xen) */
 #define VEC_IPI_CALL 0xf3      /* another CPU asks this one to run a function (kernel/smp.c) */
 #define VEC_IPI_STOP 0xf4      /* a fatal error elsewhere: halt (kernel/smp.c) */
+#define VEC_IPI_RESCHED 0xf5   /* a thread this CPU may run was queued (kernel/sched.c) */
 #define VEC_SPURIOUS 0xff
 
 typedef void (*irq_handler_t)(unsigned vector, void *ctx);
