@@ -325,8 +325,11 @@ int main(void)
         smp_figures();
     yield_rate_figure();
     int err;
-    /* on this CPU: the figure is a switch, not a wake-up elsewhere */
-    struct thread *t = thread_create_on("pinger", pinger, NULL, 4, 1u << smp_this_cpu(), &err);
+    /* Both on this CPU: the figure is a switch, not a wake-up elsewhere (an
+     * idle CPU would otherwise take the yielder each time). */
+    unsigned here = smp_this_cpu();
+    thread_set_affinity(thread_current(), 1u << here);
+    struct thread *t = thread_create_on("pinger", pinger, NULL, 4, 1u << here, &err);
     if (!t) {
         printf("pvbench: cannot create a thread: %d\n", err);
         return 1;
@@ -334,6 +337,7 @@ int main(void)
     printf("pvbench: thread_switch %.2f cycles\n", best_of(switch_cost, 5000));
     stop = 1;
     thread_join(t, NULL);
+    thread_set_affinity(thread_current(), THREAD_ANY_CPU);
     pt_set_entry(pte, pte_val[0], 1);
     vm_unmap(BENCH_VA, PAGE_SIZE);
     page_free(pa);
