@@ -294,7 +294,8 @@ static void test_detach_and_errors(void)
     test_pass();
 }
 
-/* Threads run on the boot CPU so far; the counts are the kernel's. */
+/* selftest keeps its main thread on CPU 0 (main.c); the counts are the
+ * kernel's. */
 static void test_cpus(void)
 {
     CHECK(sched_getcpu() == 0, "sched_getcpu() = %d in the main thread", sched_getcpu());

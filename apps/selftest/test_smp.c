@@ -473,6 +473,51 @@ static void test_affinity_moves(void)
     test_pass();
 }
 
+/* Every CPU's own one-shot timer (kernel/timer.c: a timer is armed on
+ * the CPU that arms it): a thread pinned to each CPU sleeps 2 ms five
+ * times, each sleep ending after its deadline and within a generous
+ * bound, and the CPU took timer interrupts meanwhile (natively its local
+ * APIC timer, under Xen PV its own VIRQ_TIMER, under the VMI shim the
+ * shim's timer on that CPU). */
+#define NAP_NS 2000000ULL
+
+static void *nap_here(void *arg)
+{
+    struct per_cpu_run *r = arg;
+    r->ran_on = smp_this_cpu();
+    r->result = 0;
+    for (int i = 0; i < 5 && !r->result; i++) {
+        u64 deadline = clock_ns() + NAP_NS;
+        thread_sleep_until(deadline);
+        u64 now = clock_ns();
+        if (now < deadline)
+            r->result = -1;
+        else if (now - deadline > THREAD_TIMEOUT_NS / 4)
+            r->result = (long)((now - deadline) / 1000000);
+        else if (smp_this_cpu() != r->cpu)
+            r->result = -2;
+    }
+    return NULL;
+}
+
+static void test_timer_each_cpu(void)
+{
+    if (one_cpu())
+        return;
+    CHECK(run_on_each_cpu("nap", nap_here, NULL), "could not create a thread on every CPU");
+    for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++) {
+        if (!smp_cpu_online(cpu))
+            continue;
+        CHECK(slot[cpu].ran_on == cpu, "the thread pinned to CPU %u ran on CPU %u", cpu,
+              slot[cpu].ran_on);
+        CHECK(slot[cpu].result != -1, "a sleep on CPU %u ended before its deadline", cpu);
+        CHECK(slot[cpu].result != -2, "the thread on CPU %u woke on another CPU", cpu);
+        CHECK(slot[cpu].result == 0, "a 2 ms sleep on CPU %u ended %ld ms late", cpu,
+              slot[cpu].result);
+    }
+    test_pass();
+}
+
 /* newlib's per-thread state (errno, strtok's position) is each thread's
  * own while threads run side by side on all CPUs: it is reached through
  * the running thread (__DYNAMIC_REENT__), not one global pointer. */
@@ -519,6 +564,7 @@ const struct test_case smp_tests[] = {
     { "smp.fpu_each_cpu", test_fpu_each_cpu },
     { "smp.ipi_all", test_ipi_all },
     { "smp.thread_each_cpu", test_thread_each_cpu },
+    { "smp.timer_each_cpu", test_timer_each_cpu },
     { "smp.mutex_counter", test_mutex_counter },
     { "smp.cross_cpu_wakeups", test_cross_cpu_wakeups },
     { "smp.affinity_moves", test_affinity_moves },

@@ -97,6 +97,21 @@ static void test_ipi_each_vcpu(void)
 }
 
 /* A masked port keeps its event pending; unmasking delivers it once. */
+/* Every running vCPU's vcpu_info is in the kernel's memory
+ * (VCPUOP_register_vcpu_info), where Xen now marks its events and keeps
+ * its pvclock: the other xen.* and smp.* cases run on them. */
+static void test_vcpu_info_registered(void)
+{
+    if (!on_xen_pv()) {
+        test_skip("not a Xen PV guest");
+        return;
+    }
+    for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++)
+        CHECK(!smp_cpu_online(cpu) || xen_vcpu_info_registered(cpu),
+              "vCPU %u runs on its shared_info slot (registration refused or not made)", cpu);
+    test_pass();
+}
+
 static void test_mask_unmask(void)
 {
     if (not_xen())
@@ -362,6 +377,7 @@ static void test_console_ring(void)
 const struct test_case xen_tests[] = {
     { "xen.ipi", test_ipi },
     { "xen.ipi_each_vcpu", test_ipi_each_vcpu },
+    { "xen.vcpu_info_registered", test_vcpu_info_registered },
     { "xen.evtchn_mask_unmask", test_mask_unmask },
     { "xen.evtchn_clear", test_clear },
     { "xen.stray_event", test_stray_event },

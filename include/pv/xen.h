@@ -55,4 +55,9 @@ void xen_mmu_set_batching(bool on);
 extern const struct pv_console_ops xen_console_ring_ops;
 void xen_console_ring_attach(void *page, evtchn_port_t port);
 
+/* Whether vCPU `cpu`'s vcpu_info was registered in the kernel's memory
+ * (VCPUOP_register_vcpu_info; pv/xen/vcpu.c), rather than left in its
+ * shared_info slot. */
+bool xen_vcpu_info_registered(unsigned cpu);
+
 #endif

@@ -41,10 +41,10 @@ void libc_reent_flush(void *space)
     _fflush_r(r, r->_stderr);
 }
 
-/* From another thread, once the owner is gone: _reclaim_reent does nothing
- * for the current reent (_impure_ptr), so this cannot run at exit. It
- * closes the streams, freeing their buffers and locks, and frees what
- * else newlib allocated for the thread. */
+/* From another thread, once the owner is gone (at its exit it still uses
+ * its streams to the last). It closes the streams, freeing their buffers
+ * and locks, and frees what else newlib allocated for the thread; for the
+ * main thread's (_impure_ptr) _reclaim_reent does nothing. */
 void libc_reent_fini(void *space)
 {
     _reclaim_reent(space);

@@ -315,6 +315,10 @@ static int register_callback(unsigned type, void *entry)
  * kernel's state. */
 static PVOP_ABI int xen_evtchn_init(void)
 {
+    /* vCPU 0's vcpu_info into the kernel's memory, as every other's will
+     * be before it starts (pv/xen/vcpu.c); where Xen refuses, the slot in
+     * shared_info serves, said */
+    xen_vcpu_info_register(0);
     /* Every port starts masked: only what the kernel binds gets through
      * (the mask bits are the guest's; Xen only reads them). */
     for (unsigned w = 0; w < PORT_WORDS; w++) {

@@ -36,11 +36,12 @@
  *   ctrlreg[0]      TS clear; Xen owns the rest of CR0 and CR4
  *
  * Events are masked in the vCPU's vcpu_info before it runs, and stay so
- * until the kernel's code on it unmasks them. Its vcpu_info is its slot in
- * shared_info: Xen's first XEN_LEGACY_MAX_VCPUS vCPUs have one, and the
- * kernel runs at most MAX_CPUS, fewer (checked at build time), so
- * VCPUOP_register_vcpu_info, which would place it elsewhere (in per-CPU
- * memory, for more vCPUs or locality), is not needed. The new vCPU enters
+ * until the kernel's code on it unmasks them. Its vcpu_info is registered
+ * in the kernel's memory first (VCPUOP_register_vcpu_info: a 64-byte
+ * structure of its own, none crossing a page), as vCPU 0's is at boot;
+ * where Xen refuses, it keeps its slot in shared_info, which Xen's first
+ * XEN_LEGACY_MAX_VCPUS vCPUs have (the kernel runs at most MAX_CPUS,
+ * fewer, checked at build time). The new vCPU enters
  * C directly: its first frame is laid out here, a zero return address that
  * ends a backtrace and, on i386, the argument. There it finishes what
  * vcpu.start promises (include/proteus/pvops.h): percpu_init's check, the
@@ -57,11 +58,52 @@
 #include <proteus/percpu.h>
 #include <proteus/printk.h>
 #include <proteus/string.h>
+#include <proteus/vm.h>
 #include <xen/errno.h>
 
-BUILD_BUG_ON(MAX_CPUS > XEN_LEGACY_MAX_VCPUS);   /* else: VCPUOP_register_vcpu_info */
+BUILD_BUG_ON(MAX_CPUS > XEN_LEGACY_MAX_VCPUS);   /* the fallback is a shared_info slot */
 
 bool xen_percpu_ready;
+struct vcpu_info *xen_vcpu_info_of[MAX_CPUS];
+
+/* One page holds every vCPU's vcpu_info, each 64-byte aligned, so none
+ * crosses a page boundary (Xen refuses one that does). */
+BUILD_BUG_ON(MAX_CPUS * 64 > PAGE_SIZE);
+BUILD_BUG_ON(sizeof(struct vcpu_info) > 64);
+static struct vcpu_info *vcpu_info_page;
+static int kernel_errno(long err);
+
+int xen_vcpu_info_register(unsigned cpu)
+{
+    if (cpu >= MAX_CPUS)
+        return -EINVAL;
+    if (!vcpu_info_page) {
+        paddr_t pa = page_alloc(PAGE_DIRECT | PAGE_ZERO);
+        if (!pa) {
+            printk("xen: no page for the vCPUs' vcpu_info; they keep their shared_info slots\n");
+            return -ENOMEM;
+        }
+        vcpu_info_page = phys_to_virt(pa);
+    }
+    struct vcpu_info *v = (struct vcpu_info *)((u8 *)vcpu_info_page + cpu * 64);
+    u64 ma = xen_virt_to_machine(v);
+    struct vcpu_register_vcpu_info r = { .mfn = ma >> PAGE_SHIFT, .offset = (u32)(ma & (PAGE_SIZE - 1)) };
+    long err = xen_hypercall(__HYPERVISOR_vcpu_op, VCPUOP_register_vcpu_info, cpu, &r);
+    if (err) {
+        printk("xen: VCPUOP_register_vcpu_info for vCPU %u failed: %s (%ld); it keeps its "
+               "shared_info slot\n", cpu, xen_errno_name(err), err);
+        return kernel_errno(err);
+    }
+    /* Xen copied the slot's contents there; from now on only this one is
+     * kept up to date (events, the pvclock, CR2). */
+    __atomic_store_n(&xen_vcpu_info_of[cpu], v, __ATOMIC_RELEASE);
+    return 0;
+}
+
+bool xen_vcpu_info_registered(unsigned cpu)
+{
+    return cpu < MAX_CPUS && __atomic_load_n(&xen_vcpu_info_of[cpu], __ATOMIC_ACQUIRE);
+}
 
 /* What each started vCPU is to call: vcpu.start's argument is the
  * caller's and need not outlive the call. */
@@ -186,7 +228,8 @@ static PVOP_ABI int xen_vcpu_start(unsigned cpu, const struct vcpu_start_info *i
     ctx.gdt_frames[0] = (unsigned long)(xen_virt_to_machine(gdt) >> PAGE_SHIFT);
     ctx.gdt_ents = (gdtr.limit + 1u) / sizeof(struct seg_desc);
 
-    xen_shared_info->vcpu_info[cpu].evtchn_upcall_mask = 1;
+    xen_vcpu_info_register(cpu);   /* or it keeps its slot, said */
+    xen_vcpu_info(cpu)->evtchn_upcall_mask = 1;
     xen_evtchn_cpu_running(cpu, true);
     int err = xen_vcpu_initialise(cpu, &ctx);
     if (err)

@@ -34,14 +34,28 @@ static inline unsigned xen_vcpu_id(void)
     return xen_percpu_ready ? this_cpu()->id : 0;
 }
 
-/* This vCPU's vcpu_info: its slot in shared_info, which holds the first
- * XEN_LEGACY_MAX_VCPUS (Xen's public xen.h, struct shared_info); every CPU
- * the kernel runs has one (BUILD_BUG_ON in pv/xen/vcpu.c), so none is
- * registered elsewhere with VCPUOP_register_vcpu_info. */
+/* A vCPU's vcpu_info: the one registered for it in the kernel's own
+ * memory (VCPUOP_register_vcpu_info, pv/xen/vcpu.c), or until then (and
+ * where Xen refused) its slot in shared_info, which holds the first
+ * XEN_LEGACY_MAX_VCPUS (Xen's public xen.h, struct shared_info). */
+extern struct vcpu_info *xen_vcpu_info_of[MAX_CPUS];
+
+static inline struct vcpu_info *xen_vcpu_info(unsigned cpu)
+{
+    struct vcpu_info *v = xen_vcpu_info_of[cpu];
+    return v ? v : &xen_shared_info->vcpu_info[cpu];
+}
+
+/* This vCPU's. */
 static inline struct vcpu_info *xen_vcpu(void)
 {
-    return &xen_shared_info->vcpu_info[xen_vcpu_id()];
+    return xen_vcpu_info(xen_vcpu_id());
 }
+
+/* Move vCPU `cpu`'s vcpu_info into the kernel's memory (for vCPU 0 as it
+ * runs; for another before it starts): 0, or Xen's error, said, after
+ * which it keeps its shared_info slot. */
+int xen_vcpu_info_register(unsigned cpu);
 
 static inline bool xen_is_dom0(void)
 {

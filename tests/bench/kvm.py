@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """make bench's KVM section: the kvmcheck image under KVM, as platform=kvm,
 with kvmclock mixed into the VMI personality, and with KVM hidden (the
-native TSC clock, its rate measured against the PIT or the RTC); then the
+native TSC clock, its rate measured against the PIT or the RTC); pvbench's
+SMP figures on 2 vCPUs with and without PV IPI and PV TLB flush; then the
 whole QEMU run of microvm + PVH to main and out, against the empty kernel.
 
 It runs on this machine's KVM where that runs the images (the boot runner's
@@ -29,7 +30,8 @@ BUILD = os.path.join(REPO, 'build')
 QEMU = [boot.QEMU['x86_64'], '-accel', 'kvm', *boot.COMMON, *boot.NO_REBOOT, *boot.EXIT_DEVICE,
         '-m', '64']
 CPU = boot.KVM_CPU['max']
-SHOWN = ('kvmbench: ', 'time: TSC ', 'PANIC: ')
+SHOWN = ('kvmbench: ', 'time: TSC ', 'PANIC: ', 'pvbench: ipi_round_trip', 'pvbench: wakeup_cross_cpu',
+         'pvbench: shootdown_')
 
 
 def image(name, machine):
@@ -50,6 +52,11 @@ FIGURES = [
     # microvm has an RTC under KVM only when asked for it
     ('TSC, KVM hidden, rate measured against the RTC (microvm,rtc=on has no PIT, kvm=off)',
      cmd('kvmcheck', 'microvm,rtc=on', CPU + ',kvm=off', '-- bench')),
+    # SMP (TSC cycles, best of 5 rounds of 200): IPIs by KVM_HC_SEND_IPI and
+    # the shootdown with PV TLB flush, then both left out
+    ('SMP, pvbench on 2 vCPUs, PV IPI and PV TLB flush (pc)', cmd('pvbench', 'pc', CPU, 'quiet', '-smp', '2')),
+    ('SMP, pvbench on 2 vCPUs, the native IPIs and shootdown (pc, kvm-pv-ipi=off, kvm-pv-tlb-flush=off)',
+     cmd('pvbench', 'pc', CPU + ',kvm-pv-ipi=off,kvm-pv-tlb-flush=off', 'quiet', '-smp', '2')),
 ]
 
 
@@ -103,7 +110,10 @@ def main():
         print(f'  {label}:')
         lines = [l for l in console.splitlines() if l.startswith(SHOWN) or 'implausible' in l]
         for l in lines or ['(no figures: the guest printed none)']:
-            print('        ' + (l[len('kvmbench: '):] if l.startswith('kvmbench: ') else l))
+            for prefix in ('kvmbench: ', 'pvbench: '):
+                if l.startswith(prefix):
+                    l = l[len(prefix):]
+            print('        ' + l)
     secs = {'kvmcheck': [], 'empty': []}
     for (which, _), (_, s) in zip(timing, results[len(FIGURES):]):
         if s is not None:
