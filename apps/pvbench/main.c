@@ -237,7 +237,11 @@ static void smp_figures(void)
         printf("pvbench: cannot create a thread on CPU 1: %d\n", err);
         return;
     }
+    /* main stays on CPU 0: else, woken while CPU 0 is not yet idle, it
+     * would be taken by CPU 1 and the two would switch there instead */
+    thread_set_affinity(thread_current(), 1u << 0);
     printf("pvbench: wakeup_cross_cpu %.2f cycles\n", best_of(wakeup_cost, 200));
+    thread_set_affinity(thread_current(), THREAD_ANY_CPU);
     mutex_lock(&turn_lock);
     turns_over = true;
     condvar_broadcast(&turn_cond);
