@@ -518,6 +518,56 @@ static void test_timer_each_cpu(void)
     test_pass();
 }
 
+/* Preemption on every CPU: two threads pinned to one CPU spin without
+ * yielding; with preemption on, that CPU's own slice timer must let both
+ * make progress. Each CPU in turn; 2 s each at most, and a CPU whose two
+ * spinners do not both move within it fails the case. */
+static volatile bool spin_stop;
+static volatile unsigned long spun[2];
+
+static void *spin_here(void *arg)
+{
+    unsigned k = (unsigned)(uintptr_t)arg;
+    while (!spin_stop)
+        spun[k]++;
+    return NULL;
+}
+
+static void test_preemption_each_cpu(void)
+{
+    if (one_cpu())
+        return;
+    bool was = thread_preemption();
+    thread_set_preemption(true);
+    unsigned failed_cpu = MAX_CPUS;
+    for (unsigned cpu = 0; cpu < MAX_CPUS && failed_cpu == MAX_CPUS; cpu++) {
+        if (!smp_cpu_online(cpu))
+            continue;
+        spin_stop = false;
+        spun[0] = spun[1] = 0;
+        struct thread *a = spawn_on("spin-a", spin_here, (void *)0, cpu);
+        struct thread *b = spawn_on("spin-b", spin_here, (void *)1, cpu);
+        if (!a || !b) {
+            spin_stop = true;
+            failed_cpu = cpu;
+        }
+        u64 until = clock_ns() + 2000000000ULL;
+        while (a && b && clock_ns() < until && (!spun[0] || !spun[1]))
+            thread_sleep_until(clock_ns() + 5000000);
+        if (!spun[0] || !spun[1])
+            failed_cpu = cpu;
+        spin_stop = true;
+        if (a)
+            thread_join(a, NULL);
+        if (b)
+            thread_join(b, NULL);
+    }
+    thread_set_preemption(was);
+    CHECK(failed_cpu == MAX_CPUS, "on CPU %u two spinning threads made %lu and %lu rounds in 2 s "
+          "with preemption on", failed_cpu, spun[0], spun[1]);
+    test_pass();
+}
+
 /* newlib's per-thread state (errno, strtok's position) is each thread's
  * own while threads run side by side on all CPUs: it is reached through
  * the running thread (__DYNAMIC_REENT__), not one global pointer. */
@@ -568,6 +618,7 @@ const struct test_case smp_tests[] = {
     { "smp.mutex_counter", test_mutex_counter },
     { "smp.cross_cpu_wakeups", test_cross_cpu_wakeups },
     { "smp.affinity_moves", test_affinity_moves },
+    { "smp.preemption_each_cpu", test_preemption_each_cpu },
     { "smp.newlib_state", test_newlib_state },
     { NULL, NULL },
 };
