@@ -1016,10 +1016,11 @@ def build_kvm_host(build_dir):
     return None
 
 
-def nested_host_run(jobs, build_dir, batches=1, say=print):
+def nested_host_run(jobs, build_dir, batches=1, say=print, host_cpus=1):
     """Run `jobs` on the nested KVM host (built already: build_kvm_host),
-    in `batches` boots of it side by side. Returns a NestedOutcome per job,
-    in order."""
+    in `batches` boots of it side by side, each with `host_cpus` vCPUs (the
+    rows use one; make bench's SMP speed-up needs two). Returns a
+    NestedOutcome per job, in order."""
     host = os.path.join(build_dir, KVM_HOST)
     outcomes = [None] * len(jobs)
     order = list(range(len(jobs)))
@@ -1037,7 +1038,9 @@ def nested_host_run(jobs, build_dir, batches=1, say=print):
                         shutil.copyfileobj(f, out)
             limit = L1_BOOT_SECS + sum(j.timeout * NESTED_SLOWER for j in mine)
             t0 = time.monotonic()
-            rc, console, err, _ = qemu(L0 + ['-kernel', os.path.join(host, 'vmlinuz'), '-initrd', initrd,
+            l0 = list(L0)
+            l0[l0.index('-smp') + 1] = str(host_cpus)
+            rc, console, err, _ = qemu(l0 + ['-kernel', os.path.join(host, 'vmlinuz'), '-initrd', initrd,
                                              '-append', L1_APPEND], limit)
         secs = time.monotonic() - t0
         say(f'KVM   nested host: {len(mine)} run(s) in one boot, {secs:.1f} s')
