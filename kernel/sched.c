@@ -172,7 +172,7 @@ static void start_slice_here(void)
  * emulator on a busy host the holder's vCPU may not run again for a
  * millisecond. The ones noted are sent, at the latest, at this CPU's next
  * scheduler operation or interrupt exit. */
-static void send_resched(unsigned cpu)
+static void note_kick(unsigned cpu)
 {
     if (resched_ipi_ready)
         sched_cpus[this_cpu()->id].kicks |= bit(cpu);
@@ -222,7 +222,7 @@ static void kick_for(const struct thread *t)
     if (waiting) {
         unsigned cpu = (unsigned)__builtin_ctz(waiting);
         kicked_cpus |= bit(cpu);
-        send_resched(cpu);
+        note_kick(cpu);
         return;
     }
     if (idle || !preempt_on)
@@ -233,7 +233,7 @@ static void kick_for(const struct thread *t)
         if (cpu == me)
             start_slice_here();
         else if (!READ_ONCE(sched_cpus[cpu].slice.pending))
-            send_resched(cpu);
+            note_kick(cpu);
     }
 }
 

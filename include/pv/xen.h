@@ -51,9 +51,18 @@ extern u64 xen_mmu_hypercalls, xen_mmu_operations;
 void xen_mmu_set_batching(bool on);
 
 /* The domU console ring's ops, and pointing them at another ring page and
- * channel (selftest drives them against a simulated backend in dom0). */
+ * channel (selftest drives them against a simulated backend): attach
+ * saves the ring in use in *was, and restore puts it back. Under a domU the
+ * ring is the console: between the two, everything printed goes to the
+ * other page, so a caller restores before it reports anything. */
 extern const struct pv_console_ops xen_console_ring_ops;
-void xen_console_ring_attach(void *page, evtchn_port_t port);
+struct xen_console_ring_saved {
+    volatile void *page;
+    evtchn_port_t port;
+    bool broken;
+};
+void xen_console_ring_attach(void *page, evtchn_port_t port, struct xen_console_ring_saved *was);
+void xen_console_ring_restore(const struct xen_console_ring_saved *was);
 
 /* Whether vCPU `cpu`'s vcpu_info was registered in the kernel's memory
  * (VCPUOP_register_vcpu_info; pv/xen/vcpu.c), rather than left in its

@@ -123,11 +123,19 @@ static void ring_late_init(void)
     bind_input(ring_port);
 }
 
-void xen_console_ring_attach(void *page, evtchn_port_t port)
+void xen_console_ring_attach(void *page, evtchn_port_t port, struct xen_console_ring_saved *was)
 {
+    *was = (struct xen_console_ring_saved){ ring, ring_port, ring_broken };
     ring = page;
     ring_port = port;
     ring_broken = false;
+}
+
+void xen_console_ring_restore(const struct xen_console_ring_saved *was)
+{
+    ring = was->page;
+    ring_port = was->port;
+    ring_broken = was->broken;
 }
 
 /* The ring page lies in Xen's bootstrap region, mapped at VA == PFN; a
