@@ -48,7 +48,7 @@ def write(a):
         f'kernel = {xl_string(kernel)}',
         '# MiB; the kernel uses every page it is given.',
         f'memory = {int(a.memory)}',
-        '# Proteus runs on one vCPU.',
+        '# vCPUs: Proteus starts every one and runs threads on all (docs/smp.md).',
         'vcpus = 1',
         '# The kernel command line: kernel options -- app arguments.',
         f'extra = {xl_string(a.args)}',

@@ -1,0 +1,151 @@
+#!/bin/sh
+# Builds the Linux dom0 test host: Debian's Xen 4.17 boots Debian's own
+# Linux kernel as dom0 under QEMU's TCG, and that dom0 runs Debian's
+# toolstack (xenstored, xen-init-dom0, xenconsoled, xl), which creates
+# Proteus images as PV domUs exactly as a user's `xl create` would
+# (docs/xen-pv.md, "Running as a domU"; issue 16).
+#
+# Output, under <outdir>:
+#   vmlinuz         Debian's kernel (the package linux-image-amd64 names)
+#   base.cpio       the initramfs: busybox, the Xen modules dom0 needs
+#                   (xen-evtchn, xen-gntdev, xen-gntalloc, xen-privcmd,
+#                   xenfs), the toolstack's programs with every shared
+#                   library they load, /etc/xen, and /init (below)
+# A batch of domU runs is a second cpio archive appended after base.cpio
+# (Linux unpacks both): /batch/run.sh and the images and configs it names.
+# /init loads the modules, mounts xenfs, starts xenstored, xen-init-dom0 and
+# xenconsoled, runs the batch and powers off.
+#
+# Nothing is installed: the packages are fetched with `apt-get download`
+# and unpacked with dpkg-deb. The result is reused until removed, or until
+# this script changes (its checksum is the stamp).
+#
+#   usage: build-xen-dom0-host.sh <outdir>
+set -eu
+
+mkdir -p "$1"
+out=$(cd "$1" && pwd)
+self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
+sum=$(sha256sum <"$self" | cut -d' ' -f1)
+stamp=$out/.built
+[ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] && exit 0
+
+echo "  DOM0    Debian's kernel, busybox and Xen's toolstack, for the domU rows"
+rm -rf "${out:?}"/*
+mkdir -p "$out/debs" "$out/pkg" "$out/root" "$out/apt/lists/partial" "$out/apt/archives/partial"
+APT="-q -o Dir::State::Lists=$out/apt/lists -o Dir::Cache::Archives=$out/apt/archives
+     -o Debug::NoLocking=1 -o APT::Sandbox::User=root"
+# shellcheck disable=SC2086
+apt-get $APT update >"$out/apt/update.log" 2>&1 \
+    || { echo "build-xen-dom0-host: apt-get update failed, see $out/apt/update.log" >&2; exit 1; }
+# shellcheck disable=SC2086
+kernel_pkg=$(apt-cache $APT depends linux-image-amd64 2>/dev/null \
+    | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)$/\1/p' | head -n1)
+[ -n "$kernel_pkg" ] || { echo "build-xen-dom0-host: apt knows no linux-image-amd64" >&2; exit 1; }
+pkgs="$kernel_pkg busybox-static xen-utils-4.17 xen-utils-common xenstore-utils libxenmisc4.17
+      libxenstore4 libxencall1 libxenevtchn1 libxenforeignmemory1 libxengnttab1 libxentoollog1
+      libxentoolcore1 libxendevicemodel1 libxenhypfs1 libyajl2"
+# shellcheck disable=SC2086
+(cd "$out/debs" && apt-get $APT download $pkgs >"$out/download.log" 2>&1) \
+    || { echo "build-xen-dom0-host: apt-get download failed, see $out/download.log" >&2; exit 1; }
+for deb in "$out"/debs/*.deb; do
+    dpkg-deb -x "$deb" "$out/pkg"
+done
+cp "$out"/pkg/boot/vmlinuz-* "$out/vmlinuz"
+kver=$(basename "$out"/pkg/lib/modules/*)
+p=$out/pkg
+
+r=$out/root
+mkdir -p "$r/bin" "$r/sbin" "$r/dev" "$r/proc" "$r/sys" "$r/tmp" "$r/run" "$r/var" \
+         "$r/lib/modules" "$r/usr/bin" "$r/usr/sbin" "$r/etc"
+cp "$p/bin/busybox" "$r/bin/busybox"
+for applet in $("$r/bin/busybox" --list); do
+    [ -e "$r/bin/$applet" ] || ln -s busybox "$r/bin/$applet"
+done
+mknod -m 600 "$r/dev/console" c 5 1
+mknod -m 666 "$r/dev/null" c 1 3
+ln -s /run "$r/var/run"
+ln -s /run/lock "$r/var/lock"
+
+# The modules dom0 needs for the toolstack, in load order (only xenfs
+# depends on another, xen-privcmd; each is =m in Debian's kernel).
+: >"$r/lib/modules/order"
+for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs; do
+    ko=$(find "$p/lib/modules/$kver" -name "$m.ko" -o -name "$m.ko.xz" | head -n1)
+    [ -n "$ko" ] || { echo "build-xen-dom0-host: no module $m in $kernel_pkg" >&2; exit 1; }
+    case $ko in
+        *.xz) xz -dc "$ko" >"$r/lib/modules/$m.ko" ;;
+        *) cp "$ko" "$r/lib/modules/$m.ko" ;;
+    esac
+    echo "$m" >>"$r/lib/modules/order"
+done
+
+# The toolstack's programs, and xenstore's client with its links.
+xbin=usr/lib/xen-4.17/bin
+mkdir -p "$r/$xbin"
+for b in xl xenstored xenconsoled xenconsole xen-init-dom0; do
+    [ -e "$p/$xbin/$b" ] || { echo "build-xen-dom0-host: no $xbin/$b in xen-utils-4.17" >&2; exit 1; }
+    cp "$p/$xbin/$b" "$r/$xbin/$b"
+done
+cp -a "$p/usr/bin/xenstore"* "$r/usr/bin/"
+mkdir -p "$r/etc/xen"
+cp -a "$p/etc/xen/." "$r/etc/xen/"
+# Shared libraries: NEEDED entries, followed recursively, looked up in the
+# unpacked packages first, then on this machine (glibc and friends); and
+# libgcc_s, which glibc loads for pthread_cancel (xl aborts without it).
+lookup() {
+    for d in "$p/usr/lib/x86_64-linux-gnu" "$p/lib/x86_64-linux-gnu" /lib/x86_64-linux-gnu \
+             /usr/lib/x86_64-linux-gnu; do
+        [ -e "$d/$1" ] && { echo "$d/$1"; return 0; }
+    done
+    return 1
+}
+copy_libs() {
+    for lib in $(objdump -p "$1" 2>/dev/null | sed -n 's/^ *NEEDED *//p'); do
+        [ -e "$r/lib/x86_64-linux-gnu/$lib" ] && continue
+        src=$(lookup "$lib") || { echo "build-xen-dom0-host: no $lib (needed by $1)" >&2; exit 1; }
+        mkdir -p "$r/lib/x86_64-linux-gnu"
+        cp -L "$src" "$r/lib/x86_64-linux-gnu/$lib"
+        copy_libs "$src"
+    done
+}
+for b in "$r/$xbin"/* "$r/usr/bin/xenstore"; do
+    copy_libs "$b"
+done
+cp -L "$(lookup libgcc_s.so.1)" "$r/lib/x86_64-linux-gnu/"
+mkdir -p "$r/lib64"
+cp -L /lib64/ld-linux-x86-64.so.2 "$r/lib64/"
+
+cat >"$r/init" <<'INIT'
+#!/bin/sh
+# The Linux dom0 test host's first process (scripts/build-xen-dom0-host.sh).
+export PATH=/usr/lib/xen-4.17/bin:/usr/bin:/usr/sbin:/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts
+mount -t devpts devpts /dev/pts   # xenconsoled gives each domU console a pty
+mkdir -p /run/lock /run/xen /run/xenstored /var/lib/xen /var/log/xen/console
+for m in $(cat /lib/modules/order); do
+    insmod /lib/modules/$m.ko || echo "dom0-host: insmod $m failed"
+done
+mount -t xenfs xenfs /proc/xen || echo "dom0-host: xenfs not mounted"
+xenstored --pid-file /run/xenstored.pid
+tries=0
+until xenstore-read -s / >/dev/null 2>&1; do
+    tries=$((tries + 1))
+    [ $tries -gt 100 ] && { echo "dom0-host: xenstored does not answer"; break; }
+    sleep 0.1
+done
+xen-init-dom0 >/dev/null || echo "dom0-host: xen-init-dom0 failed"
+xenconsoled --log=guest --log-dir=/var/log/xen/console
+echo "dom0-host: toolstack ready"
+[ -x /batch/run.sh ] && /batch/run.sh
+echo "dom0-host: done"
+poweroff -f
+INIT
+chmod 755 "$r/init"
+cp "$r/bin/busybox" "$out/busybox"
+(cd "$r" && find . | "$out/busybox" cpio -o -H newc 2>/dev/null) >"$out/base.cpio"
+rm -rf "$out/pkg" "$out/apt" "$out/debs" "$r"
+echo "$sum" >"$stamp"
