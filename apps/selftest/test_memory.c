@@ -186,7 +186,8 @@ static void test_high_memory(void)
  * Under TCG the interrupt is raised by QEMU's own timer thread, which a
  * loaded host can delay by a scheduler tick or more, longer than the
  * whole sbrk; such a try says nothing about the kernel, so the test
- * tries a few times and fails only if the timer was late every time. */
+ * tries up to 20 times and fails only if the timer was late every time
+ * (with interrupts held off it always is). */
 static volatile uint64_t fired_at;
 static void note_fired(struct timer *t)
 {
@@ -196,7 +197,7 @@ static void note_fired(struct timer *t)
 static void test_sbrk_interruptible(void)
 {
     const long grow = 16L << 20;
-    const int tries = 5;
+    const int tries = 20;   /* a few ms each; a busy host delayed 5 in a row once */
     static struct timer t;
     uint64_t took = 0, fired = 0;
     timer_setup(&t, note_fired);
