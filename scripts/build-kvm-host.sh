@@ -32,42 +32,20 @@ out=$(cd "$1" && pwd)
 self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 repo=$(dirname "$(dirname "$self")")
 stamp_src=$repo/tests/boot/kvm-host/stamp.c
-sum=$(cat "$self" "$stamp_src" | sha256sum | cut -d' ' -f1)
+lib=$(dirname "$self")/debian-initramfs.sh
+me=build-kvm-host
+sum=$(cat "$self" "$stamp_src" "$lib" | sha256sum | cut -d' ' -f1)
 stamp=$out/.built
 [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] && exit 0
 
 echo "  KVMHOST Debian's kernel, busybox and this machine's QEMU, for the nested KVM rows"
 rm -rf "${out:?}"/*
-mkdir -p "$out/debs" "$out/pkg" "$out/root" "$out/apt/lists/partial" "$out/apt/archives/partial"
-# The machine's own Debian sources, with lists of our own (a fresh machine
-# or container may have none, and the machine's are left alone).
-APT="-q -o Dir::State::Lists=$out/apt/lists -o Dir::Cache::Archives=$out/apt/archives
-     -o Debug::NoLocking=1 -o APT::Sandbox::User=root"
-# shellcheck disable=SC2086
-apt-get $APT update >"$out/apt/update.log" 2>&1 \
-    || { echo "build-kvm-host: apt-get update failed, see $out/apt/update.log" >&2; exit 1; }
-# shellcheck disable=SC2086
-kernel_pkg=$(apt-cache $APT depends linux-image-amd64 2>/dev/null \
-    | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)$/\1/p' | head -n1)
-[ -n "$kernel_pkg" ] || { echo "build-kvm-host: apt knows no linux-image-amd64" >&2; exit 1; }
-# shellcheck disable=SC2086
-(cd "$out/debs" && apt-get $APT download "$kernel_pkg" busybox-static >"$out/download.log" 2>&1) \
-    || { echo "build-kvm-host: apt-get download failed, see $out/download.log" >&2; exit 1; }
-for deb in "$out"/debs/*.deb; do
-    dpkg-deb -x "$deb" "$out/pkg"
-done
-cp "$out"/pkg/boot/vmlinuz-* "$out/vmlinuz"
-kver=$(basename "$out"/pkg/lib/modules/*)
+# shellcheck source=scripts/debian-initramfs.sh
+. "$lib"
+fetch_debian busybox-static
 
 r=$out/root
-mkdir -p "$r/bin" "$r/sbin" "$r/dev" "$r/proc" "$r/sys" "$r/tmp" "$r/lib/modules" "$r/usr/bin"
-cp "$out/pkg/bin/busybox" "$r/bin/busybox"
-for applet in $("$r/bin/busybox" --list); do
-    [ -e "$r/bin/$applet" ] || ln -s busybox "$r/bin/$applet"
-done
-# The kernel opens the console before devtmpfs is mounted.
-mknod -m 600 "$r/dev/console" c 5 1
-mknod -m 666 "$r/dev/null" c 1 3
+busybox_root "$r"
 # kvm_amd and what it needs, dependencies first: the package has no
 # modules.dep (depmod writes it on installation), so each module's own
 # .modinfo section says (its "depends=" entry). /lib/modules/order is the
@@ -139,8 +117,5 @@ echo "kvm-host: done"
 poweroff -f
 INIT
 chmod 755 "$r/init"
-# busybox's cpio: the one the archive is for, and the host may have none.
-cp "$r/bin/busybox" "$out/busybox"
-(cd "$r" && find . | "$out/busybox" cpio -o -H newc 2>/dev/null) >"$out/base.cpio"
-rm -rf "$out/pkg" "$out/apt" "$out/debs" "$r"
+pack_root "$r"
 echo "$sum" >"$stamp"

@@ -26,44 +26,24 @@ set -eu
 mkdir -p "$1"
 out=$(cd "$1" && pwd)
 self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
-sum=$(sha256sum <"$self" | cut -d' ' -f1)
+lib=$(dirname "$self")/debian-initramfs.sh
+me=build-xen-dom0-host
+sum=$(cat "$self" "$lib" | sha256sum | cut -d' ' -f1)
 stamp=$out/.built
 [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] && exit 0
 
 echo "  DOM0    Debian's kernel, busybox and Xen's toolstack, for the domU rows"
 rm -rf "${out:?}"/*
-mkdir -p "$out/debs" "$out/pkg" "$out/root" "$out/apt/lists/partial" "$out/apt/archives/partial"
-APT="-q -o Dir::State::Lists=$out/apt/lists -o Dir::Cache::Archives=$out/apt/archives
-     -o Debug::NoLocking=1 -o APT::Sandbox::User=root"
-# shellcheck disable=SC2086
-apt-get $APT update >"$out/apt/update.log" 2>&1 \
-    || { echo "build-xen-dom0-host: apt-get update failed, see $out/apt/update.log" >&2; exit 1; }
-# shellcheck disable=SC2086
-kernel_pkg=$(apt-cache $APT depends linux-image-amd64 2>/dev/null \
-    | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)$/\1/p' | head -n1)
-[ -n "$kernel_pkg" ] || { echo "build-xen-dom0-host: apt knows no linux-image-amd64" >&2; exit 1; }
-pkgs="$kernel_pkg busybox-static xen-utils-4.17 xen-utils-common xenstore-utils libxenmisc4.17
-      libxenstore4 libxencall1 libxenevtchn1 libxenforeignmemory1 libxengnttab1 libxentoollog1
-      libxentoolcore1 libxendevicemodel1 libxenhypfs1 libyajl2"
-# shellcheck disable=SC2086
-(cd "$out/debs" && apt-get $APT download $pkgs >"$out/download.log" 2>&1) \
-    || { echo "build-xen-dom0-host: apt-get download failed, see $out/download.log" >&2; exit 1; }
-for deb in "$out"/debs/*.deb; do
-    dpkg-deb -x "$deb" "$out/pkg"
-done
-cp "$out"/pkg/boot/vmlinuz-* "$out/vmlinuz"
-kver=$(basename "$out"/pkg/lib/modules/*)
+# shellcheck source=scripts/debian-initramfs.sh
+. "$lib"
+fetch_debian busybox-static xen-utils-4.17 xen-utils-common xenstore-utils libxenmisc4.17 \
+    libxenstore4 libxencall1 libxenevtchn1 libxenforeignmemory1 libxengnttab1 libxentoollog1 \
+    libxentoolcore1 libxendevicemodel1 libxenhypfs1 libyajl2
 p=$out/pkg
 
 r=$out/root
-mkdir -p "$r/bin" "$r/sbin" "$r/dev" "$r/proc" "$r/sys" "$r/tmp" "$r/run" "$r/var" \
-         "$r/lib/modules" "$r/usr/bin" "$r/usr/sbin" "$r/etc"
-cp "$p/bin/busybox" "$r/bin/busybox"
-for applet in $("$r/bin/busybox" --list); do
-    [ -e "$r/bin/$applet" ] || ln -s busybox "$r/bin/$applet"
-done
-mknod -m 600 "$r/dev/console" c 5 1
-mknod -m 666 "$r/dev/null" c 1 3
+busybox_root "$r"
+mkdir -p "$r/run" "$r/var" "$r/usr/sbin" "$r/etc"
 ln -s /run "$r/var/run"
 ln -s /run/lock "$r/var/lock"
 
@@ -145,7 +125,5 @@ echo "dom0-host: done"
 poweroff -f
 INIT
 chmod 755 "$r/init"
-cp "$r/bin/busybox" "$out/busybox"
-(cd "$r" && find . | "$out/busybox" cpio -o -H newc 2>/dev/null) >"$out/base.cpio"
-rm -rf "$out/pkg" "$out/apt" "$out/debs" "$r"
+pack_root "$r"
 echo "$sum" >"$stamp"

@@ -1,0 +1,52 @@
+# Sourced by the scripts that build Linux test hosts from Debian packages
+# (build-kvm-host.sh, build-xen-dom0-host.sh): fetching packages without
+# installing them, a busybox root, and packing it. Each caller sets `out`
+# (its output folder) and `me` (its name, for messages) first.
+
+# Fetch Debian's kernel (the package linux-image-amd64 names) and the
+# packages named, with apt lists of our own (a fresh machine or container
+# may have none, and the machine's are left alone), and unpack them all
+# under $out/pkg. Sets kernel_pkg, and kver (the kernel's module folder);
+# copies the kernel to $out/vmlinuz.
+fetch_debian() {
+    mkdir -p "$out/debs" "$out/pkg" "$out/apt/lists/partial" "$out/apt/archives/partial"
+    APT="-q -o Dir::State::Lists=$out/apt/lists -o Dir::Cache::Archives=$out/apt/archives
+         -o Debug::NoLocking=1 -o APT::Sandbox::User=root"
+    # shellcheck disable=SC2086
+    apt-get $APT update >"$out/apt/update.log" 2>&1 \
+        || { echo "$me: apt-get update failed, see $out/apt/update.log" >&2; exit 1; }
+    # shellcheck disable=SC2086
+    kernel_pkg=$(apt-cache $APT depends linux-image-amd64 2>/dev/null \
+        | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)$/\1/p' | head -n1)
+    [ -n "$kernel_pkg" ] || { echo "$me: apt knows no linux-image-amd64" >&2; exit 1; }
+    # shellcheck disable=SC2086
+    (cd "$out/debs" && apt-get $APT download "$kernel_pkg" "$@" >"$out/download.log" 2>&1) \
+        || { echo "$me: apt-get download failed, see $out/download.log" >&2; exit 1; }
+    for deb in "$out"/debs/*.deb; do
+        dpkg-deb -x "$deb" "$out/pkg"
+    done
+    cp "$out"/pkg/boot/vmlinuz-* "$out/vmlinuz"
+    kver=$(basename "$out"/pkg/lib/modules/*)
+}
+
+# A root in $1 with busybox (from the unpacked busybox-static) and its
+# applet links, and the two device nodes the kernel opens before devtmpfs
+# is mounted.
+busybox_root() {
+    mkdir -p "$1/bin" "$1/sbin" "$1/dev" "$1/proc" "$1/sys" "$1/tmp" "$1/lib/modules" "$1/usr/bin"
+    cp "$out/pkg/bin/busybox" "$1/bin/busybox"
+    for applet in $("$1/bin/busybox" --list); do
+        [ -e "$1/bin/$applet" ] || ln -s busybox "$1/bin/$applet"
+    done
+    mknod -m 600 "$1/dev/console" c 5 1
+    mknod -m 666 "$1/dev/null" c 1 3
+}
+
+# Pack root $1 into $out/base.cpio with busybox's cpio (the one the archive
+# is for; the machine may have none), keep that busybox as $out/busybox for
+# the batches appended later, and drop what was fetched.
+pack_root() {
+    cp "$1/bin/busybox" "$out/busybox"
+    (cd "$1" && find . | "$out/busybox" cpio -o -H newc 2>/dev/null) >"$out/base.cpio"
+    rm -rf "$out/pkg" "$out/apt" "$out/debs" "$1"
+}
