@@ -414,6 +414,6 @@ void xen_failsafe(const unsigned long sel[4])
     static u64 count;
     if (count++ == 0)
         printk("xen: failsafe callback: segment registers ds=%lx es=%lx fs=%lx gs=%lx could "
-               "not be reloaded; continuing with the kernel's\n", sel[0] & 0xffff,
+               "not be reloaded; each that still cannot is made null\n", sel[0] & 0xffff,
                sel[1] & 0xffff, sel[2] & 0xffff, sel[3] & 0xffff);
 }

@@ -51,9 +51,12 @@ xen_event_entry:
     jmp XEN_IRET
 
 /* CALLBACKTYPE_failsafe: Xen could not reload a segment register when
- * returning to the kernel. The frame is DS ES FS GS, EIP, CS, EFLAGS: the
- * selectors are reported and dropped, and the kernel's own (loaded by
- * SAVE_TRAP_REGS) stay in force. */
+ * returning to the interrupted code (an app cleared the LDT entry its %fs
+ * names, say). The frame is DS ES FS GS, EIP, CS, EFLAGS. The selectors
+ * are reported, then put in the slots SAVE_TRAP_REGS saved, so that
+ * RESTORE_TRAP_REGS loads each again: one that still cannot be loaded
+ * becomes the null selector (POP_SEG's fixup), the outcome the kernel's
+ * own trap path gives, whichever of the two met the stale selector. */
     .globl xen_failsafe_entry
 xen_failsafe_entry:
     SAVE_TRAP_REGS
@@ -61,7 +64,14 @@ xen_failsafe_entry:
     push %eax
     call xen_failsafe
     add $4, %esp
-    add $16, %esp           /* keep the kernel's segment registers */
-    popa
-    add $16, %esp           /* the selectors Xen could not load */
+    mov 48(%esp), %eax      /* Xen's DS, ES, FS, GS into the saved slots */
+    mov %eax, 12(%esp)
+    mov 52(%esp), %eax
+    mov %eax, 8(%esp)
+    mov 56(%esp), %eax
+    mov %eax, 4(%esp)
+    mov 60(%esp), %eax
+    mov %eax, 0(%esp)
+    RESTORE_TRAP_REGS
+    add $16, %esp           /* Xen's copies of them */
     jmp XEN_IRET
