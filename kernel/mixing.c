@@ -155,12 +155,10 @@ void offers_take(void)
         over.time.arm_oneshot = mixed_arm_oneshot;
         pv_ops_merge(&over);
     }
-    const struct offer *ext = start_kind(OFFER_APIC_EXTENSION);
-    if (ext)
-        pv_ops_merge(&ext->ops);
-    start_kind(OFFER_STEAL_TIME);
-    /* after steal time, whose per-vCPU structure the TLB flush marks */
-    for (enum offer_kind k = OFFER_IPI; k <= OFFER_TLB_FLUSH; k++) {
+    /* the rest in the order of enum offer_kind: the TLB flush after steal
+     * time, whose per-vCPU structure it marks (steal time's overlay is
+     * empty: merging it changes nothing) */
+    for (enum offer_kind k = OFFER_CLOCK + 1; k < OFFER_KINDS; k++) {
         const struct offer *o = start_kind(k);
         if (o)
             pv_ops_merge(&o->ops);

@@ -228,7 +228,7 @@ static void kick_for(const struct thread *t)
     if (idle || !preempt_on)
         return;   /* a kicked idle CPU comes, or the thread waits for a yield */
     for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++) {
-        if (!(t->allowed & bit(cpu)) || !smp_cpu_online(cpu))
+        if (!(t->allowed & smp_online_mask() & bit(cpu)))
             continue;
         if (cpu == me)
             start_slice_here();
@@ -475,13 +475,7 @@ void sched_send_wakeups(void)
  * none is left. */
 static u32 usable_cpus(u32 cpus)
 {
-    if (cpus == THREAD_ANY_CPU)
-        return cpus;
-    u32 online = 0;
-    for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++)
-        if (smp_cpu_online(cpu))
-            online |= bit(cpu);
-    return cpus & online;
+    return cpus == THREAD_ANY_CPU ? cpus : cpus & smp_online_mask();
 }
 
 int thread_set_affinity(struct thread *t, u32 cpus)
@@ -695,15 +689,6 @@ static __noreturn void report_deadlock(void)
     panic_end();
 }
 
-static u32 online_cpus(void)
-{
-    u32 m = 0;
-    for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++)
-        if (smp_cpu_online(cpu))
-            m |= bit(cpu);
-    return m;
-}
-
 /* The timers are looked at under sched_lock: a timer function that is
  * about to wake a thread is either still pending, or running (both count),
  * or waiting for sched_lock, which this CPU holds. */
@@ -720,7 +705,8 @@ static __noreturn void idle_loop(void)
             irq_enable();
             continue;
         }
-        bool stuck = list_empty(&runq) && (idle_cpus & online_cpus()) == online_cpus() &&
+        u32 online = smp_online_mask();
+        bool stuck = list_empty(&runq) && (idle_cpus & online) == online &&
                      !__atomic_load_n(&irq_waiters, __ATOMIC_SEQ_CST) && !timer_wakeup_pending();
         sched_unlock();
         if (stuck)

@@ -32,7 +32,10 @@
 #define AP_STACK_PAGES 4
 
 static unsigned possible = 1;
-static volatile u32 online_mask[(MAX_CPUS + 31) / 32] = { 1 };   /* the boot CPU */
+/* Bit n: CPU n runs kernel code. One word, as every CPU mask the kernel
+ * keeps (kernel/sched.c, the mmu ops' flush_tlb_others). */
+BUILD_BUG_ON(MAX_CPUS > 32);
+static volatile u32 online_mask = 1;   /* the boot CPU */
 
 struct mailbox {
     spinlock_t lock;
@@ -47,17 +50,21 @@ unsigned smp_cpus_possible(void)
     return possible;
 }
 
+u32 smp_online_mask(void)
+{
+    return __atomic_load_n(&online_mask, __ATOMIC_ACQUIRE);
+}
+
 bool smp_cpu_online(unsigned cpu)
 {
-    return cpu < MAX_CPUS &&
-           (__atomic_load_n(&online_mask[cpu / 32], __ATOMIC_ACQUIRE) & (1u << cpu % 32));
+    return cpu < MAX_CPUS && (smp_online_mask() & (1u << cpu));
 }
 
 unsigned smp_cpus_online(void)
 {
     unsigned n = 0;
-    for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++)
-        n += smp_cpu_online(cpu);
+    for (u32 m = smp_online_mask(); m; m &= m - 1)   /* no libgcc: no popcount helper */
+        n++;
     return n;
 }
 
@@ -120,11 +127,7 @@ void smp_tlb_shootdown(vaddr_t va, size_t len)
 {
     if (smp_cpus_online() < 2 || !len)
         return;
-    u32 others = 0;
-    unsigned me = this_cpu()->id;
-    for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++)
-        if (cpu != me && smp_cpu_online(cpu))
-            others |= 1u << cpu;
+    u32 others = smp_online_mask() & ~(1u << this_cpu()->id);
     /* updates still queued in a lazy section (Xen PV) must land first */
     mmu_lazy_flush();
     flush_tlb_others(others, va & ~(vaddr_t)(PAGE_SIZE - 1), len);
@@ -184,7 +187,7 @@ __noreturn void smp_ap_main(void *arg)
               this_cpu()->id);
     sched_init_cpu();
     offers_start_cpu(cpu);   /* kvmclock, PV EOI, steal time: each vCPU's own */
-    __atomic_or_fetch(&online_mask[cpu / 32], 1u << cpu % 32, __ATOMIC_RELEASE);
+    __atomic_or_fetch(&online_mask, 1u << cpu, __ATOMIC_RELEASE);
     sched_run_cpu();
 }
 

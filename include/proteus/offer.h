@@ -16,6 +16,7 @@
 #include <proteus/pvops.h>
 #include <proteus/types.h>
 
+/* In the order kernel/mixing.c starts them (offers_take). */
 enum offer_kind {
     /* The clock: ops time.clock_ns, time.wallclock_at_boot_ns and
      * time.tsc_hz. Started before the personality's time group, whose

@@ -26,6 +26,7 @@ void smp_init(void);
 unsigned smp_cpus_possible(void);   /* counted by the personality, capped */
 unsigned smp_cpus_online(void);     /* running kernel code, the boot CPU included */
 bool smp_cpu_online(unsigned cpu);
+u32 smp_online_mask(void);          /* bit n: CPU n is online */
 unsigned smp_this_cpu(void);        /* this CPU's kernel number */
 
 /* Run fn(arg) on `cpu` from its IPI handler (interrupts off there) and
