@@ -10,8 +10,10 @@
 #include <proteus/printk.h>
 #include <proteus/smp.h>
 #include <proteus/pvops.h>
+#include <proteus/shutdown.h>
 #include <proteus/thread.h>
 #include <proteus/vm.h>
+#include <pv/xenstore.h>
 
 extern u64 boot_tsc;
 
@@ -100,4 +102,16 @@ void proteus_memory_pages(uint64_t *total, uint64_t *free_now)
 void proteus_abort(const char *why)
 {
     panic("%s", why);
+}
+
+int proteus_shutdown_requested(void)
+{
+    return (int)shutdown_requested();
+}
+
+/* Only the Xen PV personality has a xenstore; elsewhere xenstore_read
+ * says -ENODEV itself (pv/xen/xenstore.c is linked into every image). */
+int proteus_xenstore_read(const char *path, char *buf, size_t len)
+{
+    return xenstore_read(XS_NO_TRANSACTION, path, buf, len);
 }

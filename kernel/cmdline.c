@@ -104,8 +104,10 @@ const char *cmdline_get(const struct cmdline *c, const char *key)
     return lookup(c, key, &with_value);
 }
 
-int cmdline_parse_size(const char *s, u64 *out)
+/* The decimal digits at *s, moved past: -1 for none or an overflow. */
+static int parse_digits(const char **sp, u64 *out)
 {
+    const char *s = *sp;
     u64 v = 0;
     if (!s || *s < '0' || *s > '9')
         return -1;
@@ -115,6 +117,25 @@ int cmdline_parse_size(const char *s, u64 *out)
             return -1;
         v = v * 10 + digit;
     }
+    *sp = s;
+    *out = v;
+    return 0;
+}
+
+int cmdline_parse_uint(const char *s, u64 min, u64 max, u64 *out)
+{
+    u64 v;
+    if (parse_digits(&s, &v) || *s || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int cmdline_parse_size(const char *s, u64 *out)
+{
+    u64 v;
+    if (parse_digits(&s, &v))
+        return -1;
     unsigned shift = 0;
     switch (*s) {
     case 'k': case 'K': shift = 10; s++; break;

@@ -16,6 +16,7 @@
 #include <proteus/panic.h>
 #include <proteus/personality.h>
 #include <proteus/printk.h>
+#include <proteus/shutdown.h>
 #include <proteus/smp.h>
 #include <proteus/pvops.h>
 #include <proteus/pvpatch.h>
@@ -66,6 +67,16 @@ static void apply_options(void)
     else if (mem)
         memmap_limit(&boot_info.mem, limit);
 
+    /* shutdown_grace=S: seconds the app has to exit when asked (1-3600) */
+    const char *grace = kernel_option("shutdown_grace");
+    if (grace) {
+        u64 v;
+        if (cmdline_parse_uint(grace, 1, 3600, &v))
+            printk("proteus: shutdown_grace=%s is not 1-3600 seconds (ignored)\n", grace);
+        else
+            shutdown_set_grace((unsigned)v);
+    }
+
     const char *acpi = kernel_option("acpi");
     if (acpi && !strcmp(acpi, "off"))
         acpi_off = true;
@@ -114,6 +125,12 @@ static void *app_main_thread(void *unused)
     argv[argc] = NULL;
     cmdline_env(line, env_strings, sizeof(env_strings), envp, CMDLINE_MAX_OPTS);
     environ = envp;
+
+    /* 11. The platform's services that need threads (a Xen domU's
+     * xenstore), before the app can ask for them. */
+    const struct personality *p = platform_current();
+    if (p->start_services)
+        p->start_services();
 
     if (bench)
         printk("proteus: bench: cycles from the first instruction to main: %llu\n",

@@ -5,7 +5,8 @@
  * typo must not stop an appliance from booting), and answers the kernel's
  * questions about them. What an option does is up to the code that asks:
  * kernel/main.c (quiet, mem, acpi, bench, pvpatch, pvstats), the APIC
- * driver (apic), kernel/smp.c (nosmp, maxcpus). Options of the form
+ * driver (apic), kernel/smp.c (nosmp, maxcpus), kernel/shutdown.c
+ * (shutdown_grace). Options of the form
  * env.NAME=value are the app's environment, not the kernel's, and are only
  * checked for form here.
  */
@@ -17,7 +18,8 @@
 static struct cmdline cmdline;
 
 static const char *const known_options[] = { "quiet",  "mem",     "acpi",    "bench", "apic",
-                                             "pvpatch", "pvstats", "nosmp", "maxcpus" };
+                                             "pvpatch", "pvstats", "nosmp", "maxcpus",
+                                             "shutdown_grace" };
 
 void options_parse(const char *line, bool names_image, bool loader_truncated)
 {

@@ -12,6 +12,7 @@
  * interrupted into calling the same target twice.
  */
 #include <arch/cpu.h>
+#include <proteus/cmdline.h>
 #include <proteus/errno.h>
 #include <proteus/offer.h>
 #include <proteus/options.h>
@@ -199,11 +200,8 @@ static unsigned cpu_limit(void)
     const char *opt = kernel_option("maxcpus");
     if (!opt)
         return MAX_CPUS;
-    unsigned long n = 0;
-    const char *p = opt;
-    while (*p >= '0' && *p <= '9' && n <= MAX_CPUS)
-        n = n * 10 + (unsigned)(*p++ - '0');
-    if (*p || p == opt || n == 0) {
+    u64 n;
+    if (cmdline_parse_uint(opt, 1, ~0ULL, &n)) {
         printk("smp: maxcpus=%s is not a number of CPUs of at least 1 (ignored)\n", opt);
         return MAX_CPUS;
     }

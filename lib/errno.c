@@ -14,19 +14,26 @@ const char *errno_name(int err)
     case ENOENT: return "ENOENT";
     case EINTR: return "EINTR";
     case EIO: return "EIO";
+    case E2BIG: return "E2BIG";
     case EBADF: return "EBADF";
     case EAGAIN: return "EAGAIN";
     case ENOMEM: return "ENOMEM";
+    case EACCES: return "EACCES";
     case EFAULT: return "EFAULT";
     case EBUSY: return "EBUSY";
     case EEXIST: return "EEXIST";
     case ENODEV: return "ENODEV";
+    case EISDIR: return "EISDIR";
     case EINVAL: return "EINVAL";
     case ENOSPC: return "ENOSPC";
     case ESPIPE: return "ESPIPE";
+    case EROFS: return "EROFS";
     case ERANGE: return "ERANGE";
+    case EPROTO: return "EPROTO";
     case ENOSYS: return "ENOSYS";
+    case ENOTEMPTY: return "ENOTEMPTY";
     case ETIMEDOUT: return "ETIMEDOUT";
+    case EISCONN: return "EISCONN";
     default: return "E?";
     }
 }

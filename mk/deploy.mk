@@ -32,15 +32,16 @@ iso: deps
 	    --xen '$(ISO_XEN)' --xen-args '$(XEN_ARGS)'
 
 # -------------------------------------------------------------------- xl --
-# XL_NAME: the domain's name (default proteus-<app>); XL_MEMORY: MiB.
+# XL_NAME: the domain's name (default proteus-<app>); XL_MEMORY: MiB; XL_VCPUS: vCPUs.
 XL ?= $(BUILD)/$(ARCH)/$(APP).xl.cfg
 XL_NAME ?=
 XL_MEMORY ?= 64
+XL_VCPUS ?= 1
 
 xl: deps
 	$(Q)$(MAKE) --no-print-directory -j$(shell nproc) $(BUILD)/$(ARCH)/$(APP).elf
 	$(Q)$(WITH_KERNEL_ARGS) python3 scripts/mkxl.py --arch '$(ARCH)' --image '$(BUILD)/$(ARCH)/$(APP).elf' --out '$(XL)' \
-	    --name '$(XL_NAME)' --memory '$(XL_MEMORY)' --args "$$PROTEUS_ARGS"
+	    --name '$(XL_NAME)' --memory '$(XL_MEMORY)' --vcpus '$(XL_VCPUS)' --args "$$PROTEUS_ARGS"
 
 # --------------------------------------------------------------- libvirt --
 # LIBVIRT_TYPE: kvm, or qemu (TCG) where there is no KVM. LIBVIRT_NAME: the

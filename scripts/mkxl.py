@@ -49,14 +49,17 @@ def write(a):
         '# MiB; the kernel uses every page it is given.',
         f'memory = {int(a.memory)}',
         '# vCPUs: Proteus starts every one and runs threads on all (docs/smp.md).',
-        'vcpus = 1',
+        f'vcpus = {int(a.vcpus)}',
         '# The kernel command line: kernel options -- app arguments.',
         f'extra = {xl_string(a.args)}',
         '# exit(n) and main returning power the domain off (the status is on the',
-        '# console), a panic crashes it: either way it is gone. Write "preserve"',
-        '# in on_crash to keep a crashed domain for `xl dump-core`.',
+        '# console and in xenstore, data/exit-status: docs/xen-pv.md); a panic',
+        '# crashes it; `xl reboot` tells the app (SIGTERM), and when it exits the',
+        '# domain starts again. Write "preserve" in on_poweroff or on_crash to',
+        '# keep the ended domain (`xl list`, `xenstore-read`, `xl dump-core`)',
+        '# until `xl destroy`.',
         'on_poweroff = "destroy"',
-        'on_reboot = "destroy"',
+        'on_reboot = "restart"',
         'on_crash = "destroy"',
     ]
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
@@ -123,6 +126,7 @@ def main():
     ap.add_argument('--out', help='the xl.cfg to write')
     ap.add_argument('--name', default='', help='domain name (default proteus-<app>)')
     ap.add_argument('--memory', default='64', help='MiB')
+    ap.add_argument('--vcpus', default='1', help='vCPUs')
     ap.add_argument('--args', default='', help='kernel command line: kernel options -- app args')
     a = ap.parse_args()
     if a.check:
@@ -131,6 +135,8 @@ def main():
         ap.error('--arch, --image and --out are needed to write a file')
     if not a.memory.isdigit():
         sys.exit(f'mkxl: XL_MEMORY must be a number of MiB, not {a.memory!r}')
+    if not a.vcpus.isdigit() or int(a.vcpus) < 1:
+        sys.exit(f'mkxl: XL_VCPUS must be a count of vCPUs, not {a.vcpus!r}')
     try:
         write(a)
     except ValueError as e:

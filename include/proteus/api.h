@@ -26,6 +26,17 @@ int proteus_steal_ns(uint64_t *ns);
 /* The TSC value read at the first instruction of boot (for `make bench`). */
 uint64_t proteus_boot_tsc(void);
 
+/* Whether the platform asked to end the machine (Xen's `xl shutdown`,
+ * `xl reboot`; docs/lifecycle.md): 0 not, 1 poweroff, 2 reboot. The app
+ * is told by SIGTERM; this says which end follows its exit. */
+int proteus_shutdown_requested(void);
+/* The app's own xenstore keys (a Xen domU's configuration, written by the
+ * toolstack under /local/domain/<domid>/; a path without a leading '/' is
+ * relative to that): the value's length with the value and a NUL in buf,
+ * or a negative errno: -ENODEV where there is no xenstore, -ENOENT,
+ * -EACCES, -ERANGE when len cannot hold it (include/pv/xenstore.h). */
+int proteus_xenstore_read(const char *path, char *buf, size_t len);
+
 /* Facts sysconf() reports (kernel/libc/sysconf.c). The page size of the
  * heap and of every mapping, and the most bytes the boot command line,
  * app arguments and environment together can hold. */
@@ -50,6 +61,10 @@ void *libc_default_reent(void);          /* the main thread's: newlib's own */
 void libc_reent_init(void *space);       /* a fresh one in PROTEUS_REENT_SPACE bytes */
 void libc_reent_flush(void *space);      /* flush its stdout and stderr */
 void libc_reent_fini(void *space);       /* free it; not the current one */
+/* Run the app's SIGTERM handler (in the calling thread): 1 when one ran,
+ * 0 when SIGTERM has its default action, -1 when the app ignores it
+ * (kernel/libc/signals.c; the kernel's shutdown requests use it). */
+int libc_deliver_sigterm(void);
 /* The current one is this_cpu()->reent, set on every switch; newlib
  * reaches it through __getreent() (kernel/libc/threads.c). */
 

@@ -57,5 +57,8 @@ unsigned cmdline_env(const struct cmdline *c, char *buf, size_t size, char **env
 
 /* Parse a size with an optional K/M/G suffix; -1 on malformed input. */
 int cmdline_parse_size(const char *s, u64 *out);
+/* Parse a decimal number within [min, max]; -1 on malformed input or one
+ * outside. */
+int cmdline_parse_uint(const char *s, u64 min, u64 max, u64 *out);
 
 #endif

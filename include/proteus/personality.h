@@ -51,6 +51,10 @@ struct personality {
     const struct vm_region *(*image_regions)(unsigned *n);
     /* Whether the machine's firmware tables (ACPI) describe it. */
     bool firmware_tables;
+    /* The platform's own services that need threads and may block
+     * (a Xen domU's xenstore and the toolstack's requests): run in the
+     * app's main thread before main(). NULL: none. */
+    void (*start_services)(void);
 
     /* How to patch call sites of the op at `offset` in struct pv_ops, now
      * implemented by `impl`. NULL, or leaving *d alone: a direct call. */

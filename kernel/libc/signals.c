@@ -1,7 +1,7 @@
 /*
  * Signals, as far as one process with no other processes and no terminal
- * has them: newlib's signal() and raise() keep a handler table and call
- * a handler synchronously; a signal whose action is the default ends up
+ * has them: signal() and raise() keep one handler table and call a
+ * handler synchronously; a signal whose action is the default ends up
  * here, in kill(), and so does abort(). A signal whose default action
  * ends a process ends the machine instead, the way a fault does: a
  * message, a backtrace and the panic status (POSIX.1-2017, XBD
@@ -18,6 +18,38 @@
 #include "glue.h"
 
 int kill(pid_t pid, int sig);
+
+/* The dispositions, one table for the whole app. newlib keeps its table
+ * in each thread's reent (_signal_r, _raise_r), so a handler set by one
+ * thread would be unknown to another; POSIX makes dispositions
+ * process-wide (XSH 2.4.3), so signal() and raise() are defined here and
+ * newlib's are not linked. A handler stays installed when it runs (BSD
+ * and glibc semantics; ISO C allows either). */
+static _sig_func_ptr handlers[NSIG];   /* zero is SIG_DFL */
+
+_sig_func_ptr signal(int sig, _sig_func_ptr func)
+{
+    if (sig <= 0 || sig >= NSIG || ((sig == SIGKILL || sig == SIGSTOP) && func != SIG_DFL)) {
+        libc_set_errno(EINVAL);
+        return SIG_ERR;
+    }
+    return __atomic_exchange_n(&handlers[sig], func, __ATOMIC_ACQ_REL);
+}
+
+int raise(int sig)
+{
+    if (sig <= 0 || sig >= NSIG) {
+        libc_set_errno(EINVAL);
+        return -1;
+    }
+    _sig_func_ptr h = __atomic_load_n(&handlers[sig], __ATOMIC_ACQUIRE);
+    if (h == SIG_IGN)
+        return 0;
+    if (h == SIG_DFL)
+        return kill(1, sig);
+    h(sig);
+    return 0;
+}
 
 /* abort() in progress: its SIGABRT is reported as abort() itself. */
 static volatile bool aborting;
@@ -75,7 +107,7 @@ int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
         libc_set_errno(EINVAL);
         return -1;
     }
-    /* newlib's signal() only swaps; a query swaps twice */
+    /* signal() only swaps; a query swaps twice */
     _sig_func_ptr prev = signal(sig, act ? act->sa_handler : SIG_DFL);
     if (!act)
         signal(sig, prev);
@@ -92,4 +124,20 @@ int sigprocmask(int how, const sigset_t *set, sigset_t *old)
 {
     libc_set_errno(ENOSYS);
     return -1;
+}
+
+/* The kernel's shutdown request (kernel/shutdown.c): SIGTERM to the app,
+ * run by raise() like any signal here, in the kernel's "shutdown" thread.
+ * Its default action would end the machine as a fatal signal does; for a
+ * request to power off that is not an error, so the kernel is told and
+ * ends it cleanly instead. */
+int libc_deliver_sigterm(void)
+{
+    _sig_func_ptr h = __atomic_load_n(&handlers[SIGTERM], __ATOMIC_ACQUIRE);
+    if (h == SIG_DFL || h == SIG_ERR)
+        return 0;
+    if (h == SIG_IGN)
+        return -1;
+    raise(SIGTERM);
+    return 1;
 }

@@ -287,12 +287,17 @@ static void print_thread(const struct thread_info *ti, void *ctx)
            ti->state, (unsigned long long)ti->switches_in);
 }
 
-static void debug_event(unsigned vector, void *ctx)
+void xen_dump_state(const char *why)
 {
-    printk("xen: VIRQ_DEBUG: %llu upcalls, %llu stray events, %llu timer interrupts; threads:\n",
-           (unsigned long long)xen_upcalls, (unsigned long long)xen_stray_events,
+    printk("xen: %s: %llu upcalls, %llu stray events, %llu timer interrupts; threads:\n",
+           why, (unsigned long long)xen_upcalls, (unsigned long long)xen_stray_events,
            (unsigned long long)irq_counts[VEC_TIMER]);
     thread_for_each(print_thread, NULL);
+}
+
+static void debug_event(unsigned vector, void *ctx)
+{
+    xen_dump_state("VIRQ_DEBUG");
 }
 
 static int register_callback(unsigned type, void *entry)

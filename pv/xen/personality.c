@@ -71,6 +71,15 @@ static paddr_t xen_page_tables(void)
     return read_pt_base();
 }
 
+/* A domU's xenstore, then what the toolstack asks through it. */
+static void xen_start_services(void)
+{
+    if (xen_is_dom0())
+        return;
+    if (!xenstore_init())
+        xen_control_init();
+}
+
 const struct personality xen_pv_personality = {
     .name = "xen-pv",
     .probe = xen_probe,
@@ -78,5 +87,6 @@ const struct personality xen_pv_personality = {
     .setup_cpu = xen_setup_cpu,
     .adopt_page_tables = xen_page_tables,
     .firmware_tables = false,
+    .start_services = xen_start_services,
     .patch = native_patch,
 };

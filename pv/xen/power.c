@@ -1,6 +1,8 @@
 /*
  * Ending a Xen PV domain: SCHEDOP_shutdown, with `crash` for a kernel
- * panic and `poweroff` otherwise, after saying so on the console. For a
+ * panic, `reboot` when the toolstack asked for one (pv/xen/control.c)
+ * and `poweroff` otherwise, after saying so on the console; a domU first
+ * writes the exit status to data/exit-status. For a
  * clean exit dom0 also writes the status to QEMU's isa-debug-exit port,
  * after raising its I/O privilege with PHYSDEVOP_set_iopl (Xen lets dom0
  * use every I/O port it does not keep for itself: xen/arch/x86/dom0_build.c,
@@ -12,12 +14,16 @@
 #include "xen.h"
 #include <proteus/panic.h>
 #include <proteus/printk.h>
+#include <proteus/shutdown.h>
 
 static PVOP_ABI __noreturn void xen_exit(int status)
 {
     bool crash = status == PANIC_EXIT_STATUS;
-    printk("proteus: xen: SCHEDOP_shutdown (%s), exit status %d\n", crash ? "crash" : "poweroff",
-           status);
+    bool reboot = !crash && shutdown_requested() == SHUTDOWN_KIND_REBOOT;
+    if (!crash)
+        xen_control_exit_status(status);   /* a domU's data/exit-status */
+    printk("proteus: xen: SCHEDOP_shutdown (%s), exit status %d\n",
+           crash ? "crash" : reboot ? "reboot" : "poweroff", status);
     if (xen_is_dom0() && !crash) {
         struct physdev_set_iopl iopl = { .iopl = 1 };
         long err = xen_hypercall(__HYPERVISOR_physdev_op, PHYSDEVOP_set_iopl, &iopl, 0);
@@ -26,7 +32,9 @@ static PVOP_ABI __noreturn void xen_exit(int status)
         else
             __asm__ __volatile__("outb %b0, %w1" ::"a"(exit_port_byte(status)), "Nd"((u16)CONFIG_DEBUG_EXIT_PORT));
     }
-    struct sched_shutdown sd = { .reason = crash ? SHUTDOWN_crash : SHUTDOWN_poweroff };
+    struct sched_shutdown sd = { .reason = crash    ? SHUTDOWN_crash
+                                           : reboot ? SHUTDOWN_reboot
+                                                    : SHUTDOWN_poweroff };
     for (;;) {
         long err = xen_hypercall(__HYPERVISOR_sched_op, SCHEDOP_shutdown, &sd, 0);
         printk("xen: SCHEDOP_shutdown failed: %s (%ld); trying again\n", xen_errno_name(err), err);

@@ -99,8 +99,20 @@ void xen_upcall(struct trap_frame *f);
  * it on first use). */
 void xen_evtchn_cpu_running(unsigned cpu, bool running);
 
+/* The kernel's state on the console: counts and threads (VIRQ_DEBUG,
+ * which Xen's 'q' debug key sends; `xl sysrq <domain> t`). */
+void xen_dump_state(const char *why);
+
 /* Ask Xen to deliver pending events now (called after unmasking). */
 void xen_force_upcall(void);
+
+/* xenstore.c: connect to xenstored (a domU; -ENODEV for dom0). */
+int xenstore_init(void);
+/* control.c: the toolstack's requests (control/shutdown, control/sysrq),
+ * the feature keys that advertise them, and the exit status written to
+ * data/exit-status before the domain ends. */
+void xen_control_init(void);
+void xen_control_exit_status(int status);
 
 /* time.c: nanoseconds of Xen system time when the kernel's clock read 0. */
 extern u64 xen_boot_system_ns;

@@ -39,7 +39,8 @@ DEFAULTS = {'machine': 'pc', 'boot': 'multiboot', 'mem': '64', 'accel': 'tcg',
             'qemu': 'system', 'hypervisor': 'none', 'xen_args': '',
             'option_rom': '', 'rom_checksum': 'checked',
             'expect_tcg': '', 'expect_kvm': '', 'loader': '',
-            'patch': '', 'gdb': '', 'cdrom': '', 'command': '', 'smp': '1'}
+            'patch': '', 'gdb': '', 'cdrom': '', 'command': '', 'smp': '1',
+            'xl_memory': '64', 'xl_vcpus': '1', 'xl_actions': '', 'xl_end': 'poweroff'}
 FIELDS = set(DEFAULTS) | {'image', 'arch', 'cpu', 'input_after'}
 DEFAULT_CPU = {'x86_64': 'qemu64', 'i386': 'qemu32'}
 # When a row's input is typed if the row sets no input_after: once the
@@ -72,6 +73,14 @@ EXIT_DEVICE = ['-device', 'isa-debug-exit,iobase=0xf4,iosize=4']
 #             its last words and stay halted; the runner ends it at the
 #             timeout, and that is the pass condition here alone
 ENDS = ('status', 'poweroff', 'halt', 'reset')
+# hypervisor = xl rows: Proteus as a domU under Debian's xl on a Linux dom0
+# (tests/boot/xl_host.py), every row of an arch in one dom0 boot. xl_end
+# is how the domain's first life ends, as xl reports it: "has shut down,
+# reason code R" (poweroff 0, reboot 1, crash 3) or "has been destroyed".
+XL_ENDS = ('poweroff', 'reboot', 'crash', 'destroy')
+XL_REASON = {'poweroff': 0, 'reboot': 1, 'crash': 3}
+XL_ACTIONS = ('wait', 'xl', 'console', 'store', 'sleep')
+XL_XEN = {'x86_64': 'xen-4.17.elf', 'i386': 'xen-4.17-pv32.elf'}
 # Under this nested KVM, -cpu host and -cpu max fail ("failed to set MSR 0x10a").
 KVM_CPU = {'max': 'host,-arch-capabilities'}
 # The hostile test loader (tests/boot/loader/): QEMU boots it, and it boots
@@ -112,6 +121,7 @@ class Run:
     cdrom: tuple = None    # (app, `make iso` variables): boot the GRUB ISO it makes (build_isos)
     command: str = None    # a host command instead of QEMU (run_command)
     input_ack: tuple = None   # (piece size, regex): input flow-controlled by the guest
+    xl: dict = None        # hypervisor = xl: the domU's config and dom0's actions (run_xl)
 
 
 @dataclass
@@ -194,7 +204,10 @@ def load_table(path, build_dir):
         check(t['accel'] in ('tcg', 'kvm', 'both'), 'accel must be tcg, kvm or both')
         check(t['end'] in ENDS, f'end must be one of {", ".join(ENDS)}')
         check(t['qemu'] in ('system', 'backport'), 'qemu must be system or backport')
-        check(t['hypervisor'] in ('none', 'xen'), 'hypervisor must be none or xen')
+        check(t['hypervisor'] in ('none', 'xen', 'xl'), 'hypervisor must be none, xen or xl')
+        check(t['xl_end'] in XL_ENDS, f'xl_end must be one of {", ".join(XL_ENDS)}')
+        check(t['hypervisor'] == 'xl' or not any(t[k] != DEFAULTS[k] for k in DEFAULTS if k.startswith('xl_')),
+              'the xl_ fields are for hypervisor = xl rows')
         check(t['rom_checksum'] in ('checked', 'unchecked'), 'rom_checksum must be checked or unchecked')
         check(not t['loader'] or (machine == 'pc' and t['hypervisor'] == 'none'),
               'a loader row needs machine = pc and no hypervisor')
@@ -241,6 +254,23 @@ def load_table(path, build_dir):
             patch = (image, what, symbol)
             image = os.path.join(build_dir, 'test-images', arch,
                                  f"{os.path.basename(image)[:-4]}-{what}-{symbol}.elf")
+        if t['hypervisor'] == 'xl':
+            check(t['accel'] == 'tcg' and not (t['loader'] or t['cdrom'] or t['patch'] or t['gdb']
+                                               or t['command'] or t['input'] or t['input_file']),
+                  'an xl row runs under the dom0 host (TCG): no loader, cdrom, patch, gdb, '
+                  'command or input (type with a console action)')
+            check(t['xl_memory'].isdigit() and 8 <= int(t['xl_memory']) <= 1024,
+                  'xl_memory must be 8-1024 (MiB)')
+            check(t['xl_vcpus'].isdigit() and int(t['xl_vcpus']) >= 1, 'xl_vcpus must be a count')
+            actions = [l.strip() for l in t['xl_actions'].splitlines() if l.strip()]
+            check(all(a.split()[0] in XL_ACTIONS for a in actions),
+                  f'xl_actions: each line one of {", ".join(XL_ACTIONS)}')
+            expect = regexes(where, 'expect', t['expect'] + '\n' + t['expect_tcg'])
+            runs.append(Run(f'{name}-tcg', arch, image, 'tcg', [], timeout, status, expect, reject,
+                            xl={'name': 'px-' + name, 'memory': t['xl_memory'],
+                                'vcpus': t['xl_vcpus'], 'args': t['append'],
+                                'actions': actions, 'end': t['xl_end']}))
+            continue
         for accel in ('tcg', 'kvm') if t['accel'] == 'both' else (t['accel'],):
             expect = regexes(where, 'expect', t['expect'] + '\n' + t['expect_' + accel])
             # Xen itself is the 64-bit guest of QEMU, whatever the image's arch
@@ -844,6 +874,8 @@ def needed_files(run, build_dir):
     own. A command row needs what its command builds itself."""
     if run.command:
         return []
+    if run.xl:
+        return [run.image, os.path.join(build_dir, 'xen', XL_XEN[run.arch])]
     if run.cdrom:
         xen = [os.path.join(build_dir, 'xen', 'xen-4.17-pv32.elf')] \
             if run.arch == 'i386' and 'ISO_DEFAULT=xen' in run.cdrom[1] else []
@@ -873,7 +905,7 @@ def build_missing(runs, build_dir):
         r = os.path.relpath(f, build_dir)
         if r.startswith('qemu-backport' + os.sep):
             steps.setdefault(('./scripts/fetch-qemu-backport.sh', os.path.join(rel, 'qemu-backport')), []).append(f)
-        elif r == os.path.join('xen', 'xen-4.17-pv32.elf'):
+        elif r == os.path.join('xen', XL_XEN['i386']):
             steps.setdefault(('./scripts/build-xen-pv32.sh', os.path.join(rel, 'xen')), []).append(f)
         elif not r.startswith('..'):
             steps.setdefault(tuple(make), []).append(os.path.join(rel, r))
@@ -1080,6 +1112,83 @@ def nested_host_run(jobs, build_dir, batches=1, say=print, host_cpus=1):
     return outcomes
 
 
+def run_xl(runs, build_dir):
+    """The hypervisor = xl runs: one dom0 boot per arch (the arches side by
+    side), each run a domain created from its own xl config (scripts/mkxl.py,
+    as `make xl` writes it), judged from its part of the host's output.
+    Returns {run name: Result}."""
+    spec = importlib.util.spec_from_file_location('xl_host', os.path.join(REPO, 'tests', 'boot', 'xl_host.py'))
+    xl_host = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(xl_host)
+    results = {}
+
+    def one_arch(arch, group):
+        cfg_dir = os.path.join(build_dir, 'test-images', arch, 'xl')
+        os.makedirs(cfg_dir, exist_ok=True)
+        jobs = []
+        for r in group:
+            cfg = os.path.join(cfg_dir, r.xl['name'] + '.cfg')
+            p = subprocess.run([sys.executable, os.path.join(REPO, 'scripts', 'mkxl.py'), '--arch', arch,
+                                '--image', r.image, '--out', cfg, '--name', r.xl['name'],
+                                '--memory', r.xl['memory'], '--vcpus', r.xl['vcpus'],
+                                '--args', r.xl['args']], capture_output=True, text=True)
+            if p.returncode:
+                raise TableError(f'{r.name}: mkxl failed: {(p.stdout + p.stderr).strip()}')
+            jobs.append({'cfg': cfg, 'actions': r.xl['actions'], 'timeout': int(r.timeout)})
+        print(f'XL    dom0 host ({arch}): {len(group)} domain(s) in one boot', flush=True)
+        t0 = time.monotonic()
+        rc, text = xl_host.run_host(arch, jobs)
+        secs = (time.monotonic() - t0) / len(group)
+        if rc:
+            for r in group:
+                results[r.name] = Result('FAIL', secs, 'the dom0 host failed', text, broken=True)
+            return
+        for r, part in zip(group, xl_host.split_domains(text, len(group))):
+            results[r.name] = judge_xl(r, part, secs)
+
+    by_arch = {}
+    for r in runs:
+        by_arch.setdefault(r.arch, []).append(r)
+    threads = [threading.Thread(target=one_arch, args=(a, g)) for a, g in by_arch.items()]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for r in runs:
+        results.setdefault(r.name, Result('FAIL', None, 'no result from the dom0 host', broken=True))
+    return results
+
+
+def judge_xl(run, part, secs):
+    """An xl run's verdict from its part of the dom0 host's output: how
+    the domain ended (xl_end), the exit status it left in xenstore
+    (expect_status; 256, a crash, leaves none), expect and reject, and no
+    complaint from the host (a wait that timed out, a domain that did not
+    end)."""
+    if not part:
+        return Result('FAIL', secs, 'the dom0 host stopped before this domain', part)
+    why = []
+    ends = re.findall(r'^Domain \d+ (has shut down, reason code (\d+)|has been destroyed)', part, re.M)
+    want = run.xl['end']
+    if not ends:
+        why.append(f'xl reported no end of the domain (expected {want})')
+    elif want == 'destroy' and ends[0][1]:
+        why.append(f'the domain shut down (reason code {ends[0][1]}) before it was destroyed')
+    elif want != 'destroy' and ends[0][1] != str(XL_REASON[want]):
+        why.append(f'the domain ended with {ends[0][0]!r}, expected reason code {XL_REASON[want]} ({want})')
+    m = re.search(r'^exit-status: (\S+)', part, re.M)
+    got = m.group(1) if m else None
+    if run.status == 256 or want == 'destroy':
+        if got not in ('none', 'gone') and not (want == 'destroy' and got is None):
+            why.append(f'data/exit-status is {got}, expected none')
+    elif got != str(run.status):
+        why.append(f'data/exit-status is {got}, expected {run.status}')
+    why += [f'host: {l}' for l in re.findall(r'^xl_host: (?:no \d+ line|the domain did not end).*$', part, re.M)]
+    why += [f'missing /{rx.pattern}/' for rx in run.expect if not rx.search(part)]
+    why += [f'rejected /{rx.pattern}/ found' for rx in run.reject if rx.search(part)]
+    return Result('FAIL' if why else 'PASS', secs, '; '.join(why), part)
+
+
 def run_nested(runs, build_dir, batches):
     """Boot the nested host once per batch and judge each run from its part
     of the host's console. Returns {run name: Result}."""
@@ -1158,6 +1267,8 @@ def main():
                     nested[r.name] = Result('SKIP', reason=f'KVM not usable here, and not nested: {why}')
             nested.update(run_nested([r for r in local_kvm_cannot if r.name not in nested],
                                      args.build_dir, max(1, args.j)))
+    xl = run_xl([r for r in runs if r.xl and not any(f in unbuilt for f in needed_files(r, args.build_dir))],
+                args.build_dir) if any(r.xl for r in runs) else {}
     lock = threading.Lock()
     stopping = threading.Event()
 
@@ -1169,6 +1280,8 @@ def main():
             res = iso_failures[run.name]
         elif run.name in nested:
             res = nested[run.name]
+        elif run.name in xl:
+            res = xl[run.name]
         elif run.accel == 'kvm' and kvm_problem:
             res = Result('SKIP', reason=f'KVM not usable: {kvm_problem} (and --no-nested-kvm)')
         else:
@@ -1179,7 +1292,9 @@ def main():
             line = f'{res.result:5} {run.name}' + (f' ({res.secs:.2f} s)' if res.secs is not None else '')
             print(line + (f': {res.reason}' if res.reason else ''))
             if res.result in ('FAIL', 'TIMEOUT') and res.secs is not None:
-                print(f'    $ {shlex.join(run.cmd)}')
+                print(f'    $ {shlex.join(run.cmd)}' if run.cmd else
+                      f'    xl domain {run.xl["name"]} under the dom0 host' if run.xl else
+                      f'    $ {run.command}')
                 lines = res.output.rstrip('\n').split('\n') if res.output else []
                 shown = lines if args.verbose else lines[-TAIL:]
                 # A failed case's own verdict may lie above the tail (selftest

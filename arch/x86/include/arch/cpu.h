@@ -40,6 +40,7 @@ void cpu_ap_init(unsigned cpu);  /* a started CPU's own tables, IDT and FPU (arc
 #define VEC_IPI_CALL 0xf3      /* another CPU asks this one to run a function (kernel/smp.c) */
 #define VEC_IPI_STOP 0xf4      /* a fatal error elsewhere: halt (kernel/smp.c) */
 #define VEC_IPI_RESCHED 0xf5   /* a thread this CPU may run was queued (kernel/sched.c) */
+#define VEC_XENSTORE 0xf6      /* xenstored answered or a watch fired (Xen PV domU) */
 #define VEC_SPURIOUS 0xff
 
 typedef void (*irq_handler_t)(unsigned vector, void *ctx);

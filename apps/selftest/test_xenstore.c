@@ -1,0 +1,179 @@
+/*
+ * The xenstore client (pv/xen/xenstore.c) against the real xenstored of a
+ * domU's toolstack: read, write, directory and rm under the domain's own
+ * data/ path, transactions, watches, and the errors xenstored names. The
+ * keys this writes are its own (data/selftest*), removed at the end of
+ * each case. The wire format's checks against hostile servers are host
+ * unit tests (tests/unit/test_xenstore_wire.c). Elsewhere (dom0, other
+ * platforms) each case says SKIP.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <proteus/api.h>
+#include <pv/xenstore.h>
+#include "selftest.h"
+
+static bool no_xenstore(void)
+{
+    if (!xenstore_available())
+        test_skip("no xenstore (not a Xen PV domU)");
+    return !xenstore_available();
+}
+
+static void test_read_write(void)
+{
+    if (no_xenstore())
+        return;
+    char buf[64];
+    CHECK(xenstore_write(XS_NO_TRANSACTION, "data/selftest", "v1") == 0, "write failed");
+    int n = xenstore_read(XS_NO_TRANSACTION, "data/selftest", buf, sizeof(buf));
+    CHECK(n == 2 && !strcmp(buf, "v1"), "read back %d: '%s'", n, n >= 0 ? buf : "");
+    CHECK(xenstore_read(XS_NO_TRANSACTION, "data/selftest", buf, 2) == -ERANGE,
+          "a buffer without room for the NUL must give -ERANGE");
+    /* the public call an app uses reads the same key */
+    CHECK(proteus_xenstore_read("data/selftest", buf, sizeof(buf)) == 2, "proteus_xenstore_read");
+    CHECK(xenstore_write(XS_NO_TRANSACTION, "data/selftest-b", "") == 0, "an empty value");
+    n = xenstore_directory(XS_NO_TRANSACTION, "data", buf, sizeof(buf));
+    bool a = false, b = false;
+    for (const char *p = buf; n > 0 && p < buf + sizeof(buf) && *p; p += strlen(p) + 1) {
+        a |= !strcmp(p, "selftest");
+        b |= !strcmp(p, "selftest-b");
+    }
+    CHECK(n >= 2 && a && b, "directory data: %d entries, selftest %d, selftest-b %d", n, a, b);
+    CHECK(xenstore_rm(XS_NO_TRANSACTION, "data/selftest") == 0 &&
+              xenstore_rm(XS_NO_TRANSACTION, "data/selftest-b") == 0, "rm failed");
+    CHECK(xenstore_read(XS_NO_TRANSACTION, "data/selftest", buf, sizeof(buf)) == -ENOENT,
+          "a removed key must be -ENOENT");
+    test_pass();
+}
+
+/* What the toolstack and the kernel wrote: the domain's name and the
+ * feature keys that advertise the shutdown requests Proteus acts on. */
+static void test_domain_keys(void)
+{
+    if (no_xenstore())
+        return;
+    char buf[128];
+    int n = xenstore_read(XS_NO_TRANSACTION, "name", buf, sizeof(buf));
+    CHECK(n > 0, "name: %d", n);
+    n = xenstore_read(XS_NO_TRANSACTION, "control/feature-poweroff", buf, sizeof(buf));
+    CHECK(n == 1 && buf[0] == '1', "control/feature-poweroff: %d", n);
+    n = xenstore_read(XS_NO_TRANSACTION, "control/feature-reboot", buf, sizeof(buf));
+    CHECK(n == 1 && buf[0] == '1', "control/feature-reboot: %d", n);
+    test_pass();
+}
+
+/* xenstored's own errors reach the caller by name; a request too long to
+ * frame is refused before it is sent. */
+static void test_errors(void)
+{
+    if (no_xenstore())
+        return;
+    char buf[32];
+    CHECK(xenstore_read(XS_NO_TRANSACTION, "data/selftest-none", buf, sizeof(buf)) == -ENOENT,
+          "a missing key must be -ENOENT");
+    int err = xenstore_write(XS_NO_TRANSACTION, "/tool/selftest", "x");
+    CHECK(err == -EACCES, "writing /tool as a domU gave %d, not -EACCES", err);
+    static char big[5000];
+    memset(big, 'a', sizeof(big) - 1);
+    err = xenstore_write(XS_NO_TRANSACTION, "data/selftest-big", big);
+    CHECK(err == -E2BIG, "a %zu-byte value gave %d, not -E2BIG", sizeof(big) - 1, err);
+    struct xenstore_stats st;
+    xenstore_get_stats(&st);
+    CHECK(st.ring_errors == 0 && st.protocol_errors == 0 && st.unknown_replies == 0 &&
+              st.unknown_watches == 0 && st.timeouts == 0,
+          "the client counted trouble: ring %llu, protocol %llu, unknown replies %llu, "
+          "watches %llu, timeouts %llu",
+          (unsigned long long)st.ring_errors, (unsigned long long)st.protocol_errors,
+          (unsigned long long)st.unknown_replies, (unsigned long long)st.unknown_watches,
+          (unsigned long long)st.timeouts);
+    test_pass();
+}
+
+static int write_pair(u32 tx, void *ctx)
+{
+    int err = xenstore_write(tx, "data/selftest-t1", ctx);
+    return err ? err : xenstore_write(tx, "data/selftest-t2", ctx);
+}
+
+static void test_transaction(void)
+{
+    if (no_xenstore())
+        return;
+    char buf[32];
+    u32 tx;
+    /* an aborted one leaves nothing */
+    CHECK(xenstore_transaction_start(&tx) == 0 && tx != XS_NO_TRANSACTION, "start");
+    CHECK(xenstore_write(tx, "data/selftest-t1", "gone") == 0, "write in the transaction");
+    CHECK(xenstore_transaction_end(tx, true) == 0, "abort");
+    CHECK(xenstore_read(XS_NO_TRANSACTION, "data/selftest-t1", buf, sizeof(buf)) == -ENOENT,
+          "an aborted write is there");
+    /* a committed one leaves both */
+    CHECK(xenstore_transact(write_pair, "both") == 0, "transact");
+    CHECK(xenstore_read(XS_NO_TRANSACTION, "data/selftest-t1", buf, sizeof(buf)) == 4 &&
+              !strcmp(buf, "both"), "t1");
+    CHECK(xenstore_read(XS_NO_TRANSACTION, "data/selftest-t2", buf, sizeof(buf)) == 4 &&
+              !strcmp(buf, "both"), "t2");
+    /* a conflicting one gives -EAGAIN: another write to a key it read */
+    CHECK(xenstore_transaction_start(&tx) == 0, "start");
+    CHECK(xenstore_read(tx, "data/selftest-t1", buf, sizeof(buf)) == 4, "read in it");
+    CHECK(xenstore_write(XS_NO_TRANSACTION, "data/selftest-t1", "other") == 0, "outside write");
+    CHECK(xenstore_write(tx, "data/selftest-t2", "lost") == 0, "write in it");
+    int err = xenstore_transaction_end(tx, false);
+    CHECK(err == -EAGAIN, "a conflicting commit gave %d, not -EAGAIN", err);
+    CHECK(xenstore_read(XS_NO_TRANSACTION, "data/selftest-t2", buf, sizeof(buf)) == 4,
+          "the conflicting write landed");
+    xenstore_rm(XS_NO_TRANSACTION, "data/selftest-t1");
+    xenstore_rm(XS_NO_TRANSACTION, "data/selftest-t2");
+    test_pass();
+}
+
+static volatile int watch_fired;
+static char watch_path[128];
+
+static void on_change(struct xenstore_watch *w, const char *changed)
+{
+    snprintf(watch_path, sizeof(watch_path), "%s", changed);
+    __atomic_add_fetch(&watch_fired, 1, __ATOMIC_SEQ_CST);
+}
+
+static bool wait_fired(int n)
+{
+    uint64_t end = proteus_clock_ns() + 5000000000ull;
+    while (__atomic_load_n(&watch_fired, __ATOMIC_SEQ_CST) < n && proteus_clock_ns() < end)
+        proteus_sleep_until_ns(proteus_clock_ns() + 1000000);
+    return watch_fired >= n;
+}
+
+/* A watch fires once when set and after each change below its path, in
+ * the xenwatch thread, and never after unwatch. */
+static void test_watch(void)
+{
+    if (no_xenstore())
+        return;
+    static struct xenstore_watch w = { .path = "data/selftest-w", .fn = on_change };
+    watch_fired = 0;
+    CHECK(xenstore_watch(&w) == 0, "watch failed");
+    CHECK(wait_fired(1), "no event when the watch was set");
+    CHECK(xenstore_write(XS_NO_TRANSACTION, "data/selftest-w/child", "1") == 0, "write");
+    CHECK(wait_fired(2), "no event after a write below the path (%d)", watch_fired);
+    CHECK(strstr(watch_path, "data/selftest-w"), "event for %s", watch_path);
+    CHECK(xenstore_unwatch(&w) == 0, "unwatch failed");
+    int before = watch_fired;
+    CHECK(xenstore_write(XS_NO_TRANSACTION, "data/selftest-w/child", "2") == 0, "write");
+    CHECK(xenstore_read(XS_NO_TRANSACTION, "data/selftest-w/child", watch_path, 8) == 1,
+          "read after the write");   /* a round trip: an event would have come first */
+    CHECK(watch_fired == before, "an event after unwatch");
+    xenstore_rm(XS_NO_TRANSACTION, "data/selftest-w");
+    test_pass();
+}
+
+const struct test_case xenstore_tests[] = {
+    { "xen.xenstore_read_write", test_read_write },
+    { "xen.xenstore_domain_keys", test_domain_keys },
+    { "xen.xenstore_errors", test_errors },
+    { "xen.xenstore_transaction", test_transaction },
+    { "xen.xenstore_watch", test_watch },
+    { NULL, NULL },
+};
