@@ -475,11 +475,40 @@ def pvclock():
     }
 
 
+# ---------------------------------------------------------------- xenstore --
+# ops: op % 6 picks the move: 0 server bytes, 1 server header, 2 rsp_prod
+# step, 3 req_cons step, 4 client take, 5 client put.
+def xenstore():
+    def put(b): return u8(0) + u8(len(b)) + b
+    def hdr(t, rid, n): return u8(1) + u8(t) + u8(rid) + u16(n)
+    def prod_step(d): return u8(2) + u16(d)
+    def cons_step(d): return u8(3) + u16(d)
+    TAKE = u8(4)
+    def req(n): return u8(5) + u16(n)
+    XS_DIRECTORY, XS_READ, XS_TRANSACTION_START, XS_WRITE, XS_WATCH_EVENT, XS_ERROR = 1, 2, 6, 11, 15, 16
+    return {
+        "read-reply": req(20) + hdr(XS_READ, 1, 5) + put(b"hello") + TAKE,
+        "reply-in-pieces": hdr(XS_WRITE, 2, 3) + TAKE + put(b"O") + TAKE + put(b"K\0") + TAKE,
+        "two-messages": hdr(XS_WRITE, 1, 3) + put(b"OK\0") + hdr(XS_WATCH_EVENT, 0, 6) +
+        put(b"a\0pw1\0") + TAKE + TAKE + TAKE,
+        "error-reply": hdr(XS_ERROR, 3, 7) + put(b"ENOENT\0") + TAKE,
+        "directory-unterminated": hdr(XS_DIRECTORY, 4, 4) + put(b"a\0bc") + TAKE,
+        "transaction-id": hdr(XS_TRANSACTION_START, 5, 3) + put(b"17\0") + TAKE,
+        "oversized-header": hdr(XS_READ, 6, 4097) + put(b"x") + TAKE + hdr(XS_WRITE, 7, 3) +
+        put(b"OK\0") + TAKE,
+        "prod-beyond-ring": prod_step(1025) + TAKE,
+        "prod-backwards": hdr(XS_WRITE, 1, 3) + put(b"OK\0") + hdr(XS_READ, 2, 9) + TAKE +
+        prod_step(-8) + TAKE,
+        "request-ring-full": req(2000) + req(10) + cons_step(100) + req(200) + cons_step(-2000) +
+        req(1),
+    }
+
+
 HARNESSES = {
     "cmdline": cmdline, "memmap": memmap, "madt": madt, "hypervisor": hypervisor,
     "vmi_rom": vmi_rom, "ldt_desc": ldt_desc, "xen_console_ring": xen_console_ring,
     "multiboot": multiboot, "pvh": pvh, "xen_start_info": xen_start_info, "acpi": acpi,
-    "pvclock": pvclock,
+    "pvclock": pvclock, "xenstore": xenstore,
 }
 
 

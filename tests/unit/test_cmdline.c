@@ -530,3 +530,23 @@ TEST(cmdline_env_copies_are_writable_and_separate)
     CHECK_STREQ(c.opts[0], "env.X=abc");
     CHECK_STREQ(env[0], "X=zbc");
 }
+
+TEST(cmdline_parse_uint_bounds)
+{
+    u64 v = 7;
+    CHECK_EQ(cmdline_parse_uint("1", 1, 3600, &v), 0);
+    CHECK_EQ(v, 1);
+    CHECK_EQ(cmdline_parse_uint("3600", 1, 3600, &v), 0);
+    CHECK_EQ(v, 3600);
+    v = 7;
+    CHECK_EQ(cmdline_parse_uint("0", 1, 3600, &v), -1);
+    CHECK_EQ(cmdline_parse_uint("3601", 1, 3600, &v), -1);
+    CHECK_EQ(cmdline_parse_uint("", 0, 10, &v), -1);
+    CHECK_EQ(cmdline_parse_uint("5s", 0, 10, &v), -1);
+    CHECK_EQ(cmdline_parse_uint("-1", 0, 10, &v), -1);
+    CHECK_EQ(cmdline_parse_uint("18446744073709551616", 0, ~0ULL, &v), -1);
+    CHECK_EQ(cmdline_parse_uint(NULL, 0, 10, &v), -1);
+    CHECK_EQ(v, 7);   /* untouched by a refusal */
+    CHECK_EQ(cmdline_parse_uint("18446744073709551615", 0, ~0ULL, &v), 0);
+    CHECK_EQ(v, ~0ULL);
+}
