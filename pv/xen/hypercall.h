@@ -49,6 +49,18 @@ extern char hypercall_page[];
 
 #define xen_hypercall(nr, a1, a2, a3) xen_hypercall5(nr, a1, a2, a3, 0, 0)
 
+/* update_va_mapping: the entry mapping `va` becomes `pte` (a machine
+ * address and flags). On i386 the 64-bit PAE entry takes two argument
+ * registers (Xen's public xen.h, HYPERVISOR_update_va_mapping). */
+static inline long xen_update_va_mapping(unsigned long va, u64 pte, unsigned long flags)
+{
+#ifdef __x86_64__
+    return xen_hypercall(__HYPERVISOR_update_va_mapping, va, pte, flags);
+#else
+    return xen_hypercall5(__HYPERVISOR_update_va_mapping, va, (u32)pte, (u32)(pte >> 32), flags, 0);
+#endif
+}
+
 /* Xen's error numbers are Linux's; give them names in reports. */
 const char *xen_errno_name(long err);
 

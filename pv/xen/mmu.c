@@ -331,12 +331,7 @@ static void remap(const void *va, bool writable, bool queue)
     }
     xen_mmu_hypercalls++;
     xen_mmu_operations++;
-    long err;
-    if (IS_ENABLED(CONFIG_64BIT))
-        err = xen_hypercall(__HYPERVISOR_update_va_mapping, v, pte, UVMF_INVLPG | UVMF_LOCAL);
-    else
-        err = xen_hypercall5(__HYPERVISOR_update_va_mapping, v, (u32)pte, (u32)(pte >> 32),
-                             UVMF_INVLPG | UVMF_LOCAL, 0);
+    long err = xen_update_va_mapping(v, pte, UVMF_INVLPG | UVMF_LOCAL);
     if (err)
         panic("xen: update_va_mapping of %p (%s) failed: %s (%ld)", va,
               writable ? "writable" : "read-only", xen_errno_name(err), err);

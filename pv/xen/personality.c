@@ -7,6 +7,9 @@
  * call sites of those are still patched to the native instructions.
  */
 #include "xen.h"
+#include <proteus/cmdline.h>
+#include <pv/xen_grant.h>
+#include <pv/xenstore.h>
 #include <arch/cpu.h>
 #include <proteus/panic.h>
 #include <proteus/percpu.h>
@@ -71,13 +74,26 @@ static paddr_t xen_page_tables(void)
     return read_pt_base();
 }
 
-/* A domU's xenstore, then what the toolstack asks through it. */
+/* The grant table; a domU's xenstore, its own domain id from it, then
+ * what the toolstack asks through it. */
 static void xen_start_services(void)
 {
-    if (xen_is_dom0())
+    xen_grant_table_init();
+    if (xen_is_dom0()) {
+        xen_domid = 0;
         return;
-    if (!xenstore_init())
-        xen_control_init();
+    }
+    if (xenstore_init())
+        return;
+    char id[16];
+    u64 v;
+    int n = xenstore_read(XS_NO_TRANSACTION, "domid", id, sizeof(id));
+    if (n > 0 && !cmdline_parse_uint(id, 1, DOMID_FIRST_RESERVED - 1, &v))
+        xen_domid = (domid_t)v;
+    else
+        printk("xen: this domain's id is unknown: xenstore's domid gave %d%s%s\n", n,
+               n > 0 ? ", " : "", n > 0 ? id : "");
+    xen_control_init();
 }
 
 const struct personality xen_pv_personality = {

@@ -27,13 +27,7 @@ static u8 shared_info_page[PAGE_SIZE] __aligned(PAGE_SIZE);
 static long map_shared_info(const start_info_t *si)
 {
     u64 pte = (u64)si->shared_info | 0x7;   /* present, writable, user (x86_64 PV forces U) */
-    long err;
-    if (IS_ENABLED(CONFIG_64BIT))
-        err = xen_hypercall(__HYPERVISOR_update_va_mapping, (unsigned long)shared_info_page,
-                            pte, UVMF_INVLPG);
-    else   /* a 64-bit PAE entry takes two argument registers on i386 */
-        err = xen_hypercall5(__HYPERVISOR_update_va_mapping, (unsigned long)shared_info_page,
-                             (u32)pte, (u32)(pte >> 32), UVMF_INVLPG, 0);
+    long err = xen_update_va_mapping((unsigned long)shared_info_page, pte, UVMF_INVLPG);
     xen_shared_info = (shared_info_t *)shared_info_page;
     return err;
 }

@@ -108,6 +108,8 @@ void xen_force_upcall(void);
 
 /* xenstore.c: connect to xenstored (a domU; -ENODEV for dom0). */
 int xenstore_init(void);
+/* grant_table.c: the table's frames from Xen, mapped (dom0 and domU). */
+int xen_grant_table_init(void);
 /* control.c: the toolstack's requests (control/shutdown, control/sysrq),
  * the feature keys that advertise them, and the exit status written to
  * data/exit-status before the domain ends. */
