@@ -51,6 +51,16 @@ static void program_hardware(struct timer_base *b)
         timer_arm_oneshot(container_of(b->pending.next, struct timer, node)->deadline ?: 1);
 }
 
+void timer_reprogram(void)
+{
+    unsigned long f = irq_save();
+    struct timer_base *b = my_base();
+    spin_lock(&b->lock);
+    program_hardware(b);
+    spin_unlock(&b->lock);
+    irq_restore(f);
+}
+
 void timer_setup(struct timer *t, void (*fn)(struct timer *t))
 {
     list_init(&t->node);

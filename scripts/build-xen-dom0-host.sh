@@ -63,7 +63,7 @@ done
 # The toolstack's programs, and xenstore's client with its links.
 xbin=usr/lib/xen-4.17/bin
 mkdir -p "$r/$xbin"
-for b in xl xenstored xenconsoled xenconsole xen-init-dom0; do
+for b in xl xenstored xenconsoled xenconsole xen-init-dom0 libxl-save-helper; do
     [ -e "$p/$xbin/$b" ] || { echo "build-xen-dom0-host: no $xbin/$b in xen-utils-4.17" >&2; exit 1; }
     cp "$p/$xbin/$b" "$r/$xbin/$b"
 done

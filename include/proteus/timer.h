@@ -28,6 +28,9 @@ void timer_arm(struct timer *t, u64 deadline);
 /* Disarm; true if it was pending (its function will not run). If the
  * function is running on another CPU, waits for it to return. */
 bool timer_cancel(struct timer *t);
+/* Arm this CPU's platform timer again for its earliest timer: after the
+ * platform lost the timer's state (a Xen domain resumed from a save). */
+void timer_reprogram(void);
 /* Whether a timer that is not `background` is armed, one that may wake
  * a thread: the idle thread's deadlock check. */
 bool timer_wakeup_pending(void);

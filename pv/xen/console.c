@@ -199,3 +199,16 @@ const struct pv_console_ops xen_console_ring_ops = {
     .write = xen_ring_write,
     .read = xen_ring_read,
 };
+
+/* After a restore: the ring is the same page, its channel a new port. */
+void xen_console_resume(void)
+{
+    if (!ring)
+        return;
+    ring_port = xen_start_info->console.domU.evtchn;
+    int err = xen_evtchn_bind_port(ring_port, VEC_CONSOLE_EVENT);
+    if (err)
+        printk("xen: console input after the restore: binding port %u failed: %d\n", ring_port,
+               err);
+    notify();   /* what was written while the domain was away */
+}

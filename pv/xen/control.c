@@ -31,6 +31,26 @@
 #include <proteus/vm.h>
 #include <pv/xenstore.h>
 
+/* The requests acted on, advertised so that the toolstack uses the
+ * cooperative path; a restored domain's xenstore directory is made anew
+ * by the toolstack, so they are written again after a restore. */
+static void write_features(void)
+{
+    static const char *const features[] = { "control/feature-poweroff", "control/feature-reboot",
+                                            "control/feature-suspend" };
+    for (unsigned i = 0; i < sizeof(features) / sizeof(features[0]); i++) {
+        int err = xenstore_write(XS_NO_TRANSACTION, features[i], "1");
+        if (err)
+            printk("xen: writing %s failed: %s\n", features[i], errno_name(err));
+    }
+}
+
+static void resume_done(int err)
+{
+    if (!err)
+        write_features();
+}
+
 struct ack {
     const char *path;
     char value[32];
@@ -74,8 +94,7 @@ static void on_shutdown(struct xenstore_watch *w, const char *changed)
     else if (!strcmp(a.value, "reboot"))
         shutdown_request(SHUTDOWN_KIND_REBOOT, "the toolstack (control/shutdown)");
     else if (!strcmp(a.value, "suspend"))
-        printk("xen: the toolstack asks to suspend (xl save); not supported yet: the domain "
-               "runs on, and xl gives up after its timeout\n");
+        resume_done(xen_suspend());
     else
         printk("xen: control/shutdown holds an unknown request '%s': ignored\n", a.value);
 }
@@ -115,12 +134,7 @@ static struct xenstore_watch sysrq_watch = { .path = "control/sysrq", .fn = on_s
 
 void xen_control_init(void)
 {
-    static const char *const features[] = { "control/feature-poweroff", "control/feature-reboot" };
-    for (unsigned i = 0; i < sizeof(features) / sizeof(features[0]); i++) {
-        int err = xenstore_write(XS_NO_TRANSACTION, features[i], "1");
-        if (err)
-            printk("xen: writing %s failed: %s\n", features[i], errno_name(err));
-    }
+    write_features();
     int err = xenstore_watch(&shutdown_watch);
     if (err)
         printk("xen: cannot watch control/shutdown (%s): xl shutdown and xl reboot will not "

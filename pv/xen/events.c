@@ -40,6 +40,7 @@
 #include <proteus/percpu.h>
 #include <proteus/printk.h>
 #include <proteus/spinlock.h>
+#include <proteus/string.h>
 #include <proteus/thread.h>
 #include <xen/callback.h>
 
@@ -58,6 +59,9 @@ static xen_ulong_t cpu_ports[MAX_CPUS][PORT_WORDS];
 static evtchn_port_t ipi_port[MAX_CPUS][256];
 static spinlock_t ipi_lock = SPINLOCK_INIT;
 static volatile u32 ipi_cpus = 1;     /* CPUs an IPI may go to: vCPU 0 and those started */
+/* The vector each VIRQ of each vCPU is bound to (0: none), to bind them
+ * again in a domain restored from a save, where no channel survives. */
+static u8 virq_vector[NR_VIRQS][MAX_CPUS];
 u64 xen_upcalls, xen_stray_events;
 BUILD_BUG_ON(MAX_CPUS > 32);          /* ipi_cpus */
 
@@ -115,6 +119,8 @@ int xen_evtchn_bind_virq_cpu(unsigned virq, unsigned cpu, unsigned vector, evtch
         return (int)err;
     }
     *port = b.port;
+    if (virq < NR_VIRQS)
+        virq_vector[virq][cpu] = (u8)vector;
     port_set_cpu(b.port, cpu);   /* a new port is masked */
     return xen_evtchn_bind_port(b.port, vector);
 }
@@ -421,4 +427,30 @@ void xen_failsafe(const unsigned long sel[4])
         printk("xen: failsafe callback: segment registers ds=%lx es=%lx fs=%lx gs=%lx could "
                "not be reloaded; each that still cannot is made null\n", sel[0] & 0xffff,
                sel[1] & 0xffff, sel[2] & 0xffff, sel[3] & 0xffff);
+}
+
+/* After a restore (pv/xen/suspend.c): the new domain has only the
+ * channels the toolstack made (console, xenstore: their owners bind the
+ * ports start_info now names). Every port starts masked again, IPI ports
+ * are bound anew on first use, and each VIRQ is bound again to its vector. */
+int xen_events_resume(void)
+{
+    memset(port_vector, 0, sizeof(port_vector));
+    memset(stray_reported, 0, sizeof(stray_reported));
+    memset(cpu_ports, 0, sizeof(cpu_ports));
+    memset(ipi_port, 0, sizeof(ipi_port));
+    for (unsigned w = 0; w < PORT_WORDS; w++) {
+        xen_shared_info->evtchn_mask[w] = ~(xen_ulong_t)0;
+        cpu_ports[0][w] = ~(xen_ulong_t)0;
+    }
+    int err = register_callback(CALLBACKTYPE_event, xen_event_entry);
+    if (!err)
+        err = register_callback(CALLBACKTYPE_failsafe, xen_failsafe_entry);
+    for (unsigned virq = 0; virq < NR_VIRQS && !err; virq++)
+        for (unsigned cpu = 0; cpu < MAX_CPUS && !err; cpu++)
+            if (virq_vector[virq][cpu]) {
+                evtchn_port_t port;
+                err = xen_evtchn_bind_virq_cpu(virq, cpu, virq_vector[virq][cpu], &port);
+            }
+    return err;
 }

@@ -41,6 +41,15 @@ static grant_ref_t next_free[FRAMES * PER_FRAME];
 static unsigned char used[FRAMES * PER_FRAME];
 static struct gnt_refs refs;
 static spinlock_t lock = SPINLOCK_INIT;
+static unsigned nframes;
+/* Each grant in use as given (its frame as a PFN), to write it anew in the
+ * table Xen sets up after a restore: the table's frames are Xen's and are
+ * not saved with the domain. */
+static struct {
+    unsigned long pfn;
+    domid_t domid;
+    bool readonly;
+} shadow[FRAMES * PER_FRAME];
 
 static int gnt_status_errno(int16_t st)
 {
@@ -62,6 +71,8 @@ static int gnt_status_errno(int16_t st)
     }
 }
 
+static int map_frames(void);
+
 int xen_grant_table_init(void)
 {
     struct gnttab_query_size q = { .dom = DOMID_SELF };
@@ -81,10 +92,26 @@ int xen_grant_table_init(void)
     if (n < FRAMES)
         printk("xen: grant table: Xen allows %u frame(s), fewer than the %u asked: %u references\n",
                n, FRAMES, (unsigned)(n * PER_FRAME));
+    nframes = n;
+    int e = map_frames();
+    if (e)
+        return e;
+    table = (volatile grant_entry_v1_t *)table_pages;
+    gnt_refs_init(&refs, next_free, used, (unsigned)(n * PER_FRAME));
+    pr_info("xen: grant table v1: %u frame(s), %u references (Xen allows %u frames)\n", n,
+            (unsigned)(n * PER_FRAME), q.max_nr_frames);
+    return 0;
+}
+
+/* GNTTABOP_setup_table for `nframes`, and the frames mapped over
+ * table_pages. */
+static int map_frames(void)
+{
+    unsigned n = nframes;
     xen_pfn_t frames[FRAMES];
     struct gnttab_setup_table st = { .dom = DOMID_SELF, .nr_frames = n };
     set_xen_guest_handle(st.frame_list, frames);
-    err = xen_hypercall(__HYPERVISOR_grant_table_op, GNTTABOP_setup_table, &st, 1);
+    long err = xen_hypercall(__HYPERVISOR_grant_table_op, GNTTABOP_setup_table, &st, 1);
     if (err || st.status) {
         printk("xen: grant table: GNTTABOP_setup_table (%u frames) failed: %s (%ld), status %d\n",
                n, xen_errno_name(err), err, st.status);
@@ -101,10 +128,45 @@ int xen_grant_table_init(void)
             return -ENODEV;
         }
     }
-    table = (volatile grant_entry_v1_t *)table_pages;
-    gnt_refs_init(&refs, next_free, used, (unsigned)(n * PER_FRAME));
-    pr_info("xen: grant table v1: %u frame(s), %u references (Xen allows %u frames)\n", n,
-            (unsigned)(n * PER_FRAME), q.max_nr_frames);
+    return 0;
+}
+
+/* For a save: the table's frames are Xen's, and a PV guest's page tables
+ * may hold no frame that is not its own when the toolstack saves them. */
+void xen_grant_table_suspend(void)
+{
+    for (unsigned i = 0; table && i < nframes; i++) {
+        long err = xen_update_va_mapping((unsigned long)(table_pages + i * PAGE_SIZE), 0,
+                                         UVMF_INVLPG | UVMF_ALL);
+        if (err)
+            printk("xen: grant table: unmapping frame %u for the save failed: %s (%ld)\n", i,
+                   xen_errno_name(err), err);
+    }
+}
+
+/* After the save: the table again (in a restored domain a new one, empty,
+ * with the grants in use written anew from the shadow; after a cancelled
+ * save the same frames, whose entries are still there). */
+int xen_grant_table_resume(void)
+{
+    if (!table)
+        return 0;
+    int err = map_frames();
+    if (err)
+        return err;
+    unsigned n = 0;
+    for (grant_ref_t r = GNTTAB_NR_RESERVED_ENTRIES; r < refs.count; r++) {
+        if (!refs.used[r] || (table[r].flags & GTF_permit_access))
+            continue;
+        volatile grant_entry_v1_t *e = &table[r];
+        e->frame = (u32)xen_pfn_to_mfn(shadow[r].pfn);
+        e->domid = shadow[r].domid;
+        __atomic_thread_fence(__ATOMIC_RELEASE);
+        e->flags = (u16)(GTF_permit_access | (shadow[r].readonly ? GTF_readonly : 0));
+        n++;
+    }
+    if (n)
+        printk("xen: grant table: %u grant(s) written anew after the restore\n", n);
     return 0;
 }
 
@@ -118,6 +180,9 @@ int xen_grant_access(domid_t domid, unsigned long pfn, bool readonly, grant_ref_
     spin_unlock_irqrestore(&lock, f);
     if (err)
         return err;
+    shadow[*ref].pfn = pfn;
+    shadow[*ref].domid = domid;
+    shadow[*ref].readonly = readonly;
     volatile grant_entry_v1_t *e = &table[*ref];
     e->frame = (u32)mfn;
     e->domid = domid;

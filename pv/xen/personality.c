@@ -93,6 +93,7 @@ static void xen_start_services(void)
     else
         printk("xen: this domain's id is unknown: xenstore's domid gave %d%s%s\n", n,
                n > 0 ? ", " : "", n > 0 ? id : "");
+    xen_p2m_frame_list_setup();   /* said if it fails: only xl save needs it */
     xen_control_init();
 }
 

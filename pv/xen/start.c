@@ -24,12 +24,18 @@ shared_info_t *xen_shared_info;
  * irq ops can run long enough to report it. */
 static u8 shared_info_page[PAGE_SIZE] __aligned(PAGE_SIZE);
 
-static long map_shared_info(const start_info_t *si)
+long xen_map_shared_info(const start_info_t *si)
 {
     u64 pte = (u64)si->shared_info | 0x7;   /* present, writable, user (x86_64 PV forces U) */
     long err = xen_update_va_mapping((unsigned long)shared_info_page, pte, UVMF_INVLPG);
     xen_shared_info = (shared_info_t *)shared_info_page;
     return err;
+}
+
+/* For a save: the page is Xen's, not the domain's (pv/xen/suspend.c). */
+long xen_unmap_shared_info(void)
+{
+    return xen_update_va_mapping((unsigned long)shared_info_page, 0, UVMF_INVLPG);
 }
 
 extern char __image_start[];
@@ -49,7 +55,7 @@ void xen_start(start_info_t *si, unsigned long entry_sp)
     xen_bootstrap_start = (u64)(uintptr_t)__image_start;
     if (!align_up_checked(entry_sp, PAGE_SIZE, &xen_bootstrap_end))
         xen_bootstrap_end = 0;
-    long err = map_shared_info(si);
+    long err = xen_map_shared_info(si);
     int mmu_err = xen_mmu_init(si, xen_bootstrap_start, xen_bootstrap_end);
     platform_select_entry(&xen_pv_personality);
     console_init();

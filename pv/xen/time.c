@@ -23,6 +23,7 @@
 #include <proteus/percpu.h>
 #include <proteus/printk.h>
 #include <proteus/pvclock.h>
+#include <proteus/timer.h>
 
 BUILD_BUG_ON(sizeof(struct vcpu_time_info) != sizeof(struct pvclock_time_info));
 BUILD_BUG_ON(__builtin_offsetof(struct vcpu_time_info, tsc_to_system_mul) !=
@@ -163,3 +164,16 @@ const struct pv_time_ops xen_time_ops = {
     .arm_oneshot = xen_arm_oneshot,
     .tsc_hz = xen_tsc_hz,
 };
+
+/* After a restore on what may be another host: Xen's system time starts
+ * from that host's boot, so the kernel's clock is made to go on from
+ * `clock_before`, its reading when the domain was suspended (the time the
+ * domain was away does not count, as CLOCK_MONOTONIC does not count a
+ * suspend); the wall clock follows from the new shared_info. The tick is
+ * stopped again and the one-shot timer re-armed. */
+void xen_time_resume(u64 clock_before)
+{
+    xen_boot_system_ns = system_ns() - clock_before;
+    vcpu_op(VCPUOP_stop_periodic_timer, NULL, "VCPUOP_stop_periodic_timer");
+    timer_reprogram();
+}

@@ -108,8 +108,30 @@ void xen_force_upcall(void);
 
 /* xenstore.c: connect to xenstored (a domU; -ENODEV for dom0). */
 int xenstore_init(void);
-/* grant_table.c: the table's frames from Xen, mapped (dom0 and domU). */
+/* grant_table.c: the table's frames from Xen, mapped (dom0 and domU);
+ * unmapped for a save (a guest's tables may map no frame of Xen's then),
+ * set up again after, with every grant in use written anew. */
 int xen_grant_table_init(void);
+void xen_grant_table_suspend(void);
+int xen_grant_table_resume(void);
+
+/* start.c: shared_info mapped at its page, from start_info's machine
+ * address (again after a restore), and unmapped for a save. */
+long xen_map_shared_info(const start_info_t *si);
+long xen_unmap_shared_info(void);
+
+/* suspend.c: `xl save` (control/shutdown = "suspend"): 0 when the domain
+ * resumed (restored, or the save cancelled), or why it did not suspend. */
+int xen_suspend(void);
+/* The P2M frame lists the toolstack reads to save the domain (set up at
+ * boot and again after every restore). */
+int xen_p2m_frame_list_setup(void);
+/* Each part's own resume, in suspend.c's order. */
+int xen_events_resume(void);
+void xen_console_resume(void);
+void xen_time_resume(u64 clock_before);
+void xenstore_suspend(void);
+void xenstore_resume(void);
 /* control.c: the toolstack's requests (control/shutdown, control/sysrq),
  * the feature keys that advertise them, and the exit status written to
  * data/exit-status before the domain ends. */

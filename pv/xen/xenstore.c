@@ -64,7 +64,8 @@ static u32 next_req_id = 1;
 static char request[sizeof(struct xsd_sockmsg) + XENSTORE_PAYLOAD_MAX];
 static char reply[XENSTORE_PAYLOAD_MAX + 1];
 
-static struct xs_rx rx;   /* the reader thread's */
+static struct xs_rx rx;   /* the reader thread's, under rx_lock */
+static struct mutex rx_lock = MUTEX_INIT(rx_lock);
 
 /* Watches by token; watch_running is the one whose fn runs now, so that
  * unwatch can wait for it to end. */
@@ -224,7 +225,9 @@ static void *reader(void *unused)
             waitq_sleep(&events_wq, &lock);
         handled = events;
         spin_unlock_irqrestore(&lock, f);
+        mutex_lock(&rx_lock);
         drain();
+        mutex_unlock(&rx_lock);
     }
     return NULL;
 }
@@ -532,4 +535,44 @@ int xenstore_init(void)
     ready = true;
     notify();   /* anything xenstored put there before we listened */
     return 0;
+}
+
+/* A save (pv/xen/suspend.c): no request in flight and the reader out of
+ * the ring while the domain is suspended; both locks stay held until
+ * xenstore_resume. */
+void xenstore_suspend(void)
+{
+    if (!ready)
+        return;
+    mutex_lock(&req_lock);
+    mutex_lock(&rx_lock);
+}
+
+/* After it: the ring is the same page (start_info names its frame anew),
+ * its channel a new port, and xenstored a new connection that knows none
+ * of the watches, so each is set again (and fires once, as when set). */
+void xenstore_resume(void)
+{
+    if (!ready)
+        return;
+    port = xen_start_info->store_evtchn;
+    xs_rx_init(&rx, intf);   /* a message half taken before the save is gone */
+    int err = xen_evtchn_bind_port(port, VEC_XENSTORE);
+    if (err)
+        printk("xenstore: binding its channel (port %u) after the restore failed: %s\n", port,
+               errno_name(err));
+    mutex_unlock(&rx_lock);
+    mutex_unlock(&req_lock);
+    event(VEC_XENSTORE, NULL);   /* have the reader look at once */
+    mutex_lock(&watches_lock);
+    struct list *pos;
+    list_for_each(pos, &watches) {
+        struct xenstore_watch *w = container_of(pos, struct xenstore_watch, link);
+        const char *parts[] = { w->path, w->token };
+        err = simple(XS_WATCH, XS_NO_TRANSACTION, parts, 2);
+        if (err)
+            printk("xenstore: watching %s again after the restore failed: %s\n", w->path,
+                   errno_name(err));
+    }
+    mutex_unlock(&watches_lock);
 }

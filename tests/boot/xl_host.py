@@ -83,7 +83,7 @@ def action_lines(action, name, secs):
         m = re.fullmatch(r'(\d+)\s+(.*)', rest)
         count, rx = (int(m.group(1)), m.group(2)) if m else (1, rest)
         return [f'echo "xl_host: wait {count} /"{shlex.quote(rx)}"/"',
-                f'wait_console {count} {shlex.quote(rx)} {secs} || break']
+                f'wait_console {count} {shlex.quote(rx)} {secs} || {{ xl destroy {shlex.quote(name)}; break; }}']
     if verb == 'xl':
         args = sub(rest)
         return [f'echo "\\$ xl {args}"', f'xl {args} 2>&1; echo "xl: exit status $?"']
