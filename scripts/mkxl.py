@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """`make xl`: an xl.cfg(5) file that runs one Proteus image as a Xen PV domU
 (`xl create -c build/<arch>/<app>.xl.cfg` in a dom0 with Xen's toolstack),
-so that nobody has to copy config/xen/domU.cfg and edit paths by hand.
+so that nobody has to copy config/xen/hello.cfg and edit paths by hand.
 
 `--check FILE` reads a file back through libxlutil, the configuration
 parser xl itself uses (xlu_cfg_readfile, from Debian's libxen-dev), and

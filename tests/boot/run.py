@@ -40,7 +40,8 @@ DEFAULTS = {'machine': 'pc', 'boot': 'multiboot', 'mem': '64', 'accel': 'tcg',
             'option_rom': '', 'rom_checksum': 'checked',
             'expect_tcg': '', 'expect_kvm': '', 'loader': '',
             'patch': '', 'gdb': '', 'cdrom': '', 'command': '', 'smp': '1',
-            'xl_memory': '64', 'xl_vcpus': '1', 'xl_actions': '', 'xl_end': 'poweroff'}
+            'xl_memory': '64', 'xl_vcpus': '1', 'xl_actions': '', 'xl_end': 'poweroff',
+            'xl_config': ''}
 FIELDS = set(DEFAULTS) | {'image', 'arch', 'cpu', 'input_after'}
 DEFAULT_CPU = {'x86_64': 'qemu64', 'i386': 'qemu32'}
 # When a row's input is typed if the row sets no input_after: once the
@@ -263,13 +264,18 @@ def load_table(path, build_dir):
                   'xl_memory must be 8-1024 (MiB)')
             check(t['xl_vcpus'].isdigit() and int(t['xl_vcpus']) >= 1, 'xl_vcpus must be a count')
             actions = [l.strip() for l in t['xl_actions'].splitlines() if l.strip()]
+            check(not t['xl_config'] or (os.path.isfile(os.path.join(REPO, t['xl_config'])) and
+                                         t['xl_memory'] == DEFAULTS['xl_memory'] and
+                                         t['xl_vcpus'] == DEFAULTS['xl_vcpus'] and not t['append']),
+                  'xl_config names a file in the repository, which says memory, vcpus and extra')
             check(all(a.split()[0] in XL_ACTIONS for a in actions),
                   f'xl_actions: each line one of {", ".join(XL_ACTIONS)}')
             expect = regexes(where, 'expect', t['expect'] + '\n' + t['expect_tcg'])
             runs.append(Run(f'{name}-tcg', arch, image, 'tcg', [], timeout, status, expect, reject,
                             xl={'name': 'px-' + name, 'memory': t['xl_memory'],
                                 'vcpus': t['xl_vcpus'], 'args': t['append'],
-                                'actions': actions, 'end': t['xl_end']}))
+                                'actions': actions, 'end': t['xl_end'],
+                                'config': t['xl_config']}))
             continue
         for accel in ('tcg', 'kvm') if t['accel'] == 'both' else (t['accel'],):
             expect = regexes(where, 'expect', t['expect'] + '\n' + t['expect_' + accel])
@@ -875,7 +881,7 @@ def needed_files(run, build_dir):
     if run.command:
         return []
     if run.xl:
-        return [run.image, os.path.join(build_dir, 'xen', XL_XEN[run.arch])]
+        return [run.image, os.path.join(build_dir, 'xen', XL_XEN[run.arch])]   # xl_config's kernel too
     if run.cdrom:
         xen = [os.path.join(build_dir, 'xen', 'xen-4.17-pv32.elf')] \
             if run.arch == 'i386' and 'ISO_DEFAULT=xen' in run.cdrom[1] else []
@@ -1127,6 +1133,10 @@ def run_xl(runs, build_dir):
         os.makedirs(cfg_dir, exist_ok=True)
         jobs = []
         for r in group:
+            if r.xl['config']:   # a file of the repository, used as written
+                jobs.append({'cfg': os.path.join(REPO, r.xl['config']), 'actions': r.xl['actions'],
+                             'timeout': int(r.timeout)})
+                continue
             cfg = os.path.join(cfg_dir, r.xl['name'] + '.cfg')
             p = subprocess.run([sys.executable, os.path.join(REPO, 'scripts', 'mkxl.py'), '--arch', arch,
                                 '--image', r.image, '--out', cfg, '--name', r.xl['name'],

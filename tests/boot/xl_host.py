@@ -111,7 +111,8 @@ def batch_archive(jobs, root):
         m = re.search(r'^kernel\s*=\s*"([^"]+)"', text, re.M)
         if not m:
             raise SystemExit(f"xl_host: {job['cfg']} names no kernel")
-        shutil.copy(m.group(1), os.path.join(b, f'{i}.elf'))
+        # a relative path is relative to where xl would run: the repository
+        shutil.copy(os.path.join(REPO, m.group(1)), os.path.join(b, f'{i}.elf'))
         text = text[:m.start(1)] + f'/batch/{i}.elf' + text[m.end(1):]
         text = re.sub(r'^(on_poweroff|on_crash)\s*=.*$', r'\1 = "preserve"', text, flags=re.M)
         name = re.search(r'^name\s*=\s*"([^"]+)"', text, re.M)
