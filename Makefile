@@ -284,7 +284,8 @@ fuzz: deps
 	$(Q)FUZZ="$(FUZZ)" FUZZ_SECONDS="$(FUZZ_SECONDS)" ./tests/fuzz/run.sh fuzz
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory -j$(shell nproc) all
+	$(Q)$(MAKE) --no-print-directory -j$(shell nproc) all $(BUILD)/xen/xen-4.17.elf
+	$(Q)./scripts/build-xen-pv32.sh $(BUILD)/xen
 	@echo "  BUILD   the no-layer variant (CONFIG_PVOPS=0) of pvbench"
 	$(Q)$(MAKE) --no-print-directory -j$(shell nproc) BUILD=build/nolayer NEWLIB_FROM=build \
 	    CONFIG_PVOPS=0 ONLY_APPS=pvbench $(ARCHES)

@@ -10,7 +10,9 @@
  * Booted as a Xen PV guest it adds what Xen makes different: the
  * page-table hypercalls that 1,000 page mappings cost with and without
  * batching, the cost of one entry write alone and inside a lazy batch, and
- * the cost of reading the clock (pvclock) against reading the TSC.
+ * the cost of reading the clock (pvclock) against reading the TSC; a
+ * grant and its end (no peer mapping it); and as a domU, a xenstore read
+ * and its reply (the round trip through xenstored in dom0).
  *
  * With more than one CPU it adds the SMP figures: an empty call to CPU 1
  * and back (the IPI round trip), a wake-up across CPUs (a thread on CPU 1
@@ -32,6 +34,8 @@
 #include <proteus/thread.h>
 #include <proteus/vm.h>
 #include <pv/xen.h>
+#include <pv/xen_grant.h>
+#include <pv/xenstore.h>
 
 #define ROUNDS 5
 
@@ -147,6 +151,31 @@ static uint64_t map_1000(void)
     return calls;
 }
 
+/* A grant of one frame and its end, nobody mapping it: two entry writes
+ * and the reference list under its lock. */
+static paddr_t grant_frame;
+static double grant_end_cost(unsigned n)
+{
+    uint64_t t0 = read_tsc();
+    for (unsigned i = 0; i < n; i++) {
+        grant_ref_t ref;
+        if (xen_grant_access(0, grant_frame >> PAGE_SHIFT, true, &ref) || xen_grant_end(ref))
+            return -1;
+    }
+    return (double)(read_tsc() - t0) / n;
+}
+
+/* A read of a short key: the request in the ring, xenstored's answer. */
+static double xenstore_read_cost(unsigned n)
+{
+    char buf[16];
+    uint64_t t0 = read_tsc();
+    for (unsigned i = 0; i < n; i++)
+        if (xenstore_read(XS_NO_TRANSACTION, "domid", buf, sizeof(buf)) < 0)
+            return -1;
+    return (double)(read_tsc() - t0) / n;
+}
+
 static void xen_figures(void)
 {
     for (unsigned i = 0; i < MAP_PAGES; i++)
@@ -163,6 +192,12 @@ static void xen_figures(void)
     printf("pvbench: xen_map_1000 %llu hypercalls batched, %llu unbatched\n",
            (unsigned long long)batched, (unsigned long long)unbatched);
     printf("pvbench: pte_write_lazy %.2f cycles\n", best_of(pte_write_lazy, 20000));
+    if (xen_grant_count() && (grant_frame = page_alloc(PAGE_DIRECT))) {
+        printf("pvbench: grant_end %.2f cycles\n", best_of(grant_end_cost, 2000));
+        page_free(grant_frame);
+    }
+    if (xenstore_available())
+        printf("pvbench: xenstore_read %.2f cycles\n", best_of(xenstore_read_cost, 200));
 }
 
 /* An empty call on CPU 1 and its answer: the IPI there, the handler,

@@ -154,6 +154,11 @@ echo " pte_write under Xen is one mmu_update hypercall, pte_write_lazy the same"
 echo " write queued in a lazy section and sent 256 at a time)"
 
 echo
+echo "== Xen PV domU under Debian's xl on a Linux dom0 (TCG; tests/bench/xl.py): xl create"
+echo "   to main, a xenstore read's round trip, a grant and its end, xl save and restore"
+python3 tests/bench/xl.py
+
+echo
 echo "== SMP: pvbench on 2 CPUs under multi-threaded TCG, per personality (TSC cycles,"
 echo "   best of 5 rounds of 200): an empty call to CPU 1 and its answer (kernel/smp.c),"
 echo "   a wake-up of a thread on CPU 1 (condition variable, reschedule IPI), a TLB"

@@ -80,7 +80,7 @@ ENDS = ('status', 'poweroff', 'halt', 'reset')
 # reason code R" (poweroff 0, reboot 1, crash 3) or "has been destroyed".
 XL_ENDS = ('poweroff', 'reboot', 'suspend', 'crash', 'destroy')
 XL_REASON = {'poweroff': 0, 'reboot': 1, 'suspend': 2, 'crash': 3}
-XL_ACTIONS = ('wait', 'xl', 'console', 'store', 'sleep')
+XL_ACTIONS = ('wait', 'xl', 'console', 'store', 'sleep', 'elapsed')
 XL_XEN = {'x86_64': 'xen-4.17.elf', 'i386': 'xen-4.17-pv32.elf'}
 # Under this nested KVM, -cpu host and -cpu max fail ("failed to set MSR 0x10a").
 KVM_CPU = {'max': 'host,-arch-capabilities'}

@@ -27,6 +27,8 @@ one of:
                      \\n, \\003), through the pty xenconsoled gives it
     store KEY VALUE  xenstore-write KEY under the domain's own path
     sleep SECONDS
+    elapsed LABEL    print "xl_host: elapsed LABEL S": dom0's seconds since
+                     the domain's `xl create` began (/proc/uptime: 10 ms)
 
 The configs' kernels are copied into the dom0's initramfs and their
 `kernel =` lines pointed at the copies; on_poweroff and on_crash become
@@ -59,10 +61,10 @@ FUNCTIONS = r'''
 # lines of the console log matching ERE $2, at least $1 of them, within $3 s
 wait_console() {
     n=0
-    while [ $n -lt $(($3 * 5)) ]; do
+    while [ $n -lt $(($3 * 20)) ]; do
         c=$(tr -d '\r' 2>/dev/null < "$LOG" | grep -cE -- "$2")
         [ "${c:-0}" -ge "$1" ] && return 0
-        sleep 0.2
+        sleep 0.05
         n=$((n + 1))
     done
     echo "xl_host: no $1 line(s) matching /$2/ on the console within $3 s"
@@ -70,6 +72,9 @@ wait_console() {
 }
 domid_of() {
     xl domid "$1" 2>/dev/null
+}
+uptime_now() {
+    cut -d' ' -f1 /proc/uptime
 }
 '''
 
@@ -98,6 +103,8 @@ def action_lines(action, name, secs):
                 f'{shlex.quote(value)}']
     if verb == 'sleep':
         return [f'sleep {float(rest):g}']
+    if verb == 'elapsed':
+        return [f'echo "xl_host: elapsed {rest} $(awk "BEGIN {{ print $(uptime_now) - $T0 }}")"']
     raise SystemExit(f'xl_host: unknown action {action!r}')
 
 
@@ -124,6 +131,7 @@ def batch_archive(jobs, root):
         q = shlex.quote(name)
         lines += [f'echo "== domU {i}: {os.path.basename(job["cfg"])} ({name})"',
                   f'LOG={log}',
+                  'T0=$(uptime_now)',
                   # xl create -F stays until the domain is gone (or preserved)
                   f'( timeout {secs} xl create -F /batch/{i}.cfg > /tmp/xl.{i} 2>&1; '
                   f'echo "xl: exit status $?" >> /tmp/xl.{i} ) &',
