@@ -11,7 +11,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <proteus/api.h>
+#include <proteus/thread.h>
+#include <pv/xen.h>
 #include <pv/xenstore.h>
+#include <xen/io/xs_wire.h>
 #include "selftest.h"
 
 static bool no_xenstore(void)
@@ -169,11 +172,178 @@ static void test_watch(void)
     test_pass();
 }
 
+/* ---- a hostile xenstored ------------------------------------------------
+ * The client pointed at a ring page of this test's, with a loopback event
+ * channel, and this test playing xenstored: replies to no request, a
+ * watch event for a token never watched, a header longer than any
+ * payload, a producer index beyond the ring, a directory without its
+ * terminator. Each must fail the request in flight (or be dropped) with
+ * its count raised, and the client must answer the next request as if
+ * nothing had happened. The real xenstore is put back before any verdict. */
+static struct xenstore_domain_interface fake __attribute__((aligned(4096)));
+static evtchn_port_t server_port;
+
+struct job {
+    uint32_t type;
+    int result;
+    volatile int done;
+    char buf[64];
+};
+
+static void *requester(void *arg)
+{
+    struct job *j = arg;
+    j->result = j->type == XS_DIRECTORY
+                    ? xenstore_directory(XS_NO_TRANSACTION, "data", j->buf, sizeof(j->buf))
+                    : xenstore_read(XS_NO_TRANSACTION, "data/x", j->buf, sizeof(j->buf));
+    __atomic_store_n(&j->done, 1, __ATOMIC_RELEASE);
+    return NULL;
+}
+
+static bool wait_until(volatile int *flag, uint64_t ms)
+{
+    uint64_t end = proteus_clock_ns() + ms * 1000000ull;
+    while (!__atomic_load_n(flag, __ATOMIC_ACQUIRE) && proteus_clock_ns() < end)
+        proteus_sleep_until_ns(proteus_clock_ns() + 1000000);
+    return *flag;
+}
+
+/* The next request's header, consumed whole: false if none came in 5 s. */
+static bool take_request(struct xsd_sockmsg *h)
+{
+    uint64_t end = proteus_clock_ns() + 5000000000ull;
+    for (;;) {
+        uint32_t have = fake.req_prod - fake.req_cons;
+        if (have >= sizeof(*h)) {
+            for (size_t i = 0; i < sizeof(*h); i++)
+                ((char *)h)[i] = fake.req[MASK_XENSTORE_IDX(fake.req_cons + i)];
+            if (have >= sizeof(*h) + h->len) {
+                fake.req_cons += sizeof(*h) + h->len;
+                return true;
+            }
+        }
+        if (proteus_clock_ns() > end)
+            return false;
+        proteus_sleep_until_ns(proteus_clock_ns() + 1000000);
+    }
+}
+
+static void put(const void *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        fake.rsp[MASK_XENSTORE_IDX(fake.rsp_prod + i)] = ((const char *)b)[i];
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    fake.rsp_prod += n;
+}
+
+static void reply(uint32_t type, uint32_t req_id, const void *body, uint32_t len)
+{
+    struct xsd_sockmsg h = { .type = type, .req_id = req_id, .len = len };
+    put(&h, sizeof(h));
+    put(body, len);
+    xen_evtchn_send(server_port);
+}
+
+/* One request from a thread of its own, answered by `serve`: the job. */
+static bool run_job(struct job *j, uint32_t type, void (*serve)(const struct xsd_sockmsg *h))
+{
+    *j = (struct job){ .type = type };
+    int err;
+    struct thread *t = thread_create("xs-requester", requester, j, 4, &err);
+    if (!t)
+        return false;
+    struct xsd_sockmsg h;
+    bool got = take_request(&h);
+    if (got)
+        serve(&h);
+    bool ended = wait_until(&j->done, 5000);
+    if (ended)
+        thread_join(t, NULL);
+    return got && ended;   /* a thread that never ended is left: the case fails */
+}
+
+static void serve_garbage(const struct xsd_sockmsg *h)
+{
+    reply(XS_READ, h->req_id + 1000, "nobody's", 8);   /* a reply to no request */
+    reply(XS_WATCH_EVENT, 0, "data/x\0bogus", 13);     /* a token never watched */
+    struct xsd_sockmsg big = { .type = XS_READ, .req_id = h->req_id, .len = XENSTORE_PAYLOAD_MAX + 1 };
+    put(&big, sizeof(big));                            /* longer than any payload */
+    xen_evtchn_send(server_port);
+}
+
+static void serve_beyond_ring(const struct xsd_sockmsg *h)
+{
+    fake.rsp_prod = fake.rsp_cons + XENSTORE_RING_SIZE + 976;
+    xen_evtchn_send(server_port);
+}
+
+static void serve_value(const struct xsd_sockmsg *h)
+{
+    reply(XS_READ, h->req_id, "value", 5);
+}
+
+static void serve_unterminated(const struct xsd_sockmsg *h)
+{
+    reply(XS_DIRECTORY, h->req_id, "a\0b", 3);
+}
+
+static void test_hostile_server(void)
+{
+    if (no_xenstore())
+        return;
+    memset(&fake, 0, sizeof(fake));
+    evtchn_port_t client_port;
+    CHECK(xen_evtchn_alloc_unbound(DOMID_SELF, &server_port) == 0, "alloc_unbound failed");
+    CHECK(xen_evtchn_bind_interdomain(DOMID_SELF, server_port, &client_port) == 0,
+          "bind_interdomain failed");
+    struct xenstore_stats before, after;
+    xenstore_get_stats(&before);
+    struct xenstore_saved real;
+    int attach = xenstore_test_attach(&fake, client_port, &real);
+    struct job j1, j2, j3, j4;
+    bool ran1 = false, ran2 = false, ran3 = false, ran4 = false;
+    if (!attach) {
+        ran1 = run_job(&j1, XS_READ, serve_garbage);
+        ran2 = run_job(&j2, XS_READ, serve_beyond_ring);
+        ran3 = run_job(&j3, XS_READ, serve_value);
+        ran4 = run_job(&j4, XS_DIRECTORY, serve_unterminated);
+        uint64_t end = proteus_clock_ns() + 2000000000ull;   /* the watch event: xenwatch's */
+        do {
+            xenstore_get_stats(&after);
+            proteus_sleep_until_ns(proteus_clock_ns() + 1000000);
+        } while (after.unknown_watches == before.unknown_watches && proteus_clock_ns() < end);
+        xenstore_test_restore(&real);
+    }
+    xen_evtchn_close(client_port);
+    xen_evtchn_close(server_port);
+    CHECK(attach == 0, "attaching the test ring failed: %d", attach);
+    xenstore_get_stats(&after);
+    char buf[16];
+    CHECK(xenstore_read(XS_NO_TRANSACTION, "domid", buf, sizeof(buf)) > 0,
+          "the real xenstore does not answer after the test");
+    CHECK(ran1 && j1.result == -EIO, "garbage then an oversized header: %d, not -EIO", j1.result);
+    CHECK(ran2 && j2.result == -EIO, "rsp_prod beyond the ring: %d, not -EIO", j2.result);
+    CHECK(ran3 && j3.result == 5 && !strcmp(j3.buf, "value"),
+          "a good reply after the resets: %d '%.8s'", j3.result, j3.buf);
+    CHECK(ran4 && j4.result == -EIO, "a directory without its terminator: %d, not -EIO",
+          j4.result);
+    CHECK(after.unknown_replies - before.unknown_replies == 1, "%llu replies to no request counted",
+          (unsigned long long)(after.unknown_replies - before.unknown_replies));
+    CHECK(after.unknown_watches - before.unknown_watches == 1, "%llu unknown watch events counted",
+          (unsigned long long)(after.unknown_watches - before.unknown_watches));
+    CHECK(after.protocol_errors - before.protocol_errors == 2, "%llu protocol errors counted, not 2",
+          (unsigned long long)(after.protocol_errors - before.protocol_errors));
+    CHECK(after.ring_errors - before.ring_errors == 1, "%llu ring errors counted, not 1",
+          (unsigned long long)(after.ring_errors - before.ring_errors));
+    test_pass();
+}
+
 const struct test_case xenstore_tests[] = {
     { "xen.xenstore_read_write", test_read_write },
     { "xen.xenstore_domain_keys", test_domain_keys },
     { "xen.xenstore_errors", test_errors },
     { "xen.xenstore_transaction", test_transaction },
     { "xen.xenstore_watch", test_watch },
+    { "xen.xenstore_hostile_server", test_hostile_server },
     { NULL, NULL },
 };

@@ -75,4 +75,15 @@ struct xenstore_stats {
 };
 void xenstore_get_stats(struct xenstore_stats *s);
 
+/* For selftest, which plays a hostile xenstored: point the client at
+ * another ring page and event channel (once no request is in flight), and
+ * back. Between the two the real xenstore is out of reach, so nothing in
+ * between may need it (or report through it). */
+struct xenstore_saved {
+    volatile void *page;
+    u32 port;
+};
+int xenstore_test_attach(void *page, u32 port, struct xenstore_saved *was);
+void xenstore_test_restore(const struct xenstore_saved *was);
+
 #endif

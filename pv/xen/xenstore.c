@@ -576,3 +576,34 @@ void xenstore_resume(void)
     }
     mutex_unlock(&watches_lock);
 }
+
+static struct xs_rx saved_rx;   /* the real ring's, while a test ring is attached */
+
+int xenstore_test_attach(void *page, u32 test_port, struct xenstore_saved *was)
+{
+    if (!ready)
+        return -ENODEV;
+    mutex_lock(&req_lock);
+    mutex_lock(&rx_lock);
+    *was = (struct xenstore_saved){ intf, port };
+    saved_rx = rx;
+    intf = page;
+    port = test_port;
+    xs_rx_init(&rx, intf);
+    int err = xen_evtchn_bind_port(port, VEC_XENSTORE);
+    mutex_unlock(&rx_lock);
+    mutex_unlock(&req_lock);
+    return err;
+}
+
+void xenstore_test_restore(const struct xenstore_saved *was)
+{
+    mutex_lock(&req_lock);
+    mutex_lock(&rx_lock);
+    intf = was->page;
+    port = was->port;
+    rx = saved_rx;
+    mutex_unlock(&rx_lock);
+    mutex_unlock(&req_lock);
+    event(VEC_XENSTORE, NULL);   /* what xenstored sent meanwhile */
+}
