@@ -11,27 +11,15 @@
  * simulated backend.
  */
 #include "console_ring.h"
+#include "byte_ring.h"
 #include <proteus/errno.h>
 
 #define OUT_SIZE sizeof(((struct xencons_interface *)0)->out)
 #define IN_SIZE sizeof(((struct xencons_interface *)0)->in)
 
-/* Barriers between the data and the index that publishes it (x86 keeps
- * stores in order and loads in order; only the compiler must be told). */
-#define ring_barrier() __atomic_signal_fence(__ATOMIC_SEQ_CST)
-
 long xencons_write(volatile struct xencons_interface *r, const char *buf, size_t len)
 {
-    XENCONS_RING_IDX cons = r->out_cons, prod = r->out_prod;
-    ring_barrier();
-    if (prod - cons > OUT_SIZE)
-        return -EIO;
-    size_t n = 0;
-    while (n < len && prod - cons < OUT_SIZE)
-        r->out[MASK_XENCONS_IDX(prod++, r->out)] = buf[n++];
-    ring_barrier();   /* the bytes before the index that says they are there */
-    r->out_prod = prod;
-    return (long)n;
+    return byte_ring_put(r->out, OUT_SIZE, &r->out_prod, &r->out_cons, buf, len);
 }
 
 long xencons_read(volatile struct xencons_interface *r, char *buf, size_t len)

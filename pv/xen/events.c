@@ -324,14 +324,11 @@ static int register_callback(unsigned type, void *entry)
 /* apic.init: every port masked, the upcall and failsafe entries, then
  * VIRQ_DEBUG (Xen's 'q' debug key sends it) to a handler that reports the
  * kernel's state. */
-static PVOP_ABI int xen_evtchn_init(void)
+/* Every port masked, so that only what the kernel binds gets through
+ * (the mask bits are the guest's; Xen only reads them), all of them vCPU
+ * 0's; the upcall and failsafe entries registered. */
+static int start_ports(void)
 {
-    /* vCPU 0's vcpu_info into the kernel's memory, as every other's will
-     * be before it starts (pv/xen/vcpu.c); where Xen refuses, the slot in
-     * shared_info serves, said */
-    xen_vcpu_info_register(0);
-    /* Every port starts masked: only what the kernel binds gets through
-     * (the mask bits are the guest's; Xen only reads them). */
     for (unsigned w = 0; w < PORT_WORDS; w++) {
         xen_shared_info->evtchn_mask[w] = ~(xen_ulong_t)0;
         cpu_ports[0][w] = ~(xen_ulong_t)0;
@@ -339,6 +336,16 @@ static PVOP_ABI int xen_evtchn_init(void)
     int err = register_callback(CALLBACKTYPE_event, xen_event_entry);
     if (!err)
         err = register_callback(CALLBACKTYPE_failsafe, xen_failsafe_entry);
+    return err;
+}
+
+static PVOP_ABI int xen_evtchn_init(void)
+{
+    /* vCPU 0's vcpu_info into the kernel's memory, as every other's will
+     * be before it starts (pv/xen/vcpu.c); where Xen refuses, the slot in
+     * shared_info serves, said */
+    xen_vcpu_info_register(0);
+    int err = start_ports();
     if (err)
         return err;
     err = irq_register(VEC_DEBUG_REQUEST, debug_event, NULL, "xen VIRQ_DEBUG");
@@ -439,13 +446,7 @@ int xen_events_resume(void)
     memset(stray_reported, 0, sizeof(stray_reported));
     memset(cpu_ports, 0, sizeof(cpu_ports));
     memset(ipi_port, 0, sizeof(ipi_port));
-    for (unsigned w = 0; w < PORT_WORDS; w++) {
-        xen_shared_info->evtchn_mask[w] = ~(xen_ulong_t)0;
-        cpu_ports[0][w] = ~(xen_ulong_t)0;
-    }
-    int err = register_callback(CALLBACKTYPE_event, xen_event_entry);
-    if (!err)
-        err = register_callback(CALLBACKTYPE_failsafe, xen_failsafe_entry);
+    int err = start_ports();
     for (unsigned virq = 0; virq < NR_VIRQS && !err; virq++)
         for (unsigned cpu = 0; cpu < MAX_CPUS && !err; cpu++)
             if (virq_vector[virq][cpu]) {

@@ -13,25 +13,12 @@
  * tests/fuzz/fuzz_xenstore.c against hostile ones.
  */
 #include "xenstore_wire.h"
+#include "byte_ring.h"
 #include <proteus/string.h>
-
-/* Barriers between the data and the index that publishes it (x86 keeps
- * stores in order and loads in order; only the compiler must be told). */
-#define ring_barrier() __atomic_signal_fence(__ATOMIC_SEQ_CST)
 
 long xs_ring_put(volatile struct xenstore_domain_interface *r, const void *buf, size_t len)
 {
-    XENSTORE_RING_IDX cons = r->req_cons, prod = r->req_prod;
-    ring_barrier();
-    if (prod - cons > XENSTORE_RING_SIZE)
-        return -EIO;
-    const char *s = buf;
-    size_t n = 0;
-    while (n < len && prod - cons < XENSTORE_RING_SIZE)
-        r->req[MASK_XENSTORE_IDX(prod++)] = s[n++];
-    ring_barrier();   /* the bytes before the index that says they are there */
-    r->req_prod = prod;
-    return (long)n;
+    return byte_ring_put(r->req, XENSTORE_RING_SIZE, &r->req_prod, &r->req_cons, buf, len);
 }
 
 void xs_rx_init(struct xs_rx *rx, const volatile struct xenstore_domain_interface *r)
