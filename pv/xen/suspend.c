@@ -25,17 +25,25 @@
  * notice, beyond the time the domain was away (the kernel's clock does
  * not count it, as CLOCK_MONOTONIC does not count a suspend).
  *
- * One vCPU only, for now: with more, each would have to be parked in a
- * known state and its vcpu_info, timer and IPIs set up again; a save of a
- * domain running on several vCPUs is refused (the toolstack reports its
- * timeout).
+ * With more than one vCPU, the others are parked first: a thread pinned
+ * to each spins with events masked, holding nothing, while vCPU 0 does
+ * the work (the toolstack saves and restores every vCPU's context, so a
+ * parked vCPU wakes up still spinning). In a restored domain each one's
+ * vcpu_info is registered again, which Xen allows only for a vCPU that is
+ * down or is the caller: vCPU 0 takes each parked one down, registers it
+ * and brings it up again (VCPUOP_down, _register_vcpu_info, _up; Xen's
+ * public vcpu.h). Released, each stops its periodic tick and arms its own
+ * one-shot timer again, which only the vCPU itself may do.
  */
 #include "xen.h"
 #include <proteus/errno.h>
 #include <proteus/panic.h>
 #include <proteus/printk.h>
 #include <proteus/smp.h>
+#include <proteus/thread.h>
+#include <proteus/timer.h>
 #include <proteus/vm.h>
+#include <hw/x86.h>
 #include <pv/xen_grant.h>
 #include <pv/xenstore.h>
 
@@ -91,12 +99,94 @@ static void frames_to_mfns(void)
     xen_start_info->console.domU.mfn = xen_pfn_to_mfn(xen_start_info->console.domU.mfn);
 }
 
+/* The other vCPUs while vCPU 0 suspends: parked with events masked. */
+static volatile unsigned parked;
+static volatile bool release, resumed_restored;
+static struct thread *parkers[MAX_CPUS];
+
+static void *park(void *unused)
+{
+    unsigned long flags = irq_save();
+    __atomic_add_fetch(&parked, 1, __ATOMIC_SEQ_CST);
+    while (!__atomic_load_n(&release, __ATOMIC_ACQUIRE))
+        x86_pause();
+    if (resumed_restored)
+        xen_time_resume_cpu();
+    irq_restore(flags);
+    return NULL;
+}
+
+static void unpark(void)
+{
+    __atomic_store_n(&release, true, __ATOMIC_RELEASE);
+    for (unsigned c = 1; c < MAX_CPUS; c++)
+        if (parkers[c]) {
+            thread_join(parkers[c], NULL);
+            parkers[c] = NULL;
+        }
+}
+
+/* A thread on each other online vCPU, parked: false (all released again)
+ * if one could not be made or did not park within a second. */
+static bool park_others(void)
+{
+    u32 others = smp_online_mask() & ~1u;
+    unsigned want = 0;   /* no libgcc: no __builtin_popcount */
+    for (u32 m = others; m; m &= m - 1)
+        want++;
+    parked = 0;
+    release = false;
+    resumed_restored = false;
+    for (unsigned c = 1; c < MAX_CPUS; c++) {
+        if (!(others & (1u << c)))
+            continue;
+        int err;
+        parkers[c] = thread_create_on("xen-park", park, NULL, 2, 1u << c, &err);
+        if (!parkers[c]) {
+            printk("xen: no thread to park vCPU %u for the save: %s\n", c, errno_name(err));
+            unpark();
+            return false;
+        }
+    }
+    u64 end = clock_ns() + 1000000000ULL;
+    while (__atomic_load_n(&parked, __ATOMIC_SEQ_CST) < want && clock_ns() < end)
+        thread_yield();
+    if (parked < want) {
+        printk("xen: only %u of %u other vCPUs parked for the save within 1 s\n", parked, want);
+        unpark();
+        return false;
+    }
+    return true;
+}
+
+/* A parked vCPU's vcpu_info registered again (pv/xen/vcpu.c), which Xen
+ * allows only while the vCPU is down. */
+static void reregister(unsigned cpu)
+{
+    long err = xen_hypercall(__HYPERVISOR_vcpu_op, VCPUOP_down, cpu, 0);
+    if (err)
+        panic("xen: VCPUOP_down of vCPU %u after the restore failed: %s (%ld)", cpu,
+              xen_errno_name(err), err);
+    xen_vcpu_info_register(cpu);
+    xen_vcpu_info(cpu)->evtchn_upcall_mask = 1;   /* it is parked with events masked */
+    err = xen_hypercall(__HYPERVISOR_vcpu_op, VCPUOP_up, cpu, 0);
+    if (err)
+        panic("xen: VCPUOP_up of vCPU %u after the restore failed: %s (%ld)", cpu,
+              xen_errno_name(err), err);
+}
+
 int xen_suspend(void)
 {
-    unsigned online = smp_cpus_online();
-    if (online > 1) {
-        printk("xen: a save of a domain on %u vCPUs is not supported yet: the domain runs on\n",
-               online);
+    /* vCPU 0 does it, with every other parked */
+    u32 was_affinity = thread_affinity(thread_current());
+    int err0 = thread_set_affinity(thread_current(), 1u << 0);
+    if (err0) {
+        printk("xen: cannot move to vCPU 0 for the save: %s\n", errno_name(err0));
+        return err0;
+    }
+    u32 others = smp_online_mask() & ~1u;
+    if (others && !park_others()) {
+        thread_set_affinity(thread_current(), was_affinity);
         return -EBUSY;
     }
     printk("xen: suspending for the toolstack (xl save)\n");
@@ -125,8 +215,20 @@ int xen_suspend(void)
         panic("xen: mapping shared_info (machine address 0x%llx) after the save failed: %s (%ld)",
               (unsigned long long)xen_start_info->shared_info, xen_errno_name(err), err);
     if (restored) {
-        xen_vcpu_info_of[0] = NULL;   /* the new domain writes the shared_info slot */
+        /* the new domain writes each vCPU's shared_info slot until it is
+         * registered again; no event may reach one meanwhile */
+        for (unsigned c = 0; c < MAX_CPUS; c++) {
+            if (!(c == 0 || (others & (1u << c))))
+                continue;
+            xen_vcpu_info_of[c] = NULL;
+            if (c < XEN_LEGACY_MAX_VCPUS)
+                xen_shared_info->vcpu_info[c].evtchn_upcall_mask = 1;
+        }
         xen_vcpu_info_register(0);
+        xen_vcpu_info(0)->evtchn_upcall_mask = 1;
+        for (unsigned c = 1; c < MAX_CPUS; c++)
+            if (others & (1u << c))
+                reregister(c);
         int e = xen_events_resume();
         if (e)
             panic("xen: the event channels could not be set up again after the restore: %d", e);
@@ -137,6 +239,10 @@ int xen_suspend(void)
     xen_grant_table_resume();
     xen_p2m_frame_list_setup();
     irq_restore(flags);
+    resumed_restored = restored;
+    if (others)
+        unpark();   /* each re-arms its own timer first */
+    thread_set_affinity(thread_current(), was_affinity);
     xenstore_resume();
     if (rc < 0)
         printk("xen: SCHEDOP_shutdown (suspend) failed: %s (%ld); the domain runs on\n",

@@ -174,6 +174,12 @@ const struct pv_time_ops xen_time_ops = {
 void xen_time_resume(u64 clock_before)
 {
     xen_boot_system_ns = system_ns() - clock_before;
+    xen_time_resume_cpu();
+}
+
+/* Each vCPU for itself: Xen takes these only from the vCPU itself. */
+void xen_time_resume_cpu(void)
+{
     vcpu_op(VCPUOP_stop_periodic_timer, NULL, "VCPUOP_stop_periodic_timer");
     timer_reprogram();
 }

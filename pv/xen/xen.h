@@ -130,6 +130,7 @@ int xen_p2m_frame_list_setup(void);
 int xen_events_resume(void);
 void xen_console_resume(void);
 void xen_time_resume(u64 clock_before);
+void xen_time_resume_cpu(void);
 void xenstore_suspend(void);
 void xenstore_resume(void);
 /* control.c: the toolstack's requests (control/shutdown, control/sysrq),
