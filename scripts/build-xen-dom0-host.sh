@@ -31,6 +31,11 @@ me=build-xen-dom0-host
 sum=$(cat "$self" "$lib" | sha256sum | cut -d' ' -f1)
 stamp=$out/.built
 [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] && exit 0
+# One build at a time (the boot runner starts a host per arch side by
+# side): a second caller waits here for the first, then finds the stamp.
+exec 9>"$(dirname "$out")/.$(basename "$out").lock"
+flock 9
+[ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] && exit 0
 
 echo "  DOM0    Debian's kernel, busybox and Xen's toolstack, for the domU rows"
 rm -rf "${out:?}"/*

@@ -120,6 +120,9 @@ static void test_exhaustion(void)
     CHECK(xen_grant_end(held[0]) == -EINVAL, "a second end of %u was accepted", held[0]);
     CHECK(xen_grant_end(GNTTAB_RESERVED_XENSTORE) == -EINVAL, "the xenstore entry was ended");
     CHECK(xen_grant_end(xen_grant_count()) == -EINVAL, "a reference past the table was ended");
+    grant_ref_t r;
+    CHECK(xen_grant_access(xen_domid, ~0UL >> 1, true, &r) == -EINVAL,
+          "a frame beyond the domain's memory was granted");
     page_free(virt_to_phys_direct(p));
     test_pass();
 }

@@ -78,6 +78,8 @@ static void test_errors(void)
           "a missing key must be -ENOENT");
     int err = xenstore_write(XS_NO_TRANSACTION, "/tool/selftest", "x");
     CHECK(err == -EACCES, "writing /tool as a domU gave %d, not -EACCES", err);
+    CHECK(xenstore_read(XS_NO_TRANSACTION, NULL, buf, sizeof(buf)) == -EINVAL, "a NULL path");
+    CHECK(xenstore_write(XS_NO_TRANSACTION, "data/selftest-n", NULL) == -EINVAL, "a NULL value");
     static char big[5000];
     memset(big, 'a', sizeof(big) - 1);
     err = xenstore_write(XS_NO_TRANSACTION, "data/selftest-big", big);

@@ -17,7 +17,8 @@ extern domid_t xen_domid;
 
 /* Let domain `domid` map the frame at pseudo-physical frame `pfn`,
  * read-only or writable: the reference to pass to it (through xenstore,
- * usually). -ENOSPC when every reference is in use. */
+ * usually). -ENOSPC when every reference is in use, -EINVAL for a frame
+ * beyond the domain's memory. */
 int xen_grant_access(domid_t domid, unsigned long pfn, bool readonly, grant_ref_t *ref);
 /* End a grant and free its reference: 0, or -EBUSY while the other
  * domain still maps the frame (the grant stays; the frame must not be

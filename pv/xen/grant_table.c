@@ -174,6 +174,8 @@ int xen_grant_access(domid_t domid, unsigned long pfn, bool readonly, grant_ref_
 {
     if (!table)
         return -ENODEV;
+    if (pfn >= xen_start_info->nr_pages)
+        return -EINVAL;   /* not a frame of this domain's */
     unsigned long mfn = xen_pfn_to_mfn(pfn);
     unsigned long f = spin_lock_irqsave(&lock);
     int err = gnt_refs_get(&refs, ref);

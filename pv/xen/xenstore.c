@@ -239,6 +239,9 @@ static void *reader(void *unused)
 static int transact_locked(u32 type, u32 tx, const char *const parts[], unsigned n, u32 *len)
 {
     char tn[16];
+    for (unsigned i = 0; i < n; i++)
+        if (!parts[i])
+            return -EINVAL;   /* an app's NULL path or value */
     long l = xs_frame(request, type, next_req_id, tx, parts, n);
     if (l < 0)
         return (int)l;
@@ -308,6 +311,8 @@ int xenstore_read(u32 tx, const char *path, char *buf, size_t len)
 {
     if (!ready)
         return -ENODEV;
+    if (!buf && len)
+        return -EINVAL;
     const char *parts[] = { path };
     u32 got;
     mutex_lock(&req_lock);
@@ -344,6 +349,8 @@ int xenstore_directory(u32 tx, const char *path, char *buf, size_t len)
 {
     if (!ready)
         return -ENODEV;
+    if (!buf && len)
+        return -EINVAL;
     const char *parts[] = { path };
     u32 got;
     mutex_lock(&req_lock);

@@ -1159,6 +1159,8 @@ def run_xl(runs, build_dir):
     by_arch = {}
     for r in runs:
         by_arch.setdefault(r.arch, []).append(r)
+    # the host once, before the arches' boots share it
+    subprocess.run([os.path.join(REPO, 'scripts', 'build-xen-dom0-host.sh'), xl_host.HOST])
     threads = [threading.Thread(target=one_arch, args=(a, g)) for a, g in by_arch.items()]
     for t in threads:
         t.start()
