@@ -17,6 +17,7 @@
 #include <proteus/personality.h>
 #include <proteus/printk.h>
 #include <proteus/shutdown.h>
+#include <drivers/pci.h>
 #include <proteus/smp.h>
 #include <proteus/pvops.h>
 #include <proteus/pvpatch.h>
@@ -241,6 +242,10 @@ __noreturn void kernel_main(const struct boot_info *bi)
      * lines say what runs. */
     irq_enable();
     smp_init();
+    /* 9b. The buses the platform has, each device listed and its driver
+     * started (include/proteus/device.h). */
+    if (p->pci)
+        pci_scan();
     platform_print_boot_line();
     u64 free_pages, total_pages;
     page_alloc_stats(&free_pages, &total_pages);

@@ -51,6 +51,9 @@ struct personality {
     const struct vm_region *(*image_regions)(unsigned *n);
     /* Whether the machine's firmware tables (ACPI) describe it. */
     bool firmware_tables;
+    /* Whether it has a PCI bus the kernel may scan (configuration space
+     * through ports 0xCF8/0xCFC; drivers/pci/pci.c). */
+    bool pci;
     /* The platform's own services that need threads and may block
      * (a Xen domU's xenstore and the toolstack's requests): run in the
      * app's main thread before main(). NULL: none. */

@@ -72,6 +72,7 @@ const struct personality kvm_personality = {
     .probe = kvm_probe,
     .detail = kvm_detail,
     .firmware_tables = true,
+    .pci = true,
     .patch = native_patch,
     .accepts = kvm_accepts,
 };

@@ -44,6 +44,7 @@ const struct personality native_personality = {
     .probe = native_probe,
     .install = native_install,
     .firmware_tables = true,
+    .pci = true,
     .patch = native_patch,
     .accepts = native_accepts,
 };

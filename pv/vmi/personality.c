@@ -378,6 +378,7 @@ const struct personality vmi_personality = {
     .detail = vmi_detail,
     .image_regions = vmi_image_regions,
     .firmware_tables = false,   /* the shim owns the interrupt controller and power */
+    .pci = true,                /* its port I/O goes through the shim */
     .patch = vmi_patch,
     .accepts = vmi_accepts,
 };

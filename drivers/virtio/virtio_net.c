@@ -1,0 +1,256 @@
+/*
+ * virtio-net over the modern PCI transport (VIRTIO 1.2, 5.1): a network
+ * device of the kernel's netdev interface (include/proteus/netdev.h).
+ * Queue 0 receives, queue 1 transmits (5.1.2); every frame on either is
+ * preceded by a struct virtio_net_hdr (5.1.6), 12 bytes with VERSION_1,
+ * which this driver leaves zero on transmit (no offloads are negotiated)
+ * and skips on receive.
+ *
+ * Receive buffers are posted once, each 2 KiB (header and the largest
+ * frame), and posted again as soon as the frame in them is handed on;
+ * transmit copies each frame into a buffer of its own queue's pool, so
+ * the caller's memory is free when send returns. One MSI-X vector serves
+ * both queues. The device's lengths and ids are checked by the virtqueue
+ * code; a device that breaks the rules is marked FAILED and its interface
+ * goes down, instead of being trusted.
+ */
+#include <arch/cpu.h>
+#include <drivers/virtio_net.h>
+#include <drivers/virtio_pci.h>
+#include <proteus/errno.h>
+#include <proteus/format.h>
+#include <proteus/netdev.h>
+#include <proteus/printk.h>
+#include <proteus/spinlock.h>
+#include <proteus/string.h>
+#include <proteus/vm.h>
+
+#define VIRTIO_NET_F_MTU 3
+#define VIRTIO_NET_F_MAC 5
+#define VIRTIO_NET_F_STATUS 16
+#define VIRTIO_NET_S_LINK_UP 1
+/* 5.1.4 struct virtio_net_config */
+#define CFG_MAC 0
+#define CFG_STATUS 6
+#define CFG_MTU 10
+
+#define HDR_LEN 12   /* 5.1.6, with VERSION_1: num_buffers included */
+#define BUF_SIZE 2048
+#define QUEUE_MAX 128
+#define RXQ 0
+#define TXQ 1
+
+struct vnet {
+    struct netdev nd;
+    struct virtio_pci vp;
+    struct virtq rx, tx;
+    u8 *rx_buf[QUEUE_MAX], *tx_buf[QUEUE_MAX];
+    u16 tx_free[QUEUE_MAX], ntx_free;
+    spinlock_t tx_lock;
+    unsigned vector;
+    bool intx;           /* INTx rather than MSI-X */
+    unsigned line;
+    char state[48];
+    bool failed;
+};
+
+static struct vnet vnets[NETDEV_MAX];
+static unsigned nvnets;
+
+static void fail(struct vnet *v, const char *why)
+{
+    if (v->failed)
+        return;
+    v->failed = true;
+    v->nd.link_up = false;
+    virtio_pci_fail(&v->vp, why);
+}
+
+static void post_rx(struct vnet *v, u8 *buf)
+{
+    struct virtq_buf b = { virt_to_phys_direct(buf), BUF_SIZE };
+    if (virtq_add(&v->rx, &b, 0, 1, buf))
+        fail(v, "no room to post a receive buffer again");
+}
+
+/* Frames in, and transmit buffers back: from the interrupt. */
+static void service(struct vnet *v)
+{
+    if (v->failed)
+        return;
+    u32 len;
+    int err;
+    u8 *buf;
+    bool posted = false;
+    while ((buf = virtq_get(&v->rx, &len, &err))) {
+        if (len < HDR_LEN)
+            v->nd.rx_dropped++;   /* nothing but a header, or less */
+        else
+            netdev_receive(&v->nd, buf + HDR_LEN, len - HDR_LEN);
+        post_rx(v, buf);
+        posted = true;
+    }
+    if (err)
+        return fail(v, "the receive queue's used ring broke the rules");
+    if (posted && virtq_publish(&v->rx))
+        virtio_pci_notify(&v->vp, RXQ);
+    unsigned long f = spin_lock_irqsave(&v->tx_lock);
+    while ((buf = virtq_get(&v->tx, &len, &err))) {
+        for (u16 i = 0; i < QUEUE_MAX; i++)
+            if (v->tx_buf[i] == buf) {
+                v->tx_free[v->ntx_free++] = i;
+                break;
+            }
+    }
+    spin_unlock_irqrestore(&v->tx_lock, f);
+    if (err)
+        fail(v, "the transmit queue's used ring broke the rules");
+}
+
+static void interrupt(unsigned vector, void *ctx)
+{
+    struct vnet *v = ctx;
+    if (v->intx)
+        (void)*v->vp.isr;   /* reading the ISR lowers the line (VIRTIO 1.2, 4.1.4.5.1) */
+    service(v);
+}
+
+static int vnet_send(struct netdev *nd, const void *frame, size_t len)
+{
+    struct vnet *v = nd->priv;
+    if (v->failed)
+        return -EIO;
+    unsigned long f = spin_lock_irqsave(&v->tx_lock);
+    if (!v->ntx_free) {   /* take back what the device finished with */
+        u32 l;
+        int err;
+        u8 *buf;
+        while ((buf = virtq_get(&v->tx, &l, &err)))
+            for (u16 i = 0; i < QUEUE_MAX; i++)
+                if (v->tx_buf[i] == buf)
+                    v->tx_free[v->ntx_free++] = i;
+        if (err) {
+            spin_unlock_irqrestore(&v->tx_lock, f);
+            fail(v, "the transmit queue's used ring broke the rules");
+            return -EIO;
+        }
+    }
+    if (!v->ntx_free) {
+        spin_unlock_irqrestore(&v->tx_lock, f);
+        return -EAGAIN;
+    }
+    u8 *buf = v->tx_buf[v->tx_free[--v->ntx_free]];
+    memset(buf, 0, HDR_LEN);
+    memcpy(buf + HDR_LEN, frame, len);
+    struct virtq_buf b = { virt_to_phys_direct(buf), (u32)(HDR_LEN + len) };
+    int err = virtq_add(&v->tx, &b, 1, 0, buf);
+    bool kick = !err && virtq_publish(&v->tx);
+    spin_unlock_irqrestore(&v->tx_lock, f);
+    if (kick)
+        virtio_pci_notify(&v->vp, TXQ);
+    return err ? -EAGAIN : 0;
+}
+
+static const struct netdev_ops vnet_ops = { .send = vnet_send };
+
+/* Buffers of BUF_SIZE, two to a page. */
+static bool alloc_bufs(u8 **bufs, unsigned n)
+{
+    for (unsigned i = 0; i < n; i += 2) {
+        paddr_t pa = page_alloc(PAGE_DIRECT | PAGE_ZERO);
+        if (!pa)
+            return false;
+        bufs[i] = phys_to_virt(pa);
+        if (i + 1 < n)
+            bufs[i + 1] = bufs[i] + BUF_SIZE;
+    }
+    return true;
+}
+
+#define VEC_VIRTIO_NET_BASE 0x50
+
+int virtio_net_probe(struct pci_dev *p, const char **state)
+{
+    if (nvnets == NETDEV_MAX) {
+        *state = "not used: too many network devices";
+        return -ENOSPC;
+    }
+    struct vnet *v = &vnets[nvnets];
+    memset(v, 0, sizeof(*v));
+    int err = virtio_pci_start(&v->vp, p, state);
+    if (err)
+        return err;
+    err = virtio_pci_features(&v->vp, 1ULL << VIRTIO_NET_F_MAC | 1ULL << VIRTIO_NET_F_STATUS |
+                                          1ULL << VIRTIO_NET_F_MTU | 1ULL << VIRTIO_F_RING_EVENT_IDX);
+    if (err) {
+        *state = "failed: the device refused the features (no VIRTIO_F_VERSION_1?)";
+        virtio_pci_fail(&v->vp, *state);
+        return err;
+    }
+    v->vector = VEC_VIRTIO_NET_BASE + nvnets;
+    err = irq_register(v->vector, interrupt, v, "virtio-net");
+    *state = "failed: its interrupt vector is taken";
+    if (!err) {
+        err = pci_msix_enable(p, 0, v->vector);
+        if (err == -ENODEV) {   /* no MSI-X (QEMU's -nic gives none): the INTx line */
+            v->intx = true;
+            err = pci_intx_route(p, v->vector, &v->line);
+        }
+        *state = "failed: neither MSI-X nor an INTx line";
+    }
+    if (!err) {
+        u16 msix = v->intx ? VIRTIO_NO_VECTOR : 0;
+        err = virtio_pci_queue(&v->vp, RXQ, QUEUE_MAX, &v->rx, msix);
+        if (!err)
+            err = virtio_pci_queue(&v->vp, TXQ, QUEUE_MAX, &v->tx, msix);
+        *state = "failed: its queues could not be set up";
+    }
+    if (!err && (!alloc_bufs(v->rx_buf, v->rx.size) || !alloc_bufs(v->tx_buf, v->tx.size))) {
+        err = -ENOMEM;
+        *state = "failed: no memory for its buffers";
+    }
+    if (err) {
+        virtio_pci_fail(&v->vp, *state);
+        return err;
+    }
+    for (u16 i = 0; i < v->rx.size; i++)
+        post_rx(v, v->rx_buf[i]);
+    for (u16 i = 0; i < v->tx.size; i++)
+        v->tx_free[v->ntx_free++] = i;
+    v->tx_lock = (spinlock_t)SPINLOCK_INIT;
+    bool has_mac = v->vp.features & 1ULL << VIRTIO_NET_F_MAC;
+    for (unsigned i = 0; i < 6; i++)
+        v->nd.mac[i] = has_mac && v->vp.device_len >= 6 ? v->vp.device[CFG_MAC + i] : 0;
+    if (!has_mac) {   /* a locally administered address of our own */
+        static const u8 local[6] = { 0x02, 0x50, 0x52, 0x4f, 0x54, 0x00 };
+        memcpy(v->nd.mac, local, 6);
+        v->nd.mac[5] = (u8)nvnets;
+    }
+    u16 mtu = 1500;
+    if (v->vp.features & 1ULL << VIRTIO_NET_F_MTU && v->vp.device_len >= CFG_MTU + 2) {
+        mtu = *(volatile u16 *)(v->vp.device + CFG_MTU);
+        if (mtu < 68 || mtu > 1500)
+            mtu = 1500;   /* buffers are sized for 1500; a larger MTU is not used */
+    }
+    v->nd.mtu = mtu;
+    v->nd.link_up = !(v->vp.features & 1ULL << VIRTIO_NET_F_STATUS) ||
+                    (v->vp.device_len >= CFG_STATUS + 2 &&
+                     (*(volatile u16 *)(v->vp.device + CFG_STATUS) & VIRTIO_NET_S_LINK_UP));
+    v->nd.ops = &vnet_ops;
+    v->nd.priv = v;
+    virtio_pci_driver_ok(&v->vp);
+    if (virtq_publish(&v->rx))
+        virtio_pci_notify(&v->vp, RXQ);
+    nvnets++;
+    err = netdev_register(&v->nd);
+    if (err) {
+        *state = "failed: the netdev table is full";
+        return err;
+    }
+    if (v->intx)
+        ksnprintf(v->state, sizeof(v->state), "up as %s (INTx, IRQ %u)", v->nd.name, v->line);
+    else
+        ksnprintf(v->state, sizeof(v->state), "up as %s (MSI-X)", v->nd.name);
+    *state = v->state;
+    return 0;
+}

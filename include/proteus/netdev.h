@@ -1,0 +1,51 @@
+/*
+ * Network devices, whatever the transport (virtio-net on PCI or MMIO, Xen
+ * netfront): one interface that the TCP/IP stack and apps use
+ * (kernel/netdev.c). A device sends Ethernet frames and hands received
+ * ones to whoever listens; it says its MAC, MTU and link.
+ */
+#ifndef PROTEUS_NETDEV_H
+#define PROTEUS_NETDEV_H
+
+#include <proteus/types.h>
+
+#define NETDEV_MAX 4
+#define ETH_HLEN 14
+#define ETH_FRAME_MAX 1514   /* header and a 1500-byte payload, no FCS */
+
+struct netdev;
+struct netdev_ops {
+    /* Queue one frame (ETH_HLEN..ETH_HLEN + mtu bytes), copied: 0,
+     * -EAGAIN when the device's queue is full, -EIO when it failed. */
+    int (*send)(struct netdev *nd, const void *frame, size_t len);
+};
+
+struct netdev {
+    char name[8];        /* "net0" */
+    u8 mac[6];
+    u16 mtu;
+    bool link_up;
+    const struct netdev_ops *ops;
+    void *priv;          /* the driver's */
+    /* statistics */
+    u64 rx_frames, tx_frames, rx_dropped, tx_errors;
+    /* the listener: called for each frame received, in interrupt context
+     * or the driver's thread; the frame is valid only during the call */
+    void (*rx)(struct netdev *nd, const void *frame, size_t len, void *ctx);
+    void *rx_ctx;
+};
+
+/* A driver's new device: named net<N> and listed; -ENOSPC beyond
+ * NETDEV_MAX. */
+int netdev_register(struct netdev *nd);
+unsigned netdev_count(void);
+struct netdev *netdev_get(unsigned i);
+/* Send through the device; a frame of a bad length is -EINVAL. */
+int netdev_send(struct netdev *nd, const void *frame, size_t len);
+/* From the driver: a frame arrived (its length checked by the driver
+ * against its buffer; here against the Ethernet limits). */
+void netdev_receive(struct netdev *nd, const void *frame, size_t len);
+void netdev_set_listener(struct netdev *nd,
+                         void (*rx)(struct netdev *, const void *, size_t, void *), void *ctx);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * The list of devices (include/proteus/device.h). Buses add to it as
+ * they scan, before any app runs; readers (monitor, selftest) come later,
+ * so a plain array with a count suffices: entries are only appended, and
+ * only from the boot CPU's scan.
+ */
+#include <proteus/device.h>
+#include <proteus/printk.h>
+#include <proteus/string.h>
+
+static struct device devices[DEVICE_MAX];
+static unsigned ndevices;
+
+static void copy(char *dst, size_t n, const char *src)
+{
+    size_t l = strlen(src);
+    if (l >= n)
+        l = n - 1;
+    memcpy(dst, src, l);
+    dst[l] = '\0';
+}
+
+struct device *device_add(const char *bus, const char *addr, const char *ident)
+{
+    if (ndevices == DEVICE_MAX) {
+        static bool said;
+        if (!said)
+            printk("device: more than %u devices: %s %s and later ones are not listed\n",
+                   DEVICE_MAX, bus, addr);
+        said = true;
+        return NULL;
+    }
+    struct device *d = &devices[ndevices++];
+    copy(d->bus, sizeof(d->bus), bus);
+    copy(d->addr, sizeof(d->addr), addr);
+    copy(d->ident, sizeof(d->ident), ident);
+    d->driver = NULL;
+    d->state = "no driver";
+    return d;
+}
+
+void device_bound(struct device *d, const char *driver, const char *state)
+{
+    if (!d)
+        return;
+    d->driver = driver;
+    d->state = state;
+}
+
+unsigned device_count(void)
+{
+    return ndevices;
+}
+
+const struct device *device_at(unsigned i)
+{
+    return i < ndevices ? &devices[i] : NULL;
+}
+
+void device_report(const struct device *d)
+{
+    if (d)
+        pr_info("device: %s %s %s: %s%s%s\n", d->bus, d->addr, d->ident,
+               d->driver ? d->driver : "no driver", d->driver ? " " : "",
+               d->driver ? d->state : "");
+}

@@ -1,0 +1,64 @@
+/*
+ * The network devices' registry and the checks common to all of them
+ * (include/proteus/netdev.h). Drivers register during the bus scans of
+ * boot; the stack and apps find them here by number.
+ */
+#include <proteus/errno.h>
+#include <proteus/format.h>
+#include <proteus/netdev.h>
+#include <proteus/printk.h>
+
+static struct netdev *devs[NETDEV_MAX];
+static unsigned ndevs;
+
+int netdev_register(struct netdev *nd)
+{
+    if (ndevs == NETDEV_MAX)
+        return -ENOSPC;
+    ksnprintf(nd->name, sizeof(nd->name), "net%u", ndevs);
+    __atomic_store_n(&devs[ndevs], nd, __ATOMIC_RELEASE);
+    ndevs++;
+    pr_info("%s: mac %02x:%02x:%02x:%02x:%02x:%02x mtu %u link %s\n", nd->name, nd->mac[0],
+            nd->mac[1], nd->mac[2], nd->mac[3], nd->mac[4], nd->mac[5], nd->mtu,
+            nd->link_up ? "up" : "down");
+    return 0;
+}
+
+unsigned netdev_count(void)
+{
+    return ndevs;
+}
+
+struct netdev *netdev_get(unsigned i)
+{
+    return i < ndevs ? __atomic_load_n(&devs[i], __ATOMIC_ACQUIRE) : NULL;
+}
+
+int netdev_send(struct netdev *nd, const void *frame, size_t len)
+{
+    if (!nd || !frame || len < ETH_HLEN || len > (size_t)ETH_HLEN + nd->mtu)
+        return -EINVAL;
+    int err = nd->ops->send(nd, frame, len);
+    if (!err)
+        nd->tx_frames++;
+    else if (err != -EAGAIN)
+        nd->tx_errors++;
+    return err;
+}
+
+void netdev_receive(struct netdev *nd, const void *frame, size_t len)
+{
+    if (len < ETH_HLEN || len > (size_t)ETH_HLEN + nd->mtu || !nd->rx) {
+        nd->rx_dropped++;
+        return;
+    }
+    nd->rx_frames++;
+    nd->rx(nd, frame, len, nd->rx_ctx);
+}
+
+void netdev_set_listener(struct netdev *nd,
+                         void (*rx)(struct netdev *, const void *, size_t, void *), void *ctx)
+{
+    nd->rx_ctx = ctx;
+    __atomic_store_n(&nd->rx, rx, __ATOMIC_RELEASE);
+}
