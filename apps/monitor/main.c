@@ -6,7 +6,7 @@
  * `exit`, with status 0. It shows the platform and its ops table
  * (implementation, patching, call counts), page-table walks, the APIC (or
  * under Xen PV the event channels), the GDT and LDT, the memory map, the
- * threads and the interrupt counts.
+ * threads, the interrupt counts and the devices.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -33,6 +33,7 @@ static const struct command {
     { "mem", "", "the memory map and page-frame use", cmd_mem },
     { "threads", "", "every thread and its state", cmd_threads },
     { "irqs", "", "interrupt vectors that have fired, with counts", cmd_irqs },
+    { "devices", "", "every device the buses found, its driver, and the network devices", cmd_devices },
     { "exit", "[status]", "end the machine", cmd_exit },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -17,6 +17,7 @@ int cmd_ldt(int argc, char **argv);
 int cmd_mem(int argc, char **argv);
 int cmd_threads(int argc, char **argv);
 int cmd_irqs(int argc, char **argv);
+int cmd_devices(int argc, char **argv);
 
 /* Parse a number (0x for hex); -1 and a message if it is not one. */
 int parse_number(const char *s, unsigned long long *out);

@@ -24,6 +24,8 @@
 #include <pv/kvm.h>
 #include <pv/vmi.h>
 #include <pv/xen.h>
+#include <proteus/device.h>
+#include <proteus/netdev.h>
 #include "monitor.h"
 
 int cmd_platform(int argc, char **argv)
@@ -363,5 +365,26 @@ int cmd_hv(int argc, char **argv)
                (unsigned long long)(steal % 1000000));
     else
         printf("steal time: not offered here\n");
+    return 0;
+}
+
+int cmd_devices(int argc, char **argv)
+{
+    unsigned n = device_count();
+    if (!n)
+        printf("  (none: no bus this platform has lists any)\n");
+    for (unsigned i = 0; i < n; i++) {
+        const struct device *d = device_at(i);
+        printf("  %-4s %-8s %-24s %s%s%s\n", d->bus, d->addr, d->ident,
+               d->driver ? d->driver : "no driver", d->driver ? " " : "", d->driver ? d->state : "");
+    }
+    for (unsigned i = 0; i < netdev_count(); i++) {
+        struct netdev *nd = netdev_get(i);
+        printf("  %s: %02x:%02x:%02x:%02x:%02x:%02x mtu %u link %s, frames in %llu out %llu, "
+               "dropped in %llu, errors out %llu\n", nd->name, nd->mac[0], nd->mac[1], nd->mac[2],
+               nd->mac[3], nd->mac[4], nd->mac[5], nd->mtu, nd->link_up ? "up" : "down",
+               (unsigned long long)nd->rx_frames, (unsigned long long)nd->tx_frames,
+               (unsigned long long)nd->rx_dropped, (unsigned long long)nd->tx_errors);
+    }
     return 0;
 }
