@@ -48,8 +48,7 @@ struct vnet {
     u16 tx_free[QUEUE_MAX], ntx_free;
     spinlock_t tx_lock;
     unsigned vector;
-    bool intx;           /* INTx rather than MSI-X */
-    unsigned line;
+    char how[24];        /* "MSI-X", "INTx, IRQ 11" */
     char state[48];
     bool failed;
 };
@@ -82,37 +81,40 @@ static void service(struct vnet *v)
     int err;
     u8 *buf;
     bool posted = false;
-    while ((buf = virtq_get(&v->rx, &len, &err))) {
-        if (len < HDR_LEN)
-            v->nd.rx_dropped++;   /* nothing but a header, or less */
-        else
-            netdev_receive(&v->nd, buf + HDR_LEN, len - HDR_LEN);
-        post_rx(v, buf);
-        posted = true;
-    }
+    /* everything there, then the next interrupt asked for (with EVENT_IDX
+     * the device signals only when used_event is passed) and a last look
+     * for a frame that came in between */
+    do {
+        while ((buf = virtq_get(&v->rx, &len, &err))) {
+            if (len < HDR_LEN)
+                v->nd.rx_dropped++;   /* nothing but a header, or less */
+            else
+                netdev_receive(&v->nd, buf + HDR_LEN, len - HDR_LEN);
+            post_rx(v, buf);
+            posted = true;
+        }
+    } while (!err && virtq_enable_interrupts(&v->rx));
     if (err)
         return fail(v, "the receive queue's used ring broke the rules");
     if (posted && virtq_publish(&v->rx))
         virtio_pci_notify(&v->vp, RXQ);
     unsigned long f = spin_lock_irqsave(&v->tx_lock);
-    while ((buf = virtq_get(&v->tx, &len, &err))) {
-        for (u16 i = 0; i < QUEUE_MAX; i++)
-            if (v->tx_buf[i] == buf) {
-                v->tx_free[v->ntx_free++] = i;
-                break;
-            }
-    }
+    do {
+        while ((buf = virtq_get(&v->tx, &len, &err)))
+            for (u16 i = 0; i < QUEUE_MAX; i++)
+                if (v->tx_buf[i] == buf) {
+                    v->tx_free[v->ntx_free++] = i;
+                    break;
+                }
+    } while (!err && virtq_enable_interrupts(&v->tx));
     spin_unlock_irqrestore(&v->tx_lock, f);
     if (err)
         fail(v, "the transmit queue's used ring broke the rules");
 }
 
-static void interrupt(unsigned vector, void *ctx)
+static void interrupt(void *ctx)
 {
-    struct vnet *v = ctx;
-    if (v->intx)
-        (void)*v->vp.isr;   /* reading the ISR lowers the line (VIRTIO 1.2, 4.1.4.5.1) */
-    service(v);
+    service(ctx);
 }
 
 static int vnet_send(struct netdev *nd, const void *frame, size_t len)
@@ -188,21 +190,14 @@ int virtio_net_probe(struct pci_dev *p, const char **state)
         return err;
     }
     v->vector = VEC_VIRTIO_NET_BASE + nvnets;
-    err = irq_register(v->vector, interrupt, v, "virtio-net");
-    *state = "failed: its interrupt vector is taken";
+    int msix = virtio_pci_interrupt(&v->vp, v->vector, interrupt, v, "virtio-net", v->how,
+                                    sizeof(v->how));
+    err = msix < 0 ? msix : 0;
+    *state = "failed: no interrupt (its vector taken, or neither MSI-X nor an INTx line)";
     if (!err) {
-        err = pci_msix_enable(p, 0, v->vector);
-        if (err == -ENODEV) {   /* no MSI-X (QEMU's -nic gives none): the INTx line */
-            v->intx = true;
-            err = pci_intx_route(p, v->vector, &v->line);
-        }
-        *state = "failed: neither MSI-X nor an INTx line";
-    }
-    if (!err) {
-        u16 msix = v->intx ? VIRTIO_NO_VECTOR : 0;
-        err = virtio_pci_queue(&v->vp, RXQ, QUEUE_MAX, &v->rx, msix);
+        err = virtio_pci_queue(&v->vp, RXQ, QUEUE_MAX, &v->rx, (u16)msix);
         if (!err)
-            err = virtio_pci_queue(&v->vp, TXQ, QUEUE_MAX, &v->tx, msix);
+            err = virtio_pci_queue(&v->vp, TXQ, QUEUE_MAX, &v->tx, (u16)msix);
         *state = "failed: its queues could not be set up";
     }
     if (!err && (!alloc_bufs(v->rx_buf, v->rx.size) || !alloc_bufs(v->tx_buf, v->tx.size))) {
@@ -247,10 +242,7 @@ int virtio_net_probe(struct pci_dev *p, const char **state)
         *state = "failed: the netdev table is full";
         return err;
     }
-    if (v->intx)
-        ksnprintf(v->state, sizeof(v->state), "up as %s (INTx, IRQ %u)", v->nd.name, v->line);
-    else
-        ksnprintf(v->state, sizeof(v->state), "up as %s (MSI-X)", v->nd.name);
+    ksnprintf(v->state, sizeof(v->state), "up as %s (%s)", v->nd.name, v->how);
     *state = v->state;
     return 0;
 }

@@ -13,8 +13,11 @@
  * (no capabilities) is left alone, said so.
  */
 #include <drivers/virtio_pci.h>
+#include <arch/cpu.h>
 #include <proteus/errno.h>
+#include <proteus/format.h>
 #include <proteus/printk.h>
+#include <proteus/pvops.h>
 #include <proteus/string.h>
 #include <proteus/vm.h>
 
@@ -79,7 +82,8 @@ static volatile u8 *map_cap(struct pci_dev *p, u8 cap, u32 min_len, u32 *len, co
 int virtio_pci_start(struct virtio_pci *v, struct pci_dev *p, const char **why)
 {
     memset(v, 0, sizeof(*v));
-    v->pci = p;
+    v->pci_copy = *p;
+    v->pci = p = &v->pci_copy;
     for (u8 cap = pci_find_cap(p, PCI_CAP_ID_VNDR, 0); cap; cap = pci_find_cap(p, PCI_CAP_ID_VNDR, cap)) {
         u8 type = pci_read8(p, (u16)(cap + CAP_CFG_TYPE));
         volatile u8 **slot = type == CFG_COMMON ? &v->common
@@ -188,4 +192,36 @@ void virtio_pci_fail(struct virtio_pci *v, const char *why)
         R8(v->common, C_STATUS) = R8(v->common, C_STATUS) | VIRTIO_STATUS_FAILED;
     printk("virtio: %02x:%02x.%u: %s: the device is stopped\n", v->pci->bus, v->pci->slot,
            v->pci->fn, why);
+}
+
+static void interrupt(unsigned vector, void *arg)
+{
+    struct virtio_pci *v = arg;
+    if (v->intx)
+        (void)R8(v->isr, 0);   /* reading the ISR lowers the line (4.1.4.5.1) */
+    v->handler(v->ctx);
+    apic_eoi(vector);   /* handlers acknowledge their own (arch/x86/irq.c) */
+}
+
+int virtio_pci_interrupt(struct virtio_pci *v, unsigned vector, void (*handler)(void *ctx),
+                         void *ctx, const char *name, char *how, size_t how_len)
+{
+    v->handler = handler;
+    v->ctx = ctx;
+    int err = irq_register(vector, interrupt, v, name);
+    if (err)
+        return err;
+    err = pci_msix_enable(v->pci, 0, vector);
+    if (!err) {
+        ksnprintf(how, how_len, "MSI-X");
+        return 0;
+    }
+    if (err != -ENODEV)
+        return err;
+    v->intx = true;   /* no MSI-X (QEMU's -nic gives none): the INTx line */
+    err = pci_intx_route(v->pci, vector, &v->line);
+    if (err)
+        return err;
+    ksnprintf(how, how_len, "INTx, IRQ %u", v->line);
+    return NO_VECTOR;
 }

@@ -24,7 +24,8 @@
 #define VIRTIO_NO_VECTOR 0xffff   /* 4.1.5.1.2: no MSI-X vector */
 
 struct virtio_pci {
-    struct pci_dev *pci;
+    struct pci_dev *pci;     /* &pci_copy: the scan's own is gone after the probe */
+    struct pci_dev pci_copy;
     volatile u8 *common;     /* 4.1.4.3 struct virtio_pci_common_cfg */
     volatile u8 *notify;     /* 4.1.4.4 */
     u32 notify_mult, notify_len;
@@ -32,6 +33,11 @@ struct virtio_pci {
     volatile u8 *device;     /* the device's own configuration */
     u32 device_len;
     u64 features;            /* negotiated */
+    /* the interrupt (virtio_pci_interrupt) */
+    void (*handler)(void *ctx);
+    void *ctx;
+    bool intx;
+    unsigned line;
 };
 
 /* Find and map the capabilities, reset the device and say ACKNOWLEDGE
@@ -45,6 +51,13 @@ int virtio_pci_features(struct virtio_pci *v, u64 wanted);
  * in fresh pages, interrupts on MSI-X entry `msix`. 0 or an errno. */
 int virtio_pci_queue(struct virtio_pci *v, u16 idx, u16 max, struct virtq *q, u16 msix);
 void virtio_pci_notify(struct virtio_pci *v, u16 idx);
+/* The device's one interrupt, on `vector`: MSI-X entry 0 where the device
+ * has MSI-X, else its INTx line (whose handler reads the ISR to lower it,
+ * 4.1.4.5.1); `handler(ctx)` runs for it. The MSI-X vector to give every
+ * queue (0, or VIRTIO_NO_VECTOR with INTx), or a negative errno. A few
+ * words for the device's line ("MSI-X", "INTx, IRQ 11") go into `how`. */
+int virtio_pci_interrupt(struct virtio_pci *v, unsigned vector, void (*handler)(void *ctx),
+                         void *ctx, const char *name, char *how, size_t how_len);
 void virtio_pci_driver_ok(struct virtio_pci *v);
 /* Mark the device FAILED (a driver that gives up on it, or found it
  * breaking the rules) and say why. */

@@ -54,7 +54,7 @@ def bench(arch):
          'actions': ['wait ^Hello from Proteus', 'elapsed main']},
         {'cfg': config(arch, 'pvbench', 'bench-pvbench', 64, 'quiet'), 'timeout': 120},
         {'cfg': config(arch, 'ticker', 'bench-save', 32, 'quiet'), 'timeout': 120,
-         'actions': ['wait 3 ^tick', 'elapsed before-save',
+         'actions': ['wait 3 ^tick [0-9]+$', 'elapsed before-save',
                      'xl save {name} /var/lib/xen/{name}.save', 'elapsed saved',
                      'xl restore /var/lib/xen/{name}.save', 'wait ^xen: resumed', 'elapsed resumed',
                      'xl shutdown -w {name}']},

@@ -703,7 +703,8 @@ def _run_command(run):
                       out.decode('utf-8', 'replace'))
     finally:
         LIVE.discard(p)
-    secs, out = time.monotonic() - t0, out.decode('utf-8', 'replace')
+    # a serial console through QEMU's stdio ends lines with \r\n
+    secs, out = time.monotonic() - t0, re.sub(r'\r+\n', '\n', out.decode('utf-8', 'replace'))
     if p.returncode == SKIP_STATUS != run.status:
         last = out.strip().splitlines()[-1] if out.strip() else 'no reason given'
         last = last[len('SKIP: '):] if last.startswith('SKIP: ') else last
@@ -1171,6 +1172,23 @@ def run_xl(runs, build_dir):
     return results
 
 
+def fold_counting(lines):
+    """Runs of more than four lines that differ only in their numbers
+    ("tick 17", "tick 18", ...) as their first and last line and a count."""
+    out, i = [], 0
+    shape = lambda l: re.sub(r'\d+', '#', l)
+    while i < len(lines):
+        j = i
+        while j + 1 < len(lines) and shape(lines[j + 1]) == shape(lines[i]) and re.search(r'\d', lines[i]):
+            j += 1
+        if j - i >= 4:
+            out += [lines[i], f'... ({j - i - 1} more like it) ...', lines[j]]
+        else:
+            out += lines[i:j + 1]
+        i = j + 1
+    return out
+
+
 def judge_xl(run, part, secs):
     """An xl run's verdict from its part of the dom0 host's output: how
     the domain ended (xl_end), the exit status it left in xenstore
@@ -1308,7 +1326,9 @@ def main():
                       f'    xl domain {run.xl["name"]} under the dom0 host' if run.xl else
                       f'    $ {run.command}')
                 lines = res.output.rstrip('\n').split('\n') if res.output else []
-                shown = lines if args.verbose else lines[-TAIL:]
+                if run.xl:   # a domain's whole story, its long runs of counting folded
+                    lines = fold_counting(lines)
+                shown = lines if args.verbose or run.xl else lines[-TAIL:]
                 # A failed case's own verdict may lie above the tail (selftest
                 # prints FAIL lines as it goes): show those first.
                 early = [l for l in lines[:len(lines) - len(shown)] if l.startswith('FAIL ')]

@@ -72,6 +72,7 @@ static u64 hz_from_cpuid(const char **source)
 /* No rate is known yet when the PIT is waited for: bound the wait by
  * 100 ms of the fastest plausible TSC (20 GHz). */
 #define WAIT_LIMIT 2000000000ULL
+#define PIT_TRIES 5
 
 /* Count `ticks` on channel 2 in mode 0 (OUT2 low until the count reaches
  * zero) and return the TSC cycles they took, or 0 without a PIT (port
@@ -147,12 +148,24 @@ static int measure(const char **source)
         return 0;
     }
     /* A short first window runs the loop once, so that the measured one
-     * does not include an emulator translating it (QEMU's TCG). */
-    if (!pit_window(PIT_HZ / 1000))
+     * does not include an emulator translating it (QEMU's TCG). A window
+     * that failed is tried again: OUT2 already high at the first look can
+     * also mean this vCPU did not run for longer than the window (a
+     * nested guest on a loaded host saw that), not that there is no PIT;
+     * a missing PIT fails every time. */
+    if (x86_inb(PORT_B) == 0xff)
+        return -SHIM_ENODEV;   /* nothing decodes port 0x61: no PIT */
+    u64 cycles = 0;
+    for (unsigned tries = 0; tries < PIT_TRIES && !cycles; tries++)
+        cycles = pit_window(PIT_HZ / 1000);
+    if (!cycles)
         return -SHIM_ENODEV;
-    if (need_lapic)
-        lapic_count_begin();
-    u64 cycles = pit_window(PIT_HZ / 100);
+    cycles = 0;
+    for (unsigned tries = 0; tries < PIT_TRIES && !cycles; tries++) {
+        if (need_lapic)
+            lapic_count_begin();
+        cycles = pit_window(PIT_HZ / 100);
+    }
     if (!cycles)
         return -SHIM_ENODEV;
     t.hz = div_u64(cycles * PIT_HZ, PIT_HZ / 100);

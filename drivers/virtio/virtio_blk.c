@@ -1,0 +1,253 @@
+/*
+ * virtio-blk over the modern PCI transport (VIRTIO 1.2, 5.2): a block
+ * device of the kernel's blockdev interface (include/proteus/blockdev.h).
+ * One request queue (5.2.2); each request is a chain of a header the
+ * device reads (type, sector: 5.2.6), the data (read by the device for a
+ * write, written by it for a read) and a status byte it writes.
+ *
+ * One request is in flight at a time, under the device's mutex: the
+ * caller's thread adds the chain, notifies and sleeps until the interrupt
+ * says the device used it. The data goes through bounce pages of the
+ * driver's own (the caller's buffer need not be physically contiguous, or
+ * even in the direct map), BOUNCE_PAGES at a time, so a long transfer is
+ * several requests. The device's word is checked: the chain it returns
+ * must be the one in flight (the virtqueue code), the status must be one
+ * the spec defines, and a read must have written the whole buffer and
+ * the status; anything else is -EIO and the device is stopped.
+ */
+#include <drivers/virtio_blk.h>
+#include <drivers/virtio_pci.h>
+#include <proteus/blockdev.h>
+#include <proteus/errno.h>
+#include <proteus/format.h>
+#include <proteus/printk.h>
+#include <proteus/spinlock.h>
+#include <proteus/string.h>
+#include <proteus/sync.h>
+#include <proteus/vm.h>
+
+#define VIRTIO_BLK_F_RO 5
+#define VIRTIO_BLK_F_FLUSH 9
+/* 5.2.6 */
+#define T_IN 0
+#define T_OUT 1
+#define T_FLUSH 4
+#define S_OK 0
+#define S_IOERR 1
+#define S_UNSUPP 2
+#define CFG_CAPACITY 0
+
+#define BOUNCE_PAGES 16   /* 64 KiB per request */
+#define SECTORS_PER_PAGE (PAGE_SIZE / SECTOR_SIZE)
+#define VEC_VIRTIO_BLK_BASE 0x58
+#define REQUEST_TIMEOUT_NS 30000000000ULL
+
+struct req_hdr {
+    u32 type;
+    u32 reserved;
+    u64 sector;
+};
+
+struct vblk {
+    struct blockdev bd;
+    struct virtio_pci vp;
+    struct virtq q;
+    struct mutex lock;          /* one request at a time */
+    spinlock_t done_lock;
+    struct waitq done_wq;
+    bool done, failed, flush;
+    u32 used_len;
+    int used_err;
+    struct req_hdr *hdr;        /* in the driver's own page, with the status */
+    u8 *status;
+    u8 *bounce[BOUNCE_PAGES];
+    char how[24], state[48];
+};
+
+static struct vblk vblks[BLOCKDEV_MAX];
+static unsigned nvblks;
+
+static void stop(struct vblk *b, const char *why)
+{
+    if (!b->failed) {
+        b->failed = true;
+        virtio_pci_fail(&b->vp, why);
+    }
+}
+
+static void interrupt(void *ctx)
+{
+    struct vblk *b = ctx;
+    unsigned long f = spin_lock_irqsave(&b->done_lock);
+    u32 len = 0;
+    int err;
+    /* take what is there, then ask for the next interrupt (with
+     * EVENT_IDX the device signals only when used_event is passed) and
+     * look once more, for an entry that came in between */
+    do {
+        if (virtq_get(&b->q, &len, &err) || err) {
+            b->used_len = len;
+            b->used_err = err;
+            b->done = true;
+            waitq_wake_all(&b->done_wq);
+        }
+    } while (!err && virtq_enable_interrupts(&b->q) && !b->done);
+    spin_unlock_irqrestore(&b->done_lock, f);
+}
+
+/* One request of up to BOUNCE_PAGES pages, its data already in (or to go
+ * into) the bounce pages; lock held. */
+static int request(struct vblk *b, u32 type, u64 sector, u32 sectors)
+{
+    if (b->failed)
+        return -EIO;
+    b->hdr->type = type;
+    b->hdr->reserved = 0;
+    b->hdr->sector = sector;
+    *b->status = 0xff;
+    struct virtq_buf bufs[BOUNCE_PAGES + 2];
+    unsigned n = 0;
+    bufs[n++] = (struct virtq_buf){ virt_to_phys_direct(b->hdr), sizeof(*b->hdr) };
+    u32 bytes = sectors * SECTOR_SIZE;
+    for (unsigned i = 0; bytes; i++) {
+        u32 l = bytes > PAGE_SIZE ? PAGE_SIZE : bytes;
+        bufs[n++] = (struct virtq_buf){ virt_to_phys_direct(b->bounce[i]), l };
+        bytes -= l;
+    }
+    bufs[n++] = (struct virtq_buf){ virt_to_phys_direct(b->status), 1 };
+    /* the header, and for a write the data, are the device's to read */
+    unsigned out = type == T_OUT ? n - 1 : 1;
+    unsigned long f = spin_lock_irqsave(&b->done_lock);
+    b->done = false;
+    int err = virtq_add(&b->q, bufs, out, n - out, b);
+    bool kick = !err && virtq_publish(&b->q);
+    spin_unlock_irqrestore(&b->done_lock, f);
+    if (err)
+        return -EIO;
+    if (kick)
+        virtio_pci_notify(&b->vp, 0);
+    u64 deadline = clock_ns() + REQUEST_TIMEOUT_NS;
+    f = spin_lock_irqsave(&b->done_lock);
+    bool timed_out = false;
+    while (!b->done && !timed_out)
+        timed_out = !waitq_sleep_until(&b->done_wq, &b->done_lock, deadline);
+    spin_unlock_irqrestore(&b->done_lock, f);
+    if (timed_out) {
+        stop(b, "a request not answered in 30 s");
+        return -EIO;
+    }
+    if (b->used_err) {
+        stop(b, "its used ring broke the rules");
+        return -EIO;
+    }
+    u8 st = *b->status;
+    u32 want = (type == T_IN ? sectors * SECTOR_SIZE : 0) + 1;
+    if (st > S_UNSUPP || b->used_len < want) {
+        stop(b, "an answer with an undefined status or short of the buffer");
+        return -EIO;
+    }
+    return st == S_OK ? 0 : -EIO;
+}
+
+static int vblk_io(struct blockdev *bd, bool write, u64 sector, void *buf, u32 count)
+{
+    struct vblk *b = bd->priv;
+    u8 *p = buf;
+    mutex_lock(&b->lock);
+    int err = 0;
+    while (count && !err) {
+        u32 n = count > BOUNCE_PAGES * SECTORS_PER_PAGE ? BOUNCE_PAGES * SECTORS_PER_PAGE : count;
+        if (write)
+            for (u32 i = 0; i < n; i += SECTORS_PER_PAGE)
+                memcpy(b->bounce[i / SECTORS_PER_PAGE], p + i * SECTOR_SIZE,
+                       (n - i < SECTORS_PER_PAGE ? n - i : SECTORS_PER_PAGE) * SECTOR_SIZE);
+        err = request(b, write ? T_OUT : T_IN, sector, n);
+        if (!err && !write)
+            for (u32 i = 0; i < n; i += SECTORS_PER_PAGE)
+                memcpy(p + i * SECTOR_SIZE, b->bounce[i / SECTORS_PER_PAGE],
+                       (n - i < SECTORS_PER_PAGE ? n - i : SECTORS_PER_PAGE) * SECTOR_SIZE);
+        p += n * SECTOR_SIZE;
+        sector += n;
+        count -= n;
+    }
+    mutex_unlock(&b->lock);
+    return err;
+}
+
+/* Without VIRTIO_BLK_F_FLUSH the device writes through (5.2.5.1): a
+ * flush has nothing to wait for. */
+static int vblk_flush(struct blockdev *bd)
+{
+    struct vblk *b = bd->priv;
+    if (!b->flush)
+        return b->failed ? -EIO : 0;
+    mutex_lock(&b->lock);
+    int err = request(b, T_FLUSH, 0, 0);
+    mutex_unlock(&b->lock);
+    return err;
+}
+
+static const struct blockdev_ops vblk_ops = { .io = vblk_io, .flush = vblk_flush };
+
+int virtio_blk_probe(struct pci_dev *p, const char **state)
+{
+    if (nvblks == BLOCKDEV_MAX) {
+        *state = "not used: too many block devices";
+        return -ENOSPC;
+    }
+    struct vblk *b = &vblks[nvblks];
+    memset(b, 0, sizeof(*b));
+    int err = virtio_pci_start(&b->vp, p, state);
+    if (err)
+        return err;
+    err = virtio_pci_features(&b->vp, 1ULL << VIRTIO_BLK_F_RO | 1ULL << VIRTIO_BLK_F_FLUSH |
+                                          1ULL << VIRTIO_F_RING_EVENT_IDX);
+    if (err) {
+        *state = "failed: the device refused the features (no VIRTIO_F_VERSION_1?)";
+        virtio_pci_fail(&b->vp, *state);
+        return err;
+    }
+    if (b->vp.device_len < 8) {
+        *state = "failed: no capacity in its configuration";
+        virtio_pci_fail(&b->vp, *state);
+        return -ENODEV;
+    }
+    int msix = virtio_pci_interrupt(&b->vp, VEC_VIRTIO_BLK_BASE + nvblks, interrupt, b,
+                                    "virtio-blk", b->how, sizeof(b->how));
+    err = msix < 0 ? msix : virtio_pci_queue(&b->vp, 0, 64, &b->q, (u16)msix);
+    paddr_t hdr = err ? 0 : page_alloc(PAGE_DIRECT | PAGE_ZERO);
+    for (unsigned i = 0; hdr && i < BOUNCE_PAGES; i++) {
+        paddr_t pa = page_alloc(PAGE_DIRECT);
+        if (!pa) {
+            hdr = 0;
+            break;
+        }
+        b->bounce[i] = phys_to_virt(pa);
+    }
+    if (err || !hdr) {
+        *state = err ? "failed: no interrupt or no queue" : "failed: no memory for its buffers";
+        virtio_pci_fail(&b->vp, *state);
+        return err ? err : -ENOMEM;
+    }
+    b->hdr = phys_to_virt(hdr);
+    b->status = (u8 *)b->hdr + sizeof(*b->hdr);
+    mutex_init(&b->lock, false);
+    b->done_lock = (spinlock_t)SPINLOCK_INIT;
+    waitq_init(&b->done_wq);
+    b->flush = b->vp.features & 1ULL << VIRTIO_BLK_F_FLUSH;
+    b->bd.read_only = b->vp.features & 1ULL << VIRTIO_BLK_F_RO;
+    b->bd.sectors = *(volatile u32 *)(b->vp.device + CFG_CAPACITY) |
+                    (u64)*(volatile u32 *)(b->vp.device + CFG_CAPACITY + 4) << 32;
+    b->bd.ops = &vblk_ops;
+    b->bd.priv = b;
+    virtio_pci_driver_ok(&b->vp);
+    nvblks++;
+    err = blockdev_register(&b->bd);
+    if (err) {
+        *state = "failed: the block device table is full";
+        return err;
+    }
+    ksnprintf(b->state, sizeof(b->state), "up as %s (%s)", b->bd.name, b->how);
+    *state = b->state;
+    return 0;
+}
