@@ -307,7 +307,10 @@ bool xenstore_available(void)
     return ready;
 }
 
-int xenstore_read(u32 tx, const char *path, char *buf, size_t len)
+/* A request on `path` whose reply is copied into buf: its length, or
+ * -ERANGE when len cannot hold it and `extra` bytes more (a value's NUL,
+ * which the reply buffer always has after the payload). */
+static int fetch(u32 type, u32 tx, const char *path, char *buf, size_t len, u32 extra)
 {
     if (!ready)
         return -ENODEV;
@@ -316,15 +319,20 @@ int xenstore_read(u32 tx, const char *path, char *buf, size_t len)
     const char *parts[] = { path };
     u32 got;
     mutex_lock(&req_lock);
-    int err = transact_locked(XS_READ, tx, parts, 1, &got);
-    if (!err && got + 1 > len)
+    int err = transact_locked(type, tx, parts, 1, &got);
+    if (!err && got + extra > len)
         err = -ERANGE;
     if (!err) {
-        memcpy(buf, reply, got + 1);
+        memcpy(buf, reply, got + extra);
         err = (int)got;
     }
     mutex_unlock(&req_lock);
     return err;
+}
+
+int xenstore_read(u32 tx, const char *path, char *buf, size_t len)
+{
+    return fetch(XS_READ, tx, path, buf, len, 1);
 }
 
 int xenstore_write(u32 tx, const char *path, const char *value)
@@ -347,23 +355,11 @@ int xenstore_rm(u32 tx, const char *path)
 
 int xenstore_directory(u32 tx, const char *path, char *buf, size_t len)
 {
-    if (!ready)
-        return -ENODEV;
-    if (!buf && len)
-        return -EINVAL;
-    const char *parts[] = { path };
-    u32 got;
-    mutex_lock(&req_lock);
-    int err = transact_locked(XS_DIRECTORY, tx, parts, 1, &got);
-    if (!err && got > len)
-        err = -ERANGE;
-    if (!err) {
-        memcpy(buf, reply, got);
-        for (u32 i = 0; i < got; i++)
-            err += reply[i] == '\0';
-    }
-    mutex_unlock(&req_lock);
-    return err;
+    int got = fetch(XS_DIRECTORY, tx, path, buf, len, 0);
+    int names = 0;
+    for (int i = 0; i < got; i++)
+        names += buf[i] == '\0';   /* each name ends with its NUL (checked) */
+    return got < 0 ? got : names;
 }
 
 int xenstore_transaction_start(u32 *tx)
