@@ -192,9 +192,9 @@ static void scan_function(u8 bus, u8 slot, u8 fn)
         const struct pci_driver *d = pci_drivers[i];
         if (d->vendor != p.vendor || (d->device != 0xffff && d->device != p.device))
             continue;
-        const char *state = "up";
-        d->probe(&p, &state);   /* its verdict, good or bad, is in state */
-        device_bound(p.dev, d->name, state);
+        const char *state = "up", *name = d->name;
+        d->probe(&p, &name, &state);   /* its verdict, good or bad, is in state */
+        device_bound(p.dev, name, state);
         break;
     }
     device_report(p.dev);

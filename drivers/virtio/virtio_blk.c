@@ -15,8 +15,7 @@
  * the spec defines, and a read must have written the whole buffer and
  * the status; anything else is -EIO and the device is stopped.
  */
-#include <drivers/virtio_blk.h>
-#include <drivers/virtio_pci.h>
+#include <drivers/virtio.h>
 #include <proteus/blockdev.h>
 #include <proteus/errno.h>
 #include <proteus/format.h>
@@ -50,7 +49,7 @@ struct req_hdr {
 
 struct vblk {
     struct blockdev bd;
-    struct virtio_pci vp;
+    struct virtio_dev *vd;
     struct virtq q;
     struct mutex lock;          /* one request at a time */
     spinlock_t done_lock;
@@ -61,7 +60,7 @@ struct vblk {
     struct req_hdr *hdr;        /* in the driver's own page, with the status */
     u8 *status;
     u8 *bounce[BOUNCE_PAGES];
-    char how[24], state[48];
+    char state[48];
 };
 
 static struct vblk vblks[BLOCKDEV_MAX];
@@ -71,7 +70,7 @@ static void stop(struct vblk *b, const char *why)
 {
     if (!b->failed) {
         b->failed = true;
-        virtio_pci_fail(&b->vp, why);
+        virtio_fail(b->vd, why);
     }
 }
 
@@ -125,7 +124,7 @@ static int request(struct vblk *b, u32 type, u64 sector, u32 sectors)
     if (err)
         return -EIO;
     if (kick)
-        virtio_pci_notify(&b->vp, 0);
+        b->vd->t->notify(b->vd, 0);
     u64 deadline = clock_ns() + REQUEST_TIMEOUT_NS;
     f = spin_lock_irqsave(&b->done_lock);
     bool timed_out = false;
@@ -189,32 +188,30 @@ static int vblk_flush(struct blockdev *bd)
 
 static const struct blockdev_ops vblk_ops = { .io = vblk_io, .flush = vblk_flush };
 
-int virtio_blk_probe(struct pci_dev *p, const char **state)
+int virtio_blk_attach(struct virtio_dev *d, const char **state)
 {
     if (nvblks == BLOCKDEV_MAX) {
-        *state = "not used: too many block devices";
+        *state = "left alone: too many block devices";
         return -ENOSPC;
     }
     struct vblk *b = &vblks[nvblks];
     memset(b, 0, sizeof(*b));
-    int err = virtio_pci_start(&b->vp, p, state);
-    if (err)
-        return err;
-    err = virtio_pci_features(&b->vp, 1ULL << VIRTIO_BLK_F_RO | 1ULL << VIRTIO_BLK_F_FLUSH |
-                                          1ULL << VIRTIO_F_RING_EVENT_IDX);
+    b->vd = d;
+    int err = d->t->features(d, 1ULL << VIRTIO_BLK_F_RO | 1ULL << VIRTIO_BLK_F_FLUSH |
+                                    1ULL << VIRTIO_F_RING_EVENT_IDX);
     if (err) {
-        *state = "failed: the device refused the features (no VIRTIO_F_VERSION_1?)";
-        virtio_pci_fail(&b->vp, *state);
+        *state = "failed: the device refused the features";
+        virtio_fail(d, *state);
         return err;
     }
-    if (b->vp.device_len < 8) {
+    if (d->config_len < 8) {
         *state = "failed: no capacity in its configuration";
-        virtio_pci_fail(&b->vp, *state);
+        virtio_fail(d, *state);
         return -ENODEV;
     }
-    int msix = virtio_pci_interrupt(&b->vp, VEC_VIRTIO_BLK_BASE + nvblks, interrupt, b,
-                                    "virtio-blk", b->how, sizeof(b->how));
-    err = msix < 0 ? msix : virtio_pci_queue(&b->vp, 0, 64, &b->q, (u16)msix);
+    err = d->t->interrupt(d, VEC_VIRTIO_BLK_BASE + nvblks, interrupt, b, "virtio-blk");
+    if (!err)
+        err = d->t->queue(d, 0, 64, &b->q);
     paddr_t hdr = err ? 0 : page_alloc(PAGE_DIRECT | PAGE_ZERO);
     for (unsigned i = 0; hdr && i < BOUNCE_PAGES; i++) {
         paddr_t pa = page_alloc(PAGE_DIRECT);
@@ -226,7 +223,7 @@ int virtio_blk_probe(struct pci_dev *p, const char **state)
     }
     if (err || !hdr) {
         *state = err ? "failed: no interrupt or no queue" : "failed: no memory for its buffers";
-        virtio_pci_fail(&b->vp, *state);
+        virtio_fail(d, *state);
         return err ? err : -ENOMEM;
     }
     b->hdr = phys_to_virt(hdr);
@@ -234,20 +231,20 @@ int virtio_blk_probe(struct pci_dev *p, const char **state)
     mutex_init(&b->lock, false);
     b->done_lock = (spinlock_t)SPINLOCK_INIT;
     waitq_init(&b->done_wq);
-    b->flush = b->vp.features & 1ULL << VIRTIO_BLK_F_FLUSH;
-    b->bd.read_only = b->vp.features & 1ULL << VIRTIO_BLK_F_RO;
-    b->bd.sectors = *(volatile u32 *)(b->vp.device + CFG_CAPACITY) |
-                    (u64)*(volatile u32 *)(b->vp.device + CFG_CAPACITY + 4) << 32;
+    b->flush = d->features & 1ULL << VIRTIO_BLK_F_FLUSH;
+    b->bd.read_only = d->features & 1ULL << VIRTIO_BLK_F_RO;
+    b->bd.sectors = *(volatile u32 *)(d->config + CFG_CAPACITY) |
+                    (u64)*(volatile u32 *)(d->config + CFG_CAPACITY + 4) << 32;
     b->bd.ops = &vblk_ops;
     b->bd.priv = b;
-    virtio_pci_driver_ok(&b->vp);
+    d->t->driver_ok(d);
     nvblks++;
     err = blockdev_register(&b->bd);
     if (err) {
         *state = "failed: the block device table is full";
         return err;
     }
-    ksnprintf(b->state, sizeof(b->state), "up as %s (%s)", b->bd.name, b->how);
+    ksnprintf(b->state, sizeof(b->state), "up as %s (%s)", b->bd.name, d->how);
     *state = b->state;
     return 0;
 }

@@ -15,8 +15,7 @@
  * goes down, instead of being trusted.
  */
 #include <arch/cpu.h>
-#include <drivers/virtio_net.h>
-#include <drivers/virtio_pci.h>
+#include <drivers/virtio.h>
 #include <proteus/errno.h>
 #include <proteus/format.h>
 #include <proteus/netdev.h>
@@ -42,13 +41,13 @@
 
 struct vnet {
     struct netdev nd;
-    struct virtio_pci vp;
+    struct virtio_dev *vd;
+    u32 hdr_len;         /* 12, or 10 for a legacy device (5.1.6.1) */
     struct virtq rx, tx;
     u8 *rx_buf[QUEUE_MAX], *tx_buf[QUEUE_MAX];
     u16 tx_free[QUEUE_MAX], ntx_free;
     spinlock_t tx_lock;
     unsigned vector;
-    char how[24];        /* "MSI-X", "INTx, IRQ 11" */
     char state[48];
     bool failed;
 };
@@ -62,7 +61,7 @@ static void fail(struct vnet *v, const char *why)
         return;
     v->failed = true;
     v->nd.link_up = false;
-    virtio_pci_fail(&v->vp, why);
+    virtio_fail(v->vd, why);
 }
 
 static void post_rx(struct vnet *v, u8 *buf)
@@ -86,10 +85,10 @@ static void service(struct vnet *v)
      * for a frame that came in between */
     do {
         while ((buf = virtq_get(&v->rx, &len, &err))) {
-            if (len < HDR_LEN)
+            if (len < v->hdr_len)
                 v->nd.rx_dropped++;   /* nothing but a header, or less */
             else
-                netdev_receive(&v->nd, buf + HDR_LEN, len - HDR_LEN);
+                netdev_receive(&v->nd, buf + v->hdr_len, len - v->hdr_len);
             post_rx(v, buf);
             posted = true;
         }
@@ -97,7 +96,7 @@ static void service(struct vnet *v)
     if (err)
         return fail(v, "the receive queue's used ring broke the rules");
     if (posted && virtq_publish(&v->rx))
-        virtio_pci_notify(&v->vp, RXQ);
+        v->vd->t->notify(v->vd, RXQ);
     unsigned long f = spin_lock_irqsave(&v->tx_lock);
     do {
         while ((buf = virtq_get(&v->tx, &len, &err)))
@@ -142,14 +141,14 @@ static int vnet_send(struct netdev *nd, const void *frame, size_t len)
         return -EAGAIN;
     }
     u8 *buf = v->tx_buf[v->tx_free[--v->ntx_free]];
-    memset(buf, 0, HDR_LEN);
-    memcpy(buf + HDR_LEN, frame, len);
-    struct virtq_buf b = { virt_to_phys_direct(buf), (u32)(HDR_LEN + len) };
+    memset(buf, 0, v->hdr_len);
+    memcpy(buf + v->hdr_len, frame, len);
+    struct virtq_buf b = { virt_to_phys_direct(buf), (u32)(v->hdr_len + len) };
     int err = virtq_add(&v->tx, &b, 1, 0, buf);
     bool kick = !err && virtq_publish(&v->tx);
     spin_unlock_irqrestore(&v->tx_lock, f);
     if (kick)
-        virtio_pci_notify(&v->vp, TXQ);
+        v->vd->t->notify(v->vd, TXQ);
     return err ? -EAGAIN : 0;
 }
 
@@ -171,33 +170,30 @@ static bool alloc_bufs(u8 **bufs, unsigned n)
 
 #define VEC_VIRTIO_NET_BASE 0x50
 
-int virtio_net_probe(struct pci_dev *p, const char **state)
+int virtio_net_attach(struct virtio_dev *d, const char **state)
 {
     if (nvnets == NETDEV_MAX) {
-        *state = "not used: too many network devices";
+        *state = "left alone: too many network devices";
         return -ENOSPC;
     }
     struct vnet *v = &vnets[nvnets];
     memset(v, 0, sizeof(*v));
-    int err = virtio_pci_start(&v->vp, p, state);
-    if (err)
-        return err;
-    err = virtio_pci_features(&v->vp, 1ULL << VIRTIO_NET_F_MAC | 1ULL << VIRTIO_NET_F_STATUS |
-                                          1ULL << VIRTIO_NET_F_MTU | 1ULL << VIRTIO_F_RING_EVENT_IDX);
+    v->vd = d;
+    int err = d->t->features(d, 1ULL << VIRTIO_NET_F_MAC | 1ULL << VIRTIO_NET_F_STATUS |
+                                    1ULL << VIRTIO_NET_F_MTU | 1ULL << VIRTIO_F_RING_EVENT_IDX);
     if (err) {
-        *state = "failed: the device refused the features (no VIRTIO_F_VERSION_1?)";
-        virtio_pci_fail(&v->vp, *state);
+        *state = "failed: the device refused the features";
+        virtio_fail(d, *state);
         return err;
     }
+    v->hdr_len = d->legacy ? 10 : HDR_LEN;
     v->vector = VEC_VIRTIO_NET_BASE + nvnets;
-    int msix = virtio_pci_interrupt(&v->vp, v->vector, interrupt, v, "virtio-net", v->how,
-                                    sizeof(v->how));
-    err = msix < 0 ? msix : 0;
-    *state = "failed: no interrupt (its vector taken, or neither MSI-X nor an INTx line)";
+    err = d->t->interrupt(d, v->vector, interrupt, v, "virtio-net");
+    *state = "failed: no interrupt (its vector taken, or no MSI-X and no line)";
     if (!err) {
-        err = virtio_pci_queue(&v->vp, RXQ, QUEUE_MAX, &v->rx, (u16)msix);
+        err = d->t->queue(d, RXQ, QUEUE_MAX, &v->rx);
         if (!err)
-            err = virtio_pci_queue(&v->vp, TXQ, QUEUE_MAX, &v->tx, (u16)msix);
+            err = d->t->queue(d, TXQ, QUEUE_MAX, &v->tx);
         *state = "failed: its queues could not be set up";
     }
     if (!err && (!alloc_bufs(v->rx_buf, v->rx.size) || !alloc_bufs(v->tx_buf, v->tx.size))) {
@@ -205,7 +201,7 @@ int virtio_net_probe(struct pci_dev *p, const char **state)
         *state = "failed: no memory for its buffers";
     }
     if (err) {
-        virtio_pci_fail(&v->vp, *state);
+        virtio_fail(d, *state);
         return err;
     }
     for (u16 i = 0; i < v->rx.size; i++)
@@ -213,36 +209,36 @@ int virtio_net_probe(struct pci_dev *p, const char **state)
     for (u16 i = 0; i < v->tx.size; i++)
         v->tx_free[v->ntx_free++] = i;
     v->tx_lock = (spinlock_t)SPINLOCK_INIT;
-    bool has_mac = v->vp.features & 1ULL << VIRTIO_NET_F_MAC;
+    bool has_mac = d->features & 1ULL << VIRTIO_NET_F_MAC && d->config_len >= 6;
     for (unsigned i = 0; i < 6; i++)
-        v->nd.mac[i] = has_mac && v->vp.device_len >= 6 ? v->vp.device[CFG_MAC + i] : 0;
+        v->nd.mac[i] = has_mac ? d->config[CFG_MAC + i] : 0;
     if (!has_mac) {   /* a locally administered address of our own */
         static const u8 local[6] = { 0x02, 0x50, 0x52, 0x4f, 0x54, 0x00 };
         memcpy(v->nd.mac, local, 6);
         v->nd.mac[5] = (u8)nvnets;
     }
     u16 mtu = 1500;
-    if (v->vp.features & 1ULL << VIRTIO_NET_F_MTU && v->vp.device_len >= CFG_MTU + 2) {
-        mtu = *(volatile u16 *)(v->vp.device + CFG_MTU);
+    if (d->features & 1ULL << VIRTIO_NET_F_MTU && d->config_len >= CFG_MTU + 2) {
+        mtu = *(volatile u16 *)(d->config + CFG_MTU);
         if (mtu < 68 || mtu > 1500)
             mtu = 1500;   /* buffers are sized for 1500; a larger MTU is not used */
     }
     v->nd.mtu = mtu;
-    v->nd.link_up = !(v->vp.features & 1ULL << VIRTIO_NET_F_STATUS) ||
-                    (v->vp.device_len >= CFG_STATUS + 2 &&
-                     (*(volatile u16 *)(v->vp.device + CFG_STATUS) & VIRTIO_NET_S_LINK_UP));
+    v->nd.link_up = !(d->features & 1ULL << VIRTIO_NET_F_STATUS) ||
+                    (d->config_len >= CFG_STATUS + 2 &&
+                     (*(volatile u16 *)(d->config + CFG_STATUS) & VIRTIO_NET_S_LINK_UP));
     v->nd.ops = &vnet_ops;
     v->nd.priv = v;
-    virtio_pci_driver_ok(&v->vp);
+    d->t->driver_ok(d);
     if (virtq_publish(&v->rx))
-        virtio_pci_notify(&v->vp, RXQ);
+        d->t->notify(d, RXQ);
     nvnets++;
     err = netdev_register(&v->nd);
     if (err) {
         *state = "failed: the netdev table is full";
         return err;
     }
-    ksnprintf(v->state, sizeof(v->state), "up as %s (%s)", v->nd.name, v->how);
+    ksnprintf(v->state, sizeof(v->state), "up as %s (%s)", v->nd.name, d->how);
     *state = v->state;
     return 0;
 }

@@ -10,10 +10,12 @@
  * FEATURES_OK (read back: the device may refuse), the queues, DRIVER_OK.
  * A transitional device (QEMU's default virtio-net-pci, id 0x1000) has
  * these capabilities too and is driven the same way; a legacy-only one
- * (no capabilities) is left alone, said so.
+ * (no capabilities) is listed and left alone. Interrupts are MSI-X where
+ * the device has it, else its INTx line.
  */
-#include <drivers/virtio_pci.h>
 #include <arch/cpu.h>
+#include <drivers/virtio.h>
+#include <drivers/virtio_pci.h>
 #include <proteus/errno.h>
 #include <proteus/format.h>
 #include <proteus/printk.h>
@@ -46,11 +48,31 @@ enum { CFG_COMMON = 1, CFG_NOTIFY = 2, CFG_ISR = 3, CFG_DEVICE = 4 };
 #define C_Q_DRIVER 40
 #define C_Q_DEVICE 48
 #define COMMON_LEN 56
-#define NO_VECTOR VIRTIO_NO_VECTOR
 
 #define R8(p, o) (*(volatile u8 *)((p) + (o)))
 #define R16(p, o) (*(volatile u16 *)((p) + (o)))
 #define R32(p, o) (*(volatile u32 *)((p) + (o)))
+
+#define VPCI_MAX 8
+
+struct vpci {
+    struct virtio_dev dev;   /* first: the drivers get &dev */
+    struct pci_dev pci;      /* a copy: the scan's own is gone after the probe */
+    volatile u8 *common, *notify, *isr;
+    u32 notify_mult, notify_len;
+    u16 msix;                /* every queue's vector: 0, or VIRTIO_NO_VECTOR */
+    bool intx;
+    void (*handler)(void *ctx);
+    void *ctx;
+};
+
+static struct vpci vpcis[VPCI_MAX];
+static unsigned nvpcis;
+
+static struct vpci *of(struct virtio_dev *d)
+{
+    return (struct vpci *)d;
+}
 
 static void w64(volatile u8 *p, unsigned o, u64 v)
 {
@@ -71,25 +93,22 @@ static volatile u8 *map_cap(struct pci_dev *p, u8 cap, u32 min_len, u32 *len, co
         *why = "a virtio capability outside its BAR";
         return NULL;
     }
-    if (len)
-        *len = l;
+    *len = l;
     volatile u8 *m = vm_map_device(base + off, l, "a virtio region");
     if (!m)
         *why = "a virtio region could not be mapped";
     return m;
 }
 
-int virtio_pci_start(struct virtio_pci *v, struct pci_dev *p, const char **why)
+static int start(struct vpci *v, const char **why)
 {
-    memset(v, 0, sizeof(*v));
-    v->pci_copy = *p;
-    v->pci = p = &v->pci_copy;
+    struct pci_dev *p = &v->pci;
     for (u8 cap = pci_find_cap(p, PCI_CAP_ID_VNDR, 0); cap; cap = pci_find_cap(p, PCI_CAP_ID_VNDR, cap)) {
         u8 type = pci_read8(p, (u16)(cap + CAP_CFG_TYPE));
         volatile u8 **slot = type == CFG_COMMON ? &v->common
                              : type == CFG_NOTIFY ? &v->notify
                              : type == CFG_ISR    ? &v->isr
-                             : type == CFG_DEVICE ? &v->device
+                             : type == CFG_DEVICE ? &v->dev.config
                                                   : NULL;
         if (!slot || *slot)
             continue;   /* another type, or a second of one: the first is used (4.1.4) */
@@ -102,7 +121,7 @@ int virtio_pci_start(struct virtio_pci *v, struct pci_dev *p, const char **why)
             v->notify_len = len;
         }
         if (type == CFG_DEVICE)
-            v->device_len = len;
+            v->dev.config_len = len;
     }
     if (!v->common || !v->notify || !v->isr) {
         *why = "no modern virtio capabilities (a legacy-only device)";
@@ -118,8 +137,9 @@ int virtio_pci_start(struct virtio_pci *v, struct pci_dev *p, const char **why)
     return 0;
 }
 
-int virtio_pci_features(struct virtio_pci *v, u64 wanted)
+static int features(struct virtio_dev *d, u64 wanted)
 {
+    struct vpci *v = of(d);
     R32(v->common, C_DFSELECT) = 0;
     u64 dev = R32(v->common, C_DF);
     R32(v->common, C_DFSELECT) = 1;
@@ -134,12 +154,13 @@ int virtio_pci_features(struct virtio_pci *v, u64 wanted)
     R8(v->common, C_STATUS) = R8(v->common, C_STATUS) | VIRTIO_STATUS_FEATURES_OK;
     if (!(R8(v->common, C_STATUS) & VIRTIO_STATUS_FEATURES_OK))
         return -ENODEV;
-    v->features = f;
+    d->features = f;
     return 0;
 }
 
-int virtio_pci_queue(struct virtio_pci *v, u16 idx, u16 max, struct virtq *q, u16 msix)
+static int queue(struct virtio_dev *d, u16 idx, u16 max, struct virtq *q)
 {
+    struct vpci *v = of(d);
     if (idx >= R16(v->common, C_NUMQ))
         return -ENODEV;
     R16(v->common, C_Q_SELECT) = idx;
@@ -148,80 +169,120 @@ int virtio_pci_queue(struct virtio_pci *v, u16 idx, u16 max, struct virtq *q, u1
         return -ENODEV;   /* 4.1.4.3: a queue of size 0 is not available */
     while (size > max || (size & (size - 1)))
         size = (u16)(size & (size - 1) ? size & (size - 1) : size / 2);
-    paddr_t d = page_alloc(PAGE_DIRECT | PAGE_ZERO), a = page_alloc(PAGE_DIRECT | PAGE_ZERO),
-            u = page_alloc(PAGE_DIRECT | PAGE_ZERO);
-    /* one page each holds a queue of VIRTQ_MAX_SIZE with its event words */
-    BUILD_BUG_ON(16 * VIRTQ_MAX_SIZE > PAGE_SIZE || 8 + 8 * VIRTQ_MAX_SIZE > PAGE_SIZE);
-    if (!d || !a || !u)
-        return -ENOMEM;
-    int err = virtq_init(q, size, phys_to_virt(d), phys_to_virt(a), phys_to_virt(u),
-                         v->features & 1ULL << VIRTIO_F_RING_EVENT_IDX);
-    if (err)
-        return err;
     /* where this queue's notifications go must lie in the notify region */
     u64 noff = (u64)R16(v->common, C_Q_NOFF) * v->notify_mult;
     if (noff + 2 > v->notify_len)
         return -EIO;
+    paddr_t dp = page_alloc(PAGE_DIRECT | PAGE_ZERO), a = page_alloc(PAGE_DIRECT | PAGE_ZERO),
+            u = page_alloc(PAGE_DIRECT | PAGE_ZERO);
+    /* one page each holds a queue of VIRTQ_MAX_SIZE with its event words */
+    BUILD_BUG_ON(16 * VIRTQ_MAX_SIZE > PAGE_SIZE || 8 + 8 * VIRTQ_MAX_SIZE > PAGE_SIZE);
+    if (!dp || !a || !u)
+        return -ENOMEM;
+    int err = virtq_init(q, size, phys_to_virt(dp), phys_to_virt(a), phys_to_virt(u),
+                         d->features & 1ULL << VIRTIO_F_RING_EVENT_IDX);
+    if (err)
+        return err;
     R16(v->common, C_Q_SIZE) = size;
-    w64(v->common, C_Q_DESC, d);
+    w64(v->common, C_Q_DESC, dp);
     w64(v->common, C_Q_DRIVER, a);
     w64(v->common, C_Q_DEVICE, u);
-    R16(v->common, C_Q_MSIX) = msix;
-    if (R16(v->common, C_Q_MSIX) != msix)
+    R16(v->common, C_Q_MSIX) = v->msix;
+    if (R16(v->common, C_Q_MSIX) != v->msix)
         return -EIO;   /* the device could not take the vector */
     R16(v->common, C_Q_ENABLE) = 1;
     return 0;
 }
 
-void virtio_pci_notify(struct virtio_pci *v, u16 idx)
+static void notify(struct virtio_dev *d, u16 idx)
 {
+    struct vpci *v = of(d);
     R16(v->common, C_Q_SELECT) = idx;
     u32 off = (u32)R16(v->common, C_Q_NOFF) * v->notify_mult;
     R16(v->notify, off) = idx;
 }
 
-void virtio_pci_driver_ok(struct virtio_pci *v)
+static void driver_ok(struct virtio_dev *d)
 {
-    R16(v->common, C_MSIX) = NO_VECTOR;   /* configuration changes are not signalled */
+    struct vpci *v = of(d);
+    R16(v->common, C_MSIX) = VIRTIO_NO_VECTOR;   /* configuration changes are not signalled */
     R8(v->common, C_STATUS) = R8(v->common, C_STATUS) | VIRTIO_STATUS_DRIVER_OK;
 }
 
-void virtio_pci_fail(struct virtio_pci *v, const char *why)
+static void set_failed(struct virtio_dev *d)
 {
+    struct vpci *v = of(d);
     if (v->common)
         R8(v->common, C_STATUS) = R8(v->common, C_STATUS) | VIRTIO_STATUS_FAILED;
-    printk("virtio: %02x:%02x.%u: %s: the device is stopped\n", v->pci->bus, v->pci->slot,
-           v->pci->fn, why);
 }
 
-static void interrupt(unsigned vector, void *arg)
+static void irq(unsigned vector, void *arg)
 {
-    struct virtio_pci *v = arg;
+    struct vpci *v = arg;
     if (v->intx)
         (void)R8(v->isr, 0);   /* reading the ISR lowers the line (4.1.4.5.1) */
     v->handler(v->ctx);
     apic_eoi(vector);   /* handlers acknowledge their own (arch/x86/irq.c) */
 }
 
-int virtio_pci_interrupt(struct virtio_pci *v, unsigned vector, void (*handler)(void *ctx),
-                         void *ctx, const char *name, char *how, size_t how_len)
+static int interrupt(struct virtio_dev *d, unsigned vector, void (*handler)(void *ctx), void *ctx,
+                     const char *name)
 {
+    struct vpci *v = of(d);
     v->handler = handler;
     v->ctx = ctx;
-    int err = irq_register(vector, interrupt, v, name);
+    int err = irq_register(vector, irq, v, name);
     if (err)
         return err;
-    err = pci_msix_enable(v->pci, 0, vector);
+    err = pci_msix_enable(&v->pci, 0, vector);
     if (!err) {
-        ksnprintf(how, how_len, "MSI-X");
+        v->msix = 0;
+        ksnprintf(d->how, sizeof(d->how), "MSI-X");
         return 0;
     }
     if (err != -ENODEV)
         return err;
     v->intx = true;   /* no MSI-X (QEMU's -nic gives none): the INTx line */
-    err = pci_intx_route(v->pci, vector, &v->line);
+    v->msix = VIRTIO_NO_VECTOR;
+    unsigned line;
+    err = pci_intx_route(&v->pci, vector, &line);
+    if (!err)
+        ksnprintf(d->how, sizeof(d->how), "INTx, IRQ %u", line);
+    return err;
+}
+
+static const struct virtio_transport pci_transport = {
+    .features = features,
+    .queue = queue,
+    .notify = notify,
+    .driver_ok = driver_ok,
+    .set_failed = set_failed,
+    .interrupt = interrupt,
+};
+
+int virtio_pci_probe(struct pci_dev *p, const char **driver, const char **state)
+{
+    unsigned type = p->device >= 0x1040 ? p->device - 0x1040u
+                    : p->device < 0x1040 && p->device >= 0x1000 ? p->subsystem
+                                                                : 0;
+    if (type != VIRTIO_ID_NET && type != VIRTIO_ID_BLOCK) {
+        *state = "left alone: no driver for its virtio device type";
+        return -ENODEV;
+    }
+    if (nvpcis == VPCI_MAX) {
+        *state = "left alone: too many virtio devices";
+        return -ENOSPC;
+    }
+    struct vpci *v = &vpcis[nvpcis];
+    memset(v, 0, sizeof(*v));
+    v->pci = *p;
+    v->dev.t = &pci_transport;
+    ksnprintf(v->dev.where, sizeof(v->dev.where), "pci %02x:%02x.%u", p->bus, p->slot, p->fn);
+    int err = start(v, state);
     if (err)
         return err;
-    ksnprintf(how, how_len, "INTx, IRQ %u", v->line);
-    return NO_VECTOR;
+    nvpcis++;
+    *driver = type == VIRTIO_ID_NET ? "virtio-net" : "virtio-blk";
+    return type == VIRTIO_ID_NET ? virtio_net_attach(&v->dev, state)
+                                 : virtio_blk_attach(&v->dev, state);
 }

@@ -68,8 +68,10 @@ int pci_intx_route(struct pci_dev *p, unsigned vector, unsigned *line);
 struct pci_driver {
     const char *name;
     u16 vendor, device;   /* device 0xffff: any of the vendor's */
-    /* Take the function: 0, or why not (said in the device's line). */
-    int (*probe)(struct pci_dev *p, const char **state);
+    /* Take the function: 0, or why not; the verdict (said in the
+     * device's line) in *state either way. *driver starts as `name`; a
+     * driver for several kinds may name the one it became. */
+    int (*probe)(struct pci_dev *p, const char **driver, const char **state);
 };
 extern const struct pci_driver *const pci_drivers[];
 

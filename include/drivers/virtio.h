@@ -1,0 +1,65 @@
+/*
+ * A virtio device as its drivers (virtio-net, virtio-blk) see it, whatever
+ * the transport: PCI (drivers/virtio/virtio_pci.c) or MMIO
+ * (drivers/virtio/virtio_mmio.c). VIRTIO 1.2, 2 "Basic Facilities of a
+ * Virtio Device" and 3.1 "Device Initialization"; a legacy device (0.9.5:
+ * virtio-mmio version 1) differs in its queue layout, its feature bits and
+ * its net header, which the transport and driver handle.
+ */
+#ifndef DRIVERS_VIRTIO_H
+#define DRIVERS_VIRTIO_H
+
+#include <drivers/virtqueue.h>
+#include <proteus/types.h>
+
+/* 2.1 device status */
+#define VIRTIO_STATUS_ACKNOWLEDGE 1
+#define VIRTIO_STATUS_DRIVER 2
+#define VIRTIO_STATUS_DRIVER_OK 4
+#define VIRTIO_STATUS_FEATURES_OK 8
+#define VIRTIO_STATUS_NEEDS_RESET 64
+#define VIRTIO_STATUS_FAILED 128
+/* 6 reserved feature bits */
+#define VIRTIO_F_RING_EVENT_IDX 29
+#define VIRTIO_F_VERSION_1 32
+/* 5 device types */
+#define VIRTIO_ID_NET 1
+#define VIRTIO_ID_BLOCK 2
+
+struct virtio_dev;
+struct virtio_transport {
+    /* Offer `wanted` & what the device has and settle (FEATURES_OK where
+     * the device is not legacy): 0, or -ENODEV when it refuses. */
+    int (*features)(struct virtio_dev *d, u64 wanted);
+    /* Queue `idx`: at most `max` entries, rings in fresh memory, its
+     * interrupt the device's one. 0 or an errno. */
+    int (*queue)(struct virtio_dev *d, u16 idx, u16 max, struct virtq *q);
+    void (*notify)(struct virtio_dev *d, u16 idx);
+    void (*driver_ok)(struct virtio_dev *d);
+    void (*set_failed)(struct virtio_dev *d);
+    /* The device's one interrupt on `vector`, handler(ctx) for it; what
+     * it is ("MSI-X", "INTx, IRQ 11", "IRQ 12") into d->how. */
+    int (*interrupt)(struct virtio_dev *d, unsigned vector, void (*handler)(void *ctx), void *ctx,
+                     const char *name);
+};
+
+struct virtio_dev {
+    const struct virtio_transport *t;
+    volatile u8 *config;   /* the device's own configuration */
+    u32 config_len;
+    u64 features;          /* negotiated */
+    bool legacy;           /* virtio 0.9.5: no VERSION_1 */
+    char where[24];        /* "pci 00:03.0", "mmio 0xfeb00e00": for messages */
+    char how[24];
+};
+
+/* Mark the device FAILED and say why (a driver that gives up on it, or
+ * found it breaking the rules). */
+void virtio_fail(struct virtio_dev *d, const char *why);
+
+/* The drivers, for every transport: 0 and their verdict in *state ("up as
+ * net0 (MSI-X)"), or an errno and why in *state. */
+int virtio_net_attach(struct virtio_dev *d, const char **state);
+int virtio_blk_attach(struct virtio_dev *d, const char **state);
+
+#endif
