@@ -3,6 +3,7 @@
  * tests (tests/unit/test_cmdline.c) exercise exactly this code.
  */
 #include <proteus/cmdline.h>
+#include <proteus/string.h>
 
 static bool is_space(char c)
 {
@@ -65,7 +66,11 @@ void cmdline_parse(struct cmdline *c, const char *line, bool skip_first)
             in_args = true;
             continue;
         }
-        if (in_args) {
+        /* QEMU's microvm appends its devices to the line given with
+         * -append (hw/i386/microvm.c), after any `--`: they are still the
+         * kernel's (include/drivers/virtio_mmio.h) */
+        bool machine_word = !strncmp(word, CMDLINE_MACHINE_OPTION "=", sizeof(CMDLINE_MACHINE_OPTION));
+        if (in_args && !machine_word) {
             if (c->nargs < CMDLINE_MAX_ARGS)
                 c->args[c->nargs++] = word;
             else

@@ -59,8 +59,12 @@ const struct device *device_at(unsigned i)
 
 void device_report(const struct device *d)
 {
-    if (d)
-        pr_info("device: %s %s %s: %s%s%s\n", d->bus, d->addr, d->ident,
-               d->driver ? d->driver : "no driver", d->driver ? " " : "",
-               d->driver ? d->state : "");
+    if (!d)
+        return;
+    if (d->driver)
+        pr_info("device: %s %s %s: %s %s\n", d->bus, d->addr, d->ident, d->driver, d->state);
+    else if (strcmp(d->state, "no driver"))
+        pr_info("device: %s %s %s: no driver: %s\n", d->bus, d->addr, d->ident, d->state);
+    else
+        pr_info("device: %s %s %s: no driver\n", d->bus, d->addr, d->ident);
 }

@@ -18,6 +18,7 @@
 #include <proteus/printk.h>
 #include <proteus/shutdown.h>
 #include <drivers/pci.h>
+#include <drivers/virtio_mmio.h>
 #include <proteus/smp.h>
 #include <proteus/pvops.h>
 #include <proteus/pvpatch.h>
@@ -244,8 +245,10 @@ __noreturn void kernel_main(const struct boot_info *bi)
     smp_init();
     /* 9b. The buses the platform has, each device listed and its driver
      * started (include/proteus/device.h). */
-    if (p->pci)
+    if (p->pci) {
         pci_scan();
+        virtio_mmio_scan();   /* the devices the command line names */
+    }
     platform_print_boot_line();
     u64 free_pages, total_pages;
     page_alloc_stats(&free_pages, &total_pages);

@@ -160,14 +160,20 @@ int pci_msix_enable(struct pci_dev *p, unsigned entry, unsigned vector)
     return 0;
 }
 
-int pci_intx_route(struct pci_dev *p, unsigned vector, unsigned *line)
+int pci_intx_line(struct pci_dev *p)
 {
     u8 l = pci_read8(p, PCI_INTERRUPT_LINE);
     if (l == 0 || l >= 16)
         return -ENODEV;   /* 0xff: none assigned; above 15: not an ISA line */
-    *line = l;
-    pci_write16(p, PCI_COMMAND, (u16)(pci_read16(p, PCI_COMMAND) & ~PCI_COMMAND_INTX_DISABLE));
-    return apic_route_irq(l, vector);
+    return l;
+}
+
+int pci_intx_enable(struct pci_dev *p, unsigned line)
+{
+    int err = apic_route_irq(line, VEC_IRQ_BASE + line);
+    if (!err)
+        pci_write16(p, PCI_COMMAND, (u16)(pci_read16(p, PCI_COMMAND) & ~PCI_COMMAND_INTX_DISABLE));
+    return err;
 }
 
 static bool bus_seen[256];

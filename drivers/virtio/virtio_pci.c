@@ -240,14 +240,20 @@ static int interrupt(struct virtio_dev *d, unsigned vector, void (*handler)(void
         ksnprintf(d->how, sizeof(d->how), "MSI-X");
         return 0;
     }
+    irq_unregister(vector);
     if (err != -ENODEV)
         return err;
-    v->intx = true;   /* no MSI-X (QEMU's -nic gives none): the INTx line */
+    /* no MSI-X (QEMU's -nic gives none): the INTx line, on its ISA vector */
+    v->intx = true;
     v->msix = VIRTIO_NO_VECTOR;
-    unsigned line;
-    err = pci_intx_route(&v->pci, vector, &line);
+    int line = pci_intx_line(&v->pci);
+    if (line < 0)
+        return line;
+    err = irq_register(VEC_IRQ_BASE + (unsigned)line, irq, v, name);
     if (!err)
-        ksnprintf(d->how, sizeof(d->how), "INTx, IRQ %u", line);
+        err = pci_intx_enable(&v->pci, (unsigned)line);
+    if (!err)
+        ksnprintf(d->how, sizeof(d->how), "INTx, IRQ %d", line);
     return err;
 }
 

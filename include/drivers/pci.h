@@ -59,11 +59,15 @@ int pci_msix_enable(struct pci_dev *p, unsigned entry, unsigned vector);
 
 /* INTx instead (PCI 3.0, 2.2.6): the line firmware assigned (the
  * interrupt line register, as an ISA IRQ number: the PIIX routes PCI
- * interrupts onto ISA lines) routed to `vector`. Level-triggered on the
- * bus, it reaches the controller as an edge here, so the handler must
- * make the device drop the line (virtio: read the ISR) every time.
- * 0, or -ENODEV when firmware assigned no line. */
-int pci_intx_route(struct pci_dev *p, unsigned vector, unsigned *line);
+ * interrupts onto ISA lines), or -ENODEV when it assigned none. Like every
+ * ISA line it takes vector VEC_IRQ_BASE + line (the 8259s' vectors are
+ * fixed), which the caller registers before pci_intx_enable routes the
+ * line there and lets the device raise it. Level-triggered on the bus, it
+ * reaches the controller as an edge, so the handler must make the device
+ * drop the line (virtio: read the ISR) every time. Two devices on one
+ * line cannot both be served yet (one handler per vector). */
+int pci_intx_line(struct pci_dev *p);
+int pci_intx_enable(struct pci_dev *p, unsigned line);
 
 struct pci_driver {
     const char *name;

@@ -14,6 +14,10 @@
 #define CMDLINE_MAX_OPTS 32
 #define CMDLINE_MAX_ARGS 32
 
+/* The one option that counts as the kernel's wherever it is, even after
+ * `--`: QEMU's microvm appends it to the line the user gave. */
+#define CMDLINE_MACHINE_OPTION "virtio_mmio.device"
+
 struct cmdline {
     char buf[CMDLINE_MAX];
     const char *opts[CMDLINE_MAX_OPTS];

@@ -504,11 +504,25 @@ def xenstore():
     }
 
 
+# ------------------------------------------------------------ virtio_mmio --
+# the value of virtio_mmio.device=, as QEMU's microvm writes it and not
+def virtio_mmio():
+    return {
+        "microvm": b"512@0xfeb00e00:12",
+        "suffix-and-id": b"4K@0xD0000000:5:3",
+        "decimal-base": b"1K@3489660928:7",
+        "unaligned": b"512@0xfeb00e02:12",
+        "wraps": b"16G@0xfffffffffffff000:1",
+        "irq-too-big": b"512@0xfeb00e00:16",
+        "truncated": b"512@0xfeb00e00:",
+    }
+
+
 HARNESSES = {
     "cmdline": cmdline, "memmap": memmap, "madt": madt, "hypervisor": hypervisor,
     "vmi_rom": vmi_rom, "ldt_desc": ldt_desc, "xen_console_ring": xen_console_ring,
     "multiboot": multiboot, "pvh": pvh, "xen_start_info": xen_start_info, "acpi": acpi,
-    "pvclock": pvclock, "xenstore": xenstore,
+    "pvclock": pvclock, "xenstore": xenstore, "virtio_mmio": virtio_mmio,
 }
 
 

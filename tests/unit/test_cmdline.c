@@ -550,3 +550,18 @@ TEST(cmdline_parse_uint_bounds)
     CHECK_EQ(cmdline_parse_uint("18446744073709551615", 0, ~0ULL, &v), 0);
     CHECK_EQ(v, ~0ULL);
 }
+
+/* QEMU's microvm appends virtio_mmio.device= after whatever -append gave,
+ * past a `--`: still a kernel option, and the app's arguments stay its. */
+TEST(cmdline_machine_option_after_dashes)
+{
+    static struct cmdline c;
+    cmdline_parse(&c, "quiet -- a b virtio_mmio.device=512@0xfeb00e00:12 c", false);
+    CHECK_EQ(c.nopts, 2);
+    CHECK_STREQ(c.opts[1], "virtio_mmio.device=512@0xfeb00e00:12");
+    CHECK_EQ(c.nargs, 3);
+    CHECK_STREQ(c.args[2], "c");
+    cmdline_parse(&c, "-- virtio_mmio.devicex=1", false);
+    CHECK_EQ(c.nopts, 0);   /* only the option itself */
+    CHECK_EQ(c.nargs, 1);
+}
