@@ -14,6 +14,7 @@
  */
 #include <drivers/pci.h>
 #include <arch/cpu.h>
+#include <drivers/acpi.h>
 #include <drivers/lapic.h>
 #include <proteus/errno.h>
 #include <proteus/format.h>
@@ -27,6 +28,24 @@
 
 static spinlock_t config_lock = SPINLOCK_INIT;
 
+/* ECAM where MCFG gives it: each bus's 1 MiB mapped when first used. */
+static struct pci_ecam ecam;
+static bool have_ecam;
+static volatile u8 *ecam_bus[256];
+
+static volatile u32 *ecam_dword(const struct pci_dev *p, u16 off)
+{
+    if (!have_ecam || p->bus < ecam.start_bus || p->bus > ecam.end_bus)
+        return NULL;
+    if (!ecam_bus[p->bus]) {
+        ecam_bus[p->bus] = vm_map_device(ecam.base + ((u64)p->bus << 20), 1u << 20,
+                                         "a PCI bus's configuration space (ECAM)");
+        if (!ecam_bus[p->bus])
+            return NULL;   /* said; the ports serve this bus */
+    }
+    return (volatile u32 *)(ecam_bus[p->bus] + ((u32)p->slot << 15 | (u32)p->fn << 12 | (off & 0xffc)));
+}
+
 static u32 address(const struct pci_dev *p, u16 off)
 {
     return 0x80000000u | (u32)p->bus << 16 | (u32)p->slot << 11 | (u32)p->fn << 8 | (off & 0xfc);
@@ -34,6 +53,9 @@ static u32 address(const struct pci_dev *p, u16 off)
 
 u32 pci_read32(const struct pci_dev *p, u16 off)
 {
+    volatile u32 *e = ecam_dword(p, off);
+    if (e)
+        return *e;
     unsigned long f = spin_lock_irqsave(&config_lock);
     outl(PCI_CONFIG_ADDRESS, address(p, off));
     u32 v = inl(PCI_CONFIG_DATA);
@@ -53,6 +75,11 @@ u8 pci_read8(const struct pci_dev *p, u16 off)
 
 void pci_write32(const struct pci_dev *p, u16 off, u32 v)
 {
+    volatile u32 *e = ecam_dword(p, off);
+    if (e) {
+        *e = v;
+        return;
+    }
     unsigned long f = spin_lock_irqsave(&config_lock);
     outl(PCI_CONFIG_ADDRESS, address(p, off));
     outl(PCI_CONFIG_DATA, v);
@@ -61,6 +88,11 @@ void pci_write32(const struct pci_dev *p, u16 off, u32 v)
 
 void pci_write16(const struct pci_dev *p, u16 off, u16 v)
 {
+    volatile u32 *e = ecam_dword(p, off);
+    if (e) {
+        *(volatile u16 *)((volatile u8 *)e + (off & 2)) = v;
+        return;
+    }
     unsigned long f = spin_lock_irqsave(&config_lock);
     outl(PCI_CONFIG_ADDRESS, address(p, off));
     outw((u16)(PCI_CONFIG_DATA + (off & 2)), v);
@@ -226,5 +258,17 @@ static void scan_bus(u8 bus)
 
 void pci_scan(void)
 {
+    u32 len;
+    const void *mcfg = acpi_find_table("MCFG", &len);
+    if (mcfg) {
+        int err = pci_mcfg_parse(mcfg, len, &ecam);
+        have_ecam = !err;
+        if (err)
+            printk("pci: ACPI's MCFG table is %s: configuration space through the ports\n",
+                   err == -ENOENT ? "without an entry for segment 0" : "malformed");
+        else
+            pr_info("pci: ECAM at 0x%llx for buses %u-%u (ACPI MCFG)\n",
+                    (unsigned long long)ecam.base, ecam.start_bus, ecam.end_bus);
+    }
     scan_bus(0);
 }

@@ -80,7 +80,18 @@ struct pci_driver {
 extern const struct pci_driver *const pci_drivers[];
 
 /* Every function behind bus 0, each listed, and claimed where a driver
- * matches. */
+ * matches. Configuration space through ECAM where ACPI's MCFG gives it
+ * for segment 0, else through the ports. */
 void pci_scan(void);
+
+/* ECAM (PCI Express Base 4.0, 7.2.2): bus b's 4 KiB per function at
+ * base + (b << 20 | device << 15 | function << 12). */
+struct pci_ecam {
+    u64 base;
+    u8 start_bus, end_bus;
+};
+/* MCFG's entry for segment 0 (drivers/pci/mcfg.c): 0, -ENOENT without
+ * one, -EINVAL for a malformed table or entry. */
+int pci_mcfg_parse(const void *table, u32 len, struct pci_ecam *e);
 
 #endif

@@ -199,7 +199,7 @@ def load_table(path, build_dir):
         check(t.get('image'), 'no image')
         check(t.get('arch') in QEMU, f"arch must be one or more of {sorted(QEMU)}")
         machine = t['machine'].split(',')[0]   # options may follow: microvm,rtc=on
-        check(machine in ('pc', 'microvm'), 'machine must be pc or microvm')
+        check(machine in ('pc', 'q35', 'microvm'), 'machine must be pc, q35 or microvm')
         check(t['boot'] in ('multiboot', 'pvh'), 'boot must be multiboot or pvh')
         check(machine != 'microvm' or t['boot'] == 'pvh', 'microvm needs boot = pvh')
         check(t['accel'] in ('tcg', 'kvm', 'both'), 'accel must be tcg, kvm or both')

@@ -518,11 +518,29 @@ def virtio_mmio():
     }
 
 
+# --------------------------------------------------------------- pci_mcfg --
+# the whole table: 36-byte header, 8 reserved, 16-byte entries
+def pci_mcfg():
+    def table(*entries):
+        body = bytes(8) + b"".join(u64(b) + u16(seg) + u8(s) + u8(e) + bytes(4)
+                                   for b, seg, s, e in entries)
+        return b"MCFG" + u32(36 + len(body)) + bytes(28) + body
+    return {
+        "q35": table((0xb0000000, 0, 0, 255)),
+        "segment-1-first": table((0xc0000000, 1, 0, 15), (0xe0000000, 0, 0, 63)),
+        "end-before-start": table((0xb0000000, 0, 8, 7)),
+        "unaligned": table((0xb0080000, 0, 0, 1)),
+        "wraps": table((0xfffffffffff00000, 0, 0, 1)),
+        "no-entries": table(),
+    }
+
+
 HARNESSES = {
     "cmdline": cmdline, "memmap": memmap, "madt": madt, "hypervisor": hypervisor,
     "vmi_rom": vmi_rom, "ldt_desc": ldt_desc, "xen_console_ring": xen_console_ring,
     "multiboot": multiboot, "pvh": pvh, "xen_start_info": xen_start_info, "acpi": acpi,
     "pvclock": pvclock, "xenstore": xenstore, "virtio_mmio": virtio_mmio,
+    "pci_mcfg": pci_mcfg,
 }
 
 
