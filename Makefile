@@ -67,6 +67,7 @@ deps:
 # image), so a broken app never stands in another's way.
 APP_WARN := -Wall -Wextra -Wno-unused-parameter
 -include $(wildcard apps/*/app.mk)
+include mk/lwip.mk
 # C++ without its standard library, which Debian builds for glibc only:
 # no exceptions or RTTI (they need libsupc++'s unwinder), and the few
 # runtime entry points the compiler calls come from kernel/libc/cxxrt.cc.
@@ -87,12 +88,12 @@ $(1)_$(2)_OBJS := $$(patsubst %,$$($(1)_DIR)/%.o,$$($(1)_$(2)_SRCS)) $$($(1)_DIR
 $(1)_$(2)_LD = ld -m $$($(1)_LDEMU) -nostdlib -z max-page-size=4096 -z noexecstack \
 	    --no-warn-rwx-segments -T $$($(1)_DIR)/kernel.ld \
 	    $$($(1)_DIR)/kernel.o $$($(1)_LIBC) $$($(1)_$(2)_OBJS)
-$(1)_$(2)_LIBS = $$($(1)_$(2)_XLIBS) --start-group $$($(1)_NEWLIB)/lib/libc.a $$($(1)_NEWLIB)/lib/libm.a \
+$(1)_$(2)_LIBS = $$($(1)_$(2)_XLIBS) $$($(1)_LWIP) --start-group $$($(1)_NEWLIB)/lib/libc.a $$($(1)_NEWLIB)/lib/libm.a \
 	    $$($(1)_LIBGCC) --end-group
 # Two links: the first gives function addresses for the symbol table
 # (scripts/mksyms.py), the second adds the table after the code.
 $$($(1)_DIR)/$(2).elf: $$($(1)_DIR)/kernel.o $$($(1)_DIR)/kernel.ld $$($(1)_NEWLIB_DIR)/newlib/.built \
-        $$($(1)_LIBC) $$($(1)_$(2)_OBJS) $$(filter-out -%,$$($(1)_$(2)_XLIBS)) \
+        $$($(1)_LIBC) $$($(1)_$(2)_OBJS) $$(filter-out -%,$$($(1)_$(2)_XLIBS)) $$($(1)_LWIP) \
         scripts/check-image.py scripts/mksyms.py
 	@echo "  LINK    $(1)/$(2).elf"
 	$(Q)$$($(1)_$(2)_LD) -o $$@.pass1 $$($(1)_$(2)_LIBS)
@@ -232,6 +233,7 @@ $$($(1)_DIR)/apps/%.cpp.o: apps/%.cpp $$($(1)_NEWLIB_DIR)/newlib/.built $$($(1)_
 	$(Q)$(HOST_CXX) $$($(1)_AXXFLAGS) $$(filter-out $(C_ONLY_WARN),$$($(1)_APP_FLAGS)) \
 	    $$(APP_CXXFLAGS_$$($(1)_APP_OF)) -c $$< -o $$@
 
+$$(eval $$(call LWIP_template,$(1)))
 $$(foreach a,$(APPS),$$(eval $$(call APP_template,$(1),$$(a))))
 
 $$($(1)_DIR)/%.pvh.elf: $$($(1)_DIR)/%.elf

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <proteus/api.h>
+#include <proteus/net.h>
 #include <proteus/netdev.h>
 #include "selftest.h"
 
@@ -111,8 +112,30 @@ static void test_bad_lengths(void)
     test_pass();
 }
 
+/* lwIP over the first device (net/lwip/): DHCP from QEMU's user-mode
+ * network gives 10.0.2.15/24 with the gateway 10.0.2.2. After this the
+ * stack owns the device's frames, so it runs last of the net.* cases. */
+static void test_dhcp(void)
+{
+    struct netdev *nd = first_netdev();
+    if (!nd)
+        return;
+    int n = proteus_net_start();
+    CHECK(n >= 1, "proteus_net_start: %d", n);
+    uint32_t ip, mask, gw;
+    int err = proteus_net_address(0, 10000, &ip, &mask, &gw);
+    CHECK(err == 0, "no address from DHCP in 10 s: %d", err);
+    const uint8_t *a = (const uint8_t *)&ip, *m = (const uint8_t *)&mask, *g = (const uint8_t *)&gw;
+    printf("selftest: %s: DHCP gave %u.%u.%u.%u mask %u.%u.%u.%u gateway %u.%u.%u.%u\n", nd->name,
+           a[0], a[1], a[2], a[3], m[0], m[1], m[2], m[3], g[0], g[1], g[2], g[3]);
+    CHECK(a[0] == 10 && a[1] == 0 && a[2] == 2 && a[3] == 15, "not QEMU's 10.0.2.15");
+    CHECK(g[0] == 10 && g[1] == 0 && g[2] == 2 && g[3] == 2, "not QEMU's gateway 10.0.2.2");
+    test_pass();
+}
+
 const struct test_case net_tests[] = {
     { "net.arp_gateway", test_arp_gateway },
     { "net.bad_lengths", test_bad_lengths },
+    { "net.dhcp", test_dhcp },
     { NULL, NULL },
 };
