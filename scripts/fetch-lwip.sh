@@ -21,26 +21,12 @@ exec 9>"$out.lock"
 flock 9
 [ -f "$stamp" ] && exit 0
 
-uri=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n1)
-[ -n "$uri" ] || uri=$(sed -n 's/^deb \(http[^ ]*debian\/*\) bookworm .*/\1/p' /etc/apt/sources.list 2>/dev/null | head -n1)
-[ -n "$uri" ] || uri=http://deb.debian.org/debian
-
 rm -rf "${out:?}"/*
-mkdir -p "$out/apt/parts" "$out/apt/lists/partial" "$out/apt/archives/partial" "$out/src"
-cat >"$out/apt/parts/bookworm-src.sources" <<SRC
-Types: deb-src
-URIs: $uri
-Suites: bookworm
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-APT="-q -o Dir::Etc::SourceList=/dev/null -o Dir::Etc::sourceparts=$out/apt/parts
-     -o Dir::State::Lists=$out/apt/lists -o Dir::Cache::Archives=$out/apt/archives
-     -o Debug::NoLocking=1 -o APT::Sandbox::User=root"
+mkdir -p "$out/src"
 echo "  FETCH   lwIP 2.1.3 from Debian's source package"
-# shellcheck disable=SC2086
-apt-get $APT update >"$out/apt/update.log" 2>&1 \
-    || { echo "fetch-lwip: apt-get update failed, see $out/apt/update.log" >&2; exit 1; }
+# shellcheck source=scripts/private-apt.sh
+. "$(dirname "$0")/private-apt.sh"
+private_apt "$out" deb-src bookworm fetch-lwip
 cd "$out/src"
 # shellcheck disable=SC2086
 apt-get $APT source --download-only lwip >"$out/apt/source.log" 2>&1 \

@@ -17,27 +17,12 @@ out=$(cd "$1" && pwd)
 stamp=$out/.fetched
 [ -f "$stamp" ] && exit 0
 
-# The same mirror the machine uses for Debian, with the backports suite.
-uri=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n1)
-[ -n "$uri" ] || uri=$(sed -n 's/^deb \(http[^ ]*debian\/*\) bookworm .*/\1/p' /etc/apt/sources.list 2>/dev/null | head -n1)
-[ -n "$uri" ] || uri=http://deb.debian.org/debian
-
 rm -rf "${out:?}"/*
-mkdir -p "$out/apt/parts" "$out/apt/lists/partial" "$out/apt/archives/partial" "$out/root"
-cat >"$out/apt/parts/backports.sources" <<SRC
-Types: deb
-URIs: $uri
-Suites: bookworm-backports
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SRC
-APT="-q -o Dir::Etc::SourceList=/dev/null -o Dir::Etc::sourceparts=$out/apt/parts
-     -o Dir::State::Lists=$out/apt/lists -o Dir::Cache::Archives=$out/apt/archives
-     -o Debug::NoLocking=1 -o APT::Sandbox::User=root"
+mkdir -p "$out/root"
 echo "  FETCH   QEMU from bookworm-backports (for the x2APIC boot tests)"
-# shellcheck disable=SC2086
-apt-get $APT update >"$out/apt/update.log" 2>&1 \
-    || { echo "fetch-qemu-backport: apt-get update failed, see $out/apt/update.log" >&2; exit 1; }
+# shellcheck source=scripts/private-apt.sh
+. "$(dirname "$0")/private-apt.sh"
+private_apt "$out" deb bookworm-backports fetch-qemu-backport
 cd "$out/apt/archives"
 # shellcheck disable=SC2086
 apt-get $APT download qemu-system-x86/bookworm-backports qemu-system-common/bookworm-backports \

@@ -2,10 +2,31 @@
  * What every virtio transport and driver shares (include/drivers/virtio.h).
  */
 #include <drivers/virtio.h>
+#include <proteus/errno.h>
 #include <proteus/printk.h>
+
+int virtio_features(struct virtio_dev *d, u64 wanted)
+{
+    u64 dev = d->t->device_features(d), f;
+    if (d->legacy) {
+        f = dev & wanted & 0xffffffffu & ~(1ULL << VIRTIO_F_RING_EVENT_IDX);
+    } else {
+        f = dev & (wanted | 1ULL << VIRTIO_F_VERSION_1);
+        if (!(f & 1ULL << VIRTIO_F_VERSION_1))
+            return -ENODEV;
+    }
+    d->t->driver_features(d, f);
+    if (!d->legacy) {
+        d->t->set_status(d, d->t->get_status(d) | VIRTIO_STATUS_FEATURES_OK);
+        if (!(d->t->get_status(d) & VIRTIO_STATUS_FEATURES_OK))
+            return -ENODEV;   /* the device refused them */
+    }
+    d->features = f;
+    return 0;
+}
 
 void virtio_fail(struct virtio_dev *d, const char *why)
 {
-    d->t->set_failed(d);
+    d->t->set_status(d, d->t->get_status(d) | VIRTIO_STATUS_FAILED);
     printk("virtio: %s: %s: the device is stopped\n", d->where, why);
 }

@@ -197,7 +197,7 @@ int virtio_blk_attach(struct virtio_dev *d, const char **state)
     struct vblk *b = &vblks[nvblks];
     memset(b, 0, sizeof(*b));
     b->vd = d;
-    int err = d->t->features(d, 1ULL << VIRTIO_BLK_F_RO | 1ULL << VIRTIO_BLK_F_FLUSH |
+    int err = virtio_features(d, 1ULL << VIRTIO_BLK_F_RO | 1ULL << VIRTIO_BLK_F_FLUSH |
                                     1ULL << VIRTIO_F_RING_EVENT_IDX);
     if (err) {
         *state = "failed: the device refused the features";

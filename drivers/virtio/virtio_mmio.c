@@ -86,32 +86,36 @@ static void w64(struct vmmio *m, unsigned o, u64 v)
     REG(m, o + 4) = (u32)(v >> 32);
 }
 
-static int features(struct virtio_dev *d, u64 wanted)
+static u64 device_features(struct virtio_dev *d)
 {
     struct vmmio *m = of(d);
     REG(m, M_DEV_FEATURES_SEL) = 0;
-    u64 dev = REG(m, M_DEV_FEATURES);
-    if (d->legacy) {
-        u64 f = dev & wanted & 0xffffffffu & ~(1ULL << VIRTIO_F_RING_EVENT_IDX);
-        REG(m, M_DRV_FEATURES_SEL) = 0;
-        REG(m, M_DRV_FEATURES) = (u32)f;
-        d->features = f;
-        return 0;
-    }
+    u64 f = REG(m, M_DEV_FEATURES);
+    if (d->legacy)
+        return f;   /* 32 bits (4.2.4) */
     REG(m, M_DEV_FEATURES_SEL) = 1;
-    dev |= (u64)REG(m, M_DEV_FEATURES) << 32;
-    u64 f = dev & (wanted | 1ULL << VIRTIO_F_VERSION_1);
-    if (!(f & 1ULL << VIRTIO_F_VERSION_1))
-        return -ENODEV;
+    return f | (u64)REG(m, M_DEV_FEATURES) << 32;
+}
+
+static void driver_features(struct virtio_dev *d, u64 f)
+{
+    struct vmmio *m = of(d);
     REG(m, M_DRV_FEATURES_SEL) = 0;
     REG(m, M_DRV_FEATURES) = (u32)f;
-    REG(m, M_DRV_FEATURES_SEL) = 1;
-    REG(m, M_DRV_FEATURES) = (u32)(f >> 32);
-    REG(m, M_STATUS) = REG(m, M_STATUS) | VIRTIO_STATUS_FEATURES_OK;
-    if (!(REG(m, M_STATUS) & VIRTIO_STATUS_FEATURES_OK))
-        return -ENODEV;
-    d->features = f;
-    return 0;
+    if (!d->legacy) {
+        REG(m, M_DRV_FEATURES_SEL) = 1;
+        REG(m, M_DRV_FEATURES) = (u32)(f >> 32);
+    }
+}
+
+static u8 get_status(struct virtio_dev *d)
+{
+    return (u8)REG(of(d), M_STATUS);
+}
+
+static void set_status(struct virtio_dev *d, u8 status)
+{
+    REG(of(d), M_STATUS) = status;
 }
 
 static int queue(struct virtio_dev *d, u16 idx, u16 max, struct virtq *q)
@@ -172,12 +176,6 @@ static void driver_ok(struct virtio_dev *d)
     REG(m, M_STATUS) = REG(m, M_STATUS) | VIRTIO_STATUS_DRIVER_OK;
 }
 
-static void set_failed(struct virtio_dev *d)
-{
-    struct vmmio *m = of(d);
-    REG(m, M_STATUS) = REG(m, M_STATUS) | VIRTIO_STATUS_FAILED;
-}
-
 static void irq(unsigned vector, void *arg)
 {
     struct vmmio *m = arg;
@@ -206,11 +204,13 @@ static int interrupt(struct virtio_dev *d, unsigned vector, void (*handler)(void
 }
 
 static const struct virtio_transport mmio_transport = {
-    .features = features,
+    .device_features = device_features,
+    .driver_features = driver_features,
+    .get_status = get_status,
+    .set_status = set_status,
     .queue = queue,
     .notify = notify,
     .driver_ok = driver_ok,
-    .set_failed = set_failed,
     .interrupt = interrupt,
 };
 

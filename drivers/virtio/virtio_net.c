@@ -179,7 +179,7 @@ int virtio_net_attach(struct virtio_dev *d, const char **state)
     struct vnet *v = &vnets[nvnets];
     memset(v, 0, sizeof(*v));
     v->vd = d;
-    int err = d->t->features(d, 1ULL << VIRTIO_NET_F_MAC | 1ULL << VIRTIO_NET_F_STATUS |
+    int err = virtio_features(d, 1ULL << VIRTIO_NET_F_MAC | 1ULL << VIRTIO_NET_F_STATUS |
                                     1ULL << VIRTIO_NET_F_MTU | 1ULL << VIRTIO_F_RING_EVENT_IDX);
     if (err) {
         *state = "failed: the device refused the features";

@@ -137,25 +137,32 @@ static int start(struct vpci *v, const char **why)
     return 0;
 }
 
-static int features(struct virtio_dev *d, u64 wanted)
+static u64 device_features(struct virtio_dev *d)
 {
     struct vpci *v = of(d);
     R32(v->common, C_DFSELECT) = 0;
-    u64 dev = R32(v->common, C_DF);
+    u64 f = R32(v->common, C_DF);
     R32(v->common, C_DFSELECT) = 1;
-    dev |= (u64)R32(v->common, C_DF) << 32;
-    u64 f = dev & (wanted | 1ULL << VIRTIO_F_VERSION_1);
-    if (!(f & 1ULL << VIRTIO_F_VERSION_1))
-        return -ENODEV;
+    return f | (u64)R32(v->common, C_DF) << 32;
+}
+
+static void driver_features(struct virtio_dev *d, u64 f)
+{
+    struct vpci *v = of(d);
     R32(v->common, C_GFSELECT) = 0;
     R32(v->common, C_GF) = (u32)f;
     R32(v->common, C_GFSELECT) = 1;
     R32(v->common, C_GF) = (u32)(f >> 32);
-    R8(v->common, C_STATUS) = R8(v->common, C_STATUS) | VIRTIO_STATUS_FEATURES_OK;
-    if (!(R8(v->common, C_STATUS) & VIRTIO_STATUS_FEATURES_OK))
-        return -ENODEV;
-    d->features = f;
-    return 0;
+}
+
+static u8 get_status(struct virtio_dev *d)
+{
+    return R8(of(d)->common, C_STATUS);
+}
+
+static void set_status(struct virtio_dev *d, u8 status)
+{
+    R8(of(d)->common, C_STATUS) = status;
 }
 
 static int queue(struct virtio_dev *d, u16 idx, u16 max, struct virtq *q)
@@ -209,13 +216,6 @@ static void driver_ok(struct virtio_dev *d)
     R8(v->common, C_STATUS) = R8(v->common, C_STATUS) | VIRTIO_STATUS_DRIVER_OK;
 }
 
-static void set_failed(struct virtio_dev *d)
-{
-    struct vpci *v = of(d);
-    if (v->common)
-        R8(v->common, C_STATUS) = R8(v->common, C_STATUS) | VIRTIO_STATUS_FAILED;
-}
-
 static void irq(unsigned vector, void *arg)
 {
     struct vpci *v = arg;
@@ -258,11 +258,13 @@ static int interrupt(struct virtio_dev *d, unsigned vector, void (*handler)(void
 }
 
 static const struct virtio_transport pci_transport = {
-    .features = features,
+    .device_features = device_features,
+    .driver_features = driver_features,
+    .get_status = get_status,
+    .set_status = set_status,
     .queue = queue,
     .notify = notify,
     .driver_ok = driver_ok,
-    .set_failed = set_failed,
     .interrupt = interrupt,
 };
 

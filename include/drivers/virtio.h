@@ -28,15 +28,18 @@
 
 struct virtio_dev;
 struct virtio_transport {
-    /* Offer `wanted` & what the device has and settle (FEATURES_OK where
-     * the device is not legacy): 0, or -ENODEV when it refuses. */
-    int (*features)(struct virtio_dev *d, u64 wanted);
+    /* The device's feature bits (32 for a legacy device), and the
+     * driver's choice written back (2.2). */
+    u64 (*device_features)(struct virtio_dev *d);
+    void (*driver_features)(struct virtio_dev *d, u64 f);
+    u8 (*get_status)(struct virtio_dev *d);
+    void (*set_status)(struct virtio_dev *d, u8 status);
     /* Queue `idx`: at most `max` entries, rings in fresh memory, its
      * interrupt the device's one. 0 or an errno. */
     int (*queue)(struct virtio_dev *d, u16 idx, u16 max, struct virtq *q);
     void (*notify)(struct virtio_dev *d, u16 idx);
+    /* DRIVER_OK, and whatever the transport needs set first. */
     void (*driver_ok)(struct virtio_dev *d);
-    void (*set_failed)(struct virtio_dev *d);
     /* The device's one interrupt on `vector`, handler(ctx) for it; what
      * it is ("MSI-X", "INTx, IRQ 11", "IRQ 12") into d->how. */
     int (*interrupt)(struct virtio_dev *d, unsigned vector, void (*handler)(void *ctx), void *ctx,
@@ -53,6 +56,12 @@ struct virtio_dev {
     char how[24];
 };
 
+/* Offer `wanted` & what the device has and settle, as 3.1.1 says: a
+ * modern device must have VIRTIO_F_VERSION_1 and accept FEATURES_OK; a
+ * legacy one takes 32 bits and no EVENT_IDX (its used ring would sit over
+ * the used_event word: drivers/virtio/virtio_mmio.c). 0, or -ENODEV when
+ * the device refuses. */
+int virtio_features(struct virtio_dev *d, u64 wanted);
 /* Mark the device FAILED and say why (a driver that gives up on it, or
  * found it breaking the rules). */
 void virtio_fail(struct virtio_dev *d, const char *why);
