@@ -7,7 +7,7 @@
  * kernel/main.c (quiet, mem, acpi, bench, pvpatch, pvstats), the APIC
  * driver (apic), kernel/smp.c (nosmp, maxcpus), kernel/shutdown.c
  * (shutdown_grace), drivers/virtio/virtio_mmio.c (virtio_mmio.device,
- * once per device). Options of the form
+ * once per device), net/lwip/netif.c (ip, gw, dns). Options of the form
  * env.NAME=value are the app's environment, not the kernel's, and are only
  * checked for form here.
  */
@@ -20,7 +20,8 @@ static struct cmdline cmdline;
 
 static const char *const known_options[] = { "quiet",  "mem",     "acpi",    "bench", "apic",
                                              "pvpatch", "pvstats", "nosmp", "maxcpus",
-                                             "shutdown_grace", "virtio_mmio.device" };
+                                             "shutdown_grace", "virtio_mmio.device", "ip", "gw",
+                                             "dns" };
 
 void options_parse(const char *line, bool names_image, bool loader_truncated)
 {

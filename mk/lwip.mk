@@ -13,7 +13,7 @@ LWIP_FILES := $(addprefix core/,def dns inet_chksum init ip mem memp netif pbuf 
     $(addprefix core/ipv4/,autoip dhcp etharp icmp igmp ip4 ip4_addr ip4_frag) \
     $(addprefix api/,api_lib api_msg err if_api netbuf netdb netifapi sockets tcpip) \
     netif/ethernet
-LWIP_PORT := $(basename $(wildcard net/lwip/*.c))
+LWIP_PORT := $(basename $(wildcard net/*.c net/lwip/*.c))
 LWIP_INC := -Inet/lwip/include -I$(LWIP_SRC)/include
 
 $(LWIP_FETCHED): scripts/fetch-lwip.sh
@@ -29,7 +29,7 @@ $$($(1)_DIR)/lwip/%.o: $(LWIP_FETCHED) $$($(1)_NEWLIB_DIR)/newlib/.built $$($(1)
 	$(Q)mkdir -p $$(dir $$@)
 	@echo "  CC      $(1)/lwip/$$*.c"
 	$(Q)$(HOST_CC) $$($(1)_ACFLAGS) $(APP_WARN) $(LWIP_INC) -c $(LWIP_SRC)/$$*.c -o $$@
-$$($(1)_DIR)/net/lwip/%.o: net/lwip/%.c $(LWIP_FETCHED) $$($(1)_NEWLIB_DIR)/newlib/.built \
+$$($(1)_DIR)/net/%.o: net/%.c $(LWIP_FETCHED) $$($(1)_NEWLIB_DIR)/newlib/.built \
         $$($(1)_CONFIG_FILE) net/lwip/include/lwipopts.h
 	$(Q)mkdir -p $$(dir $$@)
 	@echo "  CC      $(1)/$$<"

@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <proteus/api.h>
+#include <proteus/ipv4.h>
 #include <proteus/net.h>
+#include <proteus/options.h>
 #include <proteus/netdev.h>
 #include "selftest.h"
 
@@ -112,30 +114,73 @@ static void test_bad_lengths(void)
     test_pass();
 }
 
-/* lwIP over the first device (net/lwip/): DHCP from QEMU's user-mode
- * network gives 10.0.2.15/24 with the gateway 10.0.2.2. After this the
- * stack owns the device's frames, so it runs last of the net.* cases. */
+/* lwIP over the first device (net/lwip/): its address, by DHCP from
+ * QEMU's user-mode network (10.0.2.15/24, gateway 10.0.2.2) or as the
+ * row's ip= and gw= options say, then the gateway resolved through the
+ * stack's own ARP, which proves frames go out and come back with that
+ * address. After this the stack owns the device's frames, so it runs
+ * last of the net.* cases. */
+static void check_address(struct netdev *nd, uint32_t expect_ip, uint32_t expect_gw, const char *how)
+{
+    int n = proteus_net_start();
+    CHECK(n >= 1, "proteus_net_start: %d", n);
+    uint32_t ip, mask, gw;
+    int err = proteus_net_address(0, 10000, &ip, &mask, &gw);
+    CHECK(err == 0, "no address (%s) in 10 s: %d", how, err);
+    const uint8_t *a = (const uint8_t *)&ip, *m = (const uint8_t *)&mask, *g = (const uint8_t *)&gw;
+    printf("selftest: %s: %s gave %u.%u.%u.%u mask %u.%u.%u.%u gateway %u.%u.%u.%u\n", nd->name,
+           how, a[0], a[1], a[2], a[3], m[0], m[1], m[2], m[3], g[0], g[1], g[2], g[3]);
+    CHECK(ip == expect_ip, "not the address expected");
+    CHECK(gw == expect_gw, "not the gateway expected");
+    uint8_t mac[6];
+    err = proteus_net_arp(0, gw, 3000, mac);
+    CHECK(err == 0, "the gateway did not answer the stack's ARP in 3 s: %d", err);
+    printf("selftest: %s: through lwIP, the gateway is at %02x:%02x:%02x:%02x:%02x:%02x\n",
+           nd->name, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+    test_pass();
+}
+
+static uint32_t be(uint32_t host)
+{
+    return __builtin_bswap32(host);
+}
+
 static void test_dhcp(void)
 {
     struct netdev *nd = first_netdev();
     if (!nd)
         return;
-    int n = proteus_net_start();
-    CHECK(n >= 1, "proteus_net_start: %d", n);
-    uint32_t ip, mask, gw;
-    int err = proteus_net_address(0, 10000, &ip, &mask, &gw);
-    CHECK(err == 0, "no address from DHCP in 10 s: %d", err);
-    const uint8_t *a = (const uint8_t *)&ip, *m = (const uint8_t *)&mask, *g = (const uint8_t *)&gw;
-    printf("selftest: %s: DHCP gave %u.%u.%u.%u mask %u.%u.%u.%u gateway %u.%u.%u.%u\n", nd->name,
-           a[0], a[1], a[2], a[3], m[0], m[1], m[2], m[3], g[0], g[1], g[2], g[3]);
-    CHECK(a[0] == 10 && a[1] == 0 && a[2] == 2 && a[3] == 15, "not QEMU's 10.0.2.15");
-    CHECK(g[0] == 10 && g[1] == 0 && g[2] == 2 && g[3] == 2, "not QEMU's gateway 10.0.2.2");
-    test_pass();
+    if (kernel_option("ip")) {
+        test_skip("the row sets ip=");
+        return;
+    }
+    check_address(nd, be(0x0a00020f), be(0x0a000202), "DHCP");
+}
+
+static void test_static(void)
+{
+    struct netdev *nd = first_netdev();
+    if (!nd)
+        return;
+    const char *ip = kernel_option("ip"), *gw = kernel_option("gw");
+    if (!ip) {
+        test_skip("no ip= option");
+        return;
+    }
+    uint32_t a, g = 0;
+    int prefix;
+    if (ipv4_parse(ip, &a, &prefix) || (gw && ipv4_parse(gw, &g, NULL))) {
+        /* malformed: the kernel says so and asks DHCP instead */
+        check_address(nd, be(0x0a00020f), be(0x0a000202), "DHCP, ip= being malformed,");
+        return;
+    }
+    check_address(nd, be(a), be(g), "ip=");
 }
 
 const struct test_case net_tests[] = {
     { "net.arp_gateway", test_arp_gateway },
     { "net.bad_lengths", test_bad_lengths },
     { "net.dhcp", test_dhcp },
+    { "net.static", test_static },
     { NULL, NULL },
 };

@@ -10,14 +10,18 @@
  * core lock held: the pbuf chain is copied out flat and sent.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include "lwip/dhcp.h"
+#include "lwip/dns.h"
 #include "lwip/etharp.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
 #include "lwip/tcpip.h"
 #include "netif/ethernet.h"
 #include <proteus/api.h>
+#include <proteus/ipv4.h>
+#include <proteus/options.h>
 #include <proteus/net.h>
 #include <proteus/netdev.h>
 #include <proteus/spinlock.h>
@@ -113,6 +117,31 @@ static err_t port_init(struct netif *n)
     return ERR_OK;
 }
 
+/* ip=, gw=, dns= from the kernel options: true when ip= is there and
+ * every one given is well-formed (a malformed one is said, and DHCP used). */
+static bool static_config(ip4_addr_t *addr, ip4_addr_t *mask, ip4_addr_t *gw, ip4_addr_t *dns)
+{
+    const char *ip = kernel_option("ip"), *g = kernel_option("gw"), *d = kernel_option("dns");
+    if (!ip)
+        return false;
+    uint32_t a, gv = 0, dv = 0;
+    int prefix;
+    if (ipv4_parse(ip, &a, &prefix) || (g && ipv4_parse(g, &gv, NULL)) ||
+        (d && ipv4_parse(d, &dv, NULL))) {
+        printf("net: ip=%s gw=%s dns=%s: not a.b.c.d[/prefix] addresses; DHCP instead\n", ip,
+               g ? g : "", d ? d : "");
+        return false;
+    }
+    if (prefix < 0)
+        prefix = 24;   /* the class C default a bare address gets */
+    uint32_t m = prefix ? ~0u << (32 - prefix) : 0;
+    ip4_addr_set_u32(addr, lwip_htonl(a));
+    ip4_addr_set_u32(mask, lwip_htonl(m));
+    ip4_addr_set_u32(gw, lwip_htonl(gv));
+    ip4_addr_set_u32(dns, lwip_htonl(dv));
+    return true;
+}
+
 int proteus_net_start(void)
 {
     if (__atomic_exchange_n(&started, 1, __ATOMIC_ACQ_REL))
@@ -126,13 +155,19 @@ int proteus_net_start(void)
         int err;
         if (!thread_create("lwip-rx", rx_thread, p, 8, &err))
             return err;
+        ip4_addr_t addr, mask, gw, dns;
+        bool fixed = nports == 0 && static_config(&addr, &mask, &gw, &dns);
         LOCK_TCPIP_CORE();
-        struct netif *n = netif_add(&p->netif, NULL, NULL, NULL, p, port_init, tcpip_input);
+        struct netif *n = netif_add(&p->netif, fixed ? &addr : NULL, fixed ? &mask : NULL,
+                                    fixed ? &gw : NULL, p, port_init, tcpip_input);
         if (n) {
             if (!netif_default)
                 netif_set_default(n);
             netif_set_up(n);
-            dhcp_start(n);
+            if (!fixed)
+                dhcp_start(n);
+            else if (!ip4_addr_isany_val(dns))
+                dns_setserver(0, &dns);
         }
         UNLOCK_TCPIP_CORE();
         if (!n)
@@ -162,5 +197,33 @@ int proteus_net_address(unsigned i, unsigned timeout_ms, uint32_t *ip, uint32_t 
         if (proteus_clock_ns() >= end)
             return -ETIMEDOUT;
         proteus_sleep_until_ns(proteus_clock_ns() + 10000000);
+    }
+}
+
+int proteus_net_arp(unsigned i, uint32_t ip, unsigned timeout_ms, uint8_t mac[6])
+{
+    if (i >= nports)
+        return -ENODEV;
+    struct netif *n = &ports[i].netif;
+    ip4_addr_t want;
+    ip4_addr_set_u32(&want, ip);
+    uint64_t end = proteus_clock_ns() + (uint64_t)timeout_ms * 1000000, next = 0;
+    for (;;) {
+        LOCK_TCPIP_CORE();
+        struct eth_addr *eth = NULL;
+        const ip4_addr_t *found;
+        bool known = etharp_find_addr(n, &want, &eth, &found) >= 0 && eth;
+        if (known)
+            memcpy(mac, eth->addr, 6);
+        else if (proteus_clock_ns() >= next)
+            etharp_request(n, &want);   /* again each 500 ms */
+        UNLOCK_TCPIP_CORE();
+        if (known)
+            return 0;
+        if (proteus_clock_ns() >= next)
+            next = proteus_clock_ns() + 500000000;
+        if (proteus_clock_ns() >= end)
+            return -ETIMEDOUT;
+        proteus_sleep_until_ns(proteus_clock_ns() + 5000000);
     }
 }
