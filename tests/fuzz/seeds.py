@@ -535,12 +535,25 @@ def pci_mcfg():
     }
 
 
+# -------------------------------------------------------------- ipv4_parse --
+# flags (bit 0: a prefix may follow), then the value
+def ipv4_parse():
+    return {
+        "with-prefix": b"\x01" + b"10.0.2.20/24",
+        "bare": b"\x00" + b"10.0.2.2",
+        "byte-too-big": b"\x01" + b"10.0.2.256",
+        "prefix-too-big": b"\x01" + b"10.0.2.2/33",
+        "prefix-not-wanted": b"\x00" + b"10.0.2.2/24",
+        "leading-zeros": b"\x01" + b"010.000.002.020/08",
+    }
+
+
 HARNESSES = {
     "cmdline": cmdline, "memmap": memmap, "madt": madt, "hypervisor": hypervisor,
     "vmi_rom": vmi_rom, "ldt_desc": ldt_desc, "xen_console_ring": xen_console_ring,
     "multiboot": multiboot, "pvh": pvh, "xen_start_info": xen_start_info, "acpi": acpi,
     "pvclock": pvclock, "xenstore": xenstore, "virtio_mmio": virtio_mmio,
-    "pci_mcfg": pci_mcfg,
+    "pci_mcfg": pci_mcfg, "ipv4_parse": ipv4_parse,
 }
 
 
