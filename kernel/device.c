@@ -5,20 +5,12 @@
  * only from the boot CPU's scan.
  */
 #include <proteus/device.h>
+#include <proteus/format.h>
 #include <proteus/printk.h>
 #include <proteus/string.h>
 
 static struct device devices[DEVICE_MAX];
 static unsigned ndevices;
-
-static void copy(char *dst, size_t n, const char *src)
-{
-    size_t l = strlen(src);
-    if (l >= n)
-        l = n - 1;
-    memcpy(dst, src, l);
-    dst[l] = '\0';
-}
 
 struct device *device_add(const char *bus, const char *addr, const char *ident)
 {
@@ -31,9 +23,9 @@ struct device *device_add(const char *bus, const char *addr, const char *ident)
         return NULL;
     }
     struct device *d = &devices[ndevices++];
-    copy(d->bus, sizeof(d->bus), bus);
-    copy(d->addr, sizeof(d->addr), addr);
-    copy(d->ident, sizeof(d->ident), ident);
+    ksnprintf(d->bus, sizeof(d->bus), "%s", bus);   /* cut to fit */
+    ksnprintf(d->addr, sizeof(d->addr), "%s", addr);
+    ksnprintf(d->ident, sizeof(d->ident), "%s", ident);
     d->driver = NULL;
     d->state = "no driver";
     return d;

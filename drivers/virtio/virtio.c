@@ -4,6 +4,7 @@
 #include <drivers/virtio.h>
 #include <proteus/errno.h>
 #include <proteus/printk.h>
+#include <proteus/vm.h>
 
 int virtio_features(struct virtio_dev *d, u64 wanted)
 {
@@ -23,6 +24,21 @@ int virtio_features(struct virtio_dev *d, u64 wanted)
     }
     d->features = f;
     return 0;
+}
+
+int virtio_modern_rings(struct virtio_dev *d, struct virtq *q, u16 size, paddr_t pa[3])
+{
+    BUILD_BUG_ON(16 * VIRTQ_MAX_SIZE > PAGE_SIZE || 8 + 8 * VIRTQ_MAX_SIZE > PAGE_SIZE);
+    for (unsigned i = 0; i < 3; i++) {
+        pa[i] = page_alloc(PAGE_DIRECT | PAGE_ZERO);
+        if (!pa[i]) {
+            while (i--)
+                page_free(pa[i]);
+            return -ENOMEM;
+        }
+    }
+    return virtq_init(q, size, phys_to_virt(pa[0]), phys_to_virt(pa[1]), phys_to_virt(pa[2]),
+                      d->features & 1ULL << VIRTIO_F_RING_EVENT_IDX);
 }
 
 void virtio_fail(struct virtio_dev *d, const char *why)

@@ -74,23 +74,25 @@ static void stop(struct vblk *b, const char *why)
     }
 }
 
+/* The request in flight came back (done_lock held). */
+static void answered(void *cookie, u32 len, void *ctx)
+{
+    struct vblk *b = ctx;
+    b->used_len = len;
+    b->done = true;
+}
+
 static void interrupt(void *ctx)
 {
     struct vblk *b = ctx;
     unsigned long f = spin_lock_irqsave(&b->done_lock);
-    u32 len = 0;
-    int err;
-    /* take what is there, then ask for the next interrupt (with
-     * EVENT_IDX the device signals only when used_event is passed) and
-     * look once more, for an entry that came in between */
-    do {
-        if (virtq_get(&b->q, &len, &err) || err) {
-            b->used_len = len;
-            b->used_err = err;
-            b->done = true;
-            waitq_wake_all(&b->done_wq);
-        }
-    } while (!err && virtq_enable_interrupts(&b->q) && !b->done);
+    int err = virtq_drain(&b->q, answered, b);
+    if (err) {
+        b->used_err = err;
+        b->done = true;
+    }
+    if (b->done)
+        waitq_wake_all(&b->done_wq);
     spin_unlock_irqrestore(&b->done_lock, f);
 }
 

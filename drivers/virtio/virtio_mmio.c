@@ -68,8 +68,6 @@ struct vmmio {
     struct virtio_dev dev;   /* first: the drivers get &dev */
     volatile u8 *regs;
     unsigned irq;
-    void (*handler)(void *ctx);
-    void *ctx;
 };
 
 static struct vmmio vmmios[VMMIO_MAX];
@@ -78,12 +76,6 @@ static unsigned nvmmios;
 static struct vmmio *of(struct virtio_dev *d)
 {
     return (struct vmmio *)d;
-}
-
-static void w64(struct vmmio *m, unsigned o, u64 v)
-{
-    REG(m, o) = (u32)v;
-    REG(m, o + 4) = (u32)(v >> 32);
 }
 
 static u64 device_features(struct virtio_dev *d)
@@ -122,20 +114,16 @@ static int queue(struct virtio_dev *d, u16 idx, u16 max, struct virtq *q)
 {
     struct vmmio *m = of(d);
     REG(m, M_QUEUE_SEL) = idx;
-    u32 dev_max = REG(m, M_QUEUE_NUM_MAX);
-    if (dev_max == 0)
+    /* the legacy area fits one page up to 128 */
+    u16 size = virtq_fit_size(REG(m, M_QUEUE_NUM_MAX), d->legacy && max > 128 ? 128 : max);
+    if (size == 0)
         return -ENODEV;   /* no such queue */
-    u16 size = dev_max > max ? max : (u16)dev_max;
-    if (d->legacy && size > 128)
-        size = 128;   /* the legacy area fits one page up to 128 */
-    while (size & (size - 1))
-        size &= (u16)(size - 1);
-    paddr_t page = page_alloc(PAGE_DIRECT | PAGE_ZERO);
-    if (!page)
-        return -ENOMEM;
-    u8 *base = phys_to_virt(page);
     int err;
     if (d->legacy) {
+        paddr_t page = page_alloc(PAGE_DIRECT | PAGE_ZERO);
+        if (!page)
+            return -ENOMEM;
+        u8 *base = phys_to_virt(page);
         /* 2.7.2 legacy layout, as the device computes it: the used ring
          * at LEGACY_ALIGN after the available ring's entries */
         size_t avail_off = virtq_desc_bytes(size);
@@ -149,18 +137,14 @@ static int queue(struct virtio_dev *d, u16 idx, u16 max, struct virtq *q)
         REG(m, M_QUEUE_PFN) = (u32)(page >> PAGE_SHIFT);
         return 0;
     }
-    /* modern: one page for the descriptors, the rings in two more */
-    paddr_t a = page_alloc(PAGE_DIRECT | PAGE_ZERO), u = page_alloc(PAGE_DIRECT | PAGE_ZERO);
-    if (!a || !u)
-        return -ENOMEM;
-    err = virtq_init(q, size, base, phys_to_virt(a), phys_to_virt(u),
-                     d->features & 1ULL << VIRTIO_F_RING_EVENT_IDX);
+    paddr_t pa[3];
+    err = virtio_modern_rings(d, q, size, pa);
     if (err)
         return err;
     REG(m, M_QUEUE_NUM) = size;
-    w64(m, M_QUEUE_DESC, page);
-    w64(m, M_QUEUE_DRIVER, a);
-    w64(m, M_QUEUE_DEVICE, u);
+    virtio_write64(m->regs + M_QUEUE_DESC, pa[0]);
+    virtio_write64(m->regs + M_QUEUE_DRIVER, pa[1]);
+    virtio_write64(m->regs + M_QUEUE_DEVICE, pa[2]);
     REG(m, M_QUEUE_READY) = 1;
     return 0;
 }
@@ -182,7 +166,7 @@ static void irq(unsigned vector, void *arg)
     u32 why = REG(m, M_INT_STATUS);
     REG(m, M_INT_ACK) = why;   /* lowers the line */
     if (why & 1)               /* bit 0: a used ring was updated; bit 1 configuration */
-        m->handler(m->ctx);
+        m->dev.handler(m->dev.ctx);
     apic_eoi(vector);
 }
 
@@ -190,8 +174,8 @@ static int interrupt(struct virtio_dev *d, unsigned vector, void (*handler)(void
                      const char *name)
 {
     struct vmmio *m = of(d);
-    m->handler = handler;
-    m->ctx = ctx;
+    d->handler = handler;
+    d->ctx = ctx;
     /* an ISA line, on its ISA vector (the 8259s' are fixed), whatever the
      * driver's own vector would have been */
     vector = VEC_IRQ_BASE + m->irq;

@@ -71,43 +71,46 @@ static void post_rx(struct vnet *v, u8 *buf)
         fail(v, "no room to post a receive buffer again");
 }
 
+/* A frame in: handed on, and its buffer posted again. */
+static void received(void *buf, u32 len, void *ctx)
+{
+    struct vnet *v = ctx;
+    if (len < v->hdr_len)
+        v->nd.rx_dropped++;   /* nothing but a header, or less */
+    else
+        netdev_receive(&v->nd, (u8 *)buf + v->hdr_len, len - v->hdr_len);
+    post_rx(v, buf);
+}
+
+/* A transmit buffer the device is done with, back on the free list; its
+ * cookie is its slot + 1 (a cookie is never NULL). tx_lock held. */
+static void sent(void *cookie, u32 len, void *ctx)
+{
+    struct vnet *v = ctx;
+    v->tx_free[v->ntx_free++] = (u16)((uintptr_t)cookie - 1);
+}
+
+/* Transmit buffers back (tx_lock held): false when the used ring broke
+ * the rules, and the device is then stopped by the caller. */
+static bool reclaim_tx(struct vnet *v)
+{
+    return virtq_drain(&v->tx, sent, v) == 0;
+}
+
 /* Frames in, and transmit buffers back: from the interrupt. */
 static void service(struct vnet *v)
 {
     if (v->failed)
         return;
-    u32 len;
-    int err;
-    u8 *buf;
-    bool posted = false;
-    /* everything there, then the next interrupt asked for (with EVENT_IDX
-     * the device signals only when used_event is passed) and a last look
-     * for a frame that came in between */
-    do {
-        while ((buf = virtq_get(&v->rx, &len, &err))) {
-            if (len < v->hdr_len)
-                v->nd.rx_dropped++;   /* nothing but a header, or less */
-            else
-                netdev_receive(&v->nd, buf + v->hdr_len, len - v->hdr_len);
-            post_rx(v, buf);
-            posted = true;
-        }
-    } while (!err && virtq_enable_interrupts(&v->rx));
-    if (err)
+    u16 posted_before = v->rx.avail_idx;
+    if (virtq_drain(&v->rx, received, v))
         return fail(v, "the receive queue's used ring broke the rules");
-    if (posted && virtq_publish(&v->rx))
+    if (v->rx.avail_idx != posted_before && virtq_publish(&v->rx))
         v->vd->t->notify(v->vd, RXQ);
     unsigned long f = spin_lock_irqsave(&v->tx_lock);
-    do {
-        while ((buf = virtq_get(&v->tx, &len, &err)))
-            for (u16 i = 0; i < QUEUE_MAX; i++)
-                if (v->tx_buf[i] == buf) {
-                    v->tx_free[v->ntx_free++] = i;
-                    break;
-                }
-    } while (!err && virtq_enable_interrupts(&v->tx));
+    bool ok = reclaim_tx(v);
     spin_unlock_irqrestore(&v->tx_lock, f);
-    if (err)
+    if (!ok)
         fail(v, "the transmit queue's used ring broke the rules");
 }
 
@@ -122,29 +125,21 @@ static int vnet_send(struct netdev *nd, const void *frame, size_t len)
     if (v->failed)
         return -EIO;
     unsigned long f = spin_lock_irqsave(&v->tx_lock);
-    if (!v->ntx_free) {   /* take back what the device finished with */
-        u32 l;
-        int err;
-        u8 *buf;
-        while ((buf = virtq_get(&v->tx, &l, &err)))
-            for (u16 i = 0; i < QUEUE_MAX; i++)
-                if (v->tx_buf[i] == buf)
-                    v->tx_free[v->ntx_free++] = i;
-        if (err) {
-            spin_unlock_irqrestore(&v->tx_lock, f);
-            fail(v, "the transmit queue's used ring broke the rules");
-            return -EIO;
-        }
+    if (!v->ntx_free && !reclaim_tx(v)) {   /* take back what the device finished with */
+        spin_unlock_irqrestore(&v->tx_lock, f);
+        fail(v, "the transmit queue's used ring broke the rules");
+        return -EIO;
     }
     if (!v->ntx_free) {
         spin_unlock_irqrestore(&v->tx_lock, f);
         return -EAGAIN;
     }
-    u8 *buf = v->tx_buf[v->tx_free[--v->ntx_free]];
+    u16 slot = v->tx_free[--v->ntx_free];
+    u8 *buf = v->tx_buf[slot];
     memset(buf, 0, v->hdr_len);
     memcpy(buf + v->hdr_len, frame, len);
     struct virtq_buf b = { virt_to_phys_direct(buf), (u32)(v->hdr_len + len) };
-    int err = virtq_add(&v->tx, &b, 1, 0, buf);
+    int err = virtq_add(&v->tx, &b, 1, 0, (void *)(uintptr_t)(slot + 1));
     bool kick = !err && virtq_publish(&v->tx);
     spin_unlock_irqrestore(&v->tx_lock, f);
     if (kick)

@@ -62,8 +62,6 @@ struct vpci {
     u32 notify_mult, notify_len;
     u16 msix;                /* every queue's vector: 0, or VIRTIO_NO_VECTOR */
     bool intx;
-    void (*handler)(void *ctx);
-    void *ctx;
 };
 
 static struct vpci vpcis[VPCI_MAX];
@@ -72,12 +70,6 @@ static unsigned nvpcis;
 static struct vpci *of(struct virtio_dev *d)
 {
     return (struct vpci *)d;
-}
-
-static void w64(volatile u8 *p, unsigned o, u64 v)
-{
-    R32(p, o) = (u32)v;   /* 4.1.3.1: 64-bit fields as two 32-bit writes */
-    R32(p, o + 4) = (u32)(v >> 32);
 }
 
 /* The region a capability names, mapped: NULL (with *why) when it does
@@ -171,29 +163,21 @@ static int queue(struct virtio_dev *d, u16 idx, u16 max, struct virtq *q)
     if (idx >= R16(v->common, C_NUMQ))
         return -ENODEV;
     R16(v->common, C_Q_SELECT) = idx;
-    u16 size = R16(v->common, C_Q_SIZE);
+    u16 size = virtq_fit_size(R16(v->common, C_Q_SIZE), max);
     if (size == 0)
         return -ENODEV;   /* 4.1.4.3: a queue of size 0 is not available */
-    while (size > max || (size & (size - 1)))
-        size = (u16)(size & (size - 1) ? size & (size - 1) : size / 2);
     /* where this queue's notifications go must lie in the notify region */
     u64 noff = (u64)R16(v->common, C_Q_NOFF) * v->notify_mult;
     if (noff + 2 > v->notify_len)
         return -EIO;
-    paddr_t dp = page_alloc(PAGE_DIRECT | PAGE_ZERO), a = page_alloc(PAGE_DIRECT | PAGE_ZERO),
-            u = page_alloc(PAGE_DIRECT | PAGE_ZERO);
-    /* one page each holds a queue of VIRTQ_MAX_SIZE with its event words */
-    BUILD_BUG_ON(16 * VIRTQ_MAX_SIZE > PAGE_SIZE || 8 + 8 * VIRTQ_MAX_SIZE > PAGE_SIZE);
-    if (!dp || !a || !u)
-        return -ENOMEM;
-    int err = virtq_init(q, size, phys_to_virt(dp), phys_to_virt(a), phys_to_virt(u),
-                         d->features & 1ULL << VIRTIO_F_RING_EVENT_IDX);
+    paddr_t pa[3];
+    int err = virtio_modern_rings(d, q, size, pa);
     if (err)
         return err;
     R16(v->common, C_Q_SIZE) = size;
-    w64(v->common, C_Q_DESC, dp);
-    w64(v->common, C_Q_DRIVER, a);
-    w64(v->common, C_Q_DEVICE, u);
+    virtio_write64(v->common + C_Q_DESC, pa[0]);
+    virtio_write64(v->common + C_Q_DRIVER, pa[1]);
+    virtio_write64(v->common + C_Q_DEVICE, pa[2]);
     R16(v->common, C_Q_MSIX) = v->msix;
     if (R16(v->common, C_Q_MSIX) != v->msix)
         return -EIO;   /* the device could not take the vector */
@@ -221,7 +205,7 @@ static void irq(unsigned vector, void *arg)
     struct vpci *v = arg;
     if (v->intx)
         (void)R8(v->isr, 0);   /* reading the ISR lowers the line (4.1.4.5.1) */
-    v->handler(v->ctx);
+    v->dev.handler(v->dev.ctx);
     apic_eoi(vector);   /* handlers acknowledge their own (arch/x86/irq.c) */
 }
 
@@ -229,8 +213,8 @@ static int interrupt(struct virtio_dev *d, unsigned vector, void (*handler)(void
                      const char *name)
 {
     struct vpci *v = of(d);
-    v->handler = handler;
-    v->ctx = ctx;
+    d->handler = handler;
+    d->ctx = ctx;
     int err = irq_register(vector, irq, v, name);
     if (err)
         return err;

@@ -149,3 +149,23 @@ bool virtq_enable_interrupts(struct virtq *q)
     full_barrier();   /* the wish out before the index is read again */
     return (u16)(q->used->idx - q->last_used) != 0;
 }
+
+int virtq_drain(struct virtq *q, void (*fn)(void *cookie, u32 len, void *ctx), void *ctx)
+{
+    int err;
+    do {
+        u32 len;
+        void *cookie;
+        while ((cookie = virtq_get(q, &len, &err)))
+            fn(cookie, len, ctx);
+    } while (!err && virtq_enable_interrupts(q));
+    return err;
+}
+
+u16 virtq_fit_size(u32 device_max, u16 max)
+{
+    u32 size = device_max < max ? device_max : max;
+    while (size & (size - 1))
+        size &= size - 1;   /* the highest bit alone */
+    return (u16)size;
+}

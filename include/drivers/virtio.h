@@ -54,7 +54,25 @@ struct virtio_dev {
     bool legacy;           /* virtio 0.9.5: no VERSION_1 */
     char where[24];        /* "pci 00:03.0", "mmio 0xfeb00e00": for messages */
     char how[24];
+    /* the driver's interrupt handler, which the transport's calls */
+    void (*handler)(void *ctx);
+    void *ctx;
 };
+
+/* A 64-bit register of a modern device, as two 32-bit writes, low half
+ * first (4.1.3.1, 4.2.2: the transports access no register wider). */
+static inline void virtio_write64(volatile u8 *reg, u64 v)
+{
+    *(volatile u32 *)reg = (u32)v;
+    *(volatile u32 *)(reg + 4) = (u32)(v >> 32);
+}
+
+/* A modern queue's three parts, each in a fresh zeroed page (one page
+ * holds any of them for a queue of VIRTQ_MAX_SIZE, with its event word),
+ * and q set up over them with EVENT_IDX as negotiated: 0 and their
+ * physical addresses in pa[] (descriptors, driver area, device area), or
+ * -ENOMEM with nothing kept. */
+int virtio_modern_rings(struct virtio_dev *d, struct virtq *q, u16 size, paddr_t pa[3]);
 
 /* Offer `wanted` & what the device has and settle, as 3.1.1 says: a
  * modern device must have VIRTIO_F_VERSION_1 and accept FEATURES_OK; a

@@ -101,4 +101,16 @@ void *virtq_get(struct virtq *q, u32 *len, int *err);
 void virtq_disable_interrupts(struct virtq *q);
 bool virtq_enable_interrupts(struct virtq *q);
 
+/* What an interrupt handler does with a queue: every chain the device
+ * used, to fn(cookie, len, ctx), then the next interrupt asked for and one
+ * more look for a chain that came in between (with EVENT_IDX the device
+ * signals only when used_event is passed, so a drain that does not re-arm
+ * gets no further interrupt). 0, or virtq_get's -EIO. */
+int virtq_drain(struct virtq *q, void (*fn)(void *cookie, u32 len, void *ctx), void *ctx);
+
+/* The queue size to use: the largest power of two no larger than the
+ * device's maximum nor `max` (2.7: a split queue's size is a power of
+ * two); 0 when the device has none. */
+u16 virtq_fit_size(u32 device_max, u16 max);
+
 #endif

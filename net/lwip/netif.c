@@ -187,7 +187,7 @@ int proteus_net_address(unsigned i, unsigned timeout_ms, uint32_t *ip, uint32_t 
     uint64_t end = proteus_clock_ns() + (uint64_t)timeout_ms * 1000000;
     for (;;) {
         LOCK_TCPIP_CORE();
-        bool bound = dhcp_supplied_address(n) || !ip4_addr_isany_val(*netif_ip4_addr(n));
+        bool bound = !ip4_addr_isany_val(*netif_ip4_addr(n));   /* by DHCP or ip= */
         *ip = ip4_addr_get_u32(netif_ip4_addr(n));
         *mask = ip4_addr_get_u32(netif_ip4_netmask(n));
         *gw = ip4_addr_get_u32(netif_ip4_gw(n));

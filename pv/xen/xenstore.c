@@ -26,6 +26,7 @@
 #include "xen.h"
 #include "xenstore_wire.h"
 #include <arch/cpu.h>
+#include <proteus/cmdline.h>
 #include <proteus/format.h>
 #include <proteus/printk.h>
 #include <proteus/range.h>
@@ -468,11 +469,9 @@ static void dispatch(struct watch_event *e)
     }
     watch_running = w;
     mutex_unlock(&watches_lock);
-    unsigned id = 0;
-    if (!w && token[0] == 'p' && token[1] == 'w')
-        for (const char *c = token + 2; *c >= '0' && *c <= '9' && id < 0x10000000; c++)
-            id = id * 10 + (unsigned)(*c - '0');
-    if (!w && id && id < next_watch_id)
+    u64 id;
+    if (!w && token[0] == 'p' && token[1] == 'w' &&
+        !cmdline_parse_uint(token + 2, 1, next_watch_id - 1, &id))
         return;   /* one of ours, unwatched while the event was on its way */
     if (!w) {
         stats.unknown_watches++;

@@ -192,3 +192,43 @@ TEST(virtq_interrupt_suppression)
     CHECK(!virtq_enable_interrupts(&q));
     CHECK_EQ(AVAIL->ring[QS], 0);   /* used_event: the next entry */
 }
+
+static unsigned drained;
+static u32 drained_len;
+
+static void count_drained(void *cookie, u32 len, void *ctx)
+{
+    drained++;
+    drained_len += len;
+}
+
+TEST(virtq_drain_takes_everything_and_rearms)
+{
+    struct virtq_buf b = { 0x1000, 64 };
+    int tok[3];
+    setup(true);
+    dev_avail_seen = 0;
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ(virtq_add(&q, &b, 0, 1, &tok[i]), 0);
+    virtq_publish(&q);
+    device_use(device_take(), 10);
+    device_use(device_take(), 20);
+    drained = drained_len = 0;
+    CHECK_EQ(virtq_drain(&q, count_drained, NULL), 0);
+    CHECK_EQ(drained, 2);
+    CHECK_EQ(drained_len, 30);
+    CHECK_EQ(AVAIL->ring[QS], 2);   /* used_event: the next entry, so it signals again */
+    device_use(QS + 1, 1);          /* then the device breaks the rules */
+    CHECK_EQ(virtq_drain(&q, count_drained, NULL), -EIO);
+    CHECK_EQ(drained, 2);
+}
+
+TEST(virtq_fit_size_takes_a_power_of_two)
+{
+    CHECK_EQ(virtq_fit_size(256, 128), 128);
+    CHECK_EQ(virtq_fit_size(100, 128), 64);
+    CHECK_EQ(virtq_fit_size(1024, 64), 64);
+    CHECK_EQ(virtq_fit_size(0x10000, 256), 256);
+    CHECK_EQ(virtq_fit_size(3, 256), 2);
+    CHECK_EQ(virtq_fit_size(0, 256), 0);
+}
