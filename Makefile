@@ -132,11 +132,12 @@ $(1)_LDEMU := $$(if $$(filter x86_64,$(1)),elf_x86_64,elf_i386)
 $(1)_INC := -nostdinc -isystem $(GCC_INCLUDE) -isystem $$($(1)_DIR)/hdr -Iinclude -Iarch/x86/include
 $(1)_KCFLAGS := $(BASE_CFLAGS) $(WARN) $$($(1)_MFLAGS) -Wa,--noexecstack -mgeneral-regs-only $$($(1)_INC) $$($(1)_CONFIG) -D__KERNEL__
 # include/newlib holds headers that stand in for newlib's (pthread.h and
-# threads.h, which stop with the reason; docs/libc.md): -I is searched
+# threads.h, which stop with the reason; docs/libc.md) or that it lacks
+# (the sockets' headers, over lwIP's own: mk/lwip.mk): -I is searched
 # before -isystem.
 $(1)_AINC := -nostdinc -isystem $$($(1)_NEWLIB)/include \
         -isystem $(GCC_INCLUDE) -isystem $$($(1)_DIR)/hdr -Iinclude/newlib -Iinclude -Iarch/x86/include \
-        $$($(1)_CONFIG) -D_POSIX_TIMERS=200112L -D_POSIX_MONOTONIC_CLOCK=200112L $(UNDEF_HOST) $(NEWLIB_DEFS)
+        $(LWIP_INC) $$($(1)_CONFIG) -D_POSIX_TIMERS=200112L -D_POSIX_MONOTONIC_CLOCK=200112L $(UNDEF_HOST) $(NEWLIB_DEFS)
 $(1)_ACFLAGS := $(BASE_CFLAGS) $$($(1)_MFLAGS) $$($(1)_AINC)
 $(1)_AXXFLAGS := $$(filter-out -std=gnu11,$(BASE_CFLAGS)) $(CXX_FLAGS) $$($(1)_MFLAGS) $$($(1)_AINC)
 # libgcc: i386 needs its 64-bit division helpers. x86_64 links none on
@@ -190,13 +191,13 @@ $$($(1)_DIR)/kernel.o: $$($(1)_KOBJS) lib/kernel.syms
 # newlib's syscall glue: kernel code by role, app code by build (newlib's
 # headers and errno), linked into every image beside kernel.o.
 $(1)_LIBC := $$(patsubst %.c,$$($(1)_DIR)/%.o,$$(wildcard kernel/libc/*.c))
-$$($(1)_DIR)/kernel/libc/%.o: kernel/libc/%.c $$($(1)_NEWLIB_DIR)/newlib/.built $$($(1)_CONFIG_FILE)
+$$($(1)_DIR)/kernel/libc/%.o: kernel/libc/%.c $$($(1)_NEWLIB_DIR)/newlib/.built $(LWIP_FETCHED) $$($(1)_CONFIG_FILE)
 	$(Q)mkdir -p $$(dir $$@)
 	@echo "  CC      $(1)/$$<"
 	$(Q)$(HOST_CC) $$($(1)_ACFLAGS) $(WARN) -c $$< -o $$@
 
 # The C++ runtime entry points, linked only into apps with C++ sources.
-$$($(1)_DIR)/kernel/libc/cxxrt.o: kernel/libc/cxxrt.cc $$($(1)_NEWLIB_DIR)/newlib/.built $$($(1)_CONFIG_FILE)
+$$($(1)_DIR)/kernel/libc/cxxrt.o: kernel/libc/cxxrt.cc $$($(1)_NEWLIB_DIR)/newlib/.built $(LWIP_FETCHED) $$($(1)_CONFIG_FILE)
 	$(Q)mkdir -p $$(dir $$@)
 	@echo "  CXX     $(1)/$$<"
 	$(Q)$(HOST_CXX) $$($(1)_AXXFLAGS) $$(filter-out $(C_ONLY_WARN),$(WARN)) -c $$< -o $$@
@@ -211,7 +212,7 @@ $$($(1)_DIR)/apps/%/appname.o:
 # the object belongs to: apps/<app>/...
 $(1)_APP_OF = $$(firstword $$(subst /, ,$$*))
 $(1)_APP_FLAGS = $$(or $$(APP_WARN_$$($(1)_APP_OF)),$(APP_WARN)) $$(APP_CFLAGS_$$($(1)_APP_OF))
-$$($(1)_DIR)/apps/%.c.o: apps/%.c $$($(1)_NEWLIB_DIR)/newlib/.built $$($(1)_CONFIG_FILE) | $$($(1)_DIR)/hdr/xen
+$$($(1)_DIR)/apps/%.c.o: apps/%.c $$($(1)_NEWLIB_DIR)/newlib/.built $(LWIP_FETCHED) $$($(1)_CONFIG_FILE) | $$($(1)_DIR)/hdr/xen
 	$(Q)mkdir -p $$(dir $$@)
 	@echo "  CC      $(1)/$$<"
 	$(Q)$(HOST_CC) $$($(1)_ACFLAGS) $$($(1)_APP_FLAGS) -c $$< -o $$@
@@ -221,13 +222,13 @@ $$($(1)_DIR)/apps/%.S.o: apps/%.S $$($(1)_CONFIG_FILE) | $$($(1)_DIR)/hdr/xen
 	@echo "  AS      $(1)/$$<"
 	$(Q)$(HOST_CC) $$($(1)_ACFLAGS) $$($(1)_APP_FLAGS) -D__ASSEMBLER__ -c $$< -o $$@
 
-$$($(1)_DIR)/apps/%.cc.o: apps/%.cc $$($(1)_NEWLIB_DIR)/newlib/.built $$($(1)_CONFIG_FILE) | $$($(1)_DIR)/hdr/xen
+$$($(1)_DIR)/apps/%.cc.o: apps/%.cc $$($(1)_NEWLIB_DIR)/newlib/.built $(LWIP_FETCHED) $$($(1)_CONFIG_FILE) | $$($(1)_DIR)/hdr/xen
 	$(Q)mkdir -p $$(dir $$@)
 	@echo "  CXX     $(1)/$$<"
 	$(Q)$(HOST_CXX) $$($(1)_AXXFLAGS) $$(filter-out $(C_ONLY_WARN),$$($(1)_APP_FLAGS)) \
 	    $$(APP_CXXFLAGS_$$($(1)_APP_OF)) -c $$< -o $$@
 
-$$($(1)_DIR)/apps/%.cpp.o: apps/%.cpp $$($(1)_NEWLIB_DIR)/newlib/.built $$($(1)_CONFIG_FILE) | $$($(1)_DIR)/hdr/xen
+$$($(1)_DIR)/apps/%.cpp.o: apps/%.cpp $$($(1)_NEWLIB_DIR)/newlib/.built $(LWIP_FETCHED) $$($(1)_CONFIG_FILE) | $$($(1)_DIR)/hdr/xen
 	$(Q)mkdir -p $$(dir $$@)
 	@echo "  CXX     $(1)/$$<"
 	$(Q)$(HOST_CXX) $$($(1)_AXXFLAGS) $$(filter-out $(C_ONLY_WARN),$$($(1)_APP_FLAGS)) \

@@ -35,6 +35,11 @@ long proteus_console_read(char *buf, size_t len)
     return console_input_read(buf, len);
 }
 
+int proteus_console_poll(void)
+{
+    return console_input_available();
+}
+
 void *proteus_sbrk(long delta, int *err)
 {
     return (void *)vm_heap_sbrk(delta, err);

@@ -109,6 +109,15 @@ void console_input_ready(void)
     spin_unlock_irqrestore(&lock, f);
 }
 
+bool console_input_available(void)
+{
+    unsigned long f = spin_lock_irqsave(&lock);
+    pull();   /* a polled console holds its bytes in the device */
+    bool any = queue.head != queue.tail;
+    spin_unlock_irqrestore(&lock, f);
+    return any;
+}
+
 long console_input_read(char *buf, size_t len)
 {
     if (len == 0)

@@ -12,6 +12,9 @@
 long proteus_console_write(const char *buf, size_t len);
 /* Blocks until at least one byte arrives; returns the count. */
 long proteus_console_read(char *buf, size_t len);
+/* Whether proteus_console_read would return at once (a byte, or the end of
+ * input, is there); never waits. For poll(). */
+int proteus_console_poll(void);
 /* Move the heap break by `delta`; the old break, or (void *)-1 with *err
  * set to a negative errno. */
 void *proteus_sbrk(long delta, int *err);

@@ -38,5 +38,7 @@ void console_input_received(const char *bytes, size_t n);
 /* Read what is there, at least one byte: blocks until then (for read()).
  * 0 is end of input (a Ctrl-D at the start of a line, input_queue.h). */
 long console_input_read(char *buf, size_t len);
+/* Whether console_input_read would return without waiting. */
+bool console_input_available(void);
 
 #endif

@@ -16,7 +16,6 @@
 /* newlib calls these by name but declares them nowhere it shows a bare
  * *-elf target. */
 int getentropy(void *buf, size_t len);
-int fcntl(int fd, int cmd, ...);
 
 #define NOT_PROVIDED(ret)             \
     do {                              \
@@ -25,10 +24,8 @@ int fcntl(int fd, int cmd, ...);
     } while (0)
 
 /* Files and directories (newlib's fopen, remove, rename and mkdir end
- * here). fcntl on the console is not provided either: it has no flags
- * to get or set. */
+ * here). */
 int open(const char *path, int flags, ...) { NOT_PROVIDED(-1); }
-int fcntl(int fd, int cmd, ...) { NOT_PROVIDED(-1); }
 int stat(const char *path, struct stat *st) { NOT_PROVIDED(-1); }
 int link(const char *old, const char *new_name) { NOT_PROVIDED(-1); }
 int unlink(const char *path) { NOT_PROVIDED(-1); }
@@ -38,9 +35,6 @@ int access(const char *path, int mode) { NOT_PROVIDED(-1); }
 int chdir(const char *path) { NOT_PROVIDED(-1); }
 char *getcwd(char *buf, size_t size) { NOT_PROVIDED(NULL); }
 int ftruncate(int fd, off_t len) { NOT_PROVIDED(-1); }
-int fsync(int fd) { NOT_PROVIDED(-1); }
-int dup(int fd) { NOT_PROVIDED(-1); }
-int dup2(int fd, int fd2) { NOT_PROVIDED(-1); }
 int pipe(int fds[2]) { NOT_PROVIDED(-1); }
 
 /* Processes. */

@@ -5,7 +5,6 @@
 #ifndef KERNEL_LIBC_GLUE_H
 #define KERNEL_LIBC_GLUE_H
 
-/* Report error `e` (an errno value) to whoever called the glue. */
-void libc_set_errno(int e);
+#include <proteus/fdtable.h>   /* libc_set_errno */
 
 #endif

@@ -1,6 +1,7 @@
 /*
- * newlib's system calls that Proteus provides: the console as fds 0-2, the
- * heap, the clocks, sleeping and the end of the machine, on the kernel API.
+ * newlib's system calls that Proteus provides: the heap, the clocks,
+ * sleeping and the end of the machine, on the kernel API (the calls on
+ * descriptors are in fd.c).
  * newlib is built with --disable-newlib-supplied-syscalls and calls these
  * by name. This file is compiled as app code (newlib's headers and errno),
  * not kernel code. The calls Proteus does not provide are in enosys.c;
@@ -33,27 +34,8 @@ void libc_set_errno(int e)
 /* newlib, built for a bare *-elf target, calls these under their POSIX
  * names (write, not _write); _exit keeps its underscore. */
 int gettimeofday(struct timeval *tv, void *tz);
-int fstat(int fd, struct stat *st);
 void _init(void);
 void _fini(void);
-
-_READ_WRITE_RETURN_TYPE write(int fd, const void *buf, size_t len)
-{
-    if (fd != 1 && fd != 2) {
-        libc_set_errno(EBADF);
-        return -1;
-    }
-    return (_READ_WRITE_RETURN_TYPE)proteus_console_write(buf, len);
-}
-
-_READ_WRITE_RETURN_TYPE read(int fd, void *buf, size_t len)
-{
-    if (fd != 0) {
-        libc_set_errno(EBADF);
-        return -1;
-    }
-    return (_READ_WRITE_RETURN_TYPE)proteus_console_read(buf, len);
-}
 
 void *sbrk(ptrdiff_t incr)
 {
@@ -67,45 +49,6 @@ void *sbrk(ptrdiff_t incr)
 void _exit(int status)
 {
     proteus_exit(status);
-}
-
-int close(int fd)
-{
-    if (fd >= 0 && fd <= 2)
-        return 0;
-    libc_set_errno(EBADF);
-    return -1;
-}
-
-int fstat(int fd, struct stat *st)
-{
-    if (fd < 0 || fd > 2) {
-        libc_set_errno(EBADF);
-        return -1;
-    }
-    /* A terminal (POSIX.1-2017, fstat(): st_mode's file type; the rest
-     * has no meaning for the console). newlib line-buffers a stream on
-     * a character device that isatty() calls a terminal. */
-    memset(st, 0, sizeof(*st));
-    st->st_mode = S_IFCHR | S_IRUSR | S_IWUSR | S_IWGRP;
-    return 0;
-}
-
-/* POSIX.1-2017, isatty(): 1 for a terminal; 0 and EBADF for a descriptor
- * that is not open (here every one but 0-2, the console), ENOTTY for one
- * that is open but no terminal (none such exists). */
-int isatty(int fd)
-{
-    if (fd >= 0 && fd <= 2)
-        return 1;
-    libc_set_errno(EBADF);
-    return 0;
-}
-
-off_t lseek(int fd, off_t off, int whence)
-{
-    libc_set_errno((fd >= 0 && fd <= 2) ? ESPIPE : EBADF);
-    return -1;
 }
 
 int clock_gettime(clockid_t id, struct timespec *ts)

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <pthread.h>
 #include <unistd.h>
+#include <proteus/fdtable.h>
 #include <proteus/api.h>
 #include "glue.h"
 
@@ -40,8 +41,8 @@ long sysconf(int name)
         return CLOCKS_PER_SEC;
     case _SC_ARG_MAX:               /* options, arguments and environment */
         return PROTEUS_ARG_MAX;
-    case _SC_OPEN_MAX:              /* the console's three descriptors */
-        return 3;
+    case _SC_OPEN_MAX:              /* the descriptor table (fd.c) */
+        return FD_TABLE_SIZE;
     case _SC_HOST_NAME_MAX:         /* POSIX's least, _POSIX_HOST_NAME_MAX */
         return 255;
     case _SC_NGROUPS_MAX:           /* no supplementary groups */

@@ -47,6 +47,15 @@ void libc_reent_flush(void *space)
  * main thread's (_impure_ptr) _reclaim_reent does nothing. */
 void libc_reent_fini(void *space)
 {
+    /* Its stdin, stdout and stderr are the thread's own FILEs over the
+     * app's descriptors 0-2, which other threads still use: closing the
+     * FILEs must not close the descriptors (kernel/libc/fd.c). */
+    struct _reent *r = space;
+    if (r->__sdidinit) {
+        r->_stdin->_close = NULL;
+        r->_stdout->_close = NULL;
+        r->_stderr->_close = NULL;
+    }
     _reclaim_reent(space);
 }
 

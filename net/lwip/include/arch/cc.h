@@ -11,6 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/types.h>
+/* The system's definitions where lwIP's sockets.h would otherwise make
+ * its own (it defines each only if missing): newlib's O_NONBLOCK and
+ * F_GETFL/F_SETFL, its struct timeval and fd_set, and Proteus's
+ * struct pollfd. Apps and lwIP then agree on every value. */
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/time.h>
 #include <proteus/api.h>
 
 /* newlib has ssize_t (sys/types.h); lwIP defines its own unless it sees
