@@ -262,7 +262,7 @@ run: deps
 	$(Q)$(MAKE) --no-print-directory -j$(shell nproc) $(BUILD)/$(ARCH)/$(APP).elf $(RUN_NEEDS_$(PLATFORM))
 	@echo "  QEMU    build/$(ARCH)/$(APP).elf on $(PLATFORM) (Ctrl-A X quits)"
 	$(Q)ARGS='$(subst ','\'',$(ARGS))' python3 scripts/run.py --arch $(ARCH) --platform $(PLATFORM) \
-	    $(BUILD)/$(ARCH)/$(APP).elf
+	    $(if $(RUN_FORWARD_$(APP)),--forward $(RUN_FORWARD_$(APP))) $(BUILD)/$(ARCH)/$(APP).elf
 
 .PHONY: xen-pv32
 xen-pv32:

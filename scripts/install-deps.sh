@@ -29,7 +29,7 @@ set -eu
 PKGS="gcc binutils make gcc-multilib newlib-source xz-utils libxen-dev qemu-system-x86 python3
       xen-hypervisor-4.17-amd64 flex bison dpkg-dev clang libclang-rt-14-dev
       gdb grub-pc-bin xorriso mtools libvirt-clients libxml2-utils libvirt-daemon
-      libvirt-daemon-driver-qemu"
+      libvirt-daemon-driver-qemu curl iputils-ping"
 
 missing=""
 for p in $PKGS; do

@@ -33,6 +33,7 @@ import argparse
 import os
 import re
 import shlex
+import socket
 import signal
 import subprocess
 import sys
@@ -127,7 +128,26 @@ def qemu_command(opts, image, cmdline):
     for f in needed:
         if not os.path.isfile(f):
             raise SystemExit(f'run: {f} is missing (not built?)')
+    if opts.forward:
+        if opts.platform == 'xen':
+            raise SystemExit('run: --forward: a network device under Xen is the dom0\'s '
+                             'business (docs/xen-pv.md); boot natively for a forwarded port')
+        # QEMU's user networking (the guest gets 10.0.2.15 by DHCP) and a
+        # host port forwarded to the app's
+        cmd += ['-netdev', f'user,id=n0,hostfwd=tcp:127.0.0.1:{opts.host_port}-:{opts.forward}',
+                '-device', 'virtio-net-pci,netdev=n0']
     return cmd + shlex.split(opts.qemu_args)
+
+
+def free_port(want):
+    """want if nothing on this host listens there, else any free port."""
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(('127.0.0.1', want))
+        except OSError:
+            s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
 
 
 def feed_input(proc, wait_for, ready):
@@ -172,6 +192,12 @@ def main():
                     help='more QEMU arguments, shell-quoted (default: $QEMU_ARGS)')
     ap.add_argument('--build', default='build', help='the build folder (default build)')
     ap.add_argument('--timeout', type=float, default=0, help='seconds before QEMU is stopped (0: never)')
+    ap.add_argument('--forward', type=int, default=0, metavar='PORT',
+                    help="give the guest a virtio-net device on QEMU's user network and forward "
+                         "a host port to the guest's PORT (an app's RUN_FORWARD_<app>)")
+    ap.add_argument('--host-port', type=int, default=int(os.environ.get('HOST_PORT') or 8080),
+                    help='the host port for --forward (default $HOST_PORT or 8080; '
+                         'another free one if that is taken)')
     opts = ap.parse_args()
     if opts.print_cmdline:
         try:
@@ -188,6 +214,11 @@ def main():
     except SystemExit as e:
         print(e, file=sys.stderr)
         return NO_STATUS_EXIT
+    if opts.forward:
+        opts.host_port = free_port(opts.host_port)
+        cmd = qemu_command(opts, opts.image, kernel_cmdline(opts.args))
+        print(f'  URL     http://127.0.0.1:{opts.host_port}/ (the host\'s port {opts.host_port} '
+              f'is the guest\'s {opts.forward})', file=sys.stderr, flush=True)
     piped = not os.isatty(sys.stdin.fileno())
     try:
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if piped else None,

@@ -548,12 +548,27 @@ def ipv4_parse():
     }
 
 
+# ------------------------------------------------------------ http_request --
+# a byte for the head limit (64 + 32 * n), then the bytes received
+def http_request():
+    return {
+        "get": b"\xff" + b"GET /index.html?x=1 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+        "http10-keep-alive": b"\xff" + b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+        "post-length": b"\xff" + b"POST /f HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello",
+        "chunked": b"\xff" + b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n",
+        "folded": b"\xff" + b"GET / HTTP/1.1\r\nHost: a\r\nX: a\r\n b\r\n\r\n",
+        "escaped-dots": b"\xff" + b"GET /a/%2e%2E/b HTTP/1.1\r\nHost: a\r\n\r\n",
+        "incomplete": b"\x00" + b"GET / HTTP/1.1\r\nHost: a\r\n",
+        "bare-lf": b"\xff" + b"\nGET / HTTP/1.1\nHost: a\n\n",
+    }
+
+
 HARNESSES = {
     "cmdline": cmdline, "memmap": memmap, "madt": madt, "hypervisor": hypervisor,
     "vmi_rom": vmi_rom, "ldt_desc": ldt_desc, "xen_console_ring": xen_console_ring,
     "multiboot": multiboot, "pvh": pvh, "xen_start_info": xen_start_info, "acpi": acpi,
     "pvclock": pvclock, "xenstore": xenstore, "virtio_mmio": virtio_mmio,
-    "pci_mcfg": pci_mcfg, "ipv4_parse": ipv4_parse,
+    "pci_mcfg": pci_mcfg, "ipv4_parse": ipv4_parse, "http_request": http_request,
 }
 
 
