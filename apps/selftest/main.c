@@ -120,7 +120,7 @@ int main(int argc, char **argv)
                                                       thread_tests, pthread_tests, smp_tests,
                                                       ldt_tests, patch_tests, xen_tests,
                                                       xenstore_tests, xen_grant_tests, net_tests, blk_tests, kvm_tests,
-                                                      socket_tests, fatal_tests };
+                                                      files_tests, socket_tests, fatal_tests };
     int passed = 0, failed = 0, skipped = 0;
     nargs = argc;
     args = argv;

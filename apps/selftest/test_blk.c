@@ -8,10 +8,13 @@
  * Without a block device each case says SKIP.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <proteus/blockdev.h>
 #include "selftest.h"
 
@@ -62,6 +65,48 @@ static void test_write_read(void)
     test_pass();
 }
 
+/* The same disk as a file, /dev/blk0 (kernel/libc/files.c): bytes at an
+ * offset inside a sector, across sector ends, through write, fsync and
+ * read; the sectors' other bytes must stay as they were (the image check
+ * finds them zero). tests/boot/blk_image.py checks this span too. */
+#define DEV_OFF ((BASE + COUNT) * SECTOR_SIZE + 100)
+#define DEV_LEN 3000
+#define DEV_MARK "proteus-dev-node"
+
+static void test_dev_node(void)
+{
+    struct blockdev *bd = first_blockdev();
+    if (!bd)
+        return;
+    if (bd->read_only) {
+        int fd = open("/dev/blk0", O_RDWR);
+        CHECK(fd == -1 && errno == EROFS, "O_RDWR on a read-only disk: errno %d", errno);
+        test_skip("%s is read-only", bd->name);
+        return;
+    }
+    int fd = open("/dev/blk0", O_RDWR);
+    CHECK(fd >= 0, "open /dev/blk0: errno %d", errno);
+    struct stat st;
+    CHECK(fstat(fd, &st) == 0 && S_ISBLK(st.st_mode) && st.st_size == (off_t)(bd->sectors * SECTOR_SIZE),
+          "fstat: mode 0%o size %ld", (unsigned)st.st_mode, (long)st.st_size);
+    static uint8_t out[DEV_LEN], in[DEV_LEN];
+    for (unsigned k = 0; k < DEV_LEN; k++)
+        out[k] = (uint8_t)(k * 7 + 3);
+    memcpy(out, DEV_MARK, strlen(DEV_MARK));
+    CHECK(lseek(fd, DEV_OFF, SEEK_SET) == DEV_OFF, "lseek: errno %d", errno);
+    /* in two writes, the first ending inside a sector */
+    CHECK(write(fd, out, 777) == 777 && write(fd, out + 777, DEV_LEN - 777) == DEV_LEN - 777,
+          "write: errno %d", errno);
+    CHECK(fsync(fd) == 0, "fsync: errno %d", errno);
+    CHECK(lseek(fd, DEV_OFF, SEEK_SET) == DEV_OFF && read(fd, in, DEV_LEN) == DEV_LEN && !memcmp(in, out, DEV_LEN),
+          "what was read back differs");
+    CHECK(lseek(fd, 0, SEEK_END) == st.st_size && write(fd, "x", 1) == -1 && errno == ENOSPC,
+          "a write at the end of the disk: errno %d", errno);
+    close(fd);
+    CHECK(open("/dev/blk9", O_RDONLY) == -1 && errno == ENOENT, "a disk that is not there: errno %d", errno);
+    test_pass();
+}
+
 static void test_bad_requests(void)
 {
     struct blockdev *bd = first_blockdev();
@@ -93,6 +138,7 @@ static void test_read_only(void)
 
 const struct test_case blk_tests[] = {
     { "blk.write_read", test_write_read },
+    { "blk.dev_node", test_dev_node },
     { "blk.bad_requests", test_bad_requests },
     { "blk.read_only", test_read_only },
     { NULL, NULL },

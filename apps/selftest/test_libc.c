@@ -69,7 +69,6 @@ static void test_strings(void)
  * never a fault; and newlib's stdio file calls end there too. */
 static void test_missing_syscall(void)
 {
-    struct stat st;
     int fds[2];
     char buf[16];
     const struct {
@@ -77,13 +76,10 @@ static void test_missing_syscall(void)
         long ret;
     } calls[] = {
 #define CALL(expr) { #expr, (errno = 0, (long)(expr)) }, { #expr " errno", errno }
-        CALL(open("/etc/passwd", O_RDONLY)),
-        CALL(stat("/", &st)),
         CALL(link("a", "b")),
         CALL(unlink("a")),
         CALL(mkdir("d", 0755)),
         CALL(rmdir("d")),
-        CALL(access("a", R_OK)),
         CALL(chdir("/")),
         CALL(getcwd(buf, sizeof(buf)) == NULL ? -1 : 0),
         CALL(ftruncate(1, 0)),
@@ -94,7 +90,6 @@ static void test_missing_syscall(void)
         CALL(waitpid(-1, NULL, 0)),
         CALL(sigprocmask(SIG_BLOCK, NULL, NULL)),
         CALL(getentropy(buf, sizeof(buf))),
-        CALL(fopen("/etc/passwd", "r") == NULL ? -1 : 0),
         CALL(rename("a", "b")),
         CALL(remove("a")),
 #undef CALL
@@ -106,6 +101,10 @@ static void test_missing_syscall(void)
     }
     errno = 0;
     CHECK(write(7, "x", 1) == -1 && errno == EBADF, "write to fd 7: errno %d", errno);
+    /* files: a read-only file system (kernel/libc/files.c), whether a disk
+     * holds one or not */
+    CHECK(open("/etc/passwd", O_RDONLY) == -1 && errno == ENOENT, "open of a missing file: errno %d", errno);
+    CHECK(fopen("/etc/new", "w") == NULL && errno == EROFS, "fopen for writing: errno %d", errno);
     test_pass();
 }
 

@@ -23,15 +23,12 @@ int getentropy(void *buf, size_t len);
         return ret;                   \
     } while (0)
 
-/* Files and directories (newlib's fopen, remove, rename and mkdir end
- * here). */
-int open(const char *path, int flags, ...) { NOT_PROVIDED(-1); }
-int stat(const char *path, struct stat *st) { NOT_PROVIDED(-1); }
+/* Changes to files and directories (newlib's remove, rename and mkdir
+ * end here): the file system is read-only (files.c). */
 int link(const char *old, const char *new_name) { NOT_PROVIDED(-1); }
 int unlink(const char *path) { NOT_PROVIDED(-1); }
 int mkdir(const char *path, mode_t mode) { NOT_PROVIDED(-1); }
 int rmdir(const char *path) { NOT_PROVIDED(-1); }
-int access(const char *path, int mode) { NOT_PROVIDED(-1); }
 int chdir(const char *path) { NOT_PROVIDED(-1); }
 char *getcwd(char *buf, size_t size) { NOT_PROVIDED(NULL); }
 int ftruncate(int fd, off_t len) { NOT_PROVIDED(-1); }

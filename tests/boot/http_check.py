@@ -91,7 +91,7 @@ def curl(url, *opts):
             return int(p.stdout), headers, f.read(), ''
 
 
-def run_checks(host, port, wanted, ping_ip):
+def run_checks(host, port, wanted, ping_ip, disk):
     base = f'http://{host}:{port}'
     page = open(PAGE, 'rb').read()
     errors_sent = 0
@@ -175,18 +175,31 @@ def run_checks(host, port, wanted, ping_ip):
         check('sequential', ok == 300, f'300 connections one after another -> {ok} answered 200 '
               f'({time.monotonic() - t0:.1f} s)')
     if want('concurrent'):
+        # Through QEMU's user network a burst of 32 connects loses some to
+        # the host side (measured: a few of 320 wait over 30 s in SYN
+        # retransmits, while the same load on a tap device is served whole
+        # every time), so that a burst there measures slirp, not the guest:
+        # 8 clients there, 32 on a tap device.
+        clients = 32 if ping_ip else 8
+        why = []
+
         def client(_):
             good = 0
             for _ in range(10):
                 try:
-                    resp, _ = raw(host, port, b'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 30)
-                    good += status_of(resp) == 200
-                except OSError:
-                    pass
+                    resp, closed = raw(host, port, b'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', 60)
+                    if status_of(resp) == 200:
+                        good += 1
+                    else:
+                        why.append(f'{len(resp)} bytes ({resp[:40]!r}), {"closed" if closed else "timed out"}')
+                except OSError as e:
+                    why.append(str(e))
             return good
-        with concurrent.futures.ThreadPoolExecutor(32) as ex:
-            good = sum(ex.map(client, range(32)))
-        check('concurrent', good == 320, f'32 clients at once, 10 connections each -> {good} of 320 answered 200')
+        with concurrent.futures.ThreadPoolExecutor(clients) as ex:
+            good = sum(ex.map(client, range(clients)))
+        check('concurrent', good == 10 * clients,
+              f'{clients} clients at once, 10 connections each -> {good} of {10 * clients} answered 200'
+              + (f'; the others: {"; ".join(sorted(set(why))[:4])}' if why else ''))
     if want('stats'):
         code, h, body, err = curl(base + '/stats')
         fields = dict(line.split(' ', 1) for line in body.decode('latin-1').splitlines() if ' ' in line)
@@ -195,6 +208,18 @@ def run_checks(host, port, wanted, ping_ip):
               int(fields.get('connections', 0)) > 0,
               f'/stats -> {code}: requests {fields.get("requests")}, connections {fields.get("connections")}, '
               f'errors {errs} (at least {errors_sent} sent)')
+    if disk and want('disk'):
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import tar_image
+        for path, body in (('/www/index.html', tar_image.PAGE), ('/docs/pattern.bin', tar_image.pattern()),
+                           ('/hello.txt', tar_image.HELLO)):
+            code, h, got, err = curl(base + path)
+            check(f'disk{path}', code == 200 and got == body and h.get('content-length') == str(len(body)),
+                  f'GET {path} -> {code}, {len(got)} bytes, {"equal to" if got == body else "not"} the file on the disk {err}')
+        for path in ('/docs', '/link', '/dev/blk0', '/missing.txt'):
+            code, h, got, err = curl(base + path)
+            errors_sent += 1
+            check(f'disk{path}', code == 404, f'GET {path} -> {code} (a directory, a link, the raw disk, nothing) {err}')
     if ping_ip and want('ping'):
         p = subprocess.run(['ping', '-c', '3', '-i', '0.2', '-W', '3', ping_ip], capture_output=True, text=True)
         m = re.search(r'(\d+) packets transmitted, (\d+) received', p.stdout)
@@ -285,7 +310,7 @@ def main():
                 if not u:
                     raise SystemExit('http_check: FAIL make run printed no URL line')
                 gport = int(u.group(1))
-            run_checks(host, gport, wanted, m.group(1) if a.net == 'tap' else None)
+            run_checks(host, gport, wanted, m.group(1) if a.net == 'tap' else None, a.disk)
             alive = q.poll() is None
             check('alive', alive, 'the guest still runs' if alive else f'QEMU exited {q.returncode}')
             failed = results.count(False)

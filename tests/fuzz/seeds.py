@@ -563,12 +563,36 @@ def http_request():
     }
 
 
+# ------------------------------------------------------------------- ustar --
+# one header block, as Python's tarfile writes them (ustar and GNU)
+def ustar():
+    import io
+    import tarfile
+
+    def first(name, kind=tarfile.REGTYPE, fmt=tarfile.USTAR_FORMAT, size=0):
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w", format=fmt) as t:
+            info = tarfile.TarInfo(name)
+            info.type, info.size, info.mtime = kind, size, 1700000000
+            t.addfile(info, io.BytesIO(bytes(size)) if size else None)
+        return buf.getvalue()[:512]
+    return {
+        "file": first("www/index.html", size=797),
+        "dir": first("docs/", tarfile.DIRTYPE),
+        "prefix": first("p" * 120 + "/" + "n" * 90),
+        "gnu": first("gnu.txt", fmt=tarfile.GNU_FORMAT, size=3),
+        "symlink": first("link", tarfile.SYMTYPE),
+        "zero": bytes(512),
+    }
+
+
 HARNESSES = {
     "cmdline": cmdline, "memmap": memmap, "madt": madt, "hypervisor": hypervisor,
     "vmi_rom": vmi_rom, "ldt_desc": ldt_desc, "xen_console_ring": xen_console_ring,
     "multiboot": multiboot, "pvh": pvh, "xen_start_info": xen_start_info, "acpi": acpi,
     "pvclock": pvclock, "xenstore": xenstore, "virtio_mmio": virtio_mmio,
     "pci_mcfg": pci_mcfg, "ipv4_parse": ipv4_parse, "http_request": http_request,
+    "ustar": ustar,
 }
 
 
