@@ -83,6 +83,16 @@ paddr_t page_alloc_below(paddr_t limit)
     return pa;
 }
 
+paddr_t page_alloc_contig(unsigned count)
+{
+    unsigned long irq = spin_lock_irqsave(&pmm_lock);
+    paddr_t pa = pmm_alloc_contig(&pmm, count, direct_limit);
+    spin_unlock_irqrestore(&pmm_lock, irq);
+    if (pa)
+        memset(phys_to_virt(pa), 0, (size_t)count * PAGE_SIZE);
+    return pa;
+}
+
 void page_free(paddr_t pa)
 {
     unsigned long irq = spin_lock_irqsave(&pmm_lock);

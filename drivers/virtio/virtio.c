@@ -41,6 +41,16 @@ int virtio_modern_rings(struct virtio_dev *d, struct virtq *q, u16 size, paddr_t
                       d->features & 1ULL << VIRTIO_F_RING_EVENT_IDX);
 }
 
+u32 virtio_config(struct virtio_dev *d, u32 off, unsigned size)
+{
+    if (off > d->config_len || size > d->config_len - off)
+        return 0;
+    if (d->t->config_read)
+        return d->t->config_read(d, off, size);
+    volatile u8 *p = d->config + off;
+    return size == 1 ? *p : size == 2 ? *(volatile u16 *)p : *(volatile u32 *)p;
+}
+
 void virtio_fail(struct virtio_dev *d, const char *why)
 {
     d->t->set_status(d, d->t->get_status(d) | VIRTIO_STATUS_FAILED);

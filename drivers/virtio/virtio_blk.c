@@ -235,8 +235,7 @@ int virtio_blk_attach(struct virtio_dev *d, const char **state)
     waitq_init(&b->done_wq);
     b->flush = d->features & 1ULL << VIRTIO_BLK_F_FLUSH;
     b->bd.read_only = d->features & 1ULL << VIRTIO_BLK_F_RO;
-    b->bd.sectors = *(volatile u32 *)(d->config + CFG_CAPACITY) |
-                    (u64)*(volatile u32 *)(d->config + CFG_CAPACITY + 4) << 32;
+    b->bd.sectors = virtio_config(d, CFG_CAPACITY, 4) | (u64)virtio_config(d, CFG_CAPACITY + 4, 4) << 32;
     b->bd.ops = &vblk_ops;
     b->bd.priv = b;
     d->t->driver_ok(d);

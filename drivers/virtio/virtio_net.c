@@ -46,6 +46,7 @@ struct vnet {
     struct virtq rx, tx;
     u8 *rx_buf[QUEUE_MAX], *tx_buf[QUEUE_MAX];
     u16 tx_free[QUEUE_MAX], ntx_free;
+    u16 nrx, ntx;            /* buffers in use: the queue's size, at most QUEUE_MAX */
     spinlock_t tx_lock;
     unsigned vector;
     char state[48];
@@ -191,7 +192,11 @@ int virtio_net_attach(struct virtio_dev *d, const char **state)
             err = d->t->queue(d, TXQ, QUEUE_MAX, &v->tx);
         *state = "failed: its queues could not be set up";
     }
-    if (!err && (!alloc_bufs(v->rx_buf, v->rx.size) || !alloc_bufs(v->tx_buf, v->tx.size))) {
+    /* a legacy PCI device fixes its queues' sizes, which may exceed the
+     * driver's: it uses QUEUE_MAX entries of them */
+    v->nrx = v->rx.size < QUEUE_MAX ? v->rx.size : QUEUE_MAX;
+    v->ntx = v->tx.size < QUEUE_MAX ? v->tx.size : QUEUE_MAX;
+    if (!err && (!alloc_bufs(v->rx_buf, v->nrx) || !alloc_bufs(v->tx_buf, v->ntx))) {
         err = -ENOMEM;
         *state = "failed: no memory for its buffers";
     }
@@ -199,14 +204,14 @@ int virtio_net_attach(struct virtio_dev *d, const char **state)
         virtio_fail(d, *state);
         return err;
     }
-    for (u16 i = 0; i < v->rx.size; i++)
+    for (u16 i = 0; i < v->nrx; i++)
         post_rx(v, v->rx_buf[i]);
-    for (u16 i = 0; i < v->tx.size; i++)
+    for (u16 i = 0; i < v->ntx; i++)
         v->tx_free[v->ntx_free++] = i;
     v->tx_lock = (spinlock_t)SPINLOCK_INIT;
     bool has_mac = d->features & 1ULL << VIRTIO_NET_F_MAC && d->config_len >= 6;
     for (unsigned i = 0; i < 6; i++)
-        v->nd.mac[i] = has_mac ? d->config[CFG_MAC + i] : 0;
+        v->nd.mac[i] = has_mac ? (u8)virtio_config(d, CFG_MAC + i, 1) : 0;
     if (!has_mac) {   /* a locally administered address of our own */
         static const u8 local[6] = { 0x02, 0x50, 0x52, 0x4f, 0x54, 0x00 };
         memcpy(v->nd.mac, local, 6);
@@ -214,14 +219,14 @@ int virtio_net_attach(struct virtio_dev *d, const char **state)
     }
     u16 mtu = 1500;
     if (d->features & 1ULL << VIRTIO_NET_F_MTU && d->config_len >= CFG_MTU + 2) {
-        mtu = *(volatile u16 *)(d->config + CFG_MTU);
+        mtu = (u16)virtio_config(d, CFG_MTU, 2);
         if (mtu < 68 || mtu > 1500)
             mtu = 1500;   /* buffers are sized for 1500; a larger MTU is not used */
     }
     v->nd.mtu = mtu;
     v->nd.link_up = !(d->features & 1ULL << VIRTIO_NET_F_STATUS) ||
                     (d->config_len >= CFG_STATUS + 2 &&
-                     (*(volatile u16 *)(d->config + CFG_STATUS) & VIRTIO_NET_S_LINK_UP));
+                     (virtio_config(d, CFG_STATUS, 2) & VIRTIO_NET_S_LINK_UP));
     v->nd.ops = &vnet_ops;
     v->nd.priv = v;
     d->t->driver_ok(d);

@@ -1,6 +1,7 @@
 /*
- * The virtio PCI transport, modern interface (include/drivers/virtio_pci.h;
- * VIRTIO 1.2, 4.1). A virtio device's registers live in its BARs, at
+ * The virtio PCI transport (include/drivers/virtio_pci.h; VIRTIO 1.2,
+ * 4.1), modern interface, and the legacy one for a device that has only
+ * that. A virtio device's registers live in its BARs, at
  * places named by vendor-specific PCI capabilities (4.1.4): the common
  * configuration (features, status, queues), the notification area, the
  * ISR byte and the device's own configuration. Each capability is
@@ -9,9 +10,14 @@
  * Initialisation follows 3.1.1: reset, ACKNOWLEDGE, DRIVER, features,
  * FEATURES_OK (read back: the device may refuse), the queues, DRIVER_OK.
  * A transitional device (QEMU's default virtio-net-pci, id 0x1000) has
- * these capabilities too and is driven the same way; a legacy-only one
- * (no capabilities) is listed and left alone. Interrupts are MSI-X where
- * the device has it, else its INTx line.
+ * these capabilities too and is driven the same way. A legacy-only one
+ * (QEMU's disable-modern=on: no capabilities) is driven through its I/O
+ * BAR, 4.1.4.10 ("Legacy Interfaces: A Note on PCI Device Layout"): 32
+ * feature bits, the queue size the device's (the driver cannot choose),
+ * and each queue one guest-physical area, descriptors, available ring
+ * and, at the next 4096-byte boundary, the used ring (2.7.2's legacy
+ * layout), named by its page number. Interrupts are MSI-X where the
+ * device has it, else its INTx line.
  */
 #include <arch/cpu.h>
 #include <drivers/virtio.h>
@@ -53,6 +59,21 @@ enum { CFG_COMMON = 1, CFG_NOTIFY = 2, CFG_ISR = 3, CFG_DEVICE = 4 };
 #define R16(p, o) (*(volatile u16 *)((p) + (o)))
 #define R32(p, o) (*(volatile u32 *)((p) + (o)))
 
+/* 4.1.4.10: the legacy header in BAR 0 (I/O ports) */
+#define L_DF 0x00          /* device features, 32 bits */
+#define L_GF 0x04          /* driver features */
+#define L_Q_PFN 0x08       /* the queue's area >> 12 */
+#define L_Q_SIZE 0x0c
+#define L_Q_SELECT 0x0e
+#define L_Q_NOTIFY 0x10
+#define L_STATUS 0x12
+#define L_ISR 0x13
+#define L_CFG_MSIX 0x14    /* only while MSI-X is on */
+#define L_Q_MSIX 0x16
+#define L_CONFIG 0x14      /* the device's configuration; 0x18 while MSI-X is on */
+#define L_CONFIG_MSIX 0x18
+#define LEGACY_ALIGN 4096  /* the used ring's alignment, fixed for PCI */
+
 #define VPCI_MAX 8
 
 struct vpci {
@@ -62,6 +83,8 @@ struct vpci {
     u32 notify_mult, notify_len;
     u16 msix;                /* every queue's vector: 0, or VIRTIO_NO_VECTOR */
     bool intx;
+    u16 io;                  /* legacy: the header's first port */
+    u32 io_len;
 };
 
 static struct vpci vpcis[VPCI_MAX];
@@ -203,8 +226,8 @@ static void driver_ok(struct virtio_dev *d)
 static void irq(unsigned vector, void *arg)
 {
     struct vpci *v = arg;
-    if (v->intx)
-        (void)R8(v->isr, 0);   /* reading the ISR lowers the line (4.1.4.5.1) */
+    if (v->intx)   /* reading the ISR lowers the line (4.1.4.5.1, 4.1.4.10) */
+        (void)(v->io ? inb((u16)(v->io + L_ISR)) : R8(v->isr, 0));
     v->dev.handler(v->dev.ctx);
     apic_eoi(vector);   /* handlers acknowledge their own (arch/x86/irq.c) */
 }
@@ -241,6 +264,145 @@ static int interrupt(struct virtio_dev *d, unsigned vector, void (*handler)(void
     return err;
 }
 
+/* ---- the legacy interface ---------------------------------------------- */
+
+static u64 l_device_features(struct virtio_dev *d)
+{
+    return inl((u16)(of(d)->io + L_DF));
+}
+
+static void l_driver_features(struct virtio_dev *d, u64 f)
+{
+    outl((u16)(of(d)->io + L_GF), (u32)f);
+}
+
+static u8 l_get_status(struct virtio_dev *d)
+{
+    return inb((u16)(of(d)->io + L_STATUS));
+}
+
+static void l_set_status(struct virtio_dev *d, u8 status)
+{
+    outb((u16)(of(d)->io + L_STATUS), status);
+}
+
+static u32 l_header_len(const struct vpci *v)
+{
+    return v->msix == VIRTIO_NO_VECTOR ? L_CONFIG : L_CONFIG_MSIX;
+}
+
+static u32 l_config_read(struct virtio_dev *d, u32 off, unsigned size)
+{
+    u16 port = (u16)(of(d)->io + l_header_len(of(d)) + off);
+    return size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
+}
+
+static int l_queue(struct virtio_dev *d, u16 idx, u16 max, struct virtq *q)
+{
+    struct vpci *v = of(d);
+    outw((u16)(v->io + L_Q_SELECT), idx);
+    u16 size = inw((u16)(v->io + L_Q_SIZE));
+    if (size == 0)
+        return -ENODEV;   /* no such queue */
+    if (size > VIRTQ_MAX_SIZE || (size & (size - 1))) {
+        printk("virtio: %s: queue %u has %u entries, which this driver cannot take (at most %u, "
+               "a power of two)\n", d->where, idx, size, VIRTQ_MAX_SIZE);
+        return -EINVAL;
+    }
+    (void)max;   /* the size is the device's: the driver uses what it needs of it */
+    size_t ring = virtq_desc_bytes(size) + virtq_avail_bytes(size);
+    size_t used_at = (ring + LEGACY_ALIGN - 1) / LEGACY_ALIGN * LEGACY_ALIGN;
+    size_t bytes = used_at + virtq_used_bytes(size);
+    unsigned pages = (unsigned)((bytes + PAGE_SIZE - 1) / PAGE_SIZE);
+    paddr_t pa = page_alloc_contig(pages);
+    if (!pa)
+        return -ENOMEM;
+    if ((pa >> PAGE_SHIFT) >> 32) {
+        for (unsigned i = 0; i < pages; i++)
+            page_free(pa + (paddr_t)i * PAGE_SIZE);
+        return -ENOMEM;   /* beyond the 32-bit page number the register holds */
+    }
+    u8 *area = phys_to_virt(pa);
+    int err = virtq_init(q, size, area, area + virtq_desc_bytes(size), area + used_at, false);
+    if (err)
+        return err;
+    if (v->msix != VIRTIO_NO_VECTOR) {
+        outw((u16)(v->io + L_Q_MSIX), v->msix);
+        if (inw((u16)(v->io + L_Q_MSIX)) != v->msix)
+            return -EIO;   /* the device could not take the vector */
+    }
+    outl((u16)(v->io + L_Q_PFN), (u32)(pa >> PAGE_SHIFT));
+    return 0;
+}
+
+static void l_notify(struct virtio_dev *d, u16 idx)
+{
+    outw((u16)(of(d)->io + L_Q_NOTIFY), idx);
+}
+
+static void l_driver_ok(struct virtio_dev *d)
+{
+    struct vpci *v = of(d);
+    if (v->msix != VIRTIO_NO_VECTOR)
+        outw((u16)(v->io + L_CFG_MSIX), VIRTIO_NO_VECTOR);   /* configuration changes are not signalled */
+    outb((u16)(v->io + L_STATUS), (u8)(inb((u16)(v->io + L_STATUS)) | VIRTIO_STATUS_DRIVER_OK));
+}
+
+static int interrupt(struct virtio_dev *d, unsigned vector, void (*handler)(void *ctx), void *ctx,
+                     const char *name);
+
+/* As the modern interrupt, and the device's configuration then moves
+ * behind the two vector registers (4.1.4.10). */
+static int l_interrupt(struct virtio_dev *d, unsigned vector, void (*handler)(void *ctx), void *ctx,
+                       const char *name)
+{
+    struct vpci *v = of(d);
+    int err = interrupt(d, vector, handler, ctx, name);
+    if (!err) {
+        d->config_len = v->io_len > l_header_len(v) ? v->io_len - l_header_len(v) : 0;
+        char how[sizeof(d->how)];
+        ksnprintf(how, sizeof(how), "legacy, %s", d->how);
+        memcpy(d->how, how, sizeof(how));
+    }
+    return err;
+}
+
+static const struct virtio_transport legacy_transport = {
+    .device_features = l_device_features,
+    .driver_features = l_driver_features,
+    .get_status = l_get_status,
+    .set_status = l_set_status,
+    .queue = l_queue,
+    .notify = l_notify,
+    .driver_ok = l_driver_ok,
+    .interrupt = l_interrupt,
+    .config_read = l_config_read,
+};
+
+/* A legacy-only device: its header in I/O BAR 0, reset and acknowledged. */
+static int start_legacy(struct vpci *v, const char **why)
+{
+    struct pci_dev *p = &v->pci;
+    u64 size;
+    bool io;
+    u64 base = pci_bar(p, 0, &size, &io);
+    if (!base || !io || size < L_CONFIG || base + size > 0x10000) {
+        *why = "left alone: neither modern capabilities nor a legacy I/O BAR 0";
+        return -ENODEV;
+    }
+    v->io = (u16)base;
+    v->io_len = (u32)size;
+    v->msix = VIRTIO_NO_VECTOR;
+    v->dev.t = &legacy_transport;
+    v->dev.legacy = true;
+    v->dev.config_len = v->io_len - L_CONFIG;
+    pci_write16(p, PCI_COMMAND, (u16)(pci_read16(p, PCI_COMMAND) | PCI_COMMAND_IO | PCI_COMMAND_MASTER));
+    outb((u16)(v->io + L_STATUS), 0);   /* reset */
+    outb((u16)(v->io + L_STATUS), VIRTIO_STATUS_ACKNOWLEDGE);
+    outb((u16)(v->io + L_STATUS), VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER);
+    return 0;
+}
+
 static const struct virtio_transport pci_transport = {
     .device_features = device_features,
     .driver_features = driver_features,
@@ -271,6 +433,8 @@ int virtio_pci_probe(struct pci_dev *p, const char **driver, const char **state)
     v->dev.t = &pci_transport;
     ksnprintf(v->dev.where, sizeof(v->dev.where), "pci %02x:%02x.%u", p->bus, p->slot, p->fn);
     int err = start(v, state);
+    if (err == -ENODEV)
+        err = start_legacy(v, state);
     if (err)
         return err;
     nvpcis++;

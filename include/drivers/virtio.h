@@ -44,6 +44,10 @@ struct virtio_transport {
      * it is ("MSI-X", "INTx, IRQ 11", "IRQ 12") into d->how. */
     int (*interrupt)(struct virtio_dev *d, unsigned vector, void (*handler)(void *ctx), void *ctx,
                      const char *name);
+    /* `size` bytes (1, 2 or 4) at `off` of the device's configuration,
+     * for a transport where it is not memory (legacy PCI's I/O ports);
+     * NULL: d->config maps it. */
+    u32 (*config_read)(struct virtio_dev *d, u32 off, unsigned size);
 };
 
 struct virtio_dev {
@@ -73,6 +77,11 @@ static inline void virtio_write64(volatile u8 *reg, u64 v)
  * physical addresses in pa[] (descriptors, driver area, device area), or
  * -ENOMEM with nothing kept. */
 int virtio_modern_rings(struct virtio_dev *d, struct virtq *q, u16 size, paddr_t pa[3]);
+
+/* `size` bytes (1, 2 or 4) at `off` of the device's own configuration
+ * (net: 5.1.4, block: 5.2.4), whatever the transport; 0 for bytes beyond
+ * what the device has (a driver checks the feature bit first anyway). */
+u32 virtio_config(struct virtio_dev *d, u32 off, unsigned size);
 
 /* Offer `wanted` & what the device has and settle, as 3.1.1 says: a
  * modern device must have VIRTIO_F_VERSION_1 and accept FEATURES_OK; a

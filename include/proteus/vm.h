@@ -100,6 +100,12 @@ paddr_t page_alloc(unsigned flags);
 /* A direct-mapped frame below `limit` (a CPU's real-mode start page), or 0. */
 paddr_t page_alloc_below(paddr_t limit);
 void page_free(paddr_t pa);
+/* `count` frames in a row of guest-physical memory, in the direct map,
+ * zeroed: the first's address, or 0. For a device that takes one address
+ * for a structure longer than a page (a legacy virtqueue). Guest-physical
+ * only: under Xen PV the machine frames behind them are not in a row.
+ * Freed a page at a time with page_free. */
+paddr_t page_alloc_contig(unsigned count);
 void page_alloc_init(const struct memmap *m);
 void page_alloc_stats(u64 *free_pages, u64 *total_pages);
 paddr_t page_highest_frame(void);
