@@ -91,6 +91,7 @@ mkdir -p "$OUT" || { fail "build: cannot create $OUT"; finish; }
 # Compile one source for a mode (once per run); on error print the
 # compiler's output. Sets $obj.
 declare -A COMPILED=()
+HCFLAGS=()
 compile() {   # compile MODE SRC
     local mode=$1 src=$2 log extra=()
     obj="$OUT/obj-$mode/${src//\//_}.o"
@@ -100,7 +101,7 @@ compile() {   # compile MODE SRC
     fi
     [[ $src == tests/fuzz/* ]] && extra=("${OURS[@]}" ${OURS_SAN[$mode]})
     mkdir -p "$OUT/obj-$mode"
-    if log=$("$CC" "${CFLAGS[@]}" "${extra[@]}" -fsanitize="${SAN[$mode]}" -c "$src" -o "$obj" 2>&1); then
+    if log=$("$CC" "${CFLAGS[@]}" "${HCFLAGS[@]}" "${extra[@]}" -fsanitize="${SAN[$mode]}" -c "$src" -o "$obj" 2>&1); then
         COMPILED[$mode:$src]=ok
         [[ -n $log ]] && printf '%s\n' "$log"
         return 0
@@ -124,6 +125,11 @@ build() {
         return 1
     fi
     read -r -a ksrc <<<"${BASH_REMATCH[1]}"
+    # and, optionally, flags for every file of the harness (include paths
+    # of a library it links: fuzz_lwip_input's lwIP)
+    HCFLAGS=()
+    line=$(grep -m1 '^/\* fuzz-cflags:' "tests/fuzz/fuzz_$name.c")
+    [[ $line =~ ^/\*\ fuzz-cflags:(.*)\*/[[:space:]]*$ ]] && read -r -a HCFLAGS <<<"${BASH_REMATCH[1]}"
     for src in "${srcs[@]}" "${ksrc[@]}"; do
         if compile "$mode" "$src"; then objs+=("$obj"); else ok=false; fi
     done

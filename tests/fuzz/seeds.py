@@ -586,13 +586,58 @@ def ustar():
     }
 
 
+# -------------------------------------------------------------- lwip_input --
+# frames, each a 2-byte little-endian length and the bytes
+def lwip_input():
+    import struct
+
+    def csum(b):
+        if len(b) % 2:
+            b += b"\0"
+        s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+        while s >> 16:
+            s = (s & 0xffff) + (s >> 16)
+        return (~s) & 0xffff
+
+    us, gw_mac = bytes.fromhex("525400123456"), bytes.fromhex("52550a000202")
+
+    def ip(proto, payload, src=(10, 0, 2, 2), total=None, ihl=5):
+        h = struct.pack("!BBHHHBBH4s4s", 0x40 | ihl, 0, total if total is not None else 20 + len(payload),
+                        1, 0, 64, proto, 0, bytes(src), bytes((10, 0, 2, 15)))
+        h = h[:10] + struct.pack("!H", csum(h)) + h[12:]
+        return us + gw_mac + b"\x08\x00" + h + payload
+
+    def echo(data=b"proteus!", src=(10, 0, 2, 2)):
+        m = struct.pack("!BBHHH", 8, 0, 0, 0x1234, 1) + data
+        m = m[:2] + struct.pack("!H", csum(m)) + m[4:]
+        return ip(1, m, src)
+
+    def frames(*fs):
+        return b"".join(struct.pack("<H", len(f)) + f for f in fs)
+
+    tcp_syn = struct.pack("!HHIIBBHHH", 40000, 80, 1, 0, 5 << 4, 0x02, 8192, 0, 0)
+    good = echo()
+    return {
+        "echo": frames(good),
+        "echo-from-beyond": frames(echo(src=(192, 0, 2, 9))),
+        "runt": frames(b"\x52\x54\x00", good),
+        "ip-total-beyond-frame": frames(ip(1, b"\x08\x00\x00\x00", total=1400), good),
+        "ip-header-below-5-words": frames(ip(1, bytes(8), ihl=3), good),
+        "tcp-offset-beyond-segment": frames(ip(6, tcp_syn[:12] + bytes([15 << 4]) + tcp_syn[13:]), good),
+        "tcp-syn": frames(ip(6, tcp_syn), good),
+        "udp-length-beyond": frames(ip(17, struct.pack("!HHHH", 5000, 7, 400, 0) + b"hi"), good),
+        "icmp-truncated": frames(ip(1, b"\x08"), good),
+        "arp-short": frames(b"\xff" * 6 + gw_mac + b"\x08\x06" + bytes(10), good),
+    }
+
+
 HARNESSES = {
     "cmdline": cmdline, "memmap": memmap, "madt": madt, "hypervisor": hypervisor,
     "vmi_rom": vmi_rom, "ldt_desc": ldt_desc, "xen_console_ring": xen_console_ring,
     "multiboot": multiboot, "pvh": pvh, "xen_start_info": xen_start_info, "acpi": acpi,
     "pvclock": pvclock, "xenstore": xenstore, "virtio_mmio": virtio_mmio,
     "pci_mcfg": pci_mcfg, "ipv4_parse": ipv4_parse, "http_request": http_request,
-    "ustar": ustar,
+    "ustar": ustar, "lwip_input": lwip_input,
 }
 
 
