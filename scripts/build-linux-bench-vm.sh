@@ -114,9 +114,11 @@ blk)
         rounds=$(sed -n 's/.*blkrounds=\([0-9]*\).*/\1/p' /proc/cmdline)
         for _ in $(seq "${rounds:-3}"); do
             t0=$(now)
-            dd if=/dev/zero of=/dev/vda bs=1M count=64 oflag=direct conv=fsync 2>/dev/null || say "write failed"
+            e=$(dd if=/dev/zero of=/dev/vda bs=1M count=64 oflag=direct conv=fsync 2>&1) \
+                || { say "writing /dev/vda failed: $e"; break; }
             t1=$(now)
-            dd if=/dev/vda of=/dev/null bs=1M count=64 iflag=direct 2>/dev/null || say "read failed"
+            e=$(dd if=/dev/vda of=/dev/null bs=1M count=64 iflag=direct 2>&1) \
+                || { say "reading /dev/vda failed: $e"; break; }
             t2=$(now)
             say "write 64 MiB in $((t1 - t0)) ns"
             say "read 64 MiB in $((t2 - t1)) ns"
