@@ -97,8 +97,10 @@ http)
         if netstat -ltn 2>/dev/null | grep -q ':80 '; then
             say "httpd ready"
             wait
+            say "httpd ended"
+        else
+            say "httpd is not listening on port 80"
         fi
-        say "httpd is not listening on port 80"
     fi
     ;;
 blk)
