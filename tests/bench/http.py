@@ -121,7 +121,8 @@ def wrk(url, seconds, connections, close=False):
                               f'{peer.tail(p.stdout + p.stderr)}')
     f = {k: float(v) for k, v in (kv.split('=') for kv in m.group(1).split())}
     if not f['duration_us'] or not f['requests']:
-        raise peer.BenchError(f'wrk made no request in {seconds} s:\n{peer.tail(p.stdout + p.stderr)}')
+        raise peer.BenchError(f'wrk{" asking Connection: close" if close else ""} made no request in {seconds} s:'
+                              f'\n{peer.tail(p.stdout + p.stderr)}')
     return {'rps': f['requests'] / (f['duration_us'] / 1e6), 'p50': f['p50_us'] / 1e3, 'p99': f['p99_us'] / 1e3,
             'socket': int(f['connect'] + f['read'] + f['write'] + f['timeout']), 'status': int(f['status'])}
 
@@ -134,9 +135,12 @@ def one_side(side, accel, args, page, work):
     url = f'http://127.0.0.1:{port}/'
     with Guest(peer.machine(accel, *nic) + kernel) as g:
         g.wait_for(READY[side], BOOT_TIMEOUT)
-        check_page(url, page)
-        wrk(url, WARMUP, args.connections)
-        return {mode: wrk(url, args.duration, args.connections, close=mode == 'close') for mode in MODES}
+        try:
+            check_page(url, page)
+            wrk(url, WARMUP, args.connections)
+            return {mode: wrk(url, args.duration, args.connections, close=mode == 'close') for mode in MODES}
+        except peer.BenchError as e:
+            raise peer.BenchError(f'{e}\n        the guest\'s console:\n{peer.tail(g.console)}')
 
 
 def main():
