@@ -42,7 +42,7 @@ BASE_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie \
         -fcf-protection=none -fno-asynchronous-unwind-tables \
         -fno-tree-loop-distribute-patterns --param=min-pagesize=0 -MMD -MP
 
-.PHONY: all run check bench fuzz deps clean distclean unit boot-tests $(ARCHES)
+.PHONY: all run check bench bench-deps fuzz deps clean distclean unit boot-tests $(ARCHES)
 all: $(ARCHES)
 
 deps:
@@ -286,7 +286,11 @@ $(BUILD)/xen/xen-4.17.elf: /boot/xen-4.17-amd64.gz
 fuzz: deps
 	$(Q)FUZZ="$(FUZZ)" FUZZ_SECONDS="$(FUZZ_SECONDS)" ./tests/fuzz/run.sh fuzz
 
-bench: deps
+# make bench also installs the packages only the benchmarks use (wrk).
+bench-deps:
+	$(Q)./scripts/install-deps.sh bench
+
+bench: bench-deps
 	$(Q)$(MAKE) --no-print-directory -j$(shell nproc) all $(BUILD)/xen/xen-4.17.elf
 	$(Q)./scripts/build-xen-pv32.sh $(BUILD)/xen
 	@echo "  BUILD   the no-layer variant (CONFIG_PVOPS=0) of pvbench"

@@ -46,26 +46,9 @@ fetch_debian busybox-static
 
 r=$out/root
 busybox_root "$r"
-# kvm_amd and what it needs, dependencies first: the package has no
-# modules.dep (depmod writes it on installation), so each module's own
-# .modinfo section says (its "depends=" entry). /lib/modules/order is the
-# order /init loads them in.
+# kvm_amd and what it needs, dependencies first (add_module).
 : >"$r/lib/modules/order"
-add_module() {
-    grep -qx "$1" "$r/lib/modules/order" && return 0
-    ko=$(find "$out/pkg/lib/modules/$kver" -name "$1.ko" -o -name "$1.ko.xz" | head -n1)
-    [ -n "$ko" ] || { echo "build-kvm-host: no module $1 in $kernel_pkg" >&2; exit 1; }
-    case $ko in
-        *.xz) xz -dc "$ko" >"$r/lib/modules/$1.ko" ;;
-        *) cp "$ko" "$r/lib/modules/$1.ko" ;;
-    esac
-    for dep in $(objcopy -O binary --only-section=.modinfo "$r/lib/modules/$1.ko" /dev/stdout \
-                 | tr '\0' '\n' | sed -n 's/^depends=//p' | tr ',' ' '); do
-        add_module "$dep"
-    done
-    echo "$1" >>"$r/lib/modules/order"
-}
-add_module kvm-amd
+add_module "$r" kvm-amd
 
 # This machine's QEMU, its libraries (what ldd resolves, kept at the same
 # paths, and the dynamic loader) and its firmware, where it looks for it.

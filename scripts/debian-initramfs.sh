@@ -42,6 +42,29 @@ busybox_root() {
     mknod -m 666 "$1/dev/null" c 1 3
 }
 
+# Module $2 of the fetched kernel into root $1's /lib/modules (decompressed
+# if Debian shipped it xz'd), after the modules it depends on, each once;
+# /lib/modules/order (which the caller empties first) is the order an /init
+# loads them in with insmod. The package has no modules.dep (depmod writes
+# it on installation), so each module's own .modinfo section says (its
+# "depends=" entry). A module built into the kernel (modules.builtin) needs
+# nothing.
+add_module() {
+    grep -qx "$2" "$1/lib/modules/order" && return 0
+    grep -q "/$2\.ko$" "$out/pkg/lib/modules/$kver/modules.builtin" 2>/dev/null && return 0
+    _ko=$(find "$out/pkg/lib/modules/$kver" -name "$2.ko" -o -name "$2.ko.xz" | head -n1)
+    [ -n "$_ko" ] || { echo "$me: no module $2 in $kernel_pkg" >&2; exit 1; }
+    case $_ko in
+        *.xz) xz -dc "$_ko" >"$1/lib/modules/$2.ko" ;;
+        *) cp "$_ko" "$1/lib/modules/$2.ko" ;;
+    esac
+    for _dep in $(objcopy -O binary --only-section=.modinfo "$1/lib/modules/$2.ko" /dev/stdout \
+                  | tr '\0' '\n' | sed -n 's/^depends=//p' | tr ',' ' '); do
+        add_module "$1" "$_dep"
+    done
+    echo "$2" >>"$1/lib/modules/order"
+}
+
 # Pack root $1 into $out/base.cpio with busybox's cpio (the one the archive
 # is for; the machine may have none), keep that busybox as $out/busybox for
 # the batches appended later, and drop what was fetched.

@@ -31,6 +31,10 @@ PKGS="gcc binutils make gcc-multilib newlib-source xz-utils libxen-dev qemu-syst
       gdb grub-pc-bin xorriso mtools libvirt-clients libxml2-utils libvirt-daemon
       libvirt-daemon-driver-qemu curl iputils-ping"
 
+# `install-deps.sh bench` (make bench) adds what only the benchmarks use:
+#   wrk                      the HTTP load generator of tests/bench/http.py
+[ "${1:-}" = bench ] && PKGS="$PKGS wrk"
+
 missing=""
 for p in $PKGS; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
