@@ -7,10 +7,12 @@
  *
  * One request is in flight at a time, under the device's mutex: the
  * caller's thread adds the chain, notifies and sleeps until the interrupt
- * says the device used it. The data goes through bounce pages of the
- * driver's own (the caller's buffer need not be physically contiguous, or
- * even in the direct map), BOUNCE_PAGES at a time, so a long transfer is
- * several requests. The device's word is checked: the chain it returns
+ * says the device used it. The device reads and writes the caller's
+ * buffer itself, a descriptor per page (each page's physical address from
+ * the page tables, vm_translate), up to DIRECT_PAGES pages a request; a
+ * buffer with a page that is not mapped (or, for a read, not writable)
+ * goes through bounce pages of the driver's own instead, BOUNCE_PAGES at
+ * a time. A long transfer is several requests. The device's word is checked: the chain it returns
  * must be the one in flight (the virtqueue code), the status must be one
  * the spec defines, and a read must have written the whole buffer and
  * the status; anything else is -EIO and the device is stopped.
@@ -37,6 +39,8 @@
 #define CFG_CAPACITY 0
 
 #define BOUNCE_PAGES 16   /* 64 KiB per request */
+#define DIRECT_PAGES 56   /* segments of the caller's own: a request's chain fits the 64-entry queue */
+#define PTE_RW 0x2        /* SDM Vol. 3A, 4.5 (Table 4-19): the page is writable */
 #define SECTORS_PER_PAGE (PAGE_SIZE / SECTOR_SIZE)
 #define VEC_VIRTIO_BLK_BASE 0x58
 #define REQUEST_TIMEOUT_NS 30000000000ULL
@@ -96,9 +100,31 @@ static void interrupt(void *ctx)
     spin_unlock_irqrestore(&b->done_lock, f);
 }
 
-/* One request of up to BOUNCE_PAGES pages, its data already in (or to go
- * into) the bounce pages; lock held. */
-static int request(struct vblk *b, u32 type, u64 sector, u32 sectors)
+/* The caller's `bytes` at p as page-sized (or shorter) segments of
+ * physical memory, into seg[]: their count, or 0 when a page is not
+ * mapped, or is read-only and the device is to write it. */
+static unsigned direct_segments(const u8 *p, u32 bytes, bool device_writes, struct virtq_buf *seg)
+{
+    unsigned n = 0;
+    while (bytes) {
+        paddr_t pa;
+        u64 entry;
+        int level;
+        if (vm_translate((vaddr_t)(uintptr_t)p, &pa, &entry, &level) || (device_writes && !(entry & PTE_RW)))
+            return 0;
+        u32 in_page = (u32)(PAGE_SIZE - ((uintptr_t)p & (PAGE_SIZE - 1)));
+        u32 l = bytes < in_page ? bytes : in_page;
+        seg[n++] = (struct virtq_buf){ pa, l };
+        p += l;
+        bytes -= l;
+    }
+    return n;
+}
+
+/* One request: its data in `data` (nseg segments: the caller's pages, or
+ * the bounce pages); lock held. */
+static int request(struct vblk *b, u32 type, u64 sector, u32 sectors, const struct virtq_buf *data,
+                   unsigned nseg)
 {
     if (b->failed)
         return -EIO;
@@ -106,15 +132,11 @@ static int request(struct vblk *b, u32 type, u64 sector, u32 sectors)
     b->hdr->reserved = 0;
     b->hdr->sector = sector;
     *b->status = 0xff;
-    struct virtq_buf bufs[BOUNCE_PAGES + 2];
+    struct virtq_buf bufs[DIRECT_PAGES + 3];
     unsigned n = 0;
     bufs[n++] = (struct virtq_buf){ virt_to_phys_direct(b->hdr), sizeof(*b->hdr) };
-    u32 bytes = sectors * SECTOR_SIZE;
-    for (unsigned i = 0; bytes; i++) {
-        u32 l = bytes > PAGE_SIZE ? PAGE_SIZE : bytes;
-        bufs[n++] = (struct virtq_buf){ virt_to_phys_direct(b->bounce[i]), l };
-        bytes -= l;
-    }
+    for (unsigned i = 0; i < nseg; i++)
+        bufs[n++] = data[i];
     bufs[n++] = (struct virtq_buf){ virt_to_phys_direct(b->status), 1 };
     /* the header, and for a write the data, are the device's to read */
     unsigned out = type == T_OUT ? n - 1 : 1;
@@ -156,13 +178,33 @@ static int vblk_io(struct blockdev *bd, bool write, u64 sector, void *buf, u32 c
     u8 *p = buf;
     mutex_lock(&b->lock);
     int err = 0;
+    struct virtq_buf seg[DIRECT_PAGES + 1];
     while (count && !err) {
-        u32 n = count > BOUNCE_PAGES * SECTORS_PER_PAGE ? BOUNCE_PAGES * SECTORS_PER_PAGE : count;
+        /* the caller's own pages where they can be named (DIRECT_PAGES of
+         * them, whatever the alignment: one more segment for a buffer
+         * that does not start on a page) */
+        u32 pages = b->q.size - 3u < DIRECT_PAGES ? b->q.size - 3u : DIRECT_PAGES;
+        u32 n = count > (pages - 1) * SECTORS_PER_PAGE ? (pages - 1) * SECTORS_PER_PAGE : count;
+        unsigned nseg = direct_segments(p, n * SECTOR_SIZE, !write, seg);
+        if (nseg) {
+            err = request(b, write ? T_OUT : T_IN, sector, n, seg, nseg);
+            p += n * SECTOR_SIZE;
+            sector += n;
+            count -= n;
+            continue;
+        }
+        n = count > BOUNCE_PAGES * SECTORS_PER_PAGE ? BOUNCE_PAGES * SECTORS_PER_PAGE : count;
+        for (u32 i = 0, bytes = n * SECTOR_SIZE; bytes; i++) {
+            u32 l = bytes > PAGE_SIZE ? PAGE_SIZE : bytes;
+            seg[i] = (struct virtq_buf){ virt_to_phys_direct(b->bounce[i]), l };
+            bytes -= l;
+            nseg = i + 1;
+        }
         if (write)
             for (u32 i = 0; i < n; i += SECTORS_PER_PAGE)
                 memcpy(b->bounce[i / SECTORS_PER_PAGE], p + i * SECTOR_SIZE,
                        (n - i < SECTORS_PER_PAGE ? n - i : SECTORS_PER_PAGE) * SECTOR_SIZE);
-        err = request(b, write ? T_OUT : T_IN, sector, n);
+        err = request(b, write ? T_OUT : T_IN, sector, n, seg, nseg);
         if (!err && !write)
             for (u32 i = 0; i < n; i += SECTORS_PER_PAGE)
                 memcpy(p + i * SECTOR_SIZE, b->bounce[i / SECTORS_PER_PAGE],
@@ -183,7 +225,7 @@ static int vblk_flush(struct blockdev *bd)
     if (!b->flush)
         return b->failed ? -EIO : 0;
     mutex_lock(&b->lock);
-    int err = request(b, T_FLUSH, 0, 0);
+    int err = request(b, T_FLUSH, 0, 0, NULL, 0);
     mutex_unlock(&b->lock);
     return err;
 }
@@ -214,6 +256,8 @@ int virtio_blk_attach(struct virtio_dev *d, const char **state)
     err = d->t->interrupt(d, VEC_VIRTIO_BLK_BASE + nvblks, interrupt, b, "virtio-blk");
     if (!err)
         err = d->t->queue(d, 0, 64, &b->q);
+    if (!err && b->q.size < BOUNCE_PAGES + 3)
+        err = -ENODEV;   /* a request's chain would not fit (no indirect descriptors here) */
     paddr_t hdr = err ? 0 : page_alloc(PAGE_DIRECT | PAGE_ZERO);
     for (unsigned i = 0; hdr && i < BOUNCE_PAGES; i++) {
         paddr_t pa = page_alloc(PAGE_DIRECT);
