@@ -27,6 +27,11 @@ struct netdev {
     bool link_up;
     const struct netdev_ops *ops;
     void *priv;          /* the driver's */
+    /* An IPv4 address the platform assigned, "a.b.c.d" or "a.b.c.d/p"
+     * (Xen's toolstack writes a vif's ip= to its backend's `ip` key), or
+     * "": the stack takes it instead of asking DHCP, unless the command
+     * line's ip= names this interface's address (net/lwip/netif.c). */
+    char platform_ip[20];
     /* statistics */
     u64 rx_frames, tx_frames, rx_dropped, tx_errors;
     /* the listener: called for each frame received, in interrupt context

@@ -142,6 +142,33 @@ static bool static_config(ip4_addr_t *addr, ip4_addr_t *mask, ip4_addr_t *gw, ip
     return true;
 }
 
+/* The address the platform gave the device (nd->platform_ip), as
+ * static_config's; false when there is none or it is malformed (said). */
+static bool platform_config(struct netdev *nd, ip4_addr_t *addr, ip4_addr_t *mask, ip4_addr_t *gw)
+{
+    if (!nd->platform_ip[0])
+        return false;
+    uint32_t a;
+    int prefix;
+    if (ipv4_parse(nd->platform_ip, &a, &prefix)) {
+        printf("net: %s: the platform's address '%s' is not a.b.c.d[/prefix]; DHCP instead\n",
+               nd->name, nd->platform_ip);
+        return false;
+    }
+    if (prefix < 0)
+        prefix = 24;
+    uint32_t m = prefix ? ~0u << (32 - prefix) : 0;
+    ip4_addr_set_u32(addr, lwip_htonl(a));
+    ip4_addr_set_u32(mask, lwip_htonl(m));
+    ip4_addr_set_zero(gw);   /* the platform names no gateway: gw= does */
+    const char *g = kernel_option("gw");
+    uint32_t gv;
+    if (g && !ipv4_parse(g, &gv, NULL) && ((gv ^ a) & m) == 0)
+        ip4_addr_set_u32(gw, lwip_htonl(gv));
+    printf("net: %s: %s from the platform\n", nd->name, nd->platform_ip);
+    return true;
+}
+
 int proteus_net_start(void)
 {
     if (__atomic_exchange_n(&started, 1, __ATOMIC_ACQ_REL))
@@ -156,7 +183,9 @@ int proteus_net_start(void)
         if (!thread_create("lwip-rx", rx_thread, p, 8, &err))
             return err;
         ip4_addr_t addr, mask, gw, dns;
-        bool fixed = nports == 0 && static_config(&addr, &mask, &gw, &dns);
+        ip4_addr_set_zero(&dns);
+        bool fixed = (nports == 0 && static_config(&addr, &mask, &gw, &dns)) ||
+                     platform_config(p->nd, &addr, &mask, &gw);
         LOCK_TCPIP_CORE();
         struct netif *n = netif_add(&p->netif, fixed ? &addr : NULL, fixed ? &mask : NULL,
                                     fixed ? &gw : NULL, p, port_init, tcpip_input);
