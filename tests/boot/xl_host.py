@@ -16,13 +16,14 @@ xenconsoled logged it.
 
 With CFGs, each domain is created and waited for. With --jobs, FILE is a
 JSON list of {"cfg": path, "actions": [action...], "timeout": seconds,
-"vif": bool, "disk": MiB, "pre": [shell line...]}; tests/boot/run.py
-writes it from the boot table's xl rows ("pre", dom0's commands before
-the domain is created, is for debugging by hand: set -x in a hotplug
-script). "vif" gives the domain a network interface on dom0's
-bridge xenbr0 (dom0 is 10.0.0.1/24 there), "disk" a zeroed disk of that
-size as xvda, a loop device in dom0 (blkback serves block devices only)
-whose sha256 is printed after the domain is gone ("disk-sha256: H"). An
+"vif": bool, "disk": MiB, "disk_mode": "w" or "r", "pre": [line...]};
+tests/boot/run.py writes it from the boot table's xl rows. "vif" gives
+the domain a network interface on dom0's bridge xenbr0 (dom0 is
+10.0.0.1/24 there); "disk" a zeroed disk of that size as xvda
+(read-only with "disk_mode": "r"), a loop device in dom0 (blkback
+serves block devices only), whose sha256 is printed once the domain is
+gone ("disk-sha256: H"); "pre", dom0's shell lines before the domain
+is created, is for debugging by hand (set -x in a hotplug script). An
 action is one of:
 
     wait [N] REGEX   until the console has N (default 1) lines matching
@@ -70,7 +71,12 @@ FUNCTIONS = r'''
 wait_console() {
     n=0
     while [ $n -lt $(($3 * 20)) ]; do
-        kill -0 $xlpid 2>/dev/null || { echo "xl_host: no $1 line(s) matching /$2/: xl create ended first"; return 1; }
+        # the domain gone, and no xl create left to bring it (an xl save
+        # ends xl create; xl restore brings the domain back): no use waiting
+        if [ $((n % 20)) = 19 ] && ! kill -0 $xlpid 2>/dev/null && ! domid_of "$NAME" >/dev/null; then
+            echo "xl_host: no $1 line(s) matching /$2/: the domain is gone"
+            return 1
+        fi
         c=$(tr -d '\r' 2>/dev/null < "$LOG" | grep -cE -- "$2")
         [ "${c:-0}" -ge "$1" ] && return 0
         sleep 0.05
@@ -150,9 +156,11 @@ def batch_archive(jobs, root):
             lines += [f'truncate -s {mib}M /tmp/disk.{i}',
                       'loop=$(losetup -f) && losetup "$loop" ' + f'/tmp/disk.{i} && '
                       'echo "xl_host: disk xvda is $loop, ' + f'{mib} MiB" || echo "xl_host: no loop device"']
-            dev_vars += ' "disk=[\\"phy:$loop,xvda,w\\"]"'
+            mode = job.get('disk_mode', 'w')
+            dev_vars += ' "disk=[\\"phy:$loop,xvda,' + mode + '\\"]"'
         lines += job.get('pre', [])   # dom0 commands before the domain (debugging)
         lines += [f'LOG={log}',
+                  f'NAME={q}',
                   'T0=$(uptime_now)',
                   # xl create -F stays until the domain is gone (or preserved)
                   f'( timeout {secs} xl create -F /batch/{i}.cfg{dev_vars} > /tmp/xl.{i} 2>&1; '
