@@ -143,7 +143,7 @@ int main(int argc, char **argv)
                                                       time_tests, irq_tests, console_tests,
                                                       thread_tests, pthread_tests, smp_tests,
                                                       ldt_tests, patch_tests, xen_tests,
-                                                      xenstore_tests, xen_grant_tests, net_tests, blk_tests, kvm_tests,
+                                                      xenstore_tests, xen_grant_tests, xenbus_tests, net_tests, blk_tests, kvm_tests,
                                                       fatal_tests };
     int passed = 0, failed = 0, skipped = 0;
     nargs = argc;

@@ -80,6 +80,14 @@ void xenbus_scan(void);
 void xenbus_shutdown(void);
 /* Devices connected now (a save refuses while there are any). */
 unsigned xenbus_connected_count(void);
+/* For tests (selftest plays a backend that never gets there): the
+ * device of `type` whose frontend directory is `node` (anywhere the
+ * domain may write, with `backend` and `backend-id` keys), connected with
+ * these deadlines and not put in the device list: 0, -ETIMEDOUT when the
+ * backend stayed short of InitWait or Connected, or another errno;
+ * *verdict says it as the device list would. */
+int xenbus_attach_at(const char *type, const char *node, unsigned backend_ms, unsigned connect_ms,
+                     const char **verdict);
 
 /* For drivers. A key under the frontend's directory (backend false) or
  * the backend's: its length, or a negative errno. */

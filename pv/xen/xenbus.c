@@ -180,7 +180,11 @@ static int wait_backend(struct xenbus_dev *d, unsigned want, unsigned fail, unsi
 
 static int set_state(struct xenbus_dev *d, u32 tx, enum xenbus_state s)
 {
-    return xenbus_write_uint(d, tx, "state", s);
+    int err = xenbus_write_uint(d, tx, "state", s);
+    if (err && tx == XS_NO_TRANSACTION)
+        printk("xenbus: %s: writing state %s failed: %s\n", d->name, state_name(s),
+               errno_name(err));
+    return err;
 }
 
 static int write_keys(u32 tx, void *ctx)
@@ -192,9 +196,22 @@ static int write_keys(u32 tx, void *ctx)
 
 #define BIT(s) (1u << (s))
 
-/* A device a driver knows, brought up; its device-list verdict in
- * d->state_text. */
-static void connect(struct xenbus_dev *d)
+/* The backend stayed short of `want` until the deadline: said, with the
+ * state it stayed in, for the console and the device list. */
+static int stuck(struct xenbus_dev *d, int st, const char *want, unsigned ms)
+{
+    printk("xenbus: %s: the backend (%s) stayed in %s (%d) for %u ms, not %s\n", d->name,
+           d->backend, state_name(st), st, ms, want);
+    ksnprintf(d->state_text, sizeof(d->state_text), "failed: backend stuck in %s",
+              state_name(st));
+    return -ETIMEDOUT;
+}
+
+/* A device a driver knows, brought up within the deadlines (ms): 0, or
+ * why not, with its device-list verdict in d->state_text either way. A
+ * device that does not come up is closed, and its backend no longer
+ * watched. */
+static int connect(struct xenbus_dev *d, unsigned backend_ms, unsigned connect_ms)
 {
     const char *why = NULL;
     int err, st;
@@ -207,16 +224,13 @@ static void connect(struct xenbus_dev *d)
     if (err) {
         ksnprintf(d->state_text, sizeof(d->state_text), "failed: cannot watch its backend: %s",
                   errno_name(err));
-        return;
+        return err;
     }
     st = wait_backend(d, BIT(XenbusStateInitWait) | BIT(XenbusStateInitialised) |
                              BIT(XenbusStateConnected),
-                      BIT(XenbusStateClosing) | BIT(XenbusStateClosed), XENBUS_BACKEND_MS);
+                      BIT(XenbusStateClosing) | BIT(XenbusStateClosed), backend_ms);
     if (st < XenbusStateInitWait || st > XenbusStateConnected) {
-        printk("xenbus: %s: the backend (%s) stayed in %s (%d) for %u s, not InitWait\n", d->name,
-               d->backend, state_name(st), st, XENBUS_BACKEND_MS / 1000);
-        ksnprintf(d->state_text, sizeof(d->state_text), "failed: backend stuck in %s",
-                  state_name(st));
+        err = stuck(d, st, "InitWait", backend_ms);
         goto close;
     }
     err = d->drv->setup(d, &why);
@@ -232,69 +246,108 @@ static void connect(struct xenbus_dev *d)
         goto stop;
     }
     st = wait_backend(d, BIT(XenbusStateConnected), BIT(XenbusStateClosing) | BIT(XenbusStateClosed),
-                      XENBUS_CONNECT_MS);
+                      connect_ms);
     if (st != XenbusStateConnected) {
-        printk("xenbus: %s: the backend (%s) stayed in %s (%d) for %u s, not Connected\n", d->name,
-               d->backend, state_name(st), st, XENBUS_CONNECT_MS / 1000);
-        ksnprintf(d->state_text, sizeof(d->state_text), "failed: backend stuck in %s",
-                  state_name(st));
+        err = stuck(d, st, "Connected", connect_ms);
         goto stop;
     }
     d->connected = true;
     err = d->drv->connected(d, &why);
-    if (!err) {
-        ksnprintf(d->state_text, sizeof(d->state_text), "%s", why);
-        return;
-    }
-    d->connected = false;
     ksnprintf(d->state_text, sizeof(d->state_text), "%s", why);
+    if (!err)
+        return 0;
+    d->connected = false;
 stop:
     d->drv->stop(d);
 close:
     set_state(d, XS_NO_TRANSACTION, XenbusStateClosed);
+    xenstore_unwatch(&d->watch);
+    return err;
+}
+
+/* A slot for the device at `node` of type `type`, its backend keys read
+ * (0), or NULL and *err. */
+static struct xenbus_dev *new_dev(const char *name, const char *node, int *err, u64 *backend_id)
+{
+    if (ndevs == XENBUS_MAX) {
+        printk("xenbus: more than %u devices: %s and later ones left alone\n", XENBUS_MAX, name);
+        *err = -ENOSPC;
+        return NULL;
+    }
+    struct xenbus_dev *d = &devs[ndevs];
+    memset(d, 0, sizeof(*d));
+    ksnprintf(d->name, sizeof(d->name), "%s", name);
+    ksnprintf(d->node, sizeof(d->node), "%s", node);
+    *backend_id = DOMID_INVALID;
+    int n = xenbus_read(d, false, "backend", d->backend, sizeof(d->backend));
+    *err = n < 0 ? n : xenbus_read_uint(d, false, "backend-id", 0, DOMID_FIRST_RESERVED - 1,
+                                        backend_id);
+    if (!*err && (n == 0 || d->backend[0] != '/'))
+        *err = -EINVAL;   /* a backend path must be absolute */
+    d->backend_id = (domid_t)*backend_id;
+    return d;
+}
+
+static const struct xenbus_driver *driver_of(const char *type)
+{
+    for (unsigned i = 0; xenbus_drivers[i]; i++)
+        if (!strcmp(xenbus_drivers[i]->type, type))
+            return xenbus_drivers[i];
+    return NULL;
 }
 
 /* device/<type>/<id>: its backend read, listed, and connected if a
  * driver knows the type. */
 static void found(const char *type, const char *id)
 {
-    if (ndevs == XENBUS_MAX) {
-        printk("xenbus: more than %u devices: %s/%s and later ones left alone\n", XENBUS_MAX, type,
-               id);
+    char name[24], node[40], ident[40];
+    ksnprintf(name, sizeof(name), "%s/%s", type, id);
+    ksnprintf(node, sizeof(node), "device/%s/%s", type, id);
+    int err;
+    u64 backend_id;
+    struct xenbus_dev *d = new_dev(name, node, &err, &backend_id);
+    if (!d)
         return;
-    }
-    struct xenbus_dev *d = &devs[ndevs];
-    memset(d, 0, sizeof(*d));
-    ksnprintf(d->name, sizeof(d->name), "%s/%s", type, id);
-    ksnprintf(d->node, sizeof(d->node), "device/%s/%s", type, id);
-    u64 backend_id = DOMID_INVALID;
-    int n = xenbus_read(d, false, "backend", d->backend, sizeof(d->backend));
-    int err = n < 0 ? n : xenbus_read_uint(d, false, "backend-id", 0, DOMID_FIRST_RESERVED - 1,
-                                           &backend_id);
-    char ident[40];
-    if (n >= 0)
+    if (!err)
         ksnprintf(ident, sizeof(ident), "backend domain %llu", (unsigned long long)backend_id);
     else
         ksnprintf(ident, sizeof(ident), "no backend");
     d->dev = device_add("xen", d->name, ident);
-    d->backend_id = (domid_t)backend_id;
-    for (unsigned i = 0; xenbus_drivers[i]; i++)
-        if (!strcmp(xenbus_drivers[i]->type, type))
-            d->drv = xenbus_drivers[i];
+    d->drv = driver_of(type);
     if (!d->drv) {
-        device_report(d->dev);   /* listed and left alone */
+        device_report(d->dev);   /* listed and left alone; the slot is reused */
         return;
     }
     ndevs++;
-    if (err || n == 0 || d->backend[0] != '/') {
-        printk("xenbus: %s: its backend keys are unusable (backend %d, backend-id %s)\n", d->name,
-               n, errno_name(err));
+    if (err) {
+        printk("xenbus: %s: its backend and backend-id keys are unusable: %s\n", d->name,
+               errno_name(err));
         ksnprintf(d->state_text, sizeof(d->state_text), "failed: no usable backend keys");
     } else {
-        connect(d);
+        connect(d, XENBUS_BACKEND_MS, XENBUS_CONNECT_MS);
     }
     device_bound(d->dev, d->drv->name, d->state_text);
     device_report(d->dev);
+}
+
+int xenbus_attach_at(const char *type, const char *node, unsigned backend_ms, unsigned connect_ms,
+                     const char **verdict)
+{
+    *verdict = "failed: no such device type";
+    const struct xenbus_driver *drv = driver_of(type);
+    if (!drv)
+        return -ENODEV;
+    int err;
+    u64 backend_id;
+    struct xenbus_dev *d = new_dev(node, node, &err, &backend_id);
+    *verdict = "failed: no usable backend keys";
+    if (!d || err)
+        return d ? err : -ENOSPC;
+    d->drv = drv;
+    ndevs++;
+    err = connect(d, backend_ms, connect_ms);
+    *verdict = d->state_text;
+    return err;
 }
 
 void xenbus_scan(void)
