@@ -3,8 +3,8 @@
  * case plays the backend's side in xenstore, under the domain's own
  * data/selftest-xb/ (a frontend directory `fe` naming a backend
  * directory `be` of this domain), and has xenbus attach a netfront to
- * it with short deadlines. The frontend must give up, say so, close, and
- * return; a guest that waits for ever on a backend is the failure these
+ * it with short deadlines. The frontend must give up, say so, close,
+ * give back what it took, and return; a guest that waits for ever on a backend is the failure these
  * cases exist to catch. Without xenstore (dom0, other platforms) each
  * case says SKIP.
  */
@@ -84,8 +84,10 @@ static void test_backend_never_connects(void)
 {
     if (!set_up("2", "00:16:3e:00:00:99"))
         return;
+    unsigned grants_before = xen_grant_free_count();
     const char *verdict;
     int err = xenbus_attach_at("vif", FE, DEADLINE_MS, DEADLINE_MS, &verdict);
+    unsigned grants_after = xen_grant_free_count();
     char st[8], ref[16], copy[4], csum[4];
     int n = front_key("state", st, sizeof(st));
     int r = front_key("tx-ring-ref", ref, sizeof(ref));
@@ -98,6 +100,10 @@ static void test_backend_never_connects(void)
           "the frontend's keys: tx-ring-ref %d, request-rx-copy %d, no-csum-offload %d", r, c, k);
     CHECK(n == 1 && st[0] == '6', "the frontend's state is '%s' (%d), not Closed (6)",
           n > 0 ? st : "", n);
+    /* nothing mapped them (this backend never looked), so every grant
+     * ends at once and its page is freed */
+    CHECK(grants_after == grants_before, "%u grant references free after, %u before: not given back",
+          grants_after, grants_before);
     printf("selftest: xenbus gave up on a backend in InitWait after %u ms, tx-ring-ref %s\n",
            DEADLINE_MS, ref);
     test_pass();

@@ -43,6 +43,7 @@ struct blkfront {
     blkif_front_ring_t ring;
     grant_ref_t ring_ref;
     evtchn_port_t port;
+    unsigned vector;
     u8 *bounce[SEGS];
     grant_ref_t gref[SEGS];
     struct mutex lock;          /* one request at a time */
@@ -205,14 +206,18 @@ static int bf_setup(struct xenbus_dev *d, const char **state)
     memset(b, 0, sizeof(*b));
     b->xd = d;
     d->priv = b;
+    b->ring_ref = XENBUS_NO_REF;
+    for (unsigned i = 0; i < SEGS; i++)
+        b->gref[i] = XENBUS_NO_REF;
     paddr_t pa = page_alloc(PAGE_DIRECT | PAGE_ZERO);
-    for (unsigned i = 0; pa && i < SEGS; i++) {
+    b->ring.sring = pa ? phys_to_virt(pa) : NULL;   /* for release, before FRONT_RING_INIT */
+    bool ok = pa != 0;
+    for (unsigned i = 0; ok && i < SEGS; i++) {
         paddr_t bp = page_alloc(PAGE_DIRECT | PAGE_ZERO);
         b->bounce[i] = bp ? phys_to_virt(bp) : NULL;
-        if (!bp)
-            pa = 0;
+        ok = bp != 0;
     }
-    if (!pa) {
+    if (!ok) {
         printk("blkfront: %s: no memory for its ring and bounce pages (%u pages)\n", d->name,
                1 + SEGS);
         *state = "failed: no memory for its ring and buffers";
@@ -231,13 +236,33 @@ static int bf_setup(struct xenbus_dev *d, const char **state)
     mutex_init(&b->lock, false);
     b->done_lock = (spinlock_t)SPINLOCK_INIT;
     waitq_init(&b->done_wq);
-    err = xenbus_event_channel(d, VEC_BLKFRONT_BASE + nfronts, event, b, &b->port);
+    b->vector = VEC_BLKFRONT_BASE + nfronts;
+    err = xenbus_event_channel(d, b->vector, event, b, &b->port);
     if (err) {
+        b->port = 0;
         *state = "failed: no event channel";
         return err;
     }
     nfronts++;
     return 0;
+}
+
+/* A device that never came up gives back its pages (each once the
+ * backend let go of it), grants and event channel, and its slot if it is
+ * the last. */
+static void bf_release(struct xenbus_dev *d)
+{
+    struct blkfront *b = d->priv;
+    if (!b)
+        return;
+    xenbus_event_channel_close(b->vector, b->port);
+    xenbus_give_back(b->ring_ref, b->ring.sring);
+    for (unsigned i = 0; i < SEGS; i++)
+        xenbus_give_back(b->gref[i], b->bounce[i]);
+    if (b->port && b == &fronts[nfronts - 1])
+        nfronts--;
+    memset(b, 0, sizeof(*b));
+    d->priv = NULL;
 }
 
 /* xen/io/blkif.h, "Frontend XenBus Nodes": one ring, its event channel,
@@ -328,4 +353,5 @@ const struct xenbus_driver blkfront_driver = {
     .write_keys = bf_write_keys,
     .connected = bf_connected,
     .stop = bf_stop,
+    .release = bf_release,
 };

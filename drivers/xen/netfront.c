@@ -45,6 +45,7 @@ struct netfront {
     netif_rx_front_ring_t rx;
     grant_ref_t tx_ring_ref, rx_ring_ref;
     evtchn_port_t port;
+    unsigned vector;
     u8 *rx_page[RX_BUFS];
     grant_ref_t rx_gref[RX_BUFS];
     u8 rx_posted[RX_BUFS];
@@ -257,6 +258,11 @@ static int nf_setup(struct xenbus_dev *d, const char **state)
     memset(nf, 0, sizeof(*nf));
     nf->xd = d;
     d->priv = nf;
+    nf->tx_ring_ref = nf->rx_ring_ref = XENBUS_NO_REF;
+    for (unsigned i = 0; i < RX_BUFS; i++)
+        nf->rx_gref[i] = XENBUS_NO_REF;
+    for (unsigned i = 0; i < TX_BUFS / 2; i++)
+        nf->tx_gref[i] = XENBUS_NO_REF;
     char mac[24];
     int n = xenbus_read(d, false, "mac", mac, sizeof(mac));
     if (n < 0 || xenfront_parse_mac(mac, nf->nd.mac)) {
@@ -271,6 +277,8 @@ static int nf_setup(struct xenbus_dev *d, const char **state)
     }
     netif_tx_sring_t *txs = page();
     netif_rx_sring_t *rxs = page();
+    nf->tx.sring = txs;   /* for release, before FRONT_RING_INIT */
+    nf->rx.sring = rxs;
     bool ok = txs && rxs;
     for (unsigned i = 0; ok && i < RX_BUFS; i++)
         ok = (nf->rx_page[i] = page()) != NULL;
@@ -306,13 +314,36 @@ static int nf_setup(struct xenbus_dev *d, const char **state)
     nf->nd.mtu = 1500;
     nf->nd.ops = &nf_ops;
     nf->nd.priv = nf;
-    err = xenbus_event_channel(d, VEC_NETFRONT_BASE + nfronts, event, nf, &nf->port);
+    nf->vector = VEC_NETFRONT_BASE + nfronts;
+    err = xenbus_event_channel(d, nf->vector, event, nf, &nf->port);
     if (err) {
+        nf->port = 0;
         *state = "failed: no event channel";
         return err;
     }
     nfronts++;
     return 0;
+}
+
+/* A device that never came up gives back its pages (each once the
+ * backend let go of it), grants and event channel, and its slot if it is
+ * the last. */
+static void nf_release(struct xenbus_dev *d)
+{
+    struct netfront *nf = d->priv;
+    if (!nf)
+        return;
+    xenbus_event_channel_close(nf->vector, nf->port);
+    xenbus_give_back(nf->tx_ring_ref, nf->tx.sring);
+    xenbus_give_back(nf->rx_ring_ref, nf->rx.sring);
+    for (unsigned i = 0; i < RX_BUFS; i++)
+        xenbus_give_back(nf->rx_gref[i], nf->rx_page[i]);
+    for (unsigned i = 0; i < TX_BUFS / 2; i++)
+        xenbus_give_back(nf->tx_gref[i], nf->tx_page[i]);
+    if (nf->port && nf == &fronts[nfronts - 1])
+        nfronts--;
+    memset(nf, 0, sizeof(*nf));
+    d->priv = NULL;
 }
 
 /* xen/io/netif.h, "Frontend XenBus Nodes" and "Frontend feature flags". */
@@ -369,4 +400,5 @@ const struct xenbus_driver netfront_driver = {
     .write_keys = nf_write_keys,
     .connected = nf_connected,
     .stop = nf_stop,
+    .release = nf_release,
 };

@@ -52,6 +52,10 @@ struct xenbus_driver {
     int (*connected)(struct xenbus_dev *d, const char **state);
     /* No more I/O: the device is being closed or failed. */
     void (*stop)(struct xenbus_dev *d);
+    /* The device never came up (setup failed part way, or the backend
+     * did not connect): give back what setup took, pages, grants and
+     * event channel. Never for a device `connected` registered. */
+    void (*release)(struct xenbus_dev *d);
 };
 
 struct xenbus_dev {
@@ -104,9 +108,15 @@ int xenbus_write_uint(struct xenbus_dev *d, u32 tx, const char *key, u64 value);
  * unless readonly. */
 int xenbus_grant(struct xenbus_dev *d, const void *page, bool readonly, grant_ref_t *ref);
 /* An event channel the backend binds, bound here to `vector`, whose
- * events run fn(ctx). */
+ * events run fn(ctx); and closing it again (a port of 0: none). */
 int xenbus_event_channel(struct xenbus_dev *d, unsigned vector, void (*fn)(void *ctx), void *ctx,
                          evtchn_port_t *port);
+void xenbus_event_channel_close(unsigned vector, evtchn_port_t port);
+/* A page given back: its grant ended (once the backend has unmapped it,
+ * if it still maps it) and then the page freed. A ref of XENBUS_NO_REF:
+ * never granted, freed at once; a NULL page: nothing. */
+#define XENBUS_NO_REF ((grant_ref_t)~0u)
+void xenbus_give_back(grant_ref_t ref, void *page);
 
 /* Pure (pv/xen/xenbus_parse.c, host-tested): a state key's value, 0 and
  * *state, or -EINVAL for anything but a decimal 0-8 (xen/io/xenbus.h's

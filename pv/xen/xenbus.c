@@ -125,6 +125,30 @@ int xenbus_event_channel(struct xenbus_dev *d, unsigned vector, void (*fn)(void 
     return err;
 }
 
+void xenbus_event_channel_close(unsigned vector, evtchn_port_t port)
+{
+    if (!port)
+        return;
+    xen_evtchn_close(port);   /* said by events.c if it fails */
+    irq_unregister(vector);
+    slots[vector & 0xff] = (struct evtchn_slot){ NULL, NULL };
+}
+
+static void free_page_now(void *page)
+{
+    page_free(virt_to_phys_direct(page));
+}
+
+void xenbus_give_back(grant_ref_t ref, void *page)
+{
+    if (!page)
+        return;
+    if (ref == XENBUS_NO_REF)
+        free_page_now(page);
+    else   /* freed only once the backend let go of it */
+        xen_grant_end_deferred(ref, free_page_now, page);
+}
+
 /* ---- the state machine ------------------------------------------------- */
 
 static const char *state_name(int s)
@@ -236,7 +260,7 @@ static int connect(struct xenbus_dev *d, unsigned backend_ms, unsigned connect_m
     err = d->drv->setup(d, &why);
     if (err) {
         ksnprintf(d->state_text, sizeof(d->state_text), "%s", why);
-        goto close;
+        goto release;
     }
     err = xenstore_transact(write_keys, d);
     if (err) {
@@ -256,9 +280,15 @@ static int connect(struct xenbus_dev *d, unsigned backend_ms, unsigned connect_m
     ksnprintf(d->state_text, sizeof(d->state_text), "%s", why);
     if (!err)
         return 0;
+    /* connected failed: it may have registered the device, whose memory
+     * then stays (stopped), never given back */
     d->connected = false;
+    d->drv->stop(d);
+    goto close;
 stop:
     d->drv->stop(d);
+release:
+    d->drv->release(d);
 close:
     set_state(d, XS_NO_TRANSACTION, XenbusStateClosed);
     xenstore_unwatch(&d->watch);
