@@ -6,18 +6,30 @@
  * it with short deadlines. The frontend must give up, say so, close,
  * give back what it took, and return; a guest that waits for ever on a backend is the failure these
  * cases exist to catch. Without xenstore (dom0, other platforms) each
- * case says SKIP.
+ * case says SKIP. The last case plays a whole backend (its rings mapped
+ * through the grants, the event channel bound), hands the frontend one
+ * good frame, then a response whose id no buffer has: the frontend must
+ * take the frame and then stop the device rather than believe the id.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <drivers/xenfront.h>
+#include <proteus/api.h>
 #include <proteus/errno.h>
+#include <proteus/netdev.h>
+#include <proteus/thread.h>
+#include <proteus/vm.h>
+#include <pv/xen.h>
 #include <pv/xen_grant.h>
+#include <pv/xen_ring.h>
 #include <pv/xenbus.h>
 #include <pv/xenstore.h>
 #include "selftest.h"
 
 #define FE "data/selftest-xb/fe"
 #define DEADLINE_MS 1500
+#define RING_SIZE_OF_RX __CONST_RING_SIZE(netif_rx, 4096)
 
 static char be[64];
 
@@ -65,7 +77,8 @@ static void test_backend_never_ready(void)
     if (!set_up("banana", "00:16:3e:00:00:99"))
         return;
     const char *verdict;
-    int err = xenbus_attach_at("vif", FE, DEADLINE_MS, DEADLINE_MS, &verdict);
+    struct xenbus_dev *dev;
+    int err = xenbus_attach_at("vif", FE, DEADLINE_MS, DEADLINE_MS, &verdict, &dev);
     char st[8], ref[16];
     int n = front_key("state", st, sizeof(st));
     int r = front_key("tx-ring-ref", ref, sizeof(ref));
@@ -86,7 +99,8 @@ static void test_backend_never_connects(void)
         return;
     unsigned grants_before = xen_grant_free_count();
     const char *verdict;
-    int err = xenbus_attach_at("vif", FE, DEADLINE_MS, DEADLINE_MS, &verdict);
+    struct xenbus_dev *dev;
+    int err = xenbus_attach_at("vif", FE, DEADLINE_MS, DEADLINE_MS, &verdict, &dev);
     unsigned grants_after = xen_grant_free_count();
     char st[8], ref[16], copy[4], csum[4];
     int n = front_key("state", st, sizeof(st));
@@ -115,7 +129,8 @@ static void test_bad_mac(void)
     if (!set_up("2", "01:00:5e:00:00:01"))
         return;
     const char *verdict;
-    int err = xenbus_attach_at("vif", FE, DEADLINE_MS, DEADLINE_MS, &verdict);
+    struct xenbus_dev *dev;
+    int err = xenbus_attach_at("vif", FE, DEADLINE_MS, DEADLINE_MS, &verdict, &dev);
     char st[8];
     int n = front_key("state", st, sizeof(st));
     tear_down();
@@ -126,9 +141,147 @@ static void test_bad_mac(void)
     test_pass();
 }
 
+static void *page(void)
+{
+    paddr_t pa = page_alloc(PAGE_DIRECT | PAGE_ZERO);
+    return pa ? phys_to_virt(pa) : NULL;
+}
+
+static void sleep_ms(unsigned ms)
+{
+    proteus_sleep_until_ns(proteus_clock_ns() + ms * 1000000ull);
+}
+
+/* The backend's side once the frontend has written its keys: the
+ * receive ring mapped, the event channel bound, Connected. */
+struct play {
+    void *ring;                 /* where the frontend's rx ring is mapped */
+    grant_handle_t ring_h;
+    evtchn_port_t port;         /* our end */
+    volatile int done;          /* 1: connected, <0: an error */
+};
+
+static void *play_backend(void *arg)
+{
+    struct play *p = arg;
+    char v[16], path[96];
+    u64 rx_ref = 0, evtchn = 0;
+    int err = -ETIMEDOUT;
+    for (unsigned i = 0; i < 150 && err; i++) {   /* 3 s for the frontend's Connected */
+        if (front_key("state", v, sizeof(v)) == 1 && v[0] == '4')
+            err = 0;
+        else
+            sleep_ms(20);
+    }
+    if (!err && front_key("rx-ring-ref", v, sizeof(v)) > 0)
+        rx_ref = strtoull(v, NULL, 10);
+    if (!err && front_key("event-channel", v, sizeof(v)) > 0)
+        evtchn = strtoull(v, NULL, 10);
+    if (!err && (!rx_ref || !evtchn))
+        err = -ENOENT;
+    if (!err)
+        err = (p->ring = page()) ? 0 : -ENOMEM;
+    if (!err)
+        err = xen_grant_map(xen_domid, (grant_ref_t)rx_ref, p->ring, false, &p->ring_h);
+    if (!err)
+        err = xen_evtchn_bind_interdomain(xen_domid, (evtchn_port_t)evtchn, &p->port);
+    snprintf(path, sizeof(path), "%s/state", be);
+    if (!err)
+        err = xenstore_write(XS_NO_TRANSACTION, path, "4");
+    p->done = err ? err : 1;
+    return NULL;
+}
+
+static volatile unsigned got_len;
+static u8 got[64];
+
+static void on_frame(struct netdev *nd, const void *frame, size_t len, void *ctx)
+{
+    memcpy(got, frame, len < sizeof(got) ? len : sizeof(got));
+    got_len = (unsigned)len;
+}
+
+/* One response in the receive ring, as a backend writes it, and the
+ * event that says so. */
+static void respond(struct play *p, netif_rx_response_t r)
+{
+    netif_rx_sring_t *s = p->ring;
+    RING_IDX i = s->rsp_prod;
+    s->ring[i % RING_SIZE_OF_RX].rsp = r;
+    __atomic_thread_fence(__ATOMIC_RELEASE);   /* the response before the index */
+    s->rsp_prod = i + 1;
+    xen_evtchn_send(p->port);
+}
+
+static void test_netfront_hostile_backend(void)
+{
+    if (!set_up("2", "00:16:3e:00:00:99"))
+        return;
+    unsigned grants_before = xen_grant_free_count();
+    static struct play p;
+    memset(&p, 0, sizeof(p));
+    int err;
+    struct thread *t = thread_create("play-backend", play_backend, &p, 8, &err);
+    CHECK(t, "thread_create: %d", err);
+    const char *verdict;
+    struct xenbus_dev *dev;
+    err = xenbus_attach_at("vif", FE, 3000, 3000, &verdict, &dev);
+    thread_join(t, NULL);
+    struct netdev *nd = netfront_netdev(dev);
+    CHECK(err == 0 && p.done == 1 && nd, "attach gave %d (%s); the play backend %d", err, verdict,
+          p.done);
+    /* a frame, copied into the buffer of the first request as rx-copy
+     * would: to the frontend's MAC from a local one, EtherType 0x88b5 */
+    netif_rx_sring_t *s = p.ring;
+    netif_rx_request_t req = s->ring[s->rsp_prod % RING_SIZE_OF_RX].req;
+    u8 *win = page();
+    grant_handle_t h;
+    CHECK(win && xen_grant_map(xen_domid, req.gref, win, false, &h) == 0,
+          "mapping the buffer of request %u", req.id);
+    static const char payload[] = "proteus netfront test";
+    memcpy(win, nd->mac, 6);
+    memcpy(win + 6, "\x02\x00\x00\x00\x00\x01\x88\xb5", 8);
+    memcpy(win + 14, payload, sizeof(payload));
+    xen_grant_unmap(win, h);
+    got_len = 0;
+    netdev_set_listener(nd, on_frame, NULL);
+    respond(&p, (netif_rx_response_t){ .id = req.id, .offset = 0, .flags = 0, .status = 60 });
+    for (unsigned i = 0; i < 100 && !got_len; i++)
+        sleep_ms(10);
+    CHECK(got_len == 60 && !memcmp(got + 14, payload, sizeof(payload)),
+          "the good frame: %u bytes came", got_len);
+    /* an id no buffer has */
+    respond(&p, (netif_rx_response_t){ .id = 300, .offset = 0, .flags = 0, .status = 60 });
+    for (unsigned i = 0; i < 100 && nd->link_up; i++)
+        sleep_ms(10);
+    u8 frame[60] = { 0 };
+    int sent = nd->ops->send(nd, frame, sizeof(frame));
+    bool down = !nd->link_up;
+    /* the backend closes: the frontend lets go, Closed, its grants end
+     * once we unmap the ring */
+    char path[96];
+    snprintf(path, sizeof(path), "%s/state", be);
+    xenstore_write(XS_NO_TRANSACTION, path, "5");
+    char st[8] = "";
+    for (unsigned i = 0; i < 100 && !(front_key("state", st, sizeof(st)) == 1 && st[0] == '6'); i++)
+        sleep_ms(20);
+    xen_grant_unmap(p.ring, p.ring_h);
+    xen_evtchn_close(p.port);
+    sleep_ms(300);   /* the deferred ends retry every 100 ms */
+    unsigned grants_after = xen_grant_free_count();
+    tear_down();
+    CHECK(down && sent == -EIO, "after an id out of range: link %s, send gave %d",
+          down ? "down" : "up", sent);
+    CHECK(st[0] == '6', "the frontend's state is '%s', not Closed (6)", st);
+    CHECK(grants_after == grants_before, "%u grant references free after, %u before",
+          grants_after, grants_before);
+    test_pass();
+}
+
 const struct test_case xenbus_tests[] = {
     { "xen.xenbus_backend_never_ready", test_backend_never_ready },
     { "xen.xenbus_backend_never_connects", test_backend_never_connects },
     { "xen.xenbus_bad_mac", test_bad_mac },
+    { "xen.netfront_hostile_backend", test_netfront_hostile_backend },
     { NULL, NULL },
 };

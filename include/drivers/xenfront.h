@@ -18,6 +18,12 @@ struct xenbus_driver;
 extern const struct xenbus_driver *const xenbus_drivers[];
 extern const struct xenbus_driver netfront_driver, blkfront_driver;
 
+/* A netfront's network device (for a test's device, which is not
+ * registered), or NULL. */
+struct xenbus_dev;
+struct netdev;
+struct netdev *netfront_netdev(const struct xenbus_dev *d);
+
 /* The `mac` key, "xx:xx:xx:xx:xx:xx" in hex: 0, or -EINVAL for any other
  * form, a multicast address (bit 0 of the first byte) or all zeroes. */
 int xenfront_parse_mac(const char *s, u8 mac[6]);

@@ -73,6 +73,7 @@ struct xenbus_dev {
     struct waitq wq;
     int backend_state;        /* as last read; -1: unreadable */
     bool connected;
+    bool under_test;          /* xenbus_attach_at's: driven, not registered */
     char state_text[64];
 };
 
@@ -84,14 +85,16 @@ void xenbus_scan(void);
 void xenbus_shutdown(void);
 /* Devices connected now (a save refuses while there are any). */
 unsigned xenbus_connected_count(void);
-/* For tests (selftest plays a backend that never gets there): the
- * device of `type` whose frontend directory is `node` (anywhere the
- * domain may write, with `backend` and `backend-id` keys), connected with
- * these deadlines and not put in the device list: 0, -ETIMEDOUT when the
- * backend stayed short of InitWait or Connected, or another errno;
- * *verdict says it as the device list would. */
+/* For tests (selftest plays the backend): the device of `type` whose
+ * frontend directory is `node` (anywhere the domain may write, with
+ * `backend` and `backend-id` keys), connected with these deadlines; not
+ * put in the device list, and once connected driven but not registered
+ * with its class (a test's device must not become net0). 0 and *dev, or
+ * -ETIMEDOUT when the backend stayed short of InitWait or Connected, or
+ * another errno; *verdict says it as the device list would. A backend
+ * that goes to Closing ends it, and what it took is given back. */
 int xenbus_attach_at(const char *type, const char *node, unsigned backend_ms, unsigned connect_ms,
-                     const char **verdict);
+                     const char **verdict, struct xenbus_dev **dev);
 
 /* For drivers. A key under the frontend's directory (backend false) or
  * the backend's: its length, or a negative errno. */

@@ -181,6 +181,8 @@ static void backend_changed(struct xenstore_watch *w, const char *changed)
         printk("xenbus: %s: the backend went to %s: device stopped\n", d->name, state_name(st));
         d->connected = false;
         d->drv->stop(d);
+        if (d->under_test)   /* registered nowhere: nothing else holds its memory */
+            d->drv->release(d);
         xenbus_write_uint(d, XS_NO_TRANSACTION, "state", XenbusStateClosed);
     }
 }
@@ -361,8 +363,9 @@ static void found(const char *type, const char *id)
 }
 
 int xenbus_attach_at(const char *type, const char *node, unsigned backend_ms, unsigned connect_ms,
-                     const char **verdict)
+                     const char **verdict, struct xenbus_dev **dev)
 {
+    *dev = NULL;
     *verdict = "failed: no such device type";
     const struct xenbus_driver *drv = driver_of(type);
     if (!drv)
@@ -374,9 +377,12 @@ int xenbus_attach_at(const char *type, const char *node, unsigned backend_ms, un
     if (!d || err)
         return d ? err : -ENOSPC;
     d->drv = drv;
+    d->under_test = true;
     ndevs++;
     err = connect(d, backend_ms, connect_ms);
     *verdict = d->state_text;
+    if (!err)
+        *dev = d;
     return err;
 }
 
