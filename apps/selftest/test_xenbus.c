@@ -10,12 +10,15 @@
  * through the grants, the event channel bound), hands the frontend one
  * good frame, then a response whose id no buffer has: the frontend must
  * take the frame and then stop the device rather than believe the id.
+ * The same for blkfront: a read served through the granted segments,
+ * then an answer carrying another id than the request's.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <drivers/xenfront.h>
 #include <proteus/api.h>
+#include <proteus/blockdev.h>
 #include <proteus/errno.h>
 #include <proteus/netdev.h>
 #include <proteus/thread.h>
@@ -278,10 +281,166 @@ static void test_netfront_hostile_backend(void)
     test_pass();
 }
 
+/* ---- a blkif backend ---------------------------------------------------- */
+
+#define RING_SIZE_OF_BLK __CONST_RING_SIZE(blkif, 4096)
+
+struct play_blk {
+    void *ring;
+    grant_handle_t ring_h;
+    evtchn_port_t port;
+    volatile int done;          /* 1: connected, <0: an error */
+    volatile bool wrong_id, stop;
+    volatile unsigned served;
+};
+
+static u8 blk_byte(u64 sector, unsigned j)
+{
+    return (u8)(sector * 7 + j);
+}
+
+/* A read into the request's segments, each mapped through its grant. */
+static int serve_read(const blkif_request_t *q)
+{
+    u8 *win = page();
+    if (!win)
+        return -ENOMEM;
+    u64 sector = q->sector_number;
+    int err = 0;
+    for (unsigned i = 0; i < q->nr_segments && !err; i++) {
+        grant_handle_t h;
+        err = xen_grant_map(xen_domid, q->seg[i].gref, win, false, &h);
+        for (unsigned sct = q->seg[i].first_sect; !err && sct <= q->seg[i].last_sect; sct++, sector++)
+            for (unsigned j = 0; j < SECTOR_SIZE; j++)
+                win[sct * SECTOR_SIZE + j] = blk_byte(sector, j);
+        if (!err)
+            xen_grant_unmap(win, h);
+    }
+    page_free(virt_to_phys_direct(win));
+    return err;
+}
+
+static void *play_blk_backend(void *arg)
+{
+    struct play_blk *p = arg;
+    char v[16], path[96];
+    u64 ring_ref = 0, evtchn = 0;
+    int err = -ETIMEDOUT;
+    for (unsigned i = 0; i < 150 && err; i++) {   /* 3 s for the frontend's Initialised */
+        if (front_key("state", v, sizeof(v)) == 1 && v[0] == '3')
+            err = 0;
+        else
+            sleep_ms(20);
+    }
+    if (!err && front_key("ring-ref", v, sizeof(v)) > 0)
+        ring_ref = strtoull(v, NULL, 10);
+    if (!err && front_key("event-channel", v, sizeof(v)) > 0)
+        evtchn = strtoull(v, NULL, 10);
+    if (!err && (!ring_ref || !evtchn))
+        err = -ENOENT;
+    if (!err)
+        err = (p->ring = page()) ? 0 : -ENOMEM;
+    if (!err)
+        err = xen_grant_map(xen_domid, (grant_ref_t)ring_ref, p->ring, false, &p->ring_h);
+    if (!err)
+        err = xen_evtchn_bind_interdomain(xen_domid, (evtchn_port_t)evtchn, &p->port);
+    static const char *const keys[][2] = { { "sectors", "64" }, { "info", "0" },
+                                           { "sector-size", "512" }, { "state", "4" } };
+    for (unsigned i = 0; i < 4 && !err; i++) {
+        snprintf(path, sizeof(path), "%s/%s", be, keys[i][0]);
+        err = xenstore_write(XS_NO_TRANSACTION, path, keys[i][1]);
+    }
+    p->done = err ? err : 1;
+    if (err)
+        return NULL;
+    /* serve until told to stop: each request answered in place */
+    blkif_sring_t *s = p->ring;
+    RING_IDX cons = 0;
+    while (!p->stop) {
+        RING_IDX prod = s->req_prod;
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        if (cons == prod) {
+            sleep_ms(2);
+            continue;
+        }
+        blkif_request_t q = s->ring[cons % RING_SIZE_OF_BLK].req;
+        int status = q.operation == BLKIF_OP_READ && serve_read(&q) ? BLKIF_RSP_ERROR : BLKIF_RSP_OKAY;
+        blkif_response_t r = { .id = q.id + (p->wrong_id ? 1 : 0), .operation = q.operation,
+                               .status = (int16_t)status };
+        s->ring[cons % RING_SIZE_OF_BLK].rsp = r;
+        cons++;
+        __atomic_thread_fence(__ATOMIC_RELEASE);   /* the response before the index */
+        s->rsp_prod = cons;
+        p->served++;
+        xen_evtchn_send(p->port);
+    }
+    return NULL;
+}
+
+static void test_blkfront_hostile_backend(void)
+{
+    if (!set_up("2", "00:16:3e:00:00:99"))
+        return;
+    unsigned grants_before = xen_grant_free_count();
+    static struct play_blk p;
+    memset((void *)&p, 0, sizeof(p));
+    int err;
+    struct thread *t = thread_create("play-blkback", play_blk_backend, (void *)&p, 8, &err);
+    CHECK(t, "thread_create: %d", err);
+    const char *verdict;
+    struct xenbus_dev *dev;
+    err = xenbus_attach_at("vbd", FE, 3000, 3000, &verdict, &dev);
+    struct blockdev *bd = blkfront_blockdev(dev);
+    static u8 buf[16 * SECTOR_SIZE];
+    int good = -1, bad = -1, after = -1;
+    bool data_ok = false;
+    if (!err && p.done == 1 && bd) {
+        /* 16 sectors from 5: two segments of a bounce page each */
+        good = bd->ops->io(bd, false, 5, buf, 16);
+        data_ok = true;
+        for (unsigned i = 0; i < sizeof(buf); i++)
+            data_ok &= buf[i] == blk_byte(5 + i / SECTOR_SIZE, i % SECTOR_SIZE);
+        p.wrong_id = true;
+        bad = bd->ops->io(bd, false, 0, buf, 1);
+        after = bd->ops->io(bd, false, 0, buf, 1);   /* stopped: no request goes out */
+    }
+    unsigned served = p.served;
+    u64 sectors = bd ? bd->sectors : 0;   /* the close gives the device's memory back */
+    bool read_only = bd && bd->read_only;
+    char path[96];
+    snprintf(path, sizeof(path), "%s/state", be);
+    xenstore_write(XS_NO_TRANSACTION, path, "5");   /* the backend closes */
+    char st[8] = "";
+    for (unsigned i = 0; i < 100 && !(front_key("state", st, sizeof(st)) == 1 && st[0] == '6'); i++)
+        sleep_ms(20);
+    p.stop = true;
+    thread_join(t, NULL);
+    if (p.ring) {
+        xen_grant_unmap(p.ring, p.ring_h);
+        xen_evtchn_close(p.port);
+    }
+    sleep_ms(300);   /* the deferred ends retry every 100 ms */
+    unsigned grants_after = xen_grant_free_count();
+    tear_down();
+    CHECK(err == 0 && p.done == 1 && bd, "attach gave %d (%s); the play backend %d", err, verdict,
+          p.done);
+    CHECK(sectors == 64 && !read_only, "%llu sectors%s", (unsigned long long)sectors,
+          read_only ? ", read-only" : "");
+    CHECK(good == 0 && data_ok, "the good read gave %d, its data %s", good, data_ok ? "right" : "wrong");
+    CHECK(bad == -EIO && after == -EIO && served == 2,
+          "an answer with another id gave %d, the next read %d; %u requests reached the backend",
+          bad, after, served);
+    CHECK(st[0] == '6', "the frontend's state is '%s', not Closed (6)", st);
+    CHECK(grants_after == grants_before, "%u grant references free after, %u before",
+          grants_after, grants_before);
+    test_pass();
+}
+
 const struct test_case xenbus_tests[] = {
     { "xen.xenbus_backend_never_ready", test_backend_never_ready },
     { "xen.xenbus_backend_never_connects", test_backend_never_connects },
     { "xen.xenbus_bad_mac", test_bad_mac },
     { "xen.netfront_hostile_backend", test_netfront_hostile_backend },
+    { "xen.blkfront_hostile_backend", test_blkfront_hostile_backend },
     { NULL, NULL },
 };

@@ -345,6 +345,11 @@ static void bf_stop(struct xenbus_dev *d)
     xen_evtchn_mask(b->port);
 }
 
+struct blockdev *blkfront_blockdev(const struct xenbus_dev *d)
+{
+    return d && d->drv == &blkfront_driver && d->priv ? &((struct blkfront *)d->priv)->bd : NULL;
+}
+
 const struct xenbus_driver blkfront_driver = {
     .type = "vbd",
     .name = "blkfront",

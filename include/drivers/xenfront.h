@@ -18,11 +18,13 @@ struct xenbus_driver;
 extern const struct xenbus_driver *const xenbus_drivers[];
 extern const struct xenbus_driver netfront_driver, blkfront_driver;
 
-/* A netfront's network device (for a test's device, which is not
- * registered), or NULL. */
+/* A netfront's network device, a blkfront's block device (for a test's
+ * device, which is not registered), or NULL. */
 struct xenbus_dev;
 struct netdev;
+struct blockdev;
 struct netdev *netfront_netdev(const struct xenbus_dev *d);
+struct blockdev *blkfront_blockdev(const struct xenbus_dev *d);
 
 /* The `mac` key, "xx:xx:xx:xx:xx:xx" in hex: 0, or -EINVAL for any other
  * form, a multicast address (bit 0 of the first byte) or all zeroes. */
