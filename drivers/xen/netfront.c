@@ -43,6 +43,7 @@ struct netfront {
     struct xenbus_dev *xd;
     netif_tx_front_ring_t tx;
     netif_rx_front_ring_t rx;
+    RING_IDX rx_pushed;
     grant_ref_t tx_ring_ref, rx_ring_ref;
     evtchn_port_t port;
     unsigned vector;
@@ -93,6 +94,7 @@ static void push_rx(struct netfront *nf)
 {
     int kick;
     RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&nf->rx, kick);
+    nf->rx_pushed = nf->rx.req_prod_pvt;   /* what the backend may answer, kept on our side */
     if (kick)
         notify(nf);
 }
@@ -139,7 +141,10 @@ static void service_rx(struct netfront *nf)
     do {
         RING_IDX prod = __atomic_load_n(&nf->rx.sring->rsp_prod, __ATOMIC_RELAXED), n;
         xen_rmb();   /* the responses after the index that says they are there */
-        if (xen_ring_responses(prod, nf->rx.rsp_cons, nf->rx.req_prod_pvt, &n)) {
+        /* held to the requests pushed, not to those posted again in this
+         * loop: the backend has not seen those, and their slots hold our
+         * requests, not its responses */
+        if (xen_ring_responses(prod, nf->rx.rsp_cons, nf->rx_pushed, &n)) {
             fail(nf, "the receive ring's rsp_prod runs ahead of the requests", (long)prod);
             break;
         }
