@@ -290,7 +290,7 @@ struct play_blk {
     grant_handle_t ring_h;
     evtchn_port_t port;
     volatile int done;          /* 1: connected, <0: an error */
-    volatile bool wrong_id, stop;
+    volatile bool wrong_id, silent, stop;
     volatile unsigned served;
 };
 
@@ -359,7 +359,7 @@ static void *play_blk_backend(void *arg)
     while (!p->stop) {
         RING_IDX prod = s->req_prod;
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
-        if (cons == prod) {
+        if (cons == prod || p->silent) {   /* silent: takes requests, answers none */
             sleep_ms(2);
             continue;
         }
@@ -377,42 +377,59 @@ static void *play_blk_backend(void *arg)
     return NULL;
 }
 
-static void test_blkfront_hostile_backend(void)
+/* Connected to a play backend that serves reads, or answers with the
+ * wrong id (wrong_id), or never answers (silent): the reads' results. */
+struct blk_run {
+    int good, bad, after;
+    bool data_ok;
+    u64 sectors;
+    bool read_only;
+    unsigned served;
+    char state;
+    unsigned grants_before, grants_after;
+    int err, done;
+    const char *verdict;
+};
+
+static void blk_run(bool silent, struct blk_run *out)
 {
-    if (!set_up("2", "00:16:3e:00:00:99"))
-        return;
-    unsigned grants_before = xen_grant_free_count();
+    memset(out, 0, sizeof(*out));
+    out->good = out->bad = out->after = -1;
+    out->grants_before = xen_grant_free_count();
     static struct play_blk p;
     memset((void *)&p, 0, sizeof(p));
     int err;
     struct thread *t = thread_create("play-blkback", play_blk_backend, (void *)&p, 8, &err);
-    CHECK(t, "thread_create: %d", err);
-    const char *verdict;
+    if (!t) {
+        out->err = err;
+        return;
+    }
     struct xenbus_dev *dev;
-    err = xenbus_attach_at("vbd", FE, 3000, 3000, &verdict, &dev);
+    out->err = xenbus_attach_at("vbd", FE, 3000, 3000, &out->verdict, &dev);
     struct blockdev *bd = blkfront_blockdev(dev);
     static u8 buf[16 * SECTOR_SIZE];
-    int good = -1, bad = -1, after = -1;
-    bool data_ok = false;
-    if (!err && p.done == 1 && bd) {
+    if (!out->err && p.done == 1 && bd) {
         /* 16 sectors from 5: two segments of a bounce page each */
-        good = bd->ops->io(bd, false, 5, buf, 16);
-        data_ok = true;
+        out->good = bd->ops->io(bd, false, 5, buf, 16);
+        out->data_ok = true;
         for (unsigned i = 0; i < sizeof(buf); i++)
-            data_ok &= buf[i] == blk_byte(5 + i / SECTOR_SIZE, i % SECTOR_SIZE);
-        p.wrong_id = true;
-        bad = bd->ops->io(bd, false, 0, buf, 1);
-        after = bd->ops->io(bd, false, 0, buf, 1);   /* stopped: no request goes out */
+            out->data_ok &= buf[i] == blk_byte(5 + i / SECTOR_SIZE, i % SECTOR_SIZE);
+        p.wrong_id = !silent;
+        p.silent = silent;
+        out->bad = bd->ops->io(bd, false, 0, buf, 1);
+        out->after = bd->ops->io(bd, false, 0, buf, 1);   /* stopped: no request goes out */
     }
-    unsigned served = p.served;
-    u64 sectors = bd ? bd->sectors : 0;   /* the close gives the device's memory back */
-    bool read_only = bd && bd->read_only;
+    out->done = p.done;
+    out->served = p.served;
+    out->sectors = bd ? bd->sectors : 0;   /* the close gives the device's memory back */
+    out->read_only = bd && bd->read_only;
     char path[96];
     snprintf(path, sizeof(path), "%s/state", be);
     xenstore_write(XS_NO_TRANSACTION, path, "5");   /* the backend closes */
     char st[8] = "";
     for (unsigned i = 0; i < 100 && !(front_key("state", st, sizeof(st)) == 1 && st[0] == '6'); i++)
         sleep_ms(20);
+    out->state = st[0];
     p.stop = true;
     thread_join(t, NULL);
     if (p.ring) {
@@ -420,19 +437,51 @@ static void test_blkfront_hostile_backend(void)
         xen_evtchn_close(p.port);
     }
     sleep_ms(300);   /* the deferred ends retry every 100 ms */
-    unsigned grants_after = xen_grant_free_count();
+    out->grants_after = xen_grant_free_count();
     tear_down();
-    CHECK(err == 0 && p.done == 1 && bd, "attach gave %d (%s); the play backend %d", err, verdict,
-          p.done);
-    CHECK(sectors == 64 && !read_only, "%llu sectors%s", (unsigned long long)sectors,
-          read_only ? ", read-only" : "");
-    CHECK(good == 0 && data_ok, "the good read gave %d, its data %s", good, data_ok ? "right" : "wrong");
-    CHECK(bad == -EIO && after == -EIO && served == 2,
+}
+
+/* A read served; then an answer with another id than the request's. */
+static void test_blkfront_hostile_backend(void)
+{
+    if (!set_up("2", "00:16:3e:00:00:99"))
+        return;
+    struct blk_run r;
+    blk_run(false, &r);
+    CHECK(r.err == 0 && r.done == 1, "attach gave %d (%s); the play backend %d", r.err,
+          r.verdict ? r.verdict : "-", r.done);
+    CHECK(r.sectors == 64 && !r.read_only, "%llu sectors%s", (unsigned long long)r.sectors,
+          r.read_only ? ", read-only" : "");
+    CHECK(r.good == 0 && r.data_ok, "the good read gave %d, its data %s", r.good,
+          r.data_ok ? "right" : "wrong");
+    CHECK(r.bad == -EIO && r.after == -EIO && r.served == 2,
           "an answer with another id gave %d, the next read %d; %u requests reached the backend",
-          bad, after, served);
-    CHECK(st[0] == '6', "the frontend's state is '%s', not Closed (6)", st);
-    CHECK(grants_after == grants_before, "%u grant references free after, %u before",
-          grants_after, grants_before);
+          r.bad, r.after, r.served);
+    CHECK(r.state == '6', "the frontend's state is '%c', not Closed (6)", r.state ? r.state : '-');
+    CHECK(r.grants_after == r.grants_before, "%u grant references free after, %u before",
+          r.grants_after, r.grants_before);
+    test_pass();
+}
+
+/* A read served; then none answered: the request's deadline (the test
+ * device's 3 s, a real one's 30 s) stops the device instead of a hang. */
+static void test_blkfront_silent_backend(void)
+{
+    if (!set_up("2", "00:16:3e:00:00:99"))
+        return;
+    struct blk_run r;
+    u64 t0 = proteus_clock_ns();
+    blk_run(true, &r);
+    u64 ms = (proteus_clock_ns() - t0) / 1000000;
+    CHECK(r.err == 0 && r.done == 1 && r.good == 0 && r.data_ok,
+          "attach gave %d (%s); the play backend %d; the good read %d", r.err,
+          r.verdict ? r.verdict : "-", r.done, r.good);
+    CHECK(r.bad == -EIO && r.after == -EIO, "an unanswered read gave %d, the next %d", r.bad,
+          r.after);
+    CHECK(ms < 10000, "it took %llu ms", (unsigned long long)ms);
+    CHECK(r.state == '6', "the frontend's state is '%c', not Closed (6)", r.state ? r.state : '-');
+    CHECK(r.grants_after == r.grants_before, "%u grant references free after, %u before",
+          r.grants_after, r.grants_before);
     test_pass();
 }
 
@@ -442,5 +491,6 @@ const struct test_case xenbus_tests[] = {
     { "xen.xenbus_bad_mac", test_bad_mac },
     { "xen.netfront_hostile_backend", test_netfront_hostile_backend },
     { "xen.blkfront_hostile_backend", test_blkfront_hostile_backend },
+    { "xen.blkfront_silent_backend", test_blkfront_silent_backend },
     { NULL, NULL },
 };

@@ -35,7 +35,7 @@
 #define SEGS BLKIF_MAX_SEGMENTS_PER_REQUEST
 #define SECTORS_PER_PAGE (PAGE_SIZE / SECTOR_SIZE)
 #define VEC_BLKFRONT_BASE 0x78
-#define REQUEST_TIMEOUT_NS 30000000000ULL
+#define REQUEST_TIMEOUT_MS 30000   /* a test's device: its connect deadline instead */
 
 struct blkfront {
     struct blockdev bd;
@@ -132,7 +132,8 @@ static int request(struct blkfront *b, u8 op, u64 sector, u32 sectors)
             return -EIO;
         }
     }
-    u64 deadline = clock_ns() + REQUEST_TIMEOUT_NS;
+    unsigned ms = b->xd->under_test ? b->xd->test_ms : REQUEST_TIMEOUT_MS;
+    u64 deadline = clock_ns() + (u64)ms * 1000000;
     f = spin_lock_irqsave(&b->done_lock);
     bool timed_out = false;
     while (!b->done && !timed_out)
@@ -141,7 +142,8 @@ static int request(struct blkfront *b, u8 op, u64 sector, u32 sectors)
     const char *broken = b->broken;
     spin_unlock_irqrestore(&b->done_lock, f);
     if (timed_out) {
-        stop(b, "a request not answered in 30 s, operation", op);
+        printk("blkfront: %s: no answer in %u ms\n", b->xd->name, ms);
+        stop(b, "a request not answered, operation", op);
         return -EIO;
     }
     const char *why = broken ? broken : xenfront_blkif_check(&rsp, id, op);

@@ -74,6 +74,7 @@ struct xenbus_dev {
     int backend_state;        /* as last read; -1: unreadable */
     bool connected;
     bool under_test;          /* xenbus_attach_at's: driven, not registered */
+    unsigned test_ms;         /* its deadline for each request too (blkfront) */
     char state_text[64];
 };
 
@@ -91,8 +92,9 @@ unsigned xenbus_connected_count(void);
  * put in the device list, and once connected driven but not registered
  * with its class (a test's device must not become net0). 0 and *dev, or
  * -ETIMEDOUT when the backend stayed short of InitWait or Connected, or
- * another errno; *verdict says it as the device list would. A backend
- * that goes to Closing ends it, and what it took is given back. */
+ * another errno; *verdict says it as the device list would. Its
+ * driver's own deadlines (a block request's 30 s) are connect_ms. A
+ * backend that goes to Closing ends it, and what it took is given back. */
 int xenbus_attach_at(const char *type, const char *node, unsigned backend_ms, unsigned connect_ms,
                      const char **verdict, struct xenbus_dev **dev);
 

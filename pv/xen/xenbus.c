@@ -378,6 +378,7 @@ int xenbus_attach_at(const char *type, const char *node, unsigned backend_ms, un
         return d ? err : -ENOSPC;
     d->drv = drv;
     d->under_test = true;
+    d->test_ms = connect_ms;
     ndevs++;
     err = connect(d, backend_ms, connect_ms);
     *verdict = d->state_text;
