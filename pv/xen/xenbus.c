@@ -108,12 +108,12 @@ int xenbus_event_channel(struct xenbus_dev *d, unsigned vector, void (*fn)(void 
 {
     if (vector > 255)
         return -EINVAL;
-    slots[vector] = (struct evtchn_slot){ fn, ctx };
     int err = irq_register(vector, evtchn_event, NULL, d->name);
-    if (err) {
+    if (err) {   /* another's vector: its slot stays as it is */
         printk("xenbus: %s: vector %#x: %s\n", d->name, vector, errno_name(err));
         return err;
     }
+    slots[vector] = (struct evtchn_slot){ fn, ctx };   /* before any port can raise it */
     err = xen_evtchn_alloc_unbound(d->backend_id, port);   /* said by events.c */
     if (!err) {
         err = xen_evtchn_bind_port(*port, vector);
@@ -121,6 +121,10 @@ int xenbus_event_channel(struct xenbus_dev *d, unsigned vector, void (*fn)(void 
             printk("xenbus: %s: binding port %u failed: %s\n", d->name, *port, errno_name(err));
             xen_evtchn_close(*port);
         }
+    }
+    if (err) {
+        irq_unregister(vector);
+        slots[vector] = (struct evtchn_slot){ NULL, NULL };
     }
     return err;
 }
