@@ -252,34 +252,10 @@ static void *page(void)
     return pa ? phys_to_virt(pa) : NULL;
 }
 
-/* The rings, the buffers and their grants, and the event channel. */
-static int nf_setup(struct xenbus_dev *d, const char **state)
+/* The two rings and the buffers, each page granted to the backend once:
+ * the rings and receive pages writable, the transmit pages read-only. */
+static int pages_and_grants(struct netfront *nf, struct xenbus_dev *d, const char **state)
 {
-    if (nfronts == NETDEV_MAX) {
-        *state = "left alone: too many network devices";
-        return -ENOSPC;
-    }
-    struct netfront *nf = &fronts[nfronts];
-    memset(nf, 0, sizeof(*nf));
-    nf->xd = d;
-    d->priv = nf;
-    nf->tx_ring_ref = nf->rx_ring_ref = XENBUS_NO_REF;
-    for (unsigned i = 0; i < RX_BUFS; i++)
-        nf->rx_gref[i] = XENBUS_NO_REF;
-    for (unsigned i = 0; i < TX_BUFS / 2; i++)
-        nf->tx_gref[i] = XENBUS_NO_REF;
-    char mac[24];
-    int n = xenbus_read(d, false, "mac", mac, sizeof(mac));
-    if (n < 0 || xenfront_parse_mac(mac, nf->nd.mac)) {
-        printk("netfront: %s: its mac key is %s%s%s: not a unicast xx:xx:xx:xx:xx:xx\n", d->name,
-               n < 0 ? errno_name(n) : "'", n < 0 ? "" : mac, n < 0 ? "" : "'");
-        *state = "failed: no usable mac key";
-        return -EINVAL;
-    }
-    if (!xenbus_feature(d, "feature-rx-copy")) {
-        *state = "failed: the backend offers no feature-rx-copy";
-        return -ENODEV;
-    }
     netif_tx_sring_t *txs = page();
     netif_rx_sring_t *rxs = page();
     nf->tx.sring = txs;   /* for release, before FRONT_RING_INIT */
@@ -310,6 +286,40 @@ static int nf_setup(struct xenbus_dev *d, const char **state)
         *state = "failed: its pages could not be granted";
         return err;
     }
+    return 0;
+}
+
+/* The rings, the buffers and their grants, and the event channel. */
+static int nf_setup(struct xenbus_dev *d, const char **state)
+{
+    if (nfronts == NETDEV_MAX) {
+        *state = "left alone: too many network devices";
+        return -ENOSPC;
+    }
+    struct netfront *nf = &fronts[nfronts];
+    memset(nf, 0, sizeof(*nf));
+    nf->xd = d;
+    d->priv = nf;
+    nf->tx_ring_ref = nf->rx_ring_ref = XENBUS_NO_REF;
+    for (unsigned i = 0; i < RX_BUFS; i++)
+        nf->rx_gref[i] = XENBUS_NO_REF;
+    for (unsigned i = 0; i < TX_BUFS / 2; i++)
+        nf->tx_gref[i] = XENBUS_NO_REF;
+    char mac[24];
+    int n = xenbus_read(d, false, "mac", mac, sizeof(mac));
+    if (n < 0 || xenfront_parse_mac(mac, nf->nd.mac)) {
+        printk("netfront: %s: its mac key is %s%s%s: not a unicast xx:xx:xx:xx:xx:xx\n", d->name,
+               n < 0 ? errno_name(n) : "'", n < 0 ? "" : mac, n < 0 ? "" : "'");
+        *state = "failed: no usable mac key";
+        return -EINVAL;
+    }
+    if (!xenbus_feature(d, "feature-rx-copy")) {
+        *state = "failed: the backend offers no feature-rx-copy";
+        return -ENODEV;
+    }
+    int err = pages_and_grants(nf, d, state);
+    if (err)
+        return err;
     nf->rx_lock = (spinlock_t)SPINLOCK_INIT;
     nf->tx_lock = (spinlock_t)SPINLOCK_INIT;
     for (u16 i = 0; i < TX_BUFS; i++)
