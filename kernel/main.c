@@ -244,7 +244,9 @@ __noreturn void kernel_main(const struct boot_info *bi)
     irq_enable();
     smp_init();
     /* 9b. The buses the platform has, each device listed and its driver
-     * started (include/proteus/device.h). */
+     * started (include/proteus/device.h). A Xen domU's xenbus is scanned
+     * at step 11 instead, by its personality's start_services: xenstore
+     * answers only a thread that can sleep. */
     if (p->pci) {
         pci_scan();
         virtio_mmio_scan();   /* the devices the command line names */

@@ -9,12 +9,17 @@
 #   vmlinuz         Debian's kernel (the package linux-image-amd64 names)
 #   base.cpio       the initramfs: busybox, the Xen modules dom0 needs
 #                   (xen-evtchn, xen-gntdev, xen-gntalloc, xen-privcmd,
-#                   xenfs), the toolstack's programs with every shared
-#                   library they load, /etc/xen, and /init (below)
+#                   xenfs), the split drivers' backends and what they
+#                   stand on (xen-netback and a bridge, xen-blkback and
+#                   loop devices), the toolstack's programs with every
+#                   shared library they load, /etc/xen with its hotplug
+#                   scripts and the bash they are written in, and /init
+#                   (below)
 # A batch of domU runs is a second cpio archive appended after base.cpio
 # (Linux unpacks both): /batch/run.sh and the images and configs it names.
 # /init loads the modules, mounts xenfs, starts xenstored, xen-init-dom0 and
-# xenconsoled, runs the batch and powers off.
+# xenconsoled, makes the bridge xenbr0 (10.0.0.1/24) that the domUs' vifs
+# join (`vif = [ 'bridge=xenbr0' ]`), runs the batch and powers off.
 #
 # Nothing is installed: the packages are fetched with `apt-get download`
 # and unpacked with dpkg-deb. The result is reused until removed, or until
@@ -53,9 +58,13 @@ ln -s /run "$r/var/run"
 ln -s /run/lock "$r/var/lock"
 
 # The modules dom0 needs for the toolstack, in load order (only xenfs
-# depends on another, xen-privcmd; each is =m in Debian's kernel).
+# depends on another, xen-privcmd; each is =m in Debian's kernel); then
+# the backends of the split drivers, xen-netback and xen-blkback, and
+# what a vif and a vbd stand on here: the bridge (which needs llc and
+# stp) and loop devices for blkback, which serves block devices only.
 : >"$r/lib/modules/order"
-for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs; do
+for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs llc stp bridge xen-netback loop \
+         xen-blkback; do
     ko=$(find "$p/lib/modules/$kver" -name "$m.ko" -o -name "$m.ko.xz" | head -n1)
     [ -n "$ko" ] || { echo "build-xen-dom0-host: no module $m in $kernel_pkg" >&2; exit 1; }
     case $ko in
@@ -94,7 +103,18 @@ copy_libs() {
         copy_libs "$src"
     done
 }
-for b in "$r/$xbin"/* "$r/usr/bin/xenstore"; do
+# The hotplug scripts libxl runs for a vif and a vbd (/etc/xen/scripts/
+# vif-bridge, block) are bash scripts, and take their lock with flock
+# and compare `stat -L -c %D.%i /dev/stdin FILE` (locking.sh; /init
+# makes the /dev/std* links udev would, or the lock is retried for ever),
+# which busybox lacks or formats otherwise: bash, flock and coreutils'
+# stat from this machine (Debian's too). Busybox has the rest of what
+# they call (ip, brctl, losetup, readlink, logger, sed, awk).
+cp /bin/bash "$r/bin/bash"
+cp /usr/bin/flock "$r/usr/bin/flock"
+rm -f "$r/bin/stat"   # busybox's link; coreutils' goes first in PATH anyway
+cp /usr/bin/stat "$r/usr/bin/stat"
+for b in "$r/$xbin"/* "$r/usr/bin/xenstore" "$r/bin/bash" "$r/usr/bin/flock" "$r/usr/bin/stat"; do
     copy_libs "$b"
 done
 cp -L "$(lookup libgcc_s.so.1)" "$r/lib/x86_64-linux-gnu/"
@@ -110,6 +130,11 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mkdir -p /dev/pts
 mount -t devpts devpts /dev/pts   # xenconsoled gives each domU console a pty
+# what udev would make, and the hotplug scripts' locking uses
+ln -s /proc/self/fd /dev/fd
+ln -s /proc/self/fd/0 /dev/stdin
+ln -s /proc/self/fd/1 /dev/stdout
+ln -s /proc/self/fd/2 /dev/stderr
 mkdir -p /run/lock /run/xen /run/xenstored /var/lib/xen /var/log/xen/console
 for m in $(cat /lib/modules/order); do
     insmod /lib/modules/$m.ko || echo "dom0-host: insmod $m failed"
@@ -124,6 +149,9 @@ until xenstore-read -s / >/dev/null 2>&1; do
 done
 xen-init-dom0 >/dev/null || echo "dom0-host: xen-init-dom0 failed"
 xenconsoled --log=guest --log-dir=/var/log/xen/console
+# The bridge the domUs' vifs join (vif-bridge adds each), dom0 at 10.0.0.1
+brctl addbr xenbr0 && ip addr add 10.0.0.1/24 dev xenbr0 && ip link set xenbr0 up \
+    || echo "dom0-host: the bridge xenbr0 could not be made"
 echo "dom0-host: toolstack ready"
 [ -x /batch/run.sh ] && /batch/run.sh
 echo "dom0-host: done"

@@ -30,7 +30,7 @@ void test_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 extern const struct test_case memory_tests[], libc_tests[], time_tests[], platform_tests[],
     irq_tests[], console_tests[], thread_tests[], smp_tests[], ldt_tests[], patch_tests[],
-    xen_tests[], xenstore_tests[], xen_grant_tests[], net_tests[], blk_tests[], kvm_tests[], pthread_tests[],
+    xen_tests[], xenstore_tests[], xen_grant_tests[], xenbus_tests[], net_tests[], blk_tests[], kvm_tests[], pthread_tests[],
     socket_tests[], files_tests[];
 /* Cases that end the machine on purpose (a fault the kernel must report):
  * each runs only when named exactly (`selftest -- NAME`), never in a full

@@ -1,7 +1,9 @@
 /*
  * Network devices (include/proteus/netdev.h) against the network QEMU's
  * user mode gives a guest (slirp: the guest 10.0.2.15, its gateway
- * 10.0.2.2, which answers ARP). The case sends an ARP request for the
+ * 10.0.2.2, which answers ARP), or the addresses the row's ip= and gw=
+ * give (a Xen domU on dom0's bridge: 10.0.0.2, gateway dom0's 10.0.0.1).
+ * The case sends an ARP request for the
  * gateway through the first network device and waits for the reply,
  * which proves a frame went out and one came in (RFC 826). Without a
  * network device each case says SKIP.
@@ -63,7 +65,10 @@ static void test_arp_gateway(void)
     if (!nd)
         return;
     uint8_t my_ip[4], gw[4];
-    CHECK(parse_ip("10.0.2.15", my_ip) && parse_ip("10.0.2.2", gw), "addresses");
+    const char *ip_opt = kernel_option("ip"), *gw_opt = kernel_option("gw");
+    bool given = ip_opt && gw_opt;   /* ip= may carry a prefix: sscanf stops at it */
+    CHECK(parse_ip(given ? ip_opt : "10.0.2.15", my_ip) && parse_ip(given ? gw_opt : "10.0.2.2", gw),
+          "addresses (ip=%s gw=%s)", ip_opt ? ip_opt : "-", gw_opt ? gw_opt : "-");
     memcpy(want_ip, gw, 4);
     replied = 0;
     netdev_set_listener(nd, on_frame, NULL);

@@ -7,6 +7,7 @@
  * call sites of those are still patched to the native instructions.
  */
 #include "xen.h"
+#include <pv/xenbus.h>
 #include <proteus/cmdline.h>
 #include <pv/xen_grant.h>
 #include <pv/xenstore.h>
@@ -75,7 +76,7 @@ static paddr_t xen_page_tables(void)
 }
 
 /* The grant table; a domU's xenstore, its own domain id from it, then
- * what the toolstack asks through it. */
+ * what the toolstack asks through it, and the devices it gave (xenbus). */
 static void xen_start_services(void)
 {
     xen_grant_table_init();
@@ -95,6 +96,7 @@ static void xen_start_services(void)
                n > 0 ? ", " : "", n > 0 ? id : "");
     xen_p2m_frame_list_setup();   /* said if it fails: only xl save needs it */
     xen_control_init();
+    xenbus_scan();   /* the split devices: here, not at step 9b, as xenstore needs threads */
 }
 
 const struct personality xen_pv_personality = {

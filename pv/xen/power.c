@@ -2,7 +2,8 @@
  * Ending a Xen PV domain: SCHEDOP_shutdown, with `crash` for a kernel
  * panic, `reboot` when the toolstack asked for one (pv/xen/control.c)
  * and `poweroff` otherwise, after saying so on the console; a domU first
- * writes the exit status to data/exit-status. For a
+ * closes its split devices (pv/xen/xenbus.c: the backend flushes and lets
+ * go of the grants) and writes the exit status to data/exit-status. For a
  * clean exit dom0 also writes the status to QEMU's isa-debug-exit port,
  * after raising its I/O privilege with PHYSDEVOP_set_iopl (Xen lets dom0
  * use every I/O port it does not keep for itself: xen/arch/x86/dom0_build.c,
@@ -12,6 +13,7 @@
  * what should be seen then.
  */
 #include "xen.h"
+#include <pv/xenbus.h>
 #include <proteus/panic.h>
 #include <proteus/printk.h>
 #include <proteus/shutdown.h>
@@ -20,8 +22,10 @@ static PVOP_ABI __noreturn void xen_exit(int status)
 {
     bool crash = status == PANIC_EXIT_STATUS;
     bool reboot = !crash && shutdown_requested() == SHUTDOWN_KIND_REBOOT;
-    if (!crash)
+    if (!crash) {
+        xenbus_shutdown();                 /* the split devices closed (Closing, Closed) */
         xen_control_exit_status(status);   /* a domU's data/exit-status */
+    }
     printk("proteus: xen: SCHEDOP_shutdown (%s), exit status %d\n",
            crash ? "crash" : reboot ? "reboot" : "poweroff", status);
     if (xen_is_dom0() && !crash) {

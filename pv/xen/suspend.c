@@ -36,6 +36,7 @@
  * one-shot timer again, which only the vCPU itself may do.
  */
 #include "xen.h"
+#include <pv/xenbus.h>
 #include <proteus/errno.h>
 #include <proteus/panic.h>
 #include <proteus/printk.h>
@@ -177,6 +178,16 @@ static void reregister(unsigned cpu)
 
 int xen_suspend(void)
 {
+    /* A connected split device would need its rings, grants and event
+     * channel made again with the new domain's backend after a restore
+     * (a new backend, in the Initialising state); that is not done, so
+     * the save is refused rather than leave the device dead after it. */
+    unsigned devices = xenbus_connected_count();
+    if (devices) {
+        printk("xen: suspend refused: %u split device(s) connected (vif, vbd), and reconnecting "
+               "them after a restore is not supported\n", devices);
+        return -EBUSY;
+    }
     /* vCPU 0 does it, with every other parked */
     u32 was_affinity = thread_affinity(thread_current());
     int err0 = thread_set_affinity(thread_current(), 1u << 0);

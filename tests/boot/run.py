@@ -41,7 +41,8 @@ DEFAULTS = {'machine': 'pc', 'boot': 'multiboot', 'mem': '64', 'accel': 'tcg',
             'expect_tcg': '', 'expect_kvm': '', 'loader': '',
             'patch': '', 'gdb': '', 'cdrom': '', 'command': '', 'smp': '1',
             'xl_memory': '64', 'xl_vcpus': '1', 'xl_actions': '', 'xl_end': 'poweroff',
-            'xl_config': ''}
+            'xl_config': '', 'xl_vif': 'no', 'xl_disk': '0', 'xl_disk_mode': 'w',
+            'xl_disk_check': 'no'}
 FIELDS = set(DEFAULTS) | {'image', 'arch', 'cpu', 'input_after'}
 DEFAULT_CPU = {'x86_64': 'qemu64', 'i386': 'qemu32'}
 # When a row's input is typed if the row sets no input_after: once the
@@ -80,7 +81,7 @@ ENDS = ('status', 'poweroff', 'halt', 'reset')
 # reason code R" (poweroff 0, reboot 1, crash 3) or "has been destroyed".
 XL_ENDS = ('poweroff', 'reboot', 'suspend', 'crash', 'destroy')
 XL_REASON = {'poweroff': 0, 'reboot': 1, 'suspend': 2, 'crash': 3}
-XL_ACTIONS = ('wait', 'xl', 'console', 'store', 'sleep', 'elapsed')
+XL_ACTIONS = ('wait', 'xl', 'console', 'store', 'sleep', 'elapsed', 'sh')
 XL_XEN = {'x86_64': 'xen-4.17.elf', 'i386': 'xen-4.17-pv32.elf'}
 # Under this nested KVM, -cpu host and -cpu max fail ("failed to set MSR 0x10a").
 KVM_CPU = {'max': 'host,-arch-capabilities'}
@@ -270,12 +271,21 @@ def load_table(path, build_dir):
                   'xl_config names a file in the repository, which says memory, vcpus and extra')
             check(all(a.split()[0] in XL_ACTIONS for a in actions),
                   f'xl_actions: each line one of {", ".join(XL_ACTIONS)}')
+            check(t['xl_vif'] in ('yes', 'no'), 'xl_vif must be yes or no')
+            check(t['xl_disk'].isdigit() and int(t['xl_disk']) <= 256, 'xl_disk must be 0-256 (MiB)')
+            check(t['xl_disk_mode'] in ('w', 'r'), 'xl_disk_mode must be w or r')
+            check(t['xl_disk_check'] in ('pattern', 'zero', 'no') and
+                  (t['xl_disk_check'] == 'no' or int(t['xl_disk']) >= 2),
+                  'xl_disk_check must be pattern, zero or no, and a check needs an xl_disk of '
+                  '2 MiB or more')
             expect = regexes(where, 'expect', t['expect'] + '\n' + t['expect_tcg'])
             runs.append(Run(f'{name}-tcg', arch, image, 'tcg', [], timeout, status, expect, reject,
                             xl={'name': 'px-' + name, 'memory': t['xl_memory'],
                                 'vcpus': t['xl_vcpus'], 'args': t['append'],
                                 'actions': actions, 'end': t['xl_end'],
-                                'config': t['xl_config']}))
+                                'config': t['xl_config'], 'vif': t['xl_vif'] == 'yes',
+                                'disk': int(t['xl_disk']), 'disk_mode': t['xl_disk_mode'],
+                                'disk_check': t['xl_disk_check']}))
             continue
         for accel in ('tcg', 'kvm') if t['accel'] == 'both' else (t['accel'],):
             expect = regexes(where, 'expect', t['expect'] + '\n' + t['expect_' + accel])
@@ -1145,7 +1155,8 @@ def run_xl(runs, build_dir):
                                 '--args', r.xl['args']], capture_output=True, text=True)
             if p.returncode:
                 raise TableError(f'{r.name}: mkxl failed: {(p.stdout + p.stderr).strip()}')
-            jobs.append({'cfg': cfg, 'actions': r.xl['actions'], 'timeout': int(r.timeout)})
+            jobs.append({'cfg': cfg, 'actions': r.xl['actions'], 'timeout': int(r.timeout),
+                         'vif': r.xl['vif'], 'disk': r.xl['disk'], 'disk_mode': r.xl['disk_mode']})
         print(f'XL    dom0 host ({arch}): {len(group)} domain(s) in one boot', flush=True)
         t0 = time.monotonic()
         rc, text = xl_host.run_host(arch, jobs)
@@ -1189,6 +1200,20 @@ def fold_counting(lines):
     return out
 
 
+def disk_sha256(mib, pattern):
+    """The sha256 of a zeroed disk of `mib` MiB, holding blk_image.py's
+    pattern and nothing else if `pattern` (what selftest's blk.write_read
+    leaves)."""
+    import hashlib
+    spec = importlib.util.spec_from_file_location('blk_image', os.path.join(REPO, 'tests', 'boot', 'blk_image.py'))
+    blk = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(blk)
+    disk = bytearray(mib << 20)
+    if pattern:
+        disk[blk.BASE * blk.SECTOR:blk.BASE * blk.SECTOR + len(blk.expected())] = blk.expected()
+    return hashlib.sha256(disk).hexdigest()
+
+
 def judge_xl(run, part, secs):
     """An xl run's verdict from its part of the dom0 host's output: how
     the domain ended (xl_end), the exit status it left in xenstore
@@ -1214,6 +1239,16 @@ def judge_xl(run, part, secs):
     elif got != str(run.status):
         why.append(f'data/exit-status is {got}, expected {run.status}')
     why += [f'host: {l}' for l in re.findall(r'^xl_host: (?:no \d+ line|the domain did not end).*$', part, re.M)]
+    if run.xl['disk_check'] != 'no':   # the disk against what the row says it must hold
+        pattern = run.xl['disk_check'] == 'pattern'
+        what = "blk_image.py's pattern and nothing else" if pattern else 'zeroes only'
+        m = re.search(r'^disk-sha256: ([0-9a-f]{64})$', part, re.M)
+        if not m:
+            why.append('dom0 printed no disk-sha256 of the domain\'s disk')
+        elif m.group(1) != disk_sha256(run.xl['disk'], pattern):
+            why.append(f'the {run.xl["disk"]} MiB disk does not hold {what} (sha256 {m.group(1)})')
+        else:
+            part += f'\nblk_image: the {run.xl["disk"]} MiB disk holds {what} (sha256 matches)'
     why += [f'missing /{rx.pattern}/' for rx in run.expect if not rx.search(part)]
     why += [f'rejected /{rx.pattern}/ found' for rx in run.reject if rx.search(part)]
     return Result('FAIL' if why else 'PASS', secs, '; '.join(why), part)

@@ -15,9 +15,16 @@ xenconsoled logged it.
            xl_host.py ARCH --jobs FILE
 
 With CFGs, each domain is created and waited for. With --jobs, FILE is a
-JSON list of {"cfg": path, "actions": [action...], "timeout": seconds};
-tests/boot/run.py writes it from the boot table's xl rows. An action is
-one of:
+JSON list of {"cfg": path, "actions": [action...], "timeout": seconds,
+"vif": bool, "disk": MiB, "disk_mode": "w" or "r", "pre": [line...]};
+tests/boot/run.py writes it from the boot table's xl rows. "vif" gives
+the domain a network interface on dom0's bridge xenbr0 (dom0 is
+10.0.0.1/24 there); "disk" a zeroed disk of that size as xvda
+(read-only with "disk_mode": "r"), a loop device in dom0 (blkback
+serves block devices only), whose sha256 is printed once the domain is
+gone ("disk-sha256: H"); "pre", dom0's shell lines before the domain
+is created, is for debugging by hand (set -x in a hotplug script). An
+action is one of:
 
     wait [N] REGEX   until the console has N (default 1) lines matching
                      the extended regex (grep -E); if it never does
@@ -27,6 +34,8 @@ one of:
                      \\n, \\003), through the pty xenconsoled gives it
     store KEY VALUE  xenstore-write KEY under the domain's own path
     sleep SECONDS
+    sh COMMAND       run a shell command in dom0 (ping 10.0.0.2...); its
+                     output, then "sh: exit status N"
     elapsed LABEL    print "xl_host: elapsed LABEL S": dom0's seconds since
                      the domain's `xl create` began (/proc/uptime: 10 ms)
 
@@ -62,6 +71,12 @@ FUNCTIONS = r'''
 wait_console() {
     n=0
     while [ $n -lt $(($3 * 20)) ]; do
+        # the domain gone, and no xl create left to bring it (an xl save
+        # ends xl create; xl restore brings the domain back): no use waiting
+        if [ $((n % 20)) = 19 ] && ! kill -0 $xlpid 2>/dev/null && ! domid_of "$NAME" >/dev/null; then
+            echo "xl_host: no $1 line(s) matching /$2/: the domain is gone"
+            return 1
+        fi
         c=$(tr -d '\r' 2>/dev/null < "$LOG" | grep -cE -- "$2")
         [ "${c:-0}" -ge "$1" ] && return 0
         sleep 0.05
@@ -103,6 +118,8 @@ def action_lines(action, name, secs):
                 f'{shlex.quote(value)}']
     if verb == 'sleep':
         return [f'sleep {float(rest):g}']
+    if verb == 'sh':
+        return [f'echo "\\$ "{shlex.quote(rest)}', f'( {rest} ) 2>&1; echo "sh: exit status $?"']
     if verb == 'elapsed':
         return [f'echo "xl_host: elapsed {rest} $(awk "BEGIN {{ print $(uptime_now) - $T0 }}")"']
     raise SystemExit(f'xl_host: unknown action {action!r}')
@@ -129,11 +146,24 @@ def batch_archive(jobs, root):
         secs = int(job.get('timeout', DOMAIN_SECS))
         log = LOG.format(name=name)
         q = shlex.quote(name)
-        lines += [f'echo "== domU {i}: {os.path.basename(job["cfg"])} ({name})"',
-                  f'LOG={log}',
+        # devices, as xl create's overriding settings (xl.cfg(5): vif, disk)
+        dev_vars = ''
+        lines += [f'echo "== domU {i}: {os.path.basename(job["cfg"])} ({name})"']
+        if job.get('vif'):
+            dev_vars += ' \'vif=["bridge=xenbr0"]\''
+        if job.get('disk'):
+            mib = int(job['disk'])
+            lines += [f'truncate -s {mib}M /tmp/disk.{i}',
+                      'loop=$(losetup -f) && losetup "$loop" ' + f'/tmp/disk.{i} && '
+                      'echo "xl_host: disk xvda is $loop, ' + f'{mib} MiB" || echo "xl_host: no loop device"']
+            mode = job.get('disk_mode', 'w')
+            dev_vars += ' "disk=[\\"phy:$loop,xvda,' + mode + '\\"]"'
+        lines += job.get('pre', [])   # dom0 commands before the domain (debugging)
+        lines += [f'LOG={log}',
+                  f'NAME={q}',
                   'T0=$(uptime_now)',
                   # xl create -F stays until the domain is gone (or preserved)
-                  f'( timeout {secs} xl create -F /batch/{i}.cfg > /tmp/xl.{i} 2>&1; '
+                  f'( timeout {secs} xl create -F /batch/{i}.cfg{dev_vars} > /tmp/xl.{i} 2>&1; '
                   f'echo "xl: exit status $?" >> /tmp/xl.{i} ) &',
                   'xlpid=$!',
                   'for attempt in 1; do', '    :']
@@ -150,7 +180,12 @@ def batch_archive(jobs, root):
                   '    xl destroy "$id"',
                   'else',
                   '    echo "exit-status: gone (the domain was destroyed)"',
-                  'fi',
+                  'fi']
+        if job.get('disk'):   # what the domain left on its disk, once blkback let go
+            lines += ['sleep 1; losetup -d "$loop" || echo "xl_host: $loop still busy"',
+                      f'echo "disk-sha256: $(sha256sum < /tmp/disk.{i} | cut -d" " -f1)"',
+                      f'rm -f /tmp/disk.{i}']
+        lines += [
                   f'echo "== console of {name}"',
                   f'cat {log} 2>&1',
                   f'rm -f {log}',

@@ -631,13 +631,36 @@ def lwip_input():
     }
 
 
+# ---------------------------------------------------------------- xenfront --
+# a selector (0 mac, 1 state, 2 netif rx, 3 netif tx, 4 blkif), then its
+# input: a string, or nbufs, a byte per buffer (posted if odd) and
+# responses, or the id and operation in flight and responses
+def xenfront():
+    def rx(id, offset, flags, status): return u16(id) + u16(offset) + u16(flags) + u16(status)
+    def tx(id, status): return u16(id) + u16(status)
+    def blk(id, op, status):   # struct blkif_response: id, operation, pad, status, pad
+        return u64(id) + u8(op) + b"\0" + u16(status) + b"\0" * 4
+    return {
+        "mac": b"\x00" + b"00:16:3e:7c:43:82",
+        "mac-multicast": b"\x00" + b"01:00:5e:00:00:01",
+        "mac-short": b"\x00" + b"00:16:3e:7c:43",
+        "state-connected": b"\x01" + b"4",
+        "state-out-of-range": b"\x01" + b"9",
+        "rx-good-and-bad": b"\x02" + u8(4) + b"\x01\x01\x00\x01" + rx(1, 0, 0, 1514) +
+                           rx(2, 0, 0, 60) + rx(3, 4000, 0, 200) + rx(0, 0, 0, -1) + rx(9, 0, 0, 60),
+        "tx-good-and-bad": b"\x03" + u8(2) + b"\x01\x00" + tx(0, 0) + tx(1, 0) + tx(0, 1) + tx(2, -2),
+        "blkif": b"\x04" + u64(42) + u8(1) + blk(42, 1, 0) + blk(41, 1, 0) + blk(42, 0, 0) +
+                 blk(42, 1, 5),
+    }
+
+
 HARNESSES = {
     "cmdline": cmdline, "memmap": memmap, "madt": madt, "hypervisor": hypervisor,
     "vmi_rom": vmi_rom, "ldt_desc": ldt_desc, "xen_console_ring": xen_console_ring,
     "multiboot": multiboot, "pvh": pvh, "xen_start_info": xen_start_info, "acpi": acpi,
     "pvclock": pvclock, "xenstore": xenstore, "virtio_mmio": virtio_mmio,
     "pci_mcfg": pci_mcfg, "ipv4_parse": ipv4_parse, "http_request": http_request,
-    "ustar": ustar, "lwip_input": lwip_input,
+    "ustar": ustar, "lwip_input": lwip_input, "xenfront": xenfront,
 }
 
 
