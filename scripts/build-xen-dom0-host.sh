@@ -114,7 +114,11 @@ cp /bin/bash "$r/bin/bash"
 cp /usr/bin/flock "$r/usr/bin/flock"
 rm -f "$r/bin/stat"   # busybox's link; coreutils' goes first in PATH anyway
 cp /usr/bin/stat "$r/usr/bin/stat"
-for b in "$r/$xbin"/* "$r/usr/bin/xenstore" "$r/bin/bash" "$r/usr/bin/flock" "$r/usr/bin/stat"; do
+# curl, with which the xl-httpd rows fetch pages from a domU as a user
+# would (scripts/install-deps.sh installs it here)
+cp /usr/bin/curl "$r/usr/bin/curl"
+for b in "$r/$xbin"/* "$r/usr/bin/xenstore" "$r/bin/bash" "$r/usr/bin/flock" "$r/usr/bin/stat" \
+    "$r/usr/bin/curl"; do
     copy_libs "$b"
 done
 cp -L "$(lookup libgcc_s.so.1)" "$r/lib/x86_64-linux-gnu/"

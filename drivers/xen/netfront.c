@@ -23,6 +23,7 @@
 #include <arch/cpu.h>
 #include <drivers/xenfront.h>
 #include <proteus/errno.h>
+#include <proteus/ipv4.h>
 #include <proteus/format.h>
 #include <proteus/netdev.h>
 #include <proteus/printk.h>
@@ -312,6 +313,24 @@ static int nf_setup(struct xenbus_dev *d, const char **state)
                n < 0 ? errno_name(n) : "'", n < 0 ? "" : mac, n < 0 ? "" : "'");
         *state = "failed: no usable mac key";
         return -EINVAL;
+    }
+    /* The address the toolstack gives the vif (xl's vif ip=, which libxl
+     * writes to the backend's `ip` key: Xen's docs/misc/
+     * xl-network-configuration.pandoc): a blank-separated list, of which
+     * the stack takes the first in place of DHCP. */
+    char ip[64];
+    n = xenbus_read(d, true, "ip", ip, sizeof(ip));
+    if (n > 0) {
+        size_t len = 0;
+        while (ip[len] && ip[len] != ' ')
+            len++;
+        ip[len] = '\0';
+        u32 a;
+        int prefix;
+        if (len < sizeof(nf->nd.platform_ip) && !ipv4_parse(ip, &a, &prefix))
+            memcpy(nf->nd.platform_ip, ip, len + 1);
+        else
+            printk("netfront: %s: the backend's ip key '%s' is no a.b.c.d[/prefix]: ignored\n", d->name, ip);
     }
     if (!xenbus_feature(d, "feature-rx-copy")) {
         *state = "failed: the backend offers no feature-rx-copy";

@@ -1,5 +1,5 @@
 /*
- * IPv4 addresses from the command line (net/ipv4_parse.c).
+ * IPv4 addresses from the command line (lib/ipv4_parse.c).
  */
 #ifndef PROTEUS_IPV4_H
 #define PROTEUS_IPV4_H

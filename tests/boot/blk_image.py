@@ -28,6 +28,16 @@ def dev_expected():
     return bytes(out)
 
 
+def image(size):
+    """A whole disk of `size` bytes as the guest leaves it: zeroes, and
+    both patterns (the xl rows compare dom0's sha256 of the disk with
+    this one's)."""
+    disk = bytearray(size)
+    disk[BASE * SECTOR:(BASE + COUNT) * SECTOR] = expected()
+    disk[DEV_OFF:DEV_OFF + DEV_LEN] = dev_expected()
+    return bytes(disk)
+
+
 def main(argv):
     if len(argv) >= 3 and argv[1] == 'make':
         with open(argv[2], 'wb') as f:

@@ -271,7 +271,8 @@ def load_table(path, build_dir):
                   'xl_config names a file in the repository, which says memory, vcpus and extra')
             check(all(a.split()[0] in XL_ACTIONS for a in actions),
                   f'xl_actions: each line one of {", ".join(XL_ACTIONS)}')
-            check(t['xl_vif'] in ('yes', 'no'), 'xl_vif must be yes or no')
+            check(t['xl_vif'] in ('yes', 'no') or re.fullmatch(r'ip=\d+\.\d+\.\d+\.\d+', t['xl_vif']),
+                  'xl_vif must be yes, no or ip=A.B.C.D')
             check(t['xl_disk'].isdigit() and int(t['xl_disk']) <= 256, 'xl_disk must be 0-256 (MiB)')
             check(t['xl_disk_mode'] in ('w', 'r'), 'xl_disk_mode must be w or r')
             check(t['xl_disk_check'] in ('pattern', 'zero', 'no') and
@@ -283,7 +284,8 @@ def load_table(path, build_dir):
                             xl={'name': 'px-' + name, 'memory': t['xl_memory'],
                                 'vcpus': t['xl_vcpus'], 'args': t['append'],
                                 'actions': actions, 'end': t['xl_end'],
-                                'config': t['xl_config'], 'vif': t['xl_vif'] == 'yes',
+                                'config': t['xl_config'],
+                                'vif': t['xl_vif'] if t['xl_vif'].startswith('ip=') else t['xl_vif'] == 'yes',
                                 'disk': int(t['xl_disk']), 'disk_mode': t['xl_disk_mode'],
                                 'disk_check': t['xl_disk_check']}))
             continue
@@ -1202,16 +1204,13 @@ def fold_counting(lines):
 
 def disk_sha256(mib, pattern):
     """The sha256 of a zeroed disk of `mib` MiB, holding blk_image.py's
-    pattern and nothing else if `pattern` (what selftest's blk.write_read
-    leaves)."""
+    patterns and nothing else if `pattern` (what selftest's blk.write_read
+    and blk.dev_node leave)."""
     import hashlib
     spec = importlib.util.spec_from_file_location('blk_image', os.path.join(REPO, 'tests', 'boot', 'blk_image.py'))
     blk = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(blk)
-    disk = bytearray(mib << 20)
-    if pattern:
-        disk[blk.BASE * blk.SECTOR:blk.BASE * blk.SECTOR + len(blk.expected())] = blk.expected()
-    return hashlib.sha256(disk).hexdigest()
+    return hashlib.sha256(blk.image(mib << 20) if pattern else bytes(mib << 20)).hexdigest()
 
 
 def judge_xl(run, part, secs):

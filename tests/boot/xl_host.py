@@ -16,10 +16,11 @@ xenconsoled logged it.
 
 With CFGs, each domain is created and waited for. With --jobs, FILE is a
 JSON list of {"cfg": path, "actions": [action...], "timeout": seconds,
-"vif": bool, "disk": MiB, "disk_mode": "w" or "r", "pre": [line...]};
+"vif": bool or settings, "disk": MiB, "disk_mode": "w" or "r", "pre": [line...]};
 tests/boot/run.py writes it from the boot table's xl rows. "vif" gives
 the domain a network interface on dom0's bridge xenbr0 (dom0 is
-10.0.0.1/24 there); "disk" a zeroed disk of that size as xvda
+10.0.0.1/24 there), with more of the vif's settings when it is a string
+("ip=10.0.0.3"); "disk" a zeroed disk of that size as xvda
 (read-only with "disk_mode": "r"), a loop device in dom0 (blkback
 serves block devices only), whose sha256 is printed once the domain is
 gone ("disk-sha256: H"); "pre", dom0's shell lines before the domain
@@ -150,7 +151,10 @@ def batch_archive(jobs, root):
         dev_vars = ''
         lines += [f'echo "== domU {i}: {os.path.basename(job["cfg"])} ({name})"']
         if job.get('vif'):
-            dev_vars += ' \'vif=["bridge=xenbr0"]\''
+            # a string is more of the vif's settings (xl-network-configuration:
+            # ip=, which libxl writes to the backend's xenstore directory)
+            more = ',' + job['vif'] if isinstance(job['vif'], str) else ''
+            dev_vars += f' \'vif=["bridge=xenbr0{more}"]\''
         if job.get('disk'):
             mib = int(job['disk'])
             lines += [f'truncate -s {mib}M /tmp/disk.{i}',

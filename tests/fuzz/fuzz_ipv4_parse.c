@@ -1,5 +1,5 @@
 /*
- * net/ipv4_parse.c, the ip=, gw= and dns= values of the command line.
+ * lib/ipv4_parse.c, the ip=, gw= and dns= values of the command line.
  *
  * Input: a flags byte (bit 0: ask for a prefix), then the value up to its
  * first NUL.
@@ -8,7 +8,7 @@
  * gives the value again whenever the value had no leading zeros; on -1
  * the outputs are untouched; nothing is read past the value (ASan).
  */
-/* fuzz-sources: net/ipv4_parse.c */
+/* fuzz-sources: lib/ipv4_parse.c */
 #include "fuzz.h"
 
 #include <proteus/ipv4.h>

@@ -1,7 +1,7 @@
 /*
- * net/ipv4_parse.c: the ip=, gw= and dns= values of the command line.
+ * lib/ipv4_parse.c: the ip=, gw= and dns= values of the command line.
  */
-/* unit-sources: net/ipv4_parse.c */
+/* unit-sources: lib/ipv4_parse.c */
 #include "unit.h"
 
 #include <proteus/ipv4.h>
