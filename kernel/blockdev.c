@@ -7,6 +7,7 @@
 #include <proteus/errno.h>
 #include <proteus/format.h>
 #include <proteus/printk.h>
+#include <proteus/string.h>
 
 static struct blockdev *devs[BLOCKDEV_MAX];
 static unsigned ndevs;
@@ -77,4 +78,16 @@ int blockdev_flush(struct blockdev *bd)
     else if (err == -EIO)
         bd->errors++;
     return err;
+}
+
+void blockdev_bounce_copy(u8 *const *pages, u8 *buf, u32 sectors, bool to_pages)
+{
+    const u32 per_page = PAGE_SIZE / SECTOR_SIZE;
+    for (u32 i = 0; i < sectors; i += per_page) {
+        size_t bytes = (size_t)(sectors - i < per_page ? sectors - i : per_page) * SECTOR_SIZE;
+        if (to_pages)
+            memcpy(pages[i / per_page], buf + (size_t)i * SECTOR_SIZE, bytes);
+        else
+            memcpy(buf + (size_t)i * SECTOR_SIZE, pages[i / per_page], bytes);
+    }
 }

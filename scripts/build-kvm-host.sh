@@ -27,21 +27,16 @@
 #   usage: build-kvm-host.sh <outdir>
 set -eu
 
-mkdir -p "$1"
-out=$(cd "$1" && pwd)
 self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 repo=$(dirname "$(dirname "$self")")
 stamp_src=$repo/tests/boot/kvm-host/stamp.c
 lib=$(dirname "$self")/debian-initramfs.sh
 me=build-kvm-host
-sum=$(cat "$self" "$stamp_src" "$lib" | sha256sum | cut -d' ' -f1)
-stamp=$out/.built
-[ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] && exit 0
-
-echo "  KVMHOST Debian's kernel, busybox and this machine's QEMU, for the nested KVM rows"
-rm -rf "${out:?}"/*
 # shellcheck source=scripts/debian-initramfs.sh
 . "$lib"
+build_once "$1" "$stamp_src"
+
+echo "  KVMHOST Debian's kernel, busybox and this machine's QEMU, for the nested KVM rows"
 fetch_debian busybox-static
 
 r=$out/root

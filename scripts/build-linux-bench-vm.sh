@@ -34,23 +34,14 @@
 #   usage: build-linux-bench-vm.sh <outdir>
 set -eu
 
-mkdir -p "$1"
-out=$(cd "$1" && pwd)
 self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 lib=$(dirname "$self")/debian-initramfs.sh
 me=build-linux-bench-vm
-sum=$(cat "$self" "$lib" | sha256sum | cut -d' ' -f1)
-stamp=$out/.built
-[ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] && exit 0
-# One build at a time: the HTTP and block benches may both ask for it.
-exec 9>"$(dirname "$out")/.$(basename "$out").lock"
-flock 9
-[ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] && exit 0
-
-echo "  LINUXVM Debian's kernel and busybox, the Linux peer of the HTTP and block benches"
-rm -rf "${out:?}"/*
 # shellcheck source=scripts/debian-initramfs.sh
 . "$lib"
+build_once "$1"
+
+echo "  LINUXVM Debian's kernel and busybox, the Linux peer of the HTTP and block benches"
 fetch_debian busybox-static
 
 r=$out/root

@@ -28,24 +28,14 @@
 #   usage: build-xen-dom0-host.sh <outdir>
 set -eu
 
-mkdir -p "$1"
-out=$(cd "$1" && pwd)
 self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 lib=$(dirname "$self")/debian-initramfs.sh
 me=build-xen-dom0-host
-sum=$(cat "$self" "$lib" | sha256sum | cut -d' ' -f1)
-stamp=$out/.built
-[ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] && exit 0
-# One build at a time (the boot runner starts a host per arch side by
-# side): a second caller waits here for the first, then finds the stamp.
-exec 9>"$(dirname "$out")/.$(basename "$out").lock"
-flock 9
-[ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] && exit 0
-
-echo "  DOM0    Debian's kernel, busybox and Xen's toolstack, for the domU rows"
-rm -rf "${out:?}"/*
 # shellcheck source=scripts/debian-initramfs.sh
 . "$lib"
+build_once "$1"
+
+echo "  DOM0    Debian's kernel, busybox and Xen's toolstack, for the domU rows"
 fetch_debian busybox-static xen-utils-4.17 xen-utils-common xenstore-utils libxenmisc4.17 \
     libxenstore4 libxencall1 libxenevtchn1 libxenforeignmemory1 libxengnttab1 libxentoollog1 \
     libxentoolcore1 libxendevicemodel1 libxenhypfs1 libyajl2

@@ -1,7 +1,27 @@
 # Sourced by the scripts that build Linux test hosts from Debian packages
-# (build-kvm-host.sh, build-xen-dom0-host.sh): fetching packages without
-# installing them, a busybox root, and packing it. Each caller sets `out`
-# (its output folder) and `me` (its name, for messages) first.
+# (build-kvm-host.sh, build-xen-dom0-host.sh, build-linux-bench-vm.sh):
+# the cache check, fetching packages without installing them, a busybox
+# root, and packing it. Each caller sets `self` (its own path), `lib`
+# (this file's) and `me` (its name, for messages), then calls build_once.
+
+# Start a build into $1: the caller ends here (exit 0) when the stamp
+# there says these same sources were built already (the caller, this file
+# and the other files named, $2...: their checksum is the stamp); else one
+# build at a time (the boot runner starts hosts side by side: a second
+# caller waits for the first, then finds the stamp), and $1 emptied. Sets
+# out (absolute), sum and stamp; the caller writes $sum to $stamp last.
+build_once() {
+    mkdir -p "$1"
+    out=$(cd "$1" && pwd)
+    shift
+    sum=$(cat "$self" "$lib" "$@" | sha256sum | cut -d' ' -f1)
+    stamp=$out/.built
+    [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] && exit 0
+    exec 9>"$(dirname "$out")/.$(basename "$out").lock"
+    flock 9
+    [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] && exit 0
+    rm -rf "${out:?}"/*
+}
 
 # Fetch Debian's kernel (the package linux-image-amd64 names) and the
 # packages named, with apt lists of our own (a fresh machine or container

@@ -201,14 +201,10 @@ static int vblk_io(struct blockdev *bd, bool write, u64 sector, void *buf, u32 c
             nseg = i + 1;
         }
         if (write)
-            for (u32 i = 0; i < n; i += SECTORS_PER_PAGE)
-                memcpy(b->bounce[i / SECTORS_PER_PAGE], p + i * SECTOR_SIZE,
-                       (n - i < SECTORS_PER_PAGE ? n - i : SECTORS_PER_PAGE) * SECTOR_SIZE);
+            blockdev_bounce_copy(b->bounce, p, n, true);
         err = request(b, write ? T_OUT : T_IN, sector, n, seg, nseg);
         if (!err && !write)
-            for (u32 i = 0; i < n; i += SECTORS_PER_PAGE)
-                memcpy(p + i * SECTOR_SIZE, b->bounce[i / SECTORS_PER_PAGE],
-                       (n - i < SECTORS_PER_PAGE ? n - i : SECTORS_PER_PAGE) * SECTOR_SIZE);
+            blockdev_bounce_copy(b->bounce, p, n, false);
         p += n * SECTOR_SIZE;
         sector += n;
         count -= n;

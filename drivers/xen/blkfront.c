@@ -167,14 +167,10 @@ static int bf_io(struct blockdev *bd, bool write, u64 sector, void *buf, u32 cou
     while (count && !err) {
         u32 n = count > SEGS * SECTORS_PER_PAGE ? SEGS * SECTORS_PER_PAGE : count;
         if (write)
-            for (u32 i = 0; i < n; i += SECTORS_PER_PAGE)
-                memcpy(b->bounce[i / SECTORS_PER_PAGE], p + i * SECTOR_SIZE,
-                       (n - i < SECTORS_PER_PAGE ? n - i : SECTORS_PER_PAGE) * SECTOR_SIZE);
+            blockdev_bounce_copy(b->bounce, p, n, true);
         err = request(b, write ? BLKIF_OP_WRITE : BLKIF_OP_READ, sector, n);
         if (!err && !write)
-            for (u32 i = 0; i < n; i += SECTORS_PER_PAGE)
-                memcpy(p + i * SECTOR_SIZE, b->bounce[i / SECTORS_PER_PAGE],
-                       (n - i < SECTORS_PER_PAGE ? n - i : SECTORS_PER_PAGE) * SECTOR_SIZE);
+            blockdev_bounce_copy(b->bounce, p, n, false);
         p += n * SECTOR_SIZE;
         sector += n;
         count -= n;

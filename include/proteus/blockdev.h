@@ -40,4 +40,9 @@ int blockdev_read(struct blockdev *bd, u64 sector, void *buf, u32 count);
 int blockdev_write(struct blockdev *bd, u64 sector, const void *buf, u32 count);
 int blockdev_flush(struct blockdev *bd);
 
+/* For drivers that move data through bounce pages of their own: copy
+ * `sectors` sectors between the flat buffer `buf` and the pages (each
+ * PAGE_SIZE, in order), into the pages when `to_pages`, else out. */
+void blockdev_bounce_copy(u8 *const *pages, u8 *buf, u32 sectors, bool to_pages);
+
 #endif

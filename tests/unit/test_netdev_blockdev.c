@@ -103,3 +103,19 @@ TEST(blockdev_refuses_bad_ranges)
     CHECK_EQ(bd.reads, 4);
     CHECK_EQ(bd.writes, 4);
 }
+
+TEST(blockdev_bounce_copy_crosses_pages)
+{
+    /* 9 sectors: a whole page and one sector of the next, and back */
+    static u8 page0[PAGE_SIZE], page1[PAGE_SIZE], flat[9 * SECTOR_SIZE], back[9 * SECTOR_SIZE];
+    u8 *const pages[] = { page0, page1 };
+    for (unsigned i = 0; i < sizeof(flat); i++)
+        flat[i] = (u8)(i * 7 + 1);
+    memset(page1, 0xee, sizeof(page1));
+    blockdev_bounce_copy(pages, flat, 9, true);
+    CHECK_MEMEQ(page0, flat, PAGE_SIZE);
+    CHECK_MEMEQ(page1, flat + PAGE_SIZE, SECTOR_SIZE);
+    CHECK_EQ(page1[SECTOR_SIZE], 0xee);   /* nothing beyond the last sector */
+    blockdev_bounce_copy(pages, back, 9, false);
+    CHECK_MEMEQ(back, flat, sizeof(flat));
+}
