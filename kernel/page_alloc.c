@@ -40,8 +40,33 @@ static paddr_t place_bitmap(const struct memmap *m, size_t bytes)
     return 0;
 }
 
+/* Whether the image [lo, hi) fits the machine: inside the memory the map
+ * knows, and no region that is not RAM begins inside it (a loader that
+ * sets the image's own range aside, as Xen's start info does, makes a
+ * reserved region that begins where the image does: that one is fine). */
+static bool image_fits(const struct memmap *m, paddr_t lo, paddr_t hi)
+{
+    paddr_t top = 0;
+    for (unsigned i = 0; i < m->n; i++) {
+        const struct mem_region *r = &m->r[i];
+        top = MAX(top, r->base + r->len);
+        if (r->type != MEM_USABLE && r->base > lo && r->base < hi)
+            return false;
+    }
+    return hi <= top;
+}
+
 void page_alloc_init(const struct memmap *m)
 {
+    /* The loader put the image where the ELF says and cleared its BSS
+     * without asking the memory map: on a machine too small for it the
+     * BSS runs into firmware tables or past RAM, and nothing after this
+     * point could be trusted. */
+    paddr_t img_lo = (uintptr_t)__image_start, img_hi = ALIGN_UP((uintptr_t)__bss_end, PAGE_SIZE);
+    if (!image_fits(m, img_lo, img_hi))
+        panic("page_alloc: the image (0x%llx-0x%llx, BSS included) runs into firmware's memory or past RAM: "
+              "the machine has too little memory for it (give it more: QEMU -m)",
+              (unsigned long long)img_lo, (unsigned long long)img_hi);
     paddr_t top = 0;
     for (unsigned i = 0; i < m->n; i++)
         if (m->r[i].type == MEM_USABLE)

@@ -32,8 +32,25 @@ static struct gate_desc idt[256] __aligned(16);
  * IST and reaches it through a task gate to a TSS of its own (SDM Vol. 3A,
  * 6.14.5 and 7.3, and the #DF entry of 6.15, which recommends a task gate). */
 #define DF_STACK_SIZE 8192
-static u8 df_stack_area[MAX_CPUS][PAGE_SIZE + DF_STACK_SIZE] __aligned(PAGE_SIZE);
-#define df_stack_top(cpu) ((uintptr_t)&df_stack_area[cpu][PAGE_SIZE + DF_STACK_SIZE])
+/* The boot CPU's is in the image (its tables are set up before there is a
+ * stack window); every other CPU's comes from the stack window when the
+ * CPU starts (guard page included), so that the image does not carry
+ * MAX_CPUS of them. */
+static u8 df_stack_area[PAGE_SIZE + DF_STACK_SIZE] __aligned(PAGE_SIZE);
+static uintptr_t df_tops[MAX_CPUS];
+
+static uintptr_t df_stack_top(unsigned cpu)
+{
+    if (cpu == 0)
+        return (uintptr_t)&df_stack_area[PAGE_SIZE + DF_STACK_SIZE];
+    if (!df_tops[cpu]) {
+        int err;
+        df_tops[cpu] = vm_stack_alloc(DF_STACK_SIZE / PAGE_SIZE, "the double-fault handler", &err);
+        if (!df_tops[cpu])
+            panic("traps: no double-fault stack for CPU %u: %s (%d)", cpu, errno_name(err), err);
+    }
+    return df_tops[cpu];
+}
 #ifndef __x86_64__
 static struct tss df_tss[MAX_CPUS];
 extern char df_task_entry[];
@@ -147,6 +164,8 @@ static void tss_init(unsigned cpu)
     memset(t, 0, sizeof(*t));
     t->eip = (u32)(uintptr_t)df_task_entry;
     t->esp = (u32)df_stack_top(cpu);
+    if (cpu)   /* a started CPU: paging is on, and its own root is loaded */
+        t->cr3 = (u32)read_pt_base();
     t->eflags = 0x2;   /* reserved bit 1; interrupts off */
     t->cs = KERNEL_CS;
     t->ds = t->es = t->ss = t->fs = KERNEL_DS;
@@ -212,19 +231,18 @@ void idt_load(void)
 }
 
 /* Once the kernel's page tables exist: unmap the guard pages below the
- * boot stack and the double-fault stacks, and (i386) give the double-fault
- * task the page tables it switches to from its TSS. */
+ * boot stack and the boot CPU's double-fault stack, and (i386) give its
+ * double-fault task the page tables it switches to from its TSS. */
 void desc_paging_ready(void)
 {
     extern char boot_stack_guard[];
     int err = vm_guard_add((vaddr_t)boot_stack_guard, "idle (the boot stack)");
-    for (unsigned cpu = 0; cpu < MAX_CPUS && !err; cpu++)
-        err = vm_guard_add((vaddr_t)df_stack_area[cpu], "the double-fault handler");
+    if (!err)
+        err = vm_guard_add((vaddr_t)df_stack_area, "the double-fault handler");
     if (err)
         panic("traps: cannot set up stack guard pages: %s (%d)", errno_name(err), err);
 #ifndef __x86_64__
-    for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++)
-        df_tss[cpu].cr3 = (u32)read_pt_base();
+    df_tss[0].cr3 = (u32)read_pt_base();
 #endif
 }
 

@@ -41,11 +41,22 @@ struct pthread {
     bool detached, exited;
     void *specific[PTHREAD_KEYS_MAX];
 };
-static struct pthread threads[PTHREAD_THREADS_MAX];
+/* The table comes from the heap at the first use (table_lock held), so
+ * that an app without threads does not carry it in the image: false when
+ * there is no memory for it. Once set, the pointer never changes. */
+static struct pthread *threads;
+
+static bool table_ready(void)
+{
+    if (!threads)
+        __atomic_store_n(&threads, calloc(PTHREAD_THREADS_MAX, sizeof(*threads)), __ATOMIC_RELEASE);
+    return threads != NULL;
+}
 
 static struct pthread *thread_of(pthread_t t)
 {
-    return t >= 1 && t <= PTHREAD_THREADS_MAX && threads[t - 1].kt ? &threads[t - 1] : NULL;
+    struct pthread *table = __atomic_load_n(&threads, __ATOMIC_ACQUIRE);
+    return table && t >= 1 && t <= PTHREAD_THREADS_MAX && table[t - 1].kt ? &table[t - 1] : NULL;
 }
 
 static pthread_t handle_of(const struct pthread *p)
@@ -60,6 +71,10 @@ static struct pthread *self(void)
     struct thread *kt = thread_current();
     struct pthread *free_slot = NULL;
     mutex_lock(&table_lock);
+    if (!table_ready()) {
+        mutex_unlock(&table_lock);
+        return NULL;
+    }
     for (unsigned i = 0; i < PTHREAD_THREADS_MAX; i++) {
         if (threads[i].kt == kt) {
             mutex_unlock(&table_lock);
@@ -81,7 +96,7 @@ static struct pthread *self(void)
  * pthread_create, with the table lock not held while joining. */
 static void reap_detached(void)
 {
-    for (unsigned i = 0; i < PTHREAD_THREADS_MAX; i++) {
+    for (unsigned i = 0; __atomic_load_n(&threads, __ATOMIC_ACQUIRE) && i < PTHREAD_THREADS_MAX; i++) {
         mutex_lock(&table_lock);
         struct pthread *p = &threads[i];
         struct thread *kt = p->kt && p->detached && p->exited ? p->kt : NULL;
@@ -162,7 +177,7 @@ int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)
     size_t pages = (bytes + PROTEUS_PAGE_SIZE - 1) / PROTEUS_PAGE_SIZE;
     mutex_lock(&table_lock);
     struct pthread *p = NULL;
-    for (unsigned i = 0; i < PTHREAD_THREADS_MAX && !p; i++)
+    for (unsigned i = 0; table_ready() && i < PTHREAD_THREADS_MAX && !p; i++)
         if (!threads[i].kt)
             p = &threads[i];
     if (!p) {
@@ -608,7 +623,7 @@ int pthread_key_create(pthread_key_t *key, void (*destructor)(void *))
         keys[k].used = true;
         keys[k].destructor = destructor;
         /* no thread may see a value a deleted key with this slot left */
-        for (unsigned i = 0; i < PTHREAD_THREADS_MAX; i++)
+        for (unsigned i = 0; threads && i < PTHREAD_THREADS_MAX; i++)
             threads[i].specific[k] = NULL;
         mutex_unlock(&table_lock);
         *key = k + 1;
