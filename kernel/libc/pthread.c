@@ -538,7 +538,12 @@ int pthread_cond_wait(pthread_cond_t *cond, pthread_mutex_t *mutex)
 }
 
 /* abstime on the condition's clock, as a deadline on the kernel's
- * monotonic clock; one already past is 1 (wait not at all). */
+ * monotonic clock; one already past is 1 (wait not at all). The real-time
+ * clock can be set while the thread waits (under Xen, dom0 sets the wall
+ * clock the domain reads: shared_info's wc_sec): a timeout is only
+ * returned once that clock, read again, has reached abstime, as XSH
+ * pthread_cond_timedwait() says of a clock that is set; until then the
+ * wait goes on for what is left. */
 int pthread_cond_timedwait(pthread_cond_t *cond, pthread_mutex_t *mutex,
                            const struct timespec *abstime)
 {
@@ -549,9 +554,13 @@ int pthread_cond_timedwait(pthread_cond_t *cond, pthread_mutex_t *mutex,
     if (!pc)
         return EINVAL;
     u64 at = (u64)abstime->tv_sec * 1000000000ULL + (u64)abstime->tv_nsec;
-    u64 mono_now = proteus_clock_ns();
-    u64 clock_now = pc->clock == CLOCK_MONOTONIC ? mono_now : proteus_wallclock_ns();
-    return cond_wait(pc, mutex, at > clock_now ? mono_now + (at - clock_now) : 1);
+    for (;;) {
+        u64 mono_now = proteus_clock_ns();
+        u64 clock_now = pc->clock == CLOCK_MONOTONIC ? mono_now : proteus_wallclock_ns();
+        int r = cond_wait(pc, mutex, at > clock_now ? mono_now + (at - clock_now) : 1);
+        if (r != ETIMEDOUT || pc->clock == CLOCK_MONOTONIC || proteus_wallclock_ns() >= at)
+            return r;
+    }
 }
 
 int pthread_cond_signal(pthread_cond_t *cond)
