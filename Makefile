@@ -42,7 +42,7 @@ BASE_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie \
         -fcf-protection=none -fno-asynchronous-unwind-tables \
         -fno-tree-loop-distribute-patterns --param=min-pagesize=0 -MMD -MP
 
-.PHONY: all run check bench bench-deps fuzz deps clean distclean unit boot-tests $(ARCHES)
+.PHONY: all run check bench bench-deps fuzz deps clean distclean unit boot-tests size $(ARCHES)
 all: $(ARCHES)
 
 deps:
@@ -99,7 +99,7 @@ $$($(1)_DIR)/$(2).elf: $$($(1)_DIR)/kernel.o $$($(1)_DIR)/kernel.ld $$($(1)_NEWL
 	$(Q)$$($(1)_$(2)_LD) -o $$@.pass1 $$($(1)_$(2)_LIBS)
 	$(Q)python3 scripts/mksyms.py gen $$@.pass1 $$($(1)_DIR)/apps/$(2)/ksyms.S
 	$(Q)$(HOST_CC) $$($(1)_MFLAGS) -c $$($(1)_DIR)/apps/$(2)/ksyms.S -o $$($(1)_DIR)/apps/$(2)/ksyms.o
-	$(Q)$$($(1)_$(2)_LD) $$($(1)_DIR)/apps/$(2)/ksyms.o -o $$@ $$($(1)_$(2)_LIBS)
+	$(Q)$$($(1)_$(2)_LD) -Map=$$@.map $$($(1)_DIR)/apps/$(2)/ksyms.o -o $$@ $$($(1)_$(2)_LIBS)
 	$(Q)python3 scripts/mksyms.py verify $$@.pass1 $$@
 	$(Q)rm -f $$@.pass1
 	$(Q)python3 scripts/check-image.py $$@
@@ -184,7 +184,7 @@ $$($(1)_DIR)/kernel.ld: arch/x86/kernel.ld
 
 $$($(1)_DIR)/kernel.o: $$($(1)_KOBJS) lib/kernel.syms
 	@echo "  LD      $(1)/kernel.o"
-	$(Q)ld -m $$($(1)_LDEMU) -r -o $$@.tmp $$($(1)_KOBJS)
+	$(Q)ld -m $$($(1)_LDEMU) -r -Map=$$@.map -o $$@.tmp $$($(1)_KOBJS)
 	$(Q)objcopy --redefine-syms=lib/kernel.syms $$@.tmp $$@
 	$(Q)rm -f $$@.tmp
 
@@ -263,6 +263,13 @@ run: deps
 	@echo "  QEMU    build/$(ARCH)/$(APP).elf on $(PLATFORM) (Ctrl-A X quits)"
 	$(Q)ARGS='$(subst ','\'',$(ARGS))' python3 scripts/run.py --arch $(ARCH) --platform $(PLATFORM) \
 	    $(if $(RUN_FORWARD_$(APP)),--forward $(RUN_FORWARD_$(APP))) $(BUILD)/$(ARCH)/$(APP).elf
+
+# What each image carries, by component (scripts/size.py, from the link
+# maps written beside the images): APP=name for one app, else every app.
+size: deps
+	$(Q)$(MAKE) --no-print-directory -j$(shell nproc) all
+	$(Q)python3 scripts/size.py $(foreach a,$(ARCHES),$(if $(filter command line,$(origin APP)),\
+	    $(BUILD)/$(a)/$(APP).elf,$(foreach p,$(APPS),$(BUILD)/$(a)/$(p).elf)))
 
 .PHONY: xen-pv32
 xen-pv32:
