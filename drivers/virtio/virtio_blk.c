@@ -67,7 +67,6 @@ struct vblk {
     char state[48];
 };
 
-static struct vblk vblks[BLOCKDEV_MAX];
 static unsigned nvblks;
 
 static void stop(struct vblk *b, const char *why)
@@ -234,8 +233,12 @@ int virtio_blk_attach(struct virtio_dev *d, const char **state)
         *state = "left alone: too many block devices";
         return -ENOSPC;
     }
-    struct vblk *b = &vblks[nvblks];
-    memset(b, 0, sizeof(*b));
+    struct vblk *b = virtio_state_alloc(sizeof(*b));
+    if (!b) {
+        *state = "failed: no memory for its state";
+        virtio_fail(d, *state);
+        return -ENOMEM;
+    }
     b->vd = d;
     int err = virtio_features(d, 1ULL << VIRTIO_BLK_F_RO | 1ULL << VIRTIO_BLK_F_FLUSH |
                                     1ULL << VIRTIO_F_RING_EVENT_IDX);

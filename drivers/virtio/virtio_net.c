@@ -53,7 +53,6 @@ struct vnet {
     bool failed;
 };
 
-static struct vnet vnets[NETDEV_MAX];
 static unsigned nvnets;
 
 static void fail(struct vnet *v, const char *why)
@@ -172,8 +171,12 @@ int virtio_net_attach(struct virtio_dev *d, const char **state)
         *state = "left alone: too many network devices";
         return -ENOSPC;
     }
-    struct vnet *v = &vnets[nvnets];
-    memset(v, 0, sizeof(*v));
+    struct vnet *v = virtio_state_alloc(sizeof(*v));
+    if (!v) {
+        *state = "failed: no memory for its state";
+        virtio_fail(d, *state);
+        return -ENOMEM;
+    }
     v->vd = d;
     int err = virtio_features(d, 1ULL << VIRTIO_NET_F_MAC | 1ULL << VIRTIO_NET_F_STATUS |
                                     1ULL << VIRTIO_NET_F_MTU | 1ULL << VIRTIO_F_RING_EVENT_IDX);
