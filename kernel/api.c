@@ -62,6 +62,10 @@ void proteus_sleep_until_ns(uint64_t deadline)
 
 void proteus_exit(int status)
 {
+    u64 now, at_main, peak;
+    page_alloc_usage(&now, &at_main, &peak);
+    pr_info("proteus: frames in use: %llu KiB at main, %llu KiB at the most, %llu KiB at exit\n",
+            (unsigned long long)at_main * 4, (unsigned long long)peak * 4, (unsigned long long)now * 4);
     kernel_exit(status & EXIT_STATUS_MAX);
 }
 

@@ -137,6 +137,7 @@ static void *app_main_thread(void *unused)
     if (bench)
         printk("proteus: bench: cycles from the first instruction to main: %llu\n",
                (unsigned long long)(read_tsc() - boot_tsc));
+    page_alloc_mark();   /* what the app takes is counted from here */
     __libc_init_array();
     exit(main(argc, argv, envp));
 }

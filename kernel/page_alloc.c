@@ -15,6 +15,14 @@
 static struct pmm pmm;
 static spinlock_t pmm_lock = SPINLOCK_INIT;
 static paddr_t direct_limit;
+static u64 least_free = ~0ULL, free_at_mark = ~0ULL;   /* frames, under pmm_lock */
+
+/* After an allocation (pmm_lock held): the low-water mark of free frames. */
+static void note_use(void)
+{
+    if (pmm.free < least_free)
+        least_free = pmm.free;
+}
 
 extern char __image_start[], __bss_end[];
 
@@ -92,6 +100,7 @@ paddr_t page_alloc(unsigned flags)
     unsigned long irq = spin_lock_irqsave(&pmm_lock);
     paddr_t pa = (flags & PAGE_DIRECT) ? pmm_alloc(&pmm, direct_limit, false)
                                        : pmm_alloc(&pmm, 0, true);
+    note_use();
     spin_unlock_irqrestore(&pmm_lock, irq);
     if (pa && (flags & PAGE_ZERO)) {
         if (flags & PAGE_DIRECT)
@@ -104,6 +113,7 @@ paddr_t page_alloc_below(paddr_t limit)
 {
     unsigned long irq = spin_lock_irqsave(&pmm_lock);
     paddr_t pa = pmm_alloc(&pmm, MIN(limit, direct_limit), false);
+    note_use();
     spin_unlock_irqrestore(&pmm_lock, irq);
     return pa;
 }
@@ -112,6 +122,7 @@ paddr_t page_alloc_contig(unsigned count)
 {
     unsigned long irq = spin_lock_irqsave(&pmm_lock);
     paddr_t pa = pmm_alloc_contig(&pmm, count, direct_limit);
+    note_use();
     spin_unlock_irqrestore(&pmm_lock, irq);
     if (pa)
         memset(phys_to_virt(pa), 0, (size_t)count * PAGE_SIZE);
@@ -125,6 +136,22 @@ void page_free(paddr_t pa)
     spin_unlock_irqrestore(&pmm_lock, irq);
     if (err)
         panic("page_free: bad free of frame 0x%llx (%s)", (unsigned long long)pa, errno_name(-err));
+}
+
+void page_alloc_mark(void)
+{
+    unsigned long irq = spin_lock_irqsave(&pmm_lock);
+    free_at_mark = pmm.free;
+    spin_unlock_irqrestore(&pmm_lock, irq);
+}
+
+void page_alloc_usage(u64 *now, u64 *at_mark, u64 *peak)
+{
+    unsigned long irq = spin_lock_irqsave(&pmm_lock);
+    *now = pmm.total - pmm.free;
+    *at_mark = free_at_mark == ~0ULL ? 0 : pmm.total - free_at_mark;
+    *peak = least_free == ~0ULL ? *now : pmm.total - MIN(least_free, pmm.free);
+    spin_unlock_irqrestore(&pmm_lock, irq);
 }
 
 void page_alloc_stats(u64 *free_pages, u64 *total_pages)

@@ -108,6 +108,11 @@ void page_free(paddr_t pa);
 paddr_t page_alloc_contig(unsigned count);
 void page_alloc_init(const struct memmap *m);
 void page_alloc_stats(u64 *free_pages, u64 *total_pages);
+/* Frames in use (not free) now, at the mark (page_alloc_mark: the app's
+ * main), and at the most since boot: for the exit line that says what an
+ * app took (issue 18). */
+void page_alloc_mark(void);
+void page_alloc_usage(u64 *now, u64 *at_mark, u64 *peak);
 paddr_t page_highest_frame(void);
 
 /* A stack of `pages` pages in the stack window with an unmapped guard page
