@@ -100,4 +100,18 @@ static inline void *fuzz_dup(const void *src, size_t n)
     return p;
 }
 
+/* The input's bytes up to its first NUL (or its end), as a string in a
+ * heap block of exactly its length and the NUL: for the code under test
+ * that reads a string, so that ASan sees it read past the end. */
+static inline char *fuzz_strdup(const void *src, size_t size)
+{
+    size_t n = strnlen((const char *)src, size);
+    char *s = malloc(n + 1);
+    if (!s)
+        abort();
+    memcpy(s, src, n);
+    s[n] = '\0';
+    return s;
+}
+
 #endif

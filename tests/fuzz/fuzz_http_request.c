@@ -22,10 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     size_t limit = 64 + 32 * (size_t)data[0];
     size_t n = size - 1;
-    char *buf = malloc(n ? n : 1);   /* exactly the bytes: ASan sees any overread */
-    if (!buf)
-        abort();
-    memcpy(buf, data + 1, n);
+    char *buf = fuzz_dup(data + 1, n);   /* exactly the bytes: ASan sees any overread */
     struct http_request r;
     long got = http_parse_request(buf, n, limit, &r);
     FUZZ_CHECK(got == 0 || got == -400 || got == -414 || got == -431 || got == -501 ||

@@ -18,12 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1)
         return 0;
     bool want_prefix = data[0] & 1;
-    size_t n = strnlen((const char *)data + 1, size - 1);
-    char *s = malloc(n + 1);
-    if (!s)
-        abort();
-    memcpy(s, data + 1, n);
-    s[n] = '\0';
+    char *s = fuzz_strdup(data + 1, size - 1);
+    size_t n = strlen(s);
     uint32_t a = 7;
     int p = 7;
     int r = ipv4_parse(s, &a, want_prefix ? &p : NULL);

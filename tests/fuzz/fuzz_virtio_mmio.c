@@ -16,12 +16,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    size_t n = strnlen((const char *)data, size);
-    char *s = malloc(n + 1);
-    if (!s)
-        abort();
-    memcpy(s, data, n);
-    s[n] = '\0';
+    char *s = fuzz_strdup(data, size);
     u64 len = 7, base = 7;
     unsigned irq = 7;
     int r = virtio_mmio_parse(s, &len, &base, &irq);

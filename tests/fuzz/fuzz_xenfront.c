@@ -28,20 +28,9 @@
 #include <proteus/errno.h>
 #include <pv/xenbus.h>
 
-static char *cstring(const uint8_t *data, size_t size)
-{
-    size_t n = strnlen((const char *)data, size);
-    char *s = malloc(n + 1);
-    if (!s)
-        abort();
-    memcpy(s, data, n);
-    s[n] = '\0';
-    return s;
-}
-
 static void mac(const uint8_t *data, size_t size)
 {
-    char *s = cstring(data, size);
+    char *s = fuzz_strdup(data, size);
     u8 m[6] = { 7, 7, 7, 7, 7, 7 };
     int r = xenfront_parse_mac(s, m);
     if (r == 0) {
@@ -61,7 +50,7 @@ static void mac(const uint8_t *data, size_t size)
 
 static void state(const uint8_t *data, size_t size)
 {
-    char *s = cstring(data, size);
+    char *s = fuzz_strdup(data, size);
     int st = -7;
     int r = xenbus_parse_state(s, &st);
     FUZZ_CHECK(r == 0 ? st >= 0 && st <= XenbusStateReconfigured : r == -EINVAL && st == -7,
