@@ -117,6 +117,18 @@ static err_t port_init(struct netif *n)
     return ERR_OK;
 }
 
+/* Address `a` (host order) with its prefix length (-1: none given, the
+ * class C default 24) into addr and mask; the mask in host order. */
+static uint32_t set_address(uint32_t a, int prefix, ip4_addr_t *addr, ip4_addr_t *mask)
+{
+    if (prefix < 0)
+        prefix = 24;
+    uint32_t m = prefix ? ~0u << (32 - prefix) : 0;
+    ip4_addr_set_u32(addr, lwip_htonl(a));
+    ip4_addr_set_u32(mask, lwip_htonl(m));
+    return m;
+}
+
 /* ip=, gw=, dns= from the kernel options: true when ip= is there and
  * every one given is well-formed (a malformed one is said, and DHCP used). */
 static bool static_config(ip4_addr_t *addr, ip4_addr_t *mask, ip4_addr_t *gw, ip4_addr_t *dns)
@@ -132,11 +144,7 @@ static bool static_config(ip4_addr_t *addr, ip4_addr_t *mask, ip4_addr_t *gw, ip
                g ? g : "", d ? d : "");
         return false;
     }
-    if (prefix < 0)
-        prefix = 24;   /* the class C default a bare address gets */
-    uint32_t m = prefix ? ~0u << (32 - prefix) : 0;
-    ip4_addr_set_u32(addr, lwip_htonl(a));
-    ip4_addr_set_u32(mask, lwip_htonl(m));
+    set_address(a, prefix, addr, mask);
     ip4_addr_set_u32(gw, lwip_htonl(gv));
     ip4_addr_set_u32(dns, lwip_htonl(dv));
     return true;
@@ -155,11 +163,7 @@ static bool platform_config(struct netdev *nd, ip4_addr_t *addr, ip4_addr_t *mas
                nd->name, nd->platform_ip);
         return false;
     }
-    if (prefix < 0)
-        prefix = 24;
-    uint32_t m = prefix ? ~0u << (32 - prefix) : 0;
-    ip4_addr_set_u32(addr, lwip_htonl(a));
-    ip4_addr_set_u32(mask, lwip_htonl(m));
+    uint32_t m = set_address(a, prefix, addr, mask);
     ip4_addr_set_zero(gw);   /* the platform names no gateway: gw= does */
     const char *g = kernel_option("gw");
     uint32_t gv;
