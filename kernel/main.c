@@ -55,6 +55,33 @@ const char *boot_protocol(void)
 
 static bool bench;
 
+/* Where the boot's time goes: the TSC as each numbered step of
+ * kernel_main begins (the `bench` option prints the spans; docs/boot.md
+ * explains them). Step 0 is the entry path before kernel_main: the entry
+ * stub, the personality's choice, the console, the boot information. */
+static const char *const step_names[] = {
+    "entry to kernel_main", "1 cpu tables", "2 command line", "3 pvpatch",
+    "4 memory", "5 firmware tables", "6 interrupt controller", "7 time",
+    "8 offers", "9 other cpus", "9b devices", "10 to main",
+};
+#define BOOT_STEPS ARRAY_SIZE(step_names)
+static u64 step_tsc[BOOT_STEPS];
+
+static void boot_step(unsigned step)
+{
+    step_tsc[step] = read_tsc();
+}
+
+static void print_boot_steps(u64 main_tsc)
+{
+    step_tsc[0] = boot_tsc;
+    for (unsigned i = 0; i < BOOT_STEPS; i++) {
+        u64 end = i + 1 < BOOT_STEPS ? step_tsc[i + 1] : main_tsc;
+        printk("proteus: bench: boot step %s: %llu cycles\n", step_names[i],
+               (unsigned long long)(end - step_tsc[i]));
+    }
+}
+
 /* What the options the boot itself acts on say (kernel/options.c reports
  * the unknown ones). */
 static void apply_options(void)
@@ -134,9 +161,12 @@ static void *app_main_thread(void *unused)
     if (p->start_services)
         p->start_services();
 
-    if (bench)
+    if (bench) {
+        u64 now = read_tsc();
+        print_boot_steps(now);
         printk("proteus: bench: cycles from the first instruction to main: %llu\n",
-               (unsigned long long)(read_tsc() - boot_tsc));
+               (unsigned long long)(now - boot_tsc));
+    }
     page_alloc_mark();   /* what the app takes is counted from here */
     __libc_init_array();
     exit(main(argc, argv, envp));
@@ -194,28 +224,34 @@ __noreturn void kernel_main(const struct boot_info *bi)
     if (bi != &boot_info)
         boot_info = *bi;
     /* 1. The trap entry first, so that any fault from here on is reported. */
+    boot_step(1);
     cpu_detect();
     setup_cpu(p);
 
     /* 2. The command line. */
+    boot_step(2);
     options_parse(boot_info.cmdline, boot_info.cmdline_names_image, boot_info.cmdline_truncated);
     apply_options();
     hypervisor_print();
     /* 3. Before anything else runs much, and while the text is still
      * writable: rewrite every platform-op call site (kernel/pvpatch.c). */
+    boot_step(3);
     pvpatch_apply(patch_mode());
 
     /* 4. Memory: the map, the frame allocator, page tables. */
+    boot_step(4);
     drop_unaddressable_ram();
     print_memory_map();
     setup_memory(p);
     cpu_enable_fpu();
 
     /* 5. Firmware tables, where they describe the machine. */
+    boot_step(5);
     if (!acpi_off && p->firmware_tables)
         acpi_init(boot_info.rsdp, boot_info.ebda);   /* reports what it finds */
 
     /* 6. The interrupt controller, then the console's input interrupt. */
+    boot_step(6);
     int err = apic_init();
     if (err)
         panic("interrupt controller (%s) failed to start: %s", pv_ops.apic.name, errno_name(err));
@@ -224,6 +260,7 @@ __noreturn void kernel_main(const struct boot_info *bi)
     /* 7. Time: an offered clock the mixing rule accepted first (its rate
      * spares the personality a measurement), then the personality's own
      * time group, which keeps the timer. */
+    boot_step(7);
     timer_init();
     offers_start_clock();
     err = time_init();
@@ -232,6 +269,7 @@ __noreturn void kernel_main(const struct boot_info *bi)
 
     /* 8. The other offered interfaces; every op that changed is patched
      * again, so its call sites go straight to the new one. */
+    boot_step(8);
     offers_take();
     /* Whatever measured or was told the rate (a shim, a hypervisor's
      * clock), the kernel holds it to what a TSC can be. */
@@ -242,12 +280,14 @@ __noreturn void kernel_main(const struct boot_info *bi)
 
     /* 9. Interrupts on; the other CPUs started (kernel/smp.c); the boot
      * lines say what runs. */
+    boot_step(9);
     irq_enable();
     smp_init();
     /* 9b. The buses the platform has, each device listed and its driver
      * started (include/proteus/device.h). A Xen domU's xenbus is scanned
      * at step 11 instead, by its personality's start_services: xenstore
      * answers only a thread that can sleep. */
+    boot_step(10);
     if (p->pci) {
         pci_scan();
         virtio_mmio_scan();   /* the devices the command line names */
@@ -263,6 +303,7 @@ __noreturn void kernel_main(const struct boot_info *bi)
            cpu_features.brand[0] ? cpu_features.brand : cpu_features.vendor);
 
     /* 10. The app's main thread. */
+    boot_step(11);
     fpu_init();
     sched_start(app_main_thread, NULL, CONFIG_MAIN_STACK_PAGES);
 }

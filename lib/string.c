@@ -2,16 +2,40 @@
  * The kernel's own string and memory functions. The build renames them
  * (lib/kernel.syms) so that the kernel, compiled without SSE, never calls
  * newlib's versions, which may use vector registers the interrupted app owns.
- * Plain byte loops: the kernel copies little, and clarity wins here.
+ * Byte loops, except the two that fill and copy pages: memset and memcpy
+ * use the string instructions (REP STOS/MOVS, SDM Vol. 1, 7.3.9), a word
+ * at a time, because zeroing page tables and frames with a byte loop was
+ * most of the boot's memory set-up (issue 18: 14,000 instructions a page).
+ * The direction flag is clear: the ABI says so at every call, and the
+ * trap entry clears it (arch/trap_entry.h).
  */
 #include <proteus/string.h>
 
+#ifdef __x86_64__
+#define REP_STOS_WORDS "rep stosq"
+#define REP_MOVS_WORDS "rep movsq"
+#else
+#define REP_STOS_WORDS "rep stosl"
+#define REP_MOVS_WORDS "rep movsl"
+#endif
+
 void *memcpy(void *dst, const void *src, size_t n)
 {
-    u8 *d = dst;
-    const u8 *s = src;
-    while (n--)
-        *d++ = *s++;
+    void *d = dst;
+    size_t words = n / sizeof(long), bytes = n % sizeof(long);
+    __asm__ __volatile__(REP_MOVS_WORDS : "+D"(d), "+S"(src), "+c"(words) : : "memory");
+    __asm__ __volatile__("rep movsb" : "+D"(d), "+S"(src), "+c"(bytes) : : "memory");
+    return dst;
+}
+
+void *memset(void *dst, int c, size_t n)
+{
+    void *d = dst;
+    unsigned long fill = (unsigned long)(u8)c * (~0UL / 0xff);   /* c in every byte */
+    size_t words = n / sizeof(long);
+    __asm__ __volatile__(REP_STOS_WORDS : "+D"(d), "+c"(words) : "a"(fill) : "memory");
+    size_t bytes = n % sizeof(long);
+    __asm__ __volatile__("rep stosb" : "+D"(d), "+c"(bytes) : "a"(fill) : "memory");
     return dst;
 }
 
@@ -26,14 +50,6 @@ void *memmove(void *dst, const void *src, size_t n)
         while (n--)
             d[n] = s[n];
     }
-    return dst;
-}
-
-void *memset(void *dst, int c, size_t n)
-{
-    u8 *d = dst;
-    while (n--)
-        *d++ = (u8)c;
     return dst;
 }
 

@@ -38,6 +38,8 @@ static u8 channel2_start(u16 ticks, u64 *start)
     return b;
 }
 
+/* Writes port 0x61: see pit_present() for what that does to channel 0
+ * under QEMU with KVM's in-kernel PIT. Boot-time measurement only. */
 bool pit_wait_ticks(u16 ticks, u64 *tsc_elapsed)
 {
     u64 start;
@@ -61,14 +63,25 @@ bool pit_wait_ticks(u16 ticks, u64 *tsc_elapsed)
 
 /* The longest count, 55 ms: OUT2 must read low right after it is written
  * however slowly the port reads come (a short count could end before the
- * read, and a real PIT would look absent). Nothing waits for it to end. */
+ * read, and a real PIT would look absent). Nothing waits for it to end.
+ *
+ * Probed once and remembered: a PIT does not come and go, and every probe
+ * writes port 0x61, which QEMU with KVM's in-kernel PIT answers by
+ * reloading all three channels from their last counts (KVM_SET_PIT2 from
+ * QEMU's speaker gate handler): a channel 0 left in mode 0 starts its
+ * one-shot again, and IRQ 0 comes a second time. A caller that checks for
+ * the PIT before borrowing IRQ 0 (selftest's irq cases) must not cause
+ * that. */
 bool pit_present(void)
 {
-    u64 start;
-    u8 b = channel2_start(0xffff, &start);
-    bool counting = !(inb(PORT_B) & 0x20);
-    outb(PORT_B, b);
-    return counting;
+    static int present = -1;
+    if (present < 0) {
+        u64 start;
+        u8 b = channel2_start(0xffff, &start);
+        present = !(inb(PORT_B) & 0x20);
+        outb(PORT_B, b);
+    }
+    return present;
 }
 
 /* Channel 0, mode 0 (interrupt on terminal count): IRQ 0 rises once after

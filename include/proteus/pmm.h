@@ -2,8 +2,11 @@
  * The page-frame allocator: one bit per 4 KiB frame from physical 0 to the
  * top of usable RAM (1 = in use). A bitmap is small (32 KiB per GiB), has no
  * per-frame metadata to corrupt, and answers "is this frame free?" exactly,
- * which is how double frees are caught. Pure code, host-tested; the caller
- * provides the bitmap's storage and does the locking (kernel/page_alloc.c).
+ * which is how double frees are caught. A byte per 2 MiB chunk says when a
+ * chunk is wholly free or wholly in use, so that setting up costs the
+ * number of chunks, not of frames (kernel/pmm.c). Pure code, host-tested;
+ * the caller provides the storage and does the locking
+ * (kernel/page_alloc.c).
  */
 #ifndef PROTEUS_PMM_H
 #define PROTEUS_PMM_H
@@ -12,6 +15,7 @@
 
 struct pmm {
     u64 *bitmap;
+    u8 *chunk;       /* per 512 frames: in use, free, or see the bitmap */
     u64 nframes;     /* frames covered by the bitmap */
     u64 free;        /* frames free now */
     u64 total;       /* frames ever freed into the allocator (usable RAM) */
@@ -19,7 +23,8 @@ struct pmm {
     u64 hint_high;
 };
 
-/* Bytes of bitmap needed to cover frames [0, nframes). */
+/* Bytes of storage needed to cover frames [0, nframes): the bitmap in
+ * whole chunks (32 KiB per GiB) and a byte per chunk (512 per GiB). */
 size_t pmm_bitmap_bytes(u64 nframes);
 /* Start with every frame in use; the caller frees the usable ranges. */
 void pmm_init(struct pmm *p, u64 *bitmap, u64 nframes);

@@ -17,7 +17,7 @@
 #define FRAME(f) ((paddr_t)(f) << PAGE_SHIFT)
 
 static struct pmm p;
-static u64 small_bitmap[64];   /* up to 4096 frames (16 MiB) */
+static u64 small_bitmap[66];   /* up to 4096 frames (16 MiB): 64 words, 8 chunk bytes */
 
 /* A fresh allocator over `nframes` frames with [0, nframes) all usable. */
 static void setup_all_free(u64 nframes)
@@ -29,12 +29,13 @@ static void setup_all_free(u64 nframes)
 
 TEST(pmm_bitmap_bytes)
 {
+    /* whole chunks of 512 frames: 64 bytes of bitmap and one state byte */
     CHECK_EQ(pmm_bitmap_bytes(0), 0);
-    CHECK_EQ(pmm_bitmap_bytes(1), 8);
-    CHECK_EQ(pmm_bitmap_bytes(64), 8);
-    CHECK_EQ(pmm_bitmap_bytes(65), 16);
-    CHECK_EQ(pmm_bitmap_bytes(GiB(1) / PAGE_SIZE), KiB(32));    /* "32 KiB per GiB" */
-    CHECK_EQ(pmm_bitmap_bytes(GiB(5) / PAGE_SIZE), KiB(160));
+    CHECK_EQ(pmm_bitmap_bytes(1), 65);
+    CHECK_EQ(pmm_bitmap_bytes(512), 65);
+    CHECK_EQ(pmm_bitmap_bytes(513), 130);
+    CHECK_EQ(pmm_bitmap_bytes(GiB(1) / PAGE_SIZE), KiB(32) + 512);   /* "32 KiB per GiB" */
+    CHECK_EQ(pmm_bitmap_bytes(GiB(5) / PAGE_SIZE), KiB(160) + 2560);
 }
 
 TEST(pmm_init_everything_in_use)
@@ -50,8 +51,8 @@ TEST(pmm_init_everything_in_use)
     CHECK_EQ(pmm_alloc(&p, 0, false), 0);
     CHECK_EQ(pmm_alloc(&p, 0, true), 0);
     CHECK_EQ(pmm_alloc_contig(&p, 1, 0), 0);
-    /* the bitmap is the caller's: only its first words are touched */
-    CHECK_EQ(small_bitmap[pmm_bitmap_bytes(200) / 8], 0);
+    /* the storage is the caller's: nothing past pmm_bitmap_bytes is touched */
+    CHECK_EQ(small_bitmap[(pmm_bitmap_bytes(200) + 7) / 8], 0);
 }
 
 TEST(pmm_add_free_and_reserve_accounting)
@@ -125,6 +126,55 @@ TEST(pmm_add_free_whole_pages_only)
     pmm_add_free(&p, 0xf0000, MiB(1));
     CHECK_EQ(p.free, 2 + 16);
     CHECK_EQ(p.total, 2 + 16);
+}
+
+/* Whole 512-frame chunks change by their state byte alone: adding or
+ * reserving them writes no bitmap word (that is what keeps the boot's cost
+ * flat in the size of memory), and the counts stay exact when a chunk that
+ * was partly in use is taken whole. */
+TEST(pmm_whole_chunks_change_state_only)
+{
+    static u64 words[4 * 8 + 1];
+    memset(words, 0x77, sizeof(words));
+    pmm_init(&p, words, 4 * 512);
+    pmm_add_free(&p, FRAME(512), FRAME(2 * 512));       /* chunks 1 and 2 */
+    CHECK_EQ(p.free, 1024);
+    for (unsigned w = 0; w < 4 * 8; w++)
+        if (!CHECK_EQ(words[w], 0x7777777777777777ULL))
+            break;
+    CHECK(pmm_is_free(&p, FRAME(512)));
+    CHECK(pmm_is_free(&p, FRAME(1535)));
+    CHECK(!pmm_is_free(&p, FRAME(511)));
+    CHECK(!pmm_is_free(&p, FRAME(1536)));
+
+    /* one frame taken: its chunk gets words of its own, the rest still free */
+    CHECK_EQ(pmm_alloc(&p, 0, false), FRAME(512));
+    CHECK_EQ(words[8], 1);
+    CHECK(pmm_is_free(&p, FRAME(513)));
+    CHECK_EQ(p.free, 1023);
+
+    /* chunk 1 reserved whole: 511 frames change, not 512 (the one
+     * allocated stays counted in the total, as a reservation of it would) */
+    pmm_reserve(&p, FRAME(512), FRAME(512));
+    CHECK_EQ(p.free, 512);
+    CHECK_EQ(p.total, 513);
+    CHECK(!pmm_is_free(&p, FRAME(600)));
+    CHECK_EQ(pmm_alloc(&p, 0, false), FRAME(1024));
+    CHECK_EQ(pmm_free(&p, FRAME(1024)), 0);
+
+    /* a run across a chunk edge; freeing a frame of a chunk in use */
+    pmm_add_free(&p, FRAME(1000), FRAME(24));
+    CHECK_EQ(pmm_alloc_contig(&p, 30, 0), FRAME(1000));
+    CHECK(!pmm_is_free(&p, FRAME(1029)));
+    CHECK(pmm_is_free(&p, FRAME(1030)));
+    CHECK_EQ(pmm_free(&p, FRAME(1010)), 0);
+    CHECK(pmm_is_free(&p, FRAME(1010)));
+    CHECK(!pmm_is_free(&p, FRAME(1009)));
+    CHECK_EQ(pmm_alloc(&p, 0, true), FRAME(1535));
+    CHECK_EQ(pmm_alloc(&p, FRAME(1011), true), FRAME(1010));
+    /* the storage ends where pmm_bitmap_bytes says */
+    CHECK_EQ(pmm_bitmap_bytes(4 * 512), 4 * 64 + 4);
+    CHECK_EQ(words[4 * 8] >> 32, 0x77777777ULL);
 }
 
 TEST(pmm_frame0_never_handed_out)
@@ -485,7 +535,8 @@ static void model_setup(uint64_t *seed)
     /* a few usable ranges with unaligned ends, then some reservations */
     for (int i = 0; i < 6; i++) {
         u64 base = unit_rand_below(seed, FRAME(MODEL_FRAMES + 50));
-        u64 len = unit_rand_below(seed, FRAME(300));
+        /* the first two may cover the whole chunk [512, 1024) */
+        u64 len = unit_rand_below(seed, FRAME(i < 2 ? 800 : 300));
         pmm_add_free(&p, base, len);
         for (u64 f = MAX((base + PAGE_SIZE - 1) >> PAGE_SHIFT, 1);
              f < MIN((base + len) >> PAGE_SHIFT, (u64)MODEL_FRAMES); f++)
