@@ -120,6 +120,8 @@ void lapic_timer_measure_begin(unsigned vector)
     mode->write(LAPIC_TIMER_INIT, 0xffffffff);
 }
 
+static u64 measured_ticks, measured_tsc;
+
 int lapic_timer_measure_end(u64 tsc_hz)
 {
     if (!mode || !tsc_hz)
@@ -133,10 +135,21 @@ int lapic_timer_measure_end(u64 tsc_hz)
                (unsigned long long)ticks);
         return -ENODEV;
     }
-    /* ticks * tsc_hz / elapsed, split to stay within 64 bits */
-    timer_hz = ticks * (tsc_hz / 1000) / elapsed * 1000;
+    measured_ticks = ticks;
+    measured_tsc = elapsed;
+    lapic_timer_set_tsc_hz(tsc_hz);
     mode->write(LAPIC_LVT_TIMER, timer_vector);   /* one-shot, unmasked */
     return 0;
+}
+
+/* What was measured is how many timer ticks a TSC cycle is worth; the
+ * rate in Hz follows the TSC's, which the clock may refine later. */
+void lapic_timer_set_tsc_hz(u64 tsc_hz)
+{
+    if (!measured_tsc)
+        return;
+    /* ticks * tsc_hz / elapsed, split to stay within 64 bits */
+    timer_hz = measured_ticks * (tsc_hz / 1000) / measured_tsc * 1000;
 }
 
 int lapic_timer_use_tsc_deadline(unsigned vector)

@@ -47,6 +47,8 @@ void lapic_set_lint0_extint(bool on);
  * the caller's reference window) or, where the CPU has it, TSC-deadline. */
 void lapic_timer_measure_begin(unsigned vector);
 int lapic_timer_measure_end(u64 tsc_hz);
+/* The TSC's rate was refined: the count-down rate follows it. */
+void lapic_timer_set_tsc_hz(u64 tsc_hz);
 int lapic_timer_use_tsc_deadline(unsigned vector);
 /* A started CPU's timer, set up as the boot CPU's was (TSC-deadline or
  * one-shot count-down, same vector): 0, -ENODEV if the boot CPU's timer is

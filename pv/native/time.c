@@ -3,9 +3,12 @@
  * (TSC-deadline mode where the CPU has it), is the timer; a CPU without a
  * local APIC uses the PIT's channel 0 instead. The TSC rate
  * comes from CPUID (leaf 0x15, 0x16, or a hypervisor's timing leaf
- * 0x40000010) when the CPU reports it, else it is measured against the
- * PIT (or, without a PIT, the RTC's 1024 Hz flag) over windows that must
- * agree, the same span that measures the APIC timer. The wall clock is the CMOS
+ * 0x40000010) when the CPU reports it, else it is measured over windows
+ * that must agree, the same span that measures the APIC timer: short ones
+ * against ACPI's PM timer, which then refines the rate in the background,
+ * or without one 5 ms ones against the PIT (or, without a PIT, the RTC's
+ * 1024 Hz flag). docs/timers.md says which error bound holds when. The
+ * wall clock is the CMOS
  * RTC read once at boot. SDM Vol. 3B, 18.7.3 (determining the TSC
  * frequency); Vol. 2A, CPUID leaves 15H and 16H.
  */
@@ -91,6 +94,83 @@ static u64 tsc_from_cpuid(void)
 
 static u64 rtc_edge_tsc;   /* the TSC when the last RTC edge was seen */
 
+/* ACPI's PM timer (ACPI 6.5, 4.8.3.3): 3.579545 MHz, 24 or 32 bits, read
+ * from one port with no set-up, so a window can start and end on any
+ * read. Found by acpi_init (the FADT) before time starts. */
+static u16 pm_port;
+static bool pm_32;
+
+static u32 pm_mask(void)
+{
+    return pm_32 ? 0xffffffffu : 0xffffffu;
+}
+
+static u32 pm_read(void)
+{
+    return inl(pm_port) & pm_mask();
+}
+
+/*
+ * Windows against the PM timer are as short as the reads allow: a window
+ * is known to within about one read at each end, so it lasts 1000 reads
+ * (0.2 %, the margin the APIC timer keeps: native_timer_arm_in), at least
+ * 100 us and at most 5 ms. Under QEMU's TCG with -icount a read costs a
+ * few instructions (100 us windows); on plain TCG about 2.5 us and on KVM
+ * about one (2.5 and 1 ms windows); on a nested KVM tens (5 ms). The rough rate this gives is
+ * refined against the same timer in the background from 10 ms on.
+ */
+#define PM_WINDOW_MIN_TICKS (ACPI_PM_TIMER_HZ / 10000)   /* 100 us */
+#define PM_WINDOW_MAX_TICKS (ACPI_PM_TIMER_HZ / 200)     /* 5 ms */
+#define PM_READS_PER_WINDOW 1000
+static u32 pm_window_ticks;
+
+/* The counter's next change: the TSC right after the read that saw it,
+ * and the value in *at. False if it does not change within 10 ms. */
+static bool pm_edge(u32 *at, u64 *tsc)
+{
+    u32 v = pm_read(), w;
+    u64 start = read_tsc();
+    while ((w = pm_read()) == v)
+        if (read_tsc() - start > TSC_CYCLES_FOR_MS(10))
+            return false;
+    *tsc = read_tsc();
+    *at = w;
+    return true;
+}
+
+static bool pm_window(u64 *hz_out)
+{
+    u32 pm0, ticks;
+    u64 t0, t1;
+    if (!pm_edge(&pm0, &t0))
+        return false;
+    do {
+        ticks = (pm_read() - pm0) & pm_mask();
+        t1 = read_tsc();
+        if (t1 - t0 > TSC_CYCLES_FOR_MS(100))
+            return false;
+    } while (ticks < pm_window_ticks);
+    *hz_out = (t1 - t0) * ACPI_PM_TIMER_HZ / ticks;
+    return true;
+}
+
+/* The window's length from what 16 reads cost, in PM ticks. False if the
+ * timer does not count. */
+static bool pm_window_start(void)
+{
+    if (acpi_disabled() || acpi_pm_timer(&pm_port, &pm_32))
+        return false;
+    u32 pm0, pm1 = 0;
+    u64 t0;
+    if (!pm_edge(&pm0, &t0))
+        return false;
+    for (int i = 0; i < 16; i++)
+        pm1 = pm_read();
+    u64 per_window = (u64)((pm1 - pm0) & pm_mask()) * PM_READS_PER_WINDOW / 16;
+    pm_window_ticks = (u32)MIN(MAX(per_window, (u64)PM_WINDOW_MIN_TICKS), (u64)PM_WINDOW_MAX_TICKS);
+    return true;
+}
+
 static bool pit_window(u64 *hz_out)
 {
     u64 elapsed;
@@ -175,7 +255,14 @@ static int tsc_from_reference(u64 *hz_out)
     /* A first window that is not used runs the wait once, so that the
      * measured ones do not include an emulator translating the code for
      * the first time (seen under QEMU's TCG: 2.5 % too fast without it). */
-    if (pit_present()) {
+    if (pm_window_start()) {
+        u32 full = pm_window_ticks;
+        pm_window_ticks = PM_WINDOW_MIN_TICKS / 4;
+        pm_window(&ignored);
+        pm_window_ticks = full;
+        hz_source = "ACPI PM timer";
+        window = pm_window;
+    } else if (pit_present()) {
         pit_wait_ticks(PIT_HZ / 2000, &ignored);
         hz_source = "PIT";
         window = pit_window;
@@ -355,26 +442,21 @@ static PVOP_ABI void native_arm_oneshot(u64 deadline)
 }
 
 /*
- * Refining the TSC rate. 5 ms against the PIT gives a rate good to a few
- * hundred ppm: up to a millisecond over a few seconds. Where ACPI offers
- * its PM timer (3.579545 MHz), the rate is measured again over longer and
- * longer stretches since boot (0.5, 1, 2, 4, 8, 12, 16 s), one sample per
- * kernel timer, and the clock takes each better rate. The 24-bit PM counter
- * wraps every 4.7 s, so samples are never further apart than 4 s. After
- * 16 s the error is far below 1 ppm and the timer stops (no periodic tick).
+ * Refining the TSC rate. The boot's short windows give a rate good to
+ * about 0.1 %, 5 ms against the PIT a few hundred ppm: up to a millisecond
+ * over a second. Where ACPI offers its PM timer (3.579545 MHz), the rate
+ * is measured again over longer and longer stretches since boot (10 ms,
+ * 0.1, 0.5, 1, 2, 4, 8, 12, 16 s), one sample per kernel timer, and the
+ * clock takes each better rate (the APIC timer's count-down rate, measured
+ * as a ratio to the TSC, follows). The 24-bit PM counter wraps every 4.7 s,
+ * so samples are never further apart than 4 s. After 16 s the error is far
+ * below 1 ppm and the timer stops (no periodic tick).
  */
-static const u32 refine_at_ms[] = { 500, 1000, 2000, 4000, 8000, 12000, 16000 };
+static const u32 refine_at_ms[] = { 10, 100, 500, 1000, 2000, 4000, 8000, 12000, 16000 };
 static struct timer refine_timer;
 static unsigned refine_step;
-static u16 pm_port;
-static bool pm_32;
 static u32 pm_last;
 static u64 pm_total, refine_tsc0, refine_ns0;
-
-static u32 pm_read(void)
-{
-    return inl(pm_port) & (pm_32 ? 0xffffffffu : 0xffffffu);
-}
 
 /* Each sample also corrects the time the clock lost or gained before it
  * (running at the rough rate): a clock behind the PM timer's reckoning
@@ -384,7 +466,7 @@ static void refine(struct timer *t)
 {
     u32 pm = pm_read();
     u64 tsc = read_tsc(), now = native_clock_ns();
-    pm_total += (pm - pm_last) & (pm_32 ? 0xffffffffu : 0xffffffu);
+    pm_total += (pm - pm_last) & pm_mask();
     pm_last = pm;
     bool last = refine_step + 1 >= ARRAY_SIZE(refine_at_ms);
     u64 next_ns = last ? 0 : (u64)(refine_at_ms[refine_step + 1] - refine_at_ms[refine_step]) * 1000000;
@@ -395,6 +477,8 @@ static void refine(struct timer *t)
          * does not tick) is refused. */
         if (new_hz > hz - hz / 5 && new_hz < hz + hz / 5) {
             hz = new_hz;
+            if (!pit_timer && !lapic_timer_is_tsc_deadline())
+                lapic_timer_set_tsc_hz(new_hz);
             if (truth >= now) {
                 set_rate_from_now(new_hz, truth - now);
             } else if (!last && now - truth < next_ns / 10) {
