@@ -54,12 +54,21 @@ extern u8 pvthunks[MAX_THUNKS][THUNK_SIZE];
 #define thunks pvthunks
 BUILD_BUG_ON(NOPS > MAX_THUNKS);
 
+/* The op at each pointer-sized slot of pv_ops, plus one (0: no op), so
+ * that finding a site's op is one load, not a search of the ops: the
+ * boot patches some 850 sites (issue 18, the boot's instruction count). */
+#define PV_OPS_SLOTS (sizeof(struct pv_ops) / sizeof(void *))
+static u8 slot_op[PV_OPS_SLOTS];
+BUILD_BUG_ON(NOPS > 255);
+
 static int op_index(u32 offset)
 {
-    for (unsigned i = 0; i < NOPS; i++)
-        if (ops[i].offset == offset)
-            return (int)i;
-    return -1;
+    if (!slot_op[ops[0].offset / sizeof(void *)])
+        for (unsigned i = 0; i < NOPS; i++)
+            slot_op[ops[i].offset / sizeof(void *)] = (u8)(i + 1);
+    if (offset % sizeof(void *) || offset / sizeof(void *) >= PV_OPS_SLOTS)
+        return -1;
+    return (int)slot_op[offset / sizeof(void *)] - 1;
 }
 
 static void *op_impl(unsigned i)
@@ -139,25 +148,38 @@ static void build_thunk(unsigned i)
 
 enum site_kind { SITE_INLINE, SITE_NOP, SITE_CALL };
 
-/* What a site of op i becomes when the op is `impl`, as the personality
- * directs: the six bytes, and which kind they are. */
-static enum site_kind encode_site(u8 out[PVPATCH_SITE_LEN], const u8 *site, unsigned i,
-                                  void *impl)
+/* What the personality directs for op i when it is `impl`. */
+static struct pvpatch_directive directive_for(unsigned i, void *impl)
 {
     const struct personality *p = platform_current();
     struct pvpatch_directive d = { PVPATCH_CALL, 0, { 0 } };
     if (p && p->patch)
         p->patch(ops[i].offset, impl, &d);
-    if (d.kind == PVPATCH_INLINE && d.len <= PVPATCH_SITE_LEN) {
-        encode_bytes(out, d.bytes, d.len);
+    return d;
+}
+
+/* What a site becomes under directive d: the six bytes, and which kind
+ * they are. */
+static enum site_kind encode_directive(u8 out[PVPATCH_SITE_LEN], const u8 *site,
+                                       const struct pvpatch_directive *d, void *impl)
+{
+    if (d->kind == PVPATCH_INLINE && d->len <= PVPATCH_SITE_LEN) {
+        encode_bytes(out, d->bytes, d->len);
         return SITE_INLINE;
     }
-    if (d.kind == PVPATCH_NOP) {
+    if (d->kind == PVPATCH_NOP) {
         encode_bytes(out, NULL, 0);
         return SITE_NOP;
     }
     encode_call(out, site, impl);
     return SITE_CALL;
+}
+
+static enum site_kind encode_site(u8 out[PVPATCH_SITE_LEN], const u8 *site, unsigned i,
+                                  void *impl)
+{
+    struct pvpatch_directive d = directive_for(i, impl);
+    return encode_directive(out, site, &d, impl);
 }
 
 static void count_site(unsigned i, enum site_kind k)
@@ -179,6 +201,10 @@ static void serialise(void)
 void pvpatch_apply(enum pvpatch_mode m)
 {
     mode = m;
+    /* the personality is asked once per op, not once per site */
+    struct pvpatch_directive directives[NOPS];
+    for (unsigned i = 0; i < NOPS; i++)
+        directives[i] = directive_for(i, op_impl(i));
     for (const struct pvpatch_site *s = __pvpatch_start; s < __pvpatch_end; s++) {
         int i = op_index(s->offset);
         if (i < 0 || !site_is_indirect_call(s)) {
@@ -196,7 +222,8 @@ void pvpatch_apply(enum pvpatch_mode m)
             ops[i].direct++;
             continue;
         }
-        count_site((unsigned)i, encode_site(site, site, (unsigned)i, op_impl((unsigned)i)));
+        count_site((unsigned)i,
+                   encode_directive(site, site, &directives[i], op_impl((unsigned)i)));
     }
     for (unsigned i = 0; i < NOPS; i++)
         ops[i].patched_to = op_impl(i);

@@ -48,9 +48,12 @@ static u32 min_length(const char *sig)
 }
 
 /* Map a table (it may sit in memory the e820 map calls reserved) and check
- * it. *len is its length as checked: callers use it rather than read the
- * header again, which the firmware (or a hypervisor) could have changed. */
-static const struct acpi_header *map_table(paddr_t pa, u32 *len)
+ * it, if it has signature `want` (NULL: any). *len is its length as
+ * checked: callers use it rather than read the header again, which the
+ * firmware (or a hypervisor) could have changed. The signature is looked
+ * at before the checksum so that a search does not sum every table it
+ * passes (the DSDT alone is some 8 KiB). */
+static const struct acpi_header *map_table(paddr_t pa, const char *want, u32 *len)
 {
     if (pa < PAGE_SIZE) {
         if (pa)
@@ -62,6 +65,8 @@ static const struct acpi_header *map_table(paddr_t pa, u32 *len)
         printk("acpi: table at 0x%llx cannot be mapped: ignored\n", (unsigned long long)pa);
         return NULL;
     }
+    if (want && memcmp(h->sig, want, 4))
+        return NULL;
     u32 n = h->length;
     if (n < sizeof(*h) || n > (1u << 20)) {
         printk("acpi: table at 0x%llx has implausible length %u: ignored\n",
@@ -94,7 +99,9 @@ static paddr_t scan_rsdp(paddr_t lo, paddr_t hi)
 {
     for (paddr_t p = lo; p + 20 <= hi; p += 16) {
         const char *c = phys_to_virt(p);
-        if (!memcmp(c, "RSD PTR ", 8) && checksum_ok(c, 20))
+        /* the first byte alone rules out almost every place: a call to
+         * memcmp at each of 8192 would be most of the boot's ACPI time */
+        if (c[0] == 'R' && !memcmp(c, "RSD PTR ", 8) && checksum_ok(c, 20))
             return p;
     }
     return 0;
@@ -127,12 +134,12 @@ int acpi_init(paddr_t rsdp, paddr_t ebda)
     memcpy(&rsdt, r + 16, 4);
     memcpy(&xsdt, r + 24, 8);
     if (revision >= 2 && xsdt && checksum_ok(r, 36)) {
-        root_table = map_table(xsdt, &root_length);
+        root_table = map_table(xsdt, "XSDT", &root_length);
         root_is_xsdt = root_table != NULL;
     }
     if (!root_table)
-        root_table = map_table(rsdt, &root_length);
-    if (!root_table || (memcmp(root_table->sig, root_is_xsdt ? "XSDT" : "RSDT", 4))) {
+        root_table = map_table(rsdt, "RSDT", &root_length);
+    if (!root_table) {
         printk("acpi: no valid RSDT/XSDT: ACPI not used\n");
         root_table = NULL;
         return -ENODEV;
@@ -152,8 +159,8 @@ const void *acpi_find_table(const char *sig, u32 *len)
         u64 pa = 0;
         memcpy(&pa, entries + i * esize, esize);
         u32 tlen;
-        const struct acpi_header *h = map_table(pa, &tlen);
-        if (h && !memcmp(h->sig, sig, 4)) {
+        const struct acpi_header *h = map_table(pa, sig, &tlen);
+        if (h) {
             *len = tlen;
             return h;
         }
@@ -166,7 +173,7 @@ static int find_s5_type(const struct acpi_header *dsdt, u32 len)
 {
     const u8 *aml = (const u8 *)dsdt, *end = aml + len;
     for (const u8 *p = aml + sizeof(*dsdt); p + 8 < end; p++) {
-        if (memcmp(p, "_S5_", 4) || p[4] != 0x12)   /* NameString, PackageOp */
+        if (p[0] != '_' || memcmp(p, "_S5_", 4) || p[4] != 0x12)   /* NameString, PackageOp */
             continue;
         if (!(p[-1] == 0x08 || (p[-2] == 0x08 && p[-1] == '\\')))   /* NameOp */
             continue;
@@ -198,7 +205,7 @@ int acpi_s5_control(u16 *pm1a_port, u16 *pm1b_port, u16 *value)
     memcpy(&pm1b, fadt + 68, 4);
     if (flen >= 148)
         memcpy(&dsdt64, fadt + 140, 8);   /* X_DSDT, ACPI 2.0 */
-    const struct acpi_header *dsdt = map_table(dsdt64 ? dsdt64 : dsdt32, &dlen);
+    const struct acpi_header *dsdt = map_table(dsdt64 ? dsdt64 : dsdt32, "DSDT", &dlen);
     int slp_typ = dsdt ? find_s5_type(dsdt, dlen) : -1;
     if (slp_typ < 0 || !pm1a || pm1a > 0xffff) {
         printk("acpi: no usable \\_S5 or PM1a control block: cannot power off\n");
