@@ -52,6 +52,23 @@ for a in x86_64 i386; do
 done
 
 echo
+echo "== where the boot's instructions go (TCG, -icount shift=0, hello, bench option)"
+echo "   steps of kernel_main (docs/boot.md); memory at -m 64 and -m 4G"
+boot_steps() {   # arch mem -> "name: cycles" lines
+    $(qemu_for "$1") $QEMU_ARGS -icount shift=0 -m "$2" -kernel build/$1/hello.elf -append "quiet bench" \
+        </dev/null 2>/dev/null | sed -n 's/^proteus: bench: boot step \(.*\): \([0-9]*\) cycles.*/\1: \2/p'
+}
+for a in x86_64 i386; do
+    small=$(boot_steps "$a" 64)
+    big=$(boot_steps "$a" 4G)
+    echo "$small" | awk -v a="$a" -F': ' '{ printf "%-8s %-26s %10s\n", a, $1, $2 }'
+    m64=$(echo "$small" | sed -n 's/^4 memory: //p')
+    m4g=$(echo "$big" | sed -n 's/^4 memory: //p')
+    printf "%-8s %-26s %10s  (-m 4G: %s, ratio %s; goal at most 1.5)\n" "$a" "memory set-up, -m 64" "${m64:-?}" \
+        "${m4g:-?}" "$(echo "${m4g:-0} ${m64:-0}" | awk '{ if ($2 > 0) printf "%.2f", $1 / $2; else print "?" }')"
+done
+
+echo
 echo "== whole QEMU run, hello against the empty kernel (TCG, median of $RUNS alternating runs)"
 printf "%-8s %12s %12s %8s\n" arch "hello s" "empty s" ratio
 for a in x86_64 i386; do
