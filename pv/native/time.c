@@ -116,8 +116,9 @@ static u32 pm_read(void)
  * (0.2 %, the margin the APIC timer keeps: native_timer_arm_in), at least
  * 100 us and at most 5 ms. Under QEMU's TCG with -icount a read costs a
  * few instructions (100 us windows); on plain TCG about 2.5 us and on KVM
- * about one (2.5 and 1 ms windows); on a nested KVM tens (5 ms). The rough rate this gives is
- * refined against the same timer in the background from 10 ms on.
+ * about one (2.5 and 1 ms windows); on a nested KVM tens (5 ms). The
+ * rough rate this gives is refined against the same timer in the
+ * background from 10 ms on.
  */
 #define PM_WINDOW_MIN_TICKS (ACPI_PM_TIMER_HZ / 10000)   /* 100 us */
 #define PM_WINDOW_MAX_TICKS (ACPI_PM_TIMER_HZ / 200)     /* 5 ms */
@@ -443,7 +444,7 @@ static PVOP_ABI void native_arm_oneshot(u64 deadline)
 
 /*
  * Refining the TSC rate. The boot's short windows give a rate good to
- * about 0.1 %, 5 ms against the PIT a few hundred ppm: up to a millisecond
+ * about 0.2 %, 5 ms against the PIT a few hundred ppm: up to a millisecond
  * over a second. Where ACPI offers its PM timer (3.579545 MHz), the rate
  * is measured again over longer and longer stretches since boot (10 ms,
  * 0.1, 0.5, 1, 2, 4, 8, 12, 16 s), one sample per kernel timer, and the
