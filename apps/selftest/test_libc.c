@@ -128,7 +128,8 @@ static void test_sysconf(void)
     CHECK(sysconf(_SC_CLK_TCK) == CLOCKS_PER_SEC, "_SC_CLK_TCK %ld, CLOCKS_PER_SEC %ld",
           sysconf(_SC_CLK_TCK), (long)CLOCKS_PER_SEC);
     long phys = sysconf(_SC_PHYS_PAGES), avail = sysconf(_SC_AVPHYS_PAGES);
-    CHECK(phys > 1000 && avail > 0 && avail <= phys, "pages: %ld in all, %ld free", phys, avail);
+    /* some hundreds: a -m 4 machine reports 330 on x86_64 */
+    CHECK(phys >= 128 && avail > 0 && avail <= phys, "pages: %ld in all, %ld free", phys, avail);
     CHECK(sysconf(_SC_OPEN_MAX) == FD_TABLE_SIZE, "_SC_OPEN_MAX %ld", sysconf(_SC_OPEN_MAX));
     CHECK(sysconf(_SC_ARG_MAX) >= 1024, "_SC_ARG_MAX %ld", sysconf(_SC_ARG_MAX));
     CHECK(sysconf(_SC_HOST_NAME_MAX) >= 255, "_SC_HOST_NAME_MAX %ld",
