@@ -447,13 +447,14 @@ static PVOP_ABI void native_arm_oneshot(u64 deadline)
  * about 0.2 %, 5 ms against the PIT a few hundred ppm: up to a millisecond
  * over a second. Where ACPI offers its PM timer (3.579545 MHz), the rate
  * is measured again over longer and longer stretches since boot (10 ms,
- * 0.1, 0.5, 1, 2, 4, 8, 12, 16 s), one sample per kernel timer, and the
+ * then 0.5, 1, 2, 4, 8, 12, 16 s; few samples in the first seconds, since
+ * each is a timer interrupt an idle app sees), one sample per kernel timer, and the
  * clock takes each better rate (the APIC timer's count-down rate, measured
  * as a ratio to the TSC, follows). The 24-bit PM counter wraps every 4.7 s,
  * so samples are never further apart than 4 s. After 16 s the error is far
  * below 1 ppm and the timer stops (no periodic tick).
  */
-static const u32 refine_at_ms[] = { 10, 100, 500, 1000, 2000, 4000, 8000, 12000, 16000 };
+static const u32 refine_at_ms[] = { 10, 500, 1000, 2000, 4000, 8000, 12000, 16000 };
 static struct timer refine_timer;
 static unsigned refine_step;
 static u32 pm_last;
