@@ -63,9 +63,6 @@ BUILD_BUG_ON(NOPS > 255);
 
 static int op_index(u32 offset)
 {
-    if (!slot_op[ops[0].offset / sizeof(void *)])
-        for (unsigned i = 0; i < NOPS; i++)
-            slot_op[ops[i].offset / sizeof(void *)] = (u8)(i + 1);
     if (offset % sizeof(void *) || offset / sizeof(void *) >= PV_OPS_SLOTS)
         return -1;
     return (int)slot_op[offset / sizeof(void *)] - 1;
@@ -203,8 +200,10 @@ void pvpatch_apply(enum pvpatch_mode m)
     mode = m;
     /* the personality is asked once per op, not once per site */
     struct pvpatch_directive directives[NOPS];
-    for (unsigned i = 0; i < NOPS; i++)
+    for (unsigned i = 0; i < NOPS; i++) {
+        slot_op[ops[i].offset / sizeof(void *)] = (u8)(i + 1);
         directives[i] = directive_for(i, op_impl(i));
+    }
     for (const struct pvpatch_site *s = __pvpatch_start; s < __pvpatch_end; s++) {
         int i = op_index(s->offset);
         if (i < 0 || !site_is_indirect_call(s)) {

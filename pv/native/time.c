@@ -139,7 +139,13 @@ static bool pm_edge(u32 *at, u64 *tsc)
     return true;
 }
 
-static bool pm_window(u64 *hz_out)
+/* found: pm_port and pm_32 say where it is (the FADT, through acpi_init) */
+static bool pm_timer_found(void)
+{
+    return !acpi_disabled() && !acpi_pm_timer(&pm_port, &pm_32);
+}
+
+static bool pm_window_of(u32 length, u64 *hz_out)
 {
     u32 pm0, ticks;
     u64 t0, t1;
@@ -150,16 +156,21 @@ static bool pm_window(u64 *hz_out)
         t1 = read_tsc();
         if (t1 - t0 > TSC_CYCLES_FOR_MS(100))
             return false;
-    } while (ticks < pm_window_ticks);
+    } while (ticks < length);
     *hz_out = (t1 - t0) * ACPI_PM_TIMER_HZ / ticks;
     return true;
+}
+
+static bool pm_window(u64 *hz_out)
+{
+    return pm_window_of(pm_window_ticks, hz_out);
 }
 
 /* The window's length from what 16 reads cost, in PM ticks. False if the
  * timer does not count. */
 static bool pm_window_start(void)
 {
-    if (acpi_disabled() || acpi_pm_timer(&pm_port, &pm_32))
+    if (!pm_timer_found())
         return false;
     u32 pm0, pm1 = 0;
     u64 t0;
@@ -257,10 +268,7 @@ static int tsc_from_reference(u64 *hz_out)
      * measured ones do not include an emulator translating the code for
      * the first time (seen under QEMU's TCG: 2.5 % too fast without it). */
     if (pm_window_start()) {
-        u32 full = pm_window_ticks;
-        pm_window_ticks = PM_WINDOW_MIN_TICKS / 4;
-        pm_window(&ignored);
-        pm_window_ticks = full;
+        pm_window_of(PM_WINDOW_MIN_TICKS / 4, &ignored);
         hz_source = "ACPI PM timer";
         window = pm_window;
     } else if (pit_present()) {
@@ -502,7 +510,7 @@ static void refine(struct timer *t)
 
 static void tsc_refine_start(void)
 {
-    if (acpi_disabled() || acpi_pm_timer(&pm_port, &pm_32))
+    if (!pm_timer_found())
         return;
     pm_last = pm_read();
     refine_tsc0 = read_tsc();
