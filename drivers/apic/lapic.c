@@ -117,7 +117,7 @@ void lapic_set_lint0_extint(bool on)
  * by as long as it was held off, which in a span of a few ms is a rate off
  * by tenths of a percent (a count-down rate 0.7 % low was seen once, the
  * ends then taken by single reads). */
-static u32 read_count_timed(u64 *tsc)
+static u32 read_count_timed(u64 *tsc, u64 *bracket)
 {
     u64 narrowest = ~0ULL;
     u32 count = 0;
@@ -131,18 +131,22 @@ static u32 read_count_timed(u64 *tsc)
             *tsc = t0 + (t1 - t0) / 2;
         }
     }
+    if (bracket)
+        *bracket = narrowest;
     return count;
 }
 
-void lapic_timer_measure_begin(unsigned vector)
+u64 lapic_timer_measure_begin(unsigned vector)
 {
     if (!mode)
-        return;
+        return 0;
     timer_vector = vector;
     mode->write(LAPIC_TIMER_DIV, TIMER_DIV_16);
     mode->write(LAPIC_LVT_TIMER, LVT_MASKED | vector);
     mode->write(LAPIC_TIMER_INIT, 0xffffffff);
-    measure_cur0 = read_count_timed(&measure_tsc0);
+    u64 bracket;
+    measure_cur0 = read_count_timed(&measure_tsc0, &bracket);
+    return bracket;
 }
 
 static u64 measured_ticks, measured_tsc;
@@ -152,7 +156,7 @@ int lapic_timer_measure_end(u64 tsc_hz)
     if (!mode || !tsc_hz)
         return -ENODEV;
     u64 end;
-    u32 left = read_count_timed(&end);
+    u32 left = read_count_timed(&end, NULL);
     u64 elapsed = end - measure_tsc0;
     mode->write(LAPIC_TIMER_INIT, 0);
     u64 ticks = measure_cur0 - left;

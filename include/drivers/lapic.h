@@ -44,8 +44,10 @@ u32 lapic_id(void);
 void lapic_set_lint0_extint(bool on);
 
 /* The timer: one-shot counting down (rate measured against the TSC over
- * the caller's reference window) or, where the CPU has it, TSC-deadline. */
-void lapic_timer_measure_begin(unsigned vector);
+ * the caller's reference window) or, where the CPU has it, TSC-deadline.
+ * measure_begin returns how many TSC cycles the span's start is unsure by
+ * (the narrowest bracket of TSC reads around a count read). */
+u64 lapic_timer_measure_begin(unsigned vector);
 int lapic_timer_measure_end(u64 tsc_hz);
 /* The TSC's rate was refined: the count-down rate follows it. */
 void lapic_timer_set_tsc_hz(u64 tsc_hz);

@@ -19,7 +19,9 @@
 #include <drivers/pit.h>
 #include <drivers/lapic.h>
 #include <proteus/errno.h>
+#include <proteus/cmdline.h>
 #include <proteus/offer.h>
+#include <proteus/options.h>
 #include <proteus/printk.h>
 #include <proteus/timekeeping.h>
 #include <proteus/timer.h>
@@ -530,7 +532,9 @@ static PVOP_ABI u64 native_tsc_hz(void)
  * The timer: the PIT without a local APIC, else TSC-deadline mode where it
  * works, else the APIC's count-down, whose rate is measured against the TSC
  * over a window: one the TSC's own measurement opened (`window_open`), or
- * 2 ms now. native_time_init ends with it.
+ * one now that lasts 2000 times what the start is unsure by (0.05 % at
+ * each end), at least 50 us and at most 2 ms: 50 us under QEMU's TCG, where
+ * a count read costs a few instructions. native_time_init ends with it.
  */
 static int timer_start(u64 tsc_hz, bool window_open)
 {
@@ -542,9 +546,10 @@ static int timer_start(u64 tsc_hz, bool window_open)
         return 0;
     }
     if (!window_open) {
-        lapic_timer_measure_begin(VEC_TIMER);
+        u64 unsure = lapic_timer_measure_begin(VEC_TIMER);
+        u64 span = MIN(MAX(2000 * unsure, tsc_hz / 20000), tsc_hz / 500);
         u64 t0 = read_tsc();
-        while (read_tsc() - t0 < tsc_hz / 500)
+        while (read_tsc() - t0 < span)
             __asm__ __volatile__("pause");
     }
     int err = lapic_timer_measure_end(tsc_hz);
@@ -552,6 +557,25 @@ static int timer_start(u64 tsc_hz, bool window_open)
         pr_info("time: local APIC timer %llu kHz, one-shot\n",
                 (unsigned long long)(lapic_timer_hz() / 1000));
     return err;
+}
+
+/* tsc_khz=N: the operator's word on the rate, before CPUID's (as Linux's
+ * tsc_early_khz= where firmware's is wrong, or where a machine gives none:
+ * QEMU's TCG, whose TSC under -icount shift=0 runs at exactly 1 GHz). Not
+ * treated as exact: the PM timer refines it where there is one. */
+static u64 tsc_from_command_line(void)
+{
+    const char *v = kernel_option("tsc_khz");
+    u64 khz;
+    if (!v)
+        return 0;
+    if (cmdline_parse_uint(v, TSC_HZ_MIN / 1000, TSC_HZ_MAX / 1000, &khz)) {
+        printk("time: tsc_khz=%s is not a rate of %llu-%llu kHz (ignored)\n", v,
+               (unsigned long long)(TSC_HZ_MIN / 1000), (unsigned long long)(TSC_HZ_MAX / 1000));
+        return 0;
+    }
+    hz_source = "tsc_khz=";
+    return khz * 1000;
 }
 
 static PVOP_ABI int native_time_init(void)
@@ -566,7 +590,7 @@ static PVOP_ABI int native_time_init(void)
     if (offered) {
         hz_source = "the paravirtual clock";
         tsc_from_cpuid_known = true;
-    } else {
+    } else if (!(hz = tsc_from_command_line())) {
         hz = tsc_from_cpuid();
     }
     if (hz && !tsc_hz_plausible(hz)) {
