@@ -80,7 +80,7 @@ static bool site_is_indirect_call(const struct pvpatch_site *s)
     if (s->len != PVPATCH_SITE_LEN || p[0] != 0xff || p[1] != 0x15)
         return false;
     s32 disp;
-    memcpy(&disp, p + 2, 4);
+    __builtin_memcpy(&disp, p + 2, 4);   /* inline: this runs for every site */
     /* RIP-relative on x86_64, an absolute address on i386 */
     unsigned long target = IS_ENABLED(CONFIG_64BIT) ? s->addr + PVPATCH_SITE_LEN + (long)disp
                                                     : (u32)disp;
@@ -95,7 +95,7 @@ static void encode_call(u8 out[PVPATCH_SITE_LEN], const u8 *site, const void *ta
     s32 rel = (s32)((long)target - ((long)site + PVPATCH_SITE_LEN));
     out[0] = 0x3e;
     out[1] = 0xe8;
-    memcpy(out + 2, &rel, 4);
+    __builtin_memcpy(out + 2, &rel, 4);
 }
 
 /* Padding after inline bytes: one multi-byte NOP (SDM Vol. 2B, NOP,
@@ -155,21 +155,26 @@ static struct pvpatch_directive directive_for(unsigned i, void *impl)
     return d;
 }
 
+static enum site_kind directive_kind(const struct pvpatch_directive *d)
+{
+    if (d->kind == PVPATCH_INLINE && d->len <= PVPATCH_SITE_LEN)
+        return SITE_INLINE;
+    return d->kind == PVPATCH_NOP ? SITE_NOP : SITE_CALL;
+}
+
 /* What a site becomes under directive d: the six bytes, and which kind
- * they are. */
+ * they are. Only a call depends on where the site is. */
 static enum site_kind encode_directive(u8 out[PVPATCH_SITE_LEN], const u8 *site,
                                        const struct pvpatch_directive *d, void *impl)
 {
-    if (d->kind == PVPATCH_INLINE && d->len <= PVPATCH_SITE_LEN) {
+    enum site_kind k = directive_kind(d);
+    if (k == SITE_INLINE)
         encode_bytes(out, d->bytes, d->len);
-        return SITE_INLINE;
-    }
-    if (d->kind == PVPATCH_NOP) {
+    else if (k == SITE_NOP)
         encode_bytes(out, NULL, 0);
-        return SITE_NOP;
-    }
-    encode_call(out, site, impl);
-    return SITE_CALL;
+    else
+        encode_call(out, site, impl);
+    return k;
 }
 
 static enum site_kind encode_site(u8 out[PVPATCH_SITE_LEN], const u8 *site, unsigned i,
@@ -198,11 +203,17 @@ static void serialise(void)
 void pvpatch_apply(enum pvpatch_mode m)
 {
     mode = m;
-    /* the personality is asked once per op, not once per site */
-    struct pvpatch_directive directives[NOPS];
+    /* The personality is asked once per op, not once per site, and the
+     * six bytes of an op whose sites are inline or NOPs are built once:
+     * they are the same at every site (a call's depend on where it is). */
+    enum site_kind kinds[NOPS];
+    u8 bytes[NOPS][PVPATCH_SITE_LEN];
     for (unsigned i = 0; i < NOPS; i++) {
         slot_op[ops[i].offset / sizeof(void *)] = (u8)(i + 1);
-        directives[i] = directive_for(i, op_impl(i));
+        struct pvpatch_directive d = directive_for(i, op_impl(i));
+        kinds[i] = directive_kind(&d);
+        if (kinds[i] != SITE_CALL)
+            encode_directive(bytes[i], NULL, &d, op_impl(i));
     }
     for (const struct pvpatch_site *s = __pvpatch_start; s < __pvpatch_end; s++) {
         int i = op_index(s->offset);
@@ -221,8 +232,11 @@ void pvpatch_apply(enum pvpatch_mode m)
             ops[i].direct++;
             continue;
         }
-        count_site((unsigned)i,
-                   encode_directive(site, site, &directives[i], op_impl((unsigned)i)));
+        if (kinds[i] == SITE_CALL)
+            encode_call(site, site, op_impl((unsigned)i));
+        else
+            __builtin_memcpy(site, bytes[i], PVPATCH_SITE_LEN);
+        count_site((unsigned)i, kinds[i]);
     }
     for (unsigned i = 0; i < NOPS; i++)
         ops[i].patched_to = op_impl(i);
