@@ -166,6 +166,10 @@ static void *app_main_thread(void *unused)
         print_boot_steps(now);
         printk("proteus: bench: cycles from the first instruction to main: %llu\n",
                (unsigned long long)(now - boot_tsc));
+        /* the guest's own clock: the TSC's rate is known by now */
+        printk("proteus: bench: guest time from the first instruction to main: %llu us, "
+               "hypercalls: %lu\n", (unsigned long long)((now - boot_tsc) * 1000000 / tsc_hz()),
+               hypercalls_made);
     }
     page_alloc_mark();   /* what the app takes is counted from here */
     __libc_init_array();

@@ -14,6 +14,7 @@
 #include <proteus/string.h>
 
 struct pv_ops pv_ops;
+unsigned long hypercalls_made;
 
 static const struct personality *current;
 

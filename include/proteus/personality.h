@@ -100,6 +100,12 @@ const struct personality *platform_current(void);
  * the offered interfaces mixed in ("time=kvmclock+tsc"). */
 void platform_print_boot_line(void);
 
+/* Hypercalls made so far, counted where they are made (Xen's
+ * xen_hypercall5, KVM's kvm_hypercall*): the `bench` option reports how
+ * many the boot made before main (issue 18). Xen's trap-table and
+ * early-mapping calls from assembly and its IRET are not counted. */
+extern unsigned long hypercalls_made;
+
 /* Everything after the boot information is in (kernel/main.c). */
 struct boot_info;
 __noreturn void kernel_main(const struct boot_info *bi);

@@ -15,6 +15,7 @@
 #include <arch/cpu.h>
 #include <arch/extable.h>
 #include <proteus/format.h>
+#include <proteus/personality.h>
 #include <proteus/printk.h>
 #include <proteus/string.h>
 #include <proteus/timekeeping.h>
@@ -42,6 +43,7 @@ const char *kvm_hypercall_insn(void)
 long kvm_hypercall2(unsigned long nr, unsigned long a0, unsigned long a1)
 {
     long ret;
+    __atomic_fetch_add(&hypercalls_made, 1, __ATOMIC_RELAXED);
     if (amd_vendor())
         __asm__ __volatile__(HYPERCALL("vmmcall") : "=a"(ret) : "a"(nr), "b"(a0), "c"(a1) : "memory");
     else
@@ -53,6 +55,7 @@ long kvm_hypercall4(unsigned long nr, unsigned long a0, unsigned long a1, unsign
                     unsigned long a3)
 {
     long ret;
+    __atomic_fetch_add(&hypercalls_made, 1, __ATOMIC_RELAXED);
     if (amd_vendor())
         __asm__ __volatile__(HYPERCALL("vmmcall")
                              : "=a"(ret)

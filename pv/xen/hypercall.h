@@ -9,6 +9,7 @@
 #ifndef PV_XEN_HYPERCALL_H
 #define PV_XEN_HYPERCALL_H
 
+#include <proteus/personality.h>
 #include <proteus/types.h>
 #include <pv/xen_public.h>
 
@@ -24,6 +25,7 @@ extern char hypercall_page[];
         register unsigned long __r4 __asm__("r10") = (unsigned long)(a4);        \
         register unsigned long __r5 __asm__("r8") = (unsigned long)(a5);         \
         long __ret;                                                              \
+        __atomic_fetch_add(&hypercalls_made, 1, __ATOMIC_RELAXED);               \
         __asm__ __volatile__("call hypercall_page + %c[off]"                     \
                              : "=a"(__ret), "+r"(__r1), "+r"(__r2), "+r"(__r3),  \
                                "+r"(__r4), "+r"(__r5)                            \
@@ -38,6 +40,7 @@ extern char hypercall_page[];
         unsigned long __d = (unsigned long)(a3), __S = (unsigned long)(a4);      \
         unsigned long __D = (unsigned long)(a5);                                 \
         long __ret;                                                              \
+        __atomic_fetch_add(&hypercalls_made, 1, __ATOMIC_RELAXED);               \
         __asm__ __volatile__("call hypercall_page + %c[off]"                     \
                              : "=a"(__ret), "+b"(__b), "+c"(__c), "+d"(__d),     \
                                "+S"(__S), "+D"(__D)                              \
