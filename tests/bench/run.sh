@@ -16,22 +16,28 @@ loaded_size() {
     readelf -lW "$1" | python3 -c 'import sys; print(sum(int(l.split()[5], 16) for l in sys.stdin if l.split()[:1] == ["LOAD"]))'
 }
 
-# Wall seconds of whole QEMU runs of two images on arch $1, alternating A
-# and B so that a change in the machine's load hits both alike; prints the
-# two medians.
+# Wall seconds of whole QEMU runs of two images on arch $1 with extra QEMU
+# arguments $4 (the machine), alternating A and B so that a change in the
+# machine's load hits both alike. Prints each pair's ratio A/B on stderr as
+# it goes, then the two medians and the median of the pair ratios.
 wall_pair() {
-    local q a=() b=() t0 t1
+    local q a=() b=() r=() t0 t1 ta
     q=$(qemu_for "$1")
-    for _ in $(seq "$RUNS"); do
+    for i in $(seq "$RUNS"); do
         for img in "$2" "$3"; do
             t0=$(date +%s%N)
-            $q $QEMU_ARGS -kernel "$img" </dev/null >/dev/null 2>&1
+            # shellcheck disable=SC2086  # $4 is a list of arguments
+            $q $QEMU_ARGS $4 -kernel "$img" </dev/null >/dev/null 2>&1
             t1=$(date +%s%N)
-            if [ "$img" = "$2" ]; then a+=($((t1 - t0))); else b+=($((t1 - t0))); fi
+            if [ "$img" = "$2" ]; then a+=($((t1 - t0))); ta=$((t1 - t0)); else b+=($((t1 - t0))); fi
         done
+        r+=("$(echo "$ta $((t1 - t0))" | awk '{ printf "%.3f", $1 / $2 }')")
+        printf "           pair %2d: %s / %s s = %s\n" "$i" \
+            "$(echo "$ta" | awk '{ printf "%.4f", $1 / 1e9 }')" \
+            "$(echo "$((t1 - t0))" | awk '{ printf "%.4f", $1 / 1e9 }')" "${r[-1]}" >&2
     done
-    median() { printf "%s\n" "$@" | sort -n | awk '{ v[NR] = $1 } END { printf "%.4f", v[int((NR + 1) / 2)] / 1e9 }'; }
-    echo "$(median "${a[@]}") $(median "${b[@]}")"
+    median() { printf "%s\n" "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+    echo "$(median "${a[@]}" | awk '{ printf "%.4f", $1 / 1e9 }') $(median "${b[@]}" | awk '{ printf "%.4f", $1 / 1e9 }') $(median "${r[@]}")"
 }
 
 echo "== image sizes"
@@ -75,11 +81,19 @@ for a in x86_64 i386; do
 done
 
 echo
-echo "== whole QEMU run, hello against the empty kernel (TCG, median of $RUNS alternating runs)"
-printf "%-8s %12s %12s %8s\n" arch "hello s" "empty s" ratio
-for a in x86_64 i386; do
-    read -r h e < <(wall_pair "$a" build/$a/hello.elf build/$a/empty.elf)
-    printf "%-8s %12s %12s %8s\n" "$a" "$h" "$e" "$(echo "$h $e" | awk '{ printf "%.3f", $1 / $2 }')"
+echo "== whole QEMU run, hello against the empty kernel (TCG, $RUNS alternating runs;"
+echo "   each pair's ratio, then the medians and the median of the ratios)"
+for m in pc microvm; do
+    for a in x86_64 i386; do
+        if [ "$m" = microvm ]; then
+            args="-M microvm" h_img=build/$a/hello.pvh.elf e_img=build/$a/empty.pvh.elf
+        else
+            args="-M pc" h_img=build/$a/hello.elf e_img=build/$a/empty.elf
+        fi
+        echo "$m $a:"
+        read -r h e r < <(wall_pair "$a" "$h_img" "$e_img" "$args")
+        printf "%-8s %-8s hello %s s, empty %s s, median ratio %s\n" "$m" "$a" "$h" "$e" "$r"
+    done
 done
 echo "(goal: hello within 10% of the empty kernel, a ratio of at most 1.10)"
 
