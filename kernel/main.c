@@ -210,7 +210,9 @@ static void setup_memory(const struct personality *p)
 {
     page_alloc_init(&boot_info.mem);
     if (p->adopt_page_tables) {
-        vm_adopt(&boot_info.mem, p->adopt_page_tables());
+        paddr_t mapped_end = 0;
+        paddr_t root = p->adopt_page_tables(&mapped_end);
+        vm_adopt(&boot_info.mem, root, mapped_end);
     } else {
         unsigned n = 0;
         const struct vm_region *regions = p->image_regions ? p->image_regions(&n) : NULL;

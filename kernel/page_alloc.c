@@ -102,8 +102,9 @@ paddr_t page_alloc(unsigned flags)
                                        : pmm_alloc(&pmm, 0, true);
     note_use();
     spin_unlock_irqrestore(&pmm_lock, irq);
-    if (pa && (flags & PAGE_ZERO)) {
-        if (flags & PAGE_DIRECT)
+    if (pa && (flags & PAGE_DIRECT)) {
+        vm_direct_reach(pa + PAGE_SIZE);
+        if (flags & PAGE_ZERO)
             memset(phys_to_virt(pa), 0, PAGE_SIZE);
     }
     return pa;
@@ -115,6 +116,10 @@ paddr_t page_alloc_below(paddr_t limit)
     paddr_t pa = pmm_alloc(&pmm, MIN(limit, direct_limit), false);
     note_use();
     spin_unlock_irqrestore(&pmm_lock, irq);
+    /* Not past what is mapped: a page table's frame (arch/x86/paging.c,
+     * walk) asks below it, with the tables' lock held. */
+    if (pa && pa + PAGE_SIZE > vm_direct_mapped_end())
+        vm_direct_reach(pa + PAGE_SIZE);
     return pa;
 }
 
@@ -124,8 +129,10 @@ paddr_t page_alloc_contig(unsigned count)
     paddr_t pa = pmm_alloc_contig(&pmm, count, direct_limit);
     note_use();
     spin_unlock_irqrestore(&pmm_lock, irq);
-    if (pa)
+    if (pa) {
+        vm_direct_reach(pa + (paddr_t)count * PAGE_SIZE);
         memset(phys_to_virt(pa), 0, (size_t)count * PAGE_SIZE);
+    }
     return pa;
 }
 

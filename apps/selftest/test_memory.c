@@ -291,7 +291,8 @@ static void test_big_frame_overflow(void)
               (long)(intptr_t)ret);
 }
 
-static void test_tlb_shootdown(void);   /* below, with the other SMP cases */
+static void test_tlb_shootdown(void);
+static void test_direct_map_reaches(void);   /* below, with the other SMP cases */
 
 const struct test_case memory_tests[] = {
     { "memory.null_unmapped", test_null_unmapped },
@@ -307,6 +308,7 @@ const struct test_case memory_tests[] = {
     { "memory.mmio_refusals", test_mmio_refusals },
     { "memory.sbrk_interruptible", test_sbrk_interruptible },
     { "memory.tlb_shootdown", test_tlb_shootdown },
+    { "memory.direct_map_reaches", test_direct_map_reaches },
     { NULL, NULL },
 };
 
@@ -323,6 +325,67 @@ static void read_there(void *arg)
 {
     struct remote_read *r = arg;
     r->result = probe_read_byte(r->p, &r->byte);
+}
+
+/* Every direct frame the allocator hands out is in the direct map. Under
+ * Xen PV the map is made as the allocator reaches upward (arch/x86/paging.c,
+ * vm_direct_reach): take frames, lowest first, until one lies past where
+ * the map ended when the case began, each written and read back through
+ * the direct map (read first with a probe, so that a missing page is a
+ * FAIL, not a fault). The frames are chained through their first words,
+ * so that no array bounds how many are taken. */
+static void test_direct_map_reaches(void)
+{
+    const paddr_t end0 = vm_direct_mapped_end();
+    const bool grows = end0 < VM_DIRECT_LIMIT;
+    u64 free_pages, total_pages;
+    page_alloc_stats(&free_pages, &total_pages);
+    if (grows && free_pages < (end0 >> PAGE_SHIFT) + 1024) {
+        test_skip("too little free memory to be sure of reaching past the map's end");
+        return;
+    }
+    paddr_t chain = 0, past = 0, unmapped = 0;
+    unsigned n = 0;
+    unsigned char byte;
+    while (!past || n < 64) {
+        paddr_t pa = page_alloc(PAGE_DIRECT);
+        if (!pa)
+            break;
+        volatile paddr_t *w = phys_to_virt(pa);
+        if (probe_read_byte((const void *)w, &byte) || vm_direct_mapped_end() < pa + PAGE_SIZE) {
+            unmapped = pa;
+            page_free(pa);
+            break;
+        }
+        w[0] = chain;
+        w[PAGE_SIZE / sizeof(paddr_t) - 1] = ~pa;
+        chain = pa;
+        n++;
+        if (pa >= end0 && !past)
+            past = pa;
+        if (!grows && n >= 64)
+            break;
+    }
+    unsigned lost = 0;
+    while (chain) {
+        volatile paddr_t *w = phys_to_virt(chain);
+        paddr_t next = w[0];
+        if (w[PAGE_SIZE / sizeof(paddr_t) - 1] != ~chain)
+            lost++;
+        page_free(chain);
+        chain = next;
+    }
+    CHECK(!unmapped, "frame 0x%llx is not in the direct map (it ends at 0x%llx)",
+          (unsigned long long)unmapped, (unsigned long long)vm_direct_mapped_end());
+    CHECK(!lost, "%u of %u frames did not keep what was written through the direct map", lost, n);
+    if (grows) {
+        CHECK(past, "%u direct frames, none past 0x%llx", n, (unsigned long long)end0);
+        CHECK(vm_direct_mapped_end() > past, "the direct map ends at 0x%llx, below frame 0x%llx",
+              (unsigned long long)vm_direct_mapped_end(), (unsigned long long)past);
+        printf("  %u direct frames; the map grew from 0x%llx to 0x%llx\n", n,
+               (unsigned long long)end0, (unsigned long long)vm_direct_mapped_end());
+    }
+    test_pass();
 }
 
 static void test_tlb_shootdown(void)

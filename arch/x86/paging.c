@@ -28,6 +28,13 @@ int paging_levels = 4;
 static bool nx_ok, large_ok;
 static paddr_t root;
 
+/* The direct map is complete below direct_end. vm_init maps all of RAM
+ * at once (large pages make that cheap), so there it is the limit; tables
+ * that are adopted are extended as the frame allocator reaches upward
+ * (vm_direct_reach), up to direct_top. */
+static vaddr_t direct_end = VM_DIRECT_LIMIT, direct_top = VM_DIRECT_LIMIT;   /* fit a word */
+static const struct memmap *direct_ram;
+
 const char *vm_paging_name(void)
 {
     return paging_levels == 4 ? "4-level" : paging_levels == 3 ? "pae" : "2-level";
@@ -113,9 +120,12 @@ static int walk(vaddr_t va, int level, bool create, void **entryp)
         if (!(v & PTE_P)) {
             if (!create)
                 return -ENOENT;
-            paddr_t t = page_alloc(PAGE_DIRECT | PAGE_ZERO);
+            /* from memory already in the direct map: it is written
+             * through it, and mapping more is what may have asked */
+            paddr_t t = page_alloc_below(__atomic_load_n(&direct_end, __ATOMIC_ACQUIRE));
             if (!t)
                 return -ENOMEM;
+            memset(phys_to_virt(t), 0, PAGE_SIZE);
             pt_alloc_notice(t, l - 1);
             pt_set_entry(e, table_entry(t, l), l);
             v = table_entry(t, l);
@@ -366,18 +376,66 @@ static int nx_leaf(void *e, int level, vaddr_t va, void *arg)
     return 0;
 }
 
+/* Map the usable RAM in [lo, hi) at VA == physical address, 4 KiB pages. */
+static void map_direct_ram(paddr_t lo, paddr_t hi)
+{
+    mmu_lazy_enter();
+    for (unsigned i = 0; i < direct_ram->n; i++) {
+        const struct mem_region *r = &direct_ram->r[i];
+        paddr_t a = MAX(r->base, lo), b = MIN(r->base + r->len, hi);
+        if (r->type == MEM_USABLE && a < b)
+            map_range(a, a, b - a, VM_READ | VM_WRITE, false);
+    }
+    mmu_lazy_leave();   /* queued entries are written before anyone is told */
+}
+
+/*
+ * The adopted direct map grows in 2 MiB steps (one page table each),
+ * kept DIRECT_HEADROOM ahead of the highest direct frame handed out, so
+ * that the tables for the next step come from memory already mapped
+ * (walk takes them below direct_end, and so never calls back here).
+ * Called by the frame allocator with the end of what it is about to
+ * return; nothing to do under vm_init, which maps all of RAM.
+ */
+#define DIRECT_STEP (2ULL << 20)
+#define DIRECT_HEADROOM (2ULL << 20)
+
+void vm_direct_reach(paddr_t end)
+{
+    vaddr_t want = (vaddr_t)MIN(end + DIRECT_HEADROOM, (paddr_t)direct_top);
+    if (want <= __atomic_load_n(&direct_end, __ATOMIC_ACQUIRE))
+        return;
+    unsigned long flags = spin_lock_irqsave(&pt_lock);
+    while (direct_end < want) {
+        vaddr_t next = (vaddr_t)MIN(ALIGN_DOWN((paddr_t)direct_end, DIRECT_STEP) + DIRECT_STEP,
+                                    (paddr_t)direct_top);
+        map_direct_ram(direct_end, next);
+        __atomic_store_n(&direct_end, next, __ATOMIC_RELEASE);
+    }
+    spin_unlock_irqrestore(&pt_lock, flags);
+}
+
+paddr_t vm_direct_mapped_end(void)
+{
+    return __atomic_load_n(&direct_end, __ATOMIC_ACQUIRE);
+}
+
 /*
  * Adopting page tables the kernel was started on, whose top level it did
  * not build and must keep (a personality's adopt_page_tables; Xen PV's
  * reasons are in pv/xen/personality.c): extend them rather than replace
- * them. The rest of RAM is mapped at VA == physical address with 4 KiB
- * pages (whoever built these tables may refuse large ones), then the
- * image's protections are applied and page 0 unmapped. Protections only
- * tighten: data pages gain NX, and pages someone already made read-only
- * (the GDT, for a hypervisor's sake) stay so. 4-level paging on x86_64,
- * PAE on i386: the only modes a kernel is started in with paging on.
+ * them. RAM is mapped at VA == physical address with 4 KiB pages (whoever
+ * built these tables may refuse large ones): at boot only what they map
+ * already (below `mapped_end`, checked here) and a step beyond it, the
+ * rest as the frame allocator reaches it (vm_direct_reach). Under Xen PV
+ * every entry is a checked hypercall, and mapping all of a 64 MiB domain
+ * at boot cost 14 of its 15 ms to main. Then the image's protections are
+ * applied and page 0 unmapped. Protections only tighten: data pages gain
+ * NX, and pages someone already made read-only (the GDT, for a
+ * hypervisor's sake) stay so. 4-level paging on x86_64, PAE on i386: the
+ * only modes a kernel is started in with paging on.
  */
-void vm_adopt(const struct memmap *m, paddr_t current_root)
+void vm_adopt(const struct memmap *m, paddr_t current_root, paddr_t mapped_end)
 {
     paging_levels = IS_ENABLED(CONFIG_64BIT) ? 4 : 3;
     paging_entry_size = 8;
@@ -385,14 +443,14 @@ void vm_adopt(const struct memmap *m, paddr_t current_root)
     large_ok = false;
     root = current_root;
 
-    mmu_lazy_enter();
-    for (unsigned i = 0; i < m->n; i++) {
-        const struct mem_region *r = &m->r[i];
-        u64 hi = MIN(r->base + r->len, (u64)VM_DIRECT_LIMIT);
-        if (r->type == MEM_USABLE && r->base < hi)
-            map_range(r->base, r->base, hi - r->base, VM_READ | VM_WRITE, false);
-    }
-    mmu_lazy_leave();
+    direct_ram = m;
+    direct_top = 0;
+    for (unsigned i = 0; i < m->n; i++)
+        if (m->r[i].type == MEM_USABLE)
+            direct_top = (vaddr_t)MAX((u64)direct_top,
+                                      MIN(m->r[i].base + m->r[i].len, (u64)VM_DIRECT_LIMIT));
+    direct_end = (vaddr_t)MIN(ALIGN_DOWN(mapped_end, PAGE_SIZE), (paddr_t)direct_top);
+    map_direct_ram(0, direct_end);   /* present already: read, not written */
     int err = vm_protect((uintptr_t)__text_start,
                          ALIGN_UP((uintptr_t)__text_end, PAGE_SIZE) - (uintptr_t)__text_start,
                          VM_READ | VM_EXEC);

@@ -44,8 +44,10 @@ struct personality {
     void (*setup_cpu)(void);
     /* Page tables to keep and extend rather than build: the physical
      * address of the top-level table the kernel was started on (Xen PV,
-     * whose tables are pinned and in use). NULL: the kernel builds its own. */
-    paddr_t (*adopt_page_tables)(void);
+     * whose tables are pinned and in use), and in *mapped_end the end of
+     * the RAM they map at VA == physical address. NULL: the kernel builds
+     * its own. */
+    paddr_t (*adopt_page_tables)(paddr_t *mapped_end);
     /* Regions of the kernel image that need their own protection from the
      * first moment paging is on (the VMI shim's code and data), or NULL. */
     const struct vm_region *(*image_regions)(unsigned *n);

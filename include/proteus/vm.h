@@ -52,8 +52,14 @@ struct vm_region {
 /* Build the kernel's page tables from the memory map and switch to them. */
 void vm_init(const struct memmap *m, const struct vm_region *extra, unsigned nextra);
 /* Or keep and extend the tables in use, rooted at `current_root` (a
- * personality's adopt_page_tables: Xen PV). */
-void vm_adopt(const struct memmap *m, paddr_t current_root);
+ * personality's adopt_page_tables: Xen PV), which map RAM below
+ * `mapped_end` already; the rest of the direct map is made as the frame
+ * allocator reaches it. */
+void vm_adopt(const struct memmap *m, paddr_t current_root, paddr_t mapped_end);
+/* The direct map complete below `end` (kernel/page_alloc.c calls it for
+ * each direct frame it hands out); and how far it is complete now. */
+void vm_direct_reach(paddr_t end);
+paddr_t vm_direct_mapped_end(void);
 /* The kernel's text writable (and back to read+execute), for rewriting
  * call sites after paging is on (kernel/pvpatch.c). Interrupts off. */
 int vm_text_writable(bool writable);

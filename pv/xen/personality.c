@@ -63,15 +63,17 @@ static void xen_setup_cpu(void)
  * pinned and in use, and a new tree would need every table page made
  * read-only and validated before it is referenced. The kernel extends them
  * (vm_adopt): the rest of RAM at VA == pseudo-physical address with 4 KiB
- * pages (PV guests take no large pages), tables for the new mappings from
- * the frames right after Xen's bootstrap region, which Xen maps with at
- * least 512 KiB to spare (the start-of-day layout in Xen's public xen.h),
- * each 2 MiB mapped making room for the next table. Some data pages are
- * read-only by then for Xen's sake (the GDT), so the image's protections
- * only ever tighten.
+ * pages (PV guests take no large pages), as the frame allocator reaches
+ * it, each entry a mmu_update that Xen checks. Xen maps everything from
+ * VA 0 to the bootstrap stack and at least 512 KiB more (Xen's public
+ * xen.h, "Start-of-day memory layout", point 7), so the first new tables
+ * come from frames that are mapped already. Some data pages are read-only
+ * by then for Xen's sake (the GDT), so the image's protections only ever
+ * tighten.
  */
-static paddr_t xen_page_tables(void)
+static paddr_t xen_page_tables(paddr_t *mapped_end)
 {
+    *mapped_end = xen_bootstrap_end + 512 * 1024;
     return read_pt_base();
 }
 
