@@ -63,6 +63,10 @@ deps:
 #                      app's own, e.g. a vendored library that app.mk
 #                      builds into one of APP_LIBS_NAME; $(ARCH)_ACFLAGS are
 #                      the flags app code is built with
+#   APP_PRINTF_NAME    "integer": the printf family is newlib's integer-only
+#                      one (printf is iprintf, snprintf sniprintf, ...), for
+#                      an app that prints no floating point: %f, %e, %g and
+#                      %a are then not converted (docs/apps.md, "Size")
 # An app is built only when asked for (make run APP=NAME builds that one
 # image), so a broken app never stands in another's way.
 APP_WARN := -Wall -Wextra -Wno-unused-parameter
@@ -77,6 +81,17 @@ CXX_FLAGS := -std=gnu++17 -fno-exceptions -fno-rtti -fno-threadsafe-statics \
 # Warnings that exist for C only; g++ says so for each.
 C_ONLY_WARN := -Wstrict-prototypes -Wmissing-prototypes
 
+# The printf family and newlib's integer-only variant of each (newlib's
+# stdio/iprintf.c and its neighbours): an app with APP_PRINTF_NAME :=
+# integer links each name to its variant, so that the floating-point
+# formatter (vfprintf with dtoa, about 20 KiB) stays out of the image.
+PRINTF_INTEGER := printf=iprintf fprintf=fiprintf sprintf=siprintf snprintf=sniprintf \
+        asprintf=asiprintf asnprintf=asniprintf dprintf=diprintf vprintf=viprintf \
+        vfprintf=vfiprintf vsprintf=vsiprintf vsnprintf=vsniprintf vasprintf=vasiprintf \
+        vasnprintf=vasniprintf vdprintf=vdiprintf
+printf_links = $(if $(filter integer,$(APP_PRINTF_$(1))),$(foreach p,$(PRINTF_INTEGER),\
+        --defsym=$(p) --undefined=$(lastword $(subst =, ,$(p)))))
+
 # $(1) = arch, $(2) = app. One image: the kernel, the newlib glue, the app's
 # objects, newlib and libgcc.
 define APP_template
@@ -86,7 +101,7 @@ $(1)_$(2)_XLIBS := $$(call APP_LIBS_$(2),$(1))
 $(1)_$(2)_OBJS := $$(patsubst %,$$($(1)_DIR)/%.o,$$($(1)_$(2)_SRCS)) $$($(1)_DIR)/apps/$(2)/appname.o \
         $$(if $$(filter %.cc %.cpp,$$($(1)_$(2)_SRCS)),$$($(1)_DIR)/kernel/libc/cxxrt.o)
 $(1)_$(2)_LD = ld -m $$($(1)_LDEMU) -nostdlib -z max-page-size=4096 -z noexecstack \
-	    --no-warn-rwx-segments -T $$($(1)_DIR)/kernel.ld \
+	    --no-warn-rwx-segments -T $$($(1)_DIR)/kernel.ld $$(call printf_links,$(2)) \
 	    $$($(1)_DIR)/kernel.o $$($(1)_LIBC) $$($(1)_$(2)_OBJS)
 $(1)_$(2)_LIBS = $$($(1)_$(2)_XLIBS) $$($(1)_LWIP) --start-group $$($(1)_NEWLIB)/lib/libc.a $$($(1)_NEWLIB)/lib/libm.a \
 	    $$($(1)_LIBGCC) --end-group
@@ -149,8 +164,8 @@ $(1)_LIBGCC := $$(if $$(filter i386,$(1)),$$(shell $(HOST_CC) -m32 -print-libgcc
 $(1)_KOBJS := $$(patsubst %,$$($(1)_DIR)/obj/%.o,$(KERNEL_C) $(KERNEL_S) \
         $$(wildcard arch/x86/$(1)/*.c arch/x86/$(1)/*.S pv/*/$(1)/*.c pv/*/$(1)/*.S))
 
-$(1): $$(foreach a,$(APPS),$$($(1)_DIR)/$$(a).elf $$($(1)_DIR)/$$(a).pvh.elf) $$($(1)_DIR)/empty.elf \
-        $$($(1)_DIR)/empty.pvh.elf
+$(1): $$(foreach a,$(APPS),$$($(1)_DIR)/$$(a).elf $$($(1)_DIR)/$$(a).pvh.elf $$($(1)_DIR)/$$(a).deploy.elf) \
+        $$($(1)_DIR)/empty.elf $$($(1)_DIR)/empty.pvh.elf
 
 # The empty kernel `make bench` compares hello against.
 $$($(1)_DIR)/empty.elf: tests/bench/empty.S
@@ -239,6 +254,20 @@ $$(foreach a,$(APPS),$$(eval $$(call APP_template,$(1),$$(a))))
 
 $$($(1)_DIR)/%.pvh.elf: $$($(1)_DIR)/%.elf
 	$(Q)python3 scripts/mkpvh.py $$< $$@
+
+# For shipping (make iso, xl, libvirt): the image without the ELF symbol
+# table and debug information, which are most of the file, and those kept
+# in <app>.debug, which the image names in its .gnu_debuglink for gdb and
+# addr2line. The kernel's own symbol table (.ksyms, scripts/mksyms.py) is
+# loaded data, so a fault's backtrace still names functions.
+$$($(1)_DIR)/%.debug: $$($(1)_DIR)/%.elf
+	$(Q)objcopy --only-keep-debug $$< $$@
+$$($(1)_DIR)/%.deploy.elf: $$($(1)_DIR)/%.elf $$($(1)_DIR)/%.debug
+	@echo "  STRIP   $(1)/$$*.deploy.elf"
+	$(Q)cd $$($(1)_DIR) && objcopy --strip-all --add-gnu-debuglink=$$*.debug $$*.elf $$*.deploy.elf
+	$(Q)python3 scripts/check-image.py $$@
+	$(Q)! readelf -SW $$@ | grep -q '\.symtab\|\.debug_' || { echo "$$@: symbols left in" >&2; rm -f $$@; exit 1; }
+	$(Q)readelf -SW $$($(1)_DIR)/$$*.debug | grep -q '\.symtab' || { echo "$$@: no symbols in $$*.debug" >&2; rm -f $$@; exit 1; }
 
 -include $$(shell find $$($(1)_DIR)/obj $$($(1)_DIR)/apps $$($(1)_DIR)/kernel -name '*.d' 2>/dev/null)
 endef

@@ -6,6 +6,9 @@
 #   make xl APP=x [ARCH=...]       build/<arch>/<app>.xl.cfg: a Xen PV domU for xl
 #   make libvirt APP=x [ARCH=...]  build/<arch>/<app>.kvm.xml and .xen.xml: libvirt domains
 #
+# Each ships <app>.deploy.elf, the image without its symbols (Makefile: they
+# are in <app>.debug beside it, for gdb and addr2line).
+#
 # ARGS (kernel options -- app args) is the command line baked in, as
 # `make run` passes it (WITH_KERNEL_ARGS, Makefile: shell quoting, re-quoted
 # for the kernel); the other variables reach the scripts as single words.
@@ -26,8 +29,8 @@ ISO_XEN ?= $(if $(filter i386,$(ARCH)),$(wildcard $(BUILD)/xen/xen-4.17-pv32.elf
 XEN_ARGS ?= console=com1,vga com1=115200,8n1 dom0_mem=64M,max:64M dom0_max_vcpus=1
 
 iso: deps
-	$(Q)$(MAKE) --no-print-directory -j$(shell nproc) $(BUILD)/$(ARCH)/$(APP).elf
-	$(Q)$(WITH_KERNEL_ARGS) python3 scripts/mkiso.py --arch '$(ARCH)' --image '$(BUILD)/$(ARCH)/$(APP).elf' --out '$(ISO)' \
+	$(Q)$(MAKE) --no-print-directory -j$(shell nproc) $(BUILD)/$(ARCH)/$(APP).deploy.elf
+	$(Q)$(WITH_KERNEL_ARGS) python3 scripts/mkiso.py --arch '$(ARCH)' --image '$(BUILD)/$(ARCH)/$(APP).deploy.elf' --out '$(ISO)' \
 	    --args "$$PROTEUS_ARGS" --default '$(ISO_DEFAULT)' --timeout '$(ISO_TIMEOUT)' \
 	    --xen '$(ISO_XEN)' --xen-args '$(XEN_ARGS)'
 
@@ -39,8 +42,8 @@ XL_MEMORY ?= 64
 XL_VCPUS ?= 1
 
 xl: deps
-	$(Q)$(MAKE) --no-print-directory -j$(shell nproc) $(BUILD)/$(ARCH)/$(APP).elf
-	$(Q)$(WITH_KERNEL_ARGS) python3 scripts/mkxl.py --arch '$(ARCH)' --image '$(BUILD)/$(ARCH)/$(APP).elf' --out '$(XL)' \
+	$(Q)$(MAKE) --no-print-directory -j$(shell nproc) $(BUILD)/$(ARCH)/$(APP).deploy.elf
+	$(Q)$(WITH_KERNEL_ARGS) python3 scripts/mkxl.py --arch '$(ARCH)' --image '$(BUILD)/$(ARCH)/$(APP).deploy.elf' --out '$(XL)' \
 	    --name '$(XL_NAME)' --memory '$(XL_MEMORY)' --vcpus '$(XL_VCPUS)' --args "$$PROTEUS_ARGS"
 
 # --------------------------------------------------------------- libvirt --
@@ -57,8 +60,8 @@ LIBVIRT_LOG ?=
 LIBVIRT_DEBUG_EXIT ?=
 
 libvirt: deps
-	$(Q)$(MAKE) --no-print-directory -j$(shell nproc) $(BUILD)/$(ARCH)/$(APP).elf
-	$(Q)$(WITH_KERNEL_ARGS) python3 scripts/mklibvirt.py --arch '$(ARCH)' --image '$(BUILD)/$(ARCH)/$(APP).elf' \
+	$(Q)$(MAKE) --no-print-directory -j$(shell nproc) $(BUILD)/$(ARCH)/$(APP).deploy.elf
+	$(Q)$(WITH_KERNEL_ARGS) python3 scripts/mklibvirt.py --arch '$(ARCH)' --image '$(BUILD)/$(ARCH)/$(APP).deploy.elf' \
 	    --out-kvm '$(LIBVIRT_KVM)' --out-xen '$(LIBVIRT_XEN)' --type '$(LIBVIRT_TYPE)' \
 	    --name '$(LIBVIRT_NAME)' --memory '$(LIBVIRT_MEMORY)' --args "$$PROTEUS_ARGS" \
 	    $(if $(LIBVIRT_LOG),--log '$(LIBVIRT_LOG)') $(if $(LIBVIRT_DEBUG_EXIT),--debug-exit)

@@ -146,7 +146,10 @@ def main(argv):
             print(f'  {comp:<22}' + ''.join(f'{c[k]:>10,}' for k in COLUMNS) + f'{loaded:>10,}')
         loaded = sums['text'] + sums['rodata'] + sums['data']
         print(f'  {"all":<22}' + ''.join(f'{sums[k]:>10,}' for k in COLUMNS) + f'{loaded:>10,}')
-        print(f'  file {os.path.getsize(image):,} bytes (symbols included)')
+        shipped = image[:-len('.elf')] + '.deploy.elf'
+        print(f'  file {os.path.getsize(image):,} bytes (symbols included)' +
+              (f'; as shipped ({os.path.basename(shipped)}, symbols in .debug) '
+               f'{os.path.getsize(shipped):,} bytes' if os.path.exists(shipped) else ''))
         if checking:
             wrong = check(image, sums)
             for w in wrong:

@@ -64,7 +64,7 @@ static unsigned nnodes, room;
 static bool add(const struct ustar_entry *e, u64 sector)
 {
     char path[USTAR_PATH_MAX + 1];
-    snprintf(path, sizeof(path), "/%s", e->path);
+    sniprintf(path, sizeof(path), "/%s", e->path);
     for (unsigned i = 0; i < nnodes; i++) {
         if (!strcmp(nodes[i].path, path)) {   /* a later member replaces an earlier one (XCU pax) */
             nodes[i].dir = e->kind == USTAR_DIR;
@@ -99,7 +99,7 @@ static bool read_archive(struct blockdev *bd, u8 *blk)
     room = 64;
     nodes = malloc(room * sizeof(*nodes));
     if (!nodes) {
-        printf("files: %s: no memory for the file table: not mounted\n", bd->name);
+        iprintf("files: %s: no memory for the file table: not mounted\n", bd->name);
         return false;
     }
     u64 s = 0, bytes = 0;
@@ -137,9 +137,9 @@ static bool read_archive(struct blockdev *bd, u8 *blk)
             break;   /* the archive fills the disk, without its end blocks */
     }
     if (stop)
-        printf("files: %s: sector %llu %s: the file system ends there\n", bd->name,
+        iprintf("files: %s: sector %llu %s: the file system ends there\n", bd->name,
                (unsigned long long)s, stop);
-    printf("files: %s holds a ustar file system, mounted read-only at /: %u entries, %llu bytes\n",
+    iprintf("files: %s holds a ustar file system, mounted read-only at /: %u entries, %llu bytes\n",
            bd->name, nnodes, (unsigned long long)bytes);
     return true;
 }

@@ -92,7 +92,7 @@ int kill(pid_t pid, int sig)
     if (sig == SIGABRT && aborting)
         proteus_abort("app called abort()");
     char why[64];
-    snprintf(why, sizeof(why), "app got signal %d (%s)", sig, strsignal(sig));
+    sniprintf(why, sizeof(why), "app got signal %d (%s)", sig, strsignal(sig));
     proteus_abort(why);
 }
 
