@@ -28,6 +28,16 @@ GRUB_PC = '/usr/lib/grub/i386-pc'
 MODULES = 'normal serial terminal multiboot multiboot2 gzio iso9660 part_msdos'
 
 
+
+def app_name(image):
+    """The app an image is of: build/<arch>/<app>.elf, or <app>.deploy.elf
+    as make iso, xl and libvirt ship it (stripped; Makefile)."""
+    base = os.path.basename(image)
+    for tail in ('.deploy.elf', '.elf'):
+        if base.endswith(tail):
+            return base[:-len(tail)]
+    return base
+
 def kernel_words(line):
     """The kernel's own split (kernel/cmdline.c): words separated by blanks,
     double quotes group blanks into a word and are removed."""
@@ -124,7 +134,7 @@ def main():
             fail(f'{tool} missing: run scripts/install-deps.sh')
     if not os.path.isdir(GRUB_PC):
         fail(f'{GRUB_PC} missing (package grub-pc-bin): run scripts/install-deps.sh')
-    app = os.path.basename(a.image)[:-len('.elf')]
+    app = app_name(a.image)
     try:
         cfg = grub_cfg(app, a.arch, a.args, a.default, a.timeout, a.xen_args, bool(a.xen))
     except ValueError as e:

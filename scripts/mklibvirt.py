@@ -32,6 +32,16 @@ SKIP = 77
 QEMU_NS = 'http://libvirt.org/schemas/domain/qemu/1.0'
 
 
+
+def app_name(image):
+    """The app an image is of: build/<arch>/<app>.elf, or <app>.deploy.elf
+    as make iso, xl and libvirt ship it (stripped; Makefile)."""
+    base = os.path.basename(image)
+    for tail in ('.deploy.elf', '.elf'):
+        if base.endswith(tail):
+            return base[:-len(tail)]
+    return base
+
 def c(text):
     """Text for an XML comment, which may hold no double hyphen (XML 1.0,
     section 2.5)."""
@@ -129,7 +139,7 @@ def write(a):
         sys.exit(f'mklibvirt: LIBVIRT_MEMORY must be a number of MiB, not {a.memory!r}')
     if a.type not in ('kvm', 'qemu'):
         sys.exit(f'mklibvirt: LIBVIRT_TYPE must be kvm or qemu (TCG), not {a.type!r}')
-    name = a.name or 'proteus-' + os.path.basename(kernel)[:-len('.elf')]
+    name = a.name or 'proteus-' + app_name(kernel)
     for out, text in ((a.out_kvm, kvm_xml(a, kernel, name)), (a.out_xen, xen_xml(a, kernel, name))):
         os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
         with open(out, 'w') as f:

@@ -20,6 +20,16 @@ KEYS = ('name', 'type', 'kernel', 'memory', 'vcpus', 'extra', 'on_poweroff', 'on
 LONGS = ('memory', 'vcpus')
 
 
+
+def app_name(image):
+    """The app an image is of: build/<arch>/<app>.elf, or <app>.deploy.elf
+    as make iso, xl and libvirt ship it (stripped; Makefile)."""
+    base = os.path.basename(image)
+    for tail in ('.deploy.elf', '.elf'):
+        if base.endswith(tail):
+            return base[:-len(tail)]
+    return base
+
 def xl_string(s):
     """A double-quoted xl.cfg string: libxlutil's lexer takes C-style
     backslash escapes inside quotes (tools/libs/util/libxlu_cfg.c,
@@ -33,7 +43,7 @@ def write(a):
     kernel = os.path.abspath(a.image)
     if not os.path.isfile(kernel):
         sys.exit(f'mkxl: {a.image} missing (not built?)')
-    app = os.path.basename(kernel)[:-len('.elf')]
+    app = app_name(kernel)
     lines = [
         f'# Written by make xl (scripts/mkxl.py): Proteus {app} ({a.arch}) as a Xen PV domU.',
         f'#     xl create -c {os.path.relpath(a.out)}',

@@ -22,8 +22,13 @@ struct cpu_local cpu_locals[MAX_CPUS];
 BUILD_BUG_ON(KERNEL_DS != KERNEL_DS_SEL);
 BUILD_BUG_ON(PERCPU_SEL != PERCPU_SEL_NR);
 /* A page per CPU, although only GDT_ENTRIES are used: Xen PV takes a GDT
- * only as whole frames that hold nothing else (Xen's xen/arch/x86/pv/descriptor-tables.c). */
-static struct seg_desc gdts[MAX_CPUS][PAGE_SIZE / sizeof(struct seg_desc)] __aligned(PAGE_SIZE);
+ * only as whole frames that hold nothing else (Xen's
+ * xen/arch/x86/pv/descriptor-tables.c). The boot CPU's is in the image (its
+ * tables come before the frame allocator); every other CPU's is a frame
+ * taken when the CPU is first started, so that the image does not carry
+ * MAX_CPUS of them. */
+static struct seg_desc boot_gdt_page[PAGE_SIZE / sizeof(struct seg_desc)] __aligned(PAGE_SIZE);
+static struct seg_desc *gdts[MAX_CPUS] = { boot_gdt_page };
 static struct gate_desc idt[256] __aligned(16);
 
 /* A separate stack for the double fault, so that a stack overflow, which
@@ -104,13 +109,19 @@ static void write_system_desc(struct seg_desc *gdt, unsigned idx, unsigned long 
 void cpu_gdt_build(unsigned cpu, struct desc_ptr *gdtr)
 {
     struct cpu_local *c = &cpu_locals[cpu];
-    struct seg_desc *gdt = gdts[cpu];
     const u32 flat = 0xfffff;
     struct seg_desc d;
 
+    if (!gdts[cpu]) {
+        paddr_t pa = page_alloc(PAGE_DIRECT);
+        if (!pa)
+            panic("desc: no free frame for CPU %u's GDT", cpu);
+        gdts[cpu] = phys_to_virt(pa);
+    }
+    struct seg_desc *gdt = gdts[cpu];
     c->self = c;
     c->id = cpu;
-    memset(gdt, 0, sizeof(gdts[cpu]));
+    memset(gdt, 0, PAGE_SIZE);
     if (IS_ENABLED(CONFIG_64BIT)) {
         d = seg_desc_make(0, flat, SEG_CODE_RX, true, 0, DESC_L | DESC_G);
         write_gdt_entry(gdt, GDT_KERNEL_CS, &d);

@@ -37,19 +37,28 @@ domid_t xen_domid = DOMID_INVALID;
 #define PER_FRAME (PAGE_SIZE / sizeof(grant_entry_v1_t))
 static u8 table_pages[FRAMES * PAGE_SIZE] __aligned(PAGE_SIZE);
 static volatile grant_entry_v1_t *table;
-static grant_ref_t next_free[FRAMES * PER_FRAME];
-static unsigned char used[FRAMES * PER_FRAME];
 static struct gnt_refs refs;
 static spinlock_t lock = SPINLOCK_INIT;
 static unsigned nframes;
 /* Each grant in use as given (its frame as a PFN), to write it anew in the
  * table Xen sets up after a restore: the table's frames are Xen's and are
- * not saved with the domain. */
-static struct {
+ * not saved with the domain. This, and the references' free list, are
+ * frames taken at init for the references Xen allows, not image space. */
+struct grant_shadow {
     unsigned long pfn;
     domid_t domid;
     bool readonly;
-} shadow[FRAMES * PER_FRAME];
+};
+static struct grant_shadow *shadow;
+
+/* `bytes` of zeroed, direct-mapped memory for the table's bookkeeping. */
+static void *bookkeeping(size_t bytes, const char *what)
+{
+    paddr_t pa = page_alloc_contig((unsigned)((bytes + PAGE_SIZE - 1) / PAGE_SIZE));
+    if (!pa)
+        printk("xen: grant table: no %zu bytes of free frames for %s: no grants\n", bytes, what);
+    return pa ? phys_to_virt(pa) : NULL;
+}
 
 static int gnt_status_errno(int16_t st)
 {
@@ -92,12 +101,18 @@ int xen_grant_table_init(void)
     if (n < FRAMES)
         printk("xen: grant table: Xen allows %u frame(s), fewer than the %u asked: %u references\n",
                n, FRAMES, (unsigned)(n * PER_FRAME));
+    unsigned nrefs = (unsigned)(n * PER_FRAME);
+    grant_ref_t *next_free = bookkeeping(nrefs * sizeof(*next_free), "the free list");
+    unsigned char *used = next_free ? bookkeeping(nrefs, "the in-use marks") : NULL;
+    shadow = used ? bookkeeping(nrefs * sizeof(*shadow), "the shadow of the entries") : NULL;
+    if (!shadow)
+        return -ENOMEM;
     nframes = n;
     int e = map_frames();
     if (e)
         return e;
     table = (volatile grant_entry_v1_t *)table_pages;
-    gnt_refs_init(&refs, next_free, used, (unsigned)(n * PER_FRAME));
+    gnt_refs_init(&refs, next_free, used, nrefs);
     pr_info("xen: grant table v1: %u frame(s), %u references (Xen allows %u frames)\n", n,
             (unsigned)(n * PER_FRAME), q.max_nr_frames);
     return 0;
