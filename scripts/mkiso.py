@@ -22,21 +22,13 @@ import subprocess
 import sys
 import tempfile
 
+from mkxl import app_name   # <app>.elf or <app>.deploy.elf -> <app>
+
 GRUB_PC = '/usr/lib/grub/i386-pc'
 # What the menu needs, so that grub-mkrescue copies only these modules (and
 # their dependencies) into the ISO: a smaller, faster ISO than all of GRUB's.
 MODULES = 'normal serial terminal multiboot multiboot2 gzio iso9660 part_msdos'
 
-
-
-def app_name(image):
-    """The app an image is of: build/<arch>/<app>.elf, or <app>.deploy.elf
-    as make iso, xl and libvirt ship it (stripped; Makefile)."""
-    base = os.path.basename(image)
-    for tail in ('.deploy.elf', '.elf'):
-        if base.endswith(tail):
-            return base[:-len(tail)]
-    return base
 
 def kernel_words(line):
     """The kernel's own split (kernel/cmdline.c): words separated by blanks,

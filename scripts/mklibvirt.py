@@ -28,19 +28,11 @@ import sys
 import tempfile
 from xml.sax.saxutils import escape, quoteattr
 
+from mkxl import app_name   # <app>.elf or <app>.deploy.elf -> <app>
+
 SKIP = 77
 QEMU_NS = 'http://libvirt.org/schemas/domain/qemu/1.0'
 
-
-
-def app_name(image):
-    """The app an image is of: build/<arch>/<app>.elf, or <app>.deploy.elf
-    as make iso, xl and libvirt ship it (stripped; Makefile)."""
-    base = os.path.basename(image)
-    for tail in ('.deploy.elf', '.elf'):
-        if base.endswith(tail):
-            return base[:-len(tail)]
-    return base
 
 def c(text):
     """Text for an XML comment, which may hold no double hyphen (XML 1.0,

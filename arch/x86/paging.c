@@ -386,7 +386,10 @@ static void map_direct_ram(paddr_t lo, paddr_t hi)
         if (r->type == MEM_USABLE && a < b)
             map_range(a, a, b - a, VM_READ | VM_WRITE, false);
     }
-    mmu_lazy_leave();   /* queued entries are written before anyone is told */
+    /* Queued entries are written before anyone is told the map grew, even
+     * when a caller's own lazy section is still open around this one. */
+    mmu_lazy_flush();
+    mmu_lazy_leave();
 }
 
 /*
