@@ -15,6 +15,7 @@
 static struct pmm pmm;
 static spinlock_t pmm_lock = SPINLOCK_INIT;
 static paddr_t direct_limit;
+static paddr_t bitmap_end;   /* the highest address the allocator set up for itself */
 static u64 least_free = ~0ULL, free_at_mark = ~0ULL;   /* frames, under pmm_lock */
 
 /* After an allocation (pmm_lock held): the low-water mark of free frames. */
@@ -92,7 +93,13 @@ void page_alloc_init(const struct memmap *m)
             pmm_add_free(&pmm, m->r[i].base, m->r[i].len);
     pmm_reserve(&pmm, (uintptr_t)__image_start, (uintptr_t)__bss_end - (uintptr_t)__image_start);
     pmm_reserve(&pmm, at, bytes);
+    bitmap_end = at + bytes;
     direct_limit = VM_DIRECT_LIMIT;
+}
+
+paddr_t page_alloc_boot_end(void)
+{
+    return bitmap_end;
 }
 
 paddr_t page_alloc(unsigned flags)

@@ -40,6 +40,44 @@ static bool plausible_signature(const char s[12])
     return any;
 }
 
+/* One base of the hypervisor range: a block is recorded if its max leaf
+ * lies inside it and its signature is text. */
+static void scan_base(hv_cpuid_fn cpuid, u32 base, struct hv_info *out)
+{
+    u32 a, b, c, d;
+    char sig[12];
+    cpuid(base, &a, &b, &c, &d);
+    /* Most of the 256 bases hold nothing: an empty one is passed over
+     * before any comparison (old KVM's EAX of 0 needs the signature). */
+    if ((a < base || a >= base + HV_STEP) && (a != 0 || !(b | c | d)))
+        return;
+    memcpy(sig + 0, &b, 4);
+    memcpy(sig + 4, &c, 4);
+    memcpy(sig + 8, &d, 4);
+    enum hv_kind kind = HV_UNKNOWN;
+    for (unsigned i = 0; i < ARRAY_SIZE(known); i++)
+        if (!memcmp(sig, known[i].sig, 12))
+            kind = known[i].kind;
+    if (kind == HV_KVM && a == 0)
+        a = base + 1;
+    bool ok = a >= base && a < base + HV_STEP && plausible_signature(sig);
+    if (ok && out->n == HV_MAX) {
+        out->dropped++;
+    } else if (ok) {
+        struct hv_block *blk = &out->b[out->n++];
+        blk->base = base;
+        blk->max_leaf = a;
+        blk->kind = kind;
+        memcpy(blk->signature, sig, 12);
+        blk->signature[12] = '\0';
+        if (a >= base + 1) {
+            cpuid(base + 1, &a, &b, &c, &d);
+            blk->features = a;
+            blk->hints = d;
+        }
+    }
+}
+
 void hv_scan(hv_cpuid_fn cpuid, struct hv_info *out)
 {
     u32 a, b, c, d;
@@ -51,33 +89,7 @@ void hv_scan(hv_cpuid_fn cpuid, struct hv_info *out)
     if (!out->cpuid_bit)
         return;
     for (u32 base = HV_FIRST_BASE;; base += HV_STEP) {
-        char sig[12];
-        cpuid(base, &a, &b, &c, &d);
-        memcpy(sig + 0, &b, 4);
-        memcpy(sig + 4, &c, 4);
-        memcpy(sig + 8, &d, 4);
-        enum hv_kind kind = HV_UNKNOWN;
-        for (unsigned i = 0; i < ARRAY_SIZE(known); i++)
-            if (!memcmp(sig, known[i].sig, 12))
-                kind = known[i].kind;
-        if (kind == HV_KVM && a == 0)
-            a = base + 1;
-        bool ok = a >= base && a < base + HV_STEP && plausible_signature(sig);
-        if (ok && out->n == HV_MAX) {
-            out->dropped++;
-        } else if (ok) {
-            struct hv_block *blk = &out->b[out->n++];
-            blk->base = base;
-            blk->max_leaf = a;
-            blk->kind = kind;
-            memcpy(blk->signature, sig, 12);
-            blk->signature[12] = '\0';
-            if (a >= base + 1) {
-                cpuid(base + 1, &a, &b, &c, &d);
-                blk->features = a;
-                blk->hints = d;
-            }
-        }
+        scan_base(cpuid, base, out);
         if (base == HV_LAST_BASE)
             break;
     }

@@ -28,10 +28,9 @@ int paging_levels = 4;
 static bool nx_ok, large_ok;
 static paddr_t root;
 
-/* The direct map is complete below direct_end. vm_init maps all of RAM
- * at once (large pages make that cheap), so there it is the limit; tables
- * that are adopted are extended as the frame allocator reaches upward
- * (vm_direct_reach), up to direct_top. */
+/* The direct map of RAM is complete below direct_end, and grows as the
+ * frame allocator reaches upward (vm_direct_reach), up to direct_top.
+ * Until vm_init or vm_adopt sets them, the boot's own mappings serve. */
 static vaddr_t direct_end = VM_DIRECT_LIMIT, direct_top = VM_DIRECT_LIMIT;   /* fit a word */
 static const struct memmap *direct_ram;
 
@@ -384,7 +383,7 @@ static void map_direct_ram(paddr_t lo, paddr_t hi)
         const struct mem_region *r = &direct_ram->r[i];
         paddr_t a = MAX(r->base, lo), b = MIN(r->base + r->len, hi);
         if (r->type == MEM_USABLE && a < b)
-            map_range(a, a, b - a, VM_READ | VM_WRITE, false);
+            map_range(a, a, b - a, VM_READ | VM_WRITE, true);
     }
     /* Queued entries are written before anyone is told the map grew, even
      * when a caller's own lazy section is still open around this one. */
@@ -393,15 +392,30 @@ static void map_direct_ram(paddr_t lo, paddr_t hi)
 }
 
 /*
- * The adopted direct map grows in 2 MiB steps (one page table each),
- * kept DIRECT_HEADROOM ahead of the highest direct frame handed out, so
- * that the tables for the next step come from memory already mapped
- * (walk takes them below direct_end, and so never calls back here).
- * Called by the frame allocator with the end of what it is about to
- * return; nothing to do under vm_init, which maps all of RAM.
+ * The direct map grows in 2 MiB steps (one large page, or one page table
+ * of 4 KiB entries where large pages are not taken), kept DIRECT_HEADROOM
+ * ahead of the highest direct frame handed out, so that the tables for
+ * the next step come from memory already mapped (walk takes them below
+ * direct_end, and so never calls back here). Called by the frame
+ * allocator with the end of what it is about to return. Mapping all of
+ * RAM at boot made the boot's cost grow with the machine's memory: 2048
+ * entries for 4 GiB natively, and under Xen PV a checked hypercall for
+ * every 4 KiB of it.
  */
 #define DIRECT_STEP (2ULL << 20)
 #define DIRECT_HEADROOM (2ULL << 20)
+
+/* RAM below `limit` is the direct map's to cover; [0, end) of it is
+ * mapped or about to be. */
+static void direct_start(const struct memmap *m, u64 limit, paddr_t end)
+{
+    direct_ram = m;
+    direct_top = 0;
+    for (unsigned i = 0; i < m->n; i++)
+        if (m->r[i].type == MEM_USABLE)
+            direct_top = (vaddr_t)MAX((u64)direct_top, MIN(m->r[i].base + m->r[i].len, limit));
+    direct_end = (vaddr_t)MIN(ALIGN_DOWN(end, PAGE_SIZE), (paddr_t)direct_top);
+}
 
 void vm_direct_reach(paddr_t end)
 {
@@ -446,13 +460,7 @@ void vm_adopt(const struct memmap *m, paddr_t current_root, paddr_t mapped_end)
     large_ok = false;
     root = current_root;
 
-    direct_ram = m;
-    direct_top = 0;
-    for (unsigned i = 0; i < m->n; i++)
-        if (m->r[i].type == MEM_USABLE)
-            direct_top = (vaddr_t)MAX((u64)direct_top,
-                                      MIN(m->r[i].base + m->r[i].len, (u64)VM_DIRECT_LIMIT));
-    direct_end = (vaddr_t)MIN(ALIGN_DOWN(mapped_end, PAGE_SIZE), (paddr_t)direct_top);
+    direct_start(m, VM_DIRECT_LIMIT, mapped_end);
     map_direct_ram(0, direct_end);   /* present already: read, not written */
     int err = vm_protect((uintptr_t)__text_start,
                          ALIGN_UP((uintptr_t)__text_end, PAGE_SIZE) - (uintptr_t)__text_start,
@@ -547,16 +555,20 @@ void vm_init(const struct memmap *m, const struct vm_region *extra, unsigned nex
     }
 
     /* Low memory (BIOS data, EBDA, ROMs: where ACPI tables are found)
-     * except page 0, then RAM and ACPI regions above 1 MiB. */
+     * except page 0, then ACPI regions above 1 MiB, and RAM as far as the
+     * boot has used it (the image, the frame bitmap above it) and a step
+     * more: the rest as the frame allocator reaches it. */
     map_direct(PAGE_SIZE, 0x100000, img_lo, img_hi);
     u64 limit = VM_DIRECT_LIMIT;
     if (paging_levels == 2 && limit > 0x100000000ULL)
         limit = 0x100000000ULL;
+    direct_start(m, limit, ALIGN_UP(MAX(img_hi, page_alloc_boot_end()), DIRECT_STEP) + DIRECT_HEADROOM);
     for (unsigned i = 0; i < m->n; i++) {
         const struct mem_region *r = &m->r[i];
         if (r->type != MEM_USABLE && r->type != MEM_ACPI && r->type != MEM_NVS)
             continue;
-        u64 lo = MAX(r->base, 0x100000ULL), hi = MIN(r->base + r->len, limit);
+        u64 lo = MAX(r->base, 0x100000ULL),
+            hi = MIN(r->base + r->len, r->type == MEM_USABLE ? (u64)direct_end : limit);
         if (lo < hi)
             map_direct(ALIGN_DOWN(lo, PAGE_SIZE), ALIGN_UP(hi, PAGE_SIZE), img_lo, img_hi);
     }

@@ -60,6 +60,9 @@ void vm_adopt(const struct memmap *m, paddr_t current_root, paddr_t mapped_end);
  * each direct frame it hands out); and how far it is complete now. */
 void vm_direct_reach(paddr_t end);
 paddr_t vm_direct_mapped_end(void);
+/* The end of the frame allocator's own bitmap: with the image, what the
+ * direct map must cover from the start. */
+paddr_t page_alloc_boot_end(void);
 /* The kernel's text writable (and back to read+execute), for rewriting
  * call sites after paging is on (kernel/pvpatch.c). Interrupts off. */
 int vm_text_writable(bool writable);

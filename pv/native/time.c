@@ -114,15 +114,16 @@ static u32 pm_read(void)
 
 /*
  * Windows against the PM timer are as short as the reads allow: a window
- * is known to within about one read at each end, so it lasts 1000 reads
- * (0.2 %, the margin the APIC timer keeps: native_timer_arm_in), at least
- * 100 us and at most 5 ms. Under QEMU's TCG with -icount a read costs a
- * few instructions (100 us windows); on plain TCG about 2.5 us and on KVM
- * about one (2.5 and 1 ms windows); on a nested KVM tens (5 ms). The
- * rough rate this gives is refined against the same timer in the
- * background from 10 ms on.
+ * starts on a tick's edge and ends at the first read past its length, so
+ * it is known to within about one read at each end, and it lasts 1000
+ * reads (0.2 %, the margin the APIC timer keeps: native_timer_arm_in), at
+ * least 20 us (71 ticks) and at most 5 ms. Under QEMU's TCG with -icount a
+ * read costs a few instructions (20 us windows, a read 0.03 % of one); on
+ * plain TCG about 2.5 us and on KVM about one (2.5 and 1 ms windows); on a
+ * nested KVM tens (5 ms). The rough rate this gives is refined against
+ * the same timer in the background from 10 ms on.
  */
-#define PM_WINDOW_MIN_TICKS (ACPI_PM_TIMER_HZ / 10000)   /* 100 us */
+#define PM_WINDOW_MIN_TICKS (ACPI_PM_TIMER_HZ / 50000)   /* 20 us */
 #define PM_WINDOW_MAX_TICKS (ACPI_PM_TIMER_HZ / 200)     /* 5 ms */
 #define PM_READS_PER_WINDOW 1000
 static u32 pm_window_ticks;
