@@ -375,7 +375,8 @@ static int nx_leaf(void *e, int level, vaddr_t va, void *arg)
     return 0;
 }
 
-/* Map the usable RAM in [lo, hi) at VA == physical address, 4 KiB pages. */
+/* Map the usable RAM in [lo, hi) at VA == physical address (large pages
+ * where the mode has them and alignment allows). */
 static void map_direct_ram(paddr_t lo, paddr_t hi)
 {
     mmu_lazy_enter();
@@ -443,7 +444,7 @@ paddr_t vm_direct_mapped_end(void)
  * reasons are in pv/xen/personality.c): extend them rather than replace
  * them. RAM is mapped at VA == physical address with 4 KiB pages (whoever
  * built these tables may refuse large ones): at boot only what they map
- * already (below `mapped_end`, checked here) and a step beyond it, the
+ * already (below `mapped_end`; walked here, so that a gap is filled), the
  * rest as the frame allocator reaches it (vm_direct_reach). Under Xen PV
  * every entry is a checked hypercall, and mapping all of a 64 MiB domain
  * at boot cost 14 of its 15 ms to main. Then the image's protections are
