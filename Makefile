@@ -300,6 +300,19 @@ size: deps
 	$(Q)python3 scripts/size.py $(foreach a,$(ARCHES),$(if $(filter command line,$(origin APP)),\
 	    $(BUILD)/$(a)/$(APP).elf,$(foreach p,$(APPS),$(BUILD)/$(a)/$(p).elf)))
 
+# Where the boot's guest instructions go, by function, up to the app's
+# main (scripts/profile-boot.py: QEMU TCG with -icount shift=0 logging every
+# block it runs). APP, ARCH; PROFILE_MEM (default 64) is QEMU's -m,
+# PROFILE_APPEND (default quiet) the kernel command line, e.g.
+# PROFILE_APPEND="quiet tsc_khz=1000000" for the boot with the rate given.
+PROFILE_MEM ?= 64
+PROFILE_APPEND ?= quiet
+.PHONY: profile-boot
+profile-boot: deps
+	$(Q)$(MAKE) --no-print-directory -j$(shell nproc) $(BUILD)/$(ARCH)/$(APP).elf
+	$(Q)python3 scripts/profile-boot.py --arch '$(ARCH)' --mem '$(PROFILE_MEM)' \
+	    --append '$(PROFILE_APPEND)' $(BUILD)/$(ARCH)/$(APP).elf
+
 .PHONY: xen-pv32
 xen-pv32:
 	$(Q)./scripts/build-xen-pv32.sh $(BUILD)/xen
