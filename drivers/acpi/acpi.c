@@ -95,6 +95,13 @@ static const struct acpi_header *map_table(paddr_t pa, const char *want, u32 *le
     return h;
 }
 
+static inline bool starts_with(const char *p, u32 word)
+{
+    u32 v;
+    __builtin_memcpy(&v, p, 4);
+    return v == word;
+}
+
 static paddr_t scan_rsdp(paddr_t lo, paddr_t hi)
 {
     /* Pointers, not 64-bit physical addresses (the places are below
@@ -104,11 +111,16 @@ static paddr_t scan_rsdp(paddr_t lo, paddr_t hi)
     const char *c = phys_to_virt(lo), *end = phys_to_virt(hi);
     u32 head;
     memcpy(&head, "RSD ", 4);
-    for (; c + 20 <= end; c += 16) {
-        u32 v;
-        __builtin_memcpy(&v, c, 4);
-        if (v == head && !memcmp(c, "RSD PTR ", 8) && checksum_ok(c, 20))
+    while (c + 20 <= end) {
+        /* four places to a loop while none starts with "RSD " */
+        if (c + 48 + 20 <= end && !starts_with(c, head) && !starts_with(c + 16, head) &&
+            !starts_with(c + 32, head) && !starts_with(c + 48, head)) {
+            c += 64;
+            continue;
+        }
+        if (starts_with(c, head) && !memcmp(c, "RSD PTR ", 8) && checksum_ok(c, 20))
             return virt_to_phys_direct(c);
+        c += 16;
     }
     return 0;
 }
