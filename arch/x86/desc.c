@@ -27,7 +27,8 @@ BUILD_BUG_ON(PERCPU_SEL != PERCPU_SEL_NR);
  * tables come before the frame allocator); every other CPU's is a frame
  * taken when the CPU is first started, so that the image does not carry
  * MAX_CPUS of them. */
-static struct seg_desc boot_gdt_page[PAGE_SIZE / sizeof(struct seg_desc)] __aligned(PAGE_SIZE);
+static struct seg_desc boot_gdt_page[PAGE_SIZE / sizeof(struct seg_desc)] __aligned(PAGE_SIZE)
+    __noclear;   /* cpu_gdt_build zeroes it */
 static struct seg_desc *gdts[MAX_CPUS] = { boot_gdt_page };
 static struct gate_desc idt[256] __aligned(16);
 
@@ -41,7 +42,7 @@ static struct gate_desc idt[256] __aligned(16);
  * stack window); every other CPU's comes from the stack window when the
  * CPU starts (guard page included), so that the image does not carry
  * MAX_CPUS of them. */
-static u8 df_stack_area[PAGE_SIZE + DF_STACK_SIZE] __aligned(PAGE_SIZE);
+static u8 df_stack_area[PAGE_SIZE + DF_STACK_SIZE] __aligned(PAGE_SIZE) __noclear;
 static uintptr_t df_tops[MAX_CPUS];
 
 static uintptr_t df_stack_top(unsigned cpu)

@@ -58,6 +58,13 @@ typedef uintptr_t vaddr_t;
 #ifndef __used
 #define __used __attribute__((used))
 #endif
+/* Uninitialised image memory that the code writes before it reads (a
+ * stack, a page of descriptors built whole, a copy): in the BSS, but left
+ * out of the range the entry stub zeroes (arch/x86/kernel.ld), which under
+ * -icount is one instruction per 4 bytes of the boot. */
+#ifndef __noclear
+#define __noclear __attribute__((section(".bss.noclear")))
+#endif
 
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)

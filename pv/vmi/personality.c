@@ -36,7 +36,7 @@
  * mappings of both architectures (identity on x86_64, no paging yet on
  * i386) and stays where the kernel's own tables map the image. */
 #define SHIM_MAX (64 * 1024)
-static u8 shim_area[SHIM_MAX] __aligned(PAGE_SIZE);
+static u8 shim_area[SHIM_MAX] __aligned(PAGE_SIZE) __noclear;   /* the ROM is copied in */
 static struct vmi_rom_info rom;
 static paddr_t rom_pa;
 static bool bound;

@@ -35,7 +35,7 @@ domid_t xen_domid = DOMID_INVALID;
  * the table's frames are mapped over these pages of the image. */
 #define FRAMES 4
 #define PER_FRAME (PAGE_SIZE / sizeof(grant_entry_v1_t))
-static u8 table_pages[FRAMES * PAGE_SIZE] __aligned(PAGE_SIZE);
+static u8 table_pages[FRAMES * PAGE_SIZE] __aligned(PAGE_SIZE) __noclear;   /* read once mapped */
 static volatile grant_entry_v1_t *table;
 static struct gnt_refs refs;
 static spinlock_t lock = SPINLOCK_INIT;

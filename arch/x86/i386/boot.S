@@ -47,7 +47,7 @@ start32:
     or $0x20, %eax
     mov %eax, %cr0
     cld
-    mov $__bss_start, %edi
+    mov $__bss_clear_start, %edi   /* not .bss.noclear (kernel.ld) */
     mov $__bss_end, %ecx
     sub %edi, %ecx
     shr $2, %ecx
@@ -76,7 +76,9 @@ boot_gdtr:
     .section .bss
     .balign 4096
     /* The boot stack, which the idle thread keeps, with a page below it
-     * that vm_init unmaps: an overflow faults instead of corrupting BSS. */
+     * that vm_init unmaps: an overflow faults instead of corrupting BSS.
+     * Written before it is read: not zeroed (kernel.ld, .bss.noclear). */
+    .section .bss.noclear, "aw", @nobits
     .balign 4096
     .globl boot_stack_guard, boot_stack_bottom, boot_stack_top
 boot_stack_guard: .space 4096

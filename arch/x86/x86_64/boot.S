@@ -58,9 +58,9 @@ start32:
      * the TSC and the EBDA pointer: arch/x86/boot/start32.S. */
     mov $0x18, %eax
     call boot_start32
-    /* Zero the BSS; it holds the page tables and stack used next. */
+    /* Zero the BSS; it holds the page tables used next. */
     cld
-    mov $__bss_start, %edi
+    mov $__bss_clear_start, %edi   /* not .bss.noclear (kernel.ld) */
     mov $__bss_end, %ecx
     sub %edi, %ecx
     shr $2, %ecx
@@ -172,7 +172,9 @@ boot_pd: .space 4 * 4096
 boot_pt: .space 4096
 boot_pd_alias: .space 4096
     /* The boot stack, which the idle thread keeps, with a page below it
-     * that vm_init unmaps: an overflow faults instead of corrupting BSS. */
+     * that vm_init unmaps: an overflow faults instead of corrupting BSS.
+     * Written before it is read: not zeroed (kernel.ld, .bss.noclear). */
+    .section .bss.noclear, "aw", @nobits
     .balign 4096
     .globl boot_stack_guard, boot_stack_bottom, boot_stack_top
 boot_stack_guard: .space 4096
