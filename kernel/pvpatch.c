@@ -236,10 +236,17 @@ void pvpatch_apply(enum pvpatch_mode m)
             encode_call(site, site, op_impl((unsigned)i));
         else
             __builtin_memcpy(site, bytes[i], PVPATCH_SITE_LEN);
-        count_site((unsigned)i, kinds[i]);
     }
-    for (unsigned i = 0; i < NOPS; i++)
+    for (unsigned i = 0; i < NOPS; i++) {
         ops[i].patched_to = op_impl(i);
+        /* every site of an op became the same kind: counted here, not
+         * once per site */
+        unsigned patched = ops[i].sites - ops[i].unpatched;
+        if (m == PVPATCH_ON)
+            *(kinds[i] == SITE_INLINE ? &ops[i].inlined
+              : kinds[i] == SITE_NOP  ? &ops[i].nops
+                                      : &ops[i].direct) += patched;
+    }
     if (m == PVPATCH_STATS)
         for (unsigned i = 0; i < NOPS; i++)
             build_thunk(i);
