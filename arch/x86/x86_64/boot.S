@@ -58,10 +58,12 @@ start32:
      * the TSC and the EBDA pointer: arch/x86/boot/start32.S. */
     mov $0x18, %eax
     call boot_start32
-    /* Zero the BSS; it holds the page tables used next. */
+    /* Zero the page tables used next; the rest of the BSS is zeroed in
+     * long mode, 8 bytes a store (under -icount a repetition is an
+     * instruction, and this was a quarter of the boot's). */
     cld
     mov $__bss_clear_start, %edi   /* not .bss.noclear (kernel.ld) */
-    mov $__bss_end, %ecx
+    mov $__bss_boot_pt_end, %ecx
     sub %edi, %ecx
     shr $2, %ecx
     xor %eax, %eax
@@ -143,6 +145,12 @@ start64:
     mov %eax, %fs
     mov %eax, %gs
     mov $boot_stack_top, %rsp
+    mov $__bss_boot_pt_end, %edi
+    mov $__bss_end, %ecx
+    sub %edi, %ecx
+    shr $3, %ecx
+    xor %eax, %eax
+    rep stosq
     call early_idt_init64   /* the 32-bit gates mean nothing in long mode */
     mov %ebp, %edi          /* kind */
     mov %esi, %esi          /* magic, zero-extended */
@@ -164,7 +172,7 @@ boot_gdtr:
     .word boot_gdt_end - boot_gdt - 1
     .long boot_gdt
 
-    .section .bss
+    .section .bss.boot_pt, "aw", @nobits
     .balign 4096
 boot_pml4: .space 4096
 boot_pdpt: .space 4096
