@@ -98,8 +98,19 @@ static void test_kvmclock(void)
     }
     u64 by_tsc = (read_tsc() - t0) * 1000000000ULL / hz, by_clock = clock_ns() - n0;
     u64 d = by_tsc > by_clock ? by_tsc - by_clock : by_clock - by_tsc;
-    CHECK(d < 200000, "over %llu ns of TSC kvmclock advanced %llu ns",
-          (unsigned long long)by_tsc, (unsigned long long)by_clock);
+    if (kvmclock_stable()) {
+        CHECK(d < 200000, "over %llu ns of TSC kvmclock advanced %llu ns (stable bit set)",
+              (unsigned long long)by_tsc, (unsigned long long)by_clock);
+    } else {
+        /* Without the stable bit the host may step the clock at an update
+         * (held monotonic: pv/kvm/kvmclock.c); a KVM nested under TCG with
+         * its host loaded was seen 5 ms behind over 20 ms. Only a grossly
+         * wrong rate fails here; the host comparison is kvm.clock_pairing's. */
+        printf("  no stable bit: over %llu ns of TSC kvmclock advanced %llu ns\n",
+               (unsigned long long)by_tsc, (unsigned long long)by_clock);
+        CHECK(by_clock > 0 && d < by_tsc / 2, "over %llu ns of TSC kvmclock advanced %llu ns",
+              (unsigned long long)by_tsc, (unsigned long long)by_clock);
+    }
     test_pass();
 }
 

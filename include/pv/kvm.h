@@ -54,6 +54,9 @@ long kvm_clock_pairing_check(s64 *diff_ns);
 
 /* PV EOI: whether it runs, and how many EOIs it skipped (the host set the
  * bit) and wrote since boot. */
+/* Whether the host set kvmclock's stable bit (pv/kvm/kvmclock.c): only
+ * then does the clock follow the TSC exactly across the host's updates. */
+bool kvmclock_stable(void);
 extern u64 kvm_eoi_skipped, kvm_eoi_written;
 bool kvm_pv_eoi_active(void);
 

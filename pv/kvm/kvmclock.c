@@ -17,6 +17,10 @@
  * fewer. Without it each CPU reads its own, and the host may step the
  * extrapolated time back by a little at an update or between vCPUs, so
  * every reading is held to at least the last one returned on any CPU.
+ * The host may clear the flag later (KVM does when it stops using its
+ * master clock, e.g. once its own kernel finds its TSC unstable), so it
+ * is checked on every reading, as Linux's pvclock does, and the clock
+ * goes over to the per-vCPU, held-monotonic way for good.
  *
  * The wall clock: MSR_KVM_WALL_CLOCK_NEW makes the host write, at that
  * moment only, the Unix time at system time 0; it is read once at start.
@@ -47,7 +51,7 @@ static bool stable;
 
 static struct pvclock_time_info *mine(void)
 {
-    return &pvti[stable ? 0 : this_cpu()->id].t;
+    return &pvti[__atomic_load_n(&stable, __ATOMIC_ACQUIRE) ? 0 : this_cpu()->id].t;
 }
 
 static void snapshot(struct pvclock_snapshot *s)
@@ -69,10 +73,38 @@ static u64 system_ns_at(u64 tsc)
     return pvclock_ns(&s, tsc);
 }
 
+bool kvmclock_stable(void)
+{
+    return __atomic_load_n(&stable, __ATOMIC_ACQUIRE);
+}
+
+/* The host cleared the stable flag: from now on each CPU reads its own
+ * structure, and no reading goes below `at`, the last stable one. */
+static void stability_lost(u64 at)
+{
+    unsigned long f = spin_lock_irqsave(&last_lock);
+    bool first = stable;
+    if (first) {
+        if (at > last_ns)
+            last_ns = at;
+        __atomic_store_n(&stable, false, __ATOMIC_RELEASE);
+    }
+    spin_unlock_irqrestore(&last_lock, f);
+    if (first)   /* outside the lock: printk may read this clock */
+        printk("kvmclock: the host cleared the stable flag: each vCPU reads its own "
+               "structure from now on, held monotonic\n");
+}
+
 static PVOP_ABI u64 kvmclock_ns(void)
 {
-    if (stable)
-        return system_ns_at(read_tsc()) - boot_system_ns;
+    if (__atomic_load_n(&stable, __ATOMIC_ACQUIRE)) {
+        struct pvclock_snapshot s;
+        snapshot(&s);
+        u64 now = pvclock_ns(&s, read_tsc()) - boot_system_ns;
+        if (s.flags & PVCLOCK_TSC_STABLE)
+            return now;
+        stability_lost(now);
+    }
     /* the structure read is this CPU's; the floor is every CPU's (a lock:
      * i386 has no 8-byte atomics without libatomic) */
     unsigned long f = spin_lock_irqsave(&last_lock);
