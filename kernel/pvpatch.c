@@ -241,11 +241,10 @@ void pvpatch_apply(enum pvpatch_mode m)
         ops[i].patched_to = op_impl(i);
         /* every site of an op became the same kind: counted here, not
          * once per site */
-        unsigned patched = ops[i].sites - ops[i].unpatched;
         if (m == PVPATCH_ON)
             *(kinds[i] == SITE_INLINE ? &ops[i].inlined
               : kinds[i] == SITE_NOP  ? &ops[i].nops
-                                      : &ops[i].direct) += patched;
+                                      : &ops[i].direct) += ops[i].sites;
     }
     if (m == PVPATCH_STATS)
         for (unsigned i = 0; i < NOPS; i++)

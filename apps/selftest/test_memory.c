@@ -291,8 +291,8 @@ static void test_big_frame_overflow(void)
               (long)(intptr_t)ret);
 }
 
-static void test_tlb_shootdown(void);
-static void test_direct_map_reaches(void);   /* below, with the other SMP cases */
+static void test_tlb_shootdown(void);   /* below, with the other SMP cases */
+static void test_direct_map_reaches(void);
 
 const struct test_case memory_tests[] = {
     { "memory.null_unmapped", test_null_unmapped },
@@ -327,8 +327,8 @@ static void read_there(void *arg)
     r->result = probe_read_byte(r->p, &r->byte);
 }
 
-/* Every direct frame the allocator hands out is in the direct map. Under
- * Xen PV the map is made as the allocator reaches upward (arch/x86/paging.c,
+/* Every direct frame the allocator hands out is in the direct map, which
+ * is made as the allocator reaches upward (arch/x86/paging.c,
  * vm_direct_reach): take frames, lowest first, until one lies past where
  * the map ended when the case began, each written and read back through
  * the direct map (read first with a probe, so that a missing page is a
@@ -347,7 +347,7 @@ static void test_direct_map_reaches(void)
     paddr_t chain = 0, past = 0, unmapped = 0;
     unsigned n = 0;
     unsigned char byte;
-    while (!past || n < 64) {
+    while (n < 64 || (grows && !past)) {
         paddr_t pa = page_alloc(PAGE_DIRECT);
         if (!pa)
             break;
@@ -363,8 +363,6 @@ static void test_direct_map_reaches(void)
         n++;
         if (pa >= end0 && !past)
             past = pa;
-        if (!grows && n >= 64)
-            break;
     }
     unsigned lost = 0;
     while (chain) {

@@ -51,15 +51,6 @@ struct grant_shadow {
 };
 static struct grant_shadow *shadow;
 
-/* `bytes` of zeroed, direct-mapped memory for the table's bookkeeping. */
-static void *bookkeeping(size_t bytes, const char *what)
-{
-    paddr_t pa = page_alloc_contig((unsigned)((bytes + PAGE_SIZE - 1) / PAGE_SIZE));
-    if (!pa)
-        printk("xen: grant table: no %zu bytes of free frames for %s: no grants\n", bytes, what);
-    return pa ? phys_to_virt(pa) : NULL;
-}
-
 static int gnt_status_errno(int16_t st)
 {
     switch (st) {
@@ -101,12 +92,20 @@ int xen_grant_table_init(void)
     if (n < FRAMES)
         printk("xen: grant table: Xen allows %u frame(s), fewer than the %u asked: %u references\n",
                n, FRAMES, (unsigned)(n * PER_FRAME));
+    /* The bookkeeping for the references Xen allows, in frames of one
+     * zeroed, direct-mapped run: the shadow, the free list, the in-use
+     * marks, each aligned for its type by the order. */
     unsigned nrefs = (unsigned)(n * PER_FRAME);
-    grant_ref_t *next_free = bookkeeping(nrefs * sizeof(*next_free), "the free list");
-    unsigned char *used = next_free ? bookkeeping(nrefs, "the in-use marks") : NULL;
-    shadow = used ? bookkeeping(nrefs * sizeof(*shadow), "the shadow of the entries") : NULL;
-    if (!shadow)
+    size_t bytes = nrefs * (sizeof(*shadow) + sizeof(grant_ref_t) + 1);
+    paddr_t pa = page_alloc_contig((unsigned)((bytes + PAGE_SIZE - 1) / PAGE_SIZE));
+    if (!pa) {
+        printk("xen: grant table: no %zu bytes of free frames for its bookkeeping: no grants\n",
+               bytes);
         return -ENOMEM;
+    }
+    shadow = phys_to_virt(pa);
+    grant_ref_t *next_free = (grant_ref_t *)(shadow + nrefs);
+    unsigned char *used = (unsigned char *)(next_free + nrefs);
     nframes = n;
     int e = map_frames();
     if (e)
