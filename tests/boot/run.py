@@ -497,6 +497,26 @@ def qemu(cmd, timeout, console_input=None, input_after=None, env=None, input_del
     return rc, text(out), text(err), stamps
 
 
+def rejected(run, text):
+    """A reason per reject pattern found, quoting the whole lines of its
+    first three matches: the summary line is what a truncated log keeps, and
+    it should name the failing case (a selftest's FAIL line), not only the
+    pattern."""
+    why = []
+    for rx in run.reject:
+        found = list(rx.finditer(text))
+        if not found:
+            continue
+        quoted = []
+        for m in found[:3]:
+            start = text.rfind('\n', 0, m.start()) + 1
+            end = text.find('\n', m.start())
+            quoted.append(text[start:end if end >= 0 else len(text)].strip()[:200])
+        more = f' and {len(found) - 3} more' if len(found) > 3 else ''
+        why.append(f'rejected /{rx.pattern}/ found: ' + ' | '.join(quoted) + more)
+    return why
+
+
 CLOCK_MARK = re.compile(r'^clock: (start|end)$')
 CLOCK_LINE = re.compile(r'^clock: (start|end) mono=(\d+) real=(\d+) tod=(\d+)$')
 
@@ -682,7 +702,7 @@ def boot_gdb(run):
     if not why and (q.returncode != 0 or 'Terminated via GDBstub' not in text):
         why.append(f'QEMU exited {q.returncode}, not through gdb\'s kill')
     why += [f'missing /{rx.pattern}/' for rx in run.expect if not rx.search(out)]
-    why += [f'rejected /{rx.pattern}/ found' for rx in run.reject if rx.search(out)]
+    why += rejected(run, out)
     return Result('FAIL' if why else 'PASS', secs, '; '.join(why), output)
 
 
@@ -723,7 +743,7 @@ def _run_command(run):
         return Result('SKIP', secs, last, out)
     why = [f'exit status {p.returncode}, expected {run.status}'] if p.returncode != run.status else []
     why += [f'missing /{rx.pattern}/' for rx in run.expect if not rx.search(out)]
-    why += [f'rejected /{rx.pattern}/ found' for rx in run.reject if rx.search(out)]
+    why += rejected(run, out)
     return Result('FAIL' if why else 'PASS', secs, '; '.join(why), out)
 
 
@@ -794,7 +814,7 @@ def judge(run, rc, console, err, stamps, secs):
         if rc is not None:
             why.append(f'QEMU exited {rc}: the machine did not stay halted')
         why += [f'missing /{rx.pattern}/' for rx in run.expect if not rx.search(console)]
-        why += [f'rejected /{rx.pattern}/ found' for rx in run.reject if rx.search(console)]
+        why += rejected(run, console)
         return Result('FAIL' if why else 'PASS', secs, '; '.join(why), output)
     if rc is None:
         return Result('TIMEOUT', secs, f'killed after {run.timeout:g} s', output)
@@ -818,7 +838,7 @@ def judge(run, rc, console, err, stamps, secs):
                        (' (the test loader failed, not the kernel)'
                         if run.loader and status == LOADER_FAIL_STATUS else ''))
     why += [f'missing /{rx.pattern}/' for rx in run.expect if not rx.search(console)]
-    why += [f'rejected /{rx.pattern}/ found' for rx in run.reject if rx.search(console)]
+    why += rejected(run, console)
     if run.clock_tolerance_ms is not None:
         why += check_clock(stamps, run.clock_tolerance_ms) if stamps is not None else \
             ['no host timestamps for the console lines (a nested run)']
@@ -1249,7 +1269,7 @@ def judge_xl(run, part, secs):
         else:
             part += f'\nblk_image: the {run.xl["disk"]} MiB disk holds {what} (sha256 matches)'
     why += [f'missing /{rx.pattern}/' for rx in run.expect if not rx.search(part)]
-    why += [f'rejected /{rx.pattern}/ found' for rx in run.reject if rx.search(part)]
+    why += rejected(run, part)
     return Result('FAIL' if why else 'PASS', secs, '; '.join(why), part)
 
 
