@@ -12,7 +12,12 @@
 #include <proteus/printk.h>
 #include <proteus/pvops.h>
 
+/* Divide configuration register values (SDM Vol. 3A, 11.5.4, figure
+ * 11-10): the timer runs at 1/16 of its clock, which lets one count-down
+ * span a minute at a 1 GHz clock; a short measurement counts the clock
+ * itself, 16 times as many ticks in the same span. */
 #define TIMER_DIV_16 0x3
+#define TIMER_DIV_1  0xb
 
 static const struct lapic_mode *mode;
 static u64 timer_hz;
@@ -20,6 +25,7 @@ static unsigned timer_vector;
 static bool deadline_mode;
 static u64 measure_tsc0;
 static u32 measure_cur0;
+static unsigned measure_div;   /* the divisor the measurement counted at */
 
 static void setup_this_cpu(void);
 
@@ -136,12 +142,16 @@ static u32 read_count_timed(u64 *tsc, u64 *bracket)
     return count;
 }
 
-u64 lapic_timer_measure_begin(unsigned vector)
+u64 lapic_timer_measure_begin(unsigned vector, bool short_span)
 {
     if (!mode)
         return 0;
     timer_vector = vector;
-    mode->write(LAPIC_TIMER_DIV, TIMER_DIV_16);
+    /* At 1 GHz (QEMU's) the undivided count lasts 4.3 s, longer than any
+     * short span; a reference window may last seconds (the RTC's update
+     * cycle), so it counts divided. */
+    measure_div = short_span ? 1 : 16;
+    mode->write(LAPIC_TIMER_DIV, short_span ? TIMER_DIV_1 : TIMER_DIV_16);
     mode->write(LAPIC_LVT_TIMER, LVT_MASKED | vector);
     mode->write(LAPIC_TIMER_INIT, 0xffffffff);
     u64 bracket;
@@ -150,6 +160,11 @@ u64 lapic_timer_measure_begin(unsigned vector)
 }
 
 static u64 measured_ticks, measured_tsc;
+
+u32 lapic_timer_measured_ticks(void)
+{
+    return mode ? measure_cur0 - mode->read(LAPIC_TIMER_CUR) : 0;
+}
 
 int lapic_timer_measure_end(u64 tsc_hz)
 {
@@ -160,13 +175,14 @@ int lapic_timer_measure_end(u64 tsc_hz)
     u64 elapsed = end - measure_tsc0;
     mode->write(LAPIC_TIMER_INIT, 0);
     u64 ticks = measure_cur0 - left;
+    mode->write(LAPIC_TIMER_DIV, TIMER_DIV_16);   /* the rate the timer runs at */
     if (ticks < 100 || !elapsed) {
         printk("lapic: timer did not count during calibration (%llu ticks)\n",
                (unsigned long long)ticks);
         return -ENODEV;
     }
     measured_ticks = ticks;
-    measured_tsc = elapsed;
+    measured_tsc = elapsed * (measure_div == 1 ? 16 : 1);   /* ticks per TSC cycle at 1/16 */
     lapic_timer_set_tsc_hz(tsc_hz);
     mode->write(LAPIC_LVT_TIMER, timer_vector);   /* one-shot, unmasked */
     return 0;
@@ -178,8 +194,11 @@ void lapic_timer_set_tsc_hz(u64 tsc_hz)
 {
     if (!measured_tsc)
         return;
-    /* ticks * tsc_hz / elapsed, split to stay within 64 bits */
-    timer_hz = measured_ticks * (tsc_hz / 1000) / measured_tsc * 1000;
+    /* ticks * tsc_hz / elapsed, exact where the product fits in 64 bits
+     * (ticks from a span of a few ms do), else split */
+    timer_hz = measured_ticks <= ~0ULL / tsc_hz
+                   ? measured_ticks * tsc_hz / measured_tsc
+                   : measured_ticks * (tsc_hz / 1000) / measured_tsc * 1000;
 }
 
 int lapic_timer_use_tsc_deadline(unsigned vector)

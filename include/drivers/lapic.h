@@ -46,8 +46,11 @@ void lapic_set_lint0_extint(bool on);
 /* The timer: one-shot counting down (rate measured against the TSC over
  * the caller's reference window) or, where the CPU has it, TSC-deadline.
  * measure_begin returns how many TSC cycles the span's start is unsure by
- * (the narrowest bracket of TSC reads around a count read). */
-u64 lapic_timer_measure_begin(unsigned vector);
+ * (the narrowest bracket of TSC reads around a count read); a short span
+ * (at most a second) counts the timer's clock undivided, a longer one at
+ * 1/16. measured_ticks: the ticks counted since measure_begin. */
+u64 lapic_timer_measure_begin(unsigned vector, bool short_span);
+u32 lapic_timer_measured_ticks(void);
 int lapic_timer_measure_end(u64 tsc_hz);
 /* The TSC's rate was refined: the count-down rate follows it. */
 void lapic_timer_set_tsc_hz(u64 tsc_hz);

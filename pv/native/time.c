@@ -287,7 +287,7 @@ static int tsc_from_reference(u64 *hz_out)
             cmos_rtc_periodic_stop();
         return -ENODEV;
     }
-    lapic_timer_measure_begin(VEC_TIMER);
+    lapic_timer_measure_begin(VEC_TIMER, false);
     u64 rates[TSC_WINDOWS_MAX], hz_found = 0;
     int n = 0;
     while (n < TSC_WINDOWS_MAX && window(&rates[n])) {
@@ -533,10 +533,18 @@ static PVOP_ABI u64 native_tsc_hz(void)
  * The timer: the PIT without a local APIC, else TSC-deadline mode where it
  * works, else the APIC's count-down, whose rate is measured against the TSC
  * over a window: one the TSC's own measurement opened (`window_open`), or
- * one now that lasts 2000 times what the start is unsure by (0.05 % at
- * each end), at least 50 us and at most 2 ms: 50 us under QEMU's TCG, where
- * a count read costs a few instructions. native_time_init ends with it.
+ * one now, counting the timer's clock undivided, long enough that the
+ * rate is off by at most 0.15 %, within the 0.2 % native_timer_arm_in
+ * keeps: each end's count read is taken at the middle of its bracket of
+ * TSC reads, off by at most half of it, so 1000 brackets make 0.1 %, and
+ * each end's count is off by at most a tick, so 4000 ticks make 0.05 %;
+ * at least 5 us and at most 2 ms. Under QEMU's TCG with -icount (a 1 GHz
+ * timer clock, a count read in a 16-cycle bracket) that is 16 us, where a
+ * fixed 50 us once was a sixth of the boot's instructions.
+ * native_time_init ends with it.
  */
+#define APIC_WINDOW_BRACKETS 1000
+#define APIC_WINDOW_TICKS 4000
 static int timer_start(u64 tsc_hz, bool window_open)
 {
     delta_to_tsc = clock_scale_between(NSEC_PER_SEC, tsc_hz);
@@ -547,10 +555,12 @@ static int timer_start(u64 tsc_hz, bool window_open)
         return 0;
     }
     if (!window_open) {
-        u64 unsure = lapic_timer_measure_begin(VEC_TIMER);
-        u64 span = MIN(MAX(2000 * unsure, tsc_hz / 20000), tsc_hz / 500);
-        u64 t0 = read_tsc();
-        while (read_tsc() - t0 < span)
+        u64 unsure = lapic_timer_measure_begin(VEC_TIMER, true);
+        u64 most = tsc_hz / 500;
+        u64 span = MIN(MAX(APIC_WINDOW_BRACKETS * unsure, tsc_hz / 200000), most);
+        u64 t0 = read_tsc(), t;
+        while ((t = read_tsc() - t0) < most &&
+               (t < span || lapic_timer_measured_ticks() < APIC_WINDOW_TICKS))
             __asm__ __volatile__("pause");
     }
     int err = lapic_timer_measure_end(tsc_hz);
