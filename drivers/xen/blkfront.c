@@ -58,7 +58,7 @@ struct blkfront {
     char state[64];
 };
 
-static struct blkfront fronts[BLOCKDEV_MAX];
+static struct blkfront fronts[BLOCKDEV_MAX] __xen_bss;
 static unsigned nfronts;
 
 static void stop(struct blkfront *b, const char *why, long value)

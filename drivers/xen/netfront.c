@@ -61,7 +61,7 @@ struct netfront {
     char state[48];
 };
 
-static struct netfront fronts[NETDEV_MAX];
+static struct netfront fronts[NETDEV_MAX] __xen_bss;
 static unsigned nfronts;
 
 static void fail(struct netfront *nf, const char *why, long value)

@@ -177,7 +177,7 @@ static bool gate_to_trap(const struct gate_desc *g, unsigned vec, struct trap_in
 
 static PVOP_ABI void xen_load_idt(const struct desc_ptr *p)
 {
-    static struct trap_info table[257];
+    static struct trap_info table[257] __xen_bss;
     const struct gate_desc *idt = (const struct gate_desc *)p->base;
     unsigned n = 0, vectors = (p->limit + 1u) / sizeof(struct gate_desc);
     for (unsigned v = 0; v < vectors && v < 256; v++)

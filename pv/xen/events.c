@@ -48,15 +48,15 @@
 #define BITS_PER_WORD (sizeof(xen_ulong_t) * 8)
 #define PORT_WORDS (NR_PORTS / BITS_PER_WORD)
 
-static u8 port_vector[NR_PORTS];      /* 0: not bound by the kernel */
-static bool stray_reported[NR_PORTS];
+static u8 port_vector[NR_PORTS] __xen_bss;      /* 0: not bound by the kernel */
+static bool stray_reported[NR_PORTS] __xen_bss;
 /* The ports whose events each CPU handles: a port is in exactly one set,
  * vCPU 0's unless bound to another (so a port nobody bound is reported
  * there as stray). Changed only while the port is masked. */
-static xen_ulong_t cpu_ports[MAX_CPUS][PORT_WORDS];
+static xen_ulong_t cpu_ports[MAX_CPUS][PORT_WORDS] __xen_bss;
 /* IPI ports, per target CPU and vector; 0: none yet (port 0 is never
  * valid). Bound under ipi_lock, read without it. */
-static evtchn_port_t ipi_port[MAX_CPUS][256];
+static evtchn_port_t ipi_port[MAX_CPUS][256] __xen_bss;
 static spinlock_t ipi_lock = SPINLOCK_INIT;
 static volatile u32 ipi_cpus = 1;     /* CPUs an IPI may go to: vCPU 0 and those started */
 /* The vector each VIRQ of each vCPU is bound to (0: none), to bind them

@@ -124,7 +124,7 @@ static struct {
     unsigned nflush;
     bool flush_all;
     unsigned nops;                /* operations queued */
-} q;
+} q __xen_bss;
 static bool batching = true;
 #define NO_OWNER (~0u)
 static u32 queue_owner = NO_OWNER;     /* the vCPU whose lazy section holds the queue */
@@ -143,7 +143,7 @@ static struct {
     const void *entry;
     u32 gen;
     u32 idx;
-} fwd[FWD_SLOTS];
+} fwd[FWD_SLOTS] __xen_bss;
 static u32 fwd_gen = 1;
 
 static unsigned fwd_slot(const void *entry)

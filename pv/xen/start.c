@@ -22,7 +22,7 @@ shared_info_t *xen_shared_info;
  * BSS serves as the virtual address to map it at (Xen's public xen.h, struct shared_info). If
  * the mapping fails, the page stays ordinary zeroed memory, so that the
  * irq ops can run long enough to report it. */
-static u8 shared_info_page[PAGE_SIZE] __aligned(PAGE_SIZE);
+static u8 shared_info_page[PAGE_SIZE] __aligned(PAGE_SIZE) __xen_bss;
 
 long xen_map_shared_info(const start_info_t *si)
 {
@@ -45,7 +45,7 @@ u64 xen_bootstrap_start, xen_bootstrap_end;
 void xen_start(start_info_t *si, unsigned long entry_sp);
 void xen_start(start_info_t *si, unsigned long entry_sp)
 {
-    static struct boot_info boot;
+    static struct boot_info boot __xen_bss;
 
     /* Xen's early trap table (pv/xen/early_trap.c) reports any fault from here
      * until setup_cpu installs the real one. Nothing in start_info is used

@@ -207,7 +207,7 @@ xen_vcpu_initialise(unsigned cpu, struct vcpu_guest_context *ctx)
 /* Called for one CPU at a time (smp_init, on vCPU 0). */
 static PVOP_ABI int xen_vcpu_start(unsigned cpu, const struct vcpu_start_info *info)
 {
-    static struct vcpu_guest_context ctx;   /* 5 KB on x86_64: not on a stack */
+    static struct vcpu_guest_context ctx __xen_bss;   /* 5 KB on x86_64: not on a stack */
     if (cpu == 0 || cpu >= MAX_CPUS)
         return -EINVAL;
     long up = xen_hypercall(__HYPERVISOR_vcpu_op, VCPUOP_is_up, cpu, 0);

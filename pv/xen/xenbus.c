@@ -29,7 +29,7 @@
 #define XENBUS_MAX 8
 #define LIST_BYTES 512
 
-static struct xenbus_dev devs[XENBUS_MAX];
+static struct xenbus_dev devs[XENBUS_MAX] __xen_bss;
 static unsigned ndevs;
 
 /* ---- keys -------------------------------------------------------------- */
@@ -94,7 +94,7 @@ struct evtchn_slot {
     void (*fn)(void *ctx);
     void *ctx;
 };
-static struct evtchn_slot slots[256];
+static struct evtchn_slot slots[256] __xen_bss;
 
 static void evtchn_event(unsigned vector, void *unused)
 {

@@ -62,10 +62,10 @@ static struct xenstore_stats stats;
  * and `reply` are its alone. */
 static struct mutex req_lock = MUTEX_INIT(req_lock);
 static u32 next_req_id = 1;
-static char request[sizeof(struct xsd_sockmsg) + XENSTORE_PAYLOAD_MAX];
-static char reply[XENSTORE_PAYLOAD_MAX + 1];
+static char request[sizeof(struct xsd_sockmsg) + XENSTORE_PAYLOAD_MAX] __xen_bss;
+static char reply[XENSTORE_PAYLOAD_MAX + 1] __xen_bss;
 
-static struct xs_rx rx;   /* the reader thread's, under rx_lock */
+static struct xs_rx rx __xen_bss;   /* the reader thread's, under rx_lock */
 static struct mutex rx_lock = MUTEX_INIT(rx_lock);
 
 /* Watches by token; watch_running is the one whose fn runs now, so that
@@ -579,7 +579,7 @@ void xenstore_resume(void)
     mutex_unlock(&watches_lock);
 }
 
-static struct xs_rx saved_rx;   /* the real ring's, while a test ring is attached */
+static struct xs_rx saved_rx __xen_bss;   /* the real ring's, while a test ring is attached */
 
 int xenstore_test_attach(void *page, u32 test_port, struct xenstore_saved *was)
 {
