@@ -122,6 +122,21 @@ bool cmos_rtc_wait_update(u64 *edge_lo, u64 *edge_hi, unsigned *second)
     return false;
 }
 
+/* Register B bit 4 (UIE) raises IRQ 8 as each update cycle ends, once a
+ * second; register C bit 4 (UF) says it did, and reading C clears it and
+ * lets the line fall (MC146818A datasheet, "Update-Ended Interrupt"). */
+void cmos_rtc_update_irq(bool on)
+{
+    u8 b = cmos_read(CMOS_REG_B);
+    cmos_write(CMOS_REG_B, on ? (u8)(b | CMOS_B_UIE) : (u8)(b & ~CMOS_B_UIE));
+    cmos_read(CMOS_REG_C);
+}
+
+bool cmos_rtc_update_ended(void)
+{
+    return cmos_read(CMOS_REG_C) & CMOS_C_UF;
+}
+
 void cmos_rtc_periodic_stop(void)
 {
     cmos_write(CMOS_REG_B, saved_b);

@@ -21,4 +21,9 @@ void cmos_rtc_periodic_stop(void);
  * update began; false if it does not rise within 1.5 s of the fastest
  * plausible TSC, or the update does not end. */
 bool cmos_rtc_wait_update(u64 *edge_lo, u64 *edge_hi, unsigned *second);
+/* The update-ended interrupt (IRQ 8, once a second) on or off; in its
+ * handler, update_ended says whether it was the cause, and acknowledges it
+ * (the line stays up until then). */
+void cmos_rtc_update_irq(bool on);
+bool cmos_rtc_update_ended(void);
 #endif

@@ -9,9 +9,10 @@
  * Motorola MC146818A datasheet: registers 0x00 seconds, 0x02 minutes,
  * 0x04 hours, 0x07 day of month, 0x08 month, 0x09 year; register A bit 7 =
  * update in progress (UIP), bits 3:0 the periodic rate; register B bit 6 =
- * periodic interrupt enable, bit 2 = binary (else BCD), bit 1 = 24-hour
- * (else 12-hour, bit 7 of the hours = PM); register C bit 6 = periodic
- * flag (cleared by reading C); register D bits 6:0 always read 0. The
+ * periodic interrupt enable, bit 4 = update-ended interrupt enable, bit 2
+ * = binary (else BCD), bit 1 = 24-hour (else 12-hour, bit 7 of the hours
+ * = PM); register C bit 6 = periodic flag, bit 4 = update-ended flag (both
+ * cleared by reading C); register D bits 6:0 always read 0. The
  * century is register 0x32 by PC convention (the ACPI FADT's "century"
  * field names it).
  */
@@ -39,9 +40,11 @@
 #define CMOS_A_UIP 0x80
 #define CMOS_A_RATE_1024HZ 0x06
 #define CMOS_B_PIE 0x40
+#define CMOS_B_UIE 0x10
 #define CMOS_B_BINARY 0x04
 #define CMOS_B_24H 0x02
 #define CMOS_C_PF 0x40
+#define CMOS_C_UF 0x10
 #define CMOS_D_ZERO_BITS 0x7f
 #define CMOS_HOUR_PM 0x80
 

@@ -5,11 +5,11 @@
  * comes from CPUID (leaf 0x15, 0x16, or a hypervisor's timing leaf
  * 0x40000010) when the CPU reports it, else it is measured over windows
  * that must agree, the same span that measures the APIC timer: short ones
- * against ACPI's PM timer, which then refines the rate in the background,
- * or without one 5 ms ones against the PIT (or, without a PIT, the RTC's
- * 1024 Hz flag). docs/timers.md says which error bound holds when. The
- * wall clock is the CMOS
- * RTC read once at boot. SDM Vol. 3B, 18.7.3 (determining the TSC
+ * against ACPI's PM timer, or without one 5 ms ones against the PIT (or,
+ * without a PIT, short ones against the RTC's 1024 Hz flag). The PM timer,
+ * or without one the RTC's once-a-second update interrupt, then refines
+ * the rate in the background. docs/timers.md says which error bound holds
+ * when. The wall clock is the CMOS RTC read once at boot. SDM Vol. 3B, 18.7.3 (determining the TSC
  * frequency); Vol. 2A, CPUID leaves 15H and 16H.
  */
 #include "native.h"
@@ -76,8 +76,10 @@ static u64 tsc_from_cpuid(void)
 
 /*
  * Measuring the TSC against a reference: the PIT (windows of 5 ms), or
- * where there is none the RTC's 1024 Hz periodic flag (windows of 16
- * periods, 15.6 ms). One window is not to be trusted on a virtual machine:
+ * where there is none the RTC's 1024 Hz periodic flag (windows of 4
+ * periods, 3.9 ms, that must agree within 0.1 %, then if six do not,
+ * windows of 16 periods, 15.6 ms). One window is not to be trusted on a
+ * virtual machine:
  * each reference read is an exit to the device model, and a vCPU or a
  * device model held off for a while moves a window's end (the RTC-measured
  * rate on a nested KVM was off by -6 to +26 % in single windows). So
@@ -92,9 +94,19 @@ static u64 tsc_from_cpuid(void)
  */
 #define TSC_WINDOWS_MAX       16
 #define TSC_WINDOWS_AGREE_PPM 5000   /* 0.5 %: 5 ms a second, before refinement */
-#define RTC_WINDOW_PERIODS    16
+/* The RTC's short windows: a steady flag (QEMU's TCG, hardware) mostly
+ * agrees this closely within a few windows, waiting a third as long as
+ * the long windows did (three of them were two thirds of a microvm boot's
+ * time); an unsteady one (a nested KVM's device model) goes on to the long
+ * windows as before. The RTC's update interrupt refines the rate
+ * afterwards (rtc_update_interrupt). */
+#define RTC_SHORT_PERIODS     4
+#define RTC_SHORT_WINDOWS     6
+#define RTC_SHORT_AGREE_PPM   1000   /* 0.1 % */
+#define RTC_LONG_PERIODS      16
 
 static u64 rtc_edge_tsc;   /* the TSC when the last RTC edge was seen */
+static unsigned rtc_periods = RTC_LONG_PERIODS;
 
 /* ACPI's PM timer (ACPI 6.5, 4.8.3.3): 3.579545 MHz, 24 or 32 bits, read
  * from one port with no set-up, so a window can start and end on any
@@ -200,11 +212,11 @@ static bool pit_window(u64 *hz_out)
 static bool rtc_window(u64 *hz_out)
 {
     u64 start = rtc_edge_tsc, gap = 0;
-    for (int i = 0; i < RTC_WINDOW_PERIODS; i++)
+    for (unsigned i = 0; i < rtc_periods; i++)
         if (!cmos_rtc_wait_edge(&gap))
             return false;
     rtc_edge_tsc = read_tsc();
-    u64 period = (rtc_edge_tsc - start) / RTC_WINDOW_PERIODS;
+    u64 period = (rtc_edge_tsc - start) / rtc_periods;
     /* Reads that take a good part of a period may see two edges as one
      * (the flag stays set until read), and reads that always do would give
      * windows that agree on a rate too high: such a window counts as 0,
@@ -258,9 +270,22 @@ static int rtc_update_rate(u64 *hz_out)
 /* Out of line and left alone by the optimiser (noipa), so that a boot row
  * can patch it to answer false and prove what happens when no two windows
  * ever agree (tests/boot/tests.cfg, "tsc-windows-*"). */
-__attribute__((noipa)) static bool tsc_windows_agree(u64 a, u64 b)
+__attribute__((noipa)) static bool tsc_windows_agree(u64 a, u64 b, u32 ppm)
 {
-    return rates_agree_ppm(a, b, TSC_WINDOWS_AGREE_PPM);
+    return rates_agree_ppm(a, b, ppm);
+}
+
+/* Windows back to back, at most `max`, until the last two agree within
+ * `ppm`: their mean, or 0 with *n windows taken. */
+static u64 agreeing_windows(bool (*window)(u64 *), u64 *rates, int max, u32 ppm, int *n)
+{
+    for (*n = 0; *n < max && window(&rates[*n]);) {
+        (*n)++;
+        if (*n >= 2 && rates[*n - 1] && rates[*n - 2] &&
+            tsc_windows_agree(rates[*n - 1], rates[*n - 2], ppm))
+            return (rates[*n - 1] + rates[*n - 2]) / 2;
+    }
+    return 0;
 }
 
 static int tsc_from_reference(u64 *hz_out)
@@ -290,14 +315,16 @@ static int tsc_from_reference(u64 *hz_out)
     lapic_timer_measure_begin(VEC_TIMER, false);
     u64 rates[TSC_WINDOWS_MAX], hz_found = 0;
     int n = 0;
-    while (n < TSC_WINDOWS_MAX && window(&rates[n])) {
-        n++;
-        if (n >= 2 && rates[n - 1] && rates[n - 2] &&
-            tsc_windows_agree(rates[n - 1], rates[n - 2])) {
-            hz_found = (rates[n - 1] + rates[n - 2]) / 2;
-            break;
-        }
+    if (window == rtc_window) {
+        rtc_periods = RTC_SHORT_PERIODS;
+        hz_found = agreeing_windows(window, rates, RTC_SHORT_WINDOWS, RTC_SHORT_AGREE_PPM, &n);
+        rtc_periods = RTC_LONG_PERIODS;
+        if (!hz_found)
+            pr_info("time: %d short windows against the RTC do not agree within 0.1 %%: "
+                    "longer ones\n", n);
     }
+    if (!hz_found)
+        hz_found = agreeing_windows(window, rates, TSC_WINDOWS_MAX, TSC_WINDOWS_AGREE_PPM, &n);
     if (window == rtc_window)
         cmos_rtc_periodic_stop();
     if (!hz_found) {
@@ -471,10 +498,31 @@ static unsigned refine_step;
 static u32 pm_last;
 static u64 pm_total, refine_tsc0, refine_ns0;
 
-/* Each sample also corrects the time the clock lost or gained before it
- * (running at the rough rate): a clock behind the PM timer's reckoning
- * steps forward; one ahead of it runs slower until the next sample, by
- * just enough to meet it there. */
+/* A sample's rate, and the time the clock lost or gained before it
+ * (running at the rough rate): `truth` is what the clock should have read
+ * when it read `clock_then`, by the reference's reckoning. A clock behind
+ * steps forward; one ahead runs slower until the next sample, `next_ns`
+ * away, by just enough to meet it there (the last sample, `last`, ends
+ * the slewing instead). The reference is the better clock; only nonsense
+ * (one that does not tick) is refused. */
+static void refine_apply(u64 new_hz, u64 truth, u64 clock_then, bool last, u64 next_ns)
+{
+    if (new_hz <= hz - hz / 5 || new_hz >= hz + hz / 5)
+        return;
+    hz = new_hz;
+    if (!pit_timer && !lapic_timer_is_tsc_deadline())
+        lapic_timer_set_tsc_hz(new_hz);
+    if (truth >= clock_then) {
+        set_rate_from_now(new_hz, truth - clock_then);
+    } else if (!last && clock_then - truth < next_ns / 10) {
+        /* ahead by d: cover next_ns - d of clock in next_ns of time */
+        set_rate_from_now(slew_hz(new_hz, clock_then - truth, next_ns), 0);
+    } else {
+        set_rate_from_now(new_hz, 0);
+    }
+    tsc_refinements++;
+}
+
 static void refine(struct timer *t)
 {
     u32 pm = pm_read();
@@ -483,26 +531,9 @@ static void refine(struct timer *t)
     pm_last = pm;
     bool last = refine_step + 1 >= ARRAY_SIZE(refine_at_ms);
     u64 next_ns = last ? 0 : (u64)(refine_at_ms[refine_step + 1] - refine_at_ms[refine_step]) * 1000000;
-    if (pm_total) {
-        u64 new_hz = (tsc - refine_tsc0) * ACPI_PM_TIMER_HZ / pm_total;
-        u64 truth = refine_ns0 + pm_total * NSEC_PER_SEC / ACPI_PM_TIMER_HZ;
-        /* The PM timer is the better clock; only nonsense (a timer that
-         * does not tick) is refused. */
-        if (new_hz > hz - hz / 5 && new_hz < hz + hz / 5) {
-            hz = new_hz;
-            if (!pit_timer && !lapic_timer_is_tsc_deadline())
-                lapic_timer_set_tsc_hz(new_hz);
-            if (truth >= now) {
-                set_rate_from_now(new_hz, truth - now);
-            } else if (!last && now - truth < next_ns / 10) {
-                /* ahead by d: cover next_ns - d of clock in next_ns of time */
-                set_rate_from_now(slew_hz(new_hz, now - truth, next_ns), 0);
-            } else {
-                set_rate_from_now(new_hz, 0);
-            }
-            tsc_refinements++;
-        }
-    }
+    if (pm_total)
+        refine_apply((tsc - refine_tsc0) * ACPI_PM_TIMER_HZ / pm_total,
+                     refine_ns0 + pm_total * NSEC_PER_SEC / ACPI_PM_TIMER_HZ, now, last, next_ns);
     if (!last) {
         refine_step++;
         timer_arm(&refine_timer, now + next_ns);
@@ -511,10 +542,98 @@ static void refine(struct timer *t)
     }
 }
 
+/*
+ * Where there is no PM timer, the RTC refines the rate: its update-ended
+ * interrupt (register B bit 4, UIE; IRQ 8; MC146818A datasheet, "Update-
+ * Ended Interrupt") marks each second of its clock, for 16 s. A device
+ * model may deliver it late (QEMU's runs it from a host timer, and a
+ * nested KVM's periodic flag was seen milliseconds late), never early,
+ * and a late one does not move the next. So the samples (after 2, 4, 8
+ * and 16 s) measure from one origin, the least-late-looking of the first
+ * two edges (the smallest TSC less its seconds at the present rate), to
+ * the least-late-looking of the latest two or three, and reckon the time
+ * from the clock's reading at that origin (one origin for all, so that
+ * the corrections do not differ by how far the rough rate had drifted at
+ * different ones). An edge's second is counted from the TSC, so an
+ * interrupt missed or doubled moves nothing.
+ */
+#define RTC_REFINE_SECONDS 16
+static u64 edge_tsc[RTC_REFINE_SECONDS + 1], edge_ns[RTC_REFINE_SECONDS + 1];
+static bool edge_seen[RTC_REFINE_SECONDS + 1];
+static unsigned edge_last;
+static int edge_origin = -1;
+
+/* Of the edges seen in [from, to], the one that looks least late. */
+static int least_late(unsigned from, unsigned to)
+{
+    int best = -1;
+    for (unsigned j = from; j <= to; j++)
+        if (edge_seen[j] && (best < 0 || edge_tsc[j] - edge_tsc[best] < (j - (unsigned)best) * hz))
+            best = (int)j;
+    return best;
+}
+
+static void rtc_update_interrupt(unsigned vector, void *ctx)
+{
+    u64 tsc = read_tsc(), now = native_clock_ns();
+    bool update = cmos_rtc_update_ended();   /* reading register C acknowledges */
+    apic_eoi(vector);
+    if (!update)
+        return;
+    unsigned k = 0;
+    if (edge_seen[0]) {
+        k = (unsigned)((tsc - edge_tsc[0] + hz / 2) / hz);   /* seconds since the first */
+        if (k <= edge_last || k > RTC_REFINE_SECONDS)
+            return;   /* a second counted already, or one after the last */
+    }
+    edge_tsc[k] = tsc;
+    edge_ns[k] = now;
+    edge_seen[k] = true;
+    edge_last = k;
+    if (k >= 2 && !(k & (k - 1))) {   /* 2, 4, 8, 16 */
+        if (edge_origin < 0)
+            edge_origin = least_late(0, 1);
+        int a = edge_origin, b = least_late(k == 2 ? 1 : k - 2, k);
+        if (a >= 0 && b > a) {
+            /* the time now, reckoned from the origin at the new rate: an
+             * earlier correction is in edge_ns[k], not yet in edge_ns[b] */
+            u64 new_hz = (edge_tsc[b] - edge_tsc[a]) / (unsigned)(b - a);
+            struct clock_scale sc = clock_scale_for(new_hz);
+            u64 truth = edge_ns[a] + mul_u64_u32_shr(tsc - edge_tsc[a], sc.mult, sc.shift);
+            refine_apply(new_hz, truth, now, k == RTC_REFINE_SECONDS, (u64)k * NSEC_PER_SEC);
+        }
+    }
+    if (k == RTC_REFINE_SECONDS) {
+        set_rate_from_now(hz, 0);   /* end any slewing */
+        cmos_rtc_update_irq(false);   /* the handler stays, for one already on its way */
+    }
+}
+
+static void rtc_refine_start(void)
+{
+    unsigned vector = VEC_IRQ_BASE + 8;
+    int err = irq_register(vector, rtc_update_interrupt, NULL, "rtc-refine");
+    if (!err) {
+        err = apic_route_irq(8, vector);
+        if (err)
+            irq_unregister(vector);
+    }
+    if (err) {
+        printk("time: the RTC's IRQ 8 cannot be routed (%s, %d): the TSC rate is not refined\n",
+               errno_name(err), err);
+        return;
+    }
+    cmos_rtc_update_irq(true);
+    pr_info("time: refining the TSC rate against the RTC's update interrupt (IRQ 8)\n");
+}
+
 static void tsc_refine_start(void)
 {
-    if (!pm_timer_found())
+    if (!pm_timer_found()) {
+        if (cmos_rtc_present())
+            rtc_refine_start();
         return;
+    }
     pm_last = pm_read();
     refine_tsc0 = read_tsc();
     refine_ns0 = native_clock_ns();
