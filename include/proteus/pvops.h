@@ -226,7 +226,9 @@ extern struct pv_ops pv_ops;
  * in the registers the ABI uses (x86_64: RDI RSI RDX; i386 regparm(3):
  * EAX EDX ECX, a 64-bit value taking two in a row, low half first) and
  * yields the raw return register(s). The call instruction is recorded in
- * .pvpatch: {address, offset of the pointer in pv_ops, length}.
+ * .pvpatch.<op>: {address, offset of the pointer in pv_ops, length}; the
+ * linker sorts those sections by name (arch/x86/kernel.ld), so each op's
+ * sites lie together and the boot patches them a run at a time.
  */
 #ifdef __x86_64__
 #define PVOP_PTR ".quad"
@@ -234,9 +236,9 @@ extern struct pv_ops pv_ops;
 #define PVOP_PTR ".long"
 #endif
 
-#define PVOP_SITE                                                                \
+#define PVOP_SITE(member)                                                        \
     "771:\n\tcall *%[fn]\n772:\n\t"                                              \
-    ".pushsection .pvpatch, \"a\"\n\t"                                           \
+    ".pushsection .pvpatch." #member ", \"a\"\n\t"                               \
     ".balign 4\n\t" PVOP_PTR " 771b\n\t"                                         \
     ".long %c[off]\n\t"                                                          \
     ".long 772b - 771b\n\t"                                                      \
@@ -253,28 +255,31 @@ struct pvpatch_site {
 /* One macro per number of arguments, so that a site loads only the
  * registers it passes and declares the rest clobbered (the callee may use
  * them): an inlined `cli` then costs the `cli`, not register set-up. */
-#define PVOP_ASM(outs, ins, clobbers)                                             \
-    __asm__ __volatile__(PVOP_SITE : outs : ins : clobbers)
+#define PVOP_ASM(member, outs, ins, clobbers)                                    \
+    __asm__ __volatile__(PVOP_SITE(member) : outs : ins : clobbers)
 #define PVOP_FN(member) [fn] "m"(pv_ops.member), [off] "i"(PVOP_OFF(member))
 
 #ifdef __x86_64__
 #define PVOP_CLOB_BASE "r8", "r9", "r10", "r11", "memory", "cc"
 #define PVOP_CALL0(member)                                                       \
     ({ unsigned long __r;                                                        \
-       PVOP_ASM("=a"(__r), PVOP_FN(member),                                      \
+       PVOP_ASM(member,                                                          \
+                "=a"(__r), PVOP_FN(member),                                      \
                 PVOP_COMMA("rdi", "rsi", "rdx", "rcx", PVOP_CLOB_BASE));         \
        (u64)__r; })
 #define PVOP_CALL1(member, x1)                                                   \
     ({ unsigned long __r;                                                        \
        register unsigned long __a1 __asm__("rdi") = (unsigned long)(x1);         \
-       PVOP_ASM(PVOP_COMMA("=a"(__r), "+r"(__a1)), PVOP_FN(member),              \
+       PVOP_ASM(member,                                                          \
+                PVOP_COMMA("=a"(__r), "+r"(__a1)), PVOP_FN(member),              \
                 PVOP_COMMA("rsi", "rdx", "rcx", PVOP_CLOB_BASE));                \
        (u64)__r; })
 #define PVOP_CALL2(member, x1, x2)                                               \
     ({ unsigned long __r;                                                        \
        register unsigned long __a1 __asm__("rdi") = (unsigned long)(x1);         \
        register unsigned long __a2 __asm__("rsi") = (unsigned long)(x2);         \
-       PVOP_ASM(PVOP_COMMA("=a"(__r), "+r"(__a1), "+r"(__a2)), PVOP_FN(member),  \
+       PVOP_ASM(member,                                                          \
+                PVOP_COMMA("=a"(__r), "+r"(__a1), "+r"(__a2)), PVOP_FN(member),  \
                 PVOP_COMMA("rdx", "rcx", PVOP_CLOB_BASE));                       \
        (u64)__r; })
 #define PVOP_CALL3(member, x1, x2, x3)                                           \
@@ -282,30 +287,35 @@ struct pvpatch_site {
        register unsigned long __a1 __asm__("rdi") = (unsigned long)(x1);         \
        register unsigned long __a2 __asm__("rsi") = (unsigned long)(x2);         \
        register unsigned long __a3 __asm__("rdx") = (unsigned long)(x3);         \
-       PVOP_ASM(PVOP_COMMA("=a"(__r), "+r"(__a1), "+r"(__a2), "+r"(__a3)),       \
+       PVOP_ASM(member,                                                          \
+                PVOP_COMMA("=a"(__r), "+r"(__a1), "+r"(__a2), "+r"(__a3)),       \
                 PVOP_FN(member), PVOP_COMMA("rcx", PVOP_CLOB_BASE));             \
        (u64)__r; })
 #else
 /* i386, regparm(3): EAX EDX ECX in, EAX (EDX:EAX for 64 bits) out. */
 #define PVOP_CALL0(member)                                                       \
     ({ unsigned long __lo, __hi;                                                 \
-       PVOP_ASM(PVOP_COMMA("=a"(__lo), "=d"(__hi)), PVOP_FN(member),             \
+       PVOP_ASM(member,                                                          \
+                PVOP_COMMA("=a"(__lo), "=d"(__hi)), PVOP_FN(member),             \
                 PVOP_COMMA("ecx", "memory", "cc"));                              \
        (u64)__hi << 32 | __lo; })
 #define PVOP_CALL1(member, x1)                                                   \
     ({ unsigned long __lo = (unsigned long)(x1), __hi;                           \
-       PVOP_ASM(PVOP_COMMA("+a"(__lo), "=d"(__hi)), PVOP_FN(member),             \
+       PVOP_ASM(member,                                                          \
+                PVOP_COMMA("+a"(__lo), "=d"(__hi)), PVOP_FN(member),             \
                 PVOP_COMMA("ecx", "memory", "cc"));                              \
        (u64)__hi << 32 | __lo; })
 #define PVOP_CALL2(member, x1, x2)                                               \
     ({ unsigned long __lo = (unsigned long)(x1), __hi = (unsigned long)(x2);     \
-       PVOP_ASM(PVOP_COMMA("+a"(__lo), "+d"(__hi)), PVOP_FN(member),             \
+       PVOP_ASM(member,                                                          \
+                PVOP_COMMA("+a"(__lo), "+d"(__hi)), PVOP_FN(member),             \
                 PVOP_COMMA("ecx", "memory", "cc"));                              \
        (u64)__hi << 32 | __lo; })
 #define PVOP_CALL3(member, x1, x2, x3)                                           \
     ({ unsigned long __lo = (unsigned long)(x1), __hi = (unsigned long)(x2);     \
        unsigned long __c = (unsigned long)(x3);                                  \
-       PVOP_ASM(PVOP_COMMA("+a"(__lo), "+d"(__hi), "+c"(__c)), PVOP_FN(member),  \
+       PVOP_ASM(member,                                                          \
+                PVOP_COMMA("+a"(__lo), "+d"(__hi), "+c"(__c)), PVOP_FN(member),  \
                 PVOP_COMMA("memory", "cc"));                                     \
        (u64)__hi << 32 | __lo; })
 #endif
