@@ -127,17 +127,21 @@ static u32 pm_read(void)
 /*
  * Windows against the PM timer are as short as the reads allow: a window
  * starts on a tick's edge and ends at the first read past its length, so
- * it is known to within about one read at each end, and it lasts 1000
- * reads (0.2 %, the margin the APIC timer keeps: native_timer_arm_in), at
- * least 20 us (71 ticks) and at most 5 ms. Under QEMU's TCG with -icount a
- * read costs a few instructions (20 us windows, a read 0.03 % of one); on
- * plain TCG about 2.5 us and on KVM about one (2.5 and 1 ms windows); on a
- * nested KVM tens (5 ms). The rough rate this gives is refined against
- * the same timer in the background from 10 ms on.
+ * it is known to within about one read at each end, and it lasts 400
+ * reads (0.5 %, the bound two windows must agree within), at least 20 us
+ * (71 ticks) and at most 5 ms. Under QEMU's TCG with -icount a read costs
+ * a few instructions (20 us windows, a read 0.03 % of one); on plain TCG
+ * about 2.5 us and on KVM about one (1 and 0.4 ms windows); on a nested
+ * KVM tens (5 ms). The rough rate this gives is refined against the same
+ * timer in the background from 10 ms on, which is what keeps the clock;
+ * 1000 reads (0.2 %) cost plain TCG 3 ms more of each boot (a fifth of its
+ * time to main). The APIC timer, measured over the same window as a ratio
+ * to the TSC, fires when the clock reads its deadline whatever the rough
+ * rate's error: both scale the same TSC by it.
  */
 #define PM_WINDOW_MIN_TICKS (ACPI_PM_TIMER_HZ / 50000)   /* 20 us */
 #define PM_WINDOW_MAX_TICKS (ACPI_PM_TIMER_HZ / 200)     /* 5 ms */
-#define PM_READS_PER_WINDOW 1000
+#define PM_READS_PER_WINDOW 400
 static u32 pm_window_ticks;
 
 /* The counter's next change: the TSC right after the read that saw it,
