@@ -102,13 +102,12 @@ static inline bool starts_with(const char *p, u32 word)
     return v == word;
 }
 
-static paddr_t scan_rsdp(paddr_t lo, paddr_t hi)
+const char *acpi_rsdp_scan(const char *c, const char *end)
 {
     /* Pointers, not 64-bit physical addresses (the places are below
      * 1 MiB), and the signature's first half as one word: a load and a
      * compare per place. A call to memcmp at each of 8192, or 64-bit
      * arithmetic on i386, was most of the boot's ACPI time. */
-    const char *c = phys_to_virt(lo), *end = phys_to_virt(hi);
     u32 head;
     memcpy(&head, "RSD ", 4);
     while (c + 20 <= end) {
@@ -119,10 +118,16 @@ static paddr_t scan_rsdp(paddr_t lo, paddr_t hi)
             continue;
         }
         if (starts_with(c, head) && !memcmp(c, "RSD PTR ", 8) && checksum_ok(c, 20))
-            return virt_to_phys_direct(c);
+            return c;
         c += 16;
     }
-    return 0;
+    return NULL;
+}
+
+static paddr_t scan_rsdp(paddr_t lo, paddr_t hi)
+{
+    const char *r = acpi_rsdp_scan(phys_to_virt(lo), phys_to_virt(hi));
+    return r ? virt_to_phys_direct(r) : 0;
 }
 
 int acpi_init(paddr_t rsdp, paddr_t ebda)
@@ -131,11 +136,19 @@ int acpi_init(paddr_t rsdp, paddr_t ebda)
     root_is_xsdt = false;
     disabled = true;
     if (!rsdp) {
-        /* The first KiB of the EBDA, then the BIOS area (ACPI 5.2.5.1). */
+        /* The first KiB of the EBDA, then the BIOS area, 0xE0000-0xFFFFF
+         * (ACPI 6.5, 5.2.5.1, which names the two places and no order
+         * within them). The F segment first: firmware keeps its tables
+         * there (SeaBIOS's RSDP is at 0xF59D0 under QEMU), and the 4096
+         * places of the E segment before it were half the boot's firmware
+         * step. Any valid RSDP in the area is still found; only where two
+         * valid ones exist would this take another than an upward search. */
         if (ebda >= 0x80000 && ebda < 0xa0000)
             rsdp = scan_rsdp(ebda, ebda + 1024);
         if (!rsdp)
-            rsdp = scan_rsdp(0xe0000, 0x100000);
+            rsdp = scan_rsdp(0xf0000, 0x100000);
+        if (!rsdp)   /* up to the place at 0xEFFF0, whose 20 bytes end in F */
+            rsdp = scan_rsdp(0xe0000, 0xf0010);
     }
     if (!rsdp) {
         pr_info("acpi: no RSDP found: no ACPI\n");

@@ -14,6 +14,11 @@ struct acpi_header {
 /* Find the tables: `rsdp` from the boot protocol (PVH gives it), or 0 to
  * search the EBDA at `ebda` and the BIOS area. Returns 0 or -ENODEV. */
 int acpi_init(paddr_t rsdp, paddr_t ebda);
+/* The first place in [from, end), from on and every 16 bytes, that holds
+ * a whole RSDP (20 bytes before `end`) with the signature "RSD PTR " and
+ * a good checksum over its first 20 bytes (ACPI 6.5, 5.2.5.1 and 5.2.5.3);
+ * NULL if none. acpi_init searches the BIOS area with it. */
+const char *acpi_rsdp_scan(const char *from, const char *end);
 /* A table by signature ("FACP", "APIC", ...), or NULL; *len is its
  * length as checked (the whole table is mapped and checksummed, and at
  * least as long as the fields Proteus reads of that type). */

@@ -23,7 +23,10 @@
  *     MADT 44), and that sums to 0;
  *   - acpi_s5_control succeeds only with a non-zero PM1a port and SLP_EN
  *     set in the value; acpi_pm_timer only with a port in 1..0xfffc;
- *   - madt_parse of the MADT found never reports more than the table holds.
+ *   - madt_parse of the MADT found never reports more than the table holds;
+ *   - acpi_rsdp_scan over the whole input (a heap copy of its length, as
+ *     a BIOS area) returns NULL or a 16-byte place whose 20 bytes lie
+ *     inside it, start "RSD PTR " and sum to 0.
  */
 /* fuzz-sources: drivers/acpi/acpi.c drivers/acpi/madt.c tests/unit/acpi_fake_phys.c */
 #include "fuzz.h"
@@ -72,6 +75,21 @@ static void check_table(const char *sig, uint32_t min)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    char *area = malloc(size ? size : 1);
+    if (!area)
+        abort();
+    memcpy(area, data, size);
+    const char *found = acpi_rsdp_scan(area, area + size);
+    if (found) {
+        uint8_t sum = 0;
+        for (int k = 0; k < 20; k++)
+            sum = (uint8_t)(sum + (uint8_t)found[k]);
+        FUZZ_CHECK((found - area) % 16 == 0 && found + 20 <= area + size &&
+                   !memcmp(found, "RSD PTR ", 8) && sum == 0,
+                   "RSDP search returned offset %ld of %zu bytes", (long)(found - area), size);
+    }
+    free(area);
+
     struct fuzz_in in = fuzz_in(data, size);
     uint8_t flags = fuzz_u8(&in);
     bool xsdt = flags & 1;

@@ -157,3 +157,38 @@ TEST(acpi_dsdt_without_s5)
     CHECK(strstr(unit_log, "cannot power off") != NULL);
     fake_phys_release();
 }
+
+/* The RSDP search: 16-byte places only, a whole structure before the end,
+ * the checksum over its 20 bytes; the first valid one wins. */
+static void put_rsdp(char *at, bool good)
+{
+    memset(at, 0, 20);
+    memcpy(at, "RSD PTR ", 8);
+    fake_phys_checksum((u8 *)at, 20, 8);
+    if (!good)
+        at[9] ^= 1;
+}
+
+TEST(acpi_rsdp_scan_places)
+{
+    static char area[4096] __attribute__((aligned(16)));
+    memset(area, 0, sizeof(area));
+    CHECK(acpi_rsdp_scan(area, area + sizeof(area)) == NULL);
+    put_rsdp(area + 8, true);                  /* not on a 16-byte place */
+    put_rsdp(area + 256, false);               /* bad checksum */
+    put_rsdp(area + 512 + 16 * 5, true);       /* the first good one */
+    put_rsdp(area + 1024, true);
+    CHECK(acpi_rsdp_scan(area, area + sizeof(area)) == area + 512 + 16 * 5);
+    /* one that would end past `end` is not read, one that fits is found */
+    memset(area, 0, sizeof(area));
+    put_rsdp(area + 4096 - 32, true);
+    CHECK(acpi_rsdp_scan(area, area + 4096 - 13) == NULL);
+    CHECK(acpi_rsdp_scan(area, area + 4096 - 12) == area + 4096 - 32);
+    /* the four-a-loop fast path and the single steps agree at every place */
+    for (unsigned at = 0; at + 20 <= 1024; at += 16) {
+        memset(area, 0, 1024 + 64);
+        put_rsdp(area + at, true);
+        CHECK(acpi_rsdp_scan(area, area + 1024) == area + at);
+    }
+}
+
