@@ -23,9 +23,9 @@ struct device *device_add(const char *bus, const char *addr, const char *ident)
         return NULL;
     }
     struct device *d = &devices[ndevices++];
-    ksnprintf(d->bus, sizeof(d->bus), "%s", bus);   /* cut to fit */
-    ksnprintf(d->addr, sizeof(d->addr), "%s", addr);
-    ksnprintf(d->ident, sizeof(d->ident), "%s", ident);
+    strlcpy(d->bus, bus, sizeof(d->bus));   /* cut to fit */
+    strlcpy(d->addr, addr, sizeof(d->addr));
+    strlcpy(d->ident, ident, sizeof(d->ident));
     d->driver = NULL;
     d->state = "no driver";
     return d;

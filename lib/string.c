@@ -88,6 +88,19 @@ int strncmp(const char *a, const char *b, size_t n)
     return 0;
 }
 
+/* BSD's strlcpy: at most size - 1 bytes of src and a NUL (size > 0); the
+ * length of src, so that a result >= size says it was cut. */
+size_t strlcpy(char *dst, const char *src, size_t size)
+{
+    size_t n = strlen(src);
+    if (size) {
+        size_t k = n < size ? n : size - 1;
+        memcpy(dst, src, k);
+        dst[k] = '\0';
+    }
+    return n;
+}
+
 char *strchr(const char *s, int c)
 {
     for (; *s; s++)

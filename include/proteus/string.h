@@ -14,5 +14,7 @@ size_t strlen(const char *s);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
+/* Copies what fits of src, NUL-terminated (size > 0); returns strlen(src). */
+size_t strlcpy(char *dst, const char *src, size_t size);
 
 #endif

@@ -553,20 +553,23 @@ static void refine(struct timer *t)
  * Ended Interrupt") marks each second of its clock, for 16 s. A device
  * model may deliver it late (QEMU's runs it from a host timer, and a
  * nested KVM's periodic flag was seen milliseconds late), never early,
- * and a late one does not move the next. So the samples (after 2, 4, 8
- * and 16 s) measure from one origin, the least-late-looking of the first
- * two edges (the smallest TSC less its seconds at the present rate), to
- * the least-late-looking of the latest two or three, and reckon the time
- * from the clock's reading at that origin (one origin for all, so that
- * the corrections do not differ by how far the rough rate had drifted at
- * different ones). An edge's second is counted from the TSC, so an
- * interrupt missed or doubled moves nothing.
+ * and a late one does not move the next. So each sample (after 2, 4, 8
+ * and 16 s: k edges) measures from the least-late-looking edge of the
+ * first half (the smallest TSC less its seconds at the present rate) to
+ * the least-late-looking of the second, a minimum of up to nine on either
+ * side (a late origin, at boot when the host is busiest, made the rate
+ * 0.2 % low under make check's load). They correct the
+ * rate only, not the time the clock gained or lost before: an edge late
+ * by milliseconds (seen under make check's load: a 6.5 ms step from a
+ * late origin) would make that correction a jump of as much, and the wall
+ * clock the RTC gave at boot is good to a second anyway. An edge's second
+ * is counted from the TSC, so an interrupt missed or doubled moves
+ * nothing.
  */
 #define RTC_REFINE_SECONDS 16
-static u64 edge_tsc[RTC_REFINE_SECONDS + 1], edge_ns[RTC_REFINE_SECONDS + 1];
+static u64 edge_tsc[RTC_REFINE_SECONDS + 1];
 static bool edge_seen[RTC_REFINE_SECONDS + 1];
 static unsigned edge_last;
-static int edge_origin = -1;
 
 /* Of the edges seen in [from, to], the one that looks least late. */
 static int least_late(unsigned from, unsigned to)
@@ -592,21 +595,13 @@ static void rtc_update_interrupt(unsigned vector, void *ctx)
             return;   /* a second counted already, or one after the last */
     }
     edge_tsc[k] = tsc;
-    edge_ns[k] = now;
     edge_seen[k] = true;
     edge_last = k;
     if (k >= 2 && !(k & (k - 1))) {   /* 2, 4, 8, 16 */
-        if (edge_origin < 0)
-            edge_origin = least_late(0, 1);
-        int a = edge_origin, b = least_late(k == 2 ? 1 : k - 2, k);
-        if (a >= 0 && b > a) {
-            /* the time now, reckoned from the origin at the new rate: an
-             * earlier correction is in edge_ns[k], not yet in edge_ns[b] */
-            u64 new_hz = (edge_tsc[b] - edge_tsc[a]) / (unsigned)(b - a);
-            struct clock_scale sc = clock_scale_for(new_hz);
-            u64 truth = edge_ns[a] + mul_u64_u32_shr(tsc - edge_tsc[a], sc.mult, sc.shift);
-            refine_apply(new_hz, truth, now, k == RTC_REFINE_SECONDS, (u64)k * NSEC_PER_SEC);
-        }
+        int a = least_late(0, k / 2 - 1), b = least_late(k / 2, k);
+        if (a >= 0 && b > a)   /* truth = now: the rate alone */
+            refine_apply((edge_tsc[b] - edge_tsc[a]) / (unsigned)(b - a), now, now,
+                         k == RTC_REFINE_SECONDS, (u64)k * NSEC_PER_SEC);
     }
     if (k == RTC_REFINE_SECONDS) {
         set_rate_from_now(hz, 0);   /* end any slewing */

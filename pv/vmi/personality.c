@@ -306,7 +306,7 @@ static const struct pv_ops *vmi_install(void)
 #define NAME(group) over.group.name = group_name;
     PVOP_GROUPS(NAME)
 #undef NAME
-    ksnprintf(group_name, sizeof(group_name), "%s", rom.name);
+    strlcpy(group_name, rom.name, sizeof(group_name));
     ksnprintf(detail_buf, sizeof(detail_buf), "%s/%u.%u", rom.name, rom.hdr.abi_major,
               rom.hdr.abi_minor);
     platform_note("vmi: shim '%s' (licence %s), ABI %u.%u, found at 0x%lx (%u KiB): %u calls "

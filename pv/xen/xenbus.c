@@ -265,7 +265,7 @@ static int connect(struct xenbus_dev *d, unsigned backend_ms, unsigned connect_m
     }
     err = d->drv->setup(d, &why);
     if (err) {
-        ksnprintf(d->state_text, sizeof(d->state_text), "%s", why);
+        strlcpy(d->state_text, why, sizeof(d->state_text));
         goto release;
     }
     err = xenstore_transact(write_keys, d);
@@ -283,7 +283,7 @@ static int connect(struct xenbus_dev *d, unsigned backend_ms, unsigned connect_m
     }
     d->connected = true;
     err = d->drv->connected(d, &why);
-    ksnprintf(d->state_text, sizeof(d->state_text), "%s", why);
+    strlcpy(d->state_text, why, sizeof(d->state_text));
     if (!err)
         return 0;
     /* connected failed: it may have registered the device, whose memory
@@ -312,8 +312,8 @@ static struct xenbus_dev *new_dev(const char *name, const char *node, int *err, 
     }
     struct xenbus_dev *d = &devs[ndevs];
     memset(d, 0, sizeof(*d));
-    ksnprintf(d->name, sizeof(d->name), "%s", name);
-    ksnprintf(d->node, sizeof(d->node), "%s", node);
+    strlcpy(d->name, name, sizeof(d->name));
+    strlcpy(d->node, node, sizeof(d->node));
     *backend_id = DOMID_INVALID;
     int n = xenbus_read(d, false, "backend", d->backend, sizeof(d->backend));
     *err = n < 0 ? n : xenbus_read_uint(d, false, "backend-id", 0, DOMID_FIRST_RESERVED - 1,
