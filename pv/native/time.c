@@ -556,15 +556,13 @@ static void refine(struct timer *t)
  * and a late one does not move the next. So each sample (after 2, 4, 8
  * and 16 s: k edges) measures from the least-late-looking edge of the
  * first half (the smallest TSC less its seconds at the present rate) to
- * the least-late-looking of the second, a minimum of up to nine on either
- * side (a late origin, at boot when the host is busiest, made the rate
- * 0.2 % low under make check's load). They correct the
- * rate only, not the time the clock gained or lost before: an edge late
- * by milliseconds (seen under make check's load: a 6.5 ms step from a
- * late origin) would make that correction a jump of as much, and the wall
- * clock the RTC gave at boot is good to a second anyway. An edge's second
- * is counted from the TSC, so an interrupt missed or doubled moves
- * nothing.
+ * the least-late-looking of the second, a minimum over up to nine on
+ * either side: under make check's load an origin fixed at the first edges
+ * was late, and the rate 0.2 % low. The samples correct the rate only,
+ * not the time the clock gained or lost before them: from a late edge
+ * that correction was a 6.5 ms step, and the wall clock the RTC gave at
+ * boot is good to a second anyway. An edge's second is counted from the
+ * TSC, so an interrupt missed or doubled moves nothing.
  */
 #define RTC_REFINE_SECONDS 16
 static u64 edge_tsc[RTC_REFINE_SECONDS + 1];
@@ -603,10 +601,8 @@ static void rtc_update_interrupt(unsigned vector, void *ctx)
             refine_apply((edge_tsc[b] - edge_tsc[a]) / (unsigned)(b - a), now, now,
                          k == RTC_REFINE_SECONDS, (u64)k * NSEC_PER_SEC);
     }
-    if (k == RTC_REFINE_SECONDS) {
-        set_rate_from_now(hz, 0);   /* end any slewing */
+    if (k == RTC_REFINE_SECONDS)
         cmos_rtc_update_irq(false);   /* the handler stays, for one already on its way */
-    }
 }
 
 static void rtc_refine_start(void)
