@@ -9,8 +9,9 @@
  * without a PIT, short ones against the RTC's 1024 Hz flag). The PM timer,
  * or without one the RTC's once-a-second update interrupt, then refines
  * the rate in the background. docs/timers.md says which error bound holds
- * when. The wall clock is the CMOS RTC read once at boot. SDM Vol. 3B, 18.7.3 (determining the TSC
- * frequency); Vol. 2A, CPUID leaves 15H and 16H.
+ * when. The wall clock is the CMOS RTC read once at boot. SDM Vol. 3B,
+ * 18.7.3 (determining the TSC frequency); Vol. 2A, CPUID leaves 15H and
+ * 16H.
  */
 #include "native.h"
 #include <arch/cpu.h>
@@ -581,7 +582,7 @@ static int least_late(unsigned from, unsigned to)
 
 static void rtc_update_interrupt(unsigned vector, void *ctx)
 {
-    u64 tsc = read_tsc(), now = native_clock_ns();
+    u64 tsc = read_tsc();
     bool update = cmos_rtc_update_ended();   /* reading register C acknowledges */
     apic_eoi(vector);
     if (!update)
@@ -597,8 +598,8 @@ static void rtc_update_interrupt(unsigned vector, void *ctx)
     edge_last = k;
     if (k >= 2 && !(k & (k - 1))) {   /* 2, 4, 8, 16 */
         int a = least_late(0, k / 2 - 1), b = least_late(k / 2, k);
-        if (a >= 0 && b > a)   /* truth = now: the rate alone */
-            refine_apply((edge_tsc[b] - edge_tsc[a]) / (unsigned)(b - a), now, now,
+        if (a >= 0 && b > a)   /* the rate alone: no offset (truth 0 == clock 0) */
+            refine_apply((edge_tsc[b] - edge_tsc[a]) / (unsigned)(b - a), 0, 0,
                          k == RTC_REFINE_SECONDS, (u64)k * NSEC_PER_SEC);
     }
     if (k == RTC_REFINE_SECONDS)
