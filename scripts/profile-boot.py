@@ -41,8 +41,9 @@ def symbols(elf):
 
 
 def profile(log, syms, stop, text_end):
-    """Instructions per function from a -d in_asm,exec,nochain log; '?'
-    for code outside the image's text (the firmware, option ROMs)."""
+    """Instructions per function from a -d in_asm,exec,nochain log, and
+    how often each was entered (runs of the block at its first address);
+    '?' for code outside the image's text (the firmware, option ROMs)."""
     addrs = [a for a, _ in syms]
     size = {}                      # block start -> instructions in it
     runs = collections.Counter()   # block start -> times run
@@ -68,10 +69,14 @@ def profile(log, syms, stop, text_end):
                     size[start] = count   # the last translation of a block counts
                     start = None
     per_fn = collections.Counter()
+    entered = collections.Counter()
     for pc, n in runs.items():
         i = bisect.bisect_right(addrs, pc) - 1
-        per_fn[syms[i][1] if i >= 0 and pc < text_end else '?'] += size.get(pc, 1) * n
-    return per_fn
+        fn = syms[i][1] if i >= 0 and pc < text_end else '?'
+        per_fn[fn] += size.get(pc, 1) * n
+        if i >= 0 and pc == syms[i][0]:
+            entered[fn] += n
+    return per_fn, entered
 
 
 def main():
@@ -97,16 +102,19 @@ def main():
             subprocess.run(cmd, stdin=subprocess.DEVNULL, timeout=300, check=False)
         except subprocess.TimeoutExpired:
             sys.exit('profile-boot: QEMU did not end within 300 s')
-        per_fn = profile(log, syms, stop, text_end)
+        per_fn, entered = profile(log, syms, stop, text_end)
     # The firmware and option ROMs before the kernel: make bench's
     # figures do not count them either.
     per_fn.pop('?', None)
     total = sum(per_fn.values())
     print(f'{a.image}, -m {a.mem}, "{a.append}": {total:,} guest instructions in the '
           f'image before main')
-    print(f'{"instructions":>12} {"share":>6}  function')
+    # calls: entries at the function's first instruction (a loop that
+    # jumps back to it counts too; a function that is only jumped into
+    # part-way, like an assembly entry, counts 0)
+    print(f'{"instructions":>12} {"share":>6} {"calls":>6}  function')
     for f, n in per_fn.most_common(a.top):
-        print(f'{n:>12,} {100 * n / total if total else 0:>5.1f}%  {f}')
+        print(f'{n:>12,} {100 * n / total if total else 0:>5.1f}% {entered[f]:>6}  {f}')
 
 
 if __name__ == '__main__':

@@ -212,12 +212,14 @@ void idt_init(void)
 {
     for (unsigned v = 0; v < 256; v++) {
         unsigned long addr = (unsigned long)trap_stubs + v * TRAP_STUB_SIZE;
-        struct gate_desc g;
-        memset(&g, 0, sizeof(g));
-        g.offset_lo = (u16)addr;
-        g.selector = KERNEL_CS;
-        g.type_attr = 0x80 | SYS_INTR_GATE;   /* present, DPL 0 */
-        g.offset_mid = (u16)(addr >> 16);
+        /* an initializer, not memset: a call per gate was half the
+         * IDT's cost at boot */
+        struct gate_desc g = {
+            .offset_lo = (u16)addr,
+            .selector = KERNEL_CS,
+            .type_attr = 0x80 | SYS_INTR_GATE,   /* present, DPL 0 */
+            .offset_mid = (u16)(addr >> 16),
+        };
 #ifdef __x86_64__
         g.offset_hi = (u32)(addr >> 32);
         if (v == 8)

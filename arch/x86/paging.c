@@ -297,35 +297,36 @@ static void map_range(vaddr_t va, paddr_t pa, u64 len, unsigned prot, bool allow
 {
     u64 large = 1ULL << level_shift(2);
     unsigned per_table = paging_levels == 2 ? 1024 : 512;
+    if ((va | pa | len) & (PAGE_SIZE - 1))
+        panic("vm: mapping 0x%llx bytes 0x%lx -> 0x%llx: not whole pages", (unsigned long long)len,
+              (unsigned long)va, (unsigned long long)pa);
     while (len) {
         bool big = allow_large && large_ok && !(va & (large - 1)) && !(pa & (large - 1)) &&
                    len >= large;
         int level = big ? 2 : 1;
-        u64 step = big ? large : PAGE_SIZE;
+        unsigned shift = big ? level_shift(2) : PAGE_SHIFT;
+        u64 step = 1ULL << shift;
         void *e;
         int err = walk(va, level, true, &e);
         if (err)
             panic("vm: mapping 0x%lx -> 0x%llx failed: %s (%d)", (unsigned long)va,
                   (unsigned long long)pa, errno_name(-err), err);
+        /* The run ends where the table ends, or where the range does (a
+         * tail shorter than a large page goes on in small ones). A small
+         * run needs no other stop: a level-1 table spans exactly one large
+         * page, so the place where a large one could start is its end. */
         unsigned idx = level_index(va, level);
+        u64 n = MIN((u64)(per_table - idx), len >> shift);
         u64 entry = leaf_entry(pa, prot, big);
-        for (;;) {
+        for (u64 k = 0; k < n; k++) {
             if (!(pt_read_entry(e, level) & PTE_P))
                 pt_set_entry(e, entry, level);
             entry += step;
-            va += step;
-            pa += step;
-            len -= step;
-            if (!len || ++idx == per_table)
-                break;
-            /* large pages go on while a whole one is left; small ones
-             * stop where a large one can start */
-            if (big ? len < large
-                    : allow_large && large_ok && !(va & (large - 1)) && !(pa & (large - 1)) &&
-                          len >= large)
-                break;
             e = (u8 *)e + paging_entry_size;
         }
+        va += n * step;
+        pa += n * step;
+        len -= n * step;
     }
 }
 

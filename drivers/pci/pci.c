@@ -21,6 +21,7 @@
 #include <proteus/printk.h>
 #include <proteus/pvops.h>
 #include <proteus/spinlock.h>
+#include <proteus/string.h>
 #include <proteus/vm.h>
 
 #define PCI_CONFIG_ADDRESS 0xcf8
@@ -208,6 +209,17 @@ int pci_intx_enable(struct pci_dev *p, unsigned line)
     return err;
 }
 
+/* `digits` lower-case hex digits of v at p, no NUL. The device names of a
+ * scan are built with this, not ksnprintf: two formatted names a device
+ * were a twentieth of the boot's instructions (issue 18). */
+static void put_hex(char *p, u32 v, unsigned digits)
+{
+    while (digits--) {
+        p[digits] = "0123456789abcdef"[v & 0xf];
+        v >>= 4;
+    }
+}
+
 static bool bus_seen[256];
 
 static void scan_bus(u8 bus);
@@ -221,10 +233,20 @@ static void scan_function(u8 bus, u8 slot, u8 fn)
     p.device = pci_read16(&p, PCI_DEVICE_ID);
     p.class_rev = pci_read32(&p, PCI_CLASS_REVISION);
     p.subsystem = pci_read16(&p, PCI_SUBSYSTEM_ID);
-    char addr[16], ident[40];
-    ksnprintf(addr, sizeof(addr), "%02x:%02x.%u", bus, slot, fn);
-    ksnprintf(ident, sizeof(ident), "%04x:%04x class %04x", p.vendor, p.device,
-              (unsigned)(p.class_rev >> 16));
+    /* "bb:ss.f" and "vvvv:dddd class cccc" */
+    char addr[8], ident[21];
+    put_hex(addr, bus, 2);
+    addr[2] = ':';
+    put_hex(addr + 3, slot, 2);
+    addr[5] = '.';
+    addr[6] = (char)('0' + fn);
+    addr[7] = '\0';
+    put_hex(ident, p.vendor, 4);
+    ident[4] = ':';
+    put_hex(ident + 5, p.device, 4);
+    memcpy(ident + 9, " class ", 7);
+    put_hex(ident + 16, p.class_rev >> 16, 4);
+    ident[20] = '\0';
     p.dev = device_add("pci", addr, ident);
     for (unsigned i = 0; pci_drivers[i]; i++) {
         const struct pci_driver *d = pci_drivers[i];

@@ -1,11 +1,12 @@
 /*
  * What the native personality asks the patcher for: the hottest operations
  * become their own instructions at the call site (measured with `make
- * bench`: interrupt-flag handling and, on x86_64, page-table writes), the
- * rest direct calls, and operations that do nothing natively NOPs. Inline bytes are used only while the op is still the
- * native implementation, and they honour the call site's register
- * contract: arguments in RDI/RSI (x86_64) or EAX/EDX/ECX (i386), the result
- * in RAX/EAX(:EDX), nothing else changed.
+ * bench`: interrupt-flag handling and, on x86_64, page-table reads and
+ * writes), the rest direct calls, and operations that do nothing natively
+ * NOPs. Inline bytes are used only while the op is still the native
+ * implementation, and they honour the call site's register contract:
+ * arguments in RDI/RSI (x86_64) or EAX/EDX/ECX (i386), the result in
+ * RAX/EAX(:EDX), nothing else changed.
  */
 #include "native.h"
 #include <proteus/pvpatch.h>
@@ -28,6 +29,7 @@ static const struct inline_op inline_ops[] = {
     { (u32)PVOP_OFF(mmu.set_pmd), 3, { 0x48, 0x89, 0x37 } },
     { (u32)PVOP_OFF(mmu.set_pud), 3, { 0x48, 0x89, 0x37 } },
     { (u32)PVOP_OFF(mmu.set_p4d), 3, { 0x48, 0x89, 0x37 } },
+    { (u32)PVOP_OFF(mmu.read_entry), 3, { 0x48, 0x8b, 0x07 } },  /* mov (%rdi), %rax */
 #else
     { (u32)PVOP_OFF(irq.restore_flags), 2, { 0x50, 0x9d } },  /* push %eax; popf */
     { (u32)PVOP_OFF(cpu.read_tsc), 2, { 0x0f, 0x31 } },       /* rdtsc: EDX:EAX */
