@@ -109,7 +109,7 @@ $(1)_$(2)_LIBS = $$($(1)_$(2)_XLIBS) $$($(1)_LWIP) --start-group $$($(1)_NEWLIB)
 # (scripts/mksyms.py), the second adds the table after the code.
 $$($(1)_DIR)/$(2).elf: $$($(1)_DIR)/kernel.o $$($(1)_DIR)/kernel.ld $$($(1)_NEWLIB_DIR)/newlib/.built \
         $$($(1)_LIBC) $$($(1)_$(2)_OBJS) $$(filter-out -%,$$($(1)_$(2)_XLIBS)) $$($(1)_LWIP) \
-        scripts/check-image.py scripts/mksyms.py
+        scripts/check-image.py scripts/mksyms.py scripts/pvprepatch.py
 	@echo "  LINK    $(1)/$(2).elf"
 	$(Q)$$($(1)_$(2)_LD) -o $$@.pass1 $$($(1)_$(2)_LIBS)
 	$(Q)python3 scripts/mksyms.py gen $$@.pass1 $$($(1)_DIR)/apps/$(2)/ksyms.S
@@ -117,6 +117,7 @@ $$($(1)_DIR)/$(2).elf: $$($(1)_DIR)/kernel.o $$($(1)_DIR)/kernel.ld $$($(1)_NEWL
 	$(Q)$$($(1)_$(2)_LD) -Map=$$@.map $$($(1)_DIR)/apps/$(2)/ksyms.o -o $$@ $$($(1)_$(2)_LIBS)
 	$(Q)python3 scripts/mksyms.py verify $$@.pass1 $$@
 	$(Q)rm -f $$@.pass1
+	$(Q)python3 scripts/pvprepatch.py $$@
 	$(Q)python3 scripts/check-image.py $$@
 endef
 
@@ -269,7 +270,10 @@ $$($(1)_DIR)/%.deploy.elf: $$($(1)_DIR)/%.elf $$($(1)_DIR)/%.debug
 	$(Q)! readelf -SW $$@ | grep -q '\.symtab\|\.debug_' || { echo "$$@: symbols left in" >&2; rm -f $$@; exit 1; }
 	$(Q)readelf -SW $$($(1)_DIR)/$$*.debug | grep -q '\.symtab' || { echo "$$@: no symbols in $$*.debug" >&2; rm -f $$@; exit 1; }
 
--include $$(shell find $$($(1)_DIR)/obj $$($(1)_DIR)/apps $$($(1)_DIR)/kernel -name '*.d' 2>/dev/null)
+# every object's header dependencies (-MMD), lwIP's port and lwIP too: a
+# kernel header the port includes (a platform-op call site) must rebuild it
+-include $$(shell find $$($(1)_DIR)/obj $$($(1)_DIR)/apps $$($(1)_DIR)/kernel $$($(1)_DIR)/net \
+        $$($(1)_DIR)/lwip -name '*.d' 2>/dev/null)
 endef
 
 $(foreach a,$(ARCHES),$(eval $(call ARCH_template,$(a))))

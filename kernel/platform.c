@@ -11,6 +11,7 @@
 #include <proteus/personality.h>
 #include <proteus/printk.h>
 #include <proteus/pvops.h>
+#include <proteus/pvpatch.h>
 #include <proteus/string.h>
 
 struct pv_ops pv_ops;
@@ -48,18 +49,22 @@ bool platform_console_ready(void)
     return console_ready;
 }
 
-/* The native ops, then the personality's overlay: false if it cannot run. */
+/* The native ops, then the personality's overlay: false if it cannot run.
+ * The call sites follow at once (kernel/pvpatch.c): the build wrote them
+ * native, and no op may run another platform's instruction. */
 static bool install(const struct personality *p)
 {
     pv_ops = *native_personality.install();
-    if (!p->install || p == &native_personality)
-        return true;
-    const struct pv_ops *over = p->install();
-    if (!over) {
-        pv_ops = native_ops;
-        return false;
+    if (p->install && p != &native_personality) {
+        const struct pv_ops *over = p->install();
+        if (!over) {
+            pv_ops = native_ops;
+            return false;
+        }
+        pv_ops_merge(over);
     }
-    pv_ops_merge(over);
+    current = p;
+    pvpatch_installed();
     return true;
 }
 
@@ -71,7 +76,6 @@ const struct personality *platform_select(void)
         const struct personality *p = personality_table[i];
         if (!p->probe() || !install(p))
             continue;
-        current = p;
         offers_weigh(p);
         return p;
     }

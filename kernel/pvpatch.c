@@ -1,22 +1,33 @@
 /*
- * Boot-time call-site patching. Each recorded site (PVOP_CALL in
- * include/proteus/pvops.h) is an indirect call through pv_ops, 6 bytes:
- * FF 15 disp32 (x86_64: RIP-relative; i386: absolute). After the personality
- * is installed, each is rewritten as the personality directs:
+ * Call-site patching. Each recorded site (PVOP_CALL in
+ * include/proteus/pvops.h) is compiled as an indirect call through pv_ops,
+ * 6 bytes: FF 15 disp32 (x86_64: RIP-relative; i386: absolute). All the
+ * sites of one op hold one of four forms:
  *
- *   call  3E E8 rel32               a direct call, same registers, same result
- *   inline the native instruction bytes and one multi-byte NOP (cli, sti,
- *         pushf; pop, ...)
- *   nop   one 6-byte NOP: the op does nothing on this platform
+ *   indirect  FF 15 disp32: the call through pv_ops, as compiled
+ *   call      3E E8 rel32: a direct call, same registers, same result
+ *   inline    the native instruction bytes and one multi-byte NOP (cli,
+ *             sti, pushf; pop, ...)
+ *   nop       one 6-byte NOP: the op does nothing on this platform
  *
- * The text is still writable then (paging is off on i386 and the boot map
- * is writable on x86_64), nothing runs concurrently, and a serialising
- * CPUID after the writes makes the CPU see them (SDM Vol. 3A, 8.1.3).
- * The sites of an op that an offered interface replaces later in boot (a
- * paravirtual clock, once it started) are rewritten once more then
- * (pvpatch_update), so no call tests whether the offer runs.
- * `pvpatch=off` keeps the indirect calls; `pvstats` sends every site
- * through a small per-op thunk that counts calls, for `monitor`.
+ * The build writes every site in its native form (scripts/pvprepatch.py,
+ * which then sets pvpatch_prepatched), so that a native boot, the common
+ * case, rewrites nothing: the native case pays nothing for the
+ * indirection, not even the patching. From then on the sites follow the
+ * ops: whenever a personality is installed (before any op runs, since a
+ * site must never run another platform's native instruction), at boot
+ * step 3 for the command line's mode, and when an offered interface (a
+ * paravirtual clock) starts later, the sites of every op whose
+ * implementation or mode changed are brought to what the personality now
+ * directs (sync). A site is rewritten only if it holds exactly the form it
+ * was last given; one that does not is counted and left alone.
+ *
+ * The text is writable at the first two (paging is off on i386, and the
+ * boot map is writable on x86_64 and under Xen), nothing runs
+ * concurrently, and a serialising CPUID after the writes makes the CPU see
+ * them (SDM Vol. 3A, 8.1.3). `pvpatch=off` brings back the indirect calls;
+ * `pvstats` sends every site through a small per-op thunk that counts
+ * calls, for `monitor`.
  */
 #include <proteus/errno.h>
 #include <proteus/panic.h>
@@ -30,24 +41,41 @@
 
 extern const struct pvpatch_site __pvpatch_start[], __pvpatch_end[];
 
+/* 1 in an image whose sites scripts/pvprepatch.py wrote in the native
+ * form; 0 (as compiled) where every site is still the indirect call. In
+ * .data, so that the tool finds it in the file. */
+u8 pvpatch_prepatched __attribute__((section(".data")));
+
+enum site_kind { SITE_INDIRECT, SITE_CALL, SITE_INLINE, SITE_NOP };
+
+/* What every site of one op holds. */
+struct form {
+    enum site_kind kind;
+    const void *callee;            /* SITE_CALL */
+    u8 bytes[PVPATCH_SITE_LEN];    /* SITE_INLINE, SITE_NOP */
+};
+
 struct op_state {
     const char *name;
     u32 offset;
-    unsigned sites, inlined, direct, nops, unpatched;
-    void *patched_to;   /* the implementation its sites were patched for */
+    void *impl;          /* the implementation its sites were last brought to */
+    struct form form;    /* ... and the form that gave them, where `known` */
+    bool known;
 };
 
-#define OP_ENTRY(group, op) { #group "." #op, (u32)PVOP_OFF(group.op), 0, 0, 0, 0, 0, NULL },
+#define OP_ENTRY(group, op) { #group "." #op, (u32)PVOP_OFF(group.op), NULL, { 0 }, false },
 static struct op_state ops[] = { PVOP_LIST(OP_ENTRY) };
 #define NOPS ARRAY_SIZE(ops)
 
-static enum pvpatch_mode mode = PVPATCH_OFF;
-static unsigned bad_sites;
+/* The mode the sites follow: as built until the first sync. */
+static enum pvpatch_mode mode;
+static bool synced;
+static unsigned bad_sites, rewritten;
 static u64 call_counts[NOPS];
 
 /* The counting thunks live in the kernel's text (so they stay executable
  * once the text is read-only; arch/x86/pvthunks.S reserves the room) and
- * are written here at boot. */
+ * are written when pvstats asks for them. */
 #define THUNK_SIZE 32
 #define MAX_THUNKS 64
 extern u8 pvthunks[MAX_THUNKS][THUNK_SIZE];
@@ -55,8 +83,7 @@ extern u8 pvthunks[MAX_THUNKS][THUNK_SIZE];
 BUILD_BUG_ON(NOPS > MAX_THUNKS);
 
 /* The op at each pointer-sized slot of pv_ops, plus one (0: no op), so
- * that finding a site's op is one load, not a search of the ops: the
- * boot patches some 850 sites (issue 18, the boot's instruction count). */
+ * that finding a site's op is one load, not a search of the ops. */
 #define PV_OPS_SLOTS (sizeof(struct pv_ops) / sizeof(void *))
 static u8 slot_op[PV_OPS_SLOTS];
 BUILD_BUG_ON(NOPS > 255);
@@ -68,25 +95,25 @@ static int op_index(u32 offset)
     return (int)slot_op[offset / sizeof(void *)] - 1;
 }
 
-static void *op_impl(unsigned i)
+static void *impl_in(const struct pv_ops *table, unsigned i)
 {
-    return *(void **)((u8 *)&pv_ops + ops[i].offset);
+    return *(void *const *)((const u8 *)table + ops[i].offset);
 }
 
-/* A direct call that fills the 6-byte site as one instruction: E8 rel32
- * with a DS prefix (3E), which a near call ignores. The return address is
- * the end of the site, as before. */
-static void encode_call(u8 out[PVPATCH_SITE_LEN], const u8 *site, const void *target)
+static void *op_impl(unsigned i)
 {
-    s32 rel = (s32)((long)target - ((long)site + PVPATCH_SITE_LEN));
-    out[0] = 0x3e;
-    out[1] = 0xe8;
-    __builtin_memcpy(out + 2, &rel, 4);
+    return impl_in(&pv_ops, i);
+}
+
+static unsigned long op_slot(unsigned i)
+{
+    return (unsigned long)&pv_ops + ops[i].offset;
 }
 
 /* Padding after inline bytes: one multi-byte NOP (SDM Vol. 2B, NOP,
- * table 4-12), so that it costs one instruction, not five. */
-static const u8 nops[7][6] = {
+ * table 4-12), so that it costs one instruction, not five. Global, for
+ * scripts/pvprepatch.py, which pads the native inline bytes with it. */
+const u8 pvpatch_nops[PVPATCH_SITE_LEN + 1][PVPATCH_SITE_LEN] = {
     { 0 },
     { 0x90 },
     { 0x66, 0x90 },
@@ -96,11 +123,102 @@ static const u8 nops[7][6] = {
     { 0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00 },
 };
 
-static void encode_bytes(u8 out[PVPATCH_SITE_LEN], const u8 *bytes, unsigned len)
+/* The form of a directive: `impl` is the callee of a call. */
+static struct form form_of_directive(const struct pvpatch_directive *d, void *impl)
 {
-    if (len)
-        memcpy(out, bytes, len);
-    memcpy(out + len, nops[PVPATCH_SITE_LEN - len], PVPATCH_SITE_LEN - len);
+    struct form f = { SITE_CALL, impl, { 0 } };
+    if (d->kind == PVPATCH_INLINE && d->len <= PVPATCH_SITE_LEN) {
+        f.kind = SITE_INLINE;
+        memcpy(f.bytes, d->bytes, d->len);
+        memcpy(f.bytes + d->len, pvpatch_nops[PVPATCH_SITE_LEN - d->len],
+               PVPATCH_SITE_LEN - d->len);
+    } else if (d->kind == PVPATCH_NOP) {
+        f.kind = SITE_NOP;
+        memcpy(f.bytes, pvpatch_nops[PVPATCH_SITE_LEN], PVPATCH_SITE_LEN);
+    }
+    return f;
+}
+
+static const struct form indirect = { SITE_INDIRECT, NULL, { 0 } };
+
+/* What the personality `p` directs for op i when it is `impl`. */
+static struct form directed(const struct personality *p, unsigned i, void *impl)
+{
+    struct pvpatch_directive d = { PVPATCH_CALL, 0, { 0 } };
+    if (!impl)
+        return indirect;   /* no implementation to call: the call stays (and faults) */
+    if (p && p->patch)
+        p->patch(ops[i].offset, impl, &d);
+    return form_of_directive(&d, impl);
+}
+
+/* What mode m makes of op i's sites, with the ops now installed. */
+static struct form wanted(enum pvpatch_mode m, unsigned i)
+{
+    if (m == PVPATCH_OFF)
+        return indirect;
+    if (m == PVPATCH_STATS)
+        return (struct form){ SITE_CALL, thunks[i], { 0 } };
+    return directed(platform_current(), i, op_impl(i));
+}
+
+/* What op i's sites hold now. Before the first sync that is what the
+ * build left: the native form (as scripts/pvprepatch.py wrote it, from
+ * the same native tables) or the indirect call. */
+static struct form held(unsigned i)
+{
+    if (ops[i].known)
+        return ops[i].form;
+    if (!pvpatch_prepatched)
+        return indirect;
+    return directed(&native_personality, i, impl_in(&native_ops, i));
+}
+
+static bool form_equal(const struct form *a, const struct form *b)
+{
+    if (a->kind != b->kind)
+        return false;
+    if (a->kind == SITE_CALL)
+        return a->callee == b->callee;
+    if (a->kind == SITE_INDIRECT)
+        return true;
+    return !memcmp(a->bytes, b->bytes, PVPATCH_SITE_LEN);
+}
+
+/* The six bytes of form f at site p (a call's depend on where it is). */
+static void encode(u8 out[PVPATCH_SITE_LEN], const u8 *p, const struct form *f, unsigned long slot)
+{
+    if (f->kind == SITE_INDIRECT) {
+        /* FF 15: call through memory; RIP-relative on x86_64, absolute on i386 */
+        s32 disp = IS_ENABLED(CONFIG_64BIT) ? (s32)((long)slot - ((long)p + PVPATCH_SITE_LEN))
+                                            : (s32)slot;
+        out[0] = 0xff;
+        out[1] = 0x15;
+        __builtin_memcpy(out + 2, &disp, 4);
+    } else if (f->kind == SITE_CALL) {
+        /* E8 rel32 with a DS prefix (3E), which a near call ignores: one
+         * 6-byte instruction, and the return address is the site's end */
+        s32 rel = (s32)((long)f->callee - ((long)p + PVPATCH_SITE_LEN));
+        out[0] = 0x3e;
+        out[1] = 0xe8;
+        __builtin_memcpy(out + 2, &rel, 4);
+    } else {
+        __builtin_memcpy(out, f->bytes, PVPATCH_SITE_LEN);
+    }
+}
+
+/* Does site p hold form f? Six bytes compared as a 4- and a 2-byte word. */
+static bool site_holds(const u8 *p, const struct form *f, unsigned long slot)
+{
+    u8 want[PVPATCH_SITE_LEN];
+    u32 a, b;
+    u16 c, d;
+    encode(want, p, f, slot);
+    __builtin_memcpy(&a, p, 4);
+    __builtin_memcpy(&b, want, 4);
+    __builtin_memcpy(&c, p + 4, 2);
+    __builtin_memcpy(&d, want + 4, 2);
+    return a == b && c == d;
 }
 
 /* thunk i: count the call (64-bit counter), then jump to the op. */
@@ -108,7 +226,7 @@ static void build_thunk(unsigned i)
 {
     u8 *t = thunks[i];
     u32 counter = (u32)(uintptr_t)&call_counts[i];
-    u32 fnptr = (u32)((uintptr_t)&pv_ops + ops[i].offset);
+    u32 fnptr = (u32)op_slot(i);
     unsigned n = 0;
     if (IS_ENABLED(CONFIG_64BIT)) {
         t[n++] = 0x48; t[n++] = 0xff; t[n++] = 0x04; t[n++] = 0x25;   /* incq abs32 */
@@ -129,218 +247,169 @@ static void build_thunk(unsigned i)
     memset(t + n, 0xcc, THUNK_SIZE - n);
 }
 
-enum site_kind { SITE_INLINE, SITE_NOP, SITE_CALL };
-
-/* What the personality directs for op i when it is `impl`. */
-static struct pvpatch_directive directive_for(unsigned i, void *impl)
-{
-    const struct personality *p = platform_current();
-    struct pvpatch_directive d = { PVPATCH_CALL, 0, { 0 } };
-    if (p && p->patch)
-        p->patch(ops[i].offset, impl, &d);
-    return d;
-}
-
-static enum site_kind directive_kind(const struct pvpatch_directive *d)
-{
-    if (d->kind == PVPATCH_INLINE && d->len <= PVPATCH_SITE_LEN)
-        return SITE_INLINE;
-    return d->kind == PVPATCH_NOP ? SITE_NOP : SITE_CALL;
-}
-
-/* What a site becomes under directive d: the six bytes, and which kind
- * they are. Only a call depends on where the site is. */
-static enum site_kind encode_directive(u8 out[PVPATCH_SITE_LEN], const u8 *site,
-                                       const struct pvpatch_directive *d, void *impl)
-{
-    enum site_kind k = directive_kind(d);
-    if (k == SITE_INLINE)
-        encode_bytes(out, d->bytes, d->len);
-    else if (k == SITE_NOP)
-        encode_bytes(out, NULL, 0);
-    else
-        encode_call(out, site, impl);
-    return k;
-}
-
-static enum site_kind encode_site(u8 out[PVPATCH_SITE_LEN], const u8 *site, unsigned i,
-                                  void *impl)
-{
-    struct pvpatch_directive d = directive_for(i, impl);
-    return encode_directive(out, site, &d, impl);
-}
-
-static void count_site(unsigned i, enum site_kind k)
-{
-    if (k == SITE_INLINE)
-        ops[i].inlined++;
-    else if (k == SITE_NOP)
-        ops[i].nops++;
-    else
-        ops[i].direct++;
-}
-
 static void serialise(void)
 {
     u32 a, b, c, d;
     x86_cpuid(0, 0, &a, &b, &c, &d);   /* the CPU must see the new code (SDM Vol. 3A, 8.1.3) */
 }
 
-/* Is the site at p the indirect call through the pv_ops slot at `slot`
- * that it was built as? One 16-bit and one 32-bit compare: this runs for
- * every site. */
-static inline bool site_calls(const u8 *p, unsigned long slot)
-{
-    u16 opcode;
-    s32 disp;
-    __builtin_memcpy(&opcode, p, 2);
-    __builtin_memcpy(&disp, p + 2, 4);
-    /* FF 15: call through memory; RIP-relative on x86_64, absolute on i386 */
-    unsigned long target = IS_ENABLED(CONFIG_64BIT) ? (unsigned long)p + PVPATCH_SITE_LEN + (long)disp
-                                                    : (u32)disp;
-    return opcode == 0x15ff && target == slot;
-}
+/* The form each op's sites are rewritten from, while a sync runs. */
+static struct form rewrite_from[NOPS];
+static bool rewrite[NOPS];
 
-void pvpatch_apply(enum pvpatch_mode m)
+/*
+ * Bring every site to mode m and the ops now installed; the sites written.
+ * An op is looked at only if the mode or (patched) its implementation
+ * changed, and its sites are visited only if that changes their form; a
+ * native boot of a prepatched image visits none. The sites are visited a
+ * run at a time (the linker put each op's sites together: .pvpatch.<op>,
+ * arch/x86/kernel.ld); a run is found by comparing offsets, so an unsorted
+ * table gives the same result, only slower.
+ */
+static unsigned sync(enum pvpatch_mode m)
 {
+    if (!synced) {
+        for (unsigned i = 0; i < NOPS; i++)
+            slot_op[ops[i].offset / sizeof(void *)] = (u8)(i + 1);
+        if (pvpatch_prepatched) {
+            mode = PVPATCH_ON;
+            for (unsigned i = 0; i < NOPS; i++)
+                ops[i].impl = impl_in(&native_ops, i);
+        }
+        synced = true;
+    }
+    bool any = false;
+    for (unsigned i = 0; i < NOPS; i++) {
+        void *impl = op_impl(i);
+        rewrite[i] = false;
+        if (m == mode && (m != PVPATCH_ON || impl == ops[i].impl))
+            continue;   /* indirect calls and thunks read pv_ops at every call */
+        struct form from = held(i), to = wanted(m, i);
+        ops[i].impl = impl;
+        ops[i].form = to;
+        ops[i].known = true;
+        if (!form_equal(&from, &to)) {
+            rewrite_from[i] = from;
+            rewrite[i] = any = true;
+        }
+    }
     mode = m;
-    for (unsigned i = 0; i < NOPS; i++)
-        slot_op[ops[i].offset / sizeof(void *)] = (u8)(i + 1);
-    /* A run at a time (the linker put each op's sites together:
-     * .pvpatch.<op>, arch/x86/kernel.ld): the personality is asked once
-     * per op, and the six bytes of an op whose sites are inline or NOPs are
-     * built once (a call's depend on where the site is). Per site only the
-     * check that it is the call it was built as, and the write, are left:
-     * 871 sites on x86_64, at one op lookup and count apiece a sixth of the
-     * boot's instructions once (issue 18). */
+    if (!any)
+        return 0;
+    unsigned written = 0;
     const struct pvpatch_site *s = __pvpatch_start;
     while (s < __pvpatch_end) {
         u32 off = s->offset;
         int i = op_index(off);
-        if (i < 0) {
+        if (i < 0 || !rewrite[i]) {
             for (; s < __pvpatch_end && s->offset == off; s++)
-                bad_sites++;
+                ;   /* (the build checked every site: scripts/pvprepatch.py) */
             continue;
         }
-        struct op_state *o = &ops[i];
-        unsigned long slot = (unsigned long)&pv_ops + off;
-        void *impl = m == PVPATCH_STATS ? (void *)thunks[i] : op_impl((unsigned)i);
-        enum site_kind kind = SITE_CALL;
-        u8 bytes[PVPATCH_SITE_LEN];
-        if (m == PVPATCH_ON) {
-            struct pvpatch_directive d = directive_for((unsigned)i, impl);
-            kind = directive_kind(&d);
-            if (kind != SITE_CALL)
-                encode_directive(bytes, NULL, &d, impl);
-        }
-        /* one loop per kind, so that the loop itself holds no choice: one
-         * loop choosing per site cost 6,000 instructions more (x86_64) */
-        unsigned n = 0, good = 0;
-        if (m == PVPATCH_OFF) {
-            for (; s < __pvpatch_end && s->offset == off; s++, n++)
-                good += s->len == PVPATCH_SITE_LEN && site_calls((const u8 *)s->addr, slot);
-        } else if (kind == SITE_CALL) {
-            for (; s < __pvpatch_end && s->offset == off; s++, n++) {
-                u8 *p = (u8 *)s->addr;
-                if (s->len == PVPATCH_SITE_LEN && site_calls(p, slot)) {
-                    encode_call(p, p, impl);
-                    good++;
-                }
+        unsigned long slot = op_slot((unsigned)i);
+        const struct form *from = &rewrite_from[i], *to = &ops[i].form;
+        for (; s < __pvpatch_end && s->offset == off; s++) {
+            u8 *p = (u8 *)s->addr, bytes[PVPATCH_SITE_LEN];
+            if (s->len != PVPATCH_SITE_LEN || !site_holds(p, from, slot)) {
+                bad_sites++;
+                continue;
             }
-        } else {
-            u32 head;
-            u16 tail;
-            __builtin_memcpy(&head, bytes, 4);
-            __builtin_memcpy(&tail, bytes + 4, 2);
-            for (; s < __pvpatch_end && s->offset == off; s++, n++) {
-                u8 *p = (u8 *)s->addr;
-                if (s->len == PVPATCH_SITE_LEN && site_calls(p, slot)) {
-                    __builtin_memcpy(p, &head, 4);
-                    __builtin_memcpy(p + 4, &tail, 2);
-                    good++;
-                }
-            }
+            encode(bytes, p, to, slot);
+            __builtin_memcpy(p, bytes, 4);
+            __builtin_memcpy(p + 4, bytes + 4, 2);
+            written++;
         }
-        bad_sites += n - good;
-        o->sites += good;
-        *(m == PVPATCH_OFF       ? &o->unpatched
-          : kind == SITE_INLINE ? &o->inlined
-          : kind == SITE_NOP    ? &o->nops
-                                : &o->direct) += good;
     }
-    for (unsigned i = 0; i < NOPS; i++)
-        ops[i].patched_to = op_impl(i);
+    serialise();
+    rewritten += written;
+    return written;
+}
+
+/* What a site holds, read back: for `monitor`, selftest and the log. */
+static enum site_kind site_kind_at(const u8 *p)
+{
+    if (p[0] == 0xff && p[1] == 0x15)
+        return SITE_INDIRECT;
+    if (p[0] == 0x3e && p[1] == 0xe8)
+        return SITE_CALL;
+    if (!memcmp(p, pvpatch_nops[PVPATCH_SITE_LEN], PVPATCH_SITE_LEN))
+        return SITE_NOP;
+    return SITE_INLINE;
+}
+
+/* Every site of op `only` (or of every op, for -1), counted by kind. */
+static unsigned count_sites(int only, unsigned kinds[4])
+{
+    unsigned n = 0;
+    memset(kinds, 0, 4 * sizeof(kinds[0]));
+    for (const struct pvpatch_site *s = __pvpatch_start; s < __pvpatch_end; s++) {
+        int i = op_index(s->offset);
+        if (i < 0 || (only >= 0 && i != only))
+            continue;
+        kinds[site_kind_at((const u8 *)s->addr)]++;
+        n++;
+    }
+    return n;
+}
+
+void pvpatch_installed(void)
+{
+    if (pvpatch_prepatched)
+        sync(PVPATCH_ON);
+}
+
+void pvpatch_apply(enum pvpatch_mode m)
+{
     if (m == PVPATCH_STATS)
         for (unsigned i = 0; i < NOPS; i++)
-            build_thunk(i);
-    serialise();
-
-    unsigned total = 0, inl = 0;
-    for (unsigned i = 0; i < NOPS; i++) {
-        total += ops[i].sites;
-        inl += ops[i].inlined;
-    }
+            build_thunk(i);   /* before any site calls one */
+    sync(m);
     if (bad_sites)
-        printk("pvpatch: %u call sites are not the expected indirect call: left alone\n",
+        printk("pvpatch: %u call sites do not hold what was written there: left alone\n",
                bad_sites);
+    if (printk_quiet)
+        return;   /* the counts below are a walk of every site */
+    unsigned kinds[4];
+    unsigned total = count_sites(-1, kinds);
     pr_info("pvpatch: %u call sites, %s%s\n", total,
-            m == PVPATCH_OFF ? "left as indirect calls (pvpatch=off)"
+            m == PVPATCH_OFF     ? "left as indirect calls (pvpatch=off)"
             : m == PVPATCH_STATS ? "direct calls through counting thunks (pvstats)"
                                  : "patched",
             "");
     if (m == PVPATCH_ON)
-        pr_info("pvpatch: %u inline native instructions, %u direct calls\n", inl, total - inl);
+        pr_info("pvpatch: %u inline native instructions, %u direct calls, %u NOPs\n",
+                kinds[SITE_INLINE], kinds[SITE_CALL], kinds[SITE_NOP]);
+    if (pvpatch_prepatched)
+        pr_info("pvpatch: %u call sites rewritten at boot; the build wrote the native form\n",
+                rewritten);
 }
 
 /*
- * Ops that changed since the sites were patched (an offered interface that
- * started: kernel/mixing.c) get their sites rewritten for the op now in
- * pv_ops. Unpatched sites and counting thunks read pv_ops on every call
- * and need nothing. A site is rewritten only if it holds exactly what
- * pvpatch_apply wrote there (a site it left alone is left alone again).
- * By now paging is on and the text read-only: it is made writable for the
- * rewrite, with interrupts off so that no site runs half written.
+ * Ops that changed since the sites were brought to them (an offered
+ * interface that started: kernel/mixing.c) get their sites rewritten.
+ * Indirect calls and counting thunks read pv_ops on every call and need
+ * nothing. By now paging is on and the text read-only: it is made
+ * writable for the rewrite, with interrupts off so that no site runs half
+ * written.
  */
 void pvpatch_update(void)
 {
+    if (mode != PVPATCH_ON)
+        return;
     unsigned changed = 0;
-    void *was[NOPS];
-    for (unsigned i = 0; i < NOPS; i++) {
-        was[i] = ops[i].patched_to;
-        ops[i].patched_to = op_impl(i);
-        if (was[i] != op_impl(i))
-            changed++;
-    }
-    if (mode != PVPATCH_ON || !changed)
+    for (unsigned i = 0; i < NOPS; i++)
+        changed += op_impl(i) != ops[i].impl;
+    if (!changed)
         return;
     unsigned long flags = irq_save();
     int err = vm_text_writable(true);
     if (err)
         panic("pvpatch: making the kernel text writable failed: %s (%d)", errno_name(err), err);
-    unsigned sites = 0;
-    for (const struct pvpatch_site *s = __pvpatch_start; s < __pvpatch_end; s++) {
-        int i = op_index(s->offset);
-        if (i < 0 || was[i] == op_impl((unsigned)i))
-            continue;
-        u8 *site = (u8 *)s->addr, old[PVPATCH_SITE_LEN], new[PVPATCH_SITE_LEN];
-        enum site_kind old_kind = encode_site(old, site, (unsigned)i, was[i]);
-        if (memcmp(site, old, PVPATCH_SITE_LEN))
-            continue;   /* not what pvpatch_apply wrote: counted as bad there */
-        if (old_kind == SITE_INLINE)
-            ops[i].inlined--;
-        else if (old_kind == SITE_NOP)
-            ops[i].nops--;
-        else
-            ops[i].direct--;
-        count_site((unsigned)i, encode_site(new, site, (unsigned)i, op_impl((unsigned)i)));
-        memcpy(site, new, PVPATCH_SITE_LEN);
-        sites++;
-    }
+    unsigned sites = sync(PVPATCH_ON);
     err = vm_text_writable(false);
     if (err)
         panic("pvpatch: making the kernel text read-only again failed: %s (%d)",
               errno_name(err), err);
-    serialise();
     irq_restore(flags);
     pr_info("pvpatch: %u ops changed, %u call sites patched again\n", changed, sites);
 }
@@ -354,14 +423,15 @@ int pvop_get(unsigned idx, struct pvop_info *out)
 {
     if (idx >= NOPS)
         return -1;
+    unsigned kinds[4];
     out->name = ops[idx].name;
     out->offset = ops[idx].offset;
     out->impl = op_impl(idx);
-    out->sites = ops[idx].sites;
-    out->inlined = ops[idx].inlined;
-    out->direct = ops[idx].direct;
-    out->nops = ops[idx].nops;
-    out->unpatched = ops[idx].unpatched;
+    out->sites = count_sites((int)idx, kinds);
+    out->inlined = kinds[SITE_INLINE];
+    out->direct = kinds[SITE_CALL];
+    out->nops = kinds[SITE_NOP];
+    out->unpatched = kinds[SITE_INDIRECT];
     out->calls = call_counts[idx];
     return 0;
 }

@@ -1,9 +1,11 @@
 /*
- * Boot-time call-site patching (kernel/pvpatch.c; docs/patching.md).
- * Every platform-op call site is recorded in the .pvpatch table at build
- * time; once, early at boot, each is rewritten to what the chosen
- * personality asks for: a direct call to its implementation (the default),
- * the native instruction bytes inline, or nothing at all.
+ * Call-site patching (kernel/pvpatch.c; docs/patching.md). Every
+ * platform-op call site is recorded in the .pvpatch table at build time
+ * and written there in its native form (scripts/pvprepatch.py); when a
+ * personality is installed, and for the boot options' mode, the sites of
+ * ops that differ are rewritten to what the personality asks for: a
+ * direct call to its implementation (the default), instruction bytes
+ * inline, or nothing at all.
  */
 #ifndef PROTEUS_PVPATCH_H
 #define PROTEUS_PVPATCH_H
@@ -30,7 +32,23 @@ enum pvpatch_mode {
     PVPATCH_STATS,     /* pvstats: direct calls through counting thunks */
 };
 
-/* Patch every site; before the kernel's text becomes read-only. */
+/* The natively patched tables the build reads (pv/native/patch.c,
+ * pv/native/personality.c; scripts/pvprepatch.py): the ops that become
+ * instruction bytes, and where each native group lies in struct pv_ops. */
+struct pvpatch_inline {
+    u32 offset;   /* of the op in struct pv_ops */
+    u8 len;
+    u8 bytes[PVPATCH_SITE_LEN];
+};
+struct pvpatch_group_ref {
+    u32 offset, size;   /* of the group in struct pv_ops */
+    const void *ops;    /* the native group */
+};
+
+/* A personality was installed (kernel/platform.c): the sites of every op
+ * it replaced are brought to it before any op runs. */
+void pvpatch_installed(void);
+/* The boot options' mode; before the kernel's text becomes read-only. */
 void pvpatch_apply(enum pvpatch_mode mode);
 /* Patch again the sites of every op that pv_ops now implements otherwise
  * (an offered interface started after pvpatch_apply). */

@@ -12,13 +12,10 @@
 #include <proteus/pvpatch.h>
 #include <proteus/personality.h>
 
-struct inline_op {
-    u32 offset;
-    u8 len;
-    u8 bytes[PVPATCH_SITE_LEN];
-};
-
-static const struct inline_op inline_ops[] = {
+/* Global, as the build reads both tables from the linked image to write
+ * every site's native form (scripts/pvprepatch.py): what native_patch
+ * decides below is what the build decided. */
+const struct pvpatch_inline native_inline_ops[] = {
     { (u32)PVOP_OFF(irq.disable), 1, { 0xfa } },              /* cli */
     { (u32)PVOP_OFF(irq.enable), 1, { 0xfb } },               /* sti */
     { (u32)PVOP_OFF(irq.safe_halt), 2, { 0xfb, 0xf4 } },      /* sti; hlt */
@@ -37,7 +34,7 @@ static const struct inline_op inline_ops[] = {
 };
 
 /* Operations that do nothing natively: their call sites become a NOP. */
-static const u32 nop_ops[] = {
+const u32 native_nop_ops[] = {
     (u32)PVOP_OFF(cpu.alloc_ldt),
     (u32)PVOP_OFF(cpu.free_ldt),
 };
@@ -51,18 +48,18 @@ void native_patch(u32 offset, void *impl, struct pvpatch_directive *d)
 {
     if (impl != native_impl(offset))
         return;   /* another personality replaced it: call it */
-    for (unsigned i = 0; i < ARRAY_SIZE(nop_ops); i++) {
-        if (nop_ops[i] == offset) {
+    for (unsigned i = 0; i < ARRAY_SIZE(native_nop_ops); i++) {
+        if (native_nop_ops[i] == offset) {
             d->kind = PVPATCH_NOP;
             return;
         }
     }
-    for (unsigned i = 0; i < ARRAY_SIZE(inline_ops); i++) {
-        if (inline_ops[i].offset == offset) {
+    for (unsigned i = 0; i < ARRAY_SIZE(native_inline_ops); i++) {
+        if (native_inline_ops[i].offset == offset) {
             d->kind = PVPATCH_INLINE;
-            d->len = inline_ops[i].len;
+            d->len = native_inline_ops[i].len;
             for (unsigned b = 0; b < d->len; b++)
-                d->bytes[b] = inline_ops[i].bytes[b];
+                d->bytes[b] = native_inline_ops[i].bytes[b];
             return;
         }
     }
