@@ -22,10 +22,20 @@ extern char unit_log[8192];
 
 /* ---- what the rest of the kernel provides, as small as it can be ---------- */
 
-static unsigned patch_updates;
+static unsigned patch_updates, patch_installs;
 void pvpatch_update(void)
 {
     patch_updates++;
+}
+
+/* The call sites follow each install (kernel/pvpatch.c): what they saw. */
+static const struct personality *installed_seen;
+static void *console_write_seen;
+void pvpatch_installed(void)
+{
+    patch_installs++;
+    installed_seen = platform_current();
+    console_write_seen = (void *)pv_ops.console.write;
 }
 
 void hypervisor_detect(void)
@@ -171,7 +181,7 @@ const struct offer *const offer_table[] = { &clock_offer, &ext_offer, &steal_off
 static void boot(void)
 {
     unit_log[0] = '\0';
-    patch_updates = 0;
+    patch_updates = patch_installs = 0;
     ext_starts = 0;
     platform_select();
     platform_print_notes();
@@ -205,6 +215,10 @@ TEST(personality_new_one_chosen_and_installed)
     CHECK_STREQ(pv_ops.apic.name, "xapic");
     CHECK(strstr(unit_log, "proteus: platform=example arch=x86_64 ") != NULL);
     CHECK(strstr(unit_log, " apic=xapic time=tsc console=example-console vcpu=none\n") != NULL);
+    /* the sites were brought to the whole install, once, before anything ran */
+    CHECK_EQ(patch_installs, 1u);
+    CHECK(installed_seen == &example_personality);
+    CHECK(console_write_seen == (void *)example_write);
 }
 
 TEST(personality_probe_fails_native_boots)
@@ -224,6 +238,9 @@ TEST(personality_install_refused_next_one_tried)
     boot();
     CHECK(platform_current() == &native_personality);
     CHECK(pv_ops.console.write == NULL);
+    /* the refused install touched no call site; native's install did */
+    CHECK_EQ(patch_installs, 1u);
+    CHECK(installed_seen == &native_personality);
 }
 
 /* The personality's rule: the clock and the APIC extension mixed in and
