@@ -58,9 +58,10 @@ start32:
      * the TSC and the EBDA pointer: arch/x86/boot/start32.S. */
     mov $0x18, %eax
     call boot_start32
-    /* Zero the page tables used next; the rest of the BSS is zeroed in
-     * long mode, 8 bytes a store (under -icount a repetition is an
-     * instruction, and this was a quarter of the boot's). */
+    /* Zero the top page tables used next (the others are filled whole);
+     * the rest of the BSS is zeroed in long mode, 8 bytes a store (under
+     * -icount a repetition is an instruction, and this was a quarter of
+     * the boot's). */
     cld
     mov $__bss_clear_start, %edi   /* not .bss.noclear (kernel.ld) */
     mov $__bss_boot_pt_end, %ecx
@@ -155,16 +156,21 @@ start64:
     jmp 4b
 
 /* %ecx (a multiple of 4) 8-byte entries from %edi: %eax, then each %edx
- * more; the high halves stay as zeroed. Four to a round. */
+ * more; the high halves zero. Four to a round. Whole entries, as the
+ * tables they fill are not zeroed first (.bss.noclear below). */
     .code32
 fill_entries:
 1:  mov %eax, (%edi)
+    movl $0, 4(%edi)
     add %edx, %eax
     mov %eax, 8(%edi)
+    movl $0, 12(%edi)
     add %edx, %eax
     mov %eax, 16(%edi)
+    movl $0, 20(%edi)
     add %edx, %eax
     mov %eax, 24(%edi)
+    movl $0, 28(%edi)
     add %edx, %eax
     add $32, %edi
     sub $4, %ecx
@@ -183,10 +189,16 @@ boot_gdtr:
     .word boot_gdt_end - boot_gdt - 1
     .long boot_gdt
 
+    /* The two top tables are zeroed before use (only a few entries are
+     * set); the six below them are filled entry by entry, every one of
+     * them, so zeroing them first would write them twice (6,144 more
+     * `rep stosl` repetitions, each an instruction under -icount). */
     .section .bss.boot_pt, "aw", @nobits
     .balign 4096
 boot_pml4: .space 4096
 boot_pdpt: .space 4096
+    .section .bss.noclear, "aw", @nobits
+    .balign 4096
 boot_pd: .space 4 * 4096
 boot_pt: .space 4096
 boot_pd_alias: .space 4096
