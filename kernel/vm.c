@@ -73,15 +73,20 @@ static void release_frames(vaddr_t va, size_t len)
 /* Back [va, va+len) with fresh frames from anywhere; undo on failure. */
 static int back_with_frames(vaddr_t va, size_t len, unsigned prot)
 {
-    for (size_t off = 0; off < len; off += PAGE_SIZE) {
-        paddr_t pa = page_alloc(0);
-        int err = pa ? vm_map(va + off, pa, PAGE_SIZE, prot) : -ENOMEM;
+    paddr_t frames[16];   /* a batch: mapped with one lock hold */
+    size_t off = 0;
+    while (off < len) {
+        size_t n = 0, want = MIN(ARRAY_SIZE(frames), (len - off) / PAGE_SIZE);
+        while (n < want && (frames[n] = page_alloc(0)) != 0)
+            n++;
+        int err = n < want ? -ENOMEM : vm_map_frames(va + off, frames, n, prot);
         if (err) {
-            if (pa)
-                page_free(pa);
+            while (n)
+                page_free(frames[--n]);
             release_frames(va, off);
             return err;
         }
+        off += n * PAGE_SIZE;
     }
     return 0;
 }

@@ -187,6 +187,67 @@ int vm_map(vaddr_t va, paddr_t pa, size_t len, unsigned prot)
     return err;
 }
 
+/* The entries of the level-1 table that hold va's, from va's on: how many
+ * pages of the n from va lie in that table. */
+static size_t pages_in_table(vaddr_t va, size_t n)
+{
+    unsigned per_table = paging_levels == 2 ? 1024 : 512;
+    return MIN(n, (size_t)(per_table - level_index(va, 1)));
+}
+
+/* n pages from va, each on its own frame (a stack's): one lock hold and
+ * one walk per page table, where vm_map page by page made two walks a
+ * page (the main thread's stack was half of the boot's last step). Nothing
+ * is mapped if any of the pages is mapped already. */
+int vm_map_frames(vaddr_t va, const paddr_t *frames, size_t n, unsigned prot)
+{
+    size_t len = n * PAGE_SIZE;
+    if (!n || n > SIZE_MAX / PAGE_SIZE || (va & (PAGE_SIZE - 1)) || !va_ok(va) ||
+        !va_ok(va + len - 1) || va + len < va)
+        return -EINVAL;
+    for (size_t i = 0; i < n; i++)
+        if ((frames[i] & (PAGE_SIZE - 1)) || frames[i] + PAGE_SIZE > vm_phys_limit())
+            return -EINVAL;
+    unsigned long flags = spin_lock_irqsave(&pt_lock);
+    /* all free first, creating no table */
+    for (size_t i = 0; i < n;) {
+        vaddr_t a = va + i * PAGE_SIZE;
+        size_t run = pages_in_table(a, n - i);
+        void *e;
+        int err = walk(a, 1, false, &e);
+        if (err && err != -ENOENT) {
+            spin_unlock_irqrestore(&pt_lock, flags);
+            return err == -EBUSY ? -EEXIST : err;   /* a large page maps it */
+        }
+        for (size_t k = 0; !err && k < run; k++, e = (u8 *)e + paging_entry_size) {
+            if (pt_read_entry(e, 1) & PTE_P) {
+                spin_unlock_irqrestore(&pt_lock, flags);
+                return -EEXIST;
+            }
+        }
+        i += run;
+    }
+    mmu_lazy_enter();
+    int err = 0;
+    size_t done = 0;
+    while (done < n) {
+        vaddr_t a = va + done * PAGE_SIZE;
+        size_t run = pages_in_table(a, n - done);
+        void *e;
+        err = walk(a, 1, true, &e);
+        if (err)
+            break;
+        for (size_t k = 0; k < run; k++, e = (u8 *)e + paging_entry_size)
+            pt_set_entry(e, leaf_entry(frames[done + k], prot, false), 1);
+        done += run;
+    }
+    mmu_lazy_leave();
+    if (err && done)   /* undo the part that was mapped */
+        for_each_leaf_locked(va, done * PAGE_SIZE, unmap_leaf, NULL);
+    spin_unlock_irqrestore(&pt_lock, flags);
+    return err;
+}
+
 static int for_each_leaf(vaddr_t va, size_t len, int (*fn)(void *e, int level, vaddr_t va, void *arg),
                          void *arg)
 {

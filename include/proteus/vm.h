@@ -73,6 +73,9 @@ bool vm_nx_enabled(void);
  * is already mapped (nothing changed), -ENOMEM if a table cannot be
  * allocated, -EINVAL for unaligned or non-canonical input. */
 int vm_map(vaddr_t va, paddr_t pa, size_t len, unsigned prot);
+/* n pages from va, page i on frames[i]; -EEXIST (and nothing mapped) if
+ * any is mapped already. */
+int vm_map_frames(vaddr_t va, const paddr_t *frames, size_t n, unsigned prot);
 int vm_unmap(vaddr_t va, size_t len);
 int vm_protect(vaddr_t va, size_t len, unsigned prot);
 bool vm_probe(vaddr_t va);
