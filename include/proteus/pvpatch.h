@@ -44,6 +44,9 @@ struct pvpatch_group_ref {
     u32 offset, size;   /* of the group in struct pv_ops */
     const void *ops;    /* the native group */
 };
+/* The layouts scripts/pvprepatch.py reads */
+BUILD_BUG_ON(sizeof(struct pvpatch_inline) != 12);
+BUILD_BUG_ON(sizeof(struct pvpatch_group_ref) != 8 + sizeof(void *));
 
 /* A personality was installed (kernel/platform.c): the sites of every op
  * it replaced are brought to it before any op runs. */
