@@ -42,21 +42,28 @@
 #include <proteus/spinlock.h>
 #include <proteus/string.h>
 #include <proteus/thread.h>
+#include <proteus/vm.h>
 #include <xen/callback.h>
 
 #define NR_PORTS EVTCHN_2L_NR_CHANNELS
 #define BITS_PER_WORD (sizeof(xen_ulong_t) * 8)
 #define PORT_WORDS (NR_PORTS / BITS_PER_WORD)
 
-static u8 port_vector[NR_PORTS] __xen_bss;      /* 0: not bound by the kernel */
-static bool stray_reported[NR_PORTS] __xen_bss;
-/* The ports whose events each CPU handles: a port is in exactly one set,
- * vCPU 0's unless bound to another (so a port nobody bound is reported
- * there as stray). Changed only while the port is masked. */
-static xen_ulong_t cpu_ports[MAX_CPUS][PORT_WORDS] __xen_bss;
-/* IPI ports, per target CPU and vector; 0: none yet (port 0 is never
- * valid). Bound under ipi_lock, read without it. */
-static evtchn_port_t ipi_port[MAX_CPUS][256] __xen_bss;
+/* The kernel's tables of ports, 32 KiB: allocated when the events start
+ * (xen_evtchn_init, boot step 6, with the frame allocator up), not in the
+ * image's BSS, which every other platform would carry unused (issue 18). */
+struct port_tables {
+    u8 vector[NR_PORTS];   /* 0: not bound by the kernel */
+    bool stray_reported[NR_PORTS];
+    /* The ports whose events each CPU handles: a port is in exactly one
+     * set, vCPU 0's unless bound to another (so a port nobody bound is
+     * reported there as stray). Changed only while the port is masked. */
+    xen_ulong_t cpu_ports[MAX_CPUS][PORT_WORDS];
+    /* IPI ports, per target CPU and vector; 0: none yet (port 0 is never
+     * valid). Bound under ipi_lock, read without it. */
+    evtchn_port_t ipi_port[MAX_CPUS][256];
+};
+static struct port_tables *pt;
 static spinlock_t ipi_lock = SPINLOCK_INIT;
 static volatile u32 ipi_cpus = 1;     /* CPUs an IPI may go to: vCPU 0 and those started */
 /* The vector each VIRQ of each vCPU is bound to (0: none), to bind them
@@ -87,8 +94,8 @@ static void port_set_cpu(evtchn_port_t port, unsigned cpu)
 {
     for (unsigned c = 0; c < MAX_CPUS; c++)
         if (c != cpu)
-            sync_clear_bit(port, cpu_ports[c]);
-    sync_set_bit(port, cpu_ports[cpu]);
+            sync_clear_bit(port, pt->cpu_ports[c]);
+    sync_set_bit(port, pt->cpu_ports[cpu]);
 }
 
 static int evtchn_op(unsigned cmd, void *arg, const char *what)
@@ -103,7 +110,7 @@ int xen_evtchn_bind_port(evtchn_port_t port, unsigned vector)
 {
     if (port == 0 || port >= NR_PORTS || vector < 32 || vector > 255)
         return -EINVAL;
-    port_vector[port] = (u8)vector;
+    pt->vector[port] = (u8)vector;
     return xen_evtchn_unmask(port);
 }
 
@@ -176,7 +183,7 @@ int xen_evtchn_close(evtchn_port_t port)
     struct evtchn_close c = { .port = port };
     int err = evtchn_op(EVTCHNOP_close, &c, "close");
     if (!err) {
-        port_vector[port] = 0;
+        pt->vector[port] = 0;
         port_set_cpu(port, 0);   /* Xen's default for the next port made here */
     }
     return err;
@@ -212,7 +219,7 @@ void xen_evtchn_clear(evtchn_port_t port)
 
 unsigned xen_evtchn_vector(evtchn_port_t port)
 {
-    return port < NR_PORTS ? port_vector[port] : 0;
+    return port < NR_PORTS ? pt->vector[port] : 0;
 }
 
 unsigned xen_evtchn_nr_ports(void)
@@ -236,8 +243,8 @@ static void stray_event(evtchn_port_t port)
 {
     xen_stray_events++;
     xen_evtchn_mask(port);
-    if (!stray_reported[port]) {
-        stray_reported[port] = true;
+    if (!pt->stray_reported[port]) {
+        pt->stray_reported[port] = true;
         printk("xen: event on port %u, which the kernel did not bind: masked and ignored\n",
                port);
     }
@@ -246,8 +253,8 @@ static void stray_event(evtchn_port_t port)
 static void handle_port(evtchn_port_t port)
 {
     sync_clear_bit(port, xen_shared_info->evtchn_pending);
-    if (port_vector[port])
-        irq_dispatch(port_vector[port]);
+    if (pt->vector[port])
+        irq_dispatch(pt->vector[port]);
     else
         stray_event(port);
 }
@@ -259,7 +266,7 @@ void xen_upcall(struct trap_frame *f)
     struct vcpu_info *v = xen_vcpu();
     volatile xen_ulong_t *pending = xen_shared_info->evtchn_pending;
     volatile xen_ulong_t *mask = xen_shared_info->evtchn_mask;
-    const volatile xen_ulong_t *mine = cpu_ports[xen_vcpu_id()];
+    const volatile xen_ulong_t *mine = pt->cpu_ports[xen_vcpu_id()];
 
     xen_upcalls++;
     while (READ_ONCE(v->evtchn_upcall_pending)) {
@@ -331,7 +338,7 @@ static int start_ports(void)
 {
     for (unsigned w = 0; w < PORT_WORDS; w++) {
         xen_shared_info->evtchn_mask[w] = ~(xen_ulong_t)0;
-        cpu_ports[0][w] = ~(xen_ulong_t)0;
+        pt->cpu_ports[0][w] = ~(xen_ulong_t)0;
     }
     int err = register_callback(CALLBACKTYPE_event, xen_event_entry);
     if (!err)
@@ -345,6 +352,13 @@ static PVOP_ABI int xen_evtchn_init(void)
      * be before it starts (pv/xen/vcpu.c); where Xen refuses, the slot in
      * shared_info serves, said */
     xen_vcpu_info_register(0);
+    unsigned pages = (unsigned)((sizeof(*pt) + PAGE_SIZE - 1) / PAGE_SIZE);
+    paddr_t pa = page_alloc_contig(pages);   /* zeroed */
+    if (!pa) {
+        printk("xen: no %u pages for the event-channel tables\n", pages);
+        return -ENOMEM;
+    }
+    pt = phys_to_virt(pa);
     int err = start_ports();
     if (err)
         return err;
@@ -383,16 +397,16 @@ void xen_evtchn_cpu_running(unsigned cpu, bool running)
  * sent (by whichever CPU sends it: EVTCHNOP_bind_ipi names the target). */
 static int ipi_port_of(unsigned cpu, unsigned vector, evtchn_port_t *port)
 {
-    *port = __atomic_load_n(&ipi_port[cpu][vector], __ATOMIC_ACQUIRE);
+    *port = __atomic_load_n(&pt->ipi_port[cpu][vector], __ATOMIC_ACQUIRE);
     if (*port)
         return 0;
     unsigned long flags = spin_lock_irqsave(&ipi_lock);
     int err = 0;
-    *port = ipi_port[cpu][vector];
+    *port = pt->ipi_port[cpu][vector];
     if (!*port) {
         err = bind_ipi_to(cpu, vector, port);
         if (!err)
-            __atomic_store_n(&ipi_port[cpu][vector], *port, __ATOMIC_RELEASE);
+            __atomic_store_n(&pt->ipi_port[cpu][vector], *port, __ATOMIC_RELEASE);
     }
     spin_unlock_irqrestore(&ipi_lock, flags);
     return err;
@@ -442,10 +456,7 @@ void xen_failsafe(const unsigned long sel[4])
  * are bound anew on first use, and each VIRQ is bound again to its vector. */
 int xen_events_resume(void)
 {
-    memset(port_vector, 0, sizeof(port_vector));
-    memset(stray_reported, 0, sizeof(stray_reported));
-    memset(cpu_ports, 0, sizeof(cpu_ports));
-    memset(ipi_port, 0, sizeof(ipi_port));
+    memset(pt, 0, sizeof(*pt));
     int err = start_ports();
     for (unsigned virq = 0; virq < NR_VIRQS && !err; virq++)
         for (unsigned cpu = 0; cpu < MAX_CPUS && !err; cpu++)
