@@ -62,10 +62,14 @@ static struct xenstore_stats stats;
  * and `reply` are its alone. */
 static struct mutex req_lock = MUTEX_INIT(req_lock);
 static u32 next_req_id = 1;
-static char request[sizeof(struct xsd_sockmsg) + XENSTORE_PAYLOAD_MAX] __xen_bss;
-static char reply[XENSTORE_PAYLOAD_MAX + 1] __xen_bss;
-
-static struct xs_rx rx __xen_bss;   /* the reader thread's, under rx_lock */
+/* The buffers, 16 KiB: allocated by xenstore_init, on a domU only, not
+ * carried in every image's BSS (issue 18). */
+static struct xs_buffers {
+    char request[sizeof(struct xsd_sockmsg) + XENSTORE_PAYLOAD_MAX];
+    char reply[XENSTORE_PAYLOAD_MAX + 1];
+    struct xs_rx rx;         /* the reader thread's, under rx_lock */
+    struct xs_rx saved_rx;   /* the real ring's, while a test ring is attached */
+} *xb;
 static struct mutex rx_lock = MUTEX_INIT(rx_lock);
 
 /* Watches by token; watch_running is the one whose fn runs now, so that
@@ -128,7 +132,7 @@ static void fail_current(int err)
 static void queue_watch_event(void)
 {
     struct watch_event *e = NULL;
-    if (rx.hdr.len <= sizeof(e->body)) {
+    if (xb->rx.hdr.len <= sizeof(e->body)) {
         paddr_t pa = page_alloc(PAGE_DIRECT);
         e = pa ? phys_to_virt(pa) : NULL;
         if (!e) {
@@ -139,11 +143,11 @@ static void queue_watch_event(void)
         stats.protocol_errors++;
         say_limited(stats.protocol_errors,
                     "xenstore: a watch event of %u bytes (longer than any path): dropped\n",
-                    rx.hdr.len);
+                    xb->rx.hdr.len);
         return;
     }
-    e->len = rx.hdr.len;
-    memcpy(e->body, rx.body, rx.hdr.len + 1);
+    e->len = xb->rx.hdr.len;
+    memcpy(e->body, xb->rx.body, xb->rx.hdr.len + 1);
     unsigned long f = spin_lock_irqsave(&lock);
     bool full = watch_queued >= WATCH_QUEUE_MAX;
     if (!full) {
@@ -163,26 +167,26 @@ static void deliver_reply(void)
 {
     char tn[16], tn2[16];
     unsigned long f = spin_lock_irqsave(&lock);
-    bool mine = cur.waiting && !cur.done && rx.hdr.req_id == cur.req_id;
+    bool mine = cur.waiting && !cur.done && xb->rx.hdr.req_id == cur.req_id;
     if (mine) {
-        int err = xs_reply_check(cur.type, &rx.hdr, rx.body);
+        int err = xs_reply_check(cur.type, &xb->rx.hdr, xb->rx.body);
         if (err == -EPROTO) {
             stats.protocol_errors++;
             say_limited(stats.protocol_errors,
                         "xenstore: a malformed reply (%s, %u bytes) to %s: the request fails\n",
-                        xs_type_name(rx.hdr.type, tn), rx.hdr.len,
+                        xs_type_name(xb->rx.hdr.type, tn), xb->rx.hdr.len,
                         xs_type_name(cur.type, tn2));
             err = -EIO;
         }
-        memcpy(reply, rx.body, rx.hdr.len + 1);
-        finish_locked(err, rx.hdr.len);
+        memcpy(xb->reply, xb->rx.body, xb->rx.hdr.len + 1);
+        finish_locked(err, xb->rx.hdr.len);
     }
     spin_unlock_irqrestore(&lock, f);
     if (!mine) {
         stats.unknown_replies++;
         say_limited(stats.unknown_replies,
                     "xenstore: a reply (%s) to request %u, which is not outstanding: dropped\n",
-                    xs_type_name(rx.hdr.type, tn), rx.hdr.req_id);
+                    xs_type_name(xb->rx.hdr.type, tn), xb->rx.hdr.req_id);
     }
 }
 
@@ -191,7 +195,7 @@ static void drain(void)
 {
     bool took = false;
     for (;;) {
-        int r = xs_rx_take(&rx, intf);
+        int r = xs_rx_take(&xb->rx, intf);
         if (r == XS_RX_MORE)
             break;
         took = true;
@@ -205,7 +209,7 @@ static void drain(void)
             fail_current(-EIO);
             continue;
         }
-        if (rx.hdr.type == XS_WATCH_EVENT) {
+        if (xb->rx.hdr.type == XS_WATCH_EVENT) {
             stats.watch_events++;
             queue_watch_event();
         } else {
@@ -243,7 +247,7 @@ static int transact_locked(u32 type, u32 tx, const char *const parts[], unsigned
     for (unsigned i = 0; i < n; i++)
         if (!parts[i])
             return -EINVAL;   /* an app's NULL path or value */
-    long l = xs_frame(request, type, next_req_id, tx, parts, n);
+    long l = xs_frame(xb->request, type, next_req_id, tx, parts, n);
     if (l < 0)
         return (int)l;
     u64 deadline = clock_ns() + (u64)XENSTORE_TIMEOUT_MS * 1000000;
@@ -254,7 +258,7 @@ static int transact_locked(u32 type, u32 tx, const char *const parts[], unsigned
 
     int err = 0;
     for (long off = 0; off < l && !err;) {
-        long put = xs_ring_put(intf, request + off, (size_t)(l - off));
+        long put = xs_ring_put(intf, xb->request + off, (size_t)(l - off));
         if (put < 0) {
             stats.ring_errors++;
             say_limited(stats.ring_errors,
@@ -324,7 +328,7 @@ static int fetch(u32 type, u32 tx, const char *path, char *buf, size_t len, u32 
     if (!err && got + extra > len)
         err = -ERANGE;
     if (!err) {
-        memcpy(buf, reply, got + extra);
+        memcpy(buf, xb->reply, got + extra);
         err = (int)got;
     }
     mutex_unlock(&req_lock);
@@ -372,7 +376,7 @@ int xenstore_transaction_start(u32 *tx)
     mutex_lock(&req_lock);
     int err = transact_locked(XS_TRANSACTION_START, XS_NO_TRANSACTION, parts, 1, &got);
     if (!err)
-        err = xs_parse_u32(reply, got, tx);   /* checked already: cannot fail */
+        err = xs_parse_u32(xb->reply, got, tx);   /* checked already: cannot fail */
     mutex_unlock(&req_lock);
     return err;
 }
@@ -518,8 +522,15 @@ int xenstore_init(void)
         return -EINVAL;
     }
     intf = phys_to_virt((paddr_t)pfn << PAGE_SHIFT);
+    unsigned pages = (unsigned)((sizeof(*xb) + PAGE_SIZE - 1) / PAGE_SIZE);
+    paddr_t pa = page_alloc_contig(pages);   /* zeroed */
+    if (!pa) {
+        printk("xenstore: no %u pages for its buffers: no xenstore\n", pages);
+        return -ENOMEM;
+    }
+    xb = phys_to_virt(pa);
     condvar_init(&watch_done);
-    xs_rx_init(&rx, intf);
+    xs_rx_init(&xb->rx, intf);
     int err = irq_register(VEC_XENSTORE, event, NULL, "xenstore");
     if (!err)
         err = xen_evtchn_bind_port(port, VEC_XENSTORE);
@@ -558,7 +569,7 @@ void xenstore_resume(void)
     if (!ready)
         return;
     port = xen_start_info->store_evtchn;
-    xs_rx_init(&rx, intf);   /* a message half taken before the save is gone */
+    xs_rx_init(&xb->rx, intf);   /* a message half taken before the save is gone */
     int err = xen_evtchn_bind_port(port, VEC_XENSTORE);
     if (err)
         printk("xenstore: binding its channel (port %u) after the restore failed: %s\n", port,
@@ -579,8 +590,6 @@ void xenstore_resume(void)
     mutex_unlock(&watches_lock);
 }
 
-static struct xs_rx saved_rx __xen_bss;   /* the real ring's, while a test ring is attached */
-
 int xenstore_test_attach(void *page, u32 test_port, struct xenstore_saved *was)
 {
     if (!ready)
@@ -588,10 +597,10 @@ int xenstore_test_attach(void *page, u32 test_port, struct xenstore_saved *was)
     mutex_lock(&req_lock);
     mutex_lock(&rx_lock);
     *was = (struct xenstore_saved){ intf, port };
-    saved_rx = rx;
+    xb->saved_rx = xb->rx;
     intf = page;
     port = test_port;
-    xs_rx_init(&rx, intf);
+    xs_rx_init(&xb->rx, intf);
     int err = xen_evtchn_bind_port(port, VEC_XENSTORE);
     mutex_unlock(&rx_lock);
     mutex_unlock(&req_lock);
@@ -604,7 +613,7 @@ void xenstore_test_restore(const struct xenstore_saved *was)
     mutex_lock(&rx_lock);
     intf = was->page;
     port = was->port;
-    rx = saved_rx;
+    xb->rx = xb->saved_rx;
     mutex_unlock(&rx_lock);
     mutex_unlock(&req_lock);
     event(VEC_XENSTORE, NULL);   /* what xenstored sent meanwhile */
