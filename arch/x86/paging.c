@@ -160,9 +160,21 @@ static int for_each_leaf_locked(vaddr_t va, size_t len,
                                 int (*fn)(void *e, int level, vaddr_t va, void *arg), void *arg);
 static int unmap_leaf(void *e, int level, vaddr_t va, void *arg);
 
+/* [va, va + len): whole pages, canonical, not wrapping. */
+static bool va_range_ok(vaddr_t va, size_t len)
+{
+    return !((va | len) & (PAGE_SIZE - 1)) && va_ok(va) && va_ok(va + len - 1) && va + len >= va;
+}
+
+/* Entries in one page table: 1024 in 2-level paging, else 512. */
+static unsigned entries_per_table(void)
+{
+    return paging_levels == 2 ? 1024 : 512;
+}
+
 int vm_map(vaddr_t va, paddr_t pa, size_t len, unsigned prot)
 {
-    if ((va | pa | len) & (PAGE_SIZE - 1) || !va_ok(va) || !va_ok(va + len - 1) || va + len < va)
+    if ((pa & (PAGE_SIZE - 1)) || !va_range_ok(va, len))
         return -EINVAL;
     /* Above MAXPHYADDR an entry would have reserved bits set and fault
      * on every use (SDM Vol. 3A, 4.5.4 / 4.4.2). */
@@ -191,8 +203,7 @@ int vm_map(vaddr_t va, paddr_t pa, size_t len, unsigned prot)
  * pages of the n from va lie in that table. */
 static size_t pages_in_table(vaddr_t va, size_t n)
 {
-    unsigned per_table = paging_levels == 2 ? 1024 : 512;
-    return MIN(n, (size_t)(per_table - level_index(va, 1)));
+    return MIN(n, (size_t)(entries_per_table() - level_index(va, 1)));
 }
 
 /* n pages from va, each on its own frame (a stack's): one lock hold and
@@ -201,9 +212,7 @@ static size_t pages_in_table(vaddr_t va, size_t n)
  * is mapped if any of the pages is mapped already. */
 int vm_map_frames(vaddr_t va, const paddr_t *frames, size_t n, unsigned prot)
 {
-    size_t len = n * PAGE_SIZE;
-    if (!n || n > SIZE_MAX / PAGE_SIZE || (va & (PAGE_SIZE - 1)) || !va_ok(va) ||
-        !va_ok(va + len - 1) || va + len < va)
+    if (!n || n > SIZE_MAX / PAGE_SIZE || !va_range_ok(va, n * PAGE_SIZE))
         return -EINVAL;
     for (size_t i = 0; i < n; i++)
         if ((frames[i] & (PAGE_SIZE - 1)) || frames[i] + PAGE_SIZE > vm_phys_limit())
@@ -357,7 +366,7 @@ bool vm_probe(vaddr_t va)
 static void map_range(vaddr_t va, paddr_t pa, u64 len, unsigned prot, bool allow_large)
 {
     u64 large = 1ULL << level_shift(2);
-    unsigned per_table = paging_levels == 2 ? 1024 : 512;
+    unsigned per_table = entries_per_table();
     if ((va | pa | len) & (PAGE_SIZE - 1))
         panic("vm: mapping 0x%llx bytes 0x%lx -> 0x%llx: not whole pages", (unsigned long long)len,
               (unsigned long)va, (unsigned long long)pa);

@@ -53,7 +53,7 @@ u32 virtio_config(struct virtio_dev *d, u32 off, unsigned size)
 
 void *virtio_state_alloc(size_t bytes)
 {
-    paddr_t pa = page_alloc_contig((unsigned)((bytes + PAGE_SIZE - 1) / PAGE_SIZE));
+    paddr_t pa = page_alloc_contig(pages_for(bytes));
     return pa ? phys_to_virt(pa) : NULL;
 }
 

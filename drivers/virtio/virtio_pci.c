@@ -313,7 +313,7 @@ static int l_queue(struct virtio_dev *d, u16 idx, u16 max, struct virtq *q)
     size_t ring = virtq_desc_bytes(size) + virtq_avail_bytes(size);
     size_t used_at = (ring + LEGACY_ALIGN - 1) / LEGACY_ALIGN * LEGACY_ALIGN;
     size_t bytes = used_at + virtq_used_bytes(size);
-    unsigned pages = (unsigned)((bytes + PAGE_SIZE - 1) / PAGE_SIZE);
+    unsigned pages = pages_for(bytes);
     paddr_t pa = page_alloc_contig(pages);
     if (!pa)
         return -ENOMEM;

@@ -118,6 +118,8 @@ void page_free(paddr_t pa);
  * only: under Xen PV the machine frames behind them are not in a row.
  * Freed a page at a time with page_free. */
 paddr_t page_alloc_contig(unsigned count);
+/* The pages `bytes` bytes take, the last one part-filled. */
+static inline unsigned pages_for(size_t bytes) { return (unsigned)((bytes + PAGE_SIZE - 1) / PAGE_SIZE); }
 void page_alloc_init(const struct memmap *m);
 void page_alloc_stats(u64 *free_pages, u64 *total_pages);
 /* Frames in use (not free) now, at the mark (page_alloc_mark: the app's

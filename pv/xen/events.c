@@ -352,7 +352,7 @@ static PVOP_ABI int xen_evtchn_init(void)
      * be before it starts (pv/xen/vcpu.c); where Xen refuses, the slot in
      * shared_info serves, said */
     xen_vcpu_info_register(0);
-    unsigned pages = (unsigned)((sizeof(*pt) + PAGE_SIZE - 1) / PAGE_SIZE);
+    unsigned pages = pages_for(sizeof(*pt));
     paddr_t pa = page_alloc_contig(pages);   /* zeroed */
     if (!pa) {
         printk("xen: no %u pages for the event-channel tables\n", pages);

@@ -97,7 +97,7 @@ int xen_grant_table_init(void)
      * marks, each aligned for its type by the order. */
     unsigned nrefs = (unsigned)(n * PER_FRAME);
     size_t bytes = nrefs * (sizeof(*shadow) + sizeof(grant_ref_t) + 1);
-    paddr_t pa = page_alloc_contig((unsigned)((bytes + PAGE_SIZE - 1) / PAGE_SIZE));
+    paddr_t pa = page_alloc_contig(pages_for(bytes));
     if (!pa) {
         printk("xen: grant table: no %zu bytes of free frames for its bookkeeping: no grants\n",
                bytes);

@@ -522,7 +522,7 @@ int xenstore_init(void)
         return -EINVAL;
     }
     intf = phys_to_virt((paddr_t)pfn << PAGE_SHIFT);
-    unsigned pages = (unsigned)((sizeof(*xb) + PAGE_SIZE - 1) / PAGE_SIZE);
+    unsigned pages = pages_for(sizeof(*xb));
     paddr_t pa = page_alloc_contig(pages);   /* zeroed */
     if (!pa) {
         printk("xenstore: no %u pages for its buffers: no xenstore\n", pages);
