@@ -21,7 +21,7 @@ static struct cmdline cmdline;
 static const char *const known_options[] = { "quiet",  "mem",     "acpi",    "bench", "apic",
                                              "pvpatch", "pvstats", "nosmp", "maxcpus",
                                              "shutdown_grace", "virtio_mmio.device", "ip", "gw",
-                                             "dns", "tsc_khz" };
+                                             "dns", "tsc_khz", "apic_clock_khz" };
 
 void options_parse(const char *line, bool names_image, bool loader_truncated)
 {

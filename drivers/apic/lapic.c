@@ -201,6 +201,24 @@ void lapic_timer_set_tsc_hz(u64 tsc_hz)
                    : measured_ticks * (tsc_hz / 1000) / measured_tsc * 1000;
 }
 
+/* The timer's input clock as the platform states it (CPUID 0x15's core
+ * crystal, the hypervisor leaf's bus rate, the command line): nothing is
+ * measured, and the rate does not follow the TSC's refinement, as the two
+ * clocks are independent. A count-down a reference window left running
+ * is stopped. */
+int lapic_timer_set_clock(unsigned vector, u64 clock_hz)
+{
+    if (!mode || clock_hz < 16)
+        return -ENODEV;
+    timer_vector = vector;
+    mode->write(LAPIC_TIMER_INIT, 0);
+    mode->write(LAPIC_TIMER_DIV, TIMER_DIV_16);
+    measured_tsc = 0;
+    timer_hz = clock_hz / 16;
+    mode->write(LAPIC_LVT_TIMER, timer_vector);   /* one-shot, unmasked */
+    return 0;
+}
+
 int lapic_timer_use_tsc_deadline(unsigned vector)
 {
     if (!mode || !cpu_features.tsc_deadline)

@@ -54,6 +54,9 @@ u32 lapic_timer_measured_ticks(void);
 int lapic_timer_measure_end(u64 tsc_hz);
 /* The TSC's rate was refined: the count-down rate follows it. */
 void lapic_timer_set_tsc_hz(u64 tsc_hz);
+/* The timer's clock given, not measured (CPUID 0x15, the hypervisor leaf,
+ * the command line): it counts at clock_hz / 16 and ignores refinement. */
+int lapic_timer_set_clock(unsigned vector, u64 clock_hz);
 int lapic_timer_use_tsc_deadline(unsigned vector);
 /* A started CPU's timer, set up as the boot CPU's was (TSC-deadline or
  * one-shot count-down, same vector): 0, -ENODEV if the boot CPU's timer is

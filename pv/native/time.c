@@ -647,8 +647,9 @@ static PVOP_ABI u64 native_tsc_hz(void)
 
 /*
  * The timer: the PIT without a local APIC, else TSC-deadline mode where it
- * works, else the APIC's count-down, whose rate is measured against the TSC
- * over a window: one the TSC's own measurement opened (`window_open`), or
+ * works, else the APIC's count-down, at the rate of its clock where the
+ * platform states it (apic_clock_given), else at a rate measured against
+ * the TSC over a window: one the TSC's own measurement opened (`window_open`), or
  * one now, counting the timer's clock undivided, long enough that the
  * rate is off by at most 0.15 %, within the 0.2 % native_timer_arm_in
  * keeps: each end's count read is taken at the middle of its bracket of
@@ -659,6 +660,54 @@ static PVOP_ABI u64 native_tsc_hz(void)
  * fixed 50 us once was a sixth of the boot's instructions.
  * native_time_init ends with it.
  */
+/*
+ * The APIC timer's input clock where the platform states it, so that no
+ * window is needed: the command line's apic_clock_khz= (the operator's
+ * word, first, as tsc_khz=), CPUID 0x15 ECX (the core crystal, which is
+ * the timer's clock wherever that leaf enumerates it: SDM Vol. 3A, 11.5.4
+ * "APIC Timer"; Linux takes lapic_timer_period from it too), the
+ * hypervisor timing leaf 0x40000010 EBX (the bus, i.e. APIC timer, clock
+ * in kHz: the VMware convention that KVM and QEMU follow). 0 where none
+ * does; *source names it.
+ */
+#define APIC_CLOCK_KHZ_MIN 1000ULL       /* 1 MHz */
+#define APIC_CLOCK_KHZ_MAX 10000000ULL   /* 10 GHz */
+static u64 apic_clock_given(const char **source)
+{
+    const char *v = kernel_option("apic_clock_khz");
+    u64 khz = 0;
+    struct cpuid_regs r;
+    if (v) {
+        if (!cmdline_parse_uint(v, APIC_CLOCK_KHZ_MIN, APIC_CLOCK_KHZ_MAX, &khz)) {
+            *source = "apic_clock_khz=";
+            return khz * 1000;
+        }
+        printk("time: apic_clock_khz=%s is not a rate of %llu-%llu kHz (ignored)\n", v,
+               APIC_CLOCK_KHZ_MIN, APIC_CLOCK_KHZ_MAX);
+    }
+    if (cpu_features.max_leaf >= 0x15) {
+        cpuid(0x15, &r);
+        khz = r.ecx / 1000;
+        *source = "CPUID 0x15";
+    }
+    if (!khz && cpu_features.hypervisor) {
+        cpuid(0x40000000, &r);
+        if (r.eax >= 0x40000010 && r.eax < 0x40000100) {
+            cpuid(0x40000010, &r);
+            khz = r.ebx;
+            *source = "hypervisor CPUID 0x40000010";
+        }
+    }
+    if (khz < APIC_CLOCK_KHZ_MIN || khz > APIC_CLOCK_KHZ_MAX) {
+        if (khz)
+            printk("time: %s gives an APIC timer clock of %llu kHz, outside %llu-%llu kHz: "
+                   "measuring it instead\n", *source, (unsigned long long)khz,
+                   APIC_CLOCK_KHZ_MIN, APIC_CLOCK_KHZ_MAX);
+        return 0;
+    }
+    return khz * 1000;
+}
+
 #define APIC_WINDOW_BRACKETS 1000
 #define APIC_WINDOW_TICKS 4000
 static int timer_start(u64 tsc_hz, bool window_open)
@@ -668,6 +717,14 @@ static int timer_start(u64 tsc_hz, bool window_open)
         return pit_timer_start();
     if (lapic_timer_use_tsc_deadline(VEC_TIMER) == 0) {
         pr_info("time: local APIC timer in TSC-deadline mode\n");
+        return 0;
+    }
+    const char *source;
+    u64 clock = apic_clock_given(&source);
+    if (clock && !lapic_timer_set_clock(VEC_TIMER, clock)) {
+        pr_info("time: local APIC timer %llu kHz, one-shot (its clock %llu kHz from %s)\n",
+                (unsigned long long)(lapic_timer_hz() / 1000),
+                (unsigned long long)(clock / 1000), source);
         return 0;
     }
     if (!window_open) {
