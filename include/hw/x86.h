@@ -166,14 +166,15 @@ static inline void x86_pte64_write(void *p, uint64_t v)
         return;
     }
     volatile uint32_t *half = p;
-    if (v & 1) {   /* P, bit 0 */
-        half[1] = (uint32_t)(v >> 32);
+    uint32_t lo = (uint32_t)v, hi = (uint32_t)(v >> 32);
+    if (lo & 1) {   /* P, bit 0 */
+        half[1] = hi;
         __asm__ __volatile__("" ::: "memory");
-        half[0] = (uint32_t)v;
+        half[0] = lo;
     } else {
-        half[0] = (uint32_t)v;
+        half[0] = lo;
         __asm__ __volatile__("" ::: "memory");
-        half[1] = (uint32_t)(v >> 32);
+        half[1] = hi;
     }
 }
 
@@ -181,13 +182,21 @@ static inline uint64_t x86_pte64_read(const void *p)
 {
     if (HW_64BIT)
         return *(const volatile uint64_t *)p;
-    const volatile uint32_t *half = p;
-    uint32_t lo, hi;
-    do {
-        hi = half[1];
-        lo = half[0];
-    } while (hi != half[1]);
-    return (uint64_t)hi << 32 | lo;
+    /* In assembly only so that the second load of the high half is
+     * compared in place: written in C with volatile loads, GCC keeps it in
+     * a fourth register, and the read (hundreds at each boot on i386)
+     * saved and restored three of them. The result is built in EDX:EAX
+     * ("A"), where it is returned, and the pointer kept in ECX, for the
+     * same reason: nothing then needs saving. */
+    uint64_t v;
+    __asm__ __volatile__("1: mov 4(%1), %%edx\n\t"
+                         "mov (%1), %%eax\n\t"
+                         "cmp 4(%1), %%edx\n\t"
+                         "jne 1b"
+                         : "=&A"(v)
+                         : "c"(p)
+                         : "memory", "cc");
+    return v;
 }
 
 /* rdmsr/wrmsr as they are: a #GP for an MSR the CPU lacks is not survived,
