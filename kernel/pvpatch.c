@@ -87,6 +87,8 @@ BUILD_BUG_ON(NOPS > MAX_THUNKS);
 #define PV_OPS_SLOTS (sizeof(struct pv_ops) / sizeof(void *))
 static u8 slot_op[PV_OPS_SLOTS];
 BUILD_BUG_ON(NOPS > 255);
+/* a site record holds the op's offset in 16 bits (include/proteus/pvops.h) */
+BUILD_BUG_ON(sizeof(struct pv_ops) > 0xffff);
 
 static int op_index(u32 offset)
 {
@@ -309,7 +311,7 @@ static unsigned sync(enum pvpatch_mode m)
         unsigned long slot = op_slot((unsigned)i);
         const struct form *from = &rewrite_from[i], *to = &ops[i].form;
         for (; s < __pvpatch_end && s->offset == off; s++) {
-            u8 *p = (u8 *)s->addr, bytes[PVPATCH_SITE_LEN];
+            u8 *p = (u8 *)(uintptr_t)s->addr, bytes[PVPATCH_SITE_LEN];
             if (s->len != PVPATCH_SITE_LEN || !site_holds(p, from, slot)) {
                 bad_sites++;
                 continue;
@@ -346,7 +348,7 @@ static unsigned count_sites(int only, unsigned kinds[4])
         int i = op_index(s->offset);
         if (i < 0 || (only >= 0 && i != only))
             continue;
-        kinds[site_kind_at((const u8 *)s->addr)]++;
+        kinds[site_kind_at((const u8 *)(uintptr_t)s->addr)]++;
         n++;
     }
     return n;

@@ -144,7 +144,7 @@ def main():
     forms = native_forms(elf)
     start, _ = elf.sym("__pvpatch_start")
     end, _ = elf.sym("__pvpatch_end")
-    rec = struct.Struct("<QII" if elf.is64 else "<III")
+    rec = struct.Struct("<IHBx")   # include/proteus/pvops.h, struct pvpatch_site
     table = elf.read(start, end - start) if end > start else b""
     if len(table) % rec.size:
         fail(elf.path, f".pvpatch is {len(table)} bytes, not whole {rec.size}-byte records")

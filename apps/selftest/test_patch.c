@@ -76,7 +76,7 @@ static void test_site_bytes(void)
         for (i = 0; (unsigned)i < pvop_count(); i++)
             if (pvop_get((unsigned)i, &info) == 0 && info.offset == s->offset)
                 break;
-        const uint8_t *b = (const uint8_t *)s->addr;
+        const uint8_t *b = (const uint8_t *)(uintptr_t)s->addr;
         CHECK((unsigned)i < pvop_count(), "a site at %p names no op (offset %u)", (void *)b,
               s->offset);
         CHECK(site_matches(m, &info, b, s->offset),

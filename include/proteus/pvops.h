@@ -226,28 +226,26 @@ extern struct pv_ops pv_ops;
  * in the registers the ABI uses (x86_64: RDI RSI RDX; i386 regparm(3):
  * EAX EDX ECX, a 64-bit value taking two in a row, low half first) and
  * yields the raw return register(s). The call instruction is recorded in
- * .pvpatch.<op>: {address, offset of the pointer in pv_ops, length}; the
+ * .pvpatch.<op>: {address, offset of the pointer in pv_ops, length}, 8
+ * bytes on both architectures (the image lies below 4 GiB: x86_64's small
+ * code model links it there, and a 32-bit address that did not fit would
+ * fail the link; 16 bytes a record were 14 KB of x86_64 hello); the
  * linker sorts those sections by name (arch/x86/kernel.ld), so each op's
  * sites lie together and the boot patches them a run at a time.
  */
-#ifdef __x86_64__
-#define PVOP_PTR ".quad"
-#else
-#define PVOP_PTR ".long"
-#endif
-
 #define PVOP_SITE(member)                                                        \
     "771:\n\tcall *%[fn]\n772:\n\t"                                              \
     ".pushsection .pvpatch." #member ", \"a\"\n\t"                               \
-    ".balign 4\n\t" PVOP_PTR " 771b\n\t"                                         \
-    ".long %c[off]\n\t"                                                          \
-    ".long 772b - 771b\n\t"                                                      \
+    ".balign 4\n\t.long 771b\n\t"                                               \
+    ".short %c[off]\n\t"                                                         \
+    ".byte 772b - 771b, 0\n\t"                                                   \
     ".popsection\n"
 
 struct pvpatch_site {
-    unsigned long addr;
-    u32 offset;   /* of the function pointer in struct pv_ops */
-    u32 len;
+    u32 addr;
+    u16 offset;   /* of the function pointer in struct pv_ops */
+    u8 len;
+    u8 unused;
 } __packed;
 
 #define PVOP_OFF(member) ((unsigned long)&((struct pv_ops *)0)->member)
