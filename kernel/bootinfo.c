@@ -57,7 +57,7 @@ struct pvh_memmap_entry {
  * structure that reaches outside, even by a byte, would fault with no
  * trap handler in place: it is refused with a message instead. Host
  * tests and fuzzers point the window at their own buffer. */
-struct boot_window boot_readable = { 1, 0x100000000ULL, BOOT_PHYS_ALIAS };
+struct boot_window boot_readable = { 1, 0x100000000ULL, BOOT_PHYS_ALIAS, BOOT_ALIAS_REACH };
 
 static const void *boot_ptr(u64 pa, u64 len, const char *what)
 {
@@ -67,7 +67,18 @@ static const void *boot_ptr(u64 pa, u64 len, const char *what)
                (unsigned long long)boot_readable.lo, (unsigned long long)boot_readable.hi);
         return NULL;
     }
+    if (boot_readable.reach)
+        boot_readable.reach(pa, len);
     return (const void *)(uintptr_t)(pa + boot_readable.offset);
+}
+
+/* How much of a string at pa, of at most max bytes, the window holds
+ * (pa inside it), so that all of it is reached before it is read. */
+static u64 string_room(u64 pa, u64 max)
+{
+    if (pa < boot_readable.lo || pa >= boot_readable.hi)
+        return 1;   /* boot_ptr refuses it, with its message */
+    return MIN(boot_readable.hi - pa, max);
 }
 
 /* A NUL-terminated string of unknown length: as much of it as lies in the
@@ -75,10 +86,10 @@ static const void *boot_ptr(u64 pa, u64 len, const char *what)
 static void copy_cmdline(struct boot_info *bi, u64 pa)
 {
     bi->cmdline[0] = '\0';
-    const char *s = pa ? boot_ptr(pa, 1, "command line") : NULL;
+    u64 room = string_room(pa, CMDLINE_MAX);
+    const char *s = pa ? boot_ptr(pa, room, "command line") : NULL;
     if (!s)
         return;
-    u64 room = boot_readable.hi - pa;
     size_t n = 0;
     while (n < room && s[n] && n < CMDLINE_MAX - 1) {
         bi->cmdline[n] = s[n];
@@ -90,9 +101,10 @@ static void copy_cmdline(struct boot_info *bi, u64 pa)
 
 /* Whether the boot loader's name, `room` bytes of which lie in the window,
  * is GRUB 2's: it holds "GRUB " followed by a version that is not 0.x. */
+#define LOADER_NAME_MAX 64   /* as much of the name as is looked at */
 static bool loader_is_grub2(const char *name, u64 room)
 {
-    char copy[64];
+    char copy[LOADER_NAME_MAX];
     size_t n = 0;
     while (n < sizeof(copy) - 1 && n < room && name[n]) {
         copy[n] = name[n];
@@ -159,9 +171,10 @@ static int parse_mb1(struct boot_info *bi, u32 info_pa)
     if (flags & (1 << 9)) {
         const struct mb1_info_tail *tail =
             boot_ptr((u64)info_pa + sizeof(*mb), sizeof(*tail), "Multiboot information (loader name)");
+        u64 room = tail ? string_room(tail->boot_loader_name, LOADER_NAME_MAX) : 0;
         const char *name = tail && tail->boot_loader_name
-                               ? boot_ptr(tail->boot_loader_name, 1, "boot loader name") : NULL;
-        if (name && loader_is_grub2(name, boot_readable.hi - tail->boot_loader_name))
+                               ? boot_ptr(tail->boot_loader_name, room, "boot loader name") : NULL;
+        if (name && loader_is_grub2(name, room))
             bi->cmdline_names_image = false;
     }
     const u8 *map = NULL;

@@ -34,7 +34,9 @@ u64 boot_tsc __attribute__((section(".data")));
 /* The EBDA's segment from the BIOS data area (0x40e), read by the entry
  * stub while page 0 can still be read. */
 u32 boot_ebda_segment __attribute__((section(".data")));
-static struct boot_info boot_info;
+/* Not zeroed with the BSS: bootinfo_parse zeroes it first, or kernel_main
+ * copies another entry's over it (4 KiB, 516 stores of the clearing). */
+static struct boot_info boot_info __noclear;
 static bool acpi_off;
 
 extern const char proteus_app_name[];

@@ -4,6 +4,7 @@
  * (low memory is what every mode can reach); all others come top-down, so
  * the heap uses memory above 4 GiB first and keeps low memory for tables.
  */
+#include <arch/boot.h>
 #include <proteus/errno.h>
 #include <proteus/panic.h>
 #include <proteus/pmm.h>
@@ -28,7 +29,8 @@ static void note_use(void)
 extern char __image_start[], __bss_end[];
 
 /* Where the bitmap goes: the first usable stretch above the image, inside
- * the boot identity map (below 4 GiB), big enough for it. */
+ * the entry stub's identity map (below BOOT_IDENTITY_END, arch/boot.h),
+ * big enough for it. */
 static paddr_t place_bitmap(const struct memmap *m, size_t bytes)
 {
     paddr_t img_lo = (uintptr_t)__image_start, img_hi = ALIGN_UP((uintptr_t)__bss_end, PAGE_SIZE);
@@ -80,13 +82,14 @@ void page_alloc_init(const struct memmap *m)
     for (unsigned i = 0; i < m->n; i++)
         if (m->r[i].type == MEM_USABLE)
             top = MAX(top, m->r[i].base + m->r[i].len);
-    direct_limit = MIN((paddr_t)VM_DIRECT_LIMIT, (paddr_t)0x100000000ULL);
+    direct_limit = MIN((paddr_t)VM_DIRECT_LIMIT, (paddr_t)BOOT_IDENTITY_END);
 
     u64 nframes = top >> PAGE_SHIFT;
     size_t bytes = ALIGN_UP(pmm_bitmap_bytes(nframes), PAGE_SIZE);
     paddr_t at = place_bitmap(m, bytes);
     if (!at)
-        panic("page_alloc: no room for a %zu-byte frame bitmap below 4 GiB", bytes);
+        panic("page_alloc: no room for a %zu-byte frame bitmap below 0x%llx", bytes,
+              (unsigned long long)BOOT_IDENTITY_END);
     pmm_init(&pmm, phys_to_virt(at), nframes);
     for (unsigned i = 0; i < m->n; i++)
         if (m->r[i].type == MEM_USABLE)

@@ -21,11 +21,14 @@ struct boot_info {
 };
 
 /* The physical range [lo, hi) the loader's structures must lie in to be
- * read, and what to add to a physical address there to read it
- * (kernel/bootinfo.c says why); tests move it to their own buffers. */
+ * read, what to add to a physical address there to read it
+ * (kernel/bootinfo.c says why), and what to call, where it is not NULL,
+ * to make a range there readable before it is read; tests move it to
+ * their own buffers. */
 struct boot_window {
     u64 lo, hi;
     u64 offset;
+    void (*reach)(u64 pa, u64 len);
 };
 extern struct boot_window boot_readable;
 

@@ -32,7 +32,7 @@ static inline void arena_setup(void)
         arena = m + 4096;
     }
     memset(arena, 0, ARENA_SIZE);
-    boot_readable = (struct boot_window){ arena_pa(), (uint64_t)arena_pa() + ARENA_SIZE, 0 };
+    boot_readable = (struct boot_window){ arena_pa(), (uint64_t)arena_pa() + ARENA_SIZE, 0, NULL };
 }
 
 /* A pointer field of a structure the harness builds: an offset into the

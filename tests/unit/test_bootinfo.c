@@ -33,7 +33,7 @@ static void reset(void)
     }
     memset(low, 0, ARENA);
     unit_log_clear();
-    boot_readable = (struct boot_window){ 1, 0x100000000ULL, 0 };
+    boot_readable = (struct boot_window){ 1, 0x100000000ULL, 0, NULL };
 }
 
 static void window_is_arena(void)
@@ -239,6 +239,58 @@ TEST(bootinfo_pvh_good)
     CHECK_STREQ(bi.cmdline, "quiet");
     CHECK_EQ(bi.rsdp, 0xf5a40ull);
     CHECK_EQ(bi.mem.n, 2u);
+}
+
+/* The parser reads nothing it has not asked the window to reach first
+ * (x86_64 maps the loader's data only then: arch/x86/x86_64/boot_alias.c).
+ * The arena is made unreadable and each reach opens the pages it names:
+ * a read of anything else ends the test with SIGSEGV. */
+static unsigned reaches;
+static void reach_pages(u64 pa, u64 len)
+{
+    uintptr_t lo = (uintptr_t)pa & ~(uintptr_t)0xfff, hi = ((uintptr_t)(pa + len) + 0xfff) & ~(uintptr_t)0xfff;
+    if (hi > lo && mprotect((void *)lo, hi - lo, PROT_READ))
+        abort();
+    reaches++;
+}
+
+static void close_arena(void)
+{
+    if (mprotect(low, ARENA, PROT_NONE))
+        abort();
+    boot_readable.reach = reach_pages;
+    reaches = 0;
+}
+
+static void open_arena(void)
+{
+    if (mprotect(low, ARENA, PROT_READ | PROT_WRITE))
+        abort();
+}
+
+TEST(bootinfo_reads_only_what_it_reached)
+{
+    reset();
+    struct mb1 *mb = mb1_good();
+    strcpy((char *)low + 0x3000, "GRUB 2.06");
+    mb->flags |= 1 << 9;
+    mb->boot_loader_name = pa(low + 0x3000);
+    close_arena();
+    CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_MB1, MB1_BOOT_MAGIC, pa(mb)), 0);
+    open_arena();
+    CHECK_STREQ(bi.cmdline, "image.elf quiet -- a");
+    CHECK(!bi.cmdline_names_image);
+    CHECK_EQ(bi.mem.n, 2u);
+    CHECK_EQ(reaches, 5u);   /* the information, its tail, the name, the command line, the map */
+
+    reset();
+    struct pvh *si = pvh_good(2);
+    close_arena();
+    CHECK_EQ(bootinfo_parse(&bi, BOOT_ENTRY_PVH, PVH_START_MAGIC, pa(si)), 0);
+    open_arena();
+    CHECK_STREQ(bi.cmdline, "quiet");
+    CHECK_EQ(bi.mem.n, 2u);
+    CHECK_EQ(reaches, 3u);   /* the start info, the command line, the map */
 }
 
 TEST(bootinfo_pvh_no_memmap)

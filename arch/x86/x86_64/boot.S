@@ -2,9 +2,10 @@
  * x86_64 start of day for the Multiboot 1 and PVH entries. Both arrive in
  * 32-bit protected mode with paging off (Multiboot 0.6.96, 3.2; Xen's
  * docs/misc/pvh.pandoc), so this file loads an early IDT
- * (arch/x86/boot/early_trap.S) so that any fault is reported, clears the BSS, builds a throw-away identity map of the low
- * 4 GiB (2 MiB pages, the first 2 MiB in 4 KiB pages without page 0, and
- * the same 4 GiB again at 4 GiB for reading the boot loader's data),
+ * (arch/x86/boot/early_trap.S) so that any fault is reported, clears the
+ * BSS, builds a throw-away identity map of the first GiB (2 MiB pages, the
+ * first 2 MiB in 4 KiB pages without page 0; the low 4 GiB again at 4 GiB
+ * for reading the boot loader's data, mapped as it is read),
  * enters long mode and calls boot_entry() in C, which builds the real
  * page tables. SDM Vol. 3A, 9.8.5 (initializing IA-32e mode).
  *
@@ -71,39 +72,25 @@ start32:
     rep stosl
     mov $boot_stack_top, %esp
 
-    /* PML4[0] -> PDPT; PDPT[0..3] -> four directories of 2 MiB pages: the
-     * low 4 GiB at VA == PA. PDPT[4..7] map them again at 4 GiB + PA, with
-     * page 0 in its own directory this time (boot_pd_alias): the loader's
-     * structures may sit in page 0 (QEMU's PVH ROM puts its memory map
-     * there), and kernel/bootinfo.c reads them through this alias
-     * (BOOT_PHYS_ALIAS, arch/boot.h) until vm_init replaces these tables. */
+    /* PML4[0] -> PDPT; PDPT[0] -> a directory of 2 MiB pages: the first
+     * GiB at VA == PA, where the image, its stacks, the frame allocator's
+     * bitmap and the first page tables lie (BOOT_IDENTITY_END,
+     * arch/boot.h). PDPT[4..7] map the low 4 GiB again at 4 GiB + PA, page
+     * 0 included, for kernel/bootinfo.c to read the loader's structures
+     * (QEMU's PVH ROM puts its memory map in page 0): each 2 MiB of it is
+     * mapped as the parser asks for it (boot_alias_reach,
+     * arch/x86/x86_64/boot_alias.c), usually one. Mapping all 4 GiB twice
+     * here was 3,072 entries, a tenth of the boot's instructions. */
     mov $boot_pdpt, %eax
     or $PTE_P_W, %eax
     mov %eax, boot_pml4
-    xor %ecx, %ecx
-2:  mov %ecx, %eax
-    and $3, %eax
-    shl $12, %eax
-    add $boot_pd, %eax
+    mov $boot_pd, %eax
     or $PTE_P_W, %eax
-    mov %eax, boot_pdpt(, %ecx, 8)
-    inc %ecx
-    cmp $8, %ecx
-    jne 2b
-    mov $boot_pd_alias, %eax
-    or $PTE_P_W, %eax
-    mov %eax, boot_pdpt + 4 * 8
-    /* The directories' 2 MiB pages and the first table's 4 KiB ones
-     * (fill_entries: under -icount each instruction counts, and these
-     * 3,072 entries at seven a piece were a tenth of the boot's) */
-    mov $boot_pd_alias, %edi
+    mov %eax, boot_pdpt
+    mov $boot_pd, %edi
     mov $(PTE_P_W | PTE_PS), %eax
     mov $0x200000, %edx
     mov $512, %ecx
-    call fill_entries
-    mov $boot_pd, %edi
-    mov $(PTE_P_W | PTE_PS), %eax
-    mov $2048, %ecx
     call fill_entries
     /* The first 2 MiB in 4 KiB pages, all but page 0: a NULL pointer
      * faults from the moment paging is on, not only after vm_init. */
@@ -190,18 +177,20 @@ boot_gdtr:
     .long boot_gdt
 
     /* The two top tables are zeroed before use (only a few entries are
-     * set); the six below them are filled entry by entry, every one of
-     * them, so zeroing them first would write them twice (6,144 more
-     * `rep stosl` repetitions, each an instruction under -icount). */
+     * set); the two below them are filled entry by entry, every one of
+     * them, so zeroing them first would write them twice. The alias's
+     * directories are zeroed when first used (boot_alias.c). */
     .section .bss.boot_pt, "aw", @nobits
     .balign 4096
+    .globl boot_pdpt
 boot_pml4: .space 4096
 boot_pdpt: .space 4096
     .section .bss.noclear, "aw", @nobits
     .balign 4096
-boot_pd: .space 4 * 4096
+    .globl boot_alias_pd
+boot_pd: .space 4096
 boot_pt: .space 4096
-boot_pd_alias: .space 4096
+boot_alias_pd: .space 4 * 4096
     /* The boot stack, which the idle thread keeps, with a page below it
      * that vm_init unmaps: an overflow faults instead of corrupting BSS.
      * Written before it is read: not zeroed (kernel.ld, .bss.noclear). */

@@ -87,6 +87,78 @@ static void stage_pvh_e820_wrap(struct boot *b)
     append(b, "memmap + usable 0xfffffffffffff001 len 0xffe");
 }
 
+/* Well-formed information moved to the top of RAM below 4 GiB, outside
+ * the first GiB that x86_64's entry stub maps at VA == PA (the kernel
+ * reads it through an alias it maps 2 MiB at a time as it reads,
+ * arch/x86/x86_64/boot_alias.c): the start info or Multiboot information
+ * in the last page, the command line (and loader name) below it, and the
+ * memory map across a 2 MiB line, so that it takes two of those pages. A
+ * loader is free to put them there; GRUB puts modules high. */
+#define HIGH_MIN 0x48000000ULL   /* 1 GiB + 128 MiB: QEMU -m 2G has it */
+
+static u32 high_top(struct boot *b)
+{
+    u64 top = 0;
+    for (unsigned i = 0; i < b->map->n; i++) {
+        u64 end = b->map->e[i].base + b->map->e[i].len;
+        if (b->map->e[i].type == E820_RAM && end <= 0x100000000ULL && end > top)
+            top = end;
+    }
+    if (top < HIGH_MIN)
+        loader_fail("this scenario needs RAM up to 0x%x at least (QEMU -m 2G)", (u32)HIGH_MIN);
+    return (u32)top & ~0xfffu;
+}
+
+static char *high_string(u32 at, u32 pa)
+{
+    const char *s = (const char *)(uintptr_t)pa;
+    char *d = (char *)(uintptr_t)at;
+    memcpy(d, s, strlen(s) + 1);
+    return d;
+}
+
+static void describe_high(struct boot *b, u32 info, u32 map, u32 line, u32 cmdline)
+{
+    append(b, "info 0x");
+    append_hex(b, info, 8);
+    append(b, ", map 0x");
+    append_hex(b, map, 8);
+    append(b, " across 0x");
+    append_hex(b, line, 8);
+    append(b, ", cmdline 0x");
+    append_hex(b, cmdline, 8);
+}
+
+static void stage_info_high(struct boot *b)
+{
+    u32 top = high_top(b), line = (top - 0x100000) & ~0x1fffffu;
+    u32 map = line - 24;   /* one entry below the line, the rest above */
+    struct mb1_info *mb = (struct mb1_info *)(uintptr_t)(top - 0x1000);
+    *mb = *b->mb;
+    memcpy((void *)(uintptr_t)map, (const void *)(uintptr_t)b->mb->mmap_addr, b->mb->mmap_length);
+    mb->mmap_addr = map;
+    mb->cmdline = (u32)(uintptr_t)high_string(top - 0x2000, b->mb->cmdline);
+    mb->boot_loader_name = (u32)(uintptr_t)high_string(top - 0x3000, b->mb->boot_loader_name);
+    b->mb = mb;
+    b->ebx = (u32)(uintptr_t)mb;
+    describe_high(b, b->ebx, map, line, mb->cmdline);
+}
+
+static void stage_pvh_info_high(struct boot *b)
+{
+    u32 top = high_top(b), line = (top - 0x100000) & ~0x1fffffu;
+    u32 map = line - (u32)sizeof(struct pvh_memmap_entry);
+    struct pvh_start_info *si = (struct pvh_start_info *)(uintptr_t)(top - 0x1000);
+    *si = *b->pvh;
+    memcpy((void *)(uintptr_t)map, (const void *)(uintptr_t)b->pvh->memmap_paddr,
+           b->pvh->memmap_entries * sizeof(struct pvh_memmap_entry));
+    si->memmap_paddr = map;
+    si->cmdline_paddr = (u32)(uintptr_t)high_string(top - 0x2000, (u32)b->pvh->cmdline_paddr);
+    b->pvh = si;
+    b->ebx = (u32)(uintptr_t)si;
+    describe_high(b, b->ebx, map, line, (u32)si->cmdline_paddr);
+}
+
 /* Overwrite the first bytes of the function named by the argument. */
 static void patch(struct boot *b, const u8 *bytes, u32 n)
 {
@@ -138,6 +210,10 @@ static const struct scenario scenarios[] = {
       "PVH version 1 with memmap_paddr 0xfffffff8, memmap_entries 2" },
     { "pvh-e820-wrap", false, PVH, stage_pvh_e820_wrap,
       "PVH: the real map as E820 entries plus mmap-wrap's entry" },
+    { "info-high", false, MB, stage_info_high,
+      "well-formed Multiboot information at the top of RAM, the map across a 2 MiB line" },
+    { "pvh-info-high", false, PVH, stage_pvh_info_high,
+      "a well-formed PVH start info at the top of RAM, the map across a 2 MiB line" },
     { "ud2-at", true, MB, stage_ud2,
       "Multiboot, well-formed, with ud2 (0f 0b) over the function SYMBOL's first bytes" },
     { "null-read-at", true, MB, stage_null_read,
