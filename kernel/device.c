@@ -9,7 +9,9 @@
 #include <proteus/printk.h>
 #include <proteus/string.h>
 
-static struct device devices[DEVICE_MAX];
+/* Not zeroed with the BSS: device_add writes every field of an entry
+ * before the count takes it in (5.5 KiB, 704 stores of the clearing). */
+static struct device devices[DEVICE_MAX] __noclear;
 static unsigned ndevices;
 
 struct device *device_add(const char *bus, const char *addr, const char *ident)

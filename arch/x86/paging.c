@@ -639,10 +639,13 @@ void vm_init(const struct memmap *m, const struct vm_region *extra, unsigned nex
     }
 
     /* Low memory (BIOS data, EBDA, ROMs: where ACPI tables are found)
-     * except page 0, then ACPI regions above 1 MiB, and RAM as far as the
-     * boot has used it (the image, the frame bitmap above it) and a step
-     * more: the rest as the frame allocator reaches it. */
-    map_direct(PAGE_SIZE, 0x100000, img_lo, img_hi);
+     * except page 0 and the legacy video window (0xA0000-0xBFFFF, device
+     * memory on every PC, which nothing here uses: a stray access faults
+     * instead of reaching it), then ACPI regions above 1 MiB, and RAM as
+     * far as the boot has used it (the image, the frame bitmap above it)
+     * and a step more: the rest as the frame allocator reaches it. */
+    map_direct(PAGE_SIZE, 0xa0000, img_lo, img_hi);
+    map_direct(0xc0000, 0x100000, img_lo, img_hi);
     u64 limit = VM_DIRECT_LIMIT;
     if (paging_levels == 2 && limit > 0x100000000ULL)
         limit = 0x100000000ULL;

