@@ -84,21 +84,24 @@ void cmdline_parse(struct cmdline *c, const char *line, bool skip_first)
     }
 }
 
+const char *cmdline_match(const char *opt, const char *key)
+{
+    while (*key && *opt == *key)
+        opt++, key++;
+    return !*key && (*opt == '\0' || *opt == '=') ? opt : NULL;
+}
+
 /* The value of the last option `key` ("" when bare), and whether it was
  * written with '=' (so `key=` is told apart from `key`). */
 static const char *lookup(const struct cmdline *c, const char *key, bool *with_value)
 {
     const char *found = NULL;
     for (unsigned i = 0; i < c->nopts; i++) {
-        const char *o = c->opts[i], *k = key;
-        while (*k && *o == *k)
-            o++, k++;
-        if (*k)
+        const char *o = cmdline_match(c->opts[i], key);
+        if (!o)
             continue;
-        if (*o == '\0')
-            found = o, *with_value = false;
-        else if (*o == '=')
-            found = o + 1, *with_value = true;
+        *with_value = *o == '=';
+        found = *with_value ? o + 1 : o;
     }
     return found;
 }

@@ -36,10 +36,8 @@ void options_parse(const char *line, bool names_image, bool loader_truncated)
             continue;
         }
         bool known = false;
-        for (unsigned k = 0; k < ARRAY_SIZE(known_options) && !known; k++) {
-            size_t n = strlen(known_options[k]);
-            known = !strncmp(o, known_options[k], n) && (o[n] == '\0' || o[n] == '=');
-        }
+        for (unsigned k = 0; k < ARRAY_SIZE(known_options) && !known; k++)
+            known = cmdline_match(o, known_options[k]) != NULL;
         if (!known)
             printk("proteus: unknown kernel option '%s' (ignored)\n", o);
     }

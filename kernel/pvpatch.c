@@ -83,9 +83,15 @@ extern u8 pvthunks[MAX_THUNKS][THUNK_SIZE];
 BUILD_BUG_ON(NOPS > MAX_THUNKS);
 
 /* The op at each pointer-sized slot of pv_ops, plus one (0: no op), so
- * that finding a site's op is one load, not a search of the ops. */
+ * that finding a site's op is one load, not a search of the ops. Made by
+ * the compiler from the same list as ops[] (filling it at the first sync
+ * was a loop over every op at each boot). */
 #define PV_OPS_SLOTS (sizeof(struct pv_ops) / sizeof(void *))
-static u8 slot_op[PV_OPS_SLOTS];
+#define OP_INDEX(group, op) OPI_##group##_##op,
+enum { PVOP_LIST(OP_INDEX) };
+#define SLOT_ENTRY(group, op) \
+    [__builtin_offsetof(struct pv_ops, group.op) / sizeof(void *)] = OPI_##group##_##op + 1,
+static const u8 slot_op[PV_OPS_SLOTS] = { PVOP_LIST(SLOT_ENTRY) };
 BUILD_BUG_ON(NOPS > 255);
 /* a site record holds the op's offset in 16 bits (include/proteus/pvops.h) */
 BUILD_BUG_ON(sizeof(struct pv_ops) > 0xffff);
@@ -255,8 +261,10 @@ static void serialise(void)
     x86_cpuid(0, 0, &a, &b, &c, &d);   /* the CPU must see the new code (SDM Vol. 3A, 8.1.3) */
 }
 
-/* The form each op's sites are rewritten from, while a sync runs. */
-static struct form rewrite_from[NOPS];
+/* The form each op's sites are rewritten from, while a sync runs; read
+ * only where `rewrite` is set, after it is written: not zeroed with the
+ * BSS. */
+static struct form rewrite_from[NOPS] __noclear;
 static bool rewrite[NOPS];
 
 /*
@@ -271,8 +279,6 @@ static bool rewrite[NOPS];
 static unsigned sync(enum pvpatch_mode m)
 {
     if (!synced) {
-        for (unsigned i = 0; i < NOPS; i++)
-            slot_op[ops[i].offset / sizeof(void *)] = (u8)(i + 1);
         if (pvpatch_prepatched) {
             mode = PVPATCH_ON;
             for (unsigned i = 0; i < NOPS; i++)
@@ -283,7 +289,6 @@ static unsigned sync(enum pvpatch_mode m)
     bool any = false;
     for (unsigned i = 0; i < NOPS; i++) {
         void *impl = op_impl(i);
-        rewrite[i] = false;
         if (m == mode && (m != PVPATCH_ON || impl == ops[i].impl))
             continue;   /* indirect calls and thunks read pv_ops at every call */
         struct form from = held(i), to = wanted(m, i);
@@ -323,6 +328,8 @@ static unsigned sync(enum pvpatch_mode m)
         }
     }
     serialise();
+    for (unsigned i = 0; i < NOPS; i++)
+        rewrite[i] = false;   /* each sync decides afresh, and most decide nothing */
     rewritten += written;
     return written;
 }

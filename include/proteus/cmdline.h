@@ -34,6 +34,9 @@ void cmdline_parse(struct cmdline *c, const char *line, bool skip_first);
 /* The value of option `key`: "" for a bare `key`, NULL when absent. The
  * last occurrence wins, as on Linux. */
 const char *cmdline_get(const struct cmdline *c, const char *key);
+/* Whether the option `opt` is `key`, bare or key=value: where its name
+ * ends (at '\0' or '='), else NULL. */
+const char *cmdline_match(const char *opt, const char *key);
 
 /* A boolean option `key`: a bare `key` or key=on|1|yes sets *value to
  * true, key=off|0|no to false (returns 1); absent, *value is left alone,

@@ -76,6 +76,19 @@ TEST(cmdline_options_only)
     CHECK(!c.truncated);
 }
 
+/* The name check kernel/options.c and cmdline_get share: the whole name,
+ * then the end or '='; a longer or shorter word is another option. */
+TEST(cmdline_match_whole_names)
+{
+    const char *opt = "tsc_khz=1000000";
+    CHECK(cmdline_match(opt, "tsc_khz") == opt + 7);
+    CHECK(cmdline_match("quiet", "quiet") != NULL && *cmdline_match("quiet", "quiet") == '\0');
+    CHECK(cmdline_match("quietly", "quiet") == NULL);
+    CHECK(cmdline_match("qui", "quiet") == NULL);
+    CHECK(cmdline_match("apic=x2apic", "apic_clock_khz") == NULL);
+    CHECK(cmdline_match("apic_clock_khz=5", "apic") == NULL);
+}
+
 TEST(cmdline_app_args_after_dashes)
 {
     cmdline_parse(&c, "debug loglevel=7 -- input.txt -v --out=x", false);
