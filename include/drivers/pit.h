@@ -9,9 +9,14 @@
  * count never ends. Only where pit_present(): without a PIT, port 0x61
  * reads as a count that ended at once. */
 bool pit_wait_ticks(u16 ticks, u64 *tsc_elapsed);
-/* Whether a PIT answers (channel 2 counts): QEMU's microvm has none, and
- * then IRQ 0 never comes. */
+/* Whether a PIT answers through channel 2 and port 0x61 (QEMU's microvm
+ * has a PIT but no port 0x61). */
 bool pit_present(void);
+/* Channel 0 counting down freely from 65536 (mode 2), where channel 2
+ * cannot be gated: false if nothing counts. Read by latching; ended by
+ * pit_stop_irq0. */
+bool pit_counter_start(void);
+u16 pit_counter_read(void);
 void pit_oneshot_irq0(u16 ticks);
 void pit_stop_irq0(void);
 #endif

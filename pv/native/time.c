@@ -126,32 +126,59 @@ static u32 pm_read(void)
 }
 
 /*
- * Windows against the PM timer are as short as the reads allow: a window
+ * Windows against a counter (the PM timer, or the PIT's channel 0 where
+ * channel 2 cannot be gated) are as short as the reads allow: a window
  * starts on a tick's edge and ends at the first read past its length, so
  * it is known to within about one read at each end, and it lasts 400
  * reads (0.5 %, the bound two windows must agree within), at least 20 us
- * (71 ticks) and at most 5 ms. Under QEMU's TCG with -icount a read costs
- * a few instructions (20 us windows, a read 0.03 % of one); on plain TCG
- * about 2.5 us and on KVM about one (1 and 0.4 ms windows); on a nested
- * KVM tens (5 ms). The rough rate this gives is refined against the same
- * timer in the background from 10 ms on, which is what keeps the clock;
- * 1000 reads (0.2 %) cost plain TCG 3 ms more of each boot (a fifth of its
- * time to main). The APIC timer, measured over the same window as a ratio
- * to the TSC, fires when the clock reads its deadline whatever the rough
- * rate's error: both scale the same TSC by it.
+ * and at most 5 ms. Under QEMU's TCG with -icount a PM read costs a few
+ * instructions (20 us windows, a read 0.03 % of one); on plain TCG about
+ * 2.5 us and on KVM about one (1 and 0.4 ms windows); on a nested KVM tens
+ * (5 ms). The rough rate this gives is refined in the background (against
+ * the PM timer from 10 ms on, else against the RTC's update interrupt),
+ * which is what keeps the clock; 1000 reads (0.2 %) cost plain TCG 3 ms
+ * more of each boot (a fifth of its time to main). The APIC timer,
+ * measured over the same window as a ratio to the TSC, fires when the
+ * clock reads its deadline whatever the rough rate's error: both scale the
+ * same TSC by it. The PIT's channel 0 is taken only where 400 reads fit in
+ * 5 ms (three port accesses a read, each an exit on a virtual machine);
+ * else the RTC's windows follow, which have their own fallback, as the PM
+ * timer's and the gated PIT's have none.
  */
-#define PM_WINDOW_MIN_TICKS (ACPI_PM_TIMER_HZ / 50000)   /* 20 us */
-#define PM_WINDOW_MAX_TICKS (ACPI_PM_TIMER_HZ / 200)     /* 5 ms */
-#define PM_READS_PER_WINDOW 400
-static u32 pm_window_ticks;
+#define WINDOW_READS 400
+
+struct counter {
+    const char *name;        /* the rate's source, as printed */
+    u64 hz;
+    u32 mask;                /* the bits it counts in */
+    u32 (*read)(void);       /* counting up */
+    bool must_fit;           /* refused where 400 reads outlast 5 ms */
+};
+
+static u32 pm_counter_read(void)
+{
+    return pm_read();
+}
+
+/* Channel 0 counts down: its complement counts up. */
+static u32 pit0_counter_read(void)
+{
+    return (u16)-pit_counter_read();
+}
+
+static struct counter pm_counter = { "ACPI PM timer", ACPI_PM_TIMER_HZ, 0, pm_counter_read, false };
+static const struct counter pit0_counter = { "PIT channel 0", PIT_HZ, 0xffff, pit0_counter_read,
+                                             true };
+static const struct counter *ctr;   /* the one being measured against */
+static u32 ctr_window_ticks;
 
 /* The counter's next change: the TSC right after the read that saw it,
  * and the value in *at. False if it does not change within 10 ms. */
-static bool pm_edge(u32 *at, u64 *tsc)
+static bool counter_edge(u32 *at, u64 *tsc)
 {
-    u32 v = pm_read(), w;
+    u32 v = ctr->read(), w;
     u64 start = read_tsc();
-    while ((w = pm_read()) == v)
+    while ((w = ctr->read()) == v)
         if (read_tsc() - start > TSC_CYCLES_FOR_MS(10))
             return false;
     *tsc = read_tsc();
@@ -165,42 +192,67 @@ static bool pm_timer_found(void)
     return !acpi_disabled() && !acpi_pm_timer(&pm_port, &pm_32);
 }
 
-static bool pm_window_of(u32 length, u64 *hz_out)
+static bool counter_window_of(u32 length, u64 *hz_out)
 {
-    u32 pm0, ticks;
+    u32 c0, ticks;
     u64 t0, t1;
-    if (!pm_edge(&pm0, &t0))
+    if (!counter_edge(&c0, &t0))
         return false;
     do {
-        ticks = (pm_read() - pm0) & pm_mask();
+        ticks = (ctr->read() - c0) & ctr->mask;
         t1 = read_tsc();
         if (t1 - t0 > TSC_CYCLES_FOR_MS(100))
             return false;
     } while (ticks < length);
-    *hz_out = (t1 - t0) * ACPI_PM_TIMER_HZ / ticks;
+    *hz_out = (t1 - t0) * ctr->hz / ticks;
     return true;
 }
 
-static bool pm_window(u64 *hz_out)
+static bool counter_window(u64 *hz_out)
 {
-    return pm_window_of(pm_window_ticks, hz_out);
+    return counter_window_of(ctr_window_ticks, hz_out);
 }
 
-/* The window's length from what 16 reads cost, in PM ticks. False if the
- * timer does not count. */
-static bool pm_window_start(void)
+/* Measure against c: the window's length from what 16 reads cost, in its
+ * ticks. False if it does not count, or (must_fit) reads too slowly. */
+static bool counter_window_start(const struct counter *c)
+{
+    u32 t0, t1 = 0;
+    u64 tsc;
+    ctr = c;
+    if (!counter_edge(&t0, &tsc))
+        return false;
+    for (int i = 0; i < 16; i++)
+        t1 = c->read();
+    u64 per_window = (u64)((t1 - t0) & c->mask) * WINDOW_READS / 16;
+    u64 most = c->hz / 200, least = c->hz / 50000;   /* 5 ms, 20 us */
+    if (c->must_fit && per_window > most) {
+        pr_info("time: %s reads too slowly for short windows (%llu ticks for %u reads)\n",
+                c->name, (unsigned long long)per_window, WINDOW_READS);
+        return false;
+    }
+    ctr_window_ticks = (u32)MIN(MAX(per_window, least), most);
+    return true;
+}
+
+static bool pm_start(void)
 {
     if (!pm_timer_found())
         return false;
-    u32 pm0, pm1 = 0;
-    u64 t0;
-    if (!pm_edge(&pm0, &t0))
+    pm_counter.mask = pm_mask();
+    return counter_window_start(&pm_counter);
+}
+
+/* The PIT's channel 0, where it counts and its reads are quick enough;
+ * stopped again where not. */
+static bool pit0_start(void)
+{
+    if (!pit_counter_start())
         return false;
-    for (int i = 0; i < 16; i++)
-        pm1 = pm_read();
-    u64 per_window = (u64)((pm1 - pm0) & pm_mask()) * PM_READS_PER_WINDOW / 16;
-    pm_window_ticks = (u32)MIN(MAX(per_window, (u64)PM_WINDOW_MIN_TICKS), (u64)PM_WINDOW_MAX_TICKS);
-    return true;
+    if (counter_window_start(&pit0_counter))
+        return true;
+    pit_stop_irq0();
+    return false;
 }
 
 static bool pit_window(u64 *hz_out)
@@ -300,14 +352,18 @@ static int tsc_from_reference(u64 *hz_out)
     /* A first window that is not used runs the wait once, so that the
      * measured ones do not include an emulator translating the code for
      * the first time (seen under QEMU's TCG: 2.5 % too fast without it). */
-    if (pm_window_start()) {
-        pm_window_of(PM_WINDOW_MIN_TICKS / 4, &ignored);
-        hz_source = "ACPI PM timer";
-        window = pm_window;
+    if (pm_start()) {
+        counter_window_of(ctr_window_ticks / 4, &ignored);
+        hz_source = ctr->name;
+        window = counter_window;
     } else if (pit_present()) {
         pit_wait_ticks(PIT_HZ / 2000, &ignored);
         hz_source = "PIT";
         window = pit_window;
+    } else if (pit0_start()) {   /* a PIT without port 0x61: QEMU's microvm */
+        counter_window_of(ctr_window_ticks / 4, &ignored);
+        hz_source = ctr->name;
+        window = counter_window;
     } else if (cmos_rtc_periodic_start() && cmos_rtc_wait_edge(&ignored)) {
         rtc_edge_tsc = read_tsc();
         hz_source = "RTC";
@@ -333,6 +389,8 @@ static int tsc_from_reference(u64 *hz_out)
         hz_found = agreeing_windows(window, rates, TSC_WINDOWS_MAX, TSC_WINDOWS_AGREE_PPM, &n);
     if (window == rtc_window)
         cmos_rtc_periodic_stop();
+    if (window == counter_window && ctr == &pit0_counter)
+        pit_stop_irq0();   /* no IRQ 0 every 55 ms from here on */
     if (!hz_found) {
         printk("time: the TSC measured against the %s: no two windows in a row agree within "
                "%u.%u %% (%d window(s):", hz_source, TSC_WINDOWS_AGREE_PPM / 10000,
