@@ -308,7 +308,8 @@ size: deps
 # main (scripts/profile-boot.py: QEMU TCG with -icount shift=0 logging every
 # block it runs). APP, ARCH; PROFILE_MEM (default 64) is QEMU's -m,
 # PROFILE_APPEND (default quiet) the kernel command line, e.g.
-# PROFILE_APPEND="quiet tsc_khz=1000000" for the boot with the rate given.
+# PROFILE_APPEND="quiet tsc_khz=1000000 apic_clock_khz=1000000" for the boot with the
+# rates given.
 PROFILE_MEM ?= 64
 PROFILE_APPEND ?= quiet
 .PHONY: profile-boot
