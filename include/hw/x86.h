@@ -180,8 +180,9 @@ static inline void x86_pte64_write(void *p, uint64_t v)
 
 static inline uint64_t x86_pte64_read(const void *p)
 {
-    if (HW_64BIT)
-        return *(const volatile uint64_t *)p;
+#ifdef __x86_64__   /* not HW_64BIT: the "A" pair below is i386's EDX:EAX only */
+    return *(const volatile uint64_t *)p;
+#else
     /* In assembly only so that the second load of the high half is
      * compared in place: written in C with volatile loads, GCC keeps it in
      * a fourth register, and the read (hundreds at each boot on i386)
@@ -197,6 +198,7 @@ static inline uint64_t x86_pte64_read(const void *p)
                          : "c"(p)
                          : "memory", "cc");
     return v;
+#endif
 }
 
 /* rdmsr/wrmsr as they are: a #GP for an MSR the CPU lacks is not survived,

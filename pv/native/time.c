@@ -704,21 +704,6 @@ static PVOP_ABI u64 native_tsc_hz(void)
 }
 
 /*
- * The timer: the PIT without a local APIC, else TSC-deadline mode where it
- * works, else the APIC's count-down, at the rate of its clock where the
- * platform states it (apic_clock_given), else at a rate measured against
- * the TSC over a window: one the TSC's own measurement opened (`window_open`), or
- * one now, counting the timer's clock undivided, long enough that the
- * rate is off by at most 0.15 %, within the 0.2 % native_timer_arm_in
- * keeps: each end's count read is taken at the middle of its bracket of
- * TSC reads, off by at most half of it, so 1000 brackets make 0.1 %, and
- * each end's count is off by at most a tick, so 4000 ticks make 0.05 %;
- * at least 5 us and at most 2 ms. Under QEMU's TCG with -icount (a 1 GHz
- * timer clock, a count read in a 16-cycle bracket) that is 16 us, where a
- * fixed 50 us once was a sixth of the boot's instructions.
- * native_time_init ends with it.
- */
-/*
  * The APIC timer's input clock where the platform states it, so that no
  * window is needed: the command line's apic_clock_khz= (the operator's
  * word, first, as tsc_khz=), CPUID 0x15 ECX (the core crystal, which is
@@ -766,6 +751,21 @@ static u64 apic_clock_given(const char **source)
     return khz * 1000;
 }
 
+/*
+ * The timer: the PIT without a local APIC, else TSC-deadline mode where it
+ * works, else the APIC's count-down, at the rate of its clock where the
+ * platform states it (apic_clock_given), else at a rate measured against
+ * the TSC over a window: one the TSC's own measurement opened (`window_open`), or
+ * one now, counting the timer's clock undivided, long enough that the
+ * rate is off by at most 0.15 %, within the 0.2 % native_timer_arm_in
+ * keeps: each end's count read is taken at the middle of its bracket of
+ * TSC reads, off by at most half of it, so 1000 brackets make 0.1 %, and
+ * each end's count is off by at most a tick, so 4000 ticks make 0.05 %;
+ * at least 5 us and at most 2 ms. Under QEMU's TCG with -icount (a 1 GHz
+ * timer clock, a count read in a 16-cycle bracket) that is 16 us, where a
+ * fixed 50 us once was a sixth of the boot's instructions.
+ * native_time_init ends with it.
+ */
 #define APIC_WINDOW_BRACKETS 1000
 #define APIC_WINDOW_TICKS 4000
 static int timer_start(u64 tsc_hz, bool window_open)
