@@ -5,7 +5,11 @@
  * that cannot be read on each side, and kernel/bootinfo.c's window set to
  * exactly the arena. A read outside the window then faults under the
  * harness, so "every structure is checked before it is read" is tested,
- * not assumed. Include after fuzz.h.
+ * not assumed. During the parse the arena itself is unreadable but for
+ * the pages the parser has asked the window to reach (arena_close):
+ * x86_64 maps the loader's data only when asked (arch/x86/x86_64/
+ * boot_alias.c), so a read of anything not reached first faults too.
+ * Include after fuzz.h.
  */
 #ifndef TESTS_FUZZ_BOOT_ARENA_H
 #define TESTS_FUZZ_BOOT_ARENA_H
@@ -33,6 +37,35 @@ static inline void arena_setup(void)
     }
     memset(arena, 0, ARENA_SIZE);
     boot_readable = (struct boot_window){ arena_pa(), (uint64_t)arena_pa() + ARENA_SIZE, 0, NULL };
+}
+
+static inline void arena_protect(uintptr_t lo, uintptr_t hi, int prot)
+{
+    lo &= ~(uintptr_t)4095;
+    hi = (hi + 4095) & ~(uintptr_t)4095;
+    if (hi > lo && mprotect((void *)lo, hi - lo, prot))
+        abort();
+}
+
+/* The window's reach: the pages of [pa, pa + len) become readable. */
+static inline void arena_reach(uint64_t pa, uint64_t len)
+{
+    uintptr_t lo = (uintptr_t)pa, hi = (uintptr_t)(pa + len), a = (uintptr_t)arena;
+    if (lo < a || hi > a + ARENA_SIZE)
+        abort();   /* boot_ptr checked the window before asking */
+    arena_protect(lo, hi, PROT_READ);
+}
+
+/* Around the parse: nothing readable until reached, then all as it was. */
+static inline void arena_close(void)
+{
+    arena_protect((uintptr_t)arena, (uintptr_t)arena + ARENA_SIZE, PROT_NONE);
+    boot_readable.reach = arena_reach;
+}
+
+static inline void arena_open(void)
+{
+    arena_protect((uintptr_t)arena, (uintptr_t)arena + ARENA_SIZE, PROT_READ | PROT_WRITE);
 }
 
 /* A pointer field of a structure the harness builds: an offset into the

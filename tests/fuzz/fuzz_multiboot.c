@@ -97,7 +97,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(arena + (info - arena_pa()) + MB_MMAP_ADDR, &mmap, 4);
     }
 
+    arena_close();
     int err = bootinfo_parse(&bi, BOOT_ENTRY_MB1, magic ? magic : MB1_BOOT_MAGIC, info);
+    arena_open();
     FUZZ_CHECK(err == 0 || err == -EINVAL || err == -ENOMEM, "returned %d", err);
     FUZZ_CHECK(memchr(bi.cmdline, '\0', sizeof(bi.cmdline)), "command line not terminated");
     if (err)

@@ -65,7 +65,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(s + SI_ENTRIES, &entries, 4);
     }
 
+    arena_close();
     int err = bootinfo_parse(&bi, BOOT_ENTRY_PVH, 0, si);
+    arena_open();
     FUZZ_CHECK(err == 0 || err == -EINVAL || err == -ENOMEM, "returned %d", err);
     FUZZ_CHECK(memchr(bi.cmdline, '\0', sizeof(bi.cmdline)), "command line not terminated");
     if (err)
