@@ -358,18 +358,13 @@ bool vm_probe(vaddr_t va)
     return vm_translate(va, NULL, NULL, NULL) == 0;
 }
 
-/* n entries of one table from e, the first `entry`, each `step` more; an
- * entry already present is left as it is. Inlined with a constant level:
- * the level's choice of op and the entry size are then decided once per
- * run, not per entry, and e stays in a register (map_range's own e is
- * walk's output, in memory), which halved the cost of an entry. */
-static inline __attribute__((always_inline)) void fill_run(u8 *e, u64 n, u64 entry, u64 step,
-                                                           int level)
+void PVOP_ABI pt_fill_run_by_entry(const struct pt_run *run)
 {
-    size_t size = paging_entry_size;
-    for (u64 k = 0; k < n; k++, e += size, entry += step)
-        if (!(pt_read_entry(e, level) & PTE_P))
-            pt_set_entry(e, entry, level);
+    u8 *e = run->entry;
+    u64 v = run->first;
+    for (u32 k = 0; k < run->count; k++, e += paging_entry_size, v += run->step)
+        if (!(pt_read_entry(e, run->level) & PTE_P))
+            pt_set_entry(e, v, run->level);
 }
 
 /* Map a range, with large pages wherever alignment allows. One walk per
@@ -401,11 +396,9 @@ static void map_range(vaddr_t va, paddr_t pa, u64 len, unsigned prot, bool allow
          * page, so the place where a large one could start is its end. */
         unsigned idx = level_index(va, level);
         u64 n = MIN((u64)(per_table - idx), len >> shift);
-        u64 entry = leaf_entry(pa, prot, big);
-        if (big)
-            fill_run(e, n, entry, step, 2);
-        else
-            fill_run(e, n, entry, step, 1);
+        /* one op call a run (under Xen each entry is still its own update) */
+        struct pt_run run = { e, leaf_entry(pa, prot, big), step, (u32)n, level };
+        pt_fill_run(&run);
         va += n * step;
         pa += n * step;
         len -= n * step;

@@ -88,6 +88,18 @@ struct pv_irq_ops {
     void (PVOP_ABI *safe_halt)(void);
 };
 
+/* `count` entries of one table from `entry`, the first `first` and each
+ * `step` more, at `level`; an entry already present is left as it is
+ * (arch/x86/paging.c, map_range). */
+struct pt_run {
+    void *entry;
+    u64 first, step;
+    u32 count;
+    int level;
+};
+/* mmu.fill_run done entry by entry, through read_entry and set_pte..set_p4d. */
+void PVOP_ABI pt_fill_run_by_entry(const struct pt_run *run);
+
 /* mmu: page tables. Entries are 64-bit values in the architecture's format;
  * the implementation writes the width the current paging mode uses (4 bytes
  * in 2-level mode). One op per level, as a hypervisor may treat them
@@ -102,6 +114,11 @@ struct pv_mmu_ops {
     void (PVOP_ABI *set_pud)(void *entryp, u64 val);   /* level 3 */
     void (PVOP_ABI *set_p4d)(void *entryp, u64 val);   /* level 4 */
     u64 (PVOP_ABI *read_entry)(const void *entryp);
+    /* A run of one table's entries at once (struct pt_run): one call for
+     * what is otherwise a read and a write through the ops per entry.
+     * Where every write must be seen (Xen PV, VMI) it is done entry by
+     * entry through the ops above (pt_fill_run_by_entry). */
+    void (PVOP_ABI *fill_run)(const struct pt_run *run);
     paddr_t (PVOP_ABI *read_pt_base)(void);
     void (PVOP_ABI *write_pt_base)(paddr_t root);
     void (PVOP_ABI *flush_tlb_one)(vaddr_t va);
@@ -209,7 +226,8 @@ extern struct pv_ops pv_ops;
     X(irq, save_flags) X(irq, restore_flags) X(irq, disable) X(irq, enable)              \
     X(irq, safe_halt)                                                                    \
     X(mmu, alloc_pt) X(mmu, release_pt) X(mmu, set_pte) X(mmu, set_pmd) X(mmu, set_pud)  \
-    X(mmu, set_p4d) X(mmu, read_entry) X(mmu, read_pt_base) X(mmu, write_pt_base)        \
+    X(mmu, set_p4d) X(mmu, read_entry) X(mmu, fill_run) X(mmu, read_pt_base)             \
+    X(mmu, write_pt_base)                                                                \
     X(mmu, flush_tlb_one) X(mmu, flush_tlb_all) X(mmu, flush_tlb_global)                 \
     X(mmu, flush_tlb_others)                                                             \
     X(mmu, lazy_enter) X(mmu, lazy_flush) X(mmu, lazy_leave)                             \
@@ -432,6 +450,7 @@ static inline void pt_alloc_notice(paddr_t t, int level) { PVOP_CALL_U64_I(mmu.a
 static inline void pt_release_notice(paddr_t t, int level) { PVOP_CALL_U64_I(mmu.release_pt, t, level); }
 static inline void pt_clear_entry(void *p, int level) { pt_set_entry(p, 0, level); }
 static inline u64 pt_read_entry(const void *p, int level) { (void)level; return PV1(mmu.read_entry, p); }
+static inline void pt_fill_run(const struct pt_run *run) { PV1(mmu.fill_run, run); }
 static inline paddr_t read_pt_base(void) { return (paddr_t)PV0(mmu.read_pt_base); }
 static inline void write_pt_base(paddr_t root) { PVOP_CALL_U64(mmu.write_pt_base, root); }
 static inline void flush_tlb_one(vaddr_t va) { PV1(mmu.flush_tlb_one, va); }

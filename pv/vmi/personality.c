@@ -80,10 +80,13 @@ static char group_name[32], detail_buf[48];
  * the kernel's side and must never fall back to native code, which would
  * start CPUs behind the shim's back; and the flush of other CPUs' TLBs,
  * the kernel's calls to each (sent with the shim's APIC_SEND_IPI, flushed
- * there with its FLUSH_TLB_ONE): the ABI has no call for it. */
+ * there with its FLUSH_TLB_ONE): the ABI has no call for it; and a run of
+ * page-table entries, written one by one through the shim's SET_PTE..
+ * SET_P4D after READ_ENTRY, as the shim must see every write. */
 #define VMI_OP_OWN(X)                                                                         \
     X(vcpu, count, vmi_vcpu_count) X(vcpu, start, vmi_vcpu_start)                             \
-    X(mmu, flush_tlb_others, vmi_flush_tlb_others)
+    X(mmu, flush_tlb_others, vmi_flush_tlb_others)                                            \
+    X(mmu, fill_run, pt_fill_run_by_entry)
 
 #define COUNT_OP(...) +1
 BUILD_BUG_ON(0 VMI_OP_CALLS(COUNT_OP) VMI_OP_OWN(COUNT_OP) !=

@@ -470,6 +470,7 @@ const struct pv_mmu_ops xen_mmu_ops = {
     .set_pud = xen_set_entry,
     .set_p4d = xen_set_entry,
     .read_entry = xen_read_entry,
+    .fill_run = pt_fill_run_by_entry,   /* each entry through xen_set_entry (queued when lazy) */
     .read_pt_base = xen_read_pt_base,
     .write_pt_base = xen_write_pt_base,
     .flush_tlb_one = xen_flush_one,
