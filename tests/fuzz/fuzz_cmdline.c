@@ -10,10 +10,11 @@
  * Invariants, beyond "no memory error":
  *   - the split equals an independent model of the documented rules
  *     (words on blanks, double quotes group and are dropped, the first
- *     `--` starts the app's arguments, words that do not fit in the
+ *     `--` starts the app's arguments but for microvm's device words,
+ *     which stay options, words that do not fit in the
  *     buffer or the tables are cut and `truncated` says so), word by word;
  *   - counts within CMDLINE_MAX_OPTS / CMDLINE_MAX_ARGS; every word lies
- *     in c.buf, NUL-terminated there, in order and not overlapping;
+ *     in c.buf, NUL-terminated there, and no two overlap;
  *   - a line that was not cut parses again, after joining its words
  *     back (quoted where needed), to the same words;
  *   - cmdline_get / cmdline_get_bool return what the model's last match
@@ -89,9 +90,13 @@ static void model_parse(struct model *m, const char *line, bool skip_first)
             in_args = true;
             continue;
         }
-        if (in_args && m->nargs < CMDLINE_MAX_ARGS)
+        /* a machine word (QEMU's microvm appends its devices after the
+         * line, `--` included) is an option wherever it stands */
+        bool app = in_args && strncmp(w, CMDLINE_MACHINE_OPTION "=",
+                                      strlen(CMDLINE_MACHINE_OPTION "="));
+        if (app && m->nargs < CMDLINE_MAX_ARGS)
             m->args[m->nargs++] = w;
-        else if (!in_args && m->nopts < CMDLINE_MAX_OPTS)
+        else if (!app && m->nopts < CMDLINE_MAX_OPTS)
             m->opts[m->nopts++] = w;
         else
             m->truncated = true;
@@ -137,19 +142,34 @@ static int model_parse_size(const char *s, uint64_t *out)
 
 /* ---- checks ------------------------------------------------------------ */
 
+/* Every word inside c.buf, NUL-terminated there, quote-free, and no two
+ * overlapping. Checked in the buffer's order, which is the line's: a
+ * microvm device word after `--` is an option though the app's arguments
+ * before it lie earlier in the buffer (kernel/cmdline.c). */
 static void check_words(const struct cmdline *c)
 {
     const char *lo = c->buf, *hi = c->buf + sizeof(c->buf), *prev_end = lo;
+    const char *w[CMDLINE_MAX_OPTS + CMDLINE_MAX_ARGS];
     FUZZ_CHECK(c->nopts <= CMDLINE_MAX_OPTS, "nopts %u", c->nopts);
     FUZZ_CHECK(c->nargs <= CMDLINE_MAX_ARGS, "nargs %u", c->nargs);
-    for (unsigned i = 0; i < c->nopts + c->nargs; i++) {
-        const char *w = i < c->nopts ? c->opts[i] : c->args[i - c->nopts];
-        FUZZ_CHECK(w >= lo && w < hi, "word %u at %p outside c.buf [%p, %p)", i, (const void *)w,
-                   (const void *)lo, (const void *)hi);
-        const char *nul = memchr(w, '\0', (size_t)(hi - w));
-        FUZZ_CHECK(nul != NULL, "word %u not NUL-terminated inside c.buf", i);
-        FUZZ_CHECK(w >= prev_end, "word %u overlaps the word before it", i);
-        FUZZ_CHECK(!memchr(w, '"', (size_t)(nul - w)), "word %u \"%s\" kept a quote", i, w);
+    unsigned n = 0;
+    for (unsigned i = 0; i < c->nopts; i++)
+        w[n++] = c->opts[i];
+    for (unsigned i = 0; i < c->nargs; i++)
+        w[n++] = c->args[i];
+    for (unsigned i = 1; i < n; i++)   /* insertion sort by address */
+        for (unsigned j = i; j > 0 && w[j] < w[j - 1]; j--) {
+            const char *t = w[j];
+            w[j] = w[j - 1];
+            w[j - 1] = t;
+        }
+    for (unsigned i = 0; i < n; i++) {
+        FUZZ_CHECK(w[i] >= lo && w[i] < hi, "word at %p outside c.buf [%p, %p)",
+                   (const void *)w[i], (const void *)lo, (const void *)hi);
+        const char *nul = memchr(w[i], '\0', (size_t)(hi - w[i]));
+        FUZZ_CHECK(nul != NULL, "word at %p not NUL-terminated inside c.buf", (const void *)w[i]);
+        FUZZ_CHECK(w[i] >= prev_end, "word \"%s\" overlaps the word before it", w[i]);
+        FUZZ_CHECK(!memchr(w[i], '"', (size_t)(nul - w[i])), "word \"%s\" kept a quote", w[i]);
         prev_end = nul + 1;
     }
 }
