@@ -146,6 +146,12 @@ paddr_t page_alloc_contig(unsigned count)
     return pa;
 }
 
+void *page_alloc_bytes(size_t bytes)
+{
+    paddr_t pa = page_alloc_contig(pages_for(bytes));
+    return pa ? phys_to_virt(pa) : NULL;
+}
+
 void page_free(paddr_t pa)
 {
     unsigned long irq = spin_lock_irqsave(&pmm_lock);

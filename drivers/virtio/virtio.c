@@ -51,12 +51,6 @@ u32 virtio_config(struct virtio_dev *d, u32 off, unsigned size)
     return size == 1 ? *p : size == 2 ? *(volatile u16 *)p : *(volatile u32 *)p;
 }
 
-void *virtio_state_alloc(size_t bytes)
-{
-    paddr_t pa = page_alloc_contig(pages_for(bytes));
-    return pa ? phys_to_virt(pa) : NULL;
-}
-
 void virtio_fail(struct virtio_dev *d, const char *why)
 {
     d->t->set_status(d, d->t->get_status(d) | VIRTIO_STATUS_FAILED);

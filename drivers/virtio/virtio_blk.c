@@ -233,7 +233,10 @@ int virtio_blk_attach(struct virtio_dev *d, const char **state)
         *state = "left alone: too many block devices";
         return -ENOSPC;
     }
-    struct vblk *b = virtio_state_alloc(sizeof(*b));
+    /* Per-device state from free pages at attach (page_alloc_bytes, zeroed),
+     * not a table in the image sized for the most devices. Never freed: a
+     * device that fails to come up keeps it, as its interrupt may name it. */
+    struct vblk *b = page_alloc_bytes(sizeof(*b));
     if (!b) {
         *state = "failed: no memory for its state";
         virtio_fail(d, *state);

@@ -89,12 +89,6 @@ u32 virtio_config(struct virtio_dev *d, u32 off, unsigned size);
  * the used_event word: drivers/virtio/virtio_mmio.c). 0, or -ENODEV when
  * the device refuses. */
 int virtio_features(struct virtio_dev *d, u64 wanted);
-/* Zeroed memory for a driver's per-device state, from free pages at
- * attach rather than a table in the image sized for the most devices:
- * NULL when there are none. Never freed: a device that fails to come up
- * keeps it, since its interrupt may already name it. */
-void *virtio_state_alloc(size_t bytes);
-
 /* Mark the device FAILED and say why (a driver that gives up on it, or
  * found it breaking the rules). */
 void virtio_fail(struct virtio_dev *d, const char *why);

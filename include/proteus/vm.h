@@ -118,6 +118,9 @@ void page_free(paddr_t pa);
  * only: under Xen PV the machine frames behind them are not in a row.
  * Freed a page at a time with page_free. */
 paddr_t page_alloc_contig(unsigned count);
+/* The same for a structure of `bytes`, as a pointer into the direct map:
+ * memory taken at start-up rather than a table in the image, or NULL. */
+void *page_alloc_bytes(size_t bytes);
 /* The pages `bytes` bytes take, the last one part-filled. */
 static inline unsigned pages_for(size_t bytes) { return (unsigned)((bytes + PAGE_SIZE - 1) / PAGE_SIZE); }
 void page_alloc_init(const struct memmap *m);

@@ -352,13 +352,11 @@ static PVOP_ABI int xen_evtchn_init(void)
      * be before it starts (pv/xen/vcpu.c); where Xen refuses, the slot in
      * shared_info serves, said */
     xen_vcpu_info_register(0);
-    unsigned pages = pages_for(sizeof(*pt));
-    paddr_t pa = page_alloc_contig(pages);   /* zeroed */
-    if (!pa) {
-        printk("xen: no %u pages for the event-channel tables\n", pages);
+    pt = page_alloc_bytes(sizeof(*pt));   /* zeroed */
+    if (!pt) {
+        printk("xen: no %u pages for the event-channel tables\n", pages_for(sizeof(*pt)));
         return -ENOMEM;
     }
-    pt = phys_to_virt(pa);
     int err = start_ports();
     if (err)
         return err;

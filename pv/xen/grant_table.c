@@ -97,13 +97,12 @@ int xen_grant_table_init(void)
      * marks, each aligned for its type by the order. */
     unsigned nrefs = (unsigned)(n * PER_FRAME);
     size_t bytes = nrefs * (sizeof(*shadow) + sizeof(grant_ref_t) + 1);
-    paddr_t pa = page_alloc_contig(pages_for(bytes));
-    if (!pa) {
+    shadow = page_alloc_bytes(bytes);
+    if (!shadow) {
         printk("xen: grant table: no %zu bytes of free frames for its bookkeeping: no grants\n",
                bytes);
         return -ENOMEM;
     }
-    shadow = phys_to_virt(pa);
     grant_ref_t *next_free = (grant_ref_t *)(shadow + nrefs);
     unsigned char *used = (unsigned char *)(next_free + nrefs);
     nframes = n;

@@ -522,13 +522,11 @@ int xenstore_init(void)
         return -EINVAL;
     }
     intf = phys_to_virt((paddr_t)pfn << PAGE_SHIFT);
-    unsigned pages = pages_for(sizeof(*xb));
-    paddr_t pa = page_alloc_contig(pages);   /* zeroed */
-    if (!pa) {
-        printk("xenstore: no %u pages for its buffers: no xenstore\n", pages);
+    xb = page_alloc_bytes(sizeof(*xb));   /* zeroed */
+    if (!xb) {
+        printk("xenstore: no %u pages for its buffers: no xenstore\n", pages_for(sizeof(*xb)));
         return -ENOMEM;
     }
-    xb = phys_to_virt(pa);
     condvar_init(&watch_done);
     xs_rx_init(&xb->rx, intf);
     int err = irq_register(VEC_XENSTORE, event, NULL, "xenstore");
