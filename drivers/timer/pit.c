@@ -11,6 +11,7 @@
 #include <proteus/pvops.h>
 #include <proteus/timekeeping.h>
 
+#define PIT_CH0 0x40
 #define PIT_CH2 0x42
 #define PIT_CMD 0x43
 #define PORT_B 0x61
@@ -91,7 +92,6 @@ bool pit_present(void)
  * microvm, whose PIT has no port 0x61. From 65536 it counts down by one a
  * tick and wraps; IRQ 0 rises at each wrap, masked this early, and
  * pit_stop_irq0 ends the count after the measurement. */
-#define PIT_CH0 0x40
 
 u16 pit_counter_read(void)
 {
@@ -122,8 +122,8 @@ bool pit_counter_start(void)
 void pit_oneshot_irq0(u16 ticks)
 {
     outb(PIT_CMD, 0x30);   /* channel 0, lo/hi, mode 0, binary */
-    outb(0x40, (u8)ticks);
-    outb(0x40, (u8)(ticks >> 8));
+    outb(PIT_CH0, (u8)ticks);
+    outb(PIT_CH0, (u8)(ticks >> 8));
 }
 
 /* Stop channel 0: a control word with no count leaves it waiting (mode 0,
