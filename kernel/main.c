@@ -34,6 +34,9 @@ u64 boot_tsc __attribute__((section(".data")));
 /* The EBDA's segment from the BIOS data area (0x40e), read by the entry
  * stub while page 0 can still be read. */
 u32 boot_ebda_segment __attribute__((section(".data")));
+/* Set by the entry stub when the loader left the BSS not zeroed, against
+ * its protocol, and the stub zeroed it (arch/x86/boot/start32.S). */
+u8 boot_bss_dirty __attribute__((section(".data")));
 /* Not zeroed with the BSS: bootinfo_parse zeroes it first, or kernel_main
  * copies another entry's over it (4 KiB, 516 stores of the clearing). */
 static struct boot_info boot_info __noclear;
@@ -322,6 +325,9 @@ void boot_entry(u32 kind, u32 magic, u32 info)
     platform_select();
     console_init();
     platform_print_notes();
+    if (boot_bss_dirty)
+        printk("proteus: the boot loader left the BSS not zeroed (Multiboot 0.6.96 3.1.3 and "
+               "the ELF program header say it zeroes it): zeroed at entry\n");
 
     if (bootinfo_parse(&boot_info, kind, magic, info)) {
         printk("proteus: cannot boot without valid boot information\n");

@@ -27,9 +27,13 @@ BUILD_BUG_ON(PERCPU_SEL != PERCPU_SEL_NR);
  * tables come before the frame allocator); every other CPU's is a frame
  * taken when the CPU is first started, so that the image does not carry
  * MAX_CPUS of them. */
-static struct seg_desc boot_gdt_page[PAGE_SIZE / sizeof(struct seg_desc)] __aligned(PAGE_SIZE)
-    __noclear;   /* cpu_gdt_build zeroes it */
+static struct seg_desc boot_gdt_page[PAGE_SIZE / sizeof(struct seg_desc)] __aligned(PAGE_SIZE);
 static struct seg_desc *gdts[MAX_CPUS] = { boot_gdt_page };
+/* Whether a CPU's GDT has been built before: the first build finds the
+ * page zero (the BSS, or a zeroed frame), a later one (the CPU started
+ * again) zeroes it, so that no descriptor of the last run survives. */
+static u32 gdt_built;
+BUILD_BUG_ON(MAX_CPUS > 32);
 /* Not zeroed with the BSS: idt_init writes every gate before the first
  * lidt (4 KiB on x86_64, 512 stores of the clearing). */
 static struct gate_desc idt[256] __aligned(16) __noclear;
@@ -116,7 +120,7 @@ void cpu_gdt_build(unsigned cpu, struct desc_ptr *gdtr)
     struct seg_desc d;
 
     if (!gdts[cpu]) {
-        paddr_t pa = page_alloc(PAGE_DIRECT);
+        paddr_t pa = page_alloc(PAGE_DIRECT | PAGE_ZERO);
         if (!pa)
             panic("desc: no free frame for CPU %u's GDT", cpu);
         gdts[cpu] = phys_to_virt(pa);
@@ -124,7 +128,9 @@ void cpu_gdt_build(unsigned cpu, struct desc_ptr *gdtr)
     struct seg_desc *gdt = gdts[cpu];
     c->self = c;
     c->id = cpu;
-    memset(gdt, 0, PAGE_SIZE);
+    if (gdt_built & (1u << cpu))
+        memset(gdt, 0, PAGE_SIZE);
+    gdt_built |= 1u << cpu;
     if (IS_ENABLED(CONFIG_64BIT)) {
         d = seg_desc_make(0, flat, SEG_CODE_RX, true, 0, DESC_L | DESC_G);
         write_gdt_entry(gdt, GDT_KERNEL_CS, &d);

@@ -59,9 +59,11 @@ typedef uintptr_t vaddr_t;
 #define __used __attribute__((used))
 #endif
 /* Uninitialised image memory that the code writes before it reads (a
- * stack, a page of descriptors built whole, a copy): in the BSS, but left
- * out of the range the entry stub zeroes (arch/x86/kernel.ld), which under
- * -icount is one instruction per 4 bytes of the boot. */
+ * stack, a page of descriptors built whole, a copy): in the BSS, but it
+ * need not start zero. The rest of the BSS must; the loader zeroes it,
+ * and the entry checks, and zeroes it itself only after a loader that did
+ * not (arch/x86/boot/start32.S): that range leaves these out
+ * (arch/x86/kernel.ld), so that the check and that zeroing stay short. */
 #ifndef __noclear
 #define __noclear __attribute__((section(".bss.noclear")))
 #endif

@@ -257,8 +257,9 @@ msg_end:    .asciz "\r\nproteus: a fault before the kernel's trap handlers were 
 /* kernel_exit()'s last line (proteus/panic.h, PANIC_EXIT_STATUS). */
 msg_status: .asciz "proteus: exit status 256 (fatal error)\r\n"
 
-    /* In .data, not .bss: the entry stubs clear the BSS after loading it. */
-    .section .data
+    /* In the BSS, zero from the loader: boot_start32 (start32.S) checks
+     * that before it builds this table. */
+    .section .bss, "aw", @nobits
     .balign 16
 early_idt: .space EARLY_VECTORS * 16
     .balign 8

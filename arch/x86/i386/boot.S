@@ -46,14 +46,7 @@ start32:
     mov %cr0, %eax
     or $0x20, %eax
     mov %eax, %cr0
-    cld
-    mov $__bss_clear_start, %edi   /* not .bss.noclear (kernel.ld) */
-    mov $__bss_end, %ecx
-    sub %edi, %ecx
-    shr $2, %ecx
-    xor %eax, %eax
-    rep stosl
-    mov $boot_stack_top, %esp
+    /* The BSS is zero: the loader's (arch/x86/boot/start32.S). */
     push %ebx               /* info */
     push %esi               /* magic */
     push %ebp               /* kind */

@@ -59,18 +59,8 @@ start32:
      * the TSC and the EBDA pointer: arch/x86/boot/start32.S. */
     mov $0x18, %eax
     call boot_start32
-    /* Zero the top page tables used next (the others are filled whole);
-     * the rest of the BSS is zeroed in long mode, 8 bytes a store (under
-     * -icount a repetition is an instruction, and this was a quarter of
-     * the boot's). */
-    cld
-    mov $__bss_clear_start, %edi   /* not .bss.noclear (kernel.ld) */
-    mov $__bss_boot_pt_end, %ecx
-    sub %edi, %ecx
-    shr $2, %ecx
-    xor %eax, %eax
-    rep stosl
-    mov $boot_stack_top, %esp
+    /* The BSS is zero, the two top tables included: the loader's
+     * (arch/x86/boot/start32.S). */
 
     /* PML4[0] -> PDPT; PDPT[0] -> a directory of 2 MiB pages: the first
      * GiB at VA == PA, where the image, its stacks, the frame allocator's
@@ -127,12 +117,6 @@ start64:
     mov %eax, %fs
     mov %eax, %gs
     mov $boot_stack_top, %rsp
-    mov $__bss_boot_pt_end, %edi
-    mov $__bss_end, %ecx
-    sub %edi, %ecx
-    shr $3, %ecx
-    xor %eax, %eax
-    rep stosq
     call early_idt_init64   /* the 32-bit gates mean nothing in long mode */
     mov %ebp, %edi          /* kind */
     mov %esi, %esi          /* magic, zero-extended */
@@ -176,11 +160,11 @@ boot_gdtr:
     .word boot_gdt_end - boot_gdt - 1
     .long boot_gdt
 
-    /* The two top tables are zeroed before use (only a few entries are
-     * set); the two below them are filled entry by entry, every one of
-     * them, so zeroing them first would write them twice. The alias's
-     * directories are zeroed when first used (boot_alias.c). */
-    .section .bss.boot_pt, "aw", @nobits
+    /* The two top tables must start zero (only a few entries are set),
+     * and the BSS is; the two below them are filled entry by entry, every
+     * one of them, so they need not be zero to start with (.bss.noclear).
+     * The alias's directories are zeroed when first used (boot_alias.c). */
+    .section .bss, "aw", @nobits
     .balign 4096
     .globl boot_pdpt
 boot_pml4: .space 4096

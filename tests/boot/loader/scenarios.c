@@ -173,6 +173,20 @@ static void patch(struct boot *b, const u8 *bytes, u32 n)
     append_hex(b, at, 8);
 }
 
+/* A loader that ignores bss_end_addr: whatever the memory held is left
+ * in the BSS, every byte 0xa5 here. All of it, the part the kernel writes
+ * before reading (__noclear) too, so that what that part claims is
+ * tested along with the entry's check. */
+static void stage_bss_junk(struct boot *b)
+{
+    memset((void *)(uintptr_t)b->img->load_end, 0xa5, b->img->bss_end - b->img->load_end);
+    append(b, "BSS 0x");
+    append_hex(b, b->img->load_end, 8);
+    append(b, "-0x");
+    append_hex(b, b->img->bss_end, 8);
+    append(b, " filled with 0xa5");
+}
+
 static void stage_ud2(struct boot *b)
 {
     static const u8 ud2[] = { 0x0f, 0x0b };
@@ -214,6 +228,10 @@ static const struct scenario scenarios[] = {
       "well-formed Multiboot information at the top of RAM, the map across a 2 MiB line" },
     { "pvh-info-high", false, PVH, stage_pvh_info_high,
       "a well-formed PVH start info at the top of RAM, the map across a 2 MiB line" },
+    { "bss-junk", false, MB, stage_bss_junk,
+      "well-formed Multiboot information, the image's BSS not zeroed (every byte 0xa5)" },
+    { "pvh-bss-junk", false, PVH, stage_bss_junk,
+      "a well-formed PVH start info, the image's BSS not zeroed (every byte 0xa5)" },
     { "ud2-at", true, MB, stage_ud2,
       "Multiboot, well-formed, with ud2 (0f 0b) over the function SYMBOL's first bytes" },
     { "null-read-at", true, MB, stage_null_read,
