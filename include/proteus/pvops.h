@@ -57,6 +57,9 @@ struct pv_cpu_ops {
     int (PVOP_ABI *write_msr)(u32 msr, u64 val);
     u64 (PVOP_ABI *read_tsc)(void);
     void (PVOP_ABI *load_gdt)(const struct desc_ptr *gdtr);
+    /* The IDT whole. The kernel builds it in its own memory before it is
+     * loaded and never changes a loaded one, so there is no op to write
+     * one gate: a hypervisor reads the table here (Xen: set_trap_table). */
     void (PVOP_ABI *load_idt)(const struct desc_ptr *idtr);
     void (PVOP_ABI *load_tr)(u16 selector);
     /* Make `entries` descriptors at `ldt` the current LDT (0 entries: none).
@@ -69,7 +72,6 @@ struct pv_cpu_ops {
     /* One 8-byte descriptor; a 16-byte system descriptor is two writes. */
     void (PVOP_ABI *write_gdt_entry)(struct seg_desc *gdt, unsigned idx, const struct seg_desc *d);
     void (PVOP_ABI *write_ldt_entry)(struct seg_desc *ldt, unsigned idx, const struct seg_desc *d);
-    void (PVOP_ABI *write_idt_entry)(struct gate_desc *idt, unsigned vec, const struct gate_desc *g);
     /* The stack the CPU switches to on entry from a less privileged ring. */
     void (PVOP_ABI *set_kernel_stack)(unsigned long sp0);
     u32 (PVOP_ABI *io_in)(u16 port, int size);
@@ -93,7 +95,8 @@ struct pv_irq_ops {
  * (arch/x86/paging.c, map_range). */
 struct pt_run {
     void *entry;
-    u64 first, step;
+    u64 first;
+    u32 step;      /* 4 KiB, 2 MiB or 1 GiB: the page size the entries map */
     u32 count;
     int level;
 };
@@ -221,7 +224,7 @@ extern struct pv_ops pv_ops;
     X(cpu, write_cr4) X(cpu, read_dr) X(cpu, write_dr) X(cpu, read_msr) X(cpu, write_msr) \
     X(cpu, read_tsc) X(cpu, load_gdt) X(cpu, load_idt) X(cpu, load_tr) X(cpu, load_ldt)  \
     X(cpu, alloc_ldt) X(cpu, free_ldt)                                                   \
-    X(cpu, write_gdt_entry) X(cpu, write_ldt_entry) X(cpu, write_idt_entry)              \
+    X(cpu, write_gdt_entry) X(cpu, write_ldt_entry)              \
     X(cpu, set_kernel_stack) X(cpu, io_in) X(cpu, io_out)                                \
     X(irq, save_flags) X(irq, restore_flags) X(irq, disable) X(irq, enable)              \
     X(irq, safe_halt)                                                                    \
@@ -386,10 +389,6 @@ static inline void write_gdt_entry(struct seg_desc *gdt, unsigned i, const struc
 static inline void write_ldt_entry(struct seg_desc *ldt, unsigned i, const struct seg_desc *d)
 {
     PV3(cpu.write_ldt_entry, ldt, i, d);
-}
-static inline void write_idt_entry(struct gate_desc *idt, unsigned v, const struct gate_desc *g)
-{
-    PV3(cpu.write_idt_entry, idt, v, g);
 }
 static inline void set_kernel_stack(unsigned long sp0) { PV1(cpu.set_kernel_stack, sp0); }
 static inline u8 inb(u16 port) { return (u8)PV2(cpu.io_in, port, 1); }

@@ -65,11 +65,6 @@ static PVOP_ABI void native_write_ldt_entry(struct seg_desc *ldt, unsigned idx, 
     ldt[idx] = *d;
 }
 
-static PVOP_ABI void native_write_idt_entry(struct gate_desc *idt, unsigned vec, const struct gate_desc *g)
-{
-    idt[vec] = *g;
-}
-
 static PVOP_ABI void native_set_kernel_stack(unsigned long sp0)
 {
 #ifdef __x86_64__
@@ -115,7 +110,6 @@ const struct pv_cpu_ops native_cpu_ops = {
     .free_ldt = native_ldt_notice,
     .write_gdt_entry = native_write_gdt_entry,
     .write_ldt_entry = native_write_ldt_entry,
-    .write_idt_entry = native_write_idt_entry,
     .set_kernel_stack = native_set_kernel_stack,
     .io_in = native_io_in,
     .io_out = native_io_out,

@@ -54,7 +54,7 @@ static char group_name[32], detail_buf[48];
     X(cpu, load_idt, LOAD_IDT) X(cpu, load_tr, LOAD_TR) X(cpu, load_ldt, LOAD_LDT)            \
     X(cpu, alloc_ldt, ALLOC_LDT) X(cpu, free_ldt, FREE_LDT)                                   \
     X(cpu, write_gdt_entry, WRITE_GDT_ENTRY) X(cpu, write_ldt_entry, WRITE_LDT_ENTRY)         \
-    X(cpu, write_idt_entry, WRITE_IDT_ENTRY) X(cpu, set_kernel_stack, SET_KERNEL_STACK)       \
+    X(cpu, set_kernel_stack, SET_KERNEL_STACK)                                                \
     X(cpu, io_in, IO_IN) X(cpu, io_out, IO_OUT)                                               \
     X(irq, save_flags, SAVE_FLAGS) X(irq, restore_flags, RESTORE_FLAGS)                       \
     X(irq, disable, DISABLE) X(irq, enable, ENABLE) X(irq, safe_halt, SAFE_HALT)              \

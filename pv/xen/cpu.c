@@ -201,18 +201,6 @@ void xen_trap_context(struct trap_info ctx[256])
         gate_to_trap(&loaded_idt[v], v, &ctx[v]);
 }
 
-static PVOP_ABI void xen_write_idt_entry(struct gate_desc *idt, unsigned vec, const struct gate_desc *g)
-{
-    idt[vec] = *g;
-    if (idt != loaded_idt)
-        return;   /* taken whole by load_idt */
-    struct trap_info t[2];
-    memset(t, 0, sizeof(t));
-    if (!gate_to_trap(g, vec, &t[0]))
-        return;   /* Xen cannot take it (a task gate): the old entry stays */
-    check(xen_hypercall(__HYPERVISOR_set_trap_table, t, 0, 0), "set_trap_table");
-}
-
 static PVOP_ABI void xen_load_tr(u16 sel)
 {
     /* Xen owns the TSS: nothing to load (set_kernel_stack does its job) */
@@ -246,6 +234,5 @@ const struct pv_cpu_ops xen_cpu_ops = {
     .free_ldt = xen_free_ldt,
     .write_gdt_entry = xen_write_gdt_entry,
     .write_ldt_entry = xen_write_ldt_entry,
-    .write_idt_entry = xen_write_idt_entry,
     .set_kernel_stack = xen_set_kernel_stack,
 };
