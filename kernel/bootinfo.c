@@ -242,9 +242,17 @@ static int parse_pvh(struct boot_info *bi, u32 info_pa)
 
 int bootinfo_parse(struct boot_info *bi, u32 entry, u32 magic, u32 info)
 {
-    memset(bi, 0, sizeof(*bi));
-    memmap_init(&bi->mem);
+    /* Each field set, the arrays' unused parts left as they are (the
+     * command line ends at its NUL, the map at mem.n): zeroing the whole
+     * 3.6 KiB was 900 of i386's boot instructions. */
     bi->entry = entry;
+    bi->protocol = NULL;
+    bi->cmdline[0] = '\0';
+    bi->cmdline_truncated = false;
+    bi->cmdline_names_image = false;
+    bi->rsdp = 0;
+    bi->ebda = 0;
+    memmap_init(&bi->mem);
     int err;
     if (entry == BOOT_ENTRY_MB1 && magic == MB1_BOOT_MAGIC) {
         err = parse_mb1(bi, info);

@@ -121,7 +121,9 @@ static int parse_digits(const char **sp, u64 *out)
         return -1;
     for (; *s >= '0' && *s <= '9'; s++) {
         u64 digit = (u64)(*s - '0');
-        if (v > (~0ULL - digit) / 10)
+        /* v * 10 + digit must not pass 2^64 - 1; the bounds are constants
+         * (a division per digit was a libgcc call on i386) */
+        if (v > ~0ULL / 10 || (v == ~0ULL / 10 && digit > ~0ULL % 10))
             return -1;
         v = v * 10 + digit;
     }

@@ -136,9 +136,11 @@ static u64 change_range(struct pmm *p, u64 first, u64 end, bool use)
             u64 n = stop - first < (u64)(BITS - lo) ? stop - first : (u64)(BITS - lo);
             u64 mask = n == BITS ? ~0ULL : ((1ULL << n) - 1) << lo;
             u64 *w = &p->bitmap[first / BITS];
-            u64 now = use ? *w | mask : *w & ~mask;
-            changed += ones(*w ^ now);
-            *w = now;
+            u64 flip = use ? mask & ~*w : mask & *w;   /* the bits that change */
+            /* all of them, the usual case, counted without the popcount
+             * (about 40 instructions a word on i386) */
+            changed += flip == mask ? n : ones(flip);
+            *w ^= flip;
             first += n;
         }
     }

@@ -603,7 +603,10 @@ void vm_init(const struct memmap *m, const struct vm_region *extra, unsigned nex
     if (nx_ok)
         enable_nx();
 
-    root = page_alloc(PAGE_DIRECT | PAGE_ZERO);
+    /* PAE's top table is four entries, all written below (a PAE CPU
+     * reads no more of the page: SDM Vol. 3A, 4.4.1), so its page is not
+     * zeroed: 1,000 stores of i386's boot. */
+    root = page_alloc(PAGE_DIRECT | (paging_levels == 3 ? 0 : PAGE_ZERO));
     if (!root)
         panic("vm: no memory for the top-level page table");
     pt_alloc_notice(root, paging_levels);

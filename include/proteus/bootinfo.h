@@ -9,6 +9,8 @@
 #include <proteus/cmdline.h>
 #include <proteus/memmap.h>
 
+/* bootinfo_parse sets every field (kernel/bootinfo.c): one added here
+ * must be set there too. */
 struct boot_info {
     unsigned entry;            /* BOOT_ENTRY_* (arch/boot.h) */
     const char *protocol;      /* "multiboot", "pvh" */

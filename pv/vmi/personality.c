@@ -154,10 +154,12 @@ bool vmi_scan(struct vmi_rom_info *out, paddr_t *at, bool report)
     char why[128];
     for (paddr_t pa = VMI_ROM_SCAN_START; pa < VMI_ROM_SCAN_END; pa += VMI_ROM_SCAN_STEP) {
         const u8 *p = phys_to_virt(pa);
+        if (p[0] != 0x55 || p[1] != 0xaa)
+            continue;   /* not a ROM: most places, passed over with two reads */
         u32 magic;
         memcpy(&magic, p + VMI_HEADER_OFFSET, sizeof(magic));
-        if (p[0] != 0x55 || p[1] != 0xaa || magic != VMI_MAGIC)
-            continue;   /* not a ROM, or another one (the VGA BIOS, a NIC's) */
+        if (magic != VMI_MAGIC)
+            continue;   /* another ROM (the VGA BIOS, a NIC's) */
         if (!vmi_rom_check(p, VMI_ROM_SCAN_END - pa, VMI_ARCH_SELF, out, why, sizeof(why))) {
             *at = pa;
             return true;
