@@ -77,7 +77,7 @@ static u64 call_counts[NOPS];
  * once the text is read-only; arch/x86/pvthunks.S reserves the room) and
  * are written when pvstats asks for them. */
 #define THUNK_SIZE 32
-#define MAX_THUNKS 64
+#define MAX_THUNKS 72   /* arch/x86/pvthunks.S */
 extern u8 pvthunks[MAX_THUNKS][THUNK_SIZE];
 #define thunks pvthunks
 BUILD_BUG_ON(NOPS > MAX_THUNKS);

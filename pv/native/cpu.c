@@ -74,20 +74,14 @@ static PVOP_ABI void native_set_kernel_stack(unsigned long sp0)
 #endif
 }
 
-static PVOP_ABI u32 native_io_in(u16 port, int size)
-{
-    return size == 1 ? x86_inb(port) : size == 2 ? x86_inw(port) : x86_inl(port);
-}
-
-static PVOP_ABI void native_io_out(u16 port, int size, u32 v)
-{
-    if (size == 1)
-        x86_outb(port, (u8)v);
-    else if (size == 2)
-        x86_outw(port, (u16)v);
-    else
-        x86_outl(port, v);
-}
+/* Called only where a site is not patched (pvpatch=off, pvstats): patched,
+ * each site is the instruction (pv/native/patch.c). */
+static PVOP_ABI u8 native_in8(u16 port) { return x86_inb(port); }
+static PVOP_ABI u16 native_in16(u16 port) { return x86_inw(port); }
+static PVOP_ABI u32 native_in32(u16 port) { return x86_inl(port); }
+static PVOP_ABI void native_out8(u16 port, u8 v) { x86_outb(port, v); }
+static PVOP_ABI void native_out16(u16 port, u16 v) { x86_outw(port, v); }
+static PVOP_ABI void native_out32(u16 port, u32 v) { x86_outl(port, v); }
 
 const struct pv_cpu_ops native_cpu_ops = {
     .name = "native",
@@ -111,6 +105,10 @@ const struct pv_cpu_ops native_cpu_ops = {
     .write_gdt_entry = native_write_gdt_entry,
     .write_ldt_entry = native_write_ldt_entry,
     .set_kernel_stack = native_set_kernel_stack,
-    .io_in = native_io_in,
-    .io_out = native_io_out,
+    .in8 = native_in8,
+    .in16 = native_in16,
+    .in32 = native_in32,
+    .out8 = native_out8,
+    .out16 = native_out16,
+    .out32 = native_out32,
 };

@@ -21,6 +21,15 @@ const struct pvpatch_inline native_inline_ops[] = {
     { (u32)PVOP_OFF(irq.safe_halt), 2, { 0xfb, 0xf4 } },      /* sti; hlt */
     { (u32)PVOP_OFF(irq.save_flags), 2, { 0x9c, 0x58 } },     /* pushf; pop %(r|e)ax */
 #ifdef __x86_64__
+    /* Port I/O: the port moved to DX, the value to AL/AX/EAX. The result
+     * of an IN is only as wide as the op's type: the caller extends it, as
+     * it would a function's u8 or u16 result (SysV ABI). */
+    { (u32)PVOP_OFF(cpu.in8), 3, { 0x89, 0xfa, 0xec } },          /* mov %edi,%edx; in (%dx),%al */
+    { (u32)PVOP_OFF(cpu.in16), 4, { 0x89, 0xfa, 0x66, 0xed } },   /* ...; in (%dx),%ax */
+    { (u32)PVOP_OFF(cpu.in32), 3, { 0x89, 0xfa, 0xed } },         /* ...; in (%dx),%eax */
+    { (u32)PVOP_OFF(cpu.out8), 5, { 0x89, 0xf0, 0x89, 0xfa, 0xee } },  /* mov %esi,%eax; mov %edi,%edx; out %al,(%dx) */
+    { (u32)PVOP_OFF(cpu.out16), 6, { 0x89, 0xf0, 0x89, 0xfa, 0x66, 0xef } },
+    { (u32)PVOP_OFF(cpu.out32), 5, { 0x89, 0xf0, 0x89, 0xfa, 0xef } },
     { (u32)PVOP_OFF(irq.restore_flags), 2, { 0x57, 0x9d } },  /* push %rdi; popf */
     { (u32)PVOP_OFF(mmu.set_pte), 3, { 0x48, 0x89, 0x37 } },  /* mov %rsi, (%rdi) */
     { (u32)PVOP_OFF(mmu.set_pmd), 3, { 0x48, 0x89, 0x37 } },
@@ -30,6 +39,13 @@ const struct pvpatch_inline native_inline_ops[] = {
 #else
     { (u32)PVOP_OFF(irq.restore_flags), 2, { 0x50, 0x9d } },  /* push %eax; popf */
     { (u32)PVOP_OFF(cpu.read_tsc), 2, { 0x0f, 0x31 } },       /* rdtsc: EDX:EAX */
+    /* Port I/O: port in EAX, value in EDX (regparm), as for x86_64 above */
+    { (u32)PVOP_OFF(cpu.in8), 3, { 0x89, 0xc2, 0xec } },          /* mov %eax,%edx; in (%dx),%al */
+    { (u32)PVOP_OFF(cpu.in16), 4, { 0x89, 0xc2, 0x66, 0xed } },
+    { (u32)PVOP_OFF(cpu.in32), 3, { 0x89, 0xc2, 0xed } },
+    { (u32)PVOP_OFF(cpu.out8), 2, { 0x92, 0xee } },               /* xchg %eax,%edx; out %al,(%dx) */
+    { (u32)PVOP_OFF(cpu.out16), 3, { 0x92, 0x66, 0xef } },
+    { (u32)PVOP_OFF(cpu.out32), 2, { 0x92, 0xef } },
 #endif
 };
 

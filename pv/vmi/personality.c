@@ -55,7 +55,6 @@ static char group_name[32], detail_buf[48];
     X(cpu, alloc_ldt, ALLOC_LDT) X(cpu, free_ldt, FREE_LDT)                                   \
     X(cpu, write_gdt_entry, WRITE_GDT_ENTRY) X(cpu, write_ldt_entry, WRITE_LDT_ENTRY)         \
     X(cpu, set_kernel_stack, SET_KERNEL_STACK)                                                \
-    X(cpu, io_in, IO_IN) X(cpu, io_out, IO_OUT)                                               \
     X(irq, save_flags, SAVE_FLAGS) X(irq, restore_flags, RESTORE_FLAGS)                       \
     X(irq, disable, DISABLE) X(irq, enable, ENABLE) X(irq, safe_halt, SAFE_HALT)              \
     X(mmu, alloc_pt, ALLOC_PT) X(mmu, release_pt, RELEASE_PT) X(mmu, set_pte, SET_PTE)        \
@@ -82,11 +81,15 @@ static char group_name[32], detail_buf[48];
  * the kernel's calls to each (sent with the shim's APIC_SEND_IPI, flushed
  * there with its FLUSH_TLB_ONE): the ABI has no call for it; and a run of
  * page-table entries, written one by one through the shim's SET_PTE..
- * SET_P4D after READ_ENTRY, as the shim must see every write. */
+ * SET_P4D after READ_ENTRY, as the shim must see every write; and port
+ * I/O, an op per width, on the shim's IO_IN and IO_OUT, which take the
+ * width as an argument (below). */
 #define VMI_OP_OWN(X)                                                                         \
     X(vcpu, count, vmi_vcpu_count) X(vcpu, start, vmi_vcpu_start)                             \
     X(mmu, flush_tlb_others, vmi_flush_tlb_others)                                            \
-    X(mmu, fill_run, pt_fill_run_by_entry)
+    X(mmu, fill_run, pt_fill_run_by_entry)                                                    \
+    X(cpu, in8, vmi_in8) X(cpu, in16, vmi_in16) X(cpu, in32, vmi_in32)                        \
+    X(cpu, out8, vmi_out8) X(cpu, out16, vmi_out16) X(cpu, out32, vmi_out32)
 
 #define COUNT_OP(...) +1
 BUILD_BUG_ON(0 VMI_OP_CALLS(COUNT_OP) VMI_OP_OWN(COUNT_OP) !=
@@ -253,6 +256,18 @@ static const struct vmi_services services = {
     .page_exec = svc_page_exec,
 };
 
+/* Port I/O: the shim's IO_IN and IO_OUT (optional: pv/vmi/abi.h), bound
+ * at install; where the shim leaves one out, the native ops (the
+ * instructions) stay. */
+static u32(PVOP_ABI *io_in_call)(u16 port, int size);
+static void(PVOP_ABI *io_out_call)(u16 port, int size, u32 val);
+static PVOP_ABI u8 vmi_in8(u16 port) { return (u8)io_in_call(port, 1); }
+static PVOP_ABI u16 vmi_in16(u16 port) { return (u16)io_in_call(port, 2); }
+static PVOP_ABI u32 vmi_in32(u16 port) { return io_in_call(port, 4); }
+static PVOP_ABI void vmi_out8(u16 port, u8 v) { io_out_call(port, 1, v); }
+static PVOP_ABI void vmi_out16(u16 port, u16 v) { io_out_call(port, 2, v); }
+static PVOP_ABI void vmi_out32(u16 port, u32 v) { io_out_call(port, 4, v); }
+
 /* What an op is bound to for call `n`, counted by the call's kind. */
 static void *bind_call(unsigned n, unsigned count[VMI_CALL_NOP + 1])
 {
@@ -305,9 +320,15 @@ static const struct pv_ops *vmi_install(void)
     over.group.op = (__typeof__(over.group.op))bind_call(VMI_##call, n);
     VMI_OP_CALLS(BIND)
 #undef BIND
+    io_in_call = (__typeof__(io_in_call))bind_call(VMI_IO_IN, n);
+    io_out_call = (__typeof__(io_out_call))bind_call(VMI_IO_OUT, n);
 #define OWN(group, op, fn) over.group.op = fn;
     VMI_OP_OWN(OWN)
 #undef OWN
+    if (!io_in_call)
+        over.cpu.in8 = NULL, over.cpu.in16 = NULL, over.cpu.in32 = NULL;
+    if (!io_out_call)
+        over.cpu.out8 = NULL, over.cpu.out16 = NULL, over.cpu.out32 = NULL;
 #define NAME(group) over.group.name = group_name;
     PVOP_GROUPS(NAME)
 #undef NAME
