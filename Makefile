@@ -83,14 +83,17 @@ C_ONLY_WARN := -Wstrict-prototypes -Wmissing-prototypes
 
 # The printf family and newlib's integer-only variant of each (newlib's
 # stdio/iprintf.c and its neighbours): an app with APP_PRINTF_NAME :=
-# integer links each name to its variant, so that the floating-point
-# formatter (vfprintf with dtoa, about 20 KiB) stays out of the image.
+# integer links each name it calls to its variant, so that the
+# floating-point formatter (vfprintf with dtoa, about 20 KiB) stays out of
+# the image: ld's --wrap sends each call to a jump in the per-arch archive
+# that scripts/mkprintf-integer.sh makes, one member a name.
 PRINTF_INTEGER := printf=iprintf fprintf=fiprintf sprintf=siprintf snprintf=sniprintf \
         asprintf=asiprintf asnprintf=asniprintf dprintf=diprintf vprintf=viprintf \
         vfprintf=vfiprintf vsprintf=vsiprintf vsnprintf=vsniprintf vasprintf=vasiprintf \
         vasnprintf=vasniprintf vdprintf=vdiprintf
 printf_links = $(if $(filter integer,$(APP_PRINTF_$(1))),$(foreach p,$(PRINTF_INTEGER),\
-        --defsym=$(p) --undefined=$(lastword $(subst =, ,$(p)))))
+        --wrap=$(firstword $(subst =, ,$(p)))))
+printf_lib = $(if $(filter integer,$(APP_PRINTF_$(2))),$($(1)_DIR)/printf-integer.a)
 
 # $(1) = arch, $(2) = app. One image: the kernel, the newlib glue, the app's
 # objects, newlib and libgcc.
@@ -103,13 +106,13 @@ $(1)_$(2)_OBJS := $$(patsubst %,$$($(1)_DIR)/%.o,$$($(1)_$(2)_SRCS)) $$($(1)_DIR
 $(1)_$(2)_LD = ld -m $$($(1)_LDEMU) -nostdlib -z max-page-size=4096 -z noexecstack \
 	    --no-warn-rwx-segments -T $$($(1)_DIR)/kernel.ld $$(call printf_links,$(2)) \
 	    $$($(1)_DIR)/kernel.o $$($(1)_LIBC) $$($(1)_$(2)_OBJS)
-$(1)_$(2)_LIBS = $$($(1)_$(2)_XLIBS) $$($(1)_LWIP) --start-group $$($(1)_NEWLIB)/lib/libc.a $$($(1)_NEWLIB)/lib/libm.a \
-	    $$($(1)_LIBGCC) --end-group
+$(1)_$(2)_LIBS = $$($(1)_$(2)_XLIBS) $$($(1)_LWIP) --start-group $$(call printf_lib,$(1),$(2)) \
+	    $$($(1)_NEWLIB)/lib/libc.a $$($(1)_NEWLIB)/lib/libm.a $$($(1)_LIBGCC) --end-group
 # Two links: the first gives function addresses for the symbol table
 # (scripts/mksyms.py), the second adds the table after the code.
 $$($(1)_DIR)/$(2).elf: $$($(1)_DIR)/kernel.o $$($(1)_DIR)/kernel.ld $$($(1)_NEWLIB_DIR)/newlib/.built \
         $$($(1)_LIBC) $$($(1)_$(2)_OBJS) $$(filter-out -%,$$($(1)_$(2)_XLIBS)) $$($(1)_LWIP) \
-        scripts/check-image.py scripts/mksyms.py scripts/pvprepatch.py
+        $$(call printf_lib,$(1),$(2)) scripts/check-image.py scripts/mksyms.py scripts/pvprepatch.py
 	@echo "  LINK    $(1)/$(2).elf"
 	$(Q)$$($(1)_$(2)_LD) -o $$@.pass1 $$($(1)_$(2)_LIBS)
 	$(Q)python3 scripts/mksyms.py gen $$@.pass1 $$($(1)_DIR)/apps/$(2)/ksyms.S
@@ -169,6 +172,11 @@ $(1): $$(foreach a,$(APPS),$$($(1)_DIR)/$$(a).elf $$($(1)_DIR)/$$(a).pvh.elf $$(
         $$($(1)_DIR)/empty.elf $$($(1)_DIR)/empty.pvh.elf
 
 # The empty kernel `make bench` compares hello against.
+# APP_PRINTF_<app> := integer: see PRINTF_INTEGER above.
+$$($(1)_DIR)/printf-integer.a: scripts/mkprintf-integer.sh Makefile
+	$(Q)mkdir -p $$(dir $$@)
+	$(Q)./scripts/mkprintf-integer.sh $$@ $(HOST_CC) $$($(1)_MFLAGS) -- $(PRINTF_INTEGER)
+
 $$($(1)_DIR)/empty.elf: tests/bench/empty.S
 	$(Q)mkdir -p $$(dir $$@)
 	$(Q)$(HOST_CC) -m32 -c $$< -o $$@.o

@@ -5,6 +5,7 @@
  * deadlock and main-exit leave no thread able to run, which the kernel
  * must report rather than halt forever.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,11 +109,13 @@ int main(int argc, char **argv)
         return deadlock();
     if (!strcmp(kind, "main-exit"))
         thread_exit(NULL);   /* and no other thread: nothing left to run */
+    if (!strcmp(kind, "sigterm"))
+        return raise(SIGTERM);   /* the default action: the end of the app */
     if (!strcmp(kind, "write-text")) {
         *(volatile unsigned char *)(void *)main = 0xcc;
         return 0;
     }
     printf("fault: unknown kind '%s' (null, ud, div, stack, thread-stack, write-text, in-libc, "
-           "deadlock, main-exit)\n", kind);
+           "deadlock, main-exit, sigterm)\n", kind);
     return 2;
 }

@@ -27,6 +27,42 @@ int kill(pid_t pid, int sig);
  * and glibc semantics; ISO C allows either). */
 static _sig_func_ptr handlers[NSIG];   /* zero is SIG_DFL */
 
+/* "app got signal N (SIGNAME)", written here: newlib's strsignal and a
+ * printf into a buffer would bring its string formatter into every image
+ * (about 9 KB), for a message at the end of the run. */
+static const char *signal_message(int sig)
+{
+    static const char *const names[NSIG] = {
+        [SIGHUP] = "SIGHUP", [SIGINT] = "SIGINT", [SIGQUIT] = "SIGQUIT", [SIGILL] = "SIGILL",
+        [SIGTRAP] = "SIGTRAP", [SIGABRT] = "SIGABRT", [SIGFPE] = "SIGFPE", [SIGKILL] = "SIGKILL",
+        [SIGBUS] = "SIGBUS", [SIGSEGV] = "SIGSEGV", [SIGSYS] = "SIGSYS", [SIGPIPE] = "SIGPIPE",
+        [SIGALRM] = "SIGALRM", [SIGTERM] = "SIGTERM", [SIGUSR1] = "SIGUSR1",
+        [SIGUSR2] = "SIGUSR2", [SIGXCPU] = "SIGXCPU", [SIGXFSZ] = "SIGXFSZ",
+        [SIGVTALRM] = "SIGVTALRM", [SIGPROF] = "SIGPROF",
+    };
+    static char why[48];
+    static const char head[] = "app got signal ";
+    size_t n = sizeof(head) - 1;
+    memcpy(why, head, n);
+    char digits[4];
+    int k = 0;
+    unsigned v = (unsigned)sig;   /* 0 < sig < NSIG: checked by the caller */
+    do
+        digits[k++] = (char)('0' + v % 10);
+    while ((v /= 10) && k < (int)sizeof(digits));
+    while (k)
+        why[n++] = digits[--k];
+    const char *name = names[sig] ? names[sig] : "no default name";
+    why[n++] = ' ';
+    why[n++] = '(';
+    size_t l = strlen(name);
+    memcpy(why + n, name, l);
+    n += l;
+    why[n++] = ')';
+    why[n] = '\0';
+    return why;
+}
+
 _sig_func_ptr signal(int sig, _sig_func_ptr func)
 {
     if (sig <= 0 || sig >= NSIG || ((sig == SIGKILL || sig == SIGSTOP) && func != SIG_DFL)) {
@@ -91,9 +127,7 @@ int kill(pid_t pid, int sig)
         return 0;   /* sig 0 only asks whether the process exists */
     if (sig == SIGABRT && aborting)
         proteus_abort("app called abort()");
-    char why[64];
-    sniprintf(why, sizeof(why), "app got signal %d (%s)", sig, strsignal(sig));
-    proteus_abort(why);
+    proteus_abort(signal_message(sig));
 }
 
 /* sigaction() on top of newlib's handler table. newlib's struct sigaction
