@@ -93,6 +93,9 @@ PRINTF_INTEGER := printf=iprintf fprintf=fiprintf sprintf=siprintf snprintf=snip
         vasnprintf=vasniprintf vdprintf=vdiprintf
 printf_links = $(if $(filter integer,$(APP_PRINTF_$(1))),$(foreach p,$(PRINTF_INTEGER),\
         --wrap=$(firstword $(subst =, ,$(p)))))
+# The glue files that replace newlib's own functions: its lock hooks, abort,
+# raise and signal, __getreent, mallinfo.
+LIBC_REPLACES := locks malloc signals threads
 printf_lib = $(if $(filter integer,$(APP_PRINTF_$(2))),$($(1)_DIR)/printf-integer.a)
 
 # $(1) = arch, $(2) = app. One image: the kernel, the newlib glue, the app's
@@ -106,13 +109,13 @@ $(1)_$(2)_OBJS := $$(patsubst %,$$($(1)_DIR)/%.o,$$($(1)_$(2)_SRCS)) $$($(1)_DIR
 $(1)_$(2)_LD = ld -m $$($(1)_LDEMU) -nostdlib -z max-page-size=4096 -z noexecstack \
 	    --no-warn-rwx-segments -T $$($(1)_DIR)/kernel.ld $$(call printf_links,$(2)) \
 	    $$($(1)_DIR)/kernel.o $$($(1)_LIBC) $$($(1)_$(2)_OBJS)
-$(1)_$(2)_LIBS = $$($(1)_$(2)_XLIBS) $$($(1)_LWIP) --start-group $$(call printf_lib,$(1),$(2)) \
+$(1)_$(2)_LIBS = $$($(1)_$(2)_XLIBS) $$($(1)_LWIP) --start-group $$($(1)_LIBC_AR) $$(call printf_lib,$(1),$(2)) \
 	    $$($(1)_NEWLIB)/lib/libc.a $$($(1)_NEWLIB)/lib/libm.a $$($(1)_LIBGCC) --end-group
 # Two links: the first gives function addresses for the symbol table
 # (scripts/mksyms.py), the second adds the table after the code.
 $$($(1)_DIR)/$(2).elf: $$($(1)_DIR)/kernel.o $$($(1)_DIR)/kernel.ld $$($(1)_NEWLIB_DIR)/newlib/.built \
         $$($(1)_LIBC) $$($(1)_$(2)_OBJS) $$(filter-out -%,$$($(1)_$(2)_XLIBS)) $$($(1)_LWIP) \
-        $$(call printf_lib,$(1),$(2)) scripts/check-image.py scripts/mksyms.py scripts/pvprepatch.py
+        $$($(1)_LIBC_AR) $$(call printf_lib,$(1),$(2)) scripts/check-image.py scripts/mksyms.py scripts/pvprepatch.py
 	@echo "  LINK    $(1)/$(2).elf"
 	$(Q)$$($(1)_$(2)_LD) -o $$@.pass1 $$($(1)_$(2)_LIBS)
 	$(Q)python3 scripts/mksyms.py gen $$@.pass1 $$($(1)_DIR)/apps/$(2)/ksyms.S
@@ -213,8 +216,15 @@ $$($(1)_DIR)/kernel.o: $$($(1)_KOBJS) lib/kernel.syms
 	$(Q)rm -f $$@.tmp
 
 # newlib's syscall glue: kernel code by role, app code by build (newlib's
-# headers and errno), linked into every image beside kernel.o.
-$(1)_LIBC := $$(patsubst %.c,$$($(1)_DIR)/%.o,$$(wildcard kernel/libc/*.c))
+# headers and errno). The files that replace functions newlib has too
+# (LIBC_REPLACES) are linked whole into every image beside kernel.o; the
+# rest form an archive searched before newlib, so that an image carries
+# what it calls (scripts/mkglue.sh, which also checks the split).
+$(1)_LIBC_ALL := $$(patsubst %.c,$$($(1)_DIR)/%.o,$$(wildcard kernel/libc/*.c))
+$(1)_LIBC := $$(patsubst %,$$($(1)_DIR)/kernel/libc/%.o,$(LIBC_REPLACES))
+$(1)_LIBC_AR := $$($(1)_DIR)/libc-glue.a
+$$($(1)_LIBC_AR): $$(filter-out $$($(1)_LIBC),$$($(1)_LIBC_ALL)) scripts/mkglue.sh
+	$(Q)./scripts/mkglue.sh $$@ $$($(1)_NEWLIB)/lib/libc.a $$(filter %.o,$$^)
 $$($(1)_DIR)/kernel/libc/%.o: kernel/libc/%.c $$($(1)_NEWLIB_DIR)/newlib/.built $(LWIP_FETCHED) $$($(1)_CONFIG_FILE)
 	$(Q)mkdir -p $$(dir $$@)
 	@echo "  CC      $(1)/$$<"

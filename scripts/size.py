@@ -83,7 +83,9 @@ def component(obj, app):
     if m:
         return f'personality {m.group(1)}'
     for pat, name in ((r'/obj/arch/', 'arch'), (r'/obj/drivers/', 'drivers'),
-                      (r'/obj/(kernel|lib|pv)/', 'kernel core'), (r'/kernel/libc/', 'libc glue'),
+                      (r'/obj/(kernel|lib|pv)/', 'kernel core'),
+                      (r'/kernel/libc/|libc-glue\.a', 'libc glue'),
+                      (r'printf-integer\.a', 'newlib'),   # the jumps to its integer variants
                       (r'liblwip\.a', 'lwIP'), (r'lib(c|m)\.a', 'newlib'),
                       (rf'/apps/{re.escape(app)}/ksyms\.o', 'symbol table'),
                       (rf'/apps/{re.escape(app)}/', 'app'), (r'libgcc', 'libgcc')):
