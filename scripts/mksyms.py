@@ -2,18 +2,29 @@
 """Make the kernel's symbol table (function names for backtraces and
 `monitor`) from a first-pass link: `nm -n` output in, an assembly file out
 that fills the .ksyms section. The second link adds only read-only data
-after the code, so every function keeps its address; --verify checks that
-by comparing the two links' text symbols.
+after the code, so every function keeps its address; `verify` checks that
+by comparing the two links' text symbols, and decodes the final image's
+table back to every name and address (as kernel/ksyms.c does).
 
 usage: mksyms.py gen  PASS1.elf OUT.S
        mksyms.py verify PASS1.elf FINAL.elf
+       mksyms.py blob LISTING OUT.bin   (tests/unit/test_ksyms.c)
 
-Entries are two 32-bit words on both architectures: the function's
-offset from __text_start and its name's offset in the names that follow
-(8 bytes an entry, where an address and a pointer were 16: 9.5 KB of
-hello's 36 KB table)."""
+The table is read on a fault's path and by `monitor`, never on a hot one,
+so it is made small rather than fast to search (issue 18: it was 24 KB of
+hello's 300): a stream of entries in address order, each the distance
+from the last entry's address (LEB128, 1-3 bytes where a 32-bit offset
+was 4) and the name, compressed, after its length in codes (1 byte).
+Names are compressed by byte-pair merging: each byte value no name uses
+stands for a pair of codes (the pair table, 2 bytes a code), merged most
+frequent pair first, so that "native_", "xen_" or "_init" become one byte
+each. A pair's codes may be pairs themselves, at most DEPTH_MAX deep, so
+that the decoder's stack is bounded (kernel/ksyms.c, KSYM_DEPTH_MAX)."""
 import subprocess
 import sys
+
+DEPTH_MAX = 15     # kernel/ksyms.c: KSYM_DEPTH_MAX
+NAME_CODES_MAX = 255
 
 
 def text_symbols(elf):
@@ -26,31 +37,171 @@ def text_symbols(elf):
     return syms
 
 
+def text_start(elf):
+    out = subprocess.run(['nm', elf], check=True, capture_output=True, text=True).stdout
+    return next(int(line.split()[0], 16) for line in out.splitlines()
+                if line.split()[-1] == '__text_start')
+
+
+def compress(names):
+    """Byte-pair merging: the pair table (code -> (a, b), or None for a
+    literal byte) and each name as a list of codes."""
+    seqs = [list(n.encode()) for n in names]
+    used = {c for s in seqs for c in s}
+    if 0 in used:
+        sys.exit('mksyms: a name holds a NUL byte')
+    free = [c for c in range(1, 256) if c not in used]
+    pairs = [None] * 256
+    depth = [0] * 256
+    while free:
+        counts = {}
+        for s in seqs:
+            for i in range(len(s) - 1):
+                p = (s[i], s[i + 1])
+                counts[p] = counts.get(p, 0) + 1
+        best = None
+        for p, n in sorted(counts.items(), key=lambda kv: -kv[1]):
+            if n < 3:   # a merge costs 2 bytes of table: it must save more
+                break
+            if max(depth[p[0]], depth[p[1]]) + 1 <= DEPTH_MAX:
+                best = p
+                break
+        if best is None:
+            break
+        code = free.pop(0)
+        pairs[code] = best
+        depth[code] = max(depth[best[0]], depth[best[1]]) + 1
+        a, b = best
+        for k, s in enumerate(seqs):
+            out, i = [], 0
+            while i < len(s):
+                if i + 1 < len(s) and s[i] == a and s[i + 1] == b:
+                    out.append(code)
+                    i += 2
+                else:
+                    out.append(s[i])
+                    i += 1
+            seqs[k] = out
+    return pairs, seqs
+
+
+def leb128(v):
+    out = []
+    while True:
+        b = v & 0x7f
+        v >>= 7
+        if v:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return out
+
+
+def table(syms):
+    """The table's three parts for (offset, name) pairs in offset order:
+    the entry count, the pair table (512 bytes) and the entry stream."""
+    pairs, seqs = compress([name for _, name in syms])
+    data, last = [], 0
+    for (off, name), codes in zip(syms, seqs):
+        if len(codes) > NAME_CODES_MAX:
+            sys.exit('mksyms: the name %s is too long even compressed' % name)
+        data += leb128(off - last) + [len(codes)] + codes
+        last = off
+    flat = [x for p in pairs for x in (p if p else (0, 0))]
+    return len(syms), flat, data
+
+
 def gen(elf, out):
     syms = text_symbols(elf)
-    out_nm = subprocess.run(['nm', elf], check=True, capture_output=True, text=True).stdout
-    base = next(int(line.split()[0], 16) for line in out_nm.splitlines()
-                if line.split()[-1] == '__text_start')
+    base = text_start(elf)
     if any(addr < base or addr - base > 0xffffffff for addr, _ in syms):
         sys.exit('mksyms: %s: a function lies outside 4 GiB from __text_start' % elf)
+    count, flat, data = table([(addr - base, name) for addr, name in syms])
     with open(out, 'w') as f:
         f.write('/* generated by scripts/mksyms.py from %s: do not edit */\n' % elf)
-        f.write('\t.section .ksyms, "a"\n\t.balign 8\n')
-        f.write('\t.globl __ksyms_count\n__ksyms_count:\n\t.long %d\n' % len(syms))
-        f.write('\t.globl __ksyms_table\n__ksyms_table:\n')
-        for i, (addr, _) in enumerate(syms):
-            f.write('\t.long 0x%x, .Lname%d - __ksyms_names\n' % (addr - base, i))
-        f.write('\t.section .rodata.ksymnames, "a"\n')
-        f.write('\t.globl __ksyms_names\n__ksyms_names:\n')
-        for i, (_, name) in enumerate(syms):
-            f.write('.Lname%d:\t.asciz "%s"\n' % (i, name))
+        f.write('\t.section .ksyms, "a"\n\t.balign 4\n')
+        f.write('\t.globl __ksyms_count\n__ksyms_count:\n\t.long %d\n' % count)
+        f.write('\t.globl __ksyms_pairs\n__ksyms_pairs:\n')
+        for i in range(0, len(flat), 16):
+            f.write('\t.byte %s\n' % ', '.join(str(x) for x in flat[i:i + 16]))
+        f.write('\t.globl __ksyms_data\n__ksyms_data:\n')
+        for i in range(0, len(data), 16):
+            f.write('\t.byte %s\n' % ', '.join(str(x) for x in data[i:i + 16]))
+        f.write('\t.globl __ksyms_end\n__ksyms_end:\n')
+
+
+def reader(elf):
+    """A function reading n bytes at a virtual address of the image's
+    loaded segments."""
+    out = subprocess.run(['readelf', '-lW', elf], check=True, capture_output=True, text=True).stdout
+    segs = []
+    for line in out.splitlines():
+        f = line.split()
+        if f[:1] == ['LOAD']:
+            segs.append((int(f[2], 16), int(f[1], 16), int(f[4], 16)))   # vaddr, offset, filesz
+    data = open(elf, 'rb').read()
+
+    def read(vaddr, n):
+        for va, off, size in segs:
+            if va <= vaddr and vaddr + n <= va + size:
+                return data[off + vaddr - va:off + vaddr - va + n]
+        sys.exit('mksyms: %s: 0x%x is in no loaded segment' % (elf, vaddr))
+    return read
+
+
+def decode(elf):
+    """Every (address, name) the final image's table holds, read as the
+    kernel reads it."""
+    read = reader(elf)
+    nm = subprocess.run(['nm', elf], check=True, capture_output=True, text=True).stdout
+    where = {l.split()[-1]: int(l.split()[0], 16) for l in nm.splitlines() if len(l.split()) == 3}
+    count = int.from_bytes(read(where['__ksyms_count'], 4), 'little')
+    pt = read(where['__ksyms_pairs'], 512)
+    p = read(where['__ksyms_data'], where['__ksyms_end'] - where['__ksyms_data'])
+
+    def expand(c):
+        if pt[2 * c] == 0:
+            return bytes([c])
+        return expand(pt[2 * c]) + expand(pt[2 * c + 1])
+    base, pos, last, out = where['__text_start'], 0, 0, []
+    for _ in range(count):
+        d, shift = 0, 0
+        while True:
+            b = p[pos]
+            pos += 1
+            d |= (b & 0x7f) << shift
+            shift += 7
+            if not b & 0x80:
+                break
+        last += d
+        n = p[pos]
+        name = b''.join(expand(c) for c in p[pos + 1:pos + 1 + n])
+        pos += 1 + n
+        out.append((base + last, name.decode()))
+    return out
 
 
 def verify(first, final):
     a, b = text_symbols(first), text_symbols(final)
     if a != b:
         sys.exit('mksyms: %s: functions moved between the two links' % final)
+    if decode(final) != b:
+        sys.exit('mksyms: %s: the symbol table does not decode to the image\'s functions' % final)
+
+
+def blob(listing, out):
+    """For tests/unit/test_ksyms.c: "offset name" lines in, the table out
+    as bytes: the count (4 bytes, little-endian), the pair table, the
+    stream."""
+    syms = []
+    with open(listing) as f:
+        for line in f:
+            off, name = line.split()
+            syms.append((int(off), name))
+    count, flat, data = table(syms)
+    with open(out, 'wb') as f:
+        f.write(count.to_bytes(4, 'little') + bytes(flat) + bytes(data))
 
 
 if __name__ == '__main__':
-    {'gen': gen, 'verify': verify}[sys.argv[1]](sys.argv[2], sys.argv[3])
+    {'gen': gen, 'verify': verify, 'blob': blob}[sys.argv[1]](sys.argv[2], sys.argv[3])

@@ -76,7 +76,8 @@ int cmd_ops(int argc, char **argv)
         if (argc > 1 && !strstr(op.name, argv[1]))
             continue;
         unsigned long off;
-        const char *fn = ksym_lookup((unsigned long)op.impl, &off);
+        char name[KSYM_NAME_MAX];
+        const char *fn = ksym_lookup((unsigned long)op.impl, &off, name, sizeof(name));
         char impl[40];
         unsigned long shim_off;
         if (vmi_shim_offset(op.impl, &shim_off))

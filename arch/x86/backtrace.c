@@ -23,7 +23,8 @@ void backtrace_print(unsigned long fp)
         if (ret == 0)
             return;
         unsigned long off;
-        const char *name = ksym_lookup(ret, &off);
+        char buf[KSYM_NAME_MAX];
+        const char *name = ksym_lookup(ret, &off, buf, sizeof(buf));
         if (name)
             printk("  #%d 0x%lx %s+0x%lx\n", depth, ret, name, off);
         else

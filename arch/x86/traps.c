@@ -98,7 +98,8 @@ __noreturn void fatal_exception(struct trap_frame *f)
         explain_guard(cr2);   /* a fault while delivering a #PF: CR2 is its address */
     printk("backtrace:\n");
     unsigned long off;
-    const char *fn = ksym_lookup(f->ip, &off);
+    char buf[KSYM_NAME_MAX];
+    const char *fn = ksym_lookup(f->ip, &off, buf, sizeof(buf));
     if (fn)
         printk("  #0 0x%lx %s+0x%lx\n", (unsigned long)f->ip, fn, off);
     else
