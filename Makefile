@@ -40,7 +40,7 @@ WARN := -Wall -Wextra -Wno-unused-parameter -Wstrict-prototypes -Wmissing-protot
 BASE_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie \
         -fno-stack-protector -fstack-clash-protection -fno-omit-frame-pointer -fno-strict-aliasing \
         -fcf-protection=none -fno-asynchronous-unwind-tables \
-        -fno-tree-loop-distribute-patterns --param=min-pagesize=0 -MMD -MP
+        -fno-tree-loop-distribute-patterns --param=min-pagesize=0 -ffunction-sections -fdata-sections -MMD -MP
 
 .PHONY: all run check bench bench-deps fuzz deps clean distclean unit boot-tests size $(ARCHES)
 all: $(ARCHES)
@@ -107,7 +107,7 @@ $(1)_$(2)_XLIBS := $$(call APP_LIBS_$(2),$(1))
 $(1)_$(2)_OBJS := $$(patsubst %,$$($(1)_DIR)/%.o,$$($(1)_$(2)_SRCS)) $$($(1)_DIR)/apps/$(2)/appname.o \
         $$(if $$(filter %.cc %.cpp,$$($(1)_$(2)_SRCS)),$$($(1)_DIR)/kernel/libc/cxxrt.o)
 $(1)_$(2)_LD = ld -m $$($(1)_LDEMU) -nostdlib -z max-page-size=4096 -z noexecstack \
-	    --no-warn-rwx-segments -T $$($(1)_DIR)/kernel.ld $$(call printf_links,$(2)) \
+	    --no-warn-rwx-segments --gc-sections -T $$($(1)_DIR)/kernel.ld $$(call printf_links,$(2)) \
 	    $$($(1)_DIR)/kernel.o $$($(1)_LIBC) $$($(1)_$(2)_OBJS)
 $(1)_$(2)_LIBS = $$($(1)_$(2)_XLIBS) $$($(1)_LWIP) --start-group $$($(1)_LIBC_AR) $$(call printf_lib,$(1),$(2)) \
 	    $$($(1)_NEWLIB)/lib/libc.a $$($(1)_NEWLIB)/lib/libm.a $$($(1)_LIBGCC) --end-group
