@@ -174,12 +174,12 @@ $(1)_KOBJS := $$(patsubst %,$$($(1)_DIR)/obj/%.o,$(KERNEL_C) $(KERNEL_S) \
 $(1): $$(foreach a,$(APPS),$$($(1)_DIR)/$$(a).elf $$($(1)_DIR)/$$(a).pvh.elf $$($(1)_DIR)/$$(a).deploy.elf) \
         $$($(1)_DIR)/empty.elf $$($(1)_DIR)/empty.pvh.elf
 
-# The empty kernel `make bench` compares hello against.
 # APP_PRINTF_<app> := integer: see PRINTF_INTEGER above.
 $$($(1)_DIR)/printf-integer.a: scripts/mkprintf-integer.sh Makefile
 	$(Q)mkdir -p $$(dir $$@)
 	$(Q)./scripts/mkprintf-integer.sh $$@ $(HOST_CC) $$($(1)_MFLAGS) -- $(PRINTF_INTEGER)
 
+# The empty kernel `make bench` compares hello against.
 $$($(1)_DIR)/empty.elf: tests/bench/empty.S
 	$(Q)mkdir -p $$(dir $$@)
 	$(Q)$(HOST_CC) -m32 -c $$< -o $$@.o

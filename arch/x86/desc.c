@@ -127,9 +127,8 @@ void cpu_gdt_build(unsigned cpu, struct desc_ptr *gdtr)
     struct seg_desc *gdt = gdts[cpu];
     c->self = c;
     c->id = cpu;
-    if (gdt_built & (1u << cpu))
-        memset(gdt, 0, PAGE_SIZE);
-    gdt_built |= 1u << cpu;
+    if (__atomic_fetch_or(&gdt_built, 1u << cpu, __ATOMIC_RELAXED) & (1u << cpu))
+        memset(gdt, 0, PAGE_SIZE);   /* CPUs start side by side: one atomic update */
     if (IS_ENABLED(CONFIG_64BIT)) {
         d = seg_desc_make(0, flat, SEG_CODE_RX, true, 0, DESC_L | DESC_G);
         write_gdt_entry(gdt, GDT_KERNEL_CS, &d);

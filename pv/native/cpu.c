@@ -74,8 +74,9 @@ static PVOP_ABI void native_set_kernel_stack(unsigned long sp0)
 #endif
 }
 
-/* Called only where a site is not patched (pvpatch=off, pvstats): patched,
- * each site is the instruction (pv/native/patch.c). */
+/* Called where a site is not the instruction itself (pvpatch=off, pvstats,
+ * or a personality that keeps these ops but calls them, as Xen PV does);
+ * natively patched, each site is the instruction (pv/native/patch.c). */
 static PVOP_ABI u8 native_in8(u16 port) { return x86_inb(port); }
 static PVOP_ABI u16 native_in16(u16 port) { return x86_inw(port); }
 static PVOP_ABI u32 native_in32(u16 port) { return x86_inl(port); }
