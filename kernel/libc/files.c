@@ -30,6 +30,7 @@
 #include <poll.h>
 #include <proteus/blockdev.h>
 #include <proteus/fdtable.h>
+#include <proteus/format.h>
 #include <proteus/sync.h>
 #include <proteus/ustar.h>
 #include "glue.h"
@@ -64,13 +65,9 @@ static unsigned nnodes, room;
 static bool add(const struct ustar_entry *e, u64 sector)
 {
     char path[USTAR_PATH_MAX + 1];
-    /* "/" and the member's path, cut to the buffer as a printf would
-     * (written out: sniprintf would bring newlib's string formatter into
-     * every image) */
-    size_t len = strnlen(e->path, sizeof(path) - 2);
-    path[0] = '/';
-    memcpy(path + 1, e->path, len);
-    path[len + 1] = '\0';
+    /* the kernel's formatter: newlib's sniprintf would bring its string
+     * formatter into every image */
+    ksnprintf(path, sizeof(path), "/%s", e->path);
     for (unsigned i = 0; i < nnodes; i++) {
         if (!strcmp(nodes[i].path, path)) {   /* a later member replaces an earlier one (XCU pax) */
             nodes[i].dir = e->kind == USTAR_DIR;

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <proteus/api.h>
+#include <proteus/format.h>
 #include "glue.h"
 
 int kill(pid_t pid, int sig);
@@ -27,9 +28,10 @@ int kill(pid_t pid, int sig);
  * and glibc semantics; ISO C allows either). */
 static _sig_func_ptr handlers[NSIG];   /* zero is SIG_DFL */
 
-/* "app got signal N (SIGNAME)", written here: newlib's strsignal and a
- * printf into a buffer would bring its string formatter into every image
- * (about 9 KB), for a message at the end of the run. */
+/* "app got signal N (SIGNAME)", formatted by the kernel's ksnprintf:
+ * newlib's strsignal and a printf into a buffer would bring its string
+ * formatter into every image (about 9 KB), for a message at the end of
+ * the run. */
 static const char *signal_message(int sig)
 {
     static const char *const names[NSIG] = {
@@ -40,26 +42,9 @@ static const char *signal_message(int sig)
         [SIGUSR2] = "SIGUSR2", [SIGXCPU] = "SIGXCPU", [SIGXFSZ] = "SIGXFSZ",
         [SIGVTALRM] = "SIGVTALRM", [SIGPROF] = "SIGPROF",
     };
-    static char why[48];
-    static const char head[] = "app got signal ";
-    size_t n = sizeof(head) - 1;
-    memcpy(why, head, n);
-    char digits[4];
-    int k = 0;
-    unsigned v = (unsigned)sig;   /* 0 < sig < NSIG: checked by the caller */
-    do
-        digits[k++] = (char)('0' + v % 10);
-    while ((v /= 10) && k < (int)sizeof(digits));
-    while (k)
-        why[n++] = digits[--k];
-    const char *name = names[sig] ? names[sig] : "no default name";
-    why[n++] = ' ';
-    why[n++] = '(';
-    size_t l = strlen(name);
-    memcpy(why + n, name, l);
-    n += l;
-    why[n++] = ')';
-    why[n] = '\0';
+    static char why[48];   /* 0 < sig < NSIG: checked by the caller */
+    ksnprintf(why, sizeof(why), "app got signal %d (%s)", sig,
+              names[sig] ? names[sig] : "no default name");
     return why;
 }
 
