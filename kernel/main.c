@@ -10,6 +10,7 @@
 #include <drivers/acpi.h>
 #include <proteus/bootinfo.h>
 #include <proteus/cmdline.h>
+#include <proteus/console.h>
 #include <proteus/errno.h>
 #include <proteus/offer.h>
 #include <proteus/options.h>
@@ -193,6 +194,20 @@ static void setup_cpu(const struct personality *p)
     idt_init();
 }
 
+/* Whether boot_memory_take may take from boot_info's map: from the
+ * moment it is parsed until the frame allocator starts from it. */
+static bool map_open;
+extern char __image_start[], __bss_end[];   /* kernel.ld */
+
+void *boot_memory_take(size_t bytes)
+{
+    if (!map_open)
+        return NULL;
+    u64 at = memmap_take(&boot_info.mem, bytes, MIN(BOOT_IDENTITY_END, VM_DIRECT_LIMIT),
+                         (uintptr_t)__image_start, ALIGN_UP((uintptr_t)__bss_end, PAGE_SIZE));
+    return at ? phys_to_virt((paddr_t)at) : NULL;
+}
+
 /* RAM the CPU cannot address (beyond MAXPHYADDR, or above 4 GiB for
  * 2-level paging) is left out of the map before anything uses it. */
 static void drop_unaddressable_ram(void)
@@ -213,6 +228,7 @@ static void drop_unaddressable_ram(void)
  * memory map, or the ones it was started on, extended. */
 static void setup_memory(const struct personality *p)
 {
+    map_open = false;
     page_alloc_init(&boot_info.mem);
     if (p->adopt_page_tables) {
         paddr_t mapped_end = 0;
@@ -220,7 +236,7 @@ static void setup_memory(const struct personality *p)
         vm_adopt(&boot_info.mem, root, mapped_end);
     } else {
         unsigned n = 0;
-        const struct vm_region *regions = p->image_regions ? p->image_regions(&n) : NULL;
+        const struct vm_region *regions = p->boot_regions ? p->boot_regions(&n) : NULL;
         vm_init(&boot_info.mem, regions, n);
     }
     desc_paging_ready();
@@ -334,5 +350,14 @@ void boot_entry(u32 kind, u32 magic, u32 info)
         kernel_exit(PANIC_EXIT_STATUS);
     }
     boot_info.ebda = (paddr_t)boot_ebda_segment << 4;
+    /* A personality whose install takes memory (the VMI shim's copy)
+     * starts now that the map is known; then its console takes over from
+     * the native one that stood in, and its notes are printed. */
+    map_open = true;
+    if (platform_install_held()) {
+        console_set_late_init(NULL);   /* the stand-in console's input routing is not the new one's */
+        console_init();
+        platform_print_notes();
+    }
     kernel_main(&boot_info);
 }

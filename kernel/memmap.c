@@ -177,6 +177,47 @@ void memmap_limit(struct memmap *m, u64 top)
     m->n = k;
 }
 
+/* Taken from the top of the highest region that fits, so that it keeps
+ * away from low memory and from the image, which loaders put low. A cut
+ * inside a region splits it, which needs a free slot in the table. */
+u64 memmap_take(struct memmap *m, u64 bytes, u64 below, u64 avoid_lo, u64 avoid_hi)
+{
+    bytes = ALIGN_UP(bytes, (u64)PAGE_SIZE);
+    below = ALIGN_DOWN(below, (u64)PAGE_SIZE);
+    if (!bytes)
+        return 0;
+    for (unsigned i = m->n; i-- > 0;) {
+        struct mem_region *r = &m->r[i];
+        if (r->type != MEM_USABLE)
+            continue;
+        u64 lo = MAX(r->base, (u64)MEMMAP_TAKE_FLOOR), end = r->base + r->len;
+        u64 top = MIN(end, below);
+        if (top > avoid_lo && top - MIN(top, bytes) < avoid_hi)
+            top = avoid_lo;   /* would overlap the image: below it */
+        if (top <= lo || top - lo < bytes)
+            continue;
+        u64 at = top - bytes;
+        if (top < end) {
+            if (m->n == MEMMAP_MAX)
+                return 0;   /* no slot for the part above the cut */
+            for (unsigned k = m->n; k > i + 1; k--)
+                m->r[k] = m->r[k - 1];
+            m->r[i + 1] = (struct mem_region){ top, end - top, MEM_USABLE };
+            m->n++;
+            r = &m->r[i];
+        }
+        if (at == r->base) {
+            for (unsigned k = i; k + 1 < m->n; k++)
+                m->r[k] = m->r[k + 1];
+            m->n--;
+        } else {
+            r->len = at - r->base;
+        }
+        return at;
+    }
+    return 0;
+}
+
 u64 memmap_usable_bytes(const struct memmap *m, u64 from)
 {
     u64 total = 0;

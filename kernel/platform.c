@@ -68,18 +68,53 @@ static bool install(const struct personality *p)
     return true;
 }
 
-const struct personality *platform_select(void)
+/* A personality chosen whose install waits for the memory map
+ * (install_needs_memory), and where the table goes on if it cannot run. */
+static const struct personality *held;
+static unsigned held_at;
+static bool memory_known;
+
+static const struct personality *select_from(unsigned first)
 {
-    /* once, with the CPUID instruction: probes and the offers read it */
-    hypervisor_detect();
-    for (unsigned i = 0; personality_table[i]; i++) {
+    for (unsigned i = first; personality_table[i]; i++) {
         const struct personality *p = personality_table[i];
-        if (!p->probe() || !install(p))
+        if (!p->probe())
+            continue;
+        if (p->install_needs_memory && !memory_known) {
+            install(&native_personality);   /* stands in until then */
+            held = p;
+            held_at = i;
+            return p;
+        }
+        if (!install(p))
             continue;
         offers_weigh(p);
         return p;
     }
     return NULL;   /* unreachable: native, last, always probes and installs */
+}
+
+const struct personality *platform_select(void)
+{
+    /* once, with the CPUID instruction: probes and the offers read it */
+    hypervisor_detect();
+    held = NULL;
+    memory_known = false;
+    return select_from(0);
+}
+
+bool platform_install_held(void)
+{
+    memory_known = true;
+    const struct personality *p = held;
+    if (!p)
+        return false;
+    held = NULL;
+    if (install(p))
+        offers_weigh(p);
+    else
+        select_from(held_at + 1);
+    return true;
 }
 
 void platform_select_entry(const struct personality *p)

@@ -6,6 +6,11 @@ two GNU ld maps the build writes beside each image: the final link's
 (<image>.elf.map) and that of the relocatable kernel.o it links
 (kernel.o.map), which says what each kernel object put into kernel.o.
 
+kernel.o keeps each function and object in a section of its own
+(-ffunction-sections, -fdata-sections), and the final link drops those
+nothing refers to (--gc-sections): each section kernel.o brings to the
+image is traced by its name to the object it came from.
+
 Loaded bytes are text + rodata + data: what the loader copies from the
 file; BSS is zeroed memory on top. `make size` prints every built app's
 image of both arches.
@@ -29,6 +34,9 @@ COLUMNS = ('text', 'rodata', 'data', 'bss')
 # an input section line: [name] address size file (the name may sit alone
 # on the line before, when it is long)
 INPUT = re.compile(r'^ (\S+)?\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S.*)$')
+# sections whose equal entries ld merges across files (SHF_MERGE): the
+# map lists them at their sizes before merging
+MERGED = re.compile(r'^\.rodata\.(str|cst)')
 NAME_ONLY = re.compile(r'^ (\S+)$')
 OUTPUT = re.compile(r'^(\.\S+)(?:\s+0x([0-9a-f]+)\s+0x([0-9a-f]+))?')
 
@@ -40,9 +48,11 @@ def kind_of(section):
     return None
 
 
-def read_map(path, whole=None):
-    """{(file, kind): bytes} of the sections a map's output sections hold;
-    the output sections' own sizes added up by kind into `whole`."""
+def read_map(path, whole=None, every=False):
+    """{(file, kind, input section): bytes} of the sections a map's output
+    sections hold; the output sections' own sizes added up by kind into
+    `whole`. every: sections of any output section too (kind None): a
+    relocatable link's output sections keep their inputs' names."""
     sizes = collections.Counter()
     out = None
     pending = None
@@ -57,7 +67,7 @@ def read_map(path, whole=None):
                 continue
             m = OUTPUT.match(line)
             if m and not line.startswith(' '):
-                out = kind_of(m.group(1))
+                out = kind_of(m.group(1)) or (every and 'any')
                 if out and m.group(3) and whole is not None:
                     whole[out] += int(m.group(3), 16)
                 pending = None
@@ -71,7 +81,7 @@ def read_map(path, whole=None):
                 size = int(m.group(3), 16)
                 what = m.group(4).strip()
                 if size and not what.startswith(('load address', '[')):
-                    sizes[(what, out)] += size
+                    sizes[(what, None if out == 'any' else out, m.group(1) or pending)] += size
                 pending = None
     return sizes
 
@@ -102,18 +112,45 @@ def breakdown(image):
         if not os.path.isfile(p):
             raise SystemExit(f'size: {p} is missing (built before maps were written? make clean && make)')
     parts = collections.defaultdict(collections.Counter)
+    merged = collections.defaultdict(collections.Counter)   # string and constant pools
     whole = collections.Counter()
-    for (what, kind), size in read_map(final, whole).items():
-        if what.endswith('kernel.o'):
-            continue   # broken down below
-        parts[component(what, app)][kind] += size
-    # kernel.o by the objects in it (the final link keeps all of it: no
-    # section is garbage-collected)
-    for (what, kind), size in read_map(kmap).items():
-        parts[component(what, app)][kind] += size
-    # what the output sections hold beyond their inputs: alignment
-    # padding, linker-made tables
+    # kernel.o's sections by name: the objects each came from, with their
+    # sizes (sections of the same name from several objects, a static
+    # function's, are one section in kernel.o: shared out by those sizes)
+    origin = collections.defaultdict(list)
+    for (what, kind, section), size in read_map(kmap, every=True).items():
+        origin[section].append((what, size))
+    for (what, kind, section), size in read_map(final, whole).items():
+        into = merged if MERGED.match(section or '') else parts
+        if not what.endswith('kernel.o'):
+            into[component(what, app)][kind] += size
+            continue
+        objs = origin.get(section) or [(what, 1)]
+        total = sum(n for _, n in objs)
+        left = size
+        for i, (obj, n) in enumerate(objs):
+            share = left if i == len(objs) - 1 else size * n // total
+            into[component(obj, app)][kind] += share
+            left -= share
     for kind in COLUMNS:
+        # The map gives a string pool's size before ld merged equal
+        # strings across files: what merging saved is shared out over the
+        # pools by their sizes.
+        gap = whole[kind] - sum(c[kind] for c in parts.values())
+        pools = sum(c[kind] for c in merged.values())
+        if pools > gap > 0 or pools > 0 > gap:
+            keep = max(0, min(pools, gap))
+            left = keep
+            names = [c for c in merged if merged[c][kind]]
+            for i, comp in enumerate(names):
+                share = left if i == len(names) - 1 else merged[comp][kind] * keep // pools
+                parts[comp][kind] += share
+                left -= share
+        else:
+            for comp in merged:
+                parts[comp][kind] += merged[comp][kind]
+        # what the output sections hold beyond their inputs: alignment
+        # padding, linker-made tables
         gap = whole[kind] - sum(c[kind] for c in parts.values())
         if gap > 0:
             parts['alignment, linker'][kind] += gap

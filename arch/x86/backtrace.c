@@ -22,11 +22,16 @@ void backtrace_print(unsigned long fp)
         unsigned long ret = frame[1];
         if (ret == 0)
             return;
+        /* Named by the call's last byte, ret - 1: a call to a function
+         * that does not return (abort, panic) may be the caller's last
+         * instruction, and functions are packed with no padding between
+         * them (Makefile, -falign-functions=1), so ret itself is then the
+         * next function's first byte. The offset printed is ret's. */
         unsigned long off;
         char buf[KSYM_NAME_MAX];
-        const char *name = ksym_lookup(ret, &off, buf, sizeof(buf));
+        const char *name = ksym_lookup(ret - 1, &off, buf, sizeof(buf));
         if (name)
-            printk("  #%d 0x%lx %s+0x%lx\n", depth, ret, name, off);
+            printk("  #%d 0x%lx %s+0x%lx\n", depth, ret, name, off + 1);
         else
             printk("  #%d 0x%lx\n", depth, ret);
         if (frame[0] <= fp)   /* stacks grow down: callers' frames are higher */

@@ -625,12 +625,15 @@ void vm_init(const struct memmap *m, const struct vm_region *extra, unsigned nex
     u64 img_lo = (uintptr_t)__image_start, img_hi = ALIGN_UP((uintptr_t)__bss_end, PAGE_SIZE);
     mmu_lazy_enter();
     map_image();
-    /* before paging is on: code that runs from a region must be mapped so
-     * by the time the CPU first fetches through these tables */
+    /* Before paging is on: code that runs from a region (the VMI shim's
+     * copy, outside the image and the map's RAM) must be mapped, at VA ==
+     * physical address, by the time the CPU first fetches through these
+     * tables. */
     for (unsigned i = 0; i < nextra; i++) {
-        int err = vm_protect(extra[i].va, extra[i].len, extra[i].prot);
+        int err = vm_map(extra[i].va, virt_to_phys_direct((const void *)extra[i].va), extra[i].len,
+                         extra[i].prot);
         if (err)
-            panic("vm: protecting 0x%lx+0x%zx failed: %s (%d)", (unsigned long)extra[i].va,
+            panic("vm: mapping 0x%lx+0x%zx failed: %s (%d)", (unsigned long)extra[i].va,
                   extra[i].len, errno_name(err), err);
     }
 

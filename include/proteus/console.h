@@ -14,7 +14,9 @@
 #include <proteus/types.h>
 
 /* For a console driver, from its init op: `fn` runs once the interrupt
- * controller is up (console_late_init), to route the input interrupt. */
+ * controller is up (console_late_init), to route the input interrupt.
+ * NULL: nothing to route (the boot clears a stand-in console's before
+ * the console that replaces it starts: kernel/main.c, boot_entry). */
 void console_set_late_init(void (*fn)(void));
 /* The boot sequence calls this right after apic_init(). */
 void console_late_init(void);

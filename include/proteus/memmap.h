@@ -48,6 +48,14 @@ void memmap_add(struct memmap *m, u64 base, u64 len, u32 type);
 void memmap_normalize(struct memmap *m);
 /* Drop usable RAM at and above `top` (rounded down to a page): `mem=`. */
 void memmap_limit(struct memmap *m, u64 top);
+/* Take `bytes` (rounded up to pages) of usable RAM at or above
+ * MEMMAP_TAKE_FLOOR, ending at or below `below`, clear of [avoid_lo,
+ * avoid_hi): out of the map, so that nothing that reads the map later (the
+ * frame allocator, the direct map) hands it out or maps it. For memory
+ * needed before there is a frame allocator. The map must be normalised.
+ * Returns the base, or 0 when no region has room. */
+#define MEMMAP_TAKE_FLOOR 0x100000ULL
+u64 memmap_take(struct memmap *m, u64 bytes, u64 below, u64 avoid_lo, u64 avoid_hi);
 u64 memmap_usable_bytes(const struct memmap *m, u64 from);
 const char *memmap_type_name(u32 type);
 

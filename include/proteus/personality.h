@@ -34,6 +34,12 @@ struct personality {
      * start), and the next personality in the table is tried. A NULL
      * `install`: native's ops unchanged. */
     const struct pv_ops *(*install)(void);
+    /* `install` takes memory (platform_take_boot_memory), so it runs once
+     * the boot information is in, with the memory map, rather than at the
+     * probe: the native ops, the console among them, stand in until then
+     * (kernel/main.c, boot_entry). Linux's VMI support was started as late
+     * (in setup_arch). */
+    bool install_needs_memory;
     /* More about the chosen one, for the boot line's platform field
      * ("vmi:vmi-native/1.0"); NULL: the name alone. */
     const char *(*detail)(void);
@@ -48,9 +54,11 @@ struct personality {
      * the RAM they map at VA == physical address. NULL: the kernel builds
      * its own. */
     paddr_t (*adopt_page_tables)(paddr_t *mapped_end);
-    /* Regions of the kernel image that need their own protection from the
-     * first moment paging is on (the VMI shim's code and data), or NULL. */
-    const struct vm_region *(*image_regions)(unsigned *n);
+    /* Memory outside the image that the kernel's page tables must map, at
+     * VA == physical address, with its own protection from the first
+     * moment paging is on (the VMI shim's code and data, in memory from
+     * platform_take_boot_memory), or NULL. */
+    const struct vm_region *(*boot_regions)(unsigned *n);
     /* Whether the machine's firmware tables (ACPI) describe it. */
     bool firmware_tables;
     /* Whether it has a PCI bus the kernel may scan (configuration space
@@ -93,8 +101,21 @@ void platform_print_notes(void);   /* once the console works */
 bool platform_console_ready(void);   /* print, or leave a note */
 
 /* Choose and install the first personality whose probe succeeds, and weigh
- * the offered interfaces against it; returns the chosen one. */
+ * the offered interfaces against it; returns the chosen one (whose
+ * install may be held back: platform_install_held). */
 const struct personality *platform_select(void);
+/* Once the boot information is in (kernel/main.c, boot_entry): install
+ * the personality chosen whose install_needs_memory held it back, or, if
+ * it cannot run after all, the next one whose probe succeeds; false, and
+ * nothing done, when none was held back. */
+bool platform_install_held(void);
+/* For that install: `bytes` of RAM (whole pages) taken out of the boot
+ * information's memory map (memmap_take), below the end of the boot
+ * mappings (identity-mapped on x86_64, no paging yet on i386), at VA ==
+ * physical address, so that the frame allocator, started later from the
+ * map, never hands it out. NULL when there is no room, or once the frame
+ * allocator has started (kernel/main.c). */
+void *boot_memory_take(size_t bytes);
 /* For a personality chosen by its entry path (Xen PV): install it. */
 void platform_select_entry(const struct personality *p);
 const struct personality *platform_current(void);

@@ -41,15 +41,17 @@
 #define VM_DIRECT_LIMIT 0xc0000000ULL
 #endif
 
-/* Part of the kernel image mapped with other protections than its section
- * gives it (the VMI shim's code, copied into the image's data). */
+/* Memory outside the image and the memory map's RAM that vm_init maps at
+ * VA == physical address with its own protection (the VMI shim's copy:
+ * include/proteus/personality.h, boot_regions). */
 struct vm_region {
     vaddr_t va;
     size_t len;
     unsigned prot;   /* VM_* */
 };
 
-/* Build the kernel's page tables from the memory map and switch to them. */
+/* Build the kernel's page tables from the memory map, with `extra` mapped
+ * too, and switch to them. */
 void vm_init(const struct memmap *m, const struct vm_region *extra, unsigned nextra);
 /* Or keep and extend the tables in use, rooted at `current_root` (a
  * personality's adopt_page_tables: Xen PV), which map RAM below

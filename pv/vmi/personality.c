@@ -8,14 +8,16 @@
  *          ROM whole (pv/vmi/rom.c) before any of its code runs; a refused
  *          ROM leaves one line saying why, and the next personality
  *          (native) boots instead
- * install: copy the shim into the kernel's own memory (the code is
- *          position-independent), call its init, and point every op at
- *          the shim's entry, at a no-op, or (an optional call the shim
- *          leaves out) at the kernel's native code
+ * install: once the memory map is known (install_needs_memory: the
+ *          native ops stand in until then), copy the shim into pages taken
+ *          from it (the code is position-independent), call its init, and
+ *          point every op at the shim's entry, at a no-op, or (an optional
+ *          call the shim leaves out) at the kernel's native code
  * patch:   each call site as the shim directs: a direct call into the
  *          shim, the native bytes it asks for inline, or nothing
- * memory:  the copy's code read+execute and its data read+write, in the
- *          kernel's page tables from the first moment they are used
+ * memory:  the copy's code read+execute, its data read+write and the
+ *          rest read-only, in the kernel's page tables from the first
+ *          moment they are used
  */
 #include "rom.h"
 #include <arch/cpu.h>
@@ -32,11 +34,14 @@
 #include "../native/native.h"
 
 
-/* The shim runs from here: in the image, so that it is in the boot-time
- * mappings of both architectures (identity on x86_64, no paging yet on
- * i386) and stays where the kernel's own tables map the image. */
+/* The shim runs from its copy: pages taken from the memory map before the
+ * frame allocator starts (boot_memory_take), in the boot-time mappings of
+ * both architectures (identity on x86_64, no paging yet on i386) and then
+ * in the kernel's own tables (vmi_boot_regions). The image carries no room
+ * for it: a boot without a shim pays nothing. */
 #define SHIM_MAX (64 * 1024)
-static u8 shim_area[SHIM_MAX] __aligned(PAGE_SIZE) __noclear;   /* the ROM is copied in */
+static u8 *shim_area;
+static size_t shim_size;
 static struct vmi_rom_info rom;
 static paddr_t rom_pa;
 static bool bound;
@@ -288,7 +293,22 @@ static const struct pv_ops *vmi_install(void)
      * on read only the copy (call table, directives, fixups). */
     struct vmi_rom_info copy;
     char why[128];
-    if (vmi_rom_take(rom.rom, rom.length, shim_area, SHIM_MAX, VMI_ARCH_SELF, &copy, why,
+    if (rom.length > SHIM_MAX) {
+        platform_note("vmi: refusing the shim ROM at 0x%lx: %u bytes, this kernel runs at most "
+                      "%u; booting without it", (unsigned long)rom_pa, rom.length, SHIM_MAX);
+        return NULL;
+    }
+    /* Taken for good: if the shim is refused below, its pages stay out of
+     * the map (64 KiB at most, on a boot that then runs without it). */
+    shim_size = ALIGN_UP((size_t)rom.length, PAGE_SIZE);
+    shim_area = boot_memory_take(shim_size);
+    if (!shim_area) {
+        platform_note("vmi: no %zu KiB of RAM below the boot mappings' end for the shim's copy; "
+                      "booting without it", shim_size / 1024);
+        return NULL;
+    }
+    memset(shim_area + rom.length, 0, shim_size - rom.length);
+    if (vmi_rom_take(rom.rom, rom.length, shim_area, shim_size, VMI_ARCH_SELF, &copy, why,
                      sizeof(why))) {
         platform_note("vmi: refusing the shim ROM at 0x%lx: %s; booting without it",
                       (unsigned long)rom_pa, why);
@@ -381,19 +401,27 @@ static void vmi_patch(u32 offset, void *impl, struct pvpatch_directive *d)
 
 /* ---- boot steps -------------------------------------------------------------- */
 
-/* The shim's code executable and its data writable from the first moment
- * the kernel's page tables are used: the shim's own calls build and load
- * them. */
-static const struct vm_region *vmi_image_regions(unsigned *n)
+/* The copy mapped from the first moment the kernel's page tables are
+ * used (the shim's own calls build and load them): its code executable,
+ * its data writable, the rest (the call table, strings) read-only. The
+ * ROM check put the data page-aligned after the code, inside the copy. */
+static const struct vm_region *vmi_boot_regions(unsigned *n)
 {
-    static struct vm_region shim_regions[2];
-    shim_regions[0] = (struct vm_region){ (vaddr_t)shim_area,
-                                          ALIGN_UP(rom.hdr.text_size, PAGE_SIZE),
-                                          VM_READ | VM_EXEC };
-    shim_regions[1] = (struct vm_region){ (vaddr_t)shim_area + rom.hdr.data_offset,
-                                          ALIGN_UP(rom.hdr.data_size, PAGE_SIZE),
-                                          VM_READ | VM_WRITE };
-    *n = rom.hdr.data_size ? 2 : 1;
+    static struct vm_region shim_regions[4];
+    size_t text = ALIGN_UP((size_t)rom.hdr.text_size, PAGE_SIZE), data = rom.hdr.data_offset,
+           data_end = MIN(ALIGN_UP(data + rom.hdr.data_size, PAGE_SIZE), shim_size);
+    if (!rom.hdr.data_size)
+        data = data_end = shim_size;
+    const struct vm_region all[4] = {
+        { (vaddr_t)shim_area, text, VM_READ | VM_EXEC },
+        { (vaddr_t)shim_area + text, data - text, VM_READ },
+        { (vaddr_t)shim_area + data, data_end - data, VM_READ | VM_WRITE },
+        { (vaddr_t)shim_area + data_end, shim_size - data_end, VM_READ },
+    };
+    *n = 0;
+    for (unsigned i = 0; i < ARRAY_SIZE(all); i++)
+        if (all[i].len)
+            shim_regions[(*n)++] = all[i];
     return shim_regions;
 }
 
@@ -401,8 +429,9 @@ const struct personality vmi_personality = {
     .name = "vmi",
     .probe = vmi_probe,
     .install = vmi_install,
+    .install_needs_memory = true,
     .detail = vmi_detail,
-    .image_regions = vmi_image_regions,
+    .boot_regions = vmi_boot_regions,
     .firmware_tables = false,   /* the shim owns the interrupt controller and power */
     .pci = true,                /* its port I/O goes through the shim */
     .patch = vmi_patch,

@@ -618,3 +618,62 @@ TEST(memmap_type_names)
     CHECK_STREQ(memmap_type_name(8), "unknown");
     CHECK_STREQ(memmap_type_name(0xffffffffu), "unknown");
 }
+
+/* memmap_take: memory for the boot before the frame allocator (the VMI
+ * shim's copy). What is taken must leave the map, so that the allocator
+ * never hands it out, and the rest of the map must be unchanged. */
+#define MiB (1ULL << 20)
+TEST(memmap_take_from_the_top_below_the_limit)
+{
+    memmap_init(&m);
+    add(0, 0x9f000, MEM_USABLE);
+    add(0xf0000, 0x100000, MEM_RESERVED);
+    add(MiB, 3072 * MiB, MEM_USABLE);
+    add(4096 * MiB, 5120 * MiB, MEM_USABLE);
+    memmap_normalize(&m);
+    /* the top of what lies below 1 GiB: the region is cut in two */
+    CHECK_EQ(memmap_take(&m, 0x10000, 1024 * MiB, MiB, 2 * MiB), 1024 * MiB - 0x10000);
+    MAP_IS({ 0, 0x9f000, MEM_USABLE }, { 0xf0000, 0x10000, MEM_RESERVED },
+           { MiB, 1023 * MiB - 0x10000, MEM_USABLE }, { 1024 * MiB, 2048 * MiB, MEM_USABLE },
+           { 4096 * MiB, 1024 * MiB, MEM_USABLE });
+    /* whole pages, and the top of a region that ends below the limit:
+     * the region shrinks */
+    CHECK_EQ(memmap_take(&m, 1, 1024 * MiB, MiB, 2 * MiB), 1024 * MiB - 0x11000);
+    CHECK_EQ(m.r[2].base + m.r[2].len, 1024 * MiB - 0x11000);
+    CHECK_EQ(m.n, 5);
+}
+
+TEST(memmap_take_keeps_clear_of_the_image_and_low_memory)
+{
+    memmap_init(&m);
+    add(0, 0x9f000, MEM_USABLE);
+    add(MiB, 2 * MiB, MEM_USABLE);
+    memmap_normalize(&m);
+    /* the image fills [1 MiB, 1 MiB + 832 KiB): what is left above it is
+     * too small, below it is low memory, which is never taken */
+    CHECK_EQ(memmap_take(&m, 0x40000, 1024 * MiB, MiB, MiB + 0xd0000), 0);
+    MAP_IS({ 0, 0x9f000, MEM_USABLE }, { MiB, MiB, MEM_USABLE });
+    /* an image higher up: the memory is taken from just below it */
+    CHECK_EQ(memmap_take(&m, 0x40000, 1024 * MiB, MiB + 0xc0000, 2 * MiB), MiB + 0x80000);
+    MAP_IS({ 0, 0x9f000, MEM_USABLE }, { MiB, 0x80000, MEM_USABLE },
+           { MiB + 0xc0000, 0x40000, MEM_USABLE });
+    /* a region taken whole disappears */
+    CHECK_EQ(memmap_take(&m, 0x80000, 1024 * MiB, 0, 0), MiB);
+    MAP_IS({ 0, 0x9f000, MEM_USABLE }, { MiB + 0xc0000, 0x40000, MEM_USABLE });
+    CHECK_EQ(memmap_take(&m, 0, 1024 * MiB, 0, 0), 0);
+}
+
+TEST(memmap_take_fails_without_a_slot_for_the_cut)
+{
+    memmap_init(&m);
+    for (unsigned i = 0; i < MEMMAP_MAX; i++)
+        add(MiB + i * 2 * MiB, MiB + i * 2 * MiB + MiB, i + 1 == MEMMAP_MAX ? MEM_USABLE : MEM_RESERVED);
+    memmap_normalize(&m);
+    CHECK_EQ(m.n, MEMMAP_MAX);
+    u64 last = m.r[MEMMAP_MAX - 1].base;
+    /* a cut inside the last region would need a 129th entry */
+    CHECK_EQ(memmap_take(&m, PAGE_SIZE, last + 0x80000, 0, 0), 0);
+    CHECK_EQ(m.n, MEMMAP_MAX);
+    /* from its top there is no cut */
+    CHECK_EQ(memmap_take(&m, PAGE_SIZE, last + MiB, 0, 0), last + MiB - PAGE_SIZE);
+}

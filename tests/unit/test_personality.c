@@ -123,6 +123,27 @@ static const struct personality own_apic_personality = {
     .accepts = accepts_all,
 };
 
+/* A personality whose install takes memory, as VMI's does (the shim's
+ * copy): chosen at the probe, installed once the boot information is in,
+ * with native standing in until then. */
+static bool late_present, late_refuses, late_probe_seen_native;
+static PVOP_ABI void late_write(const char *buf, size_t len) { }
+static bool late_probe(void) { return late_present; }
+static const struct pv_ops *late_install(void)
+{
+    static const struct pv_ops over = { .console = { .name = "late-console", .write = late_write } };
+    late_probe_seen_native = platform_current() == &native_personality;
+    return late_refuses ? NULL : &over;
+}
+static bool accepts_none(enum offer_kind kind) { return false; }
+static const struct personality late_personality = {
+    .name = "late",
+    .probe = late_probe,
+    .install = late_install,
+    .install_needs_memory = true,
+    .accepts = accepts_none,
+};
+
 /* ---- the offers ---------------------------------------------------------------- */
 
 static bool clock_offered, ext_offered, steal_offered;
@@ -168,6 +189,7 @@ static const struct offer steal_offer = {
 /* ---- the tables, as pv/table.c holds them ------------------------------------ */
 
 const struct personality *const personality_table[] = {
+    &late_personality,
     &own_apic_personality,
     &example_personality,   /* the one line a new personality adds */
     &native_personality,
@@ -178,6 +200,11 @@ const struct offer *const offer_table[] = { &clock_offer, &ext_offer, &steal_off
 
 /* ---- the boot steps, as kernel_main takes them ------------------------------- */
 
+/* what ran before the boot information was in (kernel/main.c, boot_entry) */
+static const struct personality *stand_in;
+static void *stand_in_write;
+static bool held_installed;
+
 static void boot(void)
 {
     unit_log[0] = '\0';
@@ -185,6 +212,9 @@ static void boot(void)
     ext_starts = 0;
     platform_select();
     platform_print_notes();
+    stand_in = platform_current();
+    stand_in_write = (void *)pv_ops.console.write;
+    held_installed = platform_install_held();
     offers_start_clock();
     pv_ops.time.init();
     offers_take();
@@ -195,6 +225,7 @@ static void machine(bool example, bool clock, bool ext, bool steal)
 {
     example_present = example;
     example_refuses = false;
+    late_present = late_refuses = late_probe_seen_native = false;
     own_apic_present = false;
     clock_offered = clock;
     ext_offered = ext;
@@ -241,6 +272,52 @@ TEST(personality_install_refused_next_one_tried)
     /* the refused install touched no call site; native's install did */
     CHECK_EQ(patch_installs, 1u);
     CHECK(installed_seen == &native_personality);
+}
+
+/* A personality whose install needs the memory map is chosen at the probe
+ * and installed after it, native's ops (the console) standing in; offers
+ * are weighed against it, not the stand-in: native would take the clock. */
+TEST(personality_install_held_until_the_memory_map)
+{
+    machine(true, true, false, false);
+    late_present = true;
+    boot();
+    CHECK(stand_in == &native_personality);
+    CHECK(stand_in_write == NULL);
+    CHECK(held_installed);
+    CHECK(late_probe_seen_native);
+    CHECK(platform_current() == &late_personality);
+    CHECK(pv_ops.console.write == late_write);
+    CHECK(offer_running(OFFER_CLOCK) == NULL);
+    CHECK(strstr(unit_log, "proteus: platform=late ") != NULL);
+    /* native's install, then the late one's */
+    CHECK_EQ(patch_installs, 2u);
+    CHECK(installed_seen == &late_personality);
+}
+
+/* A held install that cannot run goes on down the table, as at the probe. */
+TEST(personality_held_install_refused_next_one_tried)
+{
+    machine(true, false, false, false);
+    late_present = late_refuses = true;
+    boot();
+    CHECK(held_installed);
+    CHECK(platform_current() == &example_personality);
+    CHECK(pv_ops.console.write == example_write);
+    machine(false, false, false, false);
+    late_present = late_refuses = true;
+    boot();
+    CHECK(platform_current() == &native_personality);
+    CHECK(pv_ops.console.write == NULL);
+}
+
+/* Without a held personality nothing happens after the probe. */
+TEST(personality_nothing_held)
+{
+    machine(true, false, false, false);
+    boot();
+    CHECK(!held_installed);
+    CHECK(stand_in == &example_personality);
 }
 
 /* The personality's rule: the clock and the APIC extension mixed in and
