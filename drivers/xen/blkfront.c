@@ -58,7 +58,7 @@ struct blkfront {
     char state[64];
 };
 
-static struct blkfront fronts[BLOCKDEV_MAX] __xen_bss;
+static struct blkfront *fronts;   /* BLOCKDEV_MAX, from free frames at the first one */
 static unsigned nfronts;
 
 static void stop(struct blkfront *b, const char *why, long value)
@@ -199,6 +199,10 @@ static int bf_setup(struct xenbus_dev *d, const char **state)
     if (nfronts == BLOCKDEV_MAX) {
         *state = "left alone: too many block devices";
         return -ENOSPC;
+    }
+    if (!fronts && !(fronts = page_alloc_bytes(BLOCKDEV_MAX * sizeof(*fronts)))) {
+        *state = "left alone: no free frames for the devices' state";
+        return -ENOMEM;
     }
     struct blkfront *b = &fronts[nfronts];
     memset(b, 0, sizeof(*b));

@@ -61,7 +61,7 @@ struct netfront {
     char state[48];
 };
 
-static struct netfront fronts[NETDEV_MAX] __xen_bss;
+static struct netfront *fronts;   /* NETDEV_MAX, from free frames at the first one */
 static unsigned nfronts;
 
 static void fail(struct netfront *nf, const char *why, long value)
@@ -296,6 +296,10 @@ static int nf_setup(struct xenbus_dev *d, const char **state)
     if (nfronts == NETDEV_MAX) {
         *state = "left alone: too many network devices";
         return -ENOSPC;
+    }
+    if (!fronts && !(fronts = page_alloc_bytes(NETDEV_MAX * sizeof(*fronts)))) {
+        *state = "left alone: no free frames for the devices' state";
+        return -ENOMEM;
     }
     struct netfront *nf = &fronts[nfronts];
     memset(nf, 0, sizeof(*nf));

@@ -175,9 +175,17 @@ static bool gate_to_trap(const struct gate_desc *g, unsigned vec, struct trap_in
     return true;
 }
 
+/* Up to 256 entries and the one that ends the table: 4 KiB on x86_64,
+ * needed from the first IDT load on, so taken at start of day. */
+static struct trap_info *table;
+
+void xen_cpu_take_buffers(void)
+{
+    table = xen_early_take(257 * sizeof(*table));
+}
+
 static PVOP_ABI void xen_load_idt(const struct desc_ptr *p)
 {
-    static struct trap_info table[257] __xen_bss;
     const struct gate_desc *idt = (const struct gate_desc *)p->base;
     unsigned n = 0, vectors = (p->limit + 1u) / sizeof(struct gate_desc);
     for (unsigned v = 0; v < vectors && v < 256; v++)

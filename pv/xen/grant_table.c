@@ -31,11 +31,14 @@
 
 domid_t xen_domid = DOMID_INVALID;
 
-/* 4 frames: 2,048 references, plenty for a unikernel's few devices;
- * the table's frames are mapped over these pages of the image. */
+/* 4 frames: 2,048 references, plenty for a unikernel's few devices. */
 #define FRAMES 4
 #define PER_FRAME (PAGE_SIZE / sizeof(grant_entry_v1_t))
-static u8 table_pages[FRAMES * PAGE_SIZE] __aligned(PAGE_SIZE) __noclear;   /* read once mapped */
+/* Where the table's frames are mapped: pages of the direct map taken from
+ * the frame allocator when the table starts (their own frames stay the
+ * domain's, unused, as long as Xen's are mapped over them), so that an
+ * image that never runs under Xen carries no window in its BSS. */
+static u8 *table_pages;
 static volatile grant_entry_v1_t *table;
 static struct gnt_refs refs;
 static spinlock_t lock = SPINLOCK_INIT;
@@ -105,6 +108,11 @@ int xen_grant_table_init(void)
     }
     grant_ref_t *next_free = (grant_ref_t *)(shadow + nrefs);
     unsigned char *used = (unsigned char *)(next_free + nrefs);
+    table_pages = page_alloc_bytes(n * PAGE_SIZE);
+    if (!table_pages) {
+        printk("xen: grant table: no %u free frames to map the table at: no grants\n", n);
+        return -ENOMEM;
+    }
     nframes = n;
     int e = map_frames();
     if (e)

@@ -124,7 +124,7 @@ static struct {
     unsigned nflush;
     bool flush_all;
     unsigned nops;                /* operations queued */
-} q __xen_bss;
+} *q;   /* from xen_early_take, in xen_mmu_init */
 static bool batching = true;
 #define NO_OWNER (~0u)
 static u32 queue_owner = NO_OWNER;     /* the vCPU whose lazy section holds the queue */
@@ -134,7 +134,7 @@ static struct {
 } lazy_cpu[MAX_CPUS];
 
 /* Which queued update, if any, last wrote an entry: an open-addressing
- * hash from the entry's address to its index in q.upd, emptied at each
+ * hash from the entry's address to its index in q->upd, emptied at each
  * flush by moving to a new generation. A read during a batch is then one
  * probe or two, not a scan of the queue (the walks of a large mapping read
  * an entry or four per page). */
@@ -143,7 +143,7 @@ static struct {
     const void *entry;
     u32 gen;
     u32 idx;
-} fwd[FWD_SLOTS] __xen_bss;
+} *fwd;   /* FWD_SLOTS of them, from xen_early_take, in xen_mmu_init */
 static u32 fwd_gen = 1;
 
 static unsigned fwd_slot(const void *entry)
@@ -172,7 +172,7 @@ static int fwd_lookup(const void *entry)
 static void fwd_clear(void)
 {
     if (++fwd_gen == 0) {   /* wrapped: old generations could match again */
-        memset(fwd, 0, sizeof(fwd));
+        memset(fwd, 0, FWD_SLOTS * sizeof(*fwd));
         fwd_gen = 1;
     }
 }
@@ -204,9 +204,9 @@ static void flush_queue(void);
 
 static multicall_entry_t *new_call(xen_ulong_t op)
 {
-    if (q.ncalls >= MAX_CALLS - 1)   /* one slot stays free for the TLB flush */
+    if (q->ncalls >= MAX_CALLS - 1)   /* one slot stays free for the TLB flush */
         flush_queue();
-    multicall_entry_t *c = &q.calls[q.ncalls++];
+    multicall_entry_t *c = &q->calls[q->ncalls++];
     memset(c, 0, sizeof(*c));
     c->op = op;
     return c;
@@ -214,48 +214,48 @@ static multicall_entry_t *new_call(xen_ulong_t op)
 
 static void queue_flush_ops(void)
 {
-    if (!q.flush_all && !q.nflush)
+    if (!q->flush_all && !q->nflush)
         return;
-    unsigned first = q.next;
-    if (q.flush_all) {
-        q.ext[q.next].cmd = MMUEXT_TLB_FLUSH_LOCAL;
-        q.next++;
+    unsigned first = q->next;
+    if (q->flush_all) {
+        q->ext[q->next].cmd = MMUEXT_TLB_FLUSH_LOCAL;
+        q->next++;
     } else {
-        for (unsigned i = 0; i < q.nflush; i++) {
-            q.ext[q.next].cmd = MMUEXT_INVLPG_LOCAL;
-            q.ext[q.next].arg1.linear_addr = q.flush_va[i];
-            q.next++;
+        for (unsigned i = 0; i < q->nflush; i++) {
+            q->ext[q->next].cmd = MMUEXT_INVLPG_LOCAL;
+            q->ext[q->next].arg1.linear_addr = q->flush_va[i];
+            q->next++;
         }
     }
-    multicall_entry_t *c = &q.calls[q.ncalls++];
+    multicall_entry_t *c = &q->calls[q->ncalls++];
     memset(c, 0, sizeof(*c));
     c->op = __HYPERVISOR_mmuext_op;
-    c->args[0] = (xen_ulong_t)(uintptr_t)&q.ext[first];
-    c->args[1] = q.next - first;
+    c->args[0] = (xen_ulong_t)(uintptr_t)&q->ext[first];
+    c->args[1] = q->next - first;
     c->args[3] = DOMID_SELF;
-    q.nops += q.next - first;
-    q.nflush = 0;
-    q.flush_all = false;
+    q->nops += q->next - first;
+    q->nflush = 0;
+    q->flush_all = false;
 }
 
 static void flush_queue(void)
 {
     queue_flush_ops();
-    if (!q.ncalls)
+    if (!q->ncalls)
         return;
     xen_mmu_hypercalls++;
-    xen_mmu_operations += q.nops;
-    long err = xen_hypercall(__HYPERVISOR_multicall, q.calls, q.ncalls, 0);
+    xen_mmu_operations += q->nops;
+    long err = xen_hypercall(__HYPERVISOR_multicall, q->calls, q->ncalls, 0);
     if (err)
-        panic("xen: multicall of %u page-table calls failed: %s (%ld)", q.ncalls,
+        panic("xen: multicall of %u page-table calls failed: %s (%ld)", q->ncalls,
               xen_errno_name(err), err);
-    for (unsigned i = 0; i < q.ncalls; i++) {
-        long r = (long)q.calls[i].result;
+    for (unsigned i = 0; i < q->ncalls; i++) {
+        long r = (long)q->calls[i].result;
         if (r)
-            panic("xen: %s (call %u of %u in a batch) failed: %s (%ld)", op_name(q.calls[i].op),
-                  i + 1, q.ncalls, xen_errno_name(r), r);
+            panic("xen: %s (call %u of %u in a batch) failed: %s (%ld)", op_name(q->calls[i].op),
+                  i + 1, q->ncalls, xen_errno_name(r), r);
     }
-    q.ncalls = q.nupd = q.next = q.nops = 0;
+    q->ncalls = q->nupd = q->next = q->nops = 0;
     fwd_clear();
 }
 
@@ -276,23 +276,23 @@ static void update(void *entryp, u64 val)
                   (unsigned long long)val, xen_errno_name(err), err);
         return;
     }
-    if (q.nupd == MAX_UPDATES)
+    if (q->nupd == MAX_UPDATES)
         flush_queue();
-    multicall_entry_t *last = q.ncalls ? &q.calls[q.ncalls - 1] : NULL;
+    multicall_entry_t *last = q->ncalls ? &q->calls[q->ncalls - 1] : NULL;
     bool extend = last && last->op == __HYPERVISOR_mmu_update &&
                   last->args[0] + last->args[1] * sizeof(mmu_update_t) ==
-                      (xen_ulong_t)(uintptr_t)&q.upd[q.nupd];
+                      (xen_ulong_t)(uintptr_t)&q->upd[q->nupd];
     if (!extend) {
         last = new_call(__HYPERVISOR_mmu_update);
-        last->args[0] = (xen_ulong_t)(uintptr_t)&q.upd[q.nupd];
+        last->args[0] = (xen_ulong_t)(uintptr_t)&q->upd[q->nupd];
         last->args[3] = DOMID_SELF;
     }
-    q.upd[q.nupd] = req;
-    q.upd_pseudo[q.nupd] = val;
-    fwd_record(entryp, q.nupd);
-    q.nupd++;
+    q->upd[q->nupd] = req;
+    q->upd_pseudo[q->nupd] = val;
+    fwd_record(entryp, q->nupd);
+    q->nupd++;
     last->args[1]++;
-    q.nops++;
+    q->nops++;
 }
 
 static PVOP_ABI void xen_set_entry(void *p, u64 v)
@@ -302,9 +302,9 @@ static PVOP_ABI void xen_set_entry(void *p, u64 v)
 
 static PVOP_ABI u64 xen_read_entry(const void *p)
 {
-    int i = owner() && q.nupd ? fwd_lookup(p) : -1;
+    int i = owner() && q->nupd ? fwd_lookup(p) : -1;
     if (i >= 0)
-        return q.upd_pseudo[i];   /* written in this batch, not yet applied */
+        return q->upd_pseudo[i];   /* written in this batch, not yet applied */
     return entry_to_pseudo(*(const volatile u64 *)p);
 }
 
@@ -326,7 +326,7 @@ static void remap(const void *va, bool writable, bool queue)
             c->args[2] = (u32)(pte >> 32);
             c->args[3] = UVMF_INVLPG | UVMF_LOCAL;
         }
-        q.nops++;
+        q->nops++;
         return;
     }
     xen_mmu_hypercalls++;
@@ -385,10 +385,10 @@ static PVOP_ABI void xen_flush_one(vaddr_t va)
 {
     if (!lazy()) {
         mmuext_now(MMUEXT_INVLPG_LOCAL, va);
-    } else if (q.nflush < MAX_FLUSHES) {
-        q.flush_va[q.nflush++] = va;
+    } else if (q->nflush < MAX_FLUSHES) {
+        q->flush_va[q->nflush++] = va;
     } else {
-        q.flush_all = true;
+        q->flush_all = true;
     }
 }
 
@@ -424,7 +424,7 @@ static PVOP_ABI void xen_flush_others(u32 cpus, vaddr_t va, size_t len)
 static PVOP_ABI void xen_flush_all(void)
 {
     if (lazy())
-        q.flush_all = true;
+        q->flush_all = true;
     else
         mmuext_now(MMUEXT_TLB_FLUSH_LOCAL, 0);
 }
@@ -485,6 +485,9 @@ const struct pv_mmu_ops xen_mmu_ops = {
 /* Where Xen maps the M2P table (it may move it: ask). */
 int xen_mmu_init(const start_info_t *si, u64 image_start, u64 bootstrap_end)
 {
+    /* 24 KiB on x86_64 that only a Xen PV boot needs: not in the BSS */
+    q = xen_early_take(sizeof(*q));
+    fwd = xen_early_take(FWD_SLOTS * sizeof(*fwd));
     struct xen_machphys_mapping mm;
     long err = xen_hypercall(__HYPERVISOR_memory_op, XENMEM_machphys_mapping, &mm, 0);
     if (err)

@@ -14,6 +14,8 @@
 #include <proteus/printk.h>
 #include <proteus/range.h>
 #include <proteus/errno.h>
+#include <proteus/memmap.h>
+#include <proteus/string.h>
 
 start_info_t *xen_start_info;
 shared_info_t *xen_shared_info;
@@ -42,10 +44,43 @@ extern char __image_start[];
 extern long xen_page0_unmap_err;
 u64 xen_bootstrap_start, xen_bootstrap_end;
 
+/* Before the console: a line through console_io, which reaches Xen's
+ * console (dom0's, and a domU's where Xen lets it), then a crash, as
+ * pv/xen/early_trap.c does for a fault. */
+static __noreturn void early_die(const char *line)
+{
+    (void)xen_hypercall(__HYPERVISOR_console_io, CONSOLEIO_write, strlen(line), line);
+    struct sched_shutdown s = { .reason = SHUTDOWN_crash };
+    for (;;)
+        (void)xen_hypercall(__HYPERVISOR_sched_op, SCHEDOP_shutdown, &s, 0);
+}
+
+/* The personality's buffers that are needed before the frame allocator
+ * (the boot information, the MMU queue, the trap table) come from the
+ * padding Xen leaves after the last bootstrap element: at least 512 KiB,
+ * mapped with the bootstrap region (Xen's public xen.h, "Start-of-day",
+ * point 7). An image booted any other way carries none of them in its
+ * BSS. Xen does not promise the padding is zero, so each is zeroed here;
+ * xen_start sets what was taken aside in the memory map. */
+#define EARLY_PADDING (512u * 1024)
+#define EARLY_ALIGN 64u
+static u64 early_used;
+
+void *xen_early_take(size_t bytes)
+{
+    u64 at = ALIGN_UP(early_used, (u64)EARLY_ALIGN);
+    if (!xen_bootstrap_end || bytes > EARLY_PADDING || at + bytes > EARLY_PADDING)
+        early_die("xen: the personality's early buffers outgrow the 512 KiB Xen leaves after "
+                  "the bootstrap region\n");
+    early_used = at + bytes;
+    void *p = (void *)(uintptr_t)(xen_bootstrap_end + at);
+    memset(p, 0, bytes);
+    return p;
+}
+
 void xen_start(start_info_t *si, unsigned long entry_sp);
 void xen_start(start_info_t *si, unsigned long entry_sp)
 {
-    static struct boot_info boot __xen_bss;
 
     /* Xen's early trap table (pv/xen/early_trap.c) reports any fault from here
      * until setup_cpu installs the real one. Nothing in start_info is used
@@ -55,6 +90,8 @@ void xen_start(start_info_t *si, unsigned long entry_sp)
     xen_bootstrap_start = (u64)(uintptr_t)__image_start;
     if (!align_up_checked(entry_sp, PAGE_SIZE, &xen_bootstrap_end))
         xen_bootstrap_end = 0;
+    struct boot_info *boot = xen_early_take(sizeof(*boot));
+    xen_cpu_take_buffers();
     long err = xen_map_shared_info(si);
     int mmu_err = xen_mmu_init(si, xen_bootstrap_start, xen_bootstrap_end);
     platform_select_entry(&xen_pv_personality);
@@ -85,7 +122,11 @@ void xen_start(start_info_t *si, unsigned long entry_sp)
     extra[sizeof(extra) - 1] = '\0';
     printk("proteus: running on Xen %ld.%ld%s as %s, %lu pages\n", v >> 16, v & 0xffff, extra,
            (si->flags & SIF_INITDOMAIN) ? "dom0" : "a domU", (unsigned long)si->nr_pages);
-    if (xen_boot_info(&boot, si, xen_bootstrap_start, entry_sp))
+    if (xen_boot_info(boot, si, xen_bootstrap_start, entry_sp))
         kernel_exit(PANIC_EXIT_STATUS);   /* xen_boot_info said why */
-    kernel_main(&boot);
+    /* the early buffers, set aside with the bootstrap region (reserved
+     * wins over RAM in the normalised map) */
+    memmap_add(&boot->mem, xen_bootstrap_end, ALIGN_UP(early_used, (u64)PAGE_SIZE), MEM_RESERVED);
+    memmap_normalize(&boot->mem);
+    kernel_main(boot);
 }

@@ -207,9 +207,15 @@ xen_vcpu_initialise(unsigned cpu, struct vcpu_guest_context *ctx)
 /* Called for one CPU at a time (smp_init, on vCPU 0). */
 static PVOP_ABI int xen_vcpu_start(unsigned cpu, const struct vcpu_start_info *info)
 {
-    static struct vcpu_guest_context ctx __xen_bss;   /* 5 KB on x86_64: not on a stack */
+    /* 5 KB on x86_64: not on a stack, and from free frames at the first
+     * start, not in every image's BSS */
+    static struct vcpu_guest_context *ctx;
     if (cpu == 0 || cpu >= MAX_CPUS)
         return -EINVAL;
+    if (!ctx && !(ctx = page_alloc_bytes(sizeof(*ctx)))) {
+        printk("xen: no %zu bytes of free frames for a vCPU's start context\n", sizeof(*ctx));
+        return -ENOMEM;
+    }
     long up = xen_hypercall(__HYPERVISOR_vcpu_op, VCPUOP_is_up, cpu, 0);
     if (up) {
         if (up < 0)
@@ -224,14 +230,14 @@ static PVOP_ABI int xen_vcpu_start(unsigned cpu, const struct vcpu_start_info *i
     cpu_gdt_build(cpu, &gdtr);
     const void *gdt = (const void *)gdtr.base;
     xen_remap(gdt, false);
-    fill_context(&ctx, cpu, info->stack_top);
-    ctx.gdt_frames[0] = (unsigned long)(xen_virt_to_machine(gdt) >> PAGE_SHIFT);
-    ctx.gdt_ents = (gdtr.limit + 1u) / sizeof(struct seg_desc);
+    fill_context(ctx, cpu, info->stack_top);
+    ctx->gdt_frames[0] = (unsigned long)(xen_virt_to_machine(gdt) >> PAGE_SHIFT);
+    ctx->gdt_ents = (gdtr.limit + 1u) / sizeof(struct seg_desc);
 
     xen_vcpu_info_register(cpu);   /* or it keeps its slot, said */
     xen_vcpu_info(cpu)->evtchn_upcall_mask = 1;
     xen_evtchn_cpu_running(cpu, true);
-    int err = xen_vcpu_initialise(cpu, &ctx);
+    int err = xen_vcpu_initialise(cpu, ctx);
     if (err)
         xen_remap(gdt, true);   /* Xen let go of it (pv_destroy_gdt), or never took it */
     else

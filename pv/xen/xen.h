@@ -80,6 +80,14 @@ int xen_mmu_init(const start_info_t *si, u64 image_start, u64 bootstrap_end);
 /* Where Xen's bootstrap region lies (pv/xen/start.c): the pages Xen mapped
  * at VA == PFN for the image, P2M list, start_info, rings and tables. */
 extern u64 xen_bootstrap_start, xen_bootstrap_end;
+/* `bytes`, zeroed, from the padding Xen leaves mapped after the bootstrap
+ * region (pv/xen/start.c): for buffers needed before the frame allocator,
+ * and only from xen_start's calls (before the memory map is made). Never
+ * NULL: running out of the 512 KiB Xen promises ends the domain with a
+ * line on Xen's console. */
+void *xen_early_take(size_t bytes);
+/* cpu.c: the trap table's buffer, from xen_early_take. */
+void xen_cpu_take_buffers(void);
 unsigned long xen_pfn_to_mfn(unsigned long pfn);
 unsigned long xen_mfn_to_pfn(unsigned long mfn);   /* ~0UL: not this domain's */
 bool xen_mfn_ready(void);   /* xen_mmu_init succeeded: the two translate */

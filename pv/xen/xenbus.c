@@ -29,7 +29,9 @@
 #define XENBUS_MAX 8
 #define LIST_BYTES 512
 
-static struct xenbus_dev devs[XENBUS_MAX] __xen_bss;
+/* Both tables from free frames when the first device is found, so that
+ * an image that never meets a xenbus carries neither in its BSS. */
+static struct xenbus_dev *devs;   /* XENBUS_MAX of them */
 static unsigned ndevs;
 
 /* ---- keys -------------------------------------------------------------- */
@@ -94,7 +96,7 @@ struct evtchn_slot {
     void (*fn)(void *ctx);
     void *ctx;
 };
-static struct evtchn_slot slots[256] __xen_bss;
+static struct evtchn_slot *slots;   /* one a vector, 256 */
 
 static void evtchn_event(unsigned vector, void *unused)
 {
@@ -108,6 +110,15 @@ int xenbus_event_channel(struct xenbus_dev *d, unsigned vector, void (*fn)(void 
 {
     if (vector > 255)
         return -EINVAL;
+    if (!slots) {
+        slots = page_alloc_bytes(256 * sizeof(*slots));
+        if (!slots) {
+            printk("xenbus: %s: no %zu bytes of free frames for the event handlers' table\n",
+                   d->name, 256 * sizeof(*slots));
+            return -ENOMEM;
+        }
+        memset(slots, 0, 256 * sizeof(*slots));
+    }
     int err = irq_register(vector, evtchn_event, NULL, d->name);
     if (err) {   /* another's vector: its slot stays as it is */
         printk("xenbus: %s: vector %#x: %s\n", d->name, vector, errno_name(err));
@@ -309,6 +320,15 @@ static struct xenbus_dev *new_dev(const char *name, const char *node, int *err, 
         printk("xenbus: more than %u devices: %s and later ones left alone\n", XENBUS_MAX, name);
         *err = -ENOSPC;
         return NULL;
+    }
+    if (!devs) {
+        devs = page_alloc_bytes(XENBUS_MAX * sizeof(*devs));
+        if (!devs) {
+            printk("xenbus: no %zu bytes of free frames for the device table: %s left alone\n",
+                   XENBUS_MAX * sizeof(*devs), name);
+            *err = -ENOMEM;
+            return NULL;
+        }
     }
     struct xenbus_dev *d = &devs[ndevs];
     memset(d, 0, sizeof(*d));
