@@ -27,6 +27,16 @@ GCC_INCLUDE := $(shell $(HOST_CC) -print-file-name=include)
 
 # Kernel sources: everything generic plus arch/x86 (shared) and arch/x86/<arch>.
 KERNEL_C := $(wildcard kernel/*.c lib/*.c pv/*.c pv/*/*.c drivers/*/*.c arch/x86/*.c)
+# The device classes an app may use or not: each class's core (the API
+# apps call) and its drivers. They are an archive, not part of kernel.o:
+# an image links a class only when its app calls the class's API, and the
+# buses reach the drivers by weak reference, so an image without the
+# class lists such devices and leaves them alone (docs/architecture.md,
+# "Device classes"). The core's file must refer to each of its drivers,
+# so that linking it links them.
+DEVCLASS_C := kernel/netdev.c drivers/virtio/virtio_net.c drivers/xen/netfront.c \
+        kernel/blockdev.c drivers/virtio/virtio_blk.c drivers/xen/blkfront.c
+KERNEL_C := $(filter-out $(DEVCLASS_C),$(KERNEL_C))
 # kernel/libc/ is newlib glue, built as app code (see below).
 KERNEL_S := $(wildcard arch/x86/*.S arch/x86/boot/*.S)
 
@@ -116,11 +126,11 @@ $(1)_$(2)_OBJS := $$(patsubst %,$$($(1)_DIR)/%.o,$$($(1)_$(2)_SRCS)) $$($(1)_DIR
 $(1)_$(2)_LD = ld -m $$($(1)_LDEMU) -nostdlib -z max-page-size=4096 -z noexecstack \
 	    --no-warn-rwx-segments --gc-sections -T $$($(1)_DIR)/kernel.ld $$(call printf_links,$(2)) \
 	    $$($(1)_DIR)/kernel.o $$($(1)_LIBC) $$($(1)_$(2)_OBJS)
-$(1)_$(2)_LIBS = $$($(1)_$(2)_XLIBS) $$($(1)_LWIP) --start-group $$($(1)_LIBC_AR) $$(call printf_lib,$(1),$(2)) \
-	    $$($(1)_NEWLIB)/lib/libc.a $$($(1)_NEWLIB)/lib/libm.a $$($(1)_LIBGCC) --end-group
+$(1)_$(2)_LIBS = $$($(1)_$(2)_XLIBS) $$($(1)_LWIP) --start-group $$($(1)_DEVCLASS) $$($(1)_LIBC_AR) \
+	    $$(call printf_lib,$(1),$(2)) $$($(1)_NEWLIB)/lib/libc.a $$($(1)_NEWLIB)/lib/libm.a $$($(1)_LIBGCC) --end-group
 # Two links: the first gives function addresses for the symbol table
 # (scripts/mksyms.py), the second adds the table after the code.
-$$($(1)_DIR)/$(2).elf: $$($(1)_DIR)/kernel.o $$($(1)_DIR)/kernel.ld $$($(1)_NEWLIB_DIR)/newlib/.built \
+$$($(1)_DIR)/$(2).elf: $$($(1)_DIR)/kernel.o $$($(1)_DEVCLASS) $$($(1)_DIR)/kernel.ld $$($(1)_NEWLIB_DIR)/newlib/.built \
         $$($(1)_LIBC) $$($(1)_$(2)_OBJS) $$(filter-out -%,$$($(1)_$(2)_XLIBS)) $$($(1)_LWIP) \
         $$($(1)_LIBC_AR) $$(call printf_lib,$(1),$(2)) scripts/check-image.py scripts/mksyms.py scripts/pvprepatch.py
 	@echo "  LINK    $(1)/$(2).elf"
@@ -221,6 +231,19 @@ $$($(1)_DIR)/kernel.o: $$($(1)_KOBJS) lib/kernel.syms
 	$(Q)ld -m $$($(1)_LDEMU) -r -Map=$$@.map -o $$@.tmp $$($(1)_KOBJS)
 	$(Q)objcopy --redefine-syms=lib/kernel.syms $$@.tmp $$@
 	$(Q)rm -f $$@.tmp
+
+# The device classes (DEVCLASS_C above), their string functions renamed as
+# kernel.o's; the members keep their source's path in their name
+# (drivers__xen__netfront.c.o), which make size reads.
+$(1)_DEVCLASS := $$($(1)_DIR)/devclass.a
+$$($(1)_DEVCLASS): $$(patsubst %,$$($(1)_DIR)/obj/%.o,$(DEVCLASS_C)) lib/kernel.syms
+	@echo "  AR      $(1)/devclass.a"
+	$(Q)rm -rf $$@ $$@.d && mkdir -p $$@.d
+	$(Q)for o in $$(filter %.o,$$^); do \
+	    objcopy --redefine-syms=lib/kernel.syms $$$$o $$@.d/$$$$(echo $$$${o#$$($(1)_DIR)/obj/} | sed 's|/|__|g'); \
+	done
+	$(Q)ar rcs $$@ $$@.d/*.o
+	$(Q)rm -rf $$@.d
 
 # newlib's syscall glue: kernel code by role, app code by build (newlib's
 # headers and errno). The files that replace functions newlib has too

@@ -3,11 +3,19 @@
  * (include/proteus/blockdev.h): a request's range is checked against the
  * device's size here, once, so no driver can forget it.
  */
+#include <drivers/virtio.h>
+#include <drivers/xenfront.h>
 #include <proteus/blockdev.h>
 #include <proteus/errno.h>
 #include <proteus/format.h>
 #include <proteus/printk.h>
 #include <proteus/string.h>
+
+/* The block drivers: as kernel/netdev.c links the network drivers. */
+static const void *const block_drivers[] __attribute__((used)) = {
+    (const void *)virtio_blk_attach,
+    &blkfront_driver,
+};
 
 static struct blockdev *devs[BLOCKDEV_MAX];
 static unsigned ndevs;

@@ -3,10 +3,21 @@
  * (include/proteus/netdev.h). Drivers register during the bus scans of
  * boot; the stack and apps find them here by number.
  */
+#include <drivers/virtio.h>
+#include <drivers/xenfront.h>
 #include <proteus/errno.h>
 #include <proteus/format.h>
 #include <proteus/netdev.h>
 #include <proteus/printk.h>
+
+/* The network drivers. This file is the class's core (Makefile,
+ * DEVCLASS_C): an app that uses the network links it, and these
+ * references link the drivers with it; the buses reach them by weak
+ * reference and find none in an image whose app does not. */
+static const void *const net_drivers[] __attribute__((used)) = {
+    (const void *)virtio_net_attach,
+    &netfront_driver,
+};
 
 static struct netdev *devs[NETDEV_MAX];
 static unsigned ndevs;

@@ -92,8 +92,8 @@ def component(obj, app):
     m = re.search(r'/obj/pv/(native|kvm|vmi|xen)/', o)
     if m:
         return f'personality {m.group(1)}'
-    for pat, name in ((r'/obj/arch/', 'arch'), (r'/obj/drivers/', 'drivers'),
-                      (r'/obj/(kernel|lib|pv)/', 'kernel core'),
+    for pat, name in ((r'/obj/arch/', 'arch'), (r'/obj/drivers/|devclass\.a\(drivers__', 'drivers'),
+                      (r'/obj/(kernel|lib|pv)/|devclass\.a\(kernel__', 'kernel core'),
                       (r'/kernel/libc/|libc-glue\.a', 'libc glue'),
                       (r'printf-integer\.a', 'newlib'),   # the jumps to its integer variants
                       (r'liblwip\.a', 'lwIP'), (r'lib(c|m)\.a', 'newlib'),

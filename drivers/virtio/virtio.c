@@ -2,9 +2,34 @@
  * What every virtio transport and driver shares (include/drivers/virtio.h).
  */
 #include <drivers/virtio.h>
+#include <proteus/blockdev.h>
 #include <proteus/errno.h>
+#include <proteus/netdev.h>
 #include <proteus/printk.h>
 #include <proteus/vm.h>
+
+/* Weak: the drivers of a device class the app does not use are not in
+ * the image (Makefile, DEVCLASS_C), and then these are NULL. */
+#pragma weak virtio_net_attach
+#pragma weak virtio_blk_attach
+
+virtio_attach_fn virtio_driver_of(u32 type, const char **name, const char **why)
+{
+    if (type == VIRTIO_ID_NET) {
+        *name = "virtio-net";
+        if (virtio_net_attach)
+            return virtio_net_attach;
+        *why = "left alone: " NETDEV_ABSENT;
+    } else if (type == VIRTIO_ID_BLOCK) {
+        *name = "virtio-blk";
+        if (virtio_blk_attach)
+            return virtio_blk_attach;
+        *why = "left alone: " BLOCKDEV_ABSENT;
+    } else {
+        *why = "left alone: no driver for its virtio device type";
+    }
+    return NULL;
+}
 
 int virtio_features(struct virtio_dev *d, u64 wanted)
 {

@@ -215,13 +215,14 @@ static void probe(const char *value)
     u32 id = *(volatile u32 *)(regs + M_DEVICE_ID);
     ksnprintf(ident, sizeof(ident), "virtio v%u type %u irq %u", version, id, line);
     struct device *dev = device_add("mmio", addr, ident);
-    const char *driver = NULL, *state = "no device there";
+    const char *driver = NULL, *name = NULL, *state = "no device there";
+    virtio_attach_fn attach = NULL;
     if (magic != MAGIC || (version != 1 && version != 2))
         state = "not a virtio-mmio device (magic or version)";
     else if (id == 0)
         state = "an empty slot";   /* 4.2.2: DeviceID 0 is no device */
-    else if (id != VIRTIO_ID_NET && id != VIRTIO_ID_BLOCK)
-        state = "left alone: no driver for its virtio device type";
+    else if (!(attach = virtio_driver_of(id, &name, &state)))
+        ;   /* state says why */
     else if (nvmmios == VMMIO_MAX)
         state = "left alone: too many virtio-mmio devices";
     else {
@@ -240,11 +241,8 @@ static void probe(const char *value)
         REG(m, M_STATUS) = VIRTIO_STATUS_ACKNOWLEDGE;
         REG(m, M_STATUS) = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER;
         nvmmios++;
-        driver = id == VIRTIO_ID_NET ? "virtio-net" : "virtio-blk";
-        if (id == VIRTIO_ID_NET)
-            virtio_net_attach(&m->dev, &state);
-        else
-            virtio_blk_attach(&m->dev, &state);
+        driver = name;
+        attach(&m->dev, &state);
     }
     device_bound(dev, driver, state);
     device_report(dev);

@@ -419,10 +419,10 @@ int virtio_pci_probe(struct pci_dev *p, const char **driver, const char **state)
     unsigned type = p->device >= 0x1040 ? p->device - 0x1040u
                     : p->device < 0x1040 && p->device >= 0x1000 ? p->subsystem
                                                                 : 0;
-    if (type != VIRTIO_ID_NET && type != VIRTIO_ID_BLOCK) {
-        *state = "left alone: no driver for its virtio device type";
+    const char *name;
+    virtio_attach_fn attach = virtio_driver_of(type, &name, state);
+    if (!attach)
         return -ENODEV;
-    }
     if (nvpcis == VPCI_MAX) {
         *state = "left alone: too many virtio devices";
         return -ENOSPC;
@@ -438,7 +438,6 @@ int virtio_pci_probe(struct pci_dev *p, const char **driver, const char **state)
     if (err)
         return err;
     nvpcis++;
-    *driver = type == VIRTIO_ID_NET ? "virtio-net" : "virtio-blk";
-    return type == VIRTIO_ID_NET ? virtio_net_attach(&v->dev, state)
-                                 : virtio_blk_attach(&v->dev, state);
+    *driver = name;
+    return attach(&v->dev, state);
 }

@@ -94,8 +94,15 @@ int virtio_features(struct virtio_dev *d, u64 wanted);
 void virtio_fail(struct virtio_dev *d, const char *why);
 
 /* The drivers, for every transport: 0 and their verdict in *state ("up as
- * net0 (MSI-X)"), or an errno and why in *state. */
+ * net0 (MSI-X)"), or an errno and why in *state. They belong to device
+ * classes (Makefile, DEVCLASS_C) that an image carries only when its app
+ * uses them: a transport finds its driver with virtio_driver_of. */
+typedef int (*virtio_attach_fn)(struct virtio_dev *d, const char **state);
 int virtio_net_attach(struct virtio_dev *d, const char **state);
 int virtio_blk_attach(struct virtio_dev *d, const char **state);
+/* The driver for virtio device type `type` in this image, its name in
+ * *name; NULL, with the reason in *why, for a type no driver knows or one
+ * whose class this image does not carry. */
+virtio_attach_fn virtio_driver_of(u32 type, const char **name, const char **why);
 
 #endif

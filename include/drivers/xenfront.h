@@ -14,8 +14,15 @@
 #include <xen/io/netif.h>
 
 struct xenbus_driver;
-/* The drivers, by type (drivers/xen/table.c), NULL-terminated. */
-extern const struct xenbus_driver *const xenbus_drivers[];
+/* The device types a driver knows (drivers/xen/table.c), ended by a NULL
+ * type: the driver, or NULL where the image does not carry its class, and
+ * then why. */
+struct xenbus_class {
+    const char *type;   /* "vif" */
+    const struct xenbus_driver *drv;
+    const char *absent;
+};
+extern const struct xenbus_class xenbus_classes[];
 extern const struct xenbus_driver netfront_driver, blkfront_driver;
 
 /* A netfront's network device, a blkfront's block device (for a test's

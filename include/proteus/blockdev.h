@@ -10,6 +10,9 @@
 #include <proteus/types.h>
 
 #define BLOCKDEV_MAX 4
+/* What a bus says of a block device in an image without the class
+ * (Makefile, DEVCLASS_C). */
+#define BLOCKDEV_ABSENT "this image has no block drivers (its app does not use block devices)"
 #define SECTOR_SIZE 512
 
 struct blockdev;

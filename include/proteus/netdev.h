@@ -10,6 +10,9 @@
 #include <proteus/types.h>
 
 #define NETDEV_MAX 4
+/* What a bus says of a network device in an image without the class
+ * (Makefile, DEVCLASS_C: only an app that uses the network links it). */
+#define NETDEV_ABSENT "this image has no network drivers (its app does not use the network)"
 #define ETH_HLEN 14
 #define ETH_FRAME_MAX 1514   /* header and a 1500-byte payload, no FCS */
 

@@ -344,11 +344,15 @@ static struct xenbus_dev *new_dev(const char *name, const char *node, int *err, 
     return d;
 }
 
-static const struct xenbus_driver *driver_of(const char *type)
+/* The driver for `type` in this image, or NULL and why in *why. */
+static const struct xenbus_driver *driver_of(const char *type, const char **why)
 {
-    for (unsigned i = 0; xenbus_drivers[i]; i++)
-        if (!strcmp(xenbus_drivers[i]->type, type))
-            return xenbus_drivers[i];
+    for (const struct xenbus_class *c = xenbus_classes; c->type; c++)
+        if (!strcmp(c->type, type)) {
+            *why = c->absent;
+            return c->drv;
+        }
+    *why = "no driver";
     return NULL;
 }
 
@@ -369,8 +373,10 @@ static void found(const char *type, const char *id)
     else
         ksnprintf(ident, sizeof(ident), "no backend");
     d->dev = device_add("xen", d->name, ident);
-    d->drv = driver_of(type);
+    const char *why;
+    d->drv = driver_of(type, &why);
     if (!d->drv) {
+        device_bound(d->dev, NULL, why);
         device_report(d->dev);   /* listed and left alone; the slot is reused */
         return;
     }
@@ -391,7 +397,8 @@ int xenbus_attach_at(const char *type, const char *node, unsigned backend_ms, un
 {
     *dev = NULL;
     *verdict = "failed: no such device type";
-    const struct xenbus_driver *drv = driver_of(type);
+    const char *why;
+    const struct xenbus_driver *drv = driver_of(type, &why);
     if (!drv)
         return -ENODEV;
     int err;

@@ -14,6 +14,18 @@
 #include <proteus/errno.h>
 #include <proteus/netdev.h>
 
+/* What the two files link the drivers with (their device classes'
+ * drivers, Makefile DEVCLASS_C), as stand-ins: never called here. */
+struct virtio_dev;
+struct xenbus_driver {
+    int unused;
+};
+int virtio_net_attach(struct virtio_dev *d, const char **state);
+int virtio_blk_attach(struct virtio_dev *d, const char **state);
+int virtio_net_attach(struct virtio_dev *d, const char **state) { return -ENODEV; }
+int virtio_blk_attach(struct virtio_dev *d, const char **state) { return -ENODEV; }
+const struct xenbus_driver netfront_driver, blkfront_driver;
+
 static unsigned sent, received;
 static size_t last_len;
 
