@@ -1,10 +1,10 @@
 /*
- * Xen hypercalls from a PV guest: a call into the hypercall page, which Xen
- * fills at domain build (ELF note XEN_ELFNOTE_HYPERCALL_PAGE), at offset
- * 32 * number. Arguments: x86_64 RDI RSI RDX R10 R8; i386 EBX ECX EDX ESI
- * EDI; the result (0 or a negative Xen errno) in RAX/EAX. The stubs
- * clobber RCX and R11 on x86_64 (SYSCALL). Xen's public
- * header xen.h, "HYPERCALLS".
+ * Xen hypercalls from a PV guest: the number in RAX/EAX and the transfer
+ * instruction inline (pv/xen/hypercall_insn.h: SYSCALL on x86_64, which
+ * clobbers RCX and R11; INT 0x82 on i386). Arguments: x86_64 RDI RSI RDX
+ * R10 R8; i386 EBX ECX EDX ESI EDI; the result (0 or a negative Xen
+ * errno) in RAX/EAX. Xen's public header xen.h, "HYPERCALLS", and Xen's
+ * docs/guest-guide/x86/hypercall-abi.rst.
  */
 #ifndef PV_XEN_HYPERCALL_H
 #define PV_XEN_HYPERCALL_H
@@ -12,10 +12,8 @@
 #include <proteus/personality.h>
 #include <proteus/types.h>
 #include <pv/xen_public.h>
+#include "hypercall_insn.h"
 
-extern char hypercall_page[];
-
-/* `nr` must be a constant: the call goes straight to its stub. */
 #ifdef __x86_64__
 #define xen_hypercall5(nr, a1, a2, a3, a4, a5)                                   \
     ({                                                                           \
@@ -26,10 +24,10 @@ extern char hypercall_page[];
         register unsigned long __r5 __asm__("r8") = (unsigned long)(a5);         \
         long __ret;                                                              \
         __atomic_fetch_add(&hypercalls_made, 1, __ATOMIC_RELAXED);               \
-        __asm__ __volatile__("call hypercall_page + %c[off]"                     \
+        __asm__ __volatile__(XEN_HYPERCALL_INSN                                  \
                              : "=a"(__ret), "+r"(__r1), "+r"(__r2), "+r"(__r3),  \
                                "+r"(__r4), "+r"(__r5)                            \
-                             : [off] "i"((nr) * 32)                              \
+                             : "0"((long)(nr))                                   \
                              : "rcx", "r11", "memory");                          \
         __ret;                                                                   \
     })
@@ -41,10 +39,10 @@ extern char hypercall_page[];
         unsigned long __D = (unsigned long)(a5);                                 \
         long __ret;                                                              \
         __atomic_fetch_add(&hypercalls_made, 1, __ATOMIC_RELAXED);               \
-        __asm__ __volatile__("call hypercall_page + %c[off]"                     \
+        __asm__ __volatile__(XEN_HYPERCALL_INSN                                  \
                              : "=a"(__ret), "+b"(__b), "+c"(__c), "+d"(__d),     \
                                "+S"(__S), "+D"(__D)                              \
-                             : [off] "i"((nr) * 32)                              \
+                             : "0"((long)(nr))                                   \
                              : "memory");                                        \
         __ret;                                                                   \
     })

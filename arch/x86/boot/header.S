@@ -56,7 +56,6 @@ mb1_header:
     XEN_NOTE(XEN_ELFNOTE_VIRT_BASE, WORD, 0)
     XEN_NOTE(XEN_ELFNOTE_PADDR_OFFSET, WORD, 0)
     XEN_NOTE(XEN_ELFNOTE_ENTRY, WORD, xenpv_entry)         /* else Xen jumps to e_entry */
-    XEN_NOTE(XEN_ELFNOTE_HYPERCALL_PAGE, WORD, hypercall_page)
     /* Page tables are updated through hypercalls, never written directly;
      * dom0 is allowed (Xen refuses a dom0 kernel without this bit). */
     XEN_NOTE(XEN_ELFNOTE_SUPPORTED_FEATURES, .long, (1 << XENFEAT_dom0))
@@ -64,9 +63,3 @@ mb1_header:
     XEN_NOTE(XEN_ELFNOTE_PAE_MODE, .asciz, "yes")          /* PAE only: no 2-level PV */
 #endif
 
-    /* The page Xen fills with the hypercall stubs (pv/xen/hypercall.h). */
-    .section .text.hypercall_page, "ax"
-    .balign 4096
-    .globl hypercall_page
-hypercall_page:
-    .fill 4096, 1, 0xcc

@@ -8,6 +8,7 @@
 #define __ASSEMBLY__
 #include <xen/xen.h>
 #include <arch/trap_entry.h>
+#include "../hypercall_insn.h"
 
 #define EARLY_VECTORS 32
 #define EARLY_STUB_SIZE 16
@@ -19,7 +20,7 @@
 xen_early_traps_install:
     push %ebx
     mov $xen_early_traps, %ebx
-    call hypercall_page + __HYPERVISOR_set_trap_table * 32
+    XEN_HYPERCALL __HYPERVISOR_set_trap_table
     pop %ebx
     ret
 
@@ -33,7 +34,7 @@ xen_early_unmap_page0:
     xor %ecx, %ecx          /* an empty entry: low ... */
     xor %edx, %edx          /* ... and high half */
     mov $UVMF_INVLPG, %esi
-    call hypercall_page + __HYPERVISOR_update_va_mapping * 32
+    XEN_HYPERCALL __HYPERVISOR_update_va_mapping
     mov %eax, xen_page0_unmap_err
     pop %esi
     pop %ebx

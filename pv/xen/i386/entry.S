@@ -6,13 +6,15 @@
  * and EFLAGS.IF its inverse. So the stubs and frame are the native ones
  * (arch/trap_entry.h); only the way back differs: the iret hypercall,
  * which restores the event mask from EFLAGS.IF as it returns (see
- * pv/xen/x86_64/entry.S). Its stub pushes EAX; Xen then reads EAX, EIP,
+ * pv/xen/x86_64/entry.S). XEN_IRET (pv/xen/hypercall_insn.h) pushes EAX,
+ * as the stub of Xen's hypercall page would; Xen then reads EAX, EIP,
  * CS, EFLAGS (xen/arch/x86/pv/iret.c, compat_iret).
  */
+#define __ASSEMBLY__
+#include <xen/xen.h>
 #include <arch/trap_entry.h>
+#include "../hypercall_insn.h"
 
-#define HYPERVISOR_IRET 23      /* Xen's public xen.h, __HYPERVISOR_iret */
-#define XEN_IRET (hypercall_page + HYPERVISOR_IRET * 32)
 #define UPCALL_MARK 0x100       /* trap_frame.vector of an event upcall */
 
     .section .text
@@ -34,7 +36,7 @@ xen_trap_common:
     add $4, %esp
     RESTORE_TRAP_REGS
     add $8, %esp            /* vector and error code */
-    jmp XEN_IRET
+    XEN_IRET
 
 /* CALLBACKTYPE_event: events are masked; the frame has no error code. */
     .globl xen_event_entry
@@ -48,7 +50,7 @@ xen_event_entry:
     add $4, %esp
     RESTORE_TRAP_REGS
     add $8, %esp
-    jmp XEN_IRET
+    XEN_IRET
 
 /* CALLBACKTYPE_failsafe: Xen could not reload a segment register when
  * returning to the interrupted code (an app cleared the LDT entry its %fs
@@ -74,4 +76,4 @@ xen_failsafe_entry:
     mov %eax, 0(%esp)
     RESTORE_TRAP_REGS
     add $16, %esp           /* Xen's copies of them */
-    jmp XEN_IRET
+    XEN_IRET

@@ -14,6 +14,7 @@
 #define __ASSEMBLY__
 #include <xen/xen.h>
 #include <arch/trap_entry.h>
+#include "../hypercall_insn.h"
 
 #define EARLY_VECTORS 32
 #define EARLY_STUB_SIZE 16
@@ -26,7 +27,7 @@
     .globl xen_early_traps_install
 xen_early_traps_install:
     lea xen_early_traps(%rip), %rdi
-    call hypercall_page + __HYPERVISOR_set_trap_table * 32
+    XEN_HYPERCALL __HYPERVISOR_set_trap_table
     ret
 
 /* Xen maps the domain from virtual address 0 (XEN_ELFNOTE_VIRT_BASE 0),
@@ -38,7 +39,7 @@ xen_early_unmap_page0:
     xor %edi, %edi          /* VA 0 */
     xor %esi, %esi          /* an empty entry */
     mov $UVMF_INVLPG, %edx
-    call hypercall_page + __HYPERVISOR_update_va_mapping * 32
+    XEN_HYPERCALL __HYPERVISOR_update_va_mapping
     mov %rax, xen_page0_unmap_err(%rip)
     ret
 

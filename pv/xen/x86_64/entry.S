@@ -12,13 +12,15 @@
  * The way back is the iret hypercall rather than iretq: it restores the
  * event mask from RFLAGS.IF in the frame as it returns, so no event can
  * arrive between unmasking and leaving (the window Mini-OS closes with a
- * critical-region fixup). Its stub pushes RAX, R11 and RCX itself; the
+ * critical-region fixup). XEN_IRET (pv/xen/hypercall_insn.h) pushes RAX,
+ * R11 and RCX, as the stub of Xen's hypercall page would; the
  * caller adds a flags word of 0 (not VGCF_in_syscall) below RIP.
  */
+#define __ASSEMBLY__
+#include <xen/xen.h>
 #include <arch/trap_entry.h>
+#include "../hypercall_insn.h"
 
-#define HYPERVISOR_IRET 23      /* Xen's public xen.h, __HYPERVISOR_iret */
-#define XEN_IRET (hypercall_page + HYPERVISOR_IRET * 32)
 #define UPCALL_MARK 0x100       /* trap_frame.vector of an event upcall */
 
     .section .text
@@ -41,7 +43,7 @@ xen_trap_common:
     RESTORE_TRAP_REGS
     add $16, %rsp           /* vector and error code */
     pushq $0                /* iret flags: a full return */
-    jmp XEN_IRET
+    XEN_IRET
 
 /* CALLBACKTYPE_event: events are masked; the frame has no error code. */
     .globl xen_event_entry
@@ -56,7 +58,7 @@ xen_event_entry:
     RESTORE_TRAP_REGS
     add $16, %rsp
     pushq $0
-    jmp XEN_IRET
+    XEN_IRET
 
 /* CALLBACKTYPE_failsafe: Xen could not reload a segment register when
  * returning to the kernel. The frame holds the four selectors it tried,
@@ -72,4 +74,4 @@ xen_failsafe_entry:
     RESTORE_TRAP_REGS
     add $32, %rsp
     pushq $0
-    jmp XEN_IRET
+    XEN_IRET
