@@ -104,6 +104,18 @@ def component(obj, app):
     return 'other'
 
 
+def share_out(total, weights):
+    """`total` split over [(key, weight)] in proportion, the rounding left
+    to the last: [(key, share)]."""
+    whole = sum(w for _, w in weights)
+    out, left = [], total
+    for i, (key, w) in enumerate(weights):
+        share = left if i == len(weights) - 1 else total * w // whole
+        out.append((key, share))
+        left -= share
+    return out
+
+
 def breakdown(image):
     app = os.path.basename(image)[:-len('.elf')]
     final = image + '.map'
@@ -125,30 +137,18 @@ def breakdown(image):
         if not what.endswith('kernel.o'):
             into[component(what, app)][kind] += size
             continue
-        objs = origin.get(section) or [(what, 1)]
-        total = sum(n for _, n in objs)
-        left = size
-        for i, (obj, n) in enumerate(objs):
-            share = left if i == len(objs) - 1 else size * n // total
+        for obj, share in share_out(size, origin.get(section) or [(what, 1)]):
             into[component(obj, app)][kind] += share
-            left -= share
     for kind in COLUMNS:
         # The map gives a string pool's size before ld merged equal
-        # strings across files: what merging saved is shared out over the
-        # pools by their sizes.
+        # strings across files: what the pools still hold (no more than
+        # the output sections leave for them) is shared out over them by
+        # their sizes.
         gap = whole[kind] - sum(c[kind] for c in parts.values())
-        pools = sum(c[kind] for c in merged.values())
-        if pools > gap > 0 or pools > 0 > gap:
-            keep = max(0, min(pools, gap))
-            left = keep
-            names = [c for c in merged if merged[c][kind]]
-            for i, comp in enumerate(names):
-                share = left if i == len(names) - 1 else merged[comp][kind] * keep // pools
-                parts[comp][kind] += share
-                left -= share
-        else:
-            for comp in merged:
-                parts[comp][kind] += merged[comp][kind]
+        pools = [(comp, c[kind]) for comp, c in merged.items() if c[kind]]
+        keep = max(0, min(sum(n for _, n in pools), gap))
+        for comp, share in share_out(keep, pools):
+            parts[comp][kind] += share
         # what the output sections hold beyond their inputs: alignment
         # padding, linker-made tables
         gap = whole[kind] - sum(c[kind] for c in parts.values())
