@@ -353,7 +353,6 @@ struct blockdev *blkfront_blockdev(const struct xenbus_dev *d)
 }
 
 const struct xenbus_driver blkfront_driver = {
-    .type = "vbd",
     .name = "blkfront",
     .announce = XenbusStateInitialised,
     .setup = bf_setup,

@@ -438,7 +438,6 @@ struct netdev *netfront_netdev(const struct xenbus_dev *d)
 }
 
 const struct xenbus_driver netfront_driver = {
-    .type = "vif",
     .name = "netfront",
     .announce = XenbusStateConnected,
     .setup = nf_setup,

@@ -1,6 +1,7 @@
 /*
  * The xenbus drivers, by the device type the toolstack lists under
- * device/ (pv/xen/xenbus.c tries them in this order). Adding one is a
+ * device/ (pv/xen/xenbus.c tries them in this order): the one place a
+ * driver's type is written. Adding one is a
  * line here (docs/architecture.md, "What a change touches"); a type no
  * driver knows is listed and left alone.
  *

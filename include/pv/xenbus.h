@@ -33,8 +33,10 @@
 struct xenbus_dev;
 struct device;
 
+/* A frontend. The device type it drives (its directory under device/,
+ * "vif") is its line in drivers/xen/table.c, which names it even in an
+ * image that does not carry the driver. */
 struct xenbus_driver {
-    const char *type;   /* its directory under device/: "vif" */
     const char *name;   /* the device list's driver: "netfront" */
     /* The state the frontend writes with its keys: XenbusStateConnected
      * (xen/io/netif.h) or XenbusStateInitialised (xen/io/blkif.h). */
