@@ -369,58 +369,58 @@ struct pvpatch_site {
 #define PV2(m, a, b) PVOP_CALL2(m, a, b)
 #define PV3(m, a, b, c) PVOP_CALL3(m, a, b, c)
 
-static inline void cpuid_count(u32 leaf, u32 sub, struct cpuid_regs *r) { PV3(cpu.cpuid, leaf, sub, r); }
-static inline void cpuid(u32 leaf, struct cpuid_regs *r) { PV3(cpu.cpuid, leaf, 0, r); }
-static inline unsigned long read_cr0(void) { return (unsigned long)PV0(cpu.read_cr0); }
-static inline void write_cr0(unsigned long v) { PV1(cpu.write_cr0, v); }
-static inline unsigned long read_cr2(void) { return (unsigned long)PV0(cpu.read_cr2); }
-static inline unsigned long read_cr4(void) { return (unsigned long)PV0(cpu.read_cr4); }
-static inline void write_cr4(unsigned long v) { PV1(cpu.write_cr4, v); }
-static inline unsigned long read_dr(int r) { return (unsigned long)PV1(cpu.read_dr, r); }
-static inline void write_dr(int r, unsigned long v) { PV2(cpu.write_dr, r, v); }
-static inline int rdmsr_safe(u32 msr, u64 *v) { return (int)PV2(cpu.read_msr, msr, v); }
+static __always_inline void cpuid_count(u32 leaf, u32 sub, struct cpuid_regs *r) { PV3(cpu.cpuid, leaf, sub, r); }
+static __always_inline void cpuid(u32 leaf, struct cpuid_regs *r) { PV3(cpu.cpuid, leaf, 0, r); }
+static __always_inline unsigned long read_cr0(void) { return (unsigned long)PV0(cpu.read_cr0); }
+static __always_inline void write_cr0(unsigned long v) { PV1(cpu.write_cr0, v); }
+static __always_inline unsigned long read_cr2(void) { return (unsigned long)PV0(cpu.read_cr2); }
+static __always_inline unsigned long read_cr4(void) { return (unsigned long)PV0(cpu.read_cr4); }
+static __always_inline void write_cr4(unsigned long v) { PV1(cpu.write_cr4, v); }
+static __always_inline unsigned long read_dr(int r) { return (unsigned long)PV1(cpu.read_dr, r); }
+static __always_inline void write_dr(int r, unsigned long v) { PV2(cpu.write_dr, r, v); }
+static __always_inline int rdmsr_safe(u32 msr, u64 *v) { return (int)PV2(cpu.read_msr, msr, v); }
 #ifdef __x86_64__
-static inline int wrmsr_safe(u32 msr, u64 v) { return (int)PV2(cpu.write_msr, msr, v); }
+static __always_inline int wrmsr_safe(u32 msr, u64 v) { return (int)PV2(cpu.write_msr, msr, v); }
 #else
-static inline int wrmsr_safe(u32 msr, u64 v) { return (int)PV3(cpu.write_msr, msr, PVOP_LO(v), PVOP_HI(v)); }
+static __always_inline int wrmsr_safe(u32 msr, u64 v) { return (int)PV3(cpu.write_msr, msr, PVOP_LO(v), PVOP_HI(v)); }
 #endif
-static inline void load_gdt(const struct desc_ptr *p) { PV1(cpu.load_gdt, p); }
-static inline void load_idt(const struct desc_ptr *p) { PV1(cpu.load_idt, p); }
-static inline void load_tr(u16 sel) { PV1(cpu.load_tr, sel); }
-static inline void load_ldt(const struct seg_desc *ldt, unsigned n) { PV2(cpu.load_ldt, ldt, n); }
-static inline void ldt_alloc_notice(struct seg_desc *ldt, unsigned n) { PV2(cpu.alloc_ldt, ldt, n); }
-static inline void ldt_release_notice(struct seg_desc *ldt, unsigned n) { PV2(cpu.free_ldt, ldt, n); }
-static inline void write_gdt_entry(struct seg_desc *gdt, unsigned i, const struct seg_desc *d)
+static __always_inline void load_gdt(const struct desc_ptr *p) { PV1(cpu.load_gdt, p); }
+static __always_inline void load_idt(const struct desc_ptr *p) { PV1(cpu.load_idt, p); }
+static __always_inline void load_tr(u16 sel) { PV1(cpu.load_tr, sel); }
+static __always_inline void load_ldt(const struct seg_desc *ldt, unsigned n) { PV2(cpu.load_ldt, ldt, n); }
+static __always_inline void ldt_alloc_notice(struct seg_desc *ldt, unsigned n) { PV2(cpu.alloc_ldt, ldt, n); }
+static __always_inline void ldt_release_notice(struct seg_desc *ldt, unsigned n) { PV2(cpu.free_ldt, ldt, n); }
+static __always_inline void write_gdt_entry(struct seg_desc *gdt, unsigned i, const struct seg_desc *d)
 {
     PV3(cpu.write_gdt_entry, gdt, i, d);
 }
-static inline void write_ldt_entry(struct seg_desc *ldt, unsigned i, const struct seg_desc *d)
+static __always_inline void write_ldt_entry(struct seg_desc *ldt, unsigned i, const struct seg_desc *d)
 {
     PV3(cpu.write_ldt_entry, ldt, i, d);
 }
-static inline void set_kernel_stack(unsigned long sp0) { PV1(cpu.set_kernel_stack, sp0); }
-static inline u8 inb(u16 port) { return (u8)PV1(cpu.in8, port); }
-static inline u16 inw(u16 port) { return (u16)PV1(cpu.in16, port); }
-static inline u32 inl(u16 port) { return (u32)PV1(cpu.in32, port); }
-static inline void outb(u16 port, u8 v) { PV2(cpu.out8, port, v); }
-static inline void outw(u16 port, u16 v) { PV2(cpu.out16, port, v); }
-static inline void outl(u16 port, u32 v) { PV2(cpu.out32, port, v); }
+static __always_inline void set_kernel_stack(unsigned long sp0) { PV1(cpu.set_kernel_stack, sp0); }
+static __always_inline u8 inb(u16 port) { return (u8)PV1(cpu.in8, port); }
+static __always_inline u16 inw(u16 port) { return (u16)PV1(cpu.in16, port); }
+static __always_inline u32 inl(u16 port) { return (u32)PV1(cpu.in32, port); }
+static __always_inline void outb(u16 port, u8 v) { PV2(cpu.out8, port, v); }
+static __always_inline void outw(u16 port, u16 v) { PV2(cpu.out16, port, v); }
+static __always_inline void outl(u16 port, u32 v) { PV2(cpu.out32, port, v); }
 
 /* The hot ones. Built with CONFIG_PVOPS=0 (`make bench` builds such an
  * image to compare with), these become the native instructions themselves:
  * the "no layer" baseline for the patched calls. */
 #if CONFIG_PVOPS
-static inline u64 read_tsc(void) { return PV0(cpu.read_tsc); }
-static inline unsigned long irq_save(void)
+static __always_inline u64 read_tsc(void) { return PV0(cpu.read_tsc); }
+static __always_inline unsigned long irq_save(void)
 {
     unsigned long f = (unsigned long)PV0(irq.save_flags);
     PV0(irq.disable);
     return f;
 }
-static inline void irq_restore(unsigned long f) { PV1(irq.restore_flags, f); }
-static inline void irq_disable(void) { PV0(irq.disable); }
-static inline void irq_enable(void) { PV0(irq.enable); }
-static inline void pt_set_entry(void *p, u64 v, int level)
+static __always_inline void irq_restore(unsigned long f) { PV1(irq.restore_flags, f); }
+static __always_inline void irq_disable(void) { PV0(irq.disable); }
+static __always_inline void irq_enable(void) { PV0(irq.enable); }
+static __always_inline void pt_set_entry(void *p, u64 v, int level)
 {
     switch (level) {
     case 1: PVOP_CALL_P_U64(mmu.set_pte, p, v); break;
@@ -431,18 +431,18 @@ static inline void pt_set_entry(void *p, u64 v, int level)
 }
 #else
 #include <arch/x86.h>
-static inline u64 read_tsc(void) { return x86_rdtsc(); }
-static inline unsigned long irq_save(void)
+static __always_inline u64 read_tsc(void) { return x86_rdtsc(); }
+static __always_inline unsigned long irq_save(void)
 {
     unsigned long f = x86_read_flags();
     x86_cli();
     return f;
 }
-static inline void irq_restore(unsigned long f) { x86_write_flags(f); }
-static inline void irq_disable(void) { x86_cli(); }
-static inline void irq_enable(void) { x86_sti(); }
+static __always_inline void irq_restore(unsigned long f) { x86_write_flags(f); }
+static __always_inline void irq_disable(void) { x86_cli(); }
+static __always_inline void irq_enable(void) { x86_sti(); }
 void native_pt_write(void *p, u64 v);
-static inline void pt_set_entry(void *p, u64 v, int level)
+static __always_inline void pt_set_entry(void *p, u64 v, int level)
 {
 #ifdef __x86_64__
     *(volatile u64 *)p = v;      /* 4-level entries are always 8 bytes */
@@ -451,54 +451,54 @@ static inline void pt_set_entry(void *p, u64 v, int level)
 #endif
 }
 #endif
-static inline void safe_halt(void) { PV0(irq.safe_halt); }
+static __always_inline void safe_halt(void) { PV0(irq.safe_halt); }
 
-static inline void pt_alloc_notice(paddr_t t, int level) { PVOP_CALL_U64_I(mmu.alloc_pt, t, level); }
-static inline void pt_release_notice(paddr_t t, int level) { PVOP_CALL_U64_I(mmu.release_pt, t, level); }
-static inline void pt_clear_entry(void *p, int level) { pt_set_entry(p, 0, level); }
-static inline u64 pt_read_entry(const void *p, int level) { (void)level; return PV1(mmu.read_entry, p); }
-static inline void pt_fill_run(const struct pt_run *run) { PV1(mmu.fill_run, run); }
-static inline paddr_t read_pt_base(void) { return (paddr_t)PV0(mmu.read_pt_base); }
-static inline void write_pt_base(paddr_t root) { PVOP_CALL_U64(mmu.write_pt_base, root); }
-static inline void flush_tlb_one(vaddr_t va) { PV1(mmu.flush_tlb_one, va); }
-static inline void flush_tlb_all(void) { PV0(mmu.flush_tlb_all); }
+static __always_inline void pt_alloc_notice(paddr_t t, int level) { PVOP_CALL_U64_I(mmu.alloc_pt, t, level); }
+static __always_inline void pt_release_notice(paddr_t t, int level) { PVOP_CALL_U64_I(mmu.release_pt, t, level); }
+static __always_inline void pt_clear_entry(void *p, int level) { pt_set_entry(p, 0, level); }
+static __always_inline u64 pt_read_entry(const void *p, int level) { (void)level; return PV1(mmu.read_entry, p); }
+static __always_inline void pt_fill_run(const struct pt_run *run) { PV1(mmu.fill_run, run); }
+static __always_inline paddr_t read_pt_base(void) { return (paddr_t)PV0(mmu.read_pt_base); }
+static __always_inline void write_pt_base(paddr_t root) { PVOP_CALL_U64(mmu.write_pt_base, root); }
+static __always_inline void flush_tlb_one(vaddr_t va) { PV1(mmu.flush_tlb_one, va); }
+static __always_inline void flush_tlb_all(void) { PV0(mmu.flush_tlb_all); }
 /* More pages than this: a whole-TLB flush instead, one reload. */
 #define TLB_FLUSH_PAGES_MAX 32
-static inline void flush_tlb_others(u32 cpus, vaddr_t va, size_t len)
+static __always_inline void flush_tlb_others(u32 cpus, vaddr_t va, size_t len)
 {
     PV3(mmu.flush_tlb_others, cpus, va, len);
 }
-static inline void flush_tlb_global(void) { PV0(mmu.flush_tlb_global); }
-static inline void mmu_lazy_enter(void) { PV0(mmu.lazy_enter); }
-static inline void mmu_lazy_flush(void) { PV0(mmu.lazy_flush); }
-static inline void mmu_lazy_leave(void) { PV0(mmu.lazy_leave); }
+static __always_inline void flush_tlb_global(void) { PV0(mmu.flush_tlb_global); }
+static __always_inline void mmu_lazy_enter(void) { PV0(mmu.lazy_enter); }
+static __always_inline void mmu_lazy_flush(void) { PV0(mmu.lazy_flush); }
+static __always_inline void mmu_lazy_leave(void) { PV0(mmu.lazy_leave); }
 
 /* Wrappers whose op name alone would not say what it acts on are named
  * <group>_<op>, so a call site names the group it goes through. */
-static inline int apic_init(void) { return (int)PV0(apic.init); }
-static inline void apic_eoi(unsigned vector) { PV1(apic.eoi, vector); }
-static inline int apic_route_irq(unsigned irq, unsigned vector) { return (int)PV2(apic.route_irq, irq, vector); }
-static inline void apic_mask_irq(unsigned irq, bool m) { PV2(apic.mask_irq, irq, m); }
-static inline int apic_send_ipi(unsigned cpu, unsigned vector) { return (int)PV2(apic.send_ipi, cpu, vector); }
-static inline u32 apic_cpu_id(void) { return (u32)PV0(apic.cpu_id); }
+static __always_inline int apic_init(void) { return (int)PV0(apic.init); }
+static __always_inline void apic_eoi(unsigned vector) { PV1(apic.eoi, vector); }
+static __always_inline int apic_route_irq(unsigned irq, unsigned vector) { return (int)PV2(apic.route_irq, irq, vector); }
+static __always_inline void apic_mask_irq(unsigned irq, bool m) { PV2(apic.mask_irq, irq, m); }
+static __always_inline int apic_send_ipi(unsigned cpu, unsigned vector) { return (int)PV2(apic.send_ipi, cpu, vector); }
+static __always_inline u32 apic_cpu_id(void) { return (u32)PV0(apic.cpu_id); }
 
-static inline int time_init(void) { return (int)PV0(time.init); }
-static inline u64 clock_ns(void) { return PV0(time.clock_ns); }
-static inline u64 wallclock_at_boot_ns(void) { return PV0(time.wallclock_at_boot_ns); }
-static inline void timer_arm_oneshot(u64 deadline) { PVOP_CALL_U64(time.arm_oneshot, deadline); }
-static inline u64 tsc_hz(void) { return PV0(time.tsc_hz); }
+static __always_inline int time_init(void) { return (int)PV0(time.init); }
+static __always_inline u64 clock_ns(void) { return PV0(time.clock_ns); }
+static __always_inline u64 wallclock_at_boot_ns(void) { return PV0(time.wallclock_at_boot_ns); }
+static __always_inline void timer_arm_oneshot(u64 deadline) { PVOP_CALL_U64(time.arm_oneshot, deadline); }
+static __always_inline u64 tsc_hz(void) { return PV0(time.tsc_hz); }
 
-static inline unsigned vcpu_count(void) { return (unsigned)PV0(vcpu.count); }
-static inline int vcpu_start(unsigned cpu, const struct vcpu_start_info *info)
+static __always_inline unsigned vcpu_count(void) { return (unsigned)PV0(vcpu.count); }
+static __always_inline int vcpu_start(unsigned cpu, const struct vcpu_start_info *info)
 {
     return (int)PV2(vcpu.start, cpu, info);
 }
 
-static inline void console_init(void) { PV0(console.init); }
-static inline void console_write(const char *b, size_t n) { PV2(console.write, b, n); }
-static inline int console_read(char *b, size_t n) { return (int)PV2(console.read, b, n); }
+static __always_inline void console_init(void) { PV0(console.init); }
+static __always_inline void console_write(const char *b, size_t n) { PV2(console.write, b, n); }
+static __always_inline int console_read(char *b, size_t n) { return (int)PV2(console.read, b, n); }
 
-static inline __noreturn void power_exit(int status)
+static __always_inline __noreturn void power_exit(int status)
 {
     PV1(power.exit, status);
     __builtin_unreachable();

@@ -58,6 +58,13 @@ typedef uintptr_t vaddr_t;
 #ifndef __used
 #define __used __attribute__((used))
 #endif
+/* For wrappers that must be expanded where they are called, whatever the
+ * optimisation level: each platform-op call site is its own patch site
+ * (include/proteus/pvops.h), and a port access is one instruction. Under
+ * -Os GCC would otherwise make one out-of-line copy of each. */
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
 /* Uninitialised image memory that the code writes before it reads (a
  * stack, a page of descriptors built whole, a copy): in the BSS, but it
  * need not start zero. The rest of the BSS must; the loader zeroes it,
