@@ -43,17 +43,17 @@ static struct gate_desc idt[256] __aligned(16) __noclear;
  * IST and reaches it through a task gate to a TSS of its own (SDM Vol. 3A,
  * 6.14.5 and 7.3, and the #DF entry of 6.15, which recommends a task gate). */
 #define DF_STACK_SIZE 8192
-/* The boot CPU's is in the image (its tables are set up before there is a
- * stack window); every other CPU's comes from the stack window when the
- * CPU starts (guard page included), so that the image does not carry
- * MAX_CPUS of them. */
-static u8 df_stack_area[PAGE_SIZE + DF_STACK_SIZE] __aligned(PAGE_SIZE) __noclear;
+/* Every CPU's comes from the stack window, guard page included, so the
+ * image carries none. The boot CPU sets up its tables before the window
+ * exists; until then (desc_paging_ready) its double fault is an ordinary
+ * interrupt gate on the current stack. That loses nothing: before the
+ * kernel's page tables no stack has a guard page, so an overflow cannot
+ * fault, and the double faults left (a fault while delivering one through
+ * a bad descriptor) have a good stack to run on. */
 static uintptr_t df_tops[MAX_CPUS];
 
 static uintptr_t df_stack_top(unsigned cpu)
 {
-    if (cpu == 0)
-        return (uintptr_t)&df_stack_area[PAGE_SIZE + DF_STACK_SIZE];
     if (!df_tops[cpu]) {
         int err;
         df_tops[cpu] = vm_stack_alloc(DF_STACK_SIZE / PAGE_SIZE, "the double-fault handler", &err);
@@ -62,6 +62,9 @@ static uintptr_t df_stack_top(unsigned cpu)
     }
     return df_tops[cpu];
 }
+/* Whether this kernel's own TSS is in use (bare hardware, the VMI shim),
+ * rather than a hypervisor's trap table. */
+static bool own_tss;
 #ifndef __x86_64__
 static struct tss df_tss[MAX_CPUS];
 extern char df_task_entry[];
@@ -171,8 +174,9 @@ static void tss_init(unsigned cpu)
     /* No I/O bitmap: its offset points past the TSS limit. */
     memset(&c->tss, 0, sizeof(c->tss));
     c->tss.iomap_base = sizeof(c->tss);
+    own_tss = true;
 #ifdef __x86_64__
-    c->tss.ist[0] = (u64)df_stack_top(cpu);
+    c->tss.ist[0] = cpu ? (u64)df_stack_top(cpu) : 0;   /* CPU 0: desc_paging_ready */
 #else
     c->tss.ss0 = KERNEL_DS;
 #endif
@@ -181,7 +185,7 @@ static void tss_init(unsigned cpu)
     struct tss *t = &df_tss[cpu];
     memset(t, 0, sizeof(*t));
     t->eip = (u32)(uintptr_t)df_task_entry;
-    t->esp = (u32)df_stack_top(cpu);
+    t->esp = cpu ? (u32)df_stack_top(cpu) : 0;   /* CPU 0: desc_paging_ready */
     if (cpu)   /* a started CPU: paging is on, and its own root is loaded */
         t->cr3 = (u32)read_pt_base();
     t->eflags = 0x2;   /* reserved bit 1; interrupts off */
@@ -214,6 +218,17 @@ void cpu_set_ldt_desc(unsigned cpu, const void *base, unsigned entries)
         write_system_desc(gdts[cpu], GDT_LDT, (unsigned long)base, entries * 8 - 1, SYS_LDT);
 }
 
+/* The double fault on its own stack: IST 1 on x86_64; on i386 a task gate
+ * (only the TSS selector counts) to the double-fault TSS. */
+static void df_gate_set(void)
+{
+#ifdef __x86_64__
+    idt[8].ist = 1;
+#else
+    idt[8] = (struct gate_desc){ .selector = DF_TSS_SEL, .type_attr = 0x80 | SYS_TASK_GATE };
+#endif
+}
+
 void idt_init(void)
 {
     /* Built in place: the table is the kernel's own memory until
@@ -240,12 +255,8 @@ void idt_init(void)
     }
     (void)high;
     BUILD_BUG_ON(sizeof(struct gate_desc) != 2 * sizeof(unsigned long));
-#ifdef __x86_64__
-    idt[8].ist = 1;   /* the double fault on its own stack (IST 1) */
-#else
-    /* The double fault through a task gate: only the TSS selector counts. */
-    idt[8] = (struct gate_desc){ .selector = DF_TSS_SEL, .type_attr = 0x80 | SYS_TASK_GATE };
-#endif
+    if (df_tops[0])
+        df_gate_set();
     idt_load();
 }
 
@@ -256,20 +267,27 @@ void idt_load(void)
     load_idt(&idtr);
 }
 
-/* Once the kernel's page tables exist: unmap the guard pages below the
- * boot stack and the boot CPU's double-fault stack, and (i386) give its
- * double-fault task the page tables it switches to from its TSS. */
+/* Once the kernel's page tables exist: unmap the guard page below the
+ * boot stack and, where this kernel's TSS is in use, give the boot CPU its
+ * double-fault stack (from the stack window, guarded) and point the gate
+ * at it; the IDT is handed over again, as any change to it is
+ * (include/proteus/pvops.h, load_idt). */
 void desc_paging_ready(void)
 {
     extern char boot_stack_guard[];
     int err = vm_guard_add((vaddr_t)boot_stack_guard, "idle (the boot stack)");
-    if (!err)
-        err = vm_guard_add((vaddr_t)df_stack_area, "the double-fault handler");
     if (err)
-        panic("traps: cannot set up stack guard pages: %s (%d)", errno_name(err), err);
-#ifndef __x86_64__
+        panic("traps: cannot set up the boot stack's guard page: %s (%d)", errno_name(err), err);
+    if (!own_tss)
+        return;
+#ifdef __x86_64__
+    cpu_locals[0].tss.ist[0] = (u64)df_stack_top(0);
+#else
+    df_tss[0].esp = (u32)df_stack_top(0);
     df_tss[0].cr3 = (u32)read_pt_base();
 #endif
+    df_gate_set();
+    idt_load();
 }
 
 #ifndef __x86_64__

@@ -20,24 +20,27 @@
 start_info_t *xen_start_info;
 shared_info_t *xen_shared_info;
 
-/* shared_info is given as a machine address; a page of the kernel's own
- * BSS serves as the virtual address to map it at (Xen's public xen.h, struct shared_info). If
- * the mapping fails, the page stays ordinary zeroed memory, so that the
- * irq ops can run long enough to report it. */
-static u8 shared_info_page[PAGE_SIZE] __aligned(PAGE_SIZE) __xen_bss;
+/* shared_info is given as a machine address; a page of the early
+ * padding (xen_early_take, below) serves as the virtual address to map it
+ * at (Xen's public xen.h, struct shared_info). If the mapping fails, the
+ * page stays ordinary zeroed memory, so that the irq ops can run long
+ * enough to report it. */
+static void *shared_info_va;
 
 long xen_map_shared_info(const start_info_t *si)
 {
+    if (!shared_info_va)
+        shared_info_va = xen_early_take(PAGE_SIZE);
     u64 pte = (u64)si->shared_info | 0x7;   /* present, writable, user (x86_64 PV forces U) */
-    long err = xen_update_va_mapping((unsigned long)shared_info_page, pte, UVMF_INVLPG);
-    xen_shared_info = (shared_info_t *)shared_info_page;
+    long err = xen_update_va_mapping((unsigned long)shared_info_va, pte, UVMF_INVLPG);
+    xen_shared_info = shared_info_va;
     return err;
 }
 
 /* For a save: the page is Xen's, not the domain's (pv/xen/suspend.c). */
 long xen_unmap_shared_info(void)
 {
-    return xen_update_va_mapping((unsigned long)shared_info_page, 0, UVMF_INVLPG);
+    return xen_update_va_mapping((unsigned long)shared_info_va, 0, UVMF_INVLPG);
 }
 
 extern char __image_start[];
@@ -66,9 +69,11 @@ static __noreturn void early_die(const char *line)
 #define EARLY_ALIGN 64u
 static u64 early_used;
 
+/* A page or more starts on a page boundary (the shared_info mapping needs
+ * one), anything smaller on a cache line. */
 void *xen_early_take(size_t bytes)
 {
-    u64 at = ALIGN_UP(early_used, (u64)EARLY_ALIGN);
+    u64 at = ALIGN_UP(early_used, bytes >= PAGE_SIZE ? (u64)PAGE_SIZE : (u64)EARLY_ALIGN);
     if (!xen_bootstrap_end || bytes > EARLY_PADDING || at + bytes > EARLY_PADDING)
         early_die("xen: the personality's early buffers outgrow the 512 KiB Xen leaves after "
                   "the bootstrap region\n");
