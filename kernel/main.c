@@ -224,6 +224,18 @@ static void drop_unaddressable_ram(void)
     memmap_limit(&boot_info.mem, addressable);
 }
 
+/* The pages of the image only the entry used (kernel.ld, .bss..boot_only:
+ * the x86_64 entry's page tables), given to the frame allocator once the
+ * kernel runs on its own page tables, as Linux frees its init sections.
+ * The last one is the boot stack's guard by now (desc_paging_ready). */
+static void release_boot_only(void)
+{
+    extern char __boot_only_start[], __boot_only_end[], boot_stack_guard[];
+    for (char *pg = __boot_only_start; pg < __boot_only_end; pg += PAGE_SIZE)
+        if (pg != boot_stack_guard)
+            page_free(virt_to_phys_direct(pg));
+}
+
 /* The frame allocator, then page tables: the kernel's own, built from the
  * memory map, or the ones it was started on, extended. */
 static void setup_memory(const struct personality *p)
@@ -240,6 +252,7 @@ static void setup_memory(const struct personality *p)
         vm_init(&boot_info.mem, regions, n);
     }
     desc_paging_ready();
+    release_boot_only();
 }
 
 /* The boot sequence after the boot information is in, common to every

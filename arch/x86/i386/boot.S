@@ -66,14 +66,18 @@ boot_gdtr:
     .word boot_gdt_end - boot_gdt - 1
     .long boot_gdt
 
-    .section .bss
-    .balign 4096
     /* The boot stack, which the idle thread keeps, with a page below it
      * that vm_init unmaps: an overflow faults instead of corrupting BSS.
-     * Written before it is read: not zeroed (kernel.ld, .bss.noclear). */
-    .section .bss.noclear, "aw", @nobits
+     * The guard is the last of the pages used only during the boot
+     * (kernel.ld, .bss..boot_only), as on x86_64, where the ones before
+     * it are the entry's page tables; i386 has none. The stack is
+     * written before it is read: not zeroed (kernel.ld). */
+    .section .bss..boot_only, "aw", @nobits
     .balign 4096
-    .globl boot_stack_guard, boot_stack_bottom, boot_stack_top
+    .globl boot_stack_guard
 boot_stack_guard: .space 4096
+    .section .bss..boot_stack, "aw", @nobits
+    .balign 4096
+    .globl boot_stack_bottom, boot_stack_top
 boot_stack_bottom: .space 16384
 boot_stack_top:

@@ -59,8 +59,14 @@ start32:
      * the TSC and the EBDA pointer: arch/x86/boot/start32.S. */
     mov $0x18, %eax
     call boot_start32
-    /* The BSS is zero, the two top tables included: the loader's
-     * (arch/x86/boot/start32.S). */
+    /* The two top tables, of which only a few entries are set, zeroed:
+     * they lie outside the range the BSS check covers (kernel.ld,
+     * .bss..boot_only). */
+    cld
+    xor %eax, %eax
+    mov $boot_pml4, %edi
+    mov $(2 * 4096 / 4), %ecx
+    rep stosl
 
     /* PML4[0] -> PDPT; PDPT[0] -> a directory of 2 MiB pages: the first
      * GiB at VA == PA, where the image, its stacks, the frame allocator's
@@ -160,27 +166,27 @@ boot_gdtr:
     .word boot_gdt_end - boot_gdt - 1
     .long boot_gdt
 
-    /* The two top tables must start zero (only a few entries are set),
-     * and the BSS is; the two below them are filled entry by entry, every
-     * one of them, so they need not be zero to start with (.bss.noclear).
-     * The alias's directories are zeroed when first used (boot_alias.c). */
-    .section .bss, "aw", @nobits
+    /* The entry's page tables are needed only until vm_init switches to
+     * the kernel's own; kernel_main then gives their frames back to the
+     * frame allocator (kernel.ld, .bss..boot_only). The alias's last
+     * directory lies directly below the boot stack and becomes its guard
+     * page instead (desc_paging_ready), so the image has no page for the
+     * guard alone. The two top tables are zeroed above; the two below
+     * them are filled entry by entry, every one of them; the alias's
+     * directories are zeroed when first used (boot_alias.c). */
+    .section .bss..boot_only, "aw", @nobits
     .balign 4096
-    .globl boot_pdpt
+    .globl boot_pdpt, boot_alias_pd, boot_stack_guard
 boot_pml4: .space 4096
 boot_pdpt: .space 4096
-    .section .bss.noclear, "aw", @nobits
-    .balign 4096
-    .globl boot_alias_pd
 boot_pd: .space 4096
 boot_pt: .space 4096
-boot_alias_pd: .space 4 * 4096
-    /* The boot stack, which the idle thread keeps, with a page below it
-     * that vm_init unmaps: an overflow faults instead of corrupting BSS.
-     * Written before it is read: not zeroed (kernel.ld, .bss.noclear). */
-    .section .bss.noclear, "aw", @nobits
-    .balign 4096
-    .globl boot_stack_guard, boot_stack_bottom, boot_stack_top
+boot_alias_pd: .space 3 * 4096
 boot_stack_guard: .space 4096
+    /* The boot stack, which the idle thread keeps. Written before it is
+     * read: not zeroed (kernel.ld). */
+    .section .bss..boot_stack, "aw", @nobits
+    .balign 4096
+    .globl boot_stack_bottom, boot_stack_top
 boot_stack_bottom: .space 16384
 boot_stack_top:
