@@ -62,6 +62,12 @@ static uintptr_t df_stack_top(unsigned cpu)
     }
     return df_tops[cpu];
 }
+/* For a TSS being built: 0 for the boot CPU until desc_paging_ready has
+ * given it its stack (a later rebuild keeps that one). */
+static uintptr_t df_top_for_tss(unsigned cpu)
+{
+    return cpu || df_tops[0] ? df_stack_top(cpu) : 0;
+}
 /* Whether this kernel's own TSS is in use (bare hardware, the VMI shim),
  * rather than a hypervisor's trap table. */
 static bool own_tss;
@@ -176,7 +182,7 @@ static void tss_init(unsigned cpu)
     c->tss.iomap_base = sizeof(c->tss);
     own_tss = true;
 #ifdef __x86_64__
-    c->tss.ist[0] = cpu ? (u64)df_stack_top(cpu) : 0;   /* CPU 0: desc_paging_ready */
+    c->tss.ist[0] = (u64)df_top_for_tss(cpu);
 #else
     c->tss.ss0 = KERNEL_DS;
 #endif
@@ -185,7 +191,7 @@ static void tss_init(unsigned cpu)
     struct tss *t = &df_tss[cpu];
     memset(t, 0, sizeof(*t));
     t->eip = (u32)(uintptr_t)df_task_entry;
-    t->esp = cpu ? (u32)df_stack_top(cpu) : 0;   /* CPU 0: desc_paging_ready */
+    t->esp = (u32)df_top_for_tss(cpu);
     if (cpu)   /* a started CPU: paging is on, and its own root is loaded */
         t->cr3 = (u32)read_pt_base();
     t->eflags = 0x2;   /* reserved bit 1; interrupts off */
