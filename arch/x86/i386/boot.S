@@ -42,10 +42,29 @@ start32:
     mov $0x08, %eax
     call boot_start32
     /* CR0.NE (native x87 error reporting) from the start: VMX requires it
-     * set, and a nested KVM refuses a later CR0 write that leaves it clear. */
+     * set, and a nested KVM refuses a later CR0 write that leaves it clear.
+     * The rest of the FPU and SSE set-up as cpu_enable_fpu (arch/x86/cpu.c)
+     * leaves it, so that its writes change nothing: QEMU's TCG keeps each
+     * translated block per CR0.MP/EM/TS and CR4.OSFXSR, and changing them
+     * in step 4 had every block the boot ran before translated again
+     * (issue 18). CR0: MP set, EM and TS clear (SDM Vol. 3A, 9.2); CR4's
+     * OSFXSR and OSXMMEXCPT where CPUID 1 reports FXSR and SSE (EDX bits
+     * 24 and 25; 13.1). boot_start32 has checked that CPUID exists. */
     mov %cr0, %eax
-    or $0x20, %eax
+    and $~0xc, %eax
+    or $0x22, %eax
     mov %eax, %cr0
+    push %ebx
+    mov $1, %eax
+    cpuid
+    pop %ebx
+    and $0x03000000, %edx
+    cmp $0x03000000, %edx
+    jne 3f
+    mov %cr4, %eax
+    or $0x600, %eax
+    mov %eax, %cr4
+3:
     /* The BSS is zero: the loader's (arch/x86/boot/start32.S). */
     push %ebx               /* info */
     push %esi               /* magic */
