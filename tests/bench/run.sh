@@ -40,6 +40,18 @@ wall_pair() {
     echo "$(median "${a[@]}" | awk '{ printf "%.4f", $1 / 1e9 }') $(median "${b[@]}" | awk '{ printf "%.4f", $1 / 1e9 }') $(median "${r[@]}")"
 }
 
+# What QEMU's TCG translated in one whole run of an image (firmware
+# included): "N instructions in M blocks", from -d in_asm. Translation,
+# not execution, is most of what a boot adds to a run's time under TCG
+# (docs/boot.md, "The whole run"), and unlike the time it repeats exactly.
+translated() {
+    local log; log=$(mktemp)
+    # shellcheck disable=SC2086  # $3 is a list of arguments
+    $(qemu_for "$1") $QEMU_ARGS $3 -kernel "$2" -d in_asm -D "$log" </dev/null >/dev/null 2>&1
+    awk '/^IN:/ { b++ } /^0x[0-9a-f]+:/ { n++ } END { printf "%d instructions in %d blocks", n, b }' "$log"
+    rm -f "$log"
+}
+
 echo "== image sizes"
 printf "%-26s %12s %12s\n" image "file bytes" "loaded bytes"
 for a in x86_64 i386; do
@@ -95,6 +107,8 @@ for m in pc microvm; do
         echo "$m $a:"
         read -r h e r < <(wall_pair "$a" "$h_img" "$e_img" "$args")
         printf "%-8s %-8s hello %s s, empty %s s, median ratio %s\n" "$m" "$a" "$h" "$e" "$r"
+        printf "%-8s %-8s translated by TCG: hello %s, empty %s\n" "$m" "$a" \
+            "$(translated "$a" "$h_img" "$args")" "$(translated "$a" "$e_img" "$args")"
     done
 done
 echo "(goal: hello within 10% of the empty kernel, a ratio of at most 1.10)"
