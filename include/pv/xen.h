@@ -17,17 +17,6 @@
 struct personality;
 extern const struct personality xen_pv_personality;
 
-/* The BSS of the Xen PV personality and its drivers (event-channel tables,
- * the MMU queue, xenstore's buffers, the frontends): left out of what the
- * native entry stub zeroes (.bss.noclear, include/proteus/types.h), where
- * under -icount it cost an instruction per 8 bytes (4 on i386) of every
- * native boot. Nothing outside Xen PV touches it, and under Xen PV it is
- * zero without the kernel's help: Xen's domain builders (dom0's and the
- * toolstack's, both through libelf's elf_load_image) fill an ELF segment's
- * memory past its file data with zeros, and the Xen PV entry
- * (pv/xen/<arch>/boot.S) relies on that for the whole BSS. */
-#define __xen_bss __noclear
-
 /* The shared-info page Xen maps for the domain (event bits, vCPU info,
  * system time); NULL when not running on Xen PV. */
 extern shared_info_t *xen_shared_info;
