@@ -224,18 +224,6 @@ static void drop_unaddressable_ram(void)
     memmap_limit(&boot_info.mem, addressable);
 }
 
-/* The pages of the image only the entry used (kernel.ld, .bss..boot_only:
- * the x86_64 entry's page tables), given to the frame allocator once the
- * kernel runs on its own page tables, as Linux frees its init sections.
- * The last one is the boot stack's guard by now (desc_paging_ready). */
-static void release_boot_only(void)
-{
-    extern char __boot_only_start[], __boot_only_end[], boot_stack_guard[];
-    for (char *pg = __boot_only_start; pg < __boot_only_end; pg += PAGE_SIZE)
-        if (pg != boot_stack_guard)
-            page_free(virt_to_phys_direct(pg));
-}
-
 /* The frame allocator, then page tables: the kernel's own, built from the
  * memory map, or the ones it was started on, extended. */
 static void setup_memory(const struct personality *p)
@@ -252,7 +240,32 @@ static void setup_memory(const struct personality *p)
         vm_init(&boot_info.mem, regions, n);
     }
     desc_paging_ready();
-    release_boot_only();
+}
+
+static __noreturn void kernel_main_rest(void);
+vaddr_t boot_cpu_stack_top;
+
+/* Leave the boot stack for one from the stack window, with its guard page
+ * (the boot stack cannot have one: it is in use before there are page
+ * tables to unmap a page with), and continue the boot there. The pages of
+ * the image only the boot used (kernel.ld, .bss..boot_only: the boot
+ * stack, and the x86_64 entry's page tables) then go to the frame
+ * allocator, as Linux frees its init sections; nothing the kernel keeps
+ * points into them (the boot information is copied, not on the stack). */
+static __noreturn void leave_boot_stack(void)
+{
+    int err;
+    boot_cpu_stack_top = vm_stack_alloc(BOOT_CPU_STACK_PAGES, "idle", &err);
+    if (!boot_cpu_stack_top)
+        panic("no stack for the boot CPU: %s (%d)", errno_name(err), err);
+    arch_run_on_stack(boot_cpu_stack_top, kernel_main_rest);
+}
+
+static void release_boot_only(void)
+{
+    extern char __boot_only_start[], __boot_only_end[];
+    for (char *pg = __boot_only_start; pg < __boot_only_end; pg += PAGE_SIZE)
+        page_free(virt_to_phys_direct(pg));
 }
 
 /* The boot sequence after the boot information is in, common to every
@@ -283,6 +296,14 @@ __noreturn void kernel_main(const struct boot_info *bi)
     drop_unaddressable_ram();
     print_memory_map();
     setup_memory(p);
+    leave_boot_stack();
+}
+
+/* The boot from step 4 on, on the boot CPU's stack from the window. */
+static __noreturn void kernel_main_rest(void)
+{
+    const struct personality *p = platform_current();
+    release_boot_only();
     cpu_enable_fpu();
 
     /* 5. Firmware tables, where they describe the machine. */

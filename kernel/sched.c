@@ -64,7 +64,7 @@ struct thread {
     unsigned cpu;                  /* where it runs, or last ran */
     bool exited, join_taken;
     char name[THREAD_NAME_MAX];
-    vaddr_t stack_top;             /* 0: the boot stack (idle) */
+    vaddr_t stack_top;             /* 0: the stack its CPU's boot ran on (idle) */
     size_t stack_pages;
     thread_fn fn;
     void *arg, *retval;

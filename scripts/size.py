@@ -167,16 +167,14 @@ def check(image, sums):
 
 
 def given_back(image):
-    """The BSS kernel_main gives to the frame allocator once the boot is
-    over (kernel.ld, .bss..boot_only, less the page that becomes the boot
-    stack's guard)."""
+    """The BSS kernel_main gives to the frame allocator once it has left
+    the boot stack (kernel.ld, .bss..boot_only)."""
     out = subprocess.run(['nm', image], check=True, capture_output=True, text=True).stdout
     sym = {p[2]: int(p[0], 16) for p in (l.split() for l in out.splitlines()) if len(p) == 3}
     lo, hi = sym.get('__boot_only_start'), sym.get('__boot_only_end')
     if lo is None or hi is None:
         return 0
-    guard = sym.get('boot_stack_guard')
-    return hi - lo - (4096 if guard is not None and lo <= guard < hi else 0)
+    return hi - lo
 
 
 def main(argv):
@@ -200,8 +198,8 @@ def main(argv):
         print(f'  {"all":<22}' + ''.join(f'{sums[k]:>10,}' for k in COLUMNS) + f'{loaded:>10,}')
         back = given_back(image)
         if back:
-            print(f'  of the BSS, {back:,} bytes (the entry\'s page tables) go to the frame '
-                  f'allocator after boot; {sums["bss"] - back:,} stay')
+            print(f'  of the BSS, {back:,} bytes (the boot stack, the entry\'s page tables) go '
+                  f'to the frame allocator after boot; {sums["bss"] - back:,} stay')
         shipped = image[:-len('.elf')] + '.deploy.elf'
         print(f'  file {os.path.getsize(image):,} bytes (symbols included)' +
               (f'; as shipped ({os.path.basename(shipped)}, symbols in .debug) '

@@ -273,17 +273,12 @@ void idt_load(void)
     load_idt(&idtr);
 }
 
-/* Once the kernel's page tables exist: unmap the guard page below the
- * boot stack and, where this kernel's TSS is in use, give the boot CPU its
- * double-fault stack (from the stack window, guarded) and point the gate
- * at it; the IDT is handed over again, as any change to it is
- * (include/proteus/pvops.h, load_idt). */
+/* Once the kernel's page tables exist, where this kernel's TSS is in use:
+ * give the boot CPU its double-fault stack (from the stack window,
+ * guarded) and point the gate at it; the IDT is handed over again, as any
+ * change to it is (include/proteus/pvops.h, load_idt). */
 void desc_paging_ready(void)
 {
-    extern char boot_stack_guard[];
-    int err = vm_guard_add((vaddr_t)boot_stack_guard, "idle (the boot stack)");
-    if (err)
-        panic("traps: cannot set up the boot stack's guard page: %s (%d)", errno_name(err), err);
     if (!own_tss)
         return;
 #ifdef __x86_64__

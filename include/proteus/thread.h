@@ -73,6 +73,13 @@ struct thread_info {
 };
 void thread_for_each(void (*fn)(const struct thread_info *ti, void *ctx), void *ctx);
 
+/* The boot CPU's stack from boot step 4 on, which its idle thread keeps:
+ * BOOT_CPU_STACK_PAGES from the stack window, guarded like every other
+ * (kernel/main.c, leave_boot_stack). The other CPUs' idle threads keep
+ * the stack they were started on (kernel/smp.c). */
+#define BOOT_CPU_STACK_PAGES 4
+extern vaddr_t boot_cpu_stack_top;
+
 /* Boot: make the boot context the idle thread and run `main` as the first
  * thread. Never returns. */
 __noreturn void sched_start(thread_fn main_fn, void *arg, size_t stack_pages);

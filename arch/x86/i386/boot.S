@@ -85,17 +85,11 @@ boot_gdtr:
     .word boot_gdt_end - boot_gdt - 1
     .long boot_gdt
 
-    /* The boot stack, which the idle thread keeps, with a page below it
-     * that vm_init unmaps: an overflow faults instead of corrupting BSS.
-     * The guard is the last of the pages used only during the boot
-     * (kernel.ld, .bss..boot_only), as on x86_64, where the ones before
-     * it are the entry's page tables; i386 has none. The stack is
-     * written before it is read: not zeroed (kernel.ld). */
+    /* The boot stack, used only until the kernel's page tables are in:
+     * kernel_main then moves to a stack from the stack window and gives
+     * its frames to the frame allocator (kernel.ld, .bss..boot_only). It
+     * is written before it is read. */
     .section .bss..boot_only, "aw", @nobits
-    .balign 4096
-    .globl boot_stack_guard
-boot_stack_guard: .space 4096
-    .section .bss..boot_stack, "aw", @nobits
     .balign 4096
     .globl boot_stack_bottom, boot_stack_top
 boot_stack_bottom: .space 16384

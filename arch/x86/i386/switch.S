@@ -27,3 +27,16 @@ thread_trampoline:
     xor %ebp, %ebp
     call thread_first_run
     ud2
+
+/* Run fn on the stack that ends at top, never to return: see
+ * arch/x86/x86_64/switch.S.
+ *
+ *   void arch_run_on_stack(unsigned long top, void (*fn)(void))
+ */
+    .globl arch_run_on_stack
+arch_run_on_stack:
+    mov 8(%esp), %eax       /* fn */
+    mov 4(%esp), %esp       /* top */
+    xor %ebp, %ebp
+    call *%eax
+    ud2

@@ -177,27 +177,20 @@ boot_gdtr:
     .word boot_gdt_end - boot_gdt - 1
     .long boot_gdt
 
-    /* The entry's page tables are needed only until vm_init switches to
-     * the kernel's own; kernel_main then gives their frames back to the
-     * frame allocator (kernel.ld, .bss..boot_only). The alias's last
-     * directory lies directly below the boot stack and becomes its guard
-     * page instead (desc_paging_ready), so the image has no page for the
-     * guard alone. The two top tables are zeroed above; the two below
-     * them are filled entry by entry, every one of them; the alias's
-     * directories are zeroed when first used (boot_alias.c). */
+    /* The entry's page tables and the boot stack are needed only until
+     * the kernel's own page tables are in: kernel_main then moves to a
+     * stack from the stack window and gives their frames to the frame
+     * allocator (kernel.ld, .bss..boot_only). The two top tables are
+     * zeroed above; the two below them are filled entry by entry, every
+     * one of them; the alias's directories are zeroed when first used
+     * (boot_alias.c). The stack is written before it is read. */
     .section .bss..boot_only, "aw", @nobits
     .balign 4096
-    .globl boot_pdpt, boot_alias_pd, boot_stack_guard
+    .globl boot_pdpt, boot_alias_pd, boot_stack_bottom, boot_stack_top
 boot_pml4: .space 4096
 boot_pdpt: .space 4096
 boot_pd: .space 4096
 boot_pt: .space 4096
-boot_alias_pd: .space 3 * 4096
-boot_stack_guard: .space 4096
-    /* The boot stack, which the idle thread keeps. Written before it is
-     * read: not zeroed (kernel.ld). */
-    .section .bss..boot_stack, "aw", @nobits
-    .balign 4096
-    .globl boot_stack_bottom, boot_stack_top
+boot_alias_pd: .space 4 * 4096
 boot_stack_bottom: .space 16384
 boot_stack_top:

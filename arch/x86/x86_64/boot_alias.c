@@ -21,9 +21,7 @@
 #define GIB_SHIFT 30
 
 extern u64 boot_pdpt[512];            /* boot.S: PDPT[4..7] are the alias */
-/* boot.S: one directory per GiB, not zeroed; the fourth is the page that
- * becomes the boot stack's guard once vm_init has run. */
-extern u64 boot_alias_pd[4][512];
+extern u64 boot_alias_pd[4][512];     /* boot.S: one directory per GiB, not zeroed */
 
 void boot_alias_reach(u64 pa, u64 len)
 {

@@ -33,3 +33,16 @@ thread_trampoline:
     xor %ebp, %ebp          /* ends backtraces */
     call thread_first_run   /* never returns */
     ud2
+
+/* Run fn on the stack that ends at top, never to return: the boot CPU
+ * leaves its boot stack this way once the kernel's page tables are in
+ * (kernel/main.c).
+ *
+ *   void arch_run_on_stack(unsigned long top, void (*fn)(void))
+ */
+    .globl arch_run_on_stack
+arch_run_on_stack:
+    mov %rdi, %rsp
+    xor %ebp, %ebp          /* ends backtraces */
+    call *%rsi
+    ud2

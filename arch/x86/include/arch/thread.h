@@ -13,6 +13,8 @@
 #define FPU_STATE_SIZE 512
 
 void arch_switch_stack(unsigned long *save_sp, unsigned long new_sp);
+/* Run fn on the stack ending at top; fn never returns. */
+__noreturn void arch_run_on_stack(unsigned long top, void (*fn)(void));
 /* Lay out a new stack so that the first switch to it enters
  * thread_first_run(); returns the initial saved stack pointer. */
 unsigned long arch_thread_stack_init(unsigned long top);
