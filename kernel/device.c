@@ -1,30 +1,57 @@
 /*
  * The list of devices (include/proteus/device.h). Buses add to it as
  * they scan, before any app runs; readers (monitor, selftest) come later,
- * so a plain array with a count suffices: entries are only appended, and
- * only from the boot CPU's scan.
+ * so a list with a count suffices: entries are only appended, and only
+ * from the boot CPU's scans. The entries live in pages taken from the
+ * frame allocator as the list grows, so an image carries no room for
+ * devices a machine does not have (issue 18), and a machine with many
+ * gets them all listed, up to DEVICE_MAX.
  */
 #include <proteus/device.h>
+#include <proteus/errno.h>
 #include <proteus/format.h>
 #include <proteus/printk.h>
 #include <proteus/string.h>
+#include <proteus/vm.h>
 
-/* Not zeroed with the BSS: device_add writes every field of an entry
- * before the count takes it in (5.5 KiB, 704 stores of the clearing). */
-static struct device devices[DEVICE_MAX] __noclear;
+struct device_page {
+    struct device_page *next;
+    struct device d[];
+};
+#define PER_PAGE ((PAGE_SIZE - sizeof(struct device_page)) / sizeof(struct device))
+BUILD_BUG_ON(PER_PAGE < 1);
+
+static struct device_page *first, *last;
 static unsigned ndevices;
+
+/* Whether a device has been left off the list (said once). */
+static bool said;
 
 struct device *device_add(const char *bus, const char *addr, const char *ident)
 {
     if (ndevices == DEVICE_MAX) {
-        static bool said;
         if (!said)
             printk("device: more than %u devices: %s %s and later ones are not listed\n",
                    DEVICE_MAX, bus, addr);
         said = true;
         return NULL;
     }
-    struct device *d = &devices[ndevices++];
+    if (ndevices % PER_PAGE == 0) {
+        struct device_page *pg = page_alloc_bytes(PAGE_SIZE);   /* zeroed */
+        if (!pg) {
+            if (!said)
+                printk("device: no memory for the device list (%s): %s %s and later ones are "
+                       "not listed\n", errno_name(ENOMEM), bus, addr);
+            said = true;
+            return NULL;
+        }
+        if (last)
+            last->next = pg;
+        else
+            first = pg;
+        last = pg;
+    }
+    struct device *d = &last->d[ndevices++ % PER_PAGE];
     strlcpy(d->bus, bus, sizeof(d->bus));   /* cut to fit */
     strlcpy(d->addr, addr, sizeof(d->addr));
     strlcpy(d->ident, ident, sizeof(d->ident));
@@ -48,7 +75,12 @@ unsigned device_count(void)
 
 const struct device *device_at(unsigned i)
 {
-    return i < ndevices ? &devices[i] : NULL;
+    if (i >= ndevices)
+        return NULL;
+    const struct device_page *pg = first;
+    for (unsigned skip = i / PER_PAGE; skip; skip--)
+        pg = pg->next;
+    return &pg->d[i % PER_PAGE];
 }
 
 void device_report(const struct device *d)

@@ -9,7 +9,10 @@
 
 #include <proteus/types.h>
 
-#define DEVICE_MAX 64
+/* A bound on the list, against a bus that reports without end (a PCI
+ * segment alone may hold 65,536 functions): its entries take pages as
+ * the list grows (kernel/device.c). */
+#define DEVICE_MAX 256
 
 struct device {
     char bus[8];         /* "pci" */
