@@ -37,7 +37,11 @@ struct device *device_add(const char *bus, const char *addr, const char *ident)
         return NULL;
     }
     if (ndevices % PER_PAGE == 0) {
-        struct device_page *pg = page_alloc_bytes(PAGE_SIZE);   /* zeroed */
+        /* Not zeroed: device_add writes every field of an entry before
+         * the count takes it in (a page's zeroing was 1,024 of i386's
+         * boot instructions). */
+        paddr_t pa = page_alloc(PAGE_DIRECT);
+        struct device_page *pg = pa ? phys_to_virt(pa) : NULL;
         if (!pg) {
             if (!said)
                 printk("device: no memory for the device list (%s): %s %s and later ones are "
@@ -45,6 +49,7 @@ struct device *device_add(const char *bus, const char *addr, const char *ident)
             said = true;
             return NULL;
         }
+        pg->next = NULL;
         if (last)
             last->next = pg;
         else
