@@ -13,21 +13,28 @@
 #pragma weak virtio_net_attach
 #pragma weak virtio_blk_attach
 
+/* The virtio device types a driver knows: the one place each is written. */
+static const struct {
+    u32 type;
+    const char *name;
+    virtio_attach_fn attach;   /* NULL where the image lacks its class */
+    const char *absent;
+} drivers[] = {
+    { VIRTIO_ID_NET, "virtio-net", virtio_net_attach, "left alone: " NETDEV_ABSENT },
+    { VIRTIO_ID_BLOCK, "virtio-blk", virtio_blk_attach, "left alone: " BLOCKDEV_ABSENT },
+};
+
 virtio_attach_fn virtio_driver_of(u32 type, const char **name, const char **why)
 {
-    if (type == VIRTIO_ID_NET) {
-        *name = "virtio-net";
-        if (virtio_net_attach)
-            return virtio_net_attach;
-        *why = "left alone: " NETDEV_ABSENT;
-    } else if (type == VIRTIO_ID_BLOCK) {
-        *name = "virtio-blk";
-        if (virtio_blk_attach)
-            return virtio_blk_attach;
-        *why = "left alone: " BLOCKDEV_ABSENT;
-    } else {
-        *why = "left alone: no driver for its virtio device type";
+    for (unsigned i = 0; i < ARRAY_SIZE(drivers); i++) {
+        if (drivers[i].type != type)
+            continue;
+        *name = drivers[i].name;
+        if (!drivers[i].attach)
+            *why = drivers[i].absent;
+        return drivers[i].attach;
     }
+    *why = "left alone: no driver for its virtio device type";
     return NULL;
 }
 

@@ -41,13 +41,10 @@
     push %rcx
     push %r11
     push %rax
-    mov $__HYPERVISOR_iret, %eax
-    syscall
 #else
     push %eax
-    mov $__HYPERVISOR_iret, %eax
-    int $0x82
 #endif
+    XEN_HYPERCALL __HYPERVISOR_iret
 .endm
 #endif
 
