@@ -80,7 +80,7 @@ BASE_CFLAGS := -std=gnu11 -O2 -falign-functions=1 -falign-jumps=1 -falign-loops=
         -fcf-protection=none -fno-asynchronous-unwind-tables \
         -fno-tree-loop-distribute-patterns --param=min-pagesize=0 -ffunction-sections -fdata-sections -MMD -MP
 
-.PHONY: all run check bench bench-deps fuzz deps clean distclean unit boot-tests size $(ARCHES)
+.PHONY: all run check bench bench-deps fuzz deps clean distclean unit boot-tests size tour $(ARCHES)
 all: $(ARCHES)
 
 deps:
@@ -370,6 +370,13 @@ run: deps
 
 # What each image carries, by component (scripts/size.py, from the link
 # maps written beside the images): APP=name for one app, else every app.
+# The guided tour (docs/tour.md, not kept in git): the /*T:NNN comments in
+# the code in tag order, inside the chapters of docs/tour/; the line of
+# every `path:LINE name` in docs/ is brought to where name is defined now
+# (scripts/tour.py; make check's docs suite fails until it is).
+tour:
+	$(Q)python3 scripts/tour.py build
+
 size: deps
 	$(Q)$(MAKE) --no-print-directory -j$(shell nproc) all
 	$(Q)python3 scripts/size.py $(foreach a,$(ARCHES),$(if $(filter command line,$(origin APP)),\

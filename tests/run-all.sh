@@ -59,6 +59,10 @@ else
     total_fail=$((total_fail + 1)) status=1
 fi
 
+# The teaching material: the tour's tags and chapters, and every code
+# reference a doc gives (scripts/tour.py; seconds).
+run_suite docs python3 -u tests/docs/test_tour.py
+
 # scripts/run.py (make run): statuses, arguments, input, every platform.
 run_suite run python3 -u tests/run/test_run.py
 
