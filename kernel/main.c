@@ -268,9 +268,15 @@ static void release_boot_only(void)
         page_free(virt_to_phys_direct(pg));
 }
 
-/* The boot sequence after the boot information is in, common to every
+/*T:190 The boot sequence after the boot information is in, common to every
  * entry path (docs/architecture.md, "The boot sequence", numbers these
- * steps). The personality supplies only what differs at each step. */
+ * steps). The personality supplies only what differs at each step.
+ * boot_entry (Multiboot, PVH) and xen_start (Xen PV) both end here, each
+ * with a personality installed, its console running and a struct
+ * boot_info; nothing below asks which entry ran except through the
+ * personality's descriptor (setup_cpu, adopt_page_tables, firmware_tables)
+ * and boot_info.protocol, printed on the second boot line. What each step
+ * costs: docs/boot.md. */
 __noreturn void kernel_main(const struct boot_info *bi)
 {
     const struct personality *p = platform_current();
@@ -363,13 +369,28 @@ static __noreturn void kernel_main_rest(void)
            smp_cpus_online(), smp_cpus_possible(),
            cpu_features.brand[0] ? cpu_features.brand : cpu_features.vendor);
 
-    /* 10. The app's main thread. */
+    /*T:195 10. The app's main thread. sched_start never returns: what
+     * runs here becomes the boot CPU's idle thread, and it makes a thread
+     * with CONFIG_MAIN_STACK_PAGES of stack and switches to it. The
+     * thread runs app_main_thread (above): argv from the command line
+     * after `--`, the env.NAME=value options as the environment, the
+     * personality's start_services (step 11), the C library's
+     * constructors, and exit(main(argc, argv, envp)), whose status ends
+     * the machine (kernel_exit, kernel/panic.c: the power op). */
     boot_step(11);
     fpu_init();
     sched_start(app_main_thread, NULL, CONFIG_MAIN_STACK_PAGES);
 }
 
-/* The Multiboot and PVH entry (arch/x86/<arch>/boot.S). */
+/*T:170 The first C of the Multiboot and PVH entry (arch/x86/<arch>/boot.S),
+ * on the boot stack with interrupts off. Its order is forced: no platform
+ * op may run before a personality is installed (platform_select, which
+ * only reads CPUID and ROM space: chapter 2), no message before
+ * console_init, and the probes' notes wait for the console. Only then is
+ * the loader's information read (kernel/bootinfo.c: `kind` says whether
+ * EBX was a multiboot_info or an hvm_start_info; each is checked before it
+ * is trusted) into boot_info, which from here on says the same thing
+ * whichever loader ran. */
 void boot_entry(u32 kind, u32 magic, u32 info)
 {
     platform_select();
@@ -384,9 +405,11 @@ void boot_entry(u32 kind, u32 magic, u32 info)
         kernel_exit(PANIC_EXIT_STATUS);
     }
     boot_info.ebda = (paddr_t)boot_ebda_segment << 4;
-    /* A personality whose install takes memory (the VMI shim's copy)
+    /*T:282 A personality whose install takes memory (the VMI shim's copy)
      * starts now that the map is known; then its console takes over from
-     * the native one that stood in, and its notes are printed. */
+     * the native one that stood in, and its notes are printed. Still
+     * before kernel_main's first step, so still before the first
+     * interrupt and the first page table the kernel builds. */
     map_open = true;
     if (platform_install_held()) {
         console_set_late_init(NULL);   /* the stand-in console's input routing is not the new one's */

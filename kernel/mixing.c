@@ -1,4 +1,4 @@
-/*
+/*T:910
  * The mixing rule and the offered interfaces (include/proteus/offer.h,
  * docs/mixing.md): which interfaces a hypervisor offers may be added to the
  * personality that runs, when each starts, and how its ops take over.
@@ -7,7 +7,9 @@
  * has exactly one implementation at a time: the CPU's descriptor tables,
  * the MMU, the interrupt controller (with the timer that raises its
  * interrupts), the vCPUs, the console, power. Those come whole from the
- * personality. An interface with no state another group relies on may be
+ * personality (design principle 4). Half of one interrupt controller and
+ * half of another is a "Frankenstein" device that neither side wrote or
+ * tested, whose state each half believes is its own. An interface with no state another group relies on may be
  * added where the personality accepts it (struct personality.accepts):
  *   a clock      replaces clock_ns, the wall clock and the TSC rate; the
  *                personality's timer stays and is armed through its own
@@ -49,7 +51,16 @@ static const struct {
     [OFFER_TLB_FLUSH] = { "mmu", "its own TLB shootdown" },
 };
 
-/* Why `p` may not take `o`, or NULL if it may. */
+/*T:950 Why `p` may not take `o`, or NULL if it may. Two halves: the
+ * personality's word (accepts), then what holds whatever it says. An
+ * extension of the emulated local APIC (PV EOI) or a way around its
+ * command register (PV IPI, which uses native's map of CPUs to APIC ids)
+ * fits only the native controller, so the test is on what is installed:
+ * is apic.init still native's? A personality with its own controller that
+ * accepted everything would still be refused
+ * (tests/unit/test_personality.c,
+ * offers_apic_extension_only_over_the_native_controller).
+ * The PV TLB flush likewise helps only the native shootdown. */
 static const char *refusal(const struct personality *p, const struct offer *o)
 {
     if (!p->accepts || !p->accepts(o->kind))
@@ -63,6 +74,14 @@ static const char *refusal(const struct personality *p, const struct offer *o)
     return NULL;
 }
 
+/*T:955 Right after the personality is installed (platform_select, or
+ * platform_select_entry for Xen PV), before any offer runs: each offer
+ * present is accepted or refused, one per kind, and a refusal is a boot
+ * note with the reason. Under the VMI shim on KVM, PV EOI is present and
+ * the note reads "apic: pv-eoi is offered, but vmi keeps its interrupt
+ * controller whole (it does not permit a paravirtual one)". Nothing is
+ * started here: an accepted offer starts at its kind's step of the boot
+ * (offers_start_clock, offers_take). */
 void offers_weigh(const struct personality *p)
 {
     for (unsigned k = 0; k < OFFER_KINDS; k++)
@@ -127,8 +146,14 @@ u64 offered_tsc_hz(void)
     return running[OFFER_CLOCK] ? running[OFFER_CLOCK]->ops.time.tsc_hz() : 0;
 }
 
-/* The personality's timer under an offered clock: a deadline on the
- * offered clock is the same distance ahead on the personality's own. */
+/*T:699 The personality's timer under an offered clock: a deadline on the
+ * offered clock is the same distance ahead on the personality's own. Two
+ * clocks now run side by side (kvmclock for clock_ns, the personality's
+ * own behind its timer), so the kernel's absolute deadline is turned into
+ * a distance on the clock it was read from and back into an absolute
+ * deadline on the one the timer knows. Under KVM both scale the same TSC
+ * at the same rate (native took it from kvmclock); under VMI the shim's
+ * own clock keeps ARM_ONESHOT's deadlines (docs/vmi-abi.md, 5a). */
 static void (PVOP_ABI *own_arm_oneshot)(u64 deadline);
 static u64 (PVOP_ABI *own_clock_ns)(void);
 static u64 (PVOP_ABI *offered_clock_ns)(void);
@@ -144,6 +169,14 @@ static PVOP_ABI void mixed_arm_oneshot(u64 deadline)
     own_arm_oneshot(own_clock_ns() + delta);
 }
 
+/*T:960 After time_init: the accepted offers start in kind order, and each
+ * that runs has its overlay merged into pv_ops the same way a
+ * personality's was (pv_ops_merge), so under the kvm personality, with PV
+ * EOI running, apic.eoi becomes kvm_eoi and everything else in the apic group stays the native
+ * controller's. Then pvpatch_update rewrites the call sites of every op
+ * that changed: an apic_eoi() call is a direct call to kvm_eoi from now
+ * on, with no "is PV EOI on?" test anywhere. An offer that fails to start
+ * leaves its ops untouched, so the personality stays whole. */
 void offers_take(void)
 {
     const struct offer *clock = running[OFFER_CLOCK];

@@ -45,6 +45,16 @@ struct netdev *netdev_get(unsigned i)
     return i < ndevs ? __atomic_load_n(&devs[i], __ATOMIC_ACQUIRE) : NULL;
 }
 
+/*T:810 The device class's one door out. lwIP has built the frame (its
+ * etharp_output put the Ethernet header in front) and its linkoutput in
+ * net/lwip/netif.c has copied the pbuf chain flat into the port's buffer,
+ * in lwIP's own thread with its core lock held. Above this line nothing
+ * knows the transport; below it, nd->ops->send is vnet_send
+ * (drivers/virtio/virtio_net.c) or nf_send (drivers/xen/netfront.c). The
+ * length is held to Ethernet's limits here, once for every driver. Both
+ * drivers copy the frame into a buffer the other side may read, so the
+ * caller's memory is free when this returns; -EAGAIN means the ring is
+ * full, and linkoutput yields and tries again (up to 100 times). */
 int netdev_send(struct netdev *nd, const void *frame, size_t len)
 {
     if (!nd || !frame || len < ETH_HLEN || len > (size_t)ETH_HLEN + nd->mtu)

@@ -7,7 +7,8 @@
  * kernel/main.c (quiet, mem, acpi, bench, pvpatch, pvstats), the APIC
  * driver (apic), kernel/smp.c (nosmp, maxcpus), kernel/shutdown.c
  * (shutdown_grace), drivers/virtio/virtio_mmio.c (virtio_mmio.device,
- * once per device), net/lwip/netif.c (ip, gw, dns). Options of the form
+ * once per device), net/lwip/netif.c (ip, gw, dns), pv/xen/personality.c
+ * (mmu_batch). Options of the form
  * env.NAME=value are the app's environment, not the kernel's, and are only
  * checked for form here.
  */
@@ -21,7 +22,7 @@ static struct cmdline cmdline;
 static const char *const known_options[] = { "quiet",  "mem",     "acpi",    "bench", "apic",
                                              "pvpatch", "pvstats", "nosmp", "maxcpus",
                                              "shutdown_grace", "virtio_mmio.device", "ip", "gw",
-                                             "dns", "tsc_khz", "apic_clock_khz" };
+                                             "dns", "tsc_khz", "apic_clock_khz", "mmu_batch" };
 
 void options_parse(const char *line, bool names_image, bool loader_truncated)
 {

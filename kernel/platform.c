@@ -49,9 +49,15 @@ bool platform_console_ready(void)
     return console_ready;
 }
 
-/* The native ops, then the personality's overlay: false if it cannot run.
+/*T:270 The native ops, then the personality's overlay: false if it cannot run.
  * The call sites follow at once (kernel/pvpatch.c): the build wrote them
- * native, and no op may run another platform's instruction. */
+ * native, and no op may run another platform's instruction.
+ * This is the moment the personality takes over, and it comes before the
+ * first interrupt, the first page-table change and the first message: the
+ * entry stubs left interrupts off, and boot_entry calls console_init only
+ * after platform_select. Every personality starts from the whole native
+ * table, so an overlay names only what it changes (pv_ops_merge, below),
+ * and an op it leaves out is still the native one. */
 static bool install(const struct personality *p)
 {
     pv_ops = *native_personality.install();
@@ -74,6 +80,13 @@ static const struct personality *held;
 static unsigned held_at;
 static bool memory_known;
 
+/*T:265 The walk itself: the first personality from `first` on whose probe
+ * says yes. Its install may still refuse (NULL overlay: a shim that will
+ * not start), and then the walk goes on; native, last, always probes yes
+ * and always installs. A personality that needs the memory map to install
+ * is only noted here (held), with native's ops standing in until
+ * platform_install_held. The offers (kvmclock, PV EOI, ...) are weighed
+ * against the one chosen: docs/mixing.md. */
 static const struct personality *select_from(unsigned first)
 {
     for (unsigned i = first; personality_table[i]; i++) {
@@ -94,6 +107,13 @@ static const struct personality *select_from(unsigned first)
     return NULL;   /* unreachable: native, last, always probes and installs */
 }
 
+/*T:230 The choice, made once at boot, first thing in boot_entry
+ * (kernel/main.c). Every probe reads CPUID's hypervisor leaves from one
+ * record, made here before them (hypervisor_detect, arch/x86/hypervisor.c),
+ * so that the scan runs once however many probes and offers look. There is
+ * no command-line override: the command line is read at boot step 2, long
+ * after this; the machine decides (a shim ROM present, KVM's CPUID block,
+ * Xen's entry point). */
 const struct personality *platform_select(void)
 {
     /* once, with the CPUID instruction: probes and the offers read it */
@@ -117,6 +137,12 @@ bool platform_install_held(void)
     return true;
 }
 
+/*T:285 Xen PV's way in (pv/xen/start.c): the entry point is the probe, so
+ * no table is walked; the personality is installed as any other, and only
+ * then are the hypervisor leaves read, through the cpu op: Xen's cpuid op
+ * is the forced-emulation form (Xen's public arch-x86/xen.h,
+ * XEN_CPUID), since under PV the plain instruction may show the host
+ * CPU's leaves rather than Xen's. */
 void platform_select_entry(const struct personality *p)
 {
     if (!install(p))
@@ -165,6 +191,17 @@ static const char *mixed_name(char *buf, size_t size, const char *own, enum offe
     return buf;
 }
 
+/*T:295 How the choice is printed: one line, once the boot is done (step
+ * 9b in kernel_main), naming the personality (with its `detail`: the
+ * shim's name and ABI, KVM's block when it is not at 0x40000000) and the
+ * implementation of every ops group, with what offers mixed in:
+ *
+ *   proteus: platform=native arch=x86_64 cpu=native irq=native mmu=native apic=xapic
+ *            time=tsc console=serial vcpu=native
+ *   proteus: platform=vmi:vmi-native/1.2 arch=x86_64 cpu=vmi-native irq=vmi-native ...
+ *
+ * The boot tests match this line (tests/boot/tests.cfg); `monitor`'s
+ * `platform` and `hv` commands show the same at run time. */
 void platform_print_boot_line(void)
 {
     const char *detail = current->detail ? current->detail() : NULL;

@@ -1,4 +1,4 @@
-/*
+/*T:338
  * Call-site patching. Each recorded site (PVOP_CALL in
  * include/proteus/pvops.h) is compiled as an indirect call through pv_ops,
  * 6 bytes: FF 15 disp32 (x86_64: RIP-relative; i386: absolute). All the
@@ -27,7 +27,7 @@
  * concurrently, and a serialising CPUID after the writes makes the CPU see
  * them (SDM Vol. 3A, 8.1.3). `pvpatch=off` brings back the indirect calls;
  * `pvstats` sends every site through a small per-op thunk that counts
- * calls, for `monitor`.
+ * calls, and the hypercalls made in them, for `monitor`.
  */
 #include <proteus/errno.h>
 #include <proteus/panic.h>
@@ -47,6 +47,9 @@ extern const struct pvpatch_site __pvpatch_start[], __pvpatch_end[];
 u8 pvpatch_prepatched __attribute__((section(".data")));
 
 enum site_kind { SITE_INDIRECT, SITE_CALL, SITE_INLINE, SITE_NOP };
+/* the same order as the public enum pvop_form (include/proteus/pvpatch.h) */
+BUILD_BUG_ON(SITE_INDIRECT != (int)PVOP_FORM_INDIRECT || SITE_CALL != (int)PVOP_FORM_CALL ||
+             SITE_INLINE != (int)PVOP_FORM_INLINE || SITE_NOP != (int)PVOP_FORM_NOP);
 
 /* What every site of one op holds. */
 struct form {
@@ -72,6 +75,12 @@ static enum pvpatch_mode mode;
 static bool synced;
 static unsigned bad_sites, rewritten;
 static u64 call_counts[NOPS];
+/* Hypercalls made while each op ran, with pvstats: the thunks' common
+ * tail (arch/x86/pvthunks.S) adds hypercalls_made's growth across the
+ * call, so the hypercall path itself does nothing more than it does
+ * without pvstats. Global for that assembly. */
+extern u64 pvop_hypercalls[];
+u64 pvop_hypercalls[NOPS];
 
 /* The counting thunks live in the kernel's text (so they stay executable
  * once the text is read-only; arch/x86/pvthunks.S reserves the room) and
@@ -79,6 +88,7 @@ static u64 call_counts[NOPS];
 #define THUNK_SIZE 32
 #define MAX_THUNKS 72   /* arch/x86/pvthunks.S */
 extern u8 pvthunks[MAX_THUNKS][THUNK_SIZE];
+extern u8 pvthunk_common[];
 #define thunks pvthunks
 BUILD_BUG_ON(NOPS > MAX_THUNKS);
 
@@ -193,7 +203,30 @@ static bool form_equal(const struct form *a, const struct form *b)
     return !memcmp(a->bytes, b->bytes, PVPATCH_SITE_LEN);
 }
 
-/* The six bytes of form f at site p (a call's depend on where it is). */
+/*T:360 The six bytes of form f at site p (a call's depend on where it is).
+ * One site through its life: the irq_disable() that spin_lock_irqsave
+ * inlines into mutex_release (kernel/sync.c), in one build of x86_64
+ * monitor.elf, where the site is at 0x109c21, pv_ops at 0x15bb60 and
+ * irq.disable at offset 0xf0 in it (objdump -d shows each stage):
+ *
+ *   PVOP_CALL0(irq.disable) as compiled (obj/kernel/sync.c.o) and linked,
+ *   the linker having filled in disp32, before scripts/pvprepatch.py:
+ *     ff 15 29 20 05 00    call *0x52029(%rip)    = *(pv_ops + 0xf0), indirect
+ *   linked, then scripts/pvprepatch.py: the native form, in the file:
+ *     fa                   cli                    native_inline_ops
+ *     0f 1f 44 00 00       nopl 0x0(%rax,%rax,1)  one 5-byte NOP: pvpatch_nops[5]
+ *   a native boot: nothing written (the sites already hold the native form)
+ *   a Xen PV boot: install -> pvpatch_installed -> sync; pv_ops.irq.disable
+ *   is xen_disable (0x112f5d), not native, so native_patch leaves a call:
+ *     3e e8 36 93 00 00    ds call 0x112f5d       rel32 = 0x112f5d - 0x109c27
+ *   booted with pvstats: a call to op 28's counting thunk (build_thunk)
+ *     3e e8 d9 5e 01 00    ds call 0x11fb00       pvthunks + 28 * 32
+ *   booted with pvpatch=off: the compiled bytes again (ff 15 29 20 05 00)
+ *
+ * The 3E (DS override) prefix does nothing to a near call; it makes the
+ * 5-byte call exactly 6, so the call returns to the site's end and no
+ * stray byte is left to execute. On i386 the compiled site is
+ * ff 15 <absolute address of the pointer>, and the rest is the same. */
 static void encode(u8 out[PVPATCH_SITE_LEN], const u8 *p, const struct form *f, unsigned long slot)
 {
     if (f->kind == SITE_INDIRECT) {
@@ -229,17 +262,25 @@ static bool site_holds(const u8 *p, const struct form *f, unsigned long slot)
     return a == b && c == d;
 }
 
-/* thunk i: count the call (64-bit counter), then jump to the op. */
+/*T:380 thunk i: count the call (64-bit counter), then go to the common tail
+ * (arch/x86/pvthunks.S) with the op's index and its pv_ops slot (x86_64:
+ * in R10 and R11, which every site clobbers; i386: pushed, since all
+ * three argument registers may be in use, the slot's current value so
+ * that the tail calls through it). The tail calls the op and counts the
+ * hypercalls it made. */
 static void build_thunk(unsigned i)
 {
     u8 *t = thunks[i];
     u32 counter = (u32)(uintptr_t)&call_counts[i];
     u32 fnptr = (u32)op_slot(i);
+    u32 index = i;
     unsigned n = 0;
     if (IS_ENABLED(CONFIG_64BIT)) {
         t[n++] = 0x48; t[n++] = 0xff; t[n++] = 0x04; t[n++] = 0x25;   /* incq abs32 */
         memcpy(t + n, &counter, 4); n += 4;
-        t[n++] = 0xff; t[n++] = 0x24; t[n++] = 0x25;                  /* jmp *abs32 */
+        t[n++] = 0x41; t[n++] = 0xba;                                 /* mov $i, %r10d */
+        memcpy(t + n, &index, 4); n += 4;
+        t[n++] = 0x41; t[n++] = 0xbb;                                 /* mov $slot, %r11d */
         memcpy(t + n, &fnptr, 4); n += 4;
     } else {
         t[n++] = 0x83; t[n++] = 0x05;                                 /* addl $1, abs32 */
@@ -249,9 +290,14 @@ static void build_thunk(unsigned i)
         u32 high = counter + 4;
         memcpy(t + n, &high, 4); n += 4;
         t[n++] = 0x00;
-        t[n++] = 0xff; t[n++] = 0x25;                                 /* jmp *abs32 */
+        t[n++] = 0x68;                                                /* push $i */
+        memcpy(t + n, &index, 4); n += 4;
+        t[n++] = 0xff; t[n++] = 0x35;                                 /* push slot (abs32) */
         memcpy(t + n, &fnptr, 4); n += 4;
     }
+    s32 rel = (s32)((long)pvthunk_common - ((long)t + n + 5));
+    t[n++] = 0xe9;                                                    /* jmp pvthunk_common */
+    memcpy(t + n, &rel, 4); n += 4;
     memset(t + n, 0xcc, THUNK_SIZE - n);
 }
 
@@ -267,7 +313,7 @@ static void serialise(void)
 static struct form rewrite_from[NOPS] __noclear;
 static bool rewrite[NOPS];
 
-/*
+/*T:365
  * Bring every site to mode m and the ops now installed; the sites written.
  * An op is looked at only if the mode or (patched) its implementation
  * changed, and its sites are visited only if that changes their form; a
@@ -361,12 +407,26 @@ static unsigned count_sites(int only, unsigned kinds[4])
     return n;
 }
 
+/*T:370 The first rewrite of a non-native boot, called by install()
+ * (kernel/platform.c) the moment pv_ops holds the new personality's ops,
+ * before any of them runs: the sites still hold native instructions, and
+ * a `cli` left in a Xen PV guest would fault (ring 1 or 3), in a VMI
+ * guest bypass the shim. The text can be written now: i386 runs with
+ * paging off, x86_64's entry map is writable, and Xen's bootstrap map
+ * is too; only the boot CPU runs, interrupts off. In an image the script
+ * did not prepatch the sites are indirect calls, correct under any
+ * personality, and this waits for step 3. */
 void pvpatch_installed(void)
 {
     if (pvpatch_prepatched)
         sync(PVPATCH_ON);
 }
 
+/*T:375 Boot step 3 (kernel_main): the mode the command line asks for,
+ * `pvpatch=off` (indirect calls), the default, or `pvstats` (counting
+ * thunks), while the text is still writable; vm_init maps it read-only
+ * in step 4. On a native boot of a prepatched image, with no option, this
+ * writes nothing. */
 void pvpatch_apply(enum pvpatch_mode m)
 {
     if (m == PVPATCH_STATS)
@@ -393,7 +453,7 @@ void pvpatch_apply(enum pvpatch_mode m)
                 rewritten);
 }
 
-/*
+/*T:385
  * Ops that changed since the sites were brought to them (an offered
  * interface that started: kernel/mixing.c) get their sites rewritten.
  * Indirect calls and counting thunks read pv_ops on every call and need
@@ -442,7 +502,53 @@ int pvop_get(unsigned idx, struct pvop_info *out)
     out->nops = kinds[SITE_NOP];
     out->unpatched = kinds[SITE_INDIRECT];
     out->calls = call_counts[idx];
+    out->hypercalls = pvop_hypercalls[idx];
+    /* the personality's directive, asked afresh (as a sync would) */
+    void *impl = op_impl(idx);
+    struct pvpatch_directive d = { PVPATCH_CALL, 0, { 0 } };
+    const struct personality *p = platform_current();
+    if (impl && p && p->patch)
+        p->patch(ops[idx].offset, impl, &d);
+    struct form f = impl ? form_of_directive(&d, impl) : indirect;
+    out->directed = (enum pvop_form)f.kind;
+    out->directed_callee = f.callee;
+    out->directed_len = f.kind == SITE_INLINE ? d.len : 0;
+    memcpy(out->directed_bytes, d.bytes, PVPATCH_SITE_LEN);
     return 0;
+}
+
+void pvop_reset_counts(void)
+{
+    for (unsigned i = 0; i < NOPS; i++)
+        call_counts[i] = pvop_hypercalls[i] = 0;
+}
+
+/* A site's bytes as compiled and as built are not kept: they follow from
+ * its address and op (the indirect call's encoding) and from the native
+ * tables (what scripts/pvprepatch.py wrote, the same `held` reads). */
+int pvop_site_get(unsigned idx, unsigned nth, struct pvop_site_info *out)
+{
+    if (idx >= NOPS)
+        return -EINVAL;
+    for (const struct pvpatch_site *s = __pvpatch_start; s < __pvpatch_end; s++) {
+        if (op_index(s->offset) != (int)idx || nth--)
+            continue;
+        const u8 *p = (const u8 *)(uintptr_t)s->addr;
+        unsigned long slot = op_slot(idx);
+        struct form built = pvpatch_prepatched
+                                ? directed(&native_personality, idx, impl_in(&native_ops, idx))
+                                : indirect;
+        out->addr = s->addr;
+        encode(out->compiled, p, &indirect, slot);
+        encode(out->built, p, &built, slot);
+        memcpy(out->now, p, PVPATCH_SITE_LEN);
+        struct form last = held(idx);
+        encode(out->expected, p, &last, slot);
+        out->built_form = (enum pvop_form)built.kind;
+        out->now_form = (enum pvop_form)site_kind_at(p);
+        return 0;
+    }
+    return -ENOENT;
 }
 
 enum pvpatch_mode pvpatch_mode(void)

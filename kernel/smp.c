@@ -180,6 +180,14 @@ int smp_call_on(unsigned cpu, void (*fn)(void *arg), void *arg, u64 timeout_ns)
     return err;
 }
 
+/*T:710 Where every started CPU lands, whichever personality started it:
+ * vcpu.start has promised its own GDT, TSS and per-CPU area, the IDT (or
+ * trap table), the FPU and its part of the interrupt controller and
+ * timer. The kernel checks the per-CPU area is this CPU's, gives it an
+ * idle thread (sched_init_cpu), starts its share of each running offer
+ * (kvmclock, PV EOI and steal time are registered per vCPU), says it is
+ * online (the boot CPU waits for that bit) and enters the scheduler's idle
+ * loop, from which it takes threads from the one run queue like CPU 0. */
 __noreturn void smp_ap_main(void *arg)
 {
     unsigned cpu = (unsigned)(uintptr_t)arg;
@@ -208,6 +216,90 @@ static unsigned cpu_limit(void)
     return n < MAX_CPUS ? (unsigned)n : MAX_CPUS;
 }
 
+/* The call and stop IPIs, once, before the first CPU but the boot CPU
+ * runs: a CPU's calls may come as soon as it is online. */
+static int register_ipis(void)
+{
+    static bool call_ready, stop_ready;
+    int err = 0;
+    if (!call_ready && !(err = irq_register(VEC_IPI_CALL, ipi_call, NULL, "ipi-call")))
+        call_ready = true;
+    if (!err && !stop_ready && !(err = irq_register(VEC_IPI_STOP, ipi_stop, NULL, "ipi-stop")))
+        stop_ready = true;
+    if (err)
+        printk("smp: cannot register the %s IPI (vector 0x%x): %s (%d)\n",
+               call_ready ? "stop" : "call", call_ready ? VEC_IPI_STOP : VEC_IPI_CALL,
+               errno_name(err), err);
+    return err;
+}
+
+int smp_start_cpu(unsigned cpu)
+{
+    static bool starting;
+    if (cpu == 0 || cpu >= possible)
+        return -ENODEV;
+    if (smp_cpu_online(cpu))
+        return -EEXIST;
+    if (__atomic_exchange_n(&starting, true, __ATOMIC_ACQUIRE))
+        return -EBUSY;   /* one at a time: a personality may reuse one trampoline */
+    int err = register_ipis();   /* says why it failed */
+    if (err)
+        goto out;
+    vaddr_t stack = vm_stack_alloc(AP_STACK_PAGES, "cpu-boot", &err);
+    if (!stack) {
+        printk("smp: no stack for CPU %u: %s (%d); it stays off\n", cpu, errno_name(err), err);
+        goto out;
+    }
+    struct vcpu_start_info info = {
+        .entry = smp_ap_main,
+        .arg = (void *)(uintptr_t)cpu,
+        .stack_top = (void *)stack,
+    };
+    err = vcpu_start(cpu, &info);
+    if (err) {
+        /* -ENOSYS: the personality starts no CPU on this machine and has said why */
+        if (err != -ENOSYS)
+            printk("smp: CPU %u did not start (%s: %s, %d)\n", cpu, pv_ops.vcpu.name,
+                   errno_name(err), err);
+        vm_stack_free(stack, AP_STACK_PAGES);
+        goto out;
+    }
+    u64 deadline = clock_ns() + AP_DEADLINE_NS;
+    while (!smp_cpu_online(cpu) && clock_ns() < deadline)
+        __asm__ __volatile__("pause");
+    if (!smp_cpu_online(cpu)) {
+        /* its stack stays: the CPU may still arrive and run on it */
+        printk("smp: CPU %u started but did not reach the kernel within %llu ms\n", cpu,
+               AP_DEADLINE_NS / 1000000);
+        err = -ETIMEDOUT;
+    }
+out:
+    __atomic_store_n(&starting, false, __ATOMIC_RELEASE);
+    return err;
+}
+
+/*T:705 The kernel's half of bringing CPUs up, the same on every
+ * personality (kernel_main's step 9, interrupts on, on the boot CPU):
+ *
+ *   boot CPU (CPU 0)                         CPU n
+ *   n_cpus = vcpu_count(), capped by MAX_CPUS and maxcpus= / nosmp
+ *   register VEC_IPI_CALL, VEC_IPI_STOP (only if another CPU is to run)
+ *   for n in 1 .. n_cpus-1:
+ *     stack = vm_stack_alloc(4 pages)
+ *     vcpu_start(n, {smp_ap_main, n, stack})
+ *       (the personality's business) -----> arrives on `stack`, in
+ *                                           smp_ap_main(n), interrupts off
+ *     spin until bit n of online_mask,
+ *     at most 2 s                     <---- sets bit n of online_mask,
+ *                                           enters its idle loop
+ *   (a CPU that never sets it is reported
+ *    and the boot goes on without it)
+ *
+ * One CPU at a time: the next is started only once this one is online or
+ * given up, so each personality may reuse one trampoline page or context
+ * for all of them. The loop's body is smp_start_cpu, which a thread may
+ * also call later for a CPU the boot left off (the monitor's `cpu start
+ * N`, after maxcpus=1: the tour's chapter 7, exercise 1). */
 void smp_init(void)
 {
     unsigned counted = vcpu_count(), limit = cpu_limit();
@@ -226,42 +318,13 @@ void smp_init(void)
             pr_info("smp: maxcpus=%s: %u of %u CPUs used\n", kernel_option("maxcpus"), start,
                     possible);
     }
-    if (start == 1)
-        return;
-    int err = irq_register(VEC_IPI_CALL, ipi_call, NULL, "ipi-call");
-    if (!err)
-        err = irq_register(VEC_IPI_STOP, ipi_stop, NULL, "ipi-stop");
-    if (err)
-        panic("smp: cannot register the call and stop IPIs (vectors 0x%x, 0x%x): %s",
-              VEC_IPI_CALL, VEC_IPI_STOP, errno_name(err));
+    if (start > 1 && register_ipis())
+        panic("smp: no CPU but the boot CPU can run without the call and stop IPIs");
     for (unsigned cpu = 1; cpu < start; cpu++) {
-        vaddr_t stack = vm_stack_alloc(AP_STACK_PAGES, "cpu-boot", &err);
-        if (!stack) {
-            printk("smp: no stack for CPU %u: %s; it stays off\n", cpu, errno_name(err));
-            continue;
-        }
-        struct vcpu_start_info info = {
-            .entry = smp_ap_main,
-            .arg = (void *)(uintptr_t)cpu,
-            .stack_top = (void *)stack,
-        };
-        err = vcpu_start(cpu, &info);
-        if (err == -ENOSYS) {
-            /* the personality starts no CPU on this machine and has said why */
-            vm_stack_free(stack, AP_STACK_PAGES);
+        int err = smp_start_cpu(cpu);
+        if (err == -ENOSYS)
             break;
-        }
-        if (err) {
-            printk("smp: CPU %u did not start (%s: %s, %d); going on without it\n", cpu,
-                   pv_ops.vcpu.name, errno_name(err), err);
-            vm_stack_free(stack, AP_STACK_PAGES);
-            continue;
-        }
-        u64 deadline = clock_ns() + AP_DEADLINE_NS;
-        while (!smp_cpu_online(cpu) && clock_ns() < deadline)
-            __asm__ __volatile__("pause");
-        if (!smp_cpu_online(cpu))
-            printk("smp: CPU %u started but did not reach the kernel within %llu ms; going on "
-                   "without it\n", cpu, AP_DEADLINE_NS / 1000000);
+        if (err)
+            printk("smp: going on without CPU %u\n", cpu);
     }
 }

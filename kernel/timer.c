@@ -1,4 +1,4 @@
-/*
+/*T:605
  * Tickless timers, one set per CPU. A timer is armed on the CPU that arms
  * it: it goes on that CPU's list, sorted by deadline, and that CPU's
  * one-shot platform timer (each CPU has its own: the local APIC timer, the
@@ -40,7 +40,12 @@ static struct timer_base *my_base(void)
     return &bases[this_cpu()->id];
 }
 
-/* Only the CPU that owns a list arms its hardware. */
+/*T:610 Where the generic code meets the platform: the one call that
+ * reaches the time ops' arm_oneshot (timer_arm_oneshot, a patched call
+ * site). Only the CPU that owns a list arms its hardware, since each CPU's
+ * one-shot timer is its own. The deadline is absolute, on clock_ns()'s
+ * scale; 0 means "disarm", so a deadline of 0 (already past) becomes 1,
+ * which fires at once. Only the head of the sorted list is ever armed. */
 static void program_hardware(struct timer_base *b)
 {
     if (b != my_base())
@@ -161,6 +166,13 @@ bool timer_wakeup_pending(void)
     return any;
 }
 
+/*T:615 VEC_TIMER, whichever personality raised it: the local APIC timer,
+ * the PIT's IRQ 0 handed on, a Xen VIRQ_TIMER event, the VMI shim's timer.
+ * It runs every timer of this CPU whose deadline the clock has reached,
+ * reading the clock again after each function, then arms for the new head.
+ * An interrupt that comes early (the native count-down arms 0.2 % early;
+ * the PIT cannot wait more than 55 ms) finds nothing expired and only
+ * re-arms for what is left, so a timer never fires before its deadline. */
 static void timer_irq(unsigned vector, void *ctx)
 {
     struct timer_base *b = my_base();

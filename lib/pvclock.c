@@ -40,10 +40,12 @@ static u64 shift_ticks(u64 ticks, s8 shift)
     return ticks << shift;
 }
 
-/* The TSC delta is taken modulo 2^64 and read as signed, as Xen's and
- * Linux's readers do: the host's tsc_timestamp may be "negative" (Xen
- * 4.17 has handed out 2^64 - 893791031 while the TSC read 1282947970),
- * and a TSC read a little before the record was taken gives a small
+/*T:675 A pvclock reading: the formula beside struct pvclock_time_info
+ * (include/proteus/pvclock.h) with its edges made safe, the same for Xen
+ * and kvmclock. The TSC delta is taken modulo 2^64 and read as signed, as
+ * Xen's and Linux's readers do: the host's tsc_timestamp may be
+ * "negative" (Xen 4.17 has handed out 2^64 - 893791031 while the TSC read
+ * 1282947970), and a TSC read a little before the record was taken gives a small
  * negative delta, not a huge positive one. */
 u64 pvclock_ns(const struct pvclock_snapshot *s, u64 tsc)
 {

@@ -11,8 +11,12 @@
 #include <pv/kvm.h>
 #include <pv/vmi.h>
 
-/* Priority order: the most specific platform first. Xen PV is not here:
- * it is chosen by its own entry point (pv/xen/start.c), not by a probe. */
+/*T:210 Priority order: the most specific platform first. Xen PV is not here:
+ * it is chosen by its own entry point (pv/xen/start.c), not by a probe.
+ * Specific first, because the probes overlap: a VMI shim ROM can sit in a
+ * machine that KVM runs, and native runs anywhere the others do (it asks
+ * nothing of the machine), so it must come last, where it catches every
+ * boot no other probe claimed. kernel/platform.c walks the table. */
 const struct personality *const personality_table[] = {
     &vmi_personality,      /* a VMI shim ROM in the option-ROM area */
     &kvm_personality,      /* KVM's CPUID block offering its extras */
@@ -20,7 +24,11 @@ const struct personality *const personality_table[] = {
     NULL,
 };
 
-/* Within a kind, the first accepted offer that starts is used. */
+/*T:920 What can be mixed in today: five interfaces, all KVM's, each
+ * found in KVM's CPUID block (pv/kvm/). The table does not say where
+ * each may go: every personality is asked (its accepts), then the rule
+ * in kernel/mixing.c. Within a kind, the first accepted offer that
+ * starts is used. */
 const struct offer *const offer_table[] = {
     &kvmclock_offer,         /* OFFER_CLOCK: KVM's pvclock */
     &kvm_pv_eoi_offer,       /* OFFER_APIC_EXTENSION: EOIs without an exit */

@@ -148,6 +148,16 @@ def main():
     table = elf.read(start, end - start) if end > start else b""
     if len(table) % rec.size:
         fail(elf.path, f".pvpatch is {len(table)} bytes, not whole {rec.size}-byte records")
+    # T:340 Link time: the native form written into the file. Each
+    # record of the .pvpatch table names a site and its op; the site must
+    # hold exactly the indirect call the compiler made (FF 15 and the
+    # displacement to pv_ops + offset: RIP-relative on x86_64, absolute on
+    # i386), or the build fails here rather than the boot later. Then the
+    # op's native form goes in: the inline bytes, the 6-byte NOP, or
+    # 3E E8 rel32, a direct call to the native implementation whose rel32
+    # is counted from the site's end. The script reads its choices from the
+    # image's own tables (native_forms above), so it cannot disagree with
+    # native_patch at boot.
     for addr, off, length in rec.iter_unpack(table):
         if off not in forms:
             fail(elf.path, f"the call site at 0x{addr:x} names no op (offset {off})")

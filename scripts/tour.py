@@ -33,7 +33,7 @@ CHAPTERS = os.path.join(ROOT, "docs", "tour")
 OUTPUT = os.path.join(ROOT, "docs", "tour.md")
 
 # Where tags may be: the sources, not build output or fetched code.
-SOURCE_DIRS = ["kernel", "arch", "pv", "drivers", "lib", "include", "apps", "tests",
+SOURCE_DIRS = ["kernel", "arch", "pv", "drivers", "lib", "include", "net", "apps", "tests",
                "scripts", "config", "mk"]
 SOURCE_FILES = ["Makefile"]
 C_LIKE = (".c", ".h", ".S", ".ld", ".cc", ".cpp")
@@ -43,7 +43,7 @@ C_TAG = re.compile(r"/\*T:(\d+)\b[ \t]?")
 HASH_TAG = re.compile(r"^\s*#\s?T:(\d+)\b[ \t]?")
 CHAPTER_TAGS = re.compile(r"^<!-- tour:([\d\s]*)-->\s*$")
 # `path:LINE name` in backquotes: a doc naming a function, variable or label.
-CODE_REF = re.compile(r"`((?:kernel|arch|pv|drivers|lib|include|apps|tests|scripts)/[\w./+-]+):(\d+) (\w+)`")
+CODE_REF = re.compile(r"`((?:kernel|arch|pv|drivers|lib|include|net|apps|tests|scripts)/[\w./+-]+):(\d+) (\w+)`")
 EXCERPT_LINES = 12
 
 
@@ -77,7 +77,7 @@ def excerpt(lines, start):
         if not line.strip():
             break
         out.append(line.rstrip())
-    if out and out[0].startswith("#include"):
+    if out and out[0].startswith(("#include", "#ifndef")):
         return []
     return out
 

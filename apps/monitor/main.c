@@ -4,9 +4,11 @@
  * ops`) it runs each as a command and exits, which is how the boot tests
  * drive it. End of input (Ctrl-D at the start of a line) ends it like
  * `exit`, with status 0. It shows the platform and its ops table
- * (implementation, patching, call counts), page-table walks, the APIC (or
- * under Xen PV the event channels), the GDT and LDT, the memory map, the
- * threads, the interrupt counts and the devices.
+ * (implementation, patching, call counts), one call site's bytes before
+ * and after patching and the directive that chose them (`site`), the
+ * counts over a stretch of commands (`reset`, `delta`), page-table
+ * walks, the APIC (or under Xen PV the event channels), the GDT and LDT,
+ * the memory map, the threads, the interrupt counts and the devices.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,6 +26,9 @@ static const struct command {
     { "help", "", "this list", cmd_help },
     { "platform", "", "the personality, the CPU and the boot line", cmd_platform },
     { "ops", "[filter]", "every platform op: implementation, call sites, patching, calls", cmd_ops },
+    { "site", "OP [N]", "call site N of op OP: its bytes as compiled, as built and now, and why", cmd_site },
+    { "reset", "", "pvstats: zero every op's call and hypercall counts", cmd_reset },
+    { "delta", "[filter]", "pvstats: the calls (and hypercalls) since the last reset or delta", cmd_delta },
     { "pt", "ADDR", "the page-table walk for a virtual address", cmd_pt },
     { "apic", "", "local APIC registers and IOAPIC routing", cmd_apic },
     { "events", "", "Xen PV: the event channels bound, pending and masked", cmd_events },
@@ -32,6 +37,7 @@ static const struct command {
     { "ldt", "", "the current thread's LDT, decoded", cmd_ldt },
     { "mem", "", "the memory map and page-frame use", cmd_mem },
     { "threads", "", "every thread and its state", cmd_threads },
+    { "cpu", "[start N]", "the CPUs counted and online; start CPU N through vcpu.start", cmd_cpu },
     { "irqs", "", "interrupt vectors that have fired, with counts", cmd_irqs },
     { "devices", "", "every device the buses found, its driver, and the network devices", cmd_devices },
     { "exit", "[status]", "end the machine", cmd_exit },

@@ -48,9 +48,13 @@ int cmd_platform(int argc, char **argv)
     return 0;
 }
 
-/* What running the op means now: the native or personality code in the
+/*T:390 What running the op means now: the native or personality code in the
  * kernel, a call into a VMI shim, native bytes at every call site, or
- * nothing at all. */
+ * nothing at all. This is the guest's own view of the patching: `ops`
+ * reads every site back from the text (pvop_get counts each one's form
+ * by its first bytes: FF 15 indirect, 3E E8 direct, the 6-byte NOP, or
+ * else inline), so booting with pvpatch=off, the default and pvstats
+ * shows the same sites in three states. */
 static const char *op_runs(const struct pvop_info *op)
 {
     unsigned long off;
@@ -68,8 +72,8 @@ static const char *op_runs(const struct pvop_info *op)
 int cmd_ops(int argc, char **argv)
 {
     bool counted = pvpatch_mode() == PVPATCH_STATS;
-    printf("%-22s %-28s %-9s %5s %6s %6s %5s %12s\n", "op", "implementation", "runs", "sites",
-           "inline", "direct", "nop", "calls");
+    printf("%-22s %-28s %-9s %5s %6s %6s %5s %12s %8s  %s\n", "op", "implementation", "runs",
+           "sites", "inline", "direct", "nop", "calls", "hcalls", "directive");
     for (unsigned i = 0; i < pvop_count(); i++) {
         struct pvop_info op;
         pvop_get(i, &op);
@@ -86,17 +90,27 @@ int cmd_ops(int argc, char **argv)
             snprintf(impl, sizeof(impl), "%s", fn);
         else
             snprintf(impl, sizeof(impl), "%p", op.impl);
-        char calls[24];
-        if (counted)
+        char calls[24], hcalls[24], directive[KSYM_NAME_MAX + 80];
+        if (counted) {
             snprintf(calls, sizeof(calls), "%llu", (unsigned long long)op.calls);
-        else
+            snprintf(hcalls, sizeof(hcalls), "%llu", (unsigned long long)op.hypercalls);
+        } else {
             snprintf(calls, sizeof(calls), "-");
-        printf("%-22s %-28s %-9s %5u %6u %6u %5u %12s\n", op.name, impl, op_runs(&op), op.sites,
-               op.inlined, op.direct, op.nops, calls);
+            snprintf(hcalls, sizeof(hcalls), "-");
+        }
+        describe_mode_directive(&op, directive, sizeof(directive));
+        printf("%-22s %-28s %-9s %5u %6u %6u %5u %12s %8s  %s\n", op.name, impl, op_runs(&op),
+               op.sites, op.inlined, op.direct, op.nops, calls, hcalls, directive);
     }
     if (!counted)
         printf("(calls are counted when booted with pvstats; pvpatch=off leaves every site an "
                "indirect call)\n");
+    else
+        printf("(hcalls: hypercalls made while the op ran, those of nested ops and of "
+               "interrupts taken meanwhile included)\n");
+    if (kvm_pv_eoi_active())
+        printf("apic.eoi under PV EOI: %llu EOIs skipped, %llu written (since boot)\n",
+               (unsigned long long)kvm_eoi_skipped, (unsigned long long)kvm_eoi_written);
     return 0;
 }
 

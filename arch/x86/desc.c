@@ -237,7 +237,13 @@ static void df_gate_set(void)
 
 void idt_init(void)
 {
-    /* Built in place: the table is the kernel's own memory until
+    /*T:515 Where the CPU goes with the vector: IDT entry 0x24, like every
+     * other, is an interrupt gate to stub 0x24 of trap_stubs
+     * (arch/x86/<arch>/entry.S, TRAP_STUB_SIZE bytes apart), in the
+     * kernel's code segment, DPL 0. An interrupt gate, not a trap gate:
+     * the CPU clears EFLAGS.IF as it enters (SDM Vol. 3A, 6.12.1.3), so
+     * the handler runs with interrupts off and iret's restored EFLAGS turns
+     * them back on. Built in place: the table is the kernel's own memory until
      * load_idt hands it over whole (include/proteus/pvops.h). Each gate
      * is written as its 32-bit words (SDM Vol. 3A, 6.11 figure 6-2, and
      * 6.14.1 figure 6-8 for the 16-byte form): offset 15:0 and the

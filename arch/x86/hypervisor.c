@@ -81,7 +81,17 @@ static void record_base(hv_cpuid_fn cpuid, u32 base, u32 a, u32 b, u32 c, u32 d,
     }
 }
 
-/* The scan, inlined into each caller so that a constant `cpuid` becomes
+/*T:240 What the probes read. A hypervisor that wants to be seen sets
+ * CPUID.1:ECX bit 31, which hardware leaves 0 (SDM Vol. 2A, CPUID,
+ * "Feature Information": bit 31 not used), and answers leaves from
+ * 0x40000000 up in blocks 0x100 apart: leaf `base` gives the block's
+ * highest leaf in EAX and a 12-byte signature in EBX, ECX, EDX
+ * ("KVMKVMKVM\0\0\0", "XenVMMXenVMM", "TCGTCGTCGTCG"); leaf base+1 is the
+ * features (KVM's bits; Xen's version). Linux
+ * Documentation/virt/kvm/x86/cpuid.rst. Every block is recorded, as
+ * several may be present (a Hyper-V block at 0x40000000, KVM's moved to
+ * 0x40000100), and reading CPUID changes nothing.
+ * The scan, inlined into each caller so that a constant `cpuid` becomes
  * the instruction in the loop: an indirect call and the record's checks
  * per base were 16,000 of the boot's instructions for 256 mostly empty
  * bases (issue 18). */

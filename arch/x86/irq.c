@@ -46,6 +46,17 @@ const char *irq_name(unsigned vector)
     return vector < 256 ? slots[vector].name : NULL;
 }
 
+/*T:530 The one dispatch every interrupt reaches, native or not: the vector
+ * indexes the table irq_register filled, and the count is what `monitor`'s
+ * `irqs` shows. Natively it is called from trap_dispatch with the vector
+ * the local APIC (or 8259) delivered; under Xen PV from the event upcall
+ * with the vector an event channel was bound to (pv/xen/events.c,
+ * handle_port), so a handler cannot tell the two apart. The handler is
+ * responsible for the EOI (apic_eoi, a platform op): only it knows when
+ * its device is quiet. The spurious vector gets none (SDM Vol. 3A,
+ * 11.9), and a vector without a handler is acknowledged here so that it
+ * cannot block its priority class. irq_depth tells code that asks whether
+ * it runs in a handler. */
 void irq_dispatch(unsigned vector)
 {
     struct cpu_local *c = this_cpu();

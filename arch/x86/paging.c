@@ -1,4 +1,4 @@
-/*
+/*T:400
  * Page tables for the three x86 paging modes Proteus uses, behind one walk:
  *   4-level   x86_64: PML4, PDPT, PD, PT; 512 entries of 8 bytes each
  *   pae       i386 with PAE: a 4-entry PDPT, then PD and PT of 512 x 8 bytes
@@ -108,8 +108,14 @@ static bool va_ok(vaddr_t va)
 #endif
 }
 
-/* Find the entry for `va` at `level`, creating tables on the way if asked.
- * -ENOENT: a table is missing; -EBUSY: a large page covers va above `level`. */
+/*T:410 Find the entry for `va` at `level`, creating tables on the way if
+ * asked. -ENOENT: a table is missing; -EBUSY: a large page covers va above
+ * `level`. Every read goes through pt_read_entry and every write through
+ * pt_set_entry, never a plain load or store, so that a personality can
+ * translate frames (Xen PV) or answer from its queue of updates not yet
+ * applied. A new table is announced (pt_alloc_notice) before the entry
+ * that links it is written: Xen PV must map the frame read-only before it
+ * becomes part of the tree, natively the notice does nothing. */
 static int walk(vaddr_t va, int level, bool create, void **entryp)
 {
     paddr_t table = root;
@@ -172,6 +178,14 @@ static unsigned entries_per_table(void)
     return paging_levels == 2 ? 1024 : 512;
 }
 
+/*T:405 The question of this part of the tour: what happens when the kernel
+ * maps one page? vm_map checks the range, takes pt_lock (one change to the
+ * tables at a time), and opens a lazy section around the writes: from
+ * mmu_lazy_enter to mmu_lazy_leave a personality may queue the updates
+ * and apply them together (Xen PV does; native and the VMI shim on
+ * hardware have nothing to queue). Then map_one walks to the level-1
+ * entry, creating tables on the way, and writes the leaf with
+ * pt_set_entry. */
 int vm_map(vaddr_t va, paddr_t pa, size_t len, unsigned prot)
 {
     if ((pa & (PAGE_SIZE - 1)) || !va_range_ok(va, len))

@@ -108,6 +108,16 @@ __noreturn void fatal_exception(struct trap_frame *f)
     panic_end();
 }
 
+/*T:525 Every vector the entry stubs catch arrives here as one struct
+ * trap_frame, whatever the architecture (and under Xen PV through
+ * xen_trap, pv/xen/priv_op.c). Vectors 0-31 are exceptions; from 32 on
+ * they are interrupts, handed to the device-vector table. After the
+ * handler, sched_preempt_point runs the scheduler's part of the return:
+ * it sends the reschedule IPIs the handler queued and, if a reschedule is
+ * due on this CPU (a woken thread, an ended time slice), preemption is on
+ * and the interrupted code had interrupts on, switches to the next
+ * runnable thread here. The interrupted thread comes back through this
+ * frame when it next runs (kernel/sched.c). */
 void trap_dispatch(struct trap_frame *f);
 void trap_dispatch(struct trap_frame *f)
 {

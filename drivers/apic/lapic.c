@@ -100,6 +100,12 @@ u32 lapic_read(unsigned reg)
     return mode ? mode->read(reg) : 0;
 }
 
+/*T:545 The EOI itself: a write of 0 to the EOI register, offset 0xB0 of
+ * the xAPIC's MMIO page or MSR 0x80B in x2APIC mode (SDM Vol. 3A, 11.8.5
+ * and table 11-6), through the mode's write op (drivers/apic/xapic.c,
+ * x2apic.c). Under a hypervisor that emulates the APIC, this write can
+ * cost an exit on every interrupt: the reason for KVM's PV EOI
+ * (pv/kvm/apic.c). */
 void lapic_eoi(void)
 {
     if (mode)
@@ -219,6 +225,15 @@ int lapic_timer_set_clock(unsigned vector, u64 clock_hz)
     return 0;
 }
 
+/*T:665 The local APIC timer's two one-shot modes, as the native time ops
+ * use them. TSC-deadline (CPUID.1:ECX[24]; SDM Vol. 3A, 11.5.4.1): the LVT
+ * timer entry's mode field (bits 18:17) set to 10b, then the deadline, a
+ * TSC value, written to IA32_TSC_DEADLINE (MSR 0x6e0) by
+ * lapic_timer_arm_tsc; writing 0 disarms, a value already passed fires at
+ * once. Count-down (11.5.4): the LVT in one-shot mode, divide by 16, and
+ * the initial count written by lapic_timer_arm_ns, in ticks at the rate
+ * measured or stated. In xAPIC mode the LVT write must be ordered before
+ * the first MSR write, hence the mfence. */
 int lapic_timer_use_tsc_deadline(unsigned vector)
 {
     if (!mode || !cpu_features.tsc_deadline)
@@ -239,9 +254,11 @@ int lapic_timer_use_tsc_deadline(unsigned vector)
     return 0;
 }
 
-/* The count-down rate measured on the boot CPU holds on every CPU: all
- * local APIC timers count the same bus (or core crystal) clock, SDM Vol.
- * 3A, 11.5.4. */
+/*T:740 A started CPU's own one-shot timer (native_ap_entry): the mode
+ * the boot CPU chose, with nothing measured again. The count-down rate
+ * measured on the boot CPU holds on every CPU: all local APIC timers count
+ * the same bus (or core crystal) clock, SDM Vol. 3A, 11.5.4; and in
+ * TSC-deadline mode the TSC is the reference on each CPU. */
 int lapic_timer_init_this_cpu(void)
 {
     if (!mode || !timer_vector)

@@ -1,6 +1,7 @@
 /*
- * virtio-net over the modern PCI transport (VIRTIO 1.2, 5.1): a network
- * device of the kernel's netdev interface (include/proteus/netdev.h).
+ * virtio-net (VIRTIO 1.2, 5.1), over whichever transport found it (modern
+ * or legacy PCI, virtio-mmio: struct virtio_transport): a network device
+ * of the kernel's netdev interface (include/proteus/netdev.h).
  * Queue 0 receives, queue 1 transmits (5.1.2); every frame on either is
  * preceded by a struct virtio_net_hdr (5.1.6), 12 bytes with VERSION_1,
  * which this driver leaves zero on transmit (no offloads are negotiated)
@@ -9,8 +10,8 @@
  * Receive buffers are posted once, each 2 KiB (header and the largest
  * frame), and posted again as soon as the frame in them is handed on;
  * transmit copies each frame into a buffer of its own queue's pool, so
- * the caller's memory is free when send returns. One MSI-X vector serves
- * both queues. The device's lengths and ids are checked by the virtqueue
+ * the caller's memory is free when send returns. One interrupt (an MSI-X
+ * vector, or the INTx line) serves both queues. The device's lengths and ids are checked by the virtqueue
  * code; a device that breaks the rules is marked FAILED and its interface
  * goes down, instead of being trusted.
  */
@@ -97,7 +98,15 @@ static bool reclaim_tx(struct vnet *v)
     return virtq_drain(&v->tx, sent, v) == 0;
 }
 
-/* Frames in, and transmit buffers back: from the interrupt. */
+/*T:860 Completion. The device has read the frame, handed it to the host's
+ * network, put {head, 0} in the transmit queue's used ring, moved
+ * used->idx, and, unless suppressed, raised the device's one interrupt
+ * (MSI-X vector VEC_VIRTIO_NET_BASE + n, or the INTx line, whose handler
+ * in the transport reads the ISR to lower it). The interrupt serves both
+ * queues: frames in (each handed to the netdev listener, its buffer
+ * posted again and, if the device wants it, one notify for the lot) and
+ * transmit buffers back to the free list through sent(). A transmit
+ * buffer is also taken back in vnet_send when the free list is empty. */
 static void service(struct vnet *v)
 {
     if (v->failed)
@@ -119,6 +128,19 @@ static void interrupt(void *ctx)
     service(ctx);
 }
 
+/*T:820 (a) virtio-net. A frame goes out on queue 1, the transmit queue
+ * (VIRTIO 1.2, 5.1.2), as one buffer the device only reads: the
+ * struct virtio_net_hdr (5.1.6), all zero because no offload was
+ * negotiated (5.1.6.2: no checksum to fill, no segmentation), then the
+ * frame. The buffer is one of the driver's own, taken from a free list
+ * and named to the device by its guest-physical address
+ * (virt_to_phys_direct): the device's emulation (QEMU, or vhost-net in
+ * the host's kernel) can reach all of the guest's RAM, so an address is
+ * all it needs, and nothing is shared page by page. The slot number
+ * rides along as the chain's cookie, which comes back when the device is
+ * done (sent(), below). The notification is sent after the lock is
+ * dropped: it is a trap into the hypervisor, not something to hold a
+ * lock across. */
 static int vnet_send(struct netdev *nd, const void *frame, size_t len)
 {
     struct vnet *v = nd->priv;

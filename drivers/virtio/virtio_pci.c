@@ -76,11 +76,16 @@ enum { CFG_COMMON = 1, CFG_NOTIFY = 2, CFG_ISR = 3, CFG_DEVICE = 4 };
 
 #define VPCI_MAX 8
 
+/* Queues a device may have set up here: virtio-net's receive and
+ * transmit (virtio-blk uses one); a driver asking for more is refused. */
+#define VPCI_QUEUES 2
+
 struct vpci {
     struct virtio_dev dev;   /* first: the drivers get &dev */
     struct pci_dev pci;      /* a copy: the scan's own is gone after the probe */
     volatile u8 *common, *notify, *isr;
     u32 notify_mult, notify_len;
+    u32 qnotify[VPCI_QUEUES];   /* each queue's offset in the notify region */
     u16 msix;                /* every queue's vector: 0, or VIRTIO_NO_VECTOR */
     bool intx;
     u16 io;                  /* legacy: the header's first port */
@@ -183,7 +188,7 @@ static void set_status(struct virtio_dev *d, u8 status)
 static int queue(struct virtio_dev *d, u16 idx, u16 max, struct virtq *q)
 {
     struct vpci *v = of(d);
-    if (idx >= R16(v->common, C_NUMQ))
+    if (idx >= R16(v->common, C_NUMQ) || idx >= VPCI_QUEUES)
         return -ENODEV;
     R16(v->common, C_Q_SELECT) = idx;
     u16 size = virtq_fit_size(R16(v->common, C_Q_SIZE), max);
@@ -193,6 +198,7 @@ static int queue(struct virtio_dev *d, u16 idx, u16 max, struct virtq *q)
     u64 noff = (u64)R16(v->common, C_Q_NOFF) * v->notify_mult;
     if (noff + 2 > v->notify_len)
         return -EIO;
+    v->qnotify[idx] = (u32)noff;
     paddr_t pa[3];
     int err = virtio_modern_rings(d, q, size, pa);
     if (err)
@@ -208,12 +214,24 @@ static int queue(struct virtio_dev *d, u16 idx, u16 max, struct virtq *q)
     return 0;
 }
 
+/*T:850 The doorbell (VIRTIO 1.2, 2.7.13.4; for PCI 4.1.4.4): a 16-bit
+ * write of the queue's index to the queue's address in the notification
+ * region, cap.offset + queue_notify_off * notify_off_multiplier. The
+ * write is to device memory: it traps (a VM exit under KVM; under TCG
+ * the emulated store itself), and the device's emulation is woken to
+ * look at the available ring. Nothing else is passed: the ring itself says what is new. The
+ * other transports ring the same bell elsewhere: virtio-mmio writes
+ * QueueNotify at offset 0x050 (4.2.2, virtio_mmio.c), a legacy PCI
+ * device its Queue Notify I/O port (4.1.4.10, l_notify below). The
+ * queue's offset was read once, when the queue was set up: reading it
+ * here would mean selecting the queue first (two more trapping accesses),
+ * and a notify from the interrupt (the receive queue's refill) landing
+ * between another's select and read would send that kick to the wrong
+ * queue. */
 static void notify(struct virtio_dev *d, u16 idx)
 {
     struct vpci *v = of(d);
-    R16(v->common, C_Q_SELECT) = idx;
-    u32 off = (u32)R16(v->common, C_Q_NOFF) * v->notify_mult;
-    R16(v->notify, off) = idx;
+    R16(v->notify, v->qnotify[idx]) = idx;
 }
 
 static void driver_ok(struct virtio_dev *d)

@@ -47,6 +47,21 @@ int virtq_init(struct virtq *q, u16 size, void *desc, void *avail, void *used, b
     return 0;
 }
 
+/*T:830 The descriptor and the available ring (VIRTIO 1.2, 2.7.13.1 and
+ * 2.7.13.2). A queue is three areas of guest memory that the transport
+ * told the device about when the queue was set up; for one transmitted
+ * frame (one descriptor, head h, the ring's next slot i):
+ *
+ *   desc[h]   addr = guest-physical address of the buffer (2.7.5)
+ *             len  = header + frame, flags = 0 (the device reads it)
+ *   avail     flags, idx, ring[i % size] = h             (2.7.6)
+ *   used      flags, idx, ring[] = {id, len} pairs       (2.7.8)
+ *             written by the device, read by the driver
+ *
+ * Descriptors come from the driver's own free list (next_free, never the
+ * descriptors' next fields, which the device could change). The head
+ * goes into the available ring, but avail->idx is not moved yet: until
+ * virtq_publish moves it, the device cannot see the entry. */
 int virtq_add(struct virtq *q, const struct virtq_buf *bufs, unsigned out, unsigned in,
               void *cookie)
 {
@@ -80,6 +95,20 @@ int virtq_add(struct virtq *q, const struct virtq_buf *bufs, unsigned out, unsig
     return 0;
 }
 
+/*T:840 Publishing, and deciding whether to ring the doorbell. Storing
+ * avail->idx is what hands the new entries to the device (2.7.13.3); the
+ * compiler barrier keeps the descriptor and ring stores before it (x86
+ * does not reorder stores with stores). Then the device's wish is read:
+ * with VIRTIO_F_EVENT_IDX it writes avail_event, "tell me when idx passes
+ * this", after the used ring, and a notification is owed only if that
+ * index lies among the entries published since the last decision
+ * (2.7.10; the same test as Linux's vring_need_event). A device busy
+ * with the queue leaves avail_event behind and is not told again: it
+ * will find the new entries itself. The full fence between the idx
+ * store and the avail_event load is the one reordering x86 does (SDM
+ * Vol. 3A, "Loads May Be Reordered with Earlier Stores to Different
+ * Locations"): without it both sides could decide
+ * the other would look, and a frame would sit in the ring unseen. */
 bool virtq_publish(struct virtq *q)
 {
     barrier();   /* descriptors and ring entries before the index */
@@ -95,6 +124,17 @@ bool virtq_publish(struct virtq *q)
     return !(q->used->flags & VIRTQ_USED_F_NO_NOTIFY);
 }
 
+/*T:865 The used ring, read (2.7.14). used->idx is the device's producer
+ * index, free-running in 16 bits; last_used is ours. Each entry names the
+ * head of a chain and the bytes the device wrote into it (0 for a
+ * transmitted frame, which it only read). Every value is the device's
+ * and is checked before it is believed: no more entries than chains in
+ * flight, a head we gave out, a length the chain can hold. Then the chain
+ * goes back on the free list and its cookie (for virtio-net's transmit
+ * queue, the buffer's slot) back to the driver. virtq_drain calls this
+ * until nothing is left, re-arms the interrupt and looks once more, so a
+ * completion that lands between the last look and the re-arm is not
+ * left waiting for an interrupt that will never come. */
 void *virtq_get(struct virtq *q, u32 *len, int *err)
 {
     *err = 0;

@@ -167,8 +167,20 @@ static void service_rx(struct netfront *nf)
 
 /* ---- transmit ---------------------------------------------------------- */
 
-/* Transmit slots back (tx_lock held): false when the backend broke the
- * rules. */
+/*T:895 Transmit slots back (tx_lock held): false when the backend broke
+ * the rules. The response producer is another domain's, so it is read
+ * once, held to the requests outstanding (xen_ring_responses,
+ * include/pv/xen_ring.h), and each response is copied out of the shared
+ * page before it is looked at (RING_COPY_RESPONSE): checking a value in
+ * place and then using it would let dom0 change it in between. A
+ * NETIF_RSP_OKAY, or an error the protocol defines (counted), gives the
+ * id's half page back to the free list. The grant is not ended: the page
+ * stays granted read-only and is used for a later frame. (Linux's
+ * xen-netfront grants each packet's page and ends the grant when its
+ * response comes back; copying into pages granted once takes both steps
+ * off the data path.) RING_FINAL_CHECK_FOR_RESPONSES sets rsp_event, the
+ * response the next event should come at, and looks once more, as
+ * virtq_drain does. */
 static bool reclaim_tx(struct netfront *nf)
 {
     int more;
@@ -198,6 +210,23 @@ static bool reclaim_tx(struct netfront *nf)
     return true;
 }
 
+/*T:885 The frame on the shared transmit ring. As in vnet_send, the frame
+ * is copied into a buffer of the driver's (half of a page granted
+ * read-only at setup, id picks which), and the ring slot then names it:
+ *
+ *   tx sring page (xen/include/public/io/ring.h, netif.h)
+ *     req_prod, req_event, rsp_prod, rsp_event, then slots:
+ *     slot[req_prod_pvt % 256] = struct netif_tx_request
+ *        { gref, offset, flags = 0, id, size }
+ *     ...the same slot later holds the backend's netif_tx_response
+ *        { id, status }
+ *
+ * There is no descriptor table: the request carries its buffer itself,
+ * and the buffer is a (grant, offset) the backend can use, not an address
+ * it cannot. RING_PUSH_REQUESTS_AND_CHECK_NOTIFY stores req_prod (after a
+ * write barrier), fences, and compares with the backend's req_event: the
+ * same "have I crossed the index you asked about" test as virtq_publish's
+ * avail_event, for the same reason. Only then is the backend notified. */
 static int nf_send(struct netdev *nd, const void *frame, size_t len)
 {
     struct netfront *nf = nd->priv;
@@ -233,7 +262,15 @@ static int nf_send(struct netdev *nd, const void *frame, size_t len)
 
 static const struct netdev_ops nf_ops = { .send = nf_send };
 
-/* One event for both rings: frames in, transmit slots back. */
+/*T:893 The way back: netback has sent the frame, written a response in
+ * the ring, moved rsp_prod and, because rsp_event asked for it, sent an
+ * event on the channel. Xen marks the port pending in this domain's
+ * shared_info and enters its event callback: xen_upcall
+ * (pv/xen/events.c) finds the port, clears its pending bit and
+ * dispatches the vector it is bound to, as a native interrupt would be
+ * (arch/x86/irq.c), to xenbus's evtchn_event and then here. The event,
+ * like virtio-net's interrupt, serves both rings: frames in, transmit
+ * slots back. */
 static void event(void *ctx)
 {
     struct netfront *nf = ctx;
@@ -253,8 +290,18 @@ static void *page(void)
     return pa ? phys_to_virt(pa) : NULL;
 }
 
-/* The two rings and the buffers, each page granted to the backend once:
- * the rings and receive pages writable, the transmit pages read-only. */
+/*T:870 (b) Xen netfront. The backend (xen-netback in dom0's Linux) is
+ * another domain, which cannot read this domain's memory by address the
+ * way QEMU reads a guest-physical address. Everything it is to touch is
+ * granted to it, page by page, by a grant reference (a small integer:
+ * an index in this domain's grant table). So before any frame moves, the
+ * two rings and the buffers are allocated here and each page granted to
+ * the backend once: the rings and receive pages writable, the transmit
+ * pages read-only (a frame to send needs no writing by dom0). 2 + 64 +
+ * 32 pages, 98 references; they stay granted while the device lives.
+ * SHARED_RING_INIT and FRONT_RING_INIT are Xen's own macros
+ * (xen/include/public/io/ring.h): one page of slots with free-running
+ * indices. */
 static int pages_and_grants(struct netfront *nf, struct xenbus_dev *d, const char **state)
 {
     netif_tx_sring_t *txs = page();
@@ -384,7 +431,17 @@ static void nf_release(struct xenbus_dev *d)
     d->priv = NULL;
 }
 
-/* xen/io/netif.h, "Frontend XenBus Nodes" and "Frontend feature flags". */
+/*T:880 How the backend learns where the rings are: not a register, but
+ * keys in xenstore under this device's frontend directory
+ * (xen/include/public/io/netif.h, "Frontend XenBus Nodes" and "Frontend
+ * feature flags"). tx-ring-ref and rx-ring-ref are the grant references
+ * of the two ring pages, which netback maps; event-channel is the port
+ * nf_setup allocated for the backend's domain (xenbus_event_channel:
+ * EVTCHNOP_alloc_unbound, bound to this device's vector), which netback
+ * binds to. pv/xen/xenbus.c writes these keys and the new state
+ * (Connected) in one transaction, then waits for the backend to say
+ * Connected too (the state machine of xen/io/xenbus.h). xenstore is
+ * used only to set the device up; no frame ever goes through it. */
 static int nf_write_keys(struct xenbus_dev *d, u32 tx)
 {
     struct netfront *nf = d->priv;

@@ -50,9 +50,16 @@ static inline unsigned ioapic_reset(volatile uint32_t *regs)
     return n;
 }
 
-/* Entry `pin` to `lo` (vector and bits) for physical destination `dest`:
- * masked first, the high word next, the low word last, which makes the
- * entry live with everything in place. */
+/*T:510 Entry `pin` to `lo` (vector and bits) for physical destination
+ * `dest`: masked first, the high word next, the low word last, which makes
+ * the entry live with everything in place. From then on, when the UART
+ * raises its line (an edge on IRQ 4's pin), the IOAPIC sends the vector in
+ * bits 7:0 as a message to the local APIC whose id is in bits 63:56. That
+ * APIC sets the vector's bit in its IRR, and hands the highest-priority
+ * requested vector to the CPU once the CPU's EFLAGS.IF allows and nothing
+ * of an equal or higher priority class is in service, moving its bit to
+ * the ISR (SDM Vol. 3A, 11.8.3 and 11.8.4). Delivery mode 0 (fixed) and
+ * physical destination mode are the zeros left in `lo`. */
 static inline void ioapic_set_entry(volatile uint32_t *regs, unsigned pin, uint32_t lo,
                                     uint8_t dest)
 {

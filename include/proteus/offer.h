@@ -36,6 +36,13 @@ enum offer_kind {
     OFFER_KINDS
 };
 
+/*T:915 An offer is what a personality is, in small: a name, a probe that
+ * only reads, a start, and an overlay of the ops it replaces (often one:
+ * apic.eoi for PV EOI). It adds one thing; it never brings a device class
+ * of its own. Its kind is what the mixing rule judges, not its name: the
+ * rule knows "a clock" and "an extension of the local APIC", never
+ * "kvmclock", so a Hyper-V reference clock would be one more descriptor
+ * of kind OFFER_CLOCK and nothing in kernel/ would change. */
 struct offer {
     const char *name;          /* "kvmclock", as the boot line shows it */
     enum offer_kind kind;

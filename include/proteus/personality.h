@@ -24,9 +24,13 @@ struct vm_region;
 
 struct personality {
     const char *name;
-    /* Runs before anything else (even the console), so it gets no boot
+    /*T:220 Runs before anything else (even the console), so it gets no boot
      * information: it looks at the machine itself (CPUID, ROM space) and
-     * only reads. Xen PV is recognised by its own entry point instead. */
+     * only reads. Xen PV is recognised by its own entry point instead.
+     * Only reads, because a probe that fails must leave the machine as it
+     * found it for the next one in the table, and because no platform op
+     * may run yet: the probes run before any personality is installed,
+     * with interrupts still off from the entry stub. */
     bool (*probe)(void);
     /* The ops it lays over the native ones: a struct pv_ops with only what
      * it replaces set (designated initialisers), merged by pv_ops_merge
@@ -34,11 +38,16 @@ struct personality {
      * start), and the next personality in the table is tried. A NULL
      * `install`: native's ops unchanged. */
     const struct pv_ops *(*install)(void);
-    /* `install` takes memory (platform_take_boot_memory), so it runs once
+    /*T:280 `install` takes memory (boot_memory_take), so it runs once
      * the boot information is in, with the memory map, rather than at the
      * probe: the native ops, the console among them, stand in until then
      * (kernel/main.c, boot_entry). Linux's VMI support was started as late
-     * (in setup_arch). */
+     * (in setup_arch). VMI is the one that sets it: its install copies the
+     * shim ROM into up to 64 KiB of RAM taken from the memory map, rather
+     * than into room every image would carry in its BSS; so the probe
+     * (a read of ROM space) decides at platform_select, and the install
+     * follows at platform_install_held. Should the install fail then (no
+     * room, or the shim's init refuses), the table goes on below VMI. */
     bool install_needs_memory;
     /* More about the chosen one, for the boot line's platform field
      * ("vmi:vmi-native/1.0"); NULL: the name alone. */
@@ -57,7 +66,7 @@ struct personality {
     /* Memory outside the image that the kernel's page tables must map, at
      * VA == physical address, with its own protection from the first
      * moment paging is on (the VMI shim's code and data, in memory from
-     * platform_take_boot_memory), or NULL. */
+     * boot_memory_take), or NULL. */
     const struct vm_region *(*boot_regions)(unsigned *n);
     /* Whether the machine's firmware tables (ACPI) describe it. */
     bool firmware_tables;
@@ -72,8 +81,12 @@ struct personality {
     /* How to patch call sites of the op at `offset` in struct pv_ops, now
      * implemented by `impl`. NULL, or leaving *d alone: a direct call. */
     void (*patch)(u32 offset, void *impl, struct pvpatch_directive *d);
-    /* The mixing rule (kernel/mixing.c, docs/mixing.md): may an offered
-     * interface of this kind be mixed into this personality? NULL: none. */
+    /*T:925 The mixing rule (kernel/mixing.c, docs/mixing.md): may an
+     * offered interface of this kind be mixed into this personality?
+     * NULL: none. It is the personality's half of the rule, because only
+     * the code that owns a device class knows whether anything may be
+     * laid beside it; the kernel's half (mixing.c's refusal) adds what
+     * holds whatever a personality says. */
     bool (*accepts)(enum offer_kind kind);
 };
 
@@ -94,8 +107,12 @@ extern struct pv_ops native_ops;
  *   pv_ops_merge(&over); */
 void pv_ops_merge(const struct pv_ops *over);
 
-/* A probe cannot print (the console is not up yet): it leaves a line here
- * instead, and boot prints the lot once the console works. */
+/*T:290 A probe cannot print (the console is not up yet): it leaves a line here
+ * instead, and boot prints the lot once the console works. The console
+ * needs a personality (console_init is a platform op), and the
+ * personality is what the probes are choosing: so the notes wait in a
+ * 1 KiB buffer (kernel/platform.c) until boot_entry has installed one and
+ * started its console, and are printed right after console_init. */
 void platform_note(const char *fmt, ...) __printf(1, 2);
 void platform_print_notes(void);   /* once the console works */
 bool platform_console_ready(void);   /* print, or leave a note */

@@ -11,6 +11,16 @@
 
 #include <proteus/types.h>
 
+/*T:670 The record Xen keeps in each vCPU's vcpu_info (struct
+ * vcpu_time_info, xen/include/public/xen.h) and KVM writes where the guest
+ * asked (MSR_KVM_SYSTEM_TIME_NEW, Linux Documentation/virt/kvm/x86/msr.rst):
+ * the same 32 bytes. The hypervisor samples its own clock now and then and
+ * writes what the guest needs to extrapolate from it with the TSC alone:
+ *   time = system_time + ((tsc - tsc_timestamp) << tsc_shift) * tsc_to_system_mul >> 32
+ * (a negative tsc_shift shifts right). So a read costs no exit, and the
+ * rate is the hypervisor's word, never the guest's measurement. The
+ * version is odd while it writes: a reader copies the fields between two
+ * reads of an even, unchanged version (pvclock_snapshot). */
 struct pvclock_time_info {
     u32 version;            /* odd while the hypervisor updates */
     u32 pad0;

@@ -1,4 +1,4 @@
-/*
+/*T:310
  * The platform-ops layer: every privileged or platform-specific thing the
  * kernel does goes through one of the groups below. A personality (pv/native,
  * pv/xen, pv/vmi, pv/kvm) fills the tables at boot; generic code calls
@@ -13,8 +13,10 @@
  *
  * Every wrapper is one recorded call site (PVOP_CALL below): an indirect
  * call through pv_ops whose address goes into the .pvpatch table, so that
- * boot can rewrite it into a direct call to the chosen implementation, or
- * into the native instruction itself (kernel/pvpatch.c, docs/patching.md).
+ * it can be rewritten into a direct call to the chosen implementation, or
+ * into the native instruction itself: by the build for native
+ * (scripts/pvprepatch.py), at boot for any other personality
+ * (kernel/pvpatch.c, docs/patching.md).
  * On i386 the operations take their arguments in registers (regparm(3):
  * EAX, EDX, ECX), so that a call site is a bare call instruction.
  */
@@ -158,7 +160,15 @@ struct pv_apic_ops {
     u32 (PVOP_ABI *cpu_id)(void);                                   /* this CPU's hardware id */
 };
 
-/* time: a monotonic clock and one one-shot timer per CPU. */
+/*T:600 time: a monotonic clock and one one-shot timer per CPU. The ops are
+ * high-level on purpose: "nanoseconds since boot" and "interrupt me once
+ * when the clock reads this", never "program LVT register 0x320", so that
+ * a platform with no APIC timer at all can fill them. Natively the clock
+ * is the TSC scaled and the timer the local APIC's; under Xen PV the clock
+ * is the pvclock Xen publishes and the timer a hypercall whose expiry
+ * comes back as an event; under VMI both are calls into the shim; on KVM
+ * the clock may be kvmclock while the timer stays native. Every one
+ * raises VEC_TIMER, which kernel/timer.c handles the same way. */
 struct pv_time_ops {
     const char *name;
     int (PVOP_ABI *init)(void);     /* measure rates; after the apic group's init */
@@ -170,7 +180,7 @@ struct pv_time_ops {
     u64 (PVOP_ABI *tsc_hz)(void);                /* 0 when there is no usable TSC */
 };
 
-/* vcpu: bring up further virtual CPUs (one high-level operation;
+/*T:700 vcpu: bring up further virtual CPUs (one high-level operation;
  * include/proteus/smp.h has the kernel's numbering).
  *   count()  how many CPUs this machine gives the kernel, the boot CPU
  *            included; the personality keeps the map from kernel number to
@@ -208,6 +218,12 @@ struct pv_power_ops {
     void (PVOP_ABI *exit)(int status) __attribute__((noreturn));
 };
 
+/*T:315 The whole table: eight groups of function pointers, each group
+ * with its name first. There is one instance, pv_ops (kernel/platform.c),
+ * filled at boot from native_ops with the chosen personality's overlay
+ * laid over it; generic code reads it only through the wrappers below.
+ * i386 and x86_64 have the same groups and ops; only the pointer size,
+ * and so every offset, differs. */
 struct pv_ops {
     struct pv_cpu_ops cpu;
     struct pv_irq_ops irq;
@@ -250,7 +266,7 @@ extern struct pv_ops pv_ops;
     X(console, init) X(console, write) X(console, read)                                  \
     X(power, exit)
 
-/* ---- recorded call sites ---------------------------------------------------
+/*T:320 Recorded call sites.
  * PVOP_CALLn(member, a1, ..., an) calls pv_ops.member with the arguments
  * in the registers the ABI uses (x86_64: RDI RSI RDX; i386 regparm(3):
  * EAX EDX ECX, a 64-bit value taking two in a row, low half first) and
@@ -279,9 +295,13 @@ struct pvpatch_site {
 
 #define PVOP_OFF(member) ((unsigned long)&((struct pv_ops *)0)->member)
 
-/* One macro per number of arguments, so that a site loads only the
+/*T:325 One macro per number of arguments, so that a site loads only the
  * registers it passes and declares the rest clobbered (the callee may use
- * them): an inlined `cli` then costs the `cli`, not register set-up. */
+ * them): an inlined `cli` then costs the `cli`, not register set-up.
+ * The "m" operand makes `call *%[fn]` the memory-indirect form, 6 bytes
+ * FF 15 disp32 on both architectures (the compiler addresses pv_ops
+ * RIP-relative on x86_64, by absolute address on i386); every later
+ * rewrite replaces exactly those 6 bytes. */
 #define PVOP_ASM(member, outs, ins, clobbers)                                    \
     __asm__ __volatile__(PVOP_SITE(member) : outs : ins : clobbers)
 #define PVOP_FN(member) [fn] "m"(pv_ops.member), [off] "i"(PVOP_OFF(member))
@@ -362,7 +382,11 @@ struct pvpatch_site {
 #define PVOP_CALL_U64_I(member, v, i) PVOP_CALL3(member, PVOP_LO(v), PVOP_HI(v), i)
 #endif
 
-/* ---- typed wrappers: the only way generic code reaches the platform ---- */
+/*T:330 Typed wrappers: the only way generic code reaches the platform.
+ * Each is always inlined, so each use in the source is its own call site
+ * in the text, with its own .pvpatch record: irq_disable() in a spinlock
+ * is one site, in the scheduler another. The types are checked here, once,
+ * and the macros below them pass raw registers. */
 
 #define PV0(m) PVOP_CALL0(m)
 #define PV1(m, a) PVOP_CALL1(m, a)
@@ -406,9 +430,12 @@ static __always_inline void outb(u16 port, u8 v) { PV2(cpu.out8, port, v); }
 static __always_inline void outw(u16 port, u16 v) { PV2(cpu.out16, port, v); }
 static __always_inline void outl(u16 port, u32 v) { PV2(cpu.out32, port, v); }
 
-/* The hot ones. Built with CONFIG_PVOPS=0 (`make bench` builds such an
+/*T:335 The hot ones. Built with CONFIG_PVOPS=0 (`make bench` builds such an
  * image to compare with), these become the native instructions themselves:
- * the "no layer" baseline for the patched calls. */
+ * the "no layer" baseline for the patched calls. irq_save() is two sites,
+ * irq.save_flags then irq.disable; natively the build turns them into
+ * `pushf; pop %rax` (%eax on i386) and `cli`, each padded to 6 bytes
+ * with one NOP. */
 #if CONFIG_PVOPS
 static __always_inline u64 read_tsc(void) { return PV0(cpu.read_tsc); }
 static __always_inline unsigned long irq_save(void)
@@ -420,6 +447,17 @@ static __always_inline unsigned long irq_save(void)
 static __always_inline void irq_restore(unsigned long f) { PV1(irq.restore_flags, f); }
 static __always_inline void irq_disable(void) { PV0(irq.disable); }
 static __always_inline void irq_enable(void) { PV0(irq.enable); }
+/*T:415 The one door every page-table write goes through. The level picks
+ * the op (set_pte for a page table, up to set_p4d for a PML4) because a
+ * hypervisor may treat the levels differently; the value is always 64 bits,
+ * whatever the paging mode. Each case is a recorded call site (PVOP_SITE
+ * above): on x86_64 the entry pointer goes in RDI and the value in RSI; on
+ * i386 the pointer in EAX and the value's halves in EDX and ECX. What runs
+ * at the site is decided once, at build and boot time (docs/patching.md):
+ * natively on x86_64 the call becomes the 3-byte store `mov %rsi,(%rdi)`
+ * itself (pv/native/patch.c), under Xen PV a direct call to
+ * xen_set_entry, under the VMI shim whatever the shim's call table says
+ * for SET_PTE..SET_P4D. */
 static __always_inline void pt_set_entry(void *p, u64 v, int level)
 {
     switch (level) {

@@ -57,6 +57,14 @@ void pvpatch_apply(enum pvpatch_mode mode);
  * (an offered interface started after pvpatch_apply). */
 void pvpatch_update(void);
 
+/* The four things a site can hold (kernel/pvpatch.c, docs/patching.md). */
+enum pvop_form {
+    PVOP_FORM_INDIRECT,   /* FF 15 disp32: the call through pv_ops, as compiled */
+    PVOP_FORM_CALL,       /* 3E E8 rel32: a direct call */
+    PVOP_FORM_INLINE,     /* instruction bytes, then one multi-byte NOP */
+    PVOP_FORM_NOP,        /* one 6-byte NOP */
+};
+
 /* For `monitor` and selftest. */
 struct pvop_info {
     const char *name;          /* "irq.disable" */
@@ -65,9 +73,40 @@ struct pvop_info {
     unsigned sites;            /* recorded call sites */
     unsigned inlined, direct, nops, unpatched;
     u64 calls;                 /* counted with pvstats only */
+    /* Hypercalls made while the op ran, nested ops and interrupts taken
+     * meanwhile included (with pvstats only: the counting thunk reads
+     * hypercalls_made before and after the call) */
+    u64 hypercalls;
+    /* What the personality directs for the op's sites whatever the mode,
+     * so that pvstats and pvpatch=off do not hide it: the form, the
+     * callee of a call, the bytes of an inline form (without padding). */
+    enum pvop_form directed;
+    const void *directed_callee;
+    u8 directed_len;
+    u8 directed_bytes[PVPATCH_SITE_LEN];
 };
 unsigned pvop_count(void);
 int pvop_get(unsigned idx, struct pvop_info *out);
+/* Zero every op's call and hypercall counts (monitor's `reset`). */
+void pvop_reset_counts(void);
+
+/* The padding after inline bytes: pvpatch_nops[n] is one n-byte NOP. */
+extern const u8 pvpatch_nops[PVPATCH_SITE_LEN + 1][PVPATCH_SITE_LEN];
+
+/* One call site, read back and reconstructed (nothing is kept: the
+ * compiled bytes follow from the site's address and op, the built ones
+ * from the native tables, as scripts/pvprepatch.py wrote them). */
+struct pvop_site_info {
+    unsigned long addr;
+    u8 compiled[PVPATCH_SITE_LEN];   /* FF 15 disp32, as the compiler wrote it */
+    u8 built[PVPATCH_SITE_LEN];      /* as the build left it: the native form */
+    u8 now[PVPATCH_SITE_LEN];        /* what it holds now */
+    u8 expected[PVPATCH_SITE_LEN];   /* what the patcher last wrote there */
+    enum pvop_form built_form, now_form;
+};
+/* Site `nth` (from 0, in address order of the table) of op `idx`: 0, or
+ * -ENOENT when the op has no such site. */
+int pvop_site_get(unsigned idx, unsigned nth, struct pvop_site_info *out);
 enum pvpatch_mode pvpatch_mode(void);
 unsigned pvpatch_bad_sites(void);   /* sites whose bytes were not the expected call */
 

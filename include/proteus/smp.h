@@ -23,6 +23,16 @@
  * are on. */
 void smp_init(void);
 
+/* Start CPU `cpu` now, as smp_init starts each (vcpu.start, then a wait
+ * of up to 2 s for it to come online), for a CPU the boot left off
+ * (maxcpus=, nosmp, or one that failed): 0 once it runs kernel code;
+ * -ENODEV for CPU 0 or one the personality does not count; -EEXIST if it
+ * is online; -EBUSY while another start is under way; -ENOSYS if the
+ * personality starts no CPU on this machine; -ETIMEDOUT if it was started
+ * but did not arrive; else the personality's error. Each failure but the
+ * first three is also said on the console. From a thread. */
+int smp_start_cpu(unsigned cpu);
+
 unsigned smp_cpus_possible(void);   /* counted by the personality, capped */
 unsigned smp_cpus_online(void);     /* running kernel code, the boot CPU included */
 bool smp_cpu_online(unsigned cpu);

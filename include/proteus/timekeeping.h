@@ -49,8 +49,15 @@ struct clock_scale {
     u32 shift;
 };
 
-/* (a * mult) >> shift with a 96-bit intermediate, on i386 as well;
- * a result beyond 64 bits saturates to ~0 instead of wrapping. */
+/*T:620 Every clock in the tree turns cycles into nanoseconds the same way:
+ * ns = (cycles * mult) >> shift, a 32-bit multiplier and a shift chosen
+ * once per rate (clock_scale_between, below), so a reading costs a
+ * multiply and no division. The native TSC clock, the VMI shim's and the
+ * pvclock that Xen and KVM publish (tsc_to_system_mul, a 0.32 fraction:
+ * shift 32) all have this form. The product needs 96 bits; on i386 it is
+ * built from two 32x32 multiplies, so both arches give the same
+ * nanoseconds. A result beyond 64 bits saturates to ~0 instead of
+ * wrapping. */
 static inline u64 mul_u64_u32_shr(u64 a, u32 mult, unsigned shift)
 {
     u64 lo = (a & 0xffffffffULL) * mult;

@@ -1,4 +1,4 @@
-/*
+/*T:970
  * PV EOI, KVM's extension of the local APIC it emulates, as an offered
  * interface (include/proteus/offer.h). Every EOI write to an emulated
  * APIC is an exit; with PV EOI the guest registers a 32-bit word
@@ -23,7 +23,17 @@
 #include <proteus/printk.h>
 #include <proteus/vm.h>
 
-/* One word per vCPU: the host sets the bit in the word of the vCPU it
+/*T:590 What PV EOI changes in this chapter's path: nothing up to the
+ * handler's apic_eoi, which under KVM is kvm_eoi (below) laid over
+ * native_eoi. When KVM injected the serial byte's vector as an edge with
+ * nothing else in service or waiting, it set bit 0 of this vCPU's word;
+ * kvm_eoi clears it with one btr and returns, and the EOI register is not
+ * written, so the exit that write would cost is saved (KVM ends the
+ * interrupt in its emulated APIC itself). With the bit clear the native
+ * EOI follows. `monitor`'s `hv` prints how many EOIs went each way
+ * (kvm_eoi_skipped, kvm_eoi_written).
+ *
+ * One word per vCPU: the host sets the bit in the word of the vCPU it
  * injected into. A CPU whose registration failed keeps a word the host
  * never sets, and writes every EOI. */
 static u32 pv_eoi_word[MAX_CPUS] __aligned(64);
@@ -70,7 +80,16 @@ static int pv_eoi_start_cpu(unsigned cpu)
     return register_word(cpu);
 }
 
-/* Installed only once the MSR write took: no test of a flag here. */
+/*T:975 Installed only once the MSR write took: no test of a flag here.
+ * The whole trick is the early return: when the bit was set, the EOI
+ * that the controller's owner would have made is not made, and KVM ends
+ * the interrupt in its emulated APIC by itself, the next time it looks.
+ * That is sound only where the owner of apic.eoi is
+ * native_ops.apic.eoi, whose EOI is exactly the write to KVM's emulated
+ * register. Under another personality the EOI op is that personality's
+ * (the VMI shim's APIC_EOI call, Xen's nothing-to-do): skipping it would
+ * leave whatever that controller keeps believing the interrupt is still
+ * in service, while KVM's APIC, below, thinks it ended. */
 static PVOP_ABI void kvm_eoi(unsigned vector)
 {
     bool was_set;

@@ -1,4 +1,4 @@
-/*
+/*T:790
  * PV IPI, KVM's way to send an IPI without writing the emulated APIC's
  * interrupt command register (an exit, and under xAPIC two register
  * writes), as an offered interface (include/proteus/offer.h):
@@ -10,7 +10,11 @@
  * answers how many vCPUs it delivered to.
  *
  * Like PV EOI it is laid over the native controller only (the mixing rule),
- * whose map from kernel CPU number to APIC id it uses.
+ * whose map from kernel CPU number to APIC id it uses. It replaces
+ * apic.send_ipi, the fixed IPIs a running CPU gets (VEC_IPI_CALL, the
+ * reschedule and stop IPIs), and nothing of starting one: the INIT and
+ * STARTUP IPIs of pv/native/vcpu.c still go through the ICR (lapic_send),
+ * before any offer has run on the new vCPU.
  */
 #include "kvm.h"
 #include "../native/native.h"

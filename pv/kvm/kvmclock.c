@@ -1,4 +1,4 @@
-/*
+/*T:695
  * kvmclock: KVM's paravirtual clock. The guest gives the host the physical
  * address of a 32-byte pvclock structure (MSR_KVM_SYSTEM_TIME_NEW, bit 0
  * enables); the host keeps in it a TSC value, its system time at that TSC
@@ -180,8 +180,13 @@ static int register_this_cpu(unsigned cpu, struct pvclock_snapshot *s)
     return 0;
 }
 
-/* Another vCPU's structure (kernel/smp.c, through the offer). With the
- * stable bit the boot CPU's is what every CPU reads, and this one is
+/*T:785 On KVM a vCPU is started exactly as natively (INIT-SIPI-SIPI to the
+ * emulated local APIC, the same trampoline); what KVM adds comes after,
+ * on the started vCPU itself, from smp_ap_main's offers_start_cpu:
+ * kvmclock here, PV EOI (apic.c) and steal time (steal.c), each an MSR
+ * write that registers a per-vCPU structure with the host. Here, this
+ * vCPU's kvmclock structure. With the stable bit the boot CPU's is what
+ * every CPU reads, and this one is
  * registered all the same, so the host keeps a clock for every vCPU;
  * without it, one this CPU cannot register would leave it reading another
  * vCPU's: refused. */
@@ -227,8 +232,15 @@ static int kvmclock_start(void)
     return 0;
 }
 
-/* kvmclock as an offered clock (docs/mixing.md): any personality that
- * accepts a paravirtual clock keeps its own timer and takes this clock. */
+/*T:697 kvmclock as an offered clock (docs/mixing.md): any personality that
+ * accepts a paravirtual clock keeps its own timer and takes this clock.
+ * It is found by CPUID (KVM_FEATURE_CLOCKSOURCE2, bit 3 of KVM's features
+ * leaf: the MSRs at 0x4b564d00), started at step 7 before the
+ * personality's time init (offers_start_clock), and its three ops below
+ * replace clock_ns, the wall clock and the TSC rate when offers_take
+ * merges them. The kvm personality is native with every offer accepted:
+ * native_time_init then takes the rate from here instead of measuring,
+ * and its local APIC timer stays the one-shot timer. */
 static bool kvmclock_probe(void)
 {
     return kvm_offers(KVM_FEATURE_CLOCKSOURCE2);

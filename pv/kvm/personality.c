@@ -2,8 +2,9 @@
  * The KVM personality: native hardware, as KVM emulates it, with every
  * paravirtual interface KVM offers in its CPUID block mixed in where it
  * beats the emulated device: kvmclock instead of a calibrated TSC, PV EOI
- * on the native APIC, and steal time. Those are offers (pv/kvm/kvmclock.c,
- * apic.c, steal.c; include/proteus/offer.h), started and patched in by the
+ * on the native APIC, steal time, PV TLB flush and PV IPIs. Those are
+ * offers (pv/kvm/kvmclock.c, apic.c, steal.c, ipi.c;
+ * include/proteus/offer.h), started and patched in by the
  * kernel's mixing rule; this personality's own part is to accept them all.
  * Everything else (descriptor tables, page tables, the serial console,
  * power, the timer) is the native code unchanged, because KVM runs it at
@@ -36,6 +37,11 @@ bool kvm_offers(unsigned feature)
     ((1u << KVM_FEATURE_CLOCKSOURCE2) | (1u << KVM_FEATURE_PV_EOI) |                          \
      (1u << KVM_FEATURE_STEAL_TIME))
 
+/*T:250 A probe, in full: it looks only at the record hypervisor_detect made
+ * (no CPUID of its own, nothing written to the machine), answers yes or no,
+ * and says why in a note where the answer may surprise, since the console
+ * is not up yet (platform_note: the notes are printed right after
+ * console_init). No means the table goes on: on KVM, to native. */
 static bool kvm_probe(void)
 {
     const struct hv_block *b = hypervisor_find(HV_KVM);
@@ -51,6 +57,13 @@ static bool kvm_probe(void)
     return b;
 }
 
+/*T:930 The kvm personality is native plus KVM's offers, so it takes every
+ * kind: kvmclock for the clock, PV EOI over the native local APIC (an
+ * EOI without an exit), steal time, PV IPI (an IPI, or a set of them, in
+ * one hypercall) and PV TLB flush (a preempted vCPU flushed by the host
+ * instead of waited for). Each is mixed into one native device class
+ * that stays whole: KVM emulates the hardware the native code drives, and
+ * every one of these extends exactly that emulated hardware. */
 static bool kvm_accepts(enum offer_kind kind)
 {
     return true;   /* all of KVM's: that is what this personality is */

@@ -107,7 +107,14 @@ struct kvm_steal_time *kvm_steal_time_of(unsigned cpu)
     return cpu < MAX_CPUS && registered[cpu] ? &st[cpu] : NULL;
 }
 
-/*
+/*T:490
+ * Under KVM a page-table write is the native one: the kvm personality
+ * overlays no mmu op, the store goes to the guest's own tables, and the
+ * host sees them only through its own paging of the guest (nested paging,
+ * EPT or NPT, or shadow tables), never through a call. What KVM
+ * changes is the flush of other CPUs' TLBs, mixed in as an offer (the boot
+ * line then says mmu=native+pv-tlb-flush).
+ *
  * PV TLB flush (cpuid.rst, KVM_FEATURE_PV_TLB_FLUSH), an offered
  * interface: a vCPU the host has preempted cannot take an IPI until it
  * runs again, and the shootdown would wait for it. Instead the flush is

@@ -63,6 +63,13 @@ static bool is_pic_vector(unsigned vector)
     return pic_mode && vector >= VEC_IRQ_BASE && vector < VEC_IRQ_BASE + 16;
 }
 
+/*T:540 apic_eoi natively: tell whichever controller delivered the vector
+ * that its handler is done. A vector from the local APIC (an IOAPIC line,
+ * the APIC timer, an IPI) is ended at the local APIC, which clears the
+ * highest bit of its ISR; the IOAPIC needs nothing for an edge-triggered
+ * line (SDM Vol. 3A, 11.8.5). In PIC mode the 8259 gets its own EOI
+ * command instead. Under KVM the pv-eoi offer wraps this op
+ * (pv/kvm/apic.c); under Xen PV the op is empty. */
 static PVOP_ABI void native_eoi(unsigned vector)
 {
     /* ExtINT deliveries never enter the local APIC's ISR: only the 8259
@@ -82,6 +89,14 @@ static PVOP_ABI void native_eoi(unsigned vector)
     }
 }
 
+/*T:505 An ISA line to a vector. With IOAPICs, the ISA IRQ is first made a
+ * GSI, the IOAPIC input it is wired to, and given its trigger mode and
+ * polarity: the MADT's interrupt source overrides say where a line differs
+ * from the default (ISA lines are edge-triggered, active high: ACPI 6.5,
+ * 5.2.12.5); then the IOAPIC pin serving that GSI gets a redirection entry
+ * sending the vector to this CPU's local APIC id. In PIC mode there is
+ * nothing to program but the 8259's mask: its vectors were fixed when it
+ * was remapped, so only VEC_IRQ_BASE + irq is accepted. */
 static PVOP_ABI int native_route_irq(unsigned irq, unsigned vector)
 {
     if (irq > 15)

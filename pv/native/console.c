@@ -47,6 +47,14 @@ static PVOP_ABI int serial_read(char *buf, size_t len)
     return n;
 }
 
+/*T:535 The handler, run by irq_dispatch with interrupts off. In order: the
+ * UART's receive interrupt off, so INTR falls and the edge-triggered line
+ * is quiet; then the EOI, which frees the local APIC's in-service bit for
+ * vector 0x24 (the next edge can be delivered once interrupts are on
+ * again); then the work: console_input_ready reads the bytes into the
+ * kernel's input queue (through serial_read, which turns the receive
+ * interrupt back on once the UART is empty) and wakes the threads waiting
+ * in read(). */
 static void serial_input_interrupt(unsigned vector, void *ctx)
 {
     ns16550_rx_irq(PORT, false);   /* INTR falls; serial_read re-arms it */
@@ -65,9 +73,15 @@ static int isa_irq_of(u16 port)
     }
 }
 
-/* After apic_init (console_late_init): route the UART's line to the
- * vector the 8259s give it (VEC_IRQ_BASE + irq), which also suits the
- * IOAPIC, and enable the receive interrupt. Failing that, input is polled. */
+/*T:500 The interrupt this chapter follows: a byte typed on the serial
+ * console. Two things are set up once, after apic_init
+ * (console_late_init): the kernel's table gets a handler for the vector
+ * (irq_register, arch/x86/irq.c), and the interrupt controller is told to
+ * turn the UART's ISA line into that vector (apic_route_irq, a platform
+ * op). The vector is the one the 8259s give the line (VEC_IRQ_BASE + irq,
+ * 0x24 for COM1's IRQ 4), which also suits the IOAPIC. Then the UART's
+ * receive interrupt is enabled, and its INTR output gated onto the line
+ * (MCR OUT2). Failing that, input is polled. */
 static void serial_late_init(void)
 {
     int irq = isa_irq_of(PORT);

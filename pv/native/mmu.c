@@ -1,4 +1,4 @@
-/*
+/*T:420
  * Native mmu ops: page tables are ordinary memory written directly, so
  * the page-table notices and the lazy mode cost nothing here; they exist
  * for personalities that must see or batch every update.
@@ -17,8 +17,17 @@ static PVOP_ABI void native_pt_notice(paddr_t table, int level)
 {
 }
 
-/* One entry, in the width of the paging mode. Exported for the image built
- * without the layer (CONFIG_PVOPS=0), whose pt_set_entry calls it. */
+/*T:425 One entry, in the width of the paging mode: the whole of a native
+ * page-table write. On i386 this is what a pt_set_entry site calls (every
+ * level alike): 4 bytes in 2-level mode, or a PAE entry as two ordered
+ * halves (x86_pte64_write, above). On x86_64 a patched site never gets
+ * here: it is the 8-byte store itself, which the CPU makes atomically when
+ * aligned (SDM Vol. 3A, 8.1.1); these functions serve the unpatched sites
+ * (pvpatch=off, pvstats). Nothing is flushed after the store: a new entry
+ * replaces a not-present one, which no TLB holds (SDM Vol. 3A, 4.10.4.3);
+ * only a change to a present entry is followed by a flush (vm_unmap,
+ * vm_protect). Exported for the image built without the layer
+ * (CONFIG_PVOPS=0), whose pt_set_entry calls it. */
 void native_pt_write(void *p, u64 v);
 void native_pt_write(void *p, u64 v)
 {
@@ -66,6 +75,14 @@ static PVOP_ABI void native_fill_run(const struct pt_run *run)
 
 static PVOP_ABI paddr_t native_read_pt_base(void) { return x86_read_cr3() & ~0xfffUL; }
 static PVOP_ABI void native_write_pt_base(paddr_t root) { x86_write_cr3((unsigned long)root); }
+/*T:430 The flushes that follow a change to a present entry (vm_unmap,
+ * vm_protect in arch/x86/paging.c: this CPU page by page as each entry
+ * changes, then smp_tlb_shootdown for the others). Natively they are the
+ * instructions: invlpg for one page (SDM Vol. 2A, INVLPG), a CR3 reload
+ * for every non-global entry, a CR4.PGE toggle for global ones too (SDM
+ * Vol. 3A, 4.10.4.1). Other CPUs' TLBs cannot be flushed from here: no
+ * instruction reaches them, so native_flush_others calls each CPU with an
+ * IPI (kernel/smp.c) and waits for its answer. */
 static PVOP_ABI void native_flush_one(vaddr_t va) { x86_invlpg(va); }
 /* Reloading CR3 flushes the TLB; on PAE it also reloads the PDPTEs, which
  * must be clean (arch/x86/paging.c, pae_pdpt_clean). */

@@ -12,9 +12,17 @@
 #include <proteus/pvpatch.h>
 #include <proteus/personality.h>
 
-/* Global, as the build reads both tables from the linked image to write
+/*T:345 Global, as the build reads both tables from the linked image to write
  * every site's native form (scripts/pvprepatch.py): what native_patch
- * decides below is what the build decided. */
+ * decides below is what the build decided.
+ * Inline bytes must do, in at most 6 bytes, exactly what the call would
+ * have done under the site's register contract (pvops.h, PVOP_CALLn):
+ * take the arguments from RDI/RSI (EAX/EDX/ECX on i386), leave the result
+ * in RAX (EDX:EAX), and change no register a caller expects kept. That is
+ * why i386 inlines rdtsc (its EDX:EAX is already the 64-bit result) and
+ * x86_64 does not (combining them into RAX takes more than 6 bytes), and
+ * why x86_64 inlines the page-table writes and i386 does not (a PAE entry
+ * is written as two halves in order: native_pt_write). */
 const struct pvpatch_inline native_inline_ops[] = {
     { (u32)PVOP_OFF(irq.disable), 1, { 0xfa } },              /* cli */
     { (u32)PVOP_OFF(irq.enable), 1, { 0xfb } },               /* sti */
@@ -49,10 +57,19 @@ const struct pvpatch_inline native_inline_ops[] = {
 #endif
 };
 
-/* Operations that do nothing natively: their call sites become a NOP. */
+/* Operations that do nothing natively: their call sites become a NOP.
+ * The page-table notices and the lazy section's bounds exist for
+ * personalities that validate or batch page-table writes (Xen PV); on
+ * hardware a new table is just memory and every write takes effect at
+ * once. */
 const u32 native_nop_ops[] = {
     (u32)PVOP_OFF(cpu.alloc_ldt),
     (u32)PVOP_OFF(cpu.free_ldt),
+    (u32)PVOP_OFF(mmu.alloc_pt),
+    (u32)PVOP_OFF(mmu.release_pt),
+    (u32)PVOP_OFF(mmu.lazy_enter),
+    (u32)PVOP_OFF(mmu.lazy_flush),
+    (u32)PVOP_OFF(mmu.lazy_leave),
 };
 
 static void *native_impl(u32 offset)
@@ -60,6 +77,12 @@ static void *native_impl(u32 offset)
     return *(void **)((u8 *)&native_ops + offset);
 }
 
+/*T:350 The native personality's `patch` hook (struct personality), also
+ * used by kvm and xen-pv: asked once per op whenever its sites must be
+ * brought up to date, it says what they become. Inline or NOP only while
+ * pv_ops still holds the native function; an op some personality
+ * replaced (xen_disable for irq.disable under Xen PV) keeps the default
+ * the patcher starts from, PVPATCH_CALL: a direct call to it. */
 void native_patch(u32 offset, void *impl, struct pvpatch_directive *d)
 {
     if (impl != native_impl(offset))

@@ -42,9 +42,12 @@ const struct pvpatch_group_ref native_group_refs[] = { NATIVE_GROUPS(REF) };
 BUILD_BUG_ON(ARRAY_SIZE(native_group_refs) != 0 PVOP_GROUPS(ONE));
 #undef ONE
 
-/* A calibrated TSC is the best native clock: a paravirtual one is better
+/*T:935 A calibrated TSC is the best native clock: a paravirtual one is better
  * (kernel/mixing.c). The controller and steal time are KVM's to extend
- * and report, and on KVM the kvm personality is chosen instead. */
+ * and report, and on KVM the kvm personality is chosen instead. A clock
+ * is the one kind anyone may take, because nothing else in the machine
+ * holds state about it: the timer stays the personality's, armed through
+ * translated deadlines (mixed_arm_oneshot in kernel/mixing.c). */
 static bool native_accepts(enum offer_kind kind)
 {
     return kind == OFFER_CLOCK;

@@ -1,4 +1,4 @@
-/*
+/*T:625
  * Native time: the TSC is the clock and the local APIC timer, one-shot
  * (TSC-deadline mode where the CPU has it), is the timer; a CPU without a
  * local APIC uses the PIT's channel 0 instead. The TSC rate
@@ -27,9 +27,12 @@
 #include <proteus/timekeeping.h>
 #include <proteus/timer.h>
 
-/* clock_ns() = base_ns + (tsc - base_tsc) scaled. Refining the rate moves
- * the base to "now" first, so the clock stays continuous and monotonic.
- * seq is odd while the base changes (a reader on another CPU retries). */
+/*T:650 Reading the clock natively: clock_ns() = base_ns + (tsc - base_tsc)
+ * scaled (native_clock_ns below: one rdtsc, one multiply, no exit even on
+ * a hypervisor). Refining the rate moves the base to "now" first
+ * (set_rate_from_now), so the clock stays continuous and monotonic. seq
+ * is odd while the base changes (a reader on another CPU retries), as the
+ * pvclock's version is odd while the hypervisor writes it. */
 static struct {
     volatile u32 seq;
     u64 base_tsc, base_ns;
@@ -56,6 +59,13 @@ static bool hv_timing_leaf(struct cpuid_regs *r)
     return true;
 }
 
+/*T:635 The TSC rate from CPUID, best first. Leaf 0x15 gives it exactly
+ * (the core crystal's Hz in ECX times the ratio EBX/EAX: SDM Vol. 2A,
+ * CPUID, leaf 15H). A hypervisor's timing leaf 0x40000010 gives its own
+ * word in kHz (EAX), also taken as exact. Leaf 0x16 gives only the nominal
+ * base frequency in MHz (leaf 16H), which the actual TSC may differ from:
+ * it is used, but not as exact, so the PM timer refines it later
+ * (tsc_from_cpuid_known stays false). QEMU's TCG states none of them. */
 static u64 tsc_from_cpuid(void)
 {
     struct cpuid_regs r;
@@ -357,6 +367,14 @@ static u64 agreeing_windows(bool (*window)(u64 *), u64 *rates, int max, u32 ppm,
     return 0;
 }
 
+/*T:640 Without a stated rate, the TSC is measured against the best
+ * reference this machine has, in order: ACPI's PM timer (short windows of
+ * 400 reads), the PIT's channel 2 gated through port 0x61 (5 ms), the
+ * PIT's free-running channel 0 where there is no port 0x61 (microvm), the
+ * RTC's 1024 Hz periodic flag. A warm-up window runs first, unused, and
+ * the local APIC timer counts down over the same span, so one wait
+ * measures both. Windows follow one another until two in a row agree
+ * within 0.5 % (agreeing_windows); the boot does not trust one alone. */
 static int tsc_from_reference(u64 *hz_out)
 {
     bool (*window)(u64 *);
@@ -540,6 +558,14 @@ static void native_timer_arm_in(u64 delta_ns)
     lapic_timer_arm_ns(delta_ns);
 }
 
+/*T:660 The time group's arm_oneshot, natively. In TSC-deadline mode the
+ * deadline goes through the clock's own scale backwards (ns_to_tsc) and
+ * is written as a TSC value: the timer fires when the TSC reaches it, that
+ * is when the clock reads the deadline, whatever the rate's error, and no
+ * timer rate is measured. Otherwise
+ * the distance to the deadline becomes a count-down (native_timer_arm_in),
+ * armed 0.2 % early on waits over 1 ms, or the PIT's IRQ 0 without a
+ * local APIC. */
 static PVOP_ABI void native_arm_oneshot(u64 deadline)
 {
     if (!pit_timer && lapic_timer_is_tsc_deadline()) {
@@ -556,17 +582,19 @@ static PVOP_ABI void native_arm_oneshot(u64 deadline)
     native_timer_arm_in(deadline > now ? deadline - now : 1);
 }
 
-/*
+/*T:645
  * Refining the TSC rate. The boot's short windows give a rate good to
- * about 0.2 %, 5 ms against the PIT a few hundred ppm: up to a millisecond
- * over a second. Where ACPI offers its PM timer (3.579545 MHz), the rate
- * is measured again over longer and longer stretches since boot (10 ms,
- * then 0.5, 1, 2, 4, 8, 12, 16 s; few samples in the first seconds, since
- * each is a timer interrupt an idle app sees), one sample per kernel timer, and the
- * clock takes each better rate (the APIC timer's count-down rate, measured
- * as a ratio to the TSC, follows). The 24-bit PM counter wraps every 4.7 s,
- * so samples are never further apart than 4 s. After 16 s the error is far
- * below 1 ppm and the timer stops (no periodic tick).
+ * about 0.5 % (the bound two windows must agree within: up to 5 ms over a
+ * second), 5 ms against the PIT a few hundred ppm. Where ACPI offers its
+ * PM timer (3.579545 MHz), the rate is measured again over longer and
+ * longer stretches since boot (10 ms, then 0.5, 1, 2, 4, 8, 12, 16 s; few
+ * samples in the first seconds, since each is a timer interrupt an idle
+ * app sees), one sample per kernel timer, and the clock takes each better
+ * rate (the APIC timer's count-down rate, measured as a ratio to the TSC,
+ * follows). The 24-bit PM counter wraps every 4.7 s, so samples are never
+ * further apart than 4 s. After 16 s the error is far below 1 ppm and the
+ * timer stops (no periodic tick). Without a PM timer the RTC's update
+ * interrupt refines the rate instead (rtc_refine_start, below).
  */
 static const u32 refine_at_ms[] = { 10, 500, 1000, 2000, 4000, 8000, 12000, 16000 };
 static struct timer refine_timer;
@@ -759,7 +787,7 @@ static u64 apic_clock_given(const char **source)
     return khz * 1000;
 }
 
-/*
+/*T:655
  * The timer: the PIT without a local APIC, else TSC-deadline mode where it
  * works, else the APIC's count-down, at the rate of its clock where the
  * platform states it (apic_clock_given), else at a rate measured against
@@ -828,6 +856,15 @@ static u64 tsc_from_command_line(void)
     return khz * 1000;
 }
 
+/*T:630 The time group's init, natively (kernel_main's step 7, after the
+ * interrupt controller): the TSC's rate, from the first source that has
+ * one: a paravirtual clock the mixing rule started (kvmclock), the command
+ * line's tsc_khz=, CPUID (tsc_from_cpuid); else it is measured
+ * (tsc_from_reference). A rate outside 200 MHz-20 GHz is not trusted. Then
+ * the clock starts at 0 from the TSC read on entry, the RTC gives the wall
+ * clock (unless the offered clock does), the one-shot timer is chosen
+ * (timer_start), and a rate that was not exact is refined in the
+ * background (tsc_refine_start). */
 static PVOP_ABI int native_time_init(void)
 {
     u64 tsc0 = read_tsc();

@@ -1,4 +1,4 @@
-/*
+/*T:715
  * Native vCPU ops: the CPUs the MADT lists, started with INIT-SIPI-SIPI.
  *
  * count: the boot CPU, then every enabled processor in the MADT's order
@@ -9,9 +9,11 @@
  *        below 1 MiB, the boot CPU's CR0, CR3, CR4 and EFER and the stack
  *        and entry left in that page, then INIT, 10 ms, STARTUP with the
  *        page's number, and a second STARTUP after 200 us if the CPU has
- *        not answered (SDM Vol. 3A, 8.4.4.1, the "INIT-SIPI-SIPI" sequence,
- *        and 11.6.1 for the ICR). The CPU sets AP_BOOT_ALIVE in the page
- *        once its paging is on, and `entered` once it runs kernel code and
+ *        not answered (SDM Vol. 3A, 9.4.4.1, "Typical BSP Initialization
+ *        Sequence", in the edition whose APIC chapter is 11, as cited
+ *        here; 8.4.4.1 where the APIC is chapter 10, 11.4.4.1 in the
+ *        newest; and 11.6.1 for the ICR). The CPU sets AP_BOOT_ALIVE in
+ *        the page once its paging is on, and `entered` once it runs kernel code and
  *        has read what it needs: only then is the page (and `starting`)
  *        the next CPU's. Both waits are bounded; a CPU that misses them is
  *        reported by which step it did not reach.
@@ -43,7 +45,7 @@ static unsigned ncpus;
 static bool counted;
 
 /* Deadlines for a CPU to answer: generous under TCG on a loaded host. */
-#define INIT_DELAY_NS 10000000ULL    /* 10 ms after INIT (SDM 8.4.4.1) */
+#define INIT_DELAY_NS 10000000ULL    /* 10 ms after INIT (SDM 9.4.4.1) */
 #define SIPI_DELAY_NS 200000ULL      /* 200 us between the two STARTUPs */
 #define ALIVE_DEADLINE_NS 1000000000ULL
 
@@ -110,6 +112,14 @@ static void wait_ns(u64 ns)
 static const struct vcpu_start_info *starting;
 static volatile u32 entered;   /* the number of the CPU that left the trampoline */
 void native_ap_entry(unsigned cpu);
+/*T:735 The started CPU's first C, reached from the trampoline with paging
+ * on, interrupts off, on the stack smp_init gave it, the page-table root
+ * the boot CPU's. It first says it has read `starting` (the boot CPU may
+ * then reuse the page and the variable for the next CPU), then does what
+ * vcpu.start promises: its own GDT, TSS, per-CPU segment, the shared IDT
+ * and the FPU (cpu_ap_init), its local APIC, which only it can enable,
+ * and its APIC timer in the mode the boot CPU chose, so that kernel/timer.c
+ * can arm a timer here. Then the kernel's entry, smp_ap_main. */
 void native_ap_entry(unsigned cpu)
 {
     const struct vcpu_start_info *info = starting;
@@ -157,7 +167,15 @@ static void put64(u8 *page, unsigned off, u64 v)
     memcpy(page + off, &v, 8);
 }
 
-/* The page as the CPU must find it: code, far pointers, GDT, state. */
+/*T:725 The page as the CPU must find it: code, far pointers, GDT, state
+ * (the layout is arch/x86/include/arch/ap_boot.h). The CPU cannot use the
+ * kernel's GDT or reach any address above 1 MiB until paging is on, so
+ * everything it needs before that is in this one page: the boot CPU's
+ * control registers (TS cleared: the FPU is usable at once), and a
+ * three-entry flat GDT for the mode switches. The root it loads is
+ * vm_cpu_root(cpu): on PAE a copy of the four PDPTEs of its own, clean of
+ * the bits a CR3 load refuses (docs/smp.md). A 32-bit mov to CR3 is all
+ * the trampoline has, so the root must lie below 4 GiB. */
 static int fill_trampoline(unsigned cpu, const struct vcpu_start_info *info)
 {
     u8 *page = phys_to_virt(tramp_pa);
@@ -211,6 +229,27 @@ static bool left_trampoline(unsigned cpu)
     return __atomic_load_n(&entered, __ATOMIC_ACQUIRE) == cpu;
 }
 
+/*T:720 vcpu.start natively, one CPU, on the boot CPU:
+ *
+ *   boot CPU                                    CPU n (waiting since reset)
+ *   fill the trampoline page below 1 MiB:
+ *     code, CR0/CR3/CR4/EFER, stack, entry,
+ *     n, a GDT, far pointers (fill_trampoline)
+ *   make the page executable
+ *   ICR: INIT to n's APIC id ----------------> reset to wait-for-SIPI
+ *   wait 10 ms
+ *   ICR: STARTUP, vector = page >> 12 -------> real mode, CS:IP = page:0
+ *   wait 200 us; AP_BOOT_ALIVE still 0?        ap_trampoline.S: protected
+ *     STARTUP again                            mode, CR4, EFER, CR3, CR0.PG
+ *                                              (x86_64: far jump to long mode)
+ *                                <------------ AP_BOOT_ALIVE += 1
+ *   spin until `entered` == n, at most 1 s     native_ap_entry(n):
+ *                                <------------ entered = n
+ *   page not executable again; return 0        cpu_ap_init, local APIC, timer
+ *   (smp_init then waits for online)           smp_ap_main(n)
+ *
+ * A CPU that misses the second wait is reported by the step it reached
+ * (ALIVE set or not), and the page is left to it. */
 static PVOP_ABI int native_vcpu_start(unsigned cpu, const struct vcpu_start_info *info)
 {
     if (!counted)

@@ -157,6 +157,15 @@ bool vmi_op_is_nop(const void *impl)
 
 /* ---- probe ------------------------------------------------------------------- */
 
+/*T:260 The VMI probe is a scan of ROM space, not a CPUID look: the shim is
+ * an option ROM the firmware copied into 0xC0000-0xDFFFF, on a 2 KiB
+ * boundary (VMI_ROM_SCAN_*, pv/vmi/abi.h). At each boundary the two-byte
+ * option-ROM signature 55 AA, then the VMI magic at its header offset,
+ * then the whole ROM checked (pv/vmi/rom.c: the option-ROM frame with its
+ * length and checksum, the VMI header with its ABI version and
+ * architecture, the strings, every call) before any of its code may run:
+ * nothing but reads. A ROM that fails leaves a note saying why, and the
+ * table goes on to KVM and native. */
 bool vmi_scan(struct vmi_rom_info *out, paddr_t *at, bool report)
 {
     char why[128];
@@ -363,9 +372,18 @@ static const struct pv_ops *vmi_install(void)
     return &over;
 }
 
-/* The shim decides whether a clock the hypervisor offers may stand in for
+/*T:940 The shim decides whether a clock the hypervisor offers may stand in for
  * its own (VMI_FEATURE_GUEST_CLOCK, ABI 1.1; kernel/mixing.c). Its
- * interrupt controller is its own: nothing extends it. */
+ * interrupt controller is its own: nothing extends it. The ABI makes
+ * APIC_EOI a call into the shim (docs/vmi-abi.md) and promises nothing
+ * about what the call does: the shim may acknowledge an 8259, skip a
+ * spurious vector, write a local APIC, or keep books of its own. PV EOI
+ * works by not making that call when KVM says the EOI is not needed, and
+ * KVM can only say so about the local APIC it emulates, which the kernel
+ * here does not drive (the shim does, if it drives one at all). So only the shim could permit PV EOI, and the ABI
+ * has no feature bit by which it could; and were this to say yes, the
+ * kernel's rule would still refuse it (mixing.c's refusal: apic.init is
+ * not the native controller's). */
 static bool vmi_accepts(enum offer_kind kind)
 {
     return kind == OFFER_CLOCK && (rom.hdr.features & VMI_FEATURE_GUEST_CLOCK);
@@ -378,6 +396,17 @@ static const char *vmi_detail(void)
 
 /* ---- patching ----------------------------------------------------------------- */
 
+/*T:480 What a pt_set_entry site becomes under the shim: whatever its call
+ * table says for the op's call. vmi_install has already pointed
+ * pv_ops.mmu.set_pte..set_p4d at shim_area + entry (bind_call); here each
+ * recorded site is rewritten. vmi-native on x86_64 marks SET_PTE..SET_P4D
+ * INLINE with the bytes 48 89 37, `mov %rsi,(%rdi)`: the site becomes the
+ * same store as native, and the shim is never entered. On i386 they are
+ * CALLs: the site becomes a direct call to the shim's shim_set_entry, with
+ * the pointer in EAX and the value in EDX:ECX (pv/vmi/abi.h, the call
+ * contract). ALLOC_PT, RELEASE_PT and LAZY_* are NOPs there, so those
+ * sites vanish. A shim over a hypervisor would give CALLs that check or
+ * queue, as pv/xen does, and the kernel would not change. */
 static void vmi_patch(u32 offset, void *impl, struct pvpatch_directive *d)
 {
     int n = call_of(offset);

@@ -108,6 +108,39 @@ static int check_calls(const struct vmi_rom_info *info, char *why, size_t why_le
     return 0;
 }
 
+/*T:475 Under the VMI personality a page-table write is a call into a
+ * separate binary, the shim ROM, found at boot and checked here before
+ * any of it runs. Its layout, from pv/vmi/shim/header.S (the first bytes),
+ * shim.ld (the rest) and scripts/mkrom.py (length and checksum), with the
+ * offsets of one x86_64 build of vmi-native (`python3 scripts/mkrom.py
+ * --check build/x86_64/vmi-native.rom` prints them; docs/vmi-abi.md,
+ * section 1, has every field):
+ *
+ *   0x0000 +-----------------------------------+
+ *          | 55 AA, length/512, CB (retf)      |  option-ROM prelude
+ *   0x0018 | 0: no PCI data structure          |
+ *   0x001f | checksum byte: all bytes sum to 0 |  set by mkrom.py
+ *   0x0020 +-----------------------------------+
+ *          | struct vmi_rom_header, 56 bytes   |  "PVMI", ABI 1.2, arch, the
+ *          |                                   |  sizes and offsets below
+ *   0x0058 | "vmi-native", "MIT"               |  name_offset, license_offset
+ *   0x0070 +-----------------------------------+  calls_offset
+ *          | struct vmi_call calls[89]         |  16 bytes each: entry, kind,
+ *          |   [50] SET_PTE  INLINE 48 89 37   |  len, bytes[10]
+ *          |   [54] READ_ENTRY  CALL 0x1cd0    |
+ *          |   [60] LAZY_ENTER  NOP            |
+ *   0x0600 +-----------------------------------+
+ *          | code and constants (.text .rodata)|  every entry and init_offset
+ *          | fixups (8 bytes each), .got       |  lie in here
+ *   0x374a +-----------------------------------+  text_size: mapped read+exec
+ *   0x4000 +-----------------------------------+  data_offset, page-aligned
+ *          | .data and .bss, zeros included    |  data_size: mapped read+write
+ *   0x5000 +-----------------------------------+  image_size (= length*512 here)
+ *
+ * Everything below is checked against that picture: the prelude, the
+ * header's sizes staying inside the ROM, the strings, then each call's
+ * kind and entry (check_calls). The kernel then copies the ROM, checks the
+ * copy again and binds each op to shim+entry (pv/vmi/personality.c). */
 int vmi_rom_check(const u8 *rom, size_t avail, unsigned arch, struct vmi_rom_info *out,
                   char *why, size_t why_len)
 {

@@ -1,4 +1,4 @@
-/*
+/*T:765
  * The VMI personality's vcpu ops: the CPUs the shim offers, started by
  * ABI 1.2's VCPU_START_AP (docs/vmi-abi.md, section 4, "vcpu"). The kernel
  * describes the state a started CPU enters it in (its page tables, stack,
@@ -65,6 +65,29 @@ static VMI_CC __noreturn void vmi_ap_entry(void *arg)
     panic("smp: CPU %u returned from the kernel's entry", cpu);
 }
 
+/*T:770 vcpu.start under VMI: the kernel says where the CPU is to arrive
+ * (struct vmi_ap_state, docs/vmi-abi.md 4.1), the shim gets it there:
+ *
+ *   CPU 0: kernel           CPU 0: shim (vmi-native)        CPU n
+ *   state = {root, entry =
+ *     vmi_ap_entry, arg = n,
+ *     stack}
+ *   VCPU_START_AP(n, &state) -> fill its own trampoline
+ *                              page (ap_start.S), exec on
+ *                              INIT, 10 ms, STARTUP ------> real mode, page:0
+ *                              STARTUP again if not alive   protected mode,
+ *                                                           kernel's CR3, paging
+ *                                                           shim_ap_entry on the
+ *                                                           kernel's stack:
+ *                              spin until arrived, 1 s <--- shim_ap_started: its
+ *                              page not exec again          APIC and timer, arrived
+ *   return 0 <---------------- return 0                     vmi_ap_entry(n):
+ *   smp_init spins on the                                   cpu_ap_init through
+ *     online bit          <------------------------------- the shim's calls,
+ *                                                           smp_ap_main(n)
+ *
+ * A shim for a hypervisor would make a hypercall where vmi-native sends
+ * IPIs; the kernel's side would not change. */
 PVOP_ABI int vmi_vcpu_start(unsigned cpu, const struct vcpu_start_info *info)
 {
     vcpu_start_ap_fn start = start_ap_call();

@@ -1,4 +1,4 @@
-/*
+/*T:550
  * Event channels: what a Xen PV guest has instead of interrupt
  * controllers, and so the xen-pv personality's apic group.
  *
@@ -6,9 +6,9 @@
  * evtchn_pending bitmap and, unless the port is masked in evtchn_mask, sets
  * the port's selector bit in this vCPU's evtchn_pending_sel and the
  * vCPU's evtchn_upcall_pending, and enters the event callback if the vCPU's
- * evtchn_upcall_mask is clear (Xen's public
- * event_channel.h and xen.h). The callback (xen_event_entry) calls
- * xen_upcall(), which walks selector word -> pending & ~mask -> port,
+ * evtchn_upcall_mask is clear (xen/include/public/event_channel.h, and
+ * struct shared_info and struct vcpu_info in xen/include/public/xen.h).
+ * The callback (xen_event_entry) calls xen_upcall(), which walks selector word -> pending & ~mask -> port,
  * clears each port's pending bit and runs the handler of the vector the
  * port is bound to, through the same table as native interrupts
  * (arch/x86/irq.c). So the kernel's timer code, written for a vector, runs
@@ -114,6 +114,16 @@ int xen_evtchn_bind_port(evtchn_port_t port, unsigned vector)
     return xen_evtchn_unmask(port);
 }
 
+/*T:560 What takes the place of routing a line to a vector. A virtual IRQ
+ * (a source inside Xen: VIRQ_TIMER, dom0's VIRQ_CONSOLE, VIRQ_DEBUG;
+ * xen/include/public/xen.h, VIRQ_*) is bound to a vCPU with
+ * EVTCHNOP_bind_virq, and Xen answers with the port it chose. The kernel
+ * then records which vector that port stands for (pt->vector[port]: the
+ * kernel's own table, Xen knows nothing of vectors) and unmasks it. So
+ * dom0's console input is VIRQ_CONSOLE -> some port -> VEC_CONSOLE_EVENT
+ * (pv/xen/console.c), and each vCPU's timer VIRQ_TIMER -> a port of its
+ * own -> VEC_TIMER, the vector the native APIC timer uses
+ * (pv/xen/time.c). */
 int xen_evtchn_bind_virq_cpu(unsigned virq, unsigned cpu, unsigned vector, evtchn_port_t *port)
 {
     if (cpu >= MAX_CPUS)
@@ -189,6 +199,14 @@ int xen_evtchn_close(evtchn_port_t port)
     return err;
 }
 
+/*T:890 Netfront's doorbell: one hypercall, event_channel_op with
+ * EVTCHNOP_send (xen/include/public/event_channel.h). Xen finds the other
+ * end the backend bound to this port, marks that port pending in dom0's
+ * shared_info and upcalls a dom0 vCPU, where Linux runs netback's
+ * interrupt handler, which reads the ring. Where virtio's doorbell is a
+ * store that traps into an emulator, this is an explicit call into the
+ * hypervisor, which passes the event to another guest; in both, nothing
+ * but "look at the ring" is said. */
 int xen_evtchn_send(evtchn_port_t port)
 {
     struct evtchn_send s = { .port = port };
@@ -250,6 +268,12 @@ static void stray_event(evtchn_port_t port)
     }
 }
 
+/*T:575 One port's event, and the end of the Xen PV path: its pending bit
+ * cleared before the handler runs (that is the acknowledgement; an event
+ * during the handler sets it again and is seen on the next pass), then the
+ * same irq_dispatch native interrupts reach, with the vector the port was
+ * bound to. The handler's apic_eoi is xen_evtchn_eoi, which does nothing.
+ * An event on a port nobody bound is masked so it cannot repeat. */
 static void handle_port(evtchn_port_t port)
 {
     sync_clear_bit(port, xen_shared_info->evtchn_pending);
@@ -259,8 +283,30 @@ static void handle_port(evtchn_port_t port)
         stray_event(port);
 }
 
-/* The event callback, on the vCPU whose vcpu_info Xen marked: its own
- * selector, then its own ports among those pending and unmasked. */
+/*T:570 The event callback, on the vCPU whose vcpu_info Xen marked: its own
+ * selector, then its own ports among those pending and unmasked. A word is
+ * 64 bits on x86_64 (4,096 ports), 32 on i386 (1,024 ports):
+ *
+ *   vcpu_info (this vCPU)                 shared_info (every vCPU's)
+ *   evtchn_upcall_pending = 1
+ *        |  set to 0 first: an event after this sets it again
+ *        v
+ *   evtchn_pending_sel, swapped for 0
+ *        |  bit w set: word w of the bitmaps has news
+ *        v
+ *   evtchn_pending[w] & ~evtchn_mask[w] & cpu_ports[this vCPU][w]
+ *        |  bit b set: port p = w * BITS_PER_WORD + b is pending,
+ *        |  unmasked, and ours
+ *        v
+ *   handle_port(p): pending bit p cleared; pt->vector[p], say VEC_TIMER
+ *        |
+ *        v
+ *   irq_dispatch(VEC_TIMER) -> timer_irq, the handler the APIC timer runs
+ *
+ * Clearing evtchn_upcall_pending before the selector is read is Xen's
+ * rule (xen/include/public/xen.h, struct vcpu_info): an event that comes
+ * after the read finds it clear, sets it again, and the outer loop goes
+ * round once more. */
 void xen_upcall(struct trap_frame *f)
 {
     struct vcpu_info *v = xen_vcpu();
@@ -328,12 +374,15 @@ static int register_callback(unsigned type, void *entry)
     return (int)err;
 }
 
-/* apic.init: every port masked, the upcall and failsafe entries, then
- * VIRQ_DEBUG (Xen's 'q' debug key sends it) to a handler that reports the
- * kernel's state. */
-/* Every port masked, so that only what the kernel binds gets through
+/*T:555 Every port masked, so that only what the kernel binds gets through
  * (the mask bits are the guest's; Xen only reads them), all of them vCPU
- * 0's; the upcall and failsafe entries registered. */
+ * 0's; the upcall and failsafe entries registered. The upcall entry is
+ * the PV guest's one "interrupt vector": CALLBACKOP_register with
+ * CALLBACKTYPE_event gives Xen the address it enters whenever an event is
+ * pending for this vCPU and its evtchn_upcall_mask is clear. Xen sets
+ * that mask as it enters, as an interrupt gate clears IF: always, for the
+ * event callback (xen/include/public/callback.h says the
+ * CALLBACKF_mask_events flag given here is ignored for this type). */
 static int start_ports(void)
 {
     for (unsigned w = 0; w < PORT_WORDS; w++) {
@@ -346,6 +395,9 @@ static int start_ports(void)
     return err;
 }
 
+/* apic.init: every port masked, the upcall and failsafe entries, then
+ * VIRQ_DEBUG (Xen's 'q' debug key sends it) to a handler that reports the
+ * kernel's state. */
 static PVOP_ABI int xen_evtchn_init(void)
 {
     /* vCPU 0's vcpu_info into the kernel's memory, as every other's will

@@ -60,6 +60,17 @@ unsigned gnt_frames_to_use(unsigned now, unsigned max, unsigned wanted)
     return n < now ? now : n;
 }
 
+/*T:898 The grant's end. netfront ends its grants only when a device that
+ * did not come up gives its pages back (nf_release, xenbus_give_back,
+ * xen_grant_end_deferred); a connected vif keeps them until the domain
+ * ends. Ending is the flags word cleared, but only while Xen has set
+ * neither GTF_reading nor GTF_writing in it
+ * (xen/include/public/grant_table.h: set while the peer maps or copies
+ * the frame). Test and
+ * clear in one compare-and-exchange: a map that comes between would
+ * otherwise find the grant still there, and the page freed under it
+ * would go on being read or written by the other domain. -EBUSY leaves
+ * the grant, and the caller must not reuse the frame. */
 int gnt_entry_end(volatile grant_entry_v1_t *e)
 {
     u16 flags = e->flags;

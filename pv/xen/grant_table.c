@@ -191,6 +191,16 @@ int xen_grant_table_resume(void)
     return 0;
 }
 
+/*T:875 A grant is one 8-byte entry of the table this domain shares with
+ * Xen (xen/include/public/grant_table.h, grant_entry_v1_t): the machine
+ * frame (a PV domain's own pseudo-physical frame number means nothing to
+ * another domain: the P2M gives the MFN), the one domain allowed, and the
+ * flags, GTF_permit_access with GTF_readonly or not. Flags are written
+ * last, after a release fence: the moment Xen can see them, frame and
+ * domid must be right. No hypercall: granting is a store into memory Xen
+ * reads when the peer asks to map or copy the frame
+ * (GNTTABOP_map_grant_ref, GNTTABOP_copy). The shadow keeps each grant
+ * by PFN, to write the table anew after a restore. */
 int xen_grant_access(domid_t domid, unsigned long pfn, bool readonly, grant_ref_t *ref)
 {
     if (!table)

@@ -1,4 +1,4 @@
-/*
+/*T:580
  * Xen PV irq ops: a PV guest has no interrupt flag of its own to clear
  * (cli would fault in ring 1 or 3), but the per-vCPU evtchn_upcall_mask
  * byte in vcpu_info, which Xen reads before it enters the event callback.

@@ -1,4 +1,4 @@
-/*
+/*T:440
  * Page tables under Xen PV.
  *
  * A PV guest's page tables hold machine frame numbers (MFNs), the frames
@@ -21,7 +21,7 @@
  * Xen built, whose top level Xen pinned at domain build, so nothing needs
  * pinning by hand: a table is validated, and kept so, by being referenced
  * from a pinned one. Not needed either: large pages (PV refuses them) and
- * the global bit. Xen's public xen.h, "MMU_*",
+ * the global bit. xen/include/public/xen.h, "MMU_*",
  * "MMUEXT_*".
  *
  * Lazy mode (mmu_lazy_enter .. leave) queues the work instead: entry
@@ -59,6 +59,36 @@ static unsigned long *m2p;    /* machine_to_phys: read-only, Xen's */
 static unsigned long m2p_entries;
 u64 xen_mmu_hypercalls, xen_mmu_operations;
 
+/*T:445 The two tables, and one entry through both. The P2M list
+ * (start_info's mfn_list: a word per PFN of this domain) maps the kernel's
+ * frames to the machine's; the M2P table (machine_to_phys: a word per
+ * machine frame of the whole host, mapped read-only by Xen where
+ * XENMEM_machphys_mapping says) maps back. With made-up numbers:
+ *
+ *      PFNs (this domain)                    MFNs (the machine)
+ *      +--------+    mfn_list[pfn]           +---------+
+ *      | 0x0000 | -------------------------> | 0x7a000 |
+ *      |  ...   |                            |  ...    |
+ *      | 0x1234 | -------------------------> | 0x7a3c1 |
+ *      +--------+ <------------------------- +---------+
+ *                   machine_to_phys[mfn]
+ *
+ *   writing (xen_set_entry -> update -> entry_to_machine):
+ *     kernel's value   0x0000000001234063   PFN 0x1234, flags P W A D
+ *     mfn_list[0x1234] = 0x7a3c1
+ *     mmu_update val   0x000000007a3c1063   MFN 0x7a3c1, the same flags
+ *   reading (xen_read_entry -> entry_to_pseudo):
+ *     in the table     0x000000007a3c1063
+ *     machine_to_phys[0x7a3c1] = 0x1234, and mfn_list[0x1234] == 0x7a3c1
+ *     kernel sees      0x0000000001234063
+ *   a frame not this domain's (the shared_info page, MFN 0x9f0b2, say):
+ *     the M2P gives no PFN of ours for it, so it reads back as frame
+ *     0x9f0b2 | FOREIGN_PFN (bit 39 of the frame, bit 51 of the entry),
+ *     and entry_to_machine strips the bit again on the way in.
+ *
+ * Only present entries are translated; an entry without P is written as
+ * it is. The check that the M2P's answer maps back (xen_mfn_to_pfn) is
+ * what tells a foreign frame from one of ours. */
 unsigned long xen_pfn_to_mfn(unsigned long pfn)
 {
     if (pfn >= xen_start_info->nr_pages)
@@ -238,6 +268,18 @@ static void queue_flush_ops(void)
     q->flush_all = false;
 }
 
+/*T:465 The batch goes to Xen: the TLB flushes gathered in the section
+ * become one last mmuext_op call, then every queued call (mmu_update
+ * arrays, update_va_mappings, mmuext_ops, in the order they were made) is
+ * issued by a single multicall hypercall, an array of struct
+ * multicall_entry {op, result, args[6]} that Xen runs in order, storing
+ * each call's result (xen/include/public/xen.h, __HYPERVISOR_multicall).
+ * Xen's answer to the multicall itself is only whether it could read the
+ * array, so each call's result is checked too. Here is where batching
+ * shows: xen_mmu_hypercalls grows by one, xen_mmu_operations by every
+ * request the batch carried. Reached at the outermost lazy_leave, at
+ * lazy_flush, and whenever the queue fills (MAX_UPDATES requests or
+ * MAX_CALLS calls). */
 static void flush_queue(void)
 {
     queue_flush_ops();
@@ -261,6 +303,17 @@ static void flush_queue(void)
 
 /* ---- the operations ---------------------------------------------------- */
 
+/*T:450 One entry write under Xen PV (set_pte..set_p4d all come here: the
+ * level does not matter to Xen, which knows each table's level from its
+ * validation). The request is a struct mmu_update {ptr, val}: ptr the
+ * machine address of the entry with the command in its low two bits,
+ * MMU_NORMAL_PT_UPDATE (a checked `*ptr = val`), val the entry with its
+ * frame translated to an MFN (xen/include/public/xen.h, HYPERVISOR_mmu_update
+ * and struct mmu_update). Outside a lazy section held by this vCPU it is
+ * one hypercall of one request, counted in xen_mmu_hypercalls. Inside, it
+ * is appended to the queue's request array, extending the last queued
+ * mmu_update call when that call's requests end just where this one goes,
+ * and remembered for reads (fwd_record). */
 static void update(void *entryp, u64 val)
 {
     mmu_update_t req = {
@@ -308,8 +361,17 @@ static PVOP_ABI u64 xen_read_entry(const void *p)
     return entry_to_pseudo(*(const volatile u64 *)p);
 }
 
-/* Map the direct-map page at `va` read-only (a table, a GDT or LDT page)
- * or writable again, queued if `queue` and this vCPU is in a lazy section. */
+/*T:455 Map the direct-map page at `va` read-only (a table, a GDT or LDT
+ * page) or writable again, queued if `queue` and this vCPU is in a lazy
+ * section. This is the other half of a new table: walk's pt_alloc_notice
+ * lands in xen_alloc_pt, which calls this before the entry linking the
+ * table is written, because Xen refuses to validate a frame as a table
+ * while any writable mapping of it exists. The call is
+ * update_va_mapping(va, pte, flags): the kernel names the page by its
+ * virtual address and Xen finds and checks the level-1 entry itself;
+ * UVMF_INVLPG | UVMF_LOCAL has it flush that one page from this vCPU's TLB
+ * (xen/include/public/xen.h, UVMF_*). On i386 the 64-bit pte takes two
+ * argument words, so the flags move to the fourth. */
 static void remap(const void *va, bool writable, bool queue)
 {
     u64 pte = xen_virt_to_machine(va) | PTE_P | PTE_A | PTE_D | (writable ? PTE_W : 0) |
@@ -381,6 +443,12 @@ static void mmuext_now(unsigned cmd, unsigned long va)
         panic("xen: mmuext_op %u failed: %s (%ld)", cmd, xen_errno_name(err), err);
 }
 
+/*T:470 invlpg is privileged, and a PV kernel runs in ring 1 or 3: a TLB
+ * flush is a request to Xen. Outside a lazy section, one mmuext_op
+ * MMUEXT_INVLPG_LOCAL (xen/include/public/xen.h, struct mmuext_op). Inside
+ * one, the address is only noted: queue_flush_ops turns up to MAX_FLUSHES
+ * of them into INVLPG_LOCAL ops at the end of the batch, or one
+ * MMUEXT_TLB_FLUSH_LOCAL beyond that, after the updates they follow. */
 static PVOP_ABI void xen_flush_one(vaddr_t va)
 {
     if (!lazy()) {
@@ -429,6 +497,15 @@ static PVOP_ABI void xen_flush_all(void)
         mmuext_now(MMUEXT_TLB_FLUSH_LOCAL, 0);
 }
 
+/*T:460 The lazy section from Xen's side. The outermost enter masks events
+ * (irq_save: this vCPU's evtchn_upcall_mask, pv/xen/irq.c) and claims the
+ * one queue if no other vCPU holds it; nested enters only count. The
+ * outermost leave sends what is queued (flush_queue), gives the queue back
+ * and restores the event mask. So the 1,000 writes of a large vm_map
+ * inside one section cost a few multicalls; the same writes each in their
+ * own section (or with batching off: xen_mmu_set_batching, used by
+ * apps/pvbench and selftest's xen.batched_mappings) cost one hypercall
+ * each. */
 static PVOP_ABI void xen_lazy_enter(void)
 {
     unsigned long f = irq_save();

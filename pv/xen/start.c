@@ -87,7 +87,16 @@ void xen_start(start_info_t *si, unsigned long entry_sp);
 void xen_start(start_info_t *si, unsigned long entry_sp)
 {
 
-    /* Xen's early trap table (pv/xen/early_trap.c) reports any fault from here
+    /*T:185 The Xen PV counterpart of boot_entry (kernel/main.c), in the
+     * same order with Xen's steps in front: the shared_info page mapped
+     * (the irq ops read their mask byte in it) and the P2M list found, so
+     * that the ops can run; then the personality installed, chosen by
+     * this entry rather than probed (platform_select_entry, chapter 2);
+     * the console; and start_info turned into the same struct boot_info
+     * the native path parses from Multiboot or PVH (xen_boot_info,
+     * pv/xen/start_info.c). Both paths end in kernel_main(boot): that
+     * call is where they meet.
+     * Xen's early trap table (pv/xen/early_trap.c) reports any fault from here
      * until setup_cpu installs the real one. Nothing in start_info is used
      * before it is checked: the P2M list by xen_mmu_init, the rest by
      * xen_boot_info once the console can say what was wrong. */
@@ -101,6 +110,7 @@ void xen_start(start_info_t *si, unsigned long entry_sp)
     int mmu_err = xen_mmu_init(si, xen_bootstrap_start, xen_bootstrap_end);
     platform_select_entry(&xen_pv_personality);
     console_init();
+    platform_print_notes();   /* what the selection noted before there was a console */
     if (xen_page0_unmap_err)   /* pv/xen/<arch>/early_trap.S */
         printk("xen: unmapping page 0 at entry failed: %s (%ld); NULL reads go unnoticed "
                "until the page tables are adopted\n", xen_errno_name(xen_page0_unmap_err),

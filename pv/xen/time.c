@@ -1,12 +1,16 @@
-/*
+/*T:680
  * Xen PV time: the clock is the pvclock in this vCPU's vcpu_info (Xen's
  * system time, scaled from the TSC; include/proteus/pvclock.h), the wall
  * clock is shared_info's wc_sec/wc_nsec (the Unix time at system time 0,
  * read under wc_version like the pvclock), and the timer is the vCPU's
  * single-shot timer, VCPUOP_set_singleshot_timer, which raises VIRQ_TIMER.
  * Xen also gives every PV vCPU a 10 ms periodic VIRQ_TIMER; it is stopped,
- * so that an idle guest takes no ticks (Xen's public xen.h,
- * struct vcpu_time_info, and vcpu.h).
+ * so that an idle guest takes no ticks (xen/include/public/xen.h, struct
+ * vcpu_time_info and VIRQ_TIMER; xen/include/public/vcpu.h,
+ * VCPUOP_set_singleshot_timer and VCPUOP_stop_periodic_timer). Xen has an
+ * older way to the same one-shot, the set_timer_op hypercall (number 15
+ * in xen.h); Proteus uses the VCPUOP ones only. Nothing is measured: the
+ * TSC's rate is the one the pvclock's scale states (xen_tsc_hz).
  *
  * The kernel's clock counts from its own start: Xen's system time minus
  * xen_boot_system_ns. Each vCPU reads its own vcpu_info's pvclock, which
@@ -118,6 +122,13 @@ void xen_time_init_cpu(void)
               xen_errno_name(err), err);
 }
 
+/*T:685 The time group's arm_oneshot under Xen: one hypercall, with the
+ * deadline moved from the kernel's clock to Xen's system time (the
+ * kernel's 0 is Xen's xen_boot_system_ns). Xen raises VIRQ_TIMER on this
+ * vCPU when its system time passes it; the event channel that VIRQ is
+ * bound to is delivered as VEC_TIMER (pv/xen/events.c), so kernel/timer.c
+ * sees the same interrupt as natively. The expiry is Xen's to keep: the
+ * guest measures no timer rate. */
 static PVOP_ABI void xen_arm_oneshot(u64 deadline)
 {
     if (!deadline) {

@@ -1,4 +1,4 @@
-/*
+/*T:745
  * Xen PV vCPU ops: how many vCPUs Xen gave the domain, and starting one.
  * Natively a CPU is woken with INIT-SIPI-SIPI and climbs from real mode
  * through a trampoline; a PV vCPU is described instead, whole, and then
@@ -34,7 +34,9 @@
  *                   and Xen takes a new vCPU's virtual IOPL from here
  *                   (xen/arch/x86/domain.c, arch_set_info_guest)
  *   ctrlreg[0]      TS clear; Xen owns the rest of CR0 and CR4
- *
+ */
+
+/*T:750
  * Events are masked in the vCPU's vcpu_info before it runs, and stay so
  * until the kernel's code on it unmasks them. Its vcpu_info is registered
  * in the kernel's memory first (VCPUOP_register_vcpu_info: a 64-byte
@@ -117,8 +119,13 @@ static PVOP_ABI unsigned xen_vcpu_count(void)
     return n;
 }
 
-/* The first C a started vCPU runs, on the stack it was given, with events
- * masked, its GDT, trap table and (x86_64) GS base from the context. */
+/*T:760 The first C a started vCPU runs, on the stack it was given, with
+ * events masked, its GDT, trap table and (x86_64) GS base from the
+ * context. What is left of vcpu.start's promise: i386's per-CPU segment
+ * in %gs checked, the FPU (CR0.TS through fpu_taskswitch), and its timer:
+ * xen_time_init_cpu stops this vCPU's periodic tick and binds its own
+ * VIRQ_TIMER to VEC_TIMER, as time.init did on vCPU 0. Then smp_ap_main,
+ * like every personality's CPUs. */
 static __noreturn void xen_ap_start(unsigned cpu)
 {
     percpu_init(cpu);          /* loads %gs on i386; checks this_cpu() */
@@ -204,7 +211,28 @@ xen_vcpu_initialise(unsigned cpu, struct vcpu_guest_context *ctx)
     return vcpu_op(VCPUOP_initialise, cpu, ctx, "VCPUOP_initialise");
 }
 
-/* Called for one CPU at a time (smp_init, on vCPU 0). */
+/*T:755 vcpu.start under Xen PV. Called for one CPU at a time (smp_init,
+ * on vCPU 0):
+ *
+ *   vCPU 0 (kernel)                 Xen                      vCPU n
+ *   VCPUOP_is_up(n): 0, not running
+ *   build GDT n, remap it read-only
+ *   fill vcpu_guest_context: EIP =
+ *     xen_ap_start, ESP, trap table,
+ *     GDT frames, CR3 (MFN), callbacks
+ *   VCPUOP_register_vcpu_info(n)
+ *   mask events in its vcpu_info
+ *   VCPUOP_initialise(n, &ctx) -----> checks and keeps it
+ *                                     (refuses a GDT frame still
+ *                                     mapped writable anywhere)
+ *   VCPUOP_up(n) ------------------> makes vCPU n runnable --> xen_ap_start(n)
+ *   return 0; smp_init spins on                              in ring 1 (i386) or
+ *     the online bit             <-------------------------- 3 (x86_64), smp_ap_main
+ *
+ * No trampoline, no real mode, no APIC: the vCPU starts in the kernel's
+ * own mode at a C function, because Xen loads the whole context itself
+ * (xen/include/public/vcpu.h, VCPUOP_initialise and VCPUOP_up; struct
+ * vcpu_guest_context in xen/include/public/arch-x86/xen.h). */
 static PVOP_ABI int xen_vcpu_start(unsigned cpu, const struct vcpu_start_info *info)
 {
     /* 5 KB on x86_64: not on a stack, and from free frames at the first

@@ -195,6 +195,7 @@ for a in x86_64 i386; do
         printf "%-7s %-22s %12s %12s\n" "" "$op" "$(echo "$native" | field $op)" "$(echo "$xen" | field $op)"
     done
     echo "$xen" | sed -n 's/^pvbench: xen_map_1000 \(.*\)/        1000 page mappings: \1/p'
+    echo "$xen" | sed -n 's/^pvbench: xen_map_1000_per_map \(.*\)/        the same, one lazy section per vm_map: \1/p'
     xb=$(xen_run "$a" build/$a/hello.elf "quiet bench" "-icount shift=0")
     c=$(echo "$xb" | sed -n 's/.*cycles from the first instruction to main: \([0-9]*\).*/\1/p')
     us=$(echo "$xb" | sed -n 's/.*guest time from the first instruction to main: \([0-9]*\) us.*/\1/p')

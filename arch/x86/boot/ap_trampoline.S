@@ -1,19 +1,24 @@
-/*
+/*T:730
  * The first instructions of a CPU the boot CPU starts natively
  * (pv/native/vcpu.c). It wakes in real mode at the start of a page below
- * 1 MiB with CS:IP = page:0 (SDM Vol. 3A, 8.4.4, "MP initialization
- * example"), and has to reach the boot CPU's paging mode (2-level, PAE or
- * 4-level, NX as on the boot CPU) before it can run kernel code. This code
- * is copied to that page, so it addresses nothing absolutely: 16-bit code
- * uses DS = CS and page offsets, 32-bit code the page's address in EBX,
- * and the jumps between modes go through far pointers the boot CPU filled
- * in (arch/x86/include/arch/ap_boot.h has the page's layout).
+ * 1 MiB with CS:IP = page:0 (SDM Vol. 3A, 9.4.4, "MP Initialization
+ * Example", in the edition the APIC code cites, whose APIC chapter is 11;
+ * 8.4.4 in older editions), and has to reach the boot CPU's paging mode
+ * (2-level, PAE or 4-level, NX as on the boot CPU) before it can run
+ * kernel code. This code is copied to that page, so it addresses nothing
+ * absolutely: 16-bit code uses DS = CS and page offsets, 32-bit code the
+ * page's address in EBX, and the jumps between modes go through far
+ * pointers the boot CPU filled in (arch/x86/include/arch/ap_boot.h has the
+ * page's layout).
  *
  * Protected mode with the trampoline's flat GDT, then CR4 (PAE...), EFER
  * (LME, NXE), CR3 and CR0 as the boot CPU has them; on x86_64 that is
  * compatibility mode, and a far jump to a 64-bit segment enters long mode
- * (SDM Vol. 3A, 9.8.5). Then the stack the boot CPU chose, and a jump to
- * the C entry with the CPU's number.
+ * (SDM Vol. 3A, 10.8.5, "Initializing IA-32e Mode"; 9.8.5 in older
+ * editions). Then the stack the boot CPU chose, and a jump to the C entry
+ * with the CPU's number: on x86_64 in EDI, on i386 on the stack. The
+ * trampoline never returns and needs no more than this page: the C entry
+ * runs in the kernel's mappings.
  */
 #include <arch/ap_boot.h>
 
@@ -53,7 +58,7 @@ ap_trampoline_32:
     mov %eax, %cr3
     mov AP_BOOT_CR0(%ebx), %eax
     mov %eax, %cr0                    /* paging on (x86_64: compatibility mode) */
-    jmp 2f                            /* a branch right after, as SDM Vol. 3A, 9.9.1 asks */
+    jmp 2f                            /* a branch right after, as SDM Vol. 3A, 10.9.1 asks */
 2:
 #ifdef __x86_64__
     ljmp *AP_BOOT_FAR64(%ebx)

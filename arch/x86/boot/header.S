@@ -1,4 +1,4 @@
-/*
+/*T:110
  * The boot headers every Proteus image carries, for both architectures:
  * a Multiboot 1 header (with the address fields, bit 16, so that loaders
  * accept an ELF64 file: Multiboot 0.6.96, 3.1.3), the PVH entry note
@@ -7,6 +7,20 @@
  * guest at xenpv_entry. VIRT_BASE and PADDR_OFFSET are 0: the
  * image is linked at its physical address, so its PV virtual addresses are
  * its link addresses (Xen's public elfnote.h, XEN_ELFNOTE_VIRT_BASE).
+ *
+ * So one file has three ways in, and the loader picks one:
+ *
+ *   loader                            finds              enters at
+ *   Multiboot 1 (GRUB, QEMU -kernel)  mb1_header         mb1_entry    arch/x86/<arch>/boot.S
+ *   PVH (Xen PVH; QEMU -kernel of     PHYS32_ENTRY note  pvh_entry    arch/x86/<arch>/boot.S
+ *     the .pvh.elf copy, whose
+ *     Multiboot magic is cleared)
+ *   Xen PV (Xen's domain builder)     XEN_ELFNOTE_ENTRY  xenpv_entry  pv/xen/<arch>/boot.S
+ *
+ * The first two share everything from start32 on (a PVH boot is a
+ * Multiboot boot with another information structure); Xen PV starts in a
+ * different world (paging on, not ring 0) and has a path of its own until
+ * kernel_main.
  */
 #include <xen/elfnote.h>
 #include <xen/features.h>

@@ -1,4 +1,4 @@
-/*
+/*T:140
  * The first steps both entry stubs (arch/x86/<arch>/boot.S) take once
  * they have a stack and their own GDT, in 32-bit protected mode with
  * paging off: the BSS check (below); the early IDT, so that a fault is

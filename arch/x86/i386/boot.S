@@ -65,7 +65,14 @@ start32:
     or $0x600, %eax
     mov %eax, %cr4
 3:
-    /* The BSS is zero: the loader's (arch/x86/boot/start32.S). */
+    /*T:165 Where i386 differs from x86_64: no page tables and no mode
+     * switch here. The loader's 32-bit protected mode is what the kernel
+     * runs in, and paging stays off until vm_init in boot step 4, which
+     * decides between PAE and 2-level paging once it knows the CPU
+     * (arch/x86/paging.c). So boot_entry(kind, magic, info) is called at
+     * once, its arguments on the stack (the i386 C convention; x86_64
+     * passes them in EDI, ESI, EDX), with the BSS the loader's zeroes
+     * (arch/x86/boot/start32.S). */
     push %ebx               /* info */
     push %esi               /* magic */
     push %ebp               /* kind */

@@ -2,8 +2,9 @@
  * x86_64 start of day for the Multiboot 1 and PVH entries. Both arrive in
  * 32-bit protected mode with paging off (Multiboot 0.6.96, 3.2; Xen's
  * docs/misc/pvh.pandoc), so this file loads an early IDT
- * (arch/x86/boot/early_trap.S) so that any fault is reported, clears the
- * BSS, builds a throw-away identity map of the first GiB (2 MiB pages, the
+ * (arch/x86/boot/early_trap.S) so that any fault is reported, checks that
+ * the loader zeroed the BSS (arch/x86/boot/start32.S), builds a throw-away
+ * identity map of the first GiB (2 MiB pages, the
  * first 2 MiB in 4 KiB pages without page 0; the low 4 GiB again at 4 GiB
  * for reading the boot loader's data, mapped as it is read),
  * enters long mode and calls boot_entry() in C, which builds the real
@@ -33,6 +34,21 @@
     .section .boot.text, "ax"
     .code32
 
+/*T:120 The two native entries. The loader's contract for both: 32-bit
+ * protected mode, paging off, flat segments, interrupts off (Multiboot
+ * 0.6.96, 3.2; Xen's docs/misc/pvh.pandoc). They differ only in what
+ * they hand over:
+ *
+ *   Multiboot 1  EAX = 0x2badb002 (MB1_BOOT_MAGIC), EBX = the multiboot_info
+ *   PVH          EBX = hvm_start_info, whose first word is 0x336ec578;
+ *                EAX undefined
+ *
+ * Each entry notes which one ran in EBP (BOOT_ENTRY_MB1 / _PVH,
+ * arch/boot.h) and the magic in ESI, keeps EBX, and joins start32: from
+ * there on PVH and Multiboot are one path, until kernel/bootinfo.c reads
+ * the structure that kind names. i386 (arch/x86/i386/boot.S) has the same
+ * two entries, word for word.
+ */
     .globl mb1_entry
 mb1_entry:
     cli
@@ -48,8 +64,13 @@ pvh_entry:
     jmp start32
 
 start32:
-    /* Multiboot and PVH leave ESP undefined (Multiboot 0.6.96, 3.2: GDTR too):
-     * the boot stack, and our own GDT before touching a segment register. */
+    /*T:130 What the loader does not give, the stub makes itself. Multiboot
+     * and PVH leave ESP undefined (Multiboot 0.6.96, 3.2: GDTR too): the
+     * boot stack first (16 KiB at the end of this file, in .bss..boot_only,
+     * which the kernel hands to the frame allocator once it has left it),
+     * and our own GDT before touching a segment register. Its 0x18 is the
+     * flat 32-bit code segment the stub runs in now; 0x08, the 64-bit one,
+     * is for the jump into long mode below. */
     mov $boot_stack_top, %esp
     lgdt boot_gdtr
     mov $0x10, %eax
@@ -73,7 +94,10 @@ start32:
     mov $(2 * 4096 / 4), %ecx
     rep stosl
 
-    /* PML4[0] -> PDPT; PDPT[0] -> a directory of 2 MiB pages: the first
+    /*T:150 Page tables, because long mode cannot run without paging
+     * (SDM Vol. 3A, 9.8.5): a throw-away set, only for getting to C,
+     * which builds the kernel's own in boot step 4 (arch/x86/paging.c).
+     * PML4[0] -> PDPT; PDPT[0] -> a directory of 2 MiB pages: the first
      * GiB at VA == PA, where the image, its stacks, the frame allocator's
      * bitmap and the first page tables lie (BOOT_IDENTITY_END,
      * arch/boot.h). PDPT[4..7] map the low 4 GiB again at 4 GiB + PA, page
@@ -105,7 +129,12 @@ start32:
     or $PTE_P_W, %eax
     mov %eax, boot_pd
 
-    /* With PAE, the FPU and SSE set up as cpu_enable_fpu (arch/x86/cpu.c)
+    /*T:160 Into long mode, in the order SDM Vol. 3A, 9.8.5 gives:
+     * CR4.PAE on, CR3 = the PML4 above, EFER.LME (MSR 0xc0000080, bit 8)
+     * on, then CR0.PG on, which makes the CPU enter IA-32e mode, still
+     * running 32-bit compatibility code; the far jump to the 64-bit code
+     * selector 0x08 is the first 64-bit instruction fetch. With PAE, the
+     * FPU and SSE set up as cpu_enable_fpu (arch/x86/cpu.c)
      * leaves them (every x86_64 CPU has both; SDM Vol. 3A, 9.2 and 13.1),
      * so that its writes change nothing: QEMU's TCG keeps each translated
      * block per CR0.MP/EM/TS and CR4.OSFXSR, and changing them in step 4
@@ -145,7 +174,8 @@ start64:
 
 /* %ecx (a multiple of 4) 8-byte entries from %edi: %eax, then each %edx
  * more; the high halves zero. Four to a round. Whole entries, as the
- * tables they fill are not zeroed first (.bss.noclear below). */
+ * tables they fill are not zeroed first (.bss..boot_only below, outside
+ * the range the entry checks for zero). */
     .code32
 fill_entries:
 1:  mov %eax, (%edi)

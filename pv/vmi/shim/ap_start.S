@@ -1,4 +1,4 @@
-/*
+/*T:780
  * The first instructions of a CPU vmi-native starts (vcpu.c), and the
  * step that hands it to the kernel.
  *

@@ -269,6 +269,13 @@ int SHIM_CALL shim_apic_init(void)
     return 0;
 }
 
+/*T:980 The EOI the VMI personality makes, on the shim's side of the ABI
+ * (APIC_EOI, docs/vmi-abi.md). This shim drives the hardware, so here an
+ * EOI is an 8259 command in PIC mode, nothing for the spurious vector, a
+ * local APIC write otherwise; another shim, on another hypervisor, could
+ * do something else entirely, and the kernel cannot tell which. That is
+ * why the kernel never skips this call on a hint from KVM: PV EOI is not
+ * mixed into the VMI personality (kernel/mixing.c). */
 void SHIM_CALL shim_apic_eoi(unsigned vector)
 {
     /* ExtINT deliveries never enter the local APIC's in-service register:

@@ -1,4 +1,4 @@
-/*
+/*T:485
  * The mmu group on hardware.
  *
  * The kernel owns its page tables and hands the shim pointers to entries

@@ -1,4 +1,4 @@
-/*
+/*T:690
  * The time group on hardware: the TSC is the clock, the local APIC timer
  * (in TSC-deadline mode where the CPU has it) the one-shot timer on
  * VMI_VECTOR_TIMER, the CMOS RTC (rtc.c) the wall clock at boot.
@@ -13,6 +13,13 @@
  * Every conversion is a mult/shift computed once here, so the calls that
  * run later (CLOCK_NS, ARM_ONESHOT) only multiply; none of them changes
  * state, so they are safe to enter again from an interrupt handler.
+ *
+ * Under VMI the kernel does none of this itself: its time ops are bound
+ * straight to the shim's calls 72-76 (pv/vmi/personality.c, VMI_OP_CALLS;
+ * docs/vmi-abi.md, section 4, "time"), so clock_ns() is a call into this
+ * code. Unlike the kernel's native clock, the rate is taken once and never
+ * refined. A shim that sets VMI_FEATURE_GUEST_CLOCK lets the kernel take
+ * an offered clock (kvmclock) in place of CLOCK_NS; ARM_ONESHOT stays.
  */
 #include "shim.h"
 
@@ -280,6 +287,11 @@ static u64 ns_to_tsc(u64 ns)
     return t.tsc0 + cycles ? t.tsc0 + cycles : 1;
 }
 
+/*T:693 ARM_ONESHOT, the shim's side of the kernel's timer_arm_oneshot: the
+ * same two modes as the kernel's native code (TSC-deadline, else a
+ * count-down armed 0.2 % early), on the vector the ABI fixes for the timer
+ * (VMI_VECTOR_TIMER, 0xf0, which is the kernel's VEC_TIMER). It acts on
+ * the calling CPU's local APIC: each CPU's timer is its own. */
 void SHIM_CALL shim_arm_oneshot(u64 deadline)
 {
     if (!t.ready)

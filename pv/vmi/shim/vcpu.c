@@ -1,6 +1,7 @@
-/*
+/*T:775
  * vmi-native's vcpu calls: the CPUs the ACPI MADT lists, started with
- * INIT-SIPI-SIPI (SDM Vol. 3A, 8.4.4.1) into the state the kernel
+ * INIT-SIPI-SIPI (SDM Vol. 3A, 8.4.4.1 in the older edition the shim's
+ * APIC comments follow; 9.4.4.1 where the APIC is chapter 11) into the state the kernel
  * describes (ABI 1.2's VCPU_START_AP, pv/vmi/abi.h).
  *
  * VCPU_COUNT: this CPU, then every enabled processor of the MADT in table

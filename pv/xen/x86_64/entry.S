@@ -45,7 +45,15 @@ xen_trap_common:
     pushq $0                /* iret flags: a full return */
     XEN_IRET
 
-/* CALLBACKTYPE_event: events are masked; the frame has no error code. */
+/*T:565 CALLBACKTYPE_event: events are masked; the frame has no error
+ * code. Where the native path has an IDT gate and a stub per vector, Xen
+ * PV has this one entry for all events: Xen builds the bounce frame (RCX,
+ * R11, RIP, CS, RFLAGS, RSP, SS) on the kernel stack and jumps here. The
+ * entry makes it the native struct trap_frame, with UPCALL_MARK in the
+ * vector's place, and calls xen_upcall (pv/xen/events.c), which finds the
+ * ports and dispatches their vectors. The way back is the iret hypercall,
+ * which restores the event mask from the frame's RFLAGS.IF as it returns.
+ * i386 (pv/xen/i386/entry.S) is the same with its same-ring frame. */
     .globl xen_event_entry
 xen_event_entry:
     pop %rcx

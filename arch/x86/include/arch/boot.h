@@ -9,7 +9,7 @@
 
 #define BOOT_ENTRY_MB1 1
 #define BOOT_ENTRY_PVH 2
-#define BOOT_ENTRY_XEN_PV 3     /* pv/xen/<arch>/entry.S */
+#define BOOT_ENTRY_XEN_PV 3     /* pv/xen/<arch>/boot.S */
 
 #define MB1_BOOT_MAGIC 0x2badb002   /* EAX at a Multiboot 1 entry */
 
