@@ -146,6 +146,12 @@ u64 offered_tsc_hz(void)
     return running[OFFER_CLOCK] ? running[OFFER_CLOCK]->ops.time.tsc_hz() : 0;
 }
 
+/* What offers_take (below) keeps when an offered clock comes in: the
+ * personality's own timer and clock, and the offered clock. */
+static void (PVOP_ABI *own_arm_oneshot)(u64 deadline);
+static u64 (PVOP_ABI *own_clock_ns)(void);
+static u64 (PVOP_ABI *offered_clock_ns)(void);
+
 /*T:699 The personality's timer under an offered clock: a deadline on the
  * offered clock is the same distance ahead on the personality's own. Two
  * clocks now run side by side (kvmclock for clock_ns, the personality's
@@ -153,11 +159,9 @@ u64 offered_tsc_hz(void)
  * a distance on the clock it was read from and back into an absolute
  * deadline on the one the timer knows. Under KVM both scale the same TSC
  * at the same rate (native took it from kvmclock); under VMI the shim's
- * own clock keeps ARM_ONESHOT's deadlines (docs/vmi-abi.md, 5a). */
-static void (PVOP_ABI *own_arm_oneshot)(u64 deadline);
-static u64 (PVOP_ABI *own_clock_ns)(void);
-static u64 (PVOP_ABI *offered_clock_ns)(void);
-
+ * own clock keeps ARM_ONESHOT's deadlines (docs/vmi-abi.md, 5a).
+ * offers_take (T:960, chapter 9) puts this function in
+ * pv_ops.time.arm_oneshot when it merges the offered clock's ops. */
 static PVOP_ABI void mixed_arm_oneshot(u64 deadline)
 {
     if (deadline == 0) {

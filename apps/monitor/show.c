@@ -396,10 +396,11 @@ int cmd_devices(int argc, char **argv)
     for (unsigned i = 0; i < netdev_count(); i++) {
         struct netdev *nd = netdev_get(i);
         printf("  %s: %02x:%02x:%02x:%02x:%02x:%02x mtu %u link %s, frames in %llu out %llu, "
-               "dropped in %llu, errors out %llu\n", nd->name, nd->mac[0], nd->mac[1], nd->mac[2],
-               nd->mac[3], nd->mac[4], nd->mac[5], nd->mtu, nd->link_up ? "up" : "down",
-               (unsigned long long)nd->rx_frames, (unsigned long long)nd->tx_frames,
-               (unsigned long long)nd->rx_dropped, (unsigned long long)nd->tx_errors);
+               "dropped in %llu, errors out %llu, notifies %lu, interrupts %lu\n", nd->name,
+               nd->mac[0], nd->mac[1], nd->mac[2], nd->mac[3], nd->mac[4], nd->mac[5], nd->mtu,
+               nd->link_up ? "up" : "down", (unsigned long long)nd->rx_frames,
+               (unsigned long long)nd->tx_frames, (unsigned long long)nd->rx_dropped,
+               (unsigned long long)nd->tx_errors, nd->notifies, nd->interrupts);
     }
     return 0;
 }

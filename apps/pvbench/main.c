@@ -14,6 +14,12 @@
  * grant and its end (no peer mapping it); and as a domU, a xenstore read
  * and its reply (the round trip through xenstored in dom0).
  *
+ * It also times an EOI with nothing in service, arming the one-shot timer
+ * and loading a one-entry LDT: the ops of docs/side-by-side.md that have
+ * no figure above, and, where there is a network device, sending one
+ * Ethernet frame. Booted with maxcpus=1 on a machine with more CPUs, it
+ * starts CPU 1 itself and times that (vcpu_start, to the CPU online).
+ *
  * With more than one CPU it adds the SMP figures: an empty call to CPU 1
  * and back (the IPI round trip), a wake-up across CPUs (a thread on CPU 1
  * woken through a condition variable, answering the same way), a TLB
@@ -24,14 +30,20 @@
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <arch/cpu.h>
 #include <arch/paging.h>
 #include <proteus/bootinfo.h>
+#include <proteus/errno.h>
+#include <proteus/ldt.h>
+#include <proteus/netdev.h>
 #include <proteus/percpu.h>
 #include <proteus/pvops.h>
 #include <proteus/smp.h>
 #include <proteus/sync.h>
 #include <proteus/thread.h>
+#include <proteus/timer.h>
 #include <proteus/vm.h>
 #include <pv/xen.h>
 #include <pv/xen_grant.h>
@@ -113,6 +125,114 @@ static double tsc_read(unsigned n)
     for (unsigned i = 0; i < n; i++)
         (void)read_tsc();
     return (double)(read_tsc() - t0) / n;
+}
+
+/* An EOI with nothing in service, interrupts off so that nothing comes
+ * into service meanwhile: what the EOI op costs (a write to the local
+ * APIC's EOI register natively, an MSR write under x2APIC, a shim call,
+ * nothing under Xen PV), not what the interrupt costs. */
+static double eoi_cost(unsigned n)
+{
+    unsigned long f = irq_save();
+    uint64_t t0 = read_tsc();
+    for (unsigned i = 0; i < n; i++)
+        apic_eoi(VEC_TIMER);
+    uint64_t t = read_tsc() - t0;
+    irq_restore(f);
+    return (double)t / n;
+}
+
+/* Arming the one-shot timer for a deadline an hour away, interrupts off;
+ * then the kernel's own next deadline is armed again. */
+static double arm_oneshot_cost(unsigned n)
+{
+    unsigned long f = irq_save();
+    uint64_t later = clock_ns() + 3600ULL * 1000000000ULL;
+    uint64_t t0 = read_tsc();
+    for (unsigned i = 0; i < n; i++)
+        timer_arm_oneshot(later + i);
+    uint64_t t = read_tsc() - t0;
+    irq_restore(f);
+    timer_reprogram();
+    return (double)t / n;
+}
+
+/* Loading this thread's one-entry LDT again, as a switch to a thread
+ * with an LDT does (lldt natively, MMUEXT_SET_LDT under Xen PV, the
+ * shim's SET_LDT). Interrupts off: a switch meanwhile would load it too. */
+static const void *bench_ldt;
+static unsigned bench_ldt_entries;
+static double ldt_load_cost(unsigned n)
+{
+    unsigned long f = irq_save();
+    uint64_t t0 = read_tsc();
+    for (unsigned i = 0; i < n; i++)
+        load_ldt(bench_ldt, bench_ldt_entries);
+    uint64_t t = read_tsc() - t0;
+    irq_restore(f);
+    return (double)t / n;
+}
+
+static void ldt_figure(void)
+{
+    /* x86_64: a base from a descriptor has 32 bits, and the image lies
+     * below 4 GiB; i386: a segment may not reach the kernel image, which
+     * holds the app's data too, so the heap */
+    static uint8_t low[64];
+    uint8_t *seg = IS_ENABLED(CONFIG_64BIT) ? low : malloc(64);
+    if (!seg) {
+        printf("pvbench: no memory for the LDT figure\n");
+        return;
+    }
+    struct ldt_info in = { .entry = 1, .base = (uint32_t)(uintptr_t)seg, .limit = 63,
+                           .contents = LDT_DATA, .seg_32bit = true };
+    int err = ldt_set(&in);
+    if (err) {
+        printf("pvbench: cannot install an LDT entry: %s (%d)\n", errno_name(err), err);
+        return;
+    }
+    bench_ldt = ldt_current_table();
+    bench_ldt_entries = ldt_entries_used();
+    printf("pvbench: ldt_load %.2f cycles\n", best_of(ldt_load_cost, 2000));
+    err = ldt_clear(1);
+    if (err)
+        printf("pvbench: cannot clear the LDT entry: %s (%d)\n", errno_name(err), err);
+    else if (seg != low)
+        free(seg);
+}
+
+/* One Ethernet frame sent: the netdev class, the driver, the ring and the
+ * doorbell (virtio's notify, netfront's event channel), waiting only when
+ * the queue is full. A broadcast of the IEEE's local experimental
+ * EtherType 0x88B5, which no stack answers and QEMU's user network and a
+ * Xen bridge drop or pass harmlessly. */
+static struct netdev *bench_nd;
+static double frame_send_cost(unsigned n)
+{
+    uint8_t frame[60] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+    memcpy(frame + 6, bench_nd->mac, 6);
+    frame[12] = 0x88;
+    frame[13] = 0xb5;
+    uint64_t t0 = read_tsc();
+    for (unsigned i = 0; i < n; i++) {
+        int err;
+        while ((err = netdev_send(bench_nd, frame, sizeof(frame))) == -EAGAIN)
+            thread_yield();
+        if (err)
+            return -1;
+    }
+    return (double)(read_tsc() - t0) / n;
+}
+
+static void frame_figure(void)
+{
+    if (!netdev_count() || !(bench_nd = netdev_get(0)) || !bench_nd->link_up)
+        return;   /* no network device: the figure needs one (make bench gives it) */
+    double c = best_of(frame_send_cost, 200);
+    if (c < 0)
+        printf("pvbench: sending a frame on %s failed\n", bench_nd->name);
+    else
+        printf("pvbench: frame_send %.2f cycles\n", c);
 }
 
 static volatile int stop;
@@ -268,6 +388,22 @@ static double shootdown_cost(unsigned n)
     return (double)(read_tsc() - t0) / n;
 }
 
+/* Booted with maxcpus=1 on a machine with more CPUs: start CPU 1 now
+ * (kernel/smp.c, smp_start_cpu: the vcpu.start op, then the wait until
+ * it runs kernel code), so that the SMP figures below have it. */
+static void vcpu_start_figure(void)
+{
+    if (smp_cpus_possible() < 2 || smp_cpu_online(1))
+        return;
+    uint64_t t0 = read_tsc();
+    int err = smp_start_cpu(1);
+    uint64_t t = read_tsc() - t0;
+    if (err)
+        printf("pvbench: starting CPU 1 failed: %s (%d)\n", errno_name(err), err);
+    else
+        printf("pvbench: vcpu_start %llu cycles (to online)\n", (unsigned long long)t);
+}
+
 static void smp_figures(void)
 {
     printf("pvbench: ipi_round_trip %.2f cycles\n", best_of(ipi_round_trip, 200));
@@ -364,8 +500,13 @@ int main(void)
     printf("pvbench: pte_write %.2f cycles\n", best_of(pte_write, xen ? 2000 : 20000));
     printf("pvbench: clock_read %.2f cycles\n", best_of(clock_read, 20000));
     printf("pvbench: tsc_read %.2f cycles\n", best_of(tsc_read, 20000));
+    printf("pvbench: eoi %.2f cycles\n", best_of(eoi_cost, 2000));
+    printf("pvbench: arm_oneshot %.2f cycles\n", best_of(arm_oneshot_cost, 2000));
+    ldt_figure();
+    frame_figure();
     if (xen)
         xen_figures();
+    vcpu_start_figure();
     if (smp_cpus_online() > 1)
         smp_figures();
     yield_rate_figure();

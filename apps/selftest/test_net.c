@@ -103,6 +103,13 @@ static void test_arp_gateway(void)
     printf("selftest: %s: %u.%u.%u.%u is at %02x:%02x:%02x:%02x:%02x:%02x\n", nd->name, gw[0],
            gw[1], gw[2], gw[3], reply_mac[0], reply_mac[1], reply_mac[2], reply_mac[3],
            reply_mac[4], reply_mac[5]);
+    /* The device heard of the requests and told of the replies: neither
+     * could happen without a doorbell and an interrupt (or event). */
+    printf("selftest: %s: %llu frames out, %llu in; %lu notifies, %lu interrupts\n", nd->name,
+           (unsigned long long)nd->tx_frames, (unsigned long long)nd->rx_frames, nd->notifies,
+           nd->interrupts);
+    CHECK(nd->notifies > 0 && nd->interrupts > 0, "%s counted %lu notifies and %lu interrupts "
+          "for frames sent and received", nd->name, nd->notifies, nd->interrupts);
     test_pass();
 }
 

@@ -114,8 +114,10 @@ static void service(struct vnet *v)
     u16 posted_before = v->rx.avail_idx;
     if (virtq_drain(&v->rx, received, v))
         return fail(v, "the receive queue's used ring broke the rules");
-    if (v->rx.avail_idx != posted_before && virtq_publish(&v->rx))
+    if (v->rx.avail_idx != posted_before && virtq_publish(&v->rx)) {
+        netdev_count_notify(&v->nd);
         v->vd->t->notify(v->vd, RXQ);
+    }
     unsigned long f = spin_lock_irqsave(&v->tx_lock);
     bool ok = reclaim_tx(v);
     spin_unlock_irqrestore(&v->tx_lock, f);
@@ -125,7 +127,9 @@ static void service(struct vnet *v)
 
 static void interrupt(void *ctx)
 {
-    service(ctx);
+    struct vnet *v = ctx;
+    netdev_count_interrupt(&v->nd);
+    service(v);
 }
 
 /*T:820 (a) virtio-net. A frame goes out on queue 1, the transmit queue
@@ -164,8 +168,10 @@ static int vnet_send(struct netdev *nd, const void *frame, size_t len)
     int err = virtq_add(&v->tx, &b, 1, 0, (void *)(uintptr_t)(slot + 1));
     bool kick = !err && virtq_publish(&v->tx);
     spin_unlock_irqrestore(&v->tx_lock, f);
-    if (kick)
+    if (kick) {
+        netdev_count_notify(&v->nd);
         v->vd->t->notify(v->vd, TXQ);
+    }
     return err ? -EAGAIN : 0;
 }
 
@@ -255,8 +261,10 @@ int virtio_net_attach(struct virtio_dev *d, const char **state)
     v->nd.ops = &vnet_ops;
     v->nd.priv = v;
     d->t->driver_ok(d);
-    if (virtq_publish(&v->rx))
+    if (virtq_publish(&v->rx)) {
+        netdev_count_notify(&v->nd);
         d->t->notify(d, RXQ);
+    }
     nvnets++;
     err = netdev_register(&v->nd);
     if (err) {

@@ -75,6 +75,7 @@ static void fail(struct netfront *nf, const char *why, long value)
 
 static void notify(struct netfront *nf)
 {
+    netdev_count_notify(&nf->nd);
     int err = xen_evtchn_send(nf->port);   /* said by events.c */
     if (err)
         fail(nf, "notifying the backend failed", err);
@@ -274,6 +275,7 @@ static const struct netdev_ops nf_ops = { .send = nf_send };
 static void event(void *ctx)
 {
     struct netfront *nf = ctx;
+    netdev_count_interrupt(&nf->nd);
     if (nf->failed)
         return;
     service_rx(nf);

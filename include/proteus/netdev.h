@@ -37,6 +37,12 @@ struct netdev {
     char platform_ip[20];
     /* statistics */
     u64 rx_frames, tx_frames, rx_dropped, tx_errors;
+    /* the doorbell rung (virtio's notify, netfront's event-channel send),
+     * for either direction, and the interrupts or events taken: what a
+     * frame costs in exits, the device's suppression rules deciding
+     * (the tour's chapter 8); the driver counts them with netdev_count_*,
+     * from either context, so a word: i386 has no cheap 64-bit atomic add */
+    unsigned long notifies, interrupts;
     /* the listener: called for each frame received, in interrupt context
      * or the driver's thread; the frame is valid only during the call */
     void (*rx)(struct netdev *nd, const void *frame, size_t len, void *ctx);
@@ -53,6 +59,14 @@ int netdev_send(struct netdev *nd, const void *frame, size_t len);
 /* From the driver: a frame arrived (its length checked by the driver
  * against its buffer; here against the Ethernet limits). */
 void netdev_receive(struct netdev *nd, const void *frame, size_t len);
+static inline void netdev_count_notify(struct netdev *nd)
+{
+    __atomic_add_fetch(&nd->notifies, 1, __ATOMIC_RELAXED);
+}
+static inline void netdev_count_interrupt(struct netdev *nd)
+{
+    __atomic_add_fetch(&nd->interrupts, 1, __ATOMIC_RELAXED);
+}
 void netdev_set_listener(struct netdev *nd,
                          void (*rx)(struct netdev *, const void *, size_t, void *), void *ctx);
 

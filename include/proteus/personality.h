@@ -38,6 +38,7 @@ struct personality {
      * start), and the next personality in the table is tried. A NULL
      * `install`: native's ops unchanged. */
     const struct pv_ops *(*install)(void);
+
     /*T:280 `install` takes memory (boot_memory_take), so it runs once
      * the boot information is in, with the memory map, rather than at the
      * probe: the native ops, the console among them, stand in until then

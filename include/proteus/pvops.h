@@ -382,17 +382,20 @@ struct pvpatch_site {
 #define PVOP_CALL_U64_I(member, v, i) PVOP_CALL3(member, PVOP_LO(v), PVOP_HI(v), i)
 #endif
 
-/*T:330 Typed wrappers: the only way generic code reaches the platform.
- * Each is always inlined, so each use in the source is its own call site
- * in the text, with its own .pvpatch record: irq_disable() in a spinlock
- * is one site, in the scheduler another. The types are checked here, once,
- * and the macros below them pass raw registers. */
-
+/* Short names for the wrappers below. */
 #define PV0(m) PVOP_CALL0(m)
 #define PV1(m, a) PVOP_CALL1(m, a)
 #define PV2(m, a, b) PVOP_CALL2(m, a, b)
 #define PV3(m, a, b, c) PVOP_CALL3(m, a, b, c)
 
+/*T:330 Typed wrappers: the only way generic code reaches the platform.
+ * Each is always inlined, so each use in the source is its own call site
+ * in the text, with its own .pvpatch record: irq_disable() in a spinlock
+ * is one site, in the scheduler another. The types are checked here, once,
+ * and the macros they use (PV0..PV3, just above: PVOP_CALL0..3) pass raw
+ * registers. So write_cr0(v) is PVOP_CALL1(cpu.write_cr0, v): v in RDI
+ * (EAX on i386), then the 6-byte call through pv_ops.cpu.write_cr0 that
+ * PVOP_SITE records. */
 static __always_inline void cpuid_count(u32 leaf, u32 sub, struct cpuid_regs *r) { PV3(cpu.cpuid, leaf, sub, r); }
 static __always_inline void cpuid(u32 leaf, struct cpuid_regs *r) { PV3(cpu.cpuid, leaf, 0, r); }
 static __always_inline unsigned long read_cr0(void) { return (unsigned long)PV0(cpu.read_cr0); }
@@ -447,6 +450,7 @@ static __always_inline unsigned long irq_save(void)
 static __always_inline void irq_restore(unsigned long f) { PV1(irq.restore_flags, f); }
 static __always_inline void irq_disable(void) { PV0(irq.disable); }
 static __always_inline void irq_enable(void) { PV0(irq.enable); }
+
 /*T:415 The one door every page-table write goes through. The level picks
  * the op (set_pte for a page table, up to set_p4d for a PML4) because a
  * hypervisor may treat the levels differently; the value is always 64 bits,

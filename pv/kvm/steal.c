@@ -107,6 +107,24 @@ struct kvm_steal_time *kvm_steal_time_of(unsigned cpu)
     return cpu < MAX_CPUS && registered[cpu] ? &st[cpu] : NULL;
 }
 
+/* Flushes left to the host rather than sent as IPIs (kvm_flush_others,
+ * below): monitor's hv and selftest print the count. */
+unsigned long kvm_flushes_left_to_host;
+
+static bool pv_tlb_flush_probe(void)
+{
+    return kvm_offers(KVM_FEATURE_PV_TLB_FLUSH) && kvm_offers(KVM_FEATURE_STEAL_TIME);
+}
+
+static int pv_tlb_flush_start(void)
+{
+    if (!active) {
+        printk("kvm: PV TLB flush needs steal time, which is not registered\n");
+        return -ENODEV;
+    }
+    return 0;
+}
+
 /*T:490
  * Under KVM a page-table write is the native one: the kvm personality
  * overlays no mmu op, the store goes to the guest's own tables, and the
@@ -124,22 +142,6 @@ struct kvm_steal_time *kvm_steal_time_of(unsigned cpu)
  * runs guest code again. The other vCPUs get the native shootdown.
  * Needs steal time registered on the vCPUs concerned.
  */
-unsigned long kvm_flushes_left_to_host;
-
-static bool pv_tlb_flush_probe(void)
-{
-    return kvm_offers(KVM_FEATURE_PV_TLB_FLUSH) && kvm_offers(KVM_FEATURE_STEAL_TIME);
-}
-
-static int pv_tlb_flush_start(void)
-{
-    if (!active) {
-        printk("kvm: PV TLB flush needs steal time, which is not registered\n");
-        return -ENODEV;
-    }
-    return 0;
-}
-
 static PVOP_ABI void kvm_flush_others(u32 cpus, vaddr_t va, size_t len)
 {
     u32 rest = 0;

@@ -2,21 +2,22 @@
  * Native vCPU ops: the CPUs the MADT lists, started with INIT-SIPI-SIPI.
  *
  * count: the boot CPU, then every enabled processor in the MADT's order
- *        (local APIC and x2APIC entries, ACPI 6.5, 5.2.12.2 and 5.2.12.12);
- *        without a MADT or a local APIC, one CPU. Online-capable entries
- *        (hot-plug) are not started and are said once.
+ * (local APIC and x2APIC entries, ACPI 6.5, 5.2.12.2 and 5.2.12.12);
+ * without a MADT or a local APIC, one CPU. Online-capable entries
+ * (hot-plug) are not started and are said once.
+ *
  * start: the trampoline (arch/x86/boot/ap_trampoline.S) copied to a page
- *        below 1 MiB, the boot CPU's CR0, CR3, CR4 and EFER and the stack
- *        and entry left in that page, then INIT, 10 ms, STARTUP with the
- *        page's number, and a second STARTUP after 200 us if the CPU has
- *        not answered (SDM Vol. 3A, 9.4.4.1, "Typical BSP Initialization
- *        Sequence", in the edition whose APIC chapter is 11, as cited
- *        here; 8.4.4.1 where the APIC is chapter 10, 11.4.4.1 in the
- *        newest; and 11.6.1 for the ICR). The CPU sets AP_BOOT_ALIVE in
- *        the page once its paging is on, and `entered` once it runs kernel code and
- *        has read what it needs: only then is the page (and `starting`)
- *        the next CPU's. Both waits are bounded; a CPU that misses them is
- *        reported by which step it did not reach.
+ * below 1 MiB, the boot CPU's CR0, CR3, CR4 and EFER and the stack and
+ * entry left in that page, then INIT, 10 ms, STARTUP with the page's
+ * number, and a second STARTUP after 200 us if the CPU has not answered
+ * (SDM Vol. 3A, 9.4.4.1, "Typical BSP Initialization Sequence", in the
+ * edition whose APIC chapter is 11, as cited here; 8.4.4.1 where the APIC
+ * is chapter 10, 11.4.4.1 in the newest; and 11.6.1 for the ICR). The CPU
+ * sets AP_BOOT_ALIVE in the page once its paging is on, and `entered`
+ * once it runs kernel code and has read what it needs: only then is the
+ * page (and `starting`) the next CPU's. Both waits are bounded; a CPU that
+ * misses them is reported by which step it did not reach.
+ *
  * On the started CPU, native_ap_entry loads its own GDT and TSS, the
  * per-CPU segment, the IDT, its local APIC and the FPU set-up, and calls
  * the kernel's entry (include/proteus/pvops.h, struct pv_vcpu_ops).

@@ -24,24 +24,11 @@
  * the global bit. xen/include/public/xen.h, "MMU_*",
  * "MMUEXT_*".
  *
- * Lazy mode (mmu_lazy_enter .. leave) queues the work instead: entry
- * updates into one mmu_update request array, remappings and TLB flushes as
- * further calls, all issued in order by one multicall when the queue fills
- * or the section ends. TLB flushes are gathered at the end of the batch
- * (several pages, or the whole TLB when there are many), which is safe
- * because nothing may use a mapping changed inside a lazy section before
- * it ends. A read of an entry whose update is still queued returns the
- * queued value (found through a small hash, fwd_*). Events stay masked in a lazy section, so that no handler
- * and no other thread sees the queue half built. Mapping 1,000 pages
- * costs a handful of hypercalls this way instead of a thousand
- * (`make bench`). There is one queue, and it belongs to one vCPU at a
- * time: the first to enter a lazy section claims it at its outermost
- * enter and gives it back at its leave. A vCPU in a lazy section while
- * another holds the queue does not batch: its updates go straight to Xen,
- * which lazy mode allows (it permits deferring, never requires it), and it
- * never flushes or reads a queue half built by someone else. No vCPU waits
- * for the queue, so it adds no lock to the kernel's lock order (the
- * kernel's own lazy sections run under paging.c's pt_lock anyway).
+ * Lazy mode (mmu_lazy_enter .. leave) queues the work instead and sends
+ * it in one multicall when the queue fills or the section ends: mapping
+ * 1,000 pages costs a handful of hypercalls this way instead of a
+ * thousand (`make bench`). What is queued, and which vCPU owns the one
+ * queue: xen_lazy_enter, below.
  */
 #include "xen.h"
 #include "start_info.h"
@@ -497,15 +484,32 @@ static PVOP_ABI void xen_flush_all(void)
         mmuext_now(MMUEXT_TLB_FLUSH_LOCAL, 0);
 }
 
-/*T:460 The lazy section from Xen's side. The outermost enter masks events
- * (irq_save: this vCPU's evtchn_upcall_mask, pv/xen/irq.c) and claims the
- * one queue if no other vCPU holds it; nested enters only count. The
- * outermost leave sends what is queued (flush_queue), gives the queue back
- * and restores the event mask. So the 1,000 writes of a large vm_map
- * inside one section cost a few multicalls; the same writes each in their
- * own section (or with batching off: xen_mmu_set_batching, used by
- * apps/pvbench and selftest's xen.batched_mappings) cost one hypercall
- * each. */
+/*T:460 The lazy section from Xen's side. Inside one, the work is queued
+ * instead of sent: entry updates into one mmu_update request array,
+ * remappings and TLB flushes as further calls, all issued in order by one
+ * multicall when the queue fills or the section ends (flush_queue, above).
+ * TLB flushes are gathered at the end of the batch (several pages, or the
+ * whole TLB when there are many), which is safe because nothing may use a
+ * mapping changed inside a lazy section before it ends. A read of an
+ * entry whose update is still queued returns the queued value (found
+ * through a small hash, fwd_*).
+ *
+ * The outermost enter masks events (irq_save: this vCPU's
+ * evtchn_upcall_mask, pv/xen/irq.c), so that no handler and no other
+ * thread sees the queue half built, and claims the one queue if no other
+ * vCPU holds it; nested enters only count. The outermost leave sends what
+ * is queued (flush_queue), gives the queue back and restores the event
+ * mask. A vCPU in a lazy section while another holds the queue does not
+ * batch: its updates go straight to Xen, which lazy mode allows (it
+ * permits deferring, never requires it), and it never flushes or reads a
+ * queue half built by someone else. No vCPU waits for the queue, so it
+ * adds no lock to the kernel's lock order (the kernel's own lazy sections
+ * run under paging.c's pt_lock anyway).
+ *
+ * So the 1,000 writes of a large vm_map inside one section cost a few
+ * multicalls; the same writes each in their own section (or with batching
+ * off: xen_mmu_set_batching, used by apps/pvbench and selftest's
+ * xen.batched_mappings) cost one hypercall each. */
 static PVOP_ABI void xen_lazy_enter(void)
 {
     unsigned long f = irq_save();

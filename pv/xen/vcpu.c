@@ -36,21 +36,6 @@
  *   ctrlreg[0]      TS clear; Xen owns the rest of CR0 and CR4
  */
 
-/*T:750
- * Events are masked in the vCPU's vcpu_info before it runs, and stay so
- * until the kernel's code on it unmasks them. Its vcpu_info is registered
- * in the kernel's memory first (VCPUOP_register_vcpu_info: a 64-byte
- * structure of its own, none crossing a page), as vCPU 0's is at boot;
- * where Xen refuses, it keeps its slot in shared_info, which Xen's first
- * XEN_LEGACY_MAX_VCPUS vCPUs have (the kernel runs at most MAX_CPUS,
- * fewer, checked at build time). The new vCPU enters
- * C directly: its first frame is laid out here, a zero return address that
- * ends a backtrace and, on i386, the argument. There it finishes what
- * vcpu.start promises (include/proteus/pvops.h): percpu_init's check, the
- * FPU and SSE as on vCPU 0 (CR0.TS through fpu_taskswitch), no periodic
- * tick; IPIs reach it through event channels bound to it on first use
- * (pv/xen/events.c).
- */
 #include "xen.h"
 #include <arch/cpu.h>
 #include <arch/desc.h>
@@ -75,6 +60,24 @@ BUILD_BUG_ON(sizeof(struct vcpu_info) > 64);
 static struct vcpu_info *vcpu_info_page;
 static int kernel_errno(long err);
 
+/*T:750
+ * Besides its vcpu_guest_context (the top of this file), a new vCPU
+ * needs its vcpu_info and a first frame on its stack. Events are masked
+ * in the vCPU's vcpu_info before it runs, and stay so
+ * until the kernel's code on it unmasks them. Its vcpu_info is registered
+ * in the kernel's memory first (VCPUOP_register_vcpu_info: a 64-byte
+ * structure of its own, none crossing a page), as vCPU 0's is at boot;
+ * where Xen refuses, it keeps its slot in shared_info, which Xen's first
+ * XEN_LEGACY_MAX_VCPUS vCPUs have (the kernel runs at most MAX_CPUS,
+ * fewer, checked at build time). The new vCPU enters
+ * C directly (xen_ap_start): its first frame is laid out by first_frame,
+ * below, a zero return address that ends a backtrace and, on i386, the
+ * argument. There it finishes what
+ * vcpu.start promises (include/proteus/pvops.h): percpu_init's check, the
+ * FPU and SSE as on vCPU 0 (CR0.TS through fpu_taskswitch), no periodic
+ * tick; IPIs reach it through event channels bound to it on first use
+ * (pv/xen/events.c).
+ */
 int xen_vcpu_info_register(unsigned cpu)
 {
     if (cpu >= MAX_CPUS)

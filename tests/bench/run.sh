@@ -163,7 +163,7 @@ for a in x86_64 i386; do
         v=$(vmi_run "$a" vmi-native "$flag")
         c=$(vmi_run "$a" vmi-native-calls "$flag")
         printf "%-7s %-12s %-18s %12s %12s %12s\n" "$a" "$label" op native "vmi inline" "vmi calls"
-        for op in irq_save_restore pte_write clock_read tsc_read thread_switch; do
+        for op in irq_save_restore pte_write clock_read tsc_read eoi arm_oneshot ldt_load thread_switch; do
             printf "%-7s %-12s %-18s %12s %12s %12s\n" "" "" "$op" "$(echo "$n" | field $op)" \
                 "$(echo "$v" | field $op)" "$(echo "$c" | field $op)"
         done
@@ -191,11 +191,12 @@ for a in x86_64 i386; do
     native=$($q $QEMU_ARGS -kernel build/$a/pvbench.elf -append quiet </dev/null 2>/dev/null)
     xen=$(xen_run "$a" build/$a/pvbench.elf quiet)
     printf "%-7s %-22s %12s %12s\n" "$a" op native xen-pv
-    for op in irq_save_restore pte_write pte_write_lazy clock_read tsc_read thread_switch; do
+    for op in irq_save_restore pte_write pte_write_lazy clock_read tsc_read eoi arm_oneshot ldt_load \
+            thread_switch; do
         printf "%-7s %-22s %12s %12s\n" "" "$op" "$(echo "$native" | field $op)" "$(echo "$xen" | field $op)"
     done
     echo "$xen" | sed -n 's/^pvbench: xen_map_1000 \(.*\)/        1000 page mappings: \1/p'
-    echo "$xen" | sed -n 's/^pvbench: xen_map_1000_per_map \(.*\)/        the same, one lazy section per vm_map: \1/p'
+    echo "$xen" | sed -n 's/^pvbench: xen_map_1000_per_map \([0-9]*\).*/        the same, one lazy section per vm_map only: \1 hypercalls/p'
     xb=$(xen_run "$a" build/$a/hello.elf "quiet bench" "-icount shift=0")
     c=$(echo "$xb" | sed -n 's/.*cycles from the first instruction to main: \([0-9]*\).*/\1/p')
     us=$(echo "$xb" | sed -n 's/.*guest time from the first instruction to main: \([0-9]*\) us.*/\1/p')
@@ -213,32 +214,48 @@ echo " pte_write under Xen is one mmu_update hypercall, pte_write_lazy the same"
 echo " write queued in a lazy section and sent 256 at a time)"
 
 echo
+echo "== One Ethernet frame sent (pvbench with a virtio-net NIC on QEMU's user network,"
+echo "   TCG; TSC cycles, best of 5 rounds of 200; netfront: the domU section below)"
+for a in x86_64 i386; do
+    q=$(qemu_for "$a")
+    # shellcheck disable=SC2086
+    n=$($q $QEMU_ARGS -nic user,model=virtio-net-pci -kernel "build/$a/pvbench.elf" -append quiet \
+        </dev/null 2>/dev/null | field frame_send)
+    # shellcheck disable=SC2086
+    v=$($q $QEMU_ARGS -nic user,model=virtio-net-pci -option-rom "build/$a/vmi-native.rom" \
+        -kernel "build/$a/pvbench.elf" -append quiet </dev/null 2>/dev/null | field frame_send)
+    printf "%-7s frame_send  native %10s   vmi-native %10s\n" "$a" "${n:-?}" "${v:-?}"
+done
+
+echo
 echo "== Xen PV domU under Debian's xl on a Linux dom0 (TCG; tests/bench/xl.py): xl create"
 echo "   to main, a xenstore read's round trip, a grant and its end, xl save and restore"
 python3 tests/bench/xl.py
 
 echo
 echo "== SMP: pvbench on 2 CPUs under multi-threaded TCG, per personality (TSC cycles,"
-echo "   best of 5 rounds of 200): an empty call to CPU 1 and its answer (kernel/smp.c),"
-echo "   a wake-up of a thread on CPU 1 (condition variable, reschedule IPI), a TLB"
-echo "   shootdown of 1 and of 512 pages (the other CPU told and answering)"
+echo "   best of 5 rounds of 200): CPU 1 started by pvbench (booted with maxcpus=1;"
+echo "   vcpu.start and the wait until it runs kernel code, once), an empty call to CPU 1"
+echo "   and its answer (kernel/smp.c), a wake-up of a thread on CPU 1 (condition"
+echo "   variable, reschedule IPI), a TLB shootdown of 1 and of 512 pages (the other CPU"
+echo "   told and answering)"
 smp_xen_run() {   # arch -> console of pvbench as dom0 with two vCPUs
     qemu-system-x86_64 -cpu qemu64 -m 512 -smp 2 -display none -no-reboot -serial stdio \
         -device isa-debug-exit,iobase=0xf4,iosize=4 -kernel "$(xen_for "$1")" \
         -append "console=com1 dom0_mem=64M dom0_max_vcpus=2" \
-        -initrd "build/$1/pvbench.elf quiet" </dev/null 2>/dev/null
+        -initrd "build/$1/pvbench.elf quiet maxcpus=1" </dev/null 2>/dev/null
 }
 printf "%-7s %-18s %12s %12s %12s\n" arch op native vmi-native xen-pv
 for a in x86_64 i386; do
     q=$(qemu_for "$a")
     # shellcheck disable=SC2086
-    n=$($q $QEMU_ARGS -smp 2 -kernel "build/$a/pvbench.elf" -append quiet </dev/null 2>/dev/null)
+    n=$($q $QEMU_ARGS -smp 2 -kernel "build/$a/pvbench.elf" -append "quiet maxcpus=1" </dev/null 2>/dev/null)
     # shellcheck disable=SC2086
     v=$($q $QEMU_ARGS -smp 2 -option-rom "build/$a/vmi-native.rom" -kernel "build/$a/pvbench.elf" \
-        -append quiet </dev/null 2>/dev/null)
+        -append "quiet maxcpus=1" </dev/null 2>/dev/null)
     x=""
     [ -f "$(xen_for "$a")" ] && x=$(smp_xen_run "$a")
-    for op in ipi_round_trip wakeup_cross_cpu shootdown_1 shootdown_512; do
+    for op in vcpu_start ipi_round_trip wakeup_cross_cpu shootdown_1 shootdown_512; do
         printf "%-7s %-18s %12s %12s %12s\n" "$a" "$op" "$(echo "$n" | field $op)" \
             "$(echo "$v" | field $op)" "$(echo "$x" | field $op)"
     done

@@ -6,8 +6,9 @@ host per arch (tests/boot/xl_host.py): what a user of `xl` waits for.
     hello prints first in main (polled every 50 ms, /proc/uptime's 10 ms
     clock), and the guest's own count of TSC cycles from its first
     instruction to main (`bench` option);
-  - pvbench as a domU: a xenstore read and its reply, a grant and its end
-    (TSC cycles, best of 5 rounds);
+  - pvbench as a domU: a xenstore read and its reply, a grant and its end,
+    one Ethernet frame sent through netfront on dom0's bridge (TSC cycles,
+    best of 5 rounds);
   - xl save and xl restore of a 32 MiB domain (apps/ticker): dom0's seconds
     for `xl save` to return, and from `xl restore` to the guest's
     "resumed" line.
@@ -52,7 +53,7 @@ def bench(arch):
     jobs = [
         {'cfg': config(arch, 'hello', 'bench-hello', 64, 'quiet bench'), 'timeout': 60,
          'actions': ['wait ^Hello from Proteus', 'elapsed main']},
-        {'cfg': config(arch, 'pvbench', 'bench-pvbench', 64, 'quiet'), 'timeout': 120},
+        {'cfg': config(arch, 'pvbench', 'bench-pvbench', 64, 'quiet'), 'timeout': 120, 'vif': True},
         {'cfg': config(arch, 'ticker', 'bench-save', 32, 'quiet'), 'timeout': 120,
          'actions': ['wait 3 ^tick [0-9]+$', 'elapsed before-save',
                      'xl save {name} /var/lib/xen/{name}.save', 'elapsed saved',
@@ -69,7 +70,9 @@ def bench(arch):
           f'the guest counts {cycles} TSC cycles from its first instruction')
     xs = figure(pvb, r'^pvbench: xenstore_read ([\d.]+)')
     gnt = figure(pvb, r'^pvbench: grant_end ([\d.]+)')
-    print(f'{"":7} xenstore read round trip: {xs} cycles; grant + end: {gnt} cycles')
+    frame = figure(pvb, r'^pvbench: frame_send ([\d.]+)')
+    print(f'{"":7} xenstore read round trip: {xs} cycles; grant + end: {gnt} cycles; '
+          f'one frame sent through netfront: {frame} cycles')
     b, s, r = elapsed(save, 'before-save'), elapsed(save, 'saved'), elapsed(save, 'resumed')
     ok = 'xen: resumed (restored)' in save
     print(f'{"":7} 32 MiB domain: xl save {s - b:.2f} s, xl restore to resumed {r - s:.2f} s'

@@ -95,7 +95,7 @@ start32:
     rep stosl
 
     /*T:150 Page tables, because long mode cannot run without paging
-     * (SDM Vol. 3A, 9.8.5): a throw-away set, only for getting to C,
+     * (SDM Vol. 3A, "Initializing IA-32e Mode", below): a throw-away set, only for getting to C,
      * which builds the kernel's own in boot step 4 (arch/x86/paging.c).
      * PML4[0] -> PDPT; PDPT[0] -> a directory of 2 MiB pages: the first
      * GiB at VA == PA, where the image, its stacks, the frame allocator's
@@ -129,7 +129,10 @@ start32:
     or $PTE_P_W, %eax
     mov %eax, boot_pd
 
-    /*T:160 Into long mode, in the order SDM Vol. 3A, 9.8.5 gives:
+    /*T:160 Into long mode, in the order SDM Vol. 3A, "Initializing
+     * IA-32e Mode" gives (9.8.5 in the editions whose APIC chapter is 10,
+     * and the 9.2 and 13.1 below are theirs too; 10.8.5 where the APIC is
+     * chapter 11, as arch/x86/boot/ap_trampoline.S cites it):
      * CR4.PAE on, CR3 = the PML4 above, EFER.LME (MSR 0xc0000080, bit 8)
      * on, then CR0.PG on, which makes the CPU enter IA-32e mode, still
      * running 32-bit compatibility code; the far jump to the 64-bit code

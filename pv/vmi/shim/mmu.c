@@ -6,25 +6,25 @@
  * roots). On hardware the CPU reads the tables straight from memory, so a
  * shim has to do almost nothing:
  *
- *  - Writing an entry is one store in the width of the paging mode. The
- *    paging mode is not passed with the call: on x86_64 it is always
- *    4-level, 8-byte entries; on i386 the kernel uses PAE (8-byte entries)
- *    whenever CPUID.1:EDX[6] says the CPU has it, and 2-level paging
- *    (4-byte entries) otherwise, so init's CPUID answer decides. Values
- *    always arrive as 64 bits; 2-level mode keeps the low half.
- *  - A PAE entry is wider than i386's stores. The CPU may walk the table
- *    between the two 4-byte halves, so the order matters: a present entry
- *    gets its high half (the upper address bits and NX) first and its low
- *    half, which holds P, last; an entry being cleared loses its low half
- *    first. No walk ever sees a present entry made of two different
- *    values (SDM Vol. 3A, 4.4 PAE paging; 8.1.1 which stores are atomic).
- *    x86_64 writes its entries with one 8-byte store, inline at the call
- *    site (inline.S).
- *  - The notices (ALLOC_PT, RELEASE_PT) and the lazy mode exist for
- *    hypervisors that check or batch updates; on hardware they are NOPs
- *    (calls.h), and the kernel removes their call sites.
- *  - TLB flushes are invlpg, a CR3 reload (non-global entries), or a
- *    toggle of CR4.PGE, which flushes global entries too (SDM 4.10.4.1).
+ * - Writing an entry is one store in the width of the paging mode. The
+ * paging mode is not passed with the call: on x86_64 it is always
+ * 4-level, 8-byte entries; on i386 the kernel uses PAE (8-byte entries)
+ * whenever CPUID.1:EDX[6] says the CPU has it, and 2-level paging
+ * (4-byte entries) otherwise, so init's CPUID answer decides. Values
+ * always arrive as 64 bits; 2-level mode keeps the low half.
+ * - A PAE entry is wider than i386's stores. The CPU may walk the table
+ * between the two 4-byte halves, so the order matters: a present entry
+ * gets its high half (the upper address bits and NX) first and its low
+ * half, which holds P, last; an entry being cleared loses its low half
+ * first. No walk ever sees a present entry made of two different
+ * values (SDM Vol. 3A, 4.4 PAE paging; 8.1.1 which stores are atomic).
+ * x86_64 writes its entries with one 8-byte store, inline at the call
+ * site (inline.S).
+ * - The notices (ALLOC_PT, RELEASE_PT) and the lazy mode exist for
+ * hypervisors that check or batch updates; on hardware they are NOPs
+ * (calls.h), and the kernel removes their call sites.
+ * - TLB flushes are invlpg, a CR3 reload (non-global entries), or a
+ * toggle of CR4.PGE, which flushes global entries too (SDM 4.10.4.1).
  */
 #include "shim.h"
 
