@@ -739,6 +739,33 @@ void sched_init_cpu(void)
     c->idle = c->current = idle;
 }
 
+/* The reschedule IPI, once: registered when a second CPU is online at
+ * sched_start, or, for a CPU started later (smp_start_cpu), just before
+ * it is started. Until then no kick is noted or sent. */
+static bool sched_started;
+static int register_resched_ipi(void)
+{
+    if (resched_ipi_ready)
+        return 0;
+    int err = irq_register(VEC_IPI_RESCHED, resched_ipi, NULL, "ipi-resched");
+    if (!err)
+        resched_ipi_ready = true;
+    return err;
+}
+
+int sched_prepare_cpu_start(void)
+{
+    if (!sched_started)
+        return 0;   /* the boot's own CPUs: sched_start registers it */
+    unsigned long f = irq_save();   /* no wake-up looks at the flag half set */
+    int err = register_resched_ipi();
+    irq_restore(f);
+    if (err)
+        printk("sched: cannot register the reschedule IPI (vector 0x%x): %s (%d)\n",
+               VEC_IPI_RESCHED, errno_name(err), err);
+    return err;
+}
+
 /* A started CPU, once online: take threads from now on. */
 __noreturn void sched_run_cpu(void)
 {
@@ -764,13 +791,10 @@ __noreturn void sched_start(thread_fn main_fn, void *arg, size_t stack_pages)
     c->idle = c->current = idle;
 
     int err;
-    if (smp_cpus_online() > 1) {
-        err = irq_register(VEC_IPI_RESCHED, resched_ipi, NULL, "ipi-resched");
-        if (err)
-            panic("sched: cannot register the reschedule IPI (vector 0x%x): %s", VEC_IPI_RESCHED,
-                  errno_name(err));
-        resched_ipi_ready = true;
-    }
+    sched_started = true;
+    if (smp_cpus_online() > 1 && (err = register_resched_ipi()))
+        panic("sched: cannot register the reschedule IPI (vector 0x%x): %s", VEC_IPI_RESCHED,
+              errno_name(err));
     struct thread *main_thread = thread_new("main", main_fn, arg, stack_pages, &err);
     if (!main_thread)
         panic("sched: cannot create the main thread: %s", errno_name(err));

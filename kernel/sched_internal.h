@@ -31,6 +31,10 @@ void sched_send_wakeups(void);
  * then, once the CPU is online, its idle loop: it takes threads. */
 void sched_init_cpu(void);
 __noreturn void sched_run_cpu(void);
+/* Before a CPU is started after the boot (smp_start_cpu): what the
+ * scheduler needs to wake threads on it, the reschedule IPI, if no CPU
+ * but the boot CPU ran until now. 0, or the registration's error. */
+int sched_prepare_cpu_start(void);
 
 /* The current thread's LDT, created on first use when `create`; NULL if it
  * has none (or no memory: *err = -ENOMEM). *used counts its entries. */

@@ -243,6 +243,8 @@ int smp_start_cpu(unsigned cpu)
     if (__atomic_exchange_n(&starting, true, __ATOMIC_ACQUIRE))
         return -EBUSY;   /* one at a time: a personality may reuse one trampoline */
     int err = register_ipis();   /* says why it failed */
+    if (!err)
+        err = sched_prepare_cpu_start();   /* likewise */
     if (err)
         goto out;
     vaddr_t stack = vm_stack_alloc(AP_STACK_PAGES, "cpu-boot", &err);
@@ -259,8 +261,8 @@ int smp_start_cpu(unsigned cpu)
     if (err) {
         /* -ENOSYS: the personality starts no CPU on this machine and has said why */
         if (err != -ENOSYS)
-            printk("smp: CPU %u did not start (%s: %s, %d)\n", cpu, pv_ops.vcpu.name,
-                   errno_name(err), err);
+            printk("smp: CPU %u did not start (%s: %s, %d); going on without it\n", cpu,
+                   pv_ops.vcpu.name, errno_name(err), err);
         vm_stack_free(stack, AP_STACK_PAGES);
         goto out;
     }
@@ -269,8 +271,8 @@ int smp_start_cpu(unsigned cpu)
         __asm__ __volatile__("pause");
     if (!smp_cpu_online(cpu)) {
         /* its stack stays: the CPU may still arrive and run on it */
-        printk("smp: CPU %u started but did not reach the kernel within %llu ms\n", cpu,
-               AP_DEADLINE_NS / 1000000);
+        printk("smp: CPU %u started but did not reach the kernel within %llu ms; going on "
+               "without it\n", cpu, AP_DEADLINE_NS / 1000000);
         err = -ETIMEDOUT;
     }
 out:
@@ -320,11 +322,7 @@ void smp_init(void)
     }
     if (start > 1 && register_ipis())
         panic("smp: no CPU but the boot CPU can run without the call and stop IPIs");
-    for (unsigned cpu = 1; cpu < start; cpu++) {
-        int err = smp_start_cpu(cpu);
-        if (err == -ENOSYS)
-            break;
-        if (err)
-            printk("smp: going on without CPU %u\n", cpu);
-    }
+    for (unsigned cpu = 1; cpu < start; cpu++)
+        if (smp_start_cpu(cpu) == -ENOSYS)
+            break;   /* the personality starts no CPU on this machine, and has said why */
 }
