@@ -19,6 +19,16 @@ static paddr_t direct_limit;
 static paddr_t bitmap_end;   /* the highest address the allocator set up for itself */
 static u64 least_free = ~0ULL, free_at_mark = ~0ULL;   /* frames, under pmm_lock */
 
+/* Frames below 1 MiB kept for what can use nothing else: the page a CPU
+ * is started in by a STARTUP IPI, whose vector is that page's number
+ * (SDM Vol. 3A, "MP Initialization Protocol Algorithm"): native's
+ * trampoline (pv/native/vcpu.c) and a VMI shim's (pv/vmi/personality.c,
+ * svc_alloc_page). Direct-map frames come bottom-up, so without them a CPU
+ * started after the boot (maxcpus=1, then the monitor's `cpu start`)
+ * found the low megabyte taken by driver rings. */
+#define LOW_LIMIT 0x100000
+static paddr_t low_kept[2];
+
 /* After an allocation (pmm_lock held): the low-water mark of free frames. */
 static void note_use(void)
 {
@@ -97,6 +107,8 @@ void page_alloc_init(const struct memmap *m)
     pmm_reserve(&pmm, (uintptr_t)__image_start, (uintptr_t)__bss_end - (uintptr_t)__image_start);
     pmm_reserve(&pmm, at, bytes);
     bitmap_end = at + bytes;
+    for (unsigned i = 0; i < ARRAY_SIZE(low_kept); i++)
+        low_kept[i] = pmm_alloc(&pmm, LOW_LIMIT, false);   /* 0: none left there */
     direct_limit = VM_DIRECT_LIMIT;
 }
 
@@ -123,7 +135,14 @@ paddr_t page_alloc(unsigned flags)
 paddr_t page_alloc_below(paddr_t limit)
 {
     unsigned long irq = spin_lock_irqsave(&pmm_lock);
-    paddr_t pa = pmm_alloc(&pmm, MIN(limit, direct_limit), false);
+    paddr_t pa = 0;
+    for (unsigned i = 0; i < ARRAY_SIZE(low_kept) && !pa && limit <= LOW_LIMIT; i++)
+        if (low_kept[i] && low_kept[i] + PAGE_SIZE <= limit) {
+            pa = low_kept[i];
+            low_kept[i] = 0;
+        }
+    if (!pa)
+        pa = pmm_alloc(&pmm, MIN(limit, direct_limit), false);
     note_use();
     spin_unlock_irqrestore(&pmm_lock, irq);
     /* Not past what is mapped: a page table's frame (arch/x86/paging.c,
