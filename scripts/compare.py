@@ -61,28 +61,15 @@ ROW = re.compile(r'^(\S+\.\S+) +(\S+) +(kernel|inline|no-op|shim call) +(\d+) +(
 
 
 def boot_all(runs):
-    """{platform: Result}, each run booted as the boot runner would."""
-    unbuilt = boot.build_missing(runs, BUILD)
-    results = {}
-    for r in runs:
-        gone = [unbuilt[f] for f in boot.needed_files(r, BUILD) if f in unbuilt]
-        if gone:
-            results[r.name] = boot.Result('SKIP', reason=gone[0])
-    kvm = [r for r in runs if r.accel == 'kvm' and r.name not in results]
-    problem = boot.probe_kvm() if kvm else None
-    if kvm and problem:
-        print(f'compare: KVM not usable here ({problem}): the kvm boot goes to the nested KVM host',
-              flush=True)
-        for r in kvm:
-            why = boot.nested_problem(r)
-            if why:
-                results[r.name] = boot.Result('SKIP', reason=f'not nested: {why}')
-        results.update(boot.run_nested([r for r in kvm if r.name not in results], BUILD, 1))
-    local = [r for r in runs if r.name not in results]
+    """{run name: Result}, each run booted as the boot runner would
+    (tests/boot/run.py, prepare and boot)."""
+    decided = boot.prepare(runs, BUILD, 2, nested_kvm=True)
+
+    def one(r):
+        res = decided(r)
+        return boot.boot(r) if res is None else res
     with ThreadPoolExecutor(max_workers=2) as pool:
-        for r, res in zip(local, pool.map(boot.boot, local)):
-            results[r.name] = res
-    return results
+        return {r.name: res for r, res in zip(runs, pool.map(one, runs))}
 
 
 def cell(m):

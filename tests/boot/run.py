@@ -1297,6 +1297,48 @@ def run_nested(runs, build_dir, batches):
     return results
 
 
+def prepare(runs, build_dir, jobs, nested_kvm):
+    """Everything decided before the local boots: builds what the runs need,
+    runs the kvm runs this machine's KVM cannot run on the nested host (or
+    skips them without nested_kvm) and the xl runs on the dom0 host. Returns
+    decided(run): its Result, or None for a run to boot here (boot)."""
+    kvm_problem = None
+    if any(r.accel == 'kvm' for r in runs):
+        kvm_problem = probe_kvm()
+        print('KVM: usable' if kvm_problem is None else
+              f'KVM: not usable here ({kvm_problem}); kvm runs go to the nested KVM host'
+              if nested_kvm else f'KVM: not usable here ({kvm_problem}); kvm runs are skipped',
+              flush=True)
+
+    unbuilt = build_missing(runs, build_dir)
+    iso_failures = build_isos(runs, build_dir)
+    nested = {}
+    if kvm_problem:
+        local_kvm_cannot = [r for r in runs if r.accel == 'kvm'
+                            and not any(f in unbuilt for f in needed_files(r, build_dir))]
+        if nested_kvm:
+            for r in local_kvm_cannot:
+                why = nested_problem(r)
+                if why:
+                    nested[r.name] = Result('SKIP', reason=f'KVM not usable here, and not nested: {why}')
+            nested.update(run_nested([r for r in local_kvm_cannot if r.name not in nested],
+                                     build_dir, max(1, jobs)))
+    xl = run_xl([r for r in runs if r.xl and not any(f in unbuilt for f in needed_files(r, build_dir))],
+                build_dir) if any(r.xl for r in runs) else {}
+
+    def decided(run):
+        gone = [unbuilt[f] for f in needed_files(run, build_dir) if f in unbuilt]
+        if gone:
+            return Result('SKIP', reason=gone[0])
+        for done in (iso_failures, nested, xl):
+            if run.name in done:
+                return done[run.name]
+        if run.accel == 'kvm' and kvm_problem:
+            return Result('SKIP', reason=f'KVM not usable: {kvm_problem} (and --no-nested-kvm)')
+        return None
+    return decided
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('--arch', choices=sorted(QEMU), help='only runs of this arch')
@@ -1330,45 +1372,13 @@ def main():
         print('no tests selected', file=sys.stderr)
         return 2
 
-    kvm_problem = None
-    if any(r.accel == 'kvm' for r in runs):
-        kvm_problem = probe_kvm()
-        print('KVM: usable' if kvm_problem is None else
-              f'KVM: not usable here ({kvm_problem}); kvm runs go to the nested KVM host'
-              if args.nested_kvm else f'KVM: not usable here ({kvm_problem}); kvm runs are skipped',
-              flush=True)
-
-    unbuilt = build_missing(runs, args.build_dir)
-    iso_failures = build_isos(runs, args.build_dir)
-    nested = {}
-    if kvm_problem:
-        local_kvm_cannot = [r for r in runs if r.accel == 'kvm'
-                            and not any(f in unbuilt for f in needed_files(r, args.build_dir))]
-        if args.nested_kvm:
-            for r in local_kvm_cannot:
-                why = nested_problem(r)
-                if why:
-                    nested[r.name] = Result('SKIP', reason=f'KVM not usable here, and not nested: {why}')
-            nested.update(run_nested([r for r in local_kvm_cannot if r.name not in nested],
-                                     args.build_dir, max(1, args.j)))
-    xl = run_xl([r for r in runs if r.xl and not any(f in unbuilt for f in needed_files(r, args.build_dir))],
-                args.build_dir) if any(r.xl for r in runs) else {}
+    decided = prepare(runs, args.build_dir, args.j, args.nested_kvm)
     lock = threading.Lock()
     stopping = threading.Event()
 
     def one(run):
-        gone = [unbuilt[f] for f in needed_files(run, args.build_dir) if f in unbuilt]
-        if gone:
-            res = Result('SKIP', reason=gone[0])
-        elif run.name in iso_failures:
-            res = iso_failures[run.name]
-        elif run.name in nested:
-            res = nested[run.name]
-        elif run.name in xl:
-            res = xl[run.name]
-        elif run.accel == 'kvm' and kvm_problem:
-            res = Result('SKIP', reason=f'KVM not usable: {kvm_problem} (and --no-nested-kvm)')
-        else:
+        res = decided(run)
+        if res is None:
             res = boot(run)
         if stopping.is_set():
             return res
