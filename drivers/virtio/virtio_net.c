@@ -98,6 +98,13 @@ static bool reclaim_tx(struct vnet *v)
     return virtq_drain(&v->tx, sent, v) == 0;
 }
 
+/* Queue q's doorbell, counted in the interface's statistics. */
+static void kick(struct vnet *v, u16 q)
+{
+    netdev_count_notify(&v->nd);
+    v->vd->t->notify(v->vd, q);
+}
+
 /*T:860 Completion. The device has read the frame, handed it to the host's
  * network, put {head, 0} in the transmit queue's used ring, moved
  * used->idx, and, unless suppressed, raised the device's one interrupt
@@ -114,10 +121,8 @@ static void service(struct vnet *v)
     u16 posted_before = v->rx.avail_idx;
     if (virtq_drain(&v->rx, received, v))
         return fail(v, "the receive queue's used ring broke the rules");
-    if (v->rx.avail_idx != posted_before && virtq_publish(&v->rx)) {
-        netdev_count_notify(&v->nd);
-        v->vd->t->notify(v->vd, RXQ);
-    }
+    if (v->rx.avail_idx != posted_before && virtq_publish(&v->rx))
+        kick(v, RXQ);
     unsigned long f = spin_lock_irqsave(&v->tx_lock);
     bool ok = reclaim_tx(v);
     spin_unlock_irqrestore(&v->tx_lock, f);
@@ -166,12 +171,10 @@ static int vnet_send(struct netdev *nd, const void *frame, size_t len)
     memcpy(buf + v->hdr_len, frame, len);
     struct virtq_buf b = { virt_to_phys_direct(buf), (u32)(v->hdr_len + len) };
     int err = virtq_add(&v->tx, &b, 1, 0, (void *)(uintptr_t)(slot + 1));
-    bool kick = !err && virtq_publish(&v->tx);
+    bool notify = !err && virtq_publish(&v->tx);
     spin_unlock_irqrestore(&v->tx_lock, f);
-    if (kick) {
-        netdev_count_notify(&v->nd);
-        v->vd->t->notify(v->vd, TXQ);
-    }
+    if (notify)
+        kick(v, TXQ);
     return err ? -EAGAIN : 0;
 }
 
@@ -261,10 +264,8 @@ int virtio_net_attach(struct virtio_dev *d, const char **state)
     v->nd.ops = &vnet_ops;
     v->nd.priv = v;
     d->t->driver_ok(d);
-    if (virtq_publish(&v->rx)) {
-        netdev_count_notify(&v->nd);
-        d->t->notify(d, RXQ);
-    }
+    if (virtq_publish(&v->rx))
+        kick(v, RXQ);
     nvnets++;
     err = netdev_register(&v->nd);
     if (err) {
