@@ -148,7 +148,7 @@ def chapters():
     return out
 
 
-def strip_common_indent(text):
+def comment_markdown(text):
     """Comment text as Markdown: prose lines join into paragraphs; lines
     indented by two or more spaces (a diagram, a table, a trace) are kept
     exactly, in a fenced block."""
@@ -178,7 +178,7 @@ def strip_common_indent(text):
 def render_stop(s):
     lang = "c" if s.path.endswith(C_LIKE) else ""
     out = [f"### T:{s.tag} · [{s.path}:{s.line}](../{s.path}#L{s.line})", ""]
-    out.extend(strip_common_indent(s.text))
+    out.extend(comment_markdown(s.text))
     if s.code:
         out += ["", "```" + lang] + s.code + ["```"]
     out.append("")
